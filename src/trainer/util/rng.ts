@@ -6,6 +6,19 @@ export class Rng {
     this.state = seed >>> 0 || 0x9e3779b9;
   }
 
+  /**
+   * A stream determined by the seed and a path of keys (e.g. seed, "augment", epoch): epoch e's
+   * draws are the same whether the run got there straight or was resumed from a checkpoint.
+   */
+  static derive(seed: number, ...keys: (string | number)[]): Rng {
+    let h = seed >>> 0;
+    for (const key of keys) {
+      for (const ch of String(key)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+      h = Math.imul(h ^ 0x2f, 0x01000193) >>> 0;
+    }
+    return new Rng(h);
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

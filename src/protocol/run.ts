@@ -1,0 +1,101 @@
+/**
+ * The run folder's files as types: written by the trainer, read by the extension host and shown
+ * by the webviews. One definition so the three sides cannot drift apart.
+ */
+
+export type MethodName = 'cc' | 'scan' | 'deepcluster';
+export type BackboneName = 'small' | 'resnet18' | 'resnet34';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+/** Every hyperparameter of a run; run.json keeps it so a run can be resumed or repeated. */
+export interface TrainConfig {
+  method: MethodName;
+  data: string;
+  clusters: number;
+  epochs: number;
+  imageSize: number;
+  channels: 1 | 3;
+  backbone: BackboneName;
+  batchSize: number;
+  seed: number;
+  backend: BackendChoice;
+  learningRate: number;
+  /** Score and record predictions every this many epochs (the last epoch always). */
+  evalEvery: number;
+  /** Method-specific settings (temperatures, stages, ...). */
+  params: Record<string, number | string | boolean>;
+}
+
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+export interface BackendRecord {
+  name: BackendName;
+  threads: number;
+  skipped: { name: BackendName; reason: string }[];
+}
+
+export interface RunJson {
+  format: 'clusterlab-run';
+  version: 1;
+  id: string;
+  method: MethodName;
+  config: TrainConfig;
+  dataset: { root: string; images: number; classes: string[]; superClasses: string[] };
+  backend: BackendRecord;
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** Last finished epoch (0 before the first). */
+  epoch: number;
+  error?: string;
+}
+
+export interface Scores {
+  acc: number;
+  nmi: number;
+  ari: number;
+}
+
+/** One line of metrics.jsonl. */
+export interface MetricsRow {
+  epoch: number;
+  phase: string;
+  loss: number;
+  /** Named loss terms, e.g. instance / cluster / entropy. */
+  terms: Record<string, number>;
+  imgPerSec: number;
+  seconds: number;
+  acc?: number;
+  nmi?: number;
+  ari?: number;
+  superAcc?: number;
+  superNmi?: number;
+  superAri?: number;
+  [extra: string]: unknown;
+}
+
+export interface SummaryJson extends Partial<Scores> {
+  k: number;
+  n: number;
+  epochs: number;
+  seconds: number;
+  backend: BackendName;
+  /** Super-class scores, when the dataset has super-classes. */
+  super?: Scores;
+  /** Cluster sizes, index = cluster id. */
+  sizes: number[];
+  skipped: Skipped[];
+}
+
+/** One row of assignments.csv. */
+export interface Assignment {
+  path: string;
+  cluster: number;
+  confidence: number;
+  label?: string;
+}
