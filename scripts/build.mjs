@@ -1,0 +1,25 @@
+// Bundles each side with esbuild: the trainer CLI (plain Node), later the extension host and webviews.
+// The wasm backend's binaries are copied next to the trainer bundle, where the backend looks first.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20', platform: 'node' };
+// Native or optional packages stay outside the bundle and are resolved from node_modules at run time.
+const external = ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vscode'];
+// Bundled CommonJS dependencies (tfjs) call require/__dirname; give the ESM bundle both.
+const esmShim = [
+  "import { createRequire as __clCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __clFileURLToPath } from 'node:url';",
+  "const require = __clCreateRequire(import.meta.url);",
+  "const __filename = __clFileURLToPath(import.meta.url);",
+  "const __dirname = __clFileURLToPath(new URL('.', import.meta.url));",
+].join('\n');
+
+mkdirSync('dist', { recursive: true });
+await build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts' }, outdir: 'dist', format: 'esm', outExtension: { '.js': '.mjs' }, external, banner: { js: esmShim } });
+
+const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
+for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));
+console.log('built dist/');

@@ -1,0 +1,157 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { MetricsRow, SummaryJson, TrainConfig } from '../protocol/run.js';
+import { ConfigError, defaultConfig, METHODS } from './run/config.js';
+import { defaultRunDir, resume, train, type TrainHooks, type TrainResult } from './run/train.js';
+import { ProgressReporter } from './progress.js';
+
+const USAGE = `usage:
+  clusterlab train --method cc|scan|deepcluster --data DIR [--clusters K] [--epochs N]
+                   [--image-size S] [--grayscale] [--backbone small|resnet18|resnet34] [--batch B]
+                   [--lr LR] [--seed N] [--eval-every N] [--param NAME=VALUE ...]
+                   [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
+  clusterlab train --resume RUN_DIR [--epochs N] [--cache DIR]
+
+Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
+assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.`;
+
+const OPTIONS = {
+  method: { type: 'string' },
+  data: { type: 'string' },
+  clusters: { type: 'string' },
+  epochs: { type: 'string' },
+  'image-size': { type: 'string' },
+  grayscale: { type: 'boolean' },
+  backbone: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  'eval-every': { type: 'string' },
+  param: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  cache: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function num(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`--${name} must be a number (got '${value}')`);
+  return n;
+}
+
+/** --param NAME=VALUE: numbers and booleans are typed, anything else stays a string. */
+function methodParams(pairs: string[] = []): TrainConfig['params'] {
+  const out: TrainConfig['params'] = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--param takes NAME=VALUE (got '${pair}')`);
+    const raw = pair.slice(eq + 1);
+    out[pair.slice(0, eq)] = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function configFrom(v: Values): TrainConfig {
+  const method = v.method as TrainConfig['method'] | undefined;
+  if (!method) throw new ConfigError(`--method is required (${METHODS.join(', ')})`);
+  if (!METHODS.includes(method)) throw new ConfigError(`--method must be one of ${METHODS.join(', ')} (got ${method})`);
+  if (!v.data) throw new ConfigError('--data is required: the image folder to cluster');
+  const d = defaultConfig(method, v.data);
+  return {
+    ...d,
+    clusters: num('clusters', v.clusters, d.clusters),
+    epochs: num('epochs', v.epochs, d.epochs),
+    imageSize: num('image-size', v['image-size'], d.imageSize),
+    channels: v.grayscale ? 1 : d.channels,
+    backbone: (v.backbone ?? d.backbone) as TrainConfig['backbone'],
+    batchSize: num('batch', v.batch, d.batchSize),
+    learningRate: num('lr', v.lr, d.learningRate),
+    seed: num('seed', v.seed, d.seed),
+    evalEvery: num('eval-every', v['eval-every'], d.evalEvery),
+    backend: (v.backend ?? d.backend) as TrainConfig['backend'],
+    params: methodParams(v.param),
+  };
+}
+
+function fmt(x: number | undefined): string {
+  return x === undefined ? '-' : x.toFixed(3);
+}
+
+function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
+  const s: SummaryJson | undefined = r.summary;
+  if (!s) {
+    out.write(`run ${r.run.status} after epoch ${r.run.epoch}: ${r.dir}\n`);
+    return;
+  }
+  out.write(`run folder: ${r.dir}\n`);
+  out.write(`${s.n} images, ${s.k} clusters, ${s.epochs} epochs, ${s.seconds.toFixed(1)} s on ${s.backend}\n`);
+  if (s.acc !== undefined) out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}\n`);
+  if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
+  if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  if (command !== 'train') {
+    process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
+    return 2;
+  }
+  let values: Values;
+  try {
+    ({ values } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true }));
+  } catch (e) {
+    process.stderr.write(`clusterlab: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+
+  const abort = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\ncancelling after this step (Ctrl-C again to quit at once)\n');
+    process.off('SIGINT', onSigint);
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new ProgressReporter(process.stderr);
+  const hooks: TrainHooks = {
+    log: (line) => progress.log(line),
+    onIngest: (done, total) => progress.ingest(done, total),
+    onStep: (p) => progress.step(p),
+    onEpoch: (row: MetricsRow) => progress.epoch(row),
+    signal: abort.signal,
+  };
+  const cacheDir = resolve(values.cache ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
+  try {
+    const result = values.resume
+      ? await resume(resolve(values.resume), cacheDir, hooks, values.epochs === undefined ? undefined : num('epochs', values.epochs, 0))
+      : await (async () => {
+          const config = configFrom(values);
+          return train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks);
+        })();
+    progress.done();
+    printResult(result, process.stdout);
+    return result.run.status === 'cancelled' ? 130 : 0;
+  } catch (e) {
+    progress.done();
+    const err = e as Error;
+    // Users get the one-line message; the stack is for us, on request.
+    process.stderr.write(`clusterlab: ${err.message}\n`);
+    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

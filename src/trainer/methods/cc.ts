@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ccAugment } from '../data/augment.js';
+import { toFloatBatch } from '../data/dataset.js';
+import { marginalNegEntropy } from '../losses/entropy.js';
+import { ntXent } from '../losses/contrastive.js';
+import { buildBackbone } from '../models/backbones.js';
+import { mlpHead } from '../models/heads.js';
+import { ParamSet } from '../models/layers.js';
+import { Rng } from '../util/rng.js';
+import { batches, CancelledError, minimizeTerms, numParam, predictFromProbs, TermAverager, type Method, type MethodInit } from './method.js';
+
+/** Defaults of the official code (config.yaml): tau_I 0.5, tau_C 1.0, 128-d instance space, Adam 3e-4. */
+export const CC_DEFAULTS = { instanceTemperature: 0.5, clusterTemperature: 1.0, instanceDim: 128 };
+
+/**
+ * Contrastive Clustering (Li et al., AAAI 2021).
+ *
+ * For every minibatch x:
+ *   x_a, x_b        = two random augmentations of x                  (pair construction backbone)
+ *   h_a, h_b        = f(x_a), f(x_b)                                 (shared backbone)
+ *   z_a, z_b        = normalize(g_I(h_a)), normalize(g_I(h_b))       (instance-level head)
+ *   y_a, y_b        = softmax(g_C(h_a)), softmax(g_C(h_b))           (cluster-level head)
+ *   L = NT-Xent rows(z_a, z_b; tau_I) + NT-Xent columns(y_a, y_b; tau_C) - H(Y)
+ * Predict: argmax of g_C on the un-augmented image.
+ */
+export function createCC({ config, ds }: MethodInit): Method {
+  const tauI = numParam(config, 'instanceTemperature', CC_DEFAULTS.instanceTemperature);
+  const tauC = numParam(config, 'clusterTemperature', CC_DEFAULTS.clusterTemperature);
+  const params = new ParamSet(Rng.derive(config.seed, 'init'));
+  const f = buildBackbone(config.backbone, params, ds.channels, ds.size);
+  const instanceHead = mlpHead(params, 'instance_head', f.featureDim, f.featureDim, CC_DEFAULTS.instanceDim);
+  const clusterHead = mlpHead(params, 'cluster_head', f.featureDim, f.featureDim, config.clusters);
+  const optimizer = tf.train.adam(config.learningRate);
+
+  return {
+    name: 'cc',
+    params,
+    optimizer,
+
+    async trainEpoch(epoch, onStep, signal) {
+      const rng = Rng.derive(config.seed, 'cc', epoch);
+      const order = rng.permutation(ds.n);
+      const steps = Math.floor(ds.n / Math.min(config.batchSize, ds.n));
+      const avg = new TermAverager();
+      let step = 0;
+      for (const idx of batches(order, config.batchSize)) {
+        if (signal.aborted) throw new CancelledError();
+        const views = tf.tidy(() => {
+          const x = toFloatBatch(ds, idx);
+          return tf.concat([ccAugment(x, rng), ccAugment(x, rng)], 0);
+        });
+        // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
+        const r = await minimizeTerms(optimizer, params, () => {
+          const h = f.net.apply(views, true) as tf.Tensor2D;
+          const [za, zb] = tf.split(instanceHead.apply(h, true) as tf.Tensor2D, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+          const [ya, yb] = tf.split(tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+          return {
+            instance: ntXent(za, zb, tauI),
+            cluster: ntXent(tf.transpose(ya), tf.transpose(yb), tauC),
+            entropy: tf.add(marginalNegEntropy(ya), marginalNegEntropy(yb)),
+          };
+        });
+        views.dispose();
+        avg.add(r.loss, r.terms);
+        onStep({ step: ++step, steps, loss: r.loss, images: idx.length });
+      }
+      return avg.result('train');
+    },
+
+    predict() {
+      return predictFromProbs(ds.n, 256, (idx) => tf.softmax(clusterHead.apply(f.net.apply(toFloatBatch(ds, idx), false), false) as tf.Tensor2D));
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MethodName, TrainConfig } from '../../protocol/run.js';
+import type { Dataset } from '../data/dataset.js';
+import type { ParamSet } from '../models/layers.js';
+
+/** What every clustering method gives the run loop; the loop owns epochs, checkpoints and files. */
+export interface Method {
+  readonly name: MethodName;
+  /** All model variables: checkpointed and restored by the run loop. */
+  readonly params: ParamSet;
+  readonly optimizer: tf.Optimizer;
+  /** Train one epoch (1-based); the method decides its phase (a SCAN stage, say) from the number. */
+  trainEpoch(epoch: number, onStep: (step: StepInfo) => void, signal: AbortSignal): Promise<EpochResult>;
+  /** Cluster of every image of the dataset with its confidence, from un-augmented inputs. */
+  predict(): Promise<Predictions>;
+}
+
+export interface MethodInit {
+  config: TrainConfig;
+  ds: Dataset;
+}
+
+export interface StepInfo {
+  step: number;
+  steps: number;
+  loss: number;
+  /** Images consumed by this step. */
+  images: number;
+}
+
+export interface EpochResult {
+  phase: string;
+  loss: number;
+  terms: Record<string, number>;
+  /** Further per-epoch diagnostics for metrics.jsonl. */
+  extra?: Record<string, number>;
+}
+
+export interface Predictions {
+  cluster: Int32Array;
+  confidence: Float32Array;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** Index batches of a permutation; the last partial batch is dropped, as the official loaders do. */
+export function* batches(order: Int32Array, batchSize: number): Generator<Int32Array> {
+  const size = Math.min(batchSize, order.length);
+  for (let start = 0; start + size <= order.length; start += size) yield order.subarray(start, start + size);
+}
+
+/** Sequential batches over the whole dataset (nothing dropped), for prediction and features. */
+export function* allBatches(n: number, batchSize: number): Generator<Int32Array> {
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    yield Int32Array.from({ length: end - start }, (_, i) => start + i);
+  }
+}
+
+/** Argmax and max of per-image probabilities computed batch by batch. */
+export async function predictFromProbs(n: number, batchSize: number, probs: (idx: Int32Array) => tf.Tensor2D): Promise<Predictions> {
+  const cluster = new Int32Array(n);
+  const confidence = new Float32Array(n);
+  for (const idx of allBatches(n, batchSize)) {
+    const [arg, max] = tf.tidy(() => {
+      const p = probs(idx);
+      return [tf.argMax(p, 1), tf.max(p, 1)];
+    });
+    cluster.set(await arg!.data(), idx[0]);
+    confidence.set(await max!.data(), idx[0]);
+    tf.dispose([arg!, max!]);
+  }
+  return { cluster, confidence };
+}
+
+/**
+ * One optimizer step on the sum of named loss terms. Returns each term's value; the tensors are
+ * kept through the gradient tape's tidy and freed here.
+ */
+export async function minimizeTerms(
+  optimizer: tf.Optimizer,
+  params: ParamSet,
+  terms: () => Record<string, tf.Scalar>,
+): Promise<{ loss: number; terms: Record<string, number> }> {
+  let named: Record<string, tf.Scalar> = {};
+  const loss = optimizer.minimize(
+    () => {
+      named = terms();
+      for (const t of Object.values(named)) tf.keep(t);
+      return tf.addN(Object.values(named)) as tf.Scalar;
+    },
+    true,
+    [...params.trainable.values()],
+  )!;
+  const values: Record<string, number> = {};
+  for (const [k, t] of Object.entries(named)) values[k] = (await t.data())[0]!;
+  const total = (await loss.data())[0]!;
+  tf.dispose([loss, ...Object.values(named)]);
+  return { loss: total, terms: values };
+}
+
+/** Mean of each term over an epoch's steps. */
+export class TermAverager {
+  private sums: Record<string, number> = {};
+  private total = 0;
+  private count = 0;
+
+  add(loss: number, terms: Record<string, number>): void {
+    this.total += loss;
+    this.count++;
+    for (const [k, v] of Object.entries(terms)) this.sums[k] = (this.sums[k] ?? 0) + v;
+  }
+
+  result(phase: string): EpochResult {
+    const c = Math.max(this.count, 1);
+    return { phase, loss: this.total / c, terms: Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / c])) };
+  }
+}
+
+/** A number-valued method parameter from the config, or its default. */
+export function numParam(config: TrainConfig, key: string, fallback: number): number {
+  const v = config.params[key];
+  return typeof v === 'number' ? v : fallback;
+}

@@ -1,0 +1,65 @@
+import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
+
+export const METHODS: readonly MethodName[] = ['cc', 'scan', 'deepcluster'];
+export const BACKBONES: readonly BackboneName[] = ['small', 'resnet18', 'resnet34'];
+export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Per-method defaults: the official learning rates; epochs sized for a CPU run on the small backbone. */
+const METHOD_DEFAULTS: Record<MethodName, { epochs: number; learningRate: number }> = {
+  cc: { epochs: 20, learningRate: 3e-4 },
+  scan: { epochs: 30, learningRate: 1e-4 },
+  deepcluster: { epochs: 20, learningRate: 0.05 },
+};
+
+export function defaultConfig(method: MethodName, data: string): TrainConfig {
+  return {
+    method,
+    data,
+    clusters: 10,
+    epochs: METHOD_DEFAULTS[method].epochs,
+    imageSize: 32,
+    channels: 3,
+    backbone: 'small',
+    batchSize: 256,
+    seed: 42,
+    backend: 'auto',
+    learningRate: METHOD_DEFAULTS[method].learningRate,
+    evalEvery: 1,
+    params: {},
+  };
+}
+
+/** A user-facing configuration mistake: reported as one clear line, never a stack trace. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function intIn(name: string, value: number, lo: number, hi: number): void {
+  if (!Number.isInteger(value) || value < lo || value > hi) {
+    throw new ConfigError(`--${name} must be a whole number from ${lo} to ${hi} (got ${value})`);
+  }
+}
+
+/** Checks what can be checked before any work; the image count is checked once the folder is read. */
+export function validateConfig(c: TrainConfig): void {
+  if (!METHODS.includes(c.method)) throw new ConfigError(`--method must be one of ${METHODS.join(', ')} (got ${c.method})`);
+  if (!BACKBONES.includes(c.backbone)) throw new ConfigError(`--backbone must be one of ${BACKBONES.join(', ')} (got ${c.backbone})`);
+  if (!BACKENDS.includes(c.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')} (got ${c.backend})`);
+  if (!c.data) throw new ConfigError('--data is required: the image folder to cluster');
+  intIn('clusters', c.clusters, 2, 100_000);
+  intIn('epochs', c.epochs, 1, 100_000);
+  intIn('image-size', c.imageSize, 8, 1024);
+  intIn('batch', c.batchSize, 2, 65_536);
+  intIn('seed', c.seed, 0, 2 ** 32 - 1);
+  intIn('eval-every', c.evalEvery, 1, 100_000);
+  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new ConfigError(`--lr must be a positive number below 10 (got ${c.learningRate})`);
+  if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`channels must be 1 or 3 (got ${c.channels})`);
+}
+
+export function validateAgainstData(c: TrainConfig, images: number, root: string): void {
+  if (images === 0) throw new ConfigError(`no decodable images in ${root}`);
+  if (images < c.clusters) throw new ConfigError(`${root} has ${images} decodable images, fewer than --clusters ${c.clusters}`);
+}

@@ -1,0 +1,87 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
+import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
+
+/** The files of one run folder, as ARCHITECTURE.md lays them out. Every write is atomic. */
+export class RunFolder {
+  constructor(readonly dir: string) {}
+
+  get checkpointDir(): string {
+    return join(this.dir, 'checkpoint');
+  }
+
+  /** Makes the folder for a new run; refuses one that already holds a run, so nothing is overwritten. */
+  static async create(dir: string): Promise<RunFolder> {
+    const f = new RunFolder(dir);
+    if (await exists(join(dir, 'run.json'))) {
+      throw new Error(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --out`);
+    }
+    await mkdir(f.checkpointDir, { recursive: true });
+    return f;
+  }
+
+  async readRun(): Promise<RunJson> {
+    const path = join(this.dir, 'run.json');
+    let run: RunJson;
+    try {
+      run = JSON.parse(await readFile(path, 'utf8')) as RunJson;
+    } catch (e) {
+      throw new Error(`cannot read ${path}: ${(e as Error).message}`);
+    }
+    if (run?.format !== 'clusterlab-run') throw new Error(`${path} is not a ClusterLab run file`);
+    return run;
+  }
+
+  writeRun(run: RunJson): Promise<void> {
+    return writeJsonAtomic(join(this.dir, 'run.json'), run);
+  }
+
+  appendMetrics(row: MetricsRow): Promise<void> {
+    return appendLine(join(this.dir, 'metrics.jsonl'), JSON.stringify(row));
+  }
+
+  async readMetrics(): Promise<MetricsRow[]> {
+    let text = '';
+    try {
+      text = await readFile(join(this.dir, 'metrics.jsonl'), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as MetricsRow);
+  }
+
+  /** Drops rows of epochs after `epoch`: on resume they are trained again and would be doubled. */
+  async truncateMetrics(epoch: number): Promise<void> {
+    const keep = (await this.readMetrics()).filter((r) => r.epoch <= epoch);
+    await writeFileAtomic(join(this.dir, 'metrics.jsonl'), keep.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
+  writeAssignments(rows: Assignment[]): Promise<void> {
+    const lines = ['path,cluster,confidence,label'];
+    for (const r of rows) lines.push([csvField(r.path), r.cluster, r.confidence.toFixed(6), csvField(r.label ?? '')].join(','));
+    return writeFileAtomic(join(this.dir, 'assignments.csv'), lines.join('\n') + '\n');
+  }
+
+  writeSummary(s: SummaryJson): Promise<void> {
+    return writeJsonAtomic(join(this.dir, 'summary.json'), s);
+  }
+}
+
+/** RFC 4180 quoting, so paths with commas, quotes or newlines survive. */
+export function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

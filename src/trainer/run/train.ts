@@ -1,0 +1,168 @@
+import { basename, join, resolve } from 'node:path';
+import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import { initBackend } from '../backend/index.js';
+import { loadDataset, type Dataset } from '../data/dataset.js';
+import { createMethod } from '../methods/index.js';
+import { CancelledError, type Predictions } from '../methods/method.js';
+import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { validateAgainstData, validateConfig } from './config.js';
+import { RunFolder } from './runFolder.js';
+import { scoreDataset } from './scoring.js';
+
+export interface StepProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  imgPerSec: number;
+}
+
+/** How a caller (CLI, language server, test) watches and steers a run. */
+export interface TrainHooks {
+  log(line: string): void;
+  onStep?(p: StepProgress): void;
+  onEpoch?(row: MetricsRow): void;
+  onIngest?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  dir: string;
+  run: RunJson;
+  summary?: SummaryJson;
+}
+
+/** A new run of `config` in the folder `out`. */
+export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
+  config = { ...config, data: resolve(config.data) };
+  validateConfig(config);
+  const backend = await initBackend(config.backend, hooks.log);
+  const ds = await loadData(config, cacheDir, hooks);
+  const folder = await RunFolder.create(out);
+  const run: RunJson = {
+    format: 'clusterlab-run',
+    version: 1,
+    id: basename(resolve(out)),
+    method: config.method,
+    config,
+    dataset: { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses },
+    backend,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    epoch: 0,
+  };
+  await folder.writeRun(run);
+  return execute(folder, run, ds, hooks);
+}
+
+/** Continues the run in `dir` from its last checkpoint; `epochs` may extend it. */
+export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, epochs?: number): Promise<TrainResult> {
+  const folder = new RunFolder(dir);
+  const run = await folder.readRun();
+  if (epochs !== undefined) run.config = { ...run.config, epochs };
+  validateConfig(run.config);
+  run.backend = await initBackend(run.config.backend, hooks.log);
+  const ds = await loadData(run.config, cacheDir, hooks);
+  if (ds.n !== run.dataset.images) hooks.log(`note: the dataset now has ${ds.n} images, the run started with ${run.dataset.images}`);
+  run.dataset = { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses };
+  run.status = 'running';
+  delete run.endedAt;
+  delete run.error;
+  return execute(folder, run, ds, hooks);
+}
+
+async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks): Promise<Dataset> {
+  const t0 = performance.now();
+  const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest });
+  validateAgainstData(config, ds.n, config.data);
+  const secs = (performance.now() - t0) / 1000;
+  hooks.log(`dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`);
+  return ds;
+}
+
+async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: TrainHooks): Promise<TrainResult> {
+  const config = run.config;
+  const method = createMethod({ config, ds });
+  const signal = hooks.signal ?? new AbortController().signal;
+  const started = performance.now();
+  try {
+    const start = (await checkpointEpoch(folder.checkpointDir)) > 0 ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer) : 0;
+    if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
+    await folder.truncateMetrics(start);
+    let preds: Predictions | undefined;
+    for (let epoch = start + 1; epoch <= config.epochs; epoch++) {
+      const t0 = performance.now();
+      let images = 0;
+      const result = await method.trainEpoch(
+        epoch,
+        (s) => {
+          images += s.images;
+          hooks.onStep?.({ epoch, epochs: config.epochs, step: s.step, steps: s.steps, loss: s.loss, imgPerSec: images / ((performance.now() - t0) / 1000) });
+        },
+        signal,
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const row: MetricsRow = { epoch, phase: result.phase, loss: result.loss, terms: result.terms, imgPerSec: images / seconds, seconds, ...result.extra };
+      preds = undefined;
+      if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
+        preds = await method.predict();
+        Object.assign(row, scoreDataset(ds, preds.cluster, config.clusters).row);
+      }
+      await folder.appendMetrics(row);
+      hooks.onEpoch?.(row);
+      await saveCheckpoint(folder.checkpointDir, config.method, epoch, method.params, method.optimizer);
+      run.epoch = epoch;
+      await folder.writeRun(run);
+    }
+    preds ??= await method.predict();
+    const summary = await finish(folder, run, ds, preds, (performance.now() - started) / 1000);
+    return { dir: folder.dir, run, summary };
+  } catch (e) {
+    run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
+    if (!(e instanceof CancelledError)) run.error = (e as Error).message;
+    run.endedAt = new Date().toISOString();
+    await folder.writeRun(run);
+    if (e instanceof CancelledError) return { dir: folder.dir, run };
+    throw e;
+  } finally {
+    method.params.dispose();
+    method.optimizer.dispose();
+  }
+}
+
+async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predictions, seconds: number): Promise<SummaryJson> {
+  const k = run.config.clusters;
+  const rows: Assignment[] = ds.entries.map((e, i) => ({
+    path: e.path,
+    cluster: preds.cluster[i]!,
+    confidence: preds.confidence[i]!,
+    label: e.label >= 0 ? ds.classes[e.label] : undefined,
+  }));
+  await folder.writeAssignments(rows);
+  const sizes = new Array<number>(k).fill(0);
+  for (const c of preds.cluster) sizes[c]!++;
+  const scores = scoreDataset(ds, preds.cluster, k);
+  const summary: SummaryJson = {
+    ...scores.flat,
+    ...(scores.super ? { super: scores.super } : {}),
+    k,
+    n: ds.n,
+    epochs: run.epoch,
+    seconds,
+    backend: run.backend.name,
+    sizes,
+    skipped: ds.skipped,
+  };
+  await folder.writeSummary(summary);
+  run.status = 'done';
+  run.endedAt = new Date().toISOString();
+  await folder.writeRun(run);
+  return summary;
+}
+
+/** Default folder of a new run: `.clusterlab/runs/<method>-<yyyymmdd-hhmmss>` under the working directory. */
+export function defaultRunDir(method: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
+  return join('.clusterlab', 'runs', `${method}-${stamp}`);
+}

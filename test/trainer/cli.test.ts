@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+
+// The real `clusterlab` command in a child process, on real PNGs from the embedded sample.
+const BIN = join(process.cwd(), 'bin', 'clusterlab.mjs');
+const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-cli-'));
+const data = join(tmp, 'data');
+const cache = join(tmp, 'cache');
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CLUSTERLAB_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const train = (out: string, extra: string[] = []) =>
+  run(['train', '--method', 'cc', '--data', data, '--clusters', '10', '--image-size', '16', '--batch', '64', '--backend', 'wasm', '--cache', cache, '--out', out, ...extra]);
+
+before(() => {
+  // 24 images of each of the 10 classes, keeping the <super>/<class>/ layout, plus a broken file.
+  const sample = join(process.cwd(), 'sample', 'fashion');
+  for (const sup of readdirSync(sample, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const cls of readdirSync(join(sample, sup.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+      const files = readdirSync(join(sample, sup.name, cls.name)).filter((f) => f.endsWith('.png')).sort().slice(0, 24);
+      for (const f of files) cpSync(join(sample, sup.name, cls.name, f), join(data, sup.name, cls.name, f));
+    }
+  }
+  writeFileSync(join(data, 'bags', 'bag', 'broken.png'), 'this is not a png');
+});
+
+test('train writes the whole run folder and prints the metrics', async () => {
+  const out = join(tmp, 'full');
+  const r = await train(out, ['--epochs', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ACC 0\.\d{3}\s+NMI 0\.\d{3}\s+ARI -?\d\.\d{3}/);
+  assert.match(r.stdout, /super-class ACC/);
+  assert.match(r.stdout, /skipped 1 file/);
+
+  const runJson = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+  assert.equal(runJson.status, 'done');
+  assert.equal(runJson.backend.name, 'wasm');
+  assert.equal(runJson.config.method, 'cc');
+  assert.equal(runJson.dataset.images, 240);
+  assert.equal(runJson.epoch, 2);
+
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
+  for (const m of metrics) {
+    assert.ok(Number.isFinite(m.loss) && m.imgPerSec > 0);
+    assert.ok(['instance', 'cluster', 'entropy'].every((k) => Number.isFinite(m.terms[k])));
+    assert.ok(m.acc >= 0.1 && m.acc <= 1 && m.nmi >= 0 && m.superAcc > 0);
+  }
+
+  const rows = readFileSync(join(out, 'assignments.csv'), 'utf8').trim().split('\n');
+  assert.equal(rows[0], 'path,cluster,confidence,label');
+  assert.equal(rows.length, 241);
+  for (const row of rows.slice(1)) {
+    const [path, cluster, conf, label] = row.split(',');
+    assert.ok(existsSync(join(data, path!)), path);
+    assert.ok(Number(cluster) >= 0 && Number(cluster) < 10);
+    assert.ok(Number(conf) > 0 && Number(conf) <= 1);
+    assert.equal(path!.split('/')[1], label);
+  }
+
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.n, 240);
+  assert.equal(summary.k, 10);
+  assert.equal(summary.sizes.reduce((a: number, b: number) => a + b, 0), 240);
+  assert.ok(summary.acc > 0 && summary.super.acc > 0);
+  assert.equal(summary.skipped.length, 1);
+  assert.equal(summary.skipped[0].path, 'bags/bag/broken.png');
+  assert.ok(summary.skipped[0].reason.length > 5);
+  assert.equal(JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).epoch, 2);
+});
+
+test('resume continues from the checkpoint and ends where an uninterrupted run ends', async () => {
+  const out = join(tmp, 'resumed');
+  assert.equal((await train(out, ['--epochs', '1'])).code, 0);
+  const r = await run(['train', '--resume', out, '--epochs', '2', '--cache', cache]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /resuming from the checkpoint of epoch 1/);
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(metrics.length, 2);
+  // Same seed, backend and epochs as the run above: the same assignments, to the last digit.
+  assert.equal(readFileSync(join(out, 'assignments.csv'), 'utf8'), readFileSync(join(tmp, 'full', 'assignments.csv'), 'utf8'));
+});
+
+test('bad arguments fail before any work with one clear line', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--epochs', '0'], /--epochs must be a whole number from 1/],
+    [['--epochs', 'many'], /--epochs must be a number \(got 'many'\)/],
+    [['--clusters', '1'], /--clusters must be a whole number from 2/],
+    [['--clusters', '1000'], /has 240 decodable images, fewer than --clusters 1000/],
+    [['--backbone', 'vgg'], /--backbone must be one of/],
+  ];
+  for (const [extra, message] of cases) {
+    const r = await train(join(tmp, 'never'), extra);
+    assert.notEqual(r.code, 0, extra.join(' '));
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  }
+  assert.ok(!existsSync(join(tmp, 'never', 'run.json')));
+
+  const missing = await run(['train', '--method', 'cc', '--data', join(tmp, 'nope'), '--out', join(tmp, 'never2'), '--cache', cache]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, new RegExp(join(tmp, 'nope').replace(/[/\\]/g, '.')));
+
+  const again = await train(join(tmp, 'full'), ['--epochs', '1']);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /already holds a run/);
+});
