@@ -1,4 +1,5 @@
-// Bundles each side with esbuild: the trainer CLI (plain Node), later the extension host and webviews.
+// Bundles each side with esbuild: the extension host (CommonJS, as VS Code loads it) and the
+// trainer CLI (ESM, plain Node); the webviews join as they land.
 // The wasm backend's binaries are copied next to the trainer bundle, where the backend looks first.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
@@ -18,6 +19,7 @@ const esmShim = [
 ].join('\n');
 
 mkdirSync('dist', { recursive: true });
+await build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', format: 'cjs', outExtension: { '.js': '.cjs' }, external });
 await build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts' }, outdir: 'dist', format: 'esm', outExtension: { '.js': '.mjs' }, external, banner: { js: esmShim } });
 
 const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';

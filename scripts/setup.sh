@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs, idempotent: npm packages, and Debian packages for the
+# benchmarks (--bench). No stdin is needed, so CI can run it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if [ "${1:-}" = "--bench" ]; then
+  # Fashion-MNIST for the quality and ingest benchmarks; PyTorch and scikit-learn to compare against.
+  apt_install dataset-fashion-mnist python3-torch python3-sklearn
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
