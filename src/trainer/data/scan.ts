@@ -106,7 +106,8 @@ async function walk(absRoot: string, skipped: Skipped[]): Promise<Found[]> {
     const dir = stack.pop()!;
     let dirents: Dirent[];
     try {
-      dirents = readdirSync(dir.abs, { withFileTypes: true });
+      // Sorted so that which of two links to one folder is kept does not depend on the file system.
+      dirents = readdirSync(dir.abs, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name));
     } catch (e) {
       if (dir.rel === '') throw new Error(`cannot read image folder ${absRoot}: ${errCode(e)}`);
       skipped.push({ path: dir.rel, reason: `unreadable folder (${errCode(e)})` });
