@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedConv2d, fusedMatMul } from '../backend/fast/ops.js';
 import { Rng } from '../util/rng.js';
 
 /**
@@ -60,7 +61,8 @@ export function conv2d(p: ParamSet, name: string, inC: number, outC: number, k: 
   const b = bias ? p.add(`${name}.bias`, [outC], init) : undefined;
   return {
     apply: (x) =>
-      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad: 'same', bias: b, activation }),
+      // tf.fused.conv2d off wasm; on wasm the same kernel with our faster gradient.
+      fusedConv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad: 'same', bias: b as tf.Tensor1D | undefined, activation }),
   };
 }
 
@@ -68,7 +70,7 @@ export function dense(p: ParamSet, name: string, inF: number, outF: number, acti
   const init = kaimingUniform(p.rng, inF);
   const w = p.add(`${name}.weight`, [inF, outF], init);
   const b = p.add(`${name}.bias`, [outF], init);
-  return { apply: (x) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b, activation }) };
+  return { apply: (x) => fusedMatMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor1D, activation }) };
 }
 
 /** Batch norm over N, H, W (or N for 2-D input); running statistics are state, momentum 0.1 as in PyTorch. */

@@ -1,0 +1,189 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Gradients of a 2-D convolution (NHWC, filter [kh, kw, in, out], no dilation) built from kernels
+ * that are fast on the wasm backend: XNNPACK's forward convolution and its un-transposed matMul.
+ * tfjs's own Conv2DBackpropInput is ~6x slower than a forward conv there, Conv2DBackpropFilter does
+ * not exist, and matMul with a transposed operand falls back to a naive loop.
+ */
+
+export type ConvPad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+export interface ConvGeom {
+  n: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+export function convGeom(xShape: number[], wShape: number[], strides: number | [number, number], pad: ConvPad): ConvGeom {
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], wShape as [number, number, number, number], strides, 1, pad);
+  return {
+    n: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    sH: info.strideHeight,
+    sW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+type Pairs = [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * Rows [start, start + len) of `t` along a spatial axis, where rows outside [0, size) read as
+ * zeros: returns the (possibly cropped) tensor and the non-negative zero padding still needed on
+ * each side, which the caller hands to the convolution so no padded copy is made.
+ */
+function window(t: tf.Tensor4D, axis: 1 | 2, start: number, len: number): { t: tf.Tensor4D; before: number; after: number } {
+  const size = t.shape[axis];
+  const lo = Math.max(start, 0);
+  const hi = Math.min(start + len, size);
+  let out = t;
+  if (lo > 0 || hi < size) {
+    const begin = [0, 0, 0, 0];
+    const extent = [...t.shape];
+    begin[axis] = lo;
+    extent[axis] = Math.max(hi - lo, 0);
+    out = tf.slice(t, begin, extent);
+  }
+  const before = lo - start;
+  return { t: out, before, after: len - before - Math.max(hi - lo, 0) };
+}
+
+/** One stride phase along an axis: output rows p, p+s, ... and the filter taps that reach them. */
+interface Phase {
+  /** Output rows in this phase. */
+  count: number;
+  /** First tap k ≡ (p + pad) mod s, taps first, first+s, ... */
+  first: number;
+  taps: number;
+  /** dy row read by the last tap for the phase's first output row. */
+  offset: number;
+}
+
+function phase(p: number, size: number, k: number, s: number, pad: number): Phase {
+  const count = p < size ? Math.ceil((size - p) / s) : 0;
+  const first = (((p + pad) % s) + s) % s;
+  const taps = first < k ? Math.ceil((k - first) / s) : 0;
+  const q = (p + pad - first) / s;
+  return { count, first, taps, offset: q - (taps - 1) };
+}
+
+/**
+ * dL/dx of y = conv(x, w). Stride 1 is one forward conv of dy with the spatially flipped,
+ * in/out-swapped filter. Stride s > 1 splits dx into s*s phases (output rows ≡ p mod s); each
+ * phase is a stride-1 forward conv of dy with the taps that reach it, and the phases are
+ * interleaved afterwards. That does the minimum arithmetic, unlike convolving a zero-dilated dy.
+ */
+export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rows = Array.from({ length: g.sH }, (_, p) => phase(p, g.inH, g.kH, g.sH, g.padTop));
+    const cols = Array.from({ length: g.sW }, (_, p) => phase(p, g.inW, g.kW, g.sW, g.padLeft));
+    const part = (r: Phase, c: Phase): tf.Tensor4D => {
+      if (r.count === 0 || c.count === 0) return tf.zeros([g.n, r.count, c.count, g.inC]);
+      if (r.taps === 0 || c.taps === 0) return tf.zeros([g.n, r.count, c.count, g.inC]);
+      // Taps first, first+s, ... flipped (correlation runs the other way) and in/out swapped.
+      let f = w as tf.Tensor4D;
+      if (g.sH > 1 || g.sW > 1) {
+        f = tf.stridedSlice(w, [r.first, c.first, 0, 0], [g.kH, g.kW, g.inC, g.outC], [g.sH, g.sW, 1, 1]) as tf.Tensor4D;
+      }
+      f = tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]);
+      const h = window(dy, 1, r.offset, r.count + r.taps - 1);
+      const v = window(h.t, 2, c.offset, c.count + c.taps - 1);
+      const pad: Pairs = [[0, 0], [h.before, h.after], [v.before, v.after], [0, 0]];
+      if (v.t.shape[1] === 0 || v.t.shape[2] === 0) return tf.zeros([g.n, r.count, c.count, g.inC]);
+      return tf.conv2d(v.t, f, 1, pad);
+    };
+    if (g.sH === 1 && g.sW === 1) return part(rows[0]!, cols[0]!);
+    // Interleave: pad every phase to the largest, stack to [n, H', sH, W', sW, c], then fold.
+    const hMax = rows[0]!.count;
+    const wMax = cols[0]!.count;
+    const grid = rows.map((r) => {
+      const across = cols.map((c) => {
+        const t = part(r, c);
+        return t.shape[1] < hMax || t.shape[2] < wMax ? tf.pad(t, [[0, 0], [0, hMax - t.shape[1]], [0, wMax - t.shape[2]], [0, 0]]) : t;
+      });
+      return tf.stack(across, 3);
+    });
+    const folded = tf.reshape(tf.stack(grid, 2), [g.n, hMax * g.sH, wMax * g.sW, g.inC]) as tf.Tensor4D;
+    return folded.shape[1] === g.inH && folded.shape[2] === g.inW ? folded : tf.slice(folded, [0, 0, 0, 0], [g.n, g.inH, g.inW, g.inC]);
+  });
+}
+
+/** How dL/dw is computed; 'auto' picks by a cost model measured on wasm. */
+export type FilterGradMethod = 'auto' | 'conv' | 'matmul';
+
+/** Rows of x (zero outside) read by tap 0 .. the last tap along one axis. */
+function extent(out: number, k: number, s: number): number {
+  return (out - 1) * s + k;
+}
+
+/**
+ * dL/dw of y = conv(x, w).
+ * 'conv': a forward conv with the batch as channels: x as [inC, H, W, n], dy as a filter
+ *   [outH, outW, n, outC], dilation = stride, output [inC, kh, kw, outC]. Costs two transposes and
+ *   the preparation of a filter as big as dy.
+ * 'matmul': im2col transposed, [kh*kw*inC, n*outH*outW], times dy as [n*outH*outW, outC]: one
+ *   transpose of x, a strided slice per tap (slow on wasm, so only for few input channels).
+ */
+export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom, method: FilterGradMethod = 'auto'): tf.Tensor4D {
+  const m = method === 'auto' ? pickFilterGradMethod(g) : method;
+  return tf.tidy(() => (m === 'conv' ? filterGradConv(x, dy, g) : filterGradMatMul(x, dy, g)));
+}
+
+function pickFilterGradMethod(g: ConvGeom): 'conv' | 'matmul' {
+  // Per output position: the matmul route copies kh*kw*inC values in slow strided slices; the
+  // conv route transposes inC + outC values and prepares outC filter values (ratios from timing).
+  const sliceCost = 9 * g.kH * g.kW * g.inC;
+  const convCost = 6 * g.inC + 13 * g.outC;
+  return sliceCost < convCost ? 'matmul' : 'conv';
+}
+
+function filterGradConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
+  const h = window(x, 1, -g.padTop, extent(g.outH, g.kH, g.sH));
+  const v = window(h.t, 2, -g.padLeft, extent(g.outW, g.kW, g.sW));
+  const xT = tf.transpose(v.t, [3, 1, 2, 0]);
+  const f = tf.transpose(dy, [1, 2, 0, 3]);
+  const pad: Pairs = [[0, 0], [h.before, h.after], [v.before, v.after], [0, 0]];
+  const r = tf.conv2d(xT, f, 1, pad, 'NHWC', [g.sH, g.sW]);
+  return tf.transpose(r, [1, 2, 0, 3]);
+}
+
+function filterGradMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
+  const m = g.n * g.outH * g.outW;
+  const dy2 = tf.reshape(dy, [m, g.outC]) as tf.Tensor2D;
+  const hLen = extent(g.outH, g.kH, g.sH);
+  const wLen = extent(g.outW, g.kW, g.sW);
+  const h = window(x, 1, -g.padTop, hLen);
+  const v = window(h.t, 2, -g.padLeft, wLen);
+  let xT = tf.transpose(v.t, [3, 0, 1, 2]);
+  if (h.before || h.after || v.before || v.after) xT = tf.pad(xT, [[0, 0], [0, 0], [h.before, h.after], [v.before, v.after]]);
+  if (g.kH === 1 && g.kW === 1 && g.sH === 1 && g.sW === 1) {
+    return tf.reshape(tf.matMul(tf.reshape(xT, [g.inC, m]) as tf.Tensor2D, dy2), [1, 1, g.inC, g.outC]) as tf.Tensor4D;
+  }
+  const rows: tf.Tensor2D[] = [];
+  for (let kh = 0; kh < g.kH; kh++) {
+    for (let kw = 0; kw < g.kW; kw++) {
+      const tap = tf.stridedSlice(xT, [0, 0, kh, kw], [g.inC, g.n, kh + (g.outH - 1) * g.sH + 1, kw + (g.outW - 1) * g.sW + 1], [1, 1, g.sH, g.sW]);
+      rows.push(tf.reshape(tap, [g.inC, m]) as tf.Tensor2D);
+    }
+  }
+  return tf.reshape(tf.matMul(tf.concat(rows, 0), dy2), [g.kH, g.kW, g.inC, g.outC]) as tf.Tensor4D;
+}
