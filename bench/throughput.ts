@@ -4,7 +4,8 @@
 // conv3x3(64)+relu, maxpool2, dense 128 relu, dense 10; batch 256; Adam 1e-3; softmax
 // cross-entropy on random labels) on every available tfjs backend, each in its own process, and
 // the same model in PyTorch on the CPU when python3 has torch. Writes bench/results/throughput.json.
-// --profile prints the time per kernel of one training step instead (on wasm unless --backends).
+// --profile prints the time per kernel of one training step instead (on wasm unless --backends;
+// --calls N lists the N slowest calls, --calls all every call in order).
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,8 @@ const { values: opts } = parseArgs({
     steps: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
     threads: { type: 'string' },
+    /** With --profile: how many of the slowest calls to list, or 'all' in execution order. */
+    calls: { type: 'string', default: '25' },
   },
 });
 
@@ -150,8 +153,10 @@ async function profileStep(name: string, threads: number, step: () => Promise<nu
   for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(`  ${k.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(4)} calls`);
   }
-  console.log('\nslowest calls:');
-  for (const r of rows.sort((a, b) => b.ms - a.ms).slice(0, 25)) console.log(`  ${r.name.padEnd(24)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.shapes}`);
+  const all = opts.calls === 'all';
+  console.log(all ? '\nevery call, in order:' : '\nslowest calls:');
+  const list = all ? rows : rows.sort((a, b) => b.ms - a.ms).slice(0, Number(opts.calls));
+  for (const r of list) console.log(`  ${r.name.padEnd(24)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.shapes}`);
 }
 
 /** PyTorch on the CPU, same workload, when python3 can import torch. */
@@ -189,7 +194,7 @@ async function main(): Promise<void> {
       const self = fileURLToPath(import.meta.url);
       const env = { ...process.env };
       if (opts.threads) env['CLUSTERLAB_WASM_THREADS'] = opts.threads;
-      spawnSync(process.execPath, ['--import', 'tsx', self, '--child', b, '--profile'], { stdio: 'inherit', env });
+      spawnSync(process.execPath, ['--import', 'tsx', self, '--child', b, '--profile', '--calls', opts.calls!], { stdio: 'inherit', env });
     }
     return;
   }

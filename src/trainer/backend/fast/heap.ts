@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { ConvGeom } from './conv.js';
+
+/**
+ * Kernels for the wasm backend written in JS on its heap, for data movement its own kernels do
+ * slowly. Each is registered for 'wasm' only; callers check the backend.
+ */
+
+/** Name of the im2col kernel below. */
+export const IM2COL_T = 'ClusterLabIm2ColT';
+
+/**
+ * Transposed im2col of x [n, h, w, c]: [kh * kw * c, n * outH * outW], row (tap, channel), zeros
+ * where a tap falls into the padding. tfjs's StridedSlice takes ~4 ms per tap for a
+ * [256, 28, 28] plane; this is a single pass.
+ */
+export function im2colT(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const g = args.attrs as unknown as ConvGeom;
+  const m = g.n * g.outH * g.outW;
+  const out = backend.makeOutput([g.kH * g.kW * g.inC, m], 'float32');
+  // Views after makeOutput: allocating may grow (and so replace) the heap buffer.
+  const src = backend.typedArrayFromHeap(x) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  const c = g.inC;
+  let o = 0;
+  for (let kh = 0; kh < g.kH; kh++) {
+    for (let kw = 0; kw < g.kW; kw++) {
+      // Output columns whose source column lies inside the image: [vLo, vHi).
+      const vLo = Math.min(g.outW, Math.max(0, Math.ceil((g.padLeft - kw) / g.sW)));
+      const vHi = Math.max(vLo, Math.min(g.outW, Math.ceil((g.inW + g.padLeft - kw) / g.sW)));
+      for (let ci = 0; ci < c; ci++) {
+        for (let b = 0; b < g.n; b++) {
+          for (let u = 0; u < g.outH; u++) {
+            const r = u * g.sH + kh - g.padTop;
+            if (r < 0 || r >= g.inH) {
+              dst.fill(0, o, o + g.outW);
+              o += g.outW;
+              continue;
+            }
+            const rowBase = (b * g.inH + r) * g.inW;
+            let v = 0;
+            for (; v < vLo; v++) dst[o++] = 0;
+            for (let col = v * g.sW + kw - g.padLeft; v < vHi; v++, col += g.sW) dst[o++] = src[(rowBase + col) * c + ci]!;
+            for (; v < g.outW; v++) dst[o++] = 0;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Identity that shares the input's buffer, as the cpu backend's does; the stock wasm kernel copies.
+ * The engine clones every tensor it keeps for a gradient, so this saves a full copy of each
+ * activation per training step. Tensors are immutable, so sharing (as Reshape does) is safe.
+ */
+export function identityShared(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
