@@ -92,8 +92,9 @@ async function child(name: BackendName): Promise<void> {
     loss.dispose();
     return v;
   };
+  // The cpu backend takes minutes per step here: two steps, no warmup (it would not change much).
   const slow = name === 'cpu';
-  const warmup = slow ? 1 : 3;
+  const warmup = slow ? 0 : 3;
   const steps = opts.steps ? Number(opts.steps) : slow ? 2 : 20;
 
   if (opts.profile) {
@@ -101,13 +102,14 @@ async function child(name: BackendName): Promise<void> {
     await profileStep(name, threads, step);
     return;
   }
-  const first = await step();
-  for (let i = 1; i < warmup; i++) await step();
+  let first: number | undefined;
+  for (let i = 0; i < warmup; i++) first ??= await step();
   const times: number[] = [];
-  let last = first;
+  let last = NaN;
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     last = await step();
+    first ??= last;
     times.push(performance.now() - t0);
   }
   const sorted = [...times].sort((a, b) => a - b);
@@ -115,13 +117,13 @@ async function child(name: BackendName): Promise<void> {
   const m: Measurement = {
     backend: name,
     threads,
-    imgPerSec: Math.round((BATCH * 1000) / median),
+    imgPerSec: +((BATCH * 1000) / median).toPrecision(3),
     stepMs: +median.toFixed(1),
     bestStepMs: +sorted[0]!.toFixed(1),
     steps,
     warmup,
     times: times.map((t) => +t.toFixed(1)),
-    loss: [+first.toFixed(4), +last.toFixed(4)],
+    loss: [+first!.toFixed(4), +last.toFixed(4)],
   };
   console.log(JSON.stringify(m));
 }
@@ -176,21 +178,25 @@ function torch(threads: number): Measurement | Skip {
 
 function runChild(name: string): Measurement | Skip {
   const self = fileURLToPath(import.meta.url);
-  const args = ['--import', 'tsx', self, '--child', name];
+  const single = name === 'wasm-1';
+  const args = ['--import', 'tsx', self, '--child', single ? 'wasm' : name];
   if (opts.steps) args.push('--steps', opts.steps);
   const env = { ...process.env };
   if (opts.threads) env['CLUSTERLAB_WASM_THREADS'] = opts.threads;
+  if (single) env['CLUSTERLAB_WASM_THREADS'] = '1';
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 1_800_000 });
   const line = r.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) return { backend: name, skipped: `bench process failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
-  return JSON.parse(line) as Measurement | Skip;
+  const m = JSON.parse(line) as Measurement | Skip;
+  return { ...m, backend: name };
 }
 
 async function main(): Promise<void> {
   if (opts.child) return child(opts.child as BackendName);
-  const backends = (opts.backends?.split(',') ?? (opts.profile ? ['wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])) as BackendName[];
+  // 'wasm-1' is wasm with threads off (CLUSTERLAB_WASM_THREADS=1), to show what threads buy.
+  const backends = opts.backends?.split(',') ?? (opts.profile ? ['wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-1', 'cpu']);
   if (opts.profile) {
-    for (const b of backends) {
+    for (const b of backends as BackendName[]) {
       const self = fileURLToPath(import.meta.url);
       const env = { ...process.env };
       if (opts.threads) env['CLUSTERLAB_WASM_THREADS'] = opts.threads;
