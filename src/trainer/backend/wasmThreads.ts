@@ -11,8 +11,9 @@ import type { Worker as NodeWorker, WorkerOptions } from 'node:worker_threads';
  *     URLs. We swap in a Worker subclass that starts a small eval'd bootstrap instead, hands it the
  *     blob, and lets it feed the script (and the main-script blob sent later) to `importScripts`.
  *  2. The main script is the factory's `toString()`, which refers to the node bundle's module-level
- *     names (require$$0 = fs, ...). The bootstrap defines them as globals. A minified bundle renames
- *     them; then the workers report failure and the caller falls back to one thread.
+ *     names (require$$0 = fs, ..., and esbuild's __require when bundled again). The bootstrap
+ *     defines them as globals. A minified bundle renames them; then the workers report failure and
+ *     the caller falls back to one thread.
  *  3. The C side caps the pool at emscripten_num_logical_cores() / 2 (it assumes hyper-threading),
  *     i.e. one thread on a 2-core machine. We report twice the wanted count while the module starts.
  * The pool's workers are unref'd so they never keep the process alive: all work is driven
@@ -29,8 +30,12 @@ const BOOTSTRAP = `
 const wt = require('worker_threads');
 const { EventEmitter } = require('events');
 const status = new Int32Array(wt.workerData.status, 0, 1);
+// The factory reports a failed require on console.error before throwing: keep it as the reason.
+let consoleError = '';
+console.error = (...a) => { consoleError = a.join(' '); };
 const fail = (e) => {
-  const msg = new TextEncoder().encode(String(e && e.message || e)).subarray(0, 250);
+  const text = String(e && e.message || e) + (consoleError ? ' (' + consoleError + ')' : '');
+  const msg = new TextEncoder().encode(text).subarray(0, 250);
   new Uint8Array(wt.workerData.status, 4).set(msg);
   Atomics.store(status, 0, 1);
 };
@@ -53,9 +58,11 @@ try {
   });
   const fakeWt = Object.assign({}, wt, { parentPort: port });
   const req = (m) => (m === 'worker_threads' ? fakeWt : require(m));
+  // The names the factory's source uses for its bundle's modules: tfjs's node bundle, and
+  // esbuild's require shim when that bundle is bundled again.
   Object.assign(globalThis, {
     require$$0: require('fs'), require$$1: require('path'), require$$3: require('perf_hooks'), require$$4: require('os'),
-    commonjsGlobal: globalThis,
+    commonjsGlobal: globalThis, __require: req,
   });
   wt.workerData.blob.text().then((code) => {
     new Function('require', '__filename', code)(req, __filename);
