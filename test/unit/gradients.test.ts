@@ -182,6 +182,14 @@ test('maxPool gradient (our wasm MaxPoolGrad) matches the cpu backend', async ()
   }
 });
 
+test('tf.gather gradient (UnsortedSegmentSum, added to wasm) matches the cpu backend', async () => {
+  // Repeated and unused indices, gathering along axis 0 and along an inner axis.
+  const indices = [2, 0, 2, 4, 1, 2];
+  for (const axis of [0, 1]) {
+    await compare(`gather axis ${axis}`, [{ shape: [5, 5, 3], seed: 20 }], ([x]) => tf.gather(x!, tf.tensor1d(indices, 'int32'), axis));
+  }
+});
+
 test('maxPool gradient on ties goes to the first maximum, as on cpu', async () => {
   // ReLU outputs are full of equal zeros; a 2x2 window of zeros must pass its gradient once.
   const x = [0, 0, 1, 1, 0, 0, 1, 1, 2, 0, 3, 3, 0, 2, 3, 3];

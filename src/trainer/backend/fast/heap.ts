@@ -64,3 +64,29 @@ export function identityShared(args: { inputs: tf.NamedTensorInfoMap; backend: u
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
+
+/**
+ * UnsortedSegmentSum, which wasm lacks (it is tf.gather's gradient): out[s] = sum of the rows of x
+ * whose segment id is s; ids outside [0, numSegments) are dropped, as on cpu.
+ */
+export function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const { numSegments } = args.attrs as unknown as { numSegments: number };
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum on wasm: unsupported dtype ${x.dtype}`);
+  const rows = tf.util.sizeFromShape(segmentIds.shape);
+  const inner = tf.util.sizeFromShape(x.shape.slice(segmentIds.shape.length));
+  const out = backend.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
+  const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const ids = backend.typedArrayFromHeap(segmentIds) as Int32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  dst.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const s = ids[r]!;
+    if (s < 0 || s >= numSegments) continue;
+    const from = r * inner;
+    const to = s * inner;
+    for (let k = 0; k < inner; k++) dst[to + k] += src[from + k]!;
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import '../stockGradients.js';
 import { convFilterGrad, convGeom, convInputGrad, type ConvGeom, type ConvPad } from './conv.js';
 import { matMulAT, matMulBT, sumRows } from './linalg.js';
 import { fastGradientsActive } from './mode.js';
-import { IM2COL_T, identityShared, im2colT } from './heap.js';
+import { IM2COL_T, identityShared, im2colT, unsortedSegmentSum } from './heap.js';
 import { maxPoolGradWasm } from './pool.js';
 
 /**
@@ -12,8 +12,9 @@ import { maxPoolGradWasm } from './pool.js';
  *    customGrad); only our fused ops (ops.ts) put these kernels on the tape;
  *  - Conv2D and BatchMatMul gradients that are ours while the wasm backend is active and tfjs's
  *    otherwise, for code calling tf.conv2d / tf.matMul directly;
- *  - for the 'wasm' backend only: the missing Conv2DBackpropFilter kernel (so tfjs's own fused
- *    gradients work there too) and a fast MaxPoolGrad in place of the stock one.
+ *  - for the 'wasm' backend only: the missing Conv2DBackpropFilter and UnsortedSegmentSum kernels
+ *    (so tfjs's own fused-op and gather gradients work there too), and faster MaxPoolGrad and
+ *    Identity in place of the stock ones (heap.ts, pool.ts).
  */
 
 let installed = false;
@@ -111,6 +112,8 @@ export function installFastGradients(): void {
   // Strings keep the stock path (they live outside the heap).
   replaceWasmKernel('Identity', (args) => ((args.inputs['x'] as tf.TensorInfo).dtype === 'string' && stockIdentity ? stockIdentity(args) : identityShared(args)) as tf.TensorInfo);
   tf.registerKernel({ kernelName: IM2COL_T, backendName: 'wasm', kernelFunc: im2colT });
+  // tf.gather's gradient; missing on wasm.
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum });
 }
 
 /** dL/d(pre-activation): relu'(z) = [z > 0] = [y > 0], step(0) = 0 as in tfjs's fused gradients. */
