@@ -190,6 +190,32 @@ test('tf.gather gradient (UnsortedSegmentSum, added to wasm) matches the cpu bac
   }
 });
 
+test('tf.sum and tf.mean on wasm (pooling route for leading and middle axes) match the cpu backend', async () => {
+  const shape = [3, 5, 4, 6];
+  const axesList = [[0, 1, 2], [1, 2], [0], [1], [0, 1], [2], [3], [2, 3], [0, 1, 2, 3]];
+  for (const axes of axesList) {
+    for (const keepDims of [false, true]) {
+      const run = async (backend: Backend) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.tensor(randn(21, sizeOf(shape)), shape);
+          const s = tf.sum(x, axes, keepDims);
+          const m = tf.mean(x, axes, keepDims);
+          return { shape: s.shape, sum: s.dataSync() as Float32Array, mean: m.dataSync() as Float32Array };
+        });
+      };
+      const want = await run('cpu');
+      const got = await run('wasm');
+      assert.deepEqual(got.shape, want.shape, `shape of sum over ${axes}`);
+      assertClose(got.sum, want.sum, `sum over [${axes}] keepDims=${keepDims}`);
+      assertClose(got.mean, want.mean, `mean over [${axes}] keepDims=${keepDims}`);
+    }
+  }
+  // Integer sums keep the stock kernel and stay exact.
+  assert.ok(await tf.setBackend('wasm'));
+  assert.deepEqual(Array.from(tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32'), [0, 1]).dataSync()), [16, 20]);
+});
+
 test('maxPool gradient on ties goes to the first maximum, as on cpu', async () => {
   // ReLU outputs are full of equal zeros; a 2x2 window of zeros must pass its gradient once.
   const x = [0, 0, 1, 1, 0, 0, 1, 1, 2, 0, 3, 3, 0, 2, 3, 3];

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend } from '../../src/trainer/backend/index.js';
+import { buildBackbone } from '../../src/trainer/models/backbones.js';
 import { conv2d, dense, flatten, maxPool, ParamSet, sequential, type Layer } from '../../src/trainer/models/layers.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
@@ -88,4 +89,31 @@ test('a few Adam steps on wasm lower the loss', async () => {
   const { losses } = await train('wasm', 25, 2e-2);
   assert.ok(losses.every(Number.isFinite), losses.join(', '));
   assert.ok(losses[losses.length - 1]! < 0.8 * losses[0]!, `loss went ${losses.map((l) => l.toFixed(3)).join(' -> ')}`);
+});
+
+test('ResNet-18 (stride-2 and 1x1 convs, batch norm) has the same gradients on wasm as on cpu', async () => {
+  const run = async (backend: 'cpu' | 'wasm') => {
+    assert.ok(await tf.setBackend(backend));
+    const p = new ParamSet(new Rng(9));
+    const { net } = buildBackbone('resnet18', p, 3, 8);
+    const head = dense(p, 'head', 512, CLASSES);
+    const rng = new Rng(10);
+    const x = tf.tensor4d(Float32Array.from({ length: 3 * 8 * 8 * 3 }, () => rng.normal()), [3, 8, 8, 3]);
+    const y = tf.oneHot(tf.tensor1d([0, 3, 1], 'int32'), CLASSES) as tf.Tensor2D;
+    const vars = [...p.trainable.values()];
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, head.apply(net.apply(x, true), true) as tf.Tensor2D) as tf.Scalar, vars);
+    const out = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
+    tf.dispose([value, x, y, ...Object.values(grads)]);
+    p.dispose();
+    return out;
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  assert.ok(Math.abs(cpu.loss - wasm.loss) < 1e-4 * Math.abs(cpu.loss));
+  const names = Object.keys(cpu.grads);
+  assert.ok(names.length > 60, `${names.length} gradients`);
+  for (const name of names) {
+    const e = relErr(wasm.grads[name]!, cpu.grads[name]!);
+    assert.ok(e < 1e-3, `gradient of ${name}: relative error ${e.toExponential(2)}`);
+  }
 });

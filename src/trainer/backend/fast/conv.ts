@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { IM2COL_T } from './heap.js';
+import { IM2COL_T, PICK_TAPS } from './heap.js';
 
 /**
  * Gradients of a 2-D convolution (NHWC, filter [kh, kw, in, out], no dilation) built from kernels
@@ -100,12 +100,8 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeom): tf.
     const part = (r: Phase, c: Phase): tf.Tensor4D => {
       if (r.count === 0 || c.count === 0) return tf.zeros([g.n, r.count, c.count, g.inC]);
       if (r.taps === 0 || c.taps === 0) return tf.zeros([g.n, r.count, c.count, g.inC]);
-      // Taps first, first+s, ... flipped (correlation runs the other way) and in/out swapped.
-      let f = w as tf.Tensor4D;
-      if (g.sH > 1 || g.sW > 1) {
-        f = tf.stridedSlice(w, [r.first, c.first, 0, 0], [g.kH, g.kW, g.inC, g.outC], [g.sH, g.sW, 1, 1]) as tf.Tensor4D;
-      }
-      f = tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]);
+      // Taps first, first+s, ... in reverse order (correlation runs the other way), in/out swapped.
+      const f = tf.transpose(pickTaps(w, tapsDown(r, g.sH), tapsDown(c, g.sW)), [0, 1, 3, 2]);
       const h = window(dy, 1, r.offset, r.count + r.taps - 1);
       const v = window(h.t, 2, c.offset, c.count + c.taps - 1);
       const pad: Pairs = [[0, 0], [h.before, h.after], [v.before, v.after], [0, 0]];
@@ -126,6 +122,17 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeom): tf.
     const folded = tf.reshape(tf.stack(grid, 2), [g.n, hMax * g.sH, wMax * g.sW, g.inC]) as tf.Tensor4D;
     return folded.shape[1] === g.inH && folded.shape[2] === g.inW ? folded : tf.slice(folded, [0, 0, 0, 0], [g.n, g.inH, g.inW, g.inC]);
   });
+}
+
+/** A phase's taps, last first. */
+function tapsDown(p: Phase, s: number): number[] {
+  return Array.from({ length: p.taps }, (_, a) => p.first + s * (p.taps - 1 - a));
+}
+
+/** w[rows[a], cols[b]]: a JS kernel on wasm, where Reverse and StridedSlice are very slow. */
+function pickTaps(w: tf.Tensor4D, rows: number[], cols: number[]): tf.Tensor4D {
+  if (tf.getBackend() === 'wasm') return tf.engine().runKernel(PICK_TAPS, { x: w }, { rows, cols } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf.gather(tf.gather(w, rows, 0), cols, 1) as tf.Tensor4D;
 }
 
 /** How dL/dw is computed; 'auto' picks by a cost model measured on wasm. */

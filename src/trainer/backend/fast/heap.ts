@@ -90,3 +90,32 @@ export function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backen
   }
   return out;
 }
+
+/** Name of the tap-selection kernel below. */
+export const PICK_TAPS = 'ClusterLabPickTaps';
+
+/**
+ * Chosen taps of a filter [kh, kw, ci, co]: out[a, b] = w[rows[a], cols[b]], as block copies of
+ * ci * co values. Serves the flipped filter of the input gradient and the per-phase sub-filters of
+ * strided convolutions; the stock Reverse and StridedSlice take ~170 and ~110 ms on a
+ * [3, 3, 256, 512] filter.
+ */
+export function pickTaps(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { rows, cols } = args.attrs as unknown as { rows: number[]; cols: number[] };
+  const kw = x.shape[1]!;
+  const block = tf.util.sizeFromShape(x.shape.slice(2));
+  const out = backend.makeOutput([rows.length, cols.length, ...x.shape.slice(2)], x.dtype);
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  let o = 0;
+  for (const r of rows) {
+    for (const c of cols) {
+      const from = (r * kw + c) * block;
+      dst.set(src.subarray(from, from + block), o);
+      o += block;
+    }
+  }
+  return out;
+}

@@ -3,8 +3,9 @@ import '../stockGradients.js';
 import { convFilterGrad, convGeom, convInputGrad, type ConvGeom, type ConvPad } from './conv.js';
 import { matMulAT, matMulBT, sumRows } from './linalg.js';
 import { fastGradientsActive } from './mode.js';
-import { IM2COL_T, identityShared, im2colT, unsortedSegmentSum } from './heap.js';
+import { IM2COL_T, PICK_TAPS, pickTaps, identityShared, im2colT, unsortedSegmentSum } from './heap.js';
 import { maxPoolGradWasm } from './pool.js';
+import { reduceByPooling } from './reduce.js';
 
 /**
  * Registers our gradients and wasm kernels with tfjs (once per process):
@@ -13,8 +14,8 @@ import { maxPoolGradWasm } from './pool.js';
  *  - Conv2D and BatchMatMul gradients that are ours while the wasm backend is active and tfjs's
  *    otherwise, for code calling tf.conv2d / tf.matMul directly;
  *  - for the 'wasm' backend only: the missing Conv2DBackpropFilter and UnsortedSegmentSum kernels
- *    (so tfjs's own fused-op and gather gradients work there too), and faster MaxPoolGrad and
- *    Identity in place of the stock ones (heap.ts, pool.ts).
+ *    (so tfjs's own fused-op and gather gradients work there too), and faster MaxPoolGrad,
+ *    Identity, Cast, Sum and Mean in place of the stock ones (heap.ts, pool.ts, reduce.ts).
  */
 
 let installed = false;
@@ -111,7 +112,19 @@ export function installFastGradients(): void {
   const stockIdentity = tf.getKernel('Identity', 'wasm')?.kernelFunc;
   // Strings keep the stock path (they live outside the heap).
   replaceWasmKernel('Identity', (args) => ((args.inputs['x'] as tf.TensorInfo).dtype === 'string' && stockIdentity ? stockIdentity(args) : identityShared(args)) as tf.TensorInfo);
+  // A cast to the same dtype (tfjs's relu gradient does one per step) copies on wasm; share instead.
+  const stockCast = tf.getKernel('Cast', 'wasm')!.kernelFunc;
+  replaceWasmKernel('Cast', (args) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const same = x.dtype === (args.attrs as unknown as { dtype: string }).dtype && x.dtype !== 'string';
+    return (same ? identityShared(args) : stockCast(args)) as tf.TensorInfo;
+  });
   tf.registerKernel({ kernelName: IM2COL_T, backendName: 'wasm', kernelFunc: im2colT });
+  tf.registerKernel({ kernelName: PICK_TAPS, backendName: 'wasm', kernelFunc: pickTaps });
+  for (const [name, mean] of [['Sum', false], ['Mean', true]] as const) {
+    const stock = tf.getKernel(name, 'wasm')!.kernelFunc;
+    replaceWasmKernel(name, reduceByPooling(stock, mean));
+  }
   // tf.gather's gradient; missing on wasm.
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum });
 }
@@ -149,8 +162,10 @@ function overrideGradient(kernelName: string, fast: FastGrad): void {
 }
 
 function replaceWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  const stock = tf.getKernel(kernelName, 'wasm');
+  if (stock) tf.unregisterKernel(kernelName, 'wasm');
+  // Keep the stock setupFunc: it binds the wasm function the stock kernelFunc (our fallback) calls.
+  tf.registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc });
 }
 
 function unitDilation(d: Strides | undefined): boolean {
