@@ -136,7 +136,7 @@ function pickTaps(w: tf.Tensor4D, rows: number[], cols: number[]): tf.Tensor4D {
 }
 
 /** How dL/dw is computed; 'auto' picks by a cost model measured on wasm. */
-export type FilterGradMethod = 'auto' | 'conv' | 'matmul';
+export type FilterGradMethod = 'auto' | 'conv' | 'convT' | 'matmul';
 
 /** Rows of x (zero outside) read by tap 0 .. the last tap along one axis. */
 function extent(out: number, k: number, s: number): number {
@@ -146,24 +146,35 @@ function extent(out: number, k: number, s: number): number {
 /**
  * dL/dw of y = conv(x, w).
  * 'conv': a forward conv with the batch as channels: x as [inC, H, W, n], dy as a filter
- *   [outH, outW, n, outC], dilation = stride, output [inC, kh, kw, outC]. Costs two transposes and
- *   the preparation of a filter as big as dy.
+ *   [outH, outW, n, outC], dilation = stride, output [inC, kh, kw, outC]. Costs a full transpose
+ *   of x, a block transpose of dy and the preparation of a filter as big as dy.
+ * 'convT' (stride 1; else 'conv'): the same with the roles swapped: dy as [outC, outH, outW, n]
+ *   convolved with x as a filter [H, W, n, inC] gives the taps in reverse order. Cheaper when x
+ *   is the smaller of the two.
  * 'matmul': im2col transposed, [kh*kw*inC, n*outH*outW], times dy as [n*outH*outW, outC]. XNNPACK
  *   packs all of dy for the product and im2col copies kh*kw values per input, so it pays off for
  *   few input channels (the first layer). On wasm im2col is one JS pass (heap.ts); elsewhere a
  *   transpose and a strided slice per tap.
  */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom, method: FilterGradMethod = 'auto'): tf.Tensor4D {
-  const m = method === 'auto' ? pickFilterGradMethod(g) : method;
-  return tf.tidy(() => (m === 'conv' ? filterGradConv(x, dy, g) : filterGradMatMul(x, dy, g)));
+  let m = method === 'auto' ? pickFilterGradMethod(g) : method;
+  if (m === 'convT' && (g.sH > 1 || g.sW > 1)) m = 'conv';
+  return tf.tidy(() => (m === 'conv' ? filterGradConv(x, dy, g) : m === 'convT' ? filterGradConvT(x, dy, g) : filterGradMatMul(x, dy, g)));
 }
 
-function pickFilterGradMethod(g: ConvGeom): 'conv' | 'matmul' {
-  // Per output position: the matmul route copies kh*kw*inC values in slow strided slices; the
-  // conv route transposes inC + outC values and prepares outC filter values (ratios from timing).
-  const sliceCost = 9 * g.kH * g.kW * g.inC;
-  const convCost = 6 * g.inC + 13 * g.outC;
-  return sliceCost < convCost ? 'matmul' : 'conv';
+/**
+ * Data movement per output position in ns on wasm (the GEMM is the same for all): im2col ~5 per
+ * value, packing dy for XNNPACK ~3.4, a full transpose ~5, a block transpose ~1-2, a conv filter's
+ * preparation (tfjs transposes it, XNNPACK packs it) ~11 per value.
+ */
+function pickFilterGradMethod(g: ConvGeom): 'conv' | 'convT' | 'matmul' {
+  const costs: [number, 'conv' | 'convT' | 'matmul'][] = [
+    [5 * g.kH * g.kW * g.inC + 3.4 * g.outC, 'matmul'],
+    [13 * g.outC + 5 * g.inC, 'conv'],
+  ];
+  // convT's GEMM has inC output channels; below a SIMD tile's width it wastes most of the work.
+  if (g.sH === 1 && g.sW === 1 && g.inC >= 8) costs.push([12 * g.inC + 5 * g.outC, 'convT']);
+  return costs.sort((a, b) => a[0] - b[0])[0]![1];
 }
 
 function filterGradConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
@@ -174,6 +185,19 @@ function filterGradConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor
   const pad: Pairs = [[0, 0], [h.before, h.after], [v.before, v.after], [0, 0]];
   const r = tf.conv2d(xT, f, 1, pad, 'NHWC', [g.sH, g.sW]);
   return tf.transpose(r, [1, 2, 0, 3]);
+}
+
+function filterGradConvT(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
+  // out[co, i, j, ci] = sum dy[n, i + fh - P, j + fw - Q, co] x[n, fh, fw, ci] is dw[kh, kw] at
+  // i = P + padTop - kh: with P = kh - 1 - padTop, tap kh lands on row kh - 1 - kh.
+  const top = g.kH - 1 - g.padTop;
+  const left = g.kW - 1 - g.padLeft;
+  const pad: Pairs = [[0, 0], [top, g.kH - 1 + g.inH - g.outH - top], [left, g.kW - 1 + g.inW - g.outW - left], [0, 0]];
+  if (pad.some(([a, b]) => a < 0 || b < 0)) return filterGradConv(x, dy, g);
+  const r = tf.conv2d(tf.transpose(dy, [3, 1, 2, 0]), tf.transpose(x, [1, 2, 0, 3]), 1, pad);
+  const rows = Array.from({ length: g.kH }, (_, a) => g.kH - 1 - a);
+  const cols = Array.from({ length: g.kW }, (_, b) => g.kW - 1 - b);
+  return pickTaps(tf.transpose(r, [1, 2, 3, 0]), rows, cols);
 }
 
 function filterGradMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
