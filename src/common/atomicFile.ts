@@ -1,0 +1,97 @@
+/**
+ * Crash-safe file writes shared by the trainer and the extension: a reader (or a resumed run)
+ * sees either the previous complete file or the new complete file, never a torn one.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Replaces `path` with `data` atomically: writes a uniquely named temp file in the same directory
+ * (rename is only atomic within one file system), fsyncs it, renames it over `path`, then fsyncs
+ * the directory so the rename itself survives a power cut. On failure the temp file is removed
+ * and `path` is untouched.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  // pid + random: concurrent writers (two processes, or two calls in one) never share a temp.
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx');
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await renameWithRetry(tmp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await syncDir(dir);
+}
+
+/** Pretty JSON with a trailing newline, written atomically. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value, null, 2) as string | undefined;
+  if (text === undefined) throw new TypeError(`cannot write ${String(value)} as JSON to ${path}`);
+  await writeFileAtomic(path, text + '\n');
+}
+
+/**
+ * Appends one line (a jsonl record) and fsyncs it. Appending is not atomic across a crash: a torn
+ * last line is possible, so if the file does not end in a newline the new record starts on a
+ * fresh line, keeping it parseable whatever came before. Rewriting the whole file each time would
+ * be atomic but quadratic over a long run.
+ */
+export async function appendLine(path: string, line: string): Promise<void> {
+  if (/[\r\n]/.test(line)) throw new RangeError('appendLine takes a single line (no line breaks)');
+  const handle = await open(path, 'a+');
+  try {
+    const { size } = await handle.stat();
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    await handle.write(prefix + line + '\n');
+    // Data plus the size: what a reader needs to see the line after a crash.
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * On Windows a rename over a file fails (EPERM/EACCES/EBUSY) while another process, such as a
+ * viewer or a virus scanner, has it open; that clears within moments, so retry briefly there.
+ */
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (process.platform !== 'win32' || attempt >= 5 || !(code === 'EPERM' || code === 'EACCES' || code === 'EBUSY')) throw e;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+  }
+}
+
+/** fsync of a directory makes a rename durable on POSIX; Windows cannot open directories, skip there. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // The data is already in place; only durability is best-effort where the platform refuses.
+    if (!(code === 'EISDIR' || code === 'EPERM' || code === 'EACCES' || code === 'EINVAL' || code === 'ENOTSUP')) throw e;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
