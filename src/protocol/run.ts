@@ -61,6 +61,13 @@ export interface Scores {
   ari: number;
 }
 
+/** How an ACC was obtained: one-to-one (Hungarian) matching, or majority vote when k != #classes. */
+export type AccKind = 'hungarian' | 'purity';
+
+export interface SuperScores extends Scores {
+  accKind: AccKind;
+}
+
 /** One line of metrics.jsonl. */
 export interface MetricsRow {
   epoch: number;
@@ -86,7 +93,7 @@ export interface SummaryJson extends Partial<Scores> {
   seconds: number;
   backend: BackendName;
   /** Super-class scores, when the dataset has super-classes. */
-  super?: Scores;
+  super?: SuperScores;
   /** Cluster sizes, index = cluster id. */
   sizes: number[];
   skipped: Skipped[];

@@ -43,7 +43,7 @@ async function train(backend: 'cpu' | 'wasm', steps: number, lr: number) {
   const vars = [...params.trainable.values()];
   const loss = () => tf.losses.softmaxCrossEntropy(y, net.apply(x, true) as tf.Tensor2D) as tf.Scalar;
   const { grads } = tf.variableGrads(loss, vars);
-  const firstGrads = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array]));
+  const firstGrads = Object.fromEntries(Object.entries(grads).map(([k, g]) => [params.logicalName(k), g.dataSync() as Float32Array]));
   tf.dispose(Object.values(grads));
   const opt = tf.train.adam(lr);
   const losses: number[] = [];
@@ -102,7 +102,7 @@ test('ResNet-18 (stride-2 and 1x1 convs, batch norm) has the same gradients on w
     const y = tf.oneHot(tf.tensor1d([0, 3, 1], 'int32'), CLASSES) as tf.Tensor2D;
     const vars = [...p.trainable.values()];
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, head.apply(net.apply(x, true), true) as tf.Tensor2D) as tf.Scalar, vars);
-    const out = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
+    const out = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [p.logicalName(k), g.dataSync() as Float32Array])) };
     tf.dispose([value, x, y, ...Object.values(grads)]);
     p.dispose();
     return out;

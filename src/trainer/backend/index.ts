@@ -7,8 +7,9 @@ import { installFastGradients } from './fast/register.js';
 import { initNative, NATIVE_PACKAGES } from './native.js';
 import { initWasm } from './wasm.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
+import type { BackendChoice, BackendName } from '../../protocol/run.js';
+
+export type { BackendChoice, BackendName } from '../../protocol/run.js';
 export interface BackendInfo {
   name: BackendName;
   threads: number;

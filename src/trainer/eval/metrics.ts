@@ -3,17 +3,10 @@
  * Conventions follow scikit-learn so numbers compare with published results. Entries whose truth
  * label is negative (unlabelled) take no part in any score.
  */
-import type { Scores } from '../../protocol/run.js';
+import type { AccKind, Scores, SuperScores } from '../../protocol/run.js';
 import { assignmentWeight, maxWeightAssignment } from './hungarian.js';
 
-export type { Scores } from '../../protocol/run.js';
-
-/** How a super-class ACC was obtained: one-to-one matching, or majority vote when k != nSuper. */
-export type AccKind = 'hungarian' | 'purity';
-
-export interface SuperScores extends Scores {
-  accKind: AccKind;
-}
+export type { AccKind, Scores, SuperScores } from '../../protocol/run.js';
 
 function checkLengths(a: Int32Array, b: Int32Array): void {
   if (a.length !== b.length) throw new RangeError(`label arrays differ in length (${a.length} vs ${b.length})`);

@@ -10,8 +10,11 @@ import { Rng } from '../util/rng.js';
 
 /** Named variables of a model: `trainable` get gradients, `state` (batch-norm statistics) do not. */
 export class ParamSet {
+  private static count = 0;
   readonly trainable = new Map<string, tf.Variable>();
   readonly state = new Map<string, tf.Variable>();
+  /** tfjs variable names are global to the engine, so two models need different ones. */
+  readonly prefix = `m${ParamSet.count++}/`;
 
   constructor(readonly rng: Rng) {}
 
@@ -19,7 +22,7 @@ export class ParamSet {
     const map = trainable ? this.trainable : this.state;
     if (this.trainable.has(name) || this.state.has(name)) throw new Error(`duplicate parameter ${name}`);
     const size = shape.reduce((a, b) => a * b, 1);
-    const v = tf.variable(tf.tensor(init(size), shape, 'float32'), trainable, name);
+    const v = tf.variable(tf.tensor(init(size), shape, 'float32'), trainable, this.prefix + name);
     map.set(name, v);
     return v;
   }
@@ -27,6 +30,11 @@ export class ParamSet {
   /** Every variable, trainable first, in creation order: the checkpoint's order. */
   all(): Map<string, tf.Variable> {
     return new Map([...this.trainable, ...this.state]);
+  }
+
+  /** A tfjs variable name (or an optimizer slot named after one) without this model's prefix. */
+  logicalName(engineName: string): string {
+    return engineName.startsWith(this.prefix) ? engineName.slice(this.prefix.length) : engineName;
   }
 
   dispose(): void {

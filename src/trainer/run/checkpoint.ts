@@ -41,7 +41,8 @@ export class CheckpointError extends Error {
 export async function saveCheckpoint(dir: string, method: MethodName, epoch: number, params: ParamSet, optimizer: tf.Optimizer): Promise<void> {
   const named: { name: string; group: TensorEntry['group']; tensor: tf.Tensor }[] = [];
   for (const [name, v] of params.all()) named.push({ name, group: 'model', tensor: v });
-  for (const w of await optimizer.getWeights()) named.push({ name: w.name, group: 'optimizer', tensor: w.tensor });
+  // Adam restores its slots by position; the names are for people reading the manifest.
+  for (const w of await optimizer.getWeights()) named.push({ name: params.logicalName(w.name), group: 'optimizer', tensor: w.tensor });
 
   const tensors: TensorEntry[] = [];
   let offset = 0;

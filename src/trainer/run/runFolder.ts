@@ -49,10 +49,17 @@ export class RunFolder {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    return text
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as MetricsRow);
+    const rows: MetricsRow[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      // A crash mid-append leaves a torn last line; the rows before it are still good.
+      try {
+        rows.push(JSON.parse(line) as MetricsRow);
+      } catch {
+        continue;
+      }
+    }
+    return rows;
   }
 
   /** Drops rows of epochs after `epoch`: on resume they are trained again and would be doubled. */

@@ -1,12 +1,13 @@
-import type { Scores } from '../../protocol/run.js';
+import type { Scores, SuperScores } from '../../protocol/run.js';
 import type { Dataset } from '../data/dataset.js';
-import { score } from '../eval/metrics.js';
+import { classToSuperFrom } from '../eval/confusion.js';
+import { score, superClassScores } from '../eval/metrics.js';
 
 export interface DatasetScores {
   /** Class-level scores, when the images have class labels. */
   flat?: Scores;
   /** Super-class-level scores, when they have super-classes. */
-  super?: Scores;
+  super?: SuperScores;
   /** The same, flattened for a metrics.jsonl row. */
   row: Record<string, number>;
 }
@@ -14,12 +15,19 @@ export interface DatasetScores {
 /** Scores predictions against whatever labels the folder layout gave. */
 export function scoreDataset(ds: Dataset, pred: Int32Array, k: number): DatasetScores {
   const out: DatasetScores = { row: {} };
-  if (ds.classes.length > 0 && ds.labels.some((l) => l >= 0)) {
-    out.flat = score(pred, ds.labels, k, ds.classes.length);
+  const c = ds.classes.length;
+  if (c > 0 && ds.labels.some((l) => l >= 0)) {
+    out.flat = score(pred, ds.labels, k, c);
     Object.assign(out.row, out.flat);
   }
-  if (ds.superClasses.length > 0 && ds.superLabels.some((l) => l >= 0)) {
-    out.super = score(pred, ds.superLabels, k, ds.superClasses.length);
+  const nSuper = ds.superClasses.length;
+  if (nSuper > 0 && ds.superLabels.some((l) => l >= 0)) {
+    // Every image of a class shares its super-class, so scoring through the class table and
+    // scoring the per-image super labels agree; the table also covers images labelled by class only.
+    const classToSuper = c > 0 ? classToSuperFrom(ds.labels, ds.superLabels, c) : null;
+    out.super = classToSuper
+      ? superClassScores(pred, classToSuper, ds.labels, k, nSuper)
+      : { ...score(pred, ds.superLabels, k, nSuper), accKind: 'hungarian' };
     Object.assign(out.row, { superAcc: out.super.acc, superNmi: out.super.nmi, superAri: out.super.ari });
   }
   return out;
