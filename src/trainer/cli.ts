@@ -10,8 +10,9 @@ const USAGE = `usage:
   clusterlab train --method cc|scan|deepcluster --data DIR [--clusters K] [--epochs N]
                    [--image-size S] [--grayscale] [--backbone small|resnet18|resnet34] [--batch B]
                    [--lr LR] [--seed N] [--eval-every N] [--param NAME=VALUE ...]
+                   [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
-  clusterlab train --resume RUN_DIR [--epochs N] [--cache DIR]
+  clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
 assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.`;
@@ -29,6 +30,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   'eval-every': { type: 'string' },
   param: { type: 'string', multiple: true },
+  stages: { type: 'string' },
   backend: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
@@ -75,7 +77,7 @@ function configFrom(v: Values): TrainConfig {
     seed: num('seed', v.seed, d.seed),
     evalEvery: num('eval-every', v['eval-every'], d.evalEvery),
     backend: (v.backend ?? d.backend) as TrainConfig['backend'],
-    params: methodParams(v.param),
+    params: { ...methodParams(v.param), ...(v.stages ? { stages: v.stages } : {}) },
   };
 }
 
@@ -136,7 +138,13 @@ export async function main(argv: string[]): Promise<number> {
   const cacheDir = resolve(values.cache ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
   try {
     const result = values.resume
-      ? await resume(resolve(values.resume), cacheDir, hooks, values.epochs === undefined ? undefined : num('epochs', values.epochs, 0))
+      ? await resume(
+          resolve(values.resume),
+          cacheDir,
+          hooks,
+          values.epochs === undefined ? undefined : num('epochs', values.epochs, 0),
+          values.stages ? { stages: values.stages } : undefined,
+        )
       : await (async () => {
           const config = configFrom(values);
           return train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks);

@@ -50,7 +50,7 @@ export function createCC({ config, ds }: MethodInit): Method {
           return tf.concat([ccAugment(x, rng), ccAugment(x, rng)], 0);
         });
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
-        const r = await minimizeTerms(optimizer, params, () => {
+        const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {
           const h = f.net.apply(views, true) as tf.Tensor2D;
           const [za, zb] = tf.split(instanceHead.apply(h, true) as tf.Tensor2D, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           const [ya, yb] = tf.split(tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];

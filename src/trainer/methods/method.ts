@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodName, TrainConfig } from '../../protocol/run.js';
-import type { Dataset } from '../data/dataset.js';
+import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import type { ParamSet } from '../models/layers.js';
 
 /** What every clustering method gives the run loop; the loop owns epochs, checkpoints and files. */
@@ -8,7 +8,14 @@ export interface Method {
   readonly name: MethodName;
   /** All model variables: checkpointed and restored by the run loop. */
   readonly params: ParamSet;
+  /** The optimizer the next epoch trains with (methods with stages switch it in enterEpoch). */
   readonly optimizer: tf.Optimizer;
+  /**
+   * Called with epoch e before e is trained, before the checkpoint ahead of it is loaded, and before
+   * the one after e - 1 is written: a method whose optimizer changes between stages swaps it here,
+   * so a checkpoint always holds the state the next epoch continues from.
+   */
+  enterEpoch?(epoch: number): void;
   /** Train one epoch (1-based); the method decides its phase (a SCAN stage, say) from the number. */
   trainEpoch(epoch: number, onStep: (step: StepInfo) => void, signal: AbortSignal): Promise<EpochResult>;
   /** Cluster of every image of the dataset with its confidence, from un-augmented inputs. */
@@ -79,29 +86,36 @@ export async function predictFromProbs(n: number, batchSize: number, probs: (idx
 }
 
 /**
- * One optimizer step on the sum of named loss terms. Returns each term's value; the tensors are
- * kept through the gradient tape's tidy and freed here.
+ * One optimizer step on the sum of named loss terms, over `vars`. The closure may also put scalars
+ * into `watch`: reported, not optimised (SCAN's per-head losses). Every tensor is kept through the
+ * gradient tape's tidy, read, and freed here.
  */
 export async function minimizeTerms(
   optimizer: tf.Optimizer,
-  params: ParamSet,
-  terms: () => Record<string, tf.Scalar>,
-): Promise<{ loss: number; terms: Record<string, number> }> {
+  vars: tf.Variable[],
+  terms: (watch: Record<string, tf.Scalar>) => Record<string, tf.Scalar>,
+): Promise<{ loss: number; terms: Record<string, number>; watched: Record<string, number> }> {
   let named: Record<string, tf.Scalar> = {};
+  const watch: Record<string, tf.Scalar> = {};
   const loss = optimizer.minimize(
     () => {
-      named = terms();
-      for (const t of Object.values(named)) tf.keep(t);
+      named = terms(watch);
+      for (const t of [...Object.values(named), ...Object.values(watch)]) tf.keep(t);
       return tf.addN(Object.values(named)) as tf.Scalar;
     },
     true,
-    [...params.trainable.values()],
+    vars,
   )!;
-  const values: Record<string, number> = {};
-  for (const [k, t] of Object.entries(named)) values[k] = (await t.data())[0]!;
+  const read = async (m: Record<string, tf.Scalar>) => {
+    const out: Record<string, number> = {};
+    for (const [k, t] of Object.entries(m)) out[k] = (await t.data())[0]!;
+    return out;
+  };
+  const values = await read(named);
+  const watched = await read(watch);
   const total = (await loss.data())[0]!;
-  tf.dispose([loss, ...Object.values(named)]);
-  return { loss: total, terms: values };
+  tf.dispose([loss, ...Object.values(named), ...Object.values(watch)]);
+  return { loss: total, terms: values, watched };
 }
 
 /** Mean of each term over an epoch's steps. */
@@ -122,8 +136,23 @@ export class TermAverager {
   }
 }
 
+/** Every image's features from `net` in inference mode, un-augmented, as one [n, d] tensor. */
+export function featuresOf(ds: Dataset, net: (x: tf.Tensor4D) => tf.Tensor2D, batchSize = 256): tf.Tensor2D {
+  const parts: tf.Tensor2D[] = [];
+  for (const idx of allBatches(ds.n, batchSize)) parts.push(tf.tidy(() => net(toFloatBatch(ds, idx))));
+  const all = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return all;
+}
+
 /** A number-valued method parameter from the config, or its default. */
 export function numParam(config: TrainConfig, key: string, fallback: number): number {
   const v = config.params[key];
   return typeof v === 'number' ? v : fallback;
+}
+
+/** A string-valued method parameter from the config, or its default. */
+export function strParam(config: TrainConfig, key: string, fallback: string): string {
+  const v = config.params[key];
+  return typeof v === 'string' ? v : fallback;
 }

@@ -8,6 +8,9 @@ import { Rng } from '../util/rng.js';
  * Layout is NHWC; conv filters are [kh, kw, in, out].
  */
 
+/** Initial values of a variable of n elements, drawn from rng. */
+export type Init = (n: number, rng: Rng) => Float32Array;
+
 /** Named variables of a model: `trainable` get gradients, `state` (batch-norm statistics) do not. */
 export class ParamSet {
   private static count = 0;
@@ -18,13 +21,25 @@ export class ParamSet {
 
   constructor(readonly rng: Rng) {}
 
-  add(name: string, shape: number[], init: (n: number) => Float32Array, trainable = true): tf.Variable {
+  private readonly inits = new Map<string, Init>();
+
+  add(name: string, shape: number[], init: Init, trainable = true): tf.Variable {
     const map = trainable ? this.trainable : this.state;
     if (this.trainable.has(name) || this.state.has(name)) throw new Error(`duplicate parameter ${name}`);
     const size = shape.reduce((a, b) => a * b, 1);
-    const v = tf.variable(tf.tensor(init(size), shape, 'float32'), trainable, this.prefix + name);
+    const v = tf.variable(tf.tensor(init(size, this.rng), shape, 'float32'), trainable, this.prefix + name);
     map.set(name, v);
+    this.inits.set(name, init);
     return v;
+  }
+
+  /** Draws fresh initial values, from `rng`, for every variable whose name starts with `prefix`. */
+  reinitialize(prefix: string, rng: Rng): void {
+    for (const [name, v] of this.all()) {
+      if (!name.startsWith(prefix)) continue;
+      const init = this.inits.get(name)!;
+      tf.tidy(() => v.assign(tf.tensor(init(v.size, rng), v.shape, 'float32')));
+    }
   }
 
   /** Every variable, trainable first, in creation order: the checkpoint's order. */
@@ -47,13 +62,13 @@ export interface Layer {
 }
 
 /** Kaiming-uniform with a = sqrt(5), PyTorch's default for conv and linear weights. */
-function kaimingUniform(rng: Rng, fanIn: number): (n: number) => Float32Array {
+function kaimingUniform(fanIn: number): Init {
   const bound = 1 / Math.sqrt(fanIn);
-  return (n) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
+  return (n, rng) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
 }
 
-const zeros = (n: number): Float32Array => new Float32Array(n);
-const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
+const zeros: Init = (n) => new Float32Array(n);
+const ones: Init = (n) => new Float32Array(n).fill(1);
 
 export interface ConvOptions {
   stride?: number;
@@ -64,7 +79,7 @@ export interface ConvOptions {
 
 export function conv2d(p: ParamSet, name: string, inC: number, outC: number, k: number, opts: ConvOptions = {}): Layer {
   const { stride = 1, bias = true, activation = 'linear' } = opts;
-  const init = kaimingUniform(p.rng, inC * k * k);
+  const init = kaimingUniform(inC * k * k);
   const w = p.add(`${name}.weight`, [k, k, inC, outC], init);
   const b = bias ? p.add(`${name}.bias`, [outC], init) : undefined;
   return {
@@ -75,7 +90,7 @@ export function conv2d(p: ParamSet, name: string, inC: number, outC: number, k: 
 }
 
 export function dense(p: ParamSet, name: string, inF: number, outF: number, activation: 'linear' | 'relu' = 'linear'): Layer {
-  const init = kaimingUniform(p.rng, inF);
+  const init = kaimingUniform(inF);
   const w = p.add(`${name}.weight`, [inF, outF], init);
   const b = p.add(`${name}.bias`, [outF], init);
   return { apply: (x) => fusedMatMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor1D, activation }) };

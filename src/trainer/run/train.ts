@@ -2,7 +2,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { initBackend } from '../backend/index.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
-import { createMethod } from '../methods/index.js';
+import { createMethod, resolveConfig } from '../methods/index.js';
 import { CancelledError, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { validateAgainstData, validateConfig } from './config.js';
@@ -37,6 +37,7 @@ export interface TrainResult {
 export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
   config = { ...config, data: resolve(config.data) };
   validateConfig(config);
+  config = resolveConfig(config);
   const backend = await initBackend(config.backend, hooks.log);
   const ds = await loadData(config, cacheDir, hooks);
   const folder = await RunFolder.create(out);
@@ -56,12 +57,17 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   return execute(folder, run, ds, hooks);
 }
 
-/** Continues the run in `dir` from its last checkpoint; `epochs` may extend it. */
-export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, epochs?: number): Promise<TrainResult> {
+/**
+ * Continues the run in `dir` from its last checkpoint; `epochs` may extend it, and `params` change
+ * method settings (SCAN's `stages`, to go on past a finished pretext).
+ */
+export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, epochs?: number, params?: TrainConfig['params']): Promise<TrainResult> {
   const folder = new RunFolder(dir);
   const run = await folder.readRun();
   if (epochs !== undefined) run.config = { ...run.config, epochs };
+  if (params) run.config = { ...run.config, params: { ...run.config.params, ...params } };
   validateConfig(run.config);
+  run.config = resolveConfig(run.config);
   run.backend = await initBackend(run.config.backend, hooks.log);
   const ds = await loadData(run.config, cacheDir, hooks);
   if (ds.n !== run.dataset.images) hooks.log(`note: the dataset now has ${ds.n} images, the run started with ${run.dataset.images}`);
@@ -87,7 +93,9 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
   const signal = hooks.signal ?? new AbortController().signal;
   const started = performance.now();
   try {
-    const start = (await checkpointEpoch(folder.checkpointDir)) > 0 ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer) : 0;
+    const saved = await checkpointEpoch(folder.checkpointDir);
+    method.enterEpoch?.(saved + 1);
+    const start = saved > 0 ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer) : 0;
     if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
     await folder.truncateMetrics(start);
     let preds: Predictions | undefined;
@@ -111,6 +119,7 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       }
       await folder.appendMetrics(row);
       hooks.onEpoch?.(row);
+      method.enterEpoch?.(epoch + 1);
       await saveCheckpoint(folder.checkpointDir, config.method, epoch, method.params, method.optimizer);
       run.epoch = epoch;
       await folder.writeRun(run);

@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { marginalNegEntropy } from './entropy.js';
+
+/**
+ * SCAN's clustering loss for one head, as two terms whose sum is minimised:
+ *   consistency = -mean_i log <p(anchor_i), p(neighbour_i)>   (BCE of the dot product against 1)
+ *   entropy     = lambda * (log K - H(mean_i p(anchor_i)))    (the official -lambda * H, plus the
+ *                                                              constant lambda log K: same gradient,
+ *                                                              and 0 at a uniform marginal)
+ */
+export function scanLoss(anchorProbs: tf.Tensor2D, neighbourProbs: tf.Tensor2D, entropyWeight: number): { consistency: tf.Scalar; entropy: tf.Scalar } {
+  return tf.tidy(() => {
+    const dot = tf.sum(tf.mul(anchorProbs, neighbourProbs), 1);
+    // torch's BCELoss clamps log at -100; so do we, keeping a dead pair's gradient finite.
+    const consistency = tf.neg(tf.mean(tf.maximum(tf.log(dot), -100))) as tf.Scalar;
+    const entropy = tf.mul(marginalNegEntropy(anchorProbs), entropyWeight) as tf.Scalar;
+    return { consistency, entropy };
+  });
+}
+
+export interface SelfLabelTargets {
+  /** argmax of the weak view, for every row. */
+  targets: Int32Array;
+  /** 0 below the confidence threshold; otherwise n / count(target) among the confident rows. */
+  weights: Float32Array;
+  /** Rows above the threshold. */
+  confident: number;
+}
+
+/**
+ * Pseudo-labels of SCAN's self-labeling step from the weak view's probabilities (b x k, row-major):
+ * rows whose top probability exceeds `threshold` take their argmax, and class-balancing weights
+ * (n / count, the official ConfidenceBasedCE) undo the bias toward big clusters.
+ */
+export function selfLabelTargets(probs: Float32Array, k: number, threshold: number): SelfLabelTargets {
+  const b = probs.length / k;
+  const targets = new Int32Array(b);
+  const confidentRow = new Uint8Array(b);
+  const counts = new Int32Array(k);
+  let confident = 0;
+  for (let i = 0; i < b; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (probs[i * k + j]! > probs[i * k + best]!) best = j;
+    targets[i] = best;
+    if (probs[i * k + best]! > threshold) {
+      confidentRow[i] = 1;
+      counts[best]!++;
+      confident++;
+    }
+  }
+  const weights = new Float32Array(b);
+  for (let i = 0; i < b; i++) if (confidentRow[i]) weights[i] = confident / counts[targets[i]!]!;
+  return { targets, weights, confident };
+}
+
+/** Cross-entropy of logits against integer targets, averaged with per-row weights (torch's weighted mean). */
+export function weightedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, weights: Float32Array): tf.Scalar {
+  return tf.tidy(() => {
+    const k = logits.shape[1];
+    const onehot = tf.oneHot(tf.tensor1d(targets, 'int32'), k);
+    const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1));
+    const w = tf.tensor1d(weights);
+    return tf.div(tf.sum(tf.mul(nll, w)), Math.max(weights.reduce((a, b) => a + b, 0), 1e-12)) as tf.Scalar;
+  });
+}

@@ -1,0 +1,53 @@
+import type { TrainConfig } from '../../protocol/run.js';
+import { ConfigError } from '../run/config.js';
+import { strParam } from './method.js';
+
+export const SCAN_STAGES = ['pretext', 'scan', 'selflabel'] as const;
+export type ScanStage = (typeof SCAN_STAGES)[number];
+
+/** Share of `--epochs` each stage gets when its length is not given (--param pretextEpochs=...). */
+const STAGE_SHARE: Record<ScanStage, number> = { pretext: 0.5, scan: 0.3, selflabel: 0.2 };
+
+/**
+ * Fixes every stage's length in the config (so a resumed run keeps its stage boundaries) and sets
+ * `epochs` to the total of the stages the run goes through: `--stages pretext` stops after the
+ * pretext, and a later `--resume DIR --stages pretext,scan,selflabel` continues from there.
+ */
+export function resolveScanConfig(config: TrainConfig): TrainConfig {
+  const stages = strParam(config, 'stages', SCAN_STAGES.join(',')).split(',').map((s) => s.trim());
+  if (stages.length === 0 || stages.some((s, i) => s !== SCAN_STAGES[i])) {
+    throw new ConfigError(`--stages must be pretext, pretext,scan or pretext,scan,selflabel (got '${stages.join(',')}')`);
+  }
+  const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
+  const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
+  if (missing.length > 0) {
+    const given = SCAN_STAGES.filter((s) => !missing.includes(s)).reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
+    const share = missing.reduce((a, s) => a + STAGE_SHARE[s], 0);
+    const left = Math.max(config.epochs - given, 0);
+    let assigned = 0;
+    missing.forEach((s, i) => {
+      const n = i === missing.length - 1 ? Math.max(left - assigned, 1) : Math.max(Math.round((left * STAGE_SHARE[s]) / share), 1);
+      params[`${s}Epochs`] = n;
+      assigned += n;
+    });
+  }
+  for (const s of SCAN_STAGES) {
+    const n = params[`${s}Epochs`] as number;
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--param ${s}Epochs must be a whole number of epochs (got ${n})`);
+  }
+  const epochs = stages.reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
+  if (epochs < 1) throw new ConfigError('the SCAN stages chosen have no epochs to train');
+  return { ...config, params, epochs };
+}
+
+/** Stage of a 1-based epoch; epochs past the self-labeling range keep self-labeling. */
+export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanStage; first: boolean } {
+  let start = 1;
+  for (const s of SCAN_STAGES) {
+    const n = config.params[`${s}Epochs`] as number;
+    if (epoch < start + n) return { stage: s, first: epoch === start };
+    start += n;
+  }
+  return { stage: 'selflabel', first: false };
+}
+
