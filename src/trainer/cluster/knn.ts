@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { l2Normalize } from '../losses/contrastive.js';
+
+export interface KnnResult {
+  /** N * K, row-major: row i's neighbours, most similar first, i itself excluded. */
+  indices: Int32Array;
+  similarities: Float32Array;
+}
+
+/** Rows per block; a block of similarities is batch x batch floats (16 MB at 2048). */
+const DEFAULT_BATCH = 2048;
+
+/**
+ * Exact K nearest neighbours of every row by cosine similarity. The similarity matrix is symmetric,
+ * so only its blocks on and above the diagonal are computed, one batch x batch matmul each (half
+ * the flops of row blocks against all rows), and every value of an off-diagonal block is offered
+ * to both its row and its column. Ties go to the lower index, so the result does not depend on the
+ * block size beyond float rounding.
+ */
+export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: number } = {}): Promise<KnnResult> {
+  const [n, d] = x.shape;
+  if (!Number.isInteger(K) || K < 1 || K >= n) throw new Error(`knnCosine: K must be an integer in 1..${n - 1} (got ${K})`);
+  const batch = Math.min(n, opts.batch ?? DEFAULT_BATCH);
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`knnCosine: batch must be a positive integer (got ${opts.batch})`);
+  const blocks = Math.ceil(n / batch);
+  const size = (b: number) => Math.min(batch, n - b * batch);
+
+  const z = l2Normalize(x);
+  // Right-hand operands as d x batch slices of z^T, transposed once: a transposed operand in the
+  // matmul itself is ~10x slower on wasm.
+  const zT = tf.transpose(z);
+  const cols = Array.from({ length: blocks }, (_, b) => tf.slice(zT, [0, b * batch], [d, size(b)]) as tf.Tensor2D);
+  zT.dispose();
+  const best = new TopK(n, K);
+  try {
+    for (let i = 0; i < blocks; i++) {
+      const rows = tf.slice(z, [i * batch, 0], [size(i), d]) as tf.Tensor2D;
+      for (let j = i; j < blocks; j++) {
+        const s = tf.matMul(rows, cols[j]!);
+        const v = (await s.data()) as Float32Array;
+        s.dispose();
+        best.offerBlock(v, i * batch, size(i), j * batch, size(j), i !== j);
+      }
+      rows.dispose();
+    }
+  } finally {
+    tf.dispose([z, ...cols]);
+  }
+  if (best.indices.includes(-1)) throw new Error('knnCosine: non-finite similarities (NaN or infinite values in x)');
+  return { indices: best.indices, similarities: best.values };
+}
+
+/** The K best (similarity, index) of every row, sorted by similarity descending, then index. */
+class TopK {
+  readonly values: Float32Array;
+  readonly indices: Int32Array;
+  /** Each row's current K-th value, contiguous for the scan. */
+  private readonly kth: Float32Array;
+
+  constructor(n: number, private readonly K: number) {
+    this.values = new Float32Array(n * K).fill(-Infinity);
+    this.indices = new Int32Array(n * K).fill(-1);
+    this.kth = new Float32Array(n).fill(-Infinity);
+  }
+
+  /**
+   * A block of similarities between rows r0.. (nr of them) and rows c0.. (nc): each value goes to
+   * its row's list, and with `both` also to its column's. On the diagonal block, self is skipped.
+   */
+  offerBlock(v: Float32Array, r0: number, nr: number, c0: number, nc: number, both: boolean): void {
+    const kth = this.kth;
+    for (let r = 0; r < nr; r++) {
+      const row = r0 + r;
+      const off = r * nc;
+      let t = kth[row]!;
+      for (let c = 0; c < nc; c++) {
+        const s = v[off + c]!;
+        // >= lets ties reach insert, which orders them by index.
+        if (s >= t && c0 + c !== row) {
+          this.insert(row, s, c0 + c);
+          t = kth[row]!;
+        }
+        if (both && s >= kth[c0 + c]!) this.insert(c0 + c, s, row);
+      }
+    }
+  }
+
+  private insert(row: number, s: number, index: number): void {
+    const { values, indices, K } = this;
+    const base = row * K;
+    let p = base + K - 1;
+    if (s === values[p] && index > indices[p]!) return;
+    for (; p > base && (values[p - 1]! < s || (values[p - 1] === s && indices[p - 1]! > index)); p--) {
+      values[p] = values[p - 1]!;
+      indices[p] = indices[p - 1]!;
+    }
+    values[p] = s;
+    indices[p] = index;
+    this.kth[row] = values[base + K - 1]!;
+  }
+}
