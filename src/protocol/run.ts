@@ -87,6 +87,8 @@ export interface MetricsRow {
 }
 
 export interface SummaryJson extends Partial<Scores> {
+  /** Majority-vote purity: the accuracy that fits when k exceeds the number of classes. */
+  purity?: number;
   k: number;
   n: number;
   epochs: number;

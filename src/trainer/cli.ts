@@ -93,7 +93,11 @@ function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
   }
   out.write(`run folder: ${r.dir}\n`);
   out.write(`${s.n} images, ${s.k} clusters, ${s.epochs} epochs, ${s.seconds.toFixed(1)} s on ${s.backend}\n`);
-  if (s.acc !== undefined) out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}\n`);
+  if (s.acc !== undefined) {
+    // Over-clustering leaves clusters without a class under one-to-one matching; purity is the fair number then.
+    const pur = s.k !== r.run.dataset.classes.length && s.purity !== undefined ? `  purity ${fmt(s.purity)}` : '';
+    out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}${pur}\n`);
+  }
   if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
   if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
 }

@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
+import { makeHarness } from './harness.js';
 
-// The real `clusterlab` command in a child process, on real PNGs from the embedded sample.
-const BIN = join(process.cwd(), 'bin', 'clusterlab.mjs');
-const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-cli-'));
-const data = join(tmp, 'data');
-const cache = join(tmp, 'cache');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CLUSTERLAB_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const { tmp, data, cache, run } = makeHarness(24);
 
 const train = (out: string, extra: string[] = []) =>
   run(['train', '--method', 'cc', '--data', data, '--clusters', '10', '--image-size', '16', '--batch', '64', '--backend', 'wasm', '--cache', cache, '--out', out, ...extra]);
-
-before(() => {
-  // 24 images of each of the 10 classes, keeping the <super>/<class>/ layout, plus a broken file.
-  const sample = join(process.cwd(), 'sample', 'fashion');
-  for (const sup of readdirSync(sample, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const cls of readdirSync(join(sample, sup.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      const files = readdirSync(join(sample, sup.name, cls.name)).filter((f) => f.endsWith('.png')).sort().slice(0, 24);
-      for (const f of files) cpSync(join(sample, sup.name, cls.name, f), join(data, sup.name, cls.name, f));
-    }
-  }
-  writeFileSync(join(data, 'bags', 'bag', 'broken.png'), 'this is not a png');
-});
 
 test('train writes the whole run folder and prints the metrics', async () => {
   const out = join(tmp, 'full');

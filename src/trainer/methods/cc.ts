@@ -31,6 +31,8 @@ export function createCC({ config, ds }: MethodInit): Method {
   const instanceHead = mlpHead(params, 'instance_head', f.featureDim, f.featureDim, CC_DEFAULTS.instanceDim);
   const clusterHead = mlpHead(params, 'cluster_head', f.featureDim, f.featureDim, config.clusters);
   const optimizer = tf.train.adam(config.learningRate);
+  // Crop scale floor and blur probability are tunable: 8 % crops of a 28 px image keep too little.
+  const augment = { cropScale: [numParam(config, 'cropMin', 0.08), 1] as [number, number], blurProb: numParam(config, 'blur', 0.5) };
 
   return {
     name: 'cc',
@@ -47,7 +49,7 @@ export function createCC({ config, ds }: MethodInit): Method {
         if (signal.aborted) throw new CancelledError();
         const views = tf.tidy(() => {
           const x = toFloatBatch(ds, idx);
-          return tf.concat([ccAugment(x, rng), ccAugment(x, rng)], 0);
+          return tf.concat([ccAugment(x, rng, augment), ccAugment(x, rng, augment)], 0);
         });
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
         const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {

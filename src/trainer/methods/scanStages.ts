@@ -21,15 +21,13 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
+    // One epoch each, then the rest by share, rounding down, leftovers to the earliest stages.
     const given = SCAN_STAGES.filter((s) => !missing.includes(s)).reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
+    const left = Math.max(config.epochs - given, missing.length);
     const share = missing.reduce((a, s) => a + STAGE_SHARE[s], 0);
-    const left = Math.max(config.epochs - given, 0);
-    let assigned = 0;
-    missing.forEach((s, i) => {
-      const n = i === missing.length - 1 ? Math.max(left - assigned, 1) : Math.max(Math.round((left * STAGE_SHARE[s]) / share), 1);
-      params[`${s}Epochs`] = n;
-      assigned += n;
-    });
+    const counts = missing.map((s) => 1 + Math.floor(((left - missing.length) * STAGE_SHARE[s]) / share));
+    for (let i = 0; counts.reduce((a, b) => a + b, 0) < left; i = (i + 1) % counts.length) counts[i]!++;
+    missing.forEach((s, i) => (params[`${s}Epochs`] = counts[i]!));
   }
   for (const s of SCAN_STAGES) {
     const n = params[`${s}Epochs`] as number;

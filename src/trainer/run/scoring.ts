@@ -1,11 +1,11 @@
 import type { Scores, SuperScores } from '../../protocol/run.js';
 import type { Dataset } from '../data/dataset.js';
 import { classToSuperFrom } from '../eval/confusion.js';
-import { score, superClassScores } from '../eval/metrics.js';
+import { purity, score, superClassScores } from '../eval/metrics.js';
 
 export interface DatasetScores {
-  /** Class-level scores, when the images have class labels. */
-  flat?: Scores;
+  /** Class-level scores, when the images have class labels; purity beside the Hungarian ACC. */
+  flat?: Scores & { purity: number };
   /** Super-class-level scores, when they have super-classes. */
   super?: SuperScores;
   /** The same, flattened for a metrics.jsonl row. */
@@ -17,7 +17,7 @@ export function scoreDataset(ds: Dataset, pred: Int32Array, k: number): DatasetS
   const out: DatasetScores = { row: {} };
   const c = ds.classes.length;
   if (c > 0 && ds.labels.some((l) => l >= 0)) {
-    out.flat = score(pred, ds.labels, k, c);
+    out.flat = { ...score(pred, ds.labels, k, c), purity: purity(pred, ds.labels, k, c) };
     Object.assign(out.row, out.flat);
   }
   const nSuper = ds.superClasses.length;

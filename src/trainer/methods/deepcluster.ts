@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../protocol/run.js';
+import { kmeans, type KMeansResult } from '../cluster/kmeans.js';
+import { applyPca, fitPca } from '../cluster/pca.js';
+import { ccAugment, type AugmentConfig } from '../data/augment.js';
+import { toFloatBatch } from '../data/dataset.js';
+import { nmi } from '../eval/metrics.js';
+import { l2Normalize } from '../losses/contrastive.js';
+import { weightedCrossEntropy } from '../losses/scan.js';
+import { weightDecay } from '../losses/weightDecay.js';
+import { buildBackbone } from '../models/backbones.js';
+import { dense, ParamSet } from '../models/layers.js';
+import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
+import { ConfigError } from '../run/config.js';
+import { Rng } from '../util/rng.js';
+import { centroidProbs } from './featureClusters.js';
+import { batches, CancelledError, featuresOf, numParam, strParam, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
+
+/**
+ * The official settings (facebookresearch/deepcluster main.py): SGD lr 0.05, momentum 0.9, weight
+ * decay 1e-5; PCA to 256 dims with whitening, then L2 normalisation; uniform sampling over
+ * pseudo-labels. Sobel input is optional here (the paper uses it on ImageNet).
+ */
+export const DC_DEFAULTS = { pcaDim: 256, momentum: 0.9, weightDecay: 1e-5, restarts: 1, kmeansIters: 20 };
+
+/** The training view: a random resized crop and a flip, as the official loader (no colour ops). */
+const DC_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], jitterProb: 0, grayscaleProb: 0, blurProb: 0 };
+
+/** Checks DeepCluster's own settings before any work; returns the balancing mode. */
+export function checkDeepClusterConfig(config: TrainConfig): 'uniform' | 'weighted' {
+  const balance = strParam(config, 'balance', 'uniform');
+  if (balance !== 'uniform' && balance !== 'weighted') throw new ConfigError(`--param balance must be uniform or weighted (got ${balance})`);
+  return balance;
+}
+
+/**
+ * DeepCluster's UnifLabelSampler: n draws with every non-empty cluster equally represented
+ * (floor(n / non-empty) + 1 each, with replacement when a cluster is smaller), shuffled, cut to n.
+ */
+export function uniformOverLabels(assign: Int32Array, k: number, rng: Rng): Int32Array {
+  const members: number[][] = Array.from({ length: k }, () => []);
+  assign.forEach((c, i) => members[c]!.push(i));
+  const nonEmpty = members.filter((m) => m.length > 0);
+  const per = Math.floor(assign.length / nonEmpty.length) + 1;
+  const out: number[] = [];
+  for (const m of nonEmpty) {
+    if (m.length >= per) {
+      const p = rng.permutation(m.length);
+      for (let j = 0; j < per; j++) out.push(m[p[j]!]!);
+    } else for (let j = 0; j < per; j++) out.push(m[rng.int(m.length)]!);
+  }
+  const p = rng.permutation(out.length);
+  return Int32Array.from({ length: assign.length }, (_, j) => out[p[j]!]!);
+}
+
+/**
+ * DeepCluster (Caron et al., ECCV 2018). Every epoch:
+ *   features  = f(x) for every image, un-augmented
+ *   z         = normalize(PCA_whiten(features, 256))
+ *   y         = k-means(z, k)               (empty clusters re-seeded by splitting a non-empty one)
+ *   re-initialise the classifier W; train f and W on (augment(x), y) with cross-entropy,
+ *   sampling uniformly over the pseudo-labels (or weighting the loss by inverse cluster size)
+ * Predict: the same clustering of the current features; the PCA and centroids are kept as state
+ * so new images can be placed without clustering again.
+ */
+export function createDeepCluster({ config, ds }: MethodInit): Method {
+  const k = config.clusters;
+  const useSobel = config.params.sobel === true;
+  const balance = checkDeepClusterConfig(config);
+  const wd = numParam(config, 'weightDecay', DC_DEFAULTS.weightDecay);
+  const momentum = numParam(config, 'momentum', DC_DEFAULTS.momentum);
+
+  const params = new ParamSet(Rng.derive(config.seed, 'init'));
+  const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
+  const classifier = dense(params, 'classifier', f.featureDim, k);
+  const m = Math.min(numParam(config, 'pcaDim', DC_DEFAULTS.pcaDim), f.featureDim, ds.n);
+  const zeros = (n: number) => new Float32Array(n);
+  // The clustering that predicts new images, and the previous epoch's labels for the NMI diagnostic.
+  const pcaMean = params.add('dc.pca_mean', [f.featureDim], zeros, false);
+  const pcaComponents = params.add('dc.pca_components', [f.featureDim, m], zeros, false);
+  const pcaScale = params.add('dc.pca_scale', [m], zeros, false);
+  const centroids = params.add('dc.centroids', [k, m], zeros, false);
+  const prevAssign = params.add('dc.previous_assignment', [ds.n], zeros, false);
+  const trained = params.add('dc.trained_epochs', [1], zeros, false);
+
+  const input = (x: tf.Tensor4D) => (useSobel ? sobel(x) : x);
+  const bodyVars = [...params.trainable].filter(([n]) => n.startsWith('backbone.')).map(([, v]) => v);
+  const headVars = [...params.trainable].filter(([n]) => n.startsWith('classifier.')).map(([, v]) => v);
+  const sgd = () => tf.train.momentum(config.learningRate, momentum);
+  // The body's momentum persists across epochs; the classifier is new every epoch, and so is its optimizer.
+  const optimizer = sgd();
+  const setState = (v: tf.Variable, t: tf.Tensor | ArrayLike<number>) =>
+    tf.tidy(() => v.assign(t instanceof tf.Tensor ? t.reshape(v.shape) : tf.tensor(Float32Array.from(t), v.shape)));
+
+  /** Clusters the current features; keeps PCA and centroids in the state. Cached per model epoch. */
+  let cached: { epoch: number; km: KMeansResult; preds: Predictions } | undefined;
+  async function clustering(modelEpoch: number): Promise<{ km: KMeansResult; preds: Predictions }> {
+    if (cached?.epoch === modelEpoch) return cached;
+    const feats = featuresOf(ds, (x) => f.net.apply(input(x), false) as tf.Tensor2D);
+    const pca = await fitPca(feats, m, { whiten: true });
+    const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
+    feats.dispose();
+    const km = await kmeans(z, { k, rng: Rng.derive(config.seed, 'deepcluster', 'kmeans', modelEpoch), restarts: numParam(config, 'restarts', DC_DEFAULTS.restarts), iters: numParam(config, 'kmeansIters', DC_DEFAULTS.kmeansIters) });
+    setState(pcaMean, pca.mean);
+    setState(pcaComponents, pca.components);
+    setState(pcaScale, pca.scale);
+    setState(centroids, km.centroids);
+    pca.dispose();
+    const probs = tf.tidy(() => centroidProbs(z, l2Normalize(km.centroids)));
+    const p = (await probs.data()) as Float32Array;
+    tf.dispose([z, probs]);
+    km.centroids.dispose();
+    const preds = { cluster: km.assign, confidence: Float32Array.from(km.assign, (c, i) => p[i * k + c]!) };
+    cached = { epoch: modelEpoch, km, preds };
+    return cached;
+  }
+
+  return {
+    name: 'deepcluster',
+    params,
+    optimizer,
+
+    async trainEpoch(epoch, onStep, signal) {
+      const rng = Rng.derive(config.seed, 'deepcluster', epoch);
+      const { km, preds } = await clustering(epoch - 1);
+      const y = preds.cluster;
+      const prev = prevAssign.dataSync();
+      const extra: Record<string, number> = { reseeded: km.reseeded, kmeansInertia: km.inertia };
+      if (epoch > 1) extra.nmiPrevious = nmi(Int32Array.from(prev), y);
+      setState(prevAssign, y);
+
+      params.reinitialize('classifier.', rng);
+      const headOptimizer = sgd();
+      const sizes = new Int32Array(k);
+      for (const c of y) sizes[c]!++;
+      const order = balance === 'uniform' ? uniformOverLabels(y, k, rng) : rng.permutation(ds.n);
+      const steps = Math.floor(ds.n / Math.min(config.batchSize, ds.n));
+      const avg = new TermAverager();
+      let step = 0;
+      try {
+        for (const idx of batches(order, config.batchSize)) {
+          if (signal.aborted) throw new CancelledError();
+          const x = tf.tidy(() => input(ccAugment(toFloatBatch(ds, idx), rng, DC_AUGMENT)));
+          const targets = Int32Array.from(idx, (i) => y[i]!);
+          const weights = Float32Array.from(targets, (c) => (balance === 'weighted' ? ds.n / (k * sizes[c]!) : 1));
+          const terms: Record<string, number> = {};
+          const { value, grads } = tf.variableGrads(() => {
+            const ce = weightedCrossEntropy(classifier.apply(f.net.apply(x, true), true) as tf.Tensor2D, targets, weights);
+            const decay = weightDecay([...bodyVars, ...headVars], wd);
+            terms.crossEntropy = ce.dataSync()[0]!;
+            terms.weightDecay = decay.dataSync()[0]!;
+            return tf.add(ce, decay) as tf.Scalar;
+          }, [...bodyVars, ...headVars]);
+          const pick = (vars: tf.Variable[]) => vars.map((v) => ({ name: v.name, tensor: grads[v.name]! }));
+          optimizer.applyGradients(pick(bodyVars));
+          headOptimizer.applyGradients(pick(headVars));
+          const loss = (await value.data())[0]!;
+          tf.dispose([value, x, ...Object.values(grads)]);
+          avg.add(loss, terms);
+          onStep({ step: ++step, steps, loss, images: idx.length });
+        }
+      } finally {
+        headOptimizer.dispose();
+      }
+      setState(trained, [epoch]);
+      return { ...avg.result('train'), extra };
+    },
+
+    async predict() {
+      return (await clustering(trained.dataSync()[0]!)).preds;
+    },
+  };
+}

@@ -1,0 +1,246 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { knnCosine } from '../cluster/knn.js';
+import { ccAugment, type AugmentConfig } from '../data/augment.js';
+import { toFloatBatch } from '../data/dataset.js';
+import { strongAugment } from '../data/strongAugment.js';
+import { l2Normalize, ntXent } from '../losses/contrastive.js';
+import { scanLoss, selfLabelTargets, weightedCrossEntropy } from '../losses/scan.js';
+import { weightDecay } from '../losses/weightDecay.js';
+import { buildBackbone } from '../models/backbones.js';
+import { mlpHead } from '../models/heads.js';
+import { dense, ParamSet, type Layer } from '../models/layers.js';
+import { ConfigError } from '../run/config.js';
+import { Rng } from '../util/rng.js';
+import { argmaxRows, clusterFeatures } from './featureClusters.js';
+import { scanStageOf, type ScanStage } from './scanStages.js';
+import { batches, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+
+/**
+ * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
+ * SimCLR temperature 0.1 with a 128-d MLP head; 20 neighbours; entropy weight 5; Adam 1e-4 with
+ * weight decay 1e-4 for SCAN and self-labeling; threshold 0.99 with class balancing; 4 strong ops
+ * plus Cutout. Departures: the pretext uses Adam 3e-4 (SGD 0.4 with a cosine schedule needs the
+ * official 500 epochs), and self-labeling batches of 256 instead of 1,000.
+ */
+export const SCAN_DEFAULTS = {
+  temperature: 0.1,
+  projectionDim: 128,
+  neighbours: 20,
+  heads: 10,
+  entropyWeight: 5,
+  threshold: 0.99,
+  strongOps: 4,
+  weightDecay: 1e-4,
+  pretextLr: 3e-4,
+  scanBatch: 128,
+  selflabelBatch: 256,
+};
+
+/** SimCLR's view augmentation in the SCAN repo: crops of 20-100 % of the image, no blur. */
+const SIMCLR_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], blurProb: 0 };
+
+/**
+ * SCAN (Van Gansbeke et al., ECCV 2020), one stage per range of epochs:
+ *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1) on two views of each image
+ *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of g(f(X))
+ *   scan:      for each head h: L_h = -mean log <Phi_h(X), Phi_h(k)> + lambda (log C - H(mean Phi_h(X))),
+ *              k a random member of N_X, both strongly augmented; minimise sum_h L_h;
+ *              the head with the lowest loss is kept
+ *   selflabel: Phi(weak X) > 0.99 gives a pseudo-label; class-balanced cross-entropy of Phi(strong X)
+ * Predict: argmax of the kept head (after the pretext alone: k-means on g(f(X))).
+ */
+export function createSCAN({ config, ds }: MethodInit): Method {
+  const k = config.clusters;
+  const nHeads = numParam(config, 'heads', SCAN_DEFAULTS.heads);
+  const nNeighbours = Math.min(numParam(config, 'neighbours', SCAN_DEFAULTS.neighbours), ds.n - 1);
+  const entropyWeight = numParam(config, 'entropyWeight', SCAN_DEFAULTS.entropyWeight);
+  const threshold = numParam(config, 'threshold', SCAN_DEFAULTS.threshold);
+  const wd = numParam(config, 'weightDecay', SCAN_DEFAULTS.weightDecay);
+  const strong = { ops: numParam(config, 'strongOps', SCAN_DEFAULTS.strongOps) };
+  if (nNeighbours < 1) throw new ConfigError('SCAN needs at least 2 images to mine neighbours');
+
+  const params = new ParamSet(Rng.derive(config.seed, 'init'));
+  const f = buildBackbone(config.backbone, params, ds.channels, ds.size);
+  const g = mlpHead(params, 'contrastive_head', f.featureDim, f.featureDim, SCAN_DEFAULTS.projectionDim);
+  const heads: Layer[] = Array.from({ length: nHeads }, (_, h) => dense(params, `cluster_head.${h}`, f.featureDim, k));
+  const zeros = (n: number) => new Float32Array(n);
+  // Mining and head choice are part of the model's state, so a resumed run keeps them.
+  const neighbours = params.add('scan.neighbours', [ds.n, nNeighbours], zeros, false);
+  const mined = params.add('scan.mined', [1], zeros, false);
+  const headLoss = params.add('scan.head_loss', [nHeads], zeros, false);
+  const trained = params.add('scan.trained_epochs', [1], zeros, false);
+
+  const varsOf = (prefixes: string[]) => [...params.trainable].filter(([n]) => prefixes.some((p) => n.startsWith(p))).map(([, v]) => v);
+  const stageVars: Record<ScanStage, () => tf.Variable[]> = {
+    pretext: () => varsOf(['backbone.', 'contrastive_head.']),
+    scan: () => varsOf(['backbone.', 'cluster_head.']),
+    selflabel: () => varsOf(['backbone.', `cluster_head.${bestHead()}.`]),
+  };
+  const project = (x: tf.Tensor4D, training: boolean) => l2Normalize(g.apply(f.net.apply(x, training), training) as tf.Tensor2D);
+  const headProbs = (h: number, x: tf.Tensor4D, training: boolean) => tf.softmax(heads[h]!.apply(f.net.apply(x, training), training) as tf.Tensor2D);
+  const scalar = (v: tf.Variable) => v.dataSync()[0]!;
+  const setState = (v: tf.Variable, values: ArrayLike<number>) => tf.tidy(() => v.assign(tf.tensor(Float32Array.from(values), v.shape)));
+  const bestHead = () => {
+    const l = headLoss.dataSync();
+    return l.indexOf(Math.min(...l));
+  };
+
+  let stage: ScanStage | undefined;
+  let optimizer!: tf.Optimizer;
+  const enterEpoch = (epoch: number) => {
+    const next = scanStageOf(config, epoch).stage;
+    if (next === stage) return;
+    // A fresh optimizer per stage, as the official scripts start each stage anew.
+    optimizer?.dispose();
+    optimizer = tf.train.adam(next === 'pretext' ? numParam(config, 'pretextLr', SCAN_DEFAULTS.pretextLr) : config.learningRate);
+    stage = next;
+  };
+  enterEpoch(1);
+
+  async function pretextEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+    const avg = new TermAverager();
+    const steps = Math.floor(ds.n / Math.min(config.batchSize, ds.n));
+    let step = 0;
+    const vars = stageVars.pretext();
+    for (const idx of batches(rng.permutation(ds.n), config.batchSize)) {
+      if (signal.aborted) throw new CancelledError();
+      const views = tf.tidy(() => {
+        const x = toFloatBatch(ds, idx);
+        return tf.concat([ccAugment(x, rng, SIMCLR_AUGMENT), ccAugment(x, rng, SIMCLR_AUGMENT)], 0);
+      });
+      const r = await minimizeTerms(optimizer, vars, () => {
+        const [za, zb] = tf.split(project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+        return { instance: ntXent(za, zb, SCAN_DEFAULTS.temperature) };
+      });
+      views.dispose();
+      avg.add(r.loss, r.terms);
+      onStep({ step: ++step, steps, loss: r.loss, images: idx.length });
+    }
+    return avg.result('pretext');
+  }
+
+  /** Mines the neighbours from the pretext features; returns their label agreement when labelled. */
+  async function mine(): Promise<Record<string, number>> {
+    const z = featuresOf(ds, (x) => project(x, false));
+    const { indices } = await knnCosine(z, nNeighbours);
+    z.dispose();
+    setState(neighbours, Float32Array.from(indices));
+    setState(mined, [1]);
+    let agree = 0;
+    let pairs = 0;
+    for (let i = 0; i < ds.n; i++) {
+      if (ds.labels[i]! < 0) continue;
+      for (let j = 0; j < nNeighbours; j++) {
+        const l = ds.labels[indices[i * nNeighbours + j]!]!;
+        if (l < 0) continue;
+        pairs++;
+        if (l === ds.labels[i]) agree++;
+      }
+    }
+    return pairs > 0 ? { neighbourAgreement: agree / pairs } : {};
+  }
+
+  async function scanEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+    const extra = scalar(mined) === 0 ? await mine() : {};
+    const nb = neighbours.dataSync();
+    const batchSize = numParam(config, 'scanBatch', SCAN_DEFAULTS.scanBatch);
+    const steps = Math.floor(ds.n / Math.min(batchSize, ds.n));
+    const avg = new TermAverager();
+    const perHead = new Float64Array(nHeads);
+    let step = 0;
+    const vars = stageVars.scan();
+    for (const idx of batches(rng.permutation(ds.n), batchSize)) {
+      if (signal.aborted) throw new CancelledError();
+      const partner = Int32Array.from(idx, (i) => nb[i * nNeighbours + rng.int(nNeighbours)]!);
+      const x = tf.tidy(() => tf.concat([strongAugment(toFloatBatch(ds, idx), rng, strong), strongAugment(toFloatBatch(ds, partner), rng, strong)], 0));
+      const r = await minimizeTerms(optimizer, vars, (watch) => {
+        const h = f.net.apply(x, true);
+        const consistency: tf.Scalar[] = [];
+        const entropy: tf.Scalar[] = [];
+        heads.forEach((head, i) => {
+          const [pa, pn] = tf.split(tf.softmax(head.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+          const t = scanLoss(pa, pn, entropyWeight);
+          consistency.push(t.consistency);
+          entropy.push(t.entropy);
+          watch[`head${i}`] = tf.add(t.consistency, t.entropy);
+        });
+        return { consistency: tf.addN(consistency), entropy: tf.addN(entropy), weightDecay: weightDecay(vars, wd) };
+      });
+      x.dispose();
+      for (let i = 0; i < nHeads; i++) perHead[i] += r.watched[`head${i}`]!;
+      avg.add(r.loss, r.terms);
+      onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
+    }
+    setState(headLoss, Float32Array.from(perHead, (s) => s / Math.max(step, 1)));
+    const best = bestHead();
+    return { ...avg.result('scan'), extra: { ...extra, bestHead: best, bestHeadLoss: headLoss.dataSync()[best]! } };
+  }
+
+  async function selflabelEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+    const best = bestHead();
+    const batchSize = numParam(config, 'selflabelBatch', SCAN_DEFAULTS.selflabelBatch);
+    const steps = Math.floor(ds.n / Math.min(batchSize, ds.n));
+    const avg = new TermAverager();
+    const vars = stageVars.selflabel();
+    let step = 0;
+    let lastLoss = 0;
+    let confident = 0;
+    let seen = 0;
+    for (const idx of batches(rng.permutation(ds.n), batchSize)) {
+      if (signal.aborted) throw new CancelledError();
+      const x = toFloatBatch(ds, idx);
+      const weak = tf.tidy(() => headProbs(best, x, true));
+      const t = selfLabelTargets((await weak.data()) as Float32Array, k, threshold);
+      weak.dispose();
+      seen += idx.length;
+      confident += t.confident;
+      // Draw the strong view whether or not the batch trains, so the stream does not depend on it.
+      const xs = strongAugment(x, rng, strong);
+      x.dispose();
+      if (t.confident > 0) {
+        const r = await minimizeTerms(optimizer, vars, () => ({
+          crossEntropy: weightedCrossEntropy(heads[best]!.apply(f.net.apply(xs, true), true) as tf.Tensor2D, t.targets, t.weights),
+          weightDecay: weightDecay(vars, wd),
+        }));
+        avg.add(r.loss, r.terms);
+        lastLoss = r.loss;
+        onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
+      } else onStep({ step: ++step, steps, loss: lastLoss, images: idx.length });
+      xs.dispose();
+    }
+    return { ...avg.result('selflabel'), extra: { confidentFraction: confident / Math.max(seen, 1), bestHead: best } };
+  }
+
+  return {
+    name: 'scan',
+    params,
+    get optimizer() {
+      return optimizer;
+    },
+    enterEpoch,
+
+    async trainEpoch(epoch, onStep, signal) {
+      const rng = Rng.derive(config.seed, 'scan', epoch);
+      const run = { pretext: pretextEpoch, scan: scanEpoch, selflabel: selflabelEpoch }[scanStageOf(config, epoch).stage];
+      const result = await run(rng, onStep, signal);
+      setState(trained, [epoch]);
+      return result;
+    },
+
+    async predict() {
+      const done = scalar(trained);
+      if (done === 0 || scanStageOf(config, done).stage === 'pretext') {
+        // Before any head is trained the clusters are k-means on the pretext features: SCAN's baseline.
+        const z = featuresOf(ds, (x) => project(x, false));
+        const preds = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', 'kmeans', done));
+        z.dispose();
+        return preds;
+      }
+      const best = bestHead();
+      const probs = featuresOf(ds, (x) => headProbs(best, x, false));
+      const preds = await argmaxRows(probs);
+      probs.dispose();
+      return preds;
+    },
+  };
+}
