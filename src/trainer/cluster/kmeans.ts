@@ -25,8 +25,8 @@ export interface KMeansResult {
   reseeded: number;
 }
 
-/** Bound on the scores block of the assignment step (rows x k floats), so k = 10,000 fits too. */
-const BLOCK_ELEMS = 1 << 22;
+/** Bound on the scores block of the assignment step (rows x k floats, 32 MB), so k = 10,000 fits too. */
+const BLOCK_ELEMS = 1 << 23;
 /** faiss's relative perturbation of a split centroid (Clustering.cpp: EPS = 1 / 1024). */
 const SPLIT_EPS = 1 / 1024;
 
@@ -51,8 +51,11 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
   const norms = tf.sum(tf.square(xc), 1);
   const sqNorms = Float64Array.from(await norms.data());
   norms.dispose();
-  const data: Data = { x: xc, n, d, k, sqNorms, total: sqNorms.reduce((a, b) => a + b, 0) };
-  let best: Omit<KMeansResult, 'centroids'> & { centroids: tf.Tensor2D } | undefined;
+  // Row blocks cut once: slicing them anew every iteration costs as much as the argmax on wasm.
+  const rows = Math.max(1, Math.floor(BLOCK_ELEMS / k));
+  const blocks = rows >= n ? [xc] : Array.from({ length: Math.ceil(n / rows) }, (_, b) => tf.slice(xc, [b * rows, 0], [Math.min(rows, n - b * rows), d]) as tf.Tensor2D);
+  const data: Data = { x: xc, blocks, n, d, k, sqNorms, total: sqNorms.reduce((a, b) => a + b, 0) };
+  let best: KMeansResult | undefined;
   try {
     for (let r = 0; r < restarts; r++) {
       const run = await lloyd(data, iters, tol, rng);
@@ -62,7 +65,7 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
       } else run.centroids.dispose();
     }
   } finally {
-    xc.dispose();
+    tf.dispose([xc, ...blocks]);
   }
   const centroids = tf.tidy(() => tf.add(best!.centroids, mean) as tf.Tensor2D);
   tf.dispose([best!.centroids, mean]);
@@ -72,6 +75,8 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
 interface Data {
   /** Centred rows. */
   x: tf.Tensor2D;
+  /** The same rows in consecutive blocks for the assignment step (or x itself). */
+  blocks: tf.Tensor2D[];
   n: number;
   d: number;
   k: number;
@@ -82,17 +87,18 @@ interface Data {
 
 async function lloyd(data: Data, iters: number, tol: number, rng: Rng): Promise<KMeansResult> {
   let centroids = await seedPlusPlus(data, rng);
-  let e = await assignStep(data, centroids);
+  // Inertia is needed for tol between iterations, and of the final assignment.
+  let e = await assignStep(data, centroids, tol > 0 || iters === 0);
   let done = 0;
   let reseeded = 0;
-  for (; done < iters; ) {
+  while (done < iters) {
     reseeded += await splitEmpty(data, e.assign, centroids, rng);
     const next = update(data, e.assign);
     centroids.dispose();
     centroids = next;
     done++;
     const previous = e.inertia;
-    e = await assignStep(data, centroids);
+    e = await assignStep(data, centroids, tol > 0 || done === iters);
     if (tol > 0 && Math.abs(previous - e.inertia) <= tol * previous) break;
   }
   // The final assignment is to the nearest centroid, which can leave a cluster empty: split again,
@@ -108,69 +114,115 @@ async function lloyd(data: Data, iters: number, tol: number, rng: Rng): Promise<
 }
 
 /**
- * k-means++ (Arthur & Vassilvitskii): the first centre uniformly, each next one with probability
- * proportional to the squared distance to the nearest centre so far. When every row already
- * coincides with a centre (fewer distinct rows than k), an unused row is taken uniformly.
+ * Greedy k-means++ (Arthur & Vassilvitskii's seeding as scikit-learn runs it): the first centre
+ * uniformly; for each next one, 2 + floor(ln k) candidates drawn with probability proportional to
+ * the squared distance to the nearest centre so far, keeping the one that lowers the total most.
+ * Plain k-means++ often puts two centres in one of many well-separated blobs and none in another,
+ * which Lloyd's iterations cannot repair. When every row already coincides with a centre (fewer
+ * distinct rows than k), an unused row is taken uniformly.
  */
-async function seedPlusPlus({ x, n, d, k, sqNorms }: Data, rng: Rng): Promise<tf.Tensor2D> {
+async function seedPlusPlus({ x, n, k, sqNorms }: Data, rng: Rng): Promise<tf.Tensor2D> {
+  const trials = 2 + Math.floor(Math.log(k));
   const chosen = new Int32Array(k);
   const used = new Uint8Array(n);
-  const dist = new Float64Array(n).fill(Infinity);
+  let dist: Float64Array = new Float64Array(n).fill(Infinity);
   for (let c = 0; c < k; c++) {
-    let pick = -1;
-    if (c > 0) {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += dist[i]!;
-      if (sum > 0) {
-        let r = rng.next() * sum;
-        for (let i = 0; i < n && pick < 0; i++) if ((r -= dist[i]!) < 0 && dist[i]! > 0) pick = i;
-        // Rounding can run past the end: take the last row with weight.
-        for (let i = n - 1; pick < 0; i--) if (dist[i]! > 0) pick = i;
-      }
-    }
-    if (pick < 0) {
+    let candidates = c === 0 ? [] : drawProportional(dist, trials, rng);
+    if (candidates.length === 0) {
       let r = rng.int(n - c);
-      for (let i = 0; pick < 0; i++) if (!used[i] && r-- === 0) pick = i;
+      for (let i = 0; r >= 0; i++) if (!used[i] && r-- === 0) candidates = [i];
     }
-    chosen[c] = pick;
-    used[pick] = 1;
-    if (c === k - 1) break;
-    // ||x - p||^2 = ||x||^2 - 2 x.p + ||p||^2; a [1, d] row is a [d, 1] column without a copy.
-    const dots = tf.tidy(() => tf.matMul(x, tf.reshape(tf.slice(x, [pick, 0], [1, d]), [d, 1])));
-    const xp = await dots.data();
-    dots.dispose();
-    const pp = sqNorms[pick]!;
-    for (let i = 0; i < n; i++) {
-      const di = used[i] ? 0 : Math.max(0, sqNorms[i]! - 2 * xp[i]! + pp);
-      if (di < dist[i]!) dist[i] = di;
-    }
+    const picked = await bestCandidate(x, sqNorms, dist, candidates);
+    chosen[c] = picked.row;
+    used[picked.row] = 1;
+    dist = picked.dist;
   }
   return tf.tidy(() => tf.gather(x, tf.tensor1d(chosen, 'int32')) as tf.Tensor2D);
 }
 
-/** Nearest centroid of every row, and the inertia of that assignment. */
-async function assignStep({ x, n, d, k, total }: Data, centroids: tf.Tensor2D): Promise<{ assign: Int32Array; inertia: number }> {
+/** `count` rows drawn with probability proportional to w (none when w sums to 0). */
+function drawProportional(w: Float64Array, count: number, rng: Rng): number[] {
+  let sum = 0;
+  for (const v of w) sum += v;
+  if (!(sum > 0)) return [];
+  const targets = Array.from({ length: count }, () => rng.next() * sum).sort((a, b) => a - b);
+  const out: number[] = [];
+  let acc = 0;
+  let last = -1;
+  for (let i = 0; i < w.length && out.length < count; i++) {
+    if (w[i]! === 0) continue;
+    acc += w[i]!;
+    last = i;
+    while (out.length < count && targets[out.length]! < acc) out.push(i);
+  }
+  // Rounding can leave the last targets past the final sum: they take the last row with weight.
+  while (out.length < count) out.push(last);
+  return out;
+}
+
+/**
+ * Of the candidate rows, the one whose addition as a centre leaves the smallest sum of squared
+ * distances to the nearest centre; with that row's updated distances.
+ */
+async function bestCandidate(x: tf.Tensor2D, sqNorms: Float64Array, dist: Float64Array, candidates: number[]): Promise<{ row: number; dist: Float64Array }> {
+  const L = candidates.length;
+  // ||x - p||^2 = ||x||^2 - 2 x.p + ||p||^2, the dot products for all candidates in one matmul.
+  const dots = tf.tidy(() => tf.matMul(x, tf.transpose(tf.gather(x, tf.tensor1d(candidates, 'int32')))));
+  const xp = await dots.data();
+  dots.dispose();
+  const n = dist.length;
+  const cand = Float64Array.from(candidates, (c) => sqNorms[c]!);
+  const pot = new Float64Array(L);
+  for (let i = 0; i < n; i++) {
+    const di = dist[i]!;
+    const si = sqNorms[i]!;
+    const o = i * L;
+    for (let t = 0; t < L; t++) {
+      const e = si - 2 * xp[o + t]! + cand[t]!;
+      pot[t] += e < di ? (e > 0 ? e : 0) : di;
+    }
+  }
+  let best = 0;
+  for (let t = 1; t < L; t++) if (pot[t]! < pot[best]!) best = t;
+  const row = candidates[best]!;
+  const next = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = sqNorms[i]! - 2 * xp[i * L + best]! + cand[best]!;
+    next[i] = e < dist[i]! ? (e > 0 ? e : 0) : dist[i]!;
+  }
+  // A centre's own distance is 0 exactly (rounding would leave it a small chance to be drawn again).
+  next[row] = 0;
+  return { row, dist: next };
+}
+
+/**
+ * Nearest centroid of every row; with `inertia`, also the sum of squared distances to it (its
+ * reduction and download are skipped in the iterations that do not need it).
+ */
+async function assignStep({ blocks, n, total }: Data, centroids: tf.Tensor2D, inertia: boolean): Promise<{ assign: Int32Array; inertia: number }> {
   const assign = new Int32Array(n);
   let best = 0;
-  const rows = Math.max(1, Math.floor(BLOCK_ELEMS / k));
   // argmin ||x - c||^2 = argmax 2 x.c - ||c||^2.
-  const [w, bias] = tf.tidy(() => [tf.mul(tf.transpose(centroids), 2), tf.neg(tf.sum(tf.square(centroids), 1))]);
+  const [w, bias] = tf.tidy(() => [tf.mul(tf.transpose(centroids), 2) as tf.Tensor2D, tf.neg(tf.sum(tf.square(centroids), 1))]);
   try {
-    for (let r0 = 0; r0 < n; r0 += rows) {
-      const m = Math.min(rows, n - r0);
+    let r0 = 0;
+    for (const b of blocks) {
       const [arg, max] = tf.tidy(() => {
-        const scores = tf.fused.matMul({ a: tf.slice(x, [r0, 0], [m, d]), b: w as tf.Tensor2D, bias });
-        return [tf.argMax(scores, 1), tf.max(scores, 1)];
+        const scores = tf.fused.matMul({ a: b, b: w!, bias });
+        return [tf.argMax(scores, 1), inertia ? tf.max(scores, 1) : undefined];
       });
       assign.set(await arg!.data(), r0);
-      const mx = await max!.data();
-      tf.dispose([arg!, max!]);
-      for (let i = 0; i < m; i++) best += mx[i]!;
+      arg!.dispose();
+      if (max) {
+        for (const v of await max.data()) best += v;
+        max.dispose();
+      }
+      r0 += b.shape[0];
     }
   } finally {
     tf.dispose([w!, bias!]);
   }
-  return { assign, inertia: Math.max(0, total - best) };
+  return { assign, inertia: inertia ? Math.max(0, total - best) : NaN };
 }
 
 /** Centroids as the means of their rows (no cluster may be empty). */
