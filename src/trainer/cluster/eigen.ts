@@ -16,7 +16,7 @@ export interface SymmetricEigen {
 
 const EPS = Number.EPSILON;
 
-/** `a` is row-major n x n and symmetric; it is not modified. */
+/** `a` is row-major n x n and symmetric (only its lower triangle is read); it is not modified. */
 export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen {
   if (a.length !== n * n) throw new Error(`symmetricEigen: expected ${n * n} entries, got ${a.length}`);
   const s = Float64Array.from(a);
@@ -28,38 +28,52 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
 }
 
 /**
- * Reduces s (overwritten) to a tridiagonal T = Q^T s Q with diagonal d and off-diagonal e, and
- * returns Z = Q^T. Step k reflects rows/columns k+1.. so that column k is zero below k+1.
+ * Reduces s (its lower triangle is used and overwritten) to a tridiagonal T = Q^T s Q with diagonal
+ * d and off-diagonal e, and returns Z = Q^T. Step k reflects rows/columns k+1.. so that column k is
+ * zero below k+1. Only the lower triangle is updated; S v reads it row by row, adding each entry's
+ * mirror image into the output as it goes, so every loop is contiguous.
  */
 function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64Array): Float64Array {
-  const z = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) z[i * n + i] = 1;
-  const v = new Float64Array(n);
+  // Householder vectors by rows (row k: step k's v) and their 2 / v.v.
+  const vs = new Float64Array(n * n);
+  const betas = new Float64Array(n);
   const w = new Float64Array(n);
-  const u = new Float64Array(n);
   for (let k = 0; k + 2 < n; k++) {
     const lo = k + 1;
+    const v = vs.subarray(k * n, k * n + n);
     let tail = 0;
-    for (let i = lo + 1; i < n; i++) tail += s[i * n + k]! ** 2;
+    for (let i = lo + 1; i < n; i++) {
+      v[i] = s[i * n + k]!;
+      tail += v[i]! * v[i]!;
+    }
     const x0 = s[lo * n + k]!;
     if (tail === 0) {
       e[k] = x0;
       continue;
     }
     const norm = Math.sqrt(x0 * x0 + tail);
-    // The sign that avoids cancellation in v0.
+    // The sign that avoids cancellation in v[lo].
     const alpha = x0 >= 0 ? -norm : norm;
     v[lo] = x0 - alpha;
-    for (let i = lo + 1; i < n; i++) v[i] = s[i * n + k]!;
     const beta = 2 / (v[lo]! * v[lo]! + tail);
+    betas[k] = beta;
     e[k] = alpha;
     // H S H = S - v w^T - w v^T on the trailing block, with p = beta S v, w = p - (beta p.v / 2) v.
+    w.fill(0, lo, n);
+    for (let i = lo; i < n; i++) {
+      const row = i * n;
+      const vi = v[i]!;
+      let acc = s[row + i]! * vi;
+      for (let j = lo; j < i; j++) {
+        const a = s[row + j]!;
+        acc += a * v[j]!;
+        w[j] = w[j]! + a * vi;
+      }
+      w[i] = w[i]! + acc;
+    }
     let pv = 0;
     for (let i = lo; i < n; i++) {
-      let acc = 0;
-      const row = i * n;
-      for (let j = lo; j < n; j++) acc += s[row + j]! * v[j]!;
-      w[i] = beta * acc;
+      w[i] = beta * w[i]!;
       pv += w[i]! * v[i]!;
     }
     const half = (beta * pv) / 2;
@@ -68,23 +82,29 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
       const row = i * n;
       const vi = v[i]!;
       const wi = w[i]!;
-      for (let j = lo; j < n; j++) s[row + j] = s[row + j]! - vi * w[j]! - wi * v[j]!;
-    }
-    // Z <- H Z: rows lo.. of Z minus beta v_r (v^T Z).
-    u.fill(0);
-    for (let r = lo; r < n; r++) {
-      const vr = v[r]!;
-      const row = r * n;
-      for (let c = 0; c < n; c++) u[c] = u[c]! + vr * z[row + c]!;
-    }
-    for (let r = lo; r < n; r++) {
-      const f = beta * v[r]!;
-      const row = r * n;
-      for (let c = 0; c < n; c++) z[row + c] = z[row + c]! - f * u[c]!;
+      for (let j = lo; j <= i; j++) s[row + j] = s[row + j]! - vi * w[j]! - wi * v[j]!;
     }
   }
   for (let i = 0; i < n; i++) d[i] = s[i * n + i]!;
   if (n >= 2) e[n - 2] = s[(n - 1) * n + n - 2]!;
+
+  // Z = Q^T = H_{n-3} ... H_0, built from the right: before step k the product so far is the
+  // identity outside the trailing block from k+2, so Z H_k changes rows and columns k+1.. only.
+  const z = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) z[i * n + i] = 1;
+  for (let k = n - 3; k >= 0; k--) {
+    const beta = betas[k]!;
+    if (beta === 0) continue;
+    const lo = k + 1;
+    const v = vs.subarray(k * n, k * n + n);
+    for (let r = lo; r < n; r++) {
+      const row = r * n;
+      let dot = 0;
+      for (let c = lo; c < n; c++) dot += z[row + c]! * v[c]!;
+      const f = beta * dot;
+      for (let c = lo; c < n; c++) z[row + c] = z[row + c]! - f * v[c]!;
+    }
+  }
   return z;
 }
 
