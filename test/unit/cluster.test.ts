@@ -97,11 +97,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
       // The same seed's first restart is the single run above, so more restarts cannot do worse.
       const more = await kmeans(x, { ...opts(), restarts: 4 });
       assert.ok(more.inertia <= km.inertia + 1e-6);
+      // Assignment in blocks of 7 rows: the same clustering.
+      const blocked = await kmeans(x, { ...opts(), batch: 7 });
+      assert.deepEqual(blocked.assign, km.assign);
+      near(blocked.inertia, km.inertia, 1e-6 * km.inertia);
       // Converged long before 20 iterations: tol stops there.
       const early = await kmeans(x, { ...opts(), tol: 1e-6 });
       assert.ok(early.iters < 20, `iters ${early.iters}`);
       assert.equal(ari(early.assign, truth), 1);
-      tf.dispose([x, km.centroids, again.centroids, more.centroids, early.centroids]);
+      tf.dispose([x, km.centroids, again.centroids, more.centroids, blocked.centroids, early.centroids]);
     });
 
     test('k-means: more clusters than distinct points re-seeds the empty ones by splitting', async () => {
@@ -188,6 +192,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const xr = tf.tensor2d(raw);
       const pw = await fitPca(xr, 4, { whiten: true, eps: 0 });
       const y = rowsOf(await applyPca(pw, xr).data(), 4);
+      // The covariance summed over chunks of 7 rows: the same components.
+      const chunked = await fitPca(xr, 4, { whiten: true, eps: 0, batch: 7 });
+      const [c1, c2] = [await pw.components.data(), await chunked.components.data()];
+      c1.forEach((v, i) => near(c2[i]!, v, 1e-4, `chunked component entry ${i}`));
+      chunked.dispose();
       for (let a = 0; a < 4; a++) {
         near(y.reduce((s, r) => s + r[a]!, 0) / n, 0, 1e-4, `mean ${a}`);
         for (let b = 0; b < 4; b++) near(y.reduce((s, r) => s + r[a]! * r[b]!, 0) / (n - 1), a === b ? 1 : 0, 1e-3, `cov ${a},${b}`);

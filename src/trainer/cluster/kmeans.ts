@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/rng.js';
+import { rowBlock } from './rows.js';
 
 export interface KMeansOptions {
   k: number;
@@ -10,6 +11,8 @@ export interface KMeansOptions {
   rng: Rng;
   /** Stop when the relative change of inertia between iterations is below tol; default 0 = run all iters. */
   tol?: number;
+  /** Rows per block of the assignment step; default: as many as keep the rows x k scores under 32 MB. */
+  batch?: number;
 }
 
 export interface KMeansResult {
@@ -51,9 +54,10 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
   const norms = tf.sum(tf.square(xc), 1);
   const sqNorms = Float64Array.from(await norms.data());
   norms.dispose();
-  // Row blocks cut once: slicing them anew every iteration costs as much as the argmax on wasm.
-  const rows = Math.max(1, Math.floor(BLOCK_ELEMS / k));
-  const blocks = rows >= n ? [xc] : Array.from({ length: Math.ceil(n / rows) }, (_, b) => tf.slice(xc, [b * rows, 0], [Math.min(rows, n - b * rows), d]) as tf.Tensor2D);
+  const rows = opts.batch ?? Math.max(1, Math.floor(BLOCK_ELEMS / k));
+  if (!Number.isInteger(rows) || rows < 1) throw new Error(`kmeans: batch must be a positive integer (got ${opts.batch})`);
+  // Row blocks cut once, not every iteration.
+  const blocks = rows >= n ? [xc] : Array.from({ length: Math.ceil(n / rows) }, (_, b) => rowBlock(xc, b * rows, Math.min(rows, n - b * rows)));
   const data: Data = { x: xc, blocks, n, d, k, sqNorms, total: sqNorms.reduce((a, b) => a + b, 0) };
   let best: KMeansResult | undefined;
   try {

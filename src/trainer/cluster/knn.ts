@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { l2Normalize } from '../losses/contrastive.js';
+import { rowBlock } from './rows.js';
 
 export interface KnnResult {
   /** N * K, row-major: row i's neighbours, most similar first, i itself excluded. */
@@ -19,7 +20,7 @@ const DEFAULT_BATCH = 2048;
  * block size beyond float rounding.
  */
 export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: number } = {}): Promise<KnnResult> {
-  const [n, d] = x.shape;
+  const n = x.shape[0];
   if (!Number.isInteger(K) || K < 1 || K >= n) throw new Error(`knnCosine: K must be an integer in 1..${n - 1} (got ${K})`);
   const batch = Math.min(n, opts.batch ?? DEFAULT_BATCH);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`knnCosine: batch must be a positive integer (got ${opts.batch})`);
@@ -27,15 +28,13 @@ export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: numbe
   const size = (b: number) => Math.min(batch, n - b * batch);
 
   const z = l2Normalize(x);
-  // Right-hand operands as d x batch slices of z^T, transposed once: a transposed operand in the
+  // Right-hand operands as d x batch blocks of z^T, transposed once: a transposed operand in the
   // matmul itself is ~10x slower on wasm.
-  const zT = tf.transpose(z);
-  const cols = Array.from({ length: blocks }, (_, b) => tf.slice(zT, [0, b * batch], [d, size(b)]) as tf.Tensor2D);
-  zT.dispose();
+  const cols = Array.from({ length: blocks }, (_, b) => tf.tidy(() => tf.transpose(rowBlock(z, b * batch, size(b)))));
   const best = new TopK(n, K);
   try {
     for (let i = 0; i < blocks; i++) {
-      const rows = tf.slice(z, [i * batch, 0], [size(i), d]) as tf.Tensor2D;
+      const rows = rowBlock(z, i * batch, size(i));
       for (let j = i; j < blocks; j++) {
         const s = tf.matMul(rows, cols[j]!);
         best.offerBlock(await blockValues(s), i * batch, size(i), j * batch, size(j), i !== j);

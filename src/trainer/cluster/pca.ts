@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulAT } from '../backend/fast/linalg.js';
 import { symmetricEigen } from './eigen.js';
+import { rowBlock } from './rows.js';
 
 export interface Pca {
   mean: tf.Tensor1D;
@@ -18,10 +19,12 @@ export interface PcaOptions {
    * directions with no variance (dead features) are not blown up to noise of size 1.
    */
   eps?: number;
+  /** Rows per covariance chunk; default: as many as keep the chunk's copies under 32M floats. */
+  batch?: number;
 }
 
-/** Rows per covariance chunk: bounds the transposed copy to ~8M floats whatever N is. */
-const CHUNK_ELEMS = 1 << 23;
+/** Default covariance chunk: its centred and transposed copies stay under 32M floats each whatever N is. */
+const CHUNK_ELEMS = 1 << 25;
 
 /**
  * PCA of the rows of x [N, d] from the d x d covariance (divided by N - 1, as scikit-learn): one
@@ -33,11 +36,12 @@ export async function fitPca(x: tf.Tensor2D, dim: number, opts: PcaOptions = {})
   if (!Number.isInteger(dim) || dim < 1 || dim > d) throw new Error(`fitPca: dim must be an integer in 1..${d} (got ${dim})`);
   if (n < 2) throw new Error(`fitPca: needs at least 2 rows (got ${n})`);
   const mean = tf.mean(x, 0) as tf.Tensor1D;
-  const rows = Math.max(1, Math.floor(CHUNK_ELEMS / d));
+  const rows = opts.batch ?? Math.max(1, Math.floor(CHUNK_ELEMS / d));
+  if (!Number.isInteger(rows) || rows < 1) throw new Error(`fitPca: batch must be a positive integer (got ${opts.batch})`);
   let cov = tf.zeros([d, d]) as tf.Tensor2D;
   for (let r0 = 0; r0 < n; r0 += rows) {
     const next = tf.tidy(() => {
-      const xc = tf.sub(tf.slice(x, [r0, 0], [Math.min(rows, n - r0), d]), mean) as tf.Tensor2D;
+      const xc = tf.sub(rows >= n ? x : rowBlock(x, r0, Math.min(rows, n - r0)), mean) as tf.Tensor2D;
       return tf.add(cov, matMulAT(xc, xc)) as tf.Tensor2D;
     });
     cov.dispose();
