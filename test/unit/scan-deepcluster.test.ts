@@ -125,20 +125,24 @@ test('Sobel: a vertical edge gives a horizontal gradient only', () => {
   close(y[(1 * 3 + 1) * 2 + 1]!, 0);
 });
 
-test('SCAN stages: --epochs is split 50/30/20, --stages stops early, lengths are kept', () => {
+test('SCAN stages: --epochs is split by share, --stages stops early, lengths are kept', () => {
+  const defaults = resolveScanConfig(defaultConfig('scan', '/d'));
+  assert.deepEqual([defaults.params.pretextEpochs, defaults.params.scanEpochs, defaults.params.selflabelEpochs], [16, 29, 3]);
+  // 10 epochs: one each, then 7 by share (2, 4, 0), the one left over to the pretext.
   const base: TrainConfig = { ...defaultConfig('scan', '/d'), epochs: 10 };
   const all = resolveScanConfig(base);
-  assert.deepEqual([all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs], [5, 3, 2, 10]);
-  assert.deepEqual([scanStageOf(all, 5), scanStageOf(all, 6), scanStageOf(all, 9)], [
+  assert.deepEqual([all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs], [4, 5, 1, 10]);
+  assert.deepEqual([scanStageOf(all, 4), scanStageOf(all, 5), scanStageOf(all, 10)], [
     { stage: 'pretext', first: false },
     { stage: 'scan', first: true },
     { stage: 'selflabel', first: true },
   ]);
   const pretextOnly = resolveScanConfig({ ...base, params: { stages: 'pretext' } });
-  assert.equal(pretextOnly.epochs, 5);
+  assert.equal(pretextOnly.epochs, 4);
   // Resuming the pretext-only run with all stages continues to the same total.
   assert.equal(resolveScanConfig({ ...pretextOnly, params: { ...pretextOnly.params, stages: 'pretext,scan,selflabel' } }).epochs, 10);
   assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /--stages must be/);
   const given = resolveScanConfig({ ...base, params: { pretextEpochs: 4 } });
-  assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 4, 2]);
+  // 6 left: one each, then 4 by share (3.6, 0.4 -> 3, 0), the one left over to SCAN.
+  assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 5, 1]);
 });

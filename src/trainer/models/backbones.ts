@@ -10,22 +10,25 @@ export interface Backbone {
 
 /**
  * Small CNN for images of 64 px or less, sized to train at hundreds of img/s on two CPU cores:
- * three conv-relu-pool stages (32, 64, 128 channels) and a 256-d dense layer.
+ * three conv-BN-relu-pool stages (32, 64, 128 channels) and a 256-d dense-BN-relu layer. Batch
+ * norm keeps the features at unit scale, as a ResNet's are; without it they shrink layer by layer
+ * and a linear clustering head on top starts (and stays) near uniform.
  */
 function smallCnn(p: ParamSet, channels: number, imageSize: number): Backbone {
   let s = imageSize;
   for (let i = 0; i < 3; i++) s = Math.floor(s / 2);
   if (s < 1) throw new Error(`image size ${imageSize} is too small for the small backbone (need at least 8)`);
   const featureDim = 256;
+  const stage = (name: string, inC: number, outC: number) =>
+    sequential(conv2d(p, `backbone.${name}`, inC, outC, 3, { bias: false }), batchNorm(p, `backbone.${name}_bn`, outC), relu, maxPool(2));
   const net = sequential(
-    conv2d(p, 'backbone.conv1', channels, 32, 3, { activation: 'relu' }),
-    maxPool(2),
-    conv2d(p, 'backbone.conv2', 32, 64, 3, { activation: 'relu' }),
-    maxPool(2),
-    conv2d(p, 'backbone.conv3', 64, 128, 3, { activation: 'relu' }),
-    maxPool(2),
+    stage('conv1', channels, 32),
+    stage('conv2', 32, 64),
+    stage('conv3', 64, 128),
     flatten,
-    dense(p, 'backbone.fc', s * s * 128, featureDim, 'relu'),
+    dense(p, 'backbone.fc', s * s * 128, featureDim),
+    batchNorm(p, 'backbone.fc_bn', featureDim),
+    relu,
   );
   return { net, featureDim };
 }

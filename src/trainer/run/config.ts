@@ -6,8 +6,8 @@ export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'te
 
 /** Per-method defaults: the official learning rates; epochs sized for a CPU run on the small backbone. */
 const METHOD_DEFAULTS: Record<MethodName, { epochs: number; learningRate: number }> = {
-  cc: { epochs: 20, learningRate: 3e-4 },
-  scan: { epochs: 30, learningRate: 1e-4 },
+  cc: { epochs: 30, learningRate: 3e-4 },
+  scan: { epochs: 48, learningRate: 1e-4 },
   deepcluster: { epochs: 20, learningRate: 0.05 },
 };
 
