@@ -5,8 +5,9 @@
 // (N x 512 -> 256), N = 60,000, on every available tfjs backend (each in its own process; the cpu
 // backend only when asked, it needs minutes per kernel at this size), and the same three in
 // scikit-learn when /usr/bin/python3 has it, on the same data (raw float32 files). Writes
-// bench/results/cluster.json. k-means and PCA run --repeat times (default 3) on both sides and the
-// best run counts (the machine is shared); kNN, the long one, runs once.
+// bench/results/cluster.json. k-means and PCA run in --repeat rounds (default 3), each round one run
+// per backend and one of scikit-learn, interleaved so that a busy spell on the shared machine does
+// not hit one side only; the best run counts. kNN, the long one, runs once on each side.
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,8 @@ interface Timing {
 }
 interface Run {
   backend: string;
+  /** scikit-learn's and numpy's versions. */
+  version?: string;
   threads?: number;
   skipped?: string;
   kernels: Partial<Record<Kernel | 'pcaFull', Timing>>;
@@ -90,19 +93,13 @@ function readF32(path: string, rows: number, cols: number): tf.Tensor2D {
   return tf.tensor2d(a, [rows, cols]);
 }
 
-/** Best of `times` runs of f, with every run's seconds and the last result. */
-async function best<T>(times: number, f: () => Promise<T>): Promise<{ seconds: number; runs: number[]; result: T }> {
-  const runs: number[] = [];
-  let result: T | undefined;
-  for (let i = 0; i < times; i++) {
-    const t0 = performance.now();
-    result = await f();
-    runs.push(+((performance.now() - t0) / 1000).toFixed(3));
-  }
-  return { seconds: Math.min(...runs), runs, result: result! };
+async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [+((performance.now() - t0) / 1000).toFixed(3), r];
 }
 
-/** One backend in this process: prints a JSON line (Run). */
+/** One run of each kernel on one backend in this process: prints a JSON line (Run). */
 async function child(name: BackendName, dir: string): Promise<void> {
   let threads: number;
   try {
@@ -116,53 +113,50 @@ async function child(name: BackendName, dir: string): Promise<void> {
   if (kernels.includes('kmeans') || kernels.includes('knn')) {
     const x = readF32(f.blobs, N, D);
     if (kernels.includes('kmeans')) {
-      const { result: km, ...t } = await best(REPEAT, async () => {
-        const km = await kmeans(x, { k: K_MEANS, iters: ITERS, restarts: 1, rng: new Rng(1) });
-        km.centroids.dispose();
-        return km;
-      });
-      run.kernels.kmeans = { ...t, inertia: km.inertia, iters: km.iters, reseeded: km.reseeded };
+      const [seconds, km] = await timed(() => kmeans(x, { k: K_MEANS, iters: ITERS, restarts: 1, rng: new Rng(1) }));
+      km.centroids.dispose();
+      run.kernels.kmeans = { seconds, inertia: km.inertia, iters: km.iters, reseeded: km.reseeded };
     }
     if (kernels.includes('knn')) {
-      const { result: nn, ...t } = await best(1, () => knnCosine(x, NEIGHBOURS));
+      const [seconds, nn] = await timed(() => knnCosine(x, NEIGHBOURS));
       writeFileSync(f.knnOurs, nn.indices);
-      run.kernels.knn = t;
+      run.kernels.knn = { seconds };
     }
     x.dispose();
   }
   if (kernels.includes('pca')) {
     const w = readF32(f.wide, N, WIDE_D);
-    const { result: _, ...t } = await best(REPEAT, async () => {
+    const [seconds] = await timed(async () => {
       const p = await fitPca(w, PCA_DIM, { whiten: true });
       const y = applyPca(p, w);
       await y.data();
       tf.dispose([y]);
       p.dispose();
     });
-    run.kernels.pca = t;
+    run.kernels.pca = { seconds };
     w.dispose();
   }
   console.log(JSON.stringify(run));
 }
 
-function runChild(name: string, dir: string): Run {
+function runChild(name: string, dir: string, which: Kernel[]): Run {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', name, '--dir', dir, '--n', String(N), '--kernels', kernels.join(','), '--repeat', String(REPEAT)], { encoding: 'utf8', timeout: 3_600_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', name, '--dir', dir, '--n', String(N), '--kernels', which.join(',')], { encoding: 'utf8', timeout: 3_600_000 });
   const line = r.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) return { backend: name, skipped: `bench process failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`, kernels: {} };
   return JSON.parse(line) as Run;
 }
 
 /** scikit-learn with Debian's python (the PATH one may be a pyenv python without it). */
-function sklearn(dir: string): Run {
+function sklearn(dir: string, which: Kernel[]): Run {
   const script = fileURLToPath(new URL('./cluster_sklearn.py', import.meta.url));
   const f = files(dir);
-  const args = [script, '--blobs', f.blobs, '--wide', f.wide, '--n', String(N), '--d', String(D), '--wide-d', String(WIDE_D), '--k', String(K_MEANS), '--iters', String(ITERS), '--neighbours', String(NEIGHBOURS), '--pca-dim', String(PCA_DIM), '--kernels', kernels.join(','), '--repeat', String(REPEAT), '--knn-out', f.knnSklearn];
+  const args = [script, '--blobs', f.blobs, '--wide', f.wide, '--n', String(N), '--d', String(D), '--wide-d', String(WIDE_D), '--k', String(K_MEANS), '--iters', String(ITERS), '--neighbours', String(NEIGHBOURS), '--pca-dim', String(PCA_DIM), '--kernels', which.join(','), '--knn-out', f.knnSklearn];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 3_600_000 });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status === 0 && line?.startsWith('{')) {
     const { sklearn: version, numpy, ...timings } = JSON.parse(line) as Record<string, Timing | string>;
-    return { backend: `scikit-learn ${version as string} (numpy ${numpy as string})`, kernels: timings as Run['kernels'] };
+    return { backend: 'scikit-learn', version: `${version as string} (numpy ${numpy as string})`, kernels: timings as Run['kernels'] };
   }
   const why = r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`;
   return { backend: 'scikit-learn', skipped: why.includes('No module named') ? `/usr/bin/python3 lacks it (scripts/setup.sh --bench): ${why}` : why, kernels: {} };
@@ -197,21 +191,38 @@ async function main(): Promise<void> {
     if (kernels.includes('pca')) writeFileSync(f.wide, blobs(rng.fork(), N, WIDE_D));
     console.log('written');
 
-    const runs: Run[] = [];
-    for (const b of backends) {
-      process.stdout.write(`${b} ... `);
-      const r = runChild(b, dir);
-      console.log(r.skipped ? `skipped: ${r.skipped}` : kernels.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '));
-      runs.push(r);
+    // Skips are found in the first round; later rounds run only what ran.
+    const runs = new Map<string, Run>();
+    const record = (r: Run) => {
+      const prev = runs.get(r.backend);
+      if (!prev) return void runs.set(r.backend, { ...r, kernels: Object.fromEntries(Object.entries(r.kernels).map(([k, t]) => [k, { ...t, runs: [t.seconds] }])) });
+      for (const [k, t] of Object.entries(r.kernels) as [keyof Run['kernels'], Timing][]) {
+        const p = prev.kernels[k];
+        prev.kernels[k] = p ? { ...(t.seconds < p.seconds ? t : p), runs: [...p.runs!, t.seconds] } : { ...t, runs: [t.seconds] };
+      }
+    };
+    const quick = kernels.filter((k) => k !== 'knn');
+    const rounds: Kernel[][] = [...Array.from({ length: quick.length ? REPEAT : 0 }, () => quick), ...(kernels.includes('knn') ? [['knn'] as Kernel[]] : [])];
+    const sk = opts['no-sklearn'] ? undefined : 'scikit-learn';
+    for (const [round, which] of rounds.entries()) {
+      for (const b of backends) {
+        if (runs.get(b)?.skipped) continue;
+        process.stdout.write(`${b} ${which.join(', ')} (${round + 1}/${rounds.length}) ... `);
+        const r = runChild(b, dir, which);
+        console.log(r.skipped ? `skipped: ${r.skipped}` : which.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '));
+        record(r);
+      }
+      if (sk && !runs.get(sk)?.skipped) {
+        process.stdout.write(`scikit-learn ${which.join(', ')} (${round + 1}/${rounds.length}) ... `);
+        const r = sklearn(dir, which);
+        console.log(r.skipped ? `skipped: ${r.skipped}` : which.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '));
+        record(r);
+      }
     }
-    let ref: Run | undefined;
-    if (!opts['no-sklearn']) {
-      process.stdout.write('scikit-learn ... ');
-      ref = sklearn(dir);
-      console.log(ref.skipped ? `skipped: ${ref.skipped}` : 'done');
-    }
+    const ref = sk ? runs.get(sk) : undefined;
+    const ours = backends.map((b) => runs.get(b)!).filter(Boolean);
     const agree = ref && !ref.skipped && kernels.includes('knn') ? agreement(dir) : undefined;
-    report(runs.filter((r) => !r.skipped), runs.filter((r) => r.skipped), ref, agree);
+    report(ours.filter((r) => !r.skipped), ours.filter((r) => r.skipped), ref, agree);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -244,6 +255,10 @@ function report(ok: Run[], skipped: Run[], ref: Run | undefined, knnAgreement: n
     }
   }
   for (const r of skipped) console.log(`${r.backend}: skipped: ${r.skipped}`);
+  for (const r of refOk ? [...ok, refOk] : ok) {
+    const all = Object.entries(r.kernels).map(([k, t]) => `${k} ${t.runs!.join(', ')}`);
+    console.log(`all runs (s), ${r.backend}${r.version ? ` ${r.version}` : ''}: ${all.join('; ')}`);
+  }
   if (refOk?.kernels.pca) console.log(`scikit-learn PCA: ${refOk.kernels.pca.solver} ${refOk.kernels.pca.seconds.toFixed(2)} s, full ${refOk.kernels.pcaFull?.seconds.toFixed(2) ?? '-'} s`);
   const kmRef = refOk?.kernels.kmeans;
   for (const r of ok) if (r.kernels.kmeans) console.log(`k-means inertia: ${r.backend} ${r.kernels.kmeans.inertia!.toExponential(4)} (${r.kernels.kmeans.reseeded} re-seeded)${kmRef ? `, scikit-learn ${kmRef.inertia!.toExponential(4)}` : ''}`);

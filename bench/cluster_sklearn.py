@@ -24,31 +24,27 @@ ap.add_argument("--iters", type=int, required=True)
 ap.add_argument("--neighbours", type=int, required=True)
 ap.add_argument("--pca-dim", type=int, required=True)
 ap.add_argument("--kernels", default="kmeans,knn,pca")
-ap.add_argument("--repeat", type=int, default=1, help="runs of k-means and PCA; the best counts")
 ap.add_argument("--knn-out")
 args = ap.parse_args()
 kernels = args.kernels.split(",")
 out = {"sklearn": sklearn.__version__, "numpy": np.__version__}
 
 
-def best(times, f):
-    """Best of `times` runs of f: {seconds, runs}, and the last result."""
-    runs = []
-    for _ in range(times):
-        t = time.perf_counter()
-        result = f()
-        runs.append(round(time.perf_counter() - t, 3))
-    return {"seconds": min(runs), "runs": runs}, result
+def timed(f):
+    """{seconds} of one run of f, and its result."""
+    t = time.perf_counter()
+    result = f()
+    return {"seconds": round(time.perf_counter() - t, 3)}, result
 
 
 x = np.fromfile(args.blobs, dtype=np.float32).reshape(args.n, args.d)
 if "kmeans" in kernels:
-    timing, km = best(args.repeat, lambda: KMeans(n_clusters=args.k, n_init=1, max_iter=args.iters, init="k-means++", algorithm="lloyd", tol=0, random_state=0).fit(x))
+    timing, km = timed(lambda: KMeans(n_clusters=args.k, n_init=1, max_iter=args.iters, init="k-means++", algorithm="lloyd", tol=0, random_state=0).fit(x))
     out["kmeans"] = {**timing, "inertia": float(km.inertia_), "iters": int(km.n_iter_)}
 
 if "knn" in kernels:
     K = args.neighbours
-    out["knn"], (_, idx) = best(1, lambda: NearestNeighbors(n_neighbors=K + 1, metric="cosine", algorithm="brute").fit(x).kneighbors(x))
+    out["knn"], (_, idx) = timed(lambda: NearestNeighbors(n_neighbors=K + 1, metric="cosine", algorithm="brute").fit(x).kneighbors(x))
     if args.knn_out:
         # Drop each row itself (or, if a duplicate outranked it, the last candidate).
         rows = np.arange(args.n)[:, None]
@@ -66,7 +62,7 @@ if "pca" in kernels:
         return p
 
     for solver in ["auto", "full"]:
-        timing, p = best(args.repeat, lambda: pca(solver))
+        timing, p = timed(lambda: pca(solver))
         out["pca" if solver == "auto" else "pcaFull"] = {**timing, "solver": p._fit_svd_solver}
 
 print(json.dumps(out))

@@ -34,7 +34,7 @@ const BLOCK_ELEMS = 1 << 23;
 const SPLIT_EPS = 1 / 1024;
 
 /**
- * Lloyd's k-means with k-means++ seeding. Squared distances are ||x||^2 - 2 x.c + ||c||^2, the last
+ * Lloyd's k-means with greedy k-means++ seeding. Squared distances are ||x||^2 - 2 x.c + ||c||^2, the last
  * two from one matmul with a bias per block of rows, so the argmin is a device argmax. The rows are
  * centred first (k-means is translation invariant; centring keeps that expansion accurate in
  * float32) and the mean is added back to the centroids.
@@ -68,12 +68,10 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
         best = run;
       } else run.centroids.dispose();
     }
+    return { ...best!, centroids: tf.add(best!.centroids, mean) };
   } finally {
-    tf.dispose([xc, ...blocks]);
+    tf.dispose([xc, ...blocks, mean, ...(best ? [best.centroids] : [])]);
   }
-  const centroids = tf.tidy(() => tf.add(best!.centroids, mean) as tf.Tensor2D);
-  tf.dispose([best!.centroids, mean]);
-  return { ...best!, centroids };
 }
 
 interface Data {
