@@ -7,7 +7,7 @@ import { buildBackbone } from '../models/backbones.js';
 import { mlpHead } from '../models/heads.js';
 import { ParamSet } from '../models/layers.js';
 import { Rng } from '../util/rng.js';
-import { batches, CancelledError, minimizeTerms, numParam, predictFromProbs, TermAverager, type Method, type MethodInit } from './method.js';
+import { batches, stepCount, CancelledError, minimizeTerms, numParam, predictFromProbs, TermAverager, type Method, type MethodInit } from './method.js';
 
 /** Defaults of the official code (config.yaml): tau_I 0.5, tau_C 1.0, 128-d instance space, Adam 3e-4. */
 export const CC_DEFAULTS = { instanceTemperature: 0.5, clusterTemperature: 1.0, instanceDim: 128 };
@@ -42,7 +42,7 @@ export function createCC({ config, ds }: MethodInit): Method {
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'cc', epoch);
       const order = rng.permutation(ds.n);
-      const steps = Math.floor(ds.n / Math.min(config.batchSize, ds.n));
+      const steps = stepCount(ds.n, config.batchSize);
       const avg = new TermAverager();
       let step = 0;
       for (const idx of batches(order, config.batchSize)) {

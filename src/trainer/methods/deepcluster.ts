@@ -14,7 +14,7 @@ import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { centroidProbs } from './featureClusters.js';
-import { batches, CancelledError, featuresOf, numParam, strParam, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
+import { batches, stepCount, CancelledError, featuresOf, numParam, strParam, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
 
 /**
  * The official settings (facebookresearch/deepcluster main.py): SGD lr 0.05, momentum 0.9, weight
@@ -143,7 +143,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
       const sizes = new Int32Array(k);
       for (const c of y) sizes[c]!++;
       const order = balance === 'uniform' ? uniformOverLabels(y, k, rng) : rng.permutation(ds.n);
-      const steps = Math.floor(ds.n / Math.min(config.batchSize, ds.n));
+      const steps = stepCount(ds.n, config.batchSize);
       const avg = new TermAverager();
       let step = 0;
       try {

@@ -55,6 +55,11 @@ export class CancelledError extends Error {
   }
 }
 
+/** Steps an epoch of n images takes at this batch size (whole batches only, see batches()). */
+export function stepCount(n: number, batchSize: number): number {
+  return Math.floor(n / Math.min(batchSize, n));
+}
+
 /** Index batches of a permutation; the last partial batch is dropped, as the official loaders do. */
 export function* batches(order: Int32Array, batchSize: number): Generator<Int32Array> {
   const size = Math.min(batchSize, order.length);

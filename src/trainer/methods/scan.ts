@@ -13,7 +13,7 @@ import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows, clusterFeatures } from './featureClusters.js';
 import { scanStageOf, type ScanStage } from './scanStages.js';
-import { batches, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
@@ -106,7 +106,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
 
   async function pretextEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
     const avg = new TermAverager();
-    const steps = Math.floor(ds.n / Math.min(config.batchSize, ds.n));
+    const steps = stepCount(ds.n, config.batchSize);
     let step = 0;
     const vars = stageVars.pretext();
     for (const idx of batches(rng.permutation(ds.n), config.batchSize)) {
@@ -151,7 +151,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     const extra = scalar(mined) === 0 ? await mine() : {};
     const nb = neighbours.dataSync();
     const batchSize = numParam(config, 'scanBatch', SCAN_DEFAULTS.scanBatch);
-    const steps = Math.floor(ds.n / Math.min(batchSize, ds.n));
+    const steps = stepCount(ds.n, batchSize);
     const avg = new TermAverager();
     const perHead = new Float64Array(nHeads);
     let step = 0;
@@ -186,7 +186,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   async function selflabelEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
     const best = bestHead();
     const batchSize = numParam(config, 'selflabelBatch', SCAN_DEFAULTS.selflabelBatch);
-    const steps = Math.floor(ds.n / Math.min(batchSize, ds.n));
+    const steps = stepCount(ds.n, batchSize);
     const avg = new TermAverager();
     const vars = stageVars.selflabel();
     let step = 0;
