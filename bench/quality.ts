@@ -19,7 +19,7 @@ import { initBackend } from '../src/trainer/backend/index.js';
 import { kmeans } from '../src/trainer/cluster/kmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
-import { score } from '../src/trainer/eval/metrics.js';
+import { score } from '../src/common/eval/metrics.js';
 import { defaultConfig, METHODS } from '../src/trainer/run/config.js';
 import { RunFolder } from '../src/trainer/run/runFolder.js';
 import { train } from '../src/trainer/run/train.js';

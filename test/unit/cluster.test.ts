@@ -7,7 +7,7 @@ import { symmetricEigen } from '../../src/trainer/cluster/eigen.js';
 import { kmeans } from '../../src/trainer/cluster/kmeans.js';
 import { knnCosine } from '../../src/trainer/cluster/knn.js';
 import { applyPca, fitPca } from '../../src/trainer/cluster/pca.js';
-import { ari } from '../../src/trainer/eval/metrics.js';
+import { ari } from '../../src/common/eval/metrics.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
 before(async () => {

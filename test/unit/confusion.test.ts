@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classToSuperFrom, confusionMatrix, superClassOrder } from '../../src/trainer/eval/confusion.js';
+import { classToSuperFrom, confusionMatrix, superClassOrder } from '../../src/common/eval/confusion.js';
 
 const I = (xs: number[]) => Int32Array.from(xs);
 

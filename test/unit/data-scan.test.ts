@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DECODABLE_SUFFIXES, classifyName } from '../../src/trainer/data/formats.js';
+import { DECODABLE_SUFFIXES, classifyName } from '../../src/common/imageFormats.js';
 import { assignLabels, scanFolder } from '../../src/trainer/data/scan.js';
 import { makeTmp, put, solid } from './data-fixtures.js';
 

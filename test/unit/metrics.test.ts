@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assignmentWeight, maxWeightAssignment } from '../../src/trainer/eval/hungarian.js';
-import { ari, clusteringAccuracy, contingency, nmi, purity, score, superClassScores } from '../../src/trainer/eval/metrics.js';
+import { assignmentWeight, maxWeightAssignment } from '../../src/common/eval/hungarian.js';
+import { ari, clusteringAccuracy, contingency, nmi, purity, score, superClassScores } from '../../src/common/eval/metrics.js';
 
 const I = (xs: number[]) => Int32Array.from(xs);
 const close = (actual: number, expected: number, msg?: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${msg ?? ''} ${actual} != ${expected}`);

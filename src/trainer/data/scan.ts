@@ -3,7 +3,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
-import { classifyName } from './formats.js';
+import { classifyName } from '../../common/imageFormats.js';
 
 /**
  * Recursive scan of an image folder, with labels from the folder layout.

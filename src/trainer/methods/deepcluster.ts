@@ -4,7 +4,7 @@ import { kmeans, type KMeansResult } from '../cluster/kmeans.js';
 import { applyPca, fitPca } from '../cluster/pca.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { toFloatBatch } from '../data/dataset.js';
-import { nmi } from '../eval/metrics.js';
+import { nmi } from '../../common/eval/metrics.js';
 import { l2Normalize } from '../losses/contrastive.js';
 import { weightedCrossEntropy } from '../losses/scan.js';
 import { weightDecay } from '../losses/weightDecay.js';

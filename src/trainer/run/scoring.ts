@@ -1,7 +1,7 @@
 import type { Scores, SuperScores } from '../../protocol/run.js';
 import type { Dataset } from '../data/dataset.js';
-import { classToSuperFrom } from '../eval/confusion.js';
-import { purity, score, superClassScores } from '../eval/metrics.js';
+import { classToSuperFrom } from '../../common/eval/confusion.js';
+import { purity, score, superClassScores } from '../../common/eval/metrics.js';
 
 export interface DatasetScores {
   /** Class-level scores, when the images have class labels; purity beside the Hungarian ACC. */
