@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything a fresh machine needs, idempotent: npm packages, and Debian packages for the
-# benchmarks (--bench). No stdin is needed, so CI can run it.
+# Everything a fresh machine needs, idempotent: npm packages, Debian's Chromium (the webview tests
+# drive it through playwright-core, which downloads no browser of its own), and Debian packages
+# for the benchmarks (--bench). No stdin is needed, so CI can run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,10 +11,12 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing Debian packages: ${missing[*]}"
   local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  [ "$(id -u)" -ne 0 ] && sudo="sudo -n"  # -n: fail rather than wait for a password on CI
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+apt_install chromium
 
 if [ "${1:-}" = "--bench" ]; then
   # Fashion-MNIST for the quality and ingest benchmarks; PyTorch and scikit-learn to compare against.
