@@ -108,6 +108,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose([x, km.centroids, again.centroids, more.centroids, blocked.centroids, early.centroids]);
     });
 
+    test('k-means: the inertia of 800,000 terms is summed accurately', async () => {
+      // A float32 sum of this many terms drifts by ~1% (it did, at 60,000 x 128); float64 does not.
+      const n = 100_000;
+      const d = 8;
+      const rng = new Rng(13);
+      const data = Float32Array.from({ length: n * d }, (_, t) => (Math.floor(t / d) % 2) * 50 + rng.normal());
+      const x = tf.tensor2d(data, [n, d]);
+      const km = await kmeans(x, { k: 2, rng: new Rng(1), iters: 3 });
+      const c = await km.centroids.data();
+      let want = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) want += (data[i * d + j]! - c[km.assign[i]! * d + j]!) ** 2;
+      near(km.inertia, want, 1e-5 * want);
+      tf.dispose([x, km.centroids]);
+    });
+
     test('k-means: more clusters than distinct points re-seeds the empty ones by splitting', async () => {
       // 3 distinct points, 4 copies each, k = 5: duplicate centroids tie and leave clusters empty.
       const pts = [[0, 0], [5, 5], [-4, 6]];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { l2Normalize } from '../losses/contrastive.js';
+import { readScores } from './readScores.js';
 import { rowBlock } from './rows.js';
 
 export interface KnnResult {
@@ -32,15 +32,12 @@ export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: numbe
   // matmul itself is ~10x slower on wasm.
   const cols = Array.from({ length: blocks }, (_, b) => tf.tidy(() => tf.transpose(rowBlock(z, b * batch, size(b)))));
   const best = new TopK(n, K);
-  const onWasm = tf.getBackend() === 'wasm';
   try {
     for (let i = 0; i < blocks; i++) {
       const rows = rowBlock(z, i * batch, size(i));
       for (let j = i; j < blocks; j++) {
         const s = tf.matMul(rows, cols[j]!);
-        // No await between taking a heap view and reading it (see heapView).
-        const v = onWasm ? heapView(s) : ((await s.data()) as Float32Array);
-        best.offerBlock(v, i * batch, size(i), j * batch, size(j), i !== j);
+        await readScores(s, (v) => best.offerBlock(v, i * batch, size(i), j * batch, size(j), i !== j));
         s.dispose();
       }
       rows.dispose();
@@ -50,15 +47,6 @@ export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: numbe
   }
   if (best.indices.includes(-1)) throw new Error('knnCosine: non-finite similarities (NaN or infinite values in x)');
   return { indices: best.indices, similarities: best.values };
-}
-
-/**
- * A block's values in place on the wasm heap: copying 16 MB out per block took a sixth of the
- * search (0.7 s of 4.5 s at N = 20,000). The view must be read before anything else can allocate
- * on the heap (growing it detaches the view), so synchronously.
- */
-function heapView(s: tf.Tensor): Float32Array {
-  return (tf.backend() as BackendWasm).typedArrayFromHeap(s) as Float32Array;
 }
 
 /** The K best (similarity, index) of every row, sorted by similarity descending, then index. */
