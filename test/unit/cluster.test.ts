@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/trainer/backend/index.js';
 import { symmetricEigen } from '../../src/trainer/cluster/eigen.js';
+import { ClusterSums } from '../../src/trainer/cluster/clusterSums.js';
 import { kmeans } from '../../src/trainer/cluster/kmeans.js';
 import { knnCosine } from '../../src/trainer/cluster/knn.js';
+import { NearestCentroids } from '../../src/trainer/cluster/nearest.js';
 import { applyPca, fitPca } from '../../src/trainer/cluster/pca.js';
 import { ari } from '../../src/common/eval/metrics.js';
 import { Rng } from '../../src/trainer/util/rng.js';
@@ -145,6 +147,65 @@ for (const backend of ['cpu', 'wasm'] as const) {
       near(km.inertia, 0, 1e-6);
       await assert.rejects(kmeans(x, { k: 4, rng: new Rng(5) }), /k must be/);
       tf.dispose([x, km.centroids]);
+    });
+
+    test('nearest centroids under moving centroids: bounds skip rows, assignments stay exact', async () => {
+      const n = 300;
+      const d = 5;
+      const k = 7;
+      const rng = new Rng(21);
+      const data = Float32Array.from({ length: n * d }, () => 4 * rng.normal());
+      const x = tf.tensor2d(data, [n, d]);
+      const sqNorms = Float64Array.from(rowsOf(data, d), (r) => r.reduce((a, v) => a + v * v, 0));
+      // Blocks of 64 rows, as kmeans cuts them for a batch of 64.
+      const blocks = Array.from({ length: 5 }, (_, b) => tf.tensor2d(data.slice(b * 64 * d, Math.min(n, b * 64 + 64) * d), [Math.min(64, n - b * 64), d]));
+      const near = new NearestCentroids(x, blocks, sqNorms, 64);
+      let host = Float32Array.from({ length: k * d }, () => 4 * rng.normal());
+      let c = tf.tensor2d(host, [k, d]);
+      await near.all(c, host);
+      const brute = () => rowsOf(data, d).map((r) => {
+        const dist = rowsOf(host, d).map((cj) => cj.reduce((a, v, t) => a + (v - r[t]!) ** 2, 0));
+        return dist.indexOf(Math.min(...dist));
+      });
+      assert.deepEqual(Array.from(near.assign), brute());
+      // Small moves re-score few rows; one large move re-scores many; the result is always exact.
+      for (const step of [0.05, 0.05, 3, 0.01]) {
+        const before = host;
+        host = Float32Array.from(before, (v) => v + step * rng.normal());
+        c.dispose();
+        c = tf.tensor2d(host, [k, d]);
+        const rescored = await near.moved(c, before, host);
+        assert.deepEqual(Array.from(near.assign), brute(), `after a move of ${step}`);
+        if (step < 0.1) assert.ok(rescored < n / 4, `${rescored} rows re-scored after a move of ${step}`);
+      }
+      tf.dispose([x, c, ...blocks]);
+    });
+
+    test('cluster sums: incremental updates give the means of a fresh sum', async () => {
+      const n = 40;
+      const d = 3;
+      const k = 4;
+      const rng = new Rng(8);
+      const data = Float32Array.from({ length: n * d }, () => rng.normal());
+      const x = tf.tensor2d(data, [n, d]);
+      const assign = Int32Array.from({ length: n }, (_, i) => i % k);
+      const sums = new ClusterSums(x, k);
+      sums.means(assign).dispose();
+      // Three rows change cluster: the incremental path (fewer than a quarter moved).
+      assign[0] = 3;
+      assign[5] = 2;
+      assign[10] = 0;
+      const means = sums.means(assign);
+      const got = await means.data();
+      const want = new Float64Array(k * d);
+      const counts = new Array(k).fill(0);
+      assign.forEach((a, i) => {
+        counts[a]++;
+        for (let j = 0; j < d; j++) want[a * d + j] += data[i * d + j]!;
+      });
+      want.forEach((v, t) => near(got[t]!, v / counts[Math.floor(t / d)], 1e-5, `mean ${t}`));
+      sums.dispose();
+      tf.dispose([x, means]);
     });
 
     test('kNN equals a brute-force reference, self excluded, whatever the block size', async () => {
