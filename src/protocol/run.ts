@@ -45,7 +45,14 @@ export interface RunJson {
   id: string;
   method: MethodName;
   config: TrainConfig;
-  dataset: { root: string; images: number; classes: string[]; superClasses: string[] };
+  dataset: {
+    root: string;
+    images: number;
+    classes: string[];
+    superClasses: string[];
+    /** Per class, the index of its super-class in superClasses (-1: none); absent in older runs. */
+    superOfClass?: number[];
+  };
   backend: BackendRecord;
   status: RunStatus;
   startedAt: string;

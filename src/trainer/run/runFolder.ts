@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
+import { parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 
 /** The files of one run folder, as ARCHITECTURE.md lays them out. Every write is atomic. */
@@ -42,24 +43,12 @@ export class RunFolder {
   }
 
   async readMetrics(): Promise<MetricsRow[]> {
-    let text = '';
     try {
-      text = await readFile(join(this.dir, 'metrics.jsonl'), 'utf8');
+      return parseMetrics(await readFile(join(this.dir, 'metrics.jsonl'), 'utf8'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    const rows: MetricsRow[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      // A crash mid-append leaves a torn last line; the rows before it are still good.
-      try {
-        rows.push(JSON.parse(line) as MetricsRow);
-      } catch {
-        continue;
-      }
-    }
-    return rows;
   }
 
   /** Drops rows of epochs after `epoch`: on resume they are trained again and would be doubled. */

@@ -1,5 +1,6 @@
 import { basename, join, resolve } from 'node:path';
 import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
@@ -47,7 +48,7 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
     id: basename(resolve(out)),
     method: config.method,
     config,
-    dataset: { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses },
+    dataset: datasetRecord(ds),
     backend,
     status: 'running',
     startedAt: new Date().toISOString(),
@@ -71,11 +72,17 @@ export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, e
   run.backend = await initBackend(run.config.backend, hooks.log);
   const ds = await loadData(run.config, cacheDir, hooks);
   if (ds.n !== run.dataset.images) hooks.log(`note: the dataset now has ${ds.n} images, the run started with ${run.dataset.images}`);
-  run.dataset = { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses };
+  run.dataset = datasetRecord(ds);
   run.status = 'running';
   delete run.endedAt;
   delete run.error;
   return execute(folder, run, ds, hooks);
+}
+
+/** What run.json records of the data; the class -> super-class table lets viewers group classes without rescanning. */
+function datasetRecord(ds: Dataset): RunJson['dataset'] {
+  const superOfClass = Array.from(classToSuperFrom(ds.labels, ds.superLabels, ds.classes.length));
+  return { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses, superOfClass };
 }
 
 async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks): Promise<Dataset> {
