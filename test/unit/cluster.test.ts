@@ -154,7 +154,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const d = 5;
       const k = 7;
       const rng = new Rng(21);
-      const data = Float32Array.from({ length: n * d }, () => 4 * rng.normal());
+      const data = gaussian(rng, n * d, 4);
       const x = tf.tensor2d(data, [n, d]);
       const sqNorms = Float64Array.from(rowsOf(data, d), (r) => r.reduce((a, v) => a + v * v, 0));
       // Blocks of 64 rows, as kmeans cuts them for a batch of 64.
@@ -185,8 +185,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const n = 40;
       const d = 3;
       const k = 4;
-      const rng = new Rng(8);
-      const data = Float32Array.from({ length: n * d }, () => rng.normal());
+      const data = gaussian(new Rng(8), n * d);
       const x = tf.tensor2d(data, [n, d]);
       const assign = Int32Array.from({ length: n }, (_, i) => i % k);
       const sums = new ClusterSums(x, k);
@@ -212,8 +211,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const n = 70;
       const d = 9;
       const K = 6;
-      const rng = new Rng(11);
-      const data = Float32Array.from({ length: n * d }, () => rng.normal());
+      const data = gaussian(new Rng(11), n * d);
       // Row 5 twice (as row 40): each is the other's nearest, at similarity 1.
       data.copyWithin(40 * d, 5 * d, 6 * d);
       const want = bruteKnn(data, n, d, K);
@@ -281,6 +279,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       pw.dispose();
     });
   });
+}
+
+/** n standard normal draws times `scale`. */
+function gaussian(rng: Rng, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => scale * rng.normal());
 }
 
 /** `per` points around each of k centres far apart (spread 1, centres ~30 apart), shuffled. */
