@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +6,63 @@ import { join } from 'node:path';
 /** The real `clusterlab` command in a child process, on real PNGs from the embedded sample. */
 const BIN = join(process.cwd(), 'bin', 'clusterlab.mjs');
 
+export interface CliResult {
+  /** Exit code, or -1 when a signal ended the process. */
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Flags for node itself, before the script (e.g. --import of a test hook). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  /** Run as this user and group (a root test run drops to nobody so file permissions apply). */
+  uid?: number;
+  gid?: number;
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** Resolves once stderr has printed a match of `re` (rejects if the process ends first). */
+  waitForStderr(re: RegExp): Promise<void>;
+}
+
+/** Starts `clusterlab ARGS` as a child process; the caller may kill it or wait for it. */
+export function startCli(args: string[], opts: CliOptions = {}): CliProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    env: { ...process.env, CLUSTERLAB_DEBUG: '', ...opts.env },
+    uid: opts.uid,
+    gid: opts.gid,
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { re: RegExp; resolve: () => void }[] = [];
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    for (const w of watchers.splice(0)) {
+      if (w.re.test(stderr)) w.resolve();
+      else watchers.push(w);
+    }
+  });
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })));
+  const waitForStderr = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (re.test(stderr)) return resolve();
+      watchers.push({ re, resolve });
+      void done.then((r) => reject(new Error(`clusterlab ended (${r.signal ?? r.code}) before printing ${re}: ${r.stderr}`)));
+    });
+  return { child, done, waitForStderr };
+}
+
 export interface Harness {
   tmp: string;
   data: string;
   cache: string;
-  run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(args: string[], opts?: CliOptions): Promise<CliResult>;
 }
 
 /** A temp folder with `perClass` images of each sample class in <super>/<class>/, plus a broken file. */
@@ -25,15 +77,7 @@ export function makeHarness(perClass: number): Harness {
     }
   }
   writeFileSync(join(data, 'bags', 'bag', 'broken.png'), 'this is not a png');
-  const run = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CLUSTERLAB_DEBUG: '' } });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  const run = (args: string[], opts?: CliOptions) => startCli(args, opts).done;
   return { tmp, data, cache: join(tmp, 'cache'), run };
 }
 

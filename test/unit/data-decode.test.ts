@@ -214,7 +214,7 @@ describe('decode failures are reasons, not exceptions', () => {
 
   it('a missing file', async () => {
     const r = await decodeImage(`${dir}/does-not-exist.png`, opts);
-    assert.deepEqual(r, { ok: false, reason: 'unreadable file (ENOENT)' });
+    assert.deepEqual(r, { ok: false, reason: 'unreadable file: removed after the folder scan (ENOENT)' });
   });
 });
 

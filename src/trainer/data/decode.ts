@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
+import { describeFsError } from './fsError.js';
 import { decodeSimplePng, flattenAlpha } from './png.js';
 import { convertChannels, coverResize } from './resample.js';
 
@@ -72,7 +73,7 @@ export async function decodeImage(abs: string, opts: DecodeOptions): Promise<Dec
   try {
     buf = await readFile(abs);
   } catch (e) {
-    return { ok: false, reason: `unreadable file (${(e as NodeJS.ErrnoException).code ?? e})` };
+    return { ok: false, reason: `unreadable file: ${describeFsError(e, 'removed after the folder scan')}` };
   }
   if (buf.length === 0) return { ok: false, reason: '0-byte file' };
   const limit = opts.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;

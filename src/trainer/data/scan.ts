@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { classifyName } from '../../common/imageFormats.js';
+import { describeFsError } from './fsError.js';
 
 /**
  * Recursive scan of an image folder, with labels from the folder layout.
@@ -109,8 +110,8 @@ async function walk(absRoot: string, skipped: Skipped[]): Promise<Found[]> {
       // Sorted so that which of two links to one folder is kept does not depend on the file system.
       dirents = readdirSync(dir.abs, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name));
     } catch (e) {
-      if (dir.rel === '') throw new Error(`cannot read image folder ${absRoot}: ${errCode(e)}`);
-      skipped.push({ path: dir.rel, reason: `unreadable folder (${errCode(e)})` });
+      if (dir.rel === '') throw new Error(`cannot read image folder ${absRoot}: ${describeFsError(e)}`);
+      skipped.push({ path: dir.rel, reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}` });
       continue;
     }
     for (const d of dirents) {
@@ -137,7 +138,9 @@ async function walk(absRoot: string, skipped: Skipped[]): Promise<Found[]> {
       } else if (kind.kind === 'other') {
         continue;
       } else if (st === undefined) {
-        skipped.push({ path: rel, reason: err === undefined ? 'broken symlink' : `unreadable file (${errCode(err)})` });
+        // stat says "no such file" without throwing: a dangling link, or a file deleted since readdir.
+        const missing = d.isSymbolicLink() ? 'broken symlink' : 'removed during the folder scan';
+        skipped.push({ path: rel, reason: err === undefined ? missing : `unreadable file: ${describeFsError(err)}` });
       } else if (!st.isFile()) {
         skipped.push({ path: rel, reason: 'not a regular file' });
       } else if (kind.kind === 'unsupported') {
@@ -156,7 +159,7 @@ function enterOnce(abs: string, rel: string, seen: Map<string, string>, skipped:
   try {
     real = realpathSync(abs);
   } catch (e) {
-    skipped.push({ path: rel, reason: `unreadable folder (${errCode(e)})` });
+    skipped.push({ path: rel, reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}` });
     return false;
   }
   const first = seen.get(real);
@@ -168,10 +171,6 @@ function enterOnce(abs: string, rel: string, seen: Map<string, string>, skipped:
   return true;
 }
 
-function errCode(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? String(e);
-}
-
 /** The optional class -> super-class mapping; a malformed file is an error, not silently ignored. */
 async function readSuperclassesJson(absRoot: string): Promise<Map<string, string> | undefined> {
   const file = join(absRoot, SUPERCLASSES_FILE);
@@ -180,7 +179,7 @@ async function readSuperclassesJson(absRoot: string): Promise<Map<string, string
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${file}: ${errCode(e)}`);
+    throw new Error(`cannot read ${file}: ${describeFsError(e)}`);
   }
   let obj: unknown;
   try {
