@@ -38,21 +38,19 @@ export async function fitPca(x: tf.Tensor2D, dim: number, opts: PcaOptions = {})
   const mean = tf.mean(x, 0) as tf.Tensor1D;
   const rows = opts.batch ?? Math.max(1, Math.floor(CHUNK_ELEMS / d));
   if (!Number.isInteger(rows) || rows < 1) throw new Error(`fitPca: batch must be a positive integer (got ${opts.batch})`);
-  let cov = tf.zeros([d, d]) as tf.Tensor2D;
-  for (let r0 = 0; r0 < n; r0 += rows) {
-    const next = tf.tidy(() => {
-      const xc = tf.sub(rows >= n ? x : rowBlock(x, r0, Math.min(rows, n - r0)), mean) as tf.Tensor2D;
-      return tf.add(cov, matMulAT(xc, xc)) as tf.Tensor2D;
-    });
-    cov.dispose();
-    cov = next;
-  }
-  const c = await cov.data();
-  cov.dispose();
-  // Symmetrise in float64 (the float32 sums of the two triangles may differ in the last bits).
+  // Chunks' products summed in float64; each symmetrised (its two float32 triangles may differ in
+  // the last bits).
   const sym = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) sym[i * d + j] = (c[i * d + j]! + c[j * d + i]!) / (2 * (n - 1));
+  for (let r0 = 0; r0 < n; r0 += rows) {
+    const part = tf.tidy(() => {
+      const xc = tf.sub(rows >= n ? x : rowBlock(x, r0, Math.min(rows, n - r0)), mean) as tf.Tensor2D;
+      return matMulAT(xc, xc);
+    });
+    const c = await part.data();
+    part.dispose();
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) sym[i * d + j] += (c[i * d + j]! + c[j * d + i]!) / (2 * (n - 1));
+    }
   }
   const { values, vectors } = symmetricEigen(sym, d);
 
