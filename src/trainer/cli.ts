@@ -2,8 +2,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MetricsRow, SummaryJson, TrainConfig } from '../protocol/run.js';
-import { ConfigError, defaultConfig, METHODS } from './run/config.js';
-import { defaultRunDir, resume, train, type TrainHooks, type TrainResult } from './run/train.js';
+import { ConfigError, defaultConfig, METHODS, validateConfig } from './run/config.js';
+import type { TrainHooks, TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
 
 const USAGE = `usage:
@@ -38,6 +38,32 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Options that take a number: after them `-3` is a (bad) value, not an unknown option. */
+const NUMERIC_OPTIONS = new Set(['clusters', 'epochs', 'image-size', 'batch', 'lr', 'seed', 'eval-every']);
+/** What --resume may change; everything else comes from the run's own run.json. */
+const RESUME_OPTIONS = new Set(['resume', 'epochs', 'stages', 'cache', 'help']);
+
+/** `--batch -3` as `--batch=-3`, so the range check can name the value instead of the parser balking. */
+function attachNegativeNumbers(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (args[i]!.startsWith('--') && NUMERIC_OPTIONS.has(args[i]!.slice(2)) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]!);
+  }
+  return out;
+}
+
+/** node:util's parse errors run to several lines; ours is one, naming the argument. */
+function parseErrorLine(e: Error & { code?: string }): string {
+  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${quoted}' (a path with spaces needs quotes)`;
+  return e.message.split('\n')[0]!;
+}
+
 function num(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -57,7 +83,7 @@ function methodParams(pairs: string[] = []): TrainConfig['params'] {
   return out;
 }
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
 
 function configFrom(v: Values): TrainConfig {
   const method = v.method as TrainConfig['method'] | undefined;
@@ -114,14 +140,19 @@ export async function main(argv: string[]): Promise<number> {
   }
   let values: Values;
   try {
-    ({ values } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true }));
+    ({ values } = parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (e) {
-    process.stderr.write(`clusterlab: ${(e as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
     return 2;
   }
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
+  }
+  const stray = values.resume === undefined ? [] : Object.keys(values).filter((k) => !RESUME_OPTIONS.has(k));
+  if (stray.length > 0) {
+    process.stderr.write(`clusterlab: --resume continues a run with the settings in its run.json; only --epochs, --stages and --cache go with it (got --${stray.join(', --')})\n`);
+    return 2;
   }
 
   const abort = new AbortController();
@@ -141,18 +172,19 @@ export async function main(argv: string[]): Promise<number> {
   };
   const cacheDir = resolve(values.cache ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
   try {
-    const result = values.resume
-      ? await resume(
-          resolve(values.resume),
+    const config = values.resume === undefined ? configFrom(values) : undefined;
+    if (config) validateConfig(config);
+    // Loaded only once the arguments are known good: tfjs takes half a second to load, a typo none.
+    const { defaultRunDir, resume, train } = await import('./run/train.js');
+    const result = config
+      ? await train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks)
+      : await resume(
+          resolve(values.resume!),
           cacheDir,
           hooks,
           values.epochs === undefined ? undefined : num('epochs', values.epochs, 0),
           values.stages ? { stages: values.stages } : undefined,
-        )
-      : await (async () => {
-          const config = configFrom(values);
-          return train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks);
-        })();
+        );
     progress.done();
     printResult(result, process.stdout);
     return result.run.status === 'cancelled' ? 130 : 0;

@@ -1,4 +1,4 @@
-import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
+import type { BackboneName, BackendChoice, MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
 export const METHODS: readonly MethodName[] = ['cc', 'scan', 'deepcluster'];
 export const BACKBONES: readonly BackboneName[] = ['small', 'resnet18', 'resnet34'];
@@ -59,7 +59,13 @@ export function validateConfig(c: TrainConfig): void {
   if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`channels must be 1 or 3 (got ${c.channels})`);
 }
 
-export function validateAgainstData(c: TrainConfig, images: number, root: string): void {
-  if (images === 0) throw new ConfigError(`no decodable images in ${root}`);
-  if (images < c.clusters) throw new ConfigError(`${root} has ${images} decodable images, fewer than --clusters ${c.clusters}`);
+export function validateAgainstData(c: TrainConfig, images: number, root: string, skipped: readonly Skipped[] = []): void {
+  if (images === 0 && skipped.length === 0) {
+    throw new ConfigError(`no decodable images in ${root}: no file in it or its subfolders has an image extension (.png, .jpg, .webp, ...)`);
+  }
+  if (images === 0) {
+    const first = skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
+    throw new ConfigError(`no decodable images in ${root}: all ${skipped.length} image files were skipped (${first}${skipped.length > 3 ? '; ...' : ''})`);
+  }
+  if (images < c.clusters) throw new ConfigError(`${root} has ${images} decodable image${images === 1 ? '' : 's'}, fewer than --clusters ${c.clusters}`);
 }

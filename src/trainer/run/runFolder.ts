@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
 import { parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
+import { ConfigError } from './config.js';
 
 /** The files of one run folder, as ARCHITECTURE.md lays them out. Every write is atomic. */
 export class RunFolder {
@@ -12,12 +13,17 @@ export class RunFolder {
     return join(this.dir, 'checkpoint');
   }
 
-  /** Makes the folder for a new run; refuses one that already holds a run, so nothing is overwritten. */
-  static async create(dir: string): Promise<RunFolder> {
-    const f = new RunFolder(dir);
+  /** Refuses a folder that already holds a run, so nothing is overwritten. */
+  static async assertNew(dir: string): Promise<void> {
     if (await exists(join(dir, 'run.json'))) {
-      throw new Error(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --out`);
+      throw new ConfigError(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --out`);
     }
+  }
+
+  /** Makes the folder for a new run (see assertNew). */
+  static async create(dir: string): Promise<RunFolder> {
+    await RunFolder.assertNew(dir);
+    const f = new RunFolder(dir);
     await mkdir(f.checkpointDir, { recursive: true });
     return f;
   }

@@ -39,6 +39,8 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   config = { ...config, data: resolve(config.data) };
   validateConfig(config);
   config = resolveConfig(config);
+  // Before a single image is read: a mistake in --out should not cost an ingest.
+  await RunFolder.assertNew(out);
   const backend = await initBackend(config.backend, hooks.log);
   const ds = await loadData(config, cacheDir, hooks);
   const folder = await RunFolder.create(out);
@@ -88,7 +90,7 @@ function datasetRecord(ds: Dataset): RunJson['dataset'] {
 async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks): Promise<Dataset> {
   const t0 = performance.now();
   const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest });
-  validateAgainstData(config, ds.n, config.data);
+  validateAgainstData(config, ds.n, config.data, ds.skipped);
   const secs = (performance.now() - t0) / 1000;
   hooks.log(`dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`);
   return ds;
