@@ -1,5 +1,5 @@
-// Bundles each side with esbuild: the extension host (CommonJS, as VS Code loads it) and the
-// trainer CLI (ESM, plain Node); the webviews join as they land.
+// Bundles each side with esbuild: the extension host (CommonJS, as VS Code loads it), the
+// trainer CLI (ESM, plain Node) and one browser bundle per webview page, with the codicon font.
 // The wasm backend's binaries are copied next to the trainer bundle, where the backend looks first.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
@@ -21,6 +21,15 @@ const esmShim = [
 mkdirSync('dist', { recursive: true });
 await build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', format: 'cjs', outExtension: { '.js': '.cjs' }, external });
 await build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts' }, outdir: 'dist', format: 'esm', outExtension: { '.js': '.mjs' }, external, banner: { js: esmShim } });
+
+// Webviews run in the browser: no Node built-ins, one self-contained module per page.
+await build({
+  bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', platform: 'browser', format: 'esm', target: 'chrome120',
+  entryPoints: { gallery: 'webview/gallery/main.ts', confusion: 'webview/confusion/main.ts', charts: 'webview/charts/main.ts' },
+  outdir: 'dist/webview',
+});
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules/@vscode/codicons/dist', f), join('dist/webview/codicons', f));
 
 const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));

@@ -12,7 +12,9 @@ import { basename, dirname, join } from 'node:path';
  * the directory so the rename itself survives a power cut. On failure the temp file is removed
  * and `path` is untouched.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+  // durable: false skips both fsyncs, for caches that must never be torn but may be lost.
+  const durable = options.durable ?? true;
   const dir = dirname(path);
   // pid + random: concurrent writers (two processes, or two calls in one) never share a temp.
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -20,7 +22,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   try {
     handle = await open(tmp, 'wx');
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     handle = undefined;
     await renameWithRetry(tmp, path);
@@ -29,7 +31,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
-  await syncDir(dir);
+  if (durable) await syncDir(dir);
 }
 
 /** Pretty JSON with a trailing newline, written atomically. */

@@ -1,6 +1,6 @@
 /**
- * Reading a run folder's text files (assignments.csv, metrics.jsonl): the trainer reads its own
- * metrics back on resume, the extension host reads all of them for its views.
+ * A run folder's text formats (assignments.csv, metrics.jsonl): the trainer writes them and reads
+ * its metrics back on resume; the extension host reads them for its views and exports CSV too.
  */
 import type { Assignment, MetricsRow } from '../protocol/run.js';
 
@@ -17,6 +17,11 @@ export function parseMetrics(text: string): MetricsRow[] {
     }
   }
   return rows;
+}
+
+/** RFC 4180 quoting, so paths with commas, quotes or newlines survive. */
+export function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Splits RFC 4180 CSV into records of fields (quoted fields may hold commas, quotes and newlines). */

@@ -88,6 +88,11 @@ export function opt<T>(inner: Schema<T>): Optional<T> {
   return { optional: true, parse: (v, p) => (v === undefined ? undefined : inner.parse(v, p)) };
 }
 
+/** A value or null (JSON has no undefined inside arrays). */
+export function orNull<T>(inner: Schema<T>): Schema<T | null> {
+  return { parse: (v, p) => (v === null ? null : inner.parse(v, p)) };
+}
+
 type Fields = Record<string, Schema<unknown>>;
 type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K] extends Optional<unknown> ? K : never }[keyof F];
 type RequiredKeys<F extends Fields> = Exclude<keyof F, OptionalKeys<F>>;

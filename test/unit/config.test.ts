@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, defaultConfig, validateAgainstData, validateConfig } from '../../src/trainer/run/config.js';
-import { csvField } from '../../src/trainer/run/runFolder.js';
+import { csvField } from '../../src/common/runFiles.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
 test('defaults are valid and carry the official learning rates', () => {

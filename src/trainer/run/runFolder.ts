@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
-import { parseMetrics } from '../../common/runFiles.js';
+import { csvField, parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import { ConfigError } from './config.js';
 
@@ -72,11 +72,6 @@ export class RunFolder {
   writeSummary(s: SummaryJson): Promise<void> {
     return writeJsonAtomic(join(this.dir, 'summary.json'), s);
   }
-}
-
-/** RFC 4180 quoting, so paths with commas, quotes or newlines survive. */
-export function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,0 +1,176 @@
+/**
+ * The runs the views are showing. A RunSession holds one run's files, its labels store and, for a
+ * finished run, the live watcher of its dataset; views of the same run share one session, and it
+ * closes when the last view lets go. Runs are listed by a RunSource (the extension's run store),
+ * so this module knows nothing of how runs are found.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAssignments, parseMetrics } from '../../common/runFiles.js';
+import type { Assignment, MetricsRow, RunJson } from '../../protocol/run.js';
+import type { RunChoice } from '../../protocol/webview.js';
+import { LabelsStore } from '../workspace/labelsStore.js';
+import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
+import { watchRunFolder } from '../workspace/watcherRun.js';
+import { buildRunModel, runChoiceOf, type RunModel } from './galleryModel.js';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface RunEntry {
+  dir: string;
+  run: RunJson;
+}
+
+/** What the views need of the extension's run store. */
+export interface RunSource {
+  listRuns(): Promise<RunEntry[]>;
+  /** Fires when runs appear, disappear or change status. */
+  onDidChange(listener: () => void): Disposable;
+}
+
+export interface SessionDeps {
+  /** The trainer's assign request; without it, a run's dataset is not watched. */
+  assign?: AssignFn;
+  /** Only folders inside the workspace are watched or served. */
+  isInWorkspace(path: string): boolean;
+  log(message: string): void;
+}
+
+export class RunSession {
+  run!: RunJson;
+  rows: Assignment[] = [];
+  metrics: MetricsRow[] = [];
+  /** Why the run's files could not be read, for the views to say. */
+  error: string | undefined;
+  private modelCache: RunModel | undefined;
+  private readonly listeners = new Set<() => void>();
+  private watcher: DatasetWatcher | undefined;
+  private folderWatch: { dispose(): Promise<void> } | undefined;
+  users = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly labels: LabelsStore,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  static async open(dir: string, deps: SessionDeps): Promise<RunSession> {
+    const s = new RunSession(dir, await LabelsStore.open(dir), deps);
+    await s.reload();
+    s.folderWatch = watchRunFolder(dir, () => void s.reload().then(() => s.changed()));
+    return s;
+  }
+
+  /** The effective run (edits and live changes applied), rebuilt only after something changed. */
+  model(): RunModel {
+    this.modelCache ??= buildRunModel(this.dir, this.run, this.rows, this.labels.labels, this.watcher);
+    return this.modelCache;
+  }
+
+  onDidChange(listener: () => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Tells every view of this run to redraw (after an edit, a live assignment, a file change). */
+  changed(): void {
+    this.modelCache = undefined;
+    for (const l of this.listeners) l();
+  }
+
+  async reload(): Promise<void> {
+    this.run = JSON.parse(await readFile(join(this.dir, 'run.json'), 'utf8')) as RunJson;
+    this.metrics = parseMetrics(await readText(join(this.dir, 'metrics.jsonl')));
+    this.error = undefined;
+    try {
+      this.rows = parseAssignments((await readText(join(this.dir, 'assignments.csv'))) || 'path,cluster,confidence,label\n');
+    } catch (e) {
+      this.rows = [];
+      this.error = (e as Error).message;
+    }
+    if (this.rows.length === 0 && !this.error) this.error = `This run has no cluster assignments yet (status: ${this.run.status}).`;
+    this.startWatcher();
+  }
+
+  private startWatcher(): void {
+    const root = this.run.dataset.root;
+    if (this.watcher || !this.deps.assign || this.run.status !== 'done' || this.rows.length === 0 || !this.deps.isInWorkspace(root)) return;
+    this.watcher = new DatasetWatcher({
+      runDir: this.dir,
+      root,
+      known: new Set(this.rows.map((r) => r.path)),
+      assign: this.deps.assign,
+      onChange: () => this.changed(),
+      onError: (m) => this.deps.log(m),
+    });
+  }
+
+  /** Waits for the dataset watcher's first scan and assignments (tests, and the first paint). */
+  async settled(): Promise<void> {
+    await this.watcher?.settled();
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await Promise.all([this.watcher?.dispose(), this.folderWatch?.dispose()]);
+  }
+}
+
+/** Sessions by run folder, shared between views. */
+export class RunSessions {
+  private readonly open = new Map<string, Promise<RunSession>>();
+  private entries: RunEntry[] = [];
+
+  constructor(
+    readonly source: RunSource,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  async list(): Promise<RunEntry[]> {
+    this.entries = await this.source.listRuns();
+    return this.entries;
+  }
+
+  /** The picker entries of the last list(). */
+  choices(): RunChoice[] {
+    return this.entries.map((e) => runChoiceOf(e.dir, e.run));
+  }
+
+  /** Only a run the source lists can be opened: a webview cannot name an arbitrary folder. */
+  async acquire(dir: string): Promise<RunSession> {
+    if (!this.entries.some((e) => e.dir === dir)) await this.list();
+    if (!this.entries.some((e) => e.dir === dir)) throw new Error(`not a known run: ${dir}`);
+    let pending = this.open.get(dir);
+    if (!pending) {
+      pending = RunSession.open(dir, this.deps);
+      this.open.set(dir, pending);
+      pending.catch(() => this.open.delete(dir));
+    }
+    const s = await pending;
+    s.users++;
+    return s;
+  }
+
+  async release(s: RunSession): Promise<void> {
+    if (--s.users > 0) return;
+    this.open.delete(s.dir);
+    await s.close();
+  }
+
+  async dispose(): Promise<void> {
+    const all = await Promise.allSettled(this.open.values());
+    this.open.clear();
+    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  }
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * What the three pages' controllers share: the run picker, holding a run session while the page
+ * shows it, redrawing when the run or the list of runs changes, and the narrow interfaces to the
+ * webview (WebviewPort) and to VS Code (HostUi) that keep the controllers testable without it.
+ */
+import { SchemaError, check, type Schema } from '../../protocol/schema.js';
+import type { GalleryFilter, RunChoice } from '../../protocol/webview.js';
+import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+
+export interface WebviewPort {
+  post(message: unknown): void;
+  /** The URL under which the webview may load a file inside its resource roots. */
+  asUri(path: string): string;
+}
+
+/** The VS Code services a page uses; the tests answer them with a recorder. */
+export interface HostUi {
+  isInWorkspace(path: string): boolean;
+  openFile(path: string): Promise<void>;
+  revealFile(path: string): Promise<void>;
+  copyText(text: string): Promise<void>;
+  saveFile(defaultName: string, format: 'csv' | 'json'): Promise<string | undefined>;
+  pickFolder(title: string): Promise<string | undefined>;
+  pickOne<T extends string>(title: string, options: { label: string; detail?: string; value: T }[]): Promise<T | undefined>;
+  info(message: string): void;
+  error(message: string): void;
+  /** Shows the gallery of `dir`, narrowed by `filter` when given (a heatmap click). */
+  showGallery(dir: string, filter?: GalleryFilter): Promise<void>;
+  log(message: string): void;
+}
+
+export abstract class RunPage {
+  protected session: RunSession | undefined;
+  private sessionSub: Disposable | undefined;
+  private readonly listSub: Disposable;
+  private switching: Promise<void> = Promise.resolve();
+  private disposed = false;
+
+  constructor(
+    protected readonly sessions: RunSessions,
+    protected readonly port: WebviewPort,
+    protected readonly ui: HostUi,
+  ) {
+    this.listSub = sessions.source.onDidChange(() => void this.sessions.list().then(() => this.refresh(), (e) => this.fail(e)));
+  }
+
+  /** The page's whole state for the webview. */
+  protected abstract render(session: RunSession | undefined, runs: RunChoice[], error?: string): unknown;
+
+  /** Shows `dir`, or when undefined the newest finished run (the page's default). */
+  showRun(dir?: string): Promise<void> {
+    this.switching = this.switching.then(() => this.switchTo(dir)).catch((e) => this.fail(e));
+    return this.switching;
+  }
+
+  private async switchTo(dir: string | undefined): Promise<void> {
+    const entries = await this.sessions.list();
+    const target = dir ?? this.session?.dir ?? defaultRun(entries);
+    if (this.disposed) return;
+    if (target === undefined || target === this.session?.dir) return this.refresh();
+    const next = await this.sessions.acquire(target);
+    if (this.disposed) return void this.sessions.release(next);
+    this.sessionSub?.dispose();
+    if (this.session) await this.sessions.release(this.session);
+    this.session = next;
+    this.sessionSub = next.onDidChange(() => this.refresh());
+    this.refresh();
+  }
+
+  /** A webview is untrusted content: anything not in the protocol is logged and dropped. */
+  protected accept<T>(schema: Schema<T>, raw: unknown): T | undefined {
+    try {
+      return check(schema, raw);
+    } catch (e) {
+      if (!(e instanceof SchemaError)) throw e;
+      this.ui.log(`${this.constructor.name}: refused a malformed message (${e.message})`);
+      return undefined;
+    }
+  }
+
+  refresh(): void {
+    if (this.disposed) return;
+    try {
+      this.port.post(this.render(this.session, this.sessions.choices()));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  protected fail(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.ui.log(`view error: ${message}`);
+    if (!this.disposed) this.port.post(this.render(undefined, this.sessions.choices(), message));
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.listSub.dispose();
+    this.sessionSub?.dispose();
+    await this.switching;
+    if (this.session) await this.sessions.release(this.session);
+    this.session = undefined;
+  }
+}
+
+/** The newest finished run, else the newest of any status. */
+function defaultRun(entries: { dir: string; run: { status: string; startedAt: string } }[]): string | undefined {
+  const newest = [...entries].sort((a, b) => (a.run.startedAt < b.run.startedAt ? 1 : -1));
+  return (newest.find((e) => e.run.status === 'done') ?? newest[0])?.dir;
+}

@@ -1,0 +1,159 @@
+/**
+ * Every message between the extension host and the three webviews (gallery, confusion, charts),
+ * as schemas: the host validates everything a webview sends (a webview is untrusted content), and
+ * a webview validates what the host sends before drawing it.
+ */
+import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, str, tagged, type Infer } from './schema.js';
+
+const path = str(4096);
+const clusterId = int(0, 999_999_999);
+/** A class or super-class index, -1 for none. */
+const classIndex = int(-1, 1_000_000);
+
+const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
+/** An entry of the run picker every page shows. */
+export const runChoice = obj({ dir: path, label: str(300), status: runStatus });
+export const runInfo = obj({ dir: path, id: str(300), method: str(40), status: runStatus, datasetRoot: path });
+export type RunChoice = Infer<typeof runChoice>;
+export type RunInfo = Infer<typeof runInfo>;
+
+const scores = obj({ acc: num, nmi: num, ari: num });
+const superScores = obj({ acc: num, nmi: num, ari: num, accKind: oneOf('hungarian', 'purity') });
+
+// ---- gallery ----
+
+export const galleryCluster = obj({
+  id: clusterId,
+  name: str(200),
+  size: int(0),
+  meanConfidence: num,
+  /** Share of the labelled members in the majority class; absent when no member is labelled. */
+  purity: opt(num),
+  majority: opt(str(300)),
+});
+export type GalleryCluster = Infer<typeof galleryCluster>;
+
+/** Column arrays (one entry per image) keep 70,000 images a few megabytes of JSON. */
+export const galleryItems = obj({
+  /** Relative to the dataset root, posix separators. */
+  paths: arr(path),
+  cluster: arr(clusterId),
+  confidence: arr(num),
+  /** Index into classes, -1 when unlabelled. */
+  label: arr(classIndex),
+});
+export type GalleryItems = Infer<typeof galleryItems>;
+
+export const galleryState = obj({
+  type: lit('gallery'),
+  runs: arr(runChoice),
+  run: opt(runInfo),
+  classes: arr(str(300)),
+  superClasses: arr(str(300)),
+  /** Per class, its super-class index (-1: none). */
+  superOfClass: arr(classIndex),
+  clusters: arr(galleryCluster),
+  items: galleryItems,
+  /** Indices of images added after training and assigned by the model ("new" badge). */
+  newItems: arr(int(0)),
+  /** Indices of images the user moved. */
+  movedItems: arr(int(0)),
+  canUndo: bool,
+  canRedo: bool,
+  /** Why the run could not be shown. */
+  error: opt(str(2000)),
+});
+export type GalleryState = Infer<typeof galleryState>;
+
+/** Thumbnail URLs for the paths a gallery asked for; uri "" where the image could not be read. */
+export const thumbsReply = obj({ type: lit('thumbs'), thumbs: arr(obj({ path, uri: str(8192) }), 5000) });
+
+/** Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap click). */
+export const galleryFilter = obj({ type: lit('filter'), cluster: clusterId, classIndex: opt(classIndex), superIndex: opt(classIndex) });
+export type GalleryFilter = Infer<typeof galleryFilter>;
+
+export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter);
+export type HostToGallery = Infer<typeof hostToGallery>;
+
+const ready = obj({ type: lit('ready') });
+const selectRun = obj({ type: lit('selectRun'), dir: path });
+
+export const galleryToHost = tagged(
+  ready,
+  selectRun,
+  obj({ type: lit('thumbs'), paths: arr(path, 2000) }),
+  obj({ type: lit('open'), path }),
+  obj({ type: lit('reveal'), path }),
+  obj({ type: lit('copyPath'), path }),
+  obj({ type: lit('rename'), cluster: clusterId, name: str(200) }),
+  obj({ type: lit('move'), paths: arr(path), to: clusterId }),
+  obj({ type: lit('moveToNew'), paths: arr(path) }),
+  obj({ type: lit('merge'), from: clusterId, into: clusterId }),
+  obj({ type: lit('undo') }),
+  obj({ type: lit('redo') }),
+  obj({ type: lit('export'), format: oneOf('csv', 'json') }),
+  obj({ type: lit('materialize') }),
+  obj({ type: lit('openPanel') }),
+);
+export type GalleryToHost = Infer<typeof galleryToHost>;
+
+// ---- super-class confusion ----
+
+export const confusionState = obj({
+  type: lit('confusion'),
+  runs: arr(runChoice),
+  run: opt(runInfo),
+  /** Clusters with labelled members, in display order (a good clustering reads as a diagonal). */
+  rows: arr(obj({ cluster: clusterId, name: str(200), size: int(0) })),
+  classes: arr(str(300)),
+  /** Class ids in display order: grouped by super-class. */
+  classOrder: arr(int(0)),
+  /** Runs of classOrder sharing a super-class; name "" for classes without one. */
+  groups: arr(obj({ name: str(300), start: int(0), end: int(0) })),
+  /** counts[row][class id], rows as in `rows`. */
+  counts: arr(arr(int(0))),
+  /** Per row, the class the Hungarian matching gives its cluster (-1: unmatched). */
+  match: arr(classIndex),
+  superClasses: arr(str(300)),
+  /** superCounts[row][super-class id]. */
+  superCounts: arr(arr(int(0))),
+  /** Per row, the matched super-class when k equals their number, else empty. */
+  superMatch: arr(classIndex),
+  scores: opt(scores),
+  superScores: opt(superScores),
+  error: opt(str(2000)),
+});
+export type ConfusionState = Infer<typeof confusionState>;
+
+export const hostToConfusion = tagged(confusionState);
+export type HostToConfusion = Infer<typeof hostToConfusion>;
+
+export const confusionToHost = tagged(
+  ready,
+  selectRun,
+  obj({ type: lit('showCell'), cluster: clusterId, classIndex: opt(int(0)), superIndex: opt(int(0)) }),
+);
+export type ConfusionToHost = Infer<typeof confusionToHost>;
+
+// ---- training charts ----
+
+/** One numeric series of metrics.jsonl, null where a row lacks it (e.g. scores only every few epochs). */
+export const chartSeries = obj({ key: str(300), group: str(100), values: arr(orNull(num)) });
+export type ChartSeries = Infer<typeof chartSeries>;
+
+export const chartsState = obj({
+  type: lit('charts'),
+  runs: arr(runChoice),
+  run: opt(runInfo),
+  epochs: arr(int(0)),
+  phases: arr(str(100)),
+  series: arr(chartSeries, 1000),
+  error: opt(str(2000)),
+});
+export type ChartsState = Infer<typeof chartsState>;
+
+export const hostToCharts = tagged(chartsState);
+export type HostToCharts = Infer<typeof hostToCharts>;
+
+export const chartsToHost = tagged(ready, selectRun);
+export type ChartsToHost = Infer<typeof chartsToHost>;

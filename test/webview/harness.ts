@@ -1,0 +1,191 @@
+/**
+ * Runs a webview page in headless Chromium (Debian's, through playwright-core) against a stub
+ * host: the page is the built bundle inside the same CSP shell VS Code gets, served from
+ * 127.0.0.1, and its messages go to the real host-side controllers, with VS Code's services
+ * replaced by a recorder. So a test drives the page as a user would and checks both what the page
+ * shows and what the host did (labels.json, files opened).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { RunJson } from '../../src/protocol/run.js';
+import type { GalleryFilter } from '../../src/protocol/webview.js';
+import { ChartsController } from '../../src/extension/views/chartsController.js';
+import { ConfusionController } from '../../src/extension/views/confusionController.js';
+import { GalleryController } from '../../src/extension/views/galleryController.js';
+import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/galleryRuns.js';
+import type { HostUi, WebviewPort } from '../../src/extension/views/webviewPage.js';
+import { pageHtml, type PageName } from '../../src/extension/views/webviewHtml.js';
+import type { AssignFn } from '../../src/extension/workspace/watcherDataset.js';
+import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = 'test-output/screenshots';
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.webp': 'image/webp', '.map': 'application/json' };
+
+/** Serves the bundles, the stylesheets and the thumbnail cache; anything else is a 404. */
+export async function startServer(thumbDir: string): Promise<{ server: Server; origin: string }> {
+  const roots: Record<string, string> = { dist: resolve('dist/webview'), media: resolve('media'), test: resolve('test/webview'), thumbs: resolve(thumbDir) };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const [, top, ...rest] = url.pathname.split('/');
+    const root = roots[top ?? ''];
+    const file = root ? resolve(join(root, ...rest.map(decodeURIComponent))) : '';
+    if (!root || !file.startsWith(root + sep) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Runs in a folder: <runsDir>/<id>/run.json, as the extension's run store finds them. */
+export function folderRunSource(runsDir: string): RunSource {
+  return {
+    listRuns: async (): Promise<RunEntry[]> =>
+      readdirSync(runsDir)
+        .map((id) => join(runsDir, id))
+        .filter((dir) => existsSync(join(dir, 'run.json')))
+        .map((dir) => ({ dir, run: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunJson })),
+    onDidChange: () => ({ dispose: () => undefined }),
+  };
+}
+
+/** What the page asked VS Code to do. */
+export interface UiRecord {
+  opened: string[];
+  revealed: string[];
+  copied: string[];
+  errors: string[];
+  galleries: { dir: string; filter?: GalleryFilter }[];
+  log: string[];
+}
+
+export function recordingUi(workspace: string, answers: { saveAs?: string; folder?: string; pick?: string } = {}): { ui: HostUi; record: UiRecord } {
+  const record: UiRecord = { opened: [], revealed: [], copied: [], errors: [], galleries: [], log: [] };
+  const root = resolve(workspace);
+  const ui: HostUi = {
+    isInWorkspace: (p) => resolve(p).startsWith(root + sep),
+    openFile: async (p) => void record.opened.push(p),
+    revealFile: async (p) => void record.revealed.push(p),
+    copyText: async (t) => void record.copied.push(t),
+    saveFile: async () => answers.saveAs,
+    pickFolder: async () => answers.folder,
+    pickOne: async <T extends string>(_: string, options: { value: T }[]) => options.find((o) => o.value === answers.pick)?.value,
+    info: () => undefined,
+    error: (m) => void record.errors.push(m),
+    showGallery: async (dir, filter) => void record.galleries.push(filter ? { dir, filter } : { dir }),
+    log: (m) => void record.log.push(m),
+  };
+  return { ui, record };
+}
+
+export interface PageHarness {
+  page: Page;
+  /** Messages the page sent, in order (after validation by the controller). */
+  sent: unknown[];
+  /** Resolves once the host has answered every message so far. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Opens `name` in a fresh page, wiring its acquireVsCodeApi() to `handle` (the controller) and
+ * returning the port the controller posts through.
+ */
+export async function openPage(
+  browser: Browser,
+  origin: string,
+  name: PageName,
+  makeController: (port: WebviewPort) => { handle(m: unknown): Promise<void> },
+  viewport = { width: 1200, height: 800 },
+): Promise<PageHarness> {
+  const page = await browser.newPage({ viewport });
+  const sent: unknown[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // CSP violations show up as console errors: a page that needs an unsafe policy fails its test.
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  const port: WebviewPort = {
+    post: (m) => {
+      const json = JSON.stringify(m);
+      queue = queue.then(() => page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json)).catch(() => undefined);
+    },
+    asUri: (p) => `${origin}/thumbs/${resolve(p).split(sep).slice(-2).map(encodeURIComponent).join('/')}`,
+  };
+  const controller = makeController(port);
+  let pending = Promise.resolve();
+  await page.exposeFunction('__toHost', (json: string) => {
+    const m = JSON.parse(json) as unknown;
+    sent.push(m);
+    pending = pending.then(() => controller.handle(m));
+  });
+  // A string, not a function: the test's TypeScript transform would add helpers the page lacks.
+  await page.addInitScript(`
+    let state;
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__toHost(JSON.stringify(m)),
+      getState: () => state,
+      setState: (s) => { state = s; },
+    });`);
+  const html = pageHtml({
+    page: name,
+    title: name,
+    cspSource: origin,
+    nonce: randomBytes(16).toString('base64'),
+    scriptUri: `${origin}/dist/${name}.js`,
+    styleUris: [`${origin}/test/theme.css`, `${origin}/media/webview.css`, `${origin}/media/${name}.css`],
+    codiconsUri: `${origin}/dist/codicons/codicon.css`,
+  });
+  await page.route(`${origin}/page`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.goto(`${origin}/page`);
+  (page as Page & { __errors?: string[] }).__errors = errors;
+  return {
+    page,
+    sent,
+    idle: async () => {
+      // Twice: an answer can trigger another message (ready -> state -> thumbnail request).
+      for (let i = 0; i < 3; i++) {
+        await pending;
+        await queue;
+        await page.waitForTimeout(50);
+      }
+    },
+  };
+}
+
+export function pageErrors(page: Page): string[] {
+  return (page as Page & { __errors?: string[] }).__errors ?? [];
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** The three controllers over one set of sessions, as the extension wires them. */
+export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn) {
+  const sessions = new RunSessions(folderRunSource(runsDir), { isInWorkspace: ui.isInWorkspace, log: ui.log, ...(assign ? { assign } : {}) });
+  const thumbs = new ThumbnailCache(thumbDir);
+  return {
+    sessions,
+    gallery: (port: WebviewPort) => new GalleryController(sessions, port, ui, thumbs),
+    confusion: (port: WebviewPort) => new ConfusionController(sessions, port, ui),
+    charts: (port: WebviewPort) => new ChartsController(sessions, port, ui),
+  };
+}

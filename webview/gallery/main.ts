@@ -1,0 +1,279 @@
+/**
+ * The cluster gallery: clusters as sections of a virtual thumbnail grid, or the top-confidence
+ * overview; rename, move, merge, undo/redo and export go to the host, which owns labels.json.
+ */
+import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/protocol/webview.js';
+import { hostToGallery } from '../../src/protocol/webview.js';
+import '../shared/elements.js';
+import { h } from '../shared/dom.js';
+import { connect, saveState, savedState } from '../shared/host.js';
+import { showMenu, type MenuItem } from '../shared/menu.js';
+import { banner, runPicker } from '../shared/runPicker.js';
+import { VirtualGrid } from './grid.js';
+import { CELL_PX, layoutRows, type Layout } from './layout.js';
+import { renderRow, type RowContext } from './rows.js';
+import { buildSections, type Section, type ViewSettings } from './sections.js';
+import { toolbar } from './toolbar.js';
+
+const host = connect<GalleryToHost, ReturnType<typeof hostToGallery.parse>>(hostToGallery, (m) => {
+  if (m.type === 'gallery') setState(m);
+  else if (m.type === 'thumbs') addThumbs(m.thumbs);
+  else applyCellFilter(m);
+});
+
+const settings = savedState<ViewSettings & { collapsed: number[] }>({ mode: 'clusters', sort: 'confidence-desc', classFilter: '', search: '', topN: 8, collapsed: [] });
+const collapsed = new Set(settings.collapsed);
+const selected = new Set<string>();
+const thumbs = new Map<string, string>();
+/** When each path was last asked for, so a slow thumbnail is not requested again every frame. */
+const askedAt = new Map<string, number>();
+let state: GalleryState | undefined;
+let cell: GalleryFilter | undefined;
+let sections: Section[] = [];
+let layout: Layout | undefined;
+let ctx: RowContext | undefined;
+let anchor: { section: number; index: number } | undefined;
+let painted = false;
+
+const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
+const notice = banner();
+const bar = toolbar({
+  settings,
+  onSettings: () => {
+    saveState({ ...settings, collapsed: [...collapsed] });
+    rebuild();
+  },
+  onClearCell: () => {
+    cell = undefined;
+    rebuild();
+  },
+  onMoveSelection: (x, y) => moveMenu(x, y, [...selected]),
+  onClearSelection: () => {
+    selected.clear();
+    redraw();
+  },
+  send: (m) => host.send(m),
+});
+const scroller = h('div', { class: 'scroller', role: 'grid', 'aria-label': 'Images by cluster', tabindex: 0 });
+const grid = new VirtualGrid(scroller, (r, l) => renderRow(ctx!, r, l), () => requestVisibleThumbs());
+document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, scroller);
+
+function setState(next: GalleryState): void {
+  const runChanged = next.run?.dir !== state?.run?.dir;
+  state = next;
+  if (runChanged) {
+    cell = undefined;
+    selected.clear();
+    scroller.scrollTop = 0;
+  }
+  // Selections survive edits but not images that are gone.
+  const present = new Set(next.items.paths);
+  for (const p of selected) if (!present.has(p)) selected.delete(p);
+  picker.update(next.runs, next.run?.dir);
+  notice.set(next.error);
+  rebuild();
+}
+
+/** Recomputes sections and layout (data, filters, sort, width or collapsed sections changed). */
+function rebuild(): void {
+  if (!state) return;
+  const columns = Math.max(1, Math.floor(scroller.clientWidth / CELL_PX));
+  settings.topN = Math.max(1, columns - 2);
+  sections = buildSections(state, settings, cell);
+  ctx = {
+    state,
+    sections,
+    selected,
+    thumbs,
+    isNew: new Set(state.newItems),
+    isMoved: new Set(state.movedItems),
+    collapsed,
+  };
+  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
+  layout = layoutRows(sections, scroller.clientWidth, settings.mode, collapsed);
+  grid.setLayout(layout);
+  if (!painted && state.run) {
+    painted = true;
+    // The first frame that shows the gallery: the benchmark reads this mark.
+    requestAnimationFrame(() => performance.mark('gallery-first-paint'));
+  }
+}
+
+/** Redraws rows in place (selection changed); the layout stays. */
+function redraw(): void {
+  if (!state || !layout) return;
+  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
+  grid.setLayout(layout);
+}
+
+let thumbTimer = 0;
+function requestVisibleThumbs(): void {
+  clearTimeout(thumbTimer);
+  thumbTimer = window.setTimeout(() => {
+    const now = performance.now();
+    const want: string[] = [];
+    for (const row of grid.mountedRows()) {
+      for (const img of row.querySelectorAll<HTMLImageElement>('img:not([src])')) {
+        const p = img.dataset.path!;
+        if ((askedAt.get(p) ?? -Infinity) > now - 3000) continue;
+        askedAt.set(p, now);
+        want.push(p);
+      }
+    }
+    if (want.length > 0) host.send({ type: 'thumbs', paths: want.slice(0, 2000) });
+  }, 30);
+}
+
+function addThumbs(list: { path: string; uri: string }[]): void {
+  for (const t of list) if (t.uri) thumbs.set(t.path, t.uri);
+  for (const row of grid.mountedRows()) {
+    for (const img of row.querySelectorAll<HTMLImageElement>('img:not([src])')) {
+      const uri = thumbs.get(img.dataset.path!);
+      if (uri) img.src = uri;
+    }
+  }
+}
+
+function applyCellFilter(f: GalleryFilter): void {
+  cell = f;
+  settings.mode = 'clusters';
+  collapsed.delete(f.cluster);
+  scroller.scrollTop = 0;
+  rebuild();
+}
+
+// ---- pointer and keyboard ----
+
+function tileOf(e: Event): { i: number; path: string } | undefined {
+  const el = (e.target as Element).closest<HTMLElement>('.tile');
+  if (!el || !state) return undefined;
+  const i = Number(el.dataset.i);
+  return { i, path: state.items.paths[i]! };
+}
+
+function clusterOf(e: Event): number | undefined {
+  const el = (e.target as Element).closest<HTMLElement>('[data-cluster]');
+  return el ? Number(el.dataset.cluster) : undefined;
+}
+
+/** Where tile i sits in the displayed sections (for shift-click ranges). */
+function positionOf(i: number): { section: number; index: number } | undefined {
+  for (let s = 0; s < sections.length; s++) {
+    const at = sections[s]!.items.indexOf(i);
+    if (at >= 0) return { section: s, index: at };
+  }
+  return undefined;
+}
+
+scroller.addEventListener('click', (e) => {
+  const action = (e.target as Element).closest<HTMLElement>('[data-action]')?.dataset.action;
+  const cluster = clusterOf(e);
+  if (action && cluster !== undefined) return headerAction(action, cluster, e);
+  const t = tileOf(e);
+  if (!t) return;
+  if (e.shiftKey && anchor) {
+    const here = positionOf(t.i);
+    if (here && here.section === anchor.section) {
+      const items = sections[here.section]!.items;
+      const [a, b] = here.index < anchor.index ? [here.index, anchor.index] : [anchor.index, here.index];
+      for (let k = a; k <= b; k++) selected.add(state!.items.paths[items[k]!]!);
+      return redraw();
+    }
+  }
+  anchor = positionOf(t.i);
+  if (e.ctrlKey || e.metaKey) {
+    if (!selected.delete(t.path)) selected.add(t.path);
+    return redraw();
+  }
+  host.send({ type: 'open', path: t.path });
+});
+
+scroller.addEventListener('contextmenu', (e) => {
+  const t = tileOf(e);
+  if (!t) return;
+  e.preventDefault();
+  if (!selected.has(t.path)) {
+    selected.clear();
+    selected.add(t.path);
+    redraw();
+  }
+  const paths = [...selected];
+  const n = paths.length;
+  showMenu(e.clientX, e.clientY, [{ label: 'Open', value: 'open' }, { label: 'Reveal in Explorer', value: 'reveal' }, { label: 'Copy Path', value: 'copy' }, '-', { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' }], (v) => {
+    if (v === 'open') host.send({ type: 'open', path: t.path });
+    else if (v === 'reveal') host.send({ type: 'reveal', path: t.path });
+    else if (v === 'copy') host.send({ type: 'copyPath', path: t.path });
+    else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
+  });
+});
+
+function clusterItems(except?: number): MenuItem[] {
+  return state!.clusters.filter((c) => c.id !== except).map((c) => ({ label: `${c.name} (${c.size})`, value: String(c.id) }));
+}
+
+function moveMenu(x: number, y: number, paths: string[]): void {
+  if (!state || paths.length === 0) return;
+  showMenu(x, y, [...clusterItems(), '-', { label: 'New Cluster', value: 'new' }], (v) => {
+    host.send(v === 'new' ? { type: 'moveToNew', paths } : { type: 'move', paths, to: Number(v) });
+    selected.clear();
+  });
+}
+
+function headerAction(action: string, cluster: number, e: MouseEvent): void {
+  if (action === 'collapse') {
+    if (!collapsed.delete(cluster)) collapsed.add(cluster);
+    saveState({ ...settings, collapsed: [...collapsed] });
+    return rebuild();
+  }
+  if (action === 'rename') return startRename(e.target as HTMLElement, cluster);
+  if (action === 'select-all') {
+    const s = sections.find((x) => x.cluster.id === cluster);
+    for (const i of s?.items ?? []) selected.add(state!.items.paths[i]!);
+    return redraw();
+  }
+  if (action === 'merge') {
+    const from = state!.clusters.find((c) => c.id === cluster)!;
+    showMenu(e.clientX, e.clientY, clusterItems(cluster).map((c) => ({ ...c, label: `Merge “${from.name}” into ${c.label}` })), (v) => host.send({ type: 'merge', from: cluster, into: Number(v) }));
+  }
+}
+
+/** Swaps the name for a text field: Enter renames, Escape or leaving the field cancels. */
+function startRename(nameEl: HTMLElement, cluster: number): void {
+  const field = h('vscode-textfield', { class: 'rename', value: nameEl.textContent ?? '', 'aria-label': 'Cluster name' });
+  let done = false;
+  const finish = (commit: boolean) => {
+    if (done) return;
+    done = true;
+    if (commit && field.value.trim() !== nameEl.textContent) host.send({ type: 'rename', cluster, name: field.value });
+    field.replaceWith(nameEl);
+  };
+  field.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') finish(true);
+    else if (e.key === 'Escape') finish(false);
+    e.stopPropagation();
+  });
+  field.addEventListener('blur', () => finish(false));
+  nameEl.replaceWith(field);
+  requestAnimationFrame(() => field.focus());
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.composedPath().some((t) => t instanceof HTMLElement && t.tagName === 'VSCODE-TEXTFIELD')) return;
+  const mod = e.ctrlKey || e.metaKey;
+  if (mod && e.key.toLowerCase() === 'z') host.send({ type: e.shiftKey ? 'redo' : 'undo' });
+  else if (mod && e.key.toLowerCase() === 'y') host.send({ type: 'redo' });
+  else if (e.key === 'Escape' && selected.size > 0) {
+    selected.clear();
+    redraw();
+  } else return;
+  e.preventDefault();
+});
+
+let lastWidth = 0;
+new ResizeObserver(() => {
+  if (scroller.clientWidth === lastWidth) return;
+  lastWidth = scroller.clientWidth;
+  rebuild();
+}).observe(scroller);
+
+host.send({ type: 'ready' });

@@ -1,0 +1,66 @@
+/**
+ * Which images the gallery shows and in what order: grouped by cluster, narrowed by the class or
+ * super-class filter, the file-name search and a heatmap cell, and sorted by confidence (ascending
+ * puts a cluster's doubtful members first). Pure, so it is cheap to recompute on every keystroke.
+ */
+import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
+
+export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path';
+
+export interface ViewSettings {
+  mode: 'clusters' | 'top';
+  sort: SortOrder;
+  /** "" for all, "c:<class>" or "s:<super-class>". */
+  classFilter: string;
+  search: string;
+  /** How many images per cluster the top-confidence mode shows. */
+  topN: number;
+}
+
+export interface Section {
+  cluster: GalleryCluster;
+  /** Item indices in display order. */
+  items: Int32Array;
+}
+
+export function buildSections(state: GalleryState, view: ViewSettings, cellFilter: GalleryFilter | undefined): Section[] {
+  const { items } = state;
+  const n = items.paths.length;
+  const keep = itemFilter(state, view, cellFilter);
+  const byCluster = new Map<number, number[]>(state.clusters.map((c) => [c.id, []]));
+  for (let i = 0; i < n; i++) if (keep(i)) byCluster.get(items.cluster[i]!)?.push(i);
+
+  const conf = items.confidence;
+  const order: (a: number, b: number) => number =
+    view.mode === 'top' || view.sort === 'confidence-desc'
+      ? (a, b) => conf[b]! - conf[a]! || a - b
+      : view.sort === 'confidence-asc'
+        ? (a, b) => conf[a]! - conf[b]! || a - b
+        : (a, b) => (items.paths[a]! < items.paths[b]! ? -1 : 1);
+
+  const sections: Section[] = [];
+  for (const cluster of state.clusters) {
+    if (cellFilter && cluster.id !== cellFilter.cluster) continue;
+    const members = byCluster.get(cluster.id)!;
+    // Narrowed views hide clusters with no match; the plain view keeps empty ones as move targets.
+    const narrowed = view.search !== '' || view.classFilter !== '' || cellFilter !== undefined;
+    if (members.length === 0 && (narrowed || view.mode === 'top')) continue;
+    members.sort(order);
+    sections.push({ cluster, items: Int32Array.from(view.mode === 'top' ? members.slice(0, view.topN) : members) });
+  }
+  return sections;
+}
+
+function itemFilter(state: GalleryState, view: ViewSettings, cell: GalleryFilter | undefined): (i: number) => boolean {
+  const { items, superOfClass } = state;
+  const needle = view.search.trim().toLowerCase();
+  const [kind, idText] = view.classFilter.split(':');
+  const id = Number(idText);
+  const tests: ((i: number) => boolean)[] = [];
+  if (needle) tests.push((i) => items.paths[i]!.toLowerCase().includes(needle));
+  if (kind === 'c') tests.push((i) => items.label[i] === id);
+  if (kind === 's') tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === id);
+  if (cell?.classIndex !== undefined) tests.push((i) => items.label[i] === cell.classIndex);
+  if (cell?.superIndex !== undefined) tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === cell.superIndex);
+  return (i) => tests.every((t) => t(i));
+}

@@ -1,0 +1,108 @@
+/** The gallery's controls: mode, sort, class filter, search, selection actions, undo/redo, export. */
+import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/protocol/webview.js';
+import { h } from '../shared/dom.js';
+import { showMenu } from '../shared/menu.js';
+import type { ViewSettings } from './sections.js';
+
+export interface ToolbarOptions {
+  settings: ViewSettings;
+  onSettings(): void;
+  onClearCell(): void;
+  onMoveSelection(x: number, y: number): void;
+  onClearSelection(): void;
+  send(message: GalleryToHost): void;
+}
+
+function select(label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElementTagNameMap['vscode-single-select'] {
+  const el = h('vscode-single-select', { 'aria-label': label, title: label });
+  el.append(...options.map(([v, text]) => h('vscode-option', { value: v, selected: v === value }, text)));
+  el.addEventListener('change', () => onChange(el.value));
+  return el;
+}
+
+function button(icon: string, label: string, onClick: (e: MouseEvent) => void): HTMLElement {
+  const el = h('vscode-toolbar-button', { icon, label, title: label, 'data-action': icon });
+  el.addEventListener('click', (e) => {
+    if (!el.hasAttribute('disabled')) onClick(e);
+  });
+  return el;
+}
+
+export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: GalleryState, cell: GalleryFilter | undefined, selected: number, shown: number): void } {
+  const s = o.settings;
+  const mode = select('View', [['clusters', 'All images by cluster'], ['top', 'Top-confidence per cluster']], s.mode, (v) => {
+    s.mode = v as ViewSettings['mode'];
+    o.onSettings();
+  });
+  const sort = select('Sort', [['confidence-desc', 'Most confident first'], ['confidence-asc', 'Least confident first'], ['path', 'By file name']], s.sort, (v) => {
+    s.sort = v as ViewSettings['sort'];
+    o.onSettings();
+  });
+  const classFilter = h('vscode-single-select', { 'aria-label': 'Class filter', title: 'Show only images of a class or super-class', class: 'class-filter' });
+  classFilter.addEventListener('change', () => {
+    s.classFilter = classFilter.value;
+    o.onSettings();
+  });
+  const search = h('vscode-textfield', { placeholder: 'Search file names', 'aria-label': 'Search file names', value: s.search, class: 'search' });
+  search.append(h('vscode-icon', { slot: 'content-before', name: 'search' }));
+  let searchTimer = 0;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => {
+      s.search = search.value;
+      o.onSettings();
+    }, 120);
+  });
+
+  const chip = h('span', { class: 'chip', hidden: true });
+  const selection = h('span', { class: 'selection', hidden: true });
+  const undo = button('discard', 'Undo (Ctrl+Z)', () => o.send({ type: 'undo' }));
+  const redo = button('redo', 'Redo (Ctrl+Shift+Z)', () => o.send({ type: 'redo' }));
+  const exportBtn = button('export', 'Export clusters as CSV or JSON…', (e) =>
+    showMenu(e.clientX, e.clientY, [{ label: 'Export as CSV…', value: 'csv' }, { label: 'Export as JSON…', value: 'json' }], (v) => o.send({ type: 'export', format: v as 'csv' | 'json' })),
+  );
+  const materialize = button('file-symlink-directory', 'Copy or link images into one folder per cluster…', () => o.send({ type: 'materialize' }));
+  const panel = button('screen-full', 'Open the gallery in an editor tab', () => o.send({ type: 'openPanel' }));
+  const status = h('span', { class: 'status', role: 'status' });
+  const el = h('div', { class: 'toolbar' }, mode, sort, classFilter, search, h('span', { class: 'spring' }), chip, selection, undo, redo, exportBtn, materialize, panel, status);
+
+  let classKey = '';
+  return {
+    el,
+    update(state, cell, selected, shown) {
+      const key = JSON.stringify([state.classes, state.superClasses]);
+      if (key !== classKey) {
+        classKey = key;
+        const opts: [string, string][] = [['', 'All classes']];
+        state.superClasses.forEach((n, i) => opts.push([`s:${i}`, `Super-class: ${n}`]));
+        state.classes.forEach((n, i) => opts.push([`c:${i}`, n]));
+        if (!opts.some(([v]) => v === s.classFilter)) s.classFilter = '';
+        classFilter.replaceChildren(...opts.map(([v, t]) => h('vscode-option', { value: v, selected: v === s.classFilter }, t)));
+        classFilter.hidden = state.classes.length === 0;
+      }
+      chip.hidden = !cell;
+      if (cell) {
+        const name = state.clusters.find((c) => c.id === cell.cluster)?.name ?? `Cluster ${cell.cluster}`;
+        const what = cell.classIndex !== undefined ? ` × ${state.classes[cell.classIndex]}` : cell.superIndex !== undefined ? ` × ${state.superClasses[cell.superIndex]}` : '';
+        const close = h('vscode-icon', { name: 'close', 'action-icon': true, title: 'Show all clusters', 'aria-label': 'Show all clusters' });
+        close.addEventListener('click', o.onClearCell);
+        chip.replaceChildren(h('vscode-icon', { name: 'filter' }), `${name}${what}`, close);
+      }
+      selection.hidden = selected === 0;
+      if (selected > 0) {
+        const move = h('vscode-button', { secondary: true, class: 'move' }, 'Move to…');
+        move.addEventListener('click', (e) => o.onMoveSelection(e.clientX, e.clientY));
+        const clear = h('vscode-icon', { name: 'close', 'action-icon': true, title: 'Clear the selection', 'aria-label': 'Clear the selection' });
+        clear.addEventListener('click', o.onClearSelection);
+        selection.replaceChildren(`${selected} selected`, move, clear);
+      }
+      undo.toggleAttribute('disabled', !state.canUndo);
+      redo.toggleAttribute('disabled', !state.canRedo);
+      for (const b of [exportBtn, materialize, panel]) b.toggleAttribute('disabled', !state.run);
+      const total = state.items.paths.length;
+      const parts = [shown === total ? `${total.toLocaleString()} images` : `${shown.toLocaleString()} of ${total.toLocaleString()} images`, `${state.clusters.length} clusters`];
+      if (state.newItems.length) parts.push(`${state.newItems.length} new`);
+      status.textContent = parts.join(' · ');
+    },
+  };
+}

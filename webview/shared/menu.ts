@@ -1,0 +1,30 @@
+/** A pop-up menu at the pointer, drawn by vscode-elements' context menu so it looks like VS Code's. */
+import { h } from './dom.js';
+
+export interface MenuItem {
+  label: string;
+  value: string;
+}
+
+const SEPARATOR = { separator: true };
+
+let holder: HTMLElement | undefined;
+let menu: HTMLElementTagNameMap['vscode-context-menu'] | undefined;
+let pick: ((value: string) => void) | undefined;
+
+/** Shows `items` at (x, y); "-" entries are separators. `onPick` runs with the chosen value. */
+export function showMenu(x: number, y: number, items: (MenuItem | '-')[], onPick: (value: string) => void): void {
+  if (!holder || !menu) {
+    menu = h('vscode-context-menu', { class: 'popup-menu' });
+    holder = h('div', { class: 'popup-holder' }, menu);
+    document.body.append(holder);
+    menu.addEventListener('vsc-context-menu-select', (e) => pick?.(e.detail.value));
+  }
+  pick = onPick;
+  menu.data = items.map((i) => (i === '-' ? SEPARATOR : { label: i.label, value: i.value }));
+  // Keep the menu on screen: open up or left of the pointer near the bottom or right edge.
+  const rows = items.length;
+  holder.style.left = `${Math.max(0, Math.min(x, window.innerWidth - 240))}px`;
+  holder.style.top = `${Math.max(0, Math.min(y, window.innerHeight - 26 * rows - 12))}px`;
+  menu.show = true;
+}
