@@ -33,6 +33,8 @@ export function createCC({ config, ds }: MethodInit): Method {
   const optimizer = tf.train.adam(config.learningRate);
   // Crop scale floor and blur probability are tunable: 8 % crops of a 28 px image keep too little.
   const augment = { cropScale: [numParam(config, 'cropMin', 0.08), 1] as [number, number], blurProb: numParam(config, 'blur', 0.5) };
+  // The cluster head on un-augmented images: predict() runs it over the dataset, assign over new images.
+  const probs = (x: tf.Tensor4D) => tf.softmax(clusterHead.apply(f.net.apply(x, false), false) as tf.Tensor2D);
 
   return {
     name: 'cc',
@@ -69,8 +71,10 @@ export function createCC({ config, ds }: MethodInit): Method {
       return avg.result('train');
     },
 
+    probs,
+
     predict() {
-      return predictFromProbs(ds.n, 256, (idx) => tf.softmax(clusterHead.apply(f.net.apply(toFloatBatch(ds, idx), false), false) as tf.Tensor2D));
+      return predictFromProbs(ds.n, 256, (idx) => probs(toFloatBatch(ds, idx)));
     },
   };
 }

@@ -20,6 +20,12 @@ export interface Method {
   trainEpoch(epoch: number, onStep: (step: StepInfo) => void, signal: AbortSignal): Promise<EpochResult>;
   /** Cluster of every image of the dataset with its confidence, from un-augmented inputs. */
   predict(): Promise<Predictions>;
+  /**
+   * Cluster probabilities [b, k] of un-augmented images x [b, size, size, channels] in [0, 1], in
+   * inference mode: how the trained model assigns images it was not trained on. Absent where the
+   * method cannot yet (assigning new images then says so).
+   */
+  probs?(x: tf.Tensor4D): tf.Tensor2D;
 }
 
 export interface MethodInit {
