@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Everything a fresh machine needs, idempotent: npm packages, Debian's Chromium (the webview tests
-# drive it through playwright-core, which downloads no browser of its own), and Debian packages
-# for the benchmarks (--bench). No stdin is needed, so CI can run it.
+# Everything a fresh machine needs, idempotent: npm packages, Debian's Chromium (the webview and
+# end-to-end tests drive it through playwright-core, which downloads no browser of its own), what
+# code-server needs to build, and Debian packages for the benchmarks (--bench). No stdin is
+# needed, so CI can run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ apt_install() {
 }
 
 apt_install chromium
+# code-server for the end-to-end tests (test/e2e/install.ts): ripgrep in place of the one its
+# postinstall would download, and headers for the native modules it builds from source.
+apt_install ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config
 
 if [ "${1:-}" = "--bench" ]; then
   # Fashion-MNIST for the quality and ingest benchmarks; PyTorch and scikit-learn to compare against.

@@ -1,0 +1,110 @@
+// Drives the VS Code workbench in Debian's Chromium the way a person does: keyboard, command
+// palette, quick picks, clicks; reads webview content from inside their iframes; screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+
+/** Flags that work on this network-less machine (without them Chromium keeps dialing out). */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const exactly = (text: string) => new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+
+export class Workbench {
+  private shots = 0;
+
+  private constructor(private readonly browser: Browser, readonly page: Page, private readonly shotsDir: string) {}
+
+  /** Opens the workbench at `url` and waits until it is drawn and its extension host is up. */
+  static async open(url: string, shotsDir: string): Promise<Workbench> {
+    mkdirSync(shotsDir, { recursive: true });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const wb = new Workbench(browser, page, shotsDir);
+    await page.goto(url);
+    await wb.ready();
+    return wb;
+  }
+
+  /** The workbench is drawn and its status bar shows the folder's remote connection. */
+  async ready(): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.statusbar').waitFor({ timeout: 60_000 });
+  }
+
+  /**
+   * Runs a command by its palette title, e.g. "ClusterLab: Show Trainer Log". The palette lists
+   * an extension's commands only once the extension host has registered them, and an open
+   * palette does not refresh: like a person, close it and look again.
+   */
+  async command(title: string, timeout = 60_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      const input = this.quickInput().locator('.quick-input-box input');
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      const row = this.row(title);
+      const shown = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
+      if (shown) return row.click();
+      if (Date.now() > deadline) throw new Error(`the command palette has no "${title}" after ${timeout} ms`);
+      await this.page.keyboard.press('Escape');
+    }
+  }
+
+  /** Chooses the item whose label is exactly `label` in the open quick pick. */
+  async pick(label: string): Promise<void> {
+    const row = this.row(label);
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+  }
+
+  /** The open quick pick's row labelled exactly `label`. */
+  private row(label: string): Locator {
+    return this.quickInput()
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) })
+      .first();
+  }
+
+  /** Types `text` into the open input box (one that offers no list) and accepts it. */
+  async answer(text: string): Promise<void> {
+    const input = this.quickInput().locator('.quick-input-box input');
+    await input.waitFor();
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  /** The quick input widget while it is shown. */
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget:visible');
+  }
+
+  /** The frame (inside a webview's nested iframes) that holds `selector`, once one does. */
+  async webview(selector: string, timeout = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        if (frame === this.page.mainFrame()) continue;
+        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`no webview shows ${selector} within ${timeout} ms`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Saves a screenshot of the whole window as NN-name.png; returns its path. */
+  async shot(name: string): Promise<string> {
+    const path = join(this.shotsDir, `${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.ready();
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
