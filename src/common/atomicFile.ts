@@ -3,7 +3,7 @@
  * sees either the previous complete file or the new complete file, never a torn one.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -29,9 +29,47 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw naming(e, `cannot write ${path}`);
   }
   if (durable) await syncDir(dir);
+}
+
+/**
+ * Errors from a file handle (ENOSPC mid-write, say) do not say which file; the user needs to
+ * know. Keeps `code` for callers that branch on it.
+ */
+function naming(e: unknown, what: string): unknown {
+  if (!(e instanceof Error)) return e;
+  return Object.assign(new Error(`${what}: ${e.message}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
+}
+
+/** writeFileAtomic's temp names: `.<file>.<pid>.<12 hex>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temp files in `dir` whose writer is gone (killed or crashed before its rename), so
+ * a run that is killed and resumed again and again does not fill the disk; those of live
+ * processes (another writer at work) are left alone. Returns the names removed.
+ */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [])) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || isAlive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's process.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Pretty JSON with a trailing newline, written atomically. */
@@ -61,6 +99,8 @@ export async function appendLine(path: string, line: string): Promise<void> {
     await handle.write(prefix + line + '\n');
     // Data plus the size: what a reader needs to see the line after a crash.
     await handle.datasync();
+  } catch (e) {
+    throw naming(e, `cannot append to ${path}`);
   } finally {
     await handle.close();
   }

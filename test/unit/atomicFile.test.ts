@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../src/common/atomicFile.js';
+import { appendLine, removeStaleTemps, writeFileAtomic, writeJsonAtomic } from '../../src/common/atomicFile.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'atomic-'));
 
@@ -72,6 +72,16 @@ test('a write failing midway (file size limit) keeps the previous version intact
   assert.equal(r.stdout.trim(), 'EFBIG', r.stderr);
   assert.equal(readFileSync(p, 'utf8'), 'previous version');
   assert.deepEqual(readdirSync(dir), ['model.bin']);
+});
+
+test('removeStaleTemps: temp files of dead writers go, those of live ones and other files stay', async () => {
+  const dir = fresh();
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+  const names = [`.run.json.${deadPid}.0123456789ab.tmp`, `.run.json.${process.pid}.0123456789ab.tmp`, 'run.json', '.notes.tmp'];
+  for (const n of names) writeFileSync(join(dir, n), 'x');
+  assert.deepEqual(await removeStaleTemps(dir), [names[0]]);
+  assert.deepEqual(readdirSync(dir).sort(), names.slice(1).sort());
+  assert.deepEqual(await removeStaleTemps(join(dir, 'missing')), []);
 });
 
 test('appendLine: one line per call, fsynced; a torn last line does not swallow the next record', async () => {

@@ -56,9 +56,18 @@ export async function saveCheckpoint(dir: string, method: MethodName, epoch: num
     buf.set(new Uint8Array(Float32Array.from(data).buffer), tensors[i]!.offset);
   }
   const file = `weights-${epoch}.bin`;
-  await writeFileAtomic(join(dir, file), buf);
   const manifest: Manifest = { format: 'clusterlab-checkpoint', version: 1, method, epoch, file, bytes: offset, tensors };
-  await writeJsonAtomic(join(dir, MANIFEST), manifest);
+  try {
+    await writeFileAtomic(join(dir, file), buf);
+    await writeJsonAtomic(join(dir, MANIFEST), manifest);
+  } catch (e) {
+    // The old manifest still names the old weights, so that checkpoint is whole; the new weights
+    // file (if it got written) is unreferenced, and on a full disk its space is wanted back.
+    const kept = await checkpointEpoch(dir).catch(() => 0);
+    if (kept !== epoch) await rm(join(dir, file), { force: true });
+    const what = kept > 0 ? `the checkpoint of epoch ${kept} is kept` : 'there is no earlier checkpoint';
+    throw Object.assign(new Error(`${(e as Error).message}; ${what}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
+  }
   // Older weights are unreferenced once the new manifest is in place.
   for (const f of await readdir(dir)) if (WEIGHTS_FILE.test(f) && f !== file) await rm(join(dir, f), { force: true });
 }

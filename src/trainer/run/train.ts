@@ -1,4 +1,5 @@
 import { basename, join, resolve } from 'node:path';
+import { removeStaleTemps } from '../../common/atomicFile.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
@@ -78,6 +79,8 @@ export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, e
   run.status = 'running';
   delete run.endedAt;
   delete run.error;
+  // A killed trainer leaves the temp files of its unfinished writes behind: garbage now.
+  for (const d of [folder.dir, folder.checkpointDir]) await removeStaleTemps(d);
   return execute(folder, run, ds, hooks);
 }
 
@@ -140,7 +143,8 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
     if (!(e instanceof CancelledError)) run.error = (e as Error).message;
     run.endedAt = new Date().toISOString();
-    await folder.writeRun(run);
+    // On a full disk this write fails too; the error that stopped the run is the one to report.
+    await folder.writeRun(run).catch((w: Error) => hooks.log(`could not record the run's end in run.json: ${w.message}`));
     if (e instanceof CancelledError) return { dir: folder.dir, run };
     throw e;
   } finally {
