@@ -20,7 +20,19 @@ const esmShim = [
 
 mkdirSync('dist', { recursive: true });
 await build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', format: 'cjs', outExtension: { '.js': '.cjs' }, external });
-await build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts' }, outdir: 'dist', format: 'esm', outExtension: { '.js': '.mjs' }, external, banner: { js: esmShim } });
+// The trainer's two entries, the command line and the language server the extension starts. They keep
+// their identifiers: the wasm backend's pthread workers break under identifier minification.
+const trainerMinify = { minify: false, minifyWhitespace: production, minifySyntax: production };
+await build({
+  ...common,
+  ...trainerMinify,
+  entryPoints: { cli: 'src/trainer/cli.ts', server: 'src/trainer/server.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  external,
+  banner: { js: esmShim },
+});
 
 // Webviews run in the browser: no Node built-ins, one self-contained module per page.
 await build({

@@ -1,0 +1,156 @@
+/**
+ * The trainer as a language server: the requests the extension host sends the trainer child
+ * process and the notifications that come back. Each has its method name and a schema; the
+ * receiver checks what arrives before acting on it. A run's progress travels as LSP work-done
+ * progress on the token the host puts in the request.
+ */
+import type { BackendName, MetricsRow, TrainConfig } from './run.js';
+import { arr, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
+
+export interface RequestDef<P, R> {
+  readonly method: string;
+  readonly params: Schema<P>;
+  /** Never set: carries the result type to callers. */
+  readonly result?: R;
+}
+
+export interface NotificationDef<T> {
+  readonly method: string;
+  readonly params: Schema<T>;
+}
+
+const request = <P, R>(method: string, params: Schema<P>): RequestDef<P, R> => ({ method, params });
+const notification = <T>(method: string, params: Schema<T>): NotificationDef<T> => ({ method, params });
+
+const path = str(4096);
+const methodName = oneOf('cc', 'scan', 'deepcluster');
+const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
+
+const paramValue: Schema<number | string | boolean> = {
+  parse: (v, p) => {
+    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string' || typeof v === 'boolean') return v;
+    throw new SchemaError(`${p}: expected a number, string or boolean`);
+  },
+};
+
+/** Types only: ranges are the trainer's validateConfig, whose messages say what is allowed. */
+export const trainConfigSchema: Schema<TrainConfig> = obj({
+  method: methodName,
+  data: path,
+  clusters: int(),
+  epochs: int(),
+  imageSize: int(),
+  channels: { parse: (v, p) => (v === 1 || v === 3 ? v : failChannels(p)) } as Schema<1 | 3>,
+  backbone: oneOf('small', 'resnet18', 'resnet34'),
+  batchSize: int(),
+  seed: int(),
+  backend: oneOf('auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'),
+  learningRate: num,
+  evalEvery: int(),
+  params: record(str(100), paramValue, 200),
+});
+
+function failChannels(p: string): never {
+  throw new SchemaError(`${p}: expected 1 or 3`);
+}
+
+/** What every run request may add: where the pixel cache lives, and the tensor memory cap. */
+const runOptions = {
+  /** The trainer's default (as the command line's) when absent. */
+  cacheDir: opt(path),
+  /** Megabytes of tensor memory above which the run stops as failed; absent or 0: no cap. */
+  memoryCapMB: opt(num),
+  /** Work-done progress of the run is reported on this token. */
+  workDoneToken: opt(str(200)),
+};
+
+export const defaultsParams = obj({ method: methodName, data: path });
+export const trainParams = obj({ config: trainConfigSchema, runsDir: path, ...runOptions });
+export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOptions });
+export const cancelParams = obj({ runId: str(300) });
+export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
+export const listBackendsParams = obj({});
+
+export interface RunStarted {
+  runId: string;
+  runDir: string;
+}
+
+export interface AssignedImage {
+  /** As it was sent. */
+  path: string;
+  cluster: number;
+  confidence: number;
+}
+
+export interface AssignResult {
+  assignments: AssignedImage[];
+  /** Files that could not be decoded, with the reason. */
+  skipped: { path: string; reason: string }[];
+}
+
+export interface BackendStatus {
+  name: BackendName;
+  /** Its package can be loaded here (it may still fail to start, e.g. without a GPU). */
+  installed: boolean;
+  /** The backend tfjs runs on now. */
+  active: boolean;
+  detail: string;
+}
+
+export type DefaultsParams = Infer<typeof defaultsParams>;
+export type TrainParams = Infer<typeof trainParams>;
+export type ResumeParams = Infer<typeof resumeParams>;
+
+export const Requests = {
+  /** The trainer's defaults for a method on a folder: what the host's train flow starts from. */
+  defaults: request<DefaultsParams, TrainConfig>('clusterlab/defaults', defaultsParams),
+  /** Starts a new run in a new folder under runsDir; answers once it is started, not finished. */
+  train: request<TrainParams, RunStarted>('clusterlab/train', trainParams),
+  /** Continues a run from its checkpoint, optionally to a new epoch count. */
+  resume: request<ResumeParams, RunStarted>('clusterlab/resume', resumeParams),
+  /** Stops a run after its current step; it ends as cancelled (resumable). */
+  cancel: request<Infer<typeof cancelParams>, { cancelled: boolean }>('clusterlab/cancel', cancelParams),
+  /** Clusters of images (absolute paths) by a run's trained model. */
+  assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
+  listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+} as const;
+
+/** metrics.jsonl rows carry method-specific fields, so only the common ones are checked. */
+const metricsRow: Schema<MetricsRow> = {
+  parse: (v, p) => {
+    check(obj({ epoch: int(0), loss: num, imgPerSec: num }), pick(v, ['epoch', 'loss', 'imgPerSec'], p));
+    return v as MetricsRow;
+  },
+};
+
+function pick(v: unknown, keys: string[], p: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemaError(`${p}: expected an object`);
+  return Object.fromEntries(keys.map((k) => [k, (v as Record<string, unknown>)[k]]));
+}
+
+export const epochNotice = obj({ runId: str(300), runDir: path, row: metricsRow });
+export const runEndedNotice = obj({
+  runId: str(300),
+  runDir: path,
+  status: runStatus,
+  /** Last finished epoch. */
+  epoch: int(0),
+  error: opt(str(10_000)),
+  acc: opt(num),
+});
+export type EpochNotice = Infer<typeof epochNotice>;
+export type RunEndedNotice = Infer<typeof runEndedNotice>;
+
+export const Notifications = {
+  /** After every epoch: its metrics.jsonl row. */
+  epoch: notification<EpochNotice>('clusterlab/epoch', epochNotice),
+  /** A run finished, failed or was cancelled (also a run that failed before its folder existed). */
+  runEnded: notification<RunEndedNotice>('clusterlab/runEnded', runEndedNotice),
+} as const;
+
+/** LSP work-done progress values, as the trainer sends them ($/progress). */
+export type WorkDoneValue =
+  | { kind: 'begin'; title: string; percentage?: number; message?: string; cancellable?: boolean }
+  | { kind: 'report'; percentage?: number; message?: string }
+  | { kind: 'end'; message?: string };

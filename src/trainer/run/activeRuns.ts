@@ -1,0 +1,139 @@
+/**
+ * The run a long-lived trainer process (the language server) is training. One at a time: a run
+ * takes the whole machine, and tfjs has one current backend. A run reports progress (percent and a
+ * one-line message), its metrics rows and its end to whoever started it.
+ */
+import { existsSync } from 'node:fs';
+import { basename, join, resolve as resolvePath } from 'node:path';
+import type { MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
+import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
+import { validateConfig } from './config.js';
+import { checkMemoryCap } from './memoryCap.js';
+import { RunFolder } from './runFolder.js';
+import { defaultRunDir, resume, train, type StepProgress, type TrainHooks, type TrainResult } from './train.js';
+
+export interface RunProgress {
+  begin(title: string): void;
+  report(percent: number, message: string): void;
+  done(): void;
+}
+
+export interface RunListener {
+  log(line: string): void;
+  epoch(runId: string, runDir: string, row: MetricsRow): void;
+  ended(notice: RunEndedNotice): void;
+}
+
+export interface RunOptions {
+  cacheDir: string;
+  memoryCapMB?: number;
+  progress: RunProgress;
+}
+
+interface Active {
+  runId: string;
+  runDir: string;
+  abort: AbortController;
+  finished: Promise<void>;
+}
+
+/** Progress messages at most this often: a step can take a few milliseconds on small images. */
+const REPORT_MS = 200;
+
+export class ActiveRuns {
+  private active: Active | undefined;
+
+  constructor(private readonly listener: RunListener) {}
+
+  get busy(): boolean {
+    return this.active !== undefined;
+  }
+
+  /** Starts a new run in a fresh folder under runsDir; a bad config is refused before anything starts. */
+  train(config: TrainConfig, runsDir: string, o: RunOptions): RunStarted {
+    this.assertIdle();
+    validateConfig(config);
+    const runDir = freshRunDir(runsDir, config.method);
+    return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks));
+  }
+
+  /** Continues the run in runDir from its checkpoint. */
+  async resume(runDir: string, epochs: number | undefined, o: RunOptions): Promise<RunStarted> {
+    this.assertIdle();
+    const run = await new RunFolder(runDir).readRun();
+    return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) => resume(runDir, o.cacheDir, hooks, epochs));
+  }
+
+  /** Stops the run after its current step; false when no such run is training. */
+  cancel(runId: string): boolean {
+    if (this.active?.runId !== runId) return false;
+    this.active.abort.abort();
+    return true;
+  }
+
+  /** Cancels the run (its checkpoint stays resumable) and waits up to ms for it to write its status. */
+  async stop(ms: number): Promise<void> {
+    const a = this.active;
+    if (!a) return;
+    a.abort.abort();
+    await Promise.race([a.finished, new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+
+  private assertIdle(): void {
+    if (this.active) throw new Error(`run ${this.active.runId} is training; cancel it or wait for it to finish before starting another`);
+  }
+
+  private launch(runDir: string, method: MethodName, data: string, epoch: number, o: RunOptions, start: (hooks: TrainHooks) => Promise<TrainResult>): RunStarted {
+    this.assertIdle();
+    const runId = basename(runDir);
+    const abort = new AbortController();
+    let lastEpoch = epoch;
+    let lastReport = 0;
+    const hooks: TrainHooks = {
+      log: (line) => this.listener.log(`[${runId}] ${line}`),
+      onIngest: (done, total) => o.progress.report(0, `reading images ${done}/${total}`),
+      onStep: (p) => {
+        checkMemoryCap(o.memoryCapMB ?? 0);
+        const now = performance.now();
+        if (now - lastReport < REPORT_MS && p.step < p.steps) return;
+        lastReport = now;
+        o.progress.report(percentOf(p), stepMessage(p));
+      },
+      onEpoch: (row) => {
+        lastEpoch = row.epoch;
+        this.listener.epoch(runId, runDir, row);
+      },
+      signal: abort.signal,
+    };
+    o.progress.begin(`Training ${method} on ${basename(data)}`);
+    const finished = start(hooks)
+      .then(
+        (r): RunEndedNotice => ({ runId, runDir, status: r.run.status, epoch: r.run.epoch, ...(r.summary?.acc !== undefined ? { acc: r.summary.acc } : {}) }),
+        (e: unknown): RunEndedNotice => ({ runId, runDir, status: 'failed', epoch: lastEpoch, error: e instanceof Error ? e.message : String(e) }),
+      )
+      .then((notice) => {
+        o.progress.done();
+        this.active = undefined;
+        this.listener.ended(notice);
+      });
+    this.active = { runId, runDir, abort, finished };
+    return { runId, runDir };
+  }
+}
+
+/** `<runsDir>/<method>-<time>`, with a suffix when a run started in the same second. */
+function freshRunDir(runsDir: string, method: MethodName): string {
+  const base = join(resolvePath(runsDir), basename(defaultRunDir(method)));
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
+
+function percentOf(p: StepProgress): number {
+  return (100 * (p.epoch - 1 + p.step / p.steps)) / p.epochs;
+}
+
+/** "epoch 3/40 · loss 4.21 · 850 img/s" */
+function stepMessage(p: StepProgress): string {
+  return `epoch ${p.epoch}/${p.epochs} · loss ${p.loss.toFixed(2)} · ${Math.round(p.imgPerSec)} img/s`;
+}

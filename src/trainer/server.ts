@@ -1,0 +1,88 @@
+/**
+ * The trainer as a language server, the child process the extension starts (`node
+ * dist/server.mjs --node-ipc`, or `--stdio` for any other client). Requests start, cancel and
+ * resume runs and assign images; a run's progress goes back as work-done progress on the token of
+ * the request that started it, its epochs and its end as notifications, its log lines as the
+ * server's log messages.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createConnection, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { check } from '../protocol/schema.js';
+import { Notifications, Requests, type RequestDef, type ResumeParams } from '../protocol/server.js';
+import { availableBackends } from './backend/available.js';
+import { initBackend } from './backend/index.js';
+import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
+import { Assigner } from './run/assign.js';
+import { defaultConfig } from './run/config.js';
+
+const connection = createConnection();
+
+const runs = new ActiveRuns({
+  log: (line) => connection.console.info(line),
+  epoch: (runId, runDir, row) => void connection.sendNotification(Notifications.epoch.method, { runId, runDir, row }),
+  ended: (notice) => void connection.sendNotification(Notifications.runEnded.method, notice),
+});
+
+// Idle, a run's images are assigned on the backend it trained on (falling back to the best
+// available); during training, on the backend the run holds, which must not be switched under it.
+const assigner = new Assigner(async (backend) => {
+  if (runs.busy) return;
+  await initBackend(backend).catch(() => initBackend('auto'));
+});
+
+/** Registers a request whose params are checked first; failures reach the client as one-line messages. */
+function handle<P, R>(def: RequestDef<P, R>, run: (params: P) => R | Promise<R>): void {
+  connection.onRequest(def.method, async (raw: unknown) => {
+    let params: P;
+    try {
+      params = check(def.params, raw ?? {});
+    } catch (e) {
+      throw new ResponseError(ErrorCodes.InvalidParams, `${def.method}: ${(e as Error).message}`);
+    }
+    try {
+      return await run(params);
+    } catch (e) {
+      throw new ResponseError(LSPErrorCodes.RequestFailed, e instanceof Error ? e.message : String(e));
+    }
+  });
+}
+
+/** As the command line: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab. */
+function runOptions(p: Pick<ResumeParams, 'cacheDir' | 'memoryCapMB' | 'workDoneToken'>): RunOptions {
+  const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
+  return {
+    cacheDir: resolve(p.cacheDir ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab')),
+    memoryCapMB: p.memoryCapMB,
+    progress: {
+      begin: (title) => reporter.begin(title, 0, undefined, true),
+      report: (percent, message) => reporter.report(Math.min(100, Math.round(percent)), message),
+      done: () => reporter.done(),
+    },
+  };
+}
+
+connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'clusterlab-trainer' } }));
+
+handle(Requests.defaults, (p) => defaultConfig(p.method, p.data));
+handle(Requests.train, (p) => {
+  // A run may switch the backend: the assigner's model would be left on the old one.
+  assigner.release();
+  return runs.train(p.config, p.runsDir, runOptions(p));
+});
+handle(Requests.resume, (p) => {
+  assigner.release();
+  return runs.resume(resolve(p.runDir), p.epochs, runOptions(p));
+});
+handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
+handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
+handle(Requests.listBackends, () => availableBackends());
+
+// Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled
+// and resumes from the last checkpoint.
+connection.onShutdown(async () => {
+  await runs.stop(5000);
+  assigner.release();
+});
+
+connection.listen();

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { parseAssignments } from '../../src/common/runFiles.js';
+import type { TrainConfig } from '../../src/protocol/run.js';
+import { Notifications, Requests, type EpochNotice, type RunEndedNotice, type RunStarted, type WorkDoneValue } from '../../src/protocol/server.js';
+import { makeHarness, readMetricsRows } from './harness.js';
+
+/** The real trainer language server in a child process, spoken to as the extension does, over node IPC. */
+const SERVER = join(process.cwd(), 'dist', 'server.mjs');
+const { tmp, data, cache } = makeHarness(12);
+const runsDir = join(tmp, 'runs');
+
+let child: ChildProcess;
+let conn: MessageConnection;
+const progress = new Map<string, WorkDoneValue[]>();
+const epochs: EpochNotice[] = [];
+const ended: RunEndedNotice[] = [];
+const logs: string[] = [];
+const waiters: (() => void)[] = [];
+
+function heard(): void {
+  for (const w of waiters.splice(0)) w();
+}
+
+/** Resolves once `ready()` holds after some message arrived (or already does). */
+async function until<T>(ready: () => T | undefined, what: string, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = ready();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log:\n${logs.join('\n')}`);
+    await new Promise<void>((r) => {
+      waiters.push(r);
+      setTimeout(r, 1000).unref();
+    });
+  }
+}
+
+const endOf = (runId: string) => until(() => ended.find((e) => e.runId === runId), `the end of ${runId}`);
+
+async function config(over: Partial<TrainConfig>): Promise<TrainConfig> {
+  const d = await conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'cc', data });
+  return { ...d, clusters: 10, epochs: 2, imageSize: 16, channels: 1, batchSize: 16, backend: 'wasm', ...over };
+}
+
+let tokens = 0;
+function start(params: object): Promise<RunStarted> & { token: string } {
+  const token = `t${++tokens}`;
+  progress.set(token, []);
+  return Object.assign(conn.sendRequest<RunStarted>(Requests.train.method, { ...params, runsDir, cacheDir: cache, workDoneToken: token }), { token });
+}
+
+before(async () => {
+  child = fork(SERVER, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  child.stderr!.on('data', (d) => logs.push(String(d)));
+  conn = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  conn.onNotification('$/progress', (p: { token: string; value: WorkDoneValue }) => {
+    progress.get(p.token)?.push(p.value);
+    heard();
+  });
+  conn.onNotification(Notifications.epoch.method, (n: EpochNotice) => {
+    epochs.push(n);
+    heard();
+  });
+  conn.onNotification(Notifications.runEnded.method, (n: RunEndedNotice) => {
+    ended.push(n);
+    heard();
+  });
+  conn.onNotification('window/logMessage', (m: { message: string }) => logs.push(m.message));
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
+  await conn.sendNotification('initialized', {});
+});
+
+after(async () => {
+  const exited = new Promise((r) => child.once('exit', r));
+  await conn.sendRequest('shutdown');
+  await conn.sendNotification('exit');
+  await exited;
+  conn.dispose();
+});
+
+test('lists the backends without starting one, and gives the method defaults', async () => {
+  const backends = await conn.sendRequest<{ name: string; installed: boolean }[]>(Requests.listBackends.method, {});
+  assert.deepEqual(backends.map((b) => b.name), ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  assert.ok(backends.find((b) => b.name === 'wasm')!.installed);
+  const d = await conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'scan', data });
+  assert.equal(d.method, 'scan');
+  assert.equal(d.epochs, 48);
+});
+
+test('bad requests fail at once with a message naming the problem', async () => {
+  await assert.rejects(start({ config: await config({ clusters: 1 }) }), /--clusters must be a whole number from 2/);
+  await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
+  await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: join(tmp, 'nothing') }), /cannot read .*nothing\/run\.json/);
+  await assert.rejects(conn.sendRequest(Requests.assign.method, { runDir: join(tmp, 'nothing'), files: [] }), /cannot read .*run\.json/);
+});
+
+let finished: RunStarted;
+
+test('a tiny run reports work-done progress and every epoch, then ends done', async () => {
+  const req = start({ config: await config({}) });
+  finished = await req;
+  assert.match(finished.runId, /^cc-\d{8}-\d{6}/);
+  const end = await endOf(finished.runId);
+  assert.equal(end.status, 'done', end.error);
+  assert.equal(end.epoch, 2);
+  assert.ok(end.acc! > 0);
+
+  const values = progress.get(req.token)!;
+  assert.equal(values[0]!.kind, 'begin');
+  assert.equal(values.at(-1)!.kind, 'end');
+  const reports = values.filter((v) => v.kind === 'report');
+  assert.ok(reports.some((v) => /^epoch 2\/2 · loss \d+\.\d\d · \d+ img\/s$/.test(v.message ?? '')), JSON.stringify(reports));
+  assert.ok(reports.some((v) => /^reading images \d+\/121$/.test(v.message ?? '')));
+  const percents = reports.map((v) => v.percentage!);
+  assert.deepEqual([...percents].sort((a, b) => a - b), percents, 'percentages never go back');
+  assert.equal(percents.at(-1), 100);
+
+  assert.deepEqual(epochs.filter((e) => e.runId === finished.runId).map((e) => e.row.epoch), [1, 2]);
+  assert.equal(JSON.parse(readFileSync(join(finished.runDir, 'run.json'), 'utf8')).status, 'done');
+  assert.ok(existsSync(join(finished.runDir, 'assignments.csv')));
+});
+
+test('cancel stops a run mid-way, a second run is refused meanwhile, and resume finishes it', async () => {
+  const req = start({ config: await config({ epochs: 4 }) });
+  const { runId, runDir } = await req;
+  await until(() => progress.get(req.token)!.find((v) => v.kind === 'report' && v.message?.startsWith('epoch')), 'a training step');
+  await assert.rejects(start({ config: await config({}) }), new RegExp(`run ${runId} is training`));
+  assert.deepEqual(await conn.sendRequest(Requests.cancel.method, { runId }), { cancelled: true });
+  const cancelled = await endOf(runId);
+  assert.equal(cancelled.status, 'cancelled');
+  assert.ok(cancelled.epoch < 4, `cancelled after epoch ${cancelled.epoch}`);
+  assert.equal(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).status, 'cancelled');
+  assert.deepEqual(await conn.sendRequest(Requests.cancel.method, { runId }), { cancelled: false });
+
+  ended.length = 0;
+  const resumed = await conn.sendRequest<RunStarted>(Requests.resume.method, { runDir, cacheDir: cache });
+  assert.equal(resumed.runId, runId);
+  const end = await endOf(runId);
+  assert.equal(end.status, 'done', end.error);
+  assert.deepEqual(readMetricsRows(runDir).map((r) => r.epoch), [1, 2, 3, 4]);
+});
+
+test('a run above the memory cap ends failed, saying why', async () => {
+  const { runId } = await start({ config: await config({}), memoryCapMB: 0.01 });
+  const end = await endOf(runId);
+  assert.equal(end.status, 'failed');
+  assert.match(end.error!, /above the memory cap of 0\.01 MB: lower the batch size or image size/);
+});
+
+test('assign puts training images where training did, and new files by the model', async () => {
+  const rows = parseAssignments(readFileSync(join(finished.runDir, 'assignments.csv'), 'utf8')).slice(0, 20);
+  const sampleClass = join(process.cwd(), 'sample', 'fashion', 'tops', 'coat');
+  const unseen = readdirSync(sampleClass).sort().slice(12, 15).map((f) => join(sampleClass, f));
+  const broken = join(tmp, 'broken.png');
+  writeFileSync(broken, 'not an image');
+  const files = [...rows.map((r) => join(data, r.path)), ...unseen, broken];
+  const r = await conn.sendRequest<{ assignments: { path: string; cluster: number; confidence: number }[]; skipped: { path: string; reason: string }[] }>(
+    Requests.assign.method,
+    { runDir: finished.runDir, files },
+  );
+  assert.equal(r.assignments.length, rows.length + unseen.length);
+  rows.forEach((row, i) => {
+    assert.equal(r.assignments[i]!.path, files[i]);
+    assert.equal(r.assignments[i]!.cluster, row.cluster, row.path);
+    assert.ok(Math.abs(r.assignments[i]!.confidence - row.confidence) < 1e-5, row.path);
+  });
+  for (const a of r.assignments.slice(rows.length)) assert.ok(a.cluster >= 0 && a.cluster < 10 && a.confidence > 0 && a.confidence <= 1);
+  assert.deepEqual(r.skipped.map((s) => s.path), [broken]);
+});
