@@ -1,1 +1,47 @@
-export {};
+/**
+ * Training charts of the selected run, redrawn as metrics.jsonl grows: the loss with its terms,
+ * the scores, and one chart for every other numeric column the rows carry (DeepCluster's NMI to
+ * the previous epoch, SCAN's confident fraction, speed, ...).
+ */
+import { hostToCharts, type ChartSeries, type ChartsState, type ChartsToHost } from '../../src/protocol/webview.js';
+import '../shared/elements.js';
+import { h } from '../shared/dom.js';
+import { connect } from '../shared/host.js';
+import { banner, runPicker } from '../shared/runPicker.js';
+import { lineChart } from './lineChart.js';
+
+const TITLES: Record<string, string> = { loss: 'Loss and its terms', scores: 'Scores against the labels', 'super-class scores': 'Super-class scores' };
+const UNIT_RANGE = new Set(['scores', 'super-class scores']);
+
+let state: ChartsState | undefined;
+const host = connect<ChartsToHost, ChartsState>(hostToCharts, (m) => {
+  state = m;
+  draw();
+});
+const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
+const notice = banner();
+const content = h('div', { class: 'content charts' });
+document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el), notice.el, content);
+
+function draw(): void {
+  if (!state) return;
+  picker.update(state.runs, state.run?.dir);
+  const empty = state.run && state.epochs.length === 0 ? 'No epoch has finished yet: the charts fill in as the run trains.' : undefined;
+  notice.set(state.error ?? empty);
+  const groups = new Map<string, ChartSeries[]>();
+  for (const ser of state.series) groups.set(ser.group, [...(groups.get(ser.group) ?? []), ser]);
+  const width = Math.max(280, Math.min(620, (content.clientWidth || window.innerWidth) - 24));
+  const charts = [...groups].map(([group, series]) =>
+    lineChart({ title: TITLES[group] ?? group, series, epochs: state!.epochs, phases: state!.phases, width, ...(UNIT_RANGE.has(group) ? { yRange: [0, 1] as [number, number] } : {}) }),
+  );
+  content.replaceChildren(...charts);
+}
+
+let lastWidth = 0;
+new ResizeObserver(() => {
+  if (Math.abs(content.clientWidth - lastWidth) < 8) return;
+  lastWidth = content.clientWidth;
+  draw();
+}).observe(content);
+
+host.send({ type: 'ready' });

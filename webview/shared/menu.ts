@@ -18,7 +18,8 @@ export function showMenu(x: number, y: number, items: (MenuItem | '-')[], onPick
     menu = h('vscode-context-menu', { class: 'popup-menu' });
     holder = h('div', { class: 'popup-holder' }, menu);
     document.body.append(holder);
-    menu.addEventListener('vsc-context-menu-select', (e) => pick?.(e.detail.value));
+    // After the menu has closed itself, so a pick may open the next menu (Move to Cluster…).
+    menu.addEventListener('vsc-context-menu-select', (e) => setTimeout(() => pick?.(e.detail.value)));
   }
   pick = onPick;
   menu.data = items.map((i) => (i === '-' ? SEPARATOR : { label: i.label, value: i.value }));

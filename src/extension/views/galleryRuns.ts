@@ -59,7 +59,12 @@ export class RunSession {
   static async open(dir: string, deps: SessionDeps): Promise<RunSession> {
     const s = new RunSession(dir, await LabelsStore.open(dir), deps);
     await s.reload();
-    s.folderWatch = watchRunFolder(dir, () => void s.reload().then(() => s.changed()));
+    s.folderWatch = watchRunFolder(dir, () =>
+      void s.reload().then(
+        () => s.changed(),
+        (e) => deps.log(`reading run ${dir}: ${(e as Error).message}`),
+      ),
+    );
     return s;
   }
 

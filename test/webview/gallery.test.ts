@@ -1,0 +1,166 @@
+import { strict as assert } from 'node:assert';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { GalleryController } from '../../src/extension/views/galleryController.js';
+import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
+import { launchChromium, makeHost, openPage, pageErrors, recordingUi, screenshot, startServer, type PageHarness, type UiRecord } from './harness.js';
+
+let ws: string;
+let fx: FixtureRun;
+let server: Server;
+let origin: string;
+let browser: Browser;
+
+const labelsJson = () => JSON.parse(readFileSync(join(fx.runDir, 'labels.json'), 'utf8'));
+const headerNames = (page: Page) => page.locator('.row.header .name').allTextContents();
+
+/** A gallery page on a fresh host (sessions, labels store), as after a window reload. */
+async function openGallery(): Promise<{ h: PageHarness; record: UiRecord; controller: GalleryController; close(): Promise<void> }> {
+  const { ui, record } = recordingUi(ws);
+  const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui);
+  let controller!: GalleryController;
+  const h = await openPage(browser, origin, 'gallery', (port) => (controller = host.gallery(port)));
+  await h.page.locator('.row.header').first().waitFor();
+  await h.idle();
+  return {
+    h,
+    record,
+    controller,
+    close: async () => {
+      await h.page.close();
+      await controller.dispose();
+      await host.sessions.dispose();
+    },
+  };
+}
+
+describe('gallery page in Chromium', () => {
+  before(async () => {
+    ws = mkdtempSync(join(tmpdir(), 'clusterlab-gallery-'));
+    fx = makeFixtureRun(ws);
+    ({ server, origin } = await startServer(join(ws, 'thumbs')));
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('renders the run: a section per cluster with stats, thumbnails made by sharp, no CSP errors', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    assert.equal(await page.locator('.row.header').count(), 10);
+    assert.equal(await page.locator('.tile').count(), 40);
+    assert.match((await page.locator('.row.header').first().textContent()) ?? '', /Cluster 0.*4 images.*purity 75\.0% \(ankle_boot\)/);
+    await page.waitForFunction(() => document.querySelectorAll('.tile img[src]').length === 40);
+    assert.ok(await page.locator('.tile img').first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'thumbnail decoded');
+    assert.match((await page.locator('.status').textContent()) ?? '', /40 images · 10 clusters/);
+    await screenshot(page, 'gallery');
+    assert.deepEqual(pageErrors(page), []);
+
+    // Click opens the image in the editor; the host gets its absolute path.
+    await page.locator('.tile').first().click();
+    await g.h.idle();
+    assert.equal(g.record.opened.length, 1);
+    assert.ok(g.record.opened[0]!.startsWith(fx.dataRoot));
+    await g.close();
+  });
+
+  it('renames a cluster in place, moves an image, undoes and redoes; labels.json survives a reload', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    await page.locator('.row.header[data-cluster="0"] .name').click();
+    await page.locator('.row.header vscode-textfield input').fill('boots');
+    await page.keyboard.press('Enter');
+    await g.h.idle();
+    assert.equal(labelsJson().names['0'], 'boots');
+    assert.equal((await headerNames(page))[0], 'boots');
+
+    // Right-click the first image of cluster 0, move it to cluster 2 through the menus.
+    const tile = page.locator('.row.tiles').first().locator('.tile').first();
+    const path = fx.paths[await tile.evaluate((el) => Number((el as HTMLElement).dataset.i))]!;
+    await tile.click({ button: 'right' });
+    await page.locator('vscode-context-menu-item', { hasText: 'Move to Cluster' }).click();
+    await page.locator('vscode-context-menu-item', { hasText: 'Cluster 2 (4)' }).click();
+    await g.h.idle();
+    assert.equal(labelsJson().moves[path], 2);
+    assert.match((await page.locator('.row.header[data-cluster="2"]').textContent()) ?? '', /5 images/);
+    assert.equal(await page.locator('.tile.moved').count(), 1);
+    await screenshot(page, 'gallery-after-move');
+
+    await page.locator('.scroller').click({ position: { x: 600, y: 5 } });
+    await page.keyboard.press('Control+z');
+    await g.h.idle();
+    assert.deepEqual(labelsJson().moves, {});
+    await page.keyboard.press('Control+Shift+z');
+    await g.h.idle();
+    assert.equal(labelsJson().moves[path], 2);
+    await g.close();
+
+    const again = await openGallery();
+    assert.equal((await headerNames(again.h.page))[0], 'boots');
+    assert.match((await again.h.page.locator('.row.header[data-cluster="2"]').textContent()) ?? '', /5 images/);
+    await again.close();
+  });
+
+  it('merges clusters, shows top-confidence mode, and narrows to a heatmap cell', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    await page.locator('.row.header[data-cluster="9"] [data-action="merge"]').click();
+    await page.locator('vscode-context-menu-item', { hasText: 'into Cluster 8' }).click();
+    await g.h.idle();
+    assert.deepEqual(labelsJson().merges, [{ from: 9, into: 8 }]);
+    assert.equal(await page.locator('.row.header').count(), 9);
+
+    await page.locator('vscode-single-select[aria-label="View"]').evaluate((el: HTMLElement & { value: string }) => {
+      el.value = 'top';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.locator('.row.top').first().waitFor();
+    assert.equal(await page.locator('.row.top').count(), 9);
+    await screenshot(page, 'gallery-top-confidence');
+
+    await g.controller.applyFilter(fx.runDir, { type: 'filter', cluster: 1, classIndex: fx.classes.indexOf('bag') });
+    await g.h.idle();
+    assert.equal(await page.locator('.row.header').count(), 1);
+    assert.equal(await page.locator('.tile').count(), 3);
+    assert.match((await page.locator('.chip').textContent()) ?? '', /Cluster 1 × bag/);
+    await g.close();
+  });
+
+  it('refuses malformed messages and files the run does not list', async () => {
+    const g = await openGallery();
+    await g.controller.handle({ type: 'open', path: '../../../etc/passwd' });
+    await g.controller.handle({ type: 'rename', cluster: -1, name: 'x' });
+    await g.controller.handle({ type: 'nonsense' });
+    assert.deepEqual(g.record.opened, []);
+    assert.match(g.record.errors.join('\n'), /not an image of this run/);
+    assert.equal(g.record.log.filter((l) => /refused a malformed message/.test(l)).length, 2);
+    await g.close();
+  });
+
+  it('assigns images added to the dataset live and drops deleted ones', async () => {
+    const { ui } = recordingUi(ws);
+    const calls: string[][] = [];
+    const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui, async (_dir, files) => {
+      calls.push(files);
+      return files.map((path) => ({ path, cluster: 3, confidence: 0.5 }));
+    });
+    const h = await openPage(browser, origin, 'gallery', host.gallery);
+    await h.page.locator('.row.header').first().waitFor();
+    const added = join(fx.dataRoot, 'dresses', 'dress', 'added.png');
+    copyFileSync(join(fx.dataRoot, fx.paths[0]!), added);
+    unlinkSync(join(fx.dataRoot, fx.paths[1]!));
+    await h.page.locator('.tile vscode-badge.new').waitFor({ timeout: 10_000 });
+    await h.page.waitForFunction(() => /40 images.*1 new/.test(document.querySelector('.status')?.textContent ?? ''));
+    assert.deepEqual(calls, [[added]]);
+    await screenshot(h.page, 'gallery-live');
+    await h.page.close();
+    await host.sessions.dispose();
+  });
+});
