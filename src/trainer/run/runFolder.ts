@@ -37,6 +37,10 @@ export class RunFolder {
       throw new Error(`cannot read ${path}: ${(e as Error).message}`);
     }
     if (run?.format !== 'clusterlab-run') throw new Error(`${path} is not a ClusterLab run file`);
+    // The settings' values are checked by validateConfig on resume; here, that they are there at all.
+    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!isObject(run.config)) throw new Error(`${path} is damaged: it has no config`);
+    if (!isObject(run.config.params)) throw new Error(`${path} is damaged: its config has no params`);
     return run;
   }
 
