@@ -12,6 +12,8 @@ import { lineChart } from './lineChart.js';
 
 const TITLES: Record<string, string> = { loss: 'Loss and its terms', scores: 'Scores against the labels', 'super-class scores': 'Super-class scores' };
 const UNIT_RANGE = new Set(['scores', 'super-class scores']);
+/** Loss and scores first, the method's own columns next, speed and time last. */
+const rank = (group: string) => ['loss', 'scores', 'super-class scores'].indexOf(group) + 1 || (group === 'imgPerSec' || group === 'seconds' ? 99 : 50);
 
 let state: ChartsState | undefined;
 const host = connect<ChartsToHost, ChartsState>(hostToCharts, (m) => {
@@ -30,8 +32,9 @@ function draw(): void {
   notice.set(state.error ?? empty);
   const groups = new Map<string, ChartSeries[]>();
   for (const ser of state.series) groups.set(ser.group, [...(groups.get(ser.group) ?? []), ser]);
-  const width = Math.max(280, Math.min(620, (content.clientWidth || window.innerWidth) - 24));
-  const charts = [...groups].map(([group, series]) =>
+  const room = (content.clientWidth || window.innerWidth) - 24;
+  const width = Math.max(280, Math.min(620, room >= 880 ? (room - 12) / 2 : room));
+  const charts = [...groups].sort((a, b) => rank(a[0]) - rank(b[0])).map(([group, series]) =>
     lineChart({ title: TITLES[group] ?? group, series, epochs: state!.epochs, phases: state!.phases, width, ...(UNIT_RANGE.has(group) ? { yRange: [0, 1] as [number, number] } : {}) }),
   );
   content.replaceChildren(...charts);

@@ -36,7 +36,7 @@ export function heatmap(spec: HeatmapSpec): SVGSVGElement {
     const x = ROW_LABEL_PX + g.start * cell;
     const w = (g.end - g.start) * cell;
     svg.append(
-      s('rect', { class: `band band-${i % 2}`, x, y: 0, width: w - 1, height: bandPx - 4 }),
+      s('rect', { class: `band band-${i % 2}`, x, y: 0, width: w - 1, height: bandPx - 4 }, s('title', {}, g.name || '(no super-class)')),
       s('text', { class: 'band-label', x: x + w / 2, y: bandPx - 9, 'text-anchor': 'middle' }, fitText(g.name || '(none)', w)),
     );
     if (g.start > 0) svg.append(s('line', { class: 'group-line', x1: x, x2: x, y1: 0, y2: height }));
