@@ -34,7 +34,7 @@ async function resumeToEnd(r: SmallRun, out: string, fromEpoch: number): Promise
 /** Starts a run, SIGKILLs it once its checkpoint of `epoch` is in place (so mid-way through the next epoch), resumes it. */
 async function killAfterCheckpoint(r: SmallRun, out: string, epoch: number, resume: boolean): Promise<void> {
   const p = startCli(resume ? resumeArgs(cache, out) : trainArgs(r, data, cache, out));
-  await waitForCheckpoint(out, epoch, p);
+  await waitForCheckpoint(out, epoch, p.done);
   p.child.kill('SIGKILL');
   const res = await p.done;
   assert.equal(res.signal, 'SIGKILL', `killed, not finished by itself: ${res.stderr}`);

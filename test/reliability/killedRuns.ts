@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseMetrics } from '../../src/common/runFiles.js';
 import { checkpointEpoch } from '../../src/trainer/run/checkpoint.js';
-import type { CliProcess } from '../trainer/harness.js';
 
 /**
  * Small runs that are killed and resumed, shared by the reliability tests and the soak bench:
@@ -31,10 +30,10 @@ export function resumeArgs(cache: string, out: string): string[] {
   return ['train', '--resume', out, '--cache', cache];
 }
 
-/** Resolves once the run's checkpoint holds `epoch` (the manifest is the commit point). */
-export async function waitForCheckpoint(out: string, epoch: number, proc: CliProcess): Promise<void> {
+/** Resolves once the run's checkpoint holds `epoch` (the manifest is the commit point); `exit` settles when its trainer ends. */
+export async function waitForCheckpoint(out: string, epoch: number, exit: Promise<unknown>): Promise<void> {
   let ended = false;
-  void proc.done.then(() => (ended = true));
+  void exit.then(() => (ended = true));
   const manifest = join(out, 'checkpoint', 'manifest.json');
   for (;;) {
     try {
