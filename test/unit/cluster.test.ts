@@ -9,6 +9,7 @@ import { kmeans } from '../../src/trainer/cluster/kmeans.js';
 import { knnCosine } from '../../src/trainer/cluster/knn.js';
 import { NearestCentroids } from '../../src/trainer/cluster/nearest.js';
 import { applyPca, fitPca } from '../../src/trainer/cluster/pca.js';
+import { gatherRows, rowBlock } from '../../src/trainer/cluster/rows.js';
 import { ari } from '../../src/common/eval/metrics.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
@@ -72,6 +73,22 @@ for (const backend of ['cpu', 'wasm'] as const) {
   describe(`on ${backend}`, () => {
     before(async () => {
       assert.ok(await tf.setBackend(backend));
+    });
+
+    test('row selection: gathered rows and row blocks, also of a tensor made on the other backend', async () => {
+      const data = [[1, 2], [3, 4], [5, 6], [7, 8]];
+      await tf.setBackend(backend === 'cpu' ? 'wasm' : 'cpu');
+      const elsewhere = tf.tensor2d(data);
+      await tf.setBackend(backend);
+      const here = tf.tensor2d(data);
+      for (const x of [here, elsewhere]) {
+        const g = gatherRows(x, [3, 0, 3]);
+        const b = rowBlock(x, 1, 2);
+        assert.deepEqual(await g.array(), [data[3], data[0], data[3]]);
+        assert.deepEqual(await b.array(), [data[1], data[2]]);
+        tf.dispose([g, b]);
+      }
+      tf.dispose([here, elsewhere]);
     });
 
     test('k-means: two clusters with known centroids and inertia', async () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherRows } from './rows.js';
 
 /**
  * Per-cluster sums and counts of the rows of x, kept up to date as rows change cluster: the sums
@@ -34,11 +35,9 @@ export class ClusterSums {
     } else if (moved.length > 0) {
       const from = Int32Array.from(moved, (i) => current[i]!);
       const to = Int32Array.from(moved, (i) => assign[i]!);
-      const next = tf.tidy(() => {
-        const rows = tf.gather(this.x, tf.tensor1d(moved, 'int32'));
-        return tf.add(this.sums!, tf.sub(tf.unsortedSegmentSum(rows, tf.tensor1d(to, 'int32'), k), tf.unsortedSegmentSum(rows, tf.tensor1d(from, 'int32'), k))) as tf.Tensor2D;
-      });
-      this.sums.dispose();
+      const rows = gatherRows(this.x, moved);
+      const next = tf.tidy(() => tf.add(this.sums!, tf.sub(tf.unsortedSegmentSum(rows, tf.tensor1d(to, 'int32'), k), tf.unsortedSegmentSum(rows, tf.tensor1d(from, 'int32'), k))) as tf.Tensor2D);
+      tf.dispose([this.sums, rows]);
       this.sums = next;
       for (let m = 0; m < moved.length; m++) {
         counts[from[m]!]!--;

@@ -3,7 +3,7 @@ import type { Rng } from '../util/rng.js';
 import { ClusterSums } from './clusterSums.js';
 import { seedPlusPlus } from './kmeansSeed.js';
 import { NearestCentroids } from './nearest.js';
-import { rowBlock } from './rows.js';
+import { gatherRows, rowBlock } from './rows.js';
 import { splitEmpty } from './splitEmpty.js';
 
 export interface KMeansOptions {
@@ -128,7 +128,9 @@ function countEmpty(assign: Int32Array, k: number): number {
  * in float64 here (a float32 sum of 60,000 such terms came out 1% low).
  */
 async function inertiaOf(x: tf.Tensor2D, assign: Int32Array, centroids: tf.Tensor2D): Promise<number> {
-  const perRow = tf.tidy(() => tf.sum(tf.squaredDifference(x, tf.gather(centroids, tf.tensor1d(assign, 'int32'))), 1));
+  const own = gatherRows(centroids, assign);
+  const perRow = tf.tidy(() => tf.sum(tf.squaredDifference(x, own), 1));
+  own.dispose();
   let total = 0;
   for (const v of await perRow.data()) total += v;
   perRow.dispose();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/rng.js';
+import { gatherRows } from './rows.js';
 
 /**
  * Greedy k-means++ (Arthur & Vassilvitskii's seeding as scikit-learn runs it): the first centre
@@ -27,7 +28,7 @@ export async function seedPlusPlus(x: tf.Tensor2D, sqNorms: Float64Array, k: num
     used[picked.row] = 1;
     dist = picked.dist;
   }
-  return tf.tidy(() => tf.gather(x, tf.tensor1d(chosen, 'int32')) as tf.Tensor2D);
+  return gatherRows(x, chosen);
 }
 
 /** `count` rows drawn with probability proportional to w (none when w sums to 0). */
@@ -57,7 +58,9 @@ function drawProportional(w: Float64Array, count: number, rng: Rng): number[] {
 async function bestCandidate(x: tf.Tensor2D, sqNorms: Float64Array, dist: Float64Array, candidates: number[]): Promise<{ row: number; dist: Float64Array }> {
   const L = candidates.length;
   // ||x - p||^2 = ||x||^2 - 2 x.p + ||p||^2, the dot products for all candidates in one matmul.
-  const dots = tf.tidy(() => tf.matMul(x, tf.transpose(tf.gather(x, tf.tensor1d(candidates, 'int32')))));
+  const rows = gatherRows(x, candidates);
+  const dots = tf.tidy(() => tf.matMul(x, tf.transpose(rows)));
+  rows.dispose();
   const xp = await dots.data();
   dots.dispose();
   const n = dist.length;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readScores } from './readScores.js';
+import { gatherRows } from './rows.js';
 
 /**
  * Float32 rounding of a score 2 x.c - |c|^2, per dimension and per unit of |x|^2 + |c|^2: a
@@ -95,10 +96,9 @@ export class NearestCentroids {
       let start = 0;
       for (let c = 0; c < chunks; c++) {
         const ids = rows?.slice(c * this.batch, (c + 1) * this.batch);
-        const scores = tf.tidy(() => {
-          const xs = ids ? tf.gather(this.x, tf.tensor1d(ids, 'int32')) : this.blocks[c]!;
-          return tf.fused.matMul({ a: xs as tf.Tensor2D, b: w!, bias });
-        });
+        const xs = ids ? gatherRows(this.x, ids) : this.blocks[c]!;
+        const scores = tf.fused.matMul({ a: xs, b: w!, bias });
+        if (ids) xs.dispose();
         const m = scores.shape[0];
         await readScores(scores, (v) => {
           for (let r = 0; r < m; r++) {

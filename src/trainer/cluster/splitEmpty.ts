@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/rng.js';
+import { gatherRows } from './rows.js';
 
 /**
  * Re-seeds each empty cluster as faiss's k-means does (DeepCluster's): a cluster with at least two
@@ -30,9 +31,10 @@ export async function splitEmpty(x: tf.Tensor2D, assign: Int32Array, centroids: 
     assign.forEach((c, i) => c === src && members.push(i));
     // |x - c(1 - eps s)|^2 - |x - c(1 + eps s)|^2 = 4 eps (x - c).(c s): rank by x.(c s).
     const dir = Float32Array.from({ length: d }, (_, j) => (j % 2 === 0 ? 1 : -1) * centroids[src * d + j]!);
-    const proj = tf.tidy(() => tf.matMul(tf.gather(x, tf.tensor1d(members, 'int32')), tf.tensor2d(dir, [d, 1])));
+    const rows = gatherRows(x, members);
+    const proj = tf.tidy(() => tf.matMul(rows, tf.tensor2d(dir, [d, 1])));
     const p = await proj.data();
-    proj.dispose();
+    tf.dispose([rows, proj]);
     // Ties (e.g. identical rows) keep member order, so the split is still half and half.
     const order = members.map((_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
     const half = Math.floor(members.length / 2);
