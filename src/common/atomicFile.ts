@@ -16,8 +16,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   // durable: false skips both fsyncs, for caches that must never be torn but may be lost.
   const durable = options.durable ?? true;
   const dir = dirname(path);
-  // pid + random: concurrent writers (two processes, or two calls in one) never share a temp.
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'wx');
@@ -43,7 +42,14 @@ function naming(e: unknown, what: string): unknown {
   return Object.assign(new Error(`${what}: ${e.message}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
 }
 
-/** writeFileAtomic's temp names: `.<file>.<pid>.<12 hex>.tmp`. */
+/**
+ * A temp file beside `path` for writing it whole before a rename. pid + random: concurrent writers
+ * (two processes, or two calls in one) never share one, and removeStaleTemps knows whose it is.
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 /**

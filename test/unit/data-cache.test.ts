@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -157,6 +158,15 @@ describe('loadDataset and the pixel cache', () => {
     assert.deepEqual(seen.at(-1), [8, 8]);
     assert.ok(seen.every(([d, t], i) => t === 8 && d <= t && (i === 0 || d >= seen[i - 1]![0])));
     assert.deepEqual((await readdir(cacheDir)).filter((f) => !f.endsWith('.bin')), []);
+  });
+
+  it('removes the temp file a killed ingest left when it writes the cache, not a live one', async () => {
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const stale = `.pixels.bin.${deadPid}.0123456789ab.tmp`;
+    const live = `.pixels.bin.${process.pid}.0123456789ab.tmp`;
+    for (const f of [stale, live]) await writeFile(join(cacheDir, f), 'partial pixels');
+    assert.equal((await loadDataset(root, opts)).ingest?.cacheWritten, true);
+    assert.deepEqual((await readdir(cacheDir)).filter((f) => !f.endsWith('.bin')), [live]);
   });
 
   it('still returns the data set when the cache folder cannot be written', async () => {

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { removeStaleTemps, tempPathFor } from '../../common/atomicFile.js';
 
 /**
  * On-disk cache of decoded pixels, one file per (absolute root, size, channels, decoder settings):
@@ -153,7 +154,9 @@ export async function writeCache(file: string, key: CacheKey, records: readonly 
   pre.writeUInt32LE(hbuf.length, 8);
 
   await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  // A process killed mid-write leaves a temp as big as the cache; other ingests' live ones stay.
+  await removeStaleTemps(dirname(file));
+  const tmp = tempPathFor(file);
   const fh = await open(tmp, 'w');
   try {
     await writeFully(fh, pre);
