@@ -70,7 +70,7 @@ before(async () => {
     ended.push(n);
     heard();
   });
-  conn.onNotification('window/logMessage', (m: { message: string }) => logs.push(m.message));
+  conn.onNotification('window/logMessage', (m: { message: string }) => void logs.push(m.message));
   conn.listen();
   await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
   await conn.sendNotification('initialized', {});
