@@ -15,6 +15,7 @@ import { renderRow, type RowContext } from './rows.js';
 import { buildSections, type Section, type ViewSettings } from './sections.js';
 import { toolbar } from './toolbar.js';
 
+performance.mark('gallery-script');
 const host = connect<GalleryToHost, ReturnType<typeof hostToGallery.parse>>(hostToGallery, (m) => {
   if (m.type === 'gallery') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
@@ -59,6 +60,7 @@ const grid = new VirtualGrid(scroller, (r, l) => renderRow(ctx!, r, l), () => re
 document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, scroller);
 
 function setState(next: GalleryState): void {
+  performance.mark('gallery-state');
   const runChanged = next.run?.dir !== state?.run?.dir;
   state = next;
   if (runChanged) {

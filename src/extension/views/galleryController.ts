@@ -23,6 +23,8 @@ export class GalleryController extends RunPage {
     port: WebviewPort,
     ui: HostUi,
     private readonly thumbs: ThumbnailCache,
+    /** Told after each edit of a run's labels (the Runs tree shows cluster names). */
+    private readonly onEdited?: (dir: string) => void,
   ) {
     super(sessions, port, ui);
   }
@@ -121,6 +123,7 @@ export class GalleryController extends RunPage {
         return this.materialize();
     }
     s.changed();
+    this.onEdited?.(s.dir);
   }
 
   private async exportTo(format: 'csv' | 'json'): Promise<void> {

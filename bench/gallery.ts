@@ -1,0 +1,96 @@
+// npm run bench -- gallery [--n 70000] [--repeat 3]
+// First paint and scrolling of the gallery page with N images, in Debian's headless Chromium,
+// end to end: the real host controller reads a run folder of N assignments (the first 2,000 the
+// sample's real images, the rest paths without files), posts the state, the page draws it.
+// Writes bench/results/gallery.json.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RunJson } from '../src/protocol/run.js';
+import { launchChromium, makeHost, openPage, recordingUi, startServer } from '../test/webview/harness.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const N = arg('n', 70_000);
+const REPEAT = arg('repeat', 3);
+
+if (!existsSync('dist/webview/gallery.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+
+/** A finished run over sample/fashion plus synthetic rows up to N, as the trainer would write it. */
+function makeRun(ws: string): string {
+  const root = resolve('sample/fashion');
+  const real: { path: string; cls: string }[] = [];
+  for (const sup of readdirSync(root).filter((f) => !f.includes('.')).sort()) {
+    for (const cls of readdirSync(join(root, sup)).sort()) for (const f of readdirSync(join(root, sup, cls))) real.push({ path: `${sup}/${cls}/${f}`, cls });
+  }
+  const classes = [...new Set(real.map((r) => r.cls))].sort();
+  const lines = ['path,cluster,confidence,label'];
+  for (let i = 0; i < N; i++) {
+    const r = real[i];
+    const cls = r ? r.cls : classes[i % classes.length]!;
+    // Real images rank first in their cluster (higher confidence), so the first screen has pictures.
+    const confidence = r ? 0.9 + (i % 97) / 1000 : 0.2 + ((i * 7919) % 700) / 1000;
+    lines.push(`${r ? r.path : `synthetic/${cls}/${i}.png`},${classes.indexOf(cls)},${confidence.toFixed(6)},${cls}`);
+  }
+  const dir = join(ws, 'runs', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const run: RunJson = {
+    format: 'clusterlab-run', version: 1, id: 'bench', method: 'cc',
+    config: { method: 'cc', data: root, clusters: classes.length, epochs: 1, imageSize: 28, channels: 1, backbone: 'small', batchSize: 256, seed: 42, backend: 'cpu', learningRate: 3e-4, evalEvery: 1, params: {} },
+    dataset: { root, images: N, classes, superClasses: [] },
+    backend: { name: 'cpu', threads: 1, skipped: [] },
+    status: 'done', startedAt: new Date().toISOString(), epoch: 1,
+  };
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
+  writeFileSync(join(dir, 'assignments.csv'), lines.join('\n') + '\n');
+  return join(ws, 'runs');
+}
+
+const ws = mkdtempSync(join(tmpdir(), 'clusterlab-bench-gallery-'));
+const runsDir = makeRun(ws);
+const { server, origin } = await startServer(join(ws, 'thumbs'));
+const browser = await launchChromium();
+const { ui } = recordingUi('/');
+const runs: Record<string, number>[] = [];
+try {
+  for (let k = 0; k < REPEAT; k++) {
+    // A fresh host each round: the run folder is read and the state built every time.
+    const host = makeHost(runsDir, join(ws, 'thumbs'), ui);
+    const h = await openPage(browser, origin, 'gallery', host.gallery);
+    await h.page.waitForFunction(() => performance.getEntriesByName('gallery-first-paint').length > 0, undefined, { timeout: 60_000 });
+    const firstPaintMs = await h.page.evaluate(() => performance.getEntriesByName('gallery-first-paint')[0]!.startTime);
+    const tiles = await h.page.locator('.tile').count();
+    // Scroll through the whole gallery in 240 animation frames and time each frame.
+    const scroll = await h.page.evaluate(async () => {
+      const el = document.querySelector<HTMLElement>('.scroller')!;
+      const step = (el.scrollHeight - el.clientHeight) / 240;
+      const frames: number[] = [];
+      let last = performance.now();
+      for (let i = 1; i <= 240; i++) {
+        el.scrollTop = step * i;
+        await new Promise(requestAnimationFrame);
+        const now = performance.now();
+        frames.push(now - last);
+        last = now;
+      }
+      frames.sort((a, b) => a - b);
+      return { meanMs: frames.reduce((a, b) => a + b, 0) / frames.length, p95Ms: frames[Math.floor(frames.length * 0.95)]!, maxMs: frames.at(-1)!, over50ms: frames.filter((f) => f > 50).length, mounted: document.querySelectorAll('.tile').length };
+    });
+    runs.push({ firstPaintMs, tilesOnFirstScreen: tiles, ...scroll });
+    console.log(`round ${k + 1}: first paint ${firstPaintMs.toFixed(0)} ms (${tiles} tiles in the DOM); scroll frames mean ${scroll.meanMs.toFixed(1)} ms, p95 ${scroll.p95Ms.toFixed(1)} ms, max ${scroll.maxMs.toFixed(1)} ms, ${scroll.over50ms} over 50 ms`);
+    await h.page.close();
+    await host.sessions.dispose();
+  }
+} finally {
+  await browser.close();
+  server.close();
+  if (!process.env.KEEP) rmSync(ws, { recursive: true, force: true });
+}
+const best = runs.reduce((a, b) => (b.firstPaintMs! < a.firstPaintMs! ? b : a));
+const out = { images: N, what: 'navigation start to the first frame showing the gallery (host reads the run, builds and posts the state, page validates, groups and draws)', best, runs, date: new Date().toISOString() };
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/gallery.json', JSON.stringify(out, null, 2) + '\n');
+console.log(`${N.toLocaleString()} images: first paint ${best.firstPaintMs!.toFixed(0)} ms (best of ${REPEAT}); wrote bench/results/gallery.json`);
