@@ -104,18 +104,17 @@ export class NearestCentroids {
           for (let r = 0; r < m; r++) {
             const i = ids ? ids[r]! : start + r;
             const off = r * k;
-            // Two passes (best, then best of the others): their branches are rarely taken, which
-            // makes them faster than one pass keeping both.
             let b1 = -Infinity;
+            let b2 = -Infinity;
             let j1 = 0;
             for (let j = 0; j < k; j++) {
-              if (v[off + j]! > b1) {
-                b1 = v[off + j]!;
+              const s = v[off + j]!;
+              if (s > b1) {
+                b2 = b1;
+                b1 = s;
                 j1 = j;
-              }
+              } else if (s > b2) b2 = s;
             }
-            let b2 = -Infinity;
-            for (let j = 0; j < k; j++) if (j !== j1 && v[off + j]! > b2) b2 = v[off + j]!;
             assign[i] = j1;
             const sq = sqNorms[i]!;
             const slack = ROUNDING * d * (sq + cmax);
