@@ -88,7 +88,7 @@ class TopK {
     const { values, indices, K } = this;
     const base = row * K;
     let p = base + K - 1;
-    if (s === values[p] && index > indices[p]!) return;
+    if (s < values[p]! || (s === values[p] && index > indices[p]!)) return;
     for (; p > base && (values[p - 1]! < s || (values[p - 1] === s && indices[p - 1]! > index)); p--) {
       values[p] = values[p - 1]!;
       indices[p] = indices[p - 1]!;
