@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeHarness, type CliResult } from '../trainer/harness.js';
+import { inParallel } from './inParallel.js';
 
 const { tmp, data, cache, run } = makeHarness(3);
 const folder = (name: string, files: Record<string, string | Buffer>): string => {
@@ -61,21 +62,8 @@ function assertOneLineError(r: CliResult, message: RegExp, what: string): void {
   assert.doesNotMatch(r.stderr, /^\s+at /m, `${what}: no stack trace`);
 }
 
-/** A few children at a time: each is a whole node process, and the machine has two cores. */
-async function pool<T, R>(items: T[], width: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!);
-    }
-  }));
-  return out;
-}
-
 test('bad arguments and unusable data: one clear line, a non-zero exit, and no run folder', async () => {
-  await pool([...cases.keys()], 3, async (i) => {
+  await inParallel(cases.length, async (i) => {
     const [what, args, message] = cases[i]!;
     const out = join(tmp, `never-${i}`);
     // The case's own --data or --out comes later and wins over these.

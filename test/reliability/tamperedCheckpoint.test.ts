@@ -3,6 +3,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeHarness } from '../trainer/harness.js';
+import { inParallel } from './inParallel.js';
 import { resumeArgs, trainArgs } from './killedRuns.js';
 
 const { tmp, data, cache, run } = makeHarness(10);
@@ -47,7 +48,8 @@ test('resuming a run whose checkpoint or run.json was tampered with is refused w
   const resumedIntact = await run(resumeArgs(cache, original));
   assert.equal(resumedIntact.code, 0, `the untouched run resumes: ${resumedIntact.stderr}`);
 
-  for (const [i, [what, change, reason]] of cases.entries()) {
+  await inParallel(cases.length, async (i) => {
+    const [what, change, reason] = cases[i]!;
     const dir = join(tmp, `tampered-${i}`);
     cpSync(original, dir, { recursive: true });
     change(dir);
@@ -57,6 +59,6 @@ test('resuming a run whose checkpoint or run.json was tampered with is refused w
     assert.equal(errors.length, 1, `${what}: ${r.stderr}`);
     assert.match(errors[0]!, reason(dir), what);
     assert.doesNotMatch(r.stderr, /^\s+at /m, `${what}: no stack trace`);
-  }
+  });
   assert.ok(!existsSync(join(tmp, 'pwned')));
 });
