@@ -1,36 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
-import { launchChromium, makeHost, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';
-
-let ws: string;
-let fx: FixtureRun;
-let server: Server;
-let origin: string;
-let browser: Browser;
+import { describe, it } from 'node:test';
+import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot } from './harness.js';
 
 describe('training charts page in Chromium', () => {
-  before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'clusterlab-charts-'));
-    fx = makeFixtureRun(ws);
-    ({ server, origin } = await startServer(join(ws, 'thumbs')));
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const t = browserSuite('charts');
 
   it('draws every numeric series of metrics.jsonl and follows new rows live', async () => {
-    const { ui } = recordingUi(ws);
-    const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui);
-    const h = await openPage(browser, origin, 'charts', host.charts);
+    const { ui } = recordingUi(t.ws);
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
+    const h = await openPage(t.browser, t.origin, 'charts', host.charts);
     await h.page.locator('figure.chart-box').first().waitFor();
     const groups = await h.page.locator('figure.chart-box').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')));
     assert.deepEqual(groups, ['Loss and its terms', 'Scores against the labels', 'nmiPrevious', 'imgPerSec', 'seconds']);
@@ -44,7 +24,7 @@ describe('training charts page in Chromium', () => {
     await screenshot(h.page, 'charts');
     assert.deepEqual(pageErrors(h.page), []);
 
-    appendFileSync(join(fx.runDir, 'metrics.jsonl'), JSON.stringify({ epoch: 6, phase: 'train', loss: 4.5, terms: { instance: 3, cluster: 1.5 }, imgPerSec: 110, seconds: 11, acc: 0.8, nmi: 0.7, ari: 0.6, nmiPrevious: 0.95 }) + '\n');
+    appendFileSync(join(t.fx.runDir, 'metrics.jsonl'), JSON.stringify({ epoch: 6, phase: 'train', loss: 4.5, terms: { instance: 3, cluster: 1.5 }, imgPerSec: 110, seconds: 11, acc: 0.8, nmi: 0.7, ari: 0.6, nmiPrevious: 0.95 }) + '\n');
     await h.page.waitForFunction(() => document.querySelectorAll('figure[data-group="Loss and its terms"] circle.point').length === 18, undefined, { timeout: 10_000 });
     await h.page.close();
     await host.sessions.dispose();

@@ -1,36 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
-import { launchChromium, makeHost, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';
-
-let ws: string;
-let fx: FixtureRun;
-let server: Server;
-let origin: string;
-let browser: Browser;
+import { describe, it } from 'node:test';
+import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot } from './harness.js';
 
 describe('confusion page in Chromium', () => {
-  before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'clusterlab-confusion-'));
-    fx = makeFixtureRun(ws);
-    ({ server, origin } = await startServer(join(ws, 'thumbs')));
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const t = browserSuite('confusion');
 
   it('draws clusters x classes grouped by super-class with the Hungarian matching, and the super-class matrix', async () => {
-    const { ui } = recordingUi(ws);
-    const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui);
-    const h = await openPage(browser, origin, 'confusion', host.confusion);
+    const { ui } = recordingUi(t.ws);
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
+    const h = await openPage(t.browser, t.origin, 'confusion', host.confusion);
     const classes = h.page.locator('[data-kind="classes"] rect.cell');
     await classes.first().waitFor();
     assert.equal(await classes.count(), 100);
@@ -49,16 +29,16 @@ describe('confusion page in Chromium', () => {
   });
 
   it('a cell click asks for the gallery narrowed to that cluster and class; merges show up', async () => {
-    writeFileSync(join(fx.runDir, 'labels.json'), JSON.stringify({ format: 'clusterlab-labels', version: 1, names: { '7': 'sneakers' }, merges: [{ from: 9, into: 8 }], moves: {} }));
-    const { ui, record } = recordingUi(ws);
-    const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui);
-    const h = await openPage(browser, origin, 'confusion', host.confusion);
+    writeFileSync(join(t.fx.runDir, 'labels.json'), JSON.stringify({ format: 'clusterlab-labels', version: 1, names: { '7': 'sneakers' }, merges: [{ from: 9, into: 8 }], moves: {} }));
+    const { ui, record } = recordingUi(t.ws);
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
+    const h = await openPage(t.browser, t.origin, 'confusion', host.confusion);
     await h.page.locator('[data-kind="classes"] rect.cell').first().waitFor();
     assert.equal(await h.page.locator('[data-kind="classes"] rect.cell').count(), 90);
-    const sneaker = fx.classes.indexOf('sneaker');
+    const sneaker = t.fx.classes.indexOf('sneaker');
     await h.page.locator(`[data-kind="classes"] rect.cell.matched[data-col="${sneaker}"]`).click();
     await h.idle();
-    assert.deepEqual(record.galleries, [{ dir: fx.runDir, filter: { type: 'filter', cluster: 7, classIndex: sneaker } }]);
+    assert.deepEqual(record.galleries, [{ dir: t.fx.runDir, filter: { type: 'filter', cluster: 7, classIndex: sneaker } }]);
     assert.ok((await h.page.locator('.row-label').allTextContents()).includes('sneakers (4)'));
     await h.page.locator('[data-kind="supers"] rect.cell').first().click();
     await h.idle();

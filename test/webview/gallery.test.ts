@@ -1,29 +1,22 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { GalleryController } from '../../src/extension/views/galleryController.js';
-import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
-import { launchChromium, makeHost, openPage, pageErrors, recordingUi, screenshot, startServer, type PageHarness, type UiRecord } from './harness.js';
+import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot, type PageHarness, type Suite, type UiRecord } from './harness.js';
 
-let ws: string;
-let fx: FixtureRun;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let t: Suite;
 
-const labelsJson = () => JSON.parse(readFileSync(join(fx.runDir, 'labels.json'), 'utf8'));
+const labelsJson = () => JSON.parse(readFileSync(join(t.fx.runDir, 'labels.json'), 'utf8'));
 const headerNames = (page: Page) => page.locator('.row.header .name').allTextContents();
 
 /** A gallery page on a fresh host (sessions, labels store), as after a window reload. */
 async function openGallery(): Promise<{ h: PageHarness; record: UiRecord; controller: GalleryController; close(): Promise<void> }> {
-  const { ui, record } = recordingUi(ws);
-  const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui);
+  const { ui, record } = recordingUi(t.ws);
+  const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
   let controller!: GalleryController;
-  const h = await openPage(browser, origin, 'gallery', (port) => (controller = host.gallery(port)));
+  const h = await openPage(t.browser, t.origin, 'gallery', (port) => (controller = host.gallery(port)));
   await h.page.locator('.row.header').first().waitFor();
   await h.idle();
   return {
@@ -39,17 +32,7 @@ async function openGallery(): Promise<{ h: PageHarness; record: UiRecord; contro
 }
 
 describe('gallery page in Chromium', () => {
-  before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'clusterlab-gallery-'));
-    fx = makeFixtureRun(ws);
-    ({ server, origin } = await startServer(join(ws, 'thumbs')));
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(ws, { recursive: true, force: true });
-  });
+  t = browserSuite('gallery');
 
   it('renders the run: a section per cluster with stats, thumbnails made by sharp, no CSP errors', async () => {
     const g = await openGallery();
@@ -67,7 +50,7 @@ describe('gallery page in Chromium', () => {
     await page.locator('.tile').first().click();
     await g.h.idle();
     assert.equal(g.record.opened.length, 1);
-    assert.ok(g.record.opened[0]!.startsWith(fx.dataRoot));
+    assert.ok(g.record.opened[0]!.startsWith(t.fx.dataRoot));
     await g.close();
   });
 
@@ -83,7 +66,7 @@ describe('gallery page in Chromium', () => {
 
     // Right-click the first image of cluster 0, move it to cluster 2 through the menus.
     const tile = page.locator('.row.tiles').first().locator('.tile').first();
-    const path = fx.paths[await tile.evaluate((el) => Number((el as HTMLElement).dataset.i))]!;
+    const path = t.fx.paths[await tile.evaluate((el) => Number((el as HTMLElement).dataset.i))]!;
     await tile.click({ button: 'right' });
     await page.locator('vscode-context-menu-item', { hasText: 'Move to Cluster' }).click();
     await page.locator('vscode-context-menu-item', { hasText: 'Cluster 2 (4)' }).click();
@@ -125,7 +108,7 @@ describe('gallery page in Chromium', () => {
     assert.equal(await page.locator('.row.top').count(), 9);
     await screenshot(page, 'gallery-top-confidence');
 
-    await g.controller.applyFilter(fx.runDir, { type: 'filter', cluster: 1, classIndex: fx.classes.indexOf('bag') });
+    await g.controller.applyFilter(t.fx.runDir, { type: 'filter', cluster: 1, classIndex: t.fx.classes.indexOf('bag') });
     await g.h.idle();
     assert.equal(await page.locator('.row.header').count(), 1);
     assert.equal(await page.locator('.tile').count(), 3);
@@ -145,17 +128,17 @@ describe('gallery page in Chromium', () => {
   });
 
   it('assigns images added to the dataset live and drops deleted ones', async () => {
-    const { ui } = recordingUi(ws);
+    const { ui } = recordingUi(t.ws);
     const calls: string[][] = [];
-    const host = makeHost(fx.runsDir, join(ws, 'thumbs'), ui, async (_dir, files) => {
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui, async (_dir, files) => {
       calls.push(files);
       return files.map((path) => ({ path, cluster: 3, confidence: 0.5 }));
     });
-    const h = await openPage(browser, origin, 'gallery', host.gallery);
+    const h = await openPage(t.browser, t.origin, 'gallery', host.gallery);
     await h.page.locator('.row.header').first().waitFor();
-    const added = join(fx.dataRoot, 'dresses', 'dress', 'added.png');
-    copyFileSync(join(fx.dataRoot, fx.paths[0]!), added);
-    unlinkSync(join(fx.dataRoot, fx.paths[1]!));
+    const added = join(t.fx.dataRoot, 'dresses', 'dress', 'added.png');
+    copyFileSync(join(t.fx.dataRoot, t.fx.paths[0]!), added);
+    unlinkSync(join(t.fx.dataRoot, t.fx.paths[1]!));
     await h.page.locator('.tile vscode-badge.new').waitFor({ timeout: 10_000 });
     await h.page.waitForFunction(() => /40 images.*1 new/.test(document.querySelector('.status')?.textContent ?? ''));
     assert.deepEqual(calls, [[added]]);

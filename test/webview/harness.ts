@@ -6,9 +6,11 @@
  * shows and what the host did (labels.json, files opened).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { extname, join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
@@ -21,6 +23,7 @@ import type { HostUi, WebviewPort } from '../../src/extension/views/webviewPage.
 import { pageHtml, type PageName } from '../../src/extension/views/webviewHtml.js';
 import type { AssignFn } from '../../src/extension/workspace/watcherDataset.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
+import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = 'test-output/screenshots';
@@ -188,4 +191,31 @@ export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?:
     confusion: (port: WebviewPort) => new ConfusionController(sessions, port, ui),
     charts: (port: WebviewPort) => new ChartsController(sessions, port, ui),
   };
+}
+
+export interface Suite {
+  ws: string;
+  fx: FixtureRun;
+  thumbDir: string;
+  origin: string;
+  browser: Browser;
+}
+
+/** Inside a describe(): a fixture run, the server and Chromium before its tests, all removed after. */
+export function browserSuite(name: string): Suite {
+  const suite = {} as Suite;
+  let server: Server | undefined;
+  before(async () => {
+    suite.ws = mkdtempSync(join(tmpdir(), `clusterlab-${name}-`));
+    suite.fx = makeFixtureRun(suite.ws);
+    suite.thumbDir = join(suite.ws, 'thumbs');
+    ({ server, origin: suite.origin } = await startServer(suite.thumbDir));
+    suite.browser = await launchChromium();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    server?.close();
+    rmSync(suite.ws, { recursive: true, force: true });
+  });
+  return suite;
 }

@@ -5,9 +5,7 @@
  */
 import { hostToCharts, type ChartSeries, type ChartsState, type ChartsToHost } from '../../src/protocol/webview.js';
 import '../shared/elements.js';
-import { h } from '../shared/dom.js';
-import { connect } from '../shared/host.js';
-import { banner, runPicker } from '../shared/runPicker.js';
+import { pageFrame } from '../shared/page.js';
 import { lineChart } from './lineChart.js';
 
 const TITLES: Record<string, string> = { loss: 'Loss and its terms', scores: 'Scores against the labels', 'super-class scores': 'Super-class scores' };
@@ -16,14 +14,10 @@ const UNIT_RANGE = new Set(['scores', 'super-class scores']);
 const rank = (group: string) => ['loss', 'scores', 'super-class scores'].indexOf(group) + 1 || (group === 'imgPerSec' || group === 'seconds' ? 99 : 50);
 
 let state: ChartsState | undefined;
-const host = connect<ChartsToHost, ChartsState>(hostToCharts, (m) => {
+const { send, picker, notice, content } = pageFrame<ChartsToHost, ChartsState>(hostToCharts, 'content charts', (m) => {
   state = m;
   draw();
 });
-const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
-const notice = banner();
-const content = h('div', { class: 'content charts' });
-document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el), notice.el, content);
 
 function draw(): void {
   if (!state) return;
@@ -40,11 +34,4 @@ function draw(): void {
   content.replaceChildren(...charts);
 }
 
-let lastWidth = 0;
-new ResizeObserver(() => {
-  if (Math.abs(content.clientWidth - lastWidth) < 8) return;
-  lastWidth = content.clientWidth;
-  draw();
-}).observe(content);
-
-host.send({ type: 'ready' });
+send({ type: 'ready' });

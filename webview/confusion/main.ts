@@ -6,19 +6,14 @@
 import { hostToConfusion, type ConfusionState, type ConfusionToHost } from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { h, pct } from '../shared/dom.js';
-import { connect } from '../shared/host.js';
-import { banner, runPicker } from '../shared/runPicker.js';
+import { pageFrame } from '../shared/page.js';
 import { heatmap } from './heatmap.js';
 
 let state: ConfusionState | undefined;
-const host = connect<ConfusionToHost, ConfusionState>(hostToConfusion, (m) => {
+const { send, picker, notice, content } = pageFrame<ConfusionToHost, ConfusionState>(hostToConfusion, 'content', (m) => {
   state = m;
   draw();
 });
-const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
-const notice = banner();
-const content = h('div', { class: 'content' });
-document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el), notice.el, content);
 
 function scoreLine(title: string, sc: { acc: number; nmi: number; ari: number }, accNote = ''): HTMLElement {
   return h('div', { class: 'scores' }, h('strong', {}, title), ` ACC ${pct(sc.acc)}${accNote} · NMI ${sc.nmi.toFixed(3)} · ARI ${sc.ari.toFixed(3)}`);
@@ -60,7 +55,7 @@ function section(kind: 'classes' | 'supers', svg: SVGSVGElement): HTMLElement {
     const row = state.rows[Number(cell.getAttribute('data-row'))];
     const col = Number(cell.getAttribute('data-col'));
     if (!row) return;
-    host.send(kind === 'classes' ? { type: 'showCell', cluster: row.cluster, classIndex: col } : { type: 'showCell', cluster: row.cluster, superIndex: col });
+    send(kind === 'classes' ? { type: 'showCell', cluster: row.cluster, classIndex: col } : { type: 'showCell', cluster: row.cluster, superIndex: col });
   });
   return el;
 }
@@ -80,11 +75,4 @@ function matchTable(st: ConfusionState): HTMLElement {
   );
 }
 
-let lastWidth = 0;
-new ResizeObserver(() => {
-  if (Math.abs(content.clientWidth - lastWidth) < 8) return;
-  lastWidth = content.clientWidth;
-  draw();
-}).observe(content);
-
-host.send({ type: 'ready' });
+send({ type: 'ready' });

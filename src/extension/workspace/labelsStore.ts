@@ -9,8 +9,8 @@ import { writeJsonAtomic } from '../../common/atomicFile.js';
 import { LABELS_FILE, emptyLabels, parseLabels, type LabelsJson } from '../../protocol/labels.js';
 
 export class LabelsStore {
-  private past: LabelsJson[] = [];
-  private future: LabelsJson[] = [];
+  private readonly past: LabelsJson[] = [];
+  private readonly future: LabelsJson[] = [];
   private queue: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -53,30 +53,27 @@ export class LabelsStore {
       const next = edit(this.value);
       await writeJsonAtomic(this.file, next);
       this.past.push(this.value);
-      this.future = [];
+      this.future.length = 0;
       this.value = next;
     });
   }
 
   undo(): Promise<boolean> {
-    return this.serial(async () => {
-      const prev = this.past.at(-1);
-      if (!prev) return false;
-      await writeJsonAtomic(this.file, prev);
-      this.past.pop();
-      this.future.push(this.value);
-      this.value = prev;
-      return true;
-    });
+    return this.step(this.past, this.future);
   }
 
   redo(): Promise<boolean> {
+    return this.step(this.future, this.past);
+  }
+
+  /** Moves one snapshot from `from` to current, the current one onto `to`; false when `from` is empty. */
+  private step(from: LabelsJson[], to: LabelsJson[]): Promise<boolean> {
     return this.serial(async () => {
-      const next = this.future.at(-1);
+      const next = from.at(-1);
       if (!next) return false;
       await writeJsonAtomic(this.file, next);
-      this.future.pop();
-      this.past.push(this.value);
+      from.pop();
+      to.push(this.value);
       this.value = next;
       return true;
     });

@@ -43,7 +43,7 @@ export class ThumbnailCache {
   }
 
   private async make(source: string, file: string): Promise<string | undefined> {
-    if (await exists(file)) return file;
+    if (await stat(file).then(() => true, () => false)) return file;
     await this.acquire();
     try {
       const data = await sharp(source, { limitInputPixels: 1e8 })
@@ -73,14 +73,5 @@ export class ThumbnailCache {
     const next = this.waiting.shift();
     if (next) next();
     else this.running--;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
