@@ -33,16 +33,43 @@ export const galleryCluster = obj({
 });
 export type GalleryCluster = Infer<typeof galleryCluster>;
 
-/** Column arrays (one entry per image) keep 70,000 images a few megabytes of JSON. */
+/**
+ * Column arrays (one entry per image) keep 70,000 images a couple of megabytes of JSON; paths
+ * are split into a table of folders and file names, which a class-per-folder dataset repeats.
+ */
 export const galleryItems = obj({
-  /** Relative to the dataset root, posix separators. */
-  paths: arr(path),
+  /** Folder prefixes (with their trailing "/", or ""), relative to the dataset root. */
+  folders: arr(path),
+  /** Per image, its index into folders. */
+  folder: arr(int(0)),
+  /** Per image, its file name: the path is folders[folder[i]] + names[i]. */
+  names: arr(path),
   cluster: arr(clusterId),
   confidence: arr(num),
   /** Index into classes, -1 when unlabelled. */
   label: arr(classIndex),
 });
 export type GalleryItems = Infer<typeof galleryItems>;
+
+export function splitPaths(paths: readonly string[]): Pick<GalleryItems, 'folders' | 'folder' | 'names'> {
+  const index = new Map<string, number>();
+  const folders: string[] = [];
+  const folder = new Array<number>(paths.length);
+  const names = new Array<string>(paths.length);
+  paths.forEach((p, i) => {
+    const cut = p.lastIndexOf('/') + 1;
+    const dir = p.slice(0, cut);
+    let f = index.get(dir);
+    if (f === undefined) index.set(dir, (f = folders.push(dir) - 1));
+    folder[i] = f;
+    names[i] = p.slice(cut);
+  });
+  return { folders, folder, names };
+}
+
+export function joinPaths(items: Pick<GalleryItems, 'folders' | 'folder' | 'names'>): string[] {
+  return items.names.map((n, i) => items.folders[items.folder[i]!]! + n);
+}
 
 export const galleryState = obj({
   type: lit('gallery'),

@@ -13,6 +13,7 @@ import { LabelsStore } from '../../src/extension/workspace/labelsStore.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { DatasetWatcher } from '../../src/extension/workspace/watcherDataset.js';
 import { emptyLabels } from '../../src/protocol/labels.js';
+import { joinPaths } from '../../src/protocol/webview.js';
 import { makeFixtureRun, type FixtureRun } from '../webview/fixtureRun.js';
 
 let ws: string;
@@ -47,7 +48,9 @@ describe('extension host: views data', () => {
     const live = { added: new Map([['tops/coat/new.png', { cluster: 2, confidence: 0.5 }]]), removed: new Set([fx.paths[1]!]) };
     const m = buildRunModel(fx.runDir, run(), rows(), labels, live);
     const g = galleryState(m, [], true, false);
-    assert.equal(g.items.paths.length, 40);
+    const paths = joinPaths(g.items);
+    assert.equal(paths.length, 40);
+    assert.deepEqual(g.items.folders.length, 10);
     assert.equal(g.clusters.length, 9);
     assert.equal(g.clusters[0]!.name, 'boots');
     // paths[0] and paths[1] are bags (cluster 1): one moved away, one deleted from disk.
@@ -57,7 +60,7 @@ describe('extension host: views data', () => {
     assert.equal(g.items.label[39], fx.classes.indexOf('coat'));
     // The move, and the four members of cluster 9 now in cluster 8.
     assert.equal(g.movedItems.length, 5);
-    assert.ok(g.movedItems.map((i) => g.items.paths[i]).includes(fx.paths[0]));
+    assert.ok(g.movedItems.map((i) => paths[i]).includes(fx.paths[0]));
 
     const c = confusionState(m, []);
     assert.equal(c.rows.length, 9);

@@ -2,8 +2,7 @@
  * The cluster gallery: clusters as sections of a virtual thumbnail grid, or the top-confidence
  * overview; rename, move, merge, undo/redo and export go to the host, which owns labels.json.
  */
-import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/protocol/webview.js';
-import { hostToGallery } from '../../src/protocol/webview.js';
+import { hostToGallery, joinPaths, type GalleryFilter, type GalleryState, type GalleryToHost } from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { h } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
@@ -12,7 +11,7 @@ import { banner, runPicker } from '../shared/runPicker.js';
 import { VirtualGrid } from './grid.js';
 import { CELL_PX, layoutRows, type Layout } from './layout.js';
 import { renderRow, type RowContext } from './rows.js';
-import { buildSections, type Section, type ViewSettings } from './sections.js';
+import { buildSections, type Gallery, type Section, type ViewSettings } from './sections.js';
 import { toolbar } from './toolbar.js';
 
 performance.mark('gallery-script');
@@ -28,7 +27,7 @@ const selected = new Set<string>();
 const thumbs = new Map<string, string>();
 /** When each path was last asked for, so a slow thumbnail is not requested again every frame. */
 const askedAt = new Map<string, number>();
-let state: GalleryState | undefined;
+let state: Gallery | undefined;
 let cell: GalleryFilter | undefined;
 let sections: Section[] = [];
 let layout: Layout | undefined;
@@ -59,8 +58,9 @@ const scroller = h('div', { class: 'scroller', role: 'grid', 'aria-label': 'Imag
 const grid = new VirtualGrid(scroller, (r, l) => renderRow(ctx!, r, l), () => requestVisibleThumbs());
 document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, scroller);
 
-function setState(next: GalleryState): void {
+function setState(message: GalleryState): void {
   performance.mark('gallery-state');
+  const next: Gallery = { ...message, paths: joinPaths(message.items) };
   const runChanged = next.run?.dir !== state?.run?.dir;
   state = next;
   if (runChanged) {
@@ -69,7 +69,7 @@ function setState(next: GalleryState): void {
     scroller.scrollTop = 0;
   }
   // Selections survive edits but not images that are gone.
-  const present = new Set(next.items.paths);
+  const present = new Set(next.paths);
   for (const p of selected) if (!present.has(p)) selected.delete(p);
   picker.update(next.runs, next.run?.dir);
   notice.set(next.error);
@@ -150,7 +150,7 @@ function tileOf(e: Event): { i: number; path: string } | undefined {
   const el = (e.target as Element).closest<HTMLElement>('.tile');
   if (!el || !state) return undefined;
   const i = Number(el.dataset.i);
-  return { i, path: state.items.paths[i]! };
+  return { i, path: state.paths[i]! };
 }
 
 function clusterOf(e: Event): number | undefined {
@@ -178,7 +178,7 @@ scroller.addEventListener('click', (e) => {
     if (here && here.section === anchor.section) {
       const items = sections[here.section]!.items;
       const [a, b] = here.index < anchor.index ? [here.index, anchor.index] : [anchor.index, here.index];
-      for (let k = a; k <= b; k++) selected.add(state!.items.paths[items[k]!]!);
+      for (let k = a; k <= b; k++) selected.add(state!.paths[items[k]!]!);
       return redraw();
     }
   }
@@ -230,7 +230,7 @@ function headerAction(action: string, cluster: number, e: MouseEvent): void {
   if (action === 'rename') return startRename(e.target as HTMLElement, cluster);
   if (action === 'select-all') {
     const s = sections.find((x) => x.cluster.id === cluster);
-    for (const i of s?.items ?? []) selected.add(state!.items.paths[i]!);
+    for (const i of s?.items ?? []) selected.add(state!.paths[i]!);
     return redraw();
   }
   if (action === 'merge') {

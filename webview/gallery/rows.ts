@@ -1,11 +1,11 @@
 /** DOM for the gallery's rows: a cluster header, a row of thumbnails, or a top-confidence row. */
-import type { GalleryCluster, GalleryState } from '../../src/protocol/webview.js';
+import type { GalleryCluster } from '../../src/protocol/webview.js';
 import { h, pct } from '../shared/dom.js';
 import type { Layout } from './layout.js';
-import type { Section } from './sections.js';
+import type { Gallery, Section } from './sections.js';
 
 export interface RowContext {
-  state: GalleryState;
+  state: Gallery;
   sections: Section[];
   selected: ReadonlySet<string>;
   thumbs: ReadonlyMap<string, string>;
@@ -52,7 +52,7 @@ function topLabel(c: GalleryCluster): HTMLElement {
 
 function tile(ctx: RowContext, i: number): HTMLElement {
   const { items, classes } = ctx.state;
-  const path = items.paths[i]!;
+  const path = ctx.state.paths[i]!;
   const label = items.label[i]!;
   const conf = items.confidence[i]!;
   const cls = ['tile'];

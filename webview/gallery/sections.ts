@@ -17,15 +17,18 @@ export interface ViewSettings {
   topN: number;
 }
 
+/** The host's state with each image's path joined once, as every part of the page reads paths. */
+export type Gallery = GalleryState & { paths: string[] };
+
 export interface Section {
   cluster: GalleryCluster;
   /** Item indices in display order. */
   items: Int32Array;
 }
 
-export function buildSections(state: GalleryState, view: ViewSettings, cellFilter: GalleryFilter | undefined): Section[] {
-  const { items } = state;
-  const n = items.paths.length;
+export function buildSections(state: Gallery, view: ViewSettings, cellFilter: GalleryFilter | undefined): Section[] {
+  const { items, paths } = state;
+  const n = paths.length;
   const keep = itemFilter(state, view, cellFilter);
   const byCluster = new Map<number, number[]>(state.clusters.map((c) => [c.id, []]));
   for (let i = 0; i < n; i++) if (keep(i)) byCluster.get(items.cluster[i]!)?.push(i);
@@ -36,7 +39,7 @@ export function buildSections(state: GalleryState, view: ViewSettings, cellFilte
       ? (a, b) => conf[b]! - conf[a]! || a - b
       : view.sort === 'confidence-asc'
         ? (a, b) => conf[a]! - conf[b]! || a - b
-        : (a, b) => (items.paths[a]! < items.paths[b]! ? -1 : 1);
+        : (a, b) => (paths[a]! < paths[b]! ? -1 : 1);
 
   const sections: Section[] = [];
   for (const cluster of state.clusters) {
@@ -51,13 +54,13 @@ export function buildSections(state: GalleryState, view: ViewSettings, cellFilte
   return sections;
 }
 
-function itemFilter(state: GalleryState, view: ViewSettings, cell: GalleryFilter | undefined): (i: number) => boolean {
-  const { items, superOfClass } = state;
+function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | undefined): (i: number) => boolean {
+  const { items, paths, superOfClass } = state;
   const needle = view.search.trim().toLowerCase();
   const [kind, idText] = view.classFilter.split(':');
   const id = Number(idText);
   const tests: ((i: number) => boolean)[] = [];
-  if (needle) tests.push((i) => items.paths[i]!.toLowerCase().includes(needle));
+  if (needle) tests.push((i) => paths[i]!.toLowerCase().includes(needle));
   if (kind === 'c') tests.push((i) => items.label[i] === id);
   if (kind === 's') tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === id);
   if (cell?.classIndex !== undefined) tests.push((i) => items.label[i] === cell.classIndex);

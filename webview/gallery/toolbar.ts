@@ -99,7 +99,7 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: Gal
       undo.toggleAttribute('disabled', !state.canUndo);
       redo.toggleAttribute('disabled', !state.canRedo);
       for (const b of [exportBtn, materialize, panel]) b.toggleAttribute('disabled', !state.run);
-      const total = state.items.paths.length;
+      const total = state.items.names.length;
       const parts = [shown === total ? `${total.toLocaleString()} images` : `${shown.toLocaleString()} of ${total.toLocaleString()} images`, `${state.clusters.length} clusters`];
       if (state.newItems.length) parts.push(`${state.newItems.length} new`);
       status.textContent = parts.join(' · ');

@@ -41,7 +41,7 @@ export class GalleryController extends RunPage {
       superClasses: [],
       superOfClass: [],
       clusters: [],
-      items: { paths: [], cluster: [], confidence: [], label: [] },
+      items: { folders: [], folder: [], names: [], cluster: [], confidence: [], label: [] },
       newItems: [],
       movedItems: [],
       canUndo: false,

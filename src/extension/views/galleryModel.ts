@@ -6,7 +6,7 @@
 import { clusterName, effectiveClusters, isLive } from '../../common/labels.js';
 import type { LabelsJson } from '../../protocol/labels.js';
 import type { Assignment, RunJson } from '../../protocol/run.js';
-import type { GalleryCluster, GalleryState, RunChoice, RunInfo } from '../../protocol/webview.js';
+import { splitPaths, type GalleryCluster, type GalleryState, type RunChoice, type RunInfo } from '../../protocol/webview.js';
 import type { Assigned } from '../workspace/watcherDataset.js';
 
 export interface RunModel {
@@ -130,7 +130,7 @@ export function galleryState(m: RunModel, runs: RunChoice[], canUndo: boolean, c
     superOfClass: m.run.dataset.superOfClass ?? m.run.dataset.classes.map(() => -1),
     clusters: clusterStats(m),
     // Four decimals are all a viewer shows, and halve the message for 70,000 images.
-    items: { paths: m.paths, cluster: Array.from(m.cluster), confidence: Array.from(m.confidence, (c) => Math.round(c * 1e4) / 1e4), label: Array.from(m.label) },
+    items: { ...splitPaths(m.paths), cluster: Array.from(m.cluster), confidence: Array.from(m.confidence, (c) => Math.round(c * 1e4) / 1e4), label: Array.from(m.label) },
     newItems,
     movedItems,
     canUndo,
