@@ -1,0 +1,142 @@
+/**
+ * "Train Clustering" as a short series of quick picks: the dataset folder (detected in the
+ * workspace, or browsed), the method, the number of clusters, then a summary of the remaining
+ * settings that starts the run or lets one be changed. Escape at any step abandons the flow.
+ */
+import { basename, relative } from 'node:path';
+import * as vscode from 'vscode';
+import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
+import { METHOD_INFO } from '../methods.js';
+import type { Settings } from '../settings.js';
+import type { DatasetInfo } from '../workspace/datasets.js';
+
+export interface TrainFlowDeps {
+  /** Absolute paths of the workspace folders. */
+  workspaceFolders: string[];
+  findDatasets(root: string): Promise<DatasetInfo[]>;
+  describeFolder(dir: string): Promise<DatasetInfo>;
+  /** The trainer's defaults for a method on a folder. */
+  defaults(method: MethodName, data: string): Promise<TrainConfig>;
+  settings: Settings;
+}
+
+const METHODS: MethodName[] = ['cc', 'scan', 'deepcluster'];
+const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
+const BACKENDS: BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+type Item<T> = vscode.QuickPickItem & { value: T };
+
+/** The config to train, or undefined when the user backed out. `folder` comes from the explorer's context menu. */
+export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<TrainConfig | undefined> {
+  const dataset = folder ? await checkedFolder(deps, folder) : await pickDataset(deps);
+  if (!dataset) return undefined;
+  const method = await pickMethod(deps.settings.defaultMethod);
+  if (!method) return undefined;
+  const clusters = await askClusters(dataset);
+  if (clusters === undefined) return undefined;
+  const d = await deps.defaults(method, dataset.dir);
+  const config: TrainConfig = { ...d, clusters, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize, backend: deps.settings.backend };
+  return review(config);
+}
+
+async function checkedFolder(deps: TrainFlowDeps, dir: string): Promise<DatasetInfo | undefined> {
+  const info = await deps.describeFolder(dir);
+  if (info.images > 0) return info;
+  void vscode.window.showErrorMessage(`ClusterLab: ${dir} holds no images ClusterLab can read (png, jpeg, webp, gif, tiff, ...), in it or its subfolders.`);
+  return undefined;
+}
+
+function describe(d: DatasetInfo): string {
+  return `${d.images.toLocaleString('en-US')} images${d.classes > 1 ? ` · ${d.classes} classes` : ''}`;
+}
+
+async function pickDataset(deps: TrainFlowDeps): Promise<DatasetInfo | undefined> {
+  const found: DatasetInfo[] = [];
+  for (const root of deps.workspaceFolders) found.push(...(await deps.findDatasets(root)));
+  const root = (dir: string) => deps.workspaceFolders.find((f) => !relative(f, dir).startsWith('..'));
+  const items: Item<DatasetInfo | 'browse'>[] = found.map((d) => ({
+    label: `$(file-media) ${relative(root(d.dir) ?? '', d.dir) || basename(d.dir)}`,
+    description: describe(d),
+    detail: d.dir,
+    value: d,
+  }));
+  items.push({ label: '$(folder-opened) Browse…', description: 'any folder of images', value: 'browse' });
+  const placeHolder = found.length > 0 ? 'Image folder to cluster' : 'No image folders found in the workspace: browse for one';
+  const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (1/4): dataset', placeHolder, matchOnDetail: true, ignoreFocusOut: true });
+  if (!pick) return undefined;
+  if (pick.value !== 'browse') return pick.value;
+  const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Cluster this folder' });
+  return uris?.[0] ? checkedFolder(deps, uris[0].fsPath) : undefined;
+}
+
+async function pickMethod(preferred: MethodName): Promise<MethodName | undefined> {
+  const order = [preferred, ...METHODS.filter((m) => m !== preferred)];
+  const items: Item<MethodName>[] = order.map((m) => ({ label: METHOD_INFO[m].label, description: METHOD_INFO[m].description, value: m }));
+  const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (2/4): method', placeHolder: 'Clustering method', ignoreFocusOut: true });
+  return pick?.value;
+}
+
+async function askClusters(d: DatasetInfo): Promise<number | undefined> {
+  const value = await vscode.window.showInputBox({
+    title: 'Train Clustering (3/4): number of clusters',
+    prompt: d.classes > 1 ? `The folder has ${d.classes} class folders` : 'The folder has no class folders',
+    value: String(d.classes > 1 ? d.classes : 10),
+    ignoreFocusOut: true,
+    validateInput: (v) => wholeNumberError(v, 2, d.images, `the folder's ${d.images} images`),
+  });
+  return value === undefined ? undefined : Number(value);
+}
+
+function wholeNumberError(v: string, lo: number, hi: number, hiWhat = String(hi)): string | undefined {
+  const n = Number(v);
+  return /^\s*\d+\s*$/.test(v) && n >= lo && n <= hi ? undefined : `A whole number from ${lo} to ${hiWhat}`;
+}
+
+type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend';
+
+/** The last step: every other setting at its default, each one pickable to change; "Start" ends the flow. */
+async function review(config: TrainConfig): Promise<TrainConfig | undefined> {
+  for (;;) {
+    const c = config;
+    const items: Item<Edit>[] = [
+      { label: '$(play) Start training', description: `${METHOD_INFO[c.method].label}, ${c.clusters} clusters`, value: 'start' },
+      { label: `Epochs: ${c.epochs}`, value: 'epochs' },
+      { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
+      { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}`, value: 'channels' },
+      { label: `Backbone: ${c.backbone}`, value: 'backbone' },
+      { label: `Batch size: ${c.batchSize}`, value: 'batchSize' },
+      { label: `Backend: ${c.backend}`, value: 'backend' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (4/4): start, or change a setting', ignoreFocusOut: true });
+    if (!pick) return undefined;
+    if (pick.value === 'start') return config;
+    const changed = await edit(config, pick.value);
+    if (changed) config = changed;
+  }
+}
+
+async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>): Promise<TrainConfig | undefined> {
+  switch (what) {
+    case 'epochs':
+      return withNumber(c, 'epochs', 'Epochs', 1, 100_000);
+    case 'imageSize':
+      return withNumber(c, 'imageSize', 'Image size in pixels (images are resized to a square)', 8, 1024);
+    case 'batchSize':
+      return withNumber(c, 'batchSize', 'Batch size', 2, 65_536);
+    case 'channels':
+      return { ...c, channels: c.channels === 1 ? 3 : 1 };
+    case 'backbone': {
+      const pick = await vscode.window.showQuickPick(BACKBONES.map((b): Item<BackboneName> => ({ label: b, value: b })), { title: 'Backbone' });
+      return pick && { ...c, backbone: pick.value };
+    }
+    case 'backend': {
+      const pick = await vscode.window.showQuickPick(BACKENDS.map((b): Item<BackendChoice> => ({ label: b, value: b })), { title: 'Compute backend' });
+      return pick && { ...c, backend: pick.value };
+    }
+  }
+}
+
+async function withNumber(c: TrainConfig, key: 'epochs' | 'imageSize' | 'batchSize', prompt: string, lo: number, hi: number): Promise<TrainConfig | undefined> {
+  const v = await vscode.window.showInputBox({ prompt, value: String(c[key]), validateInput: (s) => wholeNumberError(s, lo, hi) });
+  return v === undefined ? undefined : { ...c, [key]: Number(v) };
+}

@@ -1,0 +1,84 @@
+/**
+ * The trainer child process (dist/server.mjs) as a language client: started on first use, never
+ * in an untrusted workspace, restarted by vscode-languageclient when it dies (with a limit), and
+ * stopped on deactivate. No training code runs in the extension host; everything goes through
+ * the requests of src/protocol/server.ts.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, WorkDoneProgress, type ErrorHandler } from 'vscode-languageclient/node';
+import type { NotificationDef, RequestDef, WorkDoneValue } from '../protocol/server.js';
+import { check } from '../protocol/schema.js';
+import { assertTrusted } from './trust.js';
+
+/** What the rest of the extension needs of the trainer (tests hand in a fake). */
+export interface Trainer {
+  request<P, R>(def: RequestDef<P, R>, params: P): Promise<R>;
+  /** Handlers stay registered across restarts of the process. */
+  onNotification<T>(def: NotificationDef<T>, handler: (value: T) => void): vscode.Disposable;
+  /** Work-done progress on a token the caller put in a request. */
+  onProgress(token: string, handler: (value: WorkDoneValue) => void): vscode.Disposable;
+  /** The process ended without being asked to (a crash, or killed); it is restarted. */
+  readonly onDidDie: vscode.Event<void>;
+}
+
+/** Restarts allowed within three minutes before the trainer is left stopped. */
+const MAX_RESTARTS = 4;
+/** The trainer gets this long to cancel its run and write the run's status before it is killed. */
+const STOP_MS = 6000;
+
+export class TrainerClient implements Trainer, vscode.Disposable {
+  private readonly client: LanguageClient;
+  private readonly died = new vscode.EventEmitter<void>();
+  readonly onDidDie = this.died.event;
+  private starting: Promise<void> | undefined;
+
+  constructor(serverModule: string, log: vscode.LogOutputChannel) {
+    const server = { module: serverModule, transport: TransportKind.ipc };
+    let fallback: ErrorHandler | undefined;
+    const errorHandler: ErrorHandler = {
+      error: (e, m, count) => fallback!.error(e, m, count),
+      closed: () => {
+        this.died.fire();
+        return fallback!.closed();
+      },
+    };
+    this.client = new LanguageClient(
+      'clusterlab.trainer',
+      'ClusterLab Trainer',
+      { run: server, debug: { ...server, options: { execArgv: ['--nolazy', '--inspect=6010'] } } },
+      { documentSelector: [], outputChannel: log, errorHandler },
+    );
+    fallback = this.client.createDefaultErrorHandler(MAX_RESTARTS);
+  }
+
+  async request<P, R>(def: RequestDef<P, R>, params: P): Promise<R> {
+    await this.ensureStarted();
+    return this.client.sendRequest<R>(def.method, params);
+  }
+
+  onNotification<T>(def: NotificationDef<T>, handler: (value: T) => void): vscode.Disposable {
+    return this.client.onNotification(def.method, (raw: unknown) => handler(check(def.params, raw)));
+  }
+
+  onProgress(token: string, handler: (value: WorkDoneValue) => void): vscode.Disposable {
+    return this.client.onProgress(WorkDoneProgress.type, token, handler);
+  }
+
+  /** Lets a run in flight write its status (cancelled, resumable) before the process goes. */
+  async stop(): Promise<void> {
+    if (this.client.isRunning()) await this.client.stop(STOP_MS);
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.died.dispose();
+  }
+
+  private async ensureStarted(): Promise<void> {
+    assertTrusted();
+    if (this.client.isRunning()) return;
+    // A start that failed (or a trainer left stopped after too many crashes) is tried again on next use.
+    this.starting ??= this.client.start().finally(() => (this.starting = undefined));
+    await this.starting;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The runs of the workspace, read from their folders: every view (the Runs tree, the gallery,
+ * confusion and chart panels) lists and reads runs through this store and hears about changes
+ * from it. Plain Node (no `vscode`), so it is tested on temp folders.
+ *
+ * A run is a folder directly inside a runs folder that holds run.json. Files are read as
+ * untrusted input: a broken one is reported with its path and what is wrong, never half used.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { writeJsonAtomic } from '../../common/atomicFile.js';
+import { parseAssignments, parseMetrics } from '../../common/runFiles.js';
+import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
+import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
+
+export interface RunEntry {
+  dir: string;
+  run: RunJson;
+}
+
+/** A folder with a run.json that cannot be used, and why. */
+export interface BrokenRun {
+  dir: string;
+  error: string;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+const STATUSES = new Set(['running', 'done', 'failed', 'cancelled', 'interrupted']);
+const METHODS = new Set(['cc', 'scan', 'deepcluster']);
+
+/** Checks the fields of run.json that listing and showing a run rely on; throws naming the file and field. */
+export function parseRunJson(text: string, file: string): RunJson {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not JSON: ${(e as Error).message}`);
+  }
+  const bad = (what: string): never => {
+    throw new Error(`${file}: ${what}`);
+  };
+  const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : bad('expected an object')) as Record<string, unknown>;
+  if (o.format !== 'clusterlab-run') bad('format is not "clusterlab-run"');
+  if (typeof o.id !== 'string') bad('id: expected a string');
+  if (!METHODS.has(o.method as string)) bad(`method: expected one of ${[...METHODS].join(', ')}`);
+  if (!STATUSES.has(o.status as string)) bad(`status: expected one of ${[...STATUSES].join(', ')}`);
+  if (!Number.isInteger(o.epoch)) bad('epoch: expected a whole number');
+  if (typeof o.startedAt !== 'string') bad('startedAt: expected a string');
+  const config = o.config as Record<string, unknown> | undefined;
+  if (typeof config !== 'object' || config === null || !Number.isInteger(config.epochs) || !Number.isInteger(config.clusters)) bad('config: expected an object with epochs and clusters');
+  const ds = o.dataset as Record<string, unknown> | undefined;
+  if (typeof ds !== 'object' || ds === null || typeof ds.root !== 'string' || !Array.isArray(ds.classes)) bad('dataset: expected an object with root and classes');
+  return v as RunJson;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+export class RunStore implements Disposable {
+  private roots: string[] = [];
+  private watcher: FSWatcher | undefined;
+  private readonly listeners = new Set<(dir: string | undefined) => void>();
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    roots: string[],
+    private readonly debounceMs = 200,
+  ) {
+    this.setRoots(roots);
+  }
+
+  /** The runs folders to list and watch (settings or workspace folders changed). */
+  setRoots(roots: string[]): void {
+    this.roots = roots.map((r) => resolve(r));
+    void this.watcher?.close();
+    // depth 1: a run folder and its own files; checkpoints below are not interesting.
+    this.watcher = watch(this.roots, { ignoreInitial: true, depth: 1 });
+    const poke = (path: string) => this.changed(this.runDirOf(path));
+    this.watcher.on('add', poke).on('change', poke).on('unlink', poke).on('addDir', poke).on('unlinkDir', poke);
+    this.changed(undefined);
+  }
+
+  /** Readable runs, newest first (the gallery's RunSource). */
+  async listRuns(): Promise<RunEntry[]> {
+    return (await this.listAll()).filter((r): r is RunEntry => 'run' in r);
+  }
+
+  /** Every run folder of every root, newest first, broken ones last with their reason. */
+  async listAll(): Promise<(RunEntry | BrokenRun)[]> {
+    const found: (RunEntry | BrokenRun)[] = [];
+    for (const root of this.roots) {
+      let names: string[];
+      try {
+        names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
+      for (const name of names) {
+        const dir = join(root, name);
+        try {
+          const text = await readText(join(dir, 'run.json'));
+          if (text !== undefined) found.push({ dir, run: parseRunJson(text, join(dir, 'run.json')) });
+        } catch (e) {
+          found.push({ dir, error: (e as Error).message });
+        }
+      }
+    }
+    const time = (r: RunEntry | BrokenRun) => ('run' in r ? r.run.startedAt : '');
+    return found.sort((a, b) => (time(a) < time(b) ? 1 : time(a) > time(b) ? -1 : 0));
+  }
+
+  async readRun(dir: string): Promise<RunJson> {
+    const file = join(dir, 'run.json');
+    const text = await readText(file);
+    if (text === undefined) throw new Error(`${file} does not exist`);
+    return parseRunJson(text, file);
+  }
+
+  /** summary.json, once the run has finished. */
+  async readSummary(dir: string): Promise<SummaryJson | undefined> {
+    const file = join(dir, 'summary.json');
+    const text = await readText(file);
+    if (text === undefined) return undefined;
+    try {
+      const s = JSON.parse(text) as SummaryJson;
+      if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes)) throw new Error('expected an object with sizes');
+      return s;
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** assignments.csv, once the run has finished. */
+  async readAssignments(dir: string): Promise<Assignment[] | undefined> {
+    const text = await readText(join(dir, 'assignments.csv'));
+    return text === undefined ? undefined : parseAssignments(text);
+  }
+
+  async readMetrics(dir: string): Promise<MetricsRow[]> {
+    return parseMetrics((await readText(join(dir, 'metrics.jsonl'))) ?? '');
+  }
+
+  /** The user's edits; none yet when labels.json is absent. */
+  async readLabels(dir: string): Promise<LabelsJson> {
+    const file = join(dir, LABELS_FILE);
+    const text = await readText(file);
+    if (text === undefined) return emptyLabels();
+    try {
+      return parseLabels(JSON.parse(text));
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Hears the run folder that changed (undefined: the list as a whole). Debounced. */
+  onDidChange(listener: (dir: string | undefined) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** A run the trainer was training when it died: it says running, but nothing will finish it. */
+  async markInterrupted(dir: string): Promise<void> {
+    const run = await this.readRun(dir);
+    if (run.status !== 'running') return;
+    await writeJsonAtomic(join(dir, 'run.json'), { ...run, status: 'interrupted', endedAt: new Date().toISOString() });
+    this.changed(dir);
+  }
+
+  /** Deletes a run folder; refuses anything that is not a run directly inside a runs folder. */
+  async deleteRun(dir: string): Promise<void> {
+    const abs = resolve(dir);
+    if (!this.roots.includes(dirname(abs))) throw new Error(`${abs} is not inside a runs folder (${this.roots.join(', ')})`);
+    if (!(await stat(join(abs, 'run.json')).catch(() => undefined))) throw new Error(`${abs} holds no run.json: not a run folder`);
+    await rm(abs, { recursive: true, force: true });
+    this.changed(abs);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.listeners.clear();
+    void this.watcher?.close();
+  }
+
+  /** The run folder a watched path belongs to, undefined for a root itself. */
+  private runDirOf(path: string): string | undefined {
+    for (const root of this.roots) {
+      const rel = relative(root, path);
+      if (rel && !rel.startsWith('..')) return join(root, rel.split(sep)[0]!);
+    }
+    return undefined;
+  }
+
+  private changed(dir: string | undefined): void {
+    this.pending.add(dir ?? '');
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const dirs = [...this.pending];
+      this.pending.clear();
+      for (const l of this.listeners) for (const d of dirs) l(d || undefined);
+    }, this.debounceMs);
+  }
+}

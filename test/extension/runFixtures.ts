@@ -1,0 +1,41 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabelsJson } from '../../src/protocol/labels.js';
+import type { RunJson, RunStatus } from '../../src/protocol/run.js';
+
+export interface FixtureRun {
+  status: RunStatus;
+  startedAt: string;
+  epoch?: number;
+  acc?: number;
+  /** [path, cluster, confidence, label] rows of assignments.csv. */
+  rows?: [string, number, number, string][];
+  labels?: Partial<LabelsJson>;
+}
+
+/** A run folder as the trainer leaves it, written by hand: run.json, and summary/assignments/labels when given. */
+export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
+  const dir = join(runsDir, id);
+  mkdirSync(join(dir, 'checkpoint'), { recursive: true });
+  const run: RunJson = {
+    format: 'clusterlab-run',
+    version: 1,
+    id,
+    method: 'cc',
+    config: { method: 'cc', data: '/data/fashion', clusters: 3, epochs: 4, imageSize: 16, channels: 1, backbone: 'small', batchSize: 16, seed: 42, backend: 'wasm', learningRate: 3e-4, evalEvery: 1, params: {} },
+    dataset: { root: '/data/fashion', images: f.rows?.length ?? 6, classes: ['bag', 'coat'], superClasses: [] },
+    backend: { name: 'wasm', threads: 2, skipped: [] },
+    status: f.status,
+    startedAt: f.startedAt,
+    epoch: f.epoch ?? 4,
+  };
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
+  if (f.rows) {
+    writeFileSync(join(dir, 'assignments.csv'), ['path,cluster,confidence,label', ...f.rows.map((r) => r.join(','))].join('\n') + '\n');
+    const sizes = [0, 0, 0];
+    for (const r of f.rows) sizes[r[1]]!++;
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...(f.acc !== undefined ? { acc: f.acc, nmi: 0.5, ari: 0.4 } : {}), k: 3, n: f.rows.length, epochs: 4, seconds: 1, backend: 'wasm', sizes, skipped: [] }));
+  }
+  if (f.labels) writeFileSync(join(dir, 'labels.json'), JSON.stringify({ format: 'clusterlab-labels', version: 1, names: {}, merges: [], moves: {}, ...f.labels }));
+  return dir;
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { writeRun } from './runFixtures.js';
+import './vscodeStub.js';
+
+const { RunStore } = await import('../../src/extension/workspace/runStore.js');
+const { RunsTree } = await import('../../src/extension/views/runsTree.js');
+
+const runs = mkdtempSync(join(tmpdir(), 'clusterlab-runs-'));
+const done = writeRun(runs, 'cc-done', {
+  status: 'done',
+  startedAt: '2026-01-02T10:00:00Z',
+  acc: 0.71234,
+  rows: [
+    ['coat/a.png', 0, 0.9, 'coat'],
+    ['coat/b.png', 0, 0.95, 'coat'],
+    ['bag/c.png', 1, 0.8, 'bag'],
+    ['bag/d.png', 1, 0.6, 'bag'],
+    ['bag/e.png', 2, 0.7, 'bag'],
+    ['bag/f.png', 2, 0.5, 'bag'],
+  ],
+  // Cluster 1 is named; 2 is merged into it; coat/a.png is moved to 2, so it ends in 1 too.
+  labels: { names: { '1': 'Bags' }, merges: [{ from: 2, into: 1 }], moves: { 'coat/a.png': 2 } },
+});
+writeRun(runs, 'cc-running', { status: 'running', startedAt: '2026-01-03T10:00:00Z', epoch: 1 });
+writeRun(runs, 'cc-cancelled', { status: 'cancelled', startedAt: '2026-01-01T10:00:00Z', epoch: 2 });
+mkdirSync(join(runs, 'broken'));
+writeFileSync(join(runs, 'broken', 'run.json'), '{"format": "clusterlab-run", "id": "broken", "method": "kmeans"}');
+mkdirSync(join(runs, 'not-a-run'));
+
+const store = new RunStore([runs], 20);
+const tree = new RunsTree(store, 2);
+after(() => {
+  tree.dispose();
+  store.dispose();
+});
+
+test('the Runs tree: runs newest first with status, epoch and ACC; a broken run says what is wrong', async () => {
+  const top = await tree.getChildren();
+  const items = top.map((n) => tree.getTreeItem(n));
+  assert.deepEqual(
+    items.map((i) => [i.label, i.description, (i.iconPath as { id: string }).id, i.contextValue]),
+    [
+      ['CC · fashion', 'running · epoch 1/4', 'sync~spin', 'run.running'],
+      ['CC · fashion', 'done · ACC 0.712', 'pass', 'run.done'],
+      ['CC · fashion', 'cancelled · epoch 2/4', 'circle-slash', 'run.cancelled'],
+      ['broken', 'unreadable', 'warning', 'run.broken'],
+    ],
+  );
+  assert.match(String(items[3]!.tooltip), /broken\/run\.json: method: expected one of cc, scan, deepcluster/);
+  assert.match(String(items[1]!.tooltip), /Dataset: \/data\/fashion \(6 images, 2 classes\)/);
+});
+
+test('clusters after the user\'s names, moves and merges, each with its most confident images', async () => {
+  const top = await tree.getChildren();
+  const clusters = await tree.getChildren(top[1]);
+  assert.deepEqual(
+    clusters.map((n) => tree.getTreeItem(n)).map((i) => [i.label, i.description]),
+    [
+      ['#0', '1 image'],
+      ['Bags', '5 images'],
+    ],
+  );
+  const images = (await tree.getChildren(clusters[1])).map((n) => tree.getTreeItem(n));
+  // Top two (the tree was made with two per cluster), most confident first.
+  assert.deepEqual(
+    images.map((i) => [i.label, i.description]),
+    [
+      ['a.png', '90% · coat'],
+      ['c.png', '80% · bag'],
+    ],
+  );
+  assert.deepEqual(images[0]!.command, { command: 'vscode.open', title: 'Open Image', arguments: [images[0]!.resourceUri] });
+  assert.equal((images[0]!.resourceUri as { fsPath: string }).fsPath, '/data/fashion/coat/a.png');
+
+  const running = await tree.getChildren(top[0]);
+  assert.match(String(tree.getTreeItem(running[0]!).label), /clusters appear when the run finishes/);
+});
+
+test('the store lists readable runs for the views, and refuses to delete what is not a run', async () => {
+  const listed = await store.listRuns();
+  assert.deepEqual(listed.map((r) => r.run.id), ['cc-running', 'cc-done', 'cc-cancelled']);
+  assert.equal((await store.readSummary(done))?.acc, 0.71234);
+  assert.equal((await store.readAssignments(done))?.length, 6);
+  assert.deepEqual((await store.readLabels(done)).names, { '1': 'Bags' });
+  await assert.rejects(store.deleteRun(join(runs, 'not-a-run')), /holds no run\.json: not a run folder/);
+  await assert.rejects(store.deleteRun(tmpdir()), /is not inside a runs folder/);
+});
+
+test('a run the dead trainer left running is marked interrupted; watchers hear about changes', async () => {
+  const heard: (string | undefined)[] = [];
+  const sub = store.onDidChange((dir) => heard.push(dir));
+  await store.markInterrupted(join(runs, 'cc-running'));
+  const run = JSON.parse(readFileSync(join(runs, 'cc-running', 'run.json'), 'utf8'));
+  assert.equal(run.status, 'interrupted');
+  assert.ok(run.endedAt);
+  // A finished run is left as it is.
+  await store.markInterrupted(done);
+  assert.equal(JSON.parse(readFileSync(join(done, 'run.json'), 'utf8')).status, 'done');
+
+  writeRun(runs, 'cc-new', { status: 'running', startedAt: '2026-01-04T10:00:00Z' });
+  const deadline = Date.now() + 10_000;
+  while (!heard.includes(join(runs, 'cc-new')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(heard.includes(join(runs, 'cc-running')));
+  assert.ok(heard.includes(join(runs, 'cc-new')), `heard ${JSON.stringify(heard)}`);
+
+  await store.deleteRun(join(runs, 'cc-new'));
+  assert.ok(!existsSync(join(runs, 'cc-new')));
+  sub.dispose();
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, test } from 'node:test';
+import type { TrainConfig } from '../../src/protocol/run.js';
+import { stub } from './vscodeStub.js';
+
+const { trainFlow } = await import('../../src/extension/commands/trainFlow.js');
+const { describeFolder, findDatasets } = await import('../../src/extension/workspace/datasets.js');
+
+const workspace = process.cwd();
+const fashion = join(workspace, 'sample', 'fashion');
+const settings = { runsFolder: '.clusterlab/runs', defaultMethod: 'scan' as const, backend: 'wasm' as const, imageSize: 24, batchSize: 64, memoryCapMB: 0 };
+const defaultsAsked: string[] = [];
+const deps = {
+  workspaceFolders: [workspace],
+  findDatasets: (root: string) => findDatasets(root),
+  describeFolder: (dir: string) => describeFolder(dir),
+  defaults: async (method: TrainConfig['method'], data: string): Promise<TrainConfig> => {
+    defaultsAsked.push(method);
+    return { method, data, clusters: 10, epochs: method === 'cc' ? 30 : 48, imageSize: 32, channels: 3, backbone: 'small', batchSize: 256, seed: 42, backend: 'auto', learningRate: 3e-4, evalEvery: 1, params: {} };
+  },
+  settings,
+};
+
+beforeEach(() => {
+  stub.reset();
+  defaultsAsked.length = 0;
+});
+
+test('the whole flow on the sample: detected folder, method, clusters from the class folders, settings, then start', async () => {
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Epochs'), '2', stub.pick('Color'), stub.pick('Start'));
+  const config = await trainFlow(deps);
+  assert.ok(config);
+  assert.equal(config.data, fashion);
+  assert.equal(config.method, 'cc');
+  assert.equal(config.clusters, 10);
+  assert.equal(config.epochs, 2);
+  assert.equal(config.channels, 1);
+  // Image size, batch size and backend come from the settings, the rest from the trainer's defaults.
+  assert.deepEqual([config.imageSize, config.batchSize, config.backend, config.backbone], [24, 64, 'wasm', 'small']);
+
+  const [datasets, methods, clusters] = stub.shown;
+  assert.equal(datasets!.kind, 'quickPick');
+  const sample = datasets!.items!.find((i) => i.label.includes('sample/fashion'))!;
+  assert.equal(sample.description, '2,000 images · 10 classes');
+  assert.match(datasets!.items!.at(-1)!.label, /Browse/);
+  // All three methods with a description, the configured default first.
+  assert.deepEqual(methods!.items!.map((i) => i.label), ['SCAN', 'CC', 'DeepCluster']);
+  assert.ok(methods!.items!.every((i) => (i.description ?? '').length > 20));
+  assert.equal(clusters!.value, '10');
+  assert.match(clusters!.text, /number of clusters/);
+  const review = stub.shown.at(-1)!;
+  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale', 'Backbone: small', 'Batch size: 64', 'Backend: wasm']);
+});
+
+test('escape at any step abandons the flow', async () => {
+  stub.answer(undefined);
+  assert.equal(await trainFlow(deps), undefined);
+  stub.answer(stub.pick('sample/fashion'), undefined);
+  assert.equal(await trainFlow(deps), undefined);
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), undefined);
+  assert.equal(await trainFlow(deps), undefined);
+  assert.deepEqual(defaultsAsked, [], 'nothing asked of the trainer before the last step');
+});
+
+test('a folder from the explorer skips the dataset step; one without images is refused, naming it', async () => {
+  stub.answer(stub.pick('DeepCluster'), '5', stub.pick('Start'));
+  const config = await trainFlow(deps, join(fashion, 'tops'));
+  assert.equal(config?.data, join(fashion, 'tops'));
+  assert.equal(config?.method, 'deepcluster');
+  assert.equal(config?.clusters, 5);
+  assert.equal(stub.shown[1]!.value, '4', 'tops has four class folders');
+
+  const empty = mkdtempSync(join(tmpdir(), 'clusterlab-empty-'));
+  assert.equal(await trainFlow(deps, empty), undefined);
+  assert.equal(stub.shown.at(-1)!.kind, 'error');
+  assert.ok(stub.shown.at(-1)!.text.includes(empty));
+});
+
+test('browse picks any folder; a cluster count out of range is refused', async () => {
+  stub.answer(stub.pick('Browse'), join(fashion, 'bags'), stub.pick('CC'), '1');
+  await assert.rejects(trainFlow(deps), /input "1" refused: A whole number from 2 to the folder's 200 images/);
+});

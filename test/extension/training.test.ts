@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, beforeEach, test } from 'node:test';
+import type { TrainConfig } from '../../src/protocol/run.js';
+import type { RunEndedNotice, WorkDoneValue } from '../../src/protocol/server.js';
+import { writeRun } from './runFixtures.js';
+import { EventEmitter, stub, workspace } from './vscodeStub.js';
+
+const { TrainingRuns } = await import('../../src/extension/trainingRuns.js');
+const { TrainingStatusBar } = await import('../../src/extension/views/statusBar.js');
+const { RunStore } = await import('../../src/extension/workspace/runStore.js');
+const { registerCommands } = await import('../../src/extension/commands/commands.js');
+
+/** The trainer as the extension sees it, answering requests from a script. */
+class FakeTrainer {
+  requests: { method: string; params: any }[] = [];
+  answer: (method: string, params: any) => unknown = () => undefined;
+  private readonly notified = new Map<string, (v: unknown) => void>();
+  private readonly progressOf = new Map<string, (v: WorkDoneValue) => void>();
+  readonly died = new EventEmitter<void>();
+  readonly onDidDie = this.died.event;
+
+  async request(def: { method: string }, params: unknown): Promise<any> {
+    this.requests.push({ method: def.method, params });
+    return this.answer(def.method, params);
+  }
+  onNotification(def: { method: string }, handler: (v: any) => void) {
+    this.notified.set(def.method, handler);
+    return { dispose: () => this.notified.delete(def.method) };
+  }
+  onProgress(token: string, handler: (v: WorkDoneValue) => void) {
+    this.progressOf.set(token, handler);
+    return { dispose: () => this.progressOf.delete(token) };
+  }
+  progress(token: string, v: WorkDoneValue): void {
+    this.progressOf.get(token)!(v);
+  }
+  ended(n: RunEndedNotice): void {
+    this.notified.get('clusterlab/runEnded')!(n);
+  }
+}
+
+const runs = mkdtempSync(join(tmpdir(), 'clusterlab-training-'));
+const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'auto' as const, imageSize: 32, batchSize: 256, memoryCapMB: 0 };
+const config = { method: 'cc', data: '/data/fashion', clusters: 10, epochs: 2 } as TrainConfig;
+const log = { lines: [] as string[], info: (m: string) => void log.lines.push(m), error: (m: string) => void log.lines.push(m), show: () => void log.lines.push('(shown)') };
+let trainer: FakeTrainer;
+let training: InstanceType<typeof TrainingRuns>;
+const store = new RunStore([runs], 10);
+after(() => store.dispose());
+
+beforeEach(() => {
+  stub.reset();
+  trainer = new FakeTrainer();
+  training = new TrainingRuns(trainer, store, new TrainingStatusBar(), () => settings, log);
+});
+
+/** Lets queued promise callbacks (and the file writes they wait for) run. */
+const settle = () => new Promise((r) => setTimeout(r, 10));
+
+async function eventually(ok: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 5000; !ok(); await settle()) if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+}
+
+test('a run shows in the progress notification and the status bar, then says how it ended', async () => {
+  settings.memoryCapMB = 512;
+  trainer.answer = () => ({ runId: 'cc-1', runDir: join(runs, 'cc-1') });
+  const started = await training.train(config, runs);
+  assert.equal(started.runId, 'cc-1');
+  const req = trainer.requests[0]!;
+  assert.equal(req.method, 'clusterlab/train');
+  assert.deepEqual([req.params.runsDir, req.params.memoryCapMB], [runs, 512]);
+  assert.equal(stub.progress[0]!.title, 'ClusterLab: CC · fashion');
+
+  const token = req.params.workDoneToken as string;
+  trainer.progress(token, { kind: 'begin', title: 'Training cc on fashion', percentage: 0 });
+  trainer.progress(token, { kind: 'report', percentage: 25, message: 'epoch 1/2 · loss 4.21 · 850 img/s' });
+  trainer.progress(token, { kind: 'report', percentage: 75, message: 'epoch 2/2 · loss 3.90 · 870 img/s' });
+  assert.deepEqual(stub.progress[0]!.reports.slice(1), [
+    { message: 'epoch 1/2 · loss 4.21 · 850 img/s', increment: 25 },
+    { message: 'epoch 2/2 · loss 3.90 · 870 img/s', increment: 50 },
+  ]);
+  assert.deepEqual(stub.statusBar, { text: '$(sync~spin) CC · epoch 2/2 · loss 3.90 · 870 img/s', visible: true });
+  assert.ok(training.isTraining(join(runs, 'cc-1')));
+
+  trainer.ended({ runId: 'cc-1', runDir: join(runs, 'cc-1'), status: 'done', epoch: 2, acc: 0.7 });
+  await settle();
+  assert.ok(stub.progress[0]!.done);
+  assert.equal(stub.statusBar.visible, false);
+  assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: CC · fashion finished: ACC 0.700.' });
+  assert.equal(training.active.length, 0);
+  settings.memoryCapMB = 0;
+});
+
+test('Cancel on the notification cancels the run; an end that beats the answer is not lost', async () => {
+  trainer.answer = (method) => (method === 'clusterlab/cancel' ? { cancelled: true } : { runId: 'cc-2', runDir: join(runs, 'cc-2') });
+  await training.train(config, runs);
+  stub.progress[0]!.cancel();
+  await settle();
+  assert.deepEqual(trainer.requests.at(-1), { method: 'clusterlab/cancel', params: { runId: 'cc-2' } });
+  trainer.ended({ runId: 'cc-2', runDir: join(runs, 'cc-2'), status: 'cancelled', epoch: 1 });
+  await settle();
+  assert.match(stub.shown.at(-1)!.text, /cancelled after epoch 1; resuming continues from there/);
+
+  trainer.answer = () => {
+    trainer.ended({ runId: 'cc-3', runDir: join(runs, 'cc-3'), status: 'failed', epoch: 0, error: 'no decodable images in /data/fashion' });
+    return { runId: 'cc-3', runDir: join(runs, 'cc-3') };
+  };
+  await training.train(config, runs);
+  await settle();
+  assert.deepEqual(stub.shown.at(-1), { kind: 'error', text: 'ClusterLab: CC · fashion failed: no decodable images in /data/fashion' });
+  assert.ok(stub.progress[1]!.done);
+});
+
+test('when the trainer dies under a run, the run is marked interrupted and offered for resume', async () => {
+  const dir = writeRun(runs, 'cc-4', { status: 'running', startedAt: '2026-01-01T00:00:00Z', epoch: 1 });
+  trainer.answer = () => ({ runId: 'cc-4', runDir: dir });
+  await training.train(config, runs);
+  trainer.died.fire();
+  await eventually(() => stub.progress[0]!.done, 'the progress notification closing');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'interrupted');
+  assert.match(stub.shown.at(-1)!.text, /the trainer stopped while training CC · fashion; the run is marked interrupted/);
+  assert.ok(stub.progress[0]!.done);
+  assert.equal(training.active.length, 0);
+});
+
+test('commands: training is refused with an explanation in an untrusted workspace, before any trainer request', async () => {
+  const subs = registerCommands({ store, training, trainer, log, settings: () => settings, refreshRuns: () => {} });
+  workspace.isTrusted = false;
+  stub.answer(undefined);
+  await stub.commands.get('clusterlab.train')!();
+  assert.match(stub.shown.at(-1)!.text, /ClusterLab trains only in trusted workspaces/);
+  await stub.commands.get('clusterlab.resumeRun')!();
+  assert.equal(trainer.requests.length, 0);
+  for (const s of subs) s.dispose();
+});
+
+test('commands: resume from the palette picks among resumable runs; delete asks first; cancel with nothing running says so', async () => {
+  const subs = registerCommands({ store, training, trainer, log, settings: () => settings, refreshRuns: () => {} });
+  const cancelled = writeRun(runs, 'cc-5', { status: 'cancelled', startedAt: '2026-01-05T00:00:00Z', epoch: 2 });
+  writeRun(runs, 'cc-6', { status: 'done', startedAt: '2026-01-06T00:00:00Z' });
+  trainer.answer = () => ({ runId: 'cc-5', runDir: cancelled });
+  stub.answer((p) => {
+    // Done runs are not offered.
+    assert.deepEqual(p.items!.map((i: { detail: string }) => i.detail).sort(), [join(runs, 'cc-4'), cancelled].sort());
+    return p.items!.find((i: { detail: string }) => i.detail === cancelled);
+  });
+  await stub.commands.get('clusterlab.resumeRun')!();
+  assert.deepEqual(trainer.requests.at(-1)!.params.runDir, cancelled);
+  trainer.ended({ runId: 'cc-5', runDir: cancelled, status: 'done', epoch: 4 });
+  await settle();
+
+  const node = { kind: 'run', dir: cancelled, run: JSON.parse(readFileSync(join(cancelled, 'run.json'), 'utf8')) };
+  stub.answer(undefined);
+  await stub.commands.get('clusterlab.deleteRun')!(node);
+  assert.ok(existsSync(cancelled), 'kept when the question is dismissed');
+  stub.answer('Delete');
+  await stub.commands.get('clusterlab.deleteRun')!(node);
+  assert.ok(!existsSync(cancelled));
+
+  await stub.commands.get('clusterlab.cancelRun')!();
+  assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: no run is training.' });
+  for (const s of subs) s.dispose();
+});
