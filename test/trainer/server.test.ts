@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import { Notifications, Requests, type EpochNotice, type RunEndedNotice, type RunStarted, type WorkDoneValue } from '../../src/protocol/server.js';
 import { makeHarness, readMetricsRows } from './harness.js';
-
-/** The real trainer language server in a child process, spoken to as the extension does, over node IPC. */
-const SERVER = join(process.cwd(), 'dist', 'server.mjs');
+import { forkServer, initialize, shutdown, type ServerChild } from './serverClient.js';
 const { tmp, data, cache } = makeHarness(12);
 const runsDir = join(tmp, 'runs');
 
-let child: ChildProcess;
-let conn: MessageConnection;
+let server: ServerChild;
+let conn: ServerChild['conn'];
 const progress = new Map<string, WorkDoneValue[]>();
 const epochs: EpochNotice[] = [];
 const ended: RunEndedNotice[] = [];
@@ -32,7 +28,7 @@ async function until<T>(ready: () => T | undefined, what: string, ms = 60_000): 
   for (;;) {
     const v = ready();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log:\n${logs.join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log:\n${[...logs, ...server.stderr].join('\n')}`);
     await new Promise<void>((r) => {
       waiters.push(r);
       setTimeout(r, 1000).unref();
@@ -55,9 +51,8 @@ function start(params: object): Promise<RunStarted> & { token: string } {
 }
 
 before(async () => {
-  child = fork(SERVER, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  child.stderr!.on('data', (d) => logs.push(String(d)));
-  conn = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  server = forkServer();
+  conn = server.conn;
   conn.onNotification('$/progress', (p: { token: string; value: WorkDoneValue }) => {
     progress.get(p.token)?.push(p.value);
     heard();
@@ -71,18 +66,10 @@ before(async () => {
     heard();
   });
   conn.onNotification('window/logMessage', (m: { message: string }) => void logs.push(m.message));
-  conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
-  await conn.sendNotification('initialized', {});
+  await initialize(conn);
 });
 
-after(async () => {
-  const exited = new Promise((r) => child.once('exit', r));
-  await conn.sendRequest('shutdown');
-  await conn.sendNotification('exit');
-  await exited;
-  conn.dispose();
-});
+after(() => shutdown(server));
 
 test('lists the backends without starting one, and gives the method defaults', async () => {
   const backends = await conn.sendRequest<{ name: string; installed: boolean }[]>(Requests.listBackends.method, {});
