@@ -2,12 +2,13 @@
 //
 // The clustering kernels at DeepCluster/SCAN scale on seeded synthetic blobs: k-means (N x 128,
 // k = 100, 20 Lloyd iterations, 1 restart), exact cosine kNN (N x 128, K = 20) and whitened PCA
-// (N x 512 -> 256), N = 60,000, on every available tfjs backend (each in its own process; the cpu
-// backend only when asked, it needs minutes per kernel at this size), and the same three in
-// scikit-learn when /usr/bin/python3 has it, on the same data (raw float32 files). Writes
-// bench/results/cluster.json. k-means and PCA run in --repeat rounds (default 3), each round one run
-// per backend and one of scikit-learn, interleaved so that a busy spell on the shared machine does
-// not hit one side only; the best run counts. kNN, the long one, runs once on each side.
+// (N x 512 -> 256), N = 60,000, on every available tfjs backend, each in its own process (the cpu
+// backend only when asked: its kNN alone, ~460 GFLOP of plain-JS matmul, takes minutes), and the
+// same three in scikit-learn when /usr/bin/python3 has it, on the same data (raw float32 files).
+// Writes bench/results/cluster.json. k-means and PCA run in --repeat rounds (default 3), each
+// round one run per backend and one of scikit-learn, interleaved so that a busy spell on the
+// shared machine does not hit one side only; the best run counts. kNN, the long one, runs once on
+// each side.
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
