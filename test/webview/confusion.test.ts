@@ -36,12 +36,10 @@ describe('confusion page in Chromium', () => {
     await h.page.locator('[data-kind="classes"] rect.cell').first().waitFor();
     assert.equal(await h.page.locator('[data-kind="classes"] rect.cell').count(), 90);
     const sneaker = t.fx.classes.indexOf('sneaker');
-    await h.page.locator(`[data-kind="classes"] rect.cell.matched[data-col="${sneaker}"]`).click();
-    await h.idle();
+    await h.act('showCell', () => h.page.locator(`[data-kind="classes"] rect.cell.matched[data-col="${sneaker}"]`).click());
     assert.deepEqual(record.galleries, [{ dir: t.fx.runDir, filter: { type: 'filter', cluster: 7, classIndex: sneaker } }]);
     assert.ok((await h.page.locator('.row-label').allTextContents()).includes('sneakers (4)'));
-    await h.page.locator('[data-kind="supers"] rect.cell').first().click();
-    await h.idle();
+    await h.act('showCell', () => h.page.locator('[data-kind="supers"] rect.cell').first().click());
     assert.ok(record.galleries[1]?.filter?.superIndex !== undefined);
     await h.page.close();
     await host.sessions.dispose();

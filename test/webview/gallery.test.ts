@@ -47,8 +47,7 @@ describe('gallery page in Chromium', () => {
     assert.deepEqual(pageErrors(page), []);
 
     // Click opens the image in the editor; the host gets its absolute path.
-    await page.locator('.tile').first().click();
-    await g.h.idle();
+    await g.h.act('open', () => page.locator('.tile').first().click());
     assert.equal(g.record.opened.length, 1);
     assert.ok(g.record.opened[0]!.startsWith(t.fx.dataRoot));
     await g.close();
@@ -59,8 +58,7 @@ describe('gallery page in Chromium', () => {
     const { page } = g.h;
     await page.locator('.row.header[data-cluster="0"] .name').click();
     await page.locator('.row.header vscode-textfield input').fill('boots');
-    await page.keyboard.press('Enter');
-    await g.h.idle();
+    await g.h.act('rename', () => page.keyboard.press('Enter'));
     assert.equal(labelsJson().names['0'], 'boots');
     assert.equal((await headerNames(page))[0], 'boots');
 
@@ -69,19 +67,16 @@ describe('gallery page in Chromium', () => {
     const path = t.fx.paths[await tile.evaluate((el) => Number((el as HTMLElement).dataset.i))]!;
     await tile.click({ button: 'right' });
     await page.locator('vscode-context-menu-item', { hasText: 'Move to Cluster' }).click();
-    await page.locator('vscode-context-menu-item', { hasText: 'Cluster 2 (4)' }).click();
-    await g.h.idle();
+    await g.h.act('move', () => page.locator('vscode-context-menu-item', { hasText: 'Cluster 2 (4)' }).click());
     assert.equal(labelsJson().moves[path], 2);
     assert.match((await page.locator('.row.header[data-cluster="2"]').textContent()) ?? '', /5 images/);
     assert.equal(await page.locator('.tile.moved').count(), 1);
     await screenshot(page, 'gallery-after-move');
 
     await page.locator('.scroller').click({ position: { x: 600, y: 5 } });
-    await page.keyboard.press('Control+z');
-    await g.h.idle();
+    await g.h.act('undo', () => page.keyboard.press('Control+z'));
     assert.deepEqual(labelsJson().moves, {});
-    await page.keyboard.press('Control+Shift+z');
-    await g.h.idle();
+    await g.h.act('redo', () => page.keyboard.press('Control+Shift+z'));
     assert.equal(labelsJson().moves[path], 2);
     await g.close();
 
@@ -95,8 +90,7 @@ describe('gallery page in Chromium', () => {
     const g = await openGallery();
     const { page } = g.h;
     await page.locator('.row.header[data-cluster="9"] [data-action="merge"]').click();
-    await page.locator('vscode-context-menu-item', { hasText: 'into Cluster 8' }).click();
-    await g.h.idle();
+    await g.h.act('merge', () => page.locator('vscode-context-menu-item', { hasText: 'into Cluster 8' }).click());
     assert.deepEqual(labelsJson().merges, [{ from: 9, into: 8 }]);
     assert.equal(await page.locator('.row.header').count(), 9);
 

@@ -98,10 +98,12 @@ export function recordingUi(workspace: string, answers: { saveAs?: string; folde
 
 export interface PageHarness {
   page: Page;
-  /** Messages the page sent, in order (after validation by the controller). */
+  /** Messages the page sent, in order. */
   sent: unknown[];
-  /** Resolves once the host has answered every message so far. */
+  /** Resolves once the host has handled every message so far and its answers are drawn. */
   idle(): Promise<void>;
+  /** Runs `action` (a click, a key) and waits until the page's `type` message it causes is handled and answered. */
+  act(type: string, action: () => Promise<unknown>): Promise<void>;
 }
 
 /**
@@ -127,16 +129,22 @@ export async function openPage(
   const port: WebviewPort = {
     post: (m) => {
       const json = JSON.stringify(m);
-      queue = queue.then(() => page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json)).catch(() => undefined);
+      // Dispatched synchronously, as a MessageEvent like VS Code's: once evaluate returns, the page has drawn it.
+      queue = queue.then(() => page.evaluate((text) => void window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), json)).catch(() => undefined);
     },
     asUri: (p) => `${origin}/thumbs/${resolve(p).split(sep).slice(-2).map(encodeURIComponent).join('/')}`,
   };
   const controller = makeController(port);
   let pending = Promise.resolve();
+  const waiters: { type: string; done: () => void }[] = [];
   await page.exposeFunction('__toHost', (json: string) => {
-    const m = JSON.parse(json) as unknown;
+    const m = JSON.parse(json) as { type?: unknown };
     sent.push(m);
-    pending = pending.then(() => controller.handle(m));
+    pending = pending.then(async () => {
+      await controller.handle(m);
+      const i = waiters.findIndex((w) => w.type === m.type);
+      if (i >= 0) waiters.splice(i, 1)[0]!.done();
+    });
   });
   // A string, not a function: the test's TypeScript transform would add helpers the page lacks.
   await page.addInitScript(`
@@ -158,16 +166,19 @@ export async function openPage(
   await page.route(`${origin}/page`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
   await page.goto(`${origin}/page`);
   (page as Page & { __errors?: string[] }).__errors = errors;
+  const idle = async () => {
+    await pending;
+    await queue;
+  };
   return {
     page,
     sent,
-    idle: async () => {
-      // Twice: an answer can trigger another message (ready -> state -> thumbnail request).
-      for (let i = 0; i < 3; i++) {
-        await pending;
-        await queue;
-        await page.waitForTimeout(50);
-      }
+    idle,
+    act: async (type, action) => {
+      const handled = new Promise<void>((done) => waiters.push({ type, done }));
+      await action();
+      await handled;
+      await idle();
     },
   };
 }
