@@ -3,7 +3,7 @@
 // narrows the gallery. Screenshots go to test-output/e2e-views/.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -85,10 +85,25 @@ describe('ClusterLab views in VS Code', () => {
     await wb.shot('gallery-from-cell');
   });
 
+  step('an image added to the dataset is assigned by the trained model and shown as new', async () => {
+    const data = join(home, 'workspace', 'fashion');
+    copyFileSync(join(data, 'footwear', 'sneaker', readdirSync(join(data, 'footwear', 'sneaker'))[0]!), join(data, 'footwear', 'sneaker', 'added-later.png'));
+    await wb.command('ClusterLab: Open Cluster Gallery');
+    const g = await wb.webview('.row.header');
+    await g.locator('.chip vscode-icon[name="close"]').click().catch(() => undefined);
+    await g.locator('.tile vscode-badge.new').waitFor({ timeout: 120_000 });
+    assert.match((await g.locator('.status').textContent()) ?? '', /41 images.*1 new/);
+    await wb.shot('gallery-new-image');
+  });
+
   step('the charts page draws the run’s metrics', async () => {
     await wb.command('ClusterLab: Show Training Charts');
     const ch = await wb.webview('figure.chart-box', 60_000);
     assert.ok((await ch.locator('figure.chart-box').count()) >= 3);
     await wb.shot('charts');
+    // The side bar's own gallery view, as a narrow panel.
+    await wb.page.locator('.activitybar [aria-label="ClusterLab"]').first().click();
+    await wb.webview('.row.header', 60_000);
+    await wb.shot('side-bar');
   });
 });
