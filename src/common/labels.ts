@@ -18,9 +18,14 @@ export function mergeTarget(labels: LabelsJson): (cluster: number) => number {
 
 /** The cluster an image is in: where the user moved it, else where training put it, then through merges. */
 export function effectiveClusters(paths: readonly string[], trained: ArrayLike<number>, labels: LabelsJson): Int32Array {
-  const resolve = mergeTarget(labels);
-  const out = new Int32Array(paths.length);
-  for (let i = 0; i < paths.length; i++) out[i] = resolve(labels.moves[paths[i]!] ?? trained[i]!);
+  const out = Int32Array.from(trained);
+  // A Map: looking up 70,000 paths that are mostly absent is slow on a plain object.
+  const moves = new Map(Object.entries(labels.moves));
+  if (moves.size > 0) for (let i = 0; i < paths.length; i++) out[i] = moves.get(paths[i]!) ?? out[i]!;
+  if (labels.merges.length > 0) {
+    const resolve = mergeTarget(labels);
+    for (let i = 0; i < out.length; i++) out[i] = resolve(out[i]!);
+  }
   return out;
 }
 

@@ -61,7 +61,8 @@ export function parseCsv(text: string): string[][] {
 
 /** assignments.csv (path,cluster,confidence,label); throws on a header or row that is not one. */
 export function parseAssignments(text: string): Assignment[] {
-  const [header, ...records] = parseCsv(text);
+  const records = parseCsv(text);
+  const header = records.shift();
   if (!header || header.slice(0, 3).join(',') !== 'path,cluster,confidence') throw new Error('assignments.csv: the header is not path,cluster,confidence,label');
   return records.map((r, i) => {
     const cluster = Number(r[1]);
