@@ -13,6 +13,6 @@ export class ChartsController extends RunPage {
   async handle(raw: unknown): Promise<void> {
     const msg = this.accept(chartsToHost, raw);
     if (!msg) return;
-    await this.showRun(msg.type === 'selectRun' ? msg.dir : undefined);
+    await (msg.type === 'selectRun' ? this.showRun(msg.dir) : this.ready());
   }
 }

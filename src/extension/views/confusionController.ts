@@ -30,7 +30,7 @@ export class ConfusionController extends RunPage {
     const msg = this.accept(confusionToHost, raw);
     if (!msg) return;
     try {
-      if (msg.type === 'ready') return await this.showRun();
+      if (msg.type === 'ready') return await this.ready();
       if (msg.type === 'selectRun') return await this.showRun(msg.dir);
       if (!this.session) return;
       const { cluster, classIndex, superIndex } = msg;

@@ -69,7 +69,7 @@ export class GalleryController extends RunPage {
   private async dispatch(msg: GalleryToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        return this.showRun();
+        return this.ready();
       case 'selectRun':
         return this.showRun(msg.dir);
       case 'thumbs':

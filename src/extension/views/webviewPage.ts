@@ -35,6 +35,8 @@ export abstract class RunPage {
   private readonly listSub: Disposable;
   private switching: Promise<void> = Promise.resolve();
   private disposed = false;
+  /** The page's script has loaded and listens: from now on, state is posted. */
+  private pageReady = false;
 
   constructor(
     protected readonly sessions: RunSessions,
@@ -42,6 +44,14 @@ export abstract class RunPage {
     protected readonly ui: HostUi,
   ) {
     this.listSub = sessions.source.onDidChange(() => void this.sessions.list().then(() => this.refresh(), (e) => this.fail(e)));
+    // Read the run while the page is still loading its script; it is drawn once the page says ready.
+    void this.showRun();
+  }
+
+  /** The page (re)loaded: show it the current or default run. */
+  protected ready(): Promise<void> {
+    this.pageReady = true;
+    return this.showRun();
   }
 
   /** The page's whole state for the webview. */
@@ -80,6 +90,11 @@ export abstract class RunPage {
 
   refresh(): void {
     if (this.disposed) return;
+    if (!this.pageReady) {
+      // Nobody listens yet: build the run's model now so the first post is quick.
+      this.session?.model();
+      return;
+    }
     try {
       this.port.post(this.render(this.session, this.sessions.choices()));
     } catch (e) {
@@ -90,7 +105,7 @@ export abstract class RunPage {
   protected fail(e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.ui.log(`view error: ${message}`);
-    if (!this.disposed) this.port.post(this.render(undefined, this.sessions.choices(), message));
+    if (!this.disposed && this.pageReady) this.port.post(this.render(undefined, this.sessions.choices(), message));
   }
 
   async dispose(): Promise<void> {
