@@ -21,17 +21,6 @@ export function check<T>(schema: Schema<T>, value: unknown): T {
   return schema.parse(value, '');
 }
 
-/** A type guard form of `check`, for callers that only need yes or no. */
-export function is<T>(schema: Schema<T>, value: unknown): value is T {
-  try {
-    schema.parse(value, '');
-    return true;
-  } catch (e) {
-    if (e instanceof SchemaError) return false;
-    throw e;
-  }
-}
-
 export const str = (maxLength = 4096): Schema<string> => ({
   parse: (v, p) => (typeof v === 'string' && v.length <= maxLength ? v : fail(p, `expected a string of at most ${maxLength} characters`)),
 });

@@ -153,7 +153,6 @@ export const confusionState = obj({
 export type ConfusionState = Infer<typeof confusionState>;
 
 export const hostToConfusion = tagged(confusionState);
-export type HostToConfusion = Infer<typeof hostToConfusion>;
 
 export const confusionToHost = tagged(
   ready,
@@ -180,7 +179,6 @@ export const chartsState = obj({
 export type ChartsState = Infer<typeof chartsState>;
 
 export const hostToCharts = tagged(chartsState);
-export type HostToCharts = Infer<typeof hostToCharts>;
 
 export const chartsToHost = tagged(ready, selectRun);
 export type ChartsToHost = Infer<typeof chartsToHost>;

@@ -2,7 +2,7 @@
  * The cluster gallery: clusters as sections of a virtual thumbnail grid, or the top-confidence
  * overview; rename, move, merge, undo/redo and export go to the host, which owns labels.json.
  */
-import { hostToGallery, joinPaths, type GalleryFilter, type GalleryState, type GalleryToHost } from '../../src/protocol/webview.js';
+import { hostToGallery, joinPaths, type GalleryFilter, type GalleryState, type GalleryToHost, type HostToGallery } from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { h } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
@@ -15,7 +15,7 @@ import { buildSections, type Gallery, type Section, type ViewSettings } from './
 import { toolbar } from './toolbar.js';
 
 performance.mark('gallery-script');
-const host = connect<GalleryToHost, ReturnType<typeof hostToGallery.parse>>(hostToGallery, (m) => {
+const host = connect<GalleryToHost, HostToGallery>(hostToGallery, (m) => {
   if (m.type === 'gallery') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
   else applyCellFilter(m);

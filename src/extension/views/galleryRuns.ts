@@ -112,11 +112,6 @@ export class RunSession {
     });
   }
 
-  /** Waits for the dataset watcher's first scan and assignments (tests, and the first paint). */
-  async settled(): Promise<void> {
-    await this.watcher?.settled();
-  }
-
   async close(): Promise<void> {
     this.listeners.clear();
     await Promise.all([this.watcher?.dispose(), this.folderWatch?.dispose()]);
