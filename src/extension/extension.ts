@@ -42,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged()),
   );
+  log.info('ClusterLab activated');
 }
 
 /** Stops the trainer: a run in flight is cancelled and stays resumable. */

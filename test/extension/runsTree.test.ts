@@ -111,3 +111,25 @@ test('a run the dead trainer left running is marked interrupted; watchers hear a
   assert.ok(!existsSync(join(runs, 'cc-new')));
   sub.dispose();
 });
+
+test('a runs folder that does not exist yet is watched from the moment it appears', async () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'clusterlab-ws-'));
+  const root = join(workspace, '.clusterlab', 'runs');
+  const later = new RunStore([root], 20);
+  try {
+    const heard: (string | undefined)[] = [];
+    later.onDidChange((dir) => heard.push(dir));
+    await new Promise((r) => setTimeout(r, 300));
+    const dir = writeRun(root, 'cc-first', { status: 'running', startedAt: '2026-01-05T10:00:00Z' });
+    // Every epoch rewrites the run's files: one of those writes must be heard once the folder exists.
+    const deadline = Date.now() + 10_000;
+    for (let epoch = 1; !heard.includes(dir); epoch++) {
+      assert.ok(Date.now() < deadline, `the new runs folder is not watched: heard ${JSON.stringify(heard)}`);
+      writeFileSync(join(dir, 'metrics.jsonl'), '{"epoch": 1}\n'.repeat(epoch));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual((await later.listRuns()).map((r) => r.run.id), ['cc-first']);
+  } finally {
+    later.dispose();
+  }
+});

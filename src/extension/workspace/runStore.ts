@@ -7,6 +7,7 @@
  * untrusted input: a broken one is reported with its path and what is wrong, never half used.
  */
 import { watch, type FSWatcher } from 'chokidar';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
@@ -57,6 +58,12 @@ export function parseRunJson(text: string, file: string): RunJson {
   return v as RunJson;
 }
 
+function existingAncestor(path: string): string {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -69,6 +76,7 @@ async function readText(path: string): Promise<string | undefined> {
 export class RunStore implements Disposable {
   private roots: string[] = [];
   private watcher: FSWatcher | undefined;
+  private awaiting: FSWatcher | undefined;
   private readonly listeners = new Set<(dir: string | undefined) => void>();
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -84,10 +92,17 @@ export class RunStore implements Disposable {
   setRoots(roots: string[]): void {
     this.roots = roots.map((r) => resolve(r));
     void this.watcher?.close();
+    void this.awaiting?.close();
+    const present = this.roots.filter((r) => existsSync(r));
     // depth 1: a run folder and its own files; checkpoints below are not interesting.
-    this.watcher = watch(this.roots, { ignoreInitial: true, depth: 1 });
+    this.watcher = watch(present, { ignoreInitial: true, depth: 1 });
     const poke = (path: string) => this.changed(this.runDirOf(path));
     this.watcher.on('add', poke).on('change', poke).on('unlink', poke).on('addDir', poke).on('unlinkDir', poke);
+    // A runs folder that does not exist yet (no run so far) cannot be watched: its nearest existing
+    // parent is, one level deep, until the path towards it appears.
+    const missing = this.roots.filter((r) => !present.includes(r));
+    this.awaiting = missing.length > 0 ? watch([...new Set(missing.map(existingAncestor))], { ignoreInitial: true, depth: 0 }) : undefined;
+    this.awaiting?.on('addDir', (dir) => missing.some((r) => r.startsWith(dir + sep)) && this.setRoots(this.roots));
     this.changed(undefined);
   }
 
@@ -191,6 +206,7 @@ export class RunStore implements Disposable {
     clearTimeout(this.timer);
     this.listeners.clear();
     void this.watcher?.close();
+    void this.awaiting?.close();
   }
 
   /** The run folder a watched path belongs to, undefined for a root itself. */
