@@ -21,6 +21,11 @@ const deps = {
     defaultsAsked.push(method);
     return { method, data, clusters: 10, epochs: method === 'cc' ? 30 : 48, imageSize: 32, channels: 3, backbone: 'small', batchSize: 256, seed: 42, backend: 'auto', learningRate: 3e-4, evalEvery: 1, params: {} };
   },
+  backends: async () => [
+    { name: 'tensorflow-gpu' as const, installed: false, active: false, detail: 'not installed' },
+    { name: 'wasm' as const, installed: true, active: false, detail: 'WebAssembly, bundled' },
+    { name: 'cpu' as const, installed: true, active: false, detail: 'plain JavaScript, the slowest' },
+  ],
   settings,
 };
 
@@ -30,7 +35,7 @@ beforeEach(() => {
 });
 
 test('the whole flow on the sample: detected folder, method, clusters from the class folders, settings, then start', async () => {
-  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Epochs'), '2', stub.pick('Color'), stub.pick('Start'));
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Epochs'), '2', stub.pick('Color'), stub.pick('Backend'), stub.pick('cpu'), stub.pick('Start'));
   const config = await trainFlow(deps);
   assert.ok(config);
   assert.equal(config.data, fashion);
@@ -39,7 +44,8 @@ test('the whole flow on the sample: detected folder, method, clusters from the c
   assert.equal(config.epochs, 2);
   assert.equal(config.channels, 1);
   // Image size, batch size and backend come from the settings, the rest from the trainer's defaults.
-  assert.deepEqual([config.imageSize, config.batchSize, config.backend, config.backbone], [24, 64, 'wasm', 'small']);
+  assert.deepEqual([config.imageSize, config.batchSize, config.backbone], [24, 64, 'small']);
+  assert.equal(config.backend, 'cpu');
 
   const [datasets, methods, clusters] = stub.shown;
   assert.equal(datasets!.kind, 'quickPick');
@@ -51,8 +57,11 @@ test('the whole flow on the sample: detected folder, method, clusters from the c
   assert.ok(methods!.items!.every((i) => (i.description ?? '').length > 20));
   assert.equal(clusters!.value, '10');
   assert.match(clusters!.text, /number of clusters/);
+  // The backend offers what is installed.
+  const backends = stub.shown.at(-2)!;
+  assert.deepEqual(backends.items!.map((i) => i.label), ['auto', 'wasm', 'cpu']);
   const review = stub.shown.at(-1)!;
-  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale', 'Backbone: small', 'Batch size: 64', 'Backend: wasm']);
+  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale', 'Backbone: small', 'Batch size: 64', 'Backend: cpu']);
 });
 
 test('escape at any step abandons the flow', async () => {

@@ -71,6 +71,7 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
       findDatasets: (root) => findDatasets(root),
       describeFolder: (dir) => describeFolder(dir),
       defaults: (method, data) => deps.trainer.request(Requests.defaults, { method, data }),
+      backends: () => deps.trainer.request(Requests.listBackends, {}),
       settings,
     },
     uri?.fsPath,

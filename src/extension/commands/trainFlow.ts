@@ -6,6 +6,7 @@
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
+import type { BackendStatus } from '../../protocol/server.js';
 import { METHOD_INFO } from '../methods.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../workspace/datasets.js';
@@ -17,12 +18,13 @@ export interface TrainFlowDeps {
   describeFolder(dir: string): Promise<DatasetInfo>;
   /** The trainer's defaults for a method on a folder. */
   defaults(method: MethodName, data: string): Promise<TrainConfig>;
+  /** Which compute backends the trainer's machine has. */
+  backends(): Promise<BackendStatus[]>;
   settings: Settings;
 }
 
 const METHODS: MethodName[] = ['cc', 'scan', 'deepcluster'];
 const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
-const BACKENDS: BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 type Item<T> = vscode.QuickPickItem & { value: T };
 
@@ -36,7 +38,7 @@ export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<T
   if (clusters === undefined) return undefined;
   const d = await deps.defaults(method, dataset.dir);
   const config: TrainConfig = { ...d, clusters, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize, backend: deps.settings.backend };
-  return review(config);
+  return review(config, deps);
 }
 
 async function checkedFolder(deps: TrainFlowDeps, dir: string): Promise<DatasetInfo | undefined> {
@@ -95,7 +97,7 @@ function wholeNumberError(v: string, lo: number, hi: number, hiWhat = String(hi)
 type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend';
 
 /** The last step: every other setting at its default, each one pickable to change; "Start" ends the flow. */
-async function review(config: TrainConfig): Promise<TrainConfig | undefined> {
+async function review(config: TrainConfig, deps: TrainFlowDeps): Promise<TrainConfig | undefined> {
   for (;;) {
     const c = config;
     const items: Item<Edit>[] = [
@@ -110,12 +112,12 @@ async function review(config: TrainConfig): Promise<TrainConfig | undefined> {
     const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (4/4): start, or change a setting', ignoreFocusOut: true });
     if (!pick) return undefined;
     if (pick.value === 'start') return config;
-    const changed = await edit(config, pick.value);
+    const changed = await edit(config, pick.value, deps);
     if (changed) config = changed;
   }
 }
 
-async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>): Promise<TrainConfig | undefined> {
+async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlowDeps): Promise<TrainConfig | undefined> {
   switch (what) {
     case 'epochs':
       return withNumber(c, 'epochs', 'Epochs', 1, 100_000);
@@ -130,7 +132,12 @@ async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>): Promise<Train
       return pick && { ...c, backbone: pick.value };
     }
     case 'backend': {
-      const pick = await vscode.window.showQuickPick(BACKENDS.map((b): Item<BackendChoice> => ({ label: b, value: b })), { title: 'Compute backend' });
+      const ladder = (await deps.backends()).filter((b) => b.installed);
+      const items: Item<BackendChoice>[] = [
+        { label: 'auto', description: `the fastest that starts: ${ladder.map((b) => b.name).join(', ')}`, value: 'auto' },
+        ...ladder.map((b): Item<BackendChoice> => ({ label: b.name, description: b.detail, value: b.name })),
+      ];
+      const pick = await vscode.window.showQuickPick(items, { title: 'Compute backend (installed ones)' });
       return pick && { ...c, backend: pick.value };
     }
   }
