@@ -48,10 +48,11 @@ function handle<P, R>(def: RequestDef<P, R>, run: (params: P) => R | Promise<R>)
   });
 }
 
-/** As the command line: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab. */
+/** What train and resume share: the pixel cache, the memory cap, and progress on the request's token. */
 function runOptions(p: Pick<ResumeParams, 'cacheDir' | 'memoryCapMB' | 'workDoneToken'>): RunOptions {
   const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
   return {
+    // As the command line's: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab.
     cacheDir: resolve(p.cacheDir ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab')),
     memoryCapMB: p.memoryCapMB,
     progress: {
