@@ -31,6 +31,7 @@ export class TrainerClient implements Trainer, vscode.Disposable {
   private readonly died = new vscode.EventEmitter<void>();
   readonly onDidDie = this.died.event;
   private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(serverModule: string, log: vscode.LogOutputChannel) {
     const server = { module: serverModule, transport: TransportKind.ipc };
@@ -66,7 +67,9 @@ export class TrainerClient implements Trainer, vscode.Disposable {
 
   /** Lets a run in flight write its status (cancelled, resumable) before the process goes. */
   async stop(): Promise<void> {
-    if (this.client.isRunning()) await this.client.stop(STOP_MS);
+    // deactivate and dispose both stop: the second waits for the first.
+    if (this.client.isRunning()) this.stopping = this.client.stop(STOP_MS);
+    await this.stopping;
   }
 
   dispose(): void {
