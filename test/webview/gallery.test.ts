@@ -49,6 +49,13 @@ describe('gallery page in Chromium', () => {
     // Click opens the image in the editor; the host gets its absolute path.
     await g.h.act('open', () => page.locator('.tile').first().click());
     assert.equal(g.record.opened.length, 1);
+    // The keyboard does the same: Space selects, Enter opens.
+    await page.locator('.tile').nth(1).focus();
+    await page.keyboard.press(' ');
+    assert.equal(await page.locator('.tile.selected').count(), 1);
+    assert.match((await page.locator('.selection').textContent()) ?? '', /1 selected/);
+    await g.h.act('open', () => page.keyboard.press('Enter'));
+    assert.equal(g.record.opened.length, 2);
     assert.ok(g.record.opened[0]!.startsWith(t.fx.dataRoot));
     await g.close();
   });

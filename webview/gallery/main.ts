@@ -190,6 +190,22 @@ scroller.addEventListener('click', (e) => {
   host.send({ type: 'open', path: t.path });
 });
 
+// Keyboard: Enter on a cluster name renames it, on an image opens it; Space selects an image.
+scroller.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement;
+  const cluster = clusterOf(e);
+  if (e.key === 'Enter' && target.dataset.action === 'rename' && cluster !== undefined) startRename(target, cluster);
+  else if (e.key === 'Enter' && target.classList.contains('tile')) host.send({ type: 'open', path: tileOf(e)!.path });
+  else if (e.key === ' ' && target.classList.contains('tile')) {
+    const t = tileOf(e)!;
+    if (!selected.delete(t.path)) selected.add(t.path);
+    redraw();
+    // Redrawing replaced the rows: keep the keyboard on the same image.
+    scroller.querySelector<HTMLElement>(`.tile[data-i="${t.i}"]`)?.focus();
+  } else return;
+  e.preventDefault();
+});
+
 scroller.addEventListener('contextmenu', (e) => {
   const t = tileOf(e);
   if (!t) return;

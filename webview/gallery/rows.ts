@@ -66,7 +66,7 @@ function tile(ctx: RowContext, i: number): HTMLElement {
   const title = `${path}\nconfidence ${conf.toFixed(3)}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}`;
   return h(
     'div',
-    { class: cls.join(' '), role: 'gridcell', 'data-i': i, title, tabindex: -1, 'aria-selected': ctx.selected.has(path) },
+    { class: cls.join(' '), role: 'gridcell', 'data-i': i, title, tabindex: 0, 'aria-selected': ctx.selected.has(path) },
     img,
     ctx.isNew.has(i) ? h('vscode-badge', { class: 'new' }, 'new') : null,
     bar,
