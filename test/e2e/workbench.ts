@@ -7,6 +7,7 @@ import { chromium, type Browser, type Frame, type Locator, type Page } from 'pla
 /** Flags that work on this network-less machine (without them Chromium keeps dialing out). */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+const inside = (x: number, y: number, r: { x: number; y: number; width: number; height: number }) => x >= r.x && x <= r.x + r.width && y >= r.y && y <= r.y + r.height;
 const exactly = (text: string) => new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
 
 export class Workbench {
@@ -43,7 +44,7 @@ export class Workbench {
       const input = this.quickInput().locator('.quick-input-box input');
       await input.waitFor();
       await input.fill(`>${title}`);
-      const row = this.row(title);
+      const row = this.quickPickItem(title);
       const shown = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
       if (shown) return row.click();
       if (Date.now() > deadline) throw new Error(`the command palette has no "${title}" after ${timeout} ms`);
@@ -51,25 +52,25 @@ export class Workbench {
     }
   }
 
-  /** Chooses the item whose label is exactly `label` in the open quick pick. */
-  async pick(label: string): Promise<void> {
-    const row = this.row(label);
+  /** Chooses the item labelled `label` (a string must match exactly) in the open quick pick. */
+  async pick(label: string | RegExp): Promise<void> {
+    const row = this.quickPickItem(label);
     await row.waitFor({ timeout: 30_000 });
     await row.click();
   }
 
-  /** The open quick pick's row labelled exactly `label`. */
-  private row(label: string): Locator {
+  /** The open quick pick's row labelled `label`. */
+  quickPickItem(label: string | RegExp): Locator {
     return this.quickInput()
       .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) })
+      .filter({ has: this.page.locator('.label-name', { hasText: typeof label === 'string' ? exactly(label) : label }) })
       .first();
   }
 
-  /** Types `text` into the open input box (one that offers no list) and accepts it. */
-  async answer(text: string): Promise<void> {
+  /** Waits for the input box that says `prompt`, types `text` into it and accepts it. */
+  async answer(prompt: string, text: string): Promise<void> {
+    await this.quickInput().locator('.quick-input-message', { hasText: prompt }).waitFor();
     const input = this.quickInput().locator('.quick-input-box input');
-    await input.waitFor();
     await input.fill(text);
     await input.press('Enter');
   }
@@ -79,15 +80,58 @@ export class Workbench {
     return this.page.locator('.quick-input-widget:visible');
   }
 
-  /** The frame (inside a webview's nested iframes) that holds `selector`, once one does. */
-  async webview(selector: string, timeout = 30_000): Promise<Frame> {
+  /** A notification toast whose text matches `text`. */
+  notification(text: RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
+  }
+
+  /** Shows a view container of the activity bar (e.g. "ClusterLab"), unless it is shown already. */
+  async openSideBar(title: string): Promise<void> {
+    const item = this.page.locator(`.activitybar .action-item:has(.action-label[aria-label^="${title}"])`);
+    await item.waitFor();
+    if ((await item.getAttribute('class'))?.includes('checked')) return;
+    await item.click();
+  }
+
+  /** The row labelled exactly `label` in the tree of the side bar view titled `view`. */
+  treeRow(view: string, label: string): Locator {
+    return this.page
+      .locator('.sidebar .pane')
+      .filter({ has: this.page.locator('.pane-header .title', { hasText: exactly(view) }) })
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) });
+  }
+
+  /** Right-clicks `target` and chooses `item` from its context menu. */
+  async contextMenu(target: Locator, item: string): Promise<void> {
+    await target.click({ button: 'right' });
+    const entry = this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) });
+    await entry.first().click();
+  }
+
+  /** The editor tab titled `title`. */
+  tab(title: string): Locator {
+    return this.page.locator('.tabs-container .tab').filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) });
+  }
+
+  /**
+   * The frame (inside a webview's nested iframes) that holds `selector`, once one does; with
+   * `part`, only among the webviews drawn over that part of the workbench (the same page may be
+   * open both as an editor tab and as a side bar view).
+   */
+  async webview(selector: string, timeout = 30_000, part?: 'editor' | 'sidebar'): Promise<Frame> {
     const deadline = Date.now() + timeout;
     for (;;) {
+      const area = part && (await this.page.locator(`.part.${part}`).boundingBox());
       for (const frame of this.page.frames()) {
-        if (frame === this.page.mainFrame()) continue;
-        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+        if (frame === this.page.mainFrame() || !(await frame.locator(selector).count().catch(() => 0))) continue;
+        if (!part) return frame;
+        let outer = frame;
+        while (outer.parentFrame() && outer.parentFrame() !== this.page.mainFrame()) outer = outer.parentFrame()!;
+        const box = await (await outer.frameElement()).boundingBox();
+        if (area && box && box.width > 0 && inside(box.x + box.width / 2, box.y + box.height / 2, area)) return frame;
       }
-      if (Date.now() > deadline) throw new Error(`no webview shows ${selector} within ${timeout} ms`);
+      if (Date.now() > deadline) throw new Error(`no webview${part ? ` over the ${part}` : ''} shows ${selector} within ${timeout} ms`);
       await this.page.waitForTimeout(250);
     }
   }
