@@ -3,36 +3,17 @@
 // narrows the gallery. Screenshots go to test-output/e2e-views/.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startCodeServer, type CodeServer } from './codeServer.js';
-import { Workbench } from './workbench.js';
+import { describe } from 'node:test';
+import { e2eSession } from './session.js';
 import { makeSampleWorkspace } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-views');
 
 describe('ClusterLab views in VS Code', () => {
-  let home: string;
-  let runDir: string;
-  let server: CodeServer;
-  let wb: Workbench;
-
-  const step = (name: string, body: () => Promise<void>) =>
-    it(name, async () => {
-      try {
-        await body();
-      } catch (e) {
-        const shot = await wb.shot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => 'none');
-        throw new Error(`${(e as Error).message}\nscreenshot: ${shot}\ncode-server said:\n${server.output().slice(-3000)}`, { cause: e });
-      }
-    });
-
-  before(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    home = mkdtempSync(join(tmpdir(), 'clusterlab-e2e-views-'));
-    const workspace = join(home, 'workspace');
+  let runDir = '';
+  const session = e2eSession('e2e-views', SHOTS, (workspace, home) => {
     const data = makeSampleWorkspace(workspace, 4);
     runDir = join(workspace, '.clusterlab', 'runs', 'cc-e2e');
     // A real run: one epoch of CC on the 40 images, as the command line makes it.
@@ -41,69 +22,63 @@ describe('ClusterLab views in VS Code', () => {
       env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
     });
     assert.equal(train.status, 0, train.stderr);
-    server = await startCodeServer({ home, workspace });
-    wb = await Workbench.open(server.url, SHOTS);
   });
-
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const { step } = session;
+  const wb = () => session.wb;
 
   step('the gallery shows the trained run with thumbnails', async () => {
-    await wb.command('ClusterLab: Open Cluster Gallery');
-    const g = await wb.webview('.row.header', 60_000);
+    await wb().command('ClusterLab: Open Cluster Gallery');
+    const g = await wb().webview('.row.header', 60_000);
     assert.equal(await g.locator('.row.header').count(), 10);
     assert.equal(await g.locator('.tile').count(), 40);
     await g.waitForFunction(() => document.querySelectorAll('.tile img[src]').length === 40, undefined, { timeout: 30_000 });
-    await wb.shot('gallery');
+    await wb().shot('gallery');
   });
 
   step('a cluster renamed in place keeps its name after a window reload', async () => {
-    let g = await wb.webview('.row.header');
+    let g = await wb().webview('.row.header');
     await g.locator('.row.header .name').first().click();
     await g.locator('.row.header vscode-textfield input').fill('renamed in VS Code');
-    await wb.page.keyboard.press('Enter');
+    await wb().page.keyboard.press('Enter');
     await g.locator('.row.header .name', { hasText: 'renamed in VS Code' }).waitFor();
     assert.ok(Object.values(JSON.parse(readFileSync(join(runDir, 'labels.json'), 'utf8')).names).includes('renamed in VS Code'));
-    await wb.reload();
-    await wb.command('ClusterLab: Open Cluster Gallery');
-    g = await wb.webview('.row.header', 60_000);
+    await wb().reload();
+    await wb().command('ClusterLab: Open Cluster Gallery');
+    g = await wb().webview('.row.header', 60_000);
     await g.locator('.row.header .name', { hasText: 'renamed in VS Code' }).waitFor();
-    await wb.shot('gallery-after-reload');
+    await wb().shot('gallery-after-reload');
   });
 
   step('the confusion page scores the run; a cell click narrows the gallery', async () => {
-    await wb.command('ClusterLab: Show Super-class Confusion');
-    const c = await wb.webview('rect.cell', 60_000);
+    await wb().command('ClusterLab: Show Super-class Confusion');
+    const c = await wb().webview('rect.cell', 60_000);
     assert.match((await c.locator('.scores').first().textContent()) ?? '', /ACC \d/);
-    await wb.shot('confusion');
+    await wb().shot('confusion');
     await c.locator('rect.cell.matched').first().click();
-    const g = await wb.webview('.chip:not([hidden])', 30_000);
+    const g = await wb().webview('.chip:not([hidden])', 30_000);
     assert.match((await g.locator('.chip').textContent()) ?? '', / × /);
-    await wb.shot('gallery-from-cell');
+    await wb().shot('gallery-from-cell');
   });
 
   step('an image added to the dataset is assigned by the trained model and shown as new', async () => {
-    const data = join(home, 'workspace', 'fashion');
+    const data = join(session.workspace, 'fashion');
     copyFileSync(join(data, 'footwear', 'sneaker', readdirSync(join(data, 'footwear', 'sneaker'))[0]!), join(data, 'footwear', 'sneaker', 'added-later.png'));
-    await wb.command('ClusterLab: Open Cluster Gallery');
-    const g = await wb.webview('.row.header');
+    await wb().command('ClusterLab: Open Cluster Gallery');
+    const g = await wb().webview('.row.header');
     await g.locator('.chip vscode-icon[name="close"]').click().catch(() => undefined);
     await g.locator('.tile vscode-badge.new').waitFor({ timeout: 120_000 });
     assert.match((await g.locator('.status').textContent()) ?? '', /41 images.*1 new/);
-    await wb.shot('gallery-new-image');
+    await wb().shot('gallery-new-image');
   });
 
   step('the charts page draws the run’s metrics', async () => {
-    await wb.command('ClusterLab: Show Training Charts');
-    const ch = await wb.webview('figure.chart-box', 60_000);
+    await wb().command('ClusterLab: Show Training Charts');
+    const ch = await wb().webview('figure.chart-box', 60_000);
     assert.ok((await ch.locator('figure.chart-box').count()) >= 3);
-    await wb.shot('charts');
+    await wb().shot('charts');
     // The side bar's own gallery view, as a narrow panel.
-    await wb.page.locator('.activitybar [aria-label="ClusterLab"]').first().click();
-    await wb.webview('.row.header', 60_000);
-    await wb.shot('side-bar');
+    await wb().page.locator('.activitybar [aria-label="ClusterLab"]').first().click();
+    await wb().webview('.row.header', 60_000);
+    await wb().shot('side-bar');
   });
 });
