@@ -39,16 +39,17 @@ export class Workbench {
    */
   async command(title: string, timeout = 60_000): Promise<void> {
     const deadline = Date.now() + timeout;
+    const input = this.quickInput().locator('.quick-input-box input');
     for (;;) {
+      if (Date.now() > deadline) throw new Error(`the command palette has no "${title}" after ${timeout} ms`);
+      // A quick input still closing (the last command's) would take F1 as a key of its own.
+      if (await this.quickInput().isVisible()) await this.page.keyboard.press('Escape');
+      await this.quickInput().waitFor({ state: 'hidden' });
       await this.page.keyboard.press('F1');
-      const input = this.quickInput().locator('.quick-input-box input');
-      await input.waitFor();
+      if (!(await input.waitFor({ timeout: 3000 }).then(() => true, () => false))) continue;
       await input.fill(`>${title}`);
       const row = this.quickPickItem(title);
-      const shown = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
-      if (shown) return row.click();
-      if (Date.now() > deadline) throw new Error(`the command palette has no "${title}" after ${timeout} ms`);
-      await this.page.keyboard.press('Escape');
+      if (await row.waitFor({ timeout: 3000 }).then(() => true, () => false)) return row.click();
     }
   }
 
@@ -85,12 +86,20 @@ export class Workbench {
     return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
   }
 
-  /** Shows a view container of the activity bar (e.g. "ClusterLab"), unless it is shown already. */
-  async openSideBar(title: string): Promise<void> {
-    const item = this.page.locator(`.activitybar .action-item:has(.action-label[aria-label^="${title}"])`);
-    await item.waitFor();
-    if ((await item.getAttribute('class'))?.includes('checked')) return;
-    await item.click();
+  /**
+   * Shows a view container of the activity bar (e.g. "ClusterLab") in the side bar. Its icon
+   * toggles the side bar, and a window that is still restoring its layout may show the container
+   * a moment later: look at the side bar's title before each click.
+   */
+  async openSideBar(title: string, timeout = 30_000): Promise<void> {
+    const heading = this.page.locator('.part.sidebar .composite.title .title-label h2', { hasText: new RegExp(`^${title}$`, 'i') });
+    const icon = this.page.locator(`.activitybar .action-item .action-label[aria-label^="${title}"]`);
+    const deadline = Date.now() + timeout;
+    while (!(await heading.isVisible())) {
+      if (Date.now() > deadline) throw new Error(`the side bar does not show ${title}`);
+      await icon.click();
+      await heading.waitFor({ timeout: 2000 }).catch(() => undefined);
+    }
   }
 
   /** The row labelled exactly `label` in the tree of the side bar view titled `view`. */
@@ -106,7 +115,11 @@ export class Workbench {
   async contextMenu(target: Locator, item: string): Promise<void> {
     await target.click({ button: 'right' });
     const entry = this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) });
-    await entry.first().click();
+    // The menu ignores a mouse-up that comes right after it opened (the right-click's own), so
+    // a fast click may be lost: point at the item, which focuses it, and press Enter.
+    await entry.first().hover();
+    await this.page.keyboard.press('Enter');
+    await entry.first().waitFor({ state: 'detached' });
   }
 
   /** The editor tab titled `title`. */

@@ -1,0 +1,93 @@
+// ClusterLab's own UI as a user meets it in the workbench: the Train Clustering quick picks, the
+// Runs tree, and the gallery and confusion pages (read from inside their webview iframes).
+import type { Frame, Locator } from 'playwright-core';
+import type { Workbench } from './workbench.js';
+
+export interface TrainChoice {
+  /** Label of the method's quick-pick item, as the extension shows it ("CC", "SCAN", "DeepCluster"). */
+  method: string;
+  clusters: number;
+  epochs: number;
+  imageSize: number;
+  batchSize: number;
+  /** A screenshot name prefix, e.g. "cc". */
+  shots: string;
+}
+
+/** Answers Train Clustering's quick picks for the workspace's `fashion` folder and starts the run. */
+export async function trainThroughQuickPicks(wb: Workbench, c: TrainChoice): Promise<void> {
+  await wb.command('ClusterLab: Train Clustering');
+  await wb.quickInput().getByText('Train Clustering (1/4): dataset').waitFor();
+  await wb.shot(`${c.shots}-pick-dataset`);
+  await wb.pick('fashion');
+  await wb.quickInput().getByText('Train Clustering (2/4): method').waitFor();
+  await wb.pick(c.method);
+  await wb.quickInput().getByText('Train Clustering (3/4): number of clusters').waitFor();
+  await wb.shot(`${c.shots}-pick-clusters`);
+  await wb.answer('class folders', String(c.clusters));
+  // The last step lists the settings; each pick edits one and comes back to the list, which then
+  // shows the new value.
+  const shown = (label: string) => wb.quickPickItem(label).waitFor();
+  await shown('Start training');
+  await wb.pick(/^\s*Epochs: \d+\s*$/);
+  await wb.answer('Epochs', String(c.epochs));
+  await shown(`Epochs: ${c.epochs}`);
+  await wb.pick(/^\s*Image size: \d+ px\s*$/);
+  await wb.answer('Image size in pixels', String(c.imageSize));
+  await shown(`Image size: ${c.imageSize} px`);
+  await wb.pick(/^\s*Batch size: \d+\s*$/);
+  await wb.answer('Batch size', String(c.batchSize));
+  await shown(`Batch size: ${c.batchSize}`);
+  await wb.pick('Color: RGB'); // toggles to grayscale: Fashion-MNIST has no colour
+  await shown('Color: grayscale');
+  await wb.shot(`${c.shots}-review`);
+  await wb.pick('Start training');
+}
+
+/** The gallery editor tab's page once it shows a run's tiles. */
+export async function galleryFrame(wb: Workbench, timeout = 30_000): Promise<Frame> {
+  return wb.webview('.scroller .tile', timeout, 'editor');
+}
+
+/**
+ * Waits until every thumbnail in sight has its pixels (a decoded image, natural width > 0): they
+ * load lazily, as tiles scroll into view. Fails on timeout, or when no tile is in sight.
+ */
+export async function thumbnailsDrawn(gallery: Frame): Promise<void> {
+  await gallery.waitForFunction(
+    () => {
+      const inSight = [...document.querySelectorAll<HTMLImageElement>('.tile img')].filter((img) => {
+        const r = img.getBoundingClientRect();
+        return r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth;
+      });
+      return inSight.length > 0 && inSight.every((img) => img.complete && img.naturalWidth > 0);
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+/** The gallery's status line, e.g. "300 images · 10 clusters". */
+export function galleryStatus(gallery: Frame): Locator {
+  return gallery.locator('.toolbar .status');
+}
+
+/** Switches the gallery's View dropdown to `option` (e.g. "Top-confidence per cluster"). */
+export async function chooseGalleryView(gallery: Frame, option: string): Promise<void> {
+  await gallery.locator('vscode-single-select[aria-label="View"]').click();
+  await gallery.getByText(option, { exact: true }).last().click();
+}
+
+/** Renames a cluster in the gallery: click its name, type, Enter. */
+export async function renameInGallery(gallery: Frame, header: Locator, name: string): Promise<void> {
+  await header.locator('.name').click();
+  const field = gallery.locator('vscode-textfield.rename input');
+  await field.waitFor();
+  await field.fill(name);
+  await field.press('Enter');
+}
+
+/** The heatmap cells of the confusion page's "classes" or "supers" section. */
+export function heatmapCells(confusion: Frame, kind: 'classes' | 'supers'): Locator {
+  return confusion.locator(`.heatmap-box[data-kind="${kind}"] rect.cell`);
+}
