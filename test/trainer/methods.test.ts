@@ -2,12 +2,29 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseAssignments } from '../../src/common/runFiles.js';
+import { initBackend } from '../../src/trainer/backend/index.js';
+import { Assigner } from '../../src/trainer/run/assign.js';
 import { makeHarness, readMetricsRows } from './harness.js';
 
 // SCAN and DeepCluster through the real CLI on 120 sample images (12 per class), tiny settings.
 const { tmp, data, cache, run } = makeHarness(12);
 const common = ['--data', data, '--image-size', '16', '--batch', '32', '--backend', 'wasm', '--cache', cache];
 const readJson = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+
+/** The trained model, loaded from the run's checkpoint, puts every training image where training did. */
+async function assignsLikeTraining(out: string): Promise<void> {
+  const assigner = new Assigner(async (b) => void (await initBackend(b)));
+  try {
+    const rows = parseAssignments(readFileSync(join(out, 'assignments.csv'), 'utf8'));
+    const r = await assigner.assign(out, rows.map((row) => join(data, row.path)));
+    assert.deepEqual(r.skipped, []);
+    assert.deepEqual(r.assignments.map((a) => a.cluster), rows.map((row) => row.cluster));
+    r.assignments.forEach((a, i) => assert.ok(Math.abs(a.confidence - rows[i]!.confidence) < 1e-4, `${rows[i]!.path}: ${a.confidence} vs ${rows[i]!.confidence}`));
+  } finally {
+    assigner.release();
+  }
+}
 
 test('SCAN runs pretext, mining, SCAN and self-labeling, one metrics row per stage epoch', async () => {
   const out = join(tmp, 'scan');
@@ -25,6 +42,7 @@ test('SCAN runs pretext, mining, SCAN and self-labeling, one metrics row per sta
   const config = readJson(out, 'run.json').config;
   assert.deepEqual([config.params.pretextEpochs, config.params.scanEpochs, config.params.selflabelEpochs], [1, 1, 1]);
   assert.equal(readJson(out, 'summary.json').n, 120);
+  await assignsLikeTraining(out); // by the kept head
 });
 
 test('SCAN --stages pretext stops after the pretext; --resume with all stages finishes like a full run', async () => {
@@ -34,6 +52,7 @@ test('SCAN --stages pretext stops after the pretext; --resume with all stages fi
   assert.equal(first.code, 0, first.stderr);
   assert.deepEqual(readMetricsRows(out).map((m) => m.phase), ['pretext']);
   assert.equal(readJson(out, 'run.json').epoch, 1);
+  await assignsLikeTraining(out); // by the k-means centroids of the pretext features
   const rest = await run(['train', '--resume', out, '--stages', 'pretext,scan,selflabel', '--cache', cache]);
   assert.equal(rest.code, 0, rest.stderr);
   assert.deepEqual(readMetricsRows(out).map((m) => m.phase), ['pretext', 'scan', 'selflabel']);
@@ -54,6 +73,7 @@ test('DeepCluster over-clusters: k-means every epoch, NMI to the previous epoch,
   assert.equal(summary.k, 15);
   assert.equal(summary.sizes.length, 15);
   assert.ok(summary.purity >= summary.acc, 'majority vote is never below one-to-one matching');
+  await assignsLikeTraining(out); // through the kept PCA and centroids
 });
 
 test('DeepCluster with Sobel input and inverse-size weights trains and resumes to the same result', async () => {

@@ -77,6 +77,6 @@ export async function fitPca(x: tf.Tensor2D, dim: number, opts: PcaOptions = {})
 }
 
 /** (x - mean) @ components * scale. */
-export function applyPca(p: Pca, x: tf.Tensor2D): tf.Tensor2D {
+export function applyPca(p: Pick<Pca, 'mean' | 'components' | 'scale'>, x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.matMul(tf.sub(x, p.mean), tf.mul(p.components, p.scale)));
 }

@@ -115,7 +115,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     setState(pcaScale, pca.scale);
     setState(centroids, km.centroids);
     pca.dispose();
-    const probs = tf.tidy(() => centroidProbs(z, l2Normalize(km.centroids)));
+    const probs = centroidProbs(z, km.centroids);
     const p = (await probs.data()) as Float32Array;
     tf.dispose([z, probs]);
     km.centroids.dispose();
@@ -174,6 +174,13 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
       setState(trained, [epoch]);
       return { ...avg.result('train'), extra };
     },
+
+    // The clustering kept in the state: the final checkpoint's, made by predict() at the last epoch.
+    probs: (x) =>
+      tf.tidy(() => {
+        const z = l2Normalize(applyPca({ mean: pcaMean as tf.Tensor1D, components: pcaComponents as tf.Tensor2D, scale: pcaScale as tf.Tensor1D }, f.net.apply(input(x), false) as tf.Tensor2D));
+        return centroidProbs(z, centroids as tf.Tensor2D);
+      }),
 
     async predict() {
       return (await clustering(trained.dataSync()[0]!)).preds;

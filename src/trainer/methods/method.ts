@@ -22,10 +22,10 @@ export interface Method {
   predict(): Promise<Predictions>;
   /**
    * Cluster probabilities [b, k] of un-augmented images x [b, size, size, channels] in [0, 1], in
-   * inference mode: how the trained model assigns images it was not trained on. Absent where the
-   * method cannot yet (assigning new images then says so).
+   * inference mode: how the trained model assigns images it was not trained on. Their argmax for an
+   * image of the training set is predict()'s cluster for it, once predict() has run.
    */
-  probs?(x: tf.Tensor4D): tf.Tensor2D;
+  probs(x: tf.Tensor4D): tf.Tensor2D;
 }
 
 export interface MethodInit {

@@ -11,7 +11,7 @@ import { mlpHead } from '../models/heads.js';
 import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
-import { argmaxRows, clusterFeatures } from './featureClusters.js';
+import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
 import { scanStageOf, type ScanStage } from './scanStages.js';
 import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
@@ -74,6 +74,8 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const mined = params.add('scan.mined', [1], zeros, false);
   const headLoss = params.add('scan.head_loss', [nHeads], zeros, false);
   const trained = params.add('scan.trained_epochs', [1], zeros, false);
+  // After the pretext alone the clusters are k-means': its centroids place new images.
+  const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_DEFAULTS.projectionDim], zeros, false);
 
   const varsOf = (prefixes: string[]) => [...params.trainable].filter(([n]) => prefixes.some((p) => n.startsWith(p))).map(([, v]) => v);
   const stageVars: Record<ScanStage, () => tf.Variable[]> = {
@@ -86,6 +88,10 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const headProbs = (h: number, x: tf.Tensor4D, training: boolean) => tf.softmax(heads[h]!.apply(f.net.apply(x, training), training) as tf.Tensor2D);
   const scalar = (v: tf.Variable) => v.dataSync()[0]!;
   const setState = (v: tf.Variable, values: ArrayLike<number>) => tf.tidy(() => v.assign(tf.tensor(Float32Array.from(values), v.shape)));
+  const headsTrained = () => {
+    const done = scalar(trained);
+    return done > 0 && scanStageOf(config, done).stage !== 'pretext';
+  };
   const bestHead = () => {
     const l = headLoss.dataSync();
     return l.indexOf(Math.min(...l));
@@ -234,13 +240,17 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       return result;
     },
 
+    probs: (x) =>
+      tf.tidy(() => (headsTrained() ? headProbs(bestHead(), x, false) : centroidProbs(l2Normalize(project(x, false)), pretextCentroids as tf.Tensor2D))),
+
     async predict() {
       const done = scalar(trained);
-      if (done === 0 || scanStageOf(config, done).stage === 'pretext') {
+      if (!headsTrained()) {
         // Before any head is trained the clusters are k-means on the pretext features: SCAN's baseline.
         const z = featuresOf(ds, (x) => project(x, false));
-        const preds = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', 'kmeans', done));
-        z.dispose();
+        const { centroids, ...preds } = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', 'kmeans', done));
+        pretextCentroids.assign(centroids);
+        tf.dispose([z, centroids]);
         return preds;
       }
       const best = bestHead();

@@ -51,7 +51,7 @@ export class Assigner {
     });
     if (ok.length === 0) return { assignments: [], skipped };
     const images = datasetShape(run, ok.length, pixels.subarray(0, ok.length * per));
-    const preds = await predictFromProbs(images.n, 256, (idx) => method.probs!(toFloatBatch(images, idx)));
+    const preds = await predictFromProbs(images.n, 256, (idx) => method.probs(toFloatBatch(images, idx)));
     const assignments = ok.map((fileIndex, j) => ({ path: files[fileIndex]!, cluster: preds.cluster[j]!, confidence: preds.confidence[j]! }));
     return { assignments, skipped };
   }
@@ -67,6 +67,9 @@ export class Assigner {
   private async model(runDir: string): Promise<Loaded> {
     const folder = new RunFolder(runDir);
     const run = await folder.readRun();
+    // A finished run's last checkpoint holds the clustering of its assignments (k-means centroids,
+    // the kept head); an unfinished one's may be an epoch behind its weights.
+    if (run.status !== 'done') throw new Error(`${runDir} is ${run.status}, not finished: only a finished run assigns new images`);
     const epoch = await checkpointEpoch(folder.checkpointDir);
     await this.useBackend(run.backend.name);
     const backend = tf.getBackend();
@@ -78,7 +81,6 @@ export class Assigner {
     // set, so the model is built over a dataset of that size; its pixels are never read.
     const method = createMethod({ config: run.config, ds: datasetShape(run, run.dataset.images, new Uint8Array(0)) });
     try {
-      if (!method.probs) throw new Error(`assigning new images is not available for ${run.method} runs yet`);
       await loadCheckpoint(folder.checkpointDir, run.method, method.params, method.optimizer);
     } catch (e) {
       method.params.dispose();
