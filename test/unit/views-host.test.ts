@@ -38,6 +38,11 @@ describe('extension host: views data', () => {
     assert.equal(await store.redo(), true);
     assert.equal(await store.redo(), false);
     assert.deepEqual((await LabelsStore.open(fx.runDir)).labels.names, { '1': 'a', '2': 'b' });
+    // An edit whose result open() would refuse is not written (here a cluster id past the schema's).
+    const before = readFileSync(join(fx.runDir, 'labels.json'), 'utf8');
+    await assert.rejects(store.apply((l) => ({ ...l, moves: { [fx.paths[0]!]: 1_000_000_000 } })), /edit refused, it would make .*labels\.json invalid: moves\..*: expected an integer/);
+    assert.equal(readFileSync(join(fx.runDir, 'labels.json'), 'utf8'), before);
+    assert.deepEqual(store.labels.moves, {});
     writeFileSync(join(fx.runDir, 'labels.json'), '{"format":"clusterlab-labels","version":1,"names":{},"merges":[],"moves":{"x":"y"}}');
     await assert.rejects(LabelsStore.open(fx.runDir), /not a valid labels file.*moves\.x/);
     rmSync(join(fx.runDir, 'labels.json'));

@@ -122,8 +122,12 @@ describe('gallery page in Chromium', () => {
     await g.controller.handle({ type: 'open', path: '../../../etc/passwd' });
     await g.controller.handle({ type: 'rename', cluster: -1, name: 'x' });
     await g.controller.handle({ type: 'nonsense' });
+    // Well-formed, but naming a cluster the page never showed: forged.
+    await g.controller.handle({ type: 'rename', cluster: 999_999_999, name: 'x' });
+    await g.controller.handle({ type: 'move', paths: [t.fx.paths[0]], to: 123 });
     assert.deepEqual(g.record.opened, []);
     assert.match(g.record.errors.join('\n'), /not an image of this run/);
+    assert.match(g.record.errors.join('\n'), /no cluster 999999999 in this run[^]*no cluster 123 in this run/);
     assert.equal(g.record.log.filter((l) => /refused a malformed message/.test(l)).length, 2);
     await g.close();
   });

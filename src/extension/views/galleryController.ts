@@ -9,7 +9,7 @@ import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../c
 import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
 import { exportText, materialize } from '../workspace/labelsExport.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
-import { galleryState } from './galleryModel.js';
+import { galleryState, liveClusterIds } from './galleryModel.js';
 import type { RunSession, RunSessions } from './galleryRuns.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
@@ -96,12 +96,20 @@ export class GalleryController extends RunPage {
       const i = m.index.get(p);
       return i === undefined ? undefined : m.trained[i];
     };
+    // The page offers only the clusters it shows; any other id is a forged message.
+    const requireCluster = (...ids: number[]) => {
+      const live = new Set(liveClusterIds(m));
+      const bad = ids.find((c) => !live.has(c));
+      if (bad !== undefined) throw new Error(`no cluster ${bad} in this run`);
+    };
     switch (msg.type) {
       case 'rename':
+        requireCluster(msg.cluster);
         await s.labels.apply((l) => renameCluster(l, msg.cluster, msg.name));
         break;
       case 'move':
         this.requireKnown(msg.paths);
+        requireCluster(msg.to);
         await s.labels.apply((l) => moveImages(l, msg.paths, msg.to, trainedOf));
         break;
       case 'moveToNew':
@@ -109,6 +117,7 @@ export class GalleryController extends RunPage {
         await s.labels.apply((l) => moveImages(l, msg.paths, Math.max(nextClusterId(l, m.trained), m.run.config.clusters), trainedOf));
         break;
       case 'merge':
+        requireCluster(msg.from, msg.into);
         await s.labels.apply((l) => mergeClusters(l, msg.from, msg.into));
         break;
       case 'undo':

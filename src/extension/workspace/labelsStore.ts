@@ -47,10 +47,18 @@ export class LabelsStore {
     return this.future.length > 0;
   }
 
-  /** Applies `edit`, writes the result, and only then makes it current (a failed write changes nothing). */
+  /**
+   * Applies `edit`, writes the result, and only then makes it current (a failed write changes
+   * nothing). The result is validated first: the store never writes a file open() would refuse.
+   */
   apply(edit: (l: LabelsJson) => LabelsJson): Promise<void> {
     return this.serial(async () => {
       const next = edit(this.value);
+      try {
+        parseLabels(next);
+      } catch (e) {
+        throw new Error(`edit refused, it would make ${this.file} invalid: ${(e as Error).message}`);
+      }
       await writeJsonAtomic(this.file, next);
       this.past.push(this.value);
       this.future.length = 0;
