@@ -68,7 +68,8 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists on this machine. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { LOCK_FILE } from '../../src/common/runLock.js';
 import type { LabelsJson } from '../../src/protocol/labels.js';
 import type { RunJson, RunStatus } from '../../src/protocol/run.js';
 
@@ -11,9 +13,11 @@ export interface FixtureRun {
   /** [path, cluster, confidence, label] rows of assignments.csv. */
   rows?: [string, number, number, string][];
   labels?: Partial<LabelsJson>;
+  /** The trainer a running run's lock names; default: this process, a live trainer. */
+  lock?: { pid: number; host: string } | 'none';
 }
 
-/** A run folder as the trainer leaves it, written by hand: run.json, and summary/assignments/labels when given. */
+/** A run folder as the trainer leaves it, written by hand: run.json (and the lock of a running one), and summary/assignments/labels when given. */
 export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
   const dir = join(runsDir, id);
   mkdirSync(join(dir, 'checkpoint'), { recursive: true });
@@ -30,6 +34,9 @@ export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
     epoch: f.epoch ?? 4,
   };
   writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
+  if (f.status === 'running' && f.lock !== 'none') {
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...(f.lock ?? { pid: process.pid, host: hostname() }), since: f.startedAt }));
+  }
   if (f.rows) {
     writeFileSync(join(dir, 'assignments.csv'), ['path,cluster,confidence,label', ...f.rows.map((r) => r.join(','))].join('\n') + '\n');
     const sizes = [0, 0, 0];

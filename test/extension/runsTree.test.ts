@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeRun } from './runFixtures.js';
@@ -88,6 +89,27 @@ test('the store lists readable runs for the views, and refuses to delete what is
   assert.deepEqual((await store.readLabels(done)).names, { '1': 'Bags' });
   await assert.rejects(store.deleteRun(join(runs, 'not-a-run')), /holds no run\.json: not a run folder/);
   await assert.rejects(store.deleteRun(tmpdir()), /is not inside a runs folder/);
+});
+
+test('a run left running by a trainer that is gone lists as interrupted, without a write; one held elsewhere stays running', async () => {
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  const orphans = [
+    writeRun(runs, 'cc-orphan-dead', { status: 'running', startedAt: '2025-12-01T10:00:00Z', lock: { pid: Number(dead.stdout), host: hostname() } }),
+    writeRun(runs, 'cc-orphan-unlocked', { status: 'running', startedAt: '2025-12-01T10:00:00Z', lock: 'none' }),
+  ];
+  const remote = writeRun(runs, 'cc-remote', { status: 'running', startedAt: '2025-12-01T10:00:00Z', lock: { pid: 1, host: 'gpu-box-7' } });
+  try {
+    const listed = new Map((await store.listRuns()).map((r) => [r.dir, r.run.status]));
+    for (const dir of orphans) {
+      assert.equal(listed.get(dir), 'interrupted', dir);
+      assert.equal((await store.readRun(dir)).status, 'interrupted');
+      assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'running', 'listing writes nothing');
+    }
+    assert.equal(listed.get(remote), 'running');
+    assert.equal(listed.get(join(runs, 'cc-running')), 'running', 'held by a live trainer');
+  } finally {
+    for (const dir of [...orphans, remote]) rmSync(dir, { recursive: true });
+  }
 });
 
 test('a run the dead trainer left running is marked interrupted; watchers hear about changes', async () => {

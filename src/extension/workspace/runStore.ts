@@ -12,6 +12,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
 import { parseAssignments, parseMetrics } from '../../common/runFiles.js';
+import { lockHolder, mayBeTraining } from '../../common/runLock.js';
 import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 
@@ -56,6 +57,17 @@ export function parseRunJson(text: string, file: string): RunJson {
   const ds = o.dataset as Record<string, unknown> | undefined;
   if (typeof ds !== 'object' || ds === null || typeof ds.root !== 'string' || !Array.isArray(ds.classes)) bad('dataset: expected an object with root and classes');
   return v as RunJson;
+}
+
+/**
+ * A run that says running while no live trainer holds its lock was left by a trainer that died
+ * with its window (or was killed): it is listed as interrupted, so it can be resumed. Nothing is
+ * written: the next trainer to resume it writes its status.
+ */
+async function orphansInterrupted(dir: string, run: RunJson): Promise<RunJson> {
+  if (run.status !== 'running') return run;
+  const holder = await lockHolder(dir);
+  return holder && mayBeTraining(holder) ? run : { ...run, status: 'interrupted' };
 }
 
 function existingAncestor(path: string): string {
@@ -126,7 +138,7 @@ export class RunStore implements Disposable {
         const dir = join(root, name);
         try {
           const text = await readText(join(dir, 'run.json'));
-          if (text !== undefined) found.push({ dir, run: parseRunJson(text, join(dir, 'run.json')) });
+          if (text !== undefined) found.push({ dir, run: await orphansInterrupted(dir, parseRunJson(text, join(dir, 'run.json'))) });
         } catch (e) {
           found.push({ dir, error: (e as Error).message });
         }
@@ -137,6 +149,11 @@ export class RunStore implements Disposable {
   }
 
   async readRun(dir: string): Promise<RunJson> {
+    return orphansInterrupted(dir, await this.readRunFile(dir));
+  }
+
+  /** run.json as the trainer last wrote it. */
+  private async readRunFile(dir: string): Promise<RunJson> {
     const file = join(dir, 'run.json');
     const text = await readText(file);
     if (text === undefined) throw new Error(`${file} does not exist`);
@@ -187,7 +204,7 @@ export class RunStore implements Disposable {
 
   /** A run the trainer was training when it died: it says running, but nothing will finish it. */
   async markInterrupted(dir: string): Promise<void> {
-    const run = await this.readRun(dir);
+    const run = await this.readRunFile(dir);
     if (run.status !== 'running') return;
     await writeJsonAtomic(join(dir, 'run.json'), { ...run, status: 'interrupted', endedAt: new Date().toISOString() });
     this.changed(dir);

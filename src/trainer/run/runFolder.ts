@@ -4,6 +4,7 @@ import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomi
 import { csvField, parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import { ConfigError } from './config.js';
+import { lockRun } from './runLock.js';
 
 /** The files of one run folder, as ARCHITECTURE.md lays them out. Every write is atomic. */
 export class RunFolder {
@@ -20,12 +21,22 @@ export class RunFolder {
     }
   }
 
-  /** Makes the folder for a new run (see assertNew). */
-  static async create(dir: string): Promise<RunFolder> {
+  /**
+   * Makes the folder for a new run (see assertNew) and locks it (runLock.ts); the caller unlocks
+   * when the run ends. Checked again under the lock: another trainer may have taken the name.
+   */
+  static async create(dir: string): Promise<{ folder: RunFolder; unlock: () => Promise<void> }> {
     await RunFolder.assertNew(dir);
-    const f = new RunFolder(dir);
-    await mkdir(f.checkpointDir, { recursive: true });
-    return f;
+    const folder = new RunFolder(dir);
+    await mkdir(folder.checkpointDir, { recursive: true });
+    const unlock = await lockRun(dir);
+    try {
+      await RunFolder.assertNew(dir);
+    } catch (e) {
+      await unlock();
+      throw e;
+    }
+    return { folder, unlock };
   }
 
   async readRun(): Promise<RunJson> {

@@ -9,6 +9,7 @@ import { CancelledError, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { validateAgainstData, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
+import { lockRun } from './runLock.js';
 import { scoreDataset } from './scoring.js';
 
 export interface StepProgress {
@@ -44,7 +45,7 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   await RunFolder.assertNew(out);
   const backend = await initBackend(config.backend, hooks.log);
   const ds = await loadData(config, cacheDir, hooks);
-  const folder = await RunFolder.create(out);
+  const { folder, unlock } = await RunFolder.create(out);
   const run: RunJson = {
     format: 'clusterlab-run',
     version: 1,
@@ -57,8 +58,12 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
     startedAt: new Date().toISOString(),
     epoch: 0,
   };
-  await folder.writeRun(run);
-  return execute(folder, run, ds, hooks);
+  try {
+    await folder.writeRun(run);
+    return await execute(folder, run, ds, hooks);
+  } finally {
+    await unlock();
+  }
 }
 
 /**
@@ -68,6 +73,16 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
 export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, epochs?: number, params?: TrainConfig['params']): Promise<TrainResult> {
   const folder = new RunFolder(dir);
   const run = await folder.readRun();
+  // Before anything is written or swept: another trainer may be at work on this run.
+  const unlock = await lockRun(dir);
+  try {
+    return await continueRun(folder, run, cacheDir, hooks, epochs, params);
+  } finally {
+    await unlock();
+  }
+}
+
+async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, hooks: TrainHooks, epochs?: number, params?: TrainConfig['params']): Promise<TrainResult> {
   if (epochs !== undefined) run.config = { ...run.config, epochs };
   if (params) run.config = { ...run.config, params: { ...run.config.params, ...params } };
   validateConfig(run.config);
