@@ -1,5 +1,5 @@
-// Starts code-server on 127.0.0.1 with the built extension and a workspace, in folders of its own
-// (extensions, user data, pixel cache), and stops it with every process it started.
+// Starts code-server on 127.0.0.1 with ClusterLab's VSIX installed and a workspace, in folders of
+// its own (extensions, user data, pixel cache), and stops it with every process it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,13 +26,14 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
 }
 
-/** Settings that keep a first start quiet: no welcome page, no tips over the workbench. */
+/** Settings that keep a first start quiet: no welcome page, no tips or prompts over the workbench. */
 const QUIET: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'telemetry.telemetryLevel': 'off',
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
@@ -41,7 +42,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const userData = join(opts.home, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET, ...opts.settings }, null, 2));
-  installExtension(extensions);
+  installExtension({ codeServer: entry, extensionsDir: extensions, userDataDir: userData, vsix: join(opts.home, 'clusterlab.vsix') });
   // Our own (empty) config: otherwise code-server reads, or writes, ~/.config/code-server/config.yaml.
   const config = join(opts.home, 'config.yaml');
   writeFileSync(config, '');

@@ -1,21 +1,24 @@
-// Puts the freshly built extension into a code-server extensions folder, as an installed VSIX
-// would lay it out: `publisher.name-version` holding package.json and the built files.
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Installs ClusterLab the way a user does: the VSIX that `npm run package` makes (vsce, after the
+// production build), put into code-server's extensions folder by its own --install-extension. So
+// the tests run what ships, with only the dependencies the VSIX carries.
+import { spawnSync } from 'node:child_process';
 
-const ROOT = resolve('.');
-/** What the extension loads at run time besides node_modules (sources stay behind, as in a VSIX). */
-const SHIPPED = ['package.json', 'README.md', 'dist', 'media'];
+export interface InstallTarget {
+  /** code-server's entry point. */
+  codeServer: string;
+  extensionsDir: string;
+  userDataDir: string;
+  /** Where the VSIX is written. */
+  vsix: string;
+}
 
-/** Installs the build in `extensionsDir`; returns the extension's id (publisher.name). */
-export function installExtension(extensionsDir: string): string {
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
-  if (!existsSync(join(ROOT, 'dist/extension.cjs'))) throw new Error('dist/extension.cjs is missing: run `npm run build` first');
-  const target = join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
-  mkdirSync(target, { recursive: true });
-  for (const entry of SHIPPED) if (existsSync(join(ROOT, entry))) cpSync(join(ROOT, entry), join(target, entry), { recursive: true });
-  // Bundles keep native packages (sharp) external; linking the project's node_modules saves
-  // copying hundreds of megabytes on every run.
-  symlinkSync(join(ROOT, 'node_modules'), join(target, 'node_modules'), 'dir');
-  return `${manifest.publisher}.${manifest.name}`;
+export function installExtension(t: InstallTarget): void {
+  run('npm', ['run', 'package', '--', '--out', t.vsix]);
+  run(process.execPath, [t.codeServer, '--extensions-dir', t.extensionsDir, '--user-data-dir', t.userDataDir, '--install-extension', t.vsix]);
+}
+
+function run(cmd: string, args: string[]): void {
+  // No stdin and CI set: vsce would otherwise wait for answers to its questions.
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}\n${r.stderr}`.slice(-4000));
 }

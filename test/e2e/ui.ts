@@ -1,6 +1,6 @@
-// `npm run ui`: the built extension in a real VS Code (code-server) on the embedded sample, for
-// trying ClusterLab in a browser without installing VS Code. Runs stay in sample/.clusterlab
-// (gitignored), so the next start shows them again. Ctrl-C stops it.
+// `npm run ui`: ClusterLab, packaged and installed from its VSIX, in a real VS Code (code-server) on
+// the embedded sample, for trying it in a browser without installing VS Code. Runs stay in
+// sample/.clusterlab (gitignored), so the next start shows them again. Ctrl-C stops it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
