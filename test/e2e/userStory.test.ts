@@ -1,13 +1,15 @@
 // The whole user story in a real VS Code (code-server) driven through its UI in Chromium: train
 // each method through the quick picks, watch the progress, browse the run in the Runs tree, the
 // gallery and the confusion heatmap, open an image, rename a cluster and find the name again after
-// a reload. Screenshots of every step go to test-output/e2e/.
+// a reload; reload the window in the middle of a run and resume it. Screenshots of every step go
+// to test-output/e2e/.
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describe } from 'node:test';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import { chooseGalleryView, galleryFrame, galleryStatus, heatmapCells, renameInGallery, thumbnailsDrawn, trainThroughQuickPicks } from './clusterlab.js';
+import { inspectRunFolder } from '../reliability/killedRuns.js';
 import { e2eSession } from './session.js';
 import { makeSampleWorkspace } from './workspace.js';
 
@@ -16,6 +18,8 @@ const SHOTS = resolve('test-output/e2e');
 const PER_CLASS = 30;
 const IMAGES = PER_CLASS * 10;
 const TRAINING_TIMEOUT = 10 * 60_000;
+/** Enough epochs that the window can be reloaded while the run is still training. */
+const RELOADED_EPOCHS = 30;
 
 describe('ClusterLab in VS Code, as a new user', () => {
   const session = e2eSession('e2e', SHOTS, (workspace) => void makeSampleWorkspace(workspace, PER_CLASS));
@@ -48,8 +52,10 @@ describe('ClusterLab in VS Code, as a new user', () => {
   });
 
   for (const m of [
-    { method: 'CC', id: 'cc', epochs: 2 },
-    { method: 'SCAN', id: 'scan', epochs: 3 }, // one epoch for each of its three stages
+    // The fewest epochs that spread the 300 images over most clusters (fewer leave CC and SCAN with
+    // one cluster holding all): the pages then show a real clustering.
+    { method: 'CC', id: 'cc', epochs: 6 },
+    { method: 'SCAN', id: 'scan', epochs: 9 }, // 3 pretext, 5 SCAN, 1 self-labeling
     { method: 'DeepCluster', id: 'deepcluster', epochs: 1 },
   ]) {
     const label = `${m.method} · fashion`;
@@ -84,8 +90,9 @@ describe('ClusterLab in VS Code, as a new user', () => {
       // One row per cluster the trainer assigned images to, with its size: every image is in one.
       const sizes = clusterSizes(m.id);
       const rows = await clusters.evaluateAll((els) => els.map((e) => [e.querySelector('.label-name')?.textContent, e.querySelector('.label-description')?.textContent]));
-      assert.deepEqual(rows, sizes.map(([id, n]) => [`#${id}`, `${n} images`]));
+      assert.deepEqual(rows, sizes.map(([id, n]) => [`#${id}`, `${n} image${n === 1 ? '' : 's'}`]));
       assert.equal(sizes.reduce((a, [, n]) => a + n, 0), IMAGES);
+      assert.ok(sizes.length >= 5, `a clustering, not a collapse: ${JSON.stringify(sizes)}`);
       await runRow.click(); // collapse again: the next run's clusters are then the only ones shown
     });
 
@@ -157,5 +164,33 @@ describe('ClusterLab in VS Code, as a new user', () => {
     await thumbnailsDrawn(reloaded);
     await wb().shot('cc-name-kept-after-reload');
     assert.equal(labels().names[cluster!], 'Renamed in the gallery');
+  });
+
+  step('CC: a window reload during training leaves the run whole and resumable, and Resume Run finishes it', async () => {
+    const runs = join(session.workspace, '.clusterlab/runs');
+    const earlier = new Set(readdirSync(runs));
+    await trainThroughQuickPicks(wb(), { method: 'CC', clusters: 10, epochs: RELOADED_EPOCHS, imageSize: 16, batchSize: 32, shots: 'cc-reload' });
+    await wb().page.locator('.statusbar-item', { hasText: new RegExp(`CC · epoch ([2-9]|\\d\\d)/${RELOADED_EPOCHS}`) }).waitFor({ timeout: 120_000 });
+    const dir = join(runs, readdirSync(runs).find((d) => !earlier.has(d))!);
+    await wb().shot('cc-reload-before');
+    await wb().command('Developer: Reload Window');
+    await wb().ready();
+    await wb().openSideBar('ClusterLab');
+    // The old window's trainer cancelled the run as VS Code stopped it, or died with the window
+    // (then nothing holds the run's lock, and it lists as interrupted): resumable either way.
+    const row = wb().treeRow('Runs', 'CC · fashion').filter({ has: wb().page.locator('.label-description', { hasText: /^(cancelled|interrupted) · epoch \d+\/\d+$/ }) });
+    await row.waitFor({ timeout: 60_000 });
+    await wb().shot('cc-reload-after');
+    const left = await inspectRunFolder(dir);
+    assert.deepEqual(left.problems, []);
+    assert.ok(left.checkpoint >= 1 && left.checkpoint < RELOADED_EPOCHS, `checkpoint of epoch ${left.checkpoint}`);
+
+    await wb().contextMenu(row, 'Resume Run');
+    await wb().notification(/ClusterLab: CC · fashion finished: ACC \d\.\d{3}/).waitFor({ timeout: TRAINING_TIMEOUT });
+    await wb().shot('cc-reload-resumed');
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; epoch: number };
+    assert.deepEqual([run.status, run.epoch], ['done', RELOADED_EPOCHS]);
+    assert.deepEqual((await inspectRunFolder(dir)).problems, []);
+    assert.equal(parseAssignments(readFileSync(join(dir, 'assignments.csv'), 'utf8')).length, IMAGES);
   });
 });

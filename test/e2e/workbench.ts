@@ -111,10 +111,22 @@ export class Workbench {
       .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) });
   }
 
-  /** Right-clicks `target` and chooses `item` from its context menu. */
-  async contextMenu(target: Locator, item: string): Promise<void> {
-    await target.click({ button: 'right' });
+  /**
+   * Right-clicks `target` and chooses `item` from its context menu. A menu shows its items'
+   * enablement as of its opening, and a window that just (re)loaded sets context keys such as
+   * isWorkspaceTrusted a moment later: while `item` is disabled, close the menu and look again.
+   */
+  async contextMenu(target: Locator, item: string, timeout = 30_000): Promise<void> {
     const entry = this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) });
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      await target.click({ button: 'right' });
+      await entry.first().waitFor();
+      if (!(await entry.first().evaluate((e) => e.classList.contains('disabled')))) break;
+      if (Date.now() > deadline) throw new Error(`the context menu's "${item}" stayed disabled for ${timeout} ms`);
+      await this.page.keyboard.press('Escape');
+      await this.page.waitForTimeout(500);
+    }
     // The menu ignores a mouse-up that comes right after it opened (the right-click's own), so
     // a fast click may be lost: point at the item, which focuses it, and press Enter.
     await entry.first().hover();
