@@ -8,6 +8,7 @@ export interface Settings {
   defaultMethod: MethodName;
   backend: BackendChoice;
   imageSize: number;
+  /** 0: the method's own default. */
   batchSize: number;
   /** 0: no cap. */
   memoryCapMB: number;
@@ -20,7 +21,7 @@ export function readSettings(): Settings {
     defaultMethod: c.get<MethodName>('defaultMethod') ?? 'cc',
     backend: c.get<BackendChoice>('backend') ?? 'auto',
     imageSize: c.get<number>('imageSize') ?? 32,
-    batchSize: c.get<number>('batchSize') ?? 256,
+    batchSize: c.get<number>('batchSize') ?? 0,
     memoryCapMB: c.get<number>('memoryCapMB') ?? 0,
   };
 }

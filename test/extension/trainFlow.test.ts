@@ -92,3 +92,13 @@ test('browse picks any folder; a cluster count out of range is refused', async (
   stub.answer(stub.pick('Browse'), join(fashion, 'bags'), stub.pick('CC'), '1');
   await assert.rejects(trainFlow(deps), /input "1" refused: A whole number from 2 to the folder's 200 images/);
 });
+
+test("a batch size setting of 0, its default, leaves the method's own", async () => {
+  settings.batchSize = 0;
+  try {
+    stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Start'));
+    assert.equal((await trainFlow(deps))?.batchSize, 256);
+  } finally {
+    settings.batchSize = 64;
+  }
+});

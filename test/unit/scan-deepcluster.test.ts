@@ -127,15 +127,17 @@ test('Sobel: a vertical edge gives a horizontal gradient only', () => {
 
 test('SCAN stages: --epochs is split by share, --stages stops early, lengths are kept', () => {
   const defaults = resolveScanConfig(defaultConfig('scan', '/d'));
-  assert.deepEqual([defaults.params.pretextEpochs, defaults.params.scanEpochs, defaults.params.selflabelEpochs], [16, 29, 3]);
+  assert.deepEqual([defaults.params.pretextEpochs, defaults.params.scanEpochs, defaults.params.selflabelEpochs], [6, 10, 1]);
   // 10 epochs: one each, then 7 by share (2, 4, 0), the one left over to the pretext.
   const base: TrainConfig = { ...defaultConfig('scan', '/d'), epochs: 10 };
   const all = resolveScanConfig(base);
   assert.deepEqual([all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs], [4, 5, 1, 10]);
-  assert.deepEqual([scanStageOf(all, 4), scanStageOf(all, 5), scanStageOf(all, 10)], [
-    { stage: 'pretext', first: false },
-    { stage: 'scan', first: true },
-    { stage: 'selflabel', first: true },
+  assert.deepEqual([scanStageOf(all, 1), scanStageOf(all, 4), scanStageOf(all, 5), scanStageOf(all, 10), scanStageOf(all, 12)], [
+    { stage: 'pretext', index: 1, length: 4 },
+    { stage: 'pretext', index: 4, length: 4 },
+    { stage: 'scan', index: 1, length: 5 },
+    { stage: 'selflabel', index: 1, length: 1 },
+    { stage: 'selflabel', index: 3, length: 1 },
   ]);
   const pretextOnly = resolveScanConfig({ ...base, params: { stages: 'pretext' } });
   assert.equal(pretextOnly.epochs, 4);
@@ -143,6 +145,6 @@ test('SCAN stages: --epochs is split by share, --stages stops early, lengths are
   assert.equal(resolveScanConfig({ ...pretextOnly, params: { ...pretextOnly.params, stages: 'pretext,scan,selflabel' } }).epochs, 10);
   assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /--stages must be/);
   const given = resolveScanConfig({ ...base, params: { pretextEpochs: 4 } });
-  // 6 left: one each, then 4 by share (3.6, 0.4 -> 3, 0), the one left over to SCAN.
+  // 6 left: one each, then 4 by share (3.71, 0.29 -> 3, 0), the one left over to SCAN.
   assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 5, 1]);
 });

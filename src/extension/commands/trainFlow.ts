@@ -37,7 +37,7 @@ export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<T
   const clusters = await askClusters(dataset);
   if (clusters === undefined) return undefined;
   const d = await deps.defaults(method, dataset.dir);
-  const config: TrainConfig = { ...d, clusters, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize, backend: deps.settings.backend };
+  const config: TrainConfig = { ...d, clusters, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize || d.batchSize, backend: deps.settings.backend };
   return review(config, deps);
 }
 

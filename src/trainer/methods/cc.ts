@@ -7,6 +7,7 @@ import { buildBackbone } from '../models/backbones.js';
 import { mlpHead } from '../models/heads.js';
 import { ParamSet } from '../models/layers.js';
 import { Rng } from '../util/rng.js';
+import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
 import { batches, stepCount, CancelledError, minimizeTerms, numParam, predictFromProbs, TermAverager, type Method, type MethodInit } from './method.js';
 
 /** Defaults of the official code (config.yaml): tau_I 0.5, tau_C 1.0, 128-d instance space, Adam 3e-4. */
@@ -31,6 +32,7 @@ export function createCC({ config, ds }: MethodInit): Method {
   const instanceHead = mlpHead(params, 'instance_head', f.featureDim, f.featureDim, CC_DEFAULTS.instanceDim);
   const clusterHead = mlpHead(params, 'cluster_head', f.featureDim, f.featureDim, config.clusters);
   const optimizer = tf.train.adam(config.learningRate);
+  const schedule = scheduleOf(config, 'cosine');
   // Crop scale floor and blur probability are tunable: 8 % crops of a 28 px image keep too little.
   const augment = { cropScale: [numParam(config, 'cropMin', 0.08), 1] as [number, number], blurProb: numParam(config, 'blur', 0.5) };
   // The cluster head on un-augmented images: predict() runs it over the dataset, assign over new images.
@@ -43,6 +45,7 @@ export function createCC({ config, ds }: MethodInit): Method {
 
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'cc', epoch);
+      setLearningRate(optimizer, learningRateAt(schedule, config.learningRate, epoch, config.epochs));
       const order = rng.permutation(ds.n);
       const steps = stepCount(ds.n, config.batchSize);
       const avg = new TermAverager();

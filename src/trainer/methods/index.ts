@@ -4,6 +4,7 @@ import { checkDeepClusterConfig, createDeepCluster } from './deepcluster.js';
 import type { Method, MethodInit } from './method.js';
 import { createSCAN } from './scan.js';
 import { resolveScanConfig } from './scanStages.js';
+import { scheduleOf } from './schedule.js';
 
 export function createMethod(init: MethodInit): Method {
   switch (init.config.method) {
@@ -22,5 +23,6 @@ export function createMethod(init: MethodInit): Method {
  */
 export function resolveConfig(config: TrainConfig): TrainConfig {
   if (config.method === 'deepcluster') checkDeepClusterConfig(config);
+  if (config.method !== 'deepcluster') scheduleOf(config, 'cosine');
   return config.method === 'scan' ? resolveScanConfig(config) : config;
 }

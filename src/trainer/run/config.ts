@@ -4,11 +4,16 @@ export const METHODS: readonly MethodName[] = ['cc', 'scan', 'deepcluster'];
 export const BACKBONES: readonly BackboneName[] = ['small', 'resnet18', 'resnet34'];
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
-/** Per-method defaults: the official learning rates; epochs sized for a CPU run on the small backbone. */
-const METHOD_DEFAULTS: Record<MethodName, { epochs: number; learningRate: number }> = {
-  cc: { epochs: 30, learningRate: 3e-4 },
-  scan: { epochs: 48, learningRate: 1e-4 },
-  deepcluster: { epochs: 20, learningRate: 0.05 },
+/**
+ * Per-method defaults, epochs sized for a CPU run on the small backbone (the README says why each
+ * departs from the official settings). CC: batch 128 and Adam 1e-3 with cosine decay instead of
+ * 256 and a constant 3e-4, since a CPU affords a few hundred steps where the official run takes
+ * 200,000 (measured on Fashion-MNIST: 2-4 points of ACC ahead at every epoch).
+ */
+const METHOD_DEFAULTS: Record<MethodName, { epochs: number; learningRate: number; batchSize: number }> = {
+  cc: { epochs: 16, learningRate: 1e-3, batchSize: 128 },
+  scan: { epochs: 17, learningRate: 1e-4, batchSize: 256 },
+  deepcluster: { epochs: 20, learningRate: 0.05, batchSize: 256 },
 };
 
 export function defaultConfig(method: MethodName, data: string): TrainConfig {
@@ -20,7 +25,7 @@ export function defaultConfig(method: MethodName, data: string): TrainConfig {
     imageSize: 32,
     channels: 3,
     backbone: 'small',
-    batchSize: 256,
+    batchSize: METHOD_DEFAULTS[method].batchSize,
     seed: 42,
     backend: 'auto',
     learningRate: METHOD_DEFAULTS[method].learningRate,

@@ -1,0 +1,29 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../protocol/run.js';
+import { ConfigError } from '../run/config.js';
+import { strParam } from './method.js';
+
+export type Schedule = 'cosine' | 'constant';
+
+/** The `schedule` parameter of a method (checked before any work). */
+export function scheduleOf(config: TrainConfig, fallback: Schedule): Schedule {
+  const s = strParam(config, 'schedule', fallback);
+  if (s !== 'cosine' && s !== 'constant') throw new ConfigError(`--param schedule must be cosine or constant (got ${s})`);
+  return s;
+}
+
+/**
+ * Learning rate of epoch `epoch` (1-based) of `epochs`: cosine decay from `base` towards 0 (SimCLR's
+ * schedule, per epoch and without warm-up), or `base` throughout. A function of the epoch alone,
+ * so a resumed run trains at the rates an uninterrupted one would.
+ */
+export function learningRateAt(schedule: Schedule, base: number, epoch: number, epochs: number): number {
+  return schedule === 'constant' ? base : (base * (1 + Math.cos((Math.PI * (epoch - 1)) / Math.max(epochs, 1)))) / 2;
+}
+
+/** tfjs's Adam reads its rate at every step but has no setter; SGD and momentum have one. */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?(lr: number): void };
+  if (o.setLearningRate) o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
