@@ -4,10 +4,13 @@ import { ConfigError, defaultConfig, validateAgainstData, validateConfig } from 
 import { csvField } from '../../src/common/runFiles.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
-test('defaults are valid and carry the official learning rates', () => {
+test('defaults are valid and are the ones the README documents', () => {
   for (const m of ['cc', 'scan', 'deepcluster'] as const) validateConfig(defaultConfig(m, '/data'));
-  assert.equal(defaultConfig('cc', '/d').learningRate, 3e-4);
-  assert.equal(defaultConfig('cc', '/d').batchSize, 256);
+  // CC departs from the official 3e-4 / 256 for a CPU budget; SCAN and DeepCluster keep theirs.
+  assert.deepEqual(
+    (['cc', 'scan', 'deepcluster'] as const).map((m) => [defaultConfig(m, '/d').learningRate, defaultConfig(m, '/d').batchSize]),
+    [[1e-3, 128], [1e-4, 256], [0.05, 256]],
+  );
 });
 
 test('out-of-range numbers are refused with the option name', () => {
