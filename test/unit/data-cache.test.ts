@@ -2,22 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadDataset, toFloatBatch, type Dataset, type LoadOptions } from '../../src/trainer/data/dataset.js';
 import { decodeImage, type DecodeFn } from '../../src/trainer/data/decode.js';
-import { makeTmp, put, rawToPng, solid } from './data-fixtures.js';
+import { put, rawToPng, solid, tmpFolders } from './data-fixtures.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups) await c();
-});
-async function tmp(name: string): Promise<string> {
-  const t = await makeTmp(name);
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tmp = tmpFolders();
 
 /** The real decoder, counting the files it is asked for: the seam that proves a cached load decodes nothing. */
 function countingDecoder(): { decode: DecodeFn; calls: string[] } {

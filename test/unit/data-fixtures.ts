@@ -2,12 +2,26 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 export async function makeTmp(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `clusterlab-${prefix}-`));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A maker of temporary folders that are all removed after the test file. */
+export function tmpFolders(): (prefix: string) => Promise<string> {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanups) await c();
+  });
+  return async (prefix) => {
+    const t = await makeTmp(prefix);
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
 }
 
 export async function put(root: string, rel: string, data: Uint8Array | string): Promise<string> {

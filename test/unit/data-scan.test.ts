@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { DECODABLE_SUFFIXES, classifyName } from '../../src/common/imageFormats.js';
 import { assignLabels, scanFolder } from '../../src/trainer/data/scan.js';
-import { makeTmp, put, solid } from './data-fixtures.js';
+import { put, solid, tmpFolders } from './data-fixtures.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups) await c();
-});
-async function tmp(name: string): Promise<string> {
-  const t = await makeTmp(name);
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tmp = tmpFolders();
 
 describe('scanFolder', () => {
   let root = '';
