@@ -14,7 +14,7 @@ import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
 import { scanStageOf, type ScanStage } from './scanStages.js';
 import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, strParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
@@ -25,7 +25,9 @@ import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam
  * choice). Departures, for a CPU budget of minutes instead of GPU-days: the pretext uses Adam 3e-4
  * at a constant rate (SGD 0.4 with a cosine schedule needs the official 500 epochs; schedule=cosine
  * decays it); the SCAN stage uses Adam 1e-3, since 1e-4 leaves the heads near uniform after the
- * few hundred steps we can afford; self-labeling batches are 256 instead of 1,000. Measured on
+ * few hundred steps we can afford; self-labeling batches are 256 instead of 1,000; neighbours are
+ * mined on the backbone's features, as the paper says, not the projection (ACC .646 against .612
+ * after the same pretext and SCAN epochs). Measured on
  * Fashion-MNIST from one pretext: 5 whole-network SCAN epochs reach ACC .65 where 10 heads-only
  * epochs reach .61, since neighbours mined from a short pretext agree no better than raw pixels'
  * (.74) and a frozen backbone cannot get past them.
@@ -51,7 +53,7 @@ const SIMCLR_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], blurProb: 
 /**
  * SCAN (Van Gansbeke et al., ECCV 2020), one stage per range of epochs:
  *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1) on two views of each image
- *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of g(f(X))
+ *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of f(X)
  *   scan:      for each head h: L_h = -mean log <Phi_h(X), Phi_h(k)> + lambda (log C - H(mean Phi_h(X))),
  *              k a random member of N_X, both strongly augmented; minimise sum_h L_h;
  *              the head with the lowest loss is kept
@@ -68,6 +70,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const strong = { ops: numParam(config, 'strongOps', SCAN_DEFAULTS.strongOps) };
   const headOnly = config.params.headOnly === true;
   const pretextSchedule = scheduleOf(config, 'constant');
+  const mineOn = strParam(config, 'mineOn', 'backbone');
   if (nNeighbours < 1) throw new ConfigError('SCAN needs at least 2 images to mine neighbours');
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
@@ -140,7 +143,9 @@ export function createSCAN({ config, ds }: MethodInit): Method {
 
   /** Mines the neighbours from the pretext features; returns their label agreement when labelled. */
   async function mine(): Promise<Record<string, number>> {
-    const z = featuresOf(ds, (x) => project(x, false));
+    // The backbone's features, as the paper says (the official code mines on the projection,
+    // mineOn=projection): from a short pretext they give the SCAN stage better neighbours.
+    const z = featuresOf(ds, (x) => (mineOn === 'projection' ? project(x, false) : (f.net.apply(x, false) as tf.Tensor2D)));
     const { indices } = await knnCosine(z, nNeighbours);
     z.dispose();
     setState(neighbours, Float32Array.from(indices));

@@ -22,6 +22,8 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   if (stages.length === 0 || stages.some((s, i) => s !== SCAN_STAGES[i])) {
     throw new ConfigError(`--stages must be pretext, pretext,scan or pretext,scan,selflabel (got '${stages.join(',')}')`);
   }
+  const mineOn = strParam(config, 'mineOn', 'backbone');
+  if (mineOn !== 'backbone' && mineOn !== 'projection') throw new ConfigError(`--param mineOn must be backbone or projection (got '${mineOn}')`);
   const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
