@@ -7,10 +7,11 @@ export type ScanStage = (typeof SCAN_STAGES)[number];
 
 /**
  * Share of `--epochs` each stage gets when its length is not given (--param pretextEpochs=...):
- * the default 17 epochs become 6 pretext, 10 SCAN, 1 self-labeling. The pretext's neighbours stop
- * improving after a few epochs on a CPU budget; the whole-network SCAN stage is where it learns.
+ * the default 24 epochs become 6 pretext, 10 SCAN, 8 self-labeling. The pretext's neighbours stop
+ * improving after a few epochs on a CPU budget; the whole-network SCAN stage is where it learns,
+ * and self-labeling epochs are cheap (only the confident images train) and add a little each.
  */
-const STAGE_SHARE: Record<ScanStage, number> = { pretext: 0.3, scan: 0.65, selflabel: 0.05 };
+const STAGE_SHARE: Record<ScanStage, number> = { pretext: 0.25, scan: 0.44, selflabel: 0.31 };
 
 /**
  * Fixes every stage's length in the config (so a resumed run keeps its stage boundaries) and sets
@@ -27,12 +28,14 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
-    // One epoch each, then the rest by share, rounding down, leftovers to the earliest stages.
+    // One epoch each, then the rest by share, rounding down, leftovers to the largest remainders.
     const given = SCAN_STAGES.filter((s) => !missing.includes(s)).reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
     const left = Math.max(config.epochs - given, missing.length);
     const share = missing.reduce((a, s) => a + STAGE_SHARE[s], 0);
-    const counts = missing.map((s) => 1 + Math.floor(((left - missing.length) * STAGE_SHARE[s]) / share));
-    for (let i = 0; counts.reduce((a, b) => a + b, 0) < left; i = (i + 1) % counts.length) counts[i]!++;
+    const exact = missing.map((s) => ((left - missing.length) * STAGE_SHARE[s]) / share);
+    const counts = exact.map((x) => 1 + Math.floor(x));
+    const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    for (let j = 0; counts.reduce((a, b) => a + b, 0) < left; j++) counts[byRemainder[j % byRemainder.length]![1]]!++;
     missing.forEach((s, i) => (params[`${s}Epochs`] = counts[i]!));
   }
   for (const s of SCAN_STAGES) {
