@@ -145,7 +145,7 @@ test('SCAN stages: --epochs is split by share, --stages stops early, lengths are
   // Resuming the pretext-only run with all stages continues to the same total.
   assert.equal(resolveScanConfig({ ...pretextOnly, params: { ...pretextOnly.params, stages: 'pretext,scan,selflabel' } }).epochs, 10);
   assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /--stages must be/);
-  assert.throws(() => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }), /--param mineOn must be backbone or projection \(got 'pixels'\)/);
+  assert.throws(() => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }), /--param mineOn must be backbone or projection \(got pixels\)/);
   const given = resolveScanConfig({ ...base, params: { pretextEpochs: 4 } });
   // 6 left: one each, then 4 by share (2.35, 1.65 -> 2, 1), the one left over to self-labeling.
   assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 3, 3]);

@@ -11,10 +11,9 @@ import { weightDecay } from '../losses/weightDecay.js';
 import { buildBackbone } from '../models/backbones.js';
 import { dense, ParamSet } from '../models/layers.js';
 import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
-import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { centroidProbs } from './featureClusters.js';
-import { batches, stepCount, CancelledError, featuresOf, numParam, strParam, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
+import { batches, stepCount, CancelledError, choiceParam, featuresOf, numParam, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
 
 /**
  * The official settings (facebookresearch/deepcluster main.py): SGD lr 0.05, momentum 0.9, weight
@@ -37,9 +36,7 @@ const DC_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], jitterProb: 0,
 
 /** Checks DeepCluster's own settings before any work; returns the balancing mode. */
 export function checkDeepClusterConfig(config: TrainConfig): 'uniform' | 'weighted' {
-  const balance = strParam(config, 'balance', 'uniform');
-  if (balance !== 'uniform' && balance !== 'weighted') throw new ConfigError(`--param balance must be uniform or weighted (got ${balance})`);
-  return balance;
+  return choiceParam(config, 'balance', ['uniform', 'weighted'], 'uniform');
 }
 
 /**

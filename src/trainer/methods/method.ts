@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodName, TrainConfig } from '../../protocol/run.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
+import { ConfigError } from '../run/config.js';
 import type { ParamSet } from '../models/layers.js';
 
 /** What every clustering method gives the run loop; the loop owns epochs, checkpoints and files. */
@@ -166,4 +167,13 @@ export function numParam(config: TrainConfig, key: string, fallback: number): nu
 export function strParam(config: TrainConfig, key: string, fallback: string): string {
   const v = config.params[key];
   return typeof v === 'string' ? v : fallback;
+}
+
+/** A method parameter that names one of `choices`, or its default; anything else is refused before work. */
+export function choiceParam<T extends string>(config: TrainConfig, key: string, choices: readonly T[], fallback: T): T {
+  const v = strParam(config, key, fallback);
+  if (!(choices as readonly string[]).includes(v)) {
+    throw new ConfigError(`--param ${key} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)} (got ${v})`);
+  }
+  return v as T;
 }

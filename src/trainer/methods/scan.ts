@@ -12,9 +12,9 @@ import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
-import { scanStageOf, type ScanStage } from './scanStages.js';
+import { minedOn, scanStageOf, type ScanStage } from './scanStages.js';
 import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, strParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
@@ -70,7 +70,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const strong = { ops: numParam(config, 'strongOps', SCAN_DEFAULTS.strongOps) };
   const headOnly = config.params.headOnly === true;
   const pretextSchedule = scheduleOf(config, 'constant');
-  const mineOn = strParam(config, 'mineOn', 'backbone');
+  const mineOn = minedOn(config);
   if (nNeighbours < 1) throw new ConfigError('SCAN needs at least 2 images to mine neighbours');
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
@@ -143,8 +143,6 @@ export function createSCAN({ config, ds }: MethodInit): Method {
 
   /** Mines the neighbours from the pretext features; returns their label agreement when labelled. */
   async function mine(): Promise<Record<string, number>> {
-    // The backbone's features, as the paper says (the official code mines on the projection,
-    // mineOn=projection): from a short pretext they give the SCAN stage better neighbours.
     const z = featuresOf(ds, (x) => (mineOn === 'projection' ? project(x, false) : (f.net.apply(x, false) as tf.Tensor2D)));
     const { indices } = await knnCosine(z, nNeighbours);
     z.dispose();

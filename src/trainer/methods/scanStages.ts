@@ -1,6 +1,6 @@
 import type { TrainConfig } from '../../protocol/run.js';
 import { ConfigError } from '../run/config.js';
-import { strParam } from './method.js';
+import { choiceParam, strParam } from './method.js';
 
 export const SCAN_STAGES = ['pretext', 'scan', 'selflabel'] as const;
 export type ScanStage = (typeof SCAN_STAGES)[number];
@@ -23,8 +23,7 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   if (stages.length === 0 || stages.some((s, i) => s !== SCAN_STAGES[i])) {
     throw new ConfigError(`--stages must be pretext, pretext,scan or pretext,scan,selflabel (got '${stages.join(',')}')`);
   }
-  const mineOn = strParam(config, 'mineOn', 'backbone');
-  if (mineOn !== 'backbone' && mineOn !== 'projection') throw new ConfigError(`--param mineOn must be backbone or projection (got '${mineOn}')`);
+  minedOn(config); // refused here, before any work, rather than when the neighbours are mined
   const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
@@ -34,8 +33,9 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
     const share = missing.reduce((a, s) => a + STAGE_SHARE[s], 0);
     const exact = missing.map((s) => ((left - missing.length) * STAGE_SHARE[s]) / share);
     const counts = exact.map((x) => 1 + Math.floor(x));
+    const short = left - counts.reduce((a, b) => a + b, 0);
     const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (let j = 0; counts.reduce((a, b) => a + b, 0) < left; j++) counts[byRemainder[j % byRemainder.length]![1]]!++;
+    for (const [, i] of byRemainder.slice(0, short)) counts[i]!++;
     missing.forEach((s, i) => (params[`${s}Epochs`] = counts[i]!));
   }
   for (const s of SCAN_STAGES) {
@@ -45,6 +45,14 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   const epochs = stages.reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
   if (epochs < 1) throw new ConfigError('the SCAN stages chosen have no epochs to train');
   return { ...config, params, epochs };
+}
+
+/**
+ * The features neighbours are mined on: the backbone's, as the paper says, or the projection's,
+ * as the official code does (from a short pretext the backbone gives better neighbours).
+ */
+export function minedOn(config: TrainConfig): 'backbone' | 'projection' {
+  return choiceParam(config, 'mineOn', ['backbone', 'projection'], 'backbone');
 }
 
 /**

@@ -1,15 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/run.js';
-import { ConfigError } from '../run/config.js';
-import { strParam } from './method.js';
+import { choiceParam } from './method.js';
 
 export type Schedule = 'cosine' | 'constant';
 
 /** The `schedule` parameter of a method (checked before any work). */
 export function scheduleOf(config: TrainConfig, fallback: Schedule): Schedule {
-  const s = strParam(config, 'schedule', fallback);
-  if (s !== 'cosine' && s !== 'constant') throw new ConfigError(`--param schedule must be cosine or constant (got ${s})`);
-  return s;
+  return choiceParam(config, 'schedule', ['cosine', 'constant'], fallback);
 }
 
 /**
