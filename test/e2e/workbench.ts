@@ -114,24 +114,32 @@ export class Workbench {
   /**
    * Right-clicks `target` and chooses `item` from its context menu. A menu shows its items'
    * enablement as of its opening, and a window that just (re)loaded sets context keys such as
-   * isWorkspaceTrusted a moment later: while `item` is disabled, close the menu and look again.
+   * isWorkspaceTrusted a moment later; and the workbench closes an open menu when something
+   * takes the focus or redraws under it. Like a person: while `item` is disabled or the menu
+   * went away, close it and look again.
    */
   async contextMenu(target: Locator, item: string, timeout = 30_000): Promise<void> {
-    const entry = this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) });
+    const entry = this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) }).first();
     const deadline = Date.now() + timeout;
     for (;;) {
-      await target.click({ button: 'right' });
-      await entry.first().waitFor();
-      if (!(await entry.first().evaluate((e) => e.classList.contains('disabled')))) break;
-      if (Date.now() > deadline) throw new Error(`the context menu's "${item}" stayed disabled for ${timeout} ms`);
+      try {
+        await target.click({ button: 'right' });
+        await entry.waitFor({ timeout: 5_000 });
+        if (!(await entry.evaluate((e) => e.classList.contains('disabled')))) {
+          // The menu ignores a mouse-up that comes right after it opened (the right-click's
+          // own), so a fast click may be lost: point at the item, which focuses it, and press Enter.
+          await entry.hover({ timeout: 5_000 });
+          await this.page.keyboard.press('Enter');
+          await entry.waitFor({ state: 'detached' });
+          return;
+        }
+        if (Date.now() > deadline) throw new Error(`the context menu's "${item}" stayed disabled for ${timeout} ms`);
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+      }
       await this.page.keyboard.press('Escape');
       await this.page.waitForTimeout(500);
     }
-    // The menu ignores a mouse-up that comes right after it opened (the right-click's own), so
-    // a fast click may be lost: point at the item, which focuses it, and press Enter.
-    await entry.first().hover();
-    await this.page.keyboard.press('Enter');
-    await entry.first().waitFor({ state: 'detached' });
   }
 
   /** The editor tab titled `title`. */
