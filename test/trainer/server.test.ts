@@ -77,7 +77,7 @@ test('lists the backends without starting one, and gives the method defaults', a
   assert.ok(backends.find((b) => b.name === 'wasm')!.installed);
   const d = await conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'scan', data });
   assert.equal(d.method, 'scan');
-  assert.equal(d.epochs, 24);
+  assert.equal(d.epochs, 18);
 });
 
 test('bad requests fail at once with a message naming the problem', async () => {

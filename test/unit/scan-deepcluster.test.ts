@@ -127,18 +127,19 @@ test('Sobel: a vertical edge gives a horizontal gradient only', () => {
 
 test('SCAN stages: --epochs is split by share, --stages stops early, lengths are kept', () => {
   const defaults = resolveScanConfig(defaultConfig('scan', '/d'));
-  assert.deepEqual([defaults.params.pretextEpochs, defaults.params.scanEpochs, defaults.params.selflabelEpochs], [6, 10, 8]);
-  // 10 epochs: one each, then 7 by share (1.75, 3.08, 2.17 -> 1, 3, 2), the one left over to the
-  // largest remainder, the pretext's.
+  assert.deepEqual([defaults.params.pretextEpochs, defaults.params.scanEpochs, defaults.params.selflabelEpochs, defaults.epochs], [6, 10, 2, 18]);
+  // 10 epochs: one each, then 7 by the weights 5:9:1 (2.33, 4.2, 0.47 -> 2, 4, 0), the one left
+  // over to the largest remainder, self-labeling's.
   const base: TrainConfig = { ...defaultConfig('scan', '/d'), epochs: 10 };
   const all = resolveScanConfig(base);
-  assert.deepEqual([all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs], [3, 4, 3, 10]);
-  assert.deepEqual([scanStageOf(all, 1), scanStageOf(all, 3), scanStageOf(all, 4), scanStageOf(all, 8), scanStageOf(all, 12)], [
+  assert.deepEqual([all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs], [3, 5, 2, 10]);
+  assert.deepEqual([scanStageOf(all, 1), scanStageOf(all, 3), scanStageOf(all, 4), scanStageOf(all, 8), scanStageOf(all, 9), scanStageOf(all, 12)], [
     { stage: 'pretext', index: 1, length: 3 },
     { stage: 'pretext', index: 3, length: 3 },
-    { stage: 'scan', index: 1, length: 4 },
-    { stage: 'selflabel', index: 1, length: 3 },
-    { stage: 'selflabel', index: 5, length: 3 },
+    { stage: 'scan', index: 1, length: 5 },
+    { stage: 'scan', index: 5, length: 5 },
+    { stage: 'selflabel', index: 1, length: 2 },
+    { stage: 'selflabel', index: 4, length: 2 },
   ]);
   const pretextOnly = resolveScanConfig({ ...base, params: { stages: 'pretext' } });
   assert.equal(pretextOnly.epochs, 3);
@@ -147,6 +148,6 @@ test('SCAN stages: --epochs is split by share, --stages stops early, lengths are
   assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /--stages must be/);
   assert.throws(() => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }), /--param mineOn must be backbone or projection \(got pixels\)/);
   const given = resolveScanConfig({ ...base, params: { pretextEpochs: 4 } });
-  // 6 left: one each, then 4 by share (2.35, 1.65 -> 2, 1), the one left over to self-labeling.
-  assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 3, 3]);
+  // 6 left: one each, then 4 by the weights 9:1 (3.6, 0.4 -> 3, 0), the one left over to SCAN's.
+  assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 5, 1]);
 });

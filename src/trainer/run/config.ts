@@ -12,7 +12,7 @@ export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'te
  */
 const METHOD_DEFAULTS: Record<MethodName, { epochs: number; learningRate: number; batchSize: number }> = {
   cc: { epochs: 24, learningRate: 1e-3, batchSize: 128 },
-  scan: { epochs: 24, learningRate: 1e-4, batchSize: 256 },
+  scan: { epochs: 18, learningRate: 1e-4, batchSize: 256 },
   deepcluster: { epochs: 20, learningRate: 0.05, batchSize: 256 },
 };
 
