@@ -19,27 +19,24 @@ export async function trainThroughQuickPicks(wb: Workbench, c: TrainChoice): Pro
   await wb.command('ClusterLab: Train Clustering');
   await wb.quickInput().getByText('Train Clustering (1/4): dataset').waitFor();
   await wb.shot(`${c.shots}-pick-dataset`);
-  await wb.pick('fashion');
-  await wb.quickInput().getByText('Train Clustering (2/4): method').waitFor();
-  await wb.pick(c.method);
-  await wb.quickInput().getByText('Train Clustering (3/4): number of clusters').waitFor();
+  await wb.pickUntil('fashion', wb.quickInput().getByText('Train Clustering (2/4): method'));
+  await wb.pickUntil(c.method, wb.quickInput().getByText('Train Clustering (3/4): number of clusters'));
   await wb.shot(`${c.shots}-pick-clusters`);
   await wb.answer('class folders', String(c.clusters));
   // The last step lists the settings; each pick edits one and comes back to the list, which then
   // shows the new value.
   const shown = (label: string) => wb.quickPickItem(label).waitFor();
   await shown('Start training');
-  await wb.pick(/^\s*Epochs: \d+\s*$/);
-  await wb.answer('Epochs', String(c.epochs));
-  await shown(`Epochs: ${c.epochs}`);
-  await wb.pick(/^\s*Image size: \d+ px\s*$/);
-  await wb.answer('Image size in pixels', String(c.imageSize));
-  await shown(`Image size: ${c.imageSize} px`);
-  await wb.pick(/^\s*Batch size: \d+\s*$/);
-  await wb.answer('Batch size', String(c.batchSize));
-  await shown(`Batch size: ${c.batchSize}`);
-  await wb.pick('Color: RGB'); // toggles to grayscale: Fashion-MNIST has no colour
-  await shown('Color: grayscale');
+  const edit = async (item: RegExp, prompt: string, value: number, after: string) => {
+    await wb.pickUntil(item, wb.prompt(prompt));
+    await wb.answer(prompt, String(value));
+    await shown(after);
+  };
+  await edit(/^\s*Epochs: \d+\s*$/, 'Epochs', c.epochs, `Epochs: ${c.epochs}`);
+  await edit(/^\s*Image size: \d+ px\s*$/, 'Image size in pixels', c.imageSize, `Image size: ${c.imageSize} px`);
+  await edit(/^\s*Batch size: \d+\s*$/, 'Batch size', c.batchSize, `Batch size: ${c.batchSize}`);
+  // Toggles to grayscale: Fashion-MNIST has no colour.
+  await wb.pickUntil('Color: RGB', wb.quickPickItem('Color: grayscale'));
   await wb.shot(`${c.shots}-review`);
   await wb.pick('Start training');
 }

@@ -60,6 +60,29 @@ export class Workbench {
     await row.click();
   }
 
+  /**
+   * Chooses `label` in the open quick pick until `next` shows. A click that lands while the list
+   * redraws (as it does when a step comes back to it) can be dropped: like a person, click again
+   * while the item is still there.
+   */
+  async pickUntil(label: string | RegExp, next: Locator, timeout = 30_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      await this.pick(label);
+      try {
+        return await next.waitFor({ timeout: 5_000 });
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        if (!(await this.quickPickItem(label).isVisible())) return await next.waitFor({ timeout: Math.max(deadline - Date.now(), 1) });
+      }
+    }
+  }
+
+  /** The open quick input's message (an input box's prompt) containing `text`. */
+  prompt(text: string): Locator {
+    return this.quickInput().locator('.quick-input-message', { hasText: text });
+  }
+
   /** The open quick pick's row labelled `label`. */
   quickPickItem(label: string | RegExp): Locator {
     return this.quickInput()
@@ -70,7 +93,7 @@ export class Workbench {
 
   /** Waits for the input box that says `prompt`, types `text` into it and accepts it. */
   async answer(prompt: string, text: string): Promise<void> {
-    await this.quickInput().locator('.quick-input-message', { hasText: prompt }).waitFor();
+    await this.prompt(prompt).waitFor();
     const input = this.quickInput().locator('.quick-input-box input');
     await input.fill(text);
     await input.press('Enter');

@@ -117,6 +117,18 @@ describe('gallery page in Chromium', () => {
     await g.close();
   });
 
+  it('narrows to a heatmap cell clicked while the page was unloaded, once the page loads again', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    g.controller.pageUnloaded(); // a hidden gallery tab: VS Code does not keep its page
+    await g.controller.applyFilter(t.fx.runDir, { type: 'filter', cluster: 1, classIndex: t.fx.classes.indexOf('bag') });
+    await g.h.idle();
+    await g.h.act('ready', () => page.reload());
+    assert.match((await page.locator('.chip').textContent()) ?? '', /Cluster 1 × bag/);
+    assert.equal(await page.locator('.row.header').count(), 1);
+    await g.close();
+  });
+
   it('refuses malformed messages and files the run does not list', async () => {
     const g = await openGallery();
     await g.controller.handle({ type: 'open', path: '../../../etc/passwd' });

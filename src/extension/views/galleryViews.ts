@@ -63,7 +63,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   };
 
   /** Fills a webview with `page` and connects it to a new controller. */
-  function attach(webview: vscode.Webview, page: PageName, onDispose: (l: () => void) => vscode.Disposable): Controller {
+  function attach(webview: vscode.Webview, page: PageName, onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): Controller {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundles = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     // Only our bundles, our stylesheets and the thumbnail cache: the page never loads a dataset file.
@@ -86,8 +86,11 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       page === 'gallery' ? new GalleryController(sessions, port, ui, thumbs, (dir) => edited.fire(dir)) : page === 'confusion' ? new ConfusionController(sessions, port, ui) : new ChartsController(sessions, port, ui);
     pages.add(controller);
     const sub = webview.onDidReceiveMessage((m: unknown) => void controller.handle(m));
+    // The gallery is not retained when hidden (thousands of thumbnails): its page unloads.
+    const hidden = page === 'gallery' ? onHidden(() => controller.pageUnloaded()) : undefined;
     onDispose(() => {
       sub.dispose();
+      hidden?.dispose();
       pages.delete(controller);
       void controller.dispose();
     });
@@ -101,7 +104,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       const column = page === 'gallery' && filter ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
       const panel = vscode.window.createWebviewPanel(`clusterlab.${page}`, TITLES[page], column, { retainContextWhenHidden: page !== 'gallery' });
       panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
-      const controller = attach(panel.webview, page, (l) => panel.onDidDispose(l));
+      const controller = attach(panel.webview, page, (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
       panel.onDidDispose(() => panels.delete(page));
       panels.set(page, (open = { panel, controller }));
     }
@@ -117,7 +120,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     edited,
     vscode.window.registerWebviewViewProvider(
       'clusterlab.gallery',
-      { resolveWebviewView: (view) => void attach(view.webview, 'gallery', (l) => view.onDidDispose(l)) },
+      { resolveWebviewView: (view) => void attach(view.webview, 'gallery', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
       { webviewOptions: { retainContextWhenHidden: false } },
     ),
     vscode.commands.registerCommand('clusterlab.openGallery', (arg?: unknown) => openPanel('gallery', dirOf(arg))),

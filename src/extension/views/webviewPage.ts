@@ -36,7 +36,7 @@ export abstract class RunPage {
   private switching: Promise<void> = Promise.resolve();
   private disposed = false;
   /** The page's script has loaded and listens: from now on, state is posted. */
-  private pageReady = false;
+  protected pageReady = false;
 
   constructor(
     protected readonly sessions: RunSessions,
@@ -52,6 +52,14 @@ export abstract class RunPage {
   protected ready(): Promise<void> {
     this.pageReady = true;
     return this.showRun();
+  }
+
+  /**
+   * The webview was hidden and, not retained, unloaded its page: nothing listens until the page
+   * loads again and says ready.
+   */
+  pageUnloaded(): void {
+    this.pageReady = false;
   }
 
   /** The page's whole state for the webview. */
