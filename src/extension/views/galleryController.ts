@@ -16,8 +16,6 @@ import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 export class GalleryController extends RunPage {
   /** Thumbnail requests not yet started; a newer request (the user scrolled on) replaces them. */
   private pendingThumbs: string[] = [];
-  /** A heatmap click that came while the page was loading. */
-  private pendingFilter: GalleryFilter | undefined;
   private thumbing = false;
 
   constructor(
@@ -52,14 +50,10 @@ export class GalleryController extends RunPage {
     };
   }
 
-  /**
-   * Narrows the page to a cluster (and class), after showing the run it belongs to; a page still
-   * loading gets it right after its first state, so the heatmap click is not lost.
-   */
+  /** Narrows the page to a cluster (and class), after showing the run it belongs to. */
   async applyFilter(dir: string, filter: GalleryFilter): Promise<void> {
     await this.showRun(dir);
-    if (this.pageReady) this.port.post(filter);
-    else this.pendingFilter = filter;
+    this.postWhenReady(filter);
   }
 
   async handle(raw: unknown): Promise<void> {
@@ -74,13 +68,8 @@ export class GalleryController extends RunPage {
 
   private async dispatch(msg: GalleryToHost): Promise<void> {
     switch (msg.type) {
-      case 'ready': {
-        await this.ready();
-        const filter = this.pendingFilter;
-        this.pendingFilter = undefined;
-        if (filter) this.port.post(filter);
-        return;
-      }
+      case 'ready':
+        return this.ready();
       case 'selectRun':
         return this.showRun(msg.dir);
       case 'thumbs':

@@ -32,6 +32,8 @@ export interface ClusterLabViews {
 }
 
 const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts' };
+/** Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. */
+const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true };
 
 type Controller = RunPage & { handle(message: unknown): Promise<void> };
 
@@ -86,8 +88,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       page === 'gallery' ? new GalleryController(sessions, port, ui, thumbs, (dir) => edited.fire(dir)) : page === 'confusion' ? new ConfusionController(sessions, port, ui) : new ChartsController(sessions, port, ui);
     pages.add(controller);
     const sub = webview.onDidReceiveMessage((m: unknown) => void controller.handle(m));
-    // The gallery is not retained when hidden (thousands of thumbnails): its page unloads.
-    const hidden = page === 'gallery' ? onHidden(() => controller.pageUnloaded()) : undefined;
+    const hidden = RETAINED[page] ? undefined : onHidden(() => controller.pageUnloaded());
     onDispose(() => {
       sub.dispose();
       hidden?.dispose();
@@ -102,7 +103,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     if (open) open.panel.reveal(undefined, true);
     else {
       const column = page === 'gallery' && filter ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-      const panel = vscode.window.createWebviewPanel(`clusterlab.${page}`, TITLES[page], column, { retainContextWhenHidden: page !== 'gallery' });
+      const panel = vscode.window.createWebviewPanel(`clusterlab.${page}`, TITLES[page], column, { retainContextWhenHidden: RETAINED[page] });
       panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
       const controller = attach(panel.webview, page, (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
       panel.onDidDispose(() => panels.delete(page));
@@ -121,7 +122,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     vscode.window.registerWebviewViewProvider(
       'clusterlab.gallery',
       { resolveWebviewView: (view) => void attach(view.webview, 'gallery', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
-      { webviewOptions: { retainContextWhenHidden: false } },
+      { webviewOptions: { retainContextWhenHidden: RETAINED.gallery } },
     ),
     vscode.commands.registerCommand('clusterlab.openGallery', (arg?: unknown) => openPanel('gallery', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openConfusion', (arg?: unknown) => openPanel('confusion', dirOf(arg))),

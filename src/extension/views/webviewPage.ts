@@ -36,7 +36,9 @@ export abstract class RunPage {
   private switching: Promise<void> = Promise.resolve();
   private disposed = false;
   /** The page's script has loaded and listens: from now on, state is posted. */
-  protected pageReady = false;
+  private pageReady = false;
+  /** Messages for a page that is not listening yet, posted after its first state. */
+  private held: unknown[] = [];
 
   constructor(
     protected readonly sessions: RunSessions,
@@ -48,10 +50,19 @@ export abstract class RunPage {
     void this.showRun();
   }
 
-  /** The page (re)loaded: show it the current or default run. */
-  protected ready(): Promise<void> {
+  /** The page (re)loaded: show it the current or default run, then what was held for it. */
+  protected async ready(): Promise<void> {
     this.pageReady = true;
-    return this.showRun();
+    await this.showRun();
+    const held = this.held;
+    this.held = [];
+    for (const m of held) this.port.post(m);
+  }
+
+  /** Posts `message` now if the page listens, else right after its next state. */
+  protected postWhenReady(message: unknown): void {
+    if (this.pageReady) this.port.post(message);
+    else this.held.push(message);
   }
 
   /**

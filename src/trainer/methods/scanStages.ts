@@ -12,7 +12,7 @@ export type ScanStage = (typeof SCAN_STAGES)[number];
  * SCAN stage is where it learns; self-labeling gains its point or two in the first epochs and then
  * drifts down (Fashion-MNIST: .684 -> .697 after one epoch, .677 after eight).
  */
-const STAGE_SHARE: Record<ScanStage, number> = { pretext: 5, scan: 9, selflabel: 1 };
+const STAGE_WEIGHT: Record<ScanStage, number> = { pretext: 5, scan: 9, selflabel: 1 };
 
 /**
  * Fixes every stage's length in the config (so a resumed run keeps its stage boundaries) and sets
@@ -28,11 +28,11 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
-    // One epoch each, then the rest by share, rounding down, leftovers to the largest remainders.
+    // One epoch each, then the rest by weight, rounding down, leftovers to the largest remainders.
     const given = SCAN_STAGES.filter((s) => !missing.includes(s)).reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
     const left = Math.max(config.epochs - given, missing.length);
-    const share = missing.reduce((a, s) => a + STAGE_SHARE[s], 0);
-    const exact = missing.map((s) => ((left - missing.length) * STAGE_SHARE[s]) / share);
+    const total = missing.reduce((a, s) => a + STAGE_WEIGHT[s], 0);
+    const exact = missing.map((s) => ((left - missing.length) * STAGE_WEIGHT[s]) / total);
     const counts = exact.map((x) => 1 + Math.floor(x));
     const short = left - counts.reduce((a, b) => a + b, 0);
     const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
