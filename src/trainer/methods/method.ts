@@ -163,6 +163,13 @@ export function numParam(config: TrainConfig, key: string, fallback: number): nu
   return typeof v === 'number' ? v : fallback;
 }
 
+/** A whole-number method parameter of at least `min`, or its default; anything else is refused before work. */
+export function countParam(config: TrainConfig, key: string, fallback: number, min: number): number {
+  const v = numParam(config, key, fallback);
+  if (!Number.isInteger(v) || v < min) throw new ConfigError(`--param ${key} must be a whole number of at least ${min} (got ${v})`);
+  return v;
+}
+
 /** A string-valued method parameter from the config, or its default. */
 export function strParam(config: TrainConfig, key: string, fallback: string): string {
   const v = config.params[key];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../protocol/run.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { toFloatBatch } from '../data/dataset.js';
@@ -14,7 +15,7 @@ import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
 import { minedOn, scanStageOf, type ScanStage } from './scanStages.js';
 import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTerms, numParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
@@ -51,6 +52,18 @@ export const SCAN_DEFAULTS = {
   selflabelBatch: 256,
 };
 
+/** SCAN's whole-number settings: checked before any work (resolveConfig), read by createSCAN. */
+export function scanCounts(config: TrainConfig) {
+  return {
+    heads: countParam(config, 'heads', SCAN_DEFAULTS.heads, 1),
+    neighbours: countParam(config, 'neighbours', SCAN_DEFAULTS.neighbours, 1),
+    strongOps: countParam(config, 'strongOps', SCAN_DEFAULTS.strongOps, 0),
+    scanOps: countParam(config, 'scanOps', SCAN_DEFAULTS.scanOps, 0),
+    scanBatch: countParam(config, 'scanBatch', SCAN_DEFAULTS.scanBatch, 1),
+    selflabelBatch: countParam(config, 'selflabelBatch', SCAN_DEFAULTS.selflabelBatch, 1),
+  };
+}
+
 /** SimCLR's view augmentation in the SCAN repo: crops of 20-100 % of the image, no blur. */
 const SIMCLR_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], blurProb: 0 };
 
@@ -66,13 +79,14 @@ const SIMCLR_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], blurProb: 
  */
 export function createSCAN({ config, ds }: MethodInit): Method {
   const k = config.clusters;
-  const nHeads = numParam(config, 'heads', SCAN_DEFAULTS.heads);
-  const nNeighbours = Math.min(numParam(config, 'neighbours', SCAN_DEFAULTS.neighbours), ds.n - 1);
+  const counts = scanCounts(config);
+  const nHeads = counts.heads;
+  const nNeighbours = Math.min(counts.neighbours, ds.n - 1);
   const entropyWeight = numParam(config, 'entropyWeight', SCAN_DEFAULTS.entropyWeight);
   const threshold = numParam(config, 'threshold', SCAN_DEFAULTS.threshold);
   const wd = numParam(config, 'weightDecay', SCAN_DEFAULTS.weightDecay);
-  const strong = { ops: numParam(config, 'strongOps', SCAN_DEFAULTS.strongOps) };
-  const scanAugment = { ops: numParam(config, 'scanOps', SCAN_DEFAULTS.scanOps) };
+  const strong = { ops: counts.strongOps };
+  const scanAugment = { ops: counts.scanOps };
   const headOnly = config.params.headOnly === true;
   const pretextSchedule = scheduleOf(config, 'constant');
   const mineOn = minedOn(config);
@@ -170,7 +184,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   async function scanEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
     const extra = scalar(mined) === 0 ? await mine() : {};
     const nb = neighbours.dataSync();
-    const batchSize = numParam(config, 'scanBatch', SCAN_DEFAULTS.scanBatch);
+    const batchSize = counts.scanBatch;
     const steps = stepCount(ds.n, batchSize);
     const avg = new TermAverager();
     const perHead = new Float64Array(nHeads);
@@ -205,7 +219,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
 
   async function selflabelEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
     const best = bestHead();
-    const batchSize = numParam(config, 'selflabelBatch', SCAN_DEFAULTS.selflabelBatch);
+    const batchSize = counts.selflabelBatch;
     const steps = stepCount(ds.n, batchSize);
     const avg = new TermAverager();
     const vars = stageVars.selflabel();
