@@ -2,7 +2,7 @@ import type { TrainConfig } from '../../protocol/run.js';
 import { createCC } from './cc.js';
 import { checkDeepClusterConfig, createDeepCluster } from './deepcluster.js';
 import type { Method, MethodInit } from './method.js';
-import { createSCAN, scanCounts } from './scan.js';
+import { createSCAN, scanSettings } from './scan.js';
 import { resolveScanConfig } from './scanStages.js';
 import { scheduleOf } from './schedule.js';
 
@@ -24,6 +24,6 @@ export function createMethod(init: MethodInit): Method {
 export function resolveConfig(config: TrainConfig): TrainConfig {
   if (config.method === 'deepcluster') checkDeepClusterConfig(config);
   if (config.method !== 'deepcluster') scheduleOf(config, 'cosine');
-  if (config.method === 'scan') scanCounts(config);
+  if (config.method === 'scan') scanSettings(config);
   return config.method === 'scan' ? resolveScanConfig(config) : config;
 }

@@ -170,6 +170,13 @@ export function countParam(config: TrainConfig, key: string, fallback: number, m
   return v;
 }
 
+/** A method parameter between `min` and `max`, or its default; anything else is refused before work. */
+export function rangeParam(config: TrainConfig, key: string, fallback: number, min: number, max: number): number {
+  const v = numParam(config, key, fallback);
+  if (!(v >= min && v <= max)) throw new ConfigError(`--param ${key} must be between ${min} and ${max} (got ${v})`);
+  return v;
+}
+
 /** A string-valued method parameter from the config, or its default. */
 export function strParam(config: TrainConfig, key: string, fallback: string): string {
   const v = config.params[key];
