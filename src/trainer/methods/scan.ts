@@ -25,11 +25,11 @@ import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTer
  * (update_cluster_head_only: False; headOnly=true trains the heads alone, the ImageNet configs'
  * choice). Departures, for a CPU budget of minutes instead of GPU-days: the pretext uses Adam 3e-4
  * at a constant rate (SGD 0.4 with a cosine schedule needs the official 500 epochs; schedule=cosine
- * decays it) and jitters brightness and contrast at SimCLR's ImageNet strength (jitter=1: 0.8) where
- * simclr_cifar10 uses 0.4, since Fashion-MNIST's garments come in every grey level and the
+ * decays it) and jitters brightness and contrast at SimCLR's ImageNet strength (jitter=1: 0.8)
+ * where simclr_cifar10 uses 0.4, since Fashion-MNIST's garments come in every grey level and the
  * wrong clusters split them by it (top-20 agreement .755 against .745, ACC .705 against .695
- * after the whole default run); the SCAN stage uses Adam 1e-3, since 1e-4 leaves the heads near uniform after the
- * few hundred steps we can afford; self-labeling batches are 256 instead of 1,000; neighbours are
+ * after the whole default run); the SCAN stage uses Adam 1e-3, since 1e-4 leaves the heads near
+ * uniform after the few hundred steps we can afford; self-labeling batches are 256 instead of 1,000; neighbours are
  * mined on the backbone's features, as the paper says, not the projection (ACC .646 against .612
  * after the same pretext and SCAN epochs); the SCAN stage augments with a flip and Cutout alone
  * (scanOps=0) where the official code also applies the 4 strong ops: on 28 px grey images those
