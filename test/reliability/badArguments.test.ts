@@ -45,6 +45,7 @@ const cases: [string, string[], RegExp][] = [
   ['SCAN: fractional strong ops', ['--method', 'scan', '--param', 'strongOps=2.5'], /^clusterlab: --param strongOps must be a whole number of at least 0 \(got 2\.5\)$/],
   ['SCAN: no neighbours', ['--method', 'scan', '--param', 'neighbours=0'], /^clusterlab: --param neighbours must be a whole number of at least 1 \(got 0\)$/],
   ['SCAN: negative colour jitter', ['--method', 'scan', '--param', 'jitter=-0.5'], /^clusterlab: --param jitter must be between 0 and 2\.5 \(got -0\.5\)$/],
+  ['SCAN: a confidence threshold above 1', ['--method', 'scan', '--param', 'threshold=1.5'], /^clusterlab: --param threshold must be between 0 and 1 \(got 1\.5\)$/],
   ['unknown backbone', ['--backbone', 'vgg'], /^clusterlab: --backbone must be one of small, resnet18, resnet34 \(got vgg\)$/],
   ['unknown backend', ['--backend', 'gpu'], /^clusterlab: --backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu \(got gpu\)$/],
   ['unknown option', ['--clsuters', '5'], /^clusterlab: unknown option --clsuters \(clusterlab help shows the options\)$/],

@@ -60,6 +60,7 @@ export const SCAN_DEFAULTS = {
 export function scanSettings(config: TrainConfig) {
   return {
     jitter: rangeParam(config, 'jitter', SCAN_DEFAULTS.jitter, 0, 2.5),
+    threshold: rangeParam(config, 'threshold', SCAN_DEFAULTS.threshold, 0, 1),
     heads: countParam(config, 'heads', SCAN_DEFAULTS.heads, 1),
     neighbours: countParam(config, 'neighbours', SCAN_DEFAULTS.neighbours, 1),
     strongOps: countParam(config, 'strongOps', SCAN_DEFAULTS.strongOps, 0),
@@ -93,12 +94,17 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const nHeads = settings.heads;
   const nNeighbours = Math.min(settings.neighbours, ds.n - 1);
   const entropyWeight = numParam(config, 'entropyWeight', SCAN_DEFAULTS.entropyWeight);
-  const threshold = numParam(config, 'threshold', SCAN_DEFAULTS.threshold);
   const wd = numParam(config, 'weightDecay', SCAN_DEFAULTS.weightDecay);
+  const pretextAugment = simclrAugment(settings.jitter);
   const strong = { ops: settings.strongOps };
   const scanAugment = { ops: settings.scanOps };
   const headOnly = config.params.headOnly === true;
   const pretextSchedule = scheduleOf(config, 'constant');
+  const stageLr: Record<ScanStage, number> = {
+    pretext: numParam(config, 'pretextLr', SCAN_DEFAULTS.pretextLr),
+    scan: numParam(config, 'scanLr', SCAN_DEFAULTS.scanLr),
+    selflabel: config.learningRate,
+  };
   const mineOn = minedOn(config);
   if (nNeighbours < 1) throw new ConfigError('SCAN needs at least 2 images to mine neighbours');
 
@@ -142,8 +148,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     if (next === stage) return;
     // A fresh optimizer per stage, as the official scripts start each stage anew.
     optimizer?.dispose();
-    const lr = { pretext: numParam(config, 'pretextLr', SCAN_DEFAULTS.pretextLr), scan: numParam(config, 'scanLr', SCAN_DEFAULTS.scanLr), selflabel: config.learningRate };
-    optimizer = tf.train.adam(lr[next]);
+    optimizer = tf.train.adam(stageLr[next]);
     stage = next;
   };
   enterEpoch(1);
@@ -153,12 +158,11 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     const steps = stepCount(ds.n, config.batchSize);
     let step = 0;
     const vars = stageVars.pretext();
-    const aug = simclrAugment(settings.jitter);
     for (const idx of batches(rng.permutation(ds.n), config.batchSize)) {
       if (signal.aborted) throw new CancelledError();
       const views = tf.tidy(() => {
         const x = toFloatBatch(ds, idx);
-        return tf.concat([ccAugment(x, rng, aug), ccAugment(x, rng, aug)], 0);
+        return tf.concat([ccAugment(x, rng, pretextAugment), ccAugment(x, rng, pretextAugment)], 0);
       });
       const r = await minimizeTerms(optimizer, vars, () => {
         const [za, zb] = tf.split(project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
@@ -242,7 +246,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       if (signal.aborted) throw new CancelledError();
       const x = toFloatBatch(ds, idx);
       const weak = tf.tidy(() => headProbs(best, x, true));
-      const t = selfLabelTargets((await weak.data()) as Float32Array, k, threshold);
+      const t = selfLabelTargets((await weak.data()) as Float32Array, k, settings.threshold);
       weak.dispose();
       seen += idx.length;
       confident += t.confident;
@@ -275,7 +279,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       const rng = Rng.derive(config.seed, 'scan', epoch);
       const { stage: now, index, length } = scanStageOf(config, epoch);
       // The pretext's rate follows its schedule over the stage; SCAN and self-labeling keep theirs.
-      if (now === 'pretext') setLearningRate(optimizer, learningRateAt(pretextSchedule, numParam(config, 'pretextLr', SCAN_DEFAULTS.pretextLr), index, length));
+      if (now === 'pretext') setLearningRate(optimizer, learningRateAt(pretextSchedule, stageLr.pretext, index, length));
       const run = { pretext: pretextEpoch, scan: scanEpoch, selflabel: selflabelEpoch }[now];
       const result = await run(rng, onStep, signal);
       setState(trained, [epoch]);
