@@ -35,12 +35,13 @@ export class TrainerClient implements Trainer, vscode.Disposable {
 
   constructor(serverModule: string, log: vscode.LogOutputChannel) {
     const server = { module: serverModule, transport: TransportKind.ipc };
-    let fallback: ErrorHandler | undefined;
+    // The client's own handler exists only once the client does; the handler below defers to it.
+    const defaults: { handler?: ErrorHandler } = {};
     const errorHandler: ErrorHandler = {
-      error: (e, m, count) => fallback!.error(e, m, count),
+      error: (e, m, count) => defaults.handler!.error(e, m, count),
       closed: () => {
         this.died.fire();
-        return fallback!.closed();
+        return defaults.handler!.closed();
       },
     };
     this.client = new LanguageClient(
@@ -49,7 +50,7 @@ export class TrainerClient implements Trainer, vscode.Disposable {
       { run: server, debug: { ...server, options: { execArgv: ['--nolazy', '--inspect=6010'] } } },
       { documentSelector: [], outputChannel: log, errorHandler },
     );
-    fallback = this.client.createDefaultErrorHandler(MAX_RESTARTS);
+    defaults.handler = this.client.createDefaultErrorHandler(MAX_RESTARTS);
   }
 
   async request<P, R>(def: RequestDef<P, R>, params: P): Promise<R> {

@@ -30,6 +30,7 @@ export function exportText(m: RunModel, format: 'csv' | 'json'): string {
 
 /** A cluster's folder name: its id first (names may repeat), then the name made safe for any file system. */
 export function clusterFolder(id: number, name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what file systems refuse
   const safe = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/[. ]+$/, '').slice(0, 80);
   return `${String(id).padStart(3, '0')} ${safe}`.trim();
 }

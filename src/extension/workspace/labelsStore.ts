@@ -31,7 +31,7 @@ export class LabelsStore {
     try {
       return new LabelsStore(file, parseLabels(JSON.parse(text)));
     } catch (e) {
-      throw new Error(`${file} is not a valid labels file (${(e as Error).message}); fix or remove it to edit this run's clusters`);
+      throw new Error(`${file} is not a valid labels file (${(e as Error).message}); fix or remove it to edit this run's clusters`, { cause: e });
     }
   }
 
@@ -57,7 +57,7 @@ export class LabelsStore {
       try {
         parseLabels(next);
       } catch (e) {
-        throw new Error(`edit refused, it would make ${this.file} invalid: ${(e as Error).message}`);
+        throw new Error(`edit refused, it would make ${this.file} invalid: ${(e as Error).message}`, { cause: e });
       }
       await writeJsonAtomic(this.file, next);
       this.past.push(this.value);

@@ -40,7 +40,7 @@ export function parseRunJson(text: string, file: string): RunJson {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not JSON: ${(e as Error).message}`, { cause: e });
   }
   const bad = (what: string): never => {
     throw new Error(`${file}: ${what}`);
@@ -170,7 +170,7 @@ export class RunStore implements Disposable {
       if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes)) throw new Error('expected an object with sizes');
       return s;
     } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`);
+      throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
     }
   }
 
@@ -192,7 +192,7 @@ export class RunStore implements Disposable {
     try {
       return parseLabels(JSON.parse(text));
     } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`);
+      throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
     }
   }
 

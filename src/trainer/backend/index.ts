@@ -48,7 +48,7 @@ export async function initBackend(choice: BackendChoice, log: (line: string) => 
       threads = await init(choice, log);
     } catch (e) {
       const pkg = choice in NATIVE_PACKAGES ? ` (${NATIVE_PACKAGES[choice as keyof typeof NATIVE_PACKAGES]})` : '';
-      throw new Error(`backend ${choice}${pkg} is unavailable: ${(e as Error).message}`);
+      throw new Error(`backend ${choice}${pkg} is unavailable: ${(e as Error).message}`, { cause: e });
     }
     log(`backend: ${choice}, ${threads} thread${threads === 1 ? '' : 's'}`);
     return { name: choice, threads, skipped: [] };

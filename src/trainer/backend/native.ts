@@ -31,7 +31,7 @@ export async function initNative(name: NativeName): Promise<{ threads: number }>
   try {
     await importOptional(pkg);
   } catch (e) {
-    throw new Error(importFailure(pkg, e));
+    throw new Error(importFailure(pkg, e), { cause: e });
   }
   // Both packages register their backend as 'tensorflow'.
   if (!tf.findBackendFactory('tensorflow')) throw new Error(`${pkg} loaded but registered no 'tensorflow' backend (a second copy of tfjs-core?)`);

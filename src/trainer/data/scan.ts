@@ -69,7 +69,7 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     rootStat = await stat(absRoot);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `image folder does not exist: ${absRoot}` : `cannot read image folder ${absRoot}: ${code ?? e}`);
+    throw new Error(code === 'ENOENT' ? `image folder does not exist: ${absRoot}` : `cannot read image folder ${absRoot}: ${code ?? e}`, { cause: e });
   }
   if (!rootStat.isDirectory()) throw new Error(`image folder is not a directory: ${absRoot}`);
 
@@ -110,7 +110,7 @@ async function walk(absRoot: string, skipped: Skipped[]): Promise<Found[]> {
       // Sorted so that which of two links to one folder is kept does not depend on the file system.
       dirents = readdirSync(dir.abs, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name));
     } catch (e) {
-      if (dir.rel === '') throw new Error(`cannot read image folder ${absRoot}: ${describeFsError(e)}`);
+      if (dir.rel === '') throw new Error(`cannot read image folder ${absRoot}: ${describeFsError(e)}`, { cause: e });
       skipped.push({ path: dir.rel, reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}` });
       continue;
     }
@@ -179,13 +179,13 @@ async function readSuperclassesJson(absRoot: string): Promise<Map<string, string
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${file}: ${describeFsError(e)}`);
+    throw new Error(`cannot read ${file}: ${describeFsError(e)}`, { cause: e });
   }
   let obj: unknown;
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new Error(`${file} must be a JSON object mapping class folder names to super-class names, e.g. {"cat": "animal"}`);

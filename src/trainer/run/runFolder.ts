@@ -45,7 +45,7 @@ export class RunFolder {
     try {
       run = JSON.parse(await readFile(path, 'utf8')) as RunJson;
     } catch (e) {
-      throw new Error(`cannot read ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
     }
     if (run?.format !== 'clusterlab-run') throw new Error(`${path} is not a ClusterLab run file`);
     // The settings' values are checked by validateConfig on resume; here, that they are there at all.
