@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fromHalf, readRunFeatures, toHalf, writeRunFeatures } from '../../src/common/features.js';
+import { readLayout, writeLayout } from '../../src/common/layout.js';
 import { tmpFolders } from './data-fixtures.js';
 
 const tmp = tmpFolders();
@@ -34,4 +35,16 @@ test('a run folder keeps features and probabilities in row order, and a short fi
   writeFileSync(join(dir, 'probs.f32'), new Uint8Array(8));
   await assert.rejects(readRunFeatures(dir), /probs\.f32: 8 bytes where features\.json says 24/);
     await assert.rejects(writeRunFeatures(dir, { rows: 3, dims: 3, clusters: 2, epoch: 1 }, features, probs), /features: 6 values for 3 x 3/);
+});
+
+test('a layout keeps x, y per image, and one that does not match its header is refused by name', async () => {
+  const dir = await tmp('layout');
+  assert.equal(await readLayout(dir), undefined);
+  const meta = { rows: 2, method: 'umap (test)', epoch: 3, knnPreservation: 0.5, seconds: 0.1 };
+  await writeLayout(dir, meta, new Float32Array([1.5, -2, 0, 3.25]));
+  const back = (await readLayout(dir))!;
+  assert.deepEqual(back.meta, { format: 'clusterlab-layout', version: 1, ...meta });
+  assert.deepEqual([...back.xy], [1.5, -2, 0, 3.25]);
+  writeFileSync(join(dir, 'layout.f32'), new Uint8Array(12));
+  await assert.rejects(readLayout(dir), /layout\.f32: 12 bytes where layout\.json says 16/);
 });
