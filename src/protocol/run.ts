@@ -60,6 +60,13 @@ export interface RunJson {
   /** Last finished epoch (0 before the first). */
   epoch: number;
   error?: string;
+  /** The experiment file (absolute) and its run this folder was trained for. */
+  experiment?: ExperimentRef;
+}
+
+export interface ExperimentRef {
+  file: string;
+  entry: string;
 }
 
 export interface Scores {

@@ -65,7 +65,15 @@ const runOptions = {
 };
 
 export const defaultsParams = obj({ method: methodName, data: path });
-export const trainParams = obj({ config: trainConfigSchema, runsDir: path, ...runOptions });
+export const trainParams = obj({
+  config: trainConfigSchema,
+  runsDir: path,
+  /** The run's folder (inside runsDir); absent: a fresh `<method>-<time>` one. An experiment's runs have fixed folders. */
+  runDir: opt(path),
+  /** Recorded in run.json: the experiment file and run this one is. */
+  experiment: opt(obj({ file: path, entry: str(200) })),
+  ...runOptions,
+});
 export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOptions });
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });

@@ -13,6 +13,9 @@ const USAGE = `usage:
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
+  clusterlab run FILE.clusterlab.yaml [--runs DIR] [--backend NAME] [--cache DIR] [--check]
+                   (trains an experiment's runs one after another into DIR, default
+                   .clusterlab/runs, skipping finished ones; --check only checks the file)
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
 assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.`;
@@ -134,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === 'run') return runCommand(rest);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -197,5 +201,19 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** `clusterlab run FILE`: the experiment's own module; one-line errors as for train. */
+async function runCommand(args: string[]): Promise<number> {
+  try {
+    const { runExperimentCli } = await import('./experimentCli.js');
+    return await runExperimentCli(args);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const message = err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message;
+    process.stderr.write(`clusterlab: ${message}\n`);
+    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
 }

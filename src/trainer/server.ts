@@ -69,7 +69,10 @@ handle(Requests.defaults, (p) => defaultConfig(p.method, p.data));
 handle(Requests.train, (p) => {
   // A run may switch the backend: the assigner's model would be left on the old one.
   assigner.release();
-  return runs.train(p.config, p.runsDir, runOptions(p));
+  return runs.train(p.config, p.runsDir, runOptions(p), {
+    ...(p.runDir ? { runDir: p.runDir } : {}),
+    ...(p.experiment ? { experiment: p.experiment } : {}),
+  });
 });
 handle(Requests.resume, (p) => {
   assigner.release();

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
-import type { MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
+import type { ExperimentRef, MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
 import { validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
@@ -49,12 +49,15 @@ export class ActiveRuns {
     return this.active !== undefined;
   }
 
-  /** Starts a new run in a fresh folder under runsDir; a bad config is refused before anything starts. */
-  train(config: TrainConfig, runsDir: string, o: RunOptions): RunStarted {
+  /**
+   * Starts a new run in `target.runDir` (an experiment's run) or a fresh folder under runsDir; a
+   * bad config is refused before anything starts.
+   */
+  train(config: TrainConfig, runsDir: string, o: RunOptions, target: { runDir?: string; experiment?: ExperimentRef } = {}): RunStarted {
     this.assertIdle();
     validateConfig(config);
-    const runDir = freshRunDir(runsDir, config.method);
-    return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks));
+    const runDir = target.runDir ? resolvePath(target.runDir) : freshRunDir(runsDir, config.method);
+    return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks, target.experiment));
   }
 
   /** Continues the run in runDir from its checkpoint. */

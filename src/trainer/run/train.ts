@@ -1,6 +1,6 @@
 import { basename, join, resolve } from 'node:path';
 import { removeStaleTemps } from '../../common/atomicFile.js';
-import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import type { Assignment, ExperimentRef, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
@@ -36,8 +36,8 @@ export interface TrainResult {
   summary?: SummaryJson;
 }
 
-/** A new run of `config` in the folder `out`. */
-export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
+/** A new run of `config` in the folder `out`; `experiment` records the experiment file's run it is. */
+export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks, experiment?: ExperimentRef): Promise<TrainResult> {
   config = { ...config, data: resolve(config.data) };
   validateConfig(config);
   config = resolveConfig(config);
@@ -57,6 +57,7 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
     status: 'running',
     startedAt: new Date().toISOString(),
     epoch: 0,
+    ...(experiment ? { experiment } : {}),
   };
   try {
     await folder.writeRun(run);
