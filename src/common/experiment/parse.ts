@@ -226,7 +226,7 @@ function gridSetting(p: Pair, methods: MethodName[], grid: GridSpec, problems: P
 export function parseExperiment(text: string, file: string): Experiment {
   const problems = new Problems();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-  for (const e of doc.errors) problems.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, e.message.split('\n')[0]!);
+  for (const e of doc.errors) problems.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
   const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '');
   const exp: Experiment = { file, name: fileName, runs: [], expandsTo: 0, problems: problems.list };
   if (doc.errors.length > 0 && !isMap(doc.contents)) return exp;
@@ -262,5 +262,6 @@ export function parseExperiment(text: string, file: string): Experiment {
   if (all.length > maxRuns) {
     problems.error(grid?.span ?? spanOf(top.get('runs')?.key as Node), `this experiment expands to ${all.length} runs, more than maxRuns (${maxRuns}): narrow the grid, or raise maxRuns`);
   } else exp.runs = all;
+  problems.list.sort((a, b) => a.span.start - b.span.start);
   return exp;
 }
