@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import { Requests } from '../protocol/server.js';
-import { registerCommands } from './commands/commands.js';
+import { isExperimentFile } from '../common/experiment/format.js';
+import { registerCommands, report } from './commands/commands.js';
+import { experimentCommands } from './commands/experimentCommands.js';
+import { Sweeps } from './sweeps.js';
+import { listQueues } from '../common/experiment/queue.js';
 import { allRunsDirs, readSettings } from './settings.js';
 import { TrainerClient } from './trainerClient.js';
 import { TrainingRuns } from './trainingRuns.js';
@@ -10,6 +14,7 @@ import { TrainingStatusBar } from './views/statusBar.js';
 import { RunStore } from './workspace/runStore.js';
 
 let trainer: TrainerClient | undefined;
+let sweeps: Sweeps | undefined;
 
 /** Wires the extension's parts together; the parts themselves live in their own modules. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -19,7 +24,12 @@ export function activate(context: vscode.ExtensionContext): void {
   trainer = client;
   const status = new TrainingStatusBar();
   const training = new TrainingRuns(client, store, status, readSettings, log);
-  const tree = new RunsTree(store);
+  const sweep = new Sweeps(training, store, readSettings, log);
+  sweeps = sweep;
+  const tree = new RunsTree(store, undefined, {
+    queues: async () => (await listQueues(allRunsDirs())).map((q) => q.queue),
+    isRunning: (file) => sweep.isRunning(file),
+  });
   const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true });
   const views = registerViews(context, {
     runs: store,
@@ -39,13 +49,37 @@ export function activate(context: vscode.ExtensionContext): void {
     treeView.onDidChangeSelection((e) => e.selection[0]?.kind === 'run' && views.showRun(e.selection[0].dir)),
     views.onDidEditLabels(() => tree.refresh()),
     ...registerCommands({ store, training, trainer: client, log, settings: readSettings, refreshRuns: () => tree.refresh() }),
+    ...experimentCommands(sweep, report),
+    ...serveExperimentFiles(client, sweep, log),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged()),
   );
   log.info('ClusterLab activated');
 }
 
-/** Stops the trainer: a run in flight is cancelled and stays resumable. */
+/**
+ * The trainer checks experiment files, so it starts when one is open (trusted workspaces only:
+ * untrusted, the files get no diagnostics; `clusterlab run FILE --check` checks them). Sweeps a
+ * reload or a crash left unfinished continue.
+ */
+function serveExperimentFiles(client: TrainerClient, sweep: Sweeps, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  const isExperiment = (d: vscode.TextDocument) => d.uri.scheme === 'file' && isExperimentFile(d.fileName);
+  const start = async () => {
+    try {
+      await client.ensureStarted();
+      await sweep.continueUnfinished(allRunsDirs());
+    } catch (e) {
+      log.error(`experiment files: ${(e as Error).message}`);
+    }
+  };
+  if (!vscode.workspace.isTrusted) return [vscode.workspace.onDidGrantWorkspaceTrust(() => void start())];
+  if (vscode.workspace.textDocuments.some(isExperiment)) void start();
+  else void sweep.continueUnfinished(allRunsDirs());
+  return [vscode.workspace.onDidOpenTextDocument((d) => isExperiment(d) && void client.ensureStarted().catch((e: Error) => log.error(e.message)))];
+}
+
+/** Stops the trainer: a run in flight is cancelled and stays resumable, and so does its sweep. */
 export function deactivate(): Promise<void> | undefined {
+  if (sweeps) sweeps.stopping = true;
   return trainer?.stop();
 }

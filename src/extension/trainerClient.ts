@@ -48,7 +48,8 @@ export class TrainerClient implements Trainer, vscode.Disposable {
       'clusterlab.trainer',
       'ClusterLab Trainer',
       { run: server, debug: { ...server, options: { execArgv: ['--nolazy', '--inspect=6010'] } } },
-      { documentSelector: [], outputChannel: log, errorHandler },
+      // The trainer also checks experiment files as they are typed (src/trainer/experiment/lsp.ts).
+      { documentSelector: [{ scheme: 'file', pattern: '**/*.clusterlab.yaml' }], outputChannel: log, errorHandler },
     );
     defaults.handler = this.client.createDefaultErrorHandler(MAX_RESTARTS);
   }
@@ -78,7 +79,8 @@ export class TrainerClient implements Trainer, vscode.Disposable {
     this.died.dispose();
   }
 
-  private async ensureStarted(): Promise<void> {
+  /** Starts the trainer if it is not running (an experiment file was opened: it serves its diagnostics). */
+  async ensureStarted(): Promise<void> {
     assertTrusted();
     if (this.client.isRunning()) return;
     // A start that failed (or a trainer left stopped after too many crashes) is tried again on next use.

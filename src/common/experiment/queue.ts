@@ -4,7 +4,7 @@
  * reload or a killed trainer continues where it stopped. A run's state is its own run.json
  * (absent: queued), so a finished run is never trained again, whoever finished it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../atomicFile.js';
 import { lockHolder, mayBeTraining } from '../runLock.js';
@@ -66,6 +66,20 @@ export async function readQueue(path: string): Promise<QueueFile> {
     v.runs.every((r) => typeof r?.entry === 'string' && typeof r.dir === 'string');
   if (!ok) throw new Error(`${path} is not a ClusterLab queue file`);
   return v as QueueFile;
+}
+
+/** Every readable queue file directly in the runs folders (a broken one is left out: its sweep cannot continue). */
+export async function listQueues(runsDirs: readonly string[]): Promise<{ path: string; queue: QueueFile }[]> {
+  const out: { path: string; queue: QueueFile }[] = [];
+  for (const dir of runsDirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith(QUEUE_SUFFIX))) {
+      const path = join(dir, name);
+      const queue = await readQueue(path).catch(() => undefined);
+      if (queue) out.push({ path, queue });
+    }
+  }
+  return out;
 }
 
 export function writeQueue(path: string, q: QueueFile): Promise<void> {

@@ -48,7 +48,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   );
 }
 
-async function report(e: unknown): Promise<void> {
+export async function report(e: unknown): Promise<void> {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof UntrustedWorkspaceError) {
     const manage = 'Manage Workspace Trust';
