@@ -86,3 +86,13 @@ test('the sample experiment is valid and expands to the 3-run sweep the e2e trai
   assert.deepEqual(exp.problems, []);
   assert.equal(exp.runs.length, 3);
 });
+
+test("the README's complete example is a valid experiment of 13 runs", () => {
+  const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+  const example = /```yaml\n(name: fashion-sweep[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(example, 'the README has the example');
+  const exp = parseExperiment(example, '/x/e.clusterlab.yaml');
+  assert.deepEqual(exp.problems, []);
+  assert.equal(exp.runs.length, 13);
+  assert.deepEqual([exp.runs[1]!.name, exp.runs.at(-1)!.name], ['cc-k10-s1-cropMin0.08', 'deepcluster-k20-s2']);
+});
