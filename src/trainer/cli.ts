@@ -1,9 +1,8 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { MetricsRow, SummaryJson, TrainConfig } from '../protocol/run.js';
-import { ConfigError, defaultConfig, METHODS, validateConfig } from './run/config.js';
-import type { TrainHooks, TrainResult } from './run/train.js';
+import type { SummaryJson, TrainConfig } from '../protocol/run.js';
+import { cacheDirOf, ConfigError, defaultConfig, METHODS, validateConfig } from './run/config.js';
+import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
 
 const USAGE = `usage:
@@ -167,14 +166,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const progress = new ProgressReporter(process.stderr);
-  const hooks: TrainHooks = {
-    log: (line) => progress.log(line),
-    onIngest: (done, total) => progress.ingest(done, total),
-    onStep: (p) => progress.step(p),
-    onEpoch: (row: MetricsRow) => progress.epoch(row),
-    signal: abort.signal,
-  };
-  const cacheDir = resolve(values.cache ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
+  const hooks = progress.hooks(abort.signal);
+  const cacheDir = cacheDirOf(values.cache);
   try {
     const config = values.resume === undefined ? configFrom(values) : undefined;
     if (config) validateConfig(config);

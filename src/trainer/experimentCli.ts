@@ -15,8 +15,7 @@ import { newQueue, queuePath, runSweep, type QueuedRunStatus } from '../common/e
 import { describeFolder } from '../extension/workspace/datasets.js';
 import type { TrainConfig } from '../protocol/run.js';
 import { ProgressReporter } from './progress.js';
-import { ConfigError, validateConfig } from './run/config.js';
-import type { TrainHooks } from './run/train.js';
+import { cacheDirOf, ConfigError, validateConfig } from './run/config.js';
 
 /** `file:3:5: message` lines, 1-based as editors and compilers print them. */
 export function formatProblems(file: string, text: string, problems: readonly ExperimentProblem[]): string[] {
@@ -58,7 +57,7 @@ export async function runExperimentCli(args: string[]): Promise<number> {
   const path = queuePath(runsDir, exp.name);
   const queue = newQueue(file, exp.name, runsDir, configs);
   const { resume, train } = await import('./run/train.js');
-  const cacheDir = resolve(values.cache ?? process.env.CLUSTERLAB_CACHE ?? resolve(process.env.HOME ?? '.', '.cache', 'clusterlab'));
+  const cacheDir = cacheDirOf(values.cache);
   const abort = new AbortController();
   const onSigint = () => {
     process.stderr.write('\ncancelling the sweep after this step\n');
@@ -66,13 +65,7 @@ export async function runExperimentCli(args: string[]): Promise<number> {
   };
   process.once('SIGINT', onSigint);
   const progress = new ProgressReporter(process.stderr);
-  const hooks: TrainHooks = {
-    log: (line) => progress.log(line),
-    onIngest: (done, total) => progress.ingest(done, total),
-    onStep: (p) => progress.step(p),
-    onEpoch: (row) => progress.epoch(row),
-    signal: abort.signal,
-  };
+  const hooks = progress.hooks(abort.signal);
   const index = new Map(configs.map((r, i) => [r.name, i + 1]));
   const announce = (entry: string, status: QueuedRunStatus) => {
     if (status !== 'running') progress.done();

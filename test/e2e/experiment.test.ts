@@ -11,7 +11,7 @@ import { makeSampleWorkspace } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-experiment');
 const FILE = 'fashion.clusterlab.yaml';
-/** 20 images of each of the sample's 10 classes: each 2-epoch run trains in seconds. */
+/** 20 images of each of the sample's 10 classes: each 6-epoch run trains in seconds. */
 const PER_CLASS = 20;
 const TIMEOUT = 10 * 60_000;
 const RUNS = ['cc-s1', 'cc-s2', 'cc-s3'];

@@ -175,7 +175,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
 function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
-  const item = new vscode.TreeItem(runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
+  // Under its experiment's group, a run goes by its name in the experiment file.
+  const item = new vscode.TreeItem(run.experiment?.entry ?? runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
   const progress = run.status === 'done' ? '' : ` · epoch ${run.epoch}/${run.config.epochs}`;
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { BackboneName, BackendChoice, MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
 export const METHODS: readonly MethodName[] = ['cc', 'scan', 'deepcluster'];
@@ -32,6 +34,11 @@ export function defaultConfig(method: MethodName, data: string): TrainConfig {
     evalEvery: 1,
     params: {},
   };
+}
+
+/** The pixel cache: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab. */
+export function cacheDirOf(given?: string): string {
+  return resolve(given ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
 }
 
 /** A user-facing configuration mistake: reported as one clear line, never a stack trace. */
