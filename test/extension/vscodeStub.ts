@@ -164,6 +164,9 @@ export const workspace = {
   isTrusted: true,
   workspaceFolders: [] as { uri: ReturnType<typeof Uri.file> }[],
   getConfiguration: (section: string) => ({ get: (key: string) => stub.config.get(`${section}.${key}`) }),
+  textDocuments: [] as { uri: { fsPath: string }; getText(): string }[],
+  getWorkspaceFolder: (): undefined => undefined,
+  asRelativePath: (p: string) => p,
 };
 
 export const commands = {

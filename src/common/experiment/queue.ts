@@ -142,8 +142,9 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
       if (driver.cancelled()) stop = 'cancelled';
       if (stop) return;
       let status = statuses[entry]!;
-      if (status === 'done' || status === 'failed') {
-        driver.log?.(`${entry}: ${status} already, skipped`);
+      if (status === 'done' || status === 'failed' || status === 'running') {
+        // running: another live trainer holds it (another window, a terminal); it finishes it.
+        driver.log?.(status === 'running' ? `${entry}: training in another process, skipped` : `${entry}: ${status} already, skipped`);
         driver.changed?.(entry, status);
         continue;
       }
