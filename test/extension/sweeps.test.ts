@@ -3,36 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import type { RunEndedNotice } from '../../src/protocol/server.js';
 import { writeRun } from './runFixtures.js';
-import { EventEmitter, stub, Uri, workspace } from './vscodeStub.js';
+import { FakeTrainer } from './fakeTrainer.js';
+import { stub, Uri, workspace } from './vscodeStub.js';
 
 const { TrainingRuns } = await import('../../src/extension/trainingRuns.js');
 const { TrainingStatusBar } = await import('../../src/extension/views/statusBar.js');
 const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { Sweeps } = await import('../../src/extension/sweeps.js');
-
-/** The trainer process as the host sees it: requests answered at once, ends and deaths sent by the test. */
-class FakeTrainer {
-  requests: { method: string; params: any }[] = [];
-  private readonly notified = new Map<string, (v: unknown) => void>();
-  readonly died = new EventEmitter<void>();
-  readonly onDidDie = this.died.event;
-  async request(def: { method: string }, params: any): Promise<any> {
-    this.requests.push({ method: def.method, params });
-    return { runId: basename(params.runDir), runDir: params.runDir };
-  }
-  onNotification(def: { method: string }, handler: (v: any) => void) {
-    this.notified.set(def.method, handler);
-    return { dispose: () => this.notified.delete(def.method) };
-  }
-  onProgress() {
-    return { dispose: () => undefined };
-  }
-  ended(n: RunEndedNotice): void {
-    this.notified.get('clusterlab/runEnded')!(n);
-  }
-}
 
 const ws = mkdtempSync(join(tmpdir(), 'clusterlab-sweeps-'));
 const runs = join(ws, 'runs');
@@ -55,6 +33,7 @@ async function eventually<T>(get: () => T | undefined, what: string): Promise<T>
 test('a sweep trains its runs into their folders one after another, and resumes the run a dying trainer interrupted', async () => {
   stub.reset();
   const trainer = new FakeTrainer();
+  trainer.answer = (_, params) => ({ runId: basename(params.runDir), runDir: params.runDir });
   const training = new TrainingRuns(trainer, store, new TrainingStatusBar(), () => settings, log);
   const sweeps = new Sweeps(training, store, () => settings, log);
   await sweeps.start(file);
