@@ -67,6 +67,15 @@ test('completion offers the run method\'s settings with their docs, method names
   assert.ok(['data', 'imageSize', 'runs', 'grid', 'maxRuns'].every((k) => top.some((s) => s.label === k)));
 });
 
+test("completion under the grid's settings offers its methods' settings, and a choice's values", async () => {
+  const text = `${TEXT}  settings:\n    cr\n    schedule: \n`;
+  await diagnosticsFor(text);
+  const at = (line: number, character: number) => server.conn.sendRequest<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line, character } });
+  const grid = (await at(13, 6)).map((s) => s.label);
+  assert.ok(grid.includes('cropMin') && !grid.includes('entropyWeight'), grid.join(', '));
+  assert.deepEqual((await at(14, 14)).map((s) => s.label), ['cosine', 'constant']);
+});
+
 test('hover shows a setting\'s doc, range, default and the paper\'s value', async () => {
   const text = TEXT.replace('entropyWeigth: 3', 'mineOn: backbone');
   await diagnosticsFor(text);
