@@ -6,7 +6,7 @@
  */
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { METHOD_NAMES, methodSpec, nearestName } from '../methods/index.js';
+import { checkSetting, METHOD_NAMES, methodSpec, nearestName } from '../methods/index.js';
 import type { MethodName } from '../../protocol/run.js';
 import { DEFAULT_MAX_RUNS, EXPERIMENT_SUFFIX, type Experiment, type ExperimentProblem, type SharedFields, type Span } from './format.js';
 import { describeRange, fits, GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, type FieldSpec } from './fields.js';
@@ -108,18 +108,11 @@ function runSettings(node: Node | null | undefined, m: MethodName, problems: Pro
   return out;
 }
 
-/** One setting value checked against a method's spec: undefined when fine. */
+/** One setting value checked by the method's spec: undefined when fine; an unknown name is reported on the key. */
 export function checkSettingValue(m: MethodName, key: string, value: unknown): { error: string; onKey: boolean } | undefined {
   const spec = methodSpec(m)!;
-  const known = Object.hasOwn(spec.settings, key);
-  if (!known) {
-    const near = nearestName(key, Object.keys(spec.settings));
-    return { error: `unknown setting '${key}' for ${m}${near ? `; did you mean '${near}'?` : ''}`, onKey: true };
-  }
-  const s = spec.settings[key]!;
-  const field: FieldSpec = { ...s, type: s.type, ...(s.min !== undefined ? { min: s.min } : { min: -Infinity }), ...(s.max !== undefined ? { max: s.max } : { max: Infinity }) };
-  if (fits(field, value)) return undefined;
-  return { error: `${m} setting ${key} must be ${describeRange(field)} (got ${String(value)})`, onKey: false };
+  const r = checkSetting(spec, key, value);
+  return r.ok ? undefined : { error: r.error, onKey: !Object.hasOwn(spec.settings, key) };
 }
 
 function shared(pairs: Map<string, Pair>, problems: Problems): SharedFields & { clustersSpan?: Span } {
