@@ -62,7 +62,8 @@ function config(method: MethodName, common: SharedFields, base: Base, own: Parti
   };
 }
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The object without its undefined fields. */
+export const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function expandRuns(runs: RunSpec[], common: SharedFields & { clustersSpan?: Span }, base: Base): ExperimentRun[] {
   const counts = new Map<MethodName, number>();

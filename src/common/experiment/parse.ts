@@ -10,7 +10,7 @@ import { checkSetting, METHOD_NAMES, methodSpec, nearestName } from '../methods/
 import type { MethodName } from '../../protocol/run.js';
 import { DEFAULT_MAX_RUNS, EXPERIMENT_SUFFIX, type Experiment, type ExperimentProblem, type SharedFields, type Span } from './format.js';
 import { describeRange, fits, GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, type FieldSpec } from './fields.js';
-import { expandGrid, expandRuns, type GridSpec, type RunSpec } from './grid.js';
+import { defined, expandGrid, expandRuns, type GridSpec, type RunSpec } from './grid.js';
 
 /** A scalar and where it was written. */
 export interface Located<T> {
@@ -151,13 +151,16 @@ function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] 
     const get = <T>(k: string) => scalar<T>(pairs, k, RUN_FIELDS, problems);
     const name = get<string>('name');
     const clusters = get<number>('clusters');
-    const fields = { epochs: get<number>('epochs'), seed: get<number>('seed'), batchSize: get<number>('batch'), learningRate: get<number>('lr') };
+    const numbers = { epochs: get<number>('epochs')?.value, seed: get<number>('seed')?.value, batchSize: get<number>('batch')?.value, learningRate: get<number>('lr')?.value };
     if (!m) continue;
-    const run: RunSpec = { method: m.value, span, settings: runSettings(pairs.get('settings')?.value as Node, m.value, problems) };
-    if (name) run.name = name;
-    if (clusters) run.clusters = clusters;
-    for (const [k, v] of Object.entries(fields)) if (v) (run as unknown as Record<string, number>)[k] = v.value;
-    out.push(run);
+    out.push({
+      method: m.value,
+      span,
+      settings: runSettings(pairs.get('settings')?.value as Node, m.value, problems),
+      ...(name ? { name } : {}),
+      ...(clusters ? { clusters } : {}),
+      ...defined(numbers),
+    });
   }
   return out;
 }
