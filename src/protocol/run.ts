@@ -3,7 +3,9 @@
  * by the webviews. One definition so the three sides cannot drift apart.
  */
 
-export type MethodName = 'cc' | 'scan' | 'deepcluster';
+import type { MethodName } from '../common/methods/index.js';
+
+export type { MethodName };
 export type BackboneName = 'small' | 'resnet18' | 'resnet34';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
