@@ -4,6 +4,7 @@
  * receiver checks what arrives before acting on it. A run's progress travels as LSP work-done
  * progress on the token the host puts in the request.
  */
+import { METHOD_NAMES } from '../common/methods/index.js';
 import type { BackendName, MetricsRow, TrainConfig } from './run.js';
 import { arr, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
 
@@ -23,7 +24,7 @@ const request = <P, R>(method: string, params: Schema<P>): RequestDef<P, R> => (
 const notification = <T>(method: string, params: Schema<T>): NotificationDef<T> => ({ method, params });
 
 const path = str(4096);
-const methodName = oneOf('cc', 'scan', 'deepcluster');
+const methodName = oneOf(...METHOD_NAMES);
 const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
 
 const paramValue: Schema<number | string | boolean> = {
@@ -33,7 +34,10 @@ const paramValue: Schema<number | string | boolean> = {
   },
 };
 
-/** Types only: ranges are the trainer's validateConfig, whose messages say what is allowed. */
+/**
+ * Types only: ranges and method settings (against the method's spec) are the trainer's
+ * validateConfig, whose messages say what is allowed, before a run answers started.
+ */
 export const trainConfigSchema: Schema<TrainConfig> = obj({
   method: methodName,
   data: path,

@@ -58,8 +58,10 @@ export function checkSetting(spec: MethodSpec, key: string, value: unknown): Set
     const hint = near ? `did you mean '${near}'?` : `its settings are ${orList(Object.keys(spec.settings))}`;
     return { ok: false, error: `unknown setting '${key}' for ${spec.name}; ${hint}` };
   }
-  const fail = (): SettingResult => ({ ok: false, error: `${spec.name} setting ${key} must be ${settingKind(s)} (got ${shown(value)})` });
   const text = typeof value === 'string' ? value.trim() : undefined;
+  // Text that reads as a number is shown as one: `--param threshold=1.5` got 1.5, not '1.5'.
+  const got = text && Number.isFinite(Number(text)) ? Number(text) : value;
+  const fail = (): SettingResult => ({ ok: false, error: `${spec.name} setting ${key} must be ${settingKind(s)} (got ${shown(got)})` });
   switch (s.type) {
     case 'boolean':
       if (typeof value === 'boolean') return { ok: true, value };
