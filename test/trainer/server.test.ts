@@ -83,6 +83,13 @@ test('lists the backends without starting one, and gives the method defaults', a
 test('bad requests fail at once with a message naming the problem', async () => {
   await assert.rejects(start({ config: await config({ clusters: 1 }) }), /--clusters must be a whole number from 2/);
   await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
+  // Method settings are checked against the spec before the run answers started: no run folder is made.
+  const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
+  await assert.rejects(start({ config: await config({ params: { clusterTemprature: 0.5 } }) }), /unknown setting 'clusterTemprature' for cc; did you mean 'clusterTemperature'\?/);
+  await assert.rejects(start({ config: await config({ method: 'scan', params: { threshold: 2 } }) }), /scan setting threshold must be a number from 0 to 1 \(got 2\)/);
+  await assert.rejects(start({ config: await config({ method: 'scan', params: { stages: 'pretext', pretextEpochs: 0 } }) }), /the SCAN stages chosen have no epochs to train/);
+  assert.equal(existsSync(runsDir) ? readdirSync(runsDir).length : 0, before);
+  assert.deepEqual(ended, [], 'no run started, so none ended');
   await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: join(tmp, 'nothing') }), /cannot read .*nothing\/run\.json/);
   await assert.rejects(conn.sendRequest(Requests.assign.method, { runDir: join(tmp, 'nothing'), files: [] }), /cannot read .*run\.json/);
 });
