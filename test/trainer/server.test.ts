@@ -118,6 +118,17 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   assert.deepEqual(epochs.filter((e) => e.runId === finished.runId).map((e) => e.row.epoch), [1, 2]);
   assert.equal(JSON.parse(readFileSync(join(finished.runDir, 'run.json'), 'utf8')).status, 'done');
   assert.ok(existsSync(join(finished.runDir, 'assignments.csv')));
+
+  // A run.json whose settings were edited to one the spec refuses: the resume is refused before it starts.
+  const runJson = join(finished.runDir, 'run.json');
+  const original = readFileSync(runJson, 'utf8');
+  const edited = JSON.parse(original);
+  edited.config.params.blur = 3;
+  writeFileSync(runJson, JSON.stringify(edited));
+  const endedBefore = ended.length;
+  await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: finished.runDir, epochs: 3 }), /cc setting blur must be a number from 0 to 1 \(got 3\)/);
+  writeFileSync(runJson, original);
+  assert.equal(ended.length, endedBefore, 'nothing started, so nothing ended');
 });
 
 test('cancel stops a run mid-way, a second run is refused meanwhile, and resume finishes it', async () => {

@@ -14,7 +14,7 @@ import { usage } from '../../src/trainer/cli.js';
 import { TRAINERS } from '../../src/trainer/methods/index.js';
 import { defaultConfig, validateConfig } from '../../src/trainer/run/config.js';
 import { parseRunJson } from '../../src/extension/workspace/runStore.js';
-import { settingsMarkdown, withBlock } from '../../scripts/settings-table.js';
+import { settingsMarkdown, withBlock, withMethodEnum } from '../../scripts/method-docs.js';
 
 const names = [...METHOD_NAMES];
 
@@ -25,16 +25,18 @@ test('the spec index and the trainer registry list the same methods', () => {
 });
 
 test("package.json's clusterlab.defaultMethod enum is the method names with the specs' labels and descriptions", () => {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  const text = readFileSync('package.json', 'utf8');
+  assert.equal(withMethodEnum(text), text, 'package.json is out of date with src/common/methods: run npm run method-docs');
+  const pkg = JSON.parse(text);
   const setting = pkg.contributes.configuration.properties['clusterlab.defaultMethod'];
   assert.deepEqual(setting.enum, names);
   assert.deepEqual(setting.enumDescriptions, names.map((m) => `${METHOD_SPECS[m].label}: ${METHOD_SPECS[m].description}`));
   assert.ok(names.includes(setting.default));
 });
 
-test("the README's method and settings tables are the specs' (npm run settings-table rewrites them)", () => {
+test("the README's method and settings tables are the specs' (npm run method-docs rewrites them)", () => {
   const readme = readFileSync('README.md', 'utf8');
-  assert.equal(withBlock(readme, settingsMarkdown()), readme, 'README.md is out of date with src/common/methods: run npm run settings-table');
+  assert.equal(withBlock(readme, settingsMarkdown()), readme, 'README.md is out of date with src/common/methods: run npm run method-docs');
   const methodsTable = settingsMarkdown().split('\n').filter((l) => /^\| `[a-z]+` \| [^`]/.test(l));
   assert.deepEqual(methodsTable.map((l) => /^\| `([a-z]+)`/.exec(l)![1]), names);
   for (const m of names) {

@@ -66,6 +66,10 @@ export class ActiveRuns {
   async resume(runDir: string, epochs: number | undefined, o: RunOptions): Promise<RunStarted> {
     this.assertIdle();
     const run = await new RunFolder(runDir).readRun();
+    // A run.json edited to a setting the spec refuses is refused here, before the resume answers started.
+    const config = epochs === undefined ? run.config : { ...run.config, epochs };
+    validateConfig(config);
+    resolveConfig(config);
     return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) => resume(runDir, o.cacheDir, hooks, epochs));
   }
 

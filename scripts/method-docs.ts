@@ -1,10 +1,11 @@
-// The README's method and settings tables, generated from the method specs (src/common/methods).
-// `npm run settings-table` rewrites them in README.md; test/unit/methods-registry.test.ts checks them.
+// What the method specs (src/common/methods) decide outside the code: the README's method and
+// settings tables and package.json's clusterlab.defaultMethod enum. `npm run method-docs` rewrites
+// both; test/unit/methods-registry.test.ts checks they are current.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METHOD_NAMES, METHOD_SPECS, settingKind } from '../src/common/methods/index.js';
 
-export const BEGIN = '<!-- method-settings:begin (generated from src/common/methods: npm run settings-table) -->';
+export const BEGIN = '<!-- method-settings:begin (generated from src/common/methods: npm run method-docs) -->';
 export const END = '<!-- method-settings:end -->';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -35,7 +36,16 @@ export function withBlock(readme: string, block: string): string {
   return readme.slice(0, start) + block + readme.slice(end + END.length);
 }
 
+/** package.json (its text) with the defaultMethod enum and descriptions the specs give. */
+export function withMethodEnum(packageJson: string): string {
+  const pkg = JSON.parse(packageJson);
+  const setting = pkg.contributes.configuration.properties['clusterlab.defaultMethod'];
+  setting.enum = [...METHOD_NAMES];
+  setting.enumDescriptions = METHOD_NAMES.map((m) => `${METHOD_SPECS[m].label}: ${METHOD_SPECS[m].description}`);
+  return JSON.stringify(pkg, null, 2) + '\n';
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const readme = readFileSync('README.md', 'utf8');
-  writeFileSync('README.md', withBlock(readme, settingsMarkdown()));
+  writeFileSync('README.md', withBlock(readFileSync('README.md', 'utf8'), settingsMarkdown()));
+  writeFileSync('package.json', withMethodEnum(readFileSync('package.json', 'utf8')));
 }
