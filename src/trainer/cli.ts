@@ -100,7 +100,8 @@ function methodParams(spec: MethodSpec, pairs: string[] = [], stages?: string): 
     if (eq <= 0) throw new ConfigError(`--param takes NAME=VALUE (got '${pair}')`);
     return [pair.slice(0, eq), pair.slice(eq + 1)];
   });
-  for (const [key, raw] of stages === undefined ? entries : [...entries, ['stages', stages] as [string, string]]) {
+  if (stages !== undefined) entries.push(['stages', stages]);
+  for (const [key, raw] of entries) {
     const r = checkSetting(spec, key, raw);
     if (!r.ok) throw new ConfigError(r.error);
     out[key] = r.value;
