@@ -95,8 +95,11 @@ export type GalleryState = Infer<typeof galleryState>;
 /** Thumbnail URLs for the paths a gallery asked for; uri "" where the image could not be read. */
 export const thumbsReply = obj({ type: lit('thumbs'), thumbs: arr(obj({ path, uri: str(8192) }), 5000) });
 
-/** Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap click). */
-export const galleryFilter = obj({ type: lit('filter'), cluster: clusterId, classIndex: opt(classIndex), superIndex: opt(classIndex) });
+/**
+ * Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap
+ * click), or to exactly `images` (dataset-relative paths) shown as one chip named `title`.
+ */
+export const galleryFilter = obj({ type: lit('filter'), cluster: opt(clusterId), classIndex: opt(classIndex), superIndex: opt(classIndex), images: opt(arr(str(), 1_000_000)), title: opt(str(200)) });
 export type GalleryFilter = Infer<typeof galleryFilter>;
 
 export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter);
