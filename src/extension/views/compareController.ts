@@ -184,3 +184,15 @@ export class CompareController {
     this.held = [];
   }
 }
+
+/**
+ * The run folders `clusterlab.compareRuns` was invoked with: a list of folders or Runs tree items
+ * (an experiment's lens, a test), or a clicked tree item followed by the tree's whole selection.
+ */
+export function commandRunDirs(args: readonly unknown[]): string[] {
+  const dirOf = (a: unknown): string | undefined =>
+    typeof a === 'string' ? a : typeof a === 'object' && a !== null && typeof (a as { dir?: unknown }).dir === 'string' ? (a as { dir: string }).dir : undefined;
+  const list = args.find(Array.isArray) as unknown[] | undefined;
+  const dirs = (list ?? args).map(dirOf).filter((d): d is string => d !== undefined);
+  return [...new Set(dirs)];
+}
