@@ -2,7 +2,7 @@
 // the K rule, the table (differing settings, seed folding), overlay, merges and the copied text.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { agreement, agreementMatrix, alignByPath, cellImages, crossTable, seedStability } from '../../src/common/eval/agreement.js';
+import { agreement, agreementMatrices, alignByPath, cellImages, crossTable, seedStability } from '../../src/common/eval/agreement.js';
 import { K_RULES, suggestK } from '../../src/common/eval/chooseK.js';
 import { emptyLabels, type LabelsJson } from '../../src/protocol/labels.js';
 import type { MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../src/protocol/run.js';
@@ -42,10 +42,11 @@ describe('cross-run agreement', () => {
   });
 
   test('the matrix is symmetric with 1 on the diagonal and null where two runs share no image', () => {
-    const m = agreementMatrix([c(PRED), c(TRUTH), c([0, 1], ['other1', 'other2'])], 'ari');
-    close(m[0]![1]!, A_ARI);
-    close(m[1]![0]!, A_ARI);
-    assert.deepEqual([m[0]![0], m[1]![1], m[2]![2], m[0]![2], m[2]![1]], [1, 1, 1, null, null]);
+    const { nmi, ari } = agreementMatrices([c(PRED), c(TRUTH), c([0, 1], ['other1', 'other2'])]);
+    close(ari[0]![1]!, A_ARI);
+    close(ari[1]![0]!, A_ARI);
+    close(nmi[1]![0]!, A_NMI);
+    assert.deepEqual([ari[0]![0], nmi[1]![1], ari[2]![2], ari[0]![2], nmi[2]![1]], [1, 1, 1, null, null]);
   });
 
   test('seed stability is the mean pairwise NMI: (1 + 2 * NMI_A) / 3 for a run, its relabelled copy and example A’s truth', () => {

@@ -17,6 +17,8 @@ export type AgreementMeasure = 'nmi' | 'ari';
 
 /** Both clusterings on the images both list, in a's order. */
 export function alignByPath(a: Clustering, b: Clustering): { paths: string[]; a: Int32Array; b: Int32Array } {
+  // Runs of one dataset list it in the same order (the scan's): no lookup table needed.
+  if (a.paths.length === b.paths.length && a.paths.every((p, i) => p === b.paths[i])) return { paths: [...a.paths], a: Int32Array.from(a.clusters), b: Int32Array.from(b.clusters) };
   const inB = new Map<string, number>();
   b.paths.forEach((p, i) => inB.set(p, i));
   const paths: string[] = [];
@@ -39,17 +41,19 @@ export function agreement(a: Clustering, b: Clustering, measure: AgreementMeasur
   return measure === 'nmi' ? nmi(x.a, x.b) : ari(x.a, x.b);
 }
 
-/** Every pair's agreement (symmetric, 1 on the diagonal, null where two runs share no image). */
-export function agreementMatrix(runs: readonly Clustering[], measure: AgreementMeasure): (number | null)[][] {
-  const m = runs.map((_, i) => runs.map((__, j) => (i === j ? 1 : null as number | null)));
+/** Every pair's NMI and ARI (symmetric, 1 on the diagonal, null where two runs share no image); each pair is aligned once. */
+export function agreementMatrices(runs: readonly Clustering[]): Record<AgreementMeasure, (number | null)[][]> {
+  const grid = () => runs.map((_, i) => runs.map((__, j): number | null => (i === j ? 1 : null)));
+  const out = { nmi: grid(), ari: grid() };
   for (let i = 0; i < runs.length; i++) {
     for (let j = i + 1; j < runs.length; j++) {
-      const v = agreement(runs[i]!, runs[j]!, measure) ?? null;
-      m[i]![j] = v;
-      m[j]![i] = v;
+      const x = alignByPath(runs[i]!, runs[j]!);
+      if (x.paths.length === 0) continue;
+      out.nmi[i]![j] = out.nmi[j]![i] = nmi(x.a, x.b);
+      out.ari[i]![j] = out.ari[j]![i] = ari(x.a, x.b);
     }
   }
-  return m;
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
  * every pair of runs, their metrics over epochs, the contingency table of runs A and B, the
  * K-sweep scores with the suggested K, and run A's merge candidates. Pure.
  */
-import { agreementMatrix, crossTable, seedStability, type Clustering } from '../../common/eval/agreement.js';
+import { agreementMatrices, crossTable, seedStability, type Clustering } from '../../common/eval/agreement.js';
 import { suggestK, type KPoint } from '../../common/eval/chooseK.js';
 import { clusterName, isLive } from '../../common/labels.js';
 import type { CompareState, RunChoice } from '../../protocol/webview.js';
@@ -33,7 +33,7 @@ export function compareState(runs: readonly CompareRun[], choices: RunChoice[], 
     chosen: runs.map((r) => r.model.dir),
     names: runs.map((r) => r.model.run.id),
     ...table,
-    agreement: { nmi: agreementMatrix(clusterings, 'nmi'), ari: agreementMatrix(clusterings, 'ari') },
+    agreement: agreementMatrices(clusterings),
     overlay: overlay(runs),
     ...(a && b ? { pair: pairState(a, b) } : {}),
     ...optional('kSweep', kSweep(runs)),
