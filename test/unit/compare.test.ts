@@ -220,7 +220,10 @@ describe('the table on the page', () => {
     assert.deepEqual(sortRows(cols, rows, { key: 'seconds', desc: false }).map((r) => r.dirs[0]), ['c', 'b', 'a']);
     assert.deepEqual(sortRows(cols, rows, { key: 'seconds', desc: true }).map((r) => r.dirs[0]), ['b', 'c', 'a']);
     assert.deepEqual(sortRows(cols, rows, { key: 'run', desc: false }).map((r) => r.dirs[0]), ['a', 'b', 'c']);
-    assert.deepEqual(bestRows(cols, rows), [-1, 2, 1]);
+    assert.deepEqual(bestRows(cols, rows).map((b) => [...b]), [[], [2], [1]]);
+    // Ties are all marked; a column where every run scores the same marks none.
+    const tied = [row('x', 10, 0.5), row('y', 10, 0.5), row('z', 20, 0.5)];
+    assert.deepEqual(bestRows(cols, tied).map((b) => [...b]), [[], [0, 1], []]);
   });
 
   test('copies as Markdown (pipes escaped) and CSV (quoted)', () => {

@@ -28,20 +28,17 @@ export function sortRows(columns: readonly CompareColumn[], rows: readonly Compa
   });
 }
 
-/** Per column, the index of the row with the best value (-1: not a scored column, or under two values). */
-export function bestRows(columns: readonly CompareColumn[], rows: readonly CompareRow[]): number[] {
+/**
+ * Per column, the rows holding its best value (ties all marked); none for an unscored column, for
+ * fewer than two values, or when every row has the same value (nothing to choose between).
+ */
+export function bestRows(columns: readonly CompareColumn[], rows: readonly CompareRow[]): Set<number>[] {
   return columns.map((c, i) => {
-    if (!c.better) return -1;
-    let best = -1;
-    let count = 0;
-    rows.forEach((r, j) => {
-      const v = r.cells[i]!.value;
-      if (v === undefined) return;
-      count++;
-      const b = best < 0 ? undefined : rows[best]!.cells[i]!.value!;
-      if (b === undefined || (c.better === 'high' ? v > b : v < b)) best = j;
-    });
-    return count >= 2 ? best : -1;
+    const values = rows.map((r) => r.cells[i]!.value);
+    const known = values.filter((v): v is number => v !== undefined);
+    if (!c.better || known.length < 2 || known.every((v) => v === known[0])) return new Set<number>();
+    const best = c.better === 'high' ? Math.max(...known) : Math.min(...known);
+    return new Set(values.flatMap((v, j) => (v === best ? [j] : [])));
   });
 }
 
@@ -62,7 +59,7 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     h(
       'tr',
       { 'data-dirs': r.dirs.join('\n') },
-      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i] === j ? ' best' : ''}`, title: best[i] === j ? 'best of the compared runs' : undefined }, cell.text)),
+      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`, title: best[i]!.has(j) ? 'best of the compared runs' : undefined }, cell.text)),
     ),
   );
   const copy = (format: 'markdown' | 'csv') =>
