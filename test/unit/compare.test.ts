@@ -120,7 +120,7 @@ describe('the runs table', () => {
     ];
     const t = compareTable(runs);
     const keys = t.columns.map((x) => x.key);
-    assert.deepEqual(keys, ['run', 'method', 'setting.learningRate', 'seed', 'epochs', 'seconds', 'backend', 'acc', 'stability']);
+    assert.deepEqual(keys, ['run', 'method', 'setting.0', 'seed', 'epochs', 'seconds', 'backend', 'acc', 'stability']);
     assert.equal(t.rows.length, 3);
     assert.equal(t.foldedRows?.length, 2);
     const folded = t.foldedRows![0]!;
@@ -128,6 +128,8 @@ describe('the runs table', () => {
     assert.deepEqual(folded.dirs, ['/runs/s1', '/runs/s2']);
     assert.equal(cell('run').text, 's1 +1 seed');
     assert.equal(cell('seed').text, '1, 2');
+    assert.equal(t.columns[2]!.label, 'learningRate');
+    assert.equal(t.foldedRows![1]!.cells[2]!.text, '0.01');
     close(cell('acc').value, 0.75);
     close(cell('acc').sd, Math.sqrt(0.005), 'sample sd of 0.7, 0.8');
     assert.equal(cell('acc').text, '0.750 ± 0.071');

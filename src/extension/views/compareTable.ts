@@ -114,7 +114,8 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
   const columns: CompareColumn[] = [
     text('run', 'run'),
     text('method', 'method'),
-    ...diff.map((k) => text(`setting.${k}`, k, 'A setting that differs between the compared runs')),
+    // run.json is a file anyone can edit: names and values are cut to what the protocol carries.
+    ...diff.map((k, i) => text(`setting.${i}`, k.slice(0, 300), 'A setting that differs between the compared runs')),
     text('seed', 'seed'),
     ...numbers.filter((c) => RUN_FACTS.includes(c)).map(column),
     text('backend', 'backend'),
@@ -126,9 +127,9 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
     const settings = settingsOf(first.config);
     const distinct = (f: (r: CompareRun) => string) => [...new Set(group.map(f))].join(', ');
     const cells = columns.map((c): CompareCell => {
-      if (c.key === 'run') return { text: group.length === 1 ? first.id : `${first.id} +${group.length - 1} seed${group.length > 2 ? 's' : ''}` };
+      if (c.key === 'run') return { text: (group.length === 1 ? first.id : `${first.id} +${group.length - 1} seed${group.length > 2 ? 's' : ''}`).slice(0, 2000) };
       if (c.key === 'method') return { text: first.method };
-      if (c.key.startsWith('setting.')) return { text: settings[c.key.slice(8)] ?? '—' };
+      if (c.key.startsWith('setting.')) return { text: (settings[diff[Number(c.key.slice(8))]!] ?? '—').slice(0, 2000) };
       if (c.key === 'seed') return { text: distinct((r) => String(r.model.run.config.seed)) };
       if (c.key === 'backend') return { text: distinct((r) => r.model.run.backend.name) };
       if (c.key === 'stability') {
