@@ -149,9 +149,10 @@ export class CompareController {
     }
   }
 
-  private render(runs: RunChoice[], error?: string): CompareState {
-    const chosen: CompareRun[] = error ? [] : this.held.map((s) => ({ model: s.model(), metrics: s.metrics, ...(s.summary ? { summary: s.summary } : {}) }));
-    const state = compareState(chosen, runs, { ...(this.pair ? { pair: this.pair } : {}), canUndo: this.held.length > 0 && !error && this.runA().labels.canUndo });
+  /** The page's state; `bare` leaves the runs out (their state could not be built). */
+  private render(runs: RunChoice[], error?: string, bare = false): CompareState {
+    const chosen: CompareRun[] = bare ? [] : this.held.map((s) => ({ model: s.model(), metrics: s.metrics, ...(s.summary ? { summary: s.summary } : {}) }));
+    const state = compareState(chosen, runs, { ...(this.pair ? { pair: this.pair } : {}), canUndo: chosen.length > 0 && this.runA().labels.canUndo });
     const why = error ?? (runs.length === 0 ? 'No runs yet.' : chosen.length < 2 ? 'Choose two or more runs to compare.' : undefined);
     return why ? { ...state, error: why } : state;
   }
@@ -172,7 +173,15 @@ export class CompareController {
   private fail(e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.ui.log(`compare view error: ${message}`);
-    if (!this.disposed && this.pageReady) this.port.post(this.render(this.sessions.choices(), message));
+    if (this.disposed || !this.pageReady) return;
+    // A refused switch keeps the runs shown before; a run whose state cannot be built shows none.
+    let state: CompareState;
+    try {
+      state = this.render(this.sessions.choices(), message);
+    } catch {
+      state = this.render(this.sessions.choices(), message, true);
+    }
+    this.port.post(state);
   }
 
   async dispose(): Promise<void> {
