@@ -3,12 +3,12 @@
  * every pair of runs, their metrics over epochs, the contingency table of runs A and B, the
  * K-sweep scores with the suggested K, and run A's merge candidates. Pure.
  */
-import { agreementMatrices, crossTable, seedStability, type Clustering } from '../../common/eval/agreement.js';
+import { agreementMatrices, crossTable, seedStability } from '../../common/eval/agreement.js';
 import { suggestK, type KPoint } from '../../common/eval/chooseK.js';
 import { clusterName, isLive } from '../../common/labels.js';
 import type { CompareState, RunChoice } from '../../protocol/webview.js';
 import { numericLeaves } from './chartsModel.js';
-import { compareTable, mean, settingsOf, type CompareRun } from './compareTable.js';
+import { clusteringOf, compareTable, mean, settingsOf, type CompareRun } from './compareTable.js';
 
 /** Merge candidates shown, and sample images per cluster. */
 const MERGE_PAIRS = 6;
@@ -21,11 +21,9 @@ export interface CompareView {
   canUndo: boolean;
 }
 
-export const clusteringOf = (r: CompareRun): Clustering => ({ paths: r.model.paths, clusters: r.model.cluster });
-
 export function compareState(runs: readonly CompareRun[], choices: RunChoice[], view: CompareView): CompareState {
   const table = compareTable(runs);
-  const clusterings = runs.map(clusteringOf);
+  const clusterings = runs.map((r) => clusteringOf(r.model));
   const [a, b] = pairOf(runs, view.pair);
   return {
     type: 'compare',
@@ -80,7 +78,7 @@ export function overlay(runs: readonly CompareRun[]): CompareState['overlay'] {
 
 /** Contingency of A's and B's clusters, columns ordered so matched cells run down the diagonal. */
 export function pairState(a: CompareRun, b: CompareRun): NonNullable<CompareState['pair']> {
-  const t = crossTable(clusteringOf(a), clusteringOf(b));
+  const t = crossTable(clusteringOf(a.model), clusteringOf(b.model));
   const order = [...t.cols.keys()].sort((x, y) => rank(t.match, x) - rank(t.match, y));
   const pos = new Map(order.map((c, i) => [c, i]));
   const sum = (xs: number[]) => xs.reduce((s, v) => s + v, 0);
@@ -123,7 +121,7 @@ export function kSweep(runs: readonly CompareRun[]): CompareState['kSweep'] {
         const v = mean(at.map((r) => r.summary?.labelFree?.[key]));
         if (v !== undefined && Number.isFinite(v)) scores[key] = v;
       }
-      const stability = at.length > 1 ? seedStability(at.map(clusteringOf)) : undefined;
+      const stability = at.length > 1 ? seedStability(at.map((r) => clusteringOf(r.model))) : undefined;
       if (stability !== undefined) scores.stability = stability;
       const acc = mean(at.map((r) => r.summary?.acc));
       if (acc !== undefined && Number.isFinite(acc)) scores.acc = acc;

@@ -4,7 +4,7 @@
  * settings whose values differ, seed, epochs, time, speed, backend, the label-free scores and,
  * when the dataset has labels, ACC/NMI/ARI against classes and super-classes. Pure.
  */
-import { seedStability } from '../../common/eval/agreement.js';
+import { seedStability, type Clustering } from '../../common/eval/agreement.js';
 import type { MetricsRow, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import type { CompareCell, CompareColumn, CompareRow } from '../../protocol/webview.js';
 import type { RunModel } from './galleryModel.js';
@@ -14,6 +14,9 @@ export interface CompareRun {
   summary?: SummaryJson;
   metrics: readonly MetricsRow[];
 }
+
+/** A run's clustering as the user sees it (labels.json applied), for the agreement scores. */
+export const clusteringOf = (m: RunModel): Clustering => ({ paths: m.paths, clusters: m.cluster });
 
 type Num = Omit<CompareColumn, 'kind'> & { kind: 'number' | 'share'; of(r: CompareRun): number | undefined };
 
@@ -133,7 +136,7 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
       if (c.key === 'seed') return { text: distinct((r) => String(r.model.run.config.seed)) };
       if (c.key === 'backend') return { text: distinct((r) => r.model.run.backend.name) };
       if (c.key === 'stability') {
-        const v = group.length > 1 ? seedStability(group.map((r) => ({ paths: r.model.paths, clusters: r.model.cluster }))) : undefined;
+        const v = group.length > 1 ? seedStability(group.map((r) => clusteringOf(r.model))) : undefined;
         return v === undefined ? { text: '' } : { text: formatValue(v, 'share'), value: v };
       }
       const num = numbers.find((n) => n.key === c.key)!;
