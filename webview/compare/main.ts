@@ -140,13 +140,16 @@ function pairSection(st: CompareState, width: number): HTMLElement {
     ariaLabel: `${nameOf(st, p.a)} clusters by ${nameOf(st, p.b)} clusters`,
   });
   const box = h('div', { class: 'heatmap-box', 'data-kind': 'pair' }, svg);
-  box.addEventListener('click', (e) => {
+  const open = (e: Event) => {
     const cell = (e.target as Element).closest('rect.cell');
     if (!cell) return;
     const row = p.rows[Number(cell.getAttribute('data-row'))];
     const col = p.cols[Number(cell.getAttribute('data-col'))];
     if (row && col) send({ type: 'showCell', a: row.cluster, b: col.cluster });
-  });
+  };
+  box.addEventListener('click', open);
+  // Cells with images take the focus (Tab): Enter opens them as a click does.
+  box.addEventListener('keydown', (e) => e.key === 'Enter' && open(e));
   return h(
     'section',
     { class: 'pair' },
