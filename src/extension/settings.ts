@@ -12,6 +12,8 @@ export interface Settings {
   batchSize: number;
   /** 0: no cap. */
   memoryCapMB: number;
+  /** A folder where the user ran `npm install @tensorflow/tfjs-node(-gpu)`; '' for none. */
+  nativeBackendPath: string;
 }
 
 export function readSettings(): Settings {
@@ -23,6 +25,7 @@ export function readSettings(): Settings {
     imageSize: c.get<number>('imageSize') ?? 32,
     batchSize: c.get<number>('batchSize') ?? 0,
     memoryCapMB: c.get<number>('memoryCapMB') ?? 0,
+    nativeBackendPath: c.get<string>('nativeBackendPath') ?? '',
   };
 }
 

@@ -5,7 +5,7 @@
  * progress on the token the host puts in the request.
  */
 import type { BackendName, MetricsRow, TrainConfig } from './run.js';
-import { arr, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
+import { arr, bool, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
 
 export interface RequestDef<P, R> {
   readonly method: string;
@@ -69,7 +69,8 @@ export const trainParams = obj({ config: trainConfigSchema, runsDir: path, ...ru
 export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOptions });
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
-export const listBackendsParams = obj({});
+/** refresh: check again (after installing a package) instead of the trainer's first answer. */
+export const listBackendsParams = obj({ refresh: opt(bool) });
 
 export interface RunStarted {
   runId: string;
@@ -91,11 +92,19 @@ export interface AssignResult {
 
 export interface BackendStatus {
   name: BackendName;
-  /** Its package can be loaded here (it may still fail to start, e.g. without a GPU). */
+  /** Its package is there (it may still fail to start, e.g. without CUDA's libraries). */
   installed: boolean;
+  /** It starts on this machine: a run can train on it. */
+  available: boolean;
   /** The backend tfjs runs on now. */
   active: boolean;
+  /** Threads when available, else the reason; one line. */
   detail: string;
+  threads?: number;
+  /** Why it does not start, in plain words. */
+  reason?: string;
+  /** What to do about it (may be several lines: commands). */
+  fix?: string;
 }
 
 export type DefaultsParams = Infer<typeof defaultsParams>;

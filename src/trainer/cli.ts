@@ -13,6 +13,7 @@ const USAGE = `usage:
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
+  clusterlab doctor [--json]   which compute backends start here, and why the others do not
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
 assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.`;
@@ -134,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;

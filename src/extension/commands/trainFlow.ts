@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { BackendStatus } from '../../protocol/server.js';
 import { METHOD_INFO } from '../methods.js';
+import { backendItem } from './checkBackends.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../workspace/datasets.js';
 
@@ -132,13 +133,19 @@ async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlo
       return pick && { ...c, backbone: pick.value };
     }
     case 'backend': {
-      const ladder = (await deps.backends()).filter((b) => b.installed);
-      const items: Item<BackendChoice>[] = [
+      const all = await deps.backends();
+      const ladder = all.filter((b) => b.available);
+      const items: (Item<BackendChoice> & { status?: BackendStatus })[] = [
         { label: 'auto', description: `the fastest that starts: ${ladder.map((b) => b.name).join(', ')}`, value: 'auto' },
-        ...ladder.map((b): Item<BackendChoice> => ({ label: b.name, description: b.detail, value: b.name })),
+        ...all.map((b) => ({ ...backendItem(b), value: b.name })),
       ];
-      const pick = await vscode.window.showQuickPick(items, { title: 'Compute backend (installed ones)' });
-      return pick && { ...c, backend: pick.value };
+      for (;;) {
+        const pick = await vscode.window.showQuickPick(items, { title: 'Compute backend' });
+        if (!pick) return undefined;
+        if (!pick.status || pick.status.available) return { ...c, backend: pick.value };
+        // An unavailable one says why and how to fix it (ClusterLab: Check Compute Backends copies the fix), then the list again.
+        await vscode.window.showWarningMessage(`${pick.status.name} is unavailable: ${pick.status.reason}`, { modal: true, detail: pick.status.fix });
+      }
     }
   }
 }
