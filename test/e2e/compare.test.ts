@@ -2,25 +2,17 @@
 // 10 and 5 clusters) selected together in the Runs view open the comparison page, which shows
 // both runs' rows and their agreement heatmap. Screenshots go to test-output/e2e-compare/.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe } from 'node:test';
 import { e2eSession } from './session.js';
-import { makeSampleWorkspace } from './workspace.js';
+import { makeSampleWorkspace, trainTinyRun } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-compare');
 
 describe('Compare Runs in VS Code', () => {
   const session = e2eSession('e2e-compare', SHOTS, (workspace, home) => {
     const data = makeSampleWorkspace(workspace, 2);
-    for (const k of [10, 5]) {
-      const out = join(workspace, '.clusterlab', 'runs', `cc-k${k}`);
-      const train = spawnSync(process.execPath, ['bin/clusterlab.mjs', 'train', '--method', 'cc', '--data', data, '--clusters', String(k), '--grayscale', '--image-size', '28', '--epochs', '1', '--batch', '20', '--out', out], {
-        encoding: 'utf8',
-        env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
-      });
-      assert.equal(train.status, 0, train.stderr);
-    }
+    for (const k of [10, 5]) trainTinyRun(data, join(workspace, '.clusterlab', 'runs', `cc-k${k}`), home, k);
   });
   const { step } = session;
   const wb = () => session.wb;
