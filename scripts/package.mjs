@@ -72,6 +72,8 @@ for (const target of targets) {
   for (const f of ['README.md', 'LICENSE', '.vscodeignore']) copyFileSync(join(root, f), join(stage, f));
   const file = outFile(target);
   mkdirSync(dirname(file), { recursive: true });
-  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--out', file], stage);
+  // The README's screenshots are relative links: with no repository to rewrite them against, vsce
+  // would refuse them; they stay relative (the VSIX carries no docs/ folder).
+  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--no-rewrite-relative-links', '--out', file], stage);
   console.log(`package: ${target} -> ${file}`);
 }

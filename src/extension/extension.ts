@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new TrainingStatusBar();
   const training = new TrainingRuns(client, store, status, readSettings, log);
   const tree = new RunsTree(store);
-  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const views = registerViews(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
-import { parseAssignments, parseMetrics } from '../../common/runFiles.js';
+import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import { lockHolder, mayBeTraining } from '../../common/runLock.js';
 import { isMethodName, METHOD_NAMES } from '../../common/methods/index.js';
 import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
@@ -164,14 +164,7 @@ export class RunStore implements Disposable {
   async readSummary(dir: string): Promise<SummaryJson | undefined> {
     const file = join(dir, 'summary.json');
     const text = await readText(file);
-    if (text === undefined) return undefined;
-    try {
-      const s = JSON.parse(text) as SummaryJson;
-      if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes)) throw new Error('expected an object with sizes');
-      return s;
-    } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
-    }
+    return text === undefined ? undefined : parseSummary(text, file);
   }
 
   /** assignments.csv, once the run has finished. */
