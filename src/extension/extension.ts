@@ -20,7 +20,11 @@ let sweeps: Sweeps | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('ClusterLab', { log: true });
   const store = new RunStore(allRunsDirs());
-  const client = new TrainerClient(context.asAbsolutePath('dist/server.mjs'), log);
+  // The trainer resolves tfjs-node(-gpu) from the user's folder first (src/trainer/backend/native.ts).
+  const client = new TrainerClient(context.asAbsolutePath('dist/server.mjs'), log, () => {
+    const path = readSettings().nativeBackendPath.trim();
+    return path ? { CLUSTERLAB_NATIVE_BACKEND_PATH: path } : {};
+  });
   trainer = client;
   const status = new TrainingStatusBar();
   const training = new TrainingRuns(client, store, status, readSettings, log);
@@ -30,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     queues: async () => (await listQueues(allRunsDirs())).map((q) => q.queue),
     isRunning: (file) => sweep.isRunning(file),
   });
-  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const views = registerViews(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
@@ -53,8 +57,19 @@ export function activate(context: vscode.ExtensionContext): void {
     ...serveExperimentFiles(client, sweep, log),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.nativeBackendPath') && void nativePathChanged(client, training, log)),
   );
   log.info('ClusterLab activated');
+}
+
+/** The trainer reads the native folder when it starts: an idle one is stopped, and the next request starts it anew. */
+async function nativePathChanged(client: TrainerClient, training: TrainingRuns, log: vscode.LogOutputChannel): Promise<void> {
+  if (training.active.length > 0) {
+    log.info('clusterlab.nativeBackendPath changed: it applies when the run in flight has ended and the trainer restarts (or after a window reload)');
+    return;
+  }
+  await client.stop();
+  log.info('clusterlab.nativeBackendPath changed: the trainer restarts with it on its next request');
 }
 
 /**

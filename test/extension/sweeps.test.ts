@@ -17,7 +17,7 @@ const runs = join(ws, 'runs');
 const file = join(ws, 'sw.clusterlab.yaml');
 writeFileSync(file, `data: ${resolve('sample/fashion/bags')}\nimageSize: 12\nepochs: 1\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n`);
 workspace.workspaceFolders = [{ uri: Uri.file(ws) }];
-const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'wasm' as const, imageSize: 32, batchSize: 0, memoryCapMB: 0 };
+const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'wasm' as const, imageSize: 32, batchSize: 0, memoryCapMB: 0, nativeBackendPath: '' };
 const log = { lines: [] as string[], info: (m: string) => void log.lines.push(m), error: (m: string) => void log.lines.push(m), show: () => undefined };
 const store = new RunStore([runs], 10);
 after(() => store.dispose());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { METHOD_SPECS } from '../../src/common/methods/index.js';
 import { forkServer, initialize, shutdown, type ServerChild } from './serverClient.js';
 
 /** The real dist/server.mjs serving an experiment file as VS Code's language client would. */
@@ -59,7 +60,8 @@ test('completion offers the run method\'s settings with their docs, method names
   const settings = await at(6, 10);
   const ew = settings.find((s) => s.label === 'entropyWeight');
   assert.ok(ew, `entropyWeight offered: ${settings.map((s) => s.label).join(', ')}`);
-  assert.match(ew.documentation!.value, /weight of the entropy term[\s\S]*default `5`/);
+  assert.ok(ew.documentation!.value.includes(METHOD_SPECS.scan.settings.entropyWeight!.doc), ew.documentation!.value);
+  assert.match(ew.documentation!.value, /a number from 0 to 100 · default `5`/);
   assert.ok(!settings.some((s) => s.label === 'cropMin'), 'only SCAN settings under a SCAN run');
   const methods = await at(7, 12);
   assert.deepEqual(methods.map((m) => m.label), ['cc', 'scan', 'deepcluster']);
@@ -81,7 +83,7 @@ test('hover shows a setting\'s doc, range, default and the paper\'s value', asyn
   await diagnosticsFor(text);
   const h = await server.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 8 } });
   assert.ok(h);
-  assert.match(h.contents.value, /\*\*mineOn\*\* \(SCAN\)[\s\S]*backbone \| projection · default `backbone`[\s\S]*Paper: `projection`/);
+  assert.match(h.contents.value, /\*\*mineOn\*\* \(SCAN\)[\s\S]*backbone or projection · default `backbone`[\s\S]*Paper: `projection`/);
   const m = await server.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 14 } });
   assert.match(m!.contents.value, /SCAN.*18 epochs/s);
 });

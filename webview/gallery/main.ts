@@ -139,7 +139,7 @@ function addThumbs(list: { path: string; uri: string }[]): void {
 function applyCellFilter(f: GalleryFilter): void {
   cell = f;
   settings.mode = 'clusters';
-  collapsed.delete(f.cluster);
+  if (f.cluster !== undefined) collapsed.delete(f.cluster);
   scroller.scrollTop = 0;
   rebuild();
 }

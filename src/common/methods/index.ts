@@ -1,118 +1,93 @@
-/** Stand-in for the `specs` branch's method specs (contracts.md): same exports, the current settings. */
-import type { MethodName } from '../../protocol/run.js';
+/**
+ * Every clustering method's spec, and the one parser of method settings: the command line, the
+ * trainer (before a run starts), the language server and the extension's quick picks all check
+ * settings here, so they say the same thing about the same mistake.
+ *
+ * Adding a method: its spec file here, its trainer in src/trainer/methods, and one line in each
+ * index (METHOD_NAMES + METHOD_SPECS below, TRAINERS in src/trainer/methods/index.ts).
+ */
+import { CC_SPEC } from './cc.js';
+import { DEEPCLUSTER_SPEC } from './deepcluster.js';
+import { SCAN_SPEC } from './scan.js';
 import type { MethodSpec, SettingSpec } from './spec.js';
 
-const num = (d: number, min: number, max: number, doc: string, paper?: SettingSpec['paper']): SettingSpec => ({ type: 'number', default: d, min, max, doc, ...(paper ? { paper } : {}) });
-const int = (d: number, min: number, max: number, doc: string, paper?: SettingSpec['paper']): SettingSpec => ({ type: 'integer', default: d, min, max, doc, ...(paper ? { paper } : {}) });
-const choice = (d: string, choices: string[], doc: string, paper?: SettingSpec['paper']): SettingSpec => ({ type: 'choice', default: d, choices, doc, ...(paper ? { paper } : {}) });
-const bool = (d: boolean, doc: string): SettingSpec => ({ type: 'boolean', default: d, doc });
+export type { MethodSpec, SettingSpec, SettingsOf, SettingValue } from './spec.js';
 
-export const METHOD_SPECS: Record<MethodName, MethodSpec> = {
-  cc: {
-    name: 'cc',
-    label: 'CC',
-    description: 'Contrastive Clustering',
-    defaults: { epochs: 24, batchSize: 128, learningRate: 1e-3 },
-    settings: {
-      instanceTemperature: num(0.5, 0.01, 10, 'NT-Xent temperature of the instance head'),
-      clusterTemperature: num(1, 0.01, 10, 'NT-Xent temperature of the cluster head'),
-      cropMin: num(0.08, 0.01, 1, 'smallest random crop, as a fraction of the image'),
-      blur: num(0.5, 0, 1, 'probability of a Gaussian blur'),
-      schedule: choice('cosine', ['cosine', 'constant'], 'learning-rate schedule', { value: 'constant', why: 'a CPU run is a few hundred steps' }),
-    },
-  },
-  scan: {
-    name: 'scan',
-    label: 'SCAN',
-    description: 'SCAN: pretext, nearest-neighbour consistency, self-labeling',
-    defaults: { epochs: 18, batchSize: 256, learningRate: 1e-4 },
-    settings: {
-      jitter: num(1, 0, 2.5, 'pretext colour jitter strength', { value: 0.5, why: 'grey levels split the clusters' }),
-      neighbours: int(20, 1, 1000, 'neighbours mined per image'),
-      mineOn: choice('backbone', ['backbone', 'projection'], 'features the neighbours are mined on', { value: 'projection', why: 'better neighbours after a short pretext' }),
-      heads: int(10, 1, 100, 'clustering heads trained side by side'),
-      entropyWeight: num(5, 0, 100, 'weight of the entropy term'),
-      threshold: num(0.99, 0, 1, 'self-labeling confidence threshold'),
-      scanOps: int(0, 0, 14, 'strong ops in the SCAN stage', { value: 4, why: 'too little in common on 28 px images' }),
-      strongOps: int(4, 0, 14, 'strong ops in self-labeling'),
-      weightDecay: num(1e-4, 0, 1, 'weight decay'),
-      headOnly: bool(false, 'train only the heads in the SCAN stage'),
-      schedule: choice('constant', ['constant', 'cosine'], 'pretext learning-rate schedule'),
-      pretextLr: num(3e-4, 1e-7, 10, 'pretext learning rate'),
-      scanLr: num(1e-3, 1e-7, 10, 'SCAN-stage learning rate', { value: 1e-4, why: 'heads stay uniform in a few hundred steps' }),
-      scanBatch: int(128, 1, 65536, 'SCAN-stage batch size'),
-      selflabelBatch: int(256, 1, 65536, 'self-labeling batch size', { value: 1000, why: 'CPU memory' }),
-      pretextEpochs: int(6, 0, 100000, 'pretext epochs (default: a share of --epochs)'),
-      scanEpochs: int(10, 0, 100000, 'SCAN-stage epochs (default: a share of --epochs)'),
-      selflabelEpochs: int(2, 0, 100000, 'self-labeling epochs (default: a share of --epochs)'),
-    },
-  },
-  deepcluster: {
-    name: 'deepcluster',
-    label: 'DeepCluster',
-    description: 'DeepCluster: k-means pseudo-labels',
-    defaults: { epochs: 20, batchSize: 256, learningRate: 0.05 },
-    settings: {
-      weightDecay: num(1e-5, 0, 1, 'weight decay'),
-      momentum: num(0.9, 0, 1, 'SGD momentum'),
-      pcaDim: int(32, 1, 4096, 'PCA dimensions before k-means (default min(256, features/8))', { value: 256, why: 'k-means follows noise' }),
-      balance: choice('uniform', ['uniform', 'weighted'], 'how pseudo-labels are balanced'),
-      sobel: bool(false, 'Sobel filter on the input'),
-      restarts: int(1, 1, 100, 'k-means restarts'),
-      kmeansIters: int(20, 1, 1000, 'k-means iterations'),
-    },
-  },
-};
+/** In the order lists offer them. */
+export const METHOD_NAMES = ['cc', 'scan', 'deepcluster'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
 
-export const METHOD_NAMES = Object.keys(METHOD_SPECS) as MethodName[];
+export const METHOD_SPECS: Record<MethodName, MethodSpec> = { cc: CC_SPEC, scan: SCAN_SPEC, deepcluster: DEEPCLUSTER_SPEC };
+
+export type SettingResult = { ok: true; value: number | string | boolean } | { ok: false; error: string };
 
 export function methodSpec(name: string): MethodSpec | undefined {
   return Object.hasOwn(METHOD_SPECS, name) ? METHOD_SPECS[name as MethodName] : undefined;
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && methodSpec(name) !== undefined;
 }
 
-export function nearestName(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const dist = distance(name, c);
-    if (dist < bestD) [best, bestD] = [c, dist];
-  }
-  return best;
+/** "a number from 0 to 1", "a whole number of at least 1", "backbone or projection", "true or false". */
+export function settingKind(s: SettingSpec): string {
+  if (s.type === 'boolean') return 'true or false';
+  if (s.type === 'choice') return orList(s.choices ?? []);
+  const what = s.type === 'integer' ? 'a whole number' : 'a number';
+  if (s.min !== undefined && s.max !== undefined) return `${what} from ${s.min} to ${s.max}`;
+  if (s.min !== undefined) return `${what} of at least ${s.min}`;
+  return s.max !== undefined ? `${what} of at most ${s.max}` : what;
 }
 
-export function checkSetting(spec: MethodSpec, key: string, value: unknown): { ok: true; value: number | string | boolean } | { ok: false; error: string } {
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+function shown(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * One setting's value, typed: numbers and booleans may come as text (a command line, an input box),
+ * and are read the same way as typed values.
+ */
+export function checkSetting(spec: MethodSpec, key: string, value: unknown): SettingResult {
   const s = Object.hasOwn(spec.settings, key) ? spec.settings[key] : undefined;
   if (!s) {
     const near = nearestName(key, Object.keys(spec.settings));
-    return { ok: false, error: `unknown setting '${key}' for ${spec.name}${near ? `; did you mean '${near}'?` : ''}` };
+    const hint = near ? `did you mean '${near}'?` : `its settings are ${orList(Object.keys(spec.settings))}`;
+    return { ok: false, error: `unknown setting '${key}' for ${spec.name}; ${hint}` };
   }
-  const bad = (what: string) => ({ ok: false as const, error: `${spec.name} setting ${key} must be ${what} (got ${String(value)})` });
-  if (s.type === 'boolean') return typeof value === 'boolean' ? { ok: true, value } : bad('true or false');
-  if (s.type === 'choice') return typeof value === 'string' && s.choices!.includes(value) ? { ok: true, value } : bad(`one of ${s.choices!.join(', ')}`);
-  const kind = s.type === 'integer' ? 'a whole number' : 'a number';
-  const range = `${kind} from ${s.min} to ${s.max}`;
-  if (typeof value !== 'number' || !Number.isFinite(value) || (s.type === 'integer' && !Number.isInteger(value))) return bad(range);
-  if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) return bad(range);
-  return { ok: true, value };
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  // Text that reads as a number is shown as one: `--param threshold=1.5` got 1.5, not '1.5'.
+  const got = text && Number.isFinite(Number(text)) ? Number(text) : value;
+  const fail = (): SettingResult => ({ ok: false, error: `${spec.name} setting ${key} must be ${settingKind(s)} (got ${shown(got)})` });
+  switch (s.type) {
+    case 'boolean':
+      if (typeof value === 'boolean') return { ok: true, value };
+      return text === 'true' || text === 'false' ? { ok: true, value: text === 'true' } : fail();
+    case 'choice':
+      return text !== undefined && (s.choices ?? []).includes(text) ? { ok: true, value: text } : fail();
+    case 'number':
+    case 'integer': {
+      const n = typeof value === 'number' ? value : text ? Number(text) : NaN;
+      if (!Number.isFinite(n) || (s.type === 'integer' && !Number.isInteger(n))) return fail();
+      if ((s.min !== undefined && n < s.min) || (s.max !== undefined && n > s.max)) return fail();
+      return { ok: true, value: n };
+    }
+  }
 }
 
-export function parseSettings(spec: MethodSpec, raw: Record<string, unknown>): { settings: Record<string, number | string | boolean>; errors: { key: string; error: string }[] } {
-  const settings: Record<string, number | string | boolean> = Object.fromEntries(Object.entries(spec.settings).map(([k, s]) => [k, s.default]));
+/**
+ * Every given setting checked, and the defaults filled in (not those the trainer derives, such as
+ * SCAN's stage lengths, which stay absent unless given).
+ */
+export function parseSettings(
+  spec: MethodSpec,
+  raw: Record<string, unknown>,
+): { settings: Record<string, number | string | boolean>; errors: { key: string; error: string }[] } {
+  const settings: Record<string, number | string | boolean> = {};
+  for (const [key, s] of Object.entries(spec.settings)) if (s.derived === undefined) settings[key] = s.default;
   const errors: { key: string; error: string }[] = [];
   for (const [key, value] of Object.entries(raw)) {
     const r = checkSetting(spec, key, value);
@@ -120,4 +95,32 @@ export function parseSettings(spec: MethodSpec, raw: Record<string, unknown>): {
     else errors.push({ key, error: r.error });
   }
   return { settings, errors };
+}
+
+/**
+ * The candidate a misspelt name most likely meant: fewest edits (a swap of two neighbouring letters
+ * is one), ignoring case, and close enough to be a typo rather than another word.
+ */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
 }

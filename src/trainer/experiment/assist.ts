@@ -4,7 +4,7 @@
  */
 import { isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
 import { GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, describeRange, type FieldSpec } from '../../common/experiment/fields.js';
-import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
+import { isMethodName, METHOD_NAMES, METHOD_SPECS, settingKind } from '../../common/methods/index.js';
 import type { SettingSpec } from '../../common/methods/spec.js';
 import type { MethodName } from '../../protocol/run.js';
 import { cursorContext, methodsAt } from './context.js';
@@ -20,7 +20,7 @@ const FIELDS_AT: Record<string, Record<string, FieldSpec>> = { '': TOP_FIELDS, r
 
 /** Markdown for a setting: its doc, type and range, default, and the paper's value where ours differs. */
 export function settingDoc(method: MethodName, key: string, s: SettingSpec): string {
-  const range = s.type === 'choice' ? s.choices!.join(' | ') : s.type === 'boolean' ? 'true | false' : `${s.type} ${s.min ?? '-∞'} to ${s.max ?? '∞'}${s.unit ? ` ${s.unit}` : ''}`;
+  const range = `${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}`;
   const lines = [`**${key}** (${METHOD_SPECS[method].label}): ${s.doc}`, '', `${range} · default \`${String(s.default)}\``];
   if (s.paper) lines.push('', `Paper: \`${String(s.paper.value)}\` — ours differs: ${s.paper.why}`);
   return lines.join('\n');
@@ -32,7 +32,7 @@ function methodDoc(m: MethodName): string {
 }
 
 /** A setting of the methods in scope (the first that has it). */
-function settingOf(methods: MethodName[], key: string): { method: MethodName; spec: SettingSpec } | undefined {
+function settingOf(methods: readonly MethodName[], key: string): { method: MethodName; spec: SettingSpec } | undefined {
   for (const m of methods) if (Object.hasOwn(METHOD_SPECS[m].settings, key)) return { method: m, spec: METHOD_SPECS[m].settings[key]! };
   return undefined;
 }
@@ -74,13 +74,13 @@ export function hover(text: string, offset: number): { markdown: string; start: 
       if (!onKey && !(onValue && isScalar(value))) {
         if (onValue && name === 'methods' && isSeq(value)) {
           const item = (value.items as Node[]).find((n) => n.range && offset >= n.range[0] && offset <= n.range[1]);
-          if (isScalar(item) && (METHOD_NAMES as unknown[]).includes(item.value)) found = { markdown: methodDoc(item.value as MethodName), start: item.range![0], end: item.range![1] };
+          if (isScalar(item) && isMethodName(item.value)) found = { markdown: methodDoc(item.value as MethodName), start: item.range![0], end: item.range![1] };
         }
         return;
       }
       const range = onKey ? key!.range! : value!.range!;
       const at = { start: range[0], end: range[1] };
-      if (onValue && name === 'method' && isScalar(value) && (METHOD_NAMES as unknown[]).includes(value.value)) {
+      if (onValue && name === 'method' && isScalar(value) && isMethodName(value.value)) {
         found = { markdown: methodDoc(value.value as MethodName), ...at };
         return visit.BREAK;
       }

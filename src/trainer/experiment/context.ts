@@ -4,7 +4,7 @@
  * (the run item's method, or the grid's methods, read from the tolerant YAML parse).
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import { METHOD_NAMES } from '../../common/methods/index.js';
+import { isMethodName } from '../../common/methods/index.js';
 import type { MethodName } from '../../protocol/run.js';
 
 export interface CursorContext {
@@ -39,7 +39,7 @@ function enclosingKeys(lines: string[], row: number, indent: number): string[] {
 
 function methodsIn(node: unknown): MethodName[] {
   const items = isSeq(node) ? (node.items as unknown[]) : [node];
-  return items.map((n) => (isScalar(n) ? String(n.value) : '')).filter((m): m is MethodName => (METHOD_NAMES as string[]).includes(m));
+  return items.map((n) => (isScalar(n) ? String(n.value) : '')).filter(isMethodName);
 }
 
 /** The methods of the run item or grid around `offset`. */
