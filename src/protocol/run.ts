@@ -106,6 +106,10 @@ export interface SummaryJson extends Partial<Scores> {
   /** Cluster sizes, index = cluster id. */
   sizes: number[];
   skipped: Skipped[];
+  /** The baseline on the same images (labelled data only): k-means on their raw pixels. */
+  pixelKmeans?: Scores;
+  /** Scores that need no labels (written by the trainer from this round; optional in older runs). */
+  labelFree?: { confidence: number; clusterConfidence: number[]; balance: number; knnConsistency: number; silhouette: number; silhouetteSample: number };
 }
 
 /** One row of assignments.csv. */
