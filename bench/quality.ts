@@ -11,7 +11,7 @@
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
 // When summaries carry label-free scores (summary.json `labelFree`), they are shown per method and
 // checked against ACC: does each rank the methods the same way?
-// Writes bench/results/quality[-dev].json and .md. `--per-class 50 --epochs 2 --seeds 1` is a smoke test.
+// Writes bench/results/quality[-dev].json and .md. `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
