@@ -70,6 +70,8 @@ export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOption
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 export const listBackendsParams = obj({});
+/** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
+export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
 
 export interface RunStarted {
   runId: string;
@@ -114,6 +116,8 @@ export const Requests = {
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+  /** Writes the run's layout files; progress on workDoneToken like a run's. */
+  layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
 } as const;
 
 /** metrics.jsonl rows carry method-specific fields, so only the common ones are checked. */

@@ -1,6 +1,6 @@
 /**
- * The VS Code side of the three pages: the gallery as a webview view in the ClusterLab side bar
- * and as editor panels (gallery, confusion, charts), each a strict-CSP webview whose messages go
+ * The VS Code side of the pages: the gallery and the map as webview views in the ClusterLab side
+ * bar and as editor panels (gallery, confusion, charts, map), each a strict-CSP webview whose messages go
  * to its controller. Everything else (data, edits, security checks) lives in the controllers, so
  * this file only adapts VS Code's APIs to the HostUi and WebviewPort interfaces.
  */
@@ -14,6 +14,7 @@ import { ChartsController } from './chartsController.js';
 import { ConfusionController } from './confusionController.js';
 import { GalleryController } from './galleryController.js';
 import { RunSessions, type RunSource } from './galleryRuns.js';
+import { MapController, type LayoutFn } from './mapController.js';
 import { pageHtml, type PageName } from './webviewHtml.js';
 import type { HostUi, RunPage, WebviewPort } from './webviewPage.js';
 
@@ -21,6 +22,8 @@ export interface ViewDeps {
   runs: RunSource;
   /** The trainer's assign request; without it, datasets are not watched for new images. */
   assign?: AssignFn;
+  /** The trainer's layout request; without it, a run without a map only says so. */
+  layout?: LayoutFn;
   log(message: string): void;
 }
 
@@ -31,9 +34,12 @@ export interface ClusterLabViews {
   onDidEditLabels: vscode.Event<string>;
 }
 
-const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts' };
-/** Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. */
-const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true };
+const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts', map: 'Embedding Map' };
+/**
+ * Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. The
+ * map keeps its zoom and lasso: its points are one GPU buffer, not a page of images.
+ */
+const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true, map: true };
 
 type Controller = RunPage & { handle(message: unknown): Promise<void> };
 
@@ -84,8 +90,14 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       post: (m) => void webview.postMessage(m),
       asUri: (p) => webview.asWebviewUri(vscode.Uri.file(p)).toString(),
     };
-    const controller: Controller =
-      page === 'gallery' ? new GalleryController(sessions, port, ui, thumbs, (dir) => edited.fire(dir)) : page === 'confusion' ? new ConfusionController(sessions, port, ui) : new ChartsController(sessions, port, ui);
+    const onEdited = (dir: string) => edited.fire(dir);
+    const controllers: Record<PageName, () => Controller> = {
+      gallery: () => new GalleryController(sessions, port, ui, thumbs, onEdited),
+      confusion: () => new ConfusionController(sessions, port, ui),
+      charts: () => new ChartsController(sessions, port, ui),
+      map: () => new MapController(sessions, port, ui, thumbs, deps.layout, onEdited),
+    };
+    const controller = controllers[page]();
     pages.add(controller);
     const sub = webview.onDidReceiveMessage((m: unknown) => void controller.handle(m));
     const hidden = RETAINED[page] ? undefined : onHidden(() => controller.pageUnloaded());
@@ -117,16 +129,21 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   const dirOf = (arg: unknown): string | undefined =>
     typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string' ? (arg as { dir: string }).dir : undefined;
 
+  const sideBarView = (page: 'gallery' | 'map') =>
+    vscode.window.registerWebviewViewProvider(
+      `clusterlab.${page}`,
+      { resolveWebviewView: (view) => void attach(view.webview, page, (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
+      { webviewOptions: { retainContextWhenHidden: RETAINED[page] } },
+    );
+
   context.subscriptions.push(
     edited,
-    vscode.window.registerWebviewViewProvider(
-      'clusterlab.gallery',
-      { resolveWebviewView: (view) => void attach(view.webview, 'gallery', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
-      { webviewOptions: { retainContextWhenHidden: RETAINED.gallery } },
-    ),
+    sideBarView('gallery'),
+    sideBarView('map'),
     vscode.commands.registerCommand('clusterlab.openGallery', (arg?: unknown) => openPanel('gallery', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openConfusion', (arg?: unknown) => openPanel('confusion', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openCharts', (arg?: unknown) => openPanel('charts', dirOf(arg))),
+    vscode.commands.registerCommand('clusterlab.openMap', (arg?: unknown) => openPanel('map', dirOf(arg))),
     { dispose: () => void sessions.dispose() },
   );
 

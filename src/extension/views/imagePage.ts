@@ -1,0 +1,176 @@
+/**
+ * What the pages that show a run's images (gallery, map) share on the host: thumbnails, opening
+ * an image, the relabel edits through the run's labels store, and the run's shared selection.
+ * Any path a page names is refused unless the run lists it and it lies inside the dataset folder
+ * and the workspace.
+ */
+import { join, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../../common/atomicFile.js';
+import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
+import { exportText } from '../workspace/labelsExport.js';
+import type { ThumbnailCache } from '../workspace/thumbnails.js';
+import { liveClusterIds } from './galleryModel.js';
+import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
+
+/** The label edits both pages send. */
+export type LabelEdit =
+  | { type: 'rename'; cluster: number; name: string }
+  | { type: 'move'; paths: string[]; to: number }
+  | { type: 'moveToNew'; paths: string[]; name?: string }
+  | { type: 'merge'; from: number; into: number }
+  | { type: 'undo' }
+  | { type: 'redo' };
+
+export abstract class ImagePage extends RunPage {
+  /** Thumbnail requests not yet started; a newer request (the user scrolled on) replaces them. */
+  private pendingThumbs: string[] = [];
+  private thumbing = false;
+
+  constructor(
+    sessions: RunSessions,
+    port: WebviewPort,
+    ui: HostUi,
+    private readonly thumbs: ThumbnailCache,
+    /** Told after each edit of a run's labels (the Runs tree shows cluster names). */
+    private readonly onEdited?: (dir: string) => void,
+  ) {
+    super(sessions, port, ui);
+  }
+
+  /** Another page's selection of this run shows here too. */
+  protected watchSession(session: RunSession): Disposable[] {
+    return [session.onDidSelect((paths, from) => from !== this && this.postWhenReady({ type: 'selection', paths: [...paths] }))];
+  }
+
+  /** A reloaded page gets the run's selection back after its state. */
+  protected async ready(): Promise<void> {
+    await super.ready();
+    if (this.session && this.session.selection.length > 0) this.port.post({ type: 'selection', paths: [...this.session.selection] });
+  }
+
+  /** The page's selection becomes the run's: the other pages of the run show it. */
+  protected select(paths: string[]): void {
+    this.requireKnown(paths);
+    this.requireSession().select(paths, this);
+  }
+
+  protected openImage(path: string): Promise<void> {
+    return this.ui.openFile(this.fileOf(path));
+  }
+
+  protected requestThumbs(paths: string[]): Promise<void> {
+    this.pendingThumbs = paths;
+    return this.pumpThumbs();
+  }
+
+  protected async editLabels(msg: LabelEdit): Promise<void> {
+    const s = this.requireSession();
+    const m = s.model();
+    const trainedOf = (p: string) => {
+      const i = m.index.get(p);
+      return i === undefined ? undefined : m.trained[i];
+    };
+    // The page offers only the clusters it shows; any other id is a forged message.
+    const requireCluster = (...ids: number[]) => {
+      const live = new Set(liveClusterIds(m));
+      const bad = ids.find((c) => !live.has(c));
+      if (bad !== undefined) throw new Error(`no cluster ${bad} in this run`);
+    };
+    switch (msg.type) {
+      case 'rename':
+        requireCluster(msg.cluster);
+        await s.labels.apply((l) => renameCluster(l, msg.cluster, msg.name));
+        break;
+      case 'move':
+        this.requireKnown(msg.paths);
+        requireCluster(msg.to);
+        await s.labels.apply((l) => moveImages(l, msg.paths, msg.to, trainedOf));
+        break;
+      case 'moveToNew': {
+        this.requireKnown(msg.paths);
+        const name = msg.name;
+        // Moving and naming are one edit: one undo takes both back.
+        await s.labels.apply((l) => {
+          const id = Math.max(nextClusterId(l, m.trained), m.run.config.clusters);
+          const moved = moveImages(l, msg.paths, id, trainedOf);
+          return name ? renameCluster(moved, id, name) : moved;
+        });
+        break;
+      }
+      case 'merge':
+        requireCluster(msg.from, msg.into);
+        await s.labels.apply((l) => mergeClusters(l, msg.from, msg.into));
+        break;
+      case 'undo':
+        await s.labels.undo();
+        break;
+      case 'redo':
+        await s.labels.redo();
+        break;
+    }
+    s.changed();
+    this.onEdited?.(s.dir);
+  }
+
+  /** Writes the run's clusters (all images, or only `paths`) where the user picks. */
+  protected async exportTo(format: 'csv' | 'json', paths?: string[]): Promise<void> {
+    const m = this.requireSession().model();
+    if (paths) this.requireKnown(paths);
+    const only = paths && paths.map((p) => m.index.get(p)!);
+    const target = await this.ui.saveFile(`${m.run.id}-${only ? 'selection' : 'clusters'}.${format}`, format);
+    if (!target) return;
+    await writeFileAtomic(target, exportText(m, format, only));
+    this.ui.info(`Exported ${only ? only.length : m.paths.length} images to ${target}`);
+  }
+
+  /** Makes thumbnails for the newest request, one request at a time, and posts each batch's URLs. */
+  private async pumpThumbs(): Promise<void> {
+    if (this.thumbing) return;
+    this.thumbing = true;
+    try {
+      while (this.pendingThumbs.length > 0 && this.session) {
+        const paths = this.pendingThumbs;
+        this.pendingThumbs = [];
+        const known = paths.filter((p) => this.session!.model().index.has(p));
+        const files = await Promise.all(known.map((p) => this.thumbOf(p)));
+        this.port.post({ type: 'thumbs', thumbs: known.map((path, i) => ({ path, uri: files[i] ? this.port.asUri(files[i]) : '' })) });
+      }
+    } finally {
+      this.thumbing = false;
+    }
+  }
+
+  /** A refused or undecodable image gets no thumbnail rather than failing its whole batch. */
+  private async thumbOf(path: string): Promise<string | undefined> {
+    try {
+      return await this.thumbs.get(this.fileOf(path));
+    } catch {
+      return undefined;
+    }
+  }
+
+  protected requireSession(): RunSession {
+    if (!this.session) throw new Error('no run is shown');
+    return this.session;
+  }
+
+  protected requireKnown(paths: readonly string[]): void {
+    const index = this.requireSession().model().index;
+    const unknown = paths.find((p) => !index.has(p));
+    if (unknown !== undefined) throw new Error(`not an image of this run: ${unknown}`);
+  }
+
+  /**
+   * The file behind a page's path. Refused unless the run lists it, it resolves inside the
+   * dataset folder (a crafted assignments.csv could say ../..), and that folder is in the workspace.
+   */
+  protected fileOf(path: string): string {
+    this.requireKnown([path]);
+    const root = resolve(this.requireSession().run.dataset.root);
+    const file = resolve(join(root, path));
+    if (!file.startsWith(root + sep)) throw new Error(`refused: ${path} lies outside the dataset folder`);
+    if (!this.ui.isInWorkspace(file)) throw new Error(`refused: ${file} is outside the workspace`);
+    return file;
+  }
+}
