@@ -3,12 +3,12 @@
 // end to end: the real host controller reads a run folder of N assignments (the first 2,000 the
 // sample's real images, the rest paths without files), posts the state, the page draws it.
 // Writes bench/results/gallery.json.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { RunJson } from '../src/protocol/run.js';
+import { join } from 'node:path';
 import { launchChromium, makeHost, openPage, recordingUi, startServer } from '../test/webview/harness.js';
+import { makeSyntheticRun } from './_syntheticRun.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,38 +19,8 @@ const REPEAT = arg('repeat', 3);
 
 if (!existsSync('dist/webview/gallery.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 
-/** A finished run over sample/fashion plus synthetic rows up to N, as the trainer would write it. */
-function makeRun(ws: string): string {
-  const root = resolve('sample/fashion');
-  const real: { path: string; cls: string }[] = [];
-  for (const sup of readdirSync(root).filter((f) => !f.includes('.')).sort()) {
-    for (const cls of readdirSync(join(root, sup)).sort()) for (const f of readdirSync(join(root, sup, cls))) real.push({ path: `${sup}/${cls}/${f}`, cls });
-  }
-  const classes = [...new Set(real.map((r) => r.cls))].sort();
-  const lines = ['path,cluster,confidence,label'];
-  for (let i = 0; i < N; i++) {
-    const r = real[i];
-    const cls = r ? r.cls : classes[i % classes.length]!;
-    // Real images rank first in their cluster (higher confidence), so the first screen has pictures.
-    const confidence = r ? 0.9 + (i % 97) / 1000 : 0.2 + ((i * 7919) % 700) / 1000;
-    lines.push(`${r ? r.path : `synthetic/${cls}/${i}.png`},${classes.indexOf(cls)},${confidence.toFixed(6)},${cls}`);
-  }
-  const dir = join(ws, 'runs', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const run: RunJson = {
-    format: 'clusterlab-run', version: 1, id: 'bench', method: 'cc',
-    config: { method: 'cc', data: root, clusters: classes.length, epochs: 1, imageSize: 28, channels: 1, backbone: 'small', batchSize: 256, seed: 42, backend: 'cpu', learningRate: 3e-4, evalEvery: 1, params: {} },
-    dataset: { root, images: N, classes, superClasses: [] },
-    backend: { name: 'cpu', threads: 1, skipped: [] },
-    status: 'done', startedAt: new Date().toISOString(), epoch: 1,
-  };
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
-  writeFileSync(join(dir, 'assignments.csv'), lines.join('\n') + '\n');
-  return join(ws, 'runs');
-}
-
 const ws = mkdtempSync(join(tmpdir(), 'clusterlab-bench-gallery-'));
-const runsDir = makeRun(ws);
+const runsDir = makeSyntheticRun(ws, N);
 const { server, origin } = await startServer(join(ws, 'thumbs'));
 const browser = await launchChromium();
 const { ui } = recordingUi('/');

@@ -86,7 +86,7 @@ async function lasso(m: MapPage, ids: number[]): Promise<void> {
 }
 
 const classOf = (i: number) => t.fx.paths[i]!.split('/')[1]!;
-const idsOfClass = (cls: string) => t.fx.paths.flatMap((p, i) => (classOf(i) === cls ? [i] : []));
+const idsOfClass = (cls: string) => t.fx.paths.flatMap((_, i) => (classOf(i) === cls ? [i] : []));
 
 describe('map page in Chromium', () => {
   t = browserSuite('map');

@@ -89,6 +89,7 @@ try {
 
 function setState(next: MapState): void {
   performance.mark('map-state');
+  ring = undefined;
   const runChanged = next.run?.dir !== state?.run?.dir;
   const keep = runChanged ? [] : selected.map((i) => paths[i]!);
   state = next;
@@ -229,9 +230,12 @@ function fit(): void {
   requestDraw();
 }
 
+/** The theme's text colour rings the selection; read once per state (a theme change redraws the page's state). */
+let ring: [number, number, number] | undefined;
 function ringColor(): [number, number, number] {
+  if (ring) return ring;
   const m = /(\d+)\D+(\d+)\D+(\d+)/.exec(getComputedStyle(document.body).color);
-  return m ? [Number(m[1]) / 255, Number(m[2]) / 255, Number(m[3]) / 255] : [1, 1, 1];
+  return (ring = m ? [Number(m[1]) / 255, Number(m[2]) / 255, Number(m[3]) / 255] : [1, 1, 1]);
 }
 
 // ---- pointer ----
