@@ -5,14 +5,12 @@
 // points (pointer up to the frame that shows the selection). With bench/_mapLayout.ts present (the
 // trainer's side), its layout figures (10k and 70k layout seconds, kNN preservation) are added.
 // Writes bench/results/map.json.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { writeLayout } from '../src/common/layout.js';
 import { bounds, toScreen, type View } from '../webview/map/camera.js';
-import { launchChromium, makeHost, openPage, recordingUi, startServer } from '../test/webview/harness.js';
-import { makeSyntheticRun } from './_syntheticRun.js';
+import { benchPage } from './_pageBench.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,109 +39,90 @@ function syntheticLayout(): Float32Array {
   return xy;
 }
 
-const ws = mkdtempSync(join(tmpdir(), 'clusterlab-bench-map-'));
-const runsDir = makeSyntheticRun(ws, N);
 const xy = syntheticLayout();
-await writeLayout(join(runsDir, 'bench'), { rows: N, method: 'synthetic blobs', epoch: 1, knnPreservation: 0, seconds: 0 }, xy);
 // The page's unit square, as the host scales the layout into it.
 const [minX, minY, maxX, maxY] = bounds(xy);
 const span = Math.max(maxX - minX, maxY - minY);
 const unit = (x: number, y: number): [number, number] => [(x - minX) / span, (y - minY) / span];
 
-const { server, origin } = await startServer(join(ws, 'thumbs'));
-const browser = await launchChromium();
-const { ui } = recordingUi('/');
-const runs: Record<string, number>[] = [];
-try {
-  for (let k = 0; k < REPEAT; k++) {
-    const host = makeHost(runsDir, join(ws, 'thumbs'), ui);
-    const h = await openPage(browser, origin, 'map', host.map);
-    const page = h.page;
-    await page.waitForFunction(() => performance.getEntriesByName('map-first-paint').length > 0, undefined, { timeout: 60_000 });
-    const [firstPaintMs, stateMs] = await page.evaluate(() => ['map-first-paint', 'map-state'].map((n) => performance.getEntriesByName(n)[0]!.startTime));
-    const stateToPaintMs = firstPaintMs! - stateMs!;
-    await h.idle();
+const writeBenchLayout = (runDir: string) => writeLayout(runDir, { rows: N, method: 'synthetic blobs', epoch: 1, knnPreservation: 0, seconds: 0 }, xy);
+const { runs, best } = await benchPage('map', N, REPEAT, writeBenchLayout, async (h, k, { firstPaintMs, stateToPaintMs }) => {
+  const page = h.page;
+  await h.idle();
 
-    // Frame times: a zoom step every frame (wheel events on the canvas), in and back out; then a
-    // pan dragged with the real mouse while the page records its frames.
-    // A string: the TypeScript loader would add helpers (__name) the page does not have.
-    const zoom = (await page.evaluate(`(async () => {
-      const c = document.querySelector('canvas.points');
-      const r = c.getBoundingClientRect();
-      const gl = c.getContext('webgl2');
-      const times = [];
-      const work = [];
-      let last = performance.now();
-      for (let i = 0; i < 240; i++) {
-        c.dispatchEvent(new WheelEvent('wheel', { deltaY: i < 120 ? -40 : 40, clientX: r.left + r.width * 0.3, clientY: r.top + r.height * 0.4, bubbles: true, cancelable: true }));
-        // The page draws in this frame's first callback; finish() waits for the rasteriser.
-        const frameStart = await new Promise(requestAnimationFrame);
-        gl.finish();
-        const now = performance.now();
-        work.push(now - frameStart);
-        times.push(now - last);
-        last = now;
-      }
-      return { times, work };
-    })()`)) as { times: number[]; work: number[] };
-    const box = (await page.locator('canvas.points').boundingBox())!;
-    await page.evaluate(`(() => {
-      window.__frames = [];
-      let last = performance.now();
-      const tick = () => { const now = performance.now(); window.__frames.push(now - last); last = now; if (!window.__stop) requestAnimationFrame(tick); };
-      requestAnimationFrame(tick);
-    })()`);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width / 2 + 300, box.y + box.height / 2 + 150, { steps: 120 });
-    await page.mouse.up();
-    const panFrames = (await page.evaluate('(() => { window.__stop = true; return window.__frames.slice(1); })()')) as number[];
-    // Back to the whole map for the lasso.
-    await page.locator('vscode-toolbar-button[data-action="screen-normal"]').click();
-    await page.evaluate(() => new Promise(requestAnimationFrame));
+  // Frame times: a zoom step every frame (wheel events on the canvas), in and back out; then a
+  // pan dragged with the real mouse while the page records its frames.
+  // A string: the TypeScript loader would add helpers (__name) the page does not have.
+  const zoom = (await page.evaluate(`(async () => {
+    const c = document.querySelector('canvas.points');
+    const r = c.getBoundingClientRect();
+    const gl = c.getContext('webgl2');
+    const times = [];
+    const work = [];
+    let last = performance.now();
+    for (let i = 0; i < 240; i++) {
+      c.dispatchEvent(new WheelEvent('wheel', { deltaY: i < 120 ? -40 : 40, clientX: r.left + r.width * 0.3, clientY: r.top + r.height * 0.4, bubbles: true, cancelable: true }));
+      // The page draws in this frame's first callback; finish() waits for the rasteriser.
+      const frameStart = await new Promise(requestAnimationFrame);
+      gl.finish();
+      const now = performance.now();
+      work.push(now - frameStart);
+      times.push(now - last);
+      last = now;
+    }
+    return { times, work };
+  })()`)) as { times: number[]; work: number[] };
+  const box = (await page.locator('canvas.points').boundingBox())!;
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = () => { const now = performance.now(); window.__frames.push(now - last); last = now; if (!window.__stop) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  })()`);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 300, box.y + box.height / 2 + 150, { steps: 120 });
+  await page.mouse.up();
+  const panFrames = (await page.evaluate('(() => { window.__stop = true; return window.__frames.slice(1); })()')) as number[];
+  // Back to the whole map for the lasso.
+  await page.locator('vscode-toolbar-button[data-action="screen-normal"]').click();
+  await page.evaluate(() => new Promise(requestAnimationFrame));
 
-    // The lasso: a circle of four standard deviations around blob 0 (its LASSO points), Shift-dragged.
-    const view = JSON.parse((await page.locator('canvas.points').getAttribute('data-view'))!) as View;
-    const poly = Array.from({ length: 48 }, (_, j) => {
-      const t = (2 * Math.PI * j) / 48;
-      const [ux, uy] = unit(10 + 4 * Math.cos(t), 4 * Math.sin(t));
-      const [sx, sy] = toScreen(view, ux, uy);
-      return [box.x + sx, box.y + sy] as const;
-    });
-    await page.keyboard.down('Shift');
-    await page.mouse.move(...poly[0]!);
-    await page.mouse.down();
-    for (const p of [...poly.slice(1), poly[0]!]) await page.mouse.move(...p);
-    await h.act('selection', () => page.mouse.up());
-    await page.keyboard.up('Shift');
-    await page.waitForFunction(() => performance.getEntriesByName('map-lasso').length > 0);
-    const lassoMs = await page.evaluate(() => performance.getEntriesByName('map-lasso')[0]!.duration);
-    const lassoed = Number(/^[\d,]+/.exec((await page.locator('.strip .count').textContent()) ?? '')![0].replace(/,/g, ''));
+  // The lasso: a circle of four standard deviations around blob 0 (its LASSO points), Shift-dragged.
+  const view = JSON.parse((await page.locator('canvas.points').getAttribute('data-view'))!) as View;
+  const poly = Array.from({ length: 48 }, (_, j) => {
+    const t = (2 * Math.PI * j) / 48;
+    const [ux, uy] = unit(10 + 4 * Math.cos(t), 4 * Math.sin(t));
+    const [sx, sy] = toScreen(view, ux, uy);
+    return [box.x + sx, box.y + sy] as const;
+  });
+  await page.keyboard.down('Shift');
+  await page.mouse.move(...poly[0]!);
+  await page.mouse.down();
+  for (const p of [...poly.slice(1), poly[0]!]) await page.mouse.move(...p);
+  await h.act('selection', () => page.mouse.up());
+  await page.keyboard.up('Shift');
+  await page.waitForFunction(() => performance.getEntriesByName('map-lasso').length > 0);
+  const lassoMs = await page.evaluate(() => performance.getEntriesByName('map-lasso')[0]!.duration);
+  const lassoed = Number(/^[\d,]+/.exec((await page.locator('.strip .count').textContent()) ?? '')![0].replace(/,/g, ''));
 
-    const stats = (t: number[]) => {
-      const s = [...t].sort((a, b) => a - b);
-      const mean = s.reduce((a, b) => a + b, 0) / s.length;
-      return { meanMs: mean, p95Ms: s[Math.floor(s.length * 0.95)]!, fps: 1000 / mean };
-    };
-    const z = stats(zoom.times);
-    const w = stats(zoom.work);
-    const p = stats(panFrames);
-    runs.push({ firstPaintMs: firstPaintMs!, stateToPaintMs, zoomFrameMeanMs: z.meanMs, zoomFrameP95Ms: z.p95Ms, zoomFps: z.fps, drawWorkMeanMs: w.meanMs, drawWorkP95Ms: w.p95Ms, panFrameMeanMs: p.meanMs, panFrameP95Ms: p.p95Ms, panFps: p.fps, lassoMs, lassoPoints: lassoed });
-    console.log(
-      `round ${k + 1}: first paint ${firstPaintMs!.toFixed(0)} ms (page's share ${stateToPaintMs.toFixed(0)} ms); zoom ${z.fps.toFixed(0)} fps (frame mean ${z.meanMs.toFixed(1)}, p95 ${z.p95Ms.toFixed(1)} ms; ` +
-        `a frame's drawing, rasterised: mean ${w.meanMs.toFixed(1)}, p95 ${w.p95Ms.toFixed(1)} ms); ` +
-        `pan ${p.fps.toFixed(0)} fps (mean ${p.meanMs.toFixed(1)}, p95 ${p.p95Ms.toFixed(1)} ms); lasso of ${lassoed.toLocaleString('en')} points ${lassoMs.toFixed(0)} ms`,
-    );
-    await page.close();
-    await host.sessions.dispose();
-  }
-} finally {
-  await browser.close();
-  server.close();
-  if (!process.env.KEEP) rmSync(ws, { recursive: true, force: true });
-}
+  const stats = (t: number[]) => {
+    const s = [...t].sort((a, b) => a - b);
+    const mean = s.reduce((a, b) => a + b, 0) / s.length;
+    return { meanMs: mean, p95Ms: s[Math.floor(s.length * 0.95)]!, fps: 1000 / mean };
+  };
+  const z = stats(zoom.times);
+  const w = stats(zoom.work);
+  const p = stats(panFrames);
+  const figures = { zoomFrameMeanMs: z.meanMs, zoomFrameP95Ms: z.p95Ms, zoomFps: z.fps, drawWorkMeanMs: w.meanMs, drawWorkP95Ms: w.p95Ms, panFrameMeanMs: p.meanMs, panFrameP95Ms: p.p95Ms, panFps: p.fps, lassoMs, lassoPoints: lassoed };
+  console.log(
+    `round ${k + 1}: first paint ${firstPaintMs.toFixed(0)} ms (page's share ${stateToPaintMs.toFixed(0)} ms); zoom ${z.fps.toFixed(0)} fps (frame mean ${z.meanMs.toFixed(1)}, p95 ${z.p95Ms.toFixed(1)} ms; ` +
+      `a frame's drawing, rasterised: mean ${w.meanMs.toFixed(1)}, p95 ${w.p95Ms.toFixed(1)} ms); ` +
+      `pan ${p.fps.toFixed(0)} fps (mean ${p.meanMs.toFixed(1)}, p95 ${p.p95Ms.toFixed(1)} ms); lasso of ${lassoed.toLocaleString('en')} points ${lassoMs.toFixed(0)} ms`,
+  );
+  return figures;
+});
 
-const best = runs.reduce((a, b) => (b.firstPaintMs! < a.firstPaintMs! ? b : a));
 const median = (key: string) => [...runs.map((r) => r[key]!)].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
 // The trainer's layout figures, once its bench module is on this branch (the features work).
 let layout: Record<string, number> | undefined;
@@ -165,5 +144,5 @@ const out = {
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/map.json', JSON.stringify(out, null, 2) + '\n');
 console.log(
-  `${N.toLocaleString('en')} points: first paint ${best.firstPaintMs!.toFixed(0)} ms (best of ${REPEAT}); zoom ${out.medians.zoomFps.toFixed(0)} fps, pan ${out.medians.panFps.toFixed(0)} fps (a frame's drawing ${out.medians.drawWorkMeanMs.toFixed(1)} ms), lasso ${out.medians.lassoMs.toFixed(0)} ms (medians); wrote bench/results/map.json`,
+  `${N.toLocaleString('en')} points: first paint ${best.firstPaintMs.toFixed(0)} ms (best of ${REPEAT}); zoom ${out.medians.zoomFps.toFixed(0)} fps, pan ${out.medians.panFps.toFixed(0)} fps (a frame's drawing ${out.medians.drawWorkMeanMs.toFixed(1)} ms), lasso ${out.medians.lassoMs.toFixed(0)} ms (medians); wrote bench/results/map.json`,
 );

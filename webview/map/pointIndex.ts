@@ -2,6 +2,8 @@
  * A uniform grid over the map's points (a counting sort of point ids by cell), so hovering finds
  * the nearest point and a lasso tests only the points in the cells its outline's box covers.
  */
+import { bounds } from './camera.js';
+
 export class PointIndex {
   private readonly g: number;
   private readonly minX: number;
@@ -13,14 +15,7 @@ export class PointIndex {
 
   constructor(private readonly xy: Float32Array) {
     const n = xy.length / 2;
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let i = 0; i < n; i++) {
-      minX = Math.min(minX, xy[2 * i]!);
-      maxX = Math.max(maxX, xy[2 * i]!);
-      minY = Math.min(minY, xy[2 * i + 1]!);
-      maxY = Math.max(maxY, xy[2 * i + 1]!);
-    }
-    if (n === 0) [minX, minY, maxX, maxY] = [0, 0, 1, 1];
+    const [minX, minY, maxX, maxY] = bounds(xy);
     // About 8 points a cell.
     this.g = Math.max(1, Math.ceil(Math.sqrt(n / 8)));
     this.minX = minX;
@@ -69,13 +64,7 @@ export class PointIndex {
   inPolygon(poly: ArrayLike<number>): number[] {
     const m = poly.length / 2;
     if (m < 3) return [];
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (let j = 0; j < m; j++) {
-      x0 = Math.min(x0, poly[2 * j]!);
-      x1 = Math.max(x1, poly[2 * j]!);
-      y0 = Math.min(y0, poly[2 * j + 1]!);
-      y1 = Math.max(y1, poly[2 * j + 1]!);
-    }
+    const [x0, y0, x1, y1] = bounds(poly);
     const out: number[] = [];
     this.each(x0, y0, x1, y1, (i) => {
       const px = this.xy[2 * i]!, py = this.xy[2 * i + 1]!;

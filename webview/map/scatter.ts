@@ -70,7 +70,8 @@ export class Scatter {
     attr('color', this.buffers.color, 4, gl.UNSIGNED_BYTE, true);
     attr('picked', this.buffers.picked, 1, gl.UNSIGNED_BYTE, false);
     gl.enable(gl.BLEND);
-    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    // The canvas's own alpha adds up (a point is as opaque as it says over the page), not a².
+    gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
   }
 
   setPoints(xy: Float32Array): void {

@@ -5,30 +5,19 @@
  */
 import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
 import { materialize } from '../workspace/labelsExport.js';
-import { galleryState } from './galleryModel.js';
+import { galleryState, noRunState } from './galleryModel.js';
 import type { RunSession } from './galleryRuns.js';
-import { ImagePage } from './imagePage.js';
+import { ImagePage, type OwnMessage } from './imagePage.js';
 
-export class GalleryController extends ImagePage {
+export class GalleryController extends ImagePage<GalleryToHost> {
+  protected readonly incoming = galleryToHost;
+
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {
     if (session && !error) {
       const state = galleryState(session.model(), runs, session.labels.canUndo, session.labels.canRedo);
       return session.error ? { ...state, error: session.error } : state;
     }
-    return {
-      type: 'gallery',
-      runs,
-      classes: [],
-      superClasses: [],
-      superOfClass: [],
-      clusters: [],
-      items: { folders: [], folder: [], names: [], cluster: [], confidence: [], label: [] },
-      newItems: [],
-      movedItems: [],
-      canUndo: false,
-      canRedo: false,
-      error: error ?? (runs.length === 0 ? 'No runs yet: train one (ClusterLab: Train) and its clusters show here.' : undefined),
-    };
+    return noRunState(runs, error, 'clusters show');
   }
 
   /** Narrows the page to a cluster (and class), after showing the run it belongs to. */
@@ -37,26 +26,8 @@ export class GalleryController extends ImagePage {
     this.postWhenReady(filter);
   }
 
-  async handle(raw: unknown): Promise<void> {
-    const msg = this.accept(galleryToHost, raw);
-    if (!msg) return;
-    try {
-      await this.dispatch(msg);
-    } catch (e) {
-      this.ui.error(`ClusterLab: ${(e as Error).message}`);
-    }
-  }
-
-  private async dispatch(msg: GalleryToHost): Promise<void> {
+  protected async dispatch(msg: OwnMessage<GalleryToHost>): Promise<void> {
     switch (msg.type) {
-      case 'ready':
-        return this.ready();
-      case 'selectRun':
-        return this.showRun(msg.dir);
-      case 'thumbs':
-        return this.requestThumbs(msg.paths);
-      case 'open':
-        return this.openImage(msg.path);
       case 'reveal':
         return this.ui.revealFile(this.fileOf(msg.path));
       case 'copyPath':
@@ -64,14 +35,10 @@ export class GalleryController extends ImagePage {
       case 'openPanel':
         if (this.session) await this.ui.showGallery(this.session.dir);
         return;
-      case 'selection':
-        return this.select(msg.paths);
       case 'export':
         return this.exportTo(msg.format);
       case 'materialize':
         return this.materialize();
-      default:
-        return this.editLabels(msg);
     }
   }
 

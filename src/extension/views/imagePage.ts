@@ -5,6 +5,7 @@
  * and the workspace.
  */
 import { join, resolve, sep } from 'node:path';
+import type { Schema } from '../../protocol/schema.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
 import { exportText } from '../workspace/labelsExport.js';
@@ -22,7 +23,11 @@ export type LabelEdit =
   | { type: 'undo' }
   | { type: 'redo' };
 
-export abstract class ImagePage extends RunPage {
+/** The messages both pages send, handled here; the rest go to the page's own dispatch. */
+type SharedMessage = { type: 'ready' } | { type: 'selectRun'; dir: string } | { type: 'thumbs'; paths: string[] } | { type: 'open'; path: string } | { type: 'selection'; paths: string[] } | LabelEdit;
+export type OwnMessage<In> = Exclude<In, { type: SharedMessage['type'] }>;
+
+export abstract class ImagePage<In extends { type: string }> extends RunPage {
   /** Thumbnail requests not yet started; a newer request (the user scrolled on) replaces them. */
   private pendingThumbs: string[] = [];
   private thumbing = false;
@@ -38,6 +43,47 @@ export abstract class ImagePage extends RunPage {
     super(sessions, port, ui);
   }
 
+  /** What the page may send. */
+  protected abstract readonly incoming: Schema<In>;
+  protected abstract dispatch(msg: OwnMessage<In>): Promise<void>;
+
+  /** A message from the page: validated, then handled; a refusal shows as an error message. */
+  async handle(raw: unknown): Promise<void> {
+    const msg = this.accept(this.incoming, raw);
+    if (msg === undefined) return;
+    try {
+      await this.route(msg);
+    } catch (e) {
+      this.ui.error(`ClusterLab: ${(e as Error).message}`);
+    }
+  }
+
+  private async route(msg: In): Promise<void> {
+    const m = msg as unknown as SharedMessage;
+    switch (m.type) {
+      case 'ready':
+        return this.ready();
+      case 'selectRun':
+        return this.showRun(m.dir);
+      case 'thumbs':
+        this.pendingThumbs = m.paths;
+        return this.pumpThumbs();
+      case 'open':
+        return this.ui.openFile(this.fileOf(m.path));
+      case 'selection':
+        return this.select(m.paths);
+      case 'rename':
+      case 'move':
+      case 'moveToNew':
+      case 'merge':
+      case 'undo':
+      case 'redo':
+        return this.editLabels(m);
+      default:
+        return this.dispatch(msg as OwnMessage<In>);
+    }
+  }
+
   /** Another page's selection of this run shows here too. */
   protected watchSession(session: RunSession): Disposable[] {
     return [session.onDidSelect((paths, from) => from !== this && this.postWhenReady({ type: 'selection', paths: [...paths] }))];
@@ -50,21 +96,12 @@ export abstract class ImagePage extends RunPage {
   }
 
   /** The page's selection becomes the run's: the other pages of the run show it. */
-  protected select(paths: string[]): void {
+  private select(paths: string[]): void {
     this.requireKnown(paths);
     this.requireSession().select(paths, this);
   }
 
-  protected openImage(path: string): Promise<void> {
-    return this.ui.openFile(this.fileOf(path));
-  }
-
-  protected requestThumbs(paths: string[]): Promise<void> {
-    this.pendingThumbs = paths;
-    return this.pumpThumbs();
-  }
-
-  protected async editLabels(msg: LabelEdit): Promise<void> {
+  private async editLabels(msg: LabelEdit): Promise<void> {
     const s = this.requireSession();
     const m = s.model();
     const trainedOf = (p: string) => {

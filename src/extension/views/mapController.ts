@@ -10,7 +10,8 @@ import { LAYOUT_FILE, readLayout } from '../../common/layout.js';
 import { mapToHost, type MapLayout, type MapState, type MapToHost, type RunChoice } from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { RunSession, RunSessions } from './galleryRuns.js';
-import { ImagePage } from './imagePage.js';
+import { noRunState } from './galleryModel.js';
+import { ImagePage, type OwnMessage } from './imagePage.js';
 import { mapLayoutOf, mapState } from './mapModel.js';
 import type { HostUi, WebviewPort } from './webviewPage.js';
 
@@ -29,7 +30,9 @@ interface LoadedLayout {
 /** Runs whose layout the trainer is computing, across every map page. */
 const computing = new Set<string>();
 
-export class MapController extends ImagePage {
+export class MapController extends ImagePage<MapToHost> {
+  protected readonly incoming = mapToHost;
+
   private loaded: LoadedLayout | undefined;
 
   constructor(
@@ -57,24 +60,11 @@ export class MapController extends ImagePage {
     if (session && !error) {
       const m = session.model();
       const state = mapState(m, runs, session.labels.canUndo, session.labels.canRedo, loaded?.layout, (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined);
-      const why = session.error ?? loaded?.error ?? (loaded && !loaded.layout && !loaded.hasFeatures ? NO_FEATURES : undefined);
+      const missing = loaded && !loaded.layout ? (!loaded.hasFeatures ? NO_FEATURES : !this.computeLayout ? NO_TRAINER : undefined) : undefined;
+      const why = session.error ?? loaded?.error ?? missing;
       return why ? { ...state, error: why } : state;
     }
-    return {
-      type: 'map',
-      runs,
-      classes: [],
-      superClasses: [],
-      superOfClass: [],
-      clusters: [],
-      items: { folders: [], folder: [], names: [], cluster: [], confidence: [], label: [] },
-      newItems: [],
-      movedItems: [],
-      canUndo: false,
-      canRedo: false,
-      canCompute: false,
-      error: error ?? (runs.length === 0 ? 'No runs yet: train one (ClusterLab: Train) and its map shows here.' : undefined),
-    };
+    return { ...noRunState(runs, error, 'map shows'), type: 'map', canCompute: false };
   }
 
   private async loadLayout(): Promise<void> {
@@ -95,28 +85,8 @@ export class MapController extends ImagePage {
     if (this.session === s) this.loaded = next;
   }
 
-  async handle(raw: unknown): Promise<void> {
-    const msg = this.accept(mapToHost, raw);
-    if (!msg) return;
-    try {
-      await this.dispatch(msg);
-    } catch (e) {
-      this.ui.error(`ClusterLab: ${(e as Error).message}`);
-    }
-  }
-
-  private async dispatch(msg: MapToHost): Promise<void> {
+  protected async dispatch(msg: OwnMessage<MapToHost>): Promise<void> {
     switch (msg.type) {
-      case 'ready':
-        return this.ready();
-      case 'selectRun':
-        return this.showRun(msg.dir);
-      case 'thumbs':
-        return this.requestThumbs(msg.paths);
-      case 'open':
-        return this.openImage(msg.path);
-      case 'selection':
-        return this.select(msg.paths);
       case 'exportSelection':
         return this.exportTo(msg.format, msg.paths);
       case 'showInGallery': {
@@ -126,8 +96,6 @@ export class MapController extends ImagePage {
       }
       case 'computeLayout':
         return this.compute();
-      default:
-        return this.editLabels(msg);
     }
   }
 
@@ -154,4 +122,5 @@ export class MapController extends ImagePage {
   }
 }
 
+const NO_TRAINER = 'This run has no map yet: the trainer computes it from the run’s features, and it does not run in an untrusted workspace.';
 const NO_FEATURES = 'This run saved no per-image features (it was trained before ClusterLab kept them), so it has no map: train it again to see one.';
