@@ -6,11 +6,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURES_FILE } from '../../common/features.js';
-import { LAYOUT_FILE, readLayout } from '../../common/layout.js';
+import { LAYOUT_FILE, readLayout, type LayoutMeta } from '../../common/layout.js';
 import { mapToHost, type MapLayout, type MapState, type MapToHost, type RunChoice } from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { RunSession, RunSessions } from './galleryRuns.js';
-import { noRunState } from './galleryModel.js';
+import { noRunState, type RunModel } from './galleryModel.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { mapLayoutOf, mapState } from './mapModel.js';
 import type { HostUi, WebviewPort } from './webviewPage.js';
@@ -22,7 +22,9 @@ interface LoadedLayout {
   dir: string;
   /** layout.json's and features.json's modification times: a new file is read again. */
   stamp: string;
-  layout?: MapLayout;
+  read?: { meta: LayoutMeta; xy: Float32Array };
+  /** The page's layout for one model of the run (edits and live images change the model). */
+  placed?: { model: RunModel; layout: MapLayout };
   hasFeatures: boolean;
   error?: string;
 }
@@ -59,8 +61,9 @@ export class MapController extends ImagePage<MapToHost> {
     const loaded = session && this.loaded?.dir === session.dir ? this.loaded : undefined;
     if (session && !error) {
       const m = session.model();
-      const state = mapState(m, runs, session.labels.canUndo, session.labels.canRedo, loaded?.layout, (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined);
-      const missing = loaded && !loaded.layout ? (!loaded.hasFeatures ? NO_FEATURES : !this.computeLayout ? NO_TRAINER : undefined) : undefined;
+      if (loaded?.read && loaded.placed?.model !== m) loaded.placed = { model: m, layout: mapLayoutOf(m, session.rows, loaded.read.meta, loaded.read.xy) };
+      const state = mapState(m, runs, session.labels.canUndo, session.labels.canRedo, loaded?.placed?.layout, (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined);
+      const missing = loaded && !loaded.read ? (!loaded.hasFeatures ? NO_FEATURES : !this.computeLayout ? NO_TRAINER : undefined) : undefined;
       const why = session.error ?? loaded?.error ?? missing;
       return why ? { ...state, error: why } : state;
     }
@@ -78,7 +81,7 @@ export class MapController extends ImagePage<MapToHost> {
     try {
       const read = await readLayout(s.dir);
       if (read && read.meta.rows !== s.rows.length) next.error = `${join(s.dir, LAYOUT_FILE)} has ${read.meta.rows} points but assignments.csv ${s.rows.length} images: compute the map again.`;
-      else if (read) next.layout = mapLayoutOf(s.model(), s.rows, read.meta, read.xy);
+      else if (read) next.read = read;
     } catch (e) {
       next.error = (e as Error).message;
     }
