@@ -20,13 +20,14 @@ import { kmeans } from '../src/trainer/cluster/kmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
 import { score } from '../src/common/eval/metrics.js';
-import { defaultConfig, METHODS } from '../src/trainer/run/config.js';
+import { isMethodName, METHOD_NAMES } from '../src/common/methods/index.js';
+import { defaultConfig } from '../src/trainer/run/config.js';
 import { train } from '../src/trainer/run/train.js';
 import { Rng } from '../src/trainer/util/rng.js';
 
 const { values: args } = parseArgs({
   options: {
-    methods: { type: 'string', default: METHODS.join(',') },
+    methods: { type: 'string', default: METHOD_NAMES.join(',') },
     minutes: { type: 'string', default: '30' },
     backend: { type: 'string', default: 'auto' },
     param: { type: 'string', multiple: true, default: [] },
@@ -34,9 +35,10 @@ const { values: args } = parseArgs({
   },
 });
 const methods = args.methods!.split(',') as MethodName[];
-for (const m of methods) if (!METHODS.includes(m)) throw new Error(`unknown method ${m}`);
+for (const m of methods) if (!isMethodName(m)) throw new Error(`unknown method ${m}`);
 const budgetMs = Number(args.minutes) * 60_000;
-const BARS: Record<MethodName, string> = { cc: 'ACC >= .65', scan: 'ACC >= .70', deepcluster: 'ACC > pixel k-means' };
+// A new method has no bar until it has been measured.
+const BARS: Partial<Record<MethodName, string>> = { cc: 'ACC >= .65', scan: 'ACC >= .70', deepcluster: 'ACC > pixel k-means' };
 
 /** The 10k test split as PNGs in <super>/<class>/, written once. */
 async function fixture(): Promise<string> {

@@ -15,12 +15,16 @@ let trainer: TrainerClient | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('ClusterLab', { log: true });
   const store = new RunStore(allRunsDirs());
-  const client = new TrainerClient(context.asAbsolutePath('dist/server.mjs'), log);
+  // The trainer resolves tfjs-node(-gpu) from the user's folder first (src/trainer/backend/native.ts).
+  const client = new TrainerClient(context.asAbsolutePath('dist/server.mjs'), log, () => {
+    const path = readSettings().nativeBackendPath.trim();
+    return path ? { CLUSTERLAB_NATIVE_BACKEND_PATH: path } : {};
+  });
   trainer = client;
   const status = new TrainingStatusBar();
   const training = new TrainingRuns(client, store, status, readSettings, log);
   const tree = new RunsTree(store);
-  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const views = registerViews(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
@@ -43,8 +47,19 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands({ store, training, trainer: client, log, settings: readSettings, refreshRuns: () => tree.refresh() }),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.nativeBackendPath') && void nativePathChanged(client, training, log)),
   );
   log.info('ClusterLab activated');
+}
+
+/** The trainer reads the native folder when it starts: an idle one is stopped, and the next request starts it anew. */
+async function nativePathChanged(client: TrainerClient, training: TrainingRuns, log: vscode.LogOutputChannel): Promise<void> {
+  if (training.active.length > 0) {
+    log.info('clusterlab.nativeBackendPath changed: it applies when the run in flight has ended and the trainer restarts (or after a window reload)');
+    return;
+  }
+  await client.stop();
+  log.info('clusterlab.nativeBackendPath changed: the trainer restarts with it on its next request');
 }
 
 /** Stops the trainer: a run in flight is cancelled and stays resumable. */

@@ -34,8 +34,13 @@ export class TrainerClient implements Trainer, vscode.Disposable {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(serverModule: string, log: vscode.LogOutputChannel) {
-    const server = { module: serverModule, transport: TransportKind.ipc };
+  /** The run and debug server options, read by the client at each start: their environment carries clusterlab.nativeBackendPath. */
+  private readonly servers: { options: { env: NodeJS.ProcessEnv } }[];
+
+  constructor(serverModule: string, log: vscode.LogOutputChannel, private readonly env: () => NodeJS.ProcessEnv = () => ({})) {
+    const run = { module: serverModule, transport: TransportKind.ipc as const, options: { env: process.env } };
+    const debug = { ...run, options: { env: process.env, execArgv: ['--nolazy', '--inspect=6010'] } };
+    this.servers = [run, debug];
     // The client's own handler exists only once the client does; the handler below defers to it.
     const defaults: { handler?: ErrorHandler } = {};
     const errorHandler: ErrorHandler = {
@@ -48,7 +53,7 @@ export class TrainerClient implements Trainer, vscode.Disposable {
     this.client = new LanguageClient(
       'clusterlab.trainer',
       'ClusterLab Trainer',
-      { run: server, debug: { ...server, options: { execArgv: ['--nolazy', '--inspect=6010'] } } },
+      { run, debug },
       { documentSelector: [], outputChannel: log, errorHandler },
     );
     defaults.handler = this.client.createDefaultErrorHandler(MAX_RESTARTS);
@@ -82,6 +87,7 @@ export class TrainerClient implements Trainer, vscode.Disposable {
   private async ensureStarted(): Promise<void> {
     assertTrusted();
     if (this.client.isRunning()) return;
+    for (const s of this.servers) s.options.env = { ...process.env, ...this.env() };
     // A start that failed (or a trainer left stopped after too many crashes) is tried again on next use.
     this.starting ??= this.client.start().finally(() => (this.starting = undefined));
     await this.starting;

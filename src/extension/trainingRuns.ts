@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MethodName, MetricsRow, TrainConfig } from '../protocol/run.js';
 import { Notifications, Requests, type RunEndedNotice, type RunStarted } from '../protocol/server.js';
-import { METHOD_INFO, runLabel, runLabelOf } from './methods.js';
+import { METHOD_SPECS } from '../common/methods/index.js';
+import { runLabel, runLabelOf } from './methods.js';
 import type { Settings } from './settings.js';
 import type { Trainer } from './trainerClient.js';
 import type { TrainingStatusBar } from './views/statusBar.js';
@@ -80,7 +81,7 @@ export class TrainingRuns implements vscode.Disposable {
 
   private launch(method: MethodName, label: string, send: (token: string) => Promise<RunStarted>): Promise<RunStarted> {
     const token = `clusterlab-${randomUUID()}`;
-    const short = METHOD_INFO[method].label;
+    const short = METHOD_SPECS[method].label;
     return new Promise((resolveStarted, rejectStarted) => {
       const options = { location: vscode.ProgressLocation.Notification, title: `ClusterLab: ${label}`, cancellable: true };
       void vscode.window.withProgress(options, async (progress, cancel) => {

@@ -77,7 +77,7 @@ handle(Requests.resume, (p) => {
 });
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
-handle(Requests.listBackends, () => availableBackends());
+handle(Requests.listBackends, (p) => availableBackends(p.refresh));
 
 // Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled
 // and resumes from the last checkpoint.

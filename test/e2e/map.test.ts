@@ -12,7 +12,7 @@ import { readLayout } from '../../src/common/layout.js';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import { bounds, toScreen, type View } from '../../webview/map/camera.js';
 import { e2eSession } from './session.js';
-import { trainSampleRun } from './workspace.js';
+import { makeSampleWorkspace, trainTinyRun } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-map');
 const TRAINER_MAP = 'src/trainer/layout/umap.ts';
@@ -20,7 +20,8 @@ const TRAINER_MAP = 'src/trainer/layout/umap.ts';
 describe('the embedding map in VS Code', { skip: existsSync(TRAINER_MAP) ? false : `the trainer's layout (${TRAINER_MAP}, branch features) is not here yet` }, () => {
   let runDir = '';
   const session = e2eSession('e2e-map', SHOTS, (workspace, home) => {
-    runDir = trainSampleRun(workspace, home, 'cc-map');
+    runDir = join(workspace, '.clusterlab', 'runs', 'cc-map');
+    trainTinyRun(makeSampleWorkspace(workspace, 4), runDir, home);
   });
   const { step } = session;
   const wb = () => session.wb;

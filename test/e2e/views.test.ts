@@ -6,14 +6,17 @@ import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe } from 'node:test';
 import { e2eSession } from './session.js';
-import { trainSampleRun } from './workspace.js';
+import { makeSampleWorkspace, trainTinyRun } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-views');
 
 describe('ClusterLab views in VS Code', () => {
   let runDir = '';
   const session = e2eSession('e2e-views', SHOTS, (workspace, home) => {
-    runDir = trainSampleRun(workspace, home, 'cc-e2e');
+    const data = makeSampleWorkspace(workspace, 4);
+    runDir = join(workspace, '.clusterlab', 'runs', 'cc-e2e');
+    // A real run: one epoch of CC on the 40 images, as the command line makes it.
+    trainTinyRun(data, runDir, home);
   });
   const { step } = session;
   const wb = () => session.wb;

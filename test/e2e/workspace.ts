@@ -14,6 +14,15 @@ export function makeSampleWorkspace(workspace: string, perClass: number): string
   return dataset;
 }
 
+/** A real run made as the command line makes it: one epoch of CC on `data`, `clusters` clusters, into `out`. */
+export function trainTinyRun(data: string, out: string, home: string, clusters = 10): void {
+  const train = spawnSync(process.execPath, ['bin/clusterlab.mjs', 'train', '--method', 'cc', '--data', data, '--clusters', String(clusters), '--grayscale', '--image-size', '28', '--epochs', '1', '--batch', '20', '--out', out], {
+    encoding: 'utf8',
+    env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
+  });
+  assert.equal(train.status, 0, train.stderr);
+}
+
 /** A folder holding images is a class: copy `perClass` of them; other folders are recursed into. */
 function copyClasses(from: string, to: string, perClass: number): void {
   const entries = readdirSync(from).sort();
@@ -21,19 +30,4 @@ function copyClasses(from: string, to: string, perClass: number): void {
   mkdirSync(to, { recursive: true });
   for (const image of images.slice(0, perClass)) cpSync(join(from, image), join(to, image));
   for (const dir of entries.filter((e) => statSync(join(from, e)).isDirectory())) copyClasses(join(from, dir), join(to, dir), perClass);
-}
-
-/**
- * A real finished run: the sample's first 4 images of each class in the workspace, one epoch of
- * CC on them, as the command line makes it, into .clusterlab/runs/<id>. Returns the run folder.
- */
-export function trainSampleRun(workspace: string, home: string, id: string): string {
-  const data = makeSampleWorkspace(workspace, 4);
-  const runDir = join(workspace, '.clusterlab', 'runs', id);
-  const train = spawnSync(process.execPath, ['bin/clusterlab.mjs', 'train', '--method', 'cc', '--data', data, '--clusters', '10', '--grayscale', '--image-size', '28', '--epochs', '1', '--batch', '20', '--out', runDir], {
-    encoding: 'utf8',
-    env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
-  });
-  assert.equal(train.status, 0, train.stderr);
-  return runDir;
 }

@@ -43,7 +43,7 @@ class FakeTrainer {
 }
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-training-'));
-const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'auto' as const, imageSize: 32, batchSize: 256, memoryCapMB: 0 };
+const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'auto' as const, imageSize: 32, batchSize: 256, memoryCapMB: 0, nativeBackendPath: '' };
 const config = { method: 'cc', data: '/data/fashion', clusters: 10, epochs: 2 } as TrainConfig;
 const log = { lines: [] as string[], info: (m: string) => void log.lines.push(m), error: (m: string) => void log.lines.push(m), show: () => void log.lines.push('(shown)') };
 let trainer: FakeTrainer;

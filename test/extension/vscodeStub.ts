@@ -13,7 +13,7 @@ export interface Shown {
   kind: 'quickPick' | 'inputBox' | 'openDialog' | 'info' | 'warning' | 'error';
   /** Message text, or the prompt's title / placeholder. */
   text: string;
-  items?: { label: string; description?: string }[];
+  items?: { label: string; description?: string; detail?: string }[];
   value?: string;
 }
 

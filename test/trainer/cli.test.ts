@@ -21,6 +21,8 @@ test('train writes the whole run folder and prints the metrics', async () => {
   assert.equal(runJson.status, 'done');
   assert.equal(runJson.backend.name, 'wasm');
   assert.equal(runJson.config.method, 'cc');
+  // Every CC setting, its default filled in from the spec, so a resume keeps them whatever the defaults become.
+  assert.deepEqual(runJson.config.params, { instanceTemperature: 0.5, clusterTemperature: 1, cropMin: 0.08, blur: 0.5, schedule: 'cosine' });
   assert.equal(runJson.dataset.images, 240);
   assert.equal(runJson.epoch, 2);
 
@@ -64,4 +66,13 @@ test('resume continues from the checkpoint and ends where an uninterrupted run e
   assert.equal(metrics.length, 2);
   // Same seed, backend and epochs as the run above: the same assignments, to the last digit.
   assert.equal(readFileSync(join(out, 'assignments.csv'), 'utf8'), readFileSync(join(tmp, 'full', 'assignments.csv'), 'utf8'));
+});
+
+test('help lists every method with its settings, defaults and ranges', async () => {
+  const r = await run(['help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /--method cc\|scan\|deepcluster /);
+  assert.match(r.stdout, /^ {2}scan \(SCAN\): .*; 18 epochs, batch 256, --lr 0\.0001$/m);
+  assert.match(r.stdout, /^ {4}entropyWeight=5 +lambda: .* — a number from 0 to 100$/m);
+  assert.match(r.stdout, /^ {4}pcaDim=N +.*\[default: min\(256, .*; paper: 256, /m);
 });

@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
 import type { GalleryFilter } from '../../src/protocol/webview.js';
 import { ChartsController } from '../../src/extension/views/chartsController.js';
+import { CompareController } from '../../src/extension/views/compareController.js';
 import { ConfusionController } from '../../src/extension/views/confusionController.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
 import { MapController, type LayoutFn } from '../../src/extension/views/mapController.js';
@@ -202,6 +203,7 @@ export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?:
     gallery: (port: WebviewPort) => new GalleryController(sessions, port, ui, thumbs),
     confusion: (port: WebviewPort) => new ConfusionController(sessions, port, ui),
     charts: (port: WebviewPort) => new ChartsController(sessions, port, ui),
+    compare: (port: WebviewPort) => new CompareController(sessions, port, ui, thumbs),
     map: (port: WebviewPort) => new MapController(sessions, port, ui, thumbs, layout),
   };
 }

@@ -2,14 +2,14 @@
  * What the pages that show a run's images (gallery, map) share on the host: thumbnails, opening
  * an image, the relabel edits through the run's labels store, and the run's shared selection.
  * Any path a page names is refused unless the run lists it and it lies inside the dataset folder
- * and the workspace.
+ * and the workspace (datasetFile).
  */
-import { join, resolve, sep } from 'node:path';
 import type { Schema } from '../../protocol/schema.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
 import { exportText } from '../workspace/labelsExport.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
+import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';
 import { liveClusterIds } from './galleryModel.js';
 import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
@@ -169,21 +169,10 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
       while (this.pendingThumbs.length > 0 && this.session) {
         const paths = this.pendingThumbs;
         this.pendingThumbs = [];
-        const known = paths.filter((p) => this.session!.model().index.has(p));
-        const files = await Promise.all(known.map((p) => this.thumbOf(p)));
-        this.port.post({ type: 'thumbs', thumbs: known.map((path, i) => ({ path, uri: files[i] ? this.port.asUri(files[i]) : '' })) });
+        this.port.post({ type: 'thumbs', thumbs: await thumbnailUris(this.session.model(), paths, this.thumbs, this.port, this.ui.isInWorkspace) });
       }
     } finally {
       this.thumbing = false;
-    }
-  }
-
-  /** A refused or undecodable image gets no thumbnail rather than failing its whole batch. */
-  private async thumbOf(path: string): Promise<string | undefined> {
-    try {
-      return await this.thumbs.get(this.fileOf(path));
-    } catch {
-      return undefined;
     }
   }
 
@@ -193,21 +182,11 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
   }
 
   protected requireKnown(paths: readonly string[]): void {
-    const index = this.requireSession().model().index;
-    const unknown = paths.find((p) => !index.has(p));
-    if (unknown !== undefined) throw new Error(`not an image of this run: ${unknown}`);
+    requireKnown(this.requireSession().model(), paths);
   }
 
-  /**
-   * The file behind a page's path. Refused unless the run lists it, it resolves inside the
-   * dataset folder (a crafted assignments.csv could say ../..), and that folder is in the workspace.
-   */
+  /** The file behind a page's path (see datasetFile). */
   protected fileOf(path: string): string {
-    this.requireKnown([path]);
-    const root = resolve(this.requireSession().run.dataset.root);
-    const file = resolve(join(root, path));
-    if (!file.startsWith(root + sep)) throw new Error(`refused: ${path} lies outside the dataset folder`);
-    if (!this.ui.isInWorkspace(file)) throw new Error(`refused: ${file} is outside the workspace`);
-    return file;
+    return datasetFile(this.requireSession().model(), path, this.ui.isInWorkspace);
   }
 }

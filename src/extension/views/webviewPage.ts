@@ -29,6 +29,17 @@ export interface HostUi {
   log(message: string): void;
 }
 
+/** A webview is untrusted content: anything not in the protocol is logged (naming the page) and dropped. */
+export function acceptMessage<T>(schema: Schema<T>, raw: unknown, ui: HostUi, page: string): T | undefined {
+  try {
+    return check(schema, raw);
+  } catch (e) {
+    if (!(e instanceof SchemaError)) throw e;
+    ui.log(`${page}: refused a malformed message (${e.message})`);
+    return undefined;
+  }
+}
+
 export abstract class RunPage {
   protected session: RunSession | undefined;
   private sessionSub: Disposable[] = [];
@@ -99,15 +110,8 @@ export abstract class RunPage {
   /** What else a page follows of its run's session while it shows that run. */
   protected watchSession?(session: RunSession): Disposable[];
 
-  /** A webview is untrusted content: anything not in the protocol is logged and dropped. */
   protected accept<T>(schema: Schema<T>, raw: unknown): T | undefined {
-    try {
-      return check(schema, raw);
-    } catch (e) {
-      if (!(e instanceof SchemaError)) throw e;
-      this.ui.log(`${this.constructor.name}: refused a malformed message (${e.message})`);
-      return undefined;
-    }
+    return acceptMessage(schema, raw, this.ui, this.constructor.name);
   }
 
   refresh(): void {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import type { MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
+import { resolveConfig } from '../methods/index.js';
 import { validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
@@ -49,10 +50,14 @@ export class ActiveRuns {
     return this.active !== undefined;
   }
 
-  /** Starts a new run in a fresh folder under runsDir; a bad config is refused before anything starts. */
+  /**
+   * Starts a new run in a fresh folder under runsDir; a bad config (a method setting the spec
+   * refuses, SCAN stages without epochs) is refused before anything starts.
+   */
   train(config: TrainConfig, runsDir: string, o: RunOptions): RunStarted {
     this.assertIdle();
     validateConfig(config);
+    resolveConfig(config);
     const runDir = freshRunDir(runsDir, config.method);
     return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks));
   }
@@ -61,6 +66,10 @@ export class ActiveRuns {
   async resume(runDir: string, epochs: number | undefined, o: RunOptions): Promise<RunStarted> {
     this.assertIdle();
     const run = await new RunFolder(runDir).readRun();
+    // A run.json edited to a setting the spec refuses is refused here, before the resume answers started.
+    const config = epochs === undefined ? run.config : { ...run.config, epochs };
+    validateConfig(config);
+    resolveConfig(config);
     return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) => resume(runDir, o.cacheDir, hooks, epochs));
   }
 
