@@ -29,8 +29,8 @@ describe('the embedding map in VS Code', { skip: existsSync(TRAINER_MAP) ? false
   step('the map of the finished run is computed by the trainer and drawn', async () => {
     assert.ok(existsSync(join(runDir, 'features.json')), 'the finished run saved its features');
     await wb().command('ClusterLab: Open Embedding Map');
-    const map = await wb().webview('.legend .entry', 180_000);
-    assert.match((await map.locator('.status').textContent()) ?? '', /40 images · 10 clusters · kNN kept \d+%/);
+    const map = await wb().webview('.legend:not([hidden]) .entry', 180_000);
+    assert.match((await map.locator('.status').textContent()) ?? '', /40 images · \d+ clusters? · kNN kept \d+%/);
     assert.ok(existsSync(join(runDir, 'layout.json')), 'the layout was cached in the run folder');
     await wb().shot('map');
   });

@@ -144,6 +144,8 @@ function showProgress(message: string, done: boolean, percentage?: number): void
 }
 
 function drawLegend(): void {
+  // Without points there is nothing for the legend to explain or select.
+  legendEl.hidden = !state?.layout;
   const categorical = settings.mode !== 'confidence';
   legendEl.classList.toggle('gradient', !categorical);
   legendEl.replaceChildren(
