@@ -6,7 +6,7 @@ import { experimentCommands } from './commands/experimentCommands.js';
 import { Sweeps } from './sweeps.js';
 import { listQueues } from '../common/experiment/queue.js';
 import { allRunsDirs, readSettings } from './settings.js';
-import { TrainerClient } from './trainerClient.js';
+import { layoutRequest, TrainerClient } from './trainerClient.js';
 import { TrainingRuns } from './trainingRuns.js';
 import { registerViews } from './views/galleryViews.js';
 import { RunsTree, type RunsNode } from './views/runsTree.js';
@@ -38,7 +38,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const views = registerViews(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
-    ...(vscode.workspace.isTrusted ? { assign: async (runDir: string, files: string[]) => (await client.request(Requests.assign, { runDir, files })).assignments } : {}),
+    ...(vscode.workspace.isTrusted
+      ? { assign: async (runDir: string, files: string[]) => (await client.request(Requests.assign, { runDir, files })).assignments, layout: layoutRequest(client) }
+      : {}),
     log: (m) => log.info(m),
   });
   const rootsChanged = () => store.setRoots(allRunsDirs());

@@ -4,9 +4,10 @@
  * stopped on deactivate. No training code runs in the extension host; everything goes through
  * the requests of src/protocol/server.ts.
  */
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, WorkDoneProgress, type ErrorHandler } from 'vscode-languageclient/node';
-import type { NotificationDef, RequestDef, WorkDoneValue } from '../protocol/server.js';
+import { Requests, type NotificationDef, type RequestDef, type WorkDoneValue } from '../protocol/server.js';
 import { check } from '../protocol/schema.js';
 import { assertTrusted } from './trust.js';
 
@@ -93,4 +94,17 @@ export class TrainerClient implements Trainer, vscode.Disposable {
     this.starting ??= this.client.start().finally(() => (this.starting = undefined));
     await this.starting;
   }
+}
+
+/** The trainer's layout request for a run, its work-done progress passed to `onProgress`. */
+export function layoutRequest(trainer: Trainer) {
+  return async (runDir: string, onProgress: (p: { percentage?: number; message?: string }) => void): Promise<void> => {
+    const workDoneToken = `clusterlab-layout-${randomUUID()}`;
+    const sub = trainer.onProgress(workDoneToken, (v) => v.kind !== 'end' && onProgress({ ...(v.percentage !== undefined ? { percentage: v.percentage } : {}), ...(v.message ? { message: v.message } : {}) }));
+    try {
+      await trainer.request(Requests.layout, { runDir, workDoneToken });
+    } finally {
+      sub.dispose();
+    }
+  };
 }

@@ -120,6 +120,8 @@ export interface SummaryJson extends Partial<Scores> {
   /** Cluster sizes, index = cluster id. */
   sizes: number[];
   skipped: Skipped[];
+  /** The baseline on the same images (labelled data only): k-means on their raw pixels. */
+  pixelKmeans?: Scores;
   labelFree?: LabelFree;
   /** Pairs of clusters to merge (a < b), best first: how often their images are each other's nearest neighbours. */
   mergeCandidates?: MergeCandidate[];

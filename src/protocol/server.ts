@@ -83,6 +83,8 @@ export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 /** refresh: check again (after installing a package) instead of the trainer's first answer. */
 export const listBackendsParams = obj({ refresh: opt(bool) });
+/** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
+export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
 
 export interface RunStarted {
   runId: string;
@@ -135,6 +137,8 @@ export const Requests = {
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+  /** Writes the run's layout files; progress on workDoneToken like a run's. */
+  layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
 } as const;
 
 /** metrics.jsonl rows carry method-specific fields, so only the common ones are checked. */

@@ -1,5 +1,5 @@
 /**
- * Every message between the extension host and the webviews (gallery, confusion, charts, compare),
+ * Every message between the extension host and the webviews (gallery, confusion, charts, compare, map),
  * as schemas: the host validates everything a webview sends (a webview is untrusted content), and
  * a webview validates what the host sends before drawing it.
  */
@@ -102,7 +102,11 @@ export const thumbsReply = obj({ type: lit('thumbs'), thumbs: arr(obj({ path, ur
 export const galleryFilter = obj({ type: lit('filter'), cluster: opt(clusterId), classIndex: opt(classIndex), superIndex: opt(classIndex), images: opt(arr(str(), 1_000_000)), title: opt(str(200)) });
 export type GalleryFilter = Infer<typeof galleryFilter>;
 
-export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter);
+/** The run's shared selection (linked views): what one page selected, the others show. */
+export const selectionMessage = obj({ type: lit('selection'), paths: arr(path) });
+export type SelectionMessage = Infer<typeof selectionMessage>;
+
+export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage);
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 const ready = obj({ type: lit('ready') });
@@ -124,6 +128,7 @@ export const galleryToHost = tagged(
   obj({ type: lit('export'), format: oneOf('csv', 'json') }),
   obj({ type: lit('materialize') }),
   obj({ type: lit('openPanel') }),
+  selectionMessage,
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;
 
@@ -274,3 +279,44 @@ export const compareToHost = tagged(
   obj({ type: lit('copy'), text: str(2_000_000) }),
 );
 export type CompareToHost = Infer<typeof compareToHost>;
+
+// ---- embedding map ----
+
+/**
+ * The run's 2-D map: x, y per image in `items` order, scaled into the unit square. Images added
+ * after training have no features; they sit at their cluster's centre (listed in `placed`).
+ */
+export const mapLayout = obj({ method: str(200), knnPreservation: num, xy: arr(num, 4_000_000), placed: arr(int(0)) });
+export type MapLayout = Infer<typeof mapLayout>;
+
+export const mapState = obj({
+  ...galleryState.fields,
+  type: lit('map'),
+  layout: opt(mapLayout),
+  /** Without a layout: the run saved features, so the trainer can compute one. */
+  canCompute: bool,
+});
+export type MapState = Infer<typeof mapState>;
+
+/** The trainer's progress on the layout the page asked for. */
+export const layoutProgress = obj({ type: lit('layoutProgress'), message: str(300), percentage: opt(num), done: bool });
+
+export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutProgress);
+export type HostToMap = Infer<typeof hostToMap>;
+
+export const mapToHost = tagged(
+  ready,
+  selectRun,
+  obj({ type: lit('thumbs'), paths: arr(path, 2000) }),
+  obj({ type: lit('open'), path }),
+  selectionMessage,
+  obj({ type: lit('move'), paths: arr(path), to: clusterId }),
+  obj({ type: lit('moveToNew'), paths: arr(path), name: opt(str(200)) }),
+  obj({ type: lit('rename'), cluster: clusterId, name: str(200) }),
+  obj({ type: lit('undo') }),
+  obj({ type: lit('redo') }),
+  obj({ type: lit('exportSelection'), paths: arr(path), format: oneOf('csv', 'json') }),
+  obj({ type: lit('showInGallery'), paths: arr(path) }),
+  obj({ type: lit('computeLayout') }),
+);
+export type MapToHost = Infer<typeof mapToHost>;

@@ -149,6 +149,8 @@ function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
     // Over-clustering leaves clusters without a class under one-to-one matching; purity is the fair number then.
     const pur = s.k !== r.run.dataset.classes.length && s.purity !== undefined ? `  purity ${fmt(s.purity)}` : '';
     out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}${pur}\n`);
+    const b = s.pixelKmeans;
+    if (b) out.write(`k-means on the raw pixels of the same images: ACC ${fmt(b.acc)}  NMI ${fmt(b.nmi)}  ARI ${fmt(b.ari)}\n`);
   }
   if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
   if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);

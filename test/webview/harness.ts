@@ -19,6 +19,7 @@ import { ChartsController } from '../../src/extension/views/chartsController.js'
 import { CompareController } from '../../src/extension/views/compareController.js';
 import { ConfusionController } from '../../src/extension/views/confusionController.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
+import { MapController, type LayoutFn } from '../../src/extension/views/mapController.js';
 import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/galleryRuns.js';
 import type { HostUi, WebviewPort } from '../../src/extension/views/webviewPage.js';
 import { pageHtml, type PageName } from '../../src/extension/views/webviewHtml.js';
@@ -194,7 +195,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** The controllers over one set of sessions, as the extension wires them. */
-export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn) {
+export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn, layout?: LayoutFn) {
   const sessions = new RunSessions(folderRunSource(runsDir), { isInWorkspace: ui.isInWorkspace, log: ui.log, ...(assign ? { assign } : {}) });
   const thumbs = new ThumbnailCache(thumbDir);
   return {
@@ -203,6 +204,7 @@ export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?:
     confusion: (port: WebviewPort) => new ConfusionController(sessions, port, ui),
     charts: (port: WebviewPort) => new ChartsController(sessions, port, ui),
     compare: (port: WebviewPort) => new CompareController(sessions, port, ui, thumbs),
+    map: (port: WebviewPort) => new MapController(sessions, port, ui, thumbs, layout),
   };
 }
 

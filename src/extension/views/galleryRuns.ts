@@ -48,6 +48,9 @@ export class RunSession {
   error: string | undefined;
   private modelCache: RunModel | undefined;
   private readonly listeners = new Set<() => void>();
+  /** The run's shared selection (dataset paths): what one page selects, the others show. */
+  selection: readonly string[] = [];
+  private readonly selectListeners = new Set<(paths: readonly string[], from: unknown) => void>();
   private watcher: DatasetWatcher | undefined;
   private folderWatch: { dispose(): Promise<void> } | undefined;
   users = 0;
@@ -79,6 +82,17 @@ export class RunSession {
   onDidChange(listener: () => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Sets the shared selection; every listener but `from` (the page that made it) is told. */
+  select(paths: readonly string[], from: unknown): void {
+    this.selection = paths;
+    for (const l of this.selectListeners) l(paths, from);
+  }
+
+  onDidSelect(listener: (paths: readonly string[], from: unknown) => void): Disposable {
+    this.selectListeners.add(listener);
+    return { dispose: () => this.selectListeners.delete(listener) };
   }
 
   /** Tells every view of this run to redraw (after an edit, a live assignment, a file change). */
@@ -125,6 +139,7 @@ export class RunSession {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.selectListeners.clear();
     await Promise.all([this.watcher?.dispose(), this.folderWatch?.dispose()]);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The VS Code side of the pages: the gallery as a webview view in the ClusterLab side bar and as
- * editor panels (gallery, confusion, charts, compare runs), each a strict-CSP webview whose messages go
+ * The VS Code side of the pages: the gallery and the map as webview views in the ClusterLab side
+ * bar and as editor panels (gallery, confusion, charts, compare runs, map), each a strict-CSP webview whose messages go
  * to its controller. Everything else (data, edits, security checks) lives in the controllers, so
  * this file only adapts VS Code's APIs to the HostUi and WebviewPort interfaces.
  */
@@ -16,6 +16,7 @@ import { CompareController, commandRunDirs } from './compareController.js';
 import { ConfusionController } from './confusionController.js';
 import { GalleryController } from './galleryController.js';
 import { RunSessions, type RunSource } from './galleryRuns.js';
+import { MapController, type LayoutFn } from './mapController.js';
 import { pageHtml, type PageName } from './webviewHtml.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
@@ -23,6 +24,8 @@ export interface ViewDeps {
   runs: RunSource;
   /** The trainer's assign request; without it, datasets are not watched for new images. */
   assign?: AssignFn;
+  /** The trainer's layout request; without it, a run without a map only says so. */
+  layout?: LayoutFn;
   log(message: string): void;
 }
 
@@ -33,9 +36,12 @@ export interface ClusterLabViews {
   onDidEditLabels: vscode.Event<string>;
 }
 
-const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts', compare: 'Compare Runs' };
-/** Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. */
-const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true, compare: true };
+const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts', compare: 'Compare Runs', map: 'Embedding Map' };
+/**
+ * Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. The
+ * map keeps its zoom and lasso: its points are one GPU buffer, not a page of images.
+ */
+const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true, compare: true, map: true };
 
 type Controller = (RunPage | CompareController) & { handle(message: unknown): Promise<void> };
 
@@ -111,6 +117,8 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
         return new ChartsController(sessions, port, ui);
       case 'compare':
         return new CompareController(sessions, port, ui, thumbs, onEdited);
+      case 'map':
+        return new MapController(sessions, port, ui, thumbs, deps.layout, onEdited);
     }
   }
 
@@ -149,17 +157,22 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   const dirOf = (arg: unknown): string | undefined =>
     typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string' ? (arg as { dir: string }).dir : undefined;
 
+  const sideBarView = (page: 'gallery' | 'map') =>
+    vscode.window.registerWebviewViewProvider(
+      `clusterlab.${page}`,
+      { resolveWebviewView: (view) => void attach(view.webview, page, (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
+      { webviewOptions: { retainContextWhenHidden: RETAINED[page] } },
+    );
+
   context.subscriptions.push(
     edited,
-    vscode.window.registerWebviewViewProvider(
-      'clusterlab.gallery',
-      { resolveWebviewView: (view) => void attach(view.webview, 'gallery', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
-      { webviewOptions: { retainContextWhenHidden: RETAINED.gallery } },
-    ),
+    sideBarView('gallery'),
+    sideBarView('map'),
     vscode.commands.registerCommand('clusterlab.openGallery', (arg?: unknown) => openPanel('gallery', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openConfusion', (arg?: unknown) => openPanel('confusion', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openCharts', (arg?: unknown) => openPanel('charts', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.compareRuns', (...args: unknown[]) => compareRuns(args)),
+    vscode.commands.registerCommand('clusterlab.openMap', (arg?: unknown) => openPanel('map', dirOf(arg))),
     { dispose: () => void sessions.dispose() },
   );
 

@@ -3,6 +3,7 @@ import { removeStaleTemps } from '../../common/atomicFile.js';
 import type { Assignment, ExperimentRef, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
+import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
 import { CancelledError, type Predictions } from '../methods/method.js';
@@ -181,6 +182,7 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
   const sizes = new Array<number>(k).fill(0);
   for (const c of preds.cluster) sizes[c]!++;
   const scores = scoreDataset(ds, preds.cluster, k);
+  const baseline = scores.flat ? await pixelKmeans(ds, k) : undefined;
   const summary: SummaryJson = {
     ...scores.flat,
     ...(scores.super ? { super: scores.super } : {}),
@@ -191,6 +193,7 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
     backend: run.backend.name,
     sizes,
     skipped: ds.skipped,
+    ...(baseline ? { pixelKmeans: baseline } : {}),
   };
   await folder.writeSummary(summary);
   run.status = 'done';
