@@ -90,6 +90,11 @@ export interface MetricsRow {
   superAcc?: number;
   superNmi?: number;
   superAri?: number;
+  /** Label-free scores of eval epochs (see LabelFreeScores). */
+  confidence?: number;
+  balance?: number;
+  knnConsistency?: number;
+  silhouette?: number;
   [extra: string]: unknown;
 }
 
@@ -106,6 +111,35 @@ export interface SummaryJson extends Partial<Scores> {
   /** Cluster sizes, index = cluster id. */
   sizes: number[];
   skipped: Skipped[];
+  /** Scores that need no labels (absent in older runs). */
+  labelFree?: LabelFreeScores;
+  /** Pairs of clusters whose images are each other's nearest neighbours, best first. */
+  mergeCandidates?: MergeCandidate[];
+}
+
+/** src/common/eval/labelFree.ts computes them; README "Label-free scores" says what each means. */
+export interface LabelFreeScores {
+  /** Mean over images of the most likely cluster's probability. */
+  confidence: number;
+  /** The same per cluster (index = cluster id); 0 for an empty cluster. */
+  clusterConfidence: number[];
+  /** Normalised entropy of the cluster sizes: 1 when all k are equal, 0 when one holds every image. */
+  balance: number;
+  /** Share of each image's 10 nearest feature-space neighbours (cosine) that share its cluster. */
+  knnConsistency: number;
+  /** Mean silhouette on cosine distance over `silhouetteSample` images. */
+  silhouette: number;
+  silhouetteSample: number;
+}
+
+export interface MergeCandidate {
+  /** The two clusters, a < b. */
+  a: number;
+  b: number;
+  /** Share of the pair's kNN links that cross between them: count / (10 (n_a + n_b)). */
+  score: number;
+  /** Those crossing links. */
+  count: number;
 }
 
 /** One row of assignments.csv. */
