@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MetricsRow, SummaryJson, TrainConfig } from '../protocol/run.js';
-import { ConfigError, defaultConfig, METHODS, validateConfig } from './run/config.js';
+import { BACKENDS, ConfigError, defaultConfig, METHODS, validateConfig } from './run/config.js';
 import type { TrainHooks, TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
 
@@ -13,9 +13,11 @@ const USAGE = `usage:
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
+  clusterlab map RUN_DIR [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
-assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.`;
+assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
+map lays out a finished run's saved features in 2-D (UMAP) for the map page: layout.json/.f32 in the run folder.`;
 
 const OPTIONS = {
   method: { type: 'string' },
@@ -134,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === 'map') return mapCommand(rest);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -197,5 +200,46 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
+async function mapCommand(args: string[]): Promise<number> {
+  let values: { backend?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+  } catch (e) {
+    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
+    return 2;
+  }
+  const backend = (values.backend ?? 'auto') as TrainConfig['backend'];
+  if (!BACKENDS.includes(backend)) {
+    process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
+    return 2;
+  }
+  const progress = new ProgressReporter(process.stderr);
+  try {
+    const { initBackend } = await import('./backend/index.js');
+    const { layoutRun } = await import('./layout/runLayout.js');
+    await initBackend(backend, (line) => progress.log(line));
+    const dir = resolve(positionals[0]!);
+    const { meta, cached } = await layoutRun(dir, { onProgress: (d, t) => progress.layout(d, t), log: (line) => progress.log(line) });
+    progress.done();
+    process.stdout.write(`map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`);
+    process.stdout.write(`kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`);
+    return 0;
+  } catch (e) {
+    progress.done();
+    process.stderr.write(`clusterlab: ${(e as Error).message}\n`);
+    return 1;
   }
 }

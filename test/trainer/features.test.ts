@@ -27,9 +27,9 @@ async function checkFeatures(out: string, epoch: number): Promise<void> {
     let norm = 0;
     for (let j = 0; j < dims; j++) norm += f.features[i * dims + j]! ** 2;
     assert.ok(Math.abs(Math.sqrt(norm) - 1) < 2e-3, `row ${i} has length ${Math.sqrt(norm)}`);
-    const p = Array.from(f.probs.subarray(i * clusters, (i + 1) * clusters));
+    const p: number[] = Array.from(f.probs.subarray(i * clusters, (i + 1) * clusters));
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4);
-    const best = p.indexOf(Math.max(...p));
+    const best: number = p.indexOf(Math.max(...p));
     assert.equal(best, rows[i]!.cluster, `${rows[i]!.path}: probs argmax ${best}, assigned ${rows[i]!.cluster}`);
     assert.ok(Math.abs(p[best]! - rows[i]!.confidence) < 1e-5);
   }
