@@ -70,6 +70,7 @@ export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOption
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 export const listBackendsParams = obj({});
+export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
 
 export interface RunStarted {
   runId: string;
@@ -114,6 +115,11 @@ export const Requests = {
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+  /**
+   * Computes (or finds cached) the run's 2-D map from its features into layout.json/.f32, with
+   * work-done progress on the token; answers when the files are there, with the number of points.
+   */
+  layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
 } as const;
 
 /** metrics.jsonl rows carry method-specific fields, so only the common ones are checked. */

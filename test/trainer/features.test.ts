@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRunFeatures } from '../../src/common/features.js';
+import { readLayout } from '../../src/common/layout.js';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import type { MetricsRow, SummaryJson } from '../../src/protocol/run.js';
 import { makeHarness } from './harness.js';
@@ -67,4 +68,19 @@ test('SCAN after its pretext and DeepCluster: the probabilities follow the clust
     assert.equal(r.code, 0, r.stderr);
     await checkFeatures(out, 1);
   }
+});
+
+test('clusterlab map lays out the run\'s features, prints the kNN preservation, and then finds its map up to date', async () => {
+  const out = join(tmp, 'cc');
+  const r = await run(['map', out, '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^map of 80 images \(epoch 2\)/);
+  assert.match(r.stdout, /kNN preservation 0\.\d{3}, \d+\.\d s, umap \(pca 50, 15 neighbours, min dist 0\.1, seed 42\)/);
+  assert.match(r.stderr, /map layout: \d+\/\d+ \(100%\)/);
+  assert.equal((await readLayout(out))!.meta.rows, 80);
+  const again = await run(['map', out]);
+  assert.match(again.stdout, /already up to date/);
+  const bad = await run(['map', join(tmp, 'nowhere')]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^clusterlab: cannot read .*nowhere.*run\.json/m);
 });
