@@ -7,7 +7,7 @@ import { Rng } from '../util/rng.js';
 /** UMAP's settings: umap-learn's defaults (15 neighbours, min dist 0.1), after PCA to 50 dims. */
 export const LAYOUT = { pcaDims: 50, neighbours: 15, minDist: 0.1 };
 /** kNN preservation is scored on every point up to this many, else on a seeded sample of this many. */
-export const PRESERVATION_SAMPLE = 2000;
+export const PRESERVATION_SAMPLE = 1000;
 const PRESERVATION_K = 10;
 
 export interface LayoutOptions {
@@ -25,6 +25,8 @@ export interface Layout {
   knnPreservation: number;
   seconds: number;
   method: string;
+  /** Seconds per phase: pca, knn (ours; 0 with umap-js's), init (umap-js's graph, and its kNN if it made it), umap epochs, preservation. */
+  phases: Record<'pca' | 'knn' | 'init' | 'umap' | 'preservation', number>;
 }
 
 /**
@@ -41,7 +43,9 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
   const aborted = () => {
     if (opts.signal?.aborted) throw new Error('layout cancelled');
   };
+  const clock = phaseClock();
   const reduced = await pcaRows(features, rows, dims, Math.min(LAYOUT.pcaDims, dims, rows));
+  const pca = clock();
   aborted();
   const rng = Rng.derive(opts.seed, 'layout');
   const umap = new UMAP({ nComponents: 2, nNeighbors, minDist: LAYOUT.minDist, random: () => rng.next(), distanceFn: cosineDistance });
@@ -50,8 +54,10 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
     const { indices, distances } = await neighbourLists(reduced.data, rows, reduced.dims, nNeighbors);
     umap.setPrecomputedKNN(indices, distances);
   }
+  const knn = clock();
   aborted();
   const epochs = umap.initializeFit(X);
+  const init = clock();
   const total = epochs + 1;
   opts.onProgress?.(1, total);
   for (let e = 0; e < epochs; e++) {
@@ -63,12 +69,25 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
       aborted();
     }
   }
+  const optimise = clock();
   const embedding = umap.getEmbedding();
   const xy = new Float32Array(rows * 2);
   embedding.forEach((p, i) => xy.set([p[0]!, p[1]!], 2 * i));
   const knnPreservation = await preservation(features, rows, dims, xy, opts.seed);
   const method = `umap (pca ${reduced.dims}, ${nNeighbors} neighbours, min dist ${LAYOUT.minDist}, seed ${opts.seed})`;
-  return { xy, knnPreservation, seconds: (performance.now() - t0) / 1000, method };
+  const phases = { pca, knn, init, umap: optimise, preservation: clock() };
+  return { xy, knnPreservation, seconds: (performance.now() - t0) / 1000, method, phases };
+}
+
+/** Seconds since the last call (the first: since it was made). */
+function phaseClock(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const s = (now - last) / 1000;
+    last = now;
+    return s;
+  };
 }
 
 function cosineDistance(a: number[], b: number[]): number {

@@ -1,0 +1,67 @@
+// The map's layout time and kNN preservation at 10,000 and 70,000 points, on Fashion-MNIST's pixels
+// (784 grey levels per image, L2-normalised: real data with real cluster structure, ready in a
+// second, where a trained run's features would take an hour of training first). 10k = the test
+// set, 70k = train + test. Also times umap-js's own kNN (NN-descent) against ours at 10k, the reason
+// computeLayout hands umap-js precomputed neighbours. `npm run bench -- map` (bench/map.ts) calls
+// measureLayout(); run directly: node --import tsx bench/_mapLayout.ts [--sizes 10000,70000] [--no-compare]
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/trainer/backend/index.js';
+import { loadFashionMnist } from '../src/trainer/data/fashion.js';
+import { computeLayout } from '../src/trainer/layout/umap.js';
+
+/** Targets from the issue, seconds on 2 cores. */
+const TARGETS: Record<number, number> = { 10000: 30, 70000: 240 };
+
+/** Fashion-MNIST's first `n` images (test set first), each a unit vector of its 784 pixels. */
+async function fashionPixels(n: number): Promise<{ features: Float32Array; dims: number }> {
+  const test = await loadFashionMnist('test');
+  const parts = n <= test.n ? [test] : [test, await loadFashionMnist('train')];
+  const dims = test.rows * test.cols;
+  const features = new Float32Array(n * dims);
+  let row = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.n && row < n; i++, row++) {
+      let norm = 0;
+      for (let j = 0; j < dims; j++) norm += p.images[i * dims + j]! ** 2;
+      const scale = 1 / (Math.sqrt(norm) || 1);
+      for (let j = 0; j < dims; j++) features[row * dims + j] = p.images[i * dims + j]! * scale;
+    }
+  }
+  if (row < n) throw new Error(`Fashion-MNIST has ${row} images, fewer than ${n}`);
+  return { features, dims };
+}
+
+const label = (n: number) => `${n >= 1000 ? `${n / 1000}k` : n}`;
+
+export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boolean; log?: (line: string) => void } = {}): Promise<Record<string, number>> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const backend = await initBackend('wasm');
+  log(`map layout on ${backend.name}, ${backend.threads} threads; features: Fashion-MNIST pixels (784-d, L2-normalised)`);
+  const out: Record<string, number> = {};
+  for (const n of opts.sizes ?? [10_000, 70_000]) {
+    const { features, dims } = await fashionPixels(n);
+    const r = await computeLayout(features, n, dims, { seed: 42 });
+    const name = `layout${label(n)}`;
+    out[`${name}Seconds`] = r.seconds;
+    out[`${name}KnnPreservation`] = r.knnPreservation;
+    for (const [phase, s] of Object.entries(r.phases)) out[`${name}${phase[0]!.toUpperCase()}${phase.slice(1)}Seconds`] = s;
+    const target = TARGETS[n];
+    const phases = Object.entries(r.phases).map(([k, s]) => `${k} ${s.toFixed(1)}`).join(', ');
+    log(`${label(n)} points: ${r.seconds.toFixed(1)} s (${phases})${target ? `, target < ${target} s: ${r.seconds < target ? 'met' : 'MISSED'}` : ''}; kNN preservation ${r.knnPreservation.toFixed(3)}`);
+    if (opts.compareKnn !== false && n === 10_000) {
+      const theirs = await computeLayout(features, n, dims, { seed: 42, knn: 'umap-js' });
+      out.umapjsKnn10kSeconds = theirs.phases.init;
+      out.ourKnn10kSeconds = r.phases.knn + r.phases.init;
+      out.umapjsLayout10kKnnPreservation = theirs.knnPreservation;
+      log(`10k kNN + graph: ours ${out.ourKnn10kSeconds.toFixed(1)} s, umap-js NN-descent ${out.umapjsKnn10kSeconds.toFixed(1)} s (its layout's kNN preservation ${theirs.knnPreservation.toFixed(3)})`);
+    }
+  }
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-compare': { type: 'boolean' } } });
+  const sizes = values.sizes?.split(',').map(Number);
+  console.log(JSON.stringify(await measureLayout({ sizes, compareKnn: !values['no-compare'] }), null, 2));
+}
