@@ -85,6 +85,22 @@ function methodParams(pairs: string[] = []): TrainConfig['params'] {
   return out;
 }
 
+/** A command's parsed arguments, or the exit code when they do not parse (2) or ask for --help (0). */
+function parseCommand<R extends { values: { help?: boolean } }>(parse: () => R): R | number {
+  let parsed: R;
+  try {
+    parsed = parse();
+  } catch (e) {
+    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  return parsed;
+}
+
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
 
 function configFrom(v: Values): TrainConfig {
@@ -141,17 +157,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  let values: Values;
-  try {
-    ({ values } = parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(() => parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const values: Values = parsed.values;
   const stray = values.resume === undefined ? [] : Object.keys(values).filter((k) => !RESUME_OPTIONS.has(k));
   if (stray.length > 0) {
     process.stderr.write(`clusterlab: --resume continues a run with the settings in its run.json; only --epochs, --stages and --cache go with it (got --${stray.join(', --')})\n`);
@@ -205,18 +213,9 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
 async function mapCommand(args: string[]): Promise<number> {
-  let values: { backend?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
-  } catch (e) {
-    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(() => parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
     return 2;
