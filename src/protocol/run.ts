@@ -3,7 +3,9 @@
  * by the webviews. One definition so the three sides cannot drift apart.
  */
 
-export type MethodName = 'cc' | 'scan' | 'deepcluster';
+import type { MethodName } from '../common/methods/index.js';
+
+export type { MethodName };
 export type BackboneName = 'small' | 'resnet18' | 'resnet34';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
@@ -60,6 +62,13 @@ export interface RunJson {
   /** Last finished epoch (0 before the first). */
   epoch: number;
   error?: string;
+  /** The experiment file (absolute) and its run this folder was trained for. */
+  experiment?: ExperimentRef;
+}
+
+export interface ExperimentRef {
+  file: string;
+  entry: string;
 }
 
 export interface Scores {
@@ -90,7 +99,7 @@ export interface MetricsRow {
   superAcc?: number;
   superNmi?: number;
   superAri?: number;
-  /** Label-free scores of eval epochs (see LabelFreeScores). */
+  /** Label-free scores of eval rows (see LabelFree). */
   confidence?: number;
   balance?: number;
   knnConsistency?: number;
@@ -111,34 +120,33 @@ export interface SummaryJson extends Partial<Scores> {
   /** Cluster sizes, index = cluster id. */
   sizes: number[];
   skipped: Skipped[];
-  /** Scores that need no labels (absent in older runs). */
-  labelFree?: LabelFreeScores;
-  /** Pairs of clusters whose images are each other's nearest neighbours, best first. */
+  /** The baseline on the same images (labelled data only): k-means on their raw pixels. */
+  pixelKmeans?: Scores;
+  labelFree?: LabelFree;
+  /** Pairs of clusters to merge (a < b), best first: how often their images are each other's nearest neighbours. */
   mergeCandidates?: MergeCandidate[];
 }
 
-/** src/common/eval/labelFree.ts computes them; README "Label-free scores" says what each means. */
-export interface LabelFreeScores {
-  /** Mean over images of the most likely cluster's probability. */
+/** Scores that need no labels, from the run's saved features and probabilities. */
+export interface LabelFree {
+  /** Mean top cluster probability. */
   confidence: number;
-  /** The same per cluster (index = cluster id); 0 for an empty cluster. */
+  /** Per cluster, the mean top probability of its members. */
   clusterConfidence: number[];
-  /** Normalised entropy of the cluster sizes: 1 when all k are equal, 0 when one holds every image. */
+  /** Normalised entropy of the cluster sizes (1: all equal). */
   balance: number;
-  /** Share of each image's 10 nearest feature-space neighbours (cosine) that share its cluster. */
+  /** Share of each image's 10 nearest neighbours (cosine) in its cluster. */
   knnConsistency: number;
-  /** Mean silhouette on cosine distance over `silhouetteSample` images. */
+  /** Mean silhouette on cosine distance. */
   silhouette: number;
+  /** How many images the silhouette was computed on. */
   silhouetteSample: number;
 }
 
 export interface MergeCandidate {
-  /** The two clusters, a < b. */
   a: number;
   b: number;
-  /** Share of the pair's kNN links that cross between them: count / (10 (n_a + n_b)). */
   score: number;
-  /** Those crossing links. */
   count: number;
 }
 

@@ -2,7 +2,7 @@
 // features: how sure the model is, how even the clusters are, and how well they follow the
 // feature space. Pure functions: the trainer scores epochs with them, the host compares runs.
 
-import type { LabelFreeScores, MergeCandidate } from '../../protocol/run.js';
+import type { LabelFree as LabelFreeScores, MergeCandidate } from '../../protocol/run.js';
 
 export type { LabelFreeScores, MergeCandidate };
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { confidenceScores, knnConsistency, mergeCandidates, silhouetteCosine, sizeBalance } from '../../common/eval/labelFree.js';
-import type { LabelFreeScores, MergeCandidate } from '../../protocol/run.js';
+import type { LabelFree as LabelFreeScores, MergeCandidate } from '../../protocol/run.js';
 import { knnCosine } from '../cluster/knn.js';
 import type { Predictions } from '../methods/method.js';
 import { Rng } from '../util/rng.js';
