@@ -4,7 +4,7 @@
 // set, 70k = train + test. Also times umap-js's own kNN (NN-descent) against ours, the reason
 // computeLayout hands umap-js precomputed neighbours. Prints wall and CPU seconds: on a shared
 // machine the wall time includes the wait for a core. `npm run bench -- map` (bench/map.ts) calls
-// measureLayout(); run directly: node --import tsx bench/_mapLayout.ts [--sizes 10000,70000] [--no-compare]
+// measureLayout(); run directly: node --import tsx bench/_mapLayout.ts [--sizes 10000,70000] [--no-compare|--compare-all]
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/trainer/backend/index.js';
@@ -35,7 +35,8 @@ async function fashionPixels(n: number): Promise<{ features: Float32Array; dims:
 
 const label = (n: number) => `${n >= 1000 ? `${n / 1000}k` : n}`;
 
-export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boolean; log?: (line: string) => void } = {}): Promise<Record<string, number>> {
+/** compareKnn: at which sizes to also lay out with umap-js's own kNN (default: up to 10k; 'all' doubles a 70k run). */
+export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boolean | 'all'; log?: (line: string) => void } = {}): Promise<Record<string, number>> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const backend = await initBackend('wasm');
   log(`map layout on ${backend.name}, ${backend.threads} threads; features: Fashion-MNIST pixels (784-d, L2-normalised)`);
@@ -57,7 +58,7 @@ export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boole
     const phases = Object.entries(r.cpuPhases).map(([k, s]) => `${k} ${s.toFixed(1)}`).join(', ');
     const cpuTotal = out[`${name}CpuSeconds`]!;
     log(`${label(n)} points: ${r.seconds.toFixed(1)} s wall, ${cpuTotal.toFixed(1)} s CPU (CPU by phase: ${phases})${target ? `; target < ${target} s: wall ${r.seconds < target ? 'met' : 'missed'}, CPU ${cpuTotal < target ? 'met' : 'missed'}` : ''}; kNN preservation ${r.knnPreservation.toFixed(3)}`);
-    if (opts.compareKnn !== false) {
+    if (opts.compareKnn === 'all' || (opts.compareKnn !== false && n <= 10_000)) {
       const theirs = await computeLayout(features, n, dims, { seed: 42, knn: 'umap-js' });
       // umap-js makes its kNN inside initializeFit, before the same graph work ours does there.
       const theirKnn = theirs.cpuPhases.init - r.cpuPhases.init;
@@ -71,7 +72,7 @@ export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boole
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-compare': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-compare': { type: 'boolean' }, 'compare-all': { type: 'boolean' } } });
   const sizes = values.sizes?.split(',').map(Number);
-  console.log(JSON.stringify(await measureLayout({ sizes, compareKnn: !values['no-compare'] }), null, 2));
+  console.log(JSON.stringify(await measureLayout({ sizes, compareKnn: values['compare-all'] ? 'all' : !values['no-compare'] }), null, 2));
 }
