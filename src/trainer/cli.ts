@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSetting, METHOD_NAMES, METHOD_SPECS, settingKind, type MethodSpec } from '../common/methods/index.js';
 import type { SummaryJson, TrainConfig } from '../protocol/run.js';
-import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
+import { BACKENDS, cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
 
@@ -17,9 +17,11 @@ const USAGE = `usage:
                    (trains an experiment's runs one after another into DIR, default
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
   clusterlab doctor [--json]   which compute backends start here, and why the others do not
+  clusterlab map RUN_DIR [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
-assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.
+assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
+map lays out a finished run's saved features in 2-D (UMAP) for the map page: layout.json/.f32 in the run folder.
 
 Method settings (--param NAME=VALUE), with their defaults:
 ${METHOD_NAMES.map((m) => methodHelp(METHOD_SPECS[m])).join('\n')}`;
@@ -111,6 +113,22 @@ function methodParams(spec: MethodSpec, pairs: string[] = [], stages?: string): 
   return out;
 }
 
+/** A command's parsed arguments, or the exit code when they do not parse (2) or ask for --help (0). */
+function parseCommand<R extends { values: { help?: boolean } }>(parse: () => R): R | number {
+  let parsed: R;
+  try {
+    parsed = parse();
+  } catch (e) {
+    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  return parsed;
+}
+
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
 
 function configFrom(v: Values): TrainConfig {
@@ -162,23 +180,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === 'map') return mapCommand(rest);
   if (command === 'run') return runCommand(rest);
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  let values: Values;
-  try {
-    ({ values } = parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(() => parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const values: Values = parsed.values;
   const stray = values.resume === undefined ? [] : Object.keys(values).filter((k) => !RESUME_OPTIONS.has(k));
   if (stray.length > 0) {
     process.stderr.write(`clusterlab: --resume continues a run with the settings in its run.json; only --epochs, --stages and --cache go with it (got --${stray.join(', --')})\n`);
@@ -221,6 +232,38 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
+async function mapCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand(() => parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
+    return 2;
+  }
+  const backend = (values.backend ?? 'auto') as TrainConfig['backend'];
+  if (!BACKENDS.includes(backend)) {
+    process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
+    return 2;
+  }
+  const progress = new ProgressReporter(process.stderr);
+  try {
+    const { initBackend } = await import('./backend/index.js');
+    const { layoutRun } = await import('./layout/runLayout.js');
+    await initBackend(backend, (line) => progress.log(line));
+    const dir = resolve(positionals[0]!);
+    const { meta, cached } = await layoutRun(dir, { onProgress: (d, t) => progress.layout(d, t), log: (line) => progress.log(line) });
+    progress.done();
+    process.stdout.write(`map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`);
+    process.stdout.write(`kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`);
+    return 0;
+  } catch (e) {
+    progress.done();
+    process.stderr.write(`clusterlab: ${(e as Error).message}\n`);
+    return 1;
   }
 }
 

@@ -41,6 +41,8 @@ export class ProgressReporter {
   private run?: Baseline;
   private ingestStart?: Baseline;
   private ingestQuarter = 0;
+  private layoutStart?: Baseline;
+  private layoutQuarter = 0;
 
   constructor(
     private readonly stream: ProgressStream,
@@ -90,6 +92,19 @@ export class ProgressReporter {
     if (quarter > this.ingestQuarter) {
       this.ingestQuarter = quarter;
       this.print(`decoding images: ${done}/${total} (${Math.round(fraction * 100)}%)`);
+    }
+  }
+
+  /** The 2-D map's layout: a bar on a terminal, a line per quarter elsewhere. */
+  layout(done: number, total: number): void {
+    const t = this.now();
+    const fraction = total > 0 ? done / total : 1;
+    this.layoutStart ??= { t, fraction };
+    if (this.tty) return this.draw(withEta(['map layout', bar(fraction, this.barWidth), `${done}/${total}`], this.layoutStart, t, fraction), done >= total);
+    const quarter = Math.floor(fraction * 4);
+    if (quarter > this.layoutQuarter) {
+      this.layoutQuarter = quarter;
+      this.print(`map layout: ${done}/${total} (${Math.round(fraction * 100)}%)`);
     }
   }
 

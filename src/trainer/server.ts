@@ -15,6 +15,7 @@ import { initBackend } from './backend/index.js';
 import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
 import { defaultConfig } from './run/config.js';
+import { layoutRun } from './layout/runLayout.js';
 import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
 
 const connection = createConnection();
@@ -83,6 +84,32 @@ handle(Requests.resume, (p) => {
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
 handle(Requests.listBackends, (p) => availableBackends(p.refresh));
+
+/** Layouts in flight by run folder: a second request for the same map waits for the first. */
+const layouts = new Map<string, Promise<{ rows: number }>>();
+handle(Requests.layout, (p) => {
+  const dir = resolve(p.runDir);
+  let job = layouts.get(dir);
+  if (!job) {
+    job = (async () => {
+      // Idle, any backend will do; during a run, the one it holds (switching would pull it from under the run).
+      if (!runs.busy) await initBackend('auto');
+      const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
+      reporter.begin('Laying out the map', 0, 'reading features', false);
+      try {
+        const { meta } = await layoutRun(dir, {
+          onProgress: (done, total) => reporter.report(Math.round((100 * done) / total), `umap ${done}/${total}`),
+          log: (line) => connection.console.info(line),
+        });
+        return { rows: meta.rows };
+      } finally {
+        reporter.done();
+      }
+    })().finally(() => layouts.delete(dir));
+    layouts.set(dir, job);
+  }
+  return job;
+});
 
 // Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled
 // and resumes from the last checkpoint.

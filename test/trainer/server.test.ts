@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { readLayout } from '../../src/common/layout.js';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import { Notifications, Requests, type EpochNotice, type RunEndedNotice, type RunStarted, type WorkDoneValue } from '../../src/protocol/server.js';
@@ -178,4 +179,25 @@ test('assign puts training images where training did, and new files by the model
   });
   for (const a of r.assignments.slice(rows.length)) assert.ok(a.cluster >= 0 && a.cluster < 10 && a.confidence > 0 && a.confidence <= 1);
   assert.deepEqual(r.skipped.map((s) => s.path), [broken]);
+});
+
+test('layout lays out a finished run\'s features with work-done progress, then answers from the cache', async () => {
+  const token = 'layout-1';
+  progress.set(token, []);
+  const r = await conn.sendRequest<{ rows: number }>(Requests.layout.method, { runDir: finished.runDir, workDoneToken: token });
+  assert.equal(r.rows, 120);
+  const values = progress.get(token)!;
+  assert.equal(values[0]!.kind, 'begin');
+  assert.equal(values.at(-1)!.kind, 'end');
+  const reports = values.filter((v) => v.kind === 'report');
+  assert.ok(reports.some((v) => /^umap \d+\/\d+$/.test(v.message ?? '')), JSON.stringify(reports));
+  assert.equal(reports.at(-1)!.percentage, 100);
+  const layout = await readLayout(finished.runDir);
+  assert.equal(layout!.meta.rows, 120);
+  assert.ok(layout!.xy.every(Number.isFinite));
+  assert.ok(layout!.meta.knnPreservation > 0 && layout!.meta.knnPreservation <= 1);
+  const mtime = statSync(join(finished.runDir, 'layout.f32')).mtimeMs;
+  assert.deepEqual(await conn.sendRequest(Requests.layout.method, { runDir: finished.runDir }), { rows: 120 });
+  assert.equal(statSync(join(finished.runDir, 'layout.f32')).mtimeMs, mtime, 'cached: not written again');
+  await assert.rejects(conn.sendRequest(Requests.layout.method, { runDir: tmp }), /run\.json/);
 });

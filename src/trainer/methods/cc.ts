@@ -74,6 +74,7 @@ export function createCC({ config, ds }: MethodInit): Method {
     },
 
     probs,
+    features: (x) => f.net.apply(x, false) as tf.Tensor2D,
 
     predict() {
       return predictFromProbs(ds.n, 256, (idx) => probs(toFloatBatch(ds, idx)));

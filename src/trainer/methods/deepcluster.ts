@@ -175,6 +175,8 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
         return centroidProbs(z, centroids as tf.Tensor2D);
       }),
 
+    features: (x) => f.net.apply(input(x), false) as tf.Tensor2D,
+
     async predict() {
       return (await clustering(trained.dataSync()[0]!)).preds;
     },

@@ -28,6 +28,11 @@ export interface Method {
    * image of the training set is predict()'s cluster for it, once predict() has run.
    */
   probs(x: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * The backbone's features [b, d] of un-augmented images x, in inference mode: what the clusters
+   * were made from. The run saves them (L2-normalised) for label-free scores and the map.
+   */
+  features(x: tf.Tensor4D): tf.Tensor2D;
 }
 
 export interface MethodInit {

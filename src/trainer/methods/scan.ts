@@ -260,6 +260,8 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     probs: (x) =>
       tf.tidy(() => (headsTrained() ? headProbs(bestHead(), x, false) : centroidProbs(l2Normalize(project(x, false)), pretextCentroids as tf.Tensor2D))),
 
+    features: (x) => f.net.apply(x, false) as tf.Tensor2D,
+
     async predict() {
       const done = scalar(trained);
       if (!headsTrained()) {

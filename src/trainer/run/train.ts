@@ -6,11 +6,14 @@ import { initBackend } from '../backend/index.js';
 import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
-import { CancelledError, type Predictions } from '../methods/method.js';
+import { writeRunFeatures } from '../../common/features.js';
+import { CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { validateAgainstData, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
 import { lockRun } from './runLock.js';
+import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
+import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
 
 export interface StepProgress {
@@ -127,7 +130,7 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     const start = saved > 0 ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer) : 0;
     if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
     await folder.truncateMetrics(start);
-    let preds: Predictions | undefined;
+    let evaluated: Evaluation | undefined;
     for (let epoch = start + 1; epoch <= config.epochs; epoch++) {
       const t0 = performance.now();
       let images = 0;
@@ -141,10 +144,12 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       );
       const seconds = (performance.now() - t0) / 1000;
       const row: MetricsRow = { epoch, phase: result.phase, loss: result.loss, terms: result.terms, imgPerSec: images / seconds, seconds, ...result.extra };
-      preds = undefined;
+      evaluated = undefined;
       if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
-        preds = await method.predict();
-        Object.assign(row, scoreDataset(ds, preds.cluster, config.clusters).row);
+        evaluated = await evaluate(method, ds, config);
+        Object.assign(row, scoreDataset(ds, evaluated.preds.cluster, config.clusters).row, labelFreeRow(evaluated.labelFree.scores));
+        // Before the metrics row: a reader that sees epoch e's row finds its features.
+        await writeFeatures(folder, evaluated, epoch);
       }
       await folder.appendMetrics(row);
       hooks.onEpoch?.(row);
@@ -153,8 +158,12 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       run.epoch = epoch;
       await folder.writeRun(run);
     }
-    preds ??= await method.predict();
-    const summary = await finish(folder, run, ds, preds, (performance.now() - started) / 1000);
+    if (!evaluated) {
+      // Resumed after the last checkpoint: the files of the end are made again from it.
+      evaluated = await evaluate(method, ds, config);
+      await writeFeatures(folder, evaluated, start);
+    }
+    const summary = await finish(folder, run, ds, evaluated, (performance.now() - started) / 1000);
     return { dir: folder.dir, run, summary };
   } catch (e) {
     run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
@@ -170,7 +179,26 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
   }
 }
 
-async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predictions, seconds: number): Promise<SummaryJson> {
+/** What an eval epoch (and the end of a run) computes from the model: clusters, features, label-free scores. */
+interface Evaluation {
+  preds: Predictions;
+  features: ImageFeatures;
+  labelFree: LabelFreeResult;
+}
+
+async function evaluate(method: Method, ds: Dataset, config: TrainConfig): Promise<Evaluation> {
+  const preds = await method.predict();
+  const features = await imageFeatures(method, ds, config.clusters);
+  return { preds, features, labelFree: await scoreLabelFree(features, preds, config.clusters, config.seed) };
+}
+
+function writeFeatures(folder: RunFolder, e: Evaluation, epoch: number): Promise<void> {
+  const f = e.features;
+  return writeRunFeatures(folder.dir, { rows: f.rows, dims: f.dims, clusters: f.clusters, epoch }, f.features, f.probs);
+}
+
+async function finish(folder: RunFolder, run: RunJson, ds: Dataset, evaluated: Evaluation, seconds: number): Promise<SummaryJson> {
+  const preds = evaluated.preds;
   const k = run.config.clusters;
   const rows: Assignment[] = ds.entries.map((e, i) => ({
     path: e.path,
@@ -193,6 +221,8 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
     backend: run.backend.name,
     sizes,
     skipped: ds.skipped,
+    labelFree: evaluated.labelFree.scores,
+    mergeCandidates: evaluated.labelFree.merges,
     ...(baseline ? { pixelKmeans: baseline } : {}),
   };
   await folder.writeSummary(summary);
