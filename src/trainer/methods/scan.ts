@@ -85,7 +85,7 @@ function simclrAugment(s: number): Partial<AugmentConfig> {
  *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1) on two views of each image
  *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of f(X)
  *   scan:      for each head h: L_h = -mean log <Phi_h(X), Phi_h(k)> + lambda (log C - H(mean Phi_h(X))),
- *              k a random member of N_X, both flipped and cut out; minimise sum_h L_h;
+ *              k a random member of N_X or X itself, both flipped and cut out; minimise sum_h L_h;
  *              after each epoch every head is scored in inference mode on un-augmented images
  *              (scanEvaluate); the lowest score over heads and epochs picks the head and the epoch
  *              whose weights the stage ends with (the official scan_evaluate and scan_model)
@@ -224,7 +224,11 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     const vars = stageVars.scan();
     for (const idx of batches(rng.permutation(ds.n), batchSize)) {
       if (signal.aborted) throw new CancelledError();
-      const partner = Int32Array.from(idx, (i) => nb[i * nNeighbours + rng.int(nNeighbours)]!);
+      // Drawn from the image and its K neighbours, as the official top-(K+1) list holds the image itself.
+      const partner = Int32Array.from(idx, (i) => {
+        const j = rng.int(nNeighbours + 1);
+        return j === 0 ? i : nb[i * nNeighbours + j - 1]!;
+      });
       const x = tf.tidy(() => tf.concat([strongAugment(toFloatBatch(ds, idx), rng, scanAugment), strongAugment(toFloatBatch(ds, partner), rng, scanAugment)], 0));
       const r = await minimizeTerms(optimizer, vars, () => {
         const h = f.net.apply(x, true);
