@@ -82,7 +82,7 @@ function simclrAugment(s: number): Partial<AugmentConfig> {
 
 /**
  * SCAN (Van Gansbeke et al., ECCV 2020), one stage per range of epochs:
- *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1) on two views of each image
+ *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1, x_a the anchors) on two views of each image
  *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of f(X)
  *   scan:      for each head h: L_h = -mean log <Phi_h(X), Phi_h(k)> + lambda (log C - H(mean Phi_h(X))),
  *              k a random member of N_X or X itself, both flipped and cut out; minimise sum_h L_h;
@@ -184,7 +184,8 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       });
       const r = await minimizeTerms(optimizer, vars, () => {
         const [za, zb] = tf.split(project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-        return { instance: ntXent(za, zb, SCAN_DEFAULTS.temperature) };
+        // The SCAN repo's SimCLRLoss: the first view's rows are the anchors; weight decay as its SGD's.
+        return { instance: ntXent(za, zb, SCAN_DEFAULTS.temperature, 'first'), weightDecay: weightDecay(vars, wd) };
       });
       views.dispose();
       avg.add(r.loss, r.terms);
