@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/run.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
-import { toFloatBatch } from '../data/dataset.js';
+import { channelMeans, toFloatBatch } from '../data/dataset.js';
 import { strongAugment } from '../data/strongAugment.js';
 import { l2Normalize, ntXent } from '../losses/contrastive.js';
 import { scanEvaluate, scanLoss, selfLabelTargets, weightedCrossEntropy, type ScanEvaluation } from '../losses/scan.js';
@@ -100,8 +100,10 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const entropyWeight = numParam(config, 'entropyWeight', SCAN_DEFAULTS.entropyWeight);
   const wd = numParam(config, 'weightDecay', SCAN_DEFAULTS.weightDecay);
   const pretextAugment = simclrAugment(settings.jitter);
-  const strong = { ops: settings.strongOps };
-  const scanAugment = { ops: settings.scanOps };
+  // Cutout fills with the dataset's mean colour: the official one zeroes the normalized image.
+  const fill = channelMeans(ds);
+  const strong = { ops: settings.strongOps, fill };
+  const scanAugment = { ops: settings.scanOps, fill };
   const headOnly = config.params.headOnly === true;
   const pretextSchedule = scheduleOf(config, 'constant');
   const stageLr: Record<ScanStage, number> = {
