@@ -33,8 +33,8 @@ export function createCC({ config, ds }: MethodInit): Method {
   const clusterHead = mlpHead(params, 'cluster_head', f.featureDim, f.featureDim, config.clusters);
   const optimizer = tf.train.adam(config.learningRate);
   const schedule = scheduleOf(config, 'cosine');
-  // Crop scale floor and blur probability are tunable: 8 % crops of a 28 px image keep too little.
-  const augment = { cropScale: [numParam(config, 'cropMin', 0.08), 1] as [number, number], blurProb: numParam(config, 'blur', 0.5) };
+  // Crop scale floor and blur probability are tunable; the defaults are the official CIFAR recipe's (no blur).
+  const augment = { cropScale: [numParam(config, 'cropMin', 0.08), 1] as [number, number], blurProb: numParam(config, 'blur', 0) };
   // The cluster head on un-augmented images: predict() runs it over the dataset, assign over new images.
   const probs = (x: tf.Tensor4D) => tf.softmax(clusterHead.apply(f.net.apply(x, false), false) as tf.Tensor2D);
 
