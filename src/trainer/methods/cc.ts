@@ -54,20 +54,21 @@ export function createCC({ config, ds }: MethodInit): Method {
         if (signal.aborted) throw new CancelledError();
         const views = tf.tidy(() => {
           const x = toFloatBatch(ds, idx);
-          return tf.concat([ccAugment(x, rng, augment), ccAugment(x, rng, augment)], 0);
+          return [ccAugment(x, rng, augment), ccAugment(x, rng, augment)];
         });
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
         const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {
-          const h = f.net.apply(views, true) as tf.Tensor2D;
-          const [za, zb] = tf.split(instanceHead.apply(h, true) as tf.Tensor2D, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-          const [ya, yb] = tf.split(tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+          // Each view through the network on its own, as the official forward(x_i, x_j): batch norm sees one view at a time.
+          const [ha, hb] = views.map((v) => f.net.apply(v, true) as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D];
+          const [za, zb] = [ha, hb].map((h) => instanceHead.apply(h, true) as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D];
+          const [ya, yb] = [ha, hb].map((h) => tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D)) as [tf.Tensor2D, tf.Tensor2D];
           return {
             instance: ntXent(za, zb, tauI),
             cluster: ntXent(tf.transpose(ya), tf.transpose(yb), tauC),
             entropy: tf.add(marginalNegEntropy(ya), marginalNegEntropy(yb)),
           };
         });
-        views.dispose();
+        tf.dispose(views);
         avg.add(r.loss, r.terms);
         onStep({ step: ++step, steps, loss: r.loss, images: idx.length });
       }
