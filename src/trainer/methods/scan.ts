@@ -34,10 +34,7 @@ import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTer
  * after the same pretext and SCAN epochs); the SCAN stage augments with a flip and Cutout alone
  * (scanOps=0) where the official code also applies the 4 strong ops: on 28 px grey images those
  * ops leave an anchor and its neighbour too little in common (ACC .684 against .646 after the same
- * pretext and 10 SCAN epochs; 2 ops: .657). Measured on
- * Fashion-MNIST from one pretext: 5 whole-network SCAN epochs reach ACC .65 where 10 heads-only
- * epochs reach .61, since neighbours mined from a short pretext agree no better than raw pixels'
- * (.74) and a frozen backbone cannot get past them.
+ * pretext and 10 SCAN epochs; 2 ops: .657). The README's departures list has the measurements.
  */
 export const SCAN_DEFAULTS = {
   temperature: 0.1,
