@@ -4,7 +4,7 @@
  * epoch, with no carriage returns or escape codes to garble the log.
  */
 import type { MetricsRow } from '../protocol/run.js';
-import type { StepProgress } from './run/train.js';
+import type { StepProgress, TrainHooks } from './run/train.js';
 
 /** The part of a stream the reporter uses; process.stderr fits, so does a test fake. */
 export interface ProgressStream {
@@ -50,6 +50,17 @@ export class ProgressReporter {
     this.now = opts.now ?? (() => performance.now());
     this.minRedrawMs = opts.minRedrawMs ?? 100;
     this.barWidth = opts.barWidth ?? 10;
+  }
+
+  /** A run's hooks that report here (the command line's train and run). */
+  hooks(signal: AbortSignal): TrainHooks {
+    return {
+      log: (line) => this.log(line),
+      onIngest: (done, total) => this.ingest(done, total),
+      onStep: (p) => this.step(p),
+      onEpoch: (row) => this.epoch(row),
+      signal,
+    };
   }
 
   /** A message that stays: printed above the live line. */

@@ -3,7 +3,7 @@
  * dist/server.mjs --node-ipc`, or `--stdio` for any other client). Requests start, cancel and
  * resume runs and assign images; a run's progress goes back as work-done progress on the token of
  * the request that started it, its epochs and its end as notifications, its log lines as the
- * server's log messages.
+ * server's log messages. It also serves `*.clusterlab.yaml` experiment files (experiment/lsp.ts).
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { initBackend } from './backend/index.js';
 import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
 import { defaultConfig } from './run/config.js';
+import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
 
 const connection = createConnection();
 
@@ -63,13 +64,17 @@ function runOptions(p: Pick<ResumeParams, 'cacheDir' | 'memoryCapMB' | 'workDone
   };
 }
 
-connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'clusterlab-trainer' } }));
+connection.onInitialize(() => ({ capabilities: experimentCapabilities, serverInfo: { name: 'clusterlab-trainer' } }));
+serveExperiments(connection);
 
 handle(Requests.defaults, (p) => defaultConfig(p.method, p.data));
 handle(Requests.train, (p) => {
   // A run may switch the backend: the assigner's model would be left on the old one.
   assigner.release();
-  return runs.train(p.config, p.runsDir, runOptions(p));
+  return runs.train(p.config, p.runsDir, runOptions(p), {
+    ...(p.runDir ? { runDir: p.runDir } : {}),
+    ...(p.experiment ? { experiment: p.experiment } : {}),
+  });
 });
 handle(Requests.resume, (p) => {
   assigner.release();
@@ -77,7 +82,7 @@ handle(Requests.resume, (p) => {
 });
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
-handle(Requests.listBackends, () => availableBackends());
+handle(Requests.listBackends, (p) => availableBackends(p.refresh));
 
 // Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled
 // and resumes from the last checkpoint.

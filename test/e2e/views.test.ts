@@ -2,12 +2,11 @@
 // really made: what they show, a rename that survives a window reload, and a heatmap click that
 // narrows the gallery. Screenshots go to test-output/e2e-views/.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe } from 'node:test';
 import { e2eSession } from './session.js';
-import { makeSampleWorkspace } from './workspace.js';
+import { makeSampleWorkspace, trainTinyRun } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-views');
 
@@ -17,11 +16,7 @@ describe('ClusterLab views in VS Code', () => {
     const data = makeSampleWorkspace(workspace, 4);
     runDir = join(workspace, '.clusterlab', 'runs', 'cc-e2e');
     // A real run: one epoch of CC on the 40 images, as the command line makes it.
-    const train = spawnSync(process.execPath, ['bin/clusterlab.mjs', 'train', '--method', 'cc', '--data', data, '--clusters', '10', '--grayscale', '--image-size', '28', '--epochs', '1', '--batch', '20', '--out', runDir], {
-      encoding: 'utf8',
-      env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
-    });
-    assert.equal(train.status, 0, train.stderr);
+    trainTinyRun(data, runDir, home);
   });
   const { step } = session;
   const wb = () => session.wb;

@@ -83,6 +83,13 @@ test('lists the backends without starting one, and gives the method defaults', a
 test('bad requests fail at once with a message naming the problem', async () => {
   await assert.rejects(start({ config: await config({ clusters: 1 }) }), /--clusters must be a whole number from 2/);
   await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
+  // Method settings are checked against the spec before the run answers started: no run folder is made.
+  const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
+  await assert.rejects(start({ config: await config({ params: { clusterTemprature: 0.5 } }) }), /unknown setting 'clusterTemprature' for cc; did you mean 'clusterTemperature'\?/);
+  await assert.rejects(start({ config: await config({ method: 'scan', params: { threshold: 2 } }) }), /scan setting threshold must be a number from 0 to 1 \(got 2\)/);
+  await assert.rejects(start({ config: await config({ method: 'scan', params: { stages: 'pretext', pretextEpochs: 0 } }) }), /the SCAN stages chosen have no epochs to train/);
+  assert.equal(existsSync(runsDir) ? readdirSync(runsDir).length : 0, before);
+  assert.deepEqual(ended, [], 'no run started, so none ended');
   await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: join(tmp, 'nothing') }), /cannot read .*nothing\/run\.json/);
   await assert.rejects(conn.sendRequest(Requests.assign.method, { runDir: join(tmp, 'nothing'), files: [] }), /cannot read .*run\.json/);
 });
@@ -96,7 +103,8 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   const end = await endOf(finished.runId);
   assert.equal(end.status, 'done', end.error);
   assert.equal(end.epoch, 2);
-  assert.ok(end.acc! > 0);
+  // The notice carries the run's final ACC, as summary.json records it.
+  assert.equal(end.acc, JSON.parse(readFileSync(join(end.runDir, 'summary.json'), 'utf8')).acc);
 
   const values = progress.get(req.token)!;
   assert.equal(values[0]!.kind, 'begin');
@@ -111,6 +119,17 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   assert.deepEqual(epochs.filter((e) => e.runId === finished.runId).map((e) => e.row.epoch), [1, 2]);
   assert.equal(JSON.parse(readFileSync(join(finished.runDir, 'run.json'), 'utf8')).status, 'done');
   assert.ok(existsSync(join(finished.runDir, 'assignments.csv')));
+
+  // A run.json whose settings were edited to one the spec refuses: the resume is refused before it starts.
+  const runJson = join(finished.runDir, 'run.json');
+  const original = readFileSync(runJson, 'utf8');
+  const edited = JSON.parse(original);
+  edited.config.params.blur = 3;
+  writeFileSync(runJson, JSON.stringify(edited));
+  const endedBefore = ended.length;
+  await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: finished.runDir, epochs: 3 }), /cc setting blur must be a number from 0 to 1 \(got 3\)/);
+  writeFileSync(runJson, original);
+  assert.equal(ended.length, endedBefore, 'nothing started, so nothing ended');
 });
 
 test('cancel stops a run mid-way, a second run is refused meanwhile, and resume finishes it', async () => {

@@ -14,6 +14,8 @@ export interface ChartSpec {
   width: number;
   /** Fixed y range (scores live in 0..1); otherwise the data's range. */
   yRange?: [number, number];
+  /** What `epochs` count (default "epoch"): a chart over another x, e.g. the cluster count. */
+  xLabel?: string;
 }
 
 const HEIGHT = 220;
@@ -23,6 +25,7 @@ const COLOURS = 6;
 
 export function lineChart(spec: ChartSpec): HTMLElement {
   const n = spec.epochs.length;
+  const xLabel = spec.xLabel ?? 'epoch';
   const w = spec.width;
   const plotW = w - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -38,7 +41,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   }
   const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(plotW / 40))));
   for (let i = 0; i < n; i += every) svg.append(s('text', { class: 'tick', x: xOf(i), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, String(spec.epochs[i])));
-  svg.append(s('text', { class: 'axis-label', x: PAD.left + plotW / 2, y: HEIGHT - 2, 'text-anchor': 'middle' }, 'epoch'));
+  svg.append(s('text', { class: 'axis-label', x: PAD.left + plotW / 2, y: HEIGHT - 2, 'text-anchor': 'middle' }, xLabel));
   for (let i = 1; i < n; i++) {
     if (spec.phases[i] === spec.phases[i - 1]) continue;
     const x = (xOf(i - 1) + xOf(i)) / 2;
@@ -57,7 +60,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     svg.append(s('path', { class: `line ${cls}`, d }));
     ser.values.forEach((v, i) => {
       if (v === null) return;
-      svg.append(s('circle', { class: `point ${cls}`, cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${ser.key} = ${formatValue(v)} (epoch ${spec.epochs[i]}${spec.phases[i] ? `, ${spec.phases[i]}` : ''})`)));
+      svg.append(s('circle', { class: `point ${cls}`, cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${ser.key} = ${formatValue(v)} (${xLabel} ${spec.epochs[i]}${spec.phases[i] ? `, ${spec.phases[i]}` : ''})`)));
     });
   });
   const legend = h(

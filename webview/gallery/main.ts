@@ -18,6 +18,7 @@ performance.mark('gallery-script');
 const host = connect<GalleryToHost, HostToGallery>(hostToGallery, (m) => {
   if (m.type === 'gallery') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
+  else if (m.type === 'selection') showSelection(m.paths);
   else applyCellFilter(m);
 });
 
@@ -92,6 +93,7 @@ function rebuild(): void {
     collapsed,
   };
   bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
+  shareSelection();
   layout = layoutRows(sections, scroller.clientWidth, settings.mode, collapsed);
   grid.setLayout(layout);
   if (!painted && state.run) {
@@ -101,8 +103,25 @@ function rebuild(): void {
   }
 }
 
+/** Linked views: the run's other pages (the map) show what is selected here, and the reverse. */
+let shared: string[] = [];
+function shareSelection(): void {
+  const now = [...selected];
+  if (now.length === shared.length && now.every((p, i) => p === shared[i])) return;
+  shared = now;
+  host.send({ type: 'selection', paths: now });
+}
+
+function showSelection(paths: string[]): void {
+  selected.clear();
+  for (const p of paths) selected.add(p);
+  shared = [...selected];
+  redraw();
+}
+
 /** Redraws rows in place (selection changed); the layout stays. */
 function redraw(): void {
+  shareSelection();
   if (!state || !layout) return;
   bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
   grid.setLayout(layout);
@@ -139,7 +158,7 @@ function addThumbs(list: { path: string; uri: string }[]): void {
 function applyCellFilter(f: GalleryFilter): void {
   cell = f;
   settings.mode = 'clusters';
-  collapsed.delete(f.cluster);
+  if (f.cluster !== undefined) collapsed.delete(f.cluster);
   scroller.scrollTop = 0;
   rebuild();
 }

@@ -13,6 +13,7 @@ import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
 import type { Log, TrainingRuns } from '../trainingRuns.js';
 import { describeFolder, findDatasets } from '../workspace/datasets.js';
 import type { RunStore } from '../workspace/runStore.js';
+import { checkBackends } from './checkBackends.js';
 import { pickRun, type RunTarget } from './pickRun.js';
 import { trainFlow } from './trainFlow.js';
 
@@ -36,6 +37,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.deleteRun': (target?: RunTarget) => deleteRun(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
+    'clusterlab.checkBackends': async () => checkBackends(await deps.trainer.request(Requests.listBackends, { refresh: true }), deps.log),
   };
   return Object.entries(commands).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (arg?: never) => {
@@ -48,7 +50,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   );
 }
 
-async function report(e: unknown): Promise<void> {
+export async function report(e: unknown): Promise<void> {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof UntrustedWorkspaceError) {
     const manage = 'Manage Workspace Trust';

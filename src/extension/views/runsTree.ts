@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { effectiveClusters } from '../../common/labels.js';
 import type { RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
+import { experimentItem, groupByExperiment, queuedItem, type ExperimentNode, type ExperimentSource, type QueuedNode } from './experimentNodes.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
 
 export interface RunNode {
@@ -45,7 +46,7 @@ interface NoteNode {
   warning: boolean;
 }
 
-export type RunsNode = RunNode | BrokenRunNode | ClusterNode | ImageNode | NoteNode;
+export type RunsNode = RunNode | BrokenRunNode | ClusterNode | ImageNode | NoteNode | ExperimentNode<RunsNode> | QueuedNode;
 
 const STATUS_ICON: Record<RunStatus, string> = {
   running: 'sync~spin',
@@ -64,6 +65,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     private readonly store: RunStore,
     /** Images listed under each cluster. */
     private readonly topImages = 12,
+    /** Experiment sweeps: their runs are grouped under them. */
+    private readonly experiments?: ExperimentSource,
   ) {
     this.subscription = store.onDidChange(() => this.refresh());
   }
@@ -77,6 +80,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       if (!node) return await this.runs();
       if (node.kind === 'run') return await this.clusters(node);
       if (node.kind === 'cluster') return node.members.slice(0, this.topImages).map((m) => ({ kind: 'image', dir: node.dir, ...m }));
+      if (node.kind === 'experiment') return node.children;
       return [];
     } catch (e) {
       return [{ kind: 'note', text: (e as Error).message, warning: true }];
@@ -116,6 +120,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         item.contextValue = 'image';
         return item;
       }
+      case 'experiment':
+        return experimentItem(node);
+      case 'queued':
+        return queuedItem(node);
       case 'note': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.warning ? 'warning' : 'info');
@@ -131,7 +139,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private async runs(): Promise<RunsNode[]> {
-    const nodes: RunsNode[] = [];
+    const nodes: (RunNode | BrokenRunNode)[] = [];
     for (const r of await this.store.listAll()) {
       if (!('run' in r)) nodes.push({ kind: 'broken', ...r });
       else {
@@ -139,7 +147,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
       }
     }
-    return nodes;
+    const x = this.experiments;
+    return x ? groupByExperiment(nodes, await x.queues(), (f) => x.isRunning(f)) : nodes;
   }
 
   private async clusters({ dir, run }: RunNode): Promise<RunsNode[]> {
@@ -166,7 +175,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
 function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
-  const item = new vscode.TreeItem(runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
+  // Under its experiment's group, a run goes by its name in the experiment file.
+  const item = new vscode.TreeItem(run.experiment?.entry ?? runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
   const progress = run.status === 'done' ? '' : ` · epoch ${run.epoch}/${run.config.epochs}`;
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;

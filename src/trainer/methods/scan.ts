@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../../protocol/run.js';
+import { SCAN_SPEC } from '../../common/methods/scan.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { channelMeans, toFloatBatch } from '../data/dataset.js';
@@ -13,9 +13,9 @@ import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
-import { minedOn, scanStageOf, type ScanStage } from './scanStages.js';
-import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTerms, numParam, rangeParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { scanStageOf, type ScanStage } from './scanStages.js';
+import { learningRateAt, setLearningRate } from './schedule.js';
+import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official CIFAR configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a
@@ -35,39 +35,10 @@ import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTer
  * (scanOps=0) where the official code also applies the 4 strong ops: on 28 px grey images those
  * ops leave an anchor and its neighbour too little in common (ACC .684 against .646 after the same
  * pretext and 10 SCAN epochs; 2 ops: .657). The README's departures list has the measurements.
+ * The settings live in SCAN_SPEC; these are fixed (evalNeighbours: the mined neighbours, besides
+ * the image itself, each head is scored against after a SCAN epoch, the official 5).
  */
-export const SCAN_DEFAULTS = {
-  temperature: 0.1,
-  jitter: 1,
-  projectionDim: 128,
-  neighbours: 20,
-  heads: 1,
-  entropyWeight: 5,
-  threshold: 0.99,
-  strongOps: 4,
-  scanOps: 0,
-  weightDecay: 1e-4,
-  pretextLr: 3e-4,
-  scanLr: 1e-3,
-  scanBatch: 128,
-  selflabelBatch: 256,
-  /** Mined neighbours (besides the image itself) each head is scored against after a SCAN epoch: the official 5. */
-  evalNeighbours: 5,
-};
-
-/** SCAN's settings that can be out of range: checked before any work (resolveConfig), read by createSCAN. */
-export function scanSettings(config: TrainConfig) {
-  return {
-    jitter: rangeParam(config, 'jitter', SCAN_DEFAULTS.jitter, 0, 2.5),
-    threshold: rangeParam(config, 'threshold', SCAN_DEFAULTS.threshold, 0, 1),
-    heads: countParam(config, 'heads', SCAN_DEFAULTS.heads, 1),
-    neighbours: countParam(config, 'neighbours', SCAN_DEFAULTS.neighbours, 1),
-    strongOps: countParam(config, 'strongOps', SCAN_DEFAULTS.strongOps, 0),
-    scanOps: countParam(config, 'scanOps', SCAN_DEFAULTS.scanOps, 0),
-    scanBatch: countParam(config, 'scanBatch', SCAN_DEFAULTS.scanBatch, 1),
-    selflabelBatch: countParam(config, 'selflabelBatch', SCAN_DEFAULTS.selflabelBatch, 1),
-  };
-}
+const SCAN_CONSTANTS = { temperature: 0.1, projectionDim: 128, evalNeighbours: 5 };
 
 /**
  * SimCLR's view augmentation as the SCAN repo runs it (crops of 20-100 % of the image, no blur), with
@@ -91,29 +62,29 @@ function simclrAugment(s: number): Partial<AugmentConfig> {
  */
 export function createSCAN({ config, ds }: MethodInit): Method {
   const k = config.clusters;
-  const settings = scanSettings(config);
+  const settings = settingsOf(SCAN_SPEC, config);
   const nHeads = settings.heads;
   const nNeighbours = Math.min(settings.neighbours, ds.n - 1);
-  const entropyWeight = numParam(config, 'entropyWeight', SCAN_DEFAULTS.entropyWeight);
-  const wd = numParam(config, 'weightDecay', SCAN_DEFAULTS.weightDecay);
+  const entropyWeight = settings.entropyWeight;
+  const wd = settings.weightDecay;
   const pretextAugment = simclrAugment(settings.jitter);
   // Cutout fills with the dataset's mean colour: the official one zeroes the normalized image.
   const fill = channelMeans(ds);
   const strong = { ops: settings.strongOps, fill };
   const scanAugment = { ops: settings.scanOps, fill };
-  const headOnly = config.params.headOnly === true;
-  const pretextSchedule = scheduleOf(config, 'constant');
+  const headOnly = settings.headOnly;
+  const pretextSchedule = settings.schedule;
   const stageLr: Record<ScanStage, number> = {
-    pretext: numParam(config, 'pretextLr', SCAN_DEFAULTS.pretextLr),
-    scan: numParam(config, 'scanLr', SCAN_DEFAULTS.scanLr),
+    pretext: settings.pretextLr,
+    scan: settings.scanLr,
     selflabel: config.learningRate,
   };
-  const mineOn = minedOn(config);
+  const mineOn = settings.mineOn;
   if (nNeighbours < 1) throw new ConfigError('SCAN needs at least 2 images to mine neighbours');
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, ds.channels, ds.size);
-  const g = mlpHead(params, 'contrastive_head', f.featureDim, f.featureDim, SCAN_DEFAULTS.projectionDim);
+  const g = mlpHead(params, 'contrastive_head', f.featureDim, f.featureDim, SCAN_CONSTANTS.projectionDim);
   const heads: Layer[] = Array.from({ length: nHeads }, (_, h) => dense(params, `cluster_head.${h}`, f.featureDim, k));
   const zeros = (n: number) => new Float32Array(n);
   // Mining and head choice are part of the model's state, so a resumed run keeps them.
@@ -128,7 +99,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     .filter(([n]) => n.startsWith('backbone.') || n.startsWith('cluster_head.'))
     .map(([n, live]) => ({ live, copy: params.add(`scan.kept.${n}`, live.shape, zeros, false) }));
   // After the pretext alone the clusters are k-means': its centroids place new images.
-  const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_DEFAULTS.projectionDim], zeros, false);
+  const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_CONSTANTS.projectionDim], zeros, false);
 
   const varsOf = (prefixes: string[]) => [...params.trainable].filter(([n]) => prefixes.some((p) => n.startsWith(p))).map(([, v]) => v);
   const stageVars: Record<ScanStage, () => tf.Variable[]> = {
@@ -184,7 +155,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       const r = await minimizeTerms(optimizer, vars, () => {
         const [za, zb] = tf.split(project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
         // The SCAN repo's SimCLRLoss: the first view's rows are the anchors; weight decay as its SGD's.
-        return { instance: ntXent(za, zb, SCAN_DEFAULTS.temperature, 'first'), weightDecay: weightDecay(vars, wd) };
+        return { instance: ntXent(za, zb, SCAN_CONSTANTS.temperature, 'first'), weightDecay: weightDecay(vars, wd) };
       });
       views.dispose();
       avg.add(r.loss, r.terms);
@@ -259,7 +230,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     );
     const p = all.dataSync() as Float32Array;
     all.dispose();
-    const m = Math.min(SCAN_DEFAULTS.evalNeighbours, nNeighbours);
+    const m = Math.min(SCAN_CONSTANTS.evalNeighbours, nNeighbours);
     return heads.map((_, h) => {
       const probs = new Float32Array(ds.n * k);
       for (let i = 0; i < ds.n; i++) probs.set(p.subarray(i * nHeads * k + h * k, i * nHeads * k + (h + 1) * k), i * k);

@@ -1,8 +1,9 @@
 import { basename, join, resolve } from 'node:path';
 import { removeStaleTemps } from '../../common/atomicFile.js';
-import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import type { Assignment, ExperimentRef, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
+import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
 import { CancelledError, type Predictions } from '../methods/method.js';
@@ -36,8 +37,8 @@ export interface TrainResult {
   summary?: SummaryJson;
 }
 
-/** A new run of `config` in the folder `out`. */
-export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
+/** A new run of `config` in the folder `out`; `experiment` records the experiment file's run it is. */
+export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks, experiment?: ExperimentRef): Promise<TrainResult> {
   config = { ...config, data: resolve(config.data) };
   validateConfig(config);
   config = resolveConfig(config);
@@ -57,6 +58,7 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
     status: 'running',
     startedAt: new Date().toISOString(),
     epoch: 0,
+    ...(experiment ? { experiment } : {}),
   };
   try {
     await folder.writeRun(run);
@@ -180,6 +182,7 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
   const sizes = new Array<number>(k).fill(0);
   for (const c of preds.cluster) sizes[c]!++;
   const scores = scoreDataset(ds, preds.cluster, k);
+  const baseline = scores.flat ? await pixelKmeans(ds, k) : undefined;
   const summary: SummaryJson = {
     ...scores.flat,
     ...(scores.super ? { super: scores.super } : {}),
@@ -190,6 +193,7 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
     backend: run.backend.name,
     sizes,
     skipped: ds.skipped,
+    ...(baseline ? { pixelKmeans: baseline } : {}),
   };
   await folder.writeSummary(summary);
   run.status = 'done';
