@@ -25,7 +25,7 @@ test('train writes the whole run folder and prints the metrics', async () => {
   assert.equal(runJson.backend.name, 'wasm');
   assert.equal(runJson.config.method, 'cc');
   // Every CC setting, its default filled in from the spec, so a resume keeps them whatever the defaults become.
-  assert.deepEqual(runJson.config.params, { instanceTemperature: 0.5, clusterTemperature: 1, cropMin: 0.08, blur: 0.5, schedule: 'cosine' });
+  assert.deepEqual(runJson.config.params, { instanceTemperature: 0.5, clusterTemperature: 1, cropMin: 0.08, blur: 0, schedule: 'cosine' });
   assert.equal(runJson.dataset.images, 240);
   assert.equal(runJson.epoch, 2);
 

@@ -37,7 +37,11 @@ test('SCAN runs pretext, mining, SCAN and self-labeling, one metrics row per sta
   // Mining happens once, at the first SCAN epoch, and reports how often neighbours share a class.
   assert.ok(rows[1]!.neighbourAgreement > 0.1 && rows[1]!.neighbourAgreement <= 1, String(rows[1]!.neighbourAgreement));
   assert.ok(['consistency', 'entropy', 'weightDecay'].every((k) => Number.isFinite(rows[1]!.terms[k])));
-  assert.ok(rows[1]!.bestHead >= 0 && rows[1]!.bestHead < 3);
+  // The one SCAN epoch is scored in inference mode and kept, with the head that scored lowest.
+  assert.ok(rows[1]!.evalHead >= 0 && rows[1]!.evalHead < 3);
+  assert.deepEqual([rows[1]!.keptEpoch, rows[1]!.keptHead, rows[1]!.keptLoss], [2, rows[1]!.evalHead, Math.fround(rows[1]!.evalLoss)]); // kept as float32 state
+  assert.ok(Math.abs(rows[1]!.evalLoss - (rows[1]!.evalConsistency - rows[1]!.evalEntropy)) < 1e-9);
+  assert.deepEqual([rows[2]!.keptEpoch, rows[2]!.keptHead], [2, rows[1]!.keptHead]);
   assert.ok(rows[2]!.confidentFraction >= 0 && rows[2]!.confidentFraction <= 1);
   const config = readJson(out, 'run.json').config;
   assert.deepEqual([config.params.pretextEpochs, config.params.scanEpochs, config.params.selflabelEpochs], [1, 1, 1]);

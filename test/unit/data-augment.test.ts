@@ -193,7 +193,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
 describe('sampleAugment', () => {
   it('draws torchvision\'s distributions', () => {
-    const p = sampleAugment([4000, 32, 32, 3], new Rng(7));
+    // Blur is off by default (CC's CIFAR recipe); SimCLR's p 0.5 is asked for here.
+    const p = sampleAugment([4000, 32, 32, 3], new Rng(7), { blurProb: 0.5 });
     const frac = (a: ArrayLike<number>, f: (v: number) => boolean): number => Array.from(a).filter(f).length / a.length;
     assert.ok(Math.abs(frac(p.flip, (v) => v === 1) - 0.5) < 0.03);
     assert.ok(Math.abs(frac(p.brightness, (v) => v !== 1) - 0.8) < 0.03);
@@ -209,6 +210,10 @@ describe('sampleAugment', () => {
     }
     const areas = Array.from({ length: 4000 }, (_, i) => (p.crops[4 * i + 2]! * p.crops[4 * i + 3]!) / 1024);
     assert.ok(Math.min(...areas) < 0.15 && Math.max(...areas) > 0.95);
+  });
+
+  it('blur is off by default, as CC\'s CIFAR recipe', () => {
+    assert.ok(sampleAugment([200, 32, 32, 3], new Rng(2)).blurSigma.every((v) => v === 0));
   });
 
   it('config switches ops off; blur kernel is ~10% of the side, odd, at least 3', () => {

@@ -54,3 +54,13 @@ test('marginal negative entropy: 0 for uniform use, log K for one cluster', () =
   const skew = tf.tensor2d([[1, 0], [0.5, 0.5]]);
   assert.ok(Math.abs(value(marginalNegEntropy(skew)) - (Math.log(2) + 0.75 * Math.log(0.75) + 0.25 * Math.log(0.25))) < 1e-5);
 });
+
+test("NT-Xent with the first view's rows as anchors (the SCAN repo's SimCLRLoss) averages those rows only", () => {
+  // z = [e1, e2, e1, e1], tau 1. Row 0: logits {0, 1, 1}, positive 1; row 1: {0, 0, 0}, positive 0;
+  // rows 2 and 3 (both e1) see {1, 0, 1}, positives 1 and 0.
+  const a = tf.tensor2d([[1, 0], [0, 1]]);
+  const b = tf.tensor2d([[1, 0], [1, 0]]);
+  const l = Math.log(1 + 2 * Math.E);
+  assert.ok(Math.abs(value(ntXent(a, b, 1, 'first')) - (l - 1 + Math.log(3)) / 2) < 1e-5);
+  assert.ok(Math.abs(value(ntXent(a, b, 1)) - (l - 1 + Math.log(3) + l - 1 + l) / 4) < 1e-5);
+});

@@ -88,11 +88,14 @@ test('strong augmentation ops follow PIL on hand-set values', () => {
   assert.deepEqual(Array.from(img), Array.from(orig));
 });
 
-test('cutout zeroes a clipped square', () => {
+test('cutout fills a clipped square with the given colour', () => {
   const img = new Float32Array(16).fill(1);
-  cutoutHole(img, 4, 4, 1, 2, 1, 1);
+  cutoutHole(img, 4, 4, 1, 2, 1, 1, [0.25]);
   // Official Cutout: rows and columns centre - length//2 up to (not including) centre + length//2.
-  assert.deepEqual(Array.from(img), [0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(img), [0.25, 0.25, 1, 1, 0.25, 0.25, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const rgb = new Float32Array(2 * 2 * 3).fill(1);
+  cutoutHole(rgb, 2, 2, 3, 2, 1, 1, [0.1, 0.2, 0.3]);
+  assert.deepEqual(Array.from(rgb.subarray(0, 3)).map((v) => +v.toFixed(4)), [0.1, 0.2, 0.3]);
 });
 
 test('strong augmentation is deterministic under a seed and keeps pixels in [0, 1]', () => {

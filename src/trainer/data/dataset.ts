@@ -209,3 +209,10 @@ export function toFloatBatch(ds: Dataset, indices: ArrayLike<number>): tf.Tensor
   }
   return tf.tensor4d(out, [b, ds.size, ds.size, ds.channels], 'float32');
 }
+
+/** Mean of every channel over the whole dataset, in [0, 1]: the colour a normalized zero stands for. */
+export function channelMeans(ds: Dataset): number[] {
+  const sums = new Float64Array(ds.channels);
+  for (let j = 0; j < ds.pixels.length; j++) sums[j % ds.channels] += ds.pixels[j]!;
+  return Array.from(sums, (s) => s / 255 / Math.max(ds.pixels.length / ds.channels, 1));
+}

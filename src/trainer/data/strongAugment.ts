@@ -15,6 +15,11 @@ export interface StrongAugmentConfig {
   ops: number;
   /** Largest Cutout side in pixels; 0 disables it. The official CIFAR setting is half the side. */
   cutout: number;
+  /**
+   * Cutout's fill per channel. The official Cutout zeroes the normalized image, which is the
+   * dataset's mean colour; pass that mean (black, 0, when not given).
+   */
+  fill: readonly number[];
 }
 
 type Op = (img: Float32Array, h: number, w: number, c: number, v: number, mirror: boolean) => void;
@@ -42,14 +47,14 @@ export const STRONG_OPS: readonly string[] = OPS.map(([name]) => name);
 /** Strongly augmented copy of a float32 NHWC batch in [0, 1]; x is not disposed. */
 export function strongAugment(x: tf.Tensor4D, rng: Rng, cfg: Partial<StrongAugmentConfig> = {}): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  const { ops = 4, cutout = Math.floor(Math.min(h, w) / 2) } = cfg;
+  const { ops = 4, cutout = Math.floor(Math.min(h, w) / 2), fill = new Array<number>(c).fill(0) } = cfg;
   const out = Float32Array.from(x.dataSync() as Float32Array);
   const per = h * w * c;
   for (let i = 0; i < b; i++) {
     const img = out.subarray(i * per, (i + 1) * per);
     if (rng.next() < 0.5) flipHorizontal(img, h, w, c);
     for (let k = 0; k < ops; k++) applyOp(img, h, w, c, rng.int(OPS.length), rng.next(), rng.next() < 0.5);
-    if (cutout > 0) cutoutHole(img, h, w, c, 1 + rng.int(cutout), rng.int(h), rng.int(w));
+    if (cutout > 0) cutoutHole(img, h, w, c, 1 + rng.int(cutout), rng.int(h), rng.int(w), fill);
   }
   return tf.tensor4d(out, [b, h, w, c], 'float32');
 }
@@ -71,14 +76,14 @@ function flipHorizontal(img: Float32Array, h: number, w: number, c: number): voi
   }
 }
 
-/** Zeroes a length x length square centred at (cy, cx), clipped to the image (the official Cutout). */
-export function cutoutHole(img: Float32Array, h: number, w: number, c: number, length: number, cy: number, cx: number): void {
+/** Fills a length x length square centred at (cy, cx), clipped to the image, with `fill` (the official Cutout). */
+export function cutoutHole(img: Float32Array, h: number, w: number, c: number, length: number, cy: number, cx: number, fill: readonly number[]): void {
   const half = Math.floor(length / 2);
   const y1 = Math.max(0, cy - half);
   const y2 = Math.min(h, cy + half);
   const x1 = Math.max(0, cx - half);
   const x2 = Math.min(w, cx + half);
-  for (let y = y1; y < y2; y++) img.fill(0, (y * w + x1) * c, (y * w + x2) * c);
+  for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) for (let ch = 0; ch < c; ch++) img[(y * w + x) * c + ch] = fill[ch]!;
 }
 
 /** PIL Image.transform(AFFINE, (a, b, c, d, e, f)): output (x, y) samples input (ax + by + c, dx + ey + f). */

@@ -18,6 +18,41 @@ export function scanLoss(anchorProbs: tf.Tensor2D, neighbourProbs: tf.Tensor2D, 
   });
 }
 
+export interface ScanEvaluation {
+  consistency: number;
+  entropy: number;
+  /** consistency - entropy: the official scan_evaluate's total, lower is better. */
+  total: number;
+}
+
+/**
+ * The official scan_evaluate for one head, on un-augmented images in inference mode. probs is
+ * n x k (row-major); row i is paired with itself and its first m mined neighbours (of `width`
+ * per row in `neighbours`), as the official code pairs each image with its top-(5+1) list, itself
+ * included:
+ *   consistency = -mean over pairs of log <p_i, p_j>   (torch's BCE: log clamped at -100)
+ *   entropy     = H(mean_i p_i)                        (probabilities clamped at 1e-8)
+ *   total       = consistency - entropy                (weight 1, whatever lambda trained with)
+ */
+export function scanEvaluate(probs: Float32Array, k: number, neighbours: ArrayLike<number>, width: number, m: number): ScanEvaluation {
+  const n = probs.length / k;
+  const dot = (i: number, j: number) => {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += probs[i * k + c]! * probs[j * k + c]!;
+    return s;
+  };
+  let bce = 0;
+  const mean = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    bce -= Math.max(Math.log(dot(i, i)), -100);
+    for (let j = 0; j < m; j++) bce -= Math.max(Math.log(dot(i, neighbours[i * width + j]!)), -100);
+    for (let c = 0; c < k; c++) mean[c] += probs[i * k + c]! / n;
+  }
+  const consistency = bce / (n * (m + 1));
+  const entropy = -mean.reduce((h, p) => h + Math.max(p, 1e-8) * Math.log(Math.max(p, 1e-8)), 0);
+  return { consistency, entropy, total: consistency - entropy };
+}
+
 export interface SelfLabelTargets {
   /** argmax of the weak view, for every row. */
   targets: Int32Array;

@@ -32,7 +32,7 @@ export function createCC({ config, ds }: MethodInit): Method {
   const instanceHead = mlpHead(params, 'instance_head', f.featureDim, f.featureDim, INSTANCE_DIM);
   const clusterHead = mlpHead(params, 'cluster_head', f.featureDim, f.featureDim, config.clusters);
   const optimizer = tf.train.adam(config.learningRate);
-  // Crop scale floor and blur probability are tunable: 8 % crops of a 28 px image keep too little.
+  // Crop scale floor and blur probability are tunable; the defaults are the official CIFAR recipe's (no blur).
   const augment = { cropScale: [s.cropMin, 1] as [number, number], blurProb: s.blur };
   // The cluster head on un-augmented images: predict() runs it over the dataset, assign over new images.
   const probs = (x: tf.Tensor4D) => tf.softmax(clusterHead.apply(f.net.apply(x, false), false) as tf.Tensor2D);
@@ -53,20 +53,21 @@ export function createCC({ config, ds }: MethodInit): Method {
         if (signal.aborted) throw new CancelledError();
         const views = tf.tidy(() => {
           const x = toFloatBatch(ds, idx);
-          return tf.concat([ccAugment(x, rng, augment), ccAugment(x, rng, augment)], 0);
+          return [ccAugment(x, rng, augment), ccAugment(x, rng, augment)];
         });
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
         const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {
-          const h = f.net.apply(views, true) as tf.Tensor2D;
-          const [za, zb] = tf.split(instanceHead.apply(h, true) as tf.Tensor2D, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-          const [ya, yb] = tf.split(tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+          // Each view through the network on its own, as the official forward(x_i, x_j): batch norm sees one view at a time.
+          const [ha, hb] = views.map((v) => f.net.apply(v, true) as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D];
+          const [za, zb] = [ha, hb].map((h) => instanceHead.apply(h, true) as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D];
+          const [ya, yb] = [ha, hb].map((h) => tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D)) as [tf.Tensor2D, tf.Tensor2D];
           return {
             instance: ntXent(za, zb, s.instanceTemperature),
             cluster: ntXent(tf.transpose(ya), tf.transpose(yb), s.clusterTemperature),
             entropy: tf.add(marginalNegEntropy(ya), marginalNegEntropy(yb)),
           };
         });
-        views.dispose();
+        tf.dispose(views);
         avg.add(r.loss, r.terms);
         onStep({ step: ++step, steps, loss: r.loss, images: idx.length });
       }

@@ -9,7 +9,7 @@ import { l2Normalize } from '../losses/contrastive.js';
 import { weightedCrossEntropy } from '../losses/scan.js';
 import { weightDecay } from '../losses/weightDecay.js';
 import { buildBackbone } from '../models/backbones.js';
-import { dense, ParamSet } from '../models/layers.js';
+import { dense, normalInit, ParamSet, zeros } from '../models/layers.js';
 import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { Rng } from '../util/rng.js';
 import { centroidProbs } from './featureClusters.js';
@@ -17,8 +17,11 @@ import { batches, stepCount, CancelledError, featuresOf, settingsOf, TermAverage
 
 /**
  * The official settings (facebookresearch/deepcluster main.py) are DEEPCLUSTER_SPEC's: SGD lr 0.05,
- * momentum 0.9, weight decay 1e-5; PCA with whitening (to 256 dims there), then L2 normalisation;
- * uniform sampling over pseudo-labels. Sobel input is optional here (the paper uses it on ImageNet).
+ * momentum 0.9, weight decay 1e-5 for the network; the classifier (top layer) drawn from N(0, 0.01)
+ * with zero bias every epoch and trained by plain SGD (no momentum) with the same decay; PCA with
+ * whitening (to 256 dims there), then L2 normalisation, of the features before the last ReLU
+ * (compute_features runs the classifier without it); uniform sampling over pseudo-labels. Sobel
+ * input is optional here (the paper uses it on ImageNet).
  */
 const MAX_PCA_DIM = 256;
 
@@ -31,8 +34,8 @@ function defaultPcaDim(featureDim: number): number {
   return Math.min(MAX_PCA_DIM, Math.max(1, Math.floor(featureDim / 8)));
 }
 
-/** The training view: a random resized crop and a flip, as the official loader (no colour ops). */
-const DC_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], jitterProb: 0, grayscaleProb: 0, blurProb: 0 };
+/** The training view: a random resized crop (8-100 %) and a flip, as the official loader (no colour ops). */
+const DC_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.08, 1], jitterProb: 0, grayscaleProb: 0, blurProb: 0 };
 
 /**
  * DeepCluster's UnifLabelSampler: n draws with every non-empty cluster equally represented
@@ -74,9 +77,8 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
-  const classifier = dense(params, 'classifier', f.featureDim, k);
+  const classifier = dense(params, 'classifier', f.featureDim, k, 'linear', { weight: normalInit(0.01), bias: zeros });
   const m = Math.min(s.pcaDim ?? defaultPcaDim(f.featureDim), f.featureDim, ds.n);
-  const zeros = (n: number) => new Float32Array(n);
   // The clustering that predicts new images, and the previous epoch's labels for the NMI diagnostic.
   const pcaMean = params.add('dc.pca_mean', [f.featureDim], zeros, false);
   const pcaComponents = params.add('dc.pca_components', [f.featureDim, m], zeros, false);
@@ -88,9 +90,8 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   const input = (x: tf.Tensor4D) => (useSobel ? sobel(x) : x);
   const bodyVars = [...params.trainable].filter(([n]) => n.startsWith('backbone.')).map(([, v]) => v);
   const headVars = [...params.trainable].filter(([n]) => n.startsWith('classifier.')).map(([, v]) => v);
-  const sgd = () => tf.train.momentum(config.learningRate, momentum);
-  // The body's momentum persists across epochs; the classifier is new every epoch, and so is its optimizer.
-  const optimizer = sgd();
+  // The body's momentum persists across epochs; the classifier is new every epoch, with a plain SGD of its own.
+  const optimizer = tf.train.momentum(config.learningRate, momentum);
   const setState = (v: tf.Variable, t: tf.Tensor | ArrayLike<number>) =>
     tf.tidy(() => v.assign(t instanceof tf.Tensor ? t.reshape(v.shape) : tf.tensor(Float32Array.from(t), v.shape)));
 
@@ -98,7 +99,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   let cached: { epoch: number; km: KMeansResult; preds: Predictions } | undefined;
   async function clustering(modelEpoch: number): Promise<{ km: KMeansResult; preds: Predictions }> {
     if (cached?.epoch === modelEpoch) return cached;
-    const feats = featuresOf(ds, (x) => f.net.apply(input(x), false) as tf.Tensor2D);
+    const feats = featuresOf(ds, (x) => f.preActivation.apply(input(x), false) as tf.Tensor2D);
     const pca = await fitPca(feats, m, { whiten: true });
     const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
     feats.dispose();
@@ -132,7 +133,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
       setState(prevAssign, y);
 
       params.reinitialize('classifier.', rng);
-      const headOptimizer = sgd();
+      const headOptimizer = tf.train.sgd(config.learningRate);
       const sizes = new Int32Array(k);
       for (const c of y) sizes[c]!++;
       const order = balance === 'uniform' ? uniformOverLabels(y, k, rng) : rng.permutation(ds.n);
@@ -171,7 +172,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     // The clustering kept in the state: the final checkpoint's, made by predict() at the last epoch.
     probs: (x) =>
       tf.tidy(() => {
-        const z = l2Normalize(applyPca({ mean: pcaMean as tf.Tensor1D, components: pcaComponents as tf.Tensor2D, scale: pcaScale as tf.Tensor1D }, f.net.apply(input(x), false) as tf.Tensor2D));
+        const z = l2Normalize(applyPca({ mean: pcaMean as tf.Tensor1D, components: pcaComponents as tf.Tensor2D, scale: pcaScale as tf.Tensor1D }, f.preActivation.apply(input(x), false) as tf.Tensor2D));
         return centroidProbs(z, centroids as tf.Tensor2D);
       }),
 

@@ -104,36 +104,29 @@ export async function predictFromProbs(n: number, batchSize: number, probs: (idx
 }
 
 /**
- * One optimizer step on the sum of named loss terms, over `vars`. The closure may also put scalars
- * into `watch`: reported, not optimised (SCAN's per-head losses). Every tensor is kept through the
+ * One optimizer step on the sum of named loss terms, over `vars`. Every term is kept through the
  * gradient tape's tidy, read, and freed here.
  */
 export async function minimizeTerms(
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
-  terms: (watch: Record<string, tf.Scalar>) => Record<string, tf.Scalar>,
-): Promise<{ loss: number; terms: Record<string, number>; watched: Record<string, number> }> {
+  terms: () => Record<string, tf.Scalar>,
+): Promise<{ loss: number; terms: Record<string, number> }> {
   let named: Record<string, tf.Scalar> = {};
-  const watch: Record<string, tf.Scalar> = {};
   const loss = optimizer.minimize(
     () => {
-      named = terms(watch);
-      for (const t of [...Object.values(named), ...Object.values(watch)]) tf.keep(t);
+      named = terms();
+      for (const t of Object.values(named)) tf.keep(t);
       return tf.addN(Object.values(named)) as tf.Scalar;
     },
     true,
     vars,
   )!;
-  const read = async (m: Record<string, tf.Scalar>) => {
-    const out: Record<string, number> = {};
-    for (const [k, t] of Object.entries(m)) out[k] = (await t.data())[0]!;
-    return out;
-  };
-  const values = await read(named);
-  const watched = await read(watch);
+  const values: Record<string, number> = {};
+  for (const [k, t] of Object.entries(named)) values[k] = (await t.data())[0]!;
   const total = (await loss.data())[0]!;
-  tf.dispose([loss, ...Object.values(named), ...Object.values(watch)]);
-  return { loss: total, terms: values, watched };
+  tf.dispose([loss, ...Object.values(named)]);
+  return { loss: total, terms: values };
 }
 
 /** Mean of each term over an epoch's steps. */

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SCAN_SPEC } from '../../common/methods/scan.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
-import { toFloatBatch } from '../data/dataset.js';
+import { channelMeans, toFloatBatch } from '../data/dataset.js';
 import { strongAugment } from '../data/strongAugment.js';
 import { l2Normalize, ntXent } from '../losses/contrastive.js';
-import { scanLoss, selfLabelTargets, weightedCrossEntropy } from '../losses/scan.js';
+import { scanEvaluate, scanLoss, selfLabelTargets, weightedCrossEntropy, type ScanEvaluation } from '../losses/scan.js';
 import { weightDecay } from '../losses/weightDecay.js';
 import { buildBackbone } from '../models/backbones.js';
 import { mlpHead } from '../models/heads.js';
@@ -18,12 +18,12 @@ import { learningRateAt, setLearningRate } from './schedule.js';
 import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
- * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
- * SimCLR temperature 0.1 with a 128-d MLP head; 20 neighbours; entropy weight 5; weight decay
+ * The official CIFAR configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a
+ * CPU: SimCLR temperature 0.1 with a 128-d MLP head; 20 neighbours; entropy weight 5; weight decay
  * 1e-4; self-labeling with Adam 1e-4 (the run's --lr), threshold 0.99 and class balancing; 4 strong
- * ops plus Cutout; the SCAN stage trains the whole network, as the CIFAR configs do
- * (update_cluster_head_only: False; headOnly=true trains the heads alone, the ImageNet configs'
- * choice). Departures, for a CPU budget of minutes instead of GPU-days: the pretext uses Adam 3e-4
+ * ops plus Cutout; the SCAN stage trains the whole network with one head, as the CIFAR configs do
+ * (update_cluster_head_only: False, num_heads: 1; headOnly=true and heads=10 are the ImageNet
+ * configs' choice). Departures, for a CPU budget of minutes instead of GPU-days: the pretext uses Adam 3e-4
  * at a constant rate (SGD 0.4 with a cosine schedule needs the official 500 epochs; schedule=cosine
  * decays it) and jitters brightness and contrast at SimCLR's ImageNet strength (jitter=1: 0.8)
  * where simclr_cifar10 uses 0.4, since Fashion-MNIST's garments come in every grey level and the
@@ -34,12 +34,11 @@ import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, settings
  * after the same pretext and SCAN epochs); the SCAN stage augments with a flip and Cutout alone
  * (scanOps=0) where the official code also applies the 4 strong ops: on 28 px grey images those
  * ops leave an anchor and its neighbour too little in common (ACC .684 against .646 after the same
- * pretext and 10 SCAN epochs; 2 ops: .657). Measured on
- * Fashion-MNIST from one pretext: 5 whole-network SCAN epochs reach ACC .65 where 10 heads-only
- * epochs reach .61, since neighbours mined from a short pretext agree no better than raw pixels'
- * (.74) and a frozen backbone cannot get past them. The settings live in SCAN_SPEC; these two are fixed.
+ * pretext and 10 SCAN epochs; 2 ops: .657). The README's departures list has the measurements.
+ * The settings live in SCAN_SPEC; these are fixed (evalNeighbours: the mined neighbours, besides
+ * the image itself, each head is scored against after a SCAN epoch, the official 5).
  */
-const SCAN_CONSTANTS = { temperature: 0.1, projectionDim: 128 };
+const SCAN_CONSTANTS = { temperature: 0.1, projectionDim: 128, evalNeighbours: 5 };
 
 /**
  * SimCLR's view augmentation as the SCAN repo runs it (crops of 20-100 % of the image, no blur), with
@@ -51,11 +50,13 @@ function simclrAugment(s: number): Partial<AugmentConfig> {
 
 /**
  * SCAN (Van Gansbeke et al., ECCV 2020), one stage per range of epochs:
- *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1) on two views of each image
+ *   pretext:   SimCLR — NT-Xent(g(f(x_a)), g(f(x_b)); tau 0.1, x_a the anchors) on two views of each image
  *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of f(X)
  *   scan:      for each head h: L_h = -mean log <Phi_h(X), Phi_h(k)> + lambda (log C - H(mean Phi_h(X))),
- *              k a random member of N_X, both flipped and cut out; minimise sum_h L_h;
- *              the head with the lowest loss is kept
+ *              k a random member of N_X or X itself, both flipped and cut out; minimise sum_h L_h;
+ *              after each epoch every head is scored in inference mode on un-augmented images
+ *              (scanEvaluate); the lowest score over heads and epochs picks the head and the epoch
+ *              whose weights the stage ends with (the official scan_evaluate and scan_model)
  *   selflabel: Phi(weak X) > 0.99 gives a pseudo-label; class-balanced cross-entropy of Phi(strong X)
  * Predict: argmax of the kept head (after the pretext alone: k-means on g(f(X))).
  */
@@ -67,8 +68,10 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const entropyWeight = settings.entropyWeight;
   const wd = settings.weightDecay;
   const pretextAugment = simclrAugment(settings.jitter);
-  const strong = { ops: settings.strongOps };
-  const scanAugment = { ops: settings.scanOps };
+  // Cutout fills with the dataset's mean colour: the official one zeroes the normalized image.
+  const fill = channelMeans(ds);
+  const strong = { ops: settings.strongOps, fill };
+  const scanAugment = { ops: settings.scanOps, fill };
   const headOnly = settings.headOnly;
   const pretextSchedule = settings.schedule;
   const stageLr: Record<ScanStage, number> = {
@@ -87,8 +90,14 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   // Mining and head choice are part of the model's state, so a resumed run keeps them.
   const neighbours = params.add('scan.neighbours', [ds.n, nNeighbours], zeros, false);
   const mined = params.add('scan.mined', [1], zeros, false);
+  // Every head's evaluation score after the last SCAN epoch, and the kept (epoch, head, score).
   const headLoss = params.add('scan.head_loss', [nHeads], zeros, false);
+  const kept = params.add('scan.kept', [3], zeros, false);
   const trained = params.add('scan.trained_epochs', [1], zeros, false);
+  // The kept epoch's backbone and heads (batch-norm statistics too): the SCAN stage ends with them.
+  const keptWeights = [...params.all()]
+    .filter(([n]) => n.startsWith('backbone.') || n.startsWith('cluster_head.'))
+    .map(([n, live]) => ({ live, copy: params.add(`scan.kept.${n}`, live.shape, zeros, false) }));
   // After the pretext alone the clusters are k-means': its centroids place new images.
   const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_CONSTANTS.projectionDim], zeros, false);
 
@@ -97,7 +106,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     pretext: () => varsOf(['backbone.', 'contrastive_head.']),
     // The official update_cluster_head_only option keeps the pretext backbone fixed here.
     scan: () => varsOf(headOnly ? ['cluster_head.'] : ['backbone.', 'cluster_head.']),
-    selflabel: () => varsOf(['backbone.', `cluster_head.${bestHead()}.`]),
+    selflabel: () => varsOf(['backbone.', `cluster_head.${keptHead()}.`]),
   };
   const project = (x: tf.Tensor4D, training: boolean) => l2Normalize(g.apply(f.net.apply(x, training), training) as tf.Tensor2D);
   const headProbs = (h: number, x: tf.Tensor4D, training: boolean) => tf.softmax(heads[h]!.apply(f.net.apply(x, training), training) as tf.Tensor2D);
@@ -107,7 +116,15 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     const done = scalar(trained);
     return done > 0 && scanStageOf(config, done).stage !== 'pretext';
   };
-  const bestHead = () => {
+  const keptHead = () => kept.dataSync()[1]!;
+  /** The SCAN stage has ended (its last epoch restored the kept weights). */
+  const scanDone = () => {
+    const s = scanStageOf(config, scalar(trained));
+    return s.stage === 'selflabel' || (s.stage === 'scan' && s.index === s.length);
+  };
+  /** During the SCAN stage the head that scored best this epoch, as the official code reports; then the kept one. */
+  const predictHead = () => {
+    if (scanDone()) return keptHead();
     const l = headLoss.dataSync();
     return l.indexOf(Math.min(...l));
   };
@@ -124,7 +141,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   };
   enterEpoch(1);
 
-  async function pretextEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+  async function pretextEpoch(_epoch: number, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
     const avg = new TermAverager();
     const steps = stepCount(ds.n, config.batchSize);
     let step = 0;
@@ -137,7 +154,8 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       });
       const r = await minimizeTerms(optimizer, vars, () => {
         const [za, zb] = tf.split(project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-        return { instance: ntXent(za, zb, SCAN_CONSTANTS.temperature) };
+        // The SCAN repo's SimCLRLoss: the first view's rows are the anchors; weight decay as its SGD's.
+        return { instance: ntXent(za, zb, SCAN_CONSTANTS.temperature, 'first'), weightDecay: weightDecay(vars, wd) };
       });
       views.dispose();
       avg.add(r.loss, r.terms);
@@ -167,44 +185,81 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     return pairs > 0 ? { neighbourAgreement: agree / pairs } : {};
   }
 
-  async function scanEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+  async function scanEpoch(epoch: number, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
     const extra = scalar(mined) === 0 ? await mine() : {};
     const nb = neighbours.dataSync();
     const batchSize = settings.scanBatch;
     const steps = stepCount(ds.n, batchSize);
     const avg = new TermAverager();
-    const perHead = new Float64Array(nHeads);
     let step = 0;
     const vars = stageVars.scan();
     for (const idx of batches(rng.permutation(ds.n), batchSize)) {
       if (signal.aborted) throw new CancelledError();
-      const partner = Int32Array.from(idx, (i) => nb[i * nNeighbours + rng.int(nNeighbours)]!);
+      // Drawn from the image and its K neighbours, as the official top-(K+1) list holds the image itself.
+      const partner = Int32Array.from(idx, (i) => {
+        const j = rng.int(nNeighbours + 1);
+        return j === 0 ? i : nb[i * nNeighbours + j - 1]!;
+      });
       const x = tf.tidy(() => tf.concat([strongAugment(toFloatBatch(ds, idx), rng, scanAugment), strongAugment(toFloatBatch(ds, partner), rng, scanAugment)], 0));
-      const r = await minimizeTerms(optimizer, vars, (watch) => {
+      const r = await minimizeTerms(optimizer, vars, () => {
         const h = f.net.apply(x, true);
         const consistency: tf.Scalar[] = [];
         const entropy: tf.Scalar[] = [];
-        heads.forEach((head, i) => {
+        for (const head of heads) {
           const [pa, pn] = tf.split(tf.softmax(head.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           const t = scanLoss(pa, pn, entropyWeight);
           consistency.push(t.consistency);
           entropy.push(t.entropy);
-          watch[`head${i}`] = tf.add(t.consistency, t.entropy);
-        });
+        }
         return { consistency: tf.addN(consistency), entropy: tf.addN(entropy), weightDecay: weightDecay(vars, wd) };
       });
       x.dispose();
-      for (let i = 0; i < nHeads; i++) perHead[i] += r.watched[`head${i}`]!;
       avg.add(r.loss, r.terms);
       onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
     }
-    setState(headLoss, Float32Array.from(perHead, (s) => s / Math.max(step, 1)));
-    const best = bestHead();
-    return { ...avg.result('scan'), extra: { ...extra, bestHead: best, bestHeadLoss: headLoss.dataSync()[best]! } };
+    return { ...avg.result('scan'), extra: { ...extra, ...keepBest(epoch, evaluateHeads(nb)) } };
   }
 
-  async function selflabelEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
-    const best = bestHead();
+  /** Every head's scanEvaluate on the un-augmented images against the image and its nearest mined neighbours. */
+  function evaluateHeads(nb: ArrayLike<number>): ScanEvaluation[] {
+    const all = featuresOf(ds, (x) =>
+      tf.tidy(() => {
+        const h = f.net.apply(x, false);
+        return tf.concat(heads.map((head) => tf.softmax(head.apply(h, false) as tf.Tensor2D)), 1) as tf.Tensor2D;
+      }),
+    );
+    const p = all.dataSync() as Float32Array;
+    all.dispose();
+    const m = Math.min(SCAN_CONSTANTS.evalNeighbours, nNeighbours);
+    return heads.map((_, h) => {
+      const probs = new Float32Array(ds.n * k);
+      for (let i = 0; i < ds.n; i++) probs.set(p.subarray(i * nHeads * k + h * k, i * nHeads * k + (h + 1) * k), i * k);
+      return scanEvaluate(probs, k, nb, nNeighbours, m);
+    });
+  }
+
+  /**
+   * Keeps the epoch's best head and weights if they score below every earlier epoch's; the stage's
+   * last epoch ends with the kept weights, so self-labeling (and a run stopped here) starts from them.
+   */
+  function keepBest(epoch: number, scores: ScanEvaluation[]): Record<string, number> {
+    const totals = scores.map((s) => s.total);
+    const head = totals.indexOf(Math.min(...totals));
+    const best = scores[head]!;
+    setState(headLoss, totals);
+    const [keptEpoch, , keptLoss] = kept.dataSync();
+    if (keptEpoch === 0 || best.total < keptLoss!) {
+      setState(kept, [epoch, head, best.total]);
+      for (const { live, copy } of keptWeights) copy.assign(live);
+    }
+    const { index, length } = scanStageOf(config, epoch);
+    if (index === length) for (const { live, copy } of keptWeights) live.assign(copy);
+    const [e, h, l] = kept.dataSync();
+    return { evalHead: head, evalLoss: best.total, evalConsistency: best.consistency, evalEntropy: best.entropy, keptEpoch: e!, keptHead: h!, keptLoss: l! };
+  }
+
+  async function selflabelEpoch(_epoch: number, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+    const best = keptHead();
     const batchSize = settings.selflabelBatch;
     const steps = stepCount(ds.n, batchSize);
     const avg = new TermAverager();
@@ -235,7 +290,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       } else onStep({ step: ++step, steps, loss: lastLoss, images: idx.length });
       xs.dispose();
     }
-    return { ...avg.result('selflabel'), extra: { confidentFraction: confident / Math.max(seen, 1), bestHead: best } };
+    return { ...avg.result('selflabel'), extra: { confidentFraction: confident / Math.max(seen, 1), keptHead: best, keptEpoch: kept.dataSync()[0]! } };
   }
 
   return {
@@ -252,13 +307,13 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       // The pretext's rate follows its schedule over the stage; SCAN and self-labeling keep theirs.
       if (now === 'pretext') setLearningRate(optimizer, learningRateAt(pretextSchedule, stageLr.pretext, index, length));
       const run = { pretext: pretextEpoch, scan: scanEpoch, selflabel: selflabelEpoch }[now];
-      const result = await run(rng, onStep, signal);
+      const result = await run(epoch, rng, onStep, signal);
       setState(trained, [epoch]);
       return result;
     },
 
     probs: (x) =>
-      tf.tidy(() => (headsTrained() ? headProbs(bestHead(), x, false) : centroidProbs(l2Normalize(project(x, false)), pretextCentroids as tf.Tensor2D))),
+      tf.tidy(() => (headsTrained() ? headProbs(predictHead(), x, false) : centroidProbs(l2Normalize(project(x, false)), pretextCentroids as tf.Tensor2D))),
 
     features: (x) => f.net.apply(x, false) as tf.Tensor2D,
 
@@ -272,7 +327,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
         tf.dispose([z, centroids]);
         return preds;
       }
-      const best = bestHead();
+      const best = predictHead();
       const probs = featuresOf(ds, (x) => headProbs(best, x, false));
       const preds = await argmaxRows(probs);
       probs.dispose();

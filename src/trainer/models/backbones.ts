@@ -5,6 +5,8 @@ import { batchNorm, conv2d, dense, flatten, globalAvgPool, maxPool, relu, sequen
 /** A feature extractor f: image batch [N, S, S, C] -> features [N, featureDim]. */
 export interface Backbone {
   net: Layer;
+  /** The features before the net's last ReLU (the net itself when it ends without one: a ResNet's pooling). */
+  preActivation: Layer;
   featureDim: number;
 }
 
@@ -21,16 +23,15 @@ function smallCnn(p: ParamSet, channels: number, imageSize: number): Backbone {
   const featureDim = 256;
   const stage = (name: string, inC: number, outC: number) =>
     sequential(conv2d(p, `backbone.${name}`, inC, outC, 3, { bias: false }), batchNorm(p, `backbone.${name}_bn`, outC), relu, maxPool(2));
-  const net = sequential(
+  const preActivation = sequential(
     stage('conv1', channels, 32),
     stage('conv2', 32, 64),
     stage('conv3', 64, 128),
     flatten,
     dense(p, 'backbone.fc', s * s * 128, featureDim),
     batchNorm(p, 'backbone.fc_bn', featureDim),
-    relu,
   );
-  return { net, featureDim };
+  return { net: sequential(preActivation, relu), preActivation, featureDim };
 }
 
 /** ResNet BasicBlock: two 3x3 conv-BN, identity or 1x1-conv-BN shortcut. */
@@ -66,7 +67,8 @@ function resnet(p: ParamSet, channels: number, blocks: number[]): Backbone {
     }
   });
   layers.push(globalAvgPool);
-  return { net: sequential(...layers), featureDim: 512 };
+  const net = sequential(...layers);
+  return { net, preActivation: net, featureDim: 512 };
 }
 
 export function buildBackbone(kind: BackboneName, p: ParamSet, channels: number, imageSize: number): Backbone {

@@ -67,7 +67,12 @@ function kaimingUniform(fanIn: number): Init {
   return (n, rng) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
 }
 
-const zeros: Init = (n) => new Float32Array(n);
+export const zeros: Init = (n) => new Float32Array(n);
+
+/** Normal with mean 0 and standard deviation `std` (PyTorch's normal_(0, std)). */
+export function normalInit(std: number): Init {
+  return (n, rng) => Float32Array.from({ length: n }, () => rng.normal() * std);
+}
 const ones: Init = (n) => new Float32Array(n).fill(1);
 
 export interface ConvOptions {
@@ -89,10 +94,9 @@ export function conv2d(p: ParamSet, name: string, inC: number, outC: number, k: 
   };
 }
 
-export function dense(p: ParamSet, name: string, inF: number, outF: number, activation: 'linear' | 'relu' = 'linear'): Layer {
-  const init = kaimingUniform(inF);
-  const w = p.add(`${name}.weight`, [inF, outF], init);
-  const b = p.add(`${name}.bias`, [outF], init);
+export function dense(p: ParamSet, name: string, inF: number, outF: number, activation: 'linear' | 'relu' = 'linear', init?: { weight: Init; bias: Init }): Layer {
+  const w = p.add(`${name}.weight`, [inF, outF], init?.weight ?? kaimingUniform(inF));
+  const b = p.add(`${name}.bias`, [outF], init?.bias ?? kaimingUniform(inF));
   return { apply: (x) => fusedMatMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor1D, activation }) };
 }
 
