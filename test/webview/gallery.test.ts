@@ -129,6 +129,21 @@ describe('gallery page in Chromium', () => {
     await g.close();
   });
 
+  it('a heatmap cell after a stale search shows exactly its images; an empty result says which filter hides them', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    await page.locator('vscode-textfield.search input').fill('nothing-matches-this');
+    await page.locator('.empty-hint').waitFor();
+    assert.match((await page.locator('.empty-hint').textContent()) ?? '', /search “nothing-matches-this” hides all 40 images/);
+    await screenshot(page, 'gallery-empty-hint');
+    await g.controller.applyFilter(t.fx.runDir, { type: 'filter', cluster: 1, classIndex: t.fx.classes.indexOf('bag') });
+    await g.h.idle();
+    assert.equal(await page.locator('.tile').count(), 3);
+    assert.equal(await page.locator('vscode-textfield.search').evaluate((el: HTMLElement & { value: string }) => el.value), '');
+    assert.ok(await page.locator('.empty-hint').isHidden());
+    await g.close();
+  });
+
   it('refuses malformed messages and files the run does not list', async () => {
     const g = await openGallery();
     await g.controller.handle({ type: 'open', path: '../../../etc/passwd' });

@@ -67,3 +67,23 @@ function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | un
   if (cell?.superIndex !== undefined) tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === cell.superIndex);
   return (i) => tests.every((t) => t(i));
 }
+
+/**
+ * Why a narrowed view shows nothing: each active filter on its own and how many images it hides,
+ * e.g. 'the search “x” hides all 40 images'. Empty when nothing is narrowed.
+ */
+export function emptyReasons(state: Gallery, view: ViewSettings, cellFilter: GalleryFilter | undefined): string[] {
+  const total = state.paths.length;
+  const hides = (v: ViewSettings, c: GalleryFilter | undefined): string => {
+    let shown = 0;
+    for (const s of buildSections(state, { ...v, mode: 'clusters' }, c)) shown += s.items.length;
+    const hidden = total - shown;
+    return hidden === total ? `all ${total.toLocaleString()} images` : `${hidden.toLocaleString()} of ${total.toLocaleString()} images`;
+  };
+  const none: ViewSettings = { ...view, search: '', classFilter: '' };
+  const reasons: string[] = [];
+  if (view.search.trim()) reasons.push(`the search “${view.search.trim()}” hides ${hides({ ...none, search: view.search }, undefined)}`);
+  if (view.classFilter) reasons.push(`the class filter hides ${hides({ ...none, classFilter: view.classFilter }, undefined)}`);
+  if (cellFilter) reasons.push(`the cluster filter hides ${hides(none, cellFilter)}`);
+  return reasons;
+}

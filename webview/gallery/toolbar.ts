@@ -28,7 +28,7 @@ function button(icon: string, label: string, onClick: (e: MouseEvent) => void): 
   return el;
 }
 
-export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: GalleryState, cell: GalleryFilter | undefined, selected: number, shown: number): void } {
+export function toolbar(o: ToolbarOptions): { el: HTMLElement; showSettings(): void; update(state: GalleryState, cell: GalleryFilter | undefined, selected: number, shown: number): void } {
   const s = o.settings;
   const mode = select('View', [['clusters', 'All images by cluster'], ['top', 'Top-confidence per cluster']], s.mode, (v) => {
     s.mode = v as ViewSettings['mode'];
@@ -69,6 +69,13 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: Gal
   let classKey = '';
   return {
     el,
+    /** Puts settings changed by the page (not the user) back into the controls. */
+    showSettings() {
+      mode.value = s.mode;
+      sort.value = s.sort;
+      classFilter.value = s.classFilter;
+      search.value = s.search;
+    },
     update(state, cell, selected, shown) {
       const key = JSON.stringify([state.classes, state.superClasses]);
       if (key !== classKey) {
