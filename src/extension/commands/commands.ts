@@ -12,6 +12,7 @@ import type { Trainer } from '../trainerClient.js';
 import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
 import type { Log, TrainingRuns } from '../trainingRuns.js';
 import { describeFolder, findDatasets } from '../workspace/datasets.js';
+import { probeFolder } from '../workspace/folderProbe.js';
 import type { RunStore } from '../workspace/runStore.js';
 import { pickRun, type RunTarget } from './pickRun.js';
 import { trainFlow } from './trainFlow.js';
@@ -70,6 +71,7 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
       workspaceFolders: folders,
       findDatasets: (root) => findDatasets(root),
       describeFolder: (dir) => describeFolder(dir),
+      probeFolder: (dir) => probeFolder(dir),
       defaults: (method, data) => deps.trainer.request(Requests.defaults, { method, data }),
       backends: () => deps.trainer.request(Requests.listBackends, {}),
       settings,
