@@ -14,7 +14,7 @@ import { availableBackends } from './backend/available.js';
 import { initBackend } from './backend/index.js';
 import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
-import { defaultConfig } from './run/config.js';
+import { defaultConfig, inExtensionWords } from './run/config.js';
 
 const connection = createConnection();
 
@@ -43,7 +43,7 @@ function handle<P, R>(def: RequestDef<P, R>, run: (params: P) => R | Promise<R>)
     try {
       return await run(params);
     } catch (e) {
-      throw new ResponseError(LSPErrorCodes.RequestFailed, e instanceof Error ? e.message : String(e));
+      throw new ResponseError(LSPErrorCodes.RequestFailed, inExtensionWords(e));
     }
   });
 }

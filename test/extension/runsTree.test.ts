@@ -155,3 +155,25 @@ test('a runs folder that does not exist yet is watched from the moment it appear
     later.dispose();
   }
 });
+
+test('a run that failed on its data shows why and the files it skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-failed-'));
+  writeRun(dir, 'cc-failed', {
+    status: 'failed',
+    startedAt: '2026-01-04T10:00:00Z',
+    epoch: 0,
+    error: '/data/few has 1 decodable image, fewer than the 2 clusters asked for',
+    skipped: [{ path: 'f1.png', reason: 'not a decodable image' }, { path: 'f2.png', reason: 'not a decodable image' }],
+  });
+  const failedStore = new RunStore([dir], 20);
+  const failedTree = new RunsTree(failedStore, 2);
+  try {
+    const [run] = await failedTree.getChildren();
+    assert.equal(failedTree.getTreeItem(run!).description, 'failed · /data/few has 1 decodable image, fewer than the 2 clusters asked for');
+    const notes = (await failedTree.getChildren(run)).map((n) => failedTree.getTreeItem(n).label);
+    assert.deepEqual(notes, ['Failed: /data/few has 1 decodable image, fewer than the 2 clusters asked for', 'Skipped f1.png: not a decodable image', 'Skipped f2.png: not a decodable image']);
+  } finally {
+    failedTree.dispose();
+    failedStore.dispose();
+  }
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseAssignments } from '../../src/common/runFiles.js';
@@ -81,7 +81,8 @@ test('lists the backends without starting one, and gives the method defaults', a
 });
 
 test('bad requests fail at once with a message naming the problem', async () => {
-  await assert.rejects(start({ config: await config({ clusters: 1 }) }), /--clusters must be a whole number from 2/);
+  // In the extension's words, not the command line's flags.
+  await assert.rejects(start({ config: await config({ clusters: 1 }) }), (e: Error) => /^clusters must be a whole number from 2/.test(e.message) && !e.message.includes('--'));
   await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
   await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: join(tmp, 'nothing') }), /cannot read .*nothing\/run\.json/);
   await assert.rejects(conn.sendRequest(Requests.assign.method, { runDir: join(tmp, 'nothing'), files: [] }), /cannot read .*run\.json/);
@@ -138,6 +139,24 @@ test('a run above the memory cap ends failed, saying why', async () => {
   const end = await endOf(runId);
   assert.equal(end.status, 'failed');
   assert.match(end.error!, /above the memory cap of 0\.01 MB: lower the batch size or image size/);
+});
+
+test('a folder with too few decodable images fails as a listed run: reason in the extension\'s words, skipped files, and both in the log', async () => {
+  const few = join(tmp, 'few');
+  mkdirSync(few);
+  cpSync(join(data, 'bags', 'bag', readdirSync(join(data, 'bags', 'bag')).find((f) => f !== 'broken.png')!), join(few, 'real.png'));
+  for (const n of ['f1.png', 'f2.png', 'f3.png']) writeFileSync(join(few, n), 'text, not an image');
+  const { runId, runDir } = await start({ config: await config({ data: few, clusters: 2 }) });
+  const end = await endOf(runId);
+  assert.equal(end.status, 'failed');
+  assert.match(end.error!, /has 1 decodable image, fewer than the 2 clusters asked for/);
+  assert.ok(!end.error!.includes('--'), end.error);
+  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  assert.equal(run.status, 'failed');
+  assert.equal(run.error, end.error);
+  assert.deepEqual(run.skipped.map((s: { path: string }) => s.path), ['f1.png', 'f2.png', 'f3.png']);
+  await until(() => (logs.some((l) => l.includes(end.error!)) ? true : undefined), 'the error in the log');
+  assert.ok(logs.some((l) => /skipped f1\.png: /.test(l)), logs.join('\n'));
 });
 
 test('assign puts training images where training did, and new files by the model', async () => {

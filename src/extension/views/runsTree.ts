@@ -144,6 +144,11 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   private async clusters({ dir, run }: RunNode): Promise<RunsNode[]> {
     const rows = await this.store.readAssignments(dir);
+    if (!rows && run.error) {
+      // A failed run says why, and which files the trainer could not read.
+      const skipped = (run.skipped ?? []).slice(0, 50).map((s): NoteNode => ({ kind: 'note', text: `Skipped ${s.path}: ${s.reason}`, warning: true }));
+      return [{ kind: 'note', text: `Failed: ${run.error}`, warning: true }, ...skipped];
+    }
     if (!rows) return [{ kind: 'note', text: run.status === 'running' ? 'Training… clusters appear when the run finishes' : 'No clusters: the run did not finish', warning: false }];
     const labels = await this.store.readLabels(dir);
     const cluster = effectiveClusters(
@@ -168,7 +173,7 @@ function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
   const item = new vscode.TreeItem(runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
-  const progress = run.status === 'done' ? '' : ` · epoch ${run.epoch}/${run.config.epochs}`;
+  const progress = run.status === 'done' ? '' : run.status === 'failed' && run.error ? ` · ${run.error}` : ` · epoch ${run.epoch}/${run.config.epochs}`;
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;
   item.tooltip = [
     run.id,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import type { MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
-import { validateConfig } from './config.js';
+import { inExtensionWords, validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
 import { defaultRunDir, resume, train, type StepProgress, type TrainHooks, type TrainResult } from './train.js';
@@ -91,6 +91,8 @@ export class ActiveRuns {
     let lastReport = 0;
     const hooks: TrainHooks = {
       log: (line) => this.listener.log(`[${runId}] ${line}`),
+      // A folder the run cannot train on still leaves a failed run in the list, saying why.
+      keepRefused: inExtensionWords,
       onIngest: (done, total) => o.progress.report(0, `reading images ${done}/${total}`),
       onStep: (p) => {
         checkMemoryCap(o.memoryCapMB ?? 0);
@@ -109,7 +111,11 @@ export class ActiveRuns {
     const finished = start(hooks)
       .then(
         (r): RunEndedNotice => ({ runId, runDir, status: r.run.status, epoch: r.run.epoch, ...(r.summary?.acc !== undefined ? { acc: r.summary.acc } : {}) }),
-        (e: unknown): RunEndedNotice => ({ runId, runDir, status: 'failed', epoch: lastEpoch, error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown): RunEndedNotice => {
+          const error = inExtensionWords(e);
+          hooks.log(`failed: ${error}`);
+          return { runId, runDir, status: 'failed', epoch: lastEpoch, error };
+        },
       )
       .then((notice) => {
         o.progress.done();
