@@ -19,14 +19,14 @@ export function activate(context: vscode.ExtensionContext): void {
   trainer = client;
   const status = new TrainingStatusBar();
   const training = new TrainingRuns(client, store, status, readSettings, log);
-  const tree = new RunsTree(store);
-  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true });
   const views = registerViews(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
     ...(vscode.workspace.isTrusted ? { assign: async (runDir: string, files: string[]) => (await client.request(Requests.assign, { runDir, files })).assignments } : {}),
     log: (m) => log.info(m),
   });
+  const tree = new RunsTree(store, undefined, views.live);
+  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true });
   const rootsChanged = () => store.setRoots(allRunsDirs());
   context.subscriptions.push(
     log,
@@ -38,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
     treeView,
     treeView.onDidChangeSelection((e) => e.selection[0]?.kind === 'run' && views.showRun(e.selection[0].dir)),
     views.onDidEditLabels(() => tree.refresh()),
+    training.onDidChangeRun(() => tree.refresh()),
     ...registerCommands({ store, training, trainer: client, log, settings: readSettings, refreshRuns: () => tree.refresh() }),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged()),

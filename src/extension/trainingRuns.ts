@@ -30,6 +30,9 @@ export class TrainingRuns implements vscode.Disposable {
   /** Ends that arrived before the answer to the request that started the run. */
   private readonly early = new Map<string, RunEndedNotice>();
   private readonly subscriptions: vscode.Disposable[];
+  private readonly runChanged = new vscode.EventEmitter<string>();
+  /** A run's folder changed (an epoch, its end): heard at once, before any file watcher. */
+  readonly onDidChangeRun = this.runChanged.event;
 
   constructor(
     private readonly trainer: Trainer,
@@ -39,8 +42,14 @@ export class TrainingRuns implements vscode.Disposable {
     private readonly log: Log,
   ) {
     this.subscriptions = [
-      trainer.onNotification(Notifications.runEnded, (n) => this.ended(n)),
-      trainer.onNotification(Notifications.epoch, (n) => log.info(`${n.runId} ${epochLine(n.row)}`)),
+      trainer.onNotification(Notifications.runEnded, (n) => {
+        this.ended(n);
+        this.runChanged.fire(n.runDir);
+      }),
+      trainer.onNotification(Notifications.epoch, (n) => {
+        log.info(`${n.runId} ${epochLine(n.row)}`);
+        this.runChanged.fire(n.runDir);
+      }),
       trainer.onDidDie(() => void this.trainerDied()),
     ];
   }
@@ -71,6 +80,7 @@ export class TrainingRuns implements vscode.Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+    this.runChanged.dispose();
   }
 
   private runOptions(): { memoryCapMB?: number } {
@@ -135,6 +145,7 @@ export class TrainingRuns implements vscode.Disposable {
     for (const f of [...this.flights.values()]) {
       this.log.error(`the trainer stopped while training ${f.runId}`);
       await this.store.markInterrupted(f.runDir).catch((e: Error) => this.log.error(e.message));
+      this.runChanged.fire(f.runDir);
       f.finish(undefined);
     }
   }

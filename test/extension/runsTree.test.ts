@@ -177,3 +177,30 @@ test('a run that failed on its data shows why and the files it skipped', async (
     failedStore.dispose();
   }
 });
+
+test('cluster counts include images assigned live and leave out deleted ones, as the gallery does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-live-'));
+  const runDir = writeRun(dir, 'cc-live', {
+    status: 'done',
+    startedAt: '2026-01-02T10:00:00Z',
+    rows: [
+      ['coat/a.png', 0, 0.9, 'coat'],
+      ['coat/b.png', 0, 0.95, 'coat'],
+      ['bag/c.png', 1, 0.8, 'bag'],
+    ],
+  });
+  const liveStore = new RunStore([dir], 20);
+  const live = { added: new Map([['bag/new.png', { cluster: 1, confidence: 0.7 }]]), removed: new Set(['coat/b.png']) };
+  const liveTree = new RunsTree(liveStore, 2, { of: (d: string) => (d === runDir ? live : undefined), onDidChange: () => ({ dispose: () => undefined }) });
+  try {
+    const [run] = await liveTree.getChildren();
+    const clusters = (await liveTree.getChildren(run)).map((n) => liveTree.getTreeItem(n));
+    assert.deepEqual(clusters.map((i) => [i.label, i.description]), [
+      ['#0', '1 image'],
+      ['#1', '2 images'],
+    ]);
+  } finally {
+    liveTree.dispose();
+    liveStore.dispose();
+  }
+});

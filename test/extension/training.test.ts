@@ -37,6 +37,9 @@ class FakeTrainer {
   progress(token: string, v: WorkDoneValue): void {
     this.progressOf.get(token)!(v);
   }
+  notify(method: string, v: unknown): void {
+    this.notified.get(method)!(v);
+  }
   ended(n: RunEndedNotice): void {
     this.notified.get('clusterlab/runEnded')!(n);
   }
@@ -92,6 +95,16 @@ test('a run shows in the progress notification and the status bar, then says how
   assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: CC · fashion finished: ACC 0.700.' });
   assert.equal(training.active.length, 0);
   settings.memoryCapMB = 0;
+});
+
+test('each epoch and end of a run is announced at once, so the Runs tree need not wait for the file watcher', async () => {
+  const heard: string[] = [];
+  const sub = training.onDidChangeRun((dir) => heard.push(dir));
+  const dir = join(runs, 'cc-9');
+  trainer.notify('clusterlab/epoch', { runId: 'cc-9', runDir: dir, row: { epoch: 1, loss: 1, imgPerSec: 10 } });
+  trainer.ended({ runId: 'cc-9', runDir: dir, status: 'done', epoch: 1 });
+  assert.deepEqual(heard, [dir, dir]);
+  sub.dispose();
 });
 
 test('Cancel on the notification cancels the run; an end that beats the answer is not lost', async () => {

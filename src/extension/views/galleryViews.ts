@@ -15,6 +15,7 @@ import { ConfusionController } from './confusionController.js';
 import { GalleryController } from './galleryController.js';
 import { RunSessions, type RunSource } from './galleryRuns.js';
 import { pageHtml, type PageName } from './webviewHtml.js';
+import type { LiveSource } from './runsTree.js';
 import type { HostUi, RunPage, WebviewPort } from './webviewPage.js';
 
 export interface ViewDeps {
@@ -29,6 +30,8 @@ export interface ClusterLabViews {
   showRun(dir: string): void;
   /** Fires after the user renamed, moved or merged in a run (the Runs tree shows the names). */
   onDidEditLabels: vscode.Event<string>;
+  /** Open runs' live assignments, so the Runs tree counts what the gallery shows. */
+  live: LiveSource;
 }
 
 const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts' };
@@ -135,5 +138,6 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       for (const p of pages) void p.showRun(dir);
     },
     onDidEditLabels: edited.event,
+    live: { of: (dir) => sessions.liveOf(dir), onDidChange: (l) => sessions.onDidChangeRun(l) },
   };
 }

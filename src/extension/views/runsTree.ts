@@ -6,9 +6,16 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { effectiveClusters } from '../../common/labels.js';
-import type { RunJson, RunStatus } from '../../protocol/run.js';
+import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
+import type { LiveChanges } from './galleryModel.js';
+
+/** Images assigned live since training (by an open view's dataset watcher), so counts match the gallery's. */
+export interface LiveSource {
+  of(dir: string): LiveChanges | undefined;
+  onDidChange(listener: (dir: string) => void): { dispose(): void };
+}
 
 export interface RunNode {
   kind: 'run';
@@ -58,14 +65,15 @@ const STATUS_ICON: Record<RunStatus, string> = {
 export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: { dispose(): void };
+  private readonly subscriptions: { dispose(): void }[];
 
   constructor(
     private readonly store: RunStore,
     /** Images listed under each cluster. */
     private readonly topImages = 12,
+    private readonly live?: LiveSource,
   ) {
-    this.subscription = store.onDidChange(() => this.refresh());
+    this.subscriptions = [store.onDidChange(() => this.refresh()), ...(live ? [live.onDidChange(() => this.refresh())] : [])];
   }
 
   refresh(): void {
@@ -126,7 +134,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
 
@@ -143,7 +151,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private async clusters({ dir, run }: RunNode): Promise<RunsNode[]> {
-    const rows = await this.store.readAssignments(dir);
+    const trained = await this.store.readAssignments(dir);
+    const live = trained && this.live?.of(dir);
+    const rows = live ? [...trained.filter((r) => !live.removed.has(r.path)), ...[...live.added].map(([path, a]): Assignment => ({ path, cluster: a.cluster, confidence: a.confidence }))] : trained;
     if (!rows && run.error) {
       // A failed run says why, and which files the trainer could not read.
       const skipped = (run.skipped ?? []).slice(0, 50).map((s): NoteNode => ({ kind: 'note', text: `Skipped ${s.path}: ${s.reason}`, warning: true }));
