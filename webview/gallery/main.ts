@@ -9,7 +9,7 @@ import { connect, saveState, savedState } from '../shared/host.js';
 import { showMenu, type MenuItem } from '../shared/menu.js';
 import { banner, runPicker } from '../shared/runPicker.js';
 import { VirtualGrid } from './grid.js';
-import { CELL_PX, layoutRows, type Layout } from './layout.js';
+import { columnsFor, layoutRows, type Layout } from './layout.js';
 import { renderRow, type RowContext } from './rows.js';
 import { buildSections, emptyReasons, type Gallery, type Section, type ViewSettings } from './sections.js';
 import { toolbar } from './toolbar.js';
@@ -80,7 +80,7 @@ function setState(message: GalleryState): void {
 /** Recomputes sections and layout (data, filters, sort, width or collapsed sections changed). */
 function rebuild(): void {
   if (!state) return;
-  const columns = Math.max(1, Math.floor(scroller.clientWidth / CELL_PX));
+  const columns = columnsFor(scroller.clientWidth);
   settings.topN = Math.max(1, columns - 2);
   sections = buildSections(state, settings, cell);
   ctx = {
