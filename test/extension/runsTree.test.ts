@@ -65,6 +65,7 @@ test('clusters after the user\'s names, moves and merges, each with its most con
       ['Bags', '5 images'],
     ],
   );
+  assert.equal((tree.getTreeItem(clusters[0]!).iconPath as { id: string }).id, 'layers', 'a cluster is a group of images, not a {} namespace');
   const images = (await tree.getChildren(clusters[1])).map((n) => tree.getTreeItem(n));
   // Top two (the tree was made with two per cluster), most confident first.
   assert.deepEqual(

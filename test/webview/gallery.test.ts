@@ -185,6 +185,27 @@ describe('gallery page in Chromium', () => {
     await host.sessions.dispose();
   });
 
+  it('small text: one image is "1 image"; an empty gallery names the Train Clustering command', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    // Three of cluster 0's four images go to cluster 2: one is left.
+    const inZero = await page.locator('.row.tiles').first().locator('.tile').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.i)));
+    await g.controller.handle({ type: 'move', paths: inZero.slice(1).map((i) => t.fx.paths[i]!), to: 2 });
+    await g.h.idle();
+    assert.match((await page.locator('.row.header[data-cluster="0"] .stats').textContent()) ?? '', /^1 image · /);
+    await g.h.act('undo', () => page.keyboard.press('Control+z'));
+    await g.close();
+
+    const empty = mkdtempSync(join(tmpdir(), 'clusterlab-no-runs-'));
+    const { ui } = recordingUi(empty);
+    const host = makeHost(empty, t.thumbDir, ui);
+    const h = await openPage(t.browser, t.origin, 'gallery', host.gallery);
+    await h.page.locator('.banner:not([hidden])').first().waitFor();
+    assert.match((await h.page.locator('.banner:not([hidden])').first().textContent()) ?? '', /ClusterLab: Train Clustering/);
+    await h.page.close();
+    await host.sessions.dispose();
+  });
+
   it('refuses malformed messages and files the run does not list', async () => {
     const g = await openGallery();
     await g.controller.handle({ type: 'open', path: '../../../etc/passwd' });

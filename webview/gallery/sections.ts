@@ -4,6 +4,7 @@
  * puts a cluster's doubtful members first). Pure, so it is cheap to recompute on every keystroke.
  */
 import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
+import { count } from '../../src/common/plural.js';
 
 export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path';
 
@@ -78,7 +79,7 @@ export function emptyReasons(state: Gallery, view: ViewSettings, cellFilter: Gal
     let shown = 0;
     for (const s of buildSections(state, { ...v, mode: 'clusters' }, c)) shown += s.items.length;
     const hidden = total - shown;
-    return hidden === total ? `all ${total.toLocaleString()} images` : `${hidden.toLocaleString()} of ${total.toLocaleString()} images`;
+    return hidden === total ? `all ${count(total, 'image')}` : `${hidden.toLocaleString()} of ${count(total, 'image')}`;
   };
   const none: ViewSettings = { ...view, search: '', classFilter: '' };
   const reasons: string[] = [];

@@ -3,6 +3,7 @@ import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/proto
 import { h } from '../shared/dom.js';
 import { showMenu } from '../shared/menu.js';
 import type { ViewSettings } from './sections.js';
+import { count } from '../../src/common/plural.js';
 
 export interface ToolbarOptions {
   settings: ViewSettings;
@@ -107,7 +108,7 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; showSettings(): v
       redo.toggleAttribute('disabled', !state.canRedo);
       for (const b of [exportBtn, materialize, panel]) b.toggleAttribute('disabled', !state.run);
       const total = state.items.names.length;
-      const parts = [shown === total ? `${total.toLocaleString()} images` : `${shown.toLocaleString()} of ${total.toLocaleString()} images`, `${state.clusters.length} clusters`];
+      const parts = [shown === total ? count(total, 'image') : `${shown.toLocaleString()} of ${count(total, 'image')}`, count(state.clusters.length, 'cluster')];
       if (state.newItems.length) parts.push(`${state.newItems.length} new`);
       status.textContent = parts.join(' · ');
     },

@@ -11,6 +11,7 @@ import { METHOD_INFO } from '../methods.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../workspace/datasets.js';
 import { unusableReason, type FolderProbe } from '../workspace/folderProbe.js';
+import { count } from '../../common/plural.js';
 
 export interface TrainFlowDeps {
   /** Absolute paths of the workspace folders. */
@@ -56,7 +57,7 @@ async function checkedFolder(deps: TrainFlowDeps, dir: string): Promise<Dataset 
 }
 
 function describe(d: DatasetInfo): string {
-  return `${d.images.toLocaleString('en-US')} images${d.classes > 1 ? ` · ${d.classes} classes` : ''}`;
+  return `${count(d.images, 'image')}${d.classes > 1 ? ` · ${d.classes} classes` : ''}`;
 }
 
 /** Step 1, offered again after a folder that cannot be trained. */
@@ -103,7 +104,7 @@ async function askClusters(d: Dataset): Promise<number | undefined> {
     prompt: d.classes > 1 ? `The folder has ${d.classes} class folders` : 'The folder has no class folders',
     value: String(d.classes > 1 ? d.classes : 10),
     ignoreFocusOut: true,
-    validateInput: (v) => wholeNumberError(v, 2, images, `the folder's ${images} images`),
+    validateInput: (v) => wholeNumberError(v, 2, images, `the folder's ${count(images, 'image')}`),
   });
   return value === undefined ? undefined : Number(value);
 }

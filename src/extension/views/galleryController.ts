@@ -12,6 +12,7 @@ import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { galleryState, liveClusterIds } from './galleryModel.js';
 import type { RunSession, RunSessions } from './galleryRuns.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
+import { count } from '../../common/plural.js';
 
 export class GalleryController extends RunPage {
   /** Thumbnail requests not yet started; a newer request (the user scrolled on) replaces them. */
@@ -46,7 +47,7 @@ export class GalleryController extends RunPage {
       movedItems: [],
       canUndo: false,
       canRedo: false,
-      error: error ?? (runs.length === 0 ? 'No runs yet: train one (ClusterLab: Train) and its clusters show here.' : undefined),
+      error: error ?? (runs.length === 0 ? 'No runs yet: train one (ClusterLab: Train Clustering) and its clusters show here.' : undefined),
     };
   }
 
@@ -140,7 +141,7 @@ export class GalleryController extends RunPage {
     const target = await this.ui.saveFile(`${m.run.id}-clusters.${format}`, format);
     if (!target) return;
     await writeFileAtomic(target, exportText(m, format));
-    this.ui.info(`Exported ${m.paths.length} images to ${target}`);
+    this.ui.info(`Exported ${count(m.paths.length, 'image')} to ${target}`);
   }
 
   private async materialize(): Promise<void> {
@@ -153,7 +154,7 @@ export class GalleryController extends RunPage {
     ]);
     if (!mode) return;
     const r = await materialize(m, target, mode);
-    this.ui.info(`${r.written} images ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
+    this.ui.info(`${count(r.written, 'image')} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
   }
 
   /** Makes thumbnails for the newest request, one request at a time, and posts each batch's URLs. */

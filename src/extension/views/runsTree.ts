@@ -10,6 +10,7 @@ import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
 import type { LiveChanges } from './galleryModel.js';
+import { count } from '../../common/plural.js';
 
 /** Images assigned live since training (by an open view's dataset watcher), so counts match the gallery's. */
 export interface LiveSource {
@@ -107,8 +108,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       case 'cluster': {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `cluster:${node.dir}:${node.id}`;
-        item.description = `${node.members.length} image${node.members.length === 1 ? '' : 's'}`;
-        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        item.description = count(node.members.length, 'image');
+        item.iconPath = new vscode.ThemeIcon('layers');
         item.contextValue = 'cluster';
         return item;
       }
@@ -187,7 +188,7 @@ function runItem(node: RunNode): vscode.TreeItem {
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;
   item.tooltip = [
     run.id,
-    `Dataset: ${run.dataset.root} (${run.dataset.images} images, ${run.dataset.classes.length} classes)`,
+    `Dataset: ${run.dataset.root} (${count(run.dataset.images, 'image')}, ${count(run.dataset.classes.length, 'class', 'classes')})`,
     `${run.config.clusters} clusters · ${run.config.imageSize} px · backbone ${run.config.backbone} · backend ${run.backend.name}`,
     `Epoch ${run.epoch} of ${run.config.epochs} · started ${run.startedAt}${run.endedAt ? ` · ended ${run.endedAt}` : ''}`,
     ...(run.error ? [`Error: ${run.error}`] : []),
