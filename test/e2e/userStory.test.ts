@@ -64,7 +64,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
       await trainThroughQuickPicks(wb(), { method: m.method, clusters: 10, epochs: m.epochs, imageSize: 16, batchSize: 32, shots: m.id });
       // The trainer's step progress, in VS Code's progress notification and in the status bar.
       await Promise.all([
-        wb().notification(new RegExp(`ClusterLab: ${label}: epoch \\d+/${m.epochs} · loss`)).waitFor({ timeout: 120_000 }),
+        wb().notification(new RegExp(`ClusterLab: ${label}: epoch \\d+/${m.epochs}( · [\\w-]+)? · loss`)).waitFor({ timeout: 120_000 }),
         wb().page.locator('.statusbar-item', { hasText: new RegExp(`${m.method} · epoch \\d+/${m.epochs}`) }).waitFor({ timeout: 120_000 }),
       ]);
       await wb().shot(`${m.id}-training-progress`);

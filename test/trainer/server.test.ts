@@ -103,7 +103,7 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   assert.equal(values[0]!.kind, 'begin');
   assert.equal(values.at(-1)!.kind, 'end');
   const reports = values.filter((v) => v.kind === 'report');
-  assert.ok(reports.some((v) => /^epoch 2\/2 · loss \d+\.\d\d · \d+ img\/s$/.test(v.message ?? '')), JSON.stringify(reports));
+  assert.ok(reports.some((v) => /^epoch 2\/2 · loss \d+\.\d\d · \d+ img\/s( · \d+[hms\d]* left)?$/.test(v.message ?? '')), JSON.stringify(reports));
   assert.ok(reports.some((v) => /^reading images \d+\/121$/.test(v.message ?? '')));
   const percents = reports.map((v) => v.percentage!);
   assert.deepEqual([...percents].sort((a, b) => a - b), percents, 'percentages never go back');

@@ -71,3 +71,10 @@ export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanSt
   return { stage: 'selflabel', index: epoch - start + n + 1, length: n };
 }
 
+
+const STAGE_NAMES: Record<ScanStage, string> = { pretext: 'pretext', scan: 'SCAN', selflabel: 'self-labeling' };
+
+/** The stage's name for progress messages ("self-labeling"); undefined for methods without stages. */
+export function stageNameOf(config: TrainConfig, epoch: number): string | undefined {
+  return config.method === 'scan' ? STAGE_NAMES[scanStageOf(config, epoch).stage] : undefined;
+}

@@ -11,6 +11,7 @@ import { ConfigError, validateAgainstData, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
 import { lockRun } from './runLock.js';
 import { scoreDataset } from './scoring.js';
+import { stageNameOf } from '../methods/scanStages.js';
 
 export interface StepProgress {
   epoch: number;
@@ -19,6 +20,8 @@ export interface StepProgress {
   steps: number;
   loss: number;
   imgPerSec: number;
+  /** The method's stage (SCAN's pretext, SCAN, self-labeling), for methods that have stages. */
+  stage?: string;
 }
 
 /** How a caller (CLI, language server, test) watches and steers a run. */
@@ -156,11 +159,12 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     for (let epoch = start + 1; epoch <= config.epochs; epoch++) {
       const t0 = performance.now();
       let images = 0;
+      const stage = stageNameOf(config, epoch);
       const result = await method.trainEpoch(
         epoch,
         (s) => {
           images += s.images;
-          hooks.onStep?.({ epoch, epochs: config.epochs, step: s.step, steps: s.steps, loss: s.loss, imgPerSec: images / ((performance.now() - t0) / 1000) });
+          hooks.onStep?.({ epoch, epochs: config.epochs, step: s.step, steps: s.steps, loss: s.loss, imgPerSec: images / ((performance.now() - t0) / 1000), ...(stage ? { stage } : {}) });
         },
         signal,
       );
