@@ -52,7 +52,8 @@ async function checkedFolder(deps: TrainFlowDeps, dir: string): Promise<Dataset 
   const [info, probe] = await Promise.all([deps.describeFolder(dir), deps.probeFolder(dir)]);
   const why = unusableReason(probe);
   if (!why) return { ...info, probe };
-  void vscode.window.showErrorMessage(`ClusterLab: ${dir} cannot be clustered: ${why}.`);
+  // The reason first: a notification shows one line, and a long path would push it out of sight.
+  void vscode.window.showErrorMessage(`ClusterLab: “${basename(dir)}” cannot be clustered: ${why}. (${dir})`);
   return undefined;
 }
 
