@@ -96,6 +96,24 @@ describe('extension host: views data', () => {
     await sessions.dispose();
   });
 
+  it('materialize offers a new folder sorted/<run> beside the dataset and creates it', async () => {
+    const sessions = new RunSessions({ listRuns: async () => [{ dir: fx.runDir, run: run() }], onDidChange: () => ({ dispose: () => undefined }) }, { isInWorkspace: () => true, log: () => undefined });
+    const { ui, record } = recordingUi(ws);
+    const asked: { title: string; options: { label: string; detail?: string; value: string }[] }[] = [];
+    const answers = ['default', 'copy'];
+    const picking = { ...ui, pickFolder: async () => assert.fail('no folder picker when the default is taken'), pickOne: async <T extends string>(title: string, options: { label: string; detail?: string; value: T }[]) => (asked.push({ title, options }), answers.shift() as T) };
+    const controller = new GalleryController(sessions, { post: () => undefined, asUri: (p) => p }, picking, new ThumbnailCache(join(ws, 'thumbs-m')));
+    await controller.handle({ type: 'ready' });
+    await controller.handle({ type: 'materialize' });
+    const target = join(ws, 'sorted', 'cc-fixture');
+    assert.match(asked[0]!.options[0]!.label, /New folder sorted\/cc-fixture/);
+    assert.equal(asked[0]!.options[0]!.detail, target);
+    assert.equal(readdirSync(target).length, 10, 'a folder per cluster');
+    assert.deepEqual(record.errors, []);
+    await controller.dispose();
+    await sessions.dispose();
+  });
+
   it('charts state: every numeric leaf is a series, grouped, with nulls for gaps', () => {
     const metrics = parseMetrics(readFileSync(join(fx.runDir, 'metrics.jsonl'), 'utf8'));
     const st = chartsState(fx.runDir, run(), metrics, []);

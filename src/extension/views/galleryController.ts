@@ -3,7 +3,8 @@
  * through the run's labels store, makes thumbnails, and refuses any file the run does not list
  * or that lies outside the workspace.
  */
-import { join, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
 import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
@@ -146,7 +147,7 @@ export class GalleryController extends RunPage {
 
   private async materialize(): Promise<void> {
     const m = this.requireSession().model();
-    const target = await this.ui.pickFolder('Folder to fill with one sub-folder per cluster');
+    const target = await this.materializeTarget(m.run.id, m.run.dataset.root);
     if (!target) return;
     const mode = await this.ui.pickOne('Put the images into the cluster folders as', [
       { label: 'Copies', detail: 'independent files; the originals stay where they are', value: 'copy' },
@@ -155,6 +156,21 @@ export class GalleryController extends RunPage {
     if (!mode) return;
     const r = await materialize(m, target, mode);
     this.ui.info(`${count(r.written, 'image')} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
+  }
+
+  /**
+   * Where the cluster folders go: by default a new folder sorted/<run> beside the dataset, made for
+   * the user (the browser's folder picker cannot create one); or a folder they pick.
+   */
+  private async materializeTarget(runId: string, datasetRoot: string): Promise<string | undefined> {
+    let fresh = join(dirname(resolve(datasetRoot)), 'sorted', runId);
+    for (let i = 2; existsSync(fresh); i++) fresh = join(dirname(resolve(datasetRoot)), 'sorted', `${runId}-${i}`);
+    const where = await this.ui.pickOne('Put one folder per cluster into', [
+      { label: `New folder ${relative(dirname(resolve(datasetRoot)), fresh).split(sep).join('/')}`, detail: fresh, value: 'default' },
+      { label: 'Choose a folder…', detail: 'an existing folder', value: 'pick' },
+    ]);
+    if (where === 'default') return fresh;
+    return where === 'pick' ? this.ui.pickFolder('Folder to fill with one sub-folder per cluster') : undefined;
   }
 
   /** Makes thumbnails for the newest request, one request at a time, and posts each batch's URLs. */
