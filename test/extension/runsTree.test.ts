@@ -9,6 +9,7 @@ import './vscodeStub.js';
 
 const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { RunsTree } = await import('../../src/extension/views/runsTree.js');
+const { localTime, renameRun } = await import('../../src/extension/methods.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-runs-'));
 const done = writeRun(runs, 'cc-done', {
@@ -45,9 +46,9 @@ test('the Runs tree: runs newest first with status, epoch and ACC; a broken run 
   assert.deepEqual(
     items.map((i) => [i.label, i.description, (i.iconPath as { id: string }).id, i.contextValue]),
     [
-      ['CC · fashion', 'running · epoch 1/4', 'sync~spin', 'run.running'],
-      ['CC · fashion', 'done · ACC 0.712', 'pass', 'run.done'],
-      ['CC · fashion', 'cancelled · epoch 2/4', 'circle-slash', 'run.cancelled'],
+      [`CC · fashion · ${localTime('2026-01-03T10:00:00Z')}`, 'running · epoch 1/4', 'sync~spin', 'run.running'],
+      [`CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`, 'done · ACC 0.712', 'pass', 'run.done'],
+      [`CC · fashion · ${localTime('2026-01-01T10:00:00Z')}`, 'cancelled · epoch 2/4', 'circle-slash', 'run.cancelled'],
       ['broken', 'unreadable', 'warning', 'run.broken'],
     ],
   );
@@ -203,5 +204,30 @@ test('cluster counts include images assigned live and leave out deleted ones, as
   } finally {
     liveTree.dispose();
     liveStore.dispose();
+  }
+});
+
+test('one human name for a run: method · dataset · local start time, or the name the user gave it', async () => {
+  assert.match(localTime('2026-01-02T10:00:00Z'), /^[A-Z][a-z]{2} \d{1,2}, \d\d:\d\d$/, 'local time, not UTC ISO');
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-names-'));
+  const runDir = writeRun(dir, 'cc-20260102-100000', { status: 'done', startedAt: '2026-01-02T10:00:00Z', rows: [['coat/a.png', 0, 0.9, 'coat']] });
+  const namedStore = new RunStore([dir], 20);
+  const namedTree = new RunsTree(namedStore, 2);
+  try {
+    const [before] = await namedStore.listRuns();
+    assert.equal(before!.name, undefined);
+    await renameRun(runDir, 'Boots, first try');
+    assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'name.json'), 'utf8')), { name: 'Boots, first try' });
+    const [run] = await namedTree.getChildren();
+    assert.equal(namedTree.getTreeItem(run!).label, 'Boots, first try');
+    const { RunSessions } = await import('../../src/extension/views/galleryRuns.js');
+    const sessions = new RunSessions(namedStore, { isInWorkspace: () => true, log: () => undefined });
+    await sessions.list();
+    assert.equal(sessions.choices()[0]!.label, 'Boots, first try', 'the pages\' run picker uses the same name');
+    await renameRun(runDir, '');
+    assert.equal(namedTree.getTreeItem((await namedTree.getChildren())[0]!).label, `CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`);
+  } finally {
+    namedTree.dispose();
+    namedStore.dispose();
   }
 });

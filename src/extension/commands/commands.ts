@@ -6,7 +6,7 @@ import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunStatus } from '../../protocol/run.js';
 import { Requests } from '../../protocol/server.js';
-import { runLabelOf } from '../methods.js';
+import { renameRun, runLabelOf } from '../methods.js';
 import { runsDirOf, type Settings } from '../settings.js';
 import type { Trainer } from '../trainerClient.js';
 import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
@@ -35,6 +35,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.resumeRun': (target?: RunTarget) => resumeRun(deps, target),
     'clusterlab.openRunFolder': (target?: RunTarget) => openRunFolder(deps, target),
     'clusterlab.deleteRun': (target?: RunTarget) => deleteRun(deps, target),
+    'clusterlab.renameRun': (target?: RunTarget) => renameRunCommand(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
   };
@@ -118,11 +119,21 @@ async function openRunFolder(deps: CommandDeps, target: RunTarget): Promise<void
   await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', uri);
 }
 
+async function renameRunCommand(deps: CommandDeps, target: RunTarget): Promise<void> {
+  const picked = await pickRun(deps.store, target, { filter: () => true, placeHolder: 'Run to rename', none: 'no runs yet.' });
+  if (!picked?.run) return;
+  const current = runLabelOf(picked.run, picked.name);
+  const name = await vscode.window.showInputBox({ title: 'Rename Run', prompt: 'The run\'s name in the Runs tree and the pages (empty: method · dataset · time)', value: current });
+  if (name === undefined || name === current) return;
+  await renameRun(picked.dir, name);
+  deps.refreshRuns();
+}
+
 async function deleteRun(deps: CommandDeps, target: RunTarget): Promise<void> {
   const picked = await pickRun(deps.store, target, { filter: (e) => !deps.training.isTraining(e.dir), placeHolder: 'Run to delete', none: 'no runs to delete.' });
   if (!picked) return;
   if (deps.training.isTraining(picked.dir)) throw new Error('cancel the run before deleting it');
-  const name = picked.run ? `${runLabelOf(picked.run)} (${picked.run.id})` : picked.dir;
+  const name = picked.run ? `${runLabelOf(picked.run, picked.name)} (${picked.run.id})` : picked.dir;
   const confirm = 'Delete';
   const answer = await vscode.window.showWarningMessage(
     `Delete the run ${name}?`,

@@ -21,6 +21,8 @@ export interface Disposable {
 export interface RunEntry {
   dir: string;
   run: RunJson;
+  /** The user's name for the run. */
+  name?: string;
 }
 
 /** What the views need of the extension's run store. */
@@ -143,7 +145,7 @@ export class RunSessions {
 
   /** The picker entries of the last list(). */
   choices(): RunChoice[] {
-    return this.entries.map((e) => runChoiceOf(e.dir, e.run));
+    return this.entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
   }
 
   /** Only a run the source lists can be opened: a webview cannot name an arbitrary folder. */

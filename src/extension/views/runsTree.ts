@@ -22,6 +22,7 @@ export interface RunNode {
   kind: 'run';
   dir: string;
   run: RunJson;
+  name?: string;
   acc?: number;
 }
 
@@ -145,7 +146,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       if (!('run' in r)) nodes.push({ kind: 'broken', ...r });
       else {
         const summary = r.run.status === 'done' ? await this.store.readSummary(r.dir).catch(() => undefined) : undefined;
-        nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
+        nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(r.name ? { name: r.name } : {}), ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
       }
     }
     return nodes;
@@ -182,7 +183,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
 function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
-  const item = new vscode.TreeItem(runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
+  const item = new vscode.TreeItem(runLabelOf(run, node.name), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
   const progress = run.status === 'done' ? '' : run.status === 'failed' && run.error ? ` · ${run.error}` : ` · epoch ${run.epoch}/${run.config.epochs}`;
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;
