@@ -70,6 +70,13 @@ export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOption
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 export const listBackendsParams = obj({});
+export const planParams = obj({ config: trainConfigSchema });
+
+/** How a config will train: its epochs and, for methods with stages (SCAN), how they split. */
+export interface RunPlan {
+  epochs: number;
+  stages: { name: string; epochs: number }[];
+}
 
 export interface RunStarted {
   runId: string;
@@ -114,6 +121,8 @@ export const Requests = {
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+  /** The config resolved as a run would resolve it (SCAN's stage lengths), for the wizard's review. */
+  plan: request<Infer<typeof planParams>, RunPlan>('clusterlab/plan', planParams),
 } as const;
 
 /** metrics.jsonl rows carry method-specific fields, so only the common ones are checked. */

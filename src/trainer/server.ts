@@ -14,7 +14,9 @@ import { availableBackends } from './backend/available.js';
 import { initBackend } from './backend/index.js';
 import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
-import { defaultConfig, inExtensionWords } from './run/config.js';
+import { resolveConfig } from './methods/index.js';
+import { stagePlan } from './methods/scanStages.js';
+import { defaultConfig, inExtensionWords, validateConfig } from './run/config.js';
 
 const connection = createConnection();
 
@@ -78,6 +80,11 @@ handle(Requests.resume, (p) => {
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
 handle(Requests.listBackends, () => availableBackends());
+handle(Requests.plan, (p) => {
+  validateConfig(p.config);
+  const resolved = resolveConfig(p.config);
+  return { epochs: resolved.epochs, stages: stagePlan(resolved) };
+});
 
 // Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled
 // and resumes from the last checkpoint.

@@ -144,3 +144,22 @@ test('a colour folder keeps RGB', async () => {
   const config = await trainFlow(deps, colour);
   assert.equal(config?.channels, 3);
 });
+
+test('the review step says how SCAN splits its epochs and roughly how long the run takes here', async () => {
+  const { estimateRun } = await import('../../src/extension/runEstimate.js');
+  const past = [{
+    run: { status: 'done', startedAt: '2026-01-01T00:00:00Z', config: { method: 'scan', backbone: 'small', imageSize: 24, channels: 1 } },
+    summary: { n: 1000, epochs: 10, seconds: 100, backend: 'wasm' },
+  }] as never;
+  const withPlan = {
+    ...deps,
+    plan: async (c: TrainConfig) => ({ epochs: c.epochs, stages: [{ name: 'pretext', epochs: 16 }, { name: 'SCAN', epochs: 24 }, { name: 'self-labeling', epochs: 8 }] }),
+    estimate: async (c: TrainConfig, images: number) => estimateRun(past, c, images),
+  };
+  stub.answer(stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value, stub.pick('Start'));
+  await trainFlow(withPlan);
+  const review = stub.shown.at(-1)!;
+  assert.equal(review.items![1]!.description, 'pretext 16 · SCAN 24 · self-labeling 8');
+  // 0.01 s per image and epoch before: 2,000 images x 48 epochs is 960 s.
+  assert.match(review.items![0]!.description!, /about 16 min \(from your last SCAN run at 24 px on wasm\)/);
+});

@@ -78,6 +78,11 @@ test('lists the backends without starting one, and gives the method defaults', a
   const d = await conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'scan', data });
   assert.equal(d.method, 'scan');
   assert.equal(d.epochs, 18);
+  // The wizard's review shows how SCAN shares the epochs among its stages.
+  const plan = await conn.sendRequest<{ epochs: number; stages: { name: string; epochs: number }[] }>(Requests.plan.method, { config: { ...d, epochs: 9 } });
+  assert.equal(plan.epochs, 9);
+  assert.deepEqual(plan.stages.map((s) => s.name), ['pretext', 'SCAN', 'self-labeling']);
+  assert.equal(plan.stages.reduce((a, s) => a + s.epochs, 0), 9);
 });
 
 test('bad requests fail at once with a message naming the problem', async () => {

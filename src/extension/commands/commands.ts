@@ -4,13 +4,14 @@
  */
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunStatus } from '../../protocol/run.js';
+import type { RunJson, RunStatus, SummaryJson } from '../../protocol/run.js';
 import { Requests } from '../../protocol/server.js';
 import { renameRun, runLabelOf } from '../methods.js';
 import { runsDirOf, type Settings } from '../settings.js';
 import type { Trainer } from '../trainerClient.js';
 import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
 import type { Log, TrainingRuns } from '../trainingRuns.js';
+import { estimateRun } from '../runEstimate.js';
 import { describeFolder, findDatasets } from '../workspace/datasets.js';
 import { probeFolder } from '../workspace/folderProbe.js';
 import type { RunStore } from '../workspace/runStore.js';
@@ -75,6 +76,8 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
       probeFolder: (dir) => probeFolder(dir),
       defaults: (method, data) => deps.trainer.request(Requests.defaults, { method, data }),
       backends: () => deps.trainer.request(Requests.listBackends, {}),
+      plan: (config) => deps.trainer.request(Requests.plan, { config }),
+      estimate: async (config, images) => estimateRun(await finishedRuns(deps.store), config, images),
       settings,
     },
     uri?.fsPath,
@@ -83,6 +86,13 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
   // The run goes with the workspace folder that holds the data (the first one for data outside).
   const home = folders.find((f) => !relative(f, config.data).startsWith('..')) ?? folders[0]!;
   await deps.training.train(config, runsDirOf(home, settings));
+}
+
+/** Finished runs with their summaries, for the wizard's estimate. */
+async function finishedRuns(store: RunStore): Promise<{ run: RunJson; summary: SummaryJson }[]> {
+  const done = (await store.listRuns()).filter((r) => r.run.status === 'done');
+  const withSummary = await Promise.all(done.map(async (r) => ({ run: r.run, summary: await store.readSummary(r.dir).catch(() => undefined) })));
+  return withSummary.filter((r): r is { run: RunJson; summary: SummaryJson } => r.summary !== undefined);
 }
 
 async function cancelRun(deps: CommandDeps, target: RunTarget): Promise<void> {

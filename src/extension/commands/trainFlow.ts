@@ -6,7 +6,8 @@
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
-import type { BackendStatus } from '../../protocol/server.js';
+import type { BackendStatus, RunPlan } from '../../protocol/server.js';
+import { aboutDuration, type Estimate } from '../runEstimate.js';
 import { METHOD_INFO } from '../methods.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../workspace/datasets.js';
@@ -24,6 +25,10 @@ export interface TrainFlowDeps {
   defaults(method: MethodName, data: string): Promise<TrainConfig>;
   /** Which compute backends the trainer's machine has. */
   backends(): Promise<BackendStatus[]>;
+  /** How the trainer would split the epochs among the method's stages. */
+  plan?(config: TrainConfig): Promise<RunPlan>;
+  /** Roughly how long the run takes here, from earlier runs. */
+  estimate?(config: TrainConfig, images: number): Promise<Estimate | undefined>;
   settings: Settings;
 }
 
@@ -44,7 +49,7 @@ export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<T
   const d = await deps.defaults(method, dataset.dir);
   const channels = dataset.probe.grayscale ? 1 : d.channels;
   const config: TrainConfig = { ...d, clusters, channels, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize || d.batchSize, backend: deps.settings.backend };
-  return review(config, deps, dataset.probe.grayscale);
+  return review(config, deps, dataset.probe.grayscale, dataset.probe.exact ? dataset.probe.decodable : dataset.images);
 }
 
 /** The folder with its probe, or undefined (after saying why) when the trainer could not cluster it. */
@@ -118,12 +123,16 @@ function wholeNumberError(v: string, lo: number, hi: number, hiWhat = String(hi)
 type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend';
 
 /** The last step: every other setting at its default, each one pickable to change; "Start" ends the flow. */
-async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolean): Promise<TrainConfig | undefined> {
+async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolean, images: number): Promise<TrainConfig | undefined> {
   for (;;) {
     const c = config;
+    // What the run will do and cost: SCAN's stages, and a duration from earlier runs here.
+    const [plan, estimate] = await Promise.all([deps.plan?.(c).catch(() => undefined), deps.estimate?.(c, images).catch(() => undefined)]);
+    const stages = plan && plan.stages.length > 1 ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ') : undefined;
+    const cost = estimate ? ` · ${aboutDuration(estimate.seconds)} (${estimate.basis})` : '';
     const items: Item<Edit>[] = [
-      { label: '$(play) Start training', description: `${METHOD_INFO[c.method].label}, ${c.clusters} clusters`, value: 'start' },
-      { label: `Epochs: ${c.epochs}`, value: 'epochs' },
+      { label: '$(play) Start training', description: `${METHOD_INFO[c.method].label}, ${c.clusters} clusters${cost}`, value: 'start' },
+      { label: `Epochs: ${c.epochs}`, ...(stages ? { description: stages } : {}), value: 'epochs' },
       { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
       { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`, value: 'channels' },
       { label: `Backbone: ${c.backbone}`, value: 'backbone' },

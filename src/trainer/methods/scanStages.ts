@@ -74,6 +74,12 @@ export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanSt
 
 const STAGE_NAMES: Record<ScanStage, string> = { pretext: 'pretext', scan: 'SCAN', selflabel: 'self-labeling' };
 
+/** The stages a resolved SCAN config trains, with their epochs; empty for other methods. */
+export function stagePlan(config: TrainConfig): { name: string; epochs: number }[] {
+  if (config.method !== 'scan') return [];
+  return SCAN_STAGES.map((s) => ({ name: STAGE_NAMES[s], epochs: config.params[`${s}Epochs`] as number })).filter((s) => s.epochs > 0);
+}
+
 /** The stage's name for progress messages ("self-labeling"); undefined for methods without stages. */
 export function stageNameOf(config: TrainConfig, epoch: number): string | undefined {
   return config.method === 'scan' ? STAGE_NAMES[scanStageOf(config, epoch).stage] : undefined;
