@@ -188,7 +188,8 @@ describe('ClusterLab in VS Code, as a new user', () => {
     assert.ok(left.checkpoint >= 1 && left.checkpoint < RELOADED_EPOCHS, `checkpoint of epoch ${left.checkpoint}`);
 
     await wb().contextMenu(row, 'Resume Run');
-    await wb().notification(/ClusterLab: CC · fashion finished: ACC \d\.\d{3}/).waitFor({ timeout: TRAINING_TIMEOUT });
+    // A resumed run is named as the Runs tree lists it: method · dataset · start time.
+    await wb().notification(/ClusterLab: CC · fashion · \w+ \d+, \d\d:\d\d finished: ACC \d\.\d{3}/).waitFor({ timeout: TRAINING_TIMEOUT });
     await wb().shot('cc-reload-resumed');
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; epoch: number };
     assert.deepEqual([run.status, run.epoch], ['done', RELOADED_EPOCHS]);
