@@ -3,12 +3,9 @@
 // end to end: the real host controller reads a run folder of N assignments (the first 2,000 the
 // sample's real images, the rest paths without files), posts the state, the page draws it.
 // Writes bench/results/gallery.json.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { RunJson } from '../src/protocol/run.js';
-import { launchChromium, makeHost, openPage, recordingUi, startServer } from '../test/webview/harness.js';
+import { benchPage } from './_pageBench.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,88 +16,37 @@ const REPEAT = arg('repeat', 3);
 
 if (!existsSync('dist/webview/gallery.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 
-/** A finished run over sample/fashion plus synthetic rows up to N, as the trainer would write it. */
-function makeRun(ws: string): string {
-  const root = resolve('sample/fashion');
-  const real: { path: string; cls: string }[] = [];
-  for (const sup of readdirSync(root).filter((f) => !f.includes('.')).sort()) {
-    for (const cls of readdirSync(join(root, sup)).sort()) for (const f of readdirSync(join(root, sup, cls))) real.push({ path: `${sup}/${cls}/${f}`, cls });
-  }
-  const classes = [...new Set(real.map((r) => r.cls))].sort();
-  const lines = ['path,cluster,confidence,label'];
-  for (let i = 0; i < N; i++) {
-    const r = real[i];
-    const cls = r ? r.cls : classes[i % classes.length]!;
-    // Real images rank first in their cluster (higher confidence), so the first screen has pictures.
-    const confidence = r ? 0.9 + (i % 97) / 1000 : 0.2 + ((i * 7919) % 700) / 1000;
-    lines.push(`${r ? r.path : `synthetic/${cls}/${i}.png`},${classes.indexOf(cls)},${confidence.toFixed(6)},${cls}`);
-  }
-  const dir = join(ws, 'runs', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const run: RunJson = {
-    format: 'clusterlab-run', version: 1, id: 'bench', method: 'cc',
-    config: { method: 'cc', data: root, clusters: classes.length, epochs: 1, imageSize: 28, channels: 1, backbone: 'small', batchSize: 256, seed: 42, backend: 'cpu', learningRate: 3e-4, evalEvery: 1, params: {} },
-    dataset: { root, images: N, classes, superClasses: [] },
-    backend: { name: 'cpu', threads: 1, skipped: [] },
-    status: 'done', startedAt: new Date().toISOString(), epoch: 1,
-  };
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
-  writeFileSync(join(dir, 'assignments.csv'), lines.join('\n') + '\n');
-  return join(ws, 'runs');
-}
-
-const ws = mkdtempSync(join(tmpdir(), 'clusterlab-bench-gallery-'));
-const runsDir = makeRun(ws);
-const { server, origin } = await startServer(join(ws, 'thumbs'));
-const browser = await launchChromium();
-const { ui } = recordingUi('/');
-const runs: Record<string, number>[] = [];
-try {
-  for (let k = 0; k < REPEAT; k++) {
-    // A fresh host each round: the run folder is read and the state built every time.
-    const host = makeHost(runsDir, join(ws, 'thumbs'), ui);
-    const h = await openPage(browser, origin, 'gallery', host.gallery);
-    await h.page.waitForFunction(() => performance.getEntriesByName('gallery-first-paint').length > 0, undefined, { timeout: 60_000 });
-    const [firstPaintMs, stateMs] = await h.page.evaluate(() => ['gallery-first-paint', 'gallery-state'].map((n) => performance.getEntriesByName(n)[0]!.startTime));
-    // The page's own share: from the state message's arrival to the frame that shows it.
-    const stateToPaintMs = firstPaintMs! - stateMs!;
-    const tiles = await h.page.locator('.tile').count();
-    // Frame times while scrolling: a wheel's pace (120 px a frame), and dragging the scroll bar
-    // through the whole gallery in 240 frames (every frame a new screenful of rows).
-    // A string: the TypeScript loader would add helpers (__name) the page does not have.
-    const scroll = (await h.page.evaluate(`(async () => {
-      const el = document.querySelector('.scroller');
-      const time = async (stepPx, frames) => {
-        const times = [];
-        let last = performance.now();
-        for (let i = 1; i <= frames; i++) {
-          el.scrollTop += stepPx;
-          await new Promise(requestAnimationFrame);
-          const now = performance.now();
-          times.push(now - last);
-          last = now;
-        }
-        times.sort((a, b) => a - b);
-        return { meanMs: times.reduce((a, b) => a + b, 0) / times.length, p95Ms: times[Math.floor(times.length * 0.95)], over50ms: times.filter((f) => f > 50).length };
-      };
-      const wheel = await time(120, 240);
-      el.scrollTop = 0;
-      const drag = await time((el.scrollHeight - el.clientHeight) / 240, 240);
-      return { wheel, drag };
-    })()`)) as Record<'wheel' | 'drag', { meanMs: number; p95Ms: number; over50ms: number }>;
-    runs.push({ firstPaintMs: firstPaintMs!, stateToPaintMs, tilesOnFirstScreen: tiles, wheelMeanMs: scroll.wheel.meanMs, wheelP95Ms: scroll.wheel.p95Ms, wheelOver50ms: scroll.wheel.over50ms, dragMeanMs: scroll.drag.meanMs, dragP95Ms: scroll.drag.p95Ms, dragOver50ms: scroll.drag.over50ms });
-    const f = (x: { meanMs: number; p95Ms: number; over50ms: number }) => `mean ${x.meanMs.toFixed(1)} ms, p95 ${x.p95Ms.toFixed(1)} ms, ${x.over50ms} over 50 ms`;
-    console.log(`round ${k + 1}: first paint ${firstPaintMs!.toFixed(0)} ms (page's share ${stateToPaintMs.toFixed(0)} ms, ${tiles} tiles in the DOM); frames scrolling at wheel pace: ${f(scroll.wheel)}; dragging through all: ${f(scroll.drag)}`);
-    await h.page.close();
-    await host.sessions.dispose();
-  }
-} finally {
-  await browser.close();
-  server.close();
-  if (!process.env.KEEP) rmSync(ws, { recursive: true, force: true });
-}
-const best = runs.reduce((a, b) => (b.firstPaintMs! < a.firstPaintMs! ? b : a));
+const { runs, best } = await benchPage('gallery', N, REPEAT, async () => undefined, async (h, k, { firstPaintMs, stateToPaintMs }) => {
+  const tiles = await h.page.locator('.tile').count();
+  // Frame times while scrolling: a wheel's pace (120 px a frame), and dragging the scroll bar
+  // through the whole gallery in 240 frames (every frame a new screenful of rows).
+  // A string: the TypeScript loader would add helpers (__name) the page does not have.
+  const scroll = (await h.page.evaluate(`(async () => {
+    const el = document.querySelector('.scroller');
+    const time = async (stepPx, frames) => {
+      const times = [];
+      let last = performance.now();
+      for (let i = 1; i <= frames; i++) {
+        el.scrollTop += stepPx;
+        await new Promise(requestAnimationFrame);
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      times.sort((a, b) => a - b);
+      return { meanMs: times.reduce((a, b) => a + b, 0) / times.length, p95Ms: times[Math.floor(times.length * 0.95)], over50ms: times.filter((f) => f > 50).length };
+    };
+    const wheel = await time(120, 240);
+    el.scrollTop = 0;
+    const drag = await time((el.scrollHeight - el.clientHeight) / 240, 240);
+    return { wheel, drag };
+  })()`)) as Record<'wheel' | 'drag', { meanMs: number; p95Ms: number; over50ms: number }>;
+  const figures = { tilesOnFirstScreen: tiles, wheelMeanMs: scroll.wheel.meanMs, wheelP95Ms: scroll.wheel.p95Ms, wheelOver50ms: scroll.wheel.over50ms, dragMeanMs: scroll.drag.meanMs, dragP95Ms: scroll.drag.p95Ms, dragOver50ms: scroll.drag.over50ms };
+  const f = (x: { meanMs: number; p95Ms: number; over50ms: number }) => `mean ${x.meanMs.toFixed(1)} ms, p95 ${x.p95Ms.toFixed(1)} ms, ${x.over50ms} over 50 ms`;
+  console.log(`round ${k + 1}: first paint ${firstPaintMs.toFixed(0)} ms (page's share ${stateToPaintMs.toFixed(0)} ms, ${tiles} tiles in the DOM); frames scrolling at wheel pace: ${f(scroll.wheel)}; dragging through all: ${f(scroll.drag)}`);
+  return figures;
+});
 const out = { images: N, loadAverage: (await import('node:os')).loadavg()[0], what: 'navigation start to the first frame showing the gallery (host reads the run, builds and posts the state, page validates, groups and draws)', best, runs, date: new Date().toISOString() };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/gallery.json', JSON.stringify(out, null, 2) + '\n');
-console.log(`${N.toLocaleString()} images: first paint ${best.firstPaintMs!.toFixed(0)} ms (best of ${REPEAT}); wrote bench/results/gallery.json`);
+console.log(`${N.toLocaleString()} images: first paint ${best.firstPaintMs.toFixed(0)} ms (best of ${REPEAT}); wrote bench/results/gallery.json`);

@@ -1,60 +1,78 @@
-// npm run bench -- quality [--methods cc,scan,deepcluster] [--minutes M] [--backend B] [--param NAME=VALUE ...]
+// npm run bench -- quality [--split test|dev] [--seeds N] [--methods cc,scan,deepcluster] [--minutes M]
+//                          [--per-class N] [--epochs N] [--backend B] [--param NAME=VALUE ...]
 //
-// Clustering quality on Fashion-MNIST's 10,000 test images (Debian dataset-fashion-mnist, 10 classes,
-// written once as <super>/<class>/<i>.png so the run takes the same path as a user's folder): each
-// method trains with its defaults (the README lists them) through the real `train()`, with a time
-// budget of M minutes per method (default 30); when the budget ends first, the last evaluated
-// epoch is reported. Beside them, k-means on raw pixels (ours) as the baseline.
-// Bars: SCAN ACC >= .70, CC ACC >= .65, DeepCluster above the pixel baseline.
-// Writes bench/results/quality.json and bench/results/quality.md.
-import * as tf from '@tensorflow/tfjs-core';
+// Clustering quality on Fashion-MNIST (Debian dataset-fashion-mnist, 10 classes, 28 px grey, written
+// once as <super>/<class>/<i>.png so a run takes the same path as a user's folder). Tune on
+// `--split dev` (1,000 TRAIN images per class, 10,000 in all); report on `--split test` (the 10,000
+// test images, the default), never tuned on. Each method trains with its defaults through the real
+// `train()`, once per seed (42, 43, ...), within M minutes (default 30; when the budget ends first,
+// the last evaluated epoch counts). Beside them, k-means on the raw pixels of the same images
+// (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline), once per seed.
+// Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
+// When summaries carry label-free scores (summary.json `labelFree`), they are shown per method and
+// checked against ACC: does each rank the methods the same way?
+// Writes bench/results/quality[-dev].json and .md. `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { MethodName, MetricsRow, TrainConfig } from '../src/protocol/run.js';
+import type { MethodName, MetricsRow, SummaryJson, TrainConfig } from '../src/protocol/run.js';
 import { initBackend } from '../src/trainer/backend/index.js';
-import { kmeans } from '../src/trainer/cluster/kmeans.js';
+import { pixelKmeans } from '../src/trainer/cluster/pixelKmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
-import { score } from '../src/common/eval/metrics.js';
-import { defaultConfig, METHODS } from '../src/trainer/run/config.js';
+import { isMethodName, METHOD_NAMES } from '../src/common/methods/index.js';
+import { defaultConfig } from '../src/trainer/run/config.js';
 import { train } from '../src/trainer/run/train.js';
-import { Rng } from '../src/trainer/util/rng.js';
 
 const { values: args } = parseArgs({
   options: {
-    methods: { type: 'string', default: METHODS.join(',') },
+    split: { type: 'string', default: 'test' },
+    seeds: { type: 'string', default: '3' },
+    methods: { type: 'string', default: METHOD_NAMES.join(',') },
     minutes: { type: 'string', default: '30' },
+    'per-class': { type: 'string', default: '1000' },
+    epochs: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     param: { type: 'string', multiple: true, default: [] },
     fixtures: { type: 'string', default: join(tmpdir(), 'clusterlab-bench-quality') },
   },
 });
+const split = args.split!;
+if (split !== 'test' && split !== 'dev') throw new Error(`--split must be test or dev (got ${split})`);
 const methods = args.methods!.split(',') as MethodName[];
-for (const m of methods) if (!METHODS.includes(m)) throw new Error(`unknown method ${m}`);
+for (const m of methods) if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
+const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => 42 + i);
+if (seeds.length < 1) throw new Error(`--seeds must be a whole number of at least 1 (got ${args.seeds})`);
+const perClass = Number(args['per-class']);
+if (!Number.isInteger(perClass) || perClass < 1 || perClass > 1000) throw new Error(`--per-class must be a whole number from 1 to 1000 (got ${args['per-class']})`);
 const budgetMs = Number(args.minutes) * 60_000;
-const BARS: Record<MethodName, string> = { cc: 'ACC >= .65', scan: 'ACC >= .70', deepcluster: 'ACC > pixel k-means' };
+const LABEL_FREE = ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const;
 
-/** The 10k test split as PNGs in <super>/<class>/, written once. */
+/** `perClass` images of each class of the split as PNGs in <super>/<class>/, written once. */
 async function fixture(): Promise<string> {
-  const dir = join(args.fixtures!, 'fashion-test');
+  const dir = join(args.fixtures!, `fashion-${split}-${perClass}`);
   const marker = join(dir, '.complete');
   if (existsSync(marker)) return dir;
   await rm(dir, { recursive: true, force: true });
-  const test = await loadFashionMnist('test');
-  const px = test.rows * test.cols;
-  console.log(`writing ${test.n} PNGs to ${dir} (once)...`);
-  for (let i = 0; i < test.n; i++) {
-    const cls = FASHION_CLASSES[test.labels[i]!]!;
+  // dev: the TRAIN images, which no reported figure comes from.
+  const src = await loadFashionMnist(split === 'dev' ? 'train' : 'test');
+  const px = src.rows * src.cols;
+  const taken = new Array<number>(10).fill(0);
+  console.log(`writing ${perClass * 10} PNGs to ${dir} (once)...`);
+  for (let i = 0; i < src.n; i++) {
+    const label = src.labels[i]!;
+    if (taken[label]! >= perClass) continue;
+    taken[label]!++;
+    const cls = FASHION_CLASSES[label]!;
     const folder = join(dir, FASHION_SUPERCLASS[cls], cls);
     await mkdir(folder, { recursive: true });
-    const raw = Buffer.from(test.images.subarray(i * px, (i + 1) * px));
-    await sharp(raw, { raw: { width: test.cols, height: test.rows, channels: 1 } }).toColourspace('b-w').png().toFile(join(folder, `${i}.png`));
+    const raw = Buffer.from(src.images.subarray(i * px, (i + 1) * px));
+    await sharp(raw, { raw: { width: src.cols, height: src.rows, channels: 1 } }).toColourspace('b-w').png().toFile(join(folder, `${i}.png`));
   }
-  await writeFile(marker, String(test.n));
+  await writeFile(marker, String(perClass * 10));
   return dir;
 }
 
@@ -65,82 +83,126 @@ function params(pairs: string[]): TrainConfig['params'] {
   }));
 }
 
-interface Row {
-  method: string;
+interface Run {
+  seed: number;
   acc: number;
   nmi: number;
   ari: number;
-  seconds: number;
+  minutes: number;
   epochs: number;
-  backend: string;
   finished: boolean;
-  /** Mean 1-minute load average over the run's epochs: above 2 the two cores were shared. */
-  load: number;
-  bar?: string;
+  labelFree?: SummaryJson['labelFree'];
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample sd (n - 1); 0 for one seed, which then claims nothing beyond its single figure. */
+const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const ms = (xs: number[], digits = 3) => `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}`;
 
 const data = await fixture();
 const cacheDir = join(args.fixtures!, 'cache');
-const runsDir = join(args.fixtures!, 'runs');
+const runsDir = join(args.fixtures!, `runs-${split}`);
 await rm(runsDir, { recursive: true, force: true });
-const rows: Row[] = [];
+const backend = await initBackend(args.backend as TrainConfig['backend']);
+const results: Record<string, Run[]> = { 'k-means on pixels': [] };
 
-// Baseline: k-means (k-means++, best of 3) on raw pixels in [0, 1].
 {
-  const backend = await initBackend(args.backend as TrainConfig['backend']);
   const ds = await loadDataset(data, { imageSize: 28, channels: 1, cacheDir });
-  const t0 = performance.now();
-  const x = tf.tidy(() => tf.div(tf.tensor2d(ds.pixels, [ds.n, 28 * 28], 'float32'), 255) as tf.Tensor2D);
-  const km = await kmeans(x, { k: 10, rng: new Rng(0), restarts: 3, iters: 100, tol: 1e-6 });
-  tf.dispose([x, km.centroids]);
-  rows.push({ method: 'k-means on pixels', ...score(km.assign, ds.labels, 10, 10), seconds: (performance.now() - t0) / 1000, epochs: 0, backend: backend.name, finished: true, load: loadavg()[0]! });
-  console.log(`pixel k-means: ACC ${rows[0]!.acc.toFixed(3)} NMI ${rows[0]!.nmi.toFixed(3)}`);
+  for (const seed of seeds) {
+    const t0 = performance.now();
+    const s = (await pixelKmeans(ds, 10, seed))!;
+    results['k-means on pixels']!.push({ seed, ...s, minutes: (performance.now() - t0) / 60_000, epochs: 0, finished: true });
+  }
+  console.log(`pixel k-means: ACC ${ms(results['k-means on pixels']!.map((r) => r.acc))}`);
 }
 
-for (const method of methods) {
+async function runOnce(method: MethodName, seed: number): Promise<Run> {
   const config: TrainConfig = {
     ...defaultConfig(method, data),
     imageSize: 28,
     channels: 1,
+    seed,
     backend: args.backend as TrainConfig['backend'],
     params: params(args.param!),
   };
-  const out = join(runsDir, method);
+  if (args.epochs) config.epochs = Number(args.epochs);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), budgetMs);
   const t0 = performance.now();
   // tfjs on wasm never yields to timers inside an epoch, so the abort lands at an epoch's end; the
   // result is the last evaluated epoch that ended within the budget.
   const inBudget: { row: MetricsRow; seconds: number }[] = [];
-  const loads: number[] = [];
-  const result = await train(config, out, cacheDir, {
+  const result = await train(config, join(runsDir, `${method}-${seed}`), cacheDir, {
     log: (l) => console.log(`  ${l}`),
     onEpoch: (r: MetricsRow) => {
       const elapsed = (performance.now() - t0) / 1000;
-      loads.push(loadavg()[0]!);
       if (elapsed * 1000 <= budgetMs && typeof r.acc === 'number') inBudget.push({ row: r, seconds: elapsed });
-      console.log(`  ${method} epoch ${r.epoch} ${r.phase} loss ${r.loss.toFixed(3)} acc ${(r.acc as number | undefined)?.toFixed(3) ?? '-'} nmi ${(r.nmi as number | undefined)?.toFixed(3) ?? '-'} ${(elapsed / 60).toFixed(1)} min`);
+      console.log(`  ${method} seed ${seed} epoch ${r.epoch} ${r.phase} loss ${r.loss.toFixed(3)} acc ${(r.acc as number | undefined)?.toFixed(3) ?? '-'} ${(elapsed / 60).toFixed(1)} min`);
     },
     signal: abort.signal,
   });
   clearTimeout(timer);
-  const finished = result.run.status === 'done' && (performance.now() - t0) <= budgetMs;
+  const finished = result.run.status === 'done' && performance.now() - t0 <= budgetMs;
   const last = inBudget.at(-1);
-  if (!last) throw new Error(`${method} finished no evaluated epoch within ${args.minutes} minutes`);
+  if (!last) throw new Error(`${method} seed ${seed} finished no evaluated epoch within ${args.minutes} minutes`);
   const s = finished && result.summary ? result.summary : (last.row as unknown as { acc: number; nmi: number; ari: number });
-  rows.push({ method, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, seconds: last.seconds, epochs: last.row.epoch, backend: result.run.backend.name, finished, load: loads.reduce((a, b) => a + b, 0) / Math.max(loads.length, 1), bar: BARS[method] });
+  return { seed, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, minutes: last.seconds / 60, epochs: last.row.epoch, finished, labelFree: finished ? result.summary?.labelFree : undefined };
 }
 
-const base = rows[0]!;
-const met = (r: Row) => (r.method === 'cc' ? r.acc >= 0.65 : r.method === 'scan' ? r.acc >= 0.7 : r.method === 'deepcluster' ? r.acc > base.acc : undefined);
-const md = [
-  '| method | ACC | NMI | ARI | epochs | minutes | backend | load | bar |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.method} | ${r.acc.toFixed(3)} | ${r.nmi.toFixed(3)} | ${r.ari.toFixed(3)} | ${r.epochs}${r.finished ? '' : ' (budget)'} | ${(r.seconds / 60).toFixed(1)} | ${r.backend} | ${r.load.toFixed(1)} | ${r.bar ? `${r.bar}: ${met(r) ? 'met' : 'missed'}` : 'baseline'} |`),
-].join('\n');
-console.log(`\nFashion-MNIST test (10,000 images, 10 classes), 28x28 grey, small backbone, ${args.minutes} min budget per method\n\n${md}\n`);
-await mkdir('bench/results', { recursive: true });
-const when = new Date().toISOString();
-await writeFile('bench/results/quality.json', JSON.stringify({ when, budgetMinutes: Number(args.minutes), params: args.param, rows: rows.map((r) => ({ ...r, barMet: met(r) })) }, null, 2) + '\n');
-await writeFile('bench/results/quality.md', `Fashion-MNIST test split, ${when}\n\n${md}\n`);
+for (const method of methods) {
+  results[method] = [];
+  for (const seed of seeds) results[method]!.push(await runOnce(method, seed));
+}
 
+const pixel = results['k-means on pixels']!;
+const lower = (rs: Run[], k: 'acc' | 'nmi' | 'ari') => mean(rs.map((r) => r[k])) - sd(rs.map((r) => r[k]));
+/** The issue's bars, on mean - sd: CC ACC .65, SCAN ACC .70, DeepCluster above pixel k-means' mean. */
+const BARS: Record<MethodName, { text: string; met: (rs: Run[]) => boolean }> = {
+  cc: { text: 'ACC >= .65', met: (rs) => lower(rs, 'acc') >= 0.65 },
+  scan: { text: 'ACC >= .70', met: (rs) => lower(rs, 'acc') >= 0.7 },
+  deepcluster: { text: 'ACC > pixel k-means', met: (rs) => lower(rs, 'acc') > mean(pixel.map((r) => r.acc)) },
+};
+
+const names = Object.keys(results);
+const table = [
+  '| method | ACC | NMI | ARI | ACC - pixel k-means | epochs | minutes | bar (mean - sd) |',
+  '|---|---|---|---|---|---|---|---|',
+  ...names.map((name) => {
+    const rs = results[name]!;
+    const col = (k: 'acc' | 'nmi' | 'ari') => ms(rs.map((r) => r[k]));
+    const gain = name === 'k-means on pixels' ? '' : (mean(rs.map((r) => r.acc)) - mean(pixel.map((r) => r.acc))).toFixed(3);
+    const epochs = [...new Set(rs.map((r) => `${r.epochs}${r.finished ? '' : ' (budget)'}`))].join(', ');
+    const bar = BARS[name as MethodName];
+    return `| ${name} | ${col('acc')} | ${col('nmi')} | ${col('ari')} | ${gain} | ${epochs} | ${ms(rs.map((r) => r.minutes), 1)} | ${bar ? `${bar.text}: ${bar.met(rs) ? 'met' : 'missed'}` : 'baseline'} |`;
+  }),
+].join('\n');
+
+// Label-free scores: per method, and whether ordering the methods by each gives ACC's order.
+const withScores = methods.filter((m) => results[m]!.every((r) => r.labelFree));
+let labelFreeMd = '';
+if (withScores.length > 0) {
+  const order = (value: (m: MethodName) => number) => [...withScores].sort((a, b) => value(b) - value(a)).join(' > ');
+  const accOrder = order((m) => mean(results[m]!.map((r) => r.acc)));
+  const lf = (m: MethodName, k: (typeof LABEL_FREE)[number]) => results[m]!.map((r) => r.labelFree![k]);
+  labelFreeMd = [
+    `Label-free scores (summary.json labelFree, mean ± sd). By ACC: ${accOrder}.`,
+    '',
+    `| method | ${LABEL_FREE.join(' | ')} |`,
+    `|---|${LABEL_FREE.map(() => '---|').join('')}`,
+    ...withScores.map((m) => `| ${m} | ${LABEL_FREE.map((k) => ms(lf(m, k))).join(' | ')} |`),
+    `| ranks the methods as ACC does | ${LABEL_FREE.map((k) => {
+      const o = order((m) => mean(lf(m, k)));
+      return o === accOrder ? 'yes' : `no (${o})`;
+    }).join(' | ')} |`,
+  ].join('\n');
+}
+
+const images = perClass * 10;
+const title = `Fashion-MNIST ${split === 'dev' ? 'dev split (TRAIN images)' : 'test split'}, ${images.toLocaleString('en')} images, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}`;
+const md = `${title}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
+console.log(`\n${md}`);
+await mkdir('bench/results', { recursive: true });
+const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
+const when = new Date().toISOString();
+await writeFile(`${base}.json`, JSON.stringify({ when, split, images, seeds, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name, results, bars: Object.fromEntries(methods.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
+await writeFile(`${base}.md`, `${when}\n\n${md}`);

@@ -37,7 +37,7 @@ await build({
 // Webviews run in the browser: no Node built-ins, one self-contained module per page.
 await build({
   bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', platform: 'browser', format: 'esm', target: 'chrome120',
-  entryPoints: { gallery: 'webview/gallery/main.ts', confusion: 'webview/confusion/main.ts', charts: 'webview/charts/main.ts' },
+  entryPoints: { gallery: 'webview/gallery/main.ts', confusion: 'webview/confusion/main.ts', charts: 'webview/charts/main.ts', compare: 'webview/compare/main.ts', map: 'webview/map/main.ts' },
   outdir: 'dist/webview',
 });
 mkdirSync('dist/webview/codicons', { recursive: true });

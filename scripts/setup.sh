@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent: npm packages, Debian's Chromium (the webview and
 # end-to-end tests drive it through playwright-core, which downloads no browser of its own), what
-# code-server needs to build, and Debian packages for the benchmarks (--bench). No stdin is
-# needed, so CI can run it.
+# code-server needs to build, Fashion-MNIST (small; the loader tests and the quality bench read it),
+# and Debian packages for the comparison benchmarks (--bench). No stdin is needed, so CI can run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,10 +21,12 @@ apt_install chromium
 # code-server for the end-to-end tests (test/e2e/install.ts): ripgrep in place of the one its
 # postinstall would download, and headers for the native modules it builds from source.
 apt_install ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config
+# Fashion-MNIST (30 MB): the IDX loader tests read it, and the quality bench trains on it.
+apt_install dataset-fashion-mnist
 
 if [ "${1:-}" = "--bench" ]; then
-  # Fashion-MNIST for the quality and ingest benchmarks; PyTorch and scikit-learn to compare against.
-  apt_install dataset-fashion-mnist python3-torch python3-sklearn
+  # PyTorch and scikit-learn to compare against.
+  apt_install python3-torch python3-sklearn
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

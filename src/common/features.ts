@@ -1,10 +1,10 @@
 // A finished run's per-image features and cluster probabilities (features.json + two binary
 // files), in assignments.csv's row order. The trainer writes them; the compare and map pages,
 // merge suggestions and the layout read them. Pure Node: the extension host reads them too.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomicFile.js';
-import { check, int, lit, obj, type Infer } from '../protocol/schema.js';
+import { int, lit, obj, type Infer } from '../protocol/schema.js';
+import { float32FromLE, readHeader, readSized, toLittleEndian } from './runBinary.js';
 
 export const FEATURES_FILE = 'features.json';
 const FEATURES_BIN = 'features.f16';
@@ -78,47 +78,18 @@ export async function writeRunFeatures(runDir: string, meta: Omit<FeaturesMeta, 
   if (probs.length !== meta.rows * meta.clusters) throw new Error(`probs: ${probs.length} values for ${meta.rows} x ${meta.clusters}`);
   const half = new Uint16Array(features.length);
   for (let i = 0; i < features.length; i++) half[i] = toHalf(features[i]!);
-  await writeFileAtomic(join(runDir, FEATURES_BIN), littleEndian(half));
-  await writeFileAtomic(join(runDir, PROBS_BIN), littleEndian(probs));
+  await writeFileAtomic(join(runDir, FEATURES_BIN), toLittleEndian(half));
+  await writeFileAtomic(join(runDir, PROBS_BIN), toLittleEndian(probs));
   await writeJsonAtomic(join(runDir, FEATURES_FILE), { format: 'clusterlab-features', version: 1, ...meta });
 }
 
 /** The run's features, or undefined when it has none (older runs, unfinished ones). Errors name the file. */
 export async function readRunFeatures(runDir: string): Promise<RunFeatures | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(runDir, FEATURES_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  let meta: FeaturesMeta;
-  try {
-    meta = check(featuresMetaSchema, JSON.parse(text));
-  } catch (e) {
-    throw new Error(`${join(runDir, FEATURES_FILE)}: ${(e as Error).message}`, { cause: e });
-  }
-  const halfBytes = await readExact(join(runDir, FEATURES_BIN), meta.rows * meta.dims * 2);
-  const probBytes = await readExact(join(runDir, PROBS_BIN), meta.rows * meta.clusters * 4);
-  const half = new DataView(halfBytes.buffer, halfBytes.byteOffset, halfBytes.byteLength);
+  const meta = await readHeader(runDir, FEATURES_FILE, featuresMetaSchema);
+  if (!meta) return undefined;
+  const half = await readSized(runDir, FEATURES_BIN, meta.rows * meta.dims * 2, FEATURES_FILE);
   const features = new Float32Array(meta.rows * meta.dims);
   for (let i = 0; i < features.length; i++) features[i] = fromHalf(half.getUint16(2 * i, true));
-  const pv = new DataView(probBytes.buffer, probBytes.byteOffset, probBytes.byteLength);
-  const probs = new Float32Array(meta.rows * meta.clusters);
-  for (let i = 0; i < probs.length; i++) probs[i] = pv.getFloat32(4 * i, true);
+  const probs = float32FromLE(await readSized(runDir, PROBS_BIN, meta.rows * meta.clusters * 4, FEATURES_FILE));
   return { meta, features, probs };
-}
-
-async function readExact(path: string, bytes: number): Promise<Uint8Array> {
-  const b = await readFile(path);
-  if (b.byteLength !== bytes) throw new Error(`${path}: ${b.byteLength} bytes where features.json says ${bytes}`);
-  return b;
-}
-
-function littleEndian(a: Uint16Array | Float32Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength);
-  const v = new DataView(out.buffer);
-  if (a instanceof Uint16Array) for (let i = 0; i < a.length; i++) v.setUint16(2 * i, a[i]!, true);
-  else for (let i = 0; i < a.length; i++) v.setFloat32(4 * i, a[i]!, true);
-  return out;
 }

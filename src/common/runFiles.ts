@@ -2,7 +2,7 @@
  * A run folder's text formats (assignments.csv, metrics.jsonl): the trainer writes them and reads
  * its metrics back on resume; the extension host reads them for its views and exports CSV too.
  */
-import type { Assignment, MetricsRow } from '../protocol/run.js';
+import type { Assignment, MetricsRow, SummaryJson } from '../protocol/run.js';
 
 /** metrics.jsonl rows; a torn last line (a crash mid-append) is skipped, the rows before it are kept. */
 export function parseMetrics(text: string): MetricsRow[] {
@@ -17,6 +17,17 @@ export function parseMetrics(text: string): MetricsRow[] {
     }
   }
   return rows;
+}
+
+/** summary.json's text; errors name `file`. Only its shape is checked: readers check the fields they use. */
+export function parseSummary(text: string, file: string): SummaryJson {
+  try {
+    const s = JSON.parse(text) as SummaryJson;
+    if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes)) throw new Error('expected an object with sizes');
+    return s;
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** RFC 4180 quoting, so paths with commas, quotes or newlines survive. */

@@ -4,7 +4,7 @@
  * and epochs. Pure; undefined when no such run exists.
  */
 import type { RunJson, SummaryJson, TrainConfig } from '../protocol/run.js';
-import { METHOD_INFO } from './methods.js';
+import { METHOD_SPECS } from '../common/methods/index.js';
 
 export interface Estimate {
   seconds: number;
@@ -21,7 +21,7 @@ export function estimateRun(past: readonly { run: RunJson; summary: SummaryJson 
     .sort((a, b) => (a.run.startedAt < b.run.startedAt ? 1 : -1))[0];
   if (!like) return undefined;
   const perImageEpoch = like.summary.seconds / (like.summary.n * like.summary.epochs);
-  return { seconds: perImageEpoch * images * c.epochs, basis: `from your last ${METHOD_INFO[c.method].label} run at ${c.imageSize} px on ${like.summary.backend}` };
+  return { seconds: perImageEpoch * images * c.epochs, basis: `from your last ${METHOD_SPECS[c.method].label} run at ${c.imageSize} px on ${like.summary.backend}` };
 }
 
 /** "about 4 min", "under a minute". */

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { isMethodName, METHOD_NAMES } from '../common/methods/index.js';
 import type { BackendChoice, MethodName } from '../protocol/run.js';
 
 /** The `clusterlab.*` settings (package.json declares them, with their defaults). */
@@ -12,17 +13,22 @@ export interface Settings {
   batchSize: number;
   /** 0: no cap. */
   memoryCapMB: number;
+  /** A folder where the user ran `npm install @tensorflow/tfjs-node(-gpu)`; '' for none. */
+  nativeBackendPath: string;
 }
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('clusterlab');
+  // A hand-edited settings.json may name no method; the picker then offers the first.
+  const method = c.get<string>('defaultMethod');
   return {
     runsFolder: c.get<string>('runsFolder') || '.clusterlab/runs',
-    defaultMethod: c.get<MethodName>('defaultMethod') ?? 'cc',
+    defaultMethod: isMethodName(method) ? method : METHOD_NAMES[0],
     backend: c.get<BackendChoice>('backend') ?? 'auto',
     imageSize: c.get<number>('imageSize') ?? 32,
     batchSize: c.get<number>('batchSize') ?? 0,
     memoryCapMB: c.get<number>('memoryCapMB') ?? 0,
+    nativeBackendPath: c.get<string>('nativeBackendPath') ?? '',
   };
 }
 

@@ -4,9 +4,10 @@
  * stopped on deactivate. No training code runs in the extension host; everything goes through
  * the requests of src/protocol/server.ts.
  */
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, WorkDoneProgress, type ErrorHandler } from 'vscode-languageclient/node';
-import type { NotificationDef, RequestDef, WorkDoneValue } from '../protocol/server.js';
+import { Requests, type NotificationDef, type RequestDef, type WorkDoneValue } from '../protocol/server.js';
 import { check } from '../protocol/schema.js';
 import { assertTrusted } from './trust.js';
 
@@ -33,8 +34,13 @@ export class TrainerClient implements Trainer, vscode.Disposable {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(serverModule: string, log: vscode.LogOutputChannel) {
-    const server = { module: serverModule, transport: TransportKind.ipc };
+  /** The run and debug server options, read by the client at each start: their environment carries clusterlab.nativeBackendPath. */
+  private readonly servers: { options: { env: NodeJS.ProcessEnv } }[];
+
+  constructor(serverModule: string, log: vscode.LogOutputChannel, private readonly env: () => NodeJS.ProcessEnv = () => ({})) {
+    const run = { module: serverModule, transport: TransportKind.ipc as const, options: { env: process.env } };
+    const debug = { ...run, options: { env: process.env, execArgv: ['--nolazy', '--inspect=6010'] } };
+    this.servers = [run, debug];
     // The client's own handler exists only once the client does; the handler below defers to it.
     const defaults: { handler?: ErrorHandler } = {};
     const errorHandler: ErrorHandler = {
@@ -47,8 +53,9 @@ export class TrainerClient implements Trainer, vscode.Disposable {
     this.client = new LanguageClient(
       'clusterlab.trainer',
       'ClusterLab Trainer',
-      { run: server, debug: { ...server, options: { execArgv: ['--nolazy', '--inspect=6010'] } } },
-      { documentSelector: [], outputChannel: log, errorHandler },
+      { run, debug },
+      // The trainer also checks experiment files as they are typed (src/trainer/experiment/lsp.ts).
+      { documentSelector: [{ scheme: 'file', pattern: '**/*.clusterlab.yaml' }], outputChannel: log, errorHandler },
     );
     defaults.handler = this.client.createDefaultErrorHandler(MAX_RESTARTS);
   }
@@ -78,11 +85,26 @@ export class TrainerClient implements Trainer, vscode.Disposable {
     this.died.dispose();
   }
 
-  private async ensureStarted(): Promise<void> {
+  /** Starts the trainer if it is not running (an experiment file was opened: it serves its diagnostics). */
+  async ensureStarted(): Promise<void> {
     assertTrusted();
     if (this.client.isRunning()) return;
+    for (const s of this.servers) s.options.env = { ...process.env, ...this.env() };
     // A start that failed (or a trainer left stopped after too many crashes) is tried again on next use.
     this.starting ??= this.client.start().finally(() => (this.starting = undefined));
     await this.starting;
   }
+}
+
+/** The trainer's layout request for a run, its work-done progress passed to `onProgress`. */
+export function layoutRequest(trainer: Trainer) {
+  return async (runDir: string, onProgress: (p: { percentage?: number; message?: string }) => void): Promise<void> => {
+    const workDoneToken = `clusterlab-layout-${randomUUID()}`;
+    const sub = trainer.onProgress(workDoneToken, (v) => v.kind !== 'end' && onProgress({ ...(v.percentage !== undefined ? { percentage: v.percentage } : {}), ...(v.message ? { message: v.message } : {}) }));
+    try {
+      await trainer.request(Requests.layout, { runDir, workDoneToken });
+    } finally {
+      sub.dispose();
+    }
+  };
 }

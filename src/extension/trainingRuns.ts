@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { MethodName, MetricsRow, TrainConfig } from '../protocol/run.js';
+import { basename } from 'node:path';
+import type { ExperimentRef, MethodName, MetricsRow, RunStatus, TrainConfig } from '../protocol/run.js';
 import { Notifications, Requests, type RunEndedNotice, type RunStarted } from '../protocol/server.js';
-import { METHOD_INFO, runLabel, runLabelOf } from './methods.js';
+import { METHOD_SPECS } from '../common/methods/index.js';
+import { runLabel, runLabelOf } from './methods.js';
 import type { Settings } from './settings.js';
 import type { Trainer } from './trainerClient.js';
 import type { TrainingStatusBar } from './views/statusBar.js';
@@ -26,8 +28,17 @@ export interface Log {
   show(): void;
 }
 
+/** An experiment's run: its fixed folder and what run.json records; its end is not announced (the sweep shows it). */
+export interface ExperimentTarget {
+  runDir: string;
+  experiment: ExperimentRef;
+}
+
 export class TrainingRuns implements vscode.Disposable {
   private readonly flights = new Map<string, Flight>();
+  private readonly endedEmitter = new vscode.EventEmitter<{ runDir: string; status: RunStatus }>();
+  /** Every run started here, as it ends (interrupted: the trainer died under it). */
+  readonly onDidEnd = this.endedEmitter.event;
   /** Ends that arrived before the answer to the request that started the run. */
   private readonly early = new Map<string, RunEndedNotice>();
   private readonly subscriptions: vscode.Disposable[];
@@ -65,14 +76,14 @@ export class TrainingRuns implements vscode.Disposable {
   }
 
   /** Resolves once the trainer has started the run (its end is announced later); rejects with why it could not. */
-  train(config: TrainConfig, runsDir: string): Promise<RunStarted> {
-    return this.launch(config.method, runLabel(config.method, config.data), (workDoneToken) =>
-      this.trainer.request(Requests.train, { config, runsDir, workDoneToken, ...this.runOptions() }),
-    );
+  train(config: TrainConfig, runsDir: string, target?: ExperimentTarget): Promise<RunStarted> {
+    const label = target ? `${target.experiment.entry} (${basename(target.experiment.file)})` : runLabel(config.method, config.data);
+    return this.launch(config.method, label, (workDoneToken) => this.trainer.request(Requests.train, { config, runsDir, workDoneToken, ...target, ...this.runOptions() }), !target);
   }
 
   resume({ dir, run }: RunEntry): Promise<RunStarted> {
-    return this.launch(run.method, runLabelOf(run), (workDoneToken) => this.trainer.request(Requests.resume, { runDir: dir, workDoneToken, ...this.runOptions() }));
+    const label = run.experiment ? `${run.experiment.entry} (${basename(run.experiment.file)})` : runLabelOf(run);
+    return this.launch(run.method, label, (workDoneToken) => this.trainer.request(Requests.resume, { runDir: dir, workDoneToken, ...this.runOptions() }), !run.experiment);
   }
 
   async cancel(runId: string): Promise<boolean> {
@@ -82,6 +93,7 @@ export class TrainingRuns implements vscode.Disposable {
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
     this.runChanged.dispose();
+    this.endedEmitter.dispose();
   }
 
   private runOptions(): { memoryCapMB?: number } {
@@ -89,9 +101,9 @@ export class TrainingRuns implements vscode.Disposable {
     return cap > 0 ? { memoryCapMB: cap } : {};
   }
 
-  private launch(method: MethodName, label: string, send: (token: string) => Promise<RunStarted>): Promise<RunStarted> {
+  private launch(method: MethodName, label: string, send: (token: string) => Promise<RunStarted>, announce = true): Promise<RunStarted> {
     const token = `clusterlab-${randomUUID()}`;
-    const short = METHOD_INFO[method].label;
+    const short = METHOD_SPECS[method].label;
     return new Promise((resolveStarted, rejectStarted) => {
       const options = { location: vscode.ProgressLocation.Notification, title: `ClusterLab: ${label}`, cancellable: true };
       void vscode.window.withProgress(options, async (progress, cancel) => {
@@ -107,7 +119,9 @@ export class TrainingRuns implements vscode.Disposable {
         try {
           const started = await send(token);
           resolveStarted(started);
-          this.announce(label, started.runDir, await this.endOf(started, label, cancel));
+          const end = await this.endOf(started, label, cancel);
+          this.endedEmitter.fire({ runDir: started.runDir, status: end?.status ?? 'interrupted' });
+          if (announce || !end || end.status === 'failed') this.announce(label, started.runDir, end);
         } catch (e) {
           rejectStarted(e);
         } finally {

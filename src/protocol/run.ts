@@ -3,7 +3,9 @@
  * by the webviews. One definition so the three sides cannot drift apart.
  */
 
-export type MethodName = 'cc' | 'scan' | 'deepcluster';
+import type { MethodName } from '../common/methods/index.js';
+
+export type { MethodName };
 export type BackboneName = 'small' | 'resnet18' | 'resnet34';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
@@ -62,6 +64,13 @@ export interface RunJson {
   error?: string;
   /** Image files that could not be decoded, kept when the run failed on its data (no summary.json then). */
   skipped?: Skipped[];
+  /** The experiment file (absolute) and its run this folder was trained for. */
+  experiment?: ExperimentRef;
+}
+
+export interface ExperimentRef {
+  file: string;
+  entry: string;
 }
 
 export interface Scores {
@@ -92,6 +101,11 @@ export interface MetricsRow {
   superAcc?: number;
   superNmi?: number;
   superAri?: number;
+  /** Label-free scores of eval rows (see LabelFree). */
+  confidence?: number;
+  balance?: number;
+  knnConsistency?: number;
+  silhouette?: number;
   [extra: string]: unknown;
 }
 
@@ -108,6 +122,34 @@ export interface SummaryJson extends Partial<Scores> {
   /** Cluster sizes, index = cluster id. */
   sizes: number[];
   skipped: Skipped[];
+  /** The baseline on the same images (labelled data only): k-means on their raw pixels. */
+  pixelKmeans?: Scores;
+  labelFree?: LabelFree;
+  /** Pairs of clusters to merge (a < b), best first: how often their images are each other's nearest neighbours. */
+  mergeCandidates?: MergeCandidate[];
+}
+
+/** Scores that need no labels, from the run's saved features and probabilities. */
+export interface LabelFree {
+  /** Mean top cluster probability. */
+  confidence: number;
+  /** Per cluster, the mean top probability of its members. */
+  clusterConfidence: number[];
+  /** Normalised entropy of the cluster sizes (1: all equal). */
+  balance: number;
+  /** Share of each image's 10 nearest neighbours (cosine) in its cluster. */
+  knnConsistency: number;
+  /** Mean silhouette on cosine distance. */
+  silhouette: number;
+  /** How many images the silhouette was computed on. */
+  silhouetteSample: number;
+}
+
+export interface MergeCandidate {
+  a: number;
+  b: number;
+  score: number;
+  count: number;
 }
 
 /** One row of assignments.csv. */

@@ -4,8 +4,9 @@
  * receiver checks what arrives before acting on it. A run's progress travels as LSP work-done
  * progress on the token the host puts in the request.
  */
+import { METHOD_NAMES } from '../common/methods/index.js';
 import type { BackendName, MetricsRow, TrainConfig } from './run.js';
-import { arr, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
+import { arr, bool, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
 
 export interface RequestDef<P, R> {
   readonly method: string;
@@ -23,7 +24,7 @@ const request = <P, R>(method: string, params: Schema<P>): RequestDef<P, R> => (
 const notification = <T>(method: string, params: Schema<T>): NotificationDef<T> => ({ method, params });
 
 const path = str(4096);
-const methodName = oneOf('cc', 'scan', 'deepcluster');
+const methodName = oneOf(...METHOD_NAMES);
 const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
 
 const paramValue: Schema<number | string | boolean> = {
@@ -33,7 +34,10 @@ const paramValue: Schema<number | string | boolean> = {
   },
 };
 
-/** Types only: ranges are the trainer's validateConfig, whose messages say what is allowed. */
+/**
+ * Types only: ranges and method settings (against the method's spec) are the trainer's
+ * validateConfig, whose messages say what is allowed, before a run answers started.
+ */
 export const trainConfigSchema: Schema<TrainConfig> = obj({
   method: methodName,
   data: path,
@@ -65,11 +69,22 @@ const runOptions = {
 };
 
 export const defaultsParams = obj({ method: methodName, data: path });
-export const trainParams = obj({ config: trainConfigSchema, runsDir: path, ...runOptions });
+export const trainParams = obj({
+  config: trainConfigSchema,
+  runsDir: path,
+  /** The run's folder (inside runsDir); absent: a fresh `<method>-<time>` one. An experiment's runs have fixed folders. */
+  runDir: opt(path),
+  /** Recorded in run.json: the experiment file and run this one is. */
+  experiment: opt(obj({ file: path, entry: str(200) })),
+  ...runOptions,
+});
 export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOptions });
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
-export const listBackendsParams = obj({});
+/** refresh: check again (after installing a package) instead of the trainer's first answer. */
+export const listBackendsParams = obj({ refresh: opt(bool) });
+/** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
+export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
 export const planParams = obj({ config: trainConfigSchema });
 
 /** How a config will train: its epochs and, for methods with stages (SCAN), how they split. */
@@ -98,11 +113,19 @@ export interface AssignResult {
 
 export interface BackendStatus {
   name: BackendName;
-  /** Its package can be loaded here (it may still fail to start, e.g. without a GPU). */
+  /** Its package is there (it may still fail to start, e.g. without CUDA's libraries). */
   installed: boolean;
+  /** It starts on this machine: a run can train on it. */
+  available: boolean;
   /** The backend tfjs runs on now. */
   active: boolean;
+  /** Threads when available, else the reason; one line. */
   detail: string;
+  threads?: number;
+  /** Why it does not start, in plain words. */
+  reason?: string;
+  /** What to do about it (may be several lines: commands). */
+  fix?: string;
 }
 
 export type DefaultsParams = Infer<typeof defaultsParams>;
@@ -121,6 +144,8 @@ export const Requests = {
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+  /** Writes the run's layout files; progress on workDoneToken like a run's. */
+  layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
   /** The config resolved as a run would resolve it (SCAN's stage lengths), for the wizard's review. */
   plan: request<Infer<typeof planParams>, RunPlan>('clusterlab/plan', planParams),
 } as const;

@@ -1,9 +1,9 @@
 /**
- * Every message between the extension host and the three webviews (gallery, confusion, charts),
+ * Every message between the extension host and the webviews (gallery, confusion, charts, compare, map),
  * as schemas: the host validates everything a webview sends (a webview is untrusted content), and
  * a webview validates what the host sends before drawing it.
  */
-import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, str, tagged, type Infer } from './schema.js';
+import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, record, str, tagged, type Infer } from './schema.js';
 
 const path = str(4096);
 const clusterId = int(0, 999_999_999);
@@ -95,11 +95,18 @@ export type GalleryState = Infer<typeof galleryState>;
 /** Thumbnail URLs for the paths a gallery asked for; uri "" where the image could not be read. */
 export const thumbsReply = obj({ type: lit('thumbs'), thumbs: arr(obj({ path, uri: str(8192) }), 5000) });
 
-/** Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap click). */
-export const galleryFilter = obj({ type: lit('filter'), cluster: clusterId, classIndex: opt(classIndex), superIndex: opt(classIndex) });
+/**
+ * Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap
+ * click), or to exactly `images` (dataset-relative paths) shown as one chip named `title`.
+ */
+export const galleryFilter = obj({ type: lit('filter'), cluster: opt(clusterId), classIndex: opt(classIndex), superIndex: opt(classIndex), images: opt(arr(str(), 1_000_000)), title: opt(str(200)) });
 export type GalleryFilter = Infer<typeof galleryFilter>;
 
-export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter);
+/** The run's shared selection (linked views): what one page selected, the others show. */
+export const selectionMessage = obj({ type: lit('selection'), paths: arr(path) });
+export type SelectionMessage = Infer<typeof selectionMessage>;
+
+export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage);
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 const ready = obj({ type: lit('ready') });
@@ -121,6 +128,7 @@ export const galleryToHost = tagged(
   obj({ type: lit('export'), format: oneOf('csv', 'json') }),
   obj({ type: lit('materialize') }),
   obj({ type: lit('openPanel') }),
+  selectionMessage,
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;
 
@@ -182,3 +190,133 @@ export const hostToCharts = tagged(chartsState);
 
 export const chartsToHost = tagged(ready, selectRun);
 export type ChartsToHost = Infer<typeof chartsToHost>;
+
+// ---- compare runs ----
+
+/** A table column: text (method, a setting) or a number; `better` marks the best value of a number column. */
+export const compareColumn = obj({
+  key: str(300),
+  label: str(300),
+  kind: oneOf('text', 'number', 'share'),
+  better: opt(oneOf('high', 'low')),
+  /** Said on hover: what the column means. */
+  doc: opt(str(1000)),
+});
+export type CompareColumn = Infer<typeof compareColumn>;
+
+/** One cell: its text, and for number columns the value (the mean of folded seeds) and their sd. */
+export const compareCell = obj({ text: str(2000), value: opt(num), sd: opt(num) });
+export type CompareCell = Infer<typeof compareCell>;
+
+/** One row: a run, or runs that differ only by seed folded into one. */
+export const compareRow = obj({ dirs: arr(path, 1000), cells: arr(compareCell, 1000) });
+export type CompareRow = Infer<typeof compareRow>;
+
+const agreementGrid = arr(arr(orNull(num), 1000), 1000);
+
+export const compareState = obj({
+  type: lit('compare'),
+  /** Every run, to choose from. */
+  runs: arr(runChoice),
+  /** The compared runs, and a short name for each (axes, legends). */
+  chosen: arr(path, 1000),
+  names: arr(str(300), 1000),
+  columns: arr(compareColumn, 1000),
+  rows: arr(compareRow, 1000),
+  /** The same rows with runs differing only by seed folded, when some do. */
+  foldedRows: opt(arr(compareRow, 1000)),
+  /** Between every pair of chosen runs, on the images both clustered (null: none shared). */
+  agreement: obj({ nmi: agreementGrid, ari: agreementGrid }),
+  /** metrics.jsonl columns over the union of the runs' epochs: values[run][epoch index]. */
+  overlay: obj({ epochs: arr(int(0), 100_000), metrics: arr(obj({ key: str(300), values: arr(arr(orNull(num), 100_000), 1000) }), 1000) }),
+  /** Run A x run B: their clusters' contingency table with the Hungarian matching. */
+  pair: opt(
+    obj({
+      a: path,
+      b: path,
+      rows: arr(obj({ cluster: clusterId, name: str(200), size: int(0) })),
+      cols: arr(obj({ cluster: clusterId, name: str(200), size: int(0) })),
+      counts: arr(arr(int(0))),
+      /** Per row, the matched column index (-1: none). */
+      match: arr(int(-1)),
+      matchedShare: num,
+      shared: int(0),
+    }),
+  ),
+  /** Runs differing only in cluster count (and seed): scores against K. */
+  kSweep: opt(
+    obj({
+      points: arr(obj({ k: int(1), runs: int(1), scores: record(str(100), num, 100) })),
+      suggested: opt(int(1)),
+      rule: str(2000),
+    }),
+  ),
+  /** Run A's merge candidates that are still live, with sample images of both clusters. */
+  merges: opt(
+    obj({
+      dir: path,
+      canUndo: bool,
+      pairs: arr(obj({ a: clusterId, b: clusterId, nameA: str(200), nameB: str(200), score: num, count: int(0), samplesA: arr(path, 16), samplesB: arr(path, 16) }), 100),
+      note: opt(str(1000)),
+    }),
+  ),
+  error: opt(str(2000)),
+});
+export type CompareState = Infer<typeof compareState>;
+
+export const hostToCompare = tagged(compareState, thumbsReply);
+export type HostToCompare = Infer<typeof hostToCompare>;
+
+export const compareToHost = tagged(
+  ready,
+  obj({ type: lit('setRuns'), dirs: arr(path, 1000) }),
+  obj({ type: lit('selectPair'), a: path, b: path }),
+  /** A contingency cell: the images run A put in cluster a and run B in cluster b. */
+  obj({ type: lit('showCell'), a: clusterId, b: clusterId }),
+  /** Merge run A's cluster `from` into `into` (a merge candidate). */
+  obj({ type: lit('merge'), from: clusterId, into: clusterId }),
+  obj({ type: lit('undo') }),
+  obj({ type: lit('copy'), text: str(2_000_000) }),
+);
+export type CompareToHost = Infer<typeof compareToHost>;
+
+// ---- embedding map ----
+
+/**
+ * The run's 2-D map: x, y per image in `items` order, scaled into the unit square. Images added
+ * after training have no features; they sit at their cluster's centre (listed in `placed`).
+ */
+export const mapLayout = obj({ method: str(200), knnPreservation: num, xy: arr(num, 4_000_000), placed: arr(int(0)) });
+export type MapLayout = Infer<typeof mapLayout>;
+
+export const mapState = obj({
+  ...galleryState.fields,
+  type: lit('map'),
+  layout: opt(mapLayout),
+  /** Without a layout: the run saved features, so the trainer can compute one. */
+  canCompute: bool,
+});
+export type MapState = Infer<typeof mapState>;
+
+/** The trainer's progress on the layout the page asked for. */
+export const layoutProgress = obj({ type: lit('layoutProgress'), message: str(300), percentage: opt(num), done: bool });
+
+export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutProgress);
+export type HostToMap = Infer<typeof hostToMap>;
+
+export const mapToHost = tagged(
+  ready,
+  selectRun,
+  obj({ type: lit('thumbs'), paths: arr(path, 2000) }),
+  obj({ type: lit('open'), path }),
+  selectionMessage,
+  obj({ type: lit('move'), paths: arr(path), to: clusterId }),
+  obj({ type: lit('moveToNew'), paths: arr(path), name: opt(str(200)) }),
+  obj({ type: lit('rename'), cluster: clusterId, name: str(200) }),
+  obj({ type: lit('undo') }),
+  obj({ type: lit('redo') }),
+  obj({ type: lit('exportSelection'), paths: arr(path), format: oneOf('csv', 'json') }),
+  obj({ type: lit('showInGallery'), paths: arr(path) }),
+  obj({ type: lit('computeLayout') }),
+);
+export type MapToHost = Infer<typeof mapToHost>;

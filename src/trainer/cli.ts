@@ -1,21 +1,46 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { MetricsRow, SummaryJson, TrainConfig } from '../protocol/run.js';
-import { ConfigError, defaultConfig, METHODS, validateConfig } from './run/config.js';
-import type { TrainHooks, TrainResult } from './run/train.js';
+import { checkSetting, METHOD_NAMES, METHOD_SPECS, settingKind, type MethodSpec } from '../common/methods/index.js';
+import type { SummaryJson, TrainConfig } from '../protocol/run.js';
+import { BACKENDS, cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
+import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
 
 const USAGE = `usage:
-  clusterlab train --method cc|scan|deepcluster --data DIR [--clusters K] [--epochs N]
+  clusterlab train --method ${METHOD_NAMES.join('|')} --data DIR [--clusters K] [--epochs N]
                    [--image-size S] [--grayscale] [--backbone small|resnet18|resnet34] [--batch B]
                    [--lr LR] [--seed N] [--eval-every N] [--param NAME=VALUE ...]
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
+  clusterlab run FILE.clusterlab.yaml [--runs DIR] [--backend NAME] [--cache DIR] [--check]
+                   (trains an experiment's runs one after another into DIR, default
+                   .clusterlab/runs, skipping finished ones; --check only checks the file)
+  clusterlab doctor [--json]   which compute backends start here, and why the others do not
+  clusterlab map RUN_DIR [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
-assignments.csv, summary.json, checkpoint/). Progress goes to stderr, the final metrics to stdout.`;
+assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
+map lays out a finished run's saved features in 2-D (UMAP) for the map page: layout.json/.f32 in the run folder.
+
+Method settings (--param NAME=VALUE), with their defaults:
+${METHOD_NAMES.map((m) => methodHelp(METHOD_SPECS[m])).join('\n')}`;
+
+/** A method's lines of the usage text: its defaults, then a line per setting. */
+function methodHelp(spec: MethodSpec): string {
+  const d = spec.defaults;
+  const lines = [`  ${spec.name} (${spec.label}): ${spec.description}; ${d.epochs} epochs, batch ${d.batchSize}, --lr ${d.learningRate}`];
+  for (const [key, s] of Object.entries(spec.settings)) {
+    const value = s.derived ? `${key}=N` : `${key}=${s.default}`;
+    const extra = [s.derived && `default: ${s.derived}`, s.paper && `paper: ${s.paper.value}, ${s.paper.why}`].filter(Boolean).join('; ');
+    lines.push(`    ${value.padEnd(30)} ${s.doc} — ${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}${extra ? ` [${extra}]` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+export function usage(): string {
+  return USAGE;
+}
 
 const OPTIONS = {
   method: { type: 'string' },
@@ -71,24 +96,43 @@ function num(name: string, value: string | undefined, fallback: number): number 
   return n;
 }
 
-/** --param NAME=VALUE: numbers and booleans are typed, anything else stays a string. */
-function methodParams(pairs: string[] = []): TrainConfig['params'] {
+/** --param NAME=VALUE (and --stages): each read and checked by the method's spec, a typo refused with the name meant. */
+function methodParams(spec: MethodSpec, pairs: string[] = [], stages?: string): TrainConfig['params'] {
   const out: TrainConfig['params'] = {};
-  for (const pair of pairs) {
+  const entries = pairs.map((pair): [string, string] => {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--param takes NAME=VALUE (got '${pair}')`);
-    const raw = pair.slice(eq + 1);
-    out[pair.slice(0, eq)] = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  });
+  if (stages !== undefined) entries.push(['stages', stages]);
+  for (const [key, raw] of entries) {
+    const r = checkSetting(spec, key, raw);
+    if (!r.ok) throw new ConfigError(r.error);
+    out[key] = r.value;
   }
   return out;
+}
+
+/** A command's parsed arguments, or the exit code when they do not parse (2) or ask for --help (0). */
+function parseCommand<R extends { values: { help?: boolean } }>(parse: () => R): R | number {
+  let parsed: R;
+  try {
+    parsed = parse();
+  } catch (e) {
+    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  return parsed;
 }
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
 
 function configFrom(v: Values): TrainConfig {
-  const method = v.method as TrainConfig['method'] | undefined;
-  if (!method) throw new ConfigError(`--method is required (${METHODS.join(', ')})`);
-  if (!METHODS.includes(method)) throw new ConfigError(`--method must be one of ${METHODS.join(', ')} (got ${method})`);
+  const method = checkMethod(v.method);
   if (!v.data) throw new ConfigError('--data is required: the image folder to cluster');
   const d = defaultConfig(method, v.data);
   return {
@@ -103,7 +147,7 @@ function configFrom(v: Values): TrainConfig {
     seed: num('seed', v.seed, d.seed),
     evalEvery: num('eval-every', v['eval-every'], d.evalEvery),
     backend: (v.backend ?? d.backend) as TrainConfig['backend'],
-    params: { ...methodParams(v.param), ...(v.stages ? { stages: v.stages } : {}) },
+    params: methodParams(METHOD_SPECS[method], v.param, v.stages),
   };
 }
 
@@ -123,6 +167,8 @@ function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
     // Over-clustering leaves clusters without a class under one-to-one matching; purity is the fair number then.
     const pur = s.k !== r.run.dataset.classes.length && s.purity !== undefined ? `  purity ${fmt(s.purity)}` : '';
     out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}${pur}\n`);
+    const b = s.pixelKmeans;
+    if (b) out.write(`k-means on the raw pixels of the same images: ACC ${fmt(b.acc)}  NMI ${fmt(b.nmi)}  ARI ${fmt(b.ari)}\n`);
   }
   if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
   if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
@@ -134,21 +180,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === 'map') return mapCommand(rest);
+  if (command === 'run') return runCommand(rest);
+  if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  let values: Values;
-  try {
-    ({ values } = parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(() => parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const values: Values = parsed.values;
   const stray = values.resume === undefined ? [] : Object.keys(values).filter((k) => !RESUME_OPTIONS.has(k));
   if (stray.length > 0) {
     process.stderr.write(`clusterlab: --resume continues a run with the settings in its run.json; only --epochs, --stages and --cache go with it (got --${stray.join(', --')})\n`);
@@ -163,14 +204,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const progress = new ProgressReporter(process.stderr);
-  const hooks: TrainHooks = {
-    log: (line) => progress.log(line),
-    onIngest: (done, total) => progress.ingest(done, total),
-    onStep: (p) => progress.step(p),
-    onEpoch: (row: MetricsRow) => progress.epoch(row),
-    signal: abort.signal,
-  };
-  const cacheDir = resolve(values.cache ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
+  const hooks = progress.hooks(abort.signal);
+  const cacheDir = cacheDirOf(values.cache);
   try {
     const config = values.resume === undefined ? configFrom(values) : undefined;
     if (config) validateConfig(config);
@@ -197,5 +232,51 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
+async function mapCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand(() => parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
+    return 2;
+  }
+  const backend = (values.backend ?? 'auto') as TrainConfig['backend'];
+  if (!BACKENDS.includes(backend)) {
+    process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
+    return 2;
+  }
+  const progress = new ProgressReporter(process.stderr);
+  try {
+    const { initBackend } = await import('./backend/index.js');
+    const { layoutRun } = await import('./layout/runLayout.js');
+    await initBackend(backend, (line) => progress.log(line));
+    const dir = resolve(positionals[0]!);
+    const { meta, cached } = await layoutRun(dir, { onProgress: (d, t) => progress.layout(d, t), log: (line) => progress.log(line) });
+    progress.done();
+    process.stdout.write(`map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`);
+    process.stdout.write(`kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`);
+    return 0;
+  } catch (e) {
+    progress.done();
+    process.stderr.write(`clusterlab: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `clusterlab run FILE`: the experiment's own module; one-line errors as for train. */
+async function runCommand(args: string[]): Promise<number> {
+  try {
+    const { runExperimentCli } = await import('./experimentCli.js');
+    return await runExperimentCli(args);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const message = err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message;
+    process.stderr.write(`clusterlab: ${message}\n`);
+    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
 }

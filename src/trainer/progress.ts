@@ -4,7 +4,7 @@
  * epoch, with no carriage returns or escape codes to garble the log.
  */
 import type { MetricsRow } from '../protocol/run.js';
-import type { StepProgress } from './run/train.js';
+import type { StepProgress, TrainHooks } from './run/train.js';
 
 /** The part of a stream the reporter uses; process.stderr fits, so does a test fake. */
 export interface ProgressStream {
@@ -41,6 +41,8 @@ export class ProgressReporter {
   private run?: Baseline;
   private ingestStart?: Baseline;
   private ingestQuarter = 0;
+  private layoutStart?: Baseline;
+  private layoutQuarter = 0;
 
   constructor(
     private readonly stream: ProgressStream,
@@ -50,6 +52,17 @@ export class ProgressReporter {
     this.now = opts.now ?? (() => performance.now());
     this.minRedrawMs = opts.minRedrawMs ?? 100;
     this.barWidth = opts.barWidth ?? 10;
+  }
+
+  /** A run's hooks that report here (the command line's train and run). */
+  hooks(signal: AbortSignal): TrainHooks {
+    return {
+      log: (line) => this.log(line),
+      onIngest: (done, total) => this.ingest(done, total),
+      onStep: (p) => this.step(p),
+      onEpoch: (row) => this.epoch(row),
+      signal,
+    };
   }
 
   /** A message that stays: printed above the live line. */
@@ -79,6 +92,19 @@ export class ProgressReporter {
     if (quarter > this.ingestQuarter) {
       this.ingestQuarter = quarter;
       this.print(`decoding images: ${done}/${total} (${Math.round(fraction * 100)}%)`);
+    }
+  }
+
+  /** The 2-D map's layout: a bar on a terminal, a line per quarter elsewhere. */
+  layout(done: number, total: number): void {
+    const t = this.now();
+    const fraction = total > 0 ? done / total : 1;
+    this.layoutStart ??= { t, fraction };
+    if (this.tty) return this.draw(withEta(['map layout', bar(fraction, this.barWidth), `${done}/${total}`], this.layoutStart, t, fraction), done >= total);
+    const quarter = Math.floor(fraction * 4);
+    if (quarter > this.layoutQuarter) {
+      this.layoutQuarter = quarter;
+      this.print(`map layout: ${done}/${total} (${Math.round(fraction * 100)}%)`);
     }
   }
 

@@ -3,7 +3,7 @@
  * dist/server.mjs --node-ipc`, or `--stdio` for any other client). Requests start, cancel and
  * resume runs and assign images; a run's progress goes back as work-done progress on the token of
  * the request that started it, its epochs and its end as notifications, its log lines as the
- * server's log messages.
+ * server's log messages. It also serves `*.clusterlab.yaml` experiment files (experiment/lsp.ts).
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,8 @@ import { Assigner } from './run/assign.js';
 import { resolveConfig } from './methods/index.js';
 import { stagePlan } from './methods/scanStages.js';
 import { defaultConfig, inExtensionWords, validateConfig } from './run/config.js';
+import { layoutRun } from './layout/runLayout.js';
+import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
 
 const connection = createConnection();
 
@@ -65,13 +67,17 @@ function runOptions(p: Pick<ResumeParams, 'cacheDir' | 'memoryCapMB' | 'workDone
   };
 }
 
-connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'clusterlab-trainer' } }));
+connection.onInitialize(() => ({ capabilities: experimentCapabilities, serverInfo: { name: 'clusterlab-trainer' } }));
+serveExperiments(connection);
 
 handle(Requests.defaults, (p) => defaultConfig(p.method, p.data));
 handle(Requests.train, (p) => {
   // A run may switch the backend: the assigner's model would be left on the old one.
   assigner.release();
-  return runs.train(p.config, p.runsDir, runOptions(p));
+  return runs.train(p.config, p.runsDir, runOptions(p), {
+    ...(p.runDir ? { runDir: p.runDir } : {}),
+    ...(p.experiment ? { experiment: p.experiment } : {}),
+  });
 });
 handle(Requests.resume, (p) => {
   assigner.release();
@@ -79,11 +85,37 @@ handle(Requests.resume, (p) => {
 });
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
-handle(Requests.listBackends, () => availableBackends());
+handle(Requests.listBackends, (p) => availableBackends(p.refresh));
 handle(Requests.plan, (p) => {
   validateConfig(p.config);
   const resolved = resolveConfig(p.config);
   return { epochs: resolved.epochs, stages: stagePlan(resolved) };
+});
+
+/** Layouts in flight by run folder: a second request for the same map waits for the first. */
+const layouts = new Map<string, Promise<{ rows: number }>>();
+handle(Requests.layout, (p) => {
+  const dir = resolve(p.runDir);
+  let job = layouts.get(dir);
+  if (!job) {
+    job = (async () => {
+      // Idle, any backend will do; during a run, the one it holds (switching would pull it from under the run).
+      if (!runs.busy) await initBackend('auto');
+      const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
+      reporter.begin('Laying out the map', 0, 'reading features', false);
+      try {
+        const { meta } = await layoutRun(dir, {
+          onProgress: (done, total) => reporter.report(Math.round((100 * done) / total), `umap ${done}/${total}`),
+          log: (line) => connection.console.info(line),
+        });
+        return { rows: meta.rows };
+      } finally {
+        reporter.done();
+      }
+    })().finally(() => layouts.delete(dir));
+    layouts.set(dir, job);
+  }
+  return job;
 });
 
 // Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled

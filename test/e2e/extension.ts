@@ -1,4 +1,4 @@
-// Installs ClusterLab the way a user does: the VSIX that `npm run package` makes (vsce, after the
+// Installs ClusterLab the way a user does: this platform's VSIX that `npm run package` makes (vsce, after the
 // production build), put into code-server's extensions folder by its own --install-extension. So
 // the tests run what ships, with only the dependencies the VSIX carries.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ export interface InstallTarget {
 }
 
 export function installExtension(t: InstallTarget): void {
-  run('npm', ['run', 'package', '--', '--out', t.vsix]);
+  run('npm', ['run', 'package', '--', '--target', `${process.platform}-${process.arch}`, '--out', t.vsix]);
   run(process.execPath, [t.codeServer, '--extensions-dir', t.extensionsDir, '--user-data-dir', t.userDataDir, '--install-extension', t.vsix]);
 }
 

@@ -3,12 +3,11 @@
 // narrows the gallery (also after a stale search), and the train wizard refusing broken folders
 // at its first step. Screenshots go to test-output/e2e-views/.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe } from 'node:test';
 import { e2eSession } from './session.js';
-import { makeSampleWorkspace } from './workspace.js';
+import { makeSampleWorkspace, trainTinyRun } from './workspace.js';
 
 const SHOTS = resolve('test-output/e2e-views');
 
@@ -18,11 +17,7 @@ describe('ClusterLab views in VS Code', () => {
     const data = makeSampleWorkspace(workspace, 4);
     runDir = join(workspace, '.clusterlab', 'runs', 'cc-e2e');
     // A real run: one epoch of CC on the 40 images, as the command line makes it.
-    const train = spawnSync(process.execPath, ['bin/clusterlab.mjs', 'train', '--method', 'cc', '--data', data, '--clusters', '10', '--grayscale', '--image-size', '28', '--epochs', '1', '--batch', '20', '--out', runDir], {
-      encoding: 'utf8',
-      env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
-    });
-    assert.equal(train.status, 0, train.stderr);
+    trainTinyRun(data, runDir, home);
     // Folders a new user tried that cannot be trained: a text file named .png, one image, 1 real + 3 fake.
     const sample = join(data, 'bags', 'bag', readdirSync(join(data, 'bags', 'bag'))[0]!);
     for (const dir of ['text-only', 'one-image', 'mixed']) mkdirSync(join(workspace, dir));

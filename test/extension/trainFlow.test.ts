@@ -13,7 +13,7 @@ const { probeFolder } = await import('../../src/extension/workspace/folderProbe.
 
 const workspace = process.cwd();
 const fashion = join(workspace, 'sample', 'fashion');
-const settings = { runsFolder: '.clusterlab/runs', defaultMethod: 'scan' as const, backend: 'wasm' as const, imageSize: 24, batchSize: 64, memoryCapMB: 0 };
+const settings = { runsFolder: '.clusterlab/runs', defaultMethod: 'scan' as const, backend: 'wasm' as const, imageSize: 24, batchSize: 64, memoryCapMB: 0, nativeBackendPath: '' };
 const defaultsAsked: string[] = [];
 const deps = {
   workspaceFolders: [workspace],
@@ -25,9 +25,9 @@ const deps = {
     return { method, data, clusters: 10, epochs: method === 'cc' ? 30 : 48, imageSize: 32, channels: 3, backbone: 'small', batchSize: 256, seed: 42, backend: 'auto', learningRate: 3e-4, evalEvery: 1, params: {} };
   },
   backends: async () => [
-    { name: 'tensorflow-gpu' as const, installed: false, active: false, detail: 'not installed' },
-    { name: 'wasm' as const, installed: true, active: false, detail: 'WebAssembly, bundled' },
-    { name: 'cpu' as const, installed: true, active: false, detail: 'plain JavaScript, the slowest' },
+    { name: 'tensorflow-gpu' as const, installed: true, available: false, active: false, detail: 'libcudnn.so.8 not found', reason: 'libcudnn.so.8 not found: cuDNN 8.1', fix: 'install cuDNN 8.1' },
+    { name: 'wasm' as const, installed: true, available: true, active: false, detail: '2 threads' },
+    { name: 'cpu' as const, installed: true, available: true, active: false, detail: '1 thread' },
   ],
   settings,
 };
@@ -60,11 +60,23 @@ test('the whole flow on the sample: detected folder, method, clusters from the c
   assert.ok(methods!.items!.every((i) => (i.description ?? '').length > 20));
   assert.equal(clusters!.value, '10');
   assert.match(clusters!.text, /number of clusters/);
-  // The backend offers what is installed.
+  // The backend pick lists every backend; one that does not start says why.
   const backends = stub.shown.at(-2)!;
-  assert.deepEqual(backends.items!.map((i) => i.label), ['auto', 'wasm', 'cpu']);
+  assert.deepEqual(backends.items!.map((i) => i.label), ['auto', '$(error) tensorflow-gpu', '$(pass-filled) wasm', '$(pass-filled) cpu']);
+  assert.equal(backends.items![1]!.detail, 'libcudnn.so.8 not found: cuDNN 8.1');
+  assert.match(backends.items![0]!.description!, /wasm, cpu$/);
   const review = stub.shown.at(-1)!;
-  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale (detected)', 'Backbone: small', 'Batch size: 64', 'Backend: cpu']);
+  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale (detected)', 'Backbone: small', 'Batch size: 64', 'Backend: cpu', 'Method settings…']);
+  assert.equal(review.items!.at(-1)!.description, "CC's defaults");
+});
+
+test('picking a backend that does not start says why, with the fix, and offers the list again', async () => {
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Backend'), stub.pick('tensorflow-gpu'), undefined, stub.pick('wasm'), stub.pick('Start'));
+  const config = await trainFlow(deps);
+  assert.equal(config?.backend, 'wasm');
+  const warning = stub.shown.find((s) => s.kind === 'warning')!;
+  assert.equal(warning.text, 'tensorflow-gpu is unavailable: libcudnn.so.8 not found: cuDNN 8.1');
+  assert.equal(stub.shown.filter((s) => s.text === 'Compute backend').length, 2);
 });
 
 test('escape at any step abandons the flow', async () => {
@@ -162,4 +174,33 @@ test('the review step says how SCAN splits its epochs and roughly how long the r
   assert.equal(review.items![1]!.description, 'pretext 16 · SCAN 24 · self-labeling 8');
   // 0.01 s per image and epoch before: 2,000 images x 48 epochs is 960 s.
   assert.match(review.items![0]!.description!, /about 16 min \(from your last SCAN run at 24 px on wasm\)/);
+});
+
+test("method settings: every setting of the method's spec with its doc and default, values checked by the spec", async () => {
+  const { METHOD_SPECS } = await import('../../src/common/methods/index.js');
+  stub.answer(
+    stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value,
+    stub.pick('Method settings'), stub.pick('threshold:'), '0.5', stub.pick('mineOn:'), stub.pick('projection'),
+    stub.pick('heads:'), '10', stub.pick('Back'), stub.pick('Start'),
+  );
+  const config = await trainFlow(deps);
+  // heads typed back to its default is dropped: the run gets the spec's default anyway.
+  assert.deepEqual(config?.params, { threshold: 0.5, mineOn: 'projection' });
+  const list = stub.shown.find((s) => s.kind === 'quickPick' && s.text.startsWith('SCAN settings'))!;
+  const keys = Object.keys(METHOD_SPECS.scan.settings);
+  assert.deepEqual(list.items!.slice(1).map((i) => i.label.split(':')[0]), keys);
+  const threshold = list.items!.find((i) => i.label.startsWith('threshold:')) as { label: string; description?: string; detail?: string };
+  assert.equal(threshold.label, 'threshold: 0.99');
+  assert.equal(threshold.description, 'default 0.99');
+  assert.match(threshold.detail!, /confidence above which .* a number from 0 to 1/);
+  assert.match((list.items!.find((i) => i.label.startsWith('scanOps:')) as { detail?: string }).detail!, /paper: 4 \(28 px grey/);
+  assert.equal(list.items!.find((i) => i.label.startsWith('pretextEpochs:'))!.label, 'pretextEpochs: derived');
+  // The summary counts the changes; the settings list marks them.
+  assert.equal(stub.shown.at(-1)!.items!.at(-1)!.description, '2 changed');
+  const again = stub.shown.filter((s) => s.text.startsWith('SCAN settings')).at(-1)!;
+  assert.equal(again.items!.find((i) => i.label.startsWith('threshold:'))!.description, 'changed · default 0.99');
+
+  stub.reset();
+  stub.answer(stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value, stub.pick('Method settings'), stub.pick('threshold:'), '1.5');
+  await assert.rejects(trainFlow(deps), /input "1.5" refused: scan setting threshold must be a number from 0 to 1 \(got 1.5\)/);
 });

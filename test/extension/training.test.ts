@@ -4,49 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
-import type { RunEndedNotice, WorkDoneValue } from '../../src/protocol/server.js';
 import { writeRun } from './runFixtures.js';
-import { EventEmitter, stub, workspace } from './vscodeStub.js';
+import { FakeTrainer } from './fakeTrainer.js';
+import { stub, workspace } from './vscodeStub.js';
 
 const { TrainingRuns } = await import('../../src/extension/trainingRuns.js');
 const { TrainingStatusBar } = await import('../../src/extension/views/statusBar.js');
 const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { registerCommands } = await import('../../src/extension/commands/commands.js');
 
-/** The trainer as the extension sees it, answering requests from a script. */
-class FakeTrainer {
-  requests: { method: string; params: any }[] = [];
-  answer: (method: string, params: any) => unknown = () => undefined;
-  private readonly notified = new Map<string, (v: unknown) => void>();
-  private readonly progressOf = new Map<string, (v: WorkDoneValue) => void>();
-  readonly died = new EventEmitter<void>();
-  readonly onDidDie = this.died.event;
-
-  async request(def: { method: string }, params: unknown): Promise<any> {
-    this.requests.push({ method: def.method, params });
-    return this.answer(def.method, params);
-  }
-  onNotification(def: { method: string }, handler: (v: any) => void) {
-    this.notified.set(def.method, handler);
-    return { dispose: () => this.notified.delete(def.method) };
-  }
-  onProgress(token: string, handler: (v: WorkDoneValue) => void) {
-    this.progressOf.set(token, handler);
-    return { dispose: () => this.progressOf.delete(token) };
-  }
-  progress(token: string, v: WorkDoneValue): void {
-    this.progressOf.get(token)!(v);
-  }
-  notify(method: string, v: unknown): void {
-    this.notified.get(method)!(v);
-  }
-  ended(n: RunEndedNotice): void {
-    this.notified.get('clusterlab/runEnded')!(n);
-  }
-}
-
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-training-'));
-const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'auto' as const, imageSize: 32, batchSize: 256, memoryCapMB: 0 };
+const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'auto' as const, imageSize: 32, batchSize: 256, memoryCapMB: 0, nativeBackendPath: '' };
 const config = { method: 'cc', data: '/data/fashion', clusters: 10, epochs: 2 } as TrainConfig;
 const log = { lines: [] as string[], info: (m: string) => void log.lines.push(m), error: (m: string) => void log.lines.push(m), show: () => void log.lines.push('(shown)') };
 let trainer: FakeTrainer;

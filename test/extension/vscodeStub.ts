@@ -13,7 +13,7 @@ export interface Shown {
   kind: 'quickPick' | 'inputBox' | 'openDialog' | 'info' | 'warning' | 'error';
   /** Message text, or the prompt's title / placeholder. */
   text: string;
-  items?: { label: string; description?: string }[];
+  items?: { label: string; description?: string; detail?: string }[];
   value?: string;
   /** A non-modal message's buttons. */
   buttons?: string[];
@@ -166,6 +166,9 @@ export const workspace = {
   isTrusted: true,
   workspaceFolders: [] as { uri: ReturnType<typeof Uri.file> }[],
   getConfiguration: (section: string) => ({ get: (key: string) => stub.config.get(`${section}.${key}`) }),
+  textDocuments: [] as { uri: { fsPath: string }; getText(): string }[],
+  getWorkspaceFolder: (): undefined => undefined,
+  asRelativePath: (p: string) => p,
 };
 
 export const commands = {

@@ -9,6 +9,9 @@ import { CC_RUN, inspectRunFolder, resumeArgs, SCAN_RUN, trainArgs, waitForCheck
 const { tmp, data, cache, run } = makeHarness(10);
 const reference = new Map<SmallRun, string>();
 const assignments = (out: string) => readFileSync(join(out, 'assignments.csv'), 'utf8');
+/** The per-image features and probabilities, as bytes: a resume must write the same files. */
+const featureFiles = (out: string) => ['features.json', 'features.f16', 'probs.f32'].map((f) => readFileSync(join(out, f)).toString('base64'));
+const referenceFeatures = new Map<SmallRun, string[]>();
 
 before(async () => {
   // Uninterrupted runs of the same seed, epochs and backend: what every killed run must end as.
@@ -17,6 +20,7 @@ before(async () => {
     const res = await run(trainArgs(r, data, cache, out));
     assert.equal(res.code, 0, res.stderr);
     reference.set(r, assignments(out));
+    referenceFeatures.set(r, featureFiles(out));
   }
 });
 
@@ -26,6 +30,7 @@ async function resumeToEnd(r: SmallRun, out: string, fromEpoch: number): Promise
   if (fromEpoch > 0) assert.match(res.stderr, new RegExp(`resuming from the checkpoint of epoch ${fromEpoch}\\b`));
   assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'done');
   assert.equal(assignments(out), reference.get(r), 'same assignments, to the last digit, as the uninterrupted run');
+  assert.deepEqual(featureFiles(out), referenceFeatures.get(r), 'same features and probabilities, byte for byte');
   // Temp files of the killed writes are swept on resume: a soak of kills does not fill the disk.
   const temps = [...readdirSync(out), ...readdirSync(join(out, 'checkpoint'))].filter((f) => f.endsWith('.tmp'));
   assert.deepEqual(temps, []);

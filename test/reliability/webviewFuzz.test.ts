@@ -1,5 +1,5 @@
 // A webview is untrusted content. Thousands of random and hostile messages go to the real host
-// controllers of the gallery, confusion and charts pages, over a real run and a crafted one whose
+// controllers of the gallery, confusion, charts and map pages, over a real run and a crafted one whose
 // assignments.csv points outside its dataset. Nothing may throw out of a handler or hang it, no
 // file outside the run's dataset may be opened, revealed, copied or thumbnailed, labels.json
 // must stay a valid labels file, nothing outside the workspace may change, and every message the
@@ -11,9 +11,9 @@ import { join, relative, resolve, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseLabels } from '../../src/protocol/labels.js';
 import { check, type Schema } from '../../src/protocol/schema.js';
-import { hostToCharts, hostToConfusion, hostToGallery } from '../../src/protocol/webview.js';
+import { hostToCharts, hostToConfusion, hostToGallery, hostToMap } from '../../src/protocol/webview.js';
 import type { WebviewPort } from '../../src/extension/views/webviewPage.js';
-import { makeFixtureRun, type FixtureRun } from '../webview/fixtureRun.js';
+import { makeFixtureRun, writeFixtureLayout, type FixtureRun } from '../webview/fixtureRun.js';
 import { makeHost, recordingUi } from '../webview/harness.js';
 
 const MESSAGES = 2500;
@@ -31,8 +31,8 @@ function rng(seed: number): () => number {
   };
 }
 
-const TYPES = ['ready', 'selectRun', 'thumbs', 'open', 'reveal', 'copyPath', 'rename', 'move', 'moveToNew', 'merge', 'undo', 'redo', 'export', 'materialize', 'openPanel', 'showCell', 'filter', 'gallery', '', 'constructor', '__proto__', 'toString'];
-const FIELDS = ['type', 'dir', 'path', 'paths', 'cluster', 'name', 'to', 'from', 'into', 'format', 'classIndex', 'superIndex', '__proto__', 'constructor'];
+const TYPES = ['ready', 'selectRun', 'thumbs', 'open', 'reveal', 'copyPath', 'rename', 'move', 'moveToNew', 'merge', 'undo', 'redo', 'export', 'materialize', 'openPanel', 'showCell', 'filter', 'gallery', 'selection', 'exportSelection', 'showInGallery', 'computeLayout', 'map', '', 'constructor', '__proto__', 'toString'];
+const FIELDS = ['type', 'dir', 'path', 'paths', 'cluster', 'name', 'to', 'from', 'into', 'format', 'classIndex', 'superIndex', 'images', 'title', '__proto__', 'constructor'];
 
 /** Every file listing under dir, with sizes and mtimes, for a before/after comparison. */
 function snapshot(dir: string, skip: (rel: string) => boolean): Map<string, string> {
@@ -60,10 +60,11 @@ describe('webview messages fuzzed against the host controllers', () => {
   let craftedDir: string;
   let outsideFile: string;
 
-  before(() => {
+  before(async () => {
     root = mkdtempSync(join(tmpdir(), 'clusterlab-fuzz-'));
     ws = join(root, 'workspace');
     fx = makeFixtureRun(ws);
+    await writeFixtureLayout(fx);
     // Outside the workspace: what a traversal would reach.
     outsideFile = join(root, 'outside', 'secret.png');
     mkdirSync(join(root, 'outside'));
@@ -111,6 +112,10 @@ describe('webview messages fuzzed against the host controllers', () => {
       () => ({ type: pick(['undo', 'redo', 'openPanel', 'ready']) }),
       () => ({ type: 'export', format: pick(['csv', 'json']) }),
       () => ({ type: 'materialize' }),
+      () => ({ type: pick(['selection', 'showInGallery']), paths: Array.from({ length: Math.floor(random() * 4) }, anyPath) }),
+      () => ({ type: 'exportSelection', paths: [anyPath()], format: pick(['csv', 'json']) }),
+      () => ({ type: 'moveToNew', paths: [anyPath()], name: pick(['new', '', '<b>x</b>']) }),
+      () => ({ type: 'computeLayout' }),
       () => ({ type: 'showCell', cluster: cluster(), ...(random() < 0.5 ? { classIndex: cluster() } : {}), ...(random() < 0.3 ? { superIndex: cluster() } : {}) }),
     ];
     const message = (): unknown => {
@@ -123,10 +128,11 @@ describe('webview messages fuzzed against the host controllers', () => {
     };
 
     const { ui, record } = recordingUi(ws);
-    const host = makeHost(fx.runsDir, join(root, 'thumbs'), ui);
+    const layoutsAsked: string[] = [];
+    const host = makeHost(fx.runsDir, join(root, 'thumbs'), ui, undefined, async (dir) => void layoutsAsked.push(dir));
     const posted: { schema: Schema<unknown>; message: unknown }[] = [];
     const port = (schema: Schema<unknown>): WebviewPort => ({ post: (message) => void posted.push({ schema, message }), asUri: (p) => `thumb:${p}` });
-    const pages = [host.gallery(port(hostToGallery)), host.confusion(port(hostToConfusion)), host.charts(port(hostToCharts))];
+    const pages = [host.gallery(port(hostToGallery)), host.confusion(port(hostToConfusion)), host.charts(port(hostToCharts)), host.map(port(hostToMap))];
     const before = snapshot(root, (rel) => rel.startsWith('thumbs') || rel.endsWith('labels.json'));
 
     const failures: string[] = [];
@@ -161,6 +167,11 @@ describe('webview messages fuzzed against the host controllers', () => {
     assert.ok(record.opened.length > 0, 'valid opens among the random ones were served (the fuzz reached the handlers)');
     assert.ok(record.errors.some((e) => /outside the dataset folder|not an image of this run/.test(e)), 'hostile paths were refused with a reason');
     for (const g of record.galleries) assert.ok([fx.runDir, craftedDir].includes(g.dir), `gallery opened for ${g.dir}`);
+    // The map opens the gallery only on images its run lists, and asks layouts only for listed runs.
+    const listed = new Set([...fx.paths, '../../../outside/secret.png', outsideFile, '../run.json']);
+    for (const g of record.galleries) for (const p of g.filter?.images ?? []) assert.ok(listed.has(p), `gallery filtered to ${p}`);
+    assert.ok(record.galleries.some((g) => g.filter?.images), 'the map opened the gallery on a selection');
+    for (const d of layoutsAsked) assert.ok([fx.runDir, craftedDir].includes(d), `layout asked for ${d}`);
     assert.ok(record.log.filter((l) => /refused a malformed message/.test(l)).length > MESSAGES, 'the random half was refused by the schemas');
 
     // A thumbnail is made only of a dataset file, into the thumbnail cache.

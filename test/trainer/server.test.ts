@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { readLayout } from '../../src/common/layout.js';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import { Notifications, Requests, type EpochNotice, type RunEndedNotice, type RunStarted, type WorkDoneValue } from '../../src/protocol/server.js';
@@ -89,6 +90,13 @@ test('bad requests fail at once with a message naming the problem', async () => 
   // In the extension's words, not the command line's flags.
   await assert.rejects(start({ config: await config({ clusters: 1 }) }), (e: Error) => /^clusters must be a whole number from 2/.test(e.message) && !e.message.includes('--'));
   await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
+  // Method settings are checked against the spec before the run answers started: no run folder is made.
+  const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
+  await assert.rejects(start({ config: await config({ params: { clusterTemprature: 0.5 } }) }), /unknown setting 'clusterTemprature' for cc; did you mean 'clusterTemperature'\?/);
+  await assert.rejects(start({ config: await config({ method: 'scan', params: { threshold: 2 } }) }), /scan setting threshold must be a number from 0 to 1 \(got 2\)/);
+  await assert.rejects(start({ config: await config({ method: 'scan', params: { stages: 'pretext', pretextEpochs: 0 } }) }), /the SCAN stages chosen have no epochs to train/);
+  assert.equal(existsSync(runsDir) ? readdirSync(runsDir).length : 0, before);
+  assert.deepEqual(ended, [], 'no run started, so none ended');
   await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: join(tmp, 'nothing') }), /cannot read .*nothing\/run\.json/);
   await assert.rejects(conn.sendRequest(Requests.assign.method, { runDir: join(tmp, 'nothing'), files: [] }), /cannot read .*run\.json/);
 });
@@ -102,7 +110,8 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   const end = await endOf(finished.runId);
   assert.equal(end.status, 'done', end.error);
   assert.equal(end.epoch, 2);
-  assert.ok(end.acc! > 0);
+  // The notice carries the run's final ACC, as summary.json records it.
+  assert.equal(end.acc, JSON.parse(readFileSync(join(end.runDir, 'summary.json'), 'utf8')).acc);
 
   const values = progress.get(req.token)!;
   assert.equal(values[0]!.kind, 'begin');
@@ -117,6 +126,17 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   assert.deepEqual(epochs.filter((e) => e.runId === finished.runId).map((e) => e.row.epoch), [1, 2]);
   assert.equal(JSON.parse(readFileSync(join(finished.runDir, 'run.json'), 'utf8')).status, 'done');
   assert.ok(existsSync(join(finished.runDir, 'assignments.csv')));
+
+  // A run.json whose settings were edited to one the spec refuses: the resume is refused before it starts.
+  const runJson = join(finished.runDir, 'run.json');
+  const original = readFileSync(runJson, 'utf8');
+  const edited = JSON.parse(original);
+  edited.config.params.blur = 3;
+  writeFileSync(runJson, JSON.stringify(edited));
+  const endedBefore = ended.length;
+  await assert.rejects(conn.sendRequest(Requests.resume.method, { runDir: finished.runDir, epochs: 3 }), /cc setting blur must be a number from 0 to 1 \(got 3\)/);
+  writeFileSync(runJson, original);
+  assert.equal(ended.length, endedBefore, 'nothing started, so nothing ended');
 });
 
 test('cancel stops a run mid-way, a second run is refused meanwhile, and resume finishes it', async () => {
@@ -183,4 +203,25 @@ test('assign puts training images where training did, and new files by the model
   });
   for (const a of r.assignments.slice(rows.length)) assert.ok(a.cluster >= 0 && a.cluster < 10 && a.confidence > 0 && a.confidence <= 1);
   assert.deepEqual(r.skipped.map((s) => s.path), [broken]);
+});
+
+test('layout lays out a finished run\'s features with work-done progress, then answers from the cache', async () => {
+  const token = 'layout-1';
+  progress.set(token, []);
+  const r = await conn.sendRequest<{ rows: number }>(Requests.layout.method, { runDir: finished.runDir, workDoneToken: token });
+  assert.equal(r.rows, 120);
+  const values = progress.get(token)!;
+  assert.equal(values[0]!.kind, 'begin');
+  assert.equal(values.at(-1)!.kind, 'end');
+  const reports = values.filter((v) => v.kind === 'report');
+  assert.ok(reports.some((v) => /^umap \d+\/\d+$/.test(v.message ?? '')), JSON.stringify(reports));
+  assert.equal(reports.at(-1)!.percentage, 100);
+  const layout = await readLayout(finished.runDir);
+  assert.equal(layout!.meta.rows, 120);
+  assert.ok(layout!.xy.every(Number.isFinite));
+  assert.ok(layout!.meta.knnPreservation > 0 && layout!.meta.knnPreservation <= 1);
+  const mtime = statSync(join(finished.runDir, 'layout.f32')).mtimeMs;
+  assert.deepEqual(await conn.sendRequest(Requests.layout.method, { runDir: finished.runDir }), { rows: 120 });
+  assert.equal(statSync(join(finished.runDir, 'layout.f32')).mtimeMs, mtime, 'cached: not written again');
+  await assert.rejects(conn.sendRequest(Requests.layout.method, { runDir: tmp }), /run\.json/);
 });

@@ -13,8 +13,8 @@ export interface ServerChild {
 }
 
 /** Forks the server; register notification handlers on `conn`, then call initialize. */
-export function forkServer(): ServerChild {
-  const child = fork(SERVER, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+export function forkServer(env: NodeJS.ProcessEnv = {}): ServerChild {
+  const child = fork(SERVER, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, ...env } });
   const stderr: string[] = [];
   child.stderr!.on('data', (d) => stderr.push(String(d)));
   return { child, conn: createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child)), stderr };

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, defaultConfig, validateAgainstData, validateConfig } from '../../src/trainer/run/config.js';
 import { csvField } from '../../src/common/runFiles.js';
+import { METHOD_NAMES } from '../../src/common/methods/index.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
 test('defaults are valid and are the ones the README documents', () => {
-  for (const m of ['cc', 'scan', 'deepcluster'] as const) validateConfig(defaultConfig(m, '/data'));
+  for (const m of METHOD_NAMES) validateConfig(defaultConfig(m, '/data'));
   // CC departs from the official 3e-4 / 256 for a CPU budget; SCAN and DeepCluster keep theirs.
   assert.deepEqual(
     (['cc', 'scan', 'deepcluster'] as const).map((m) => [defaultConfig(m, '/d').learningRate, defaultConfig(m, '/d').batchSize]),

@@ -42,7 +42,11 @@ describe('parseIdx', () => {
   });
 });
 
-describe('Fashion-MNIST', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, () => {
+describe('Fashion-MNIST', () => {
+  it('is installed (scripts/setup.sh installs the Debian package dataset-fashion-mnist)', () => {
+    assert.ok(existsSync(FASHION_MNIST_DIR), `${FASHION_MNIST_DIR} is missing: run bash scripts/setup.sh (it installs dataset-fashion-mnist)`);
+  });
+
   it('loads the 10k test split with 1,000 images per class', async () => {
     const t = await loadFashionMnist('test');
     assert.deepEqual([t.n, t.rows, t.cols, t.images.length], [10000, 28, 28, 10000 * 784]);

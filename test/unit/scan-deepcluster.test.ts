@@ -145,8 +145,8 @@ test('SCAN stages: --epochs is split by share, --stages stops early, lengths are
   assert.equal(pretextOnly.epochs, 3);
   // Resuming the pretext-only run with all stages continues to the same total.
   assert.equal(resolveScanConfig({ ...pretextOnly, params: { ...pretextOnly.params, stages: 'pretext,scan,selflabel' } }).epochs, 10);
-  assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /--stages must be/);
-  assert.throws(() => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }), /--param mineOn must be backbone or projection \(got pixels\)/);
+  assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /^ConfigError: scan setting stages must be pretext, pretext,scan or pretext,scan,selflabel \(got 'scan'\)$/);
+  assert.throws(() => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }), /^ConfigError: scan setting mineOn must be backbone or projection \(got 'pixels'\)$/);
   const given = resolveScanConfig({ ...base, params: { pretextEpochs: 4 } });
   // 6 left: one each, then 4 by the weights 9:1 (3.6, 0.4 -> 3, 0), the one left over to SCAN's.
   assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 5, 1]);

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeLayout } from '../../src/common/layout.js';
 import type { RunJson } from '../../src/protocol/run.js';
 
 const SAMPLE = 'sample/fashion';
@@ -83,4 +84,21 @@ export function makeFixtureRun(workspace: string, perClass = 4): FixtureRun {
   writeFileSync(join(runDir, 'metrics.jsonl'), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ acc: 0.75, nmi: 0.7, ari: 0.6, k: classes.length, n, epochs: 5, seconds: 60, backend: 'cpu', sizes: [], skipped: [] }));
   return { workspace, dataRoot, runDir, runsDir, classes, paths };
+}
+
+/**
+ * The fixture's 2-D map as the trainer would write it: each class a small blob on a circle (as
+ * features would place them, whatever cluster an image landed in), its images in a short row.
+ */
+export async function writeFixtureLayout(fx: FixtureRun): Promise<Float32Array> {
+  const xy = new Float32Array(fx.paths.length * 2);
+  fx.paths.forEach((p, i) => {
+    const c = fx.classes.indexOf(p.split('/')[1]!);
+    const j = fx.paths.slice(0, i).filter((q) => q.split('/')[1] === p.split('/')[1]).length;
+    const a = (2 * Math.PI * c) / fx.classes.length;
+    xy[2 * i] = 10 * Math.cos(a) + 0.6 * j;
+    xy[2 * i + 1] = 10 * Math.sin(a) + 0.3 * (j % 2);
+  });
+  await writeLayout(fx.runDir, { rows: fx.paths.length, method: 'fixture circle', epoch: 5, knnPreservation: 0.8, seconds: 0 }, xy);
+  return xy;
 }

@@ -16,8 +16,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
 import type { GalleryFilter } from '../../src/protocol/webview.js';
 import { ChartsController } from '../../src/extension/views/chartsController.js';
+import { CompareController } from '../../src/extension/views/compareController.js';
 import { ConfusionController } from '../../src/extension/views/confusionController.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
+import { MapController, type LayoutFn } from '../../src/extension/views/mapController.js';
 import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/galleryRuns.js';
 import type { HostUi, WebviewPort } from '../../src/extension/views/webviewPage.js';
 import { pageHtml, type PageName } from '../../src/extension/views/webviewHtml.js';
@@ -192,8 +194,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
-/** The three controllers over one set of sessions, as the extension wires them. */
-export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn) {
+/** The controllers over one set of sessions, as the extension wires them. */
+export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn, layout?: LayoutFn) {
   const sessions = new RunSessions(folderRunSource(runsDir), { isInWorkspace: ui.isInWorkspace, log: ui.log, ...(assign ? { assign } : {}) });
   const thumbs = new ThumbnailCache(thumbDir);
   return {
@@ -201,6 +203,8 @@ export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?:
     gallery: (port: WebviewPort) => new GalleryController(sessions, port, ui, thumbs),
     confusion: (port: WebviewPort) => new ConfusionController(sessions, port, ui),
     charts: (port: WebviewPort) => new ChartsController(sessions, port, ui),
+    compare: (port: WebviewPort) => new CompareController(sessions, port, ui, thumbs),
+    map: (port: WebviewPort) => new MapController(sessions, port, ui, thumbs, layout),
   };
 }
 

@@ -18,6 +18,10 @@ export interface ChartSpec {
   yRange?: [number, number];
   /** Values are an index (SCAN's best head): drawn as steps, with whole-number ticks. */
   steps?: boolean;
+  /** What `epochs` count (default "epoch"): a chart over another x, e.g. the cluster count. */
+  xLabel?: string;
+  /** How a series' key reads in the legend and tooltips (default: a metrics column's human name); runs' names pass unchanged. */
+  nameOf?: (key: string) => string;
 }
 
 const HEIGHT = 220;
@@ -33,6 +37,8 @@ const CHAR_PX = 6.5;
 
 export function lineChart(spec: ChartSpec): HTMLElement {
   const n = spec.epochs.length;
+  const xLabel = spec.xLabel ?? 'epoch';
+  const nameOf = spec.nameOf ?? seriesName;
   const w = spec.width;
   const plotW = w - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -49,7 +55,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   }
   const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(plotW / 40))));
   for (let i = 0; i < n; i += every) svg.append(s('text', { class: 'tick', x: xOf(i), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, String(spec.epochs[i])));
-  svg.append(s('text', { class: 'axis-label', x: PAD.left + plotW / 2, y: HEIGHT - 2, 'text-anchor': 'middle' }, 'epoch'));
+  svg.append(s('text', { class: 'axis-label', x: PAD.left + plotW / 2, y: HEIGHT - 2, 'text-anchor': 'middle' }, xLabel));
   for (let i = 1; i < n; i++) {
     if (spec.phases[i] === spec.phases[i - 1]) continue;
     const x = (xOf(i - 1) + xOf(i)) / 2;
@@ -67,7 +73,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     return el;
   };
   spec.series.forEach((ser, k) => {
-    const name = seriesName(ser.key);
+    const name = nameOf(ser.key);
     // Gaps (rows without the value) break the line rather than bridging it; an index steps.
     let d = '';
     let prev: number | undefined;
@@ -82,17 +88,17 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     svg.append(line);
     ser.values.forEach((v, i) => {
       if (v === null) return;
-      svg.append(paint(s('circle', { class: 'point', cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${name} = ${formatValue(v)} (epoch ${spec.epochs[i]}${spec.phases[i] ? `, ${stageName(spec.phases[i])}` : ''})`)), k));
+      svg.append(paint(s('circle', { class: 'point', cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${name} = ${formatValue(v)} (${xLabel} ${spec.epochs[i]}${spec.phases[i] ? `, ${stageName(spec.phases[i])}` : ''})`)), k));
     });
   });
   const at = h('span', { class: 'legend-at' });
   const items = spec.series.map((ser, k) => {
     const value = h('span', { class: 'legend-value' });
-    return { ser, value, el: h('span', { class: 'legend-item' }, paint(h('span', { class: 'swatch' }), k), `${seriesName(ser.key)} `, value) };
+    return { ser, value, el: h('span', { class: 'legend-item' }, paint(h('span', { class: 'swatch' }), k), `${nameOf(ser.key)} `, value) };
   });
   /** The legend's values at row i, or each series' last value when undefined. */
   const readAt = (i: number | undefined) => {
-    at.textContent = i === undefined ? '' : `epoch ${spec.epochs[i]}${spec.phases[i] ? ` (${stageName(spec.phases[i])})` : ''} · `;
+    at.textContent = i === undefined ? '' : `${xLabel} ${spec.epochs[i]}${spec.phases[i] ? ` (${stageName(spec.phases[i])})` : ''} · `;
     for (const it of items) {
       const v = i === undefined ? [...it.ser.values].reverse().find((x) => x !== null) : it.ser.values[i];
       it.value.textContent = v === undefined || v === null ? '–' : spec.steps ? String(Math.round(v)) : formatValue(v);

@@ -18,6 +18,7 @@ performance.mark('gallery-script');
 const host = connect<GalleryToHost, HostToGallery>(hostToGallery, (m) => {
   if (m.type === 'gallery') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
+  else if (m.type === 'selection') showSelection(m.paths);
   else applyCellFilter(m);
 });
 
@@ -94,6 +95,7 @@ function rebuild(): void {
   };
   const shown = sections.reduce((n, s) => n + s.items.length, 0);
   bar.update(state, cell, selected.size, shown);
+  shareSelection();
   // A narrowed view that shows nothing says which filter hides what.
   const reasons = shown === 0 && state.paths.length > 0 ? emptyReasons(state, settings, cell) : [];
   emptyHint.hidden = reasons.length === 0;
@@ -107,8 +109,25 @@ function rebuild(): void {
   }
 }
 
+/** Linked views: the run's other pages (the map) show what is selected here, and the reverse. */
+let shared: string[] = [];
+function shareSelection(): void {
+  const now = [...selected];
+  if (now.length === shared.length && now.every((p, i) => p === shared[i])) return;
+  shared = now;
+  host.send({ type: 'selection', paths: now });
+}
+
+function showSelection(paths: string[]): void {
+  selected.clear();
+  for (const p of paths) selected.add(p);
+  shared = [...selected];
+  redraw();
+}
+
 /** Redraws rows in place (selection changed); the layout stays. */
 function redraw(): void {
+  shareSelection();
   if (!state || !layout) return;
   bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
   grid.setLayout(layout);
@@ -145,12 +164,12 @@ function addThumbs(list: { path: string; uri: string }[]): void {
 function applyCellFilter(f: GalleryFilter): void {
   cell = f;
   settings.mode = 'clusters';
-  // A click from the heatmap shows exactly that cell's images: earlier searches and class filters go.
+  // A click from the heatmap (or a set of images from another page) shows exactly those images: earlier searches and class filters go.
   settings.search = '';
   settings.classFilter = '';
   bar.showSettings();
   saveState({ ...settings, collapsed: [...collapsed] });
-  collapsed.delete(f.cluster);
+  if (f.cluster !== undefined) collapsed.delete(f.cluster);
   scroller.scrollTop = 0;
   rebuild();
 }

@@ -1,7 +1,7 @@
 /**
  * Which images the gallery shows and in what order: grouped by cluster, narrowed by the class or
- * super-class filter, the file-name search and a heatmap cell, and sorted by confidence (ascending
- * puts a cluster's doubtful members first). Pure, so it is cheap to recompute on every keystroke.
+ * super-class filter, the file-name search, a heatmap cell or a set of images (a map selection),
+ * and sorted by confidence (ascending puts a cluster's doubtful members first). Pure, so it is cheap to recompute on every keystroke.
  */
 import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
 import { count } from '../../src/common/plural.js';
@@ -44,7 +44,7 @@ export function buildSections(state: Gallery, view: ViewSettings, cellFilter: Ga
 
   const sections: Section[] = [];
   for (const cluster of state.clusters) {
-    if (cellFilter && cluster.id !== cellFilter.cluster) continue;
+    if (cellFilter?.cluster !== undefined && cluster.id !== cellFilter.cluster) continue;
     const members = byCluster.get(cluster.id)!;
     // Narrowed views hide clusters with no match; the plain view keeps empty ones as move targets.
     const narrowed = view.search !== '' || view.classFilter !== '' || cellFilter !== undefined;
@@ -66,6 +66,10 @@ function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | un
   if (kind === 's') tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === id);
   if (cell?.classIndex !== undefined) tests.push((i) => items.label[i] === cell.classIndex);
   if (cell?.superIndex !== undefined) tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === cell.superIndex);
+  if (cell?.images) {
+    const only = new Set(cell.images);
+    tests.push((i) => only.has(paths[i]!));
+  }
   return (i) => tests.every((t) => t(i));
 }
 
@@ -85,6 +89,6 @@ export function emptyReasons(state: Gallery, view: ViewSettings, cellFilter: Gal
   const reasons: string[] = [];
   if (view.search.trim()) reasons.push(`the search “${view.search.trim()}” hides ${hides({ ...none, search: view.search }, undefined)}`);
   if (view.classFilter) reasons.push(`the class filter hides ${hides({ ...none, classFilter: view.classFilter }, undefined)}`);
-  if (cellFilter) reasons.push(`the cluster filter hides ${hides(none, cellFilter)}`);
+  if (cellFilter) reasons.push(`${cellFilter.images ? `the set “${cellFilter.title ?? 'of images'}”` : 'the cluster filter'} hides ${hides(none, cellFilter)}`);
   return reasons;
 }

@@ -90,7 +90,7 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; showSettings(): v
       }
       chip.hidden = !cell;
       if (cell) {
-        const name = state.clusters.find((c) => c.id === cell.cluster)?.name ?? `Cluster ${cell.cluster}`;
+        const name = cell.cluster === undefined ? (cell.title ?? `${cell.images?.length ?? 0} images`) : (state.clusters.find((c) => c.id === cell.cluster)?.name ?? `Cluster ${cell.cluster}`);
         const what = cell.classIndex !== undefined ? ` × ${state.classes[cell.classIndex]}` : cell.superIndex !== undefined ? ` × ${state.superClasses[cell.superIndex]}` : '';
         const close = h('vscode-icon', { name: 'close', 'action-icon': true, title: 'Show all clusters', 'aria-label': 'Show all clusters' });
         close.addEventListener('click', o.onClearCell);

@@ -15,6 +15,7 @@ import { estimateRun } from '../runEstimate.js';
 import { describeFolder, findDatasets } from '../workspace/datasets.js';
 import { probeFolder } from '../workspace/folderProbe.js';
 import type { RunStore } from '../workspace/runStore.js';
+import { checkBackends } from './checkBackends.js';
 import { pickRun, type RunTarget } from './pickRun.js';
 import { trainFlow } from './trainFlow.js';
 
@@ -39,6 +40,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.renameRun': (target?: RunTarget) => renameRunCommand(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
+    'clusterlab.checkBackends': async () => checkBackends(await deps.trainer.request(Requests.listBackends, { refresh: true }), deps.log),
   };
   return Object.entries(commands).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (arg?: never) => {
@@ -51,7 +53,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   );
 }
 
-async function report(e: unknown): Promise<void> {
+export async function report(e: unknown): Promise<void> {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof UntrustedWorkspaceError) {
     const manage = 'Manage Workspace Trust';

@@ -1,18 +1,21 @@
 /**
  * "Train Clustering" as a short series of quick picks: the dataset folder (detected in the
  * workspace, or browsed), the method, the number of clusters, then a summary of the remaining
- * settings that starts the run or lets one be changed. Escape at any step abandons the flow.
+ * settings (the method's own among them) that starts the run or lets one be changed. Escape at any
+ * step abandons the flow.
  */
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { BackendStatus, RunPlan } from '../../protocol/server.js';
 import { aboutDuration, type Estimate } from '../runEstimate.js';
-import { METHOD_INFO } from '../methods.js';
+import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
+import { backendItem } from './checkBackends.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../workspace/datasets.js';
 import { unusableReason, type FolderProbe } from '../workspace/folderProbe.js';
 import { count } from '../../common/plural.js';
+import { editMethodSettings } from './methodSettings.js';
 
 export interface TrainFlowDeps {
   /** Absolute paths of the workspace folders. */
@@ -32,7 +35,6 @@ export interface TrainFlowDeps {
   settings: Settings;
 }
 
-const METHODS: MethodName[] = ['cc', 'scan', 'deepcluster'];
 const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
 
 type Item<T> = vscode.QuickPickItem & { value: T };
@@ -96,8 +98,8 @@ async function pickDatasetDir(deps: TrainFlowDeps): Promise<string | undefined> 
 }
 
 async function pickMethod(preferred: MethodName): Promise<MethodName | undefined> {
-  const order = [preferred, ...METHODS.filter((m) => m !== preferred)];
-  const items: Item<MethodName>[] = order.map((m) => ({ label: METHOD_INFO[m].label, description: METHOD_INFO[m].description, value: m }));
+  const order = [preferred, ...METHOD_NAMES.filter((m) => m !== preferred)];
+  const items: Item<MethodName>[] = order.map((m) => ({ label: METHOD_SPECS[m].label, description: METHOD_SPECS[m].description, value: m }));
   const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (2/4): method', placeHolder: 'Clustering method', ignoreFocusOut: true });
   return pick?.value;
 }
@@ -120,24 +122,27 @@ function wholeNumberError(v: string, lo: number, hi: number, hiWhat = String(hi)
   return /^\s*\d+\s*$/.test(v) && n >= lo && n <= hi ? undefined : `A whole number from ${lo} to ${hiWhat}`;
 }
 
-type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend';
+type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend' | 'methodSettings';
 
 /** The last step: every other setting at its default, each one pickable to change; "Start" ends the flow. */
 async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolean, images: number): Promise<TrainConfig | undefined> {
   for (;;) {
     const c = config;
+    const spec = METHOD_SPECS[c.method];
+    const given = Object.keys(c.params).length;
     // What the run will do and cost: SCAN's stages, and a duration from earlier runs here.
     const [plan, estimate] = await Promise.all([deps.plan?.(c).catch(() => undefined), deps.estimate?.(c, images).catch(() => undefined)]);
     const stages = plan && plan.stages.length > 1 ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ') : undefined;
     const cost = estimate ? ` · ${aboutDuration(estimate.seconds)} (${estimate.basis})` : '';
     const items: Item<Edit>[] = [
-      { label: '$(play) Start training', description: `${METHOD_INFO[c.method].label}, ${c.clusters} clusters${cost}`, value: 'start' },
+      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, value: 'start' },
       { label: `Epochs: ${c.epochs}`, ...(stages ? { description: stages } : {}), value: 'epochs' },
       { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
       { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`, value: 'channels' },
       { label: `Backbone: ${c.backbone}`, value: 'backbone' },
       { label: `Batch size: ${c.batchSize}`, value: 'batchSize' },
       { label: `Backend: ${c.backend}`, value: 'backend' },
+      { label: 'Method settings…', description: given ? `${given} changed` : `${spec.label}'s defaults`, value: 'methodSettings' },
     ];
     const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (4/4): start, or change a setting', ignoreFocusOut: true });
     if (!pick) return undefined;
@@ -157,18 +162,26 @@ async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlo
       return withNumber(c, 'batchSize', 'Batch size', 2, 65_536);
     case 'channels':
       return { ...c, channels: c.channels === 1 ? 3 : 1 };
+    case 'methodSettings':
+      return { ...c, params: await editMethodSettings(c) };
     case 'backbone': {
       const pick = await vscode.window.showQuickPick(BACKBONES.map((b): Item<BackboneName> => ({ label: b, value: b })), { title: 'Backbone' });
       return pick && { ...c, backbone: pick.value };
     }
     case 'backend': {
-      const ladder = (await deps.backends()).filter((b) => b.installed);
-      const items: Item<BackendChoice>[] = [
+      const all = await deps.backends();
+      const ladder = all.filter((b) => b.available);
+      const items: (Item<BackendChoice> & { status?: BackendStatus })[] = [
         { label: 'auto', description: `the fastest that starts: ${ladder.map((b) => b.name).join(', ')}`, value: 'auto' },
-        ...ladder.map((b): Item<BackendChoice> => ({ label: b.name, description: b.detail, value: b.name })),
+        ...all.map((b) => ({ ...backendItem(b), value: b.name })),
       ];
-      const pick = await vscode.window.showQuickPick(items, { title: 'Compute backend (installed ones)' });
-      return pick && { ...c, backend: pick.value };
+      for (;;) {
+        const pick = await vscode.window.showQuickPick(items, { title: 'Compute backend' });
+        if (!pick) return undefined;
+        if (!pick.status || pick.status.available) return { ...c, backend: pick.value };
+        // An unavailable one says why and how to fix it (ClusterLab: Check Compute Backends copies the fix), then the list again.
+        await vscode.window.showWarningMessage(`${pick.status.name} is unavailable: ${pick.status.reason}`, { modal: true, detail: pick.status.fix });
+      }
     }
   }
 }

@@ -20,7 +20,7 @@ function groupOf(key: string): string {
 }
 
 /** Numeric leaves of a row, nested objects flattened with dotted keys (terms.instance). */
-function numericLeaves(value: unknown, prefix: string, out: Map<string, number>): void {
+export function numericLeaves(value: unknown, prefix: string, out: Map<string, number>): void {
   if (typeof value === 'number' && Number.isFinite(value)) out.set(prefix, value);
   else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) numericLeaves(v, prefix ? `${prefix}.${k}` : k, out);

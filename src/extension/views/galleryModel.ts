@@ -138,3 +138,21 @@ export function galleryState(m: RunModel, runs: RunChoice[], canUndo: boolean, c
     canRedo,
   };
 }
+
+/** A page with no run to show: only the picker and why. */
+export function noRunState(runs: RunChoice[], error: string | undefined, what: string): GalleryState {
+  return {
+    type: 'gallery',
+    runs,
+    classes: [],
+    superClasses: [],
+    superOfClass: [],
+    clusters: [],
+    items: { folders: [], folder: [], names: [], cluster: [], confidence: [], label: [] },
+    newItems: [],
+    movedItems: [],
+    canUndo: false,
+    canRedo: false,
+    error: error ?? (runs.length === 0 ? `No runs yet: train one (ClusterLab: Train Clustering) and its ${what} here.` : undefined),
+  };
+}

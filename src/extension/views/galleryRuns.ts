@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAssignments, parseMetrics } from '../../common/runFiles.js';
-import type { Assignment, MetricsRow, RunJson } from '../../protocol/run.js';
+import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
+import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import type { RunChoice } from '../../protocol/webview.js';
 import { LabelsStore } from '../workspace/labelsStore.js';
 import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
@@ -44,10 +44,15 @@ export class RunSession {
   run!: RunJson;
   rows: Assignment[] = [];
   metrics: MetricsRow[] = [];
+  /** summary.json, once the run finished (undefined before, or when unreadable: logged). */
+  summary: SummaryJson | undefined;
   /** Why the run's files could not be read, for the views to say. */
   error: string | undefined;
   private modelCache: RunModel | undefined;
   private readonly listeners = new Set<() => void>();
+  /** The run's shared selection (dataset paths): what one page selects, the others show. */
+  selection: readonly string[] = [];
+  private readonly selectListeners = new Set<(paths: readonly string[], from: unknown) => void>();
   private watcher: DatasetWatcher | undefined;
   private folderWatch: { dispose(): Promise<void> } | undefined;
   users = 0;
@@ -86,6 +91,17 @@ export class RunSession {
     return this.watcher;
   }
 
+  /** Sets the shared selection; every listener but `from` (the page that made it) is told. */
+  select(paths: readonly string[], from: unknown): void {
+    this.selection = paths;
+    for (const l of this.selectListeners) l(paths, from);
+  }
+
+  onDidSelect(listener: (paths: readonly string[], from: unknown) => void): Disposable {
+    this.selectListeners.add(listener);
+    return { dispose: () => this.selectListeners.delete(listener) };
+  }
+
   /** Tells every view of this run to redraw (after an edit, a live assignment, a file change). */
   changed(): void {
     this.modelCache = undefined;
@@ -96,6 +112,15 @@ export class RunSession {
     this.run = JSON.parse(await readFile(join(this.dir, 'run.json'), 'utf8')) as RunJson;
     this.metrics = parseMetrics(await readText(join(this.dir, 'metrics.jsonl')));
     this.error = undefined;
+    const summaryFile = join(this.dir, 'summary.json');
+    const summary = await readText(summaryFile);
+    try {
+      this.summary = summary ? parseSummary(summary, summaryFile) : undefined;
+    } catch (e) {
+      // Only the compare page reads it; the other pages still show the run.
+      this.summary = undefined;
+      this.deps.log((e as Error).message);
+    }
     try {
       this.rows = parseAssignments((await readText(join(this.dir, 'assignments.csv'))) || 'path,cluster,confidence,label\n');
     } catch (e) {
@@ -121,6 +146,7 @@ export class RunSession {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.selectListeners.clear();
     await Promise.all([this.watcher?.dispose(), this.folderWatch?.dispose()]);
   }
 }

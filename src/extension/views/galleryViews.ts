@@ -1,6 +1,6 @@
 /**
- * The VS Code side of the three pages: the gallery as a webview view in the ClusterLab side bar
- * and as editor panels (gallery, confusion, charts), each a strict-CSP webview whose messages go
+ * The VS Code side of the pages: the gallery and the map as webview views in the ClusterLab side
+ * bar and as editor panels (gallery, confusion, charts, compare runs, map), each a strict-CSP webview whose messages go
  * to its controller. Everything else (data, edits, security checks) lives in the controllers, so
  * this file only adapts VS Code's APIs to the HostUi and WebviewPort interfaces.
  */
@@ -10,18 +10,23 @@ import * as vscode from 'vscode';
 import type { GalleryFilter } from '../../protocol/webview.js';
 import { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { AssignFn } from '../workspace/watcherDataset.js';
+import { runLabelOf } from '../methods.js';
 import { ChartsController } from './chartsController.js';
+import { CompareController, commandRunDirs } from './compareController.js';
 import { ConfusionController } from './confusionController.js';
 import { GalleryController } from './galleryController.js';
 import { RunSessions, type RunSource } from './galleryRuns.js';
+import { MapController, type LayoutFn } from './mapController.js';
 import { pageHtml, type PageName } from './webviewHtml.js';
 import type { LiveSource } from './runsTree.js';
-import type { HostUi, RunPage, WebviewPort } from './webviewPage.js';
+import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
 export interface ViewDeps {
   runs: RunSource;
   /** The trainer's assign request; without it, datasets are not watched for new images. */
   assign?: AssignFn;
+  /** The trainer's layout request; without it, a run without a map only says so. */
+  layout?: LayoutFn;
   log(message: string): void;
 }
 
@@ -34,11 +39,14 @@ export interface ClusterLabViews {
   live: LiveSource;
 }
 
-const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts' };
-/** Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. */
-const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true };
+const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts', compare: 'Compare Runs', map: 'Embedding Map' };
+/**
+ * Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. The
+ * map keeps its zoom and lasso: its points are one GPU buffer, not a page of images.
+ */
+const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true, compare: true, map: true };
 
-type Controller = RunPage & { handle(message: unknown): Promise<void> };
+type Controller = (RunPage | CompareController) & { handle(message: unknown): Promise<void> };
 
 export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
   const thumbDir = join(context.globalStorageUri.fsPath, 'thumbnails');
@@ -46,7 +54,8 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   const sessions = new RunSessions(deps.runs, { isInWorkspace, log: deps.log, ...(deps.assign ? { assign: deps.assign } : {}) });
   const thumbs = new ThumbnailCache(thumbDir);
   const edited = new vscode.EventEmitter<string>();
-  const pages = new Set<Controller>();
+  // The one-run pages, which follow the Runs tree selection.
+  const pages = new Set<RunPage>();
   const panels = new Map<PageName, { panel: vscode.WebviewPanel; controller: Controller }>();
 
   const ui: HostUi = {
@@ -87,18 +96,49 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       post: (m) => void webview.postMessage(m),
       asUri: (p) => webview.asWebviewUri(vscode.Uri.file(p)).toString(),
     };
-    const controller: Controller =
-      page === 'gallery' ? new GalleryController(sessions, port, ui, thumbs, (dir) => edited.fire(dir)) : page === 'confusion' ? new ConfusionController(sessions, port, ui) : new ChartsController(sessions, port, ui);
-    pages.add(controller);
+    const controller = makeController(page, port);
+    if (controller instanceof RunPage) pages.add(controller);
     const sub = webview.onDidReceiveMessage((m: unknown) => void controller.handle(m));
-    const hidden = RETAINED[page] ? undefined : onHidden(() => controller.pageUnloaded());
+    const hidden = RETAINED[page] || !(controller instanceof RunPage) ? undefined : onHidden(() => controller.pageUnloaded());
     onDispose(() => {
       sub.dispose();
       hidden?.dispose();
-      pages.delete(controller);
+      if (controller instanceof RunPage) pages.delete(controller);
       void controller.dispose();
     });
     return controller;
+  }
+
+  function makeController(page: PageName, port: WebviewPort): Controller {
+    const onEdited = (dir: string) => edited.fire(dir);
+    switch (page) {
+      case 'gallery':
+        return new GalleryController(sessions, port, ui, thumbs, onEdited);
+      case 'confusion':
+        return new ConfusionController(sessions, port, ui);
+      case 'charts':
+        return new ChartsController(sessions, port, ui);
+      case 'compare':
+        return new CompareController(sessions, port, ui, thumbs, onEdited);
+      case 'map':
+        return new MapController(sessions, port, ui, thumbs, deps.layout, onEdited);
+    }
+  }
+
+  /** Compares the runs the command names; with fewer than two, the user picks finished runs. */
+  async function compareRuns(args: unknown[]): Promise<void> {
+    let dirs = commandRunDirs(args);
+    if (dirs.length < 2) {
+      const done = (await deps.runs.listRuns()).filter((e) => e.run.status === 'done');
+      if (done.length < 2) return void vscode.window.showInformationMessage('ClusterLab: comparing needs two or more finished runs.');
+      const items = done.map((e) => ({ label: runLabelOf(e.run, e.name), description: e.run.id, detail: e.dir, picked: dirs.includes(e.dir), dir: e.dir }));
+      const picked = await vscode.window.showQuickPick(items, { title: 'Compare Runs', placeHolder: 'Choose two or more runs', canPickMany: true, matchOnDescription: true });
+      if (!picked || picked.length === 0) return;
+      dirs = picked.map((p) => p.dir);
+    }
+    await openPanel('compare');
+    const open = panels.get('compare');
+    if (open?.controller instanceof CompareController) await open.controller.setRuns(dirs);
   }
 
   async function openPanel(page: PageName, dir?: string, filter?: GalleryFilter): Promise<void> {
@@ -113,23 +153,29 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       panels.set(page, (open = { panel, controller }));
     }
     if (filter && dir && open.controller instanceof GalleryController) await open.controller.applyFilter(dir, filter);
-    else if (dir) await open.controller.showRun(dir);
+    else if (dir && open.controller instanceof RunPage) await open.controller.showRun(dir);
   }
 
   /** A command argument may be a run folder, a Runs tree item carrying one, or nothing. */
   const dirOf = (arg: unknown): string | undefined =>
     typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string' ? (arg as { dir: string }).dir : undefined;
 
+  const sideBarView = (page: 'gallery' | 'map') =>
+    vscode.window.registerWebviewViewProvider(
+      `clusterlab.${page}`,
+      { resolveWebviewView: (view) => void attach(view.webview, page, (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
+      { webviewOptions: { retainContextWhenHidden: RETAINED[page] } },
+    );
+
   context.subscriptions.push(
     edited,
-    vscode.window.registerWebviewViewProvider(
-      'clusterlab.gallery',
-      { resolveWebviewView: (view) => void attach(view.webview, 'gallery', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
-      { webviewOptions: { retainContextWhenHidden: RETAINED.gallery } },
-    ),
+    sideBarView('gallery'),
+    sideBarView('map'),
     vscode.commands.registerCommand('clusterlab.openGallery', (arg?: unknown) => openPanel('gallery', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openConfusion', (arg?: unknown) => openPanel('confusion', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.openCharts', (arg?: unknown) => openPanel('charts', dirOf(arg))),
+    vscode.commands.registerCommand('clusterlab.compareRuns', (...args: unknown[]) => compareRuns(args)),
+    vscode.commands.registerCommand('clusterlab.openMap', (arg?: unknown) => openPanel('map', dirOf(arg))),
     { dispose: () => void sessions.dispose() },
   );
 

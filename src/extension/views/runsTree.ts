@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { effectiveClusters } from '../../common/labels.js';
 import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
+import { experimentItem, groupByExperiment, queuedItem, type ExperimentNode, type ExperimentSource, type QueuedNode } from './experimentNodes.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
 import type { LiveChanges } from './galleryModel.js';
 import { count } from '../../common/plural.js';
@@ -54,7 +55,7 @@ interface NoteNode {
   warning: boolean;
 }
 
-export type RunsNode = RunNode | BrokenRunNode | ClusterNode | ImageNode | NoteNode;
+export type RunsNode = RunNode | BrokenRunNode | ClusterNode | ImageNode | NoteNode | ExperimentNode<RunsNode> | QueuedNode;
 
 const STATUS_ICON: Record<RunStatus, string> = {
   running: 'sync~spin',
@@ -74,6 +75,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     /** Images listed under each cluster. */
     private readonly topImages = 12,
     private readonly live?: LiveSource,
+    /** Experiment sweeps: their runs are grouped under them. */
+    private readonly experiments?: ExperimentSource,
   ) {
     this.subscriptions = [store.onDidChange(() => this.refresh()), ...(live ? [live.onDidChange(() => this.refresh())] : [])];
   }
@@ -87,6 +90,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       if (!node) return await this.runs();
       if (node.kind === 'run') return await this.clusters(node);
       if (node.kind === 'cluster') return node.members.slice(0, this.topImages).map((m) => ({ kind: 'image', dir: node.dir, ...m }));
+      if (node.kind === 'experiment') return node.children;
       return [];
     } catch (e) {
       return [{ kind: 'note', text: (e as Error).message, warning: true }];
@@ -126,6 +130,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         item.contextValue = 'image';
         return item;
       }
+      case 'experiment':
+        return experimentItem(node);
+      case 'queued':
+        return queuedItem(node);
       case 'note': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.warning ? 'warning' : 'info');
@@ -141,7 +149,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private async runs(): Promise<RunsNode[]> {
-    const nodes: RunsNode[] = [];
+    const nodes: (RunNode | BrokenRunNode)[] = [];
     for (const r of await this.store.listAll()) {
       if (!('run' in r)) nodes.push({ kind: 'broken', ...r });
       else {
@@ -149,7 +157,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(r.name ? { name: r.name } : {}), ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
       }
     }
-    return nodes;
+    const x = this.experiments;
+    return x ? groupByExperiment(nodes, await x.queues(), (f) => x.isRunning(f)) : nodes;
   }
 
   private async clusters({ dir, run }: RunNode): Promise<RunsNode[]> {
@@ -183,6 +192,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
 function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
+  // Under its experiment's group, a run goes by its name in the experiment file (unless the user renamed it).
   const item = new vscode.TreeItem(runLabelOf(run, node.name), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
   const progress = run.status === 'done' ? '' : run.status === 'failed' && run.error ? ` · ${run.error}` : ` · epoch ${run.epoch}/${run.config.epochs}`;

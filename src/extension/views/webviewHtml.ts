@@ -4,7 +4,7 @@
  * network. The tests load the same shell in Chromium with a local cspSource.
  */
 
-export type PageName = 'gallery' | 'confusion' | 'charts';
+export type PageName = 'gallery' | 'confusion' | 'charts' | 'compare' | 'map';
 
 export interface PageAssets {
   page: PageName;

@@ -1,5 +1,5 @@
 /**
- * What the three pages' controllers share: the run picker, holding a run session while the page
+ * What the pages' controllers share: the run picker, holding a run session while the page
  * shows it, redrawing when the run or the list of runs changes, and the narrow interfaces to the
  * webview (WebviewPort) and to VS Code (HostUi) that keep the controllers testable without it.
  */
@@ -24,14 +24,25 @@ export interface HostUi {
   pickOne<T extends string>(title: string, options: { label: string; detail?: string; value: T }[]): Promise<T | undefined>;
   info(message: string): void;
   error(message: string): void;
-  /** Shows the gallery of `dir`, narrowed by `filter` when given (a heatmap click). */
+  /** Shows the gallery of `dir`, narrowed by `filter` when given (a heatmap click, a map selection). */
   showGallery(dir: string, filter?: GalleryFilter): Promise<void>;
   log(message: string): void;
 }
 
+/** A webview is untrusted content: anything not in the protocol is logged (naming the page) and dropped. */
+export function acceptMessage<T>(schema: Schema<T>, raw: unknown, ui: HostUi, page: string): T | undefined {
+  try {
+    return check(schema, raw);
+  } catch (e) {
+    if (!(e instanceof SchemaError)) throw e;
+    ui.log(`${page}: refused a malformed message (${e.message})`);
+    return undefined;
+  }
+}
+
 export abstract class RunPage {
   protected session: RunSession | undefined;
-  private sessionSub: Disposable | undefined;
+  private sessionSub: Disposable[] = [];
   private readonly listSub: Disposable;
   private switching: Promise<void> = Promise.resolve();
   private disposed = false;
@@ -90,22 +101,18 @@ export abstract class RunPage {
     if (target === undefined || target === this.session?.dir) return this.refresh();
     const next = await this.sessions.acquire(target);
     if (this.disposed) return void this.sessions.release(next);
-    this.sessionSub?.dispose();
+    for (const d of this.sessionSub) d.dispose();
     if (this.session) await this.sessions.release(this.session);
     this.session = next;
-    this.sessionSub = next.onDidChange(() => this.refresh());
+    this.sessionSub = [next.onDidChange(() => this.refresh()), ...(this.watchSession?.(next) ?? [])];
     this.refresh();
   }
 
-  /** A webview is untrusted content: anything not in the protocol is logged and dropped. */
+  /** What else a page follows of its run's session while it shows that run. */
+  protected watchSession?(session: RunSession): Disposable[];
+
   protected accept<T>(schema: Schema<T>, raw: unknown): T | undefined {
-    try {
-      return check(schema, raw);
-    } catch (e) {
-      if (!(e instanceof SchemaError)) throw e;
-      this.ui.log(`${this.constructor.name}: refused a malformed message (${e.message})`);
-      return undefined;
-    }
+    return acceptMessage(schema, raw, this.ui, this.constructor.name);
   }
 
   refresh(): void {
@@ -131,7 +138,7 @@ export abstract class RunPage {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.listSub.dispose();
-    this.sessionSub?.dispose();
+    for (const d of this.sessionSub) d.dispose();
     await this.switching;
     if (this.session) await this.sessions.release(this.session);
     this.session = undefined;

@@ -17,12 +17,13 @@ export interface ExportRow {
   confidence: number;
 }
 
-export function exportRows(m: RunModel): ExportRow[] {
-  return m.paths.map((path, i) => ({ path, cluster: m.cluster[i]!, name: clusterName(m.labels, m.cluster[i]!), confidence: m.confidence[i]! }));
+/** Every image's row, or only those at the indices `only` (a map selection). */
+export function exportRows(m: RunModel, only?: readonly number[]): ExportRow[] {
+  return (only ?? m.paths.map((_, i) => i)).map((i) => ({ path: m.paths[i]!, cluster: m.cluster[i]!, name: clusterName(m.labels, m.cluster[i]!), confidence: m.confidence[i]! }));
 }
 
-export function exportText(m: RunModel, format: 'csv' | 'json'): string {
-  const rows = exportRows(m);
+export function exportText(m: RunModel, format: 'csv' | 'json', only?: readonly number[]): string {
+  const rows = exportRows(m, only);
   if (format === 'json') return JSON.stringify(rows, null, 1) + '\n';
   const lines = ['path,cluster,name,confidence', ...rows.map((r) => [csvField(r.path), r.cluster, csvField(r.name), r.confidence.toFixed(6)].join(','))];
   return lines.join('\n') + '\n';

@@ -11,8 +11,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
-import { parseAssignments, parseMetrics } from '../../common/runFiles.js';
+import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import { lockHolder, mayBeTraining } from '../../common/runLock.js';
+import { isMethodName, METHOD_NAMES } from '../../common/methods/index.js';
 import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 
@@ -34,7 +35,6 @@ export interface Disposable {
 }
 
 const STATUSES = new Set(['running', 'done', 'failed', 'cancelled', 'interrupted']);
-const METHODS = new Set(['cc', 'scan', 'deepcluster']);
 
 /** Checks the fields of run.json that listing and showing a run rely on; throws naming the file and field. */
 export function parseRunJson(text: string, file: string): RunJson {
@@ -50,7 +50,7 @@ export function parseRunJson(text: string, file: string): RunJson {
   const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : bad('expected an object')) as Record<string, unknown>;
   if (o.format !== 'clusterlab-run') bad('format is not "clusterlab-run"');
   if (typeof o.id !== 'string') bad('id: expected a string');
-  if (!METHODS.has(o.method as string)) bad(`method: expected one of ${[...METHODS].join(', ')}`);
+  if (!isMethodName(o.method)) bad(`method: expected one of ${METHOD_NAMES.join(', ')}`);
   if (!STATUSES.has(o.status as string)) bad(`status: expected one of ${[...STATUSES].join(', ')}`);
   if (!Number.isInteger(o.epoch)) bad('epoch: expected a whole number');
   if (typeof o.startedAt !== 'string') bad('startedAt: expected a string');
@@ -169,14 +169,7 @@ export class RunStore implements Disposable {
   async readSummary(dir: string): Promise<SummaryJson | undefined> {
     const file = join(dir, 'summary.json');
     const text = await readText(file);
-    if (text === undefined) return undefined;
-    try {
-      const s = JSON.parse(text) as SummaryJson;
-      if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes)) throw new Error('expected an object with sizes');
-      return s;
-    } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
-    }
+    return text === undefined ? undefined : parseSummary(text, file);
   }
 
   /** assignments.csv, once the run has finished. */

@@ -6,7 +6,7 @@
 import { watch } from 'chokidar';
 import { basename } from 'node:path';
 
-const WATCHED = new Set(['run.json', 'metrics.jsonl', 'assignments.csv', 'summary.json']);
+const WATCHED = new Set(['run.json', 'metrics.jsonl', 'assignments.csv', 'summary.json', 'features.json', 'layout.json']);
 
 export function watchRunFolder(dir: string, onChange: () => void, debounceMs = 250): { dispose(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;

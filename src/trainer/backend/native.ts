@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The two libtensorflow bindings: optional peer dependencies, present only on some users' machines. */
 export const NATIVE_PACKAGES = {
@@ -9,10 +12,31 @@ export const NATIVE_PACKAGES = {
 
 export type NativeName = keyof typeof NATIVE_PACKAGES;
 
-/** A specifier bundlers cannot follow: the packages must be resolved from node_modules at run time. */
+/** Set by the extension from clusterlab.nativeBackendPath, or by a user of the command line. */
+export const NATIVE_PATH_ENV = 'CLUSTERLAB_NATIVE_BACKEND_PATH';
+
+/**
+ * Where the native packages are looked for, in order: the user's own folder (an installed
+ * extension's folder is not theirs to npm install into), then ClusterLab's own node_modules.
+ */
+export function nativeSearchRoots(): string[] {
+  const user = process.env[NATIVE_PATH_ENV]?.trim();
+  const own = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  return [...(user ? [resolve(user.replace(/^~(?=$|[/\\])/, homedir()))] : []), own];
+}
+
+/** Resolved at run time from the search roots: bundlers must not follow it. */
 async function importOptional(pkg: string): Promise<unknown> {
-  const specifier: string = pkg;
-  return import(specifier);
+  for (const root of nativeSearchRoots()) {
+    let file: string;
+    try {
+      file = createRequire(join(root, 'package.json')).resolve(pkg);
+    } catch {
+      continue;
+    }
+    return import(pathToFileURL(file).href);
+  }
+  throw Object.assign(new Error(`Cannot find package '${pkg}'`), { code: 'ERR_MODULE_NOT_FOUND' });
 }
 
 /** Short, human reason for a failed import. */

@@ -7,11 +7,12 @@ import { buildBackbone } from '../models/backbones.js';
 import { mlpHead } from '../models/heads.js';
 import { ParamSet } from '../models/layers.js';
 import { Rng } from '../util/rng.js';
-import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, minimizeTerms, numParam, predictFromProbs, TermAverager, type Method, type MethodInit } from './method.js';
+import { CC_SPEC } from '../../common/methods/cc.js';
+import { learningRateAt, setLearningRate } from './schedule.js';
+import { batches, stepCount, CancelledError, minimizeTerms, predictFromProbs, settingsOf, TermAverager, type Method, type MethodInit } from './method.js';
 
-/** Defaults of the official code (config.yaml): tau_I 0.5, tau_C 1.0, 128-d instance space, Adam 3e-4. */
-export const CC_DEFAULTS = { instanceTemperature: 0.5, clusterTemperature: 1.0, instanceDim: 128 };
+/** The official code's 128-d instance space (config.yaml); its other settings are CC_SPEC's. */
+const INSTANCE_DIM = 128;
 
 /**
  * Contrastive Clustering (Li et al., AAAI 2021).
@@ -25,16 +26,14 @@ export const CC_DEFAULTS = { instanceTemperature: 0.5, clusterTemperature: 1.0, 
  * Predict: argmax of g_C on the un-augmented image.
  */
 export function createCC({ config, ds }: MethodInit): Method {
-  const tauI = numParam(config, 'instanceTemperature', CC_DEFAULTS.instanceTemperature);
-  const tauC = numParam(config, 'clusterTemperature', CC_DEFAULTS.clusterTemperature);
+  const s = settingsOf(CC_SPEC, config);
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, ds.channels, ds.size);
-  const instanceHead = mlpHead(params, 'instance_head', f.featureDim, f.featureDim, CC_DEFAULTS.instanceDim);
+  const instanceHead = mlpHead(params, 'instance_head', f.featureDim, f.featureDim, INSTANCE_DIM);
   const clusterHead = mlpHead(params, 'cluster_head', f.featureDim, f.featureDim, config.clusters);
   const optimizer = tf.train.adam(config.learningRate);
-  const schedule = scheduleOf(config, 'cosine');
   // Crop scale floor and blur probability are tunable: 8 % crops of a 28 px image keep too little.
-  const augment = { cropScale: [numParam(config, 'cropMin', 0.08), 1] as [number, number], blurProb: numParam(config, 'blur', 0.5) };
+  const augment = { cropScale: [s.cropMin, 1] as [number, number], blurProb: s.blur };
   // The cluster head on un-augmented images: predict() runs it over the dataset, assign over new images.
   const probs = (x: tf.Tensor4D) => tf.softmax(clusterHead.apply(f.net.apply(x, false), false) as tf.Tensor2D);
 
@@ -45,7 +44,7 @@ export function createCC({ config, ds }: MethodInit): Method {
 
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'cc', epoch);
-      setLearningRate(optimizer, learningRateAt(schedule, config.learningRate, epoch, config.epochs));
+      setLearningRate(optimizer, learningRateAt(s.schedule, config.learningRate, epoch, config.epochs));
       const order = rng.permutation(ds.n);
       const steps = stepCount(ds.n, config.batchSize);
       const avg = new TermAverager();
@@ -62,8 +61,8 @@ export function createCC({ config, ds }: MethodInit): Method {
           const [za, zb] = tf.split(instanceHead.apply(h, true) as tf.Tensor2D, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           const [ya, yb] = tf.split(tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           return {
-            instance: ntXent(za, zb, tauI),
-            cluster: ntXent(tf.transpose(ya), tf.transpose(yb), tauC),
+            instance: ntXent(za, zb, s.instanceTemperature),
+            cluster: ntXent(tf.transpose(ya), tf.transpose(yb), s.clusterTemperature),
             entropy: tf.add(marginalNegEntropy(ya), marginalNegEntropy(yb)),
           };
         });
@@ -75,6 +74,7 @@ export function createCC({ config, ds }: MethodInit): Method {
     },
 
     probs,
+    features: (x) => f.net.apply(x, false) as tf.Tensor2D,
 
     predict() {
       return predictFromProbs(ds.n, 256, (idx) => probs(toFloatBatch(ds, idx)));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../../protocol/run.js';
+import { DEEPCLUSTER_SPEC } from '../../common/methods/deepcluster.js';
 import { kmeans, type KMeansResult } from '../cluster/kmeans.js';
 import { applyPca, fitPca } from '../cluster/pca.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
@@ -13,14 +13,14 @@ import { dense, ParamSet } from '../models/layers.js';
 import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { Rng } from '../util/rng.js';
 import { centroidProbs } from './featureClusters.js';
-import { batches, stepCount, CancelledError, choiceParam, featuresOf, numParam, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
+import { batches, stepCount, CancelledError, featuresOf, settingsOf, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
 
 /**
- * The official settings (facebookresearch/deepcluster main.py): SGD lr 0.05, momentum 0.9, weight
- * decay 1e-5; PCA with whitening (to 256 dims there), then L2 normalisation; uniform sampling over
- * pseudo-labels. Sobel input is optional here (the paper uses it on ImageNet).
+ * The official settings (facebookresearch/deepcluster main.py) are DEEPCLUSTER_SPEC's: SGD lr 0.05,
+ * momentum 0.9, weight decay 1e-5; PCA with whitening (to 256 dims there), then L2 normalisation;
+ * uniform sampling over pseudo-labels. Sobel input is optional here (the paper uses it on ImageNet).
  */
-export const DC_DEFAULTS = { pcaDim: 256, momentum: 0.9, weightDecay: 1e-5, restarts: 1, kmeansIters: 20 };
+const MAX_PCA_DIM = 256;
 
 /**
  * PCA keeps min(256, d / 8) dims by default: the paper's 256 of AlexNet's 4,096 is a sixteenth. Whitening
@@ -28,16 +28,11 @@ export const DC_DEFAULTS = { pcaDim: 256, momentum: 0.9, weightDecay: 1e-5, rest
  * k-means then follows the noise (ACC .37 against .54 with 32 dims on the sample).
  */
 function defaultPcaDim(featureDim: number): number {
-  return Math.min(DC_DEFAULTS.pcaDim, Math.max(1, Math.floor(featureDim / 8)));
+  return Math.min(MAX_PCA_DIM, Math.max(1, Math.floor(featureDim / 8)));
 }
 
 /** The training view: a random resized crop and a flip, as the official loader (no colour ops). */
 const DC_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.2, 1], jitterProb: 0, grayscaleProb: 0, blurProb: 0 };
-
-/** Checks DeepCluster's own settings before any work; returns the balancing mode. */
-export function checkDeepClusterConfig(config: TrainConfig): 'uniform' | 'weighted' {
-  return choiceParam(config, 'balance', ['uniform', 'weighted'], 'uniform');
-}
 
 /**
  * DeepCluster's UnifLabelSampler: n draws with every non-empty cluster equally represented
@@ -71,15 +66,16 @@ export function uniformOverLabels(assign: Int32Array, k: number, rng: Rng): Int3
  */
 export function createDeepCluster({ config, ds }: MethodInit): Method {
   const k = config.clusters;
-  const useSobel = config.params.sobel === true;
-  const balance = checkDeepClusterConfig(config);
-  const wd = numParam(config, 'weightDecay', DC_DEFAULTS.weightDecay);
-  const momentum = numParam(config, 'momentum', DC_DEFAULTS.momentum);
+  const s = settingsOf(DEEPCLUSTER_SPEC, config);
+  const useSobel = s.sobel;
+  const balance = s.balance;
+  const wd = s.weightDecay;
+  const momentum = s.momentum;
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
   const classifier = dense(params, 'classifier', f.featureDim, k);
-  const m = Math.min(numParam(config, 'pcaDim', defaultPcaDim(f.featureDim)), f.featureDim, ds.n);
+  const m = Math.min(s.pcaDim ?? defaultPcaDim(f.featureDim), f.featureDim, ds.n);
   const zeros = (n: number) => new Float32Array(n);
   // The clustering that predicts new images, and the previous epoch's labels for the NMI diagnostic.
   const pcaMean = params.add('dc.pca_mean', [f.featureDim], zeros, false);
@@ -106,7 +102,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     const pca = await fitPca(feats, m, { whiten: true });
     const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
     feats.dispose();
-    const km = await kmeans(z, { k, rng: Rng.derive(config.seed, 'deepcluster', 'kmeans', modelEpoch), restarts: numParam(config, 'restarts', DC_DEFAULTS.restarts), iters: numParam(config, 'kmeansIters', DC_DEFAULTS.kmeansIters) });
+    const km = await kmeans(z, { k, rng: Rng.derive(config.seed, 'deepcluster', 'kmeans', modelEpoch), restarts: s.restarts, iters: s.kmeansIters });
     setState(pcaMean, pca.mean);
     setState(pcaComponents, pca.components);
     setState(pcaScale, pca.scale);
@@ -178,6 +174,8 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
         const z = l2Normalize(applyPca({ mean: pcaMean as tf.Tensor1D, components: pcaComponents as tf.Tensor2D, scale: pcaScale as tf.Tensor1D }, f.net.apply(input(x), false) as tf.Tensor2D));
         return centroidProbs(z, centroids as tf.Tensor2D);
       }),
+
+    features: (x) => f.net.apply(input(x), false) as tf.Tensor2D,
 
     async predict() {
       return (await clustering(trained.dataSync()[0]!)).preds;

@@ -1,29 +1,29 @@
+import { METHOD_SPECS, type MethodName } from '../../common/methods/index.js';
 import type { TrainConfig } from '../../protocol/run.js';
 import { createCC } from './cc.js';
-import { checkDeepClusterConfig, createDeepCluster } from './deepcluster.js';
-import type { Method, MethodInit } from './method.js';
-import { createSCAN, scanSettings } from './scan.js';
+import { createDeepCluster } from './deepcluster.js';
+import { settingsOf, type Method, type MethodInit, type MethodTrainer } from './method.js';
+import { createSCAN } from './scan.js';
 import { resolveScanConfig } from './scanStages.js';
-import { scheduleOf } from './schedule.js';
+
+/** Every method's trainer; a method's name, defaults and settings are its spec (src/common/methods). */
+export const TRAINERS: Record<MethodName, MethodTrainer> = {
+  cc: { create: createCC },
+  scan: { create: createSCAN, resolve: resolveScanConfig },
+  deepcluster: { create: createDeepCluster },
+};
 
 export function createMethod(init: MethodInit): Method {
-  switch (init.config.method) {
-    case 'cc':
-      return createCC(init);
-    case 'scan':
-      return createSCAN(init);
-    case 'deepcluster':
-      return createDeepCluster(init);
-  }
+  return TRAINERS[init.config.method].create(init);
 }
 
 /**
- * The config with everything a method derives from it fixed (SCAN's stage lengths) and its own
- * settings checked, before run.json is written.
+ * The config as run.json records it: every method setting with its default filled in (so a resume
+ * trains with the settings the run started with, whatever the defaults become) and what a method
+ * derives fixed (SCAN's stage lengths). Refuses what validateConfig refuses, and a SCAN run whose
+ * chosen stages have no epochs.
  */
 export function resolveConfig(config: TrainConfig): TrainConfig {
-  if (config.method === 'deepcluster') checkDeepClusterConfig(config);
-  if (config.method !== 'deepcluster') scheduleOf(config, 'cosine');
-  if (config.method === 'scan') scanSettings(config);
-  return config.method === 'scan' ? resolveScanConfig(config) : config;
+  const filled = { ...config, params: { ...settingsOf(METHOD_SPECS[config.method], config) } };
+  return TRAINERS[config.method].resolve?.(filled) ?? filled;
 }

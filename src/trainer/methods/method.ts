@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { parseSettings, type MethodSpec, type SettingsOf } from '../../common/methods/index.js';
 import type { MethodName, TrainConfig } from '../../protocol/run.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import { ConfigError } from '../run/config.js';
@@ -27,6 +28,11 @@ export interface Method {
    * image of the training set is predict()'s cluster for it, once predict() has run.
    */
   probs(x: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * The backbone's features [b, d] of un-augmented images x, in inference mode: what the clusters
+   * were made from. The run saves them (L2-normalised) for label-free scores and the map.
+   */
+  features(x: tf.Tensor4D): tf.Tensor2D;
 }
 
 export interface MethodInit {
@@ -157,37 +163,19 @@ export function featuresOf(ds: Dataset, net: (x: tf.Tensor4D) => tf.Tensor2D, ba
   return all;
 }
 
-/** A number-valued method parameter from the config, or its default. */
-export function numParam(config: TrainConfig, key: string, fallback: number): number {
-  const v = config.params[key];
-  return typeof v === 'number' ? v : fallback;
+/**
+ * A method's settings, typed, with the defaults filled in. They were checked before the run started
+ * (validateConfig), so an error here means a run.json edited since: refused the same way.
+ */
+export function settingsOf<M extends MethodSpec>(spec: M, config: TrainConfig): SettingsOf<M> {
+  const { settings, errors } = parseSettings(spec, config.params);
+  if (errors[0]) throw new ConfigError(errors[0].error);
+  return settings as SettingsOf<M>;
 }
 
-/** A whole-number method parameter of at least `min`, or its default; anything else is refused before work. */
-export function countParam(config: TrainConfig, key: string, fallback: number, min: number): number {
-  const v = numParam(config, key, fallback);
-  if (!Number.isInteger(v) || v < min) throw new ConfigError(`--param ${key} must be a whole number of at least ${min} (got ${v})`);
-  return v;
-}
-
-/** A method parameter between `min` and `max`, or its default; anything else is refused before work. */
-export function rangeParam(config: TrainConfig, key: string, fallback: number, min: number, max: number): number {
-  const v = numParam(config, key, fallback);
-  if (!(v >= min && v <= max)) throw new ConfigError(`--param ${key} must be between ${min} and ${max} (got ${v})`);
-  return v;
-}
-
-/** A string-valued method parameter from the config, or its default. */
-export function strParam(config: TrainConfig, key: string, fallback: string): string {
-  const v = config.params[key];
-  return typeof v === 'string' ? v : fallback;
-}
-
-/** A method parameter that names one of `choices`, or its default; anything else is refused before work. */
-export function choiceParam<T extends string>(config: TrainConfig, key: string, choices: readonly T[], fallback: T): T {
-  const v = strParam(config, key, fallback);
-  if (!(choices as readonly string[]).includes(v)) {
-    throw new ConfigError(`--param ${key} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)} (got ${v})`);
-  }
-  return v as T;
+/** How the run loop makes a method: its trainer, and what it fixes in the config before run.json is written. */
+export interface MethodTrainer {
+  create(init: MethodInit): Method;
+  /** Settings derived from others (SCAN's stage lengths), fixed so a resumed run keeps them. */
+  resolve?(config: TrainConfig): TrainConfig;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../../protocol/run.js';
+import { SCAN_SPEC } from '../../common/methods/scan.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { toFloatBatch } from '../data/dataset.js';
@@ -13,9 +13,9 @@ import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
-import { minedOn, scanStageOf, type ScanStage } from './scanStages.js';
-import { learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTerms, numParam, rangeParam, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { scanStageOf, type ScanStage } from './scanStages.js';
+import { learningRateAt, setLearningRate } from './schedule.js';
+import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a CPU:
@@ -37,38 +37,9 @@ import { batches, stepCount, CancelledError, countParam, featuresOf, minimizeTer
  * pretext and 10 SCAN epochs; 2 ops: .657). Measured on
  * Fashion-MNIST from one pretext: 5 whole-network SCAN epochs reach ACC .65 where 10 heads-only
  * epochs reach .61, since neighbours mined from a short pretext agree no better than raw pixels'
- * (.74) and a frozen backbone cannot get past them.
+ * (.74) and a frozen backbone cannot get past them. The settings live in SCAN_SPEC; these two are fixed.
  */
-export const SCAN_DEFAULTS = {
-  temperature: 0.1,
-  jitter: 1,
-  projectionDim: 128,
-  neighbours: 20,
-  heads: 10,
-  entropyWeight: 5,
-  threshold: 0.99,
-  strongOps: 4,
-  scanOps: 0,
-  weightDecay: 1e-4,
-  pretextLr: 3e-4,
-  scanLr: 1e-3,
-  scanBatch: 128,
-  selflabelBatch: 256,
-};
-
-/** SCAN's settings that can be out of range: checked before any work (resolveConfig), read by createSCAN. */
-export function scanSettings(config: TrainConfig) {
-  return {
-    jitter: rangeParam(config, 'jitter', SCAN_DEFAULTS.jitter, 0, 2.5),
-    threshold: rangeParam(config, 'threshold', SCAN_DEFAULTS.threshold, 0, 1),
-    heads: countParam(config, 'heads', SCAN_DEFAULTS.heads, 1),
-    neighbours: countParam(config, 'neighbours', SCAN_DEFAULTS.neighbours, 1),
-    strongOps: countParam(config, 'strongOps', SCAN_DEFAULTS.strongOps, 0),
-    scanOps: countParam(config, 'scanOps', SCAN_DEFAULTS.scanOps, 0),
-    scanBatch: countParam(config, 'scanBatch', SCAN_DEFAULTS.scanBatch, 1),
-    selflabelBatch: countParam(config, 'selflabelBatch', SCAN_DEFAULTS.selflabelBatch, 1),
-  };
-}
+const SCAN_CONSTANTS = { temperature: 0.1, projectionDim: 128 };
 
 /**
  * SimCLR's view augmentation as the SCAN repo runs it (crops of 20-100 % of the image, no blur), with
@@ -90,27 +61,27 @@ function simclrAugment(s: number): Partial<AugmentConfig> {
  */
 export function createSCAN({ config, ds }: MethodInit): Method {
   const k = config.clusters;
-  const settings = scanSettings(config);
+  const settings = settingsOf(SCAN_SPEC, config);
   const nHeads = settings.heads;
   const nNeighbours = Math.min(settings.neighbours, ds.n - 1);
-  const entropyWeight = numParam(config, 'entropyWeight', SCAN_DEFAULTS.entropyWeight);
-  const wd = numParam(config, 'weightDecay', SCAN_DEFAULTS.weightDecay);
+  const entropyWeight = settings.entropyWeight;
+  const wd = settings.weightDecay;
   const pretextAugment = simclrAugment(settings.jitter);
   const strong = { ops: settings.strongOps };
   const scanAugment = { ops: settings.scanOps };
-  const headOnly = config.params.headOnly === true;
-  const pretextSchedule = scheduleOf(config, 'constant');
+  const headOnly = settings.headOnly;
+  const pretextSchedule = settings.schedule;
   const stageLr: Record<ScanStage, number> = {
-    pretext: numParam(config, 'pretextLr', SCAN_DEFAULTS.pretextLr),
-    scan: numParam(config, 'scanLr', SCAN_DEFAULTS.scanLr),
+    pretext: settings.pretextLr,
+    scan: settings.scanLr,
     selflabel: config.learningRate,
   };
-  const mineOn = minedOn(config);
+  const mineOn = settings.mineOn;
   if (nNeighbours < 1) throw new ConfigError('SCAN needs at least 2 images to mine neighbours');
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, ds.channels, ds.size);
-  const g = mlpHead(params, 'contrastive_head', f.featureDim, f.featureDim, SCAN_DEFAULTS.projectionDim);
+  const g = mlpHead(params, 'contrastive_head', f.featureDim, f.featureDim, SCAN_CONSTANTS.projectionDim);
   const heads: Layer[] = Array.from({ length: nHeads }, (_, h) => dense(params, `cluster_head.${h}`, f.featureDim, k));
   const zeros = (n: number) => new Float32Array(n);
   // Mining and head choice are part of the model's state, so a resumed run keeps them.
@@ -119,7 +90,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   const headLoss = params.add('scan.head_loss', [nHeads], zeros, false);
   const trained = params.add('scan.trained_epochs', [1], zeros, false);
   // After the pretext alone the clusters are k-means': its centroids place new images.
-  const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_DEFAULTS.projectionDim], zeros, false);
+  const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_CONSTANTS.projectionDim], zeros, false);
 
   const varsOf = (prefixes: string[]) => [...params.trainable].filter(([n]) => prefixes.some((p) => n.startsWith(p))).map(([, v]) => v);
   const stageVars: Record<ScanStage, () => tf.Variable[]> = {
@@ -166,7 +137,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       });
       const r = await minimizeTerms(optimizer, vars, () => {
         const [za, zb] = tf.split(project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-        return { instance: ntXent(za, zb, SCAN_DEFAULTS.temperature) };
+        return { instance: ntXent(za, zb, SCAN_CONSTANTS.temperature) };
       });
       views.dispose();
       avg.add(r.loss, r.terms);
@@ -288,6 +259,8 @@ export function createSCAN({ config, ds }: MethodInit): Method {
 
     probs: (x) =>
       tf.tidy(() => (headsTrained() ? headProbs(bestHead(), x, false) : centroidProbs(l2Normalize(project(x, false)), pretextCentroids as tf.Tensor2D))),
+
+    features: (x) => f.net.apply(x, false) as tf.Tensor2D,
 
     async predict() {
       const done = scalar(trained);

@@ -1,6 +1,7 @@
 import type { TrainConfig } from '../../protocol/run.js';
+import { SCAN_SPEC } from '../../common/methods/scan.js';
 import { ConfigError } from '../run/config.js';
-import { choiceParam, strParam } from './method.js';
+import { settingsOf } from './method.js';
 
 export const SCAN_STAGES = ['pretext', 'scan', 'selflabel'] as const;
 export type ScanStage = (typeof SCAN_STAGES)[number];
@@ -20,12 +21,9 @@ const STAGE_WEIGHT: Record<ScanStage, number> = { pretext: 5, scan: 9, selflabel
  * pretext, and a later `--resume DIR --stages pretext,scan,selflabel` continues from there.
  */
 export function resolveScanConfig(config: TrainConfig): TrainConfig {
-  const stages = strParam(config, 'stages', SCAN_STAGES.join(',')).split(',').map((s) => s.trim());
-  if (stages.length === 0 || stages.some((s, i) => s !== SCAN_STAGES[i])) {
-    throw new ConfigError(`--stages must be pretext, pretext,scan or pretext,scan,selflabel (got '${stages.join(',')}')`);
-  }
-  minedOn(config); // refused here, before any work, rather than when the neighbours are mined
-  const params: TrainConfig['params'] = { ...config.params, stages: stages.join(',') };
+  // The spec's choices are the stage prefixes: pretext, pretext,scan or pretext,scan,selflabel.
+  const stages = settingsOf(SCAN_SPEC, config).stages.split(',');
+  const params: TrainConfig['params'] = { ...config.params };
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
     // One epoch each, then the rest by weight, rounding down, leftovers to the largest remainders.
@@ -39,21 +37,9 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
     for (const [, i] of byRemainder.slice(0, short)) counts[i]!++;
     missing.forEach((s, i) => (params[`${s}Epochs`] = counts[i]!));
   }
-  for (const s of SCAN_STAGES) {
-    const n = params[`${s}Epochs`] as number;
-    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--param ${s}Epochs must be a whole number of epochs (got ${n})`);
-  }
   const epochs = stages.reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
   if (epochs < 1) throw new ConfigError('the SCAN stages chosen have no epochs to train');
   return { ...config, params, epochs };
-}
-
-/**
- * The features neighbours are mined on: the backbone's, as the paper says, or the projection's,
- * as the official code does (from a short pretext the backbone gives better neighbours).
- */
-export function minedOn(config: TrainConfig): 'backbone' | 'projection' {
-  return choiceParam(config, 'mineOn', ['backbone', 'projection'], 'backbone');
 }
 
 /**
@@ -70,7 +56,6 @@ export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanSt
   const n = config.params.selflabelEpochs as number;
   return { stage: 'selflabel', index: epoch - start + n + 1, length: n };
 }
-
 
 const STAGE_NAMES: Record<ScanStage, string> = { pretext: 'pretext', scan: 'SCAN', selflabel: 'self-labeling' };
 

@@ -1,13 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../../protocol/run.js';
-import { choiceParam } from './method.js';
-
 export type Schedule = 'cosine' | 'constant';
-
-/** The `schedule` parameter of a method (checked before any work). */
-export function scheduleOf(config: TrainConfig, fallback: Schedule): Schedule {
-  return choiceParam(config, 'schedule', ['cosine', 'constant'], fallback);
-}
 
 /**
  * Learning rate of epoch `epoch` (1-based) of `epochs`: cosine decay from `base` towards 0 (SimCLR's

@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
-import type { MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
+import type { ExperimentRef, MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
+import { resolveConfig } from '../methods/index.js';
 import { inExtensionWords, validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
@@ -50,18 +51,27 @@ export class ActiveRuns {
     return this.active !== undefined;
   }
 
-  /** Starts a new run in a fresh folder under runsDir; a bad config is refused before anything starts. */
-  train(config: TrainConfig, runsDir: string, o: RunOptions): RunStarted {
+  /**
+   * Starts a new run in `target.runDir` (an experiment's run) or a fresh folder under runsDir; a
+   * bad config (a method setting the spec refuses, SCAN stages without epochs) is refused before
+   * anything starts.
+   */
+  train(config: TrainConfig, runsDir: string, o: RunOptions, target: { runDir?: string; experiment?: ExperimentRef } = {}): RunStarted {
     this.assertIdle();
     validateConfig(config);
-    const runDir = freshRunDir(runsDir, config.method);
-    return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks));
+    resolveConfig(config);
+    const runDir = target.runDir ? resolvePath(target.runDir) : freshRunDir(runsDir, config.method);
+    return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks, target.experiment));
   }
 
   /** Continues the run in runDir from its checkpoint. */
   async resume(runDir: string, epochs: number | undefined, o: RunOptions): Promise<RunStarted> {
     this.assertIdle();
     const run = await new RunFolder(runDir).readRun();
+    // A run.json edited to a setting the spec refuses is refused here, before the resume answers started.
+    const config = epochs === undefined ? run.config : { ...run.config, epochs };
+    validateConfig(config);
+    resolveConfig(config);
     return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) => resume(runDir, o.cacheDir, hooks, epochs));
   }
 

@@ -1,37 +1,34 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { METHOD_NAMES, METHOD_SPECS, methodSpec, parseSettings } from '../../common/methods/index.js';
 import type { BackboneName, BackendChoice, MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
-export const METHODS: readonly MethodName[] = ['cc', 'scan', 'deepcluster'];
 export const BACKBONES: readonly BackboneName[] = ['small', 'resnet18', 'resnet34'];
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
-/**
- * Per-method defaults, epochs sized for a CPU run on the small backbone (the README says why each
- * departs from the official settings). CC: batch 128 and Adam 1e-3 with cosine decay instead of
- * 256 and a constant 3e-4, since a CPU affords a few hundred steps where the official run takes
- * 200,000 (measured on Fashion-MNIST: 2-4 points of ACC ahead at every epoch).
- */
-const METHOD_DEFAULTS: Record<MethodName, { epochs: number; learningRate: number; batchSize: number }> = {
-  cc: { epochs: 24, learningRate: 1e-3, batchSize: 128 },
-  scan: { epochs: 18, learningRate: 1e-4, batchSize: 256 },
-  deepcluster: { epochs: 20, learningRate: 0.05, batchSize: 256 },
-};
-
+/** A run's defaults: the method's epochs, batch and learning rate are its spec's (sized for a CPU run). */
 export function defaultConfig(method: MethodName, data: string): TrainConfig {
+  const d = METHOD_SPECS[method].defaults;
   return {
     method,
     data,
     clusters: 10,
-    epochs: METHOD_DEFAULTS[method].epochs,
+    epochs: d.epochs,
     imageSize: 32,
     channels: 3,
     backbone: 'small',
-    batchSize: METHOD_DEFAULTS[method].batchSize,
+    batchSize: d.batchSize,
     seed: 42,
     backend: 'auto',
-    learningRate: METHOD_DEFAULTS[method].learningRate,
+    learningRate: d.learningRate,
     evalEvery: 1,
     params: {},
   };
+}
+
+/** The pixel cache: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab. */
+export function cacheDirOf(given?: string): string {
+  return resolve(given ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
 }
 
 /**
@@ -64,9 +61,19 @@ function intIn(name: string, value: number, lo: number, hi: number): void {
   }
 }
 
-/** Checks what can be checked before any work; the image count is checked once the folder is read. */
+/** `--method`'s value as a method name, or the one-line refusal. */
+export function checkMethod(name: string | undefined): MethodName {
+  if (!name) throw new ConfigError(`--method is required (${METHOD_NAMES.join(', ')})`);
+  if (!methodSpec(name)) throw new ConfigError(`--method must be one of ${METHOD_NAMES.join(', ')} (got ${name})`);
+  return name as MethodName;
+}
+
+/**
+ * Checks what can be checked before any work (method settings against the method's spec); the
+ * image count is checked once the folder is read.
+ */
 export function validateConfig(c: TrainConfig): void {
-  if (!METHODS.includes(c.method)) throw new ConfigError(`--method must be one of ${METHODS.join(', ')} (got ${c.method})`);
+  const spec = METHOD_SPECS[checkMethod(c.method)];
   if (!BACKBONES.includes(c.backbone)) throw new ConfigError(`--backbone must be one of ${BACKBONES.join(', ')} (got ${c.backbone})`);
   if (!BACKENDS.includes(c.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')} (got ${c.backend})`);
   if (!c.data) throw new ConfigError('--data is required: the image folder to cluster');
@@ -78,6 +85,8 @@ export function validateConfig(c: TrainConfig): void {
   intIn('eval-every', c.evalEvery, 1, 100_000);
   if (!(c.learningRate > 0 && c.learningRate < 10)) throw new ConfigError(`--lr must be a positive number below 10 (got ${c.learningRate})`);
   if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`channels must be 1 or 3 (got ${c.channels})`);
+  const bad = parseSettings(spec, c.params).errors[0];
+  if (bad) throw new ConfigError(bad.error);
 }
 
 export function validateAgainstData(c: TrainConfig, images: number, root: string, skipped: readonly Skipped[] = []): void {

@@ -1,15 +1,19 @@
 import { basename, join, resolve } from 'node:path';
 import { removeStaleTemps } from '../../common/atomicFile.js';
-import type { Assignment, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import type { Assignment, ExperimentRef, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
+import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
-import { CancelledError, type Predictions } from '../methods/method.js';
+import { writeRunFeatures } from '../../common/features.js';
+import { CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ConfigError, validateAgainstData, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
 import { lockRun } from './runLock.js';
+import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
+import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
 import { stageNameOf } from '../methods/scanStages.js';
 
@@ -45,8 +49,8 @@ export interface TrainResult {
   summary?: SummaryJson;
 }
 
-/** A new run of `config` in the folder `out`. */
-export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
+/** A new run of `config` in the folder `out`; `experiment` records the experiment file's run it is. */
+export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks, experiment?: ExperimentRef): Promise<TrainResult> {
   config = { ...config, data: resolve(config.data) };
   validateConfig(config);
   config = resolveConfig(config);
@@ -68,6 +72,7 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
     status: 'running',
     startedAt: new Date().toISOString(),
     epoch: 0,
+    ...(experiment ? { experiment } : {}),
   };
   try {
     if (refused) {
@@ -155,7 +160,7 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     const start = saved > 0 ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer) : 0;
     if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
     await folder.truncateMetrics(start);
-    let preds: Predictions | undefined;
+    let evaluated: Evaluation | undefined;
     for (let epoch = start + 1; epoch <= config.epochs; epoch++) {
       const t0 = performance.now();
       let images = 0;
@@ -170,10 +175,12 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       );
       const seconds = (performance.now() - t0) / 1000;
       const row: MetricsRow = { epoch, phase: result.phase, loss: result.loss, terms: result.terms, imgPerSec: images / seconds, seconds, ...result.extra };
-      preds = undefined;
+      evaluated = undefined;
       if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
-        preds = await method.predict();
-        Object.assign(row, scoreDataset(ds, preds.cluster, config.clusters).row);
+        evaluated = await evaluate(method, ds, config);
+        Object.assign(row, scoreDataset(ds, evaluated.preds.cluster, config.clusters).row, labelFreeRow(evaluated.labelFree.scores));
+        // Before the metrics row: a reader that sees epoch e's row finds its features.
+        await writeFeatures(folder, evaluated, epoch);
       }
       await folder.appendMetrics(row);
       hooks.onEpoch?.(row);
@@ -182,8 +189,12 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       run.epoch = epoch;
       await folder.writeRun(run);
     }
-    preds ??= await method.predict();
-    const summary = await finish(folder, run, ds, preds, (performance.now() - started) / 1000);
+    if (!evaluated) {
+      // Resumed after the last checkpoint: the files of the end are made again from it.
+      evaluated = await evaluate(method, ds, config);
+      await writeFeatures(folder, evaluated, start);
+    }
+    const summary = await finish(folder, run, ds, evaluated, (performance.now() - started) / 1000);
     return { dir: folder.dir, run, summary };
   } catch (e) {
     run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
@@ -199,7 +210,26 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
   }
 }
 
-async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predictions, seconds: number): Promise<SummaryJson> {
+/** What an eval epoch (and the end of a run) computes from the model: clusters, features, label-free scores. */
+interface Evaluation {
+  preds: Predictions;
+  features: ImageFeatures;
+  labelFree: LabelFreeResult;
+}
+
+async function evaluate(method: Method, ds: Dataset, config: TrainConfig): Promise<Evaluation> {
+  const preds = await method.predict();
+  const features = await imageFeatures(method, ds, config.clusters);
+  return { preds, features, labelFree: await scoreLabelFree(features, preds, config.clusters, config.seed) };
+}
+
+function writeFeatures(folder: RunFolder, e: Evaluation, epoch: number): Promise<void> {
+  const f = e.features;
+  return writeRunFeatures(folder.dir, { rows: f.rows, dims: f.dims, clusters: f.clusters, epoch }, f.features, f.probs);
+}
+
+async function finish(folder: RunFolder, run: RunJson, ds: Dataset, evaluated: Evaluation, seconds: number): Promise<SummaryJson> {
+  const preds = evaluated.preds;
   const k = run.config.clusters;
   const rows: Assignment[] = ds.entries.map((e, i) => ({
     path: e.path,
@@ -211,6 +241,7 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
   const sizes = new Array<number>(k).fill(0);
   for (const c of preds.cluster) sizes[c]!++;
   const scores = scoreDataset(ds, preds.cluster, k);
+  const baseline = scores.flat ? await pixelKmeans(ds, k) : undefined;
   const summary: SummaryJson = {
     ...scores.flat,
     ...(scores.super ? { super: scores.super } : {}),
@@ -221,6 +252,9 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, preds: Predi
     backend: run.backend.name,
     sizes,
     skipped: ds.skipped,
+    labelFree: evaluated.labelFree.scores,
+    mergeCandidates: evaluated.labelFree.merges,
+    ...(baseline ? { pixelKmeans: baseline } : {}),
   };
   await folder.writeSummary(summary);
   run.status = 'done';

@@ -1,0 +1,33 @@
+/**
+ * The checks of an experiment that read the disk: its dataset folder exists and holds images,
+ * and no run asks for more clusters than there are images. The image count is handed in (the
+ * host's dataset walk), so this stays testable without a folder.
+ */
+import { stat } from 'node:fs/promises';
+import type { Experiment, ExperimentProblem } from './format.js';
+
+export type CountImages = (dir: string) => Promise<number>;
+
+export async function checkDataset(exp: Experiment, countImages: CountImages): Promise<ExperimentProblem[]> {
+  if (!exp.data || !exp.dataSpan) return [];
+  const span = exp.dataSpan;
+  const isDir = await stat(exp.data).then((s) => s.isDirectory(), () => undefined);
+  if (isDir === undefined) return [{ severity: 'error', span, message: `dataset folder ${exp.data} does not exist` }];
+  if (!isDir) return [{ severity: 'error', span, message: `${exp.data} is a file, not a folder of images` }];
+  const images = await countImages(exp.data);
+  if (images === 0) return [{ severity: 'error', span, message: `${exp.data} holds no images (png, jpeg, webp, ... in it or its subfolders)` }];
+  const problems: ExperimentProblem[] = [];
+  const reported = new Set<string>();
+  for (const r of exp.runs) {
+    const key = `${r.clustersSpan?.start}:${r.config.clusters}`;
+    if (r.config.clusters <= images || reported.has(key)) continue;
+    reported.add(key);
+    problems.push({ severity: 'error', span: r.clustersSpan ?? r.span, message: `${r.config.clusters} clusters but ${exp.data} has only ${images} images` });
+  }
+  return problems;
+}
+
+/** Parse problems and dataset problems together, as the CLI and the server report them. */
+export async function allProblems(exp: Experiment, countImages: CountImages): Promise<ExperimentProblem[]> {
+  return [...exp.problems, ...(await checkDataset(exp, countImages))].sort((a, b) => a.span.start - b.span.start);
+}

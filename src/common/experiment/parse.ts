@@ -1,0 +1,263 @@
+/**
+ * Reads an experiment file: YAML (the `yaml` package, which keeps every node's offsets) checked
+ * against fields.ts and the method specs, then expanded by grid.ts. Pure: no file is read here
+ * (the dataset checks are dataset.ts), so the language server can run it on every keystroke.
+ * Every mistake becomes a problem at the text it is about; the runs that are fine still expand.
+ */
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { checkSetting, METHOD_NAMES, methodSpec, nearestName } from '../methods/index.js';
+import type { MethodName } from '../../protocol/run.js';
+import { DEFAULT_MAX_RUNS, EXPERIMENT_SUFFIX, type Experiment, type ExperimentProblem, type SharedFields, type Span } from './format.js';
+import { describeRange, fits, GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, type FieldSpec } from './fields.js';
+import { defined, expandGrid, expandRuns, type GridSpec, type RunSpec } from './grid.js';
+
+/** A scalar and where it was written. */
+export interface Located<T> {
+  value: T;
+  span: Span;
+}
+
+export class Problems {
+  readonly list: ExperimentProblem[] = [];
+  error(span: Span, message: string): void {
+    this.list.push({ message, span, severity: 'error' });
+  }
+}
+
+export function spanOf(node: Node | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {
+  const r = node?.range;
+  return r ? { start: r[0], end: r[1] } : fallback;
+}
+
+function keyName(p: Pair): string {
+  return isScalar(p.key) ? String(p.key.value) : String(p.key);
+}
+
+/** The map's pairs by key; unknown keys are reported with the nearest known one. */
+function readMap(node: YAMLMap, fields: Record<string, FieldSpec>, where: string, problems: Problems): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  for (const p of node.items) {
+    const key = keyName(p);
+    const span = spanOf(p.key as Node);
+    if (!Object.hasOwn(fields, key)) {
+      const near = nearestName(key, Object.keys(fields));
+      problems.error(span, `unknown key '${key}' ${where}${near ? `; did you mean '${near}'?` : ''}`);
+    } else if (out.has(key)) problems.error(span, `'${key}' is given twice ${where}`);
+    else out.set(key, p);
+  }
+  return out;
+}
+
+/** A scalar field's value if it fits the field, else undefined (and a problem). */
+function scalar<T>(pairs: Map<string, Pair>, key: string, fields: Record<string, FieldSpec>, problems: Problems): Located<T> | undefined {
+  const p = pairs.get(key);
+  if (!p) return undefined;
+  const node = p.value as Node | null;
+  const span = spanOf(node, spanOf(p.key as Node));
+  const v = isScalar(node) ? node.value : undefined;
+  if (!fits(fields[key]!, v)) {
+    problems.error(span, `${key} must be ${describeRange(fields[key]!)}${v === undefined ? '' : ` (got ${String(v)})`}`);
+    return undefined;
+  }
+  return { value: v as T, span };
+}
+
+/** A grid field: one value or a list of them, each checked. */
+function oneOrList<T>(pairs: Map<string, Pair>, key: string, fields: Record<string, FieldSpec>, problems: Problems): Located<T>[] | undefined {
+  const p = pairs.get(key);
+  if (!p) return undefined;
+  if (!isSeq(p.value)) {
+    const one = scalar<T>(pairs, key, fields, problems);
+    return one ? [one] : [];
+  }
+  const out: Located<T>[] = [];
+  for (const item of p.value.items as Node[]) {
+    const v = isScalar(item) ? item.value : undefined;
+    if (fits(fields[key]!, v)) out.push({ value: v as T, span: spanOf(item) });
+    else problems.error(spanOf(item), `each of ${key} must be ${describeRange(fields[key]!)}${v === undefined ? '' : ` (got ${String(v)})`}`);
+  }
+  if (p.value.items.length === 0) problems.error(spanOf(p.value as Node), `${key} is an empty list`);
+  return out;
+}
+
+function method(node: Node | null | undefined, span: Span, problems: Problems): Located<MethodName> | undefined {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v === 'string' && methodSpec(v)) return { value: v as MethodName, span: spanOf(node) };
+  const near = typeof v === 'string' ? nearestName(v, METHOD_NAMES) : undefined;
+  problems.error(node ? spanOf(node) : span, `unknown method '${String(v ?? '')}'; ${near ? `did you mean '${near}'?` : `expected one of ${METHOD_NAMES.join(', ')}`}`);
+  return undefined;
+}
+
+/** `settings:` of a run, each value checked against the method's spec (only what is written goes to the run). */
+function runSettings(node: Node | null | undefined, m: MethodName, problems: Problems): RunSpec['settings'] {
+  const out: RunSpec['settings'] = {};
+  if (node == null) return out;
+  if (!isMap(node)) {
+    problems.error(spanOf(node), 'settings must be a map of setting names to values');
+    return out;
+  }
+  const spec = methodSpec(m)!;
+  for (const p of node.items) {
+    const key = keyName(p);
+    const value = isScalar(p.value) ? p.value.value : undefined;
+    const r = checkSettingValue(spec.name, key, value);
+    if (r) problems.error(r.onKey ? spanOf(p.key as Node) : spanOf(p.value as Node, spanOf(p.key as Node)), r.error);
+    else out[key] = value as number | string | boolean;
+  }
+  return out;
+}
+
+/** One setting value checked by the method's spec: undefined when fine; an unknown name is reported on the key. */
+export function checkSettingValue(m: MethodName, key: string, value: unknown): { error: string; onKey: boolean } | undefined {
+  const spec = methodSpec(m)!;
+  const r = checkSetting(spec, key, value);
+  return r.ok ? undefined : { error: r.error, onKey: !Object.hasOwn(spec.settings, key) };
+}
+
+function shared(pairs: Map<string, Pair>, problems: Problems): SharedFields & { clustersSpan?: Span } {
+  const get = <T>(k: string) => scalar<T>(pairs, k, TOP_FIELDS, problems);
+  const clusters = get<number>('clusters');
+  const pick = <T>(k: string, v: Located<T> | undefined) => (v ? { [k]: v.value } : {});
+  return {
+    imageSize: get<number>('imageSize')?.value ?? 32,
+    channels: get<string>('color')?.value === 'grayscale' ? 1 : 3,
+    backbone: get<SharedFields['backbone']>('backbone')?.value ?? 'small',
+    ...pick('clusters', clusters),
+    ...(clusters ? { clustersSpan: clusters.span } : {}),
+    ...pick('epochs', get<number>('epochs')),
+    ...pick('seed', get<number>('seed')),
+    ...pick('batchSize', get<number>('batch')),
+    ...pick('learningRate', get<number>('lr')),
+  };
+}
+
+function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] {
+  if (node == null) return [];
+  if (!isSeq(node)) {
+    problems.error(spanOf(node), 'runs must be a list of runs (each "- method: ...")');
+    return [];
+  }
+  const out: RunSpec[] = [];
+  for (const item of node.items as Node[]) {
+    if (!isMap(item)) {
+      problems.error(spanOf(item), 'each run must be a map with at least "method:"');
+      continue;
+    }
+    const pairs = readMap(item, RUN_FIELDS, 'in a run', problems);
+    const span = spanOf(item);
+    const m = pairs.has('method') ? method(pairs.get('method')!.value as Node, span, problems) : undefined;
+    if (!pairs.has('method')) problems.error({ start: span.start, end: span.start + 1 }, `a run needs a method (${METHOD_NAMES.join(', ')})`);
+    const get = <T>(k: string) => scalar<T>(pairs, k, RUN_FIELDS, problems);
+    const name = get<string>('name');
+    const clusters = get<number>('clusters');
+    const numbers = { epochs: get<number>('epochs')?.value, seed: get<number>('seed')?.value, batchSize: get<number>('batch')?.value, learningRate: get<number>('lr')?.value };
+    if (!m) continue;
+    out.push({
+      method: m.value,
+      span,
+      settings: runSettings(pairs.get('settings')?.value as Node, m.value, problems),
+      ...(name ? { name } : {}),
+      ...(clusters ? { clusters } : {}),
+      ...defined(numbers),
+    });
+  }
+  return out;
+}
+
+function readGrid(node: Node | null | undefined, problems: Problems): GridSpec | undefined {
+  if (node == null) return undefined;
+  if (!isMap(node)) {
+    problems.error(spanOf(node), 'grid must be a map (methods, clusters, seeds, settings, ...)');
+    return undefined;
+  }
+  const pairs = readMap(node, GRID_FIELDS, 'in the grid', problems);
+  const methodsNode = pairs.get('methods')?.value as Node | undefined;
+  const methods: MethodName[] = [];
+  if (!methodsNode) problems.error(spanOf(node), `the grid needs methods: a list of ${METHOD_NAMES.join(', ')}`);
+  else for (const item of isSeq(methodsNode) ? (methodsNode.items as Node[]) : [methodsNode]) {
+    const m = method(item, spanOf(methodsNode), problems);
+    if (m && !methods.includes(m.value)) methods.push(m.value);
+  }
+  const grid: GridSpec = {
+    span: spanOf(node),
+    methods,
+    clusters: oneOrList<number>(pairs, 'clusters', GRID_FIELDS, problems),
+    seeds: oneOrList<number>(pairs, 'seeds', GRID_FIELDS, problems),
+    settings: [],
+  };
+  const get = <T>(k: string) => scalar<T>(pairs, k, GRID_FIELDS, problems)?.value;
+  const [epochs, batchSize, learningRate] = [get<number>('epochs'), get<number>('batch'), get<number>('lr')];
+  if (epochs !== undefined) grid.epochs = epochs;
+  if (batchSize !== undefined) grid.batchSize = batchSize;
+  if (learningRate !== undefined) grid.learningRate = learningRate;
+  const settingsNode = pairs.get('settings')?.value as Node | undefined;
+  if (settingsNode != null && !isMap(settingsNode)) problems.error(spanOf(settingsNode), 'grid settings must be a map of setting names to a value or a list');
+  else if (settingsNode) for (const p of settingsNode.items) gridSetting(p, methods, grid, problems);
+  return grid;
+}
+
+/** A grid setting: known to at least one of the grid's methods, every value fit for each that has it. */
+function gridSetting(p: Pair, methods: MethodName[], grid: GridSpec, problems: Problems): void {
+  const key = keyName(p);
+  const owners = methods.filter((m) => Object.hasOwn(methodSpec(m)!.settings, key));
+  if (owners.length === 0) {
+    const all = [...new Set(methods.flatMap((m) => Object.keys(methodSpec(m)!.settings)))];
+    const near = nearestName(key, all);
+    problems.error(spanOf(p.key as Node), `unknown setting '${key}' for ${methods.join(', ') || 'the grid'}${near ? `; did you mean '${near}'?` : ''}`);
+    return;
+  }
+  const items = isSeq(p.value) ? (p.value.items as Node[]) : [p.value as Node];
+  const values: (number | string | boolean)[] = [];
+  for (const item of items) {
+    const v = isScalar(item) ? item.value : undefined;
+    const bad = owners.map((m) => checkSettingValue(m, key, v)).find((r) => r);
+    if (bad) problems.error(spanOf(item, spanOf(p.key as Node)), bad.error);
+    else values.push(v as number | string | boolean);
+  }
+  if (values.length > 0) grid.settings.push({ key, values, owners });
+}
+
+/** Parses and expands an experiment file's text; `file` is its absolute path (data is relative to it). */
+export function parseExperiment(text: string, file: string): Experiment {
+  const problems = new Problems();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  for (const e of doc.errors) problems.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+  const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '');
+  const exp: Experiment = { file, name: fileName, runs: [], expandsTo: 0, problems: problems.list };
+  if (doc.errors.length > 0 && !isMap(doc.contents)) return exp;
+  if (!isMap(doc.contents)) {
+    problems.error({ start: 0, end: Math.min(text.length, 1) }, 'an experiment file is a map: data, then runs and/or grid (see the README)');
+    return exp;
+  }
+  const top = readMap(doc.contents, TOP_FIELDS, 'at the top of an experiment', problems);
+  const name = scalar<string>(top, 'name', TOP_FIELDS, problems);
+  if (name && !/^[\w.-]+$/.test(name.value)) problems.error(name.span, `name may hold only letters, digits, '.', '_' and '-' (it names run folders; got '${name.value}')`);
+  else if (name) exp.name = name.value;
+  const data = scalar<string>(top, 'data', TOP_FIELDS, problems);
+  if (data) {
+    exp.data = isAbsolute(data.value) ? data.value : resolve(dirname(file), data.value);
+    exp.dataSpan = data.span;
+  } else if (!top.has('data')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'data is missing: the image folder, relative to this file');
+  const backend = scalar<Experiment['backend']>(top, 'backend', TOP_FIELDS, problems);
+  if (backend) exp.backend = backend.value;
+  const maxRuns = scalar<number>(top, 'maxRuns', TOP_FIELDS, problems)?.value ?? DEFAULT_MAX_RUNS;
+  const common = shared(top, problems);
+  const runs = readRuns(top.get('runs')?.value as Node, problems);
+  const grid = readGrid(top.get('grid')?.value as Node, problems);
+  if (!top.has('runs') && !top.has('grid')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'nothing to run: add runs (a list) or a grid');
+  if (grid) exp.gridSpan = grid.span;
+  const base = { data: exp.data ?? '', backend: exp.backend ?? 'auto' } as const;
+  const all = [...expandRuns(runs, common, base), ...(grid ? expandGrid(grid, common, base) : [])];
+  exp.expandsTo = all.length;
+  const seen = new Set<string>();
+  for (const r of all) {
+    if (seen.has(r.name)) problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
+    seen.add(r.name);
+  }
+  if (all.length > maxRuns) {
+    problems.error(grid?.span ?? spanOf(top.get('runs')?.key as Node), `this experiment expands to ${all.length} runs, more than maxRuns (${maxRuns}): narrow the grid, or raise maxRuns`);
+  } else exp.runs = all;
+  problems.list.sort((a, b) => a.span.start - b.span.start);
+  return exp;
+}

@@ -1,0 +1,175 @@
+/**
+ * The sweep queue: an experiment's runs trained one after another (or a few at once), written
+ * down in the runs folder (`<runs>/<experiment>.queue.json`, replaced atomically) so a window
+ * reload or a killed trainer continues where it stopped. A run's state is its own run.json
+ * (absent: queued), so a finished run is never trained again, whoever finished it.
+ */
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeJsonAtomic } from '../atomicFile.js';
+import { lockHolder, mayBeTraining } from '../runLock.js';
+import type { RunStatus } from '../../protocol/run.js';
+import type { ExperimentRun } from './format.js';
+
+export type SweepState = 'running' | 'cancelled' | 'finished';
+export type QueuedRunStatus = RunStatus | 'queued';
+
+export interface QueueFile {
+  format: 'clusterlab-queue';
+  version: 1;
+  /** The experiment file, absolute. */
+  experiment: string;
+  name: string;
+  state: SweepState;
+  runs: { entry: string; dir: string }[];
+  updatedAt: string;
+}
+
+export const QUEUE_SUFFIX = '.queue.json';
+
+export function queuePath(runsDir: string, experimentName: string): string {
+  return join(runsDir, `${experimentName}${QUEUE_SUFFIX}`);
+}
+
+/** A run of an experiment always lands in the same folder, so it is found again after a reload. */
+export function experimentRunDir(runsDir: string, experimentName: string, entry: string): string {
+  return join(runsDir, `${experimentName}-${entry}`);
+}
+
+export function newQueue(file: string, name: string, runsDir: string, runs: readonly ExperimentRun[]): QueueFile {
+  return {
+    format: 'clusterlab-queue',
+    version: 1,
+    experiment: file,
+    name,
+    state: 'running',
+    runs: runs.map((r) => ({ entry: r.name, dir: experimentRunDir(runsDir, name, r.name) })),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+/** A queue file read as untrusted input; errors name the file and what is wrong. */
+export async function readQueue(path: string): Promise<QueueFile> {
+  let v: Partial<QueueFile>;
+  try {
+    v = JSON.parse(await readFile(path, 'utf8')) as Partial<QueueFile>;
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const ok =
+    v?.format === 'clusterlab-queue' &&
+    v.version === 1 &&
+    typeof v.experiment === 'string' &&
+    typeof v.name === 'string' &&
+    ['running', 'cancelled', 'finished'].includes(v.state as string) &&
+    Array.isArray(v.runs) &&
+    v.runs.every((r) => typeof r?.entry === 'string' && typeof r.dir === 'string');
+  if (!ok) throw new Error(`${path} is not a ClusterLab queue file`);
+  return v as QueueFile;
+}
+
+/** Every readable queue file directly in the runs folders (a broken one is left out: its sweep cannot continue). */
+export async function listQueues(runsDirs: readonly string[]): Promise<{ path: string; queue: QueueFile }[]> {
+  const out: { path: string; queue: QueueFile }[] = [];
+  for (const dir of runsDirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith(QUEUE_SUFFIX))) {
+      const path = join(dir, name);
+      const queue = await readQueue(path).catch(() => undefined);
+      if (queue) out.push({ path, queue });
+    }
+  }
+  return out;
+}
+
+export function writeQueue(path: string, q: QueueFile): Promise<void> {
+  return writeJsonAtomic(path, { ...q, updatedAt: new Date().toISOString() });
+}
+
+/** A run folder's state for the queue: its run.json status, or queued when it has none yet. */
+export async function queuedStatus(dir: string): Promise<QueuedRunStatus> {
+  let status: RunStatus;
+  try {
+    status = (JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: RunStatus }).status;
+  } catch {
+    return 'queued';
+  }
+  if (status !== 'running') return status;
+  // Left "running" by a trainer that died: it resumes.
+  const holder = await lockHolder(dir);
+  return holder && mayBeTraining(holder) ? 'running' : 'interrupted';
+}
+
+/** How a sweep trains: in this process (CLI) or through the trainer server (VS Code). */
+export interface SweepDriver {
+  /** Trains a new run into `dir`; resolves with how it ended. */
+  train(run: ExperimentRun, dir: string): Promise<RunStatus>;
+  /** Continues the run in `dir` from its checkpoint. */
+  resume(dir: string): Promise<RunStatus>;
+  /** Asked before each run: true stops the sweep (the user cancelled it). */
+  cancelled(): boolean;
+  /** The process is going away (window reload): the sweep stops, still marked running, to continue later. */
+  stopping?(): boolean;
+  /** A run started, ended or was skipped. */
+  changed?(entry: string, status: QueuedRunStatus): void;
+  log?(line: string): void;
+}
+
+export interface SweepResult {
+  state: SweepState;
+  statuses: Record<string, QueuedRunStatus>;
+}
+
+/** A run killed under a sweep (interrupted) is resumed at most this often before it counts as failed. */
+const RESUME_TRIES = 2;
+
+/**
+ * Trains the queue's runs that are not finished (done or failed), `parallel` at a time, writing
+ * the queue's state when it changes. Ends finished, cancelled, or still running when the driver
+ * is stopping (the next start goes on from there).
+ */
+export async function runSweep(path: string, q: QueueFile, runs: readonly ExperimentRun[], driver: SweepDriver, parallel = 1): Promise<SweepResult> {
+  const byName = new Map(runs.map((r) => [r.name, r]));
+  const statuses: Record<string, QueuedRunStatus> = {};
+  for (const r of q.runs) statuses[r.entry] = await queuedStatus(r.dir);
+  await mkdir(dirname(path), { recursive: true });
+  await writeQueue(path, { ...q, state: 'running' });
+  let next = 0;
+  let stop: SweepState | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < q.runs.length && !stop) {
+      const { entry, dir } = q.runs[next++]!;
+      if (driver.cancelled()) stop = 'cancelled';
+      if (stop) return;
+      let status = statuses[entry]!;
+      if (status === 'done' || status === 'failed' || status === 'running') {
+        // running: another live trainer holds it (another window, a terminal); it finishes it.
+        driver.log?.(status === 'running' ? `${entry}: training in another process, skipped` : `${entry}: ${status} already, skipped`);
+        driver.changed?.(entry, status);
+        continue;
+      }
+      const run = byName.get(entry);
+      for (let tries = 0; ; tries++) {
+        driver.changed?.(entry, 'running');
+        try {
+          if (status === 'queued') {
+            if (!run) throw new Error(`${entry} is no longer in ${q.experiment}`);
+            status = await driver.train(run, dir);
+          } else status = await driver.resume(dir);
+        } catch (e) {
+          driver.log?.(`${entry}: ${(e as Error).message}`);
+          status = 'failed';
+        }
+        if (status !== 'interrupted' || tries >= RESUME_TRIES || driver.stopping?.()) break;
+      }
+      statuses[entry] = status;
+      driver.changed?.(entry, status);
+      if (driver.stopping?.()) stop = 'running';
+      else if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) stop = 'cancelled';
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, q.runs.length)) }, worker));
+  const state: SweepState = stop ?? 'finished';
+  if (state !== 'running') await writeQueue(path, { ...q, state });
+  return { state, statuses };
+}

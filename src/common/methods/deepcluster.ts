@@ -1,0 +1,18 @@
+import type { MethodSpec } from './spec.js';
+
+/** DeepCluster (Caron et al., ECCV 2018); the official main.py's settings where it differs. */
+export const DEEPCLUSTER_SPEC = {
+  name: 'deepcluster',
+  label: 'DeepCluster',
+  description: 'Alternates k-means on the features with training on its pseudo-labels',
+  defaults: { epochs: 20, batchSize: 256, learningRate: 0.05 },
+  settings: {
+    momentum: { type: 'number', default: 0.9, min: 0, max: 0.999, doc: 'SGD momentum' },
+    weightDecay: { type: 'number', default: 1e-5, min: 0, max: 1, doc: 'L2 weight decay' },
+    pcaDim: { type: 'integer', default: 32, min: 1, max: 4096, unit: 'dims', doc: 'PCA dimensions (whitened, then L2-normalised) that k-means clusters', derived: "min(256, the backbone's feature size / 8): 32 on the small backbone", paper: { value: 256, why: 'whitening all 256 dims of a small backbone follows noise: ACC .37 against .54' } },
+    balance: { type: 'choice', default: 'uniform', choices: ['uniform', 'weighted'], doc: 'against imbalance: sample uniformly over pseudo-labels, or weight the loss by inverse cluster size' },
+    sobel: { type: 'boolean', default: false, doc: 'train on Sobel-filtered grey input, which removes colour shortcuts', paper: { value: true, why: 'the ImageNet choice; optional here' } },
+    restarts: { type: 'integer', default: 1, min: 1, max: 100, doc: 'k-means restarts per epoch (the lowest inertia is kept)' },
+    kmeansIters: { type: 'integer', default: 20, min: 1, max: 10_000, unit: 'iterations', doc: 'k-means iterations per restart' },
+  },
+} as const satisfies MethodSpec;

@@ -1,0 +1,46 @@
+/**
+ * What a clustering method is to everything but its trainer: its name, label, defaults and every
+ * setting with type, range and doc. Pure data (no tfjs), read by the command line, the trainer's
+ * checks, the language server, the extension's quick picks, package.json's and the README's tests.
+ */
+import type { MethodName } from './index.js';
+
+export interface SettingSpec {
+  type: 'number' | 'integer' | 'boolean' | 'choice';
+  /**
+   * The value a run gets when the setting is not given. A setting with `derived` has no fixed
+   * default: this is its value in the method's default run, and the trainer derives it instead.
+   */
+  default: number | string | boolean;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  unit?: string;
+  doc: string;
+  /** The paper's (or its official code's) value where ours differs, and why in a word or a README anchor. */
+  paper?: { value: number | string | boolean; why: string };
+  /** How the trainer derives the value when it is not given (parseSettings leaves it out). */
+  derived?: string;
+}
+
+export interface MethodSpec {
+  name: MethodName;
+  label: string;
+  description: string;
+  defaults: { epochs: number; batchSize: number; learningRate: number };
+  settings: Record<string, SettingSpec>;
+}
+
+/** The value type a setting spec gives: a choice's own strings, a boolean, or a number. */
+export type SettingValue<S extends SettingSpec> = S extends { type: 'choice'; choices: readonly (infer C)[] }
+  ? C
+  : S extends { type: 'boolean' }
+    ? boolean
+    : number;
+
+/** A method's settings as typed values (a derived setting may be absent: the trainer derives it). */
+export type SettingsOf<M extends MethodSpec> = {
+  readonly [K in keyof M['settings']]: M['settings'][K] extends { derived: string }
+    ? SettingValue<M['settings'][K]> | undefined
+    : SettingValue<M['settings'][K]>;
+};

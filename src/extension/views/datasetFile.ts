@@ -1,0 +1,38 @@
+/**
+ * The one way a page's image path becomes a file: refused unless the run lists it, it resolves
+ * inside the run's dataset folder (a crafted assignments.csv could say ../..), and that folder is
+ * in the workspace. Thumbnails are made only for such files.
+ */
+import { join, resolve, sep } from 'node:path';
+import type { ThumbnailCache } from '../workspace/thumbnails.js';
+import type { RunModel } from './galleryModel.js';
+import type { WebviewPort } from './webviewPage.js';
+
+export function requireKnown(m: RunModel, paths: readonly string[]): void {
+  const unknown = paths.find((p) => !m.index.has(p));
+  if (unknown !== undefined) throw new Error(`not an image of this run: ${unknown}`);
+}
+
+export function datasetFile(m: RunModel, path: string, isInWorkspace: (p: string) => boolean): string {
+  requireKnown(m, [path]);
+  const root = resolve(m.run.dataset.root);
+  const file = resolve(join(root, path));
+  if (!file.startsWith(root + sep)) throw new Error(`refused: ${path} lies outside the dataset folder`);
+  if (!isInWorkspace(file)) throw new Error(`refused: ${file} is outside the workspace`);
+  return file;
+}
+
+/** Thumbnail URLs for the run's images in `paths`; "" for one refused or undecodable (it fails alone). */
+export async function thumbnailUris(m: RunModel, paths: readonly string[], thumbs: ThumbnailCache, port: WebviewPort, isInWorkspace: (p: string) => boolean): Promise<{ path: string; uri: string }[]> {
+  const known = paths.filter((p) => m.index.has(p));
+  const files = await Promise.all(
+    known.map(async (p) => {
+      try {
+        return await thumbs.get(datasetFile(m, p, isInWorkspace));
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return known.map((path, i) => ({ path, uri: files[i] ? port.asUri(files[i]) : '' }));
+}

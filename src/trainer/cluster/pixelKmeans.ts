@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Scores } from '../../protocol/run.js';
+import { score } from '../../common/eval/metrics.js';
+import type { Dataset } from '../data/dataset.js';
+import { Rng } from '../util/rng.js';
+import { kmeans } from './kmeans.js';
+
+/**
+ * The baseline every result is read against: k-means (k-means++, best of 3 starts, run to
+ * convergence) on the raw pixels in [0, 1] of the same images at the run's size and channels.
+ * One function for the CLI's summary, the quality bench and the learning tests, so all three
+ * quote the same number. Undefined when the images carry no class labels.
+ */
+export async function pixelKmeans(ds: Pick<Dataset, 'n' | 'pixels' | 'labels' | 'classes'>, k: number, seed = 0): Promise<Scores | undefined> {
+  if (ds.classes.length === 0 || !ds.labels.some((l) => l >= 0)) return undefined;
+  const dims = ds.pixels.length / ds.n;
+  const x = tf.tidy(() => tf.div(tf.tensor2d(Float32Array.from(ds.pixels), [ds.n, dims]), 255) as tf.Tensor2D);
+  try {
+    const km = await kmeans(x, { k, rng: new Rng(seed), restarts: 3, iters: 100, tol: 1e-6 });
+    km.centroids.dispose();
+    return score(km.assign, ds.labels, k, ds.classes.length);
+  } finally {
+    x.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+// Compare Runs in a real VS Code (code-server): two finished runs (one epoch of CC on 20 images,
+// 10 and 5 clusters) selected together in the Runs view open the comparison page, which shows
+// both runs' rows and their agreement heatmap. Screenshots go to test-output/e2e-compare/.
+import { strict as assert } from 'node:assert';
+import { join, resolve } from 'node:path';
+import { describe } from 'node:test';
+import { e2eSession } from './session.js';
+import { makeSampleWorkspace, trainTinyRun } from './workspace.js';
+
+const SHOTS = resolve('test-output/e2e-compare');
+
+describe('Compare Runs in VS Code', () => {
+  const session = e2eSession('e2e-compare', SHOTS, (workspace, home) => {
+    const data = makeSampleWorkspace(workspace, 2);
+    for (const k of [10, 5]) trainTinyRun(data, join(workspace, '.clusterlab', 'runs', `cc-k${k}`), home, k);
+  });
+  const { step } = session;
+  const wb = () => session.wb;
+
+  step('two runs selected in the Runs view open Compare Runs with both rows and the agreement heatmap', async () => {
+    await wb().openSideBar('ClusterLab');
+    const runs = wb().treeRow('Runs', 'CC · fashion');
+    await runs.nth(1).waitFor({ timeout: 60_000 });
+    await runs.nth(0).click();
+    await runs.nth(1).click({ modifiers: ['Control'] });
+    await wb().contextMenu(runs.nth(1), 'Compare Runs');
+    const page = await wb().webview('.runs-table tbody tr', 60_000);
+    const rows = await page.locator('.runs-table tbody tr').allTextContents();
+    assert.equal(rows.length, 2);
+    assert.ok(rows.some((r) => r.startsWith('cc-k10')) && rows.some((r) => r.startsWith('cc-k5')), rows.join(' / '));
+    // The only differing setting is the cluster count.
+    assert.deepEqual((await page.locator('.runs-table th').allTextContents()).slice(0, 4), ['run', 'method', 'clusters', 'seed']);
+    assert.equal(await page.locator('[data-kind="agreement"] rect.cell').count(), 4);
+    await wb().shot('compare-runs');
+  });
+});

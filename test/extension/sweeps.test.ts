@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { writeRun } from './runFixtures.js';
+import { FakeTrainer } from './fakeTrainer.js';
+import { stub, Uri, workspace } from './vscodeStub.js';
+
+const { TrainingRuns } = await import('../../src/extension/trainingRuns.js');
+const { TrainingStatusBar } = await import('../../src/extension/views/statusBar.js');
+const { RunStore } = await import('../../src/extension/workspace/runStore.js');
+const { Sweeps } = await import('../../src/extension/sweeps.js');
+
+const ws = mkdtempSync(join(tmpdir(), 'clusterlab-sweeps-'));
+const runs = join(ws, 'runs');
+const file = join(ws, 'sw.clusterlab.yaml');
+writeFileSync(file, `data: ${resolve('sample/fashion/bags')}\nimageSize: 12\nepochs: 1\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n`);
+workspace.workspaceFolders = [{ uri: Uri.file(ws) }];
+const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'wasm' as const, imageSize: 32, batchSize: 0, memoryCapMB: 0, nativeBackendPath: '' };
+const log = { lines: [] as string[], info: (m: string) => void log.lines.push(m), error: (m: string) => void log.lines.push(m), show: () => undefined };
+const store = new RunStore([runs], 10);
+after(() => store.dispose());
+
+async function eventually<T>(get: () => T | undefined, what: string): Promise<T> {
+  for (const deadline = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 10))) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}; log: ${log.lines.join(' | ')}`);
+  }
+}
+
+test('a sweep trains its runs into their folders one after another, and resumes the run a dying trainer interrupted', async () => {
+  stub.reset();
+  const trainer = new FakeTrainer();
+  trainer.answer = (_, params) => ({ runId: basename(params.runDir), runDir: params.runDir });
+  const training = new TrainingRuns(trainer, store, new TrainingStatusBar(), () => settings, log);
+  const sweeps = new Sweeps(training, store, () => settings, log);
+  await sweeps.start(file);
+  assert.ok(sweeps.isRunning(file));
+  await assert.rejects(sweeps.start(file), /already running: cancel it first/);
+
+  const first = await eventually(() => trainer.requests.find((r) => r.method === 'clusterlab/train'), 'the first run');
+  assert.deepEqual([first.params.runDir, first.params.experiment, first.params.config.seed, first.params.config.backend], [join(runs, 'sw-cc-s1'), { file, entry: 'cc-s1' }, 1, 'wasm']);
+  assert.equal(trainer.requests.length, 1, 'one run at a time');
+  writeRun(runs, 'sw-cc-s1', { status: 'done', startedAt: '2026-01-01T00:00:00Z' });
+  trainer.ended({ runId: 'sw-cc-s1', runDir: first.params.runDir, status: 'done', epoch: 1 });
+
+  const second = await eventually(() => trainer.requests.find((r) => r.params.runDir === join(runs, 'sw-cc-s2')), 'the second run');
+  assert.equal(second.method, 'clusterlab/train');
+  // The trainer dies under it: marked interrupted, then resumed from its checkpoint by the sweep.
+  writeRun(runs, 'sw-cc-s2', { status: 'running', startedAt: '2026-01-01T00:00:00Z', lock: 'none' });
+  trainer.died.fire();
+  const resumed = await eventually(() => trainer.requests.find((r) => r.method === 'clusterlab/resume'), 'the resume');
+  assert.equal(resumed.params.runDir, join(runs, 'sw-cc-s2'));
+  writeRun(runs, 'sw-cc-s2', { status: 'done', startedAt: '2026-01-01T00:00:00Z' });
+  trainer.ended({ runId: 'sw-cc-s2', runDir: resumed.params.runDir, status: 'done', epoch: 1 });
+
+  await eventually(() => (sweeps.isRunning(file) ? undefined : true), 'the sweep ending');
+  assert.equal(JSON.parse(readFileSync(join(runs, 'sw.queue.json'), 'utf8')).state, 'finished');
+  assert.deepEqual(trainer.requests.map((r) => r.method), ['clusterlab/train', 'clusterlab/train', 'clusterlab/resume']);
+  assert.ok(stub.shown.some((m) => /sw finished: 2 of 2 runs done/.test(m.text)), JSON.stringify(stub.shown));
+  training.dispose();
+});

@@ -1,0 +1,71 @@
+/** The K-sweep and merge-suggestion sections of the compare page. */
+import type { CompareState } from '../../src/protocol/webview.js';
+import { lineChart } from '../charts/lineChart.js';
+import { h } from '../shared/dom.js';
+
+const SCORE_LABELS: Record<string, string> = {
+  stability: 'seed stability',
+  silhouette: 'silhouette',
+  knnConsistency: 'kNN consistency',
+  balance: 'balance',
+  confidence: 'confidence',
+  acc: 'ACC (labels)',
+};
+
+export function kSweepSection(k: NonNullable<CompareState['kSweep']>, width: number): HTMLElement {
+  const keys = Object.keys(SCORE_LABELS).filter((key) => k.points.some((p) => p.scores[key] !== undefined));
+  const table = h(
+    'table',
+    { class: 'k-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'K'), h('th', { class: 'num' }, 'runs'), ...keys.map((key) => h('th', { class: 'num' }, SCORE_LABELS[key]!)))),
+    h(
+      'tbody',
+      {},
+      ...k.points.map((p) =>
+        h(
+          'tr',
+          { class: p.k === k.suggested ? 'suggested' : undefined, 'data-k': p.k },
+          h('td', {}, p.k === k.suggested ? `${p.k} ◀ suggested` : String(p.k)),
+          h('td', { class: 'num' }, String(p.runs)),
+          ...keys.map((key) => h('td', { class: 'num' }, p.scores[key] === undefined ? '' : p.scores[key]!.toFixed(3))),
+        ),
+      ),
+    ),
+  );
+  const chart = lineChart({
+    title: 'Label-free scores against K',
+    series: keys.map((key) => ({ key: SCORE_LABELS[key]!, group: 'k', values: k.points.map((p) => p.scores[key] ?? null) })),
+    epochs: k.points.map((p) => p.k),
+    phases: k.points.map(() => ''),
+    width: Math.min(620, width),
+    xLabel: 'clusters (K)',
+    nameOf: (label) => label,
+  });
+  return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), table, chart);
+}
+
+export function mergeSection(m: NonNullable<CompareState['merges']>, runName: string, thumbs: ReadonlyMap<string, string>, send: (msg: { type: 'merge'; from: number; into: number } | { type: 'undo' }) => void): HTMLElement {
+  const strip = (paths: string[]) => h('div', { class: 'strip' }, ...paths.map((p) => h('img', { 'data-path': p, alt: p, title: p, width: 56, height: 56, ...(thumbs.get(p) ? { src: thumbs.get(p) } : {}) })));
+  const pairs = m.pairs.map((p) => {
+    const button = h('vscode-button', { 'data-merge': `${p.b}:${p.a}` }, `Merge ${p.nameB} into ${p.nameA}`);
+    button.addEventListener('click', () => send({ type: 'merge', from: p.b, into: p.a }));
+    return h(
+      'div',
+      { class: 'merge-pair', 'data-a': p.a, 'data-b': p.b },
+      h('div', { class: 'merge-head' }, h('strong', {}, `${p.nameA} + ${p.nameB}`), h('span', { class: 'muted' }, ` score ${p.score.toFixed(3)} · ${p.count} mutual neighbours`)),
+      h('div', { class: 'merge-strips' }, strip(p.samplesA), strip(p.samplesB)),
+      button,
+    );
+  });
+  const undo = h('vscode-button', { secondary: true, disabled: !m.canUndo, class: 'undo' }, 'Undo');
+  undo.addEventListener('click', () => send({ type: 'undo' }));
+  return h(
+    'section',
+    { class: 'merges' },
+    h('h2', {}, `Clusters to merge in ${runName}`),
+    h('p', { class: 'muted' }, 'Pairs whose images are often each other’s nearest neighbours (saved features), best first. A merge is written to labels.json, as the gallery’s; Undo takes it back.'),
+    ...(m.note ? [h('p', { class: 'note' }, m.note)] : []),
+    ...pairs,
+    undo,
+  );
+}
