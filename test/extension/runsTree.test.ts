@@ -9,7 +9,7 @@ import './vscodeStub.js';
 
 const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { RunsTree } = await import('../../src/extension/views/runsTree.js');
-const { localTime, renameRun } = await import('../../src/extension/methods.js');
+const { localTime, renameRun, runLabelOf } = await import('../../src/extension/methods.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-runs-'));
 const done = writeRun(runs, 'cc-done', {
@@ -226,6 +226,10 @@ test('one human name for a run: method · dataset · local start time, or the na
     assert.equal(sessions.choices()[0]!.label, 'Boots, first try', 'the pages\' run picker uses the same name');
     await renameRun(runDir, '');
     assert.equal(namedTree.getTreeItem((await namedTree.getChildren())[0]!).label, `CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`);
+    // An experiment's run goes by its entry's name, unless the user renamed it.
+    const swept = { ...(await namedStore.listRuns())[0]!.run, experiment: { file: '/w/fashion.clusterlab.yaml', entry: 'cc-k10' } };
+    assert.equal(runLabelOf(swept), 'cc-k10');
+    assert.equal(runLabelOf(swept, 'Boots, first try'), 'Boots, first try');
   } finally {
     namedTree.dispose();
     namedStore.dispose();

@@ -89,6 +89,9 @@ export function emptyReasons(state: Gallery, view: ViewSettings, cellFilter: Gal
   const reasons: string[] = [];
   if (view.search.trim()) reasons.push(`the search “${view.search.trim()}” hides ${hides({ ...none, search: view.search }, undefined)}`);
   if (view.classFilter) reasons.push(`the class filter hides ${hides({ ...none, classFilter: view.classFilter }, undefined)}`);
-  if (cellFilter) reasons.push(`${cellFilter.images ? `the set “${cellFilter.title ?? 'of images'}”` : 'the cluster filter'} hides ${hides(none, cellFilter)}`);
+  if (cellFilter) {
+    const what = !cellFilter.images ? 'the cluster filter' : cellFilter.title ? `the set “${cellFilter.title}”` : 'the set of images';
+    reasons.push(`${what} hides ${hides(none, cellFilter)}`);
+  }
   return reasons;
 }
