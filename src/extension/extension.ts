@@ -30,11 +30,6 @@ export function activate(context: vscode.ExtensionContext): void {
   const training = new TrainingRuns(client, store, status, readSettings, log);
   const sweep = new Sweeps(training, store, readSettings, log);
   sweeps = sweep;
-  const tree = new RunsTree(store, undefined, {
-    queues: async () => (await listQueues(allRunsDirs())).map((q) => q.queue),
-    isRunning: (file) => sweep.isRunning(file),
-  });
-  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const views = registerViews(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
@@ -43,6 +38,11 @@ export function activate(context: vscode.ExtensionContext): void {
       : {}),
     log: (m) => log.info(m),
   });
+  const tree = new RunsTree(store, undefined, views.live, {
+    queues: async () => (await listQueues(allRunsDirs())).map((q) => q.queue),
+    isRunning: (file) => sweep.isRunning(file),
+  });
+  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const rootsChanged = () => store.setRoots(allRunsDirs());
   context.subscriptions.push(
     log,
@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
     treeView,
     treeView.onDidChangeSelection((e) => e.selection[0]?.kind === 'run' && views.showRun(e.selection[0].dir)),
     views.onDidEditLabels(() => tree.refresh()),
+    training.onDidChangeRun(() => tree.refresh()),
     ...registerCommands({ store, training, trainer: client, log, settings: readSettings, refreshRuns: () => tree.refresh() }),
     ...experimentCommands(sweep, report),
     ...serveExperimentFiles(client, sweep, log),

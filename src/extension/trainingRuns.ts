@@ -14,6 +14,7 @@ import type { Settings } from './settings.js';
 import type { Trainer } from './trainerClient.js';
 import type { TrainingStatusBar } from './views/statusBar.js';
 import type { RunEntry, RunStore } from './workspace/runStore.js';
+import { runWarnings } from './runWarnings.js';
 
 interface Flight extends RunStarted {
   label: string;
@@ -41,17 +42,26 @@ export class TrainingRuns implements vscode.Disposable {
   /** Ends that arrived before the answer to the request that started the run. */
   private readonly early = new Map<string, RunEndedNotice>();
   private readonly subscriptions: vscode.Disposable[];
+  private readonly runChanged = new vscode.EventEmitter<string>();
+  /** A run's folder changed (an epoch, its end): heard at once, before any file watcher. */
+  readonly onDidChangeRun = this.runChanged.event;
 
   constructor(
     private readonly trainer: Trainer,
-    private readonly store: Pick<RunStore, 'markInterrupted'>,
+    private readonly store: Pick<RunStore, 'markInterrupted' | 'readSummary' | 'readMetrics'>,
     private readonly status: Pick<TrainingStatusBar, 'show' | 'hide'>,
     private readonly settings: () => Settings,
     private readonly log: Log,
   ) {
     this.subscriptions = [
-      trainer.onNotification(Notifications.runEnded, (n) => this.ended(n)),
-      trainer.onNotification(Notifications.epoch, (n) => log.info(`${n.runId} ${epochLine(n.row)}`)),
+      trainer.onNotification(Notifications.runEnded, (n) => {
+        this.ended(n);
+        this.runChanged.fire(n.runDir);
+      }),
+      trainer.onNotification(Notifications.epoch, (n) => {
+        log.info(`${n.runId} ${epochLine(n.row)}`);
+        this.runChanged.fire(n.runDir);
+      }),
       trainer.onDidDie(() => void this.trainerDied()),
     ];
   }
@@ -82,6 +92,7 @@ export class TrainingRuns implements vscode.Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+    this.runChanged.dispose();
     this.endedEmitter.dispose();
   }
 
@@ -149,6 +160,7 @@ export class TrainingRuns implements vscode.Disposable {
     for (const f of [...this.flights.values()]) {
       this.log.error(`the trainer stopped while training ${f.runId}`);
       await this.store.markInterrupted(f.runDir).catch((e: Error) => this.log.error(e.message));
+      this.runChanged.fire(f.runDir);
       f.finish(undefined);
     }
   }
@@ -156,20 +168,33 @@ export class TrainingRuns implements vscode.Disposable {
   private announce(label: string, runDir: string, n: RunEndedNotice | undefined): void {
     const resume = 'Resume';
     const showLog = 'Show Log';
+    const gallery = 'Open Gallery';
     const act = (choice: string | undefined) => {
       if (choice === resume) void vscode.commands.executeCommand('clusterlab.resumeRun', runDir);
       if (choice === showLog) this.log.show();
+      if (choice === gallery) void vscode.commands.executeCommand('clusterlab.openGallery', runDir);
     };
     if (!n) {
       void vscode.window.showWarningMessage(`ClusterLab: the trainer stopped while training ${label}; the run is marked interrupted.`, resume, showLog).then(act);
     } else if (n.status === 'done') {
       const acc = n.acc !== undefined ? `: ACC ${n.acc.toFixed(3)}` : ` after ${n.epoch} epochs`;
-      void vscode.window.showInformationMessage(`ClusterLab: ${label} finished${acc}.`);
+      void vscode.window.showInformationMessage(`ClusterLab: ${label} finished${acc}.`, gallery).then(act);
+      void this.warnAbout(label, runDir).then((warned) => warned && act(warned));
     } else if (n.status === 'cancelled') {
       void vscode.window.showInformationMessage(`ClusterLab: ${label} cancelled after epoch ${n.epoch}; resuming continues from there.`, resume).then(act);
     } else {
+      this.log.error(`${label} failed: ${n.error ?? n.status}`);
       void vscode.window.showErrorMessage(`ClusterLab: ${label} failed: ${n.error ?? n.status}`, showLog).then(act);
     }
+  }
+
+  /** A warning for what the finished run's numbers show (see runWarnings); resolves to the button chosen. */
+  private async warnAbout(label: string, runDir: string): Promise<string | undefined> {
+    const [summary, metrics] = await Promise.all([this.store.readSummary(runDir).catch(() => undefined), this.store.readMetrics(runDir).catch(() => [])]);
+    const warnings = summary ? runWarnings(summary, metrics) : [];
+    if (warnings.length === 0) return undefined;
+    this.log.info(`${label}: ${warnings.join('; ')}`);
+    return vscode.window.showWarningMessage(`ClusterLab: ${label}: ${warnings.join('; ')}.`, 'Open Gallery');
   }
 }
 

@@ -62,6 +62,8 @@ export interface RunJson {
   /** Last finished epoch (0 before the first). */
   epoch: number;
   error?: string;
+  /** Image files that could not be decoded, kept when the run failed on its data (no summary.json then). */
+  skipped?: Skipped[];
   /** The experiment file (absolute) and its run this folder was trained for. */
   experiment?: ExperimentRef;
 }

@@ -85,6 +85,13 @@ export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 export const listBackendsParams = obj({ refresh: opt(bool) });
 /** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
 export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
+export const planParams = obj({ config: trainConfigSchema });
+
+/** How a config will train: its epochs and, for methods with stages (SCAN), how they split. */
+export interface RunPlan {
+  epochs: number;
+  stages: { name: string; epochs: number }[];
+}
 
 export interface RunStarted {
   runId: string;
@@ -139,6 +146,8 @@ export const Requests = {
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
   /** Writes the run's layout files; progress on workDoneToken like a run's. */
   layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
+  /** The config resolved as a run would resolve it (SCAN's stage lengths), for the wizard's review. */
+  plan: request<Infer<typeof planParams>, RunPlan>('clusterlab/plan', planParams),
 } as const;
 
 /** metrics.jsonl rows carry method-specific fields, so only the common ones are checked. */

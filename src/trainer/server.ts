@@ -14,7 +14,9 @@ import { availableBackends } from './backend/available.js';
 import { initBackend } from './backend/index.js';
 import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
-import { defaultConfig } from './run/config.js';
+import { resolveConfig } from './methods/index.js';
+import { stagePlan } from './methods/scanStages.js';
+import { defaultConfig, inExtensionWords, validateConfig } from './run/config.js';
 import { layoutRun } from './layout/runLayout.js';
 import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
 
@@ -45,7 +47,7 @@ function handle<P, R>(def: RequestDef<P, R>, run: (params: P) => R | Promise<R>)
     try {
       return await run(params);
     } catch (e) {
-      throw new ResponseError(LSPErrorCodes.RequestFailed, e instanceof Error ? e.message : String(e));
+      throw new ResponseError(LSPErrorCodes.RequestFailed, inExtensionWords(e));
     }
   });
 }
@@ -84,6 +86,11 @@ handle(Requests.resume, (p) => {
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
 handle(Requests.listBackends, (p) => availableBackends(p.refresh));
+handle(Requests.plan, (p) => {
+  validateConfig(p.config);
+  const resolved = resolveConfig(p.config);
+  return { epochs: resolved.epochs, stages: stagePlan(resolved) };
+});
 
 /** Layouts in flight by run folder: a second request for the same map waits for the first. */
 const layouts = new Map<string, Promise<{ rows: number }>>();

@@ -59,12 +59,14 @@ describe('ClusterLab in VS Code, as a new user', () => {
     { method: 'DeepCluster', id: 'deepcluster', epochs: 1 },
   ]) {
     const label = `${m.method} · fashion`;
+    // The Runs tree names a run by method, dataset and local start time.
+    const treeName = new RegExp(`^${label} · \\w+ \\d+, \\d\\d:\\d\\d$`);
 
     step(`${m.method}: Train Clustering through the quick picks shows VS Code's progress until the run finishes`, async () => {
       await trainThroughQuickPicks(wb(), { method: m.method, clusters: 10, epochs: m.epochs, imageSize: 16, batchSize: 32, shots: m.id });
       // The trainer's step progress, in VS Code's progress notification and in the status bar.
       await Promise.all([
-        wb().notification(new RegExp(`ClusterLab: ${label}: epoch \\d+/${m.epochs} · loss`)).waitFor({ timeout: 120_000 }),
+        wb().notification(new RegExp(`ClusterLab: ${label}: epoch \\d+/${m.epochs}( · [\\w-]+)? · loss`)).waitFor({ timeout: 120_000 }),
         wb().page.locator('.statusbar-item', { hasText: new RegExp(`${m.method} · epoch \\d+/${m.epochs}`) }).waitFor({ timeout: 120_000 }),
       ]);
       await wb().shot(`${m.id}-training-progress`);
@@ -79,7 +81,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
 
     step(`${m.method}: the ClusterLab side bar lists the run and its clusters, which hold every image`, async () => {
       await wb().openSideBar('ClusterLab');
-      const runRow = wb().treeRow('Runs', label);
+      const runRow = wb().treeRow('Runs', treeName);
       await runRow.waitFor();
       // The tree follows run.json as the trainer rewrites it: done, with the run's score.
       await runRow.locator('.label-description', { hasText: /^done · ACC \d\.\d{3}$/ }).waitFor();
@@ -97,7 +99,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
     });
 
     step(`${m.method}: the gallery shows the clusters with real thumbnails, and the top-confidence view`, async () => {
-      await wb().contextMenu(wb().treeRow('Runs', label), 'Open Cluster Gallery');
+      await wb().contextMenu(wb().treeRow('Runs', treeName), 'Open Cluster Gallery');
       await wb().tab('Cluster Gallery').waitFor();
       const gallery = await galleryFrame(wb());
       await galleryStatus(gallery).getByText(new RegExp(`^${IMAGES} images · \\d+ clusters$`)).waitFor();
@@ -111,7 +113,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
     });
 
     step(`${m.method}: the confusion page shows the clusters against the classes and super-classes`, async () => {
-      await wb().contextMenu(wb().treeRow('Runs', label), 'Show Super-class Confusion');
+      await wb().contextMenu(wb().treeRow('Runs', treeName), 'Show Super-class Confusion');
       await wb().tab('Super-class Confusion').waitFor();
       const confusion = await wb().webview('.heatmap-box rect.cell', 30_000, 'editor');
       // A row per cluster holding images, a column per class (10) and per super-class (5).
@@ -126,7 +128,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
   }
 
   step('CC: a thumbnail clicked in the gallery opens the image in an editor tab', async () => {
-    await wb().contextMenu(wb().treeRow('Runs', 'CC · fashion'), 'Open Cluster Gallery');
+    await wb().contextMenu(wb().treeRow('Runs', /^CC · fashion · /), 'Open Cluster Gallery');
     const gallery = await galleryFrame(wb());
     const tile = gallery.locator('.tile').first();
     const path = await tile.locator('img').getAttribute('data-path');
@@ -152,7 +154,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
     await wb().command('Developer: Reload Window');
     await wb().ready();
     await wb().openSideBar('ClusterLab');
-    const runRow = wb().treeRow('Runs', 'CC · fashion');
+    const runRow = wb().treeRow('Runs', /^CC · fashion · /);
     await runRow.waitFor();
     if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.click();
     await wb().treeRow('Runs', 'Renamed in the gallery').waitFor();
@@ -178,7 +180,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
     await wb().openSideBar('ClusterLab');
     // The old window's trainer cancelled the run as VS Code stopped it, or died with the window
     // (then nothing holds the run's lock, and it lists as interrupted): resumable either way.
-    const row = wb().treeRow('Runs', 'CC · fashion').filter({ has: wb().page.locator('.label-description', { hasText: /^(cancelled|interrupted) · epoch \d+\/\d+$/ }) });
+    const row = wb().treeRow('Runs', /^CC · fashion · /).filter({ has: wb().page.locator('.label-description', { hasText: /^(cancelled|interrupted) · epoch \d+\/\d+$/ }) });
     await row.waitFor({ timeout: 60_000 });
     await wb().shot('cc-reload-after');
     const left = await inspectRunFolder(dir);
@@ -186,7 +188,8 @@ describe('ClusterLab in VS Code, as a new user', () => {
     assert.ok(left.checkpoint >= 1 && left.checkpoint < RELOADED_EPOCHS, `checkpoint of epoch ${left.checkpoint}`);
 
     await wb().contextMenu(row, 'Resume Run');
-    await wb().notification(/ClusterLab: CC · fashion finished: ACC \d\.\d{3}/).waitFor({ timeout: TRAINING_TIMEOUT });
+    // A resumed run is named as the Runs tree lists it: method · dataset · start time.
+    await wb().notification(/ClusterLab: CC · fashion · \w+ \d+, \d\d:\d\d finished: ACC \d\.\d{3}/).waitFor({ timeout: TRAINING_TIMEOUT });
     await wb().shot('cc-reload-resumed');
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; epoch: number };
     assert.deepEqual([run.status, run.epoch], ['done', RELOADED_EPOCHS]);

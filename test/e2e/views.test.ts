@@ -1,8 +1,9 @@
 // The gallery, confusion and charts pages in a real VS Code (code-server), on a run the trainer
-// really made: what they show, a rename that survives a window reload, and a heatmap click that
-// narrows the gallery. Screenshots go to test-output/e2e-views/.
+// really made: what they show, a rename that survives a window reload, a heatmap click that
+// narrows the gallery (also after a stale search), and the train wizard refusing broken folders
+// at its first step. Screenshots go to test-output/e2e-views/.
 import { strict as assert } from 'node:assert';
-import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe } from 'node:test';
 import { e2eSession } from './session.js';
@@ -17,6 +18,13 @@ describe('ClusterLab views in VS Code', () => {
     runDir = join(workspace, '.clusterlab', 'runs', 'cc-e2e');
     // A real run: one epoch of CC on the 40 images, as the command line makes it.
     trainTinyRun(data, runDir, home);
+    // Folders a new user tried that cannot be trained: a text file named .png, one image, 1 real + 3 fake.
+    const sample = join(data, 'bags', 'bag', readdirSync(join(data, 'bags', 'bag'))[0]!);
+    for (const dir of ['text-only', 'one-image', 'mixed']) mkdirSync(join(workspace, dir));
+    writeFileSync(join(workspace, 'text-only', 'fake.png'), 'not an image');
+    copyFileSync(sample, join(workspace, 'one-image', 'a.png'));
+    copyFileSync(sample, join(workspace, 'mixed', 'real.png'));
+    for (const n of ['f1.png', 'f2.png', 'f3.png']) writeFileSync(join(workspace, 'mixed', n), 'text');
   });
   const { step } = session;
   const wb = () => session.wb;
@@ -53,6 +61,42 @@ describe('ClusterLab views in VS Code', () => {
     const g = await wb().webview('.chip:not([hidden])', 30_000);
     assert.match((await g.locator('.chip').textContent()) ?? '', / × /);
     await wb().shot('gallery-from-cell');
+  });
+
+  step('a heatmap click after a stale file-name search shows exactly the cell\'s images', async () => {
+    await wb().command('ClusterLab: Open Cluster Gallery');
+    let g = await wb().webview('.row.header');
+    await g.locator('.chip vscode-icon[name="close"]').click().catch(() => undefined);
+    await g.locator('vscode-textfield.search input').fill('no-file-is-named-like-this');
+    await g.locator('.empty-hint:not([hidden])').waitFor();
+    await wb().shot('gallery-stale-search');
+    await wb().command('ClusterLab: Show Super-class Confusion');
+    const c = await wb().webview('rect.cell');
+    const cell = c.locator('rect.cell.matched').first();
+    const expected = Number(/: (\d+) of/.exec((await cell.locator('title').textContent()) ?? '')?.[1]);
+    await cell.click();
+    g = await wb().webview('.chip:not([hidden])', 30_000);
+    await g.locator('.tile').first().waitFor();
+    assert.equal(await g.locator('.tile').count(), expected);
+    assert.equal(await g.locator('vscode-textfield.search').evaluate((el: HTMLElement & { value: string }) => el.value), '');
+    await wb().shot('gallery-from-cell-after-search');
+  });
+
+  step('the train wizard refuses broken folders at step 1, saying why, and offers step 1 again', async () => {
+    await wb().command('ClusterLab: Train Clustering');
+    const stepOne = wb().quickInput().getByText('Train Clustering (1/4): dataset');
+    await stepOne.waitFor();
+    for (const [folder, why] of [
+      ['text-only', /none of its 1 image file can be decoded/],
+      ['one-image', /only 1 image; clustering needs at least 2/],
+      ['mixed', /only 1 decodable image; clustering needs at least 2/],
+    ] as const) {
+      await wb().pick(new RegExp(`^\\S*\\s*${folder}$`));
+      await wb().notification(why).waitFor({ timeout: 30_000 });
+      await stepOne.waitFor({ timeout: 30_000 });
+      await wb().shot(`wizard-refuses-${folder}`);
+    }
+    await wb().page.keyboard.press('Escape');
   });
 
   step('an image added to the dataset is assigned by the trained model and shown as new', async () => {

@@ -126,12 +126,12 @@ export class Workbench {
   }
 
   /** The row labelled exactly `label` in the tree of the side bar view titled `view`. */
-  treeRow(view: string, label: string): Locator {
+  treeRow(view: string, label: string | RegExp): Locator {
     return this.page
       .locator('.sidebar .pane')
       .filter({ has: this.page.locator('.pane-header .title', { hasText: exactly(view) }) })
       .locator('.monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) });
+      .filter({ has: this.page.locator('.label-name', { hasText: typeof label === 'string' ? exactly(label) : label }) });
   }
 
   /**

@@ -25,6 +25,9 @@ export class FakeTrainer {
   progress(token: string, v: WorkDoneValue): void {
     this.progressOf.get(token)!(v);
   }
+  notify(method: string, v: unknown): void {
+    this.notified.get(method)!(v);
+  }
   ended(n: RunEndedNotice): void {
     this.notified.get('clusterlab/runEnded')!(n);
   }

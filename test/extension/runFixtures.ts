@@ -15,6 +15,9 @@ export interface FixtureRun {
   labels?: Partial<LabelsJson>;
   /** The trainer a running run's lock names; default: this process, a live trainer. */
   lock?: { pid: number; host: string } | 'none';
+  /** run.json's error and skipped files (a failed run). */
+  error?: string;
+  skipped?: { path: string; reason: string }[];
 }
 
 /** A run folder as the trainer leaves it, written by hand: run.json (and the lock of a running one), and summary/assignments/labels when given. */
@@ -32,6 +35,8 @@ export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
     status: f.status,
     startedAt: f.startedAt,
     epoch: f.epoch ?? 4,
+    ...(f.error ? { error: f.error } : {}),
+    ...(f.skipped ? { skipped: f.skipped } : {}),
   };
   writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
   if (f.status === 'running' && f.lock !== 'none') {

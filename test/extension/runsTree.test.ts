@@ -9,6 +9,7 @@ import './vscodeStub.js';
 
 const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { RunsTree } = await import('../../src/extension/views/runsTree.js');
+const { localTime, renameRun, runLabelOf } = await import('../../src/extension/methods.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-runs-'));
 const done = writeRun(runs, 'cc-done', {
@@ -45,9 +46,9 @@ test('the Runs tree: runs newest first with status, epoch and ACC; a broken run 
   assert.deepEqual(
     items.map((i) => [i.label, i.description, (i.iconPath as { id: string }).id, i.contextValue]),
     [
-      ['CC · fashion', 'running · epoch 1/4', 'sync~spin', 'run.running'],
-      ['CC · fashion', 'done · ACC 0.712', 'pass', 'run.done'],
-      ['CC · fashion', 'cancelled · epoch 2/4', 'circle-slash', 'run.cancelled'],
+      [`CC · fashion · ${localTime('2026-01-03T10:00:00Z')}`, 'running · epoch 1/4', 'sync~spin', 'run.running'],
+      [`CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`, 'done · ACC 0.712', 'pass', 'run.done'],
+      [`CC · fashion · ${localTime('2026-01-01T10:00:00Z')}`, 'cancelled · epoch 2/4', 'circle-slash', 'run.cancelled'],
       ['broken', 'unreadable', 'warning', 'run.broken'],
     ],
   );
@@ -65,6 +66,7 @@ test('clusters after the user\'s names, moves and merges, each with its most con
       ['Bags', '5 images'],
     ],
   );
+  assert.equal((tree.getTreeItem(clusters[0]!).iconPath as { id: string }).id, 'layers', 'a cluster is a group of images, not a {} namespace');
   const images = (await tree.getChildren(clusters[1])).map((n) => tree.getTreeItem(n));
   // Top two (the tree was made with two per cluster), most confident first.
   assert.deepEqual(
@@ -153,5 +155,83 @@ test('a runs folder that does not exist yet is watched from the moment it appear
     assert.deepEqual((await later.listRuns()).map((r) => r.run.id), ['cc-first']);
   } finally {
     later.dispose();
+  }
+});
+
+test('a run that failed on its data shows why and the files it skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-failed-'));
+  writeRun(dir, 'cc-failed', {
+    status: 'failed',
+    startedAt: '2026-01-04T10:00:00Z',
+    epoch: 0,
+    error: '/data/few has 1 decodable image, fewer than the 2 clusters asked for',
+    skipped: [{ path: 'f1.png', reason: 'not a decodable image' }, { path: 'f2.png', reason: 'not a decodable image' }],
+  });
+  const failedStore = new RunStore([dir], 20);
+  const failedTree = new RunsTree(failedStore, 2);
+  try {
+    const [run] = await failedTree.getChildren();
+    assert.equal(failedTree.getTreeItem(run!).description, 'failed · /data/few has 1 decodable image, fewer than the 2 clusters asked for');
+    const notes = (await failedTree.getChildren(run)).map((n) => failedTree.getTreeItem(n).label);
+    assert.deepEqual(notes, ['Failed: /data/few has 1 decodable image, fewer than the 2 clusters asked for', 'Skipped f1.png: not a decodable image', 'Skipped f2.png: not a decodable image']);
+  } finally {
+    failedTree.dispose();
+    failedStore.dispose();
+  }
+});
+
+test('cluster counts include images assigned live and leave out deleted ones, as the gallery does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-live-'));
+  const runDir = writeRun(dir, 'cc-live', {
+    status: 'done',
+    startedAt: '2026-01-02T10:00:00Z',
+    rows: [
+      ['coat/a.png', 0, 0.9, 'coat'],
+      ['coat/b.png', 0, 0.95, 'coat'],
+      ['bag/c.png', 1, 0.8, 'bag'],
+    ],
+  });
+  const liveStore = new RunStore([dir], 20);
+  const live = { added: new Map([['bag/new.png', { cluster: 1, confidence: 0.7 }]]), removed: new Set(['coat/b.png']) };
+  const liveTree = new RunsTree(liveStore, 2, { of: (d: string) => (d === runDir ? live : undefined), onDidChange: () => ({ dispose: () => undefined }) });
+  try {
+    const [run] = await liveTree.getChildren();
+    const clusters = (await liveTree.getChildren(run)).map((n) => liveTree.getTreeItem(n));
+    assert.deepEqual(clusters.map((i) => [i.label, i.description]), [
+      ['#0', '1 image'],
+      ['#1', '2 images'],
+    ]);
+  } finally {
+    liveTree.dispose();
+    liveStore.dispose();
+  }
+});
+
+test('one human name for a run: method · dataset · local start time, or the name the user gave it', async () => {
+  assert.match(localTime('2026-01-02T10:00:00Z'), /^[A-Z][a-z]{2} \d{1,2}, \d\d:\d\d$/, 'local time, not UTC ISO');
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-names-'));
+  const runDir = writeRun(dir, 'cc-20260102-100000', { status: 'done', startedAt: '2026-01-02T10:00:00Z', rows: [['coat/a.png', 0, 0.9, 'coat']] });
+  const namedStore = new RunStore([dir], 20);
+  const namedTree = new RunsTree(namedStore, 2);
+  try {
+    const [before] = await namedStore.listRuns();
+    assert.equal(before!.name, undefined);
+    await renameRun(runDir, 'Boots, first try');
+    assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'name.json'), 'utf8')), { name: 'Boots, first try' });
+    const [run] = await namedTree.getChildren();
+    assert.equal(namedTree.getTreeItem(run!).label, 'Boots, first try');
+    const { RunSessions } = await import('../../src/extension/views/galleryRuns.js');
+    const sessions = new RunSessions(namedStore, { isInWorkspace: () => true, log: () => undefined });
+    await sessions.list();
+    assert.equal(sessions.choices()[0]!.label, 'Boots, first try', 'the pages\' run picker uses the same name');
+    await renameRun(runDir, '');
+    assert.equal(namedTree.getTreeItem((await namedTree.getChildren())[0]!).label, `CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`);
+    // An experiment's run goes by its entry's name, unless the user renamed it.
+    const swept = { ...(await namedStore.listRuns())[0]!.run, experiment: { file: '/w/fashion.clusterlab.yaml', entry: 'cc-k10' } };
+    assert.equal(runLabelOf(swept), 'cc-k10');
+    assert.equal(runLabelOf(swept, 'Boots, first try'), 'Boots, first try');
+  } finally {
+    namedTree.dispose();
+    namedStore.dispose();
   }
 });

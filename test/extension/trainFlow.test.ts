@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
+import sharp from 'sharp';
 import { stub } from './vscodeStub.js';
 
 const { trainFlow } = await import('../../src/extension/commands/trainFlow.js');
 const { describeFolder, findDatasets } = await import('../../src/extension/workspace/datasets.js');
+const { probeFolder } = await import('../../src/extension/workspace/folderProbe.js');
 
 const workspace = process.cwd();
 const fashion = join(workspace, 'sample', 'fashion');
@@ -17,6 +19,7 @@ const deps = {
   workspaceFolders: [workspace],
   findDatasets: (root: string) => findDatasets(root),
   describeFolder: (dir: string) => describeFolder(dir),
+  probeFolder: (dir: string) => probeFolder(dir),
   defaults: async (method: TrainConfig['method'], data: string): Promise<TrainConfig> => {
     defaultsAsked.push(method);
     return { method, data, clusters: 10, epochs: method === 'cc' ? 30 : 48, imageSize: 32, channels: 3, backbone: 'small', batchSize: 256, seed: 42, backend: 'auto', learningRate: 3e-4, evalEvery: 1, params: {} };
@@ -35,14 +38,14 @@ beforeEach(() => {
 });
 
 test('the whole flow on the sample: detected folder, method, clusters from the class folders, settings, then start', async () => {
-  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Epochs'), '2', stub.pick('Color'), stub.pick('Backend'), stub.pick('cpu'), stub.pick('Start'));
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Epochs'), '2', stub.pick('Backend'), stub.pick('cpu'), stub.pick('Start'));
   const config = await trainFlow(deps);
   assert.ok(config);
   assert.equal(config.data, fashion);
   assert.equal(config.method, 'cc');
   assert.equal(config.clusters, 10);
   assert.equal(config.epochs, 2);
-  assert.equal(config.channels, 1);
+  assert.equal(config.channels, 1, 'the sample is greyscale: Color defaults to grayscale');
   // Image size, batch size and backend come from the settings, the rest from the trainer's defaults.
   assert.deepEqual([config.imageSize, config.batchSize, config.backbone], [24, 64, 'small']);
   assert.equal(config.backend, 'cpu');
@@ -63,7 +66,7 @@ test('the whole flow on the sample: detected folder, method, clusters from the c
   assert.equal(backends.items![1]!.detail, 'libcudnn.so.8 not found: cuDNN 8.1');
   assert.match(backends.items![0]!.description!, /wasm, cpu$/);
   const review = stub.shown.at(-1)!;
-  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale', 'Backbone: small', 'Batch size: 64', 'Backend: cpu', 'Method settings…']);
+  assert.deepEqual(review.items!.map((i) => i.label), ['$(play) Start training', 'Epochs: 2', 'Image size: 24 px', 'Color: grayscale (detected)', 'Backbone: small', 'Batch size: 64', 'Backend: cpu', 'Method settings…']);
   assert.equal(review.items!.at(-1)!.description, "CC's defaults");
 });
 
@@ -113,6 +116,64 @@ test("a batch size setting of 0, its default, leaves the method's own", async ()
   } finally {
     settings.batchSize = 64;
   }
+});
+
+const tiny = (dir: string, name: string) => copyFileSync(join(fashion, 'bags', 'bag', readdirSync(join(fashion, 'bags', 'bag'))[0]!), join(dir, name));
+
+test('folders it cannot train are refused at step 1, saying why: a text file named .png, one image, 1 real + 3 fake', async () => {
+  const textOnly = mkdtempSync(join(tmpdir(), 'clusterlab-text-'));
+  writeFileSync(join(textOnly, 'fake.png'), 'not an image at all');
+  const one = mkdtempSync(join(tmpdir(), 'clusterlab-one-'));
+  tiny(one, 'a.png');
+  const mixed = mkdtempSync(join(tmpdir(), 'clusterlab-mixed-'));
+  tiny(mixed, 'real.png');
+  for (const n of ['f1.png', 'f2.png', 'f3.png']) writeFileSync(join(mixed, n), 'text');
+  for (const [dir, why] of [
+    [textOnly, /none of its 1 image file can be decoded \(fake\.png: /],
+    [one, /only 1 image; clustering needs at least 2/],
+    [mixed, /only 1 decodable image; clustering needs at least 2 \(3 files cannot be decoded: f1\.png: /],
+  ] as const) {
+    stub.reset();
+    assert.equal(await trainFlow(deps, dir), undefined);
+    const last = stub.shown.at(-1)!;
+    assert.equal(last.kind, 'error');
+    assert.ok(last.text.includes(dir), last.text);
+    assert.match(last.text, why);
+  }
+  // Browsed: refused with the reason, and step 1 is offered again.
+  stub.reset();
+  stub.answer(stub.pick('Browse'), one, undefined);
+  assert.equal(await trainFlow(deps), undefined);
+  assert.deepEqual(stub.shown.map((s) => s.kind), ['quickPick', 'openDialog', 'error', 'quickPick']);
+});
+
+test('a colour folder keeps RGB', async () => {
+  const colour = mkdtempSync(join(tmpdir(), 'clusterlab-colour-'));
+  for (let i = 0; i < 3; i++) {
+    await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 200, g: 30 * i, b: 10, alpha: 1 } } }).png().toFile(join(colour, `${i}.png`));
+  }
+  stub.answer(stub.pick('CC'), '2', stub.pick('Start'));
+  const config = await trainFlow(deps, colour);
+  assert.equal(config?.channels, 3);
+});
+
+test('the review step says how SCAN splits its epochs and roughly how long the run takes here', async () => {
+  const { estimateRun } = await import('../../src/extension/runEstimate.js');
+  const past = [{
+    run: { status: 'done', startedAt: '2026-01-01T00:00:00Z', config: { method: 'scan', backbone: 'small', imageSize: 24, channels: 1 } },
+    summary: { n: 1000, epochs: 10, seconds: 100, backend: 'wasm' },
+  }] as never;
+  const withPlan = {
+    ...deps,
+    plan: async (c: TrainConfig) => ({ epochs: c.epochs, stages: [{ name: 'pretext', epochs: 16 }, { name: 'SCAN', epochs: 24 }, { name: 'self-labeling', epochs: 8 }] }),
+    estimate: async (c: TrainConfig, images: number) => estimateRun(past, c, images),
+  };
+  stub.answer(stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value, stub.pick('Start'));
+  await trainFlow(withPlan);
+  const review = stub.shown.at(-1)!;
+  assert.equal(review.items![1]!.description, 'pretext 16 · SCAN 24 · self-labeling 8');
+  // 0.01 s per image and epoch before: 2,000 images x 48 epochs is 960 s.
+  assert.match(review.items![0]!.description!, /about 16 min \(from your last SCAN run at 24 px on wasm\)/);
 });
 
 test("method settings: every setting of the method's spec with its doc and default, values checked by the spec", async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
@@ -60,9 +60,38 @@ test('a run shows in the progress notification and the status bar, then says how
   await settle();
   assert.ok(stub.progress[0]!.done);
   assert.equal(stub.statusBar.visible, false);
-  assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: CC · fashion finished: ACC 0.700.' });
+  assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: CC · fashion finished: ACC 0.700.', buttons: ['Open Gallery'] });
   assert.equal(training.active.length, 0);
   settings.memoryCapMB = 0;
+});
+
+test('each epoch and end of a run is announced at once, so the Runs tree need not wait for the file watcher', async () => {
+  const heard: string[] = [];
+  const sub = training.onDidChangeRun((dir) => heard.push(dir));
+  const dir = join(runs, 'cc-9');
+  trainer.notify('clusterlab/epoch', { runId: 'cc-9', runDir: dir, row: { epoch: 1, loss: 1, imgPerSec: 10 } });
+  trainer.ended({ runId: 'cc-9', runDir: dir, status: 'done', epoch: 1 });
+  assert.deepEqual(heard, [dir, dir]);
+  sub.dispose();
+});
+
+test('a finished run warns of a stage that did nothing, a catch-all cluster and near-empty clusters', async () => {
+  const dir = join(runs, 'scan-warn');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ k: 4, n: 600, epochs: 3, seconds: 1, backend: 'wasm', sizes: [201, 300, 98, 1], skipped: [] }));
+  const row = (epoch: number, phase: string, extra: object) => JSON.stringify({ epoch, phase, loss: 0, terms: {}, imgPerSec: 1, seconds: 1, ...extra });
+  writeFileSync(join(dir, 'metrics.jsonl'), [row(1, 'scan', {}), row(2, 'selflabel', { confidentFraction: 0 }), row(3, 'selflabel', { confidentFraction: 0 })].join('\n') + '\n');
+  trainer.answer = () => {
+    trainer.ended({ runId: 'scan-warn', runDir: dir, status: 'done', epoch: 3 });
+    return { runId: 'scan-warn', runDir: dir };
+  };
+  await training.train(config, runs);
+  await eventually(() => stub.shown.some((s) => s.kind === 'warning'), 'a warning');
+  const warning = stub.shown.find((s) => s.kind === 'warning')!;
+  assert.match(warning.text, /self-labeling found no confident image/);
+  assert.match(warning.text, /cluster 1 holds 300 of 600 images/);
+  assert.match(warning.text, /1 cluster is nearly empty/);
+  assert.deepEqual(warning.buttons, ['Open Gallery']);
 });
 
 test('Cancel on the notification cancels the run; an end that beats the answer is not lost', async () => {
@@ -81,7 +110,8 @@ test('Cancel on the notification cancels the run; an end that beats the answer i
   };
   await training.train(config, runs);
   await settle();
-  assert.deepEqual(stub.shown.at(-1), { kind: 'error', text: 'ClusterLab: CC · fashion failed: no decodable images in /data/fashion' });
+  assert.deepEqual(stub.shown.at(-1), { kind: 'error', text: 'ClusterLab: CC · fashion failed: no decodable images in /data/fashion', buttons: ['Show Log'] });
+  assert.ok(log.lines.some((l) => l.includes('CC · fashion failed: no decodable images')), 'the failure is in the log');
   assert.ok(stub.progress[1]!.done);
 });
 

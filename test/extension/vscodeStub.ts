@@ -15,6 +15,8 @@ export interface Shown {
   text: string;
   items?: { label: string; description?: string; detail?: string }[];
   value?: string;
+  /** A non-modal message's buttons. */
+  buttons?: string[];
 }
 
 type Answer = (prompt: { items?: any[]; value?: string; buttons?: string[] }) => unknown;
@@ -63,7 +65,7 @@ function message(kind: 'info' | 'warning' | 'error') {
     const buttons = rest.filter((r): r is string => typeof r === 'string');
     // Modal questions need an answer; other messages are only recorded.
     if (modal) return next({ buttons }, { kind, text });
-    stub.shown.push({ kind, text });
+    stub.shown.push({ kind, text, ...(buttons.length > 0 ? { buttons } : {}) });
     return Promise.resolve(undefined);
   };
 }

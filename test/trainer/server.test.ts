@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readLayout } from '../../src/common/layout.js';
@@ -79,10 +79,16 @@ test('lists the backends without starting one, and gives the method defaults', a
   const d = await conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'scan', data });
   assert.equal(d.method, 'scan');
   assert.equal(d.epochs, 18);
+  // The wizard's review shows how SCAN shares the epochs among its stages.
+  const plan = await conn.sendRequest<{ epochs: number; stages: { name: string; epochs: number }[] }>(Requests.plan.method, { config: { ...d, epochs: 9 } });
+  assert.equal(plan.epochs, 9);
+  assert.deepEqual(plan.stages.map((s) => s.name), ['pretext', 'SCAN', 'self-labeling']);
+  assert.equal(plan.stages.reduce((a, s) => a + s.epochs, 0), 9);
 });
 
 test('bad requests fail at once with a message naming the problem', async () => {
-  await assert.rejects(start({ config: await config({ clusters: 1 }) }), /--clusters must be a whole number from 2/);
+  // In the extension's words, not the command line's flags.
+  await assert.rejects(start({ config: await config({ clusters: 1 }) }), (e: Error) => /^clusters must be a whole number from 2/.test(e.message) && !e.message.includes('--'));
   await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
   // Method settings are checked against the spec before the run answers started: no run folder is made.
   const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
@@ -111,7 +117,7 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   assert.equal(values[0]!.kind, 'begin');
   assert.equal(values.at(-1)!.kind, 'end');
   const reports = values.filter((v) => v.kind === 'report');
-  assert.ok(reports.some((v) => /^epoch 2\/2 · loss \d+\.\d\d · \d+ img\/s$/.test(v.message ?? '')), JSON.stringify(reports));
+  assert.ok(reports.some((v) => /^epoch 2\/2 · loss \d+\.\d\d · \d+ img\/s( · \d+[hms\d]* left)?$/.test(v.message ?? '')), JSON.stringify(reports));
   assert.ok(reports.some((v) => /^reading images \d+\/121$/.test(v.message ?? '')));
   const percents = reports.map((v) => v.percentage!);
   assert.deepEqual([...percents].sort((a, b) => a - b), percents, 'percentages never go back');
@@ -158,6 +164,24 @@ test('a run above the memory cap ends failed, saying why', async () => {
   const end = await endOf(runId);
   assert.equal(end.status, 'failed');
   assert.match(end.error!, /above the memory cap of 0\.01 MB: lower the batch size or image size/);
+});
+
+test('a folder with too few decodable images fails as a listed run: reason in the extension\'s words, skipped files, and both in the log', async () => {
+  const few = join(tmp, 'few');
+  mkdirSync(few);
+  cpSync(join(data, 'bags', 'bag', readdirSync(join(data, 'bags', 'bag')).find((f) => f !== 'broken.png')!), join(few, 'real.png'));
+  for (const n of ['f1.png', 'f2.png', 'f3.png']) writeFileSync(join(few, n), 'text, not an image');
+  const { runId, runDir } = await start({ config: await config({ data: few, clusters: 2 }) });
+  const end = await endOf(runId);
+  assert.equal(end.status, 'failed');
+  assert.match(end.error!, /has 1 decodable image, fewer than the 2 clusters asked for/);
+  assert.ok(!end.error!.includes('--'), end.error);
+  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  assert.equal(run.status, 'failed');
+  assert.equal(run.error, end.error);
+  assert.deepEqual(run.skipped.map((s: { path: string }) => s.path), ['f1.png', 'f2.png', 'f3.png']);
+  await until(() => (logs.some((l) => l.includes(end.error!)) ? true : undefined), 'the error in the log');
+  assert.ok(logs.some((l) => /skipped f1\.png: /.test(l)), logs.join('\n'));
 });
 
 test('assign puts training images where training did, and new files by the model', async () => {

@@ -139,3 +139,15 @@ test('bar and duration formatting', () => {
   assert.equal(formatDuration(65), '1m05s');
   assert.equal(formatDuration(3725), '1h02m');
 });
+
+test('language-server progress names the SCAN stage and, once known, the time left', async () => {
+  const { stepMessage } = await import('../../src/trainer/run/activeRuns.js');
+  const { resolveScanConfig, stageNameOf } = await import('../../src/trainer/methods/scanStages.js');
+  const { defaultConfig } = await import('../../src/trainer/run/config.js');
+  const scan = resolveScanConfig({ ...defaultConfig('scan', '/d'), epochs: 9, params: { pretextEpochs: 3, scanEpochs: 5, selflabelEpochs: 1 } });
+  assert.deepEqual([1, 4, 9].map((e) => stageNameOf(scan, e)), ['pretext', 'SCAN', 'self-labeling']);
+  assert.equal(stageNameOf(defaultConfig('cc', '/d'), 1), undefined);
+  const p = { epoch: 9, epochs: 9, step: 1, steps: 2, loss: 1.234, imgPerSec: 850.4, stage: 'self-labeling' };
+  assert.equal(stepMessage(p, 125), 'epoch 9/9 · self-labeling · loss 1.23 · 850 img/s · 2m05s left');
+  assert.equal(stepMessage({ ...p, stage: undefined }), 'epoch 9/9 · loss 1.23 · 850 img/s');
+});

@@ -11,6 +11,9 @@ import { buildRunModel, galleryState } from '../../src/extension/views/galleryMo
 import { exportText, materialize } from '../../src/extension/workspace/labelsExport.js';
 import { LabelsStore } from '../../src/extension/workspace/labelsStore.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
+import { GalleryController } from '../../src/extension/views/galleryController.js';
+import { RunSessions, type RunEntry } from '../../src/extension/views/galleryRuns.js';
+import { recordingUi } from '../webview/harness.js';
 import { DatasetWatcher } from '../../src/extension/workspace/watcherDataset.js';
 import { emptyLabels } from '../../src/protocol/labels.js';
 import { joinPaths } from '../../src/protocol/webview.js';
@@ -72,6 +75,43 @@ describe('extension host: views data', () => {
     assert.equal(c.counts.flat().reduce((a, b) => a + b, 0), 40);
     assert.equal(c.superScores?.accKind, 'purity');
     assert.ok(c.scores!.acc > 0.5 && c.scores!.acc < 0.8);
+  });
+
+  it('a gallery that showed no run shows the first run to appear, without a reload (side-bar gallery after a run finishes)', async () => {
+    let entries: RunEntry[] = [];
+    const listeners: (() => void)[] = [];
+    const source = { listRuns: async () => entries, onDidChange: (l: () => void) => (listeners.push(l), { dispose: () => undefined }) };
+    const sessions = new RunSessions(source, { isInWorkspace: () => true, log: () => undefined });
+    const posted: { type: string; clusters?: unknown[]; items?: { names: unknown[] } }[] = [];
+    const { ui } = recordingUi(ws);
+    const controller = new GalleryController(sessions, { post: (m) => void posted.push(m as (typeof posted)[number]), asUri: (p) => p }, ui, new ThumbnailCache(join(ws, 'thumbs-empty')));
+    await controller.handle({ type: 'ready' });
+    assert.equal(posted.at(-1)!.items!.names.length, 0);
+    entries = [{ dir: fx.runDir, run: run() }];
+    for (const l of listeners) l();
+    const deadline = Date.now() + 5000;
+    while (posted.at(-1)!.items!.names.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(posted.at(-1)!.items!.names.length, 40);
+    await controller.dispose();
+    await sessions.dispose();
+  });
+
+  it('materialize offers a new folder sorted/<run> beside the dataset and creates it', async () => {
+    const sessions = new RunSessions({ listRuns: async () => [{ dir: fx.runDir, run: run() }], onDidChange: () => ({ dispose: () => undefined }) }, { isInWorkspace: () => true, log: () => undefined });
+    const { ui, record } = recordingUi(ws);
+    const asked: { title: string; options: { label: string; detail?: string; value: string }[] }[] = [];
+    const answers = ['default', 'copy'];
+    const picking = { ...ui, pickFolder: async () => assert.fail('no folder picker when the default is taken'), pickOne: async <T extends string>(title: string, options: { label: string; detail?: string; value: T }[]) => (asked.push({ title, options }), answers.shift() as T) };
+    const controller = new GalleryController(sessions, { post: () => undefined, asUri: (p) => p }, picking, new ThumbnailCache(join(ws, 'thumbs-m')));
+    await controller.handle({ type: 'ready' });
+    await controller.handle({ type: 'materialize' });
+    const target = join(ws, 'sorted', 'cc-fixture');
+    assert.match(asked[0]!.options[0]!.label, /New folder sorted\/cc-fixture/);
+    assert.equal(asked[0]!.options[0]!.detail, target);
+    assert.equal(readdirSync(target).length, 10, 'a folder per cluster');
+    assert.deepEqual(record.errors, []);
+    await controller.dispose();
+    await sessions.dispose();
   });
 
   it('charts state: every numeric leaf is a series, grouped, with nulls for gaps', () => {

@@ -22,6 +22,15 @@ describe('confusion page in Chromium', () => {
     const scores = await h.page.locator('.scores').allTextContents();
     assert.match(scores[0]!, /ACC 75\.0%/);
     assert.match(scores[1]!, /super-classes: ACC .*purity/);
+    // Every label is whole and inside its drawing: no "bot…" band, no column label cut at the edge.
+    const texts = await h.page.locator('.heatmap text').evaluateAll((els) =>
+      els.map((e) => {
+        const svg = (e as SVGTextElement).ownerSVGElement!.getBoundingClientRect();
+        const b = e.getBoundingClientRect();
+        return { text: e.textContent, inside: b.left >= svg.left - 0.5 && b.right <= svg.right + 0.5 && b.top >= svg.top - 0.5 && b.bottom <= svg.bottom + 0.5 };
+      }),
+    );
+    assert.deepEqual(texts.filter((x) => x.text!.endsWith('…') || !x.inside), []);
     await screenshot(h.page, 'confusion');
     assert.deepEqual(pageErrors(h.page), []);
     await h.page.close();

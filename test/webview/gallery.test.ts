@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, readFileSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { GalleryController } from '../../src/extension/views/galleryController.js';
+import { makeFixtureRun } from './fixtureRun.js';
 import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot, type PageHarness, type Suite, type UiRecord } from './harness.js';
 
 let t: Suite;
@@ -127,6 +129,81 @@ describe('gallery page in Chromium', () => {
     assert.match((await page.locator('.chip').textContent()) ?? '', /Cluster 1 × bag/);
     assert.equal(await page.locator('.row.header').count(), 1);
     await g.close();
+  });
+
+  it('a heatmap cell after a stale search shows exactly its images; an empty result says which filter hides them', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    await page.locator('vscode-textfield.search input').fill('nothing-matches-this');
+    await page.locator('.empty-hint').waitFor();
+    assert.match((await page.locator('.empty-hint').textContent()) ?? '', /search “nothing-matches-this” hides all 40 images/);
+    await screenshot(page, 'gallery-empty-hint');
+    await g.controller.applyFilter(t.fx.runDir, { type: 'filter', cluster: 1, classIndex: t.fx.classes.indexOf('bag') });
+    await g.h.idle();
+    assert.equal(await page.locator('.tile').count(), 3);
+    assert.equal(await page.locator('vscode-textfield.search').evaluate((el: HTMLElement & { value: string }) => el.value), '');
+    assert.ok(await page.locator('.empty-hint').isHidden());
+    await g.close();
+  });
+
+  it('layout: whole tiles at any width, menus on screen, top-confidence labels unclipped', async () => {
+    // Twelve images a cluster, so a row fills the width.
+    const fx = makeFixtureRun(mkdtempSync(join(tmpdir(), 'clusterlab-wide-')), 12);
+    const { ui } = recordingUi(fx.workspace);
+    const host = makeHost(fx.runsDir, t.thumbDir, ui);
+    // 676 px: room for 8 tiles only without the row's padding.
+    const h = await openPage(t.browser, t.origin, 'gallery', host.gallery, { width: 676, height: 700 });
+    const { page } = h;
+    await page.locator('.row.header').first().waitFor();
+    await h.idle();
+    const overhang = await page.evaluate(() => {
+      const scroller = document.querySelector('.scroller')!;
+      const right = scroller.getBoundingClientRect().left + scroller.clientWidth;
+      return Math.max(...[...document.querySelectorAll('.tile')].map((e) => e.getBoundingClientRect().right)) - right;
+    });
+    assert.ok(overhang <= -8, `the last tile keeps the row's 8 px padding (overhang ${overhang})`);
+    await page.setViewportSize({ width: 340, height: 700 });
+    await page.locator('.row.header[data-cluster="0"] [data-action="merge"]').click();
+    // The menu settles where it fits within a frame or two of opening.
+    const inside = () => page.locator('vscode-context-menu.popup-menu').evaluate((m) => {
+      const b = m.getBoundingClientRect();
+      return b.width > 0 && b.left >= 0 && b.right <= window.innerWidth;
+    });
+    await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.ok(await inside(), `menu within the page: ${JSON.stringify(await page.locator('vscode-context-menu.popup-menu').boundingBox())}`);
+    await screenshot(page, 'gallery-narrow-merge-menu');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 900, height: 700 });
+    await page.locator('vscode-single-select[aria-label="View"]').evaluate((el: HTMLElement & { value: string }) => {
+      el.value = 'top';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.locator('.row.top').first().waitFor();
+    const clipped = await page.locator('.top-label .stats').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight).map((e) => e.textContent));
+    assert.deepEqual(clipped, []);
+    await page.close();
+    await host.sessions.dispose();
+  });
+
+  it('small text: one image is "1 image"; an empty gallery names the Train Clustering command', async () => {
+    const g = await openGallery();
+    const { page } = g.h;
+    // Three of cluster 0's four images go to cluster 2: one is left.
+    const inZero = await page.locator('.row.tiles').first().locator('.tile').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.i)));
+    await g.controller.handle({ type: 'move', paths: inZero.slice(1).map((i) => t.fx.paths[i]!), to: 2 });
+    await g.h.idle();
+    assert.match((await page.locator('.row.header[data-cluster="0"] .stats').textContent()) ?? '', /^1 image · /);
+    await g.h.act('undo', () => page.keyboard.press('Control+z'));
+    await g.close();
+
+    const empty = mkdtempSync(join(tmpdir(), 'clusterlab-no-runs-'));
+    const { ui } = recordingUi(empty);
+    const host = makeHost(empty, t.thumbDir, ui);
+    const h = await openPage(t.browser, t.origin, 'gallery', host.gallery);
+    await h.page.locator('.banner:not([hidden])').first().waitFor();
+    assert.match((await h.page.locator('.banner:not([hidden])').first().textContent()) ?? '', /ClusterLab: Train Clustering/);
+    await h.page.close();
+    await host.sessions.dispose();
   });
 
   it('refuses malformed messages and files the run does not list', async () => {

@@ -7,6 +7,7 @@ import { hostToCharts, type ChartSeries, type ChartsState, type ChartsToHost } f
 import '../shared/elements.js';
 import { pageFrame } from '../shared/page.js';
 import { lineChart } from './lineChart.js';
+import { isFraction, isIndex, seriesName } from './seriesNames.js';
 
 const TITLES: Record<string, string> = { loss: 'Loss and its terms', scores: 'Scores against the labels', 'super-class scores': 'Super-class scores' };
 const UNIT_RANGE = new Set(['scores', 'super-class scores']);
@@ -28,9 +29,12 @@ function draw(): void {
   for (const ser of state.series) groups.set(ser.group, [...(groups.get(ser.group) ?? []), ser]);
   const room = (content.clientWidth || window.innerWidth) - 24;
   const width = Math.max(280, Math.min(620, room >= 880 ? (room - 12) / 2 : room));
-  const charts = [...groups].sort((a, b) => rank(a[0]) - rank(b[0])).map(([group, series]) =>
-    lineChart({ title: TITLES[group] ?? group, series, epochs: state!.epochs, phases: state!.phases, width, ...(UNIT_RANGE.has(group) ? { yRange: [0, 1] as [number, number] } : {}) }),
-  );
+  const charts = [...groups].sort((a, b) => rank(a[0]) - rank(b[0])).map(([group, series]) => {
+    // A method's own column is a group of one, named for its series.
+    const unit = UNIT_RANGE.has(group) || series.every((x) => isFraction(x.key));
+    const index = series.every((x) => isIndex(x.key));
+    return lineChart({ title: TITLES[group] ?? seriesName(group), series, epochs: state!.epochs, phases: state!.phases, width, ...(unit ? { yRange: [0, 1] as [number, number] } : {}), ...(index ? { steps: true } : {}) });
+  });
   content.replaceChildren(...charts);
 }
 

@@ -7,6 +7,7 @@
 import { hostToCompare, type CompareState, type CompareToHost, type HostToCompare } from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { lineChart } from '../charts/lineChart.js';
+import { seriesName } from '../charts/seriesNames.js';
 import { heatmap } from '../confusion/heatmap.js';
 import { h, pct } from '../shared/dom.js';
 import { connect, savedState, saveState } from '../shared/host.js';
@@ -105,13 +106,14 @@ function agreementSection(st: CompareState): HTMLElement {
 function overlaySection(st: CompareState, width: number): HTMLElement {
   const keys = st.overlay.metrics.map((m) => m.key);
   const metric = keys.includes(view.metric ?? '') ? view.metric! : (['acc', 'silhouette', 'loss'].find((k) => keys.includes(k)) ?? keys[0]!);
-  const select = h('vscode-single-select', { class: 'metric', 'aria-label': 'Metric' }, ...keys.map((k) => h('vscode-option', { value: k, selected: k === metric }, k)));
+  const select = h('vscode-single-select', { class: 'metric', 'aria-label': 'Metric' }, ...keys.map((k) => h('vscode-option', { value: k, selected: k === metric }, seriesName(k))));
   select.addEventListener('change', () => setView({ metric: select.value }));
   const values = st.overlay.metrics.find((m) => m.key === metric)!.values;
   const unit = ['acc', 'nmi', 'ari', 'superAcc', 'superNmi', 'superAri', 'purity', 'confidence', 'balance', 'knnConsistency'].includes(metric);
   const chart = lineChart({
-    title: metric,
+    title: seriesName(metric),
     series: st.names.map((name, i) => ({ key: name, group: metric, values: values[i] ?? [] })),
+    nameOf: (run) => run,
     epochs: st.overlay.epochs,
     phases: st.overlay.epochs.map(() => ''),
     width: Math.min(900, width),

@@ -39,6 +39,7 @@ export function kSweepSection(k: NonNullable<CompareState['kSweep']>, width: num
     phases: k.points.map(() => ''),
     width: Math.min(620, width),
     xLabel: 'clusters (K)',
+    nameOf: (label) => label,
   });
   return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), table, chart);
 }

@@ -21,14 +21,28 @@ export interface HeatmapSpec {
 const ROW_LABEL_PX = 170;
 const MAX_CELL = 34;
 const MIN_CELL = 6;
+/** Cells may grow to this so a narrow super-class band can show its whole name. */
+const MAX_BAND_CELL = 64;
+/** Approximate advance of a character of the 12 px labels, and of the 11 px band labels. */
+const LABEL_CHAR_PX = 7;
+const BAND_CHAR_PX = 6.5;
+const COS60 = 0.5;
+const SIN60 = 0.866;
 
 export function heatmap(spec: HeatmapSpec): SVGSVGElement {
   const nCols = spec.colOrder.length;
-  const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor((spec.width - ROW_LABEL_PX - 16) / Math.max(1, nCols))));
-  const colLabelPx = Math.min(140, 8 + 6.5 * Math.max(0, ...spec.colLabels.map((l) => l.length)));
+  const fitted = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor((spec.width - ROW_LABEL_PX - 16) / Math.max(1, nCols))));
+  const bandNeeds = Math.max(0, ...spec.groups.map((g) => Math.ceil((BAND_CHAR_PX * (g.name || '(none)').length + 10) / Math.max(1, g.end - g.start))));
+  const cell = Math.max(fitted, Math.min(MAX_BAND_CELL, bandNeeds));
+  // Column labels are rotated 60° up and to the right: their height sets the top margin, and the
+  // last ones reach past the grid's right edge, so the drawing is widened to hold them.
+  const colText = (id: number) => fitText(spec.colLabels[id] ?? String(id), 140 / SIN60, LABEL_CHAR_PX);
+  const longest = Math.max(0, ...spec.colOrder.map((id) => colText(id).length)) * LABEL_CHAR_PX;
+  const colLabelPx = Math.ceil(8 + longest * SIN60);
   const bandPx = spec.groups.length > 0 ? 22 : 0;
   const top = bandPx + colLabelPx;
-  const width = ROW_LABEL_PX + nCols * cell + 8;
+  const overhang = Math.max(0, ...spec.colOrder.map((id, pos) => (pos + 0.5) * cell + 4 + colText(id).length * LABEL_CHAR_PX * COS60 - nCols * cell));
+  const width = Math.ceil(ROW_LABEL_PX + nCols * cell + 8 + overhang);
   const height = top + spec.rowLabels.length * cell + 4;
   const svg = s('svg', { class: 'heatmap', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': spec.ariaLabel });
 
@@ -37,19 +51,19 @@ export function heatmap(spec: HeatmapSpec): SVGSVGElement {
     const w = (g.end - g.start) * cell;
     svg.append(
       s('rect', { class: `band band-${i % 2}`, x, y: 0, width: w - 1, height: bandPx - 4 }, s('title', {}, g.name || '(no super-class)')),
-      s('text', { class: 'band-label', x: x + w / 2, y: bandPx - 9, 'text-anchor': 'middle' }, fitText(g.name || '(none)', w)),
+      s('text', { class: 'band-label', x: x + w / 2, y: bandPx - 9, 'text-anchor': 'middle' }, fitText(g.name || '(none)', w - 6, BAND_CHAR_PX)),
     );
     if (g.start > 0) svg.append(s('line', { class: 'group-line', x1: x, x2: x, y1: 0, y2: height }));
   });
   spec.colOrder.forEach((id, pos) => {
     const x = ROW_LABEL_PX + pos * cell + cell / 2;
-    svg.append(s('text', { class: 'col-label', transform: `translate(${x + 4},${top - 4}) rotate(-60)` }, spec.colLabels[id] ?? String(id)));
+    svg.append(s('text', { class: 'col-label', transform: `translate(${x + 4},${top - 4}) rotate(-60)` }, colText(id)));
   });
   const showCounts = cell >= 20;
   spec.counts.forEach((row, r) => {
     const y = top + r * cell;
     const total = row.reduce((a, b) => a + b, 0);
-    svg.append(s('text', { class: 'row-label', x: ROW_LABEL_PX - 6, y: y + cell / 2 + 4, 'text-anchor': 'end' }, fitText(spec.rowLabels[r]!, ROW_LABEL_PX - 10)));
+    svg.append(s('text', { class: 'row-label', x: ROW_LABEL_PX - 6, y: y + cell / 2 + 4, 'text-anchor': 'end' }, fitText(spec.rowLabels[r]!, ROW_LABEL_PX - 10, LABEL_CHAR_PX)));
     spec.colOrder.forEach((id, pos) => {
       const n = row[id] ?? 0;
       const x = ROW_LABEL_PX + pos * cell;
@@ -64,8 +78,8 @@ export function heatmap(spec: HeatmapSpec): SVGSVGElement {
   return svg;
 }
 
-/** Shortens a label to about `px` pixels of 13 px text. */
-function fitText(text: string, px: number): string {
-  const max = Math.max(2, Math.floor(px / 7));
+/** Shortens a label to about `px` pixels of text whose characters advance about `charPx`. */
+function fitText(text: string, px: number, charPx: number): string {
+  const max = Math.max(2, Math.floor(px / charPx));
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

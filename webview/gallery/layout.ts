@@ -7,6 +7,13 @@ import type { Section } from './sections.js';
 
 export const HEADER_PX = 34;
 export const CELL_PX = 84;
+/** A row's padding on each side (gallery.css .row) less the gap the last tile does not need. */
+const ROW_INSET_PX = 2 * 8 - 4;
+
+/** Whole tiles that fit a row of `width` px, padding included. */
+export function columnsFor(width: number): number {
+  return Math.max(1, Math.floor((width - ROW_INSET_PX) / CELL_PX));
+}
 
 export type Row =
   | { kind: 'header'; section: number }
@@ -22,7 +29,7 @@ export interface Layout {
 }
 
 export function layoutRows(sections: readonly Section[], width: number, mode: 'clusters' | 'top', collapsed: ReadonlySet<number>): Layout {
-  const columns = Math.max(1, Math.floor(width / CELL_PX));
+  const columns = columnsFor(width);
   const rows: Row[] = [];
   sections.forEach((s, i) => {
     if (mode === 'top') return void rows.push({ kind: 'top', section: i });

@@ -9,9 +9,9 @@ import { connect, saveState, savedState } from '../shared/host.js';
 import { showMenu, type MenuItem } from '../shared/menu.js';
 import { banner, runPicker } from '../shared/runPicker.js';
 import { VirtualGrid } from './grid.js';
-import { CELL_PX, layoutRows, type Layout } from './layout.js';
+import { columnsFor, layoutRows, type Layout } from './layout.js';
 import { renderRow, type RowContext } from './rows.js';
-import { buildSections, type Gallery, type Section, type ViewSettings } from './sections.js';
+import { buildSections, emptyReasons, type Gallery, type Section, type ViewSettings } from './sections.js';
 import { toolbar } from './toolbar.js';
 
 performance.mark('gallery-script');
@@ -56,8 +56,9 @@ const bar = toolbar({
   send: (m) => host.send(m),
 });
 const scroller = h('div', { class: 'scroller', role: 'grid', 'aria-label': 'Images by cluster', tabindex: 0 });
+const emptyHint = h('div', { class: 'banner empty-hint', role: 'status', hidden: true });
 const grid = new VirtualGrid(scroller, (r, l) => renderRow(ctx!, r, l), () => requestVisibleThumbs());
-document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, scroller);
+document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, emptyHint, scroller);
 
 function setState(message: GalleryState): void {
   performance.mark('gallery-state');
@@ -80,7 +81,7 @@ function setState(message: GalleryState): void {
 /** Recomputes sections and layout (data, filters, sort, width or collapsed sections changed). */
 function rebuild(): void {
   if (!state) return;
-  const columns = Math.max(1, Math.floor(scroller.clientWidth / CELL_PX));
+  const columns = columnsFor(scroller.clientWidth);
   settings.topN = Math.max(1, columns - 2);
   sections = buildSections(state, settings, cell);
   ctx = {
@@ -92,8 +93,13 @@ function rebuild(): void {
     isMoved: new Set(state.movedItems),
     collapsed,
   };
-  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
+  const shown = sections.reduce((n, s) => n + s.items.length, 0);
+  bar.update(state, cell, selected.size, shown);
   shareSelection();
+  // A narrowed view that shows nothing says which filter hides what.
+  const reasons = shown === 0 && state.paths.length > 0 ? emptyReasons(state, settings, cell) : [];
+  emptyHint.hidden = reasons.length === 0;
+  emptyHint.textContent = reasons.length ? `No images shown: ${reasons.join('; ')}.` : '';
   layout = layoutRows(sections, scroller.clientWidth, settings.mode, collapsed);
   grid.setLayout(layout);
   if (!painted && state.run) {
@@ -158,6 +164,11 @@ function addThumbs(list: { path: string; uri: string }[]): void {
 function applyCellFilter(f: GalleryFilter): void {
   cell = f;
   settings.mode = 'clusters';
+  // A click from the heatmap (or a set of images from another page) shows exactly those images: earlier searches and class filters go.
+  settings.search = '';
+  settings.classFilter = '';
+  bar.showSettings();
+  saveState({ ...settings, collapsed: [...collapsed] });
   if (f.cluster !== undefined) collapsed.delete(f.cluster);
   scroller.scrollTop = 0;
   rebuild();

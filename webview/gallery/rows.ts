@@ -3,6 +3,7 @@ import type { GalleryCluster } from '../../src/protocol/webview.js';
 import { h, pct } from '../shared/dom.js';
 import type { Layout } from './layout.js';
 import type { Gallery, Section } from './sections.js';
+import { count } from '../../src/common/plural.js';
 
 export interface RowContext {
   state: Gallery;
@@ -24,7 +25,7 @@ export function renderRow(ctx: RowContext, r: number, layout: Layout): HTMLEleme
 }
 
 function stats(c: GalleryCluster, shown: number): string {
-  const parts = [shown === c.size ? `${c.size.toLocaleString()} images` : `${shown.toLocaleString()} of ${c.size.toLocaleString()} images`];
+  const parts = [shown === c.size ? count(c.size, 'image') : `${shown.toLocaleString()} of ${count(c.size, 'image')}`];
   if (c.size > 0) parts.push(`confidence ${c.meanConfidence.toFixed(2)}`);
   if (c.purity !== undefined) parts.push(`purity ${pct(c.purity)} (${c.majority})`);
   return parts.join(' · ');

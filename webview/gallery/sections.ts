@@ -4,6 +4,7 @@
  * and sorted by confidence (ascending puts a cluster's doubtful members first). Pure, so it is cheap to recompute on every keystroke.
  */
 import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
+import { count } from '../../src/common/plural.js';
 
 export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path';
 
@@ -70,4 +71,27 @@ function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | un
     tests.push((i) => only.has(paths[i]!));
   }
   return (i) => tests.every((t) => t(i));
+}
+
+/**
+ * Why a narrowed view shows nothing: each active filter on its own and how many images it hides,
+ * e.g. 'the search “x” hides all 40 images'. Empty when nothing is narrowed.
+ */
+export function emptyReasons(state: Gallery, view: ViewSettings, cellFilter: GalleryFilter | undefined): string[] {
+  const total = state.paths.length;
+  const hides = (v: ViewSettings, c: GalleryFilter | undefined): string => {
+    let shown = 0;
+    for (const s of buildSections(state, { ...v, mode: 'clusters' }, c)) shown += s.items.length;
+    const hidden = total - shown;
+    return hidden === total ? `all ${count(total, 'image')}` : `${hidden.toLocaleString()} of ${count(total, 'image')}`;
+  };
+  const none: ViewSettings = { ...view, search: '', classFilter: '' };
+  const reasons: string[] = [];
+  if (view.search.trim()) reasons.push(`the search “${view.search.trim()}” hides ${hides({ ...none, search: view.search }, undefined)}`);
+  if (view.classFilter) reasons.push(`the class filter hides ${hides({ ...none, classFilter: view.classFilter }, undefined)}`);
+  if (cellFilter) {
+    const what = !cellFilter.images ? 'the cluster filter' : cellFilter.title ? `the set “${cellFilter.title}”` : 'the set of images';
+    reasons.push(`${what} hides ${hides(none, cellFilter)}`);
+  }
+  return reasons;
 }

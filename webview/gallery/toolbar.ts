@@ -3,6 +3,7 @@ import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/proto
 import { h } from '../shared/dom.js';
 import { showMenu } from '../shared/menu.js';
 import type { ViewSettings } from './sections.js';
+import { count } from '../../src/common/plural.js';
 
 export interface ToolbarOptions {
   settings: ViewSettings;
@@ -28,7 +29,7 @@ function button(icon: string, label: string, onClick: (e: MouseEvent) => void): 
   return el;
 }
 
-export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: GalleryState, cell: GalleryFilter | undefined, selected: number, shown: number): void } {
+export function toolbar(o: ToolbarOptions): { el: HTMLElement; showSettings(): void; update(state: GalleryState, cell: GalleryFilter | undefined, selected: number, shown: number): void } {
   const s = o.settings;
   const mode = select('View', [['clusters', 'All images by cluster'], ['top', 'Top-confidence per cluster']], s.mode, (v) => {
     s.mode = v as ViewSettings['mode'];
@@ -69,6 +70,13 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: Gal
   let classKey = '';
   return {
     el,
+    /** Puts settings changed by the page (not the user) back into the controls. */
+    showSettings() {
+      mode.value = s.mode;
+      sort.value = s.sort;
+      classFilter.value = s.classFilter;
+      search.value = s.search;
+    },
     update(state, cell, selected, shown) {
       const key = JSON.stringify([state.classes, state.superClasses]);
       if (key !== classKey) {
@@ -100,7 +108,7 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; update(state: Gal
       redo.toggleAttribute('disabled', !state.canRedo);
       for (const b of [exportBtn, materialize, panel]) b.toggleAttribute('disabled', !state.run);
       const total = state.items.names.length;
-      const parts = [shown === total ? `${total.toLocaleString()} images` : `${shown.toLocaleString()} of ${total.toLocaleString()} images`, `${state.clusters.length} clusters`];
+      const parts = [shown === total ? count(total, 'image') : `${shown.toLocaleString()} of ${count(total, 'image')}`, count(state.clusters.length, 'cluster')];
       if (state.newItems.length) parts.push(`${state.newItems.length} new`);
       status.textContent = parts.join(' · ');
     },

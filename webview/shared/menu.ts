@@ -23,9 +23,15 @@ export function showMenu(x: number, y: number, items: (MenuItem | '-')[], onPick
   }
   pick = onPick;
   menu.data = items.map((i) => (i === '-' ? SEPARATOR : { label: i.label, value: i.value }));
-  // Keep the menu on screen: open up or left of the pointer near the bottom or right edge.
-  const rows = items.length;
-  holder.style.left = `${Math.max(0, Math.min(x, window.innerWidth - 240))}px`;
-  holder.style.top = `${Math.max(0, Math.min(y, window.innerHeight - 26 * rows - 12))}px`;
+  holder.style.left = `${x}px`;
+  holder.style.top = `${y}px`;
   menu.show = true;
+  // Keep the menu on screen, measured once drawn (its width follows its longest label): shift it
+  // left of the pointer near the right edge, up near the bottom.
+  const el = holder;
+  requestAnimationFrame(() => {
+    const box = el.firstElementChild!.getBoundingClientRect();
+    el.style.left = `${Math.max(0, Math.min(x, window.innerWidth - box.width - 4))}px`;
+    el.style.top = `${Math.max(0, Math.min(y, window.innerHeight - box.height - 4))}px`;
+  });
 }

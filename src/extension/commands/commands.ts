@@ -4,14 +4,16 @@
  */
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunStatus } from '../../protocol/run.js';
+import type { RunJson, RunStatus, SummaryJson } from '../../protocol/run.js';
 import { Requests } from '../../protocol/server.js';
-import { runLabelOf } from '../methods.js';
+import { renameRun, runLabelOf } from '../methods.js';
 import { runsDirOf, type Settings } from '../settings.js';
 import type { Trainer } from '../trainerClient.js';
 import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
 import type { Log, TrainingRuns } from '../trainingRuns.js';
+import { estimateRun } from '../runEstimate.js';
 import { describeFolder, findDatasets } from '../workspace/datasets.js';
+import { probeFolder } from '../workspace/folderProbe.js';
 import type { RunStore } from '../workspace/runStore.js';
 import { checkBackends } from './checkBackends.js';
 import { pickRun, type RunTarget } from './pickRun.js';
@@ -35,6 +37,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.resumeRun': (target?: RunTarget) => resumeRun(deps, target),
     'clusterlab.openRunFolder': (target?: RunTarget) => openRunFolder(deps, target),
     'clusterlab.deleteRun': (target?: RunTarget) => deleteRun(deps, target),
+    'clusterlab.renameRun': (target?: RunTarget) => renameRunCommand(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
     'clusterlab.checkBackends': async () => checkBackends(await deps.trainer.request(Requests.listBackends, { refresh: true }), deps.log),
@@ -72,8 +75,11 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
       workspaceFolders: folders,
       findDatasets: (root) => findDatasets(root),
       describeFolder: (dir) => describeFolder(dir),
+      probeFolder: (dir) => probeFolder(dir),
       defaults: (method, data) => deps.trainer.request(Requests.defaults, { method, data }),
       backends: () => deps.trainer.request(Requests.listBackends, {}),
+      plan: (config) => deps.trainer.request(Requests.plan, { config }),
+      estimate: async (config, images) => estimateRun(await finishedRuns(deps.store), config, images),
       settings,
     },
     uri?.fsPath,
@@ -82,6 +88,13 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
   // The run goes with the workspace folder that holds the data (the first one for data outside).
   const home = folders.find((f) => !relative(f, config.data).startsWith('..')) ?? folders[0]!;
   await deps.training.train(config, runsDirOf(home, settings));
+}
+
+/** Finished runs with their summaries, for the wizard's estimate. */
+async function finishedRuns(store: RunStore): Promise<{ run: RunJson; summary: SummaryJson }[]> {
+  const done = (await store.listRuns()).filter((r) => r.run.status === 'done');
+  const withSummary = await Promise.all(done.map(async (r) => ({ run: r.run, summary: await store.readSummary(r.dir).catch(() => undefined) })));
+  return withSummary.filter((r): r is { run: RunJson; summary: SummaryJson } => r.summary !== undefined);
 }
 
 async function cancelRun(deps: CommandDeps, target: RunTarget): Promise<void> {
@@ -118,11 +131,21 @@ async function openRunFolder(deps: CommandDeps, target: RunTarget): Promise<void
   await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', uri);
 }
 
+async function renameRunCommand(deps: CommandDeps, target: RunTarget): Promise<void> {
+  const picked = await pickRun(deps.store, target, { filter: () => true, placeHolder: 'Run to rename', none: 'no runs yet.' });
+  if (!picked?.run) return;
+  const current = runLabelOf(picked.run, picked.name);
+  const name = await vscode.window.showInputBox({ title: 'Rename Run', prompt: 'The run\'s name in the Runs tree and the pages (empty: method · dataset · time)', value: current });
+  if (name === undefined || name === current) return;
+  await renameRun(picked.dir, name);
+  deps.refreshRuns();
+}
+
 async function deleteRun(deps: CommandDeps, target: RunTarget): Promise<void> {
   const picked = await pickRun(deps.store, target, { filter: (e) => !deps.training.isTraining(e.dir), placeHolder: 'Run to delete', none: 'no runs to delete.' });
   if (!picked) return;
   if (deps.training.isTraining(picked.dir)) throw new Error('cancel the run before deleting it');
-  const name = picked.run ? `${runLabelOf(picked.run)} (${picked.run.id})` : picked.dir;
+  const name = picked.run ? `${runLabelOf(picked.run, picked.name)} (${picked.run.id})` : picked.dir;
   const confirm = 'Delete';
   const answer = await vscode.window.showWarningMessage(
     `Delete the run ${name}?`,

@@ -7,11 +7,14 @@
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
-import type { BackendStatus } from '../../protocol/server.js';
+import type { BackendStatus, RunPlan } from '../../protocol/server.js';
+import { aboutDuration, type Estimate } from '../runEstimate.js';
 import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
 import { backendItem } from './checkBackends.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../workspace/datasets.js';
+import { unusableReason, type FolderProbe } from '../workspace/folderProbe.js';
+import { count } from '../../common/plural.js';
 import { editMethodSettings } from './methodSettings.js';
 
 export interface TrainFlowDeps {
@@ -19,16 +22,23 @@ export interface TrainFlowDeps {
   workspaceFolders: string[];
   findDatasets(root: string): Promise<DatasetInfo[]>;
   describeFolder(dir: string): Promise<DatasetInfo>;
+  /** Decodes a sample of the folder's images: can it be trained, is it grey. */
+  probeFolder(dir: string): Promise<FolderProbe>;
   /** The trainer's defaults for a method on a folder. */
   defaults(method: MethodName, data: string): Promise<TrainConfig>;
   /** Which compute backends the trainer's machine has. */
   backends(): Promise<BackendStatus[]>;
+  /** How the trainer would split the epochs among the method's stages. */
+  plan?(config: TrainConfig): Promise<RunPlan>;
+  /** Roughly how long the run takes here, from earlier runs. */
+  estimate?(config: TrainConfig, images: number): Promise<Estimate | undefined>;
   settings: Settings;
 }
 
 const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
 
 type Item<T> = vscode.QuickPickItem & { value: T };
+type Dataset = DatasetInfo & { probe: FolderProbe };
 
 /** The config to train, or undefined when the user backed out. `folder` comes from the explorer's context menu. */
 export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<TrainConfig | undefined> {
@@ -39,22 +49,36 @@ export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<T
   const clusters = await askClusters(dataset);
   if (clusters === undefined) return undefined;
   const d = await deps.defaults(method, dataset.dir);
-  const config: TrainConfig = { ...d, clusters, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize || d.batchSize, backend: deps.settings.backend };
-  return review(config, deps);
+  const channels = dataset.probe.grayscale ? 1 : d.channels;
+  const config: TrainConfig = { ...d, clusters, channels, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize || d.batchSize, backend: deps.settings.backend };
+  return review(config, deps, dataset.probe.grayscale, dataset.probe.exact ? dataset.probe.decodable : dataset.images);
 }
 
-async function checkedFolder(deps: TrainFlowDeps, dir: string): Promise<DatasetInfo | undefined> {
-  const info = await deps.describeFolder(dir);
-  if (info.images > 0) return info;
-  void vscode.window.showErrorMessage(`ClusterLab: ${dir} holds no images ClusterLab can read (png, jpeg, webp, gif, tiff, ...), in it or its subfolders.`);
+/** The folder with its probe, or undefined (after saying why) when the trainer could not cluster it. */
+async function checkedFolder(deps: TrainFlowDeps, dir: string): Promise<Dataset | undefined> {
+  const [info, probe] = await Promise.all([deps.describeFolder(dir), deps.probeFolder(dir)]);
+  const why = unusableReason(probe);
+  if (!why) return { ...info, probe };
+  // The reason first: a notification shows one line, and a long path would push it out of sight.
+  void vscode.window.showErrorMessage(`ClusterLab: “${basename(dir)}” cannot be clustered: ${why}. (${dir})`);
   return undefined;
 }
 
 function describe(d: DatasetInfo): string {
-  return `${d.images.toLocaleString('en-US')} images${d.classes > 1 ? ` · ${d.classes} classes` : ''}`;
+  return `${count(d.images, 'image')}${d.classes > 1 ? ` · ${d.classes} classes` : ''}`;
 }
 
-async function pickDataset(deps: TrainFlowDeps): Promise<DatasetInfo | undefined> {
+/** Step 1, offered again after a folder that cannot be trained. */
+async function pickDataset(deps: TrainFlowDeps): Promise<Dataset | undefined> {
+  for (;;) {
+    const dir = await pickDatasetDir(deps);
+    if (!dir) return undefined;
+    const checked = await checkedFolder(deps, dir);
+    if (checked) return checked;
+  }
+}
+
+async function pickDatasetDir(deps: TrainFlowDeps): Promise<string | undefined> {
   const found: DatasetInfo[] = [];
   for (const root of deps.workspaceFolders) found.push(...(await deps.findDatasets(root)));
   const root = (dir: string) => deps.workspaceFolders.find((f) => !relative(f, dir).startsWith('..'));
@@ -68,9 +92,9 @@ async function pickDataset(deps: TrainFlowDeps): Promise<DatasetInfo | undefined
   const placeHolder = found.length > 0 ? 'Image folder to cluster' : 'No image folders found in the workspace: browse for one';
   const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (1/4): dataset', placeHolder, matchOnDetail: true, ignoreFocusOut: true });
   if (!pick) return undefined;
-  if (pick.value !== 'browse') return pick.value;
+  if (pick.value !== 'browse') return pick.value.dir;
   const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Cluster this folder' });
-  return uris?.[0] ? checkedFolder(deps, uris[0].fsPath) : undefined;
+  return uris?.[0]?.fsPath;
 }
 
 async function pickMethod(preferred: MethodName): Promise<MethodName | undefined> {
@@ -80,13 +104,15 @@ async function pickMethod(preferred: MethodName): Promise<MethodName | undefined
   return pick?.value;
 }
 
-async function askClusters(d: DatasetInfo): Promise<number | undefined> {
+async function askClusters(d: Dataset): Promise<number | undefined> {
+  // A small folder was decoded whole: its decodable images bound the count.
+  const images = d.probe.exact ? d.probe.decodable : d.images;
   const value = await vscode.window.showInputBox({
     title: 'Train Clustering (3/4): number of clusters',
     prompt: d.classes > 1 ? `The folder has ${d.classes} class folders` : 'The folder has no class folders',
     value: String(d.classes > 1 ? d.classes : 10),
     ignoreFocusOut: true,
-    validateInput: (v) => wholeNumberError(v, 2, d.images, `the folder's ${d.images} images`),
+    validateInput: (v) => wholeNumberError(v, 2, images, `the folder's ${count(images, 'image')}`),
   });
   return value === undefined ? undefined : Number(value);
 }
@@ -99,16 +125,20 @@ function wholeNumberError(v: string, lo: number, hi: number, hiWhat = String(hi)
 type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend' | 'methodSettings';
 
 /** The last step: every other setting at its default, each one pickable to change; "Start" ends the flow. */
-async function review(config: TrainConfig, deps: TrainFlowDeps): Promise<TrainConfig | undefined> {
+async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolean, images: number): Promise<TrainConfig | undefined> {
   for (;;) {
     const c = config;
     const spec = METHOD_SPECS[c.method];
     const given = Object.keys(c.params).length;
+    // What the run will do and cost: SCAN's stages, and a duration from earlier runs here.
+    const [plan, estimate] = await Promise.all([deps.plan?.(c).catch(() => undefined), deps.estimate?.(c, images).catch(() => undefined)]);
+    const stages = plan && plan.stages.length > 1 ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ') : undefined;
+    const cost = estimate ? ` · ${aboutDuration(estimate.seconds)} (${estimate.basis})` : '';
     const items: Item<Edit>[] = [
-      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters`, value: 'start' },
-      { label: `Epochs: ${c.epochs}`, value: 'epochs' },
+      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, value: 'start' },
+      { label: `Epochs: ${c.epochs}`, ...(stages ? { description: stages } : {}), value: 'epochs' },
       { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
-      { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}`, value: 'channels' },
+      { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`, value: 'channels' },
       { label: `Backbone: ${c.backbone}`, value: 'backbone' },
       { label: `Batch size: ${c.batchSize}`, value: 'batchSize' },
       { label: `Backend: ${c.backend}`, value: 'backend' },

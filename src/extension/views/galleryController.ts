@@ -3,11 +3,14 @@
  * through the run's labels store (ImagePage), makes thumbnails, and refuses any file the run does
  * not list or that lies outside the workspace.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
 import { materialize } from '../workspace/labelsExport.js';
 import { galleryState, noRunState } from './galleryModel.js';
 import type { RunSession } from './galleryRuns.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
+import { count } from '../../common/plural.js';
 
 export class GalleryController extends ImagePage<GalleryToHost> {
   protected readonly incoming = galleryToHost;
@@ -44,7 +47,7 @@ export class GalleryController extends ImagePage<GalleryToHost> {
 
   private async materialize(): Promise<void> {
     const m = this.requireSession().model();
-    const target = await this.ui.pickFolder('Folder to fill with one sub-folder per cluster');
+    const target = await this.materializeTarget(m.run.id, m.run.dataset.root);
     if (!target) return;
     const mode = await this.ui.pickOne('Put the images into the cluster folders as', [
       { label: 'Copies', detail: 'independent files; the originals stay where they are', value: 'copy' },
@@ -52,6 +55,21 @@ export class GalleryController extends ImagePage<GalleryToHost> {
     ]);
     if (!mode) return;
     const r = await materialize(m, target, mode);
-    this.ui.info(`${r.written} images ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
+    this.ui.info(`${count(r.written, 'image')} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
+  }
+
+  /**
+   * Where the cluster folders go: by default a new folder sorted/<run> beside the dataset, made for
+   * the user (the browser's folder picker cannot create one); or a folder they pick.
+   */
+  private async materializeTarget(runId: string, datasetRoot: string): Promise<string | undefined> {
+    let fresh = join(dirname(resolve(datasetRoot)), 'sorted', runId);
+    for (let i = 2; existsSync(fresh); i++) fresh = join(dirname(resolve(datasetRoot)), 'sorted', `${runId}-${i}`);
+    const where = await this.ui.pickOne('Put one folder per cluster into', [
+      { label: `New folder ${relative(dirname(resolve(datasetRoot)), fresh).split(sep).join('/')}`, detail: fresh, value: 'default' },
+      { label: 'Choose a folder…', detail: 'an existing folder', value: 'pick' },
+    ]);
+    if (where === 'default') return fresh;
+    return where === 'pick' ? this.ui.pickFolder('Folder to fill with one sub-folder per cluster') : undefined;
   }
 }

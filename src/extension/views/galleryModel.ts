@@ -8,6 +8,7 @@ import type { LabelsJson } from '../../protocol/labels.js';
 import type { Assignment, RunJson } from '../../protocol/run.js';
 import { splitPaths, type GalleryCluster, type GalleryState, type RunChoice, type RunInfo } from '../../protocol/webview.js';
 import type { Assigned } from '../workspace/watcherDataset.js';
+import { runLabelOf } from '../methods.js';
 
 export interface RunModel {
   dir: string;
@@ -105,9 +106,9 @@ export function clusterStats(m: RunModel): GalleryCluster[] {
   });
 }
 
-export function runChoiceOf(dir: string, run: RunJson): RunChoice {
-  const when = run.startedAt.replace('T', ' ').slice(0, 16);
-  return { dir, label: `${run.id} (${run.method}, ${when})`, status: run.status };
+/** A run as the pages' pickers list it: the same name as the Runs tree's. */
+export function runChoiceOf(dir: string, run: RunJson, name?: string): RunChoice {
+  return { dir, label: runLabelOf(run, name), status: run.status };
 }
 
 export function runInfoOf(dir: string, run: RunJson): RunInfo {
@@ -152,6 +153,6 @@ export function noRunState(runs: RunChoice[], error: string | undefined, what: s
     movedItems: [],
     canUndo: false,
     canRedo: false,
-    error: error ?? (runs.length === 0 ? `No runs yet: train one (ClusterLab: Train) and its ${what} here.` : undefined),
+    error: error ?? (runs.length === 0 ? `No runs yet: train one (ClusterLab: Train Clustering) and its ${what} here.` : undefined),
   };
 }

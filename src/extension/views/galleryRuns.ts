@@ -12,7 +12,7 @@ import type { RunChoice } from '../../protocol/webview.js';
 import { LabelsStore } from '../workspace/labelsStore.js';
 import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
 import { watchRunFolder } from '../workspace/watcherRun.js';
-import { buildRunModel, runChoiceOf, type RunModel } from './galleryModel.js';
+import { buildRunModel, runChoiceOf, type LiveChanges, type RunModel } from './galleryModel.js';
 
 export interface Disposable {
   dispose(): void;
@@ -21,6 +21,8 @@ export interface Disposable {
 export interface RunEntry {
   dir: string;
   run: RunJson;
+  /** The user's name for the run. */
+  name?: string;
 }
 
 /** What the views need of the extension's run store. */
@@ -82,6 +84,11 @@ export class RunSession {
   onDidChange(listener: () => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Images added or deleted since training, while the dataset is watched. */
+  get live(): LiveChanges | undefined {
+    return this.watcher;
   }
 
   /** Sets the shared selection; every listener but `from` (the page that made it) is told. */
@@ -148,6 +155,9 @@ export class RunSession {
 export class RunSessions {
   private readonly open = new Map<string, Promise<RunSession>>();
   private entries: RunEntry[] = [];
+  private readonly changeListeners = new Set<(dir: string) => void>();
+  /** The sessions of `open` that have finished opening. */
+  private readonly opened = new Map<string, RunSession>();
 
   constructor(
     readonly source: RunSource,
@@ -161,7 +171,7 @@ export class RunSessions {
 
   /** The picker entries of the last list(). */
   choices(): RunChoice[] {
-    return this.entries.map((e) => runChoiceOf(e.dir, e.run));
+    return this.entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
   }
 
   /** Only a run the source lists can be opened: a webview cannot name an arbitrary folder. */
@@ -172,22 +182,41 @@ export class RunSessions {
     if (!pending) {
       pending = RunSession.open(dir, this.deps);
       this.open.set(dir, pending);
-      pending.catch(() => this.open.delete(dir));
+      pending.then(
+        (s) => {
+          this.opened.set(dir, s);
+          s.onDidChange(() => this.changeListeners.forEach((l) => l(dir)));
+        },
+        () => this.open.delete(dir),
+      );
     }
     const s = await pending;
     s.users++;
     return s;
   }
 
+  /** The live changes of an open run (for the Runs tree's counts), undefined when none is open. */
+  liveOf(dir: string): LiveChanges | undefined {
+    return this.opened.get(dir)?.live;
+  }
+
+  /** Hears any change of an open run: an edit, a live assignment, its files. */
+  onDidChangeRun(listener: (dir: string) => void): Disposable {
+    this.changeListeners.add(listener);
+    return { dispose: () => this.changeListeners.delete(listener) };
+  }
+
   async release(s: RunSession): Promise<void> {
     if (--s.users > 0) return;
     this.open.delete(s.dir);
+    this.opened.delete(s.dir);
     await s.close();
   }
 
   async dispose(): Promise<void> {
     const all = await Promise.allSettled(this.open.values());
     this.open.clear();
+    this.opened.clear();
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
   }
 }

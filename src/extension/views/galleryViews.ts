@@ -18,6 +18,7 @@ import { GalleryController } from './galleryController.js';
 import { RunSessions, type RunSource } from './galleryRuns.js';
 import { MapController, type LayoutFn } from './mapController.js';
 import { pageHtml, type PageName } from './webviewHtml.js';
+import type { LiveSource } from './runsTree.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
 export interface ViewDeps {
@@ -34,6 +35,8 @@ export interface ClusterLabViews {
   showRun(dir: string): void;
   /** Fires after the user renamed, moved or merged in a run (the Runs tree shows the names). */
   onDidEditLabels: vscode.Event<string>;
+  /** Open runs' live assignments, so the Runs tree counts what the gallery shows. */
+  live: LiveSource;
 }
 
 const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts', compare: 'Compare Runs', map: 'Embedding Map' };
@@ -128,7 +131,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     if (dirs.length < 2) {
       const done = (await deps.runs.listRuns()).filter((e) => e.run.status === 'done');
       if (done.length < 2) return void vscode.window.showInformationMessage('ClusterLab: comparing needs two or more finished runs.');
-      const items = done.map((e) => ({ label: runLabelOf(e.run), description: e.run.id, detail: e.dir, picked: dirs.includes(e.dir), dir: e.dir }));
+      const items = done.map((e) => ({ label: runLabelOf(e.run, e.name), description: e.run.id, detail: e.dir, picked: dirs.includes(e.dir), dir: e.dir }));
       const picked = await vscode.window.showQuickPick(items, { title: 'Compare Runs', placeHolder: 'Choose two or more runs', canPickMany: true, matchOnDescription: true });
       if (!picked || picked.length === 0) return;
       dirs = picked.map((p) => p.dir);
@@ -181,5 +184,6 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       for (const p of pages) void p.showRun(dir);
     },
     onDidEditLabels: edited.event,
+    live: { of: (dir) => sessions.liveOf(dir), onDidChange: (l) => sessions.onDidChangeRun(l) },
   };
 }

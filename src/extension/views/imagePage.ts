@@ -8,6 +8,7 @@ import type { Schema } from '../../protocol/schema.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
 import { exportText } from '../workspace/labelsExport.js';
+import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';
 import { liveClusterIds } from './galleryModel.js';
@@ -158,7 +159,7 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
     const target = await this.ui.saveFile(`${m.run.id}-${only ? 'selection' : 'clusters'}.${format}`, format);
     if (!target) return;
     await writeFileAtomic(target, exportText(m, format, only));
-    this.ui.info(`Exported ${only ? only.length : m.paths.length} images to ${target}`);
+    this.ui.info(`Exported ${count(only ? only.length : m.paths.length, 'image')} to ${target}`);
   }
 
   /** Makes thumbnails for the newest request, one request at a time, and posts each batch's URLs. */

@@ -6,15 +6,24 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { effectiveClusters } from '../../common/labels.js';
-import type { RunJson, RunStatus } from '../../protocol/run.js';
+import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
 import { experimentItem, groupByExperiment, queuedItem, type ExperimentNode, type ExperimentSource, type QueuedNode } from './experimentNodes.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
+import type { LiveChanges } from './galleryModel.js';
+import { count } from '../../common/plural.js';
+
+/** Images assigned live since training (by an open view's dataset watcher), so counts match the gallery's. */
+export interface LiveSource {
+  of(dir: string): LiveChanges | undefined;
+  onDidChange(listener: (dir: string) => void): { dispose(): void };
+}
 
 export interface RunNode {
   kind: 'run';
   dir: string;
   run: RunJson;
+  name?: string;
   acc?: number;
 }
 
@@ -59,16 +68,17 @@ const STATUS_ICON: Record<RunStatus, string> = {
 export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: { dispose(): void };
+  private readonly subscriptions: { dispose(): void }[];
 
   constructor(
     private readonly store: RunStore,
     /** Images listed under each cluster. */
     private readonly topImages = 12,
+    private readonly live?: LiveSource,
     /** Experiment sweeps: their runs are grouped under them. */
     private readonly experiments?: ExperimentSource,
   ) {
-    this.subscription = store.onDidChange(() => this.refresh());
+    this.subscriptions = [store.onDidChange(() => this.refresh()), ...(live ? [live.onDidChange(() => this.refresh())] : [])];
   }
 
   refresh(): void {
@@ -103,8 +113,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       case 'cluster': {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `cluster:${node.dir}:${node.id}`;
-        item.description = `${node.members.length} image${node.members.length === 1 ? '' : 's'}`;
-        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        item.description = count(node.members.length, 'image');
+        item.iconPath = new vscode.ThemeIcon('layers');
         item.contextValue = 'cluster';
         return item;
       }
@@ -134,7 +144,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
 
@@ -144,7 +154,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       if (!('run' in r)) nodes.push({ kind: 'broken', ...r });
       else {
         const summary = r.run.status === 'done' ? await this.store.readSummary(r.dir).catch(() => undefined) : undefined;
-        nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
+        nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(r.name ? { name: r.name } : {}), ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
       }
     }
     const x = this.experiments;
@@ -152,7 +162,14 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private async clusters({ dir, run }: RunNode): Promise<RunsNode[]> {
-    const rows = await this.store.readAssignments(dir);
+    const trained = await this.store.readAssignments(dir);
+    const live = trained && this.live?.of(dir);
+    const rows = live ? [...trained.filter((r) => !live.removed.has(r.path)), ...[...live.added].map(([path, a]): Assignment => ({ path, cluster: a.cluster, confidence: a.confidence }))] : trained;
+    if (!rows && run.error) {
+      // A failed run says why, and which files the trainer could not read.
+      const skipped = (run.skipped ?? []).slice(0, 50).map((s): NoteNode => ({ kind: 'note', text: `Skipped ${s.path}: ${s.reason}`, warning: true }));
+      return [{ kind: 'note', text: `Failed: ${run.error}`, warning: true }, ...skipped];
+    }
     if (!rows) return [{ kind: 'note', text: run.status === 'running' ? 'Training… clusters appear when the run finishes' : 'No clusters: the run did not finish', warning: false }];
     const labels = await this.store.readLabels(dir);
     const cluster = effectiveClusters(
@@ -175,14 +192,14 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
 function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
-  // Under its experiment's group, a run goes by its name in the experiment file.
-  const item = new vscode.TreeItem(run.experiment?.entry ?? runLabelOf(run), vscode.TreeItemCollapsibleState.Collapsed);
+  // Under its experiment's group, a run goes by its name in the experiment file (unless the user renamed it).
+  const item = new vscode.TreeItem(runLabelOf(run, node.name), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
-  const progress = run.status === 'done' ? '' : ` · epoch ${run.epoch}/${run.config.epochs}`;
+  const progress = run.status === 'done' ? '' : run.status === 'failed' && run.error ? ` · ${run.error}` : ` · epoch ${run.epoch}/${run.config.epochs}`;
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;
   item.tooltip = [
     run.id,
-    `Dataset: ${run.dataset.root} (${run.dataset.images} images, ${run.dataset.classes.length} classes)`,
+    `Dataset: ${run.dataset.root} (${count(run.dataset.images, 'image')}, ${count(run.dataset.classes.length, 'class', 'classes')})`,
     `${run.config.clusters} clusters · ${run.config.imageSize} px · backbone ${run.config.backbone} · backend ${run.backend.name}`,
     `Epoch ${run.epoch} of ${run.config.epochs} · started ${run.startedAt}${run.endedAt ? ` · ended ${run.endedAt}` : ''}`,
     ...(run.error ? [`Error: ${run.error}`] : []),

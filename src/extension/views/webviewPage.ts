@@ -56,7 +56,8 @@ export abstract class RunPage {
     protected readonly port: WebviewPort,
     protected readonly ui: HostUi,
   ) {
-    this.listSub = sessions.source.onDidChange(() => void this.sessions.list().then(() => this.refresh(), (e) => this.fail(e)));
+    // showRun lists again and redraws; a page that showed no run takes the first that appears.
+    this.listSub = sessions.source.onDidChange(() => void this.showRun());
     // Read the run while the page is still loading its script; it is drawn once the page says ready.
     void this.showRun();
   }

@@ -20,6 +20,8 @@ import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protoco
 export interface RunEntry {
   dir: string;
   run: RunJson;
+  /** The user's name for the run (name.json), when they gave one. */
+  name?: string;
 }
 
 /** A folder with a run.json that cannot be used, and why. */
@@ -138,7 +140,10 @@ export class RunStore implements Disposable {
         const dir = join(root, name);
         try {
           const text = await readText(join(dir, 'run.json'));
-          if (text !== undefined) found.push({ dir, run: await orphansInterrupted(dir, parseRunJson(text, join(dir, 'run.json'))) });
+          if (text !== undefined) {
+            const name = await readRunName(dir);
+            found.push({ dir, run: await orphansInterrupted(dir, parseRunJson(text, join(dir, 'run.json'))), ...(name ? { name } : {}) });
+          }
         } catch (e) {
           found.push({ dir, error: (e as Error).message });
         }
@@ -236,5 +241,17 @@ export class RunStore implements Disposable {
       this.pending.clear();
       for (const l of this.listeners) for (const d of dirs) l(d || undefined);
     }, this.debounceMs);
+  }
+}
+
+/** The user's name for a run; a missing or unreadable name.json leaves the default name. */
+async function readRunName(dir: string): Promise<string | undefined> {
+  const text = await readText(join(dir, 'name.json')).catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const name = (JSON.parse(text) as { name?: unknown }).name;
+    return typeof name === 'string' && name.trim() ? name.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -57,3 +57,15 @@ export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanSt
   return { stage: 'selflabel', index: epoch - start + n + 1, length: n };
 }
 
+const STAGE_NAMES: Record<ScanStage, string> = { pretext: 'pretext', scan: 'SCAN', selflabel: 'self-labeling' };
+
+/** The stages a resolved SCAN config trains, with their epochs; empty for other methods. */
+export function stagePlan(config: TrainConfig): { name: string; epochs: number }[] {
+  if (config.method !== 'scan') return [];
+  return SCAN_STAGES.map((s) => ({ name: STAGE_NAMES[s], epochs: config.params[`${s}Epochs`] as number })).filter((s) => s.epochs > 0);
+}
+
+/** The stage's name for progress messages ("self-labeling"); undefined for methods without stages. */
+export function stageNameOf(config: TrainConfig, epoch: number): string | undefined {
+  return config.method === 'scan' ? STAGE_NAMES[scanStageOf(config, epoch).stage] : undefined;
+}

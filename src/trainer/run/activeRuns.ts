@@ -8,10 +8,11 @@ import { basename, join, resolve as resolvePath } from 'node:path';
 import type { ExperimentRef, MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
 import { resolveConfig } from '../methods/index.js';
-import { validateConfig } from './config.js';
+import { inExtensionWords, validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
 import { defaultRunDir, resume, train, type StepProgress, type TrainHooks, type TrainResult } from './train.js';
+import { formatDuration } from '../progress.js';
 
 export interface RunProgress {
   begin(title: string): void;
@@ -99,15 +100,23 @@ export class ActiveRuns {
     const abort = new AbortController();
     let lastEpoch = epoch;
     let lastReport = 0;
+    /** When training (after reading the images) began, and how far along it was: the ETA's base. */
+    let base: { at: number; percent: number } | undefined;
     const hooks: TrainHooks = {
       log: (line) => this.listener.log(`[${runId}] ${line}`),
+      // A folder the run cannot train on still leaves a failed run in the list, saying why.
+      keepRefused: inExtensionWords,
       onIngest: (done, total) => o.progress.report(0, `reading images ${done}/${total}`),
       onStep: (p) => {
         checkMemoryCap(o.memoryCapMB ?? 0);
         const now = performance.now();
         if (now - lastReport < REPORT_MS && p.step < p.steps) return;
         lastReport = now;
-        o.progress.report(percentOf(p), stepMessage(p));
+        const percent = percentOf(p);
+        base ??= { at: now, percent };
+        const done = percent - base.percent;
+        const eta = now - base.at > ETA_AFTER_MS && done > 0 ? ((now - base.at) / 1000 / done) * (100 - percent) : undefined;
+        o.progress.report(percent, stepMessage(p, eta));
       },
       onEpoch: (row) => {
         lastEpoch = row.epoch;
@@ -119,7 +128,11 @@ export class ActiveRuns {
     const finished = start(hooks)
       .then(
         (r): RunEndedNotice => ({ runId, runDir, status: r.run.status, epoch: r.run.epoch, ...(r.summary?.acc !== undefined ? { acc: r.summary.acc } : {}) }),
-        (e: unknown): RunEndedNotice => ({ runId, runDir, status: 'failed', epoch: lastEpoch, error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown): RunEndedNotice => {
+          const error = inExtensionWords(e);
+          hooks.log(`failed: ${error}`);
+          return { runId, runDir, status: 'failed', epoch: lastEpoch, error };
+        },
       )
       .then((notice) => {
         o.progress.done();
@@ -143,7 +156,12 @@ function percentOf(p: StepProgress): number {
   return (100 * (p.epoch - 1 + p.step / p.steps)) / p.epochs;
 }
 
-/** "epoch 3/40 · loss 4.21 · 850 img/s" */
-function stepMessage(p: StepProgress): string {
-  return `epoch ${p.epoch}/${p.epochs} · loss ${p.loss.toFixed(2)} · ${Math.round(p.imgPerSec)} img/s`;
+/** An estimate of the time left is shown once the run has trained this long. */
+const ETA_AFTER_MS = 3000;
+
+/** "epoch 3/40 · pretext · loss 4.21 · 850 img/s · 2m05s left" (stage and time left when known). */
+export function stepMessage(p: StepProgress, secondsLeft?: number): string {
+  const stage = p.stage ? ` · ${p.stage}` : '';
+  const left = secondsLeft === undefined ? '' : ` · ${formatDuration(secondsLeft)} left`;
+  return `epoch ${p.epoch}/${p.epochs}${stage} · loss ${p.loss.toFixed(2)} · ${Math.round(p.imgPerSec)} img/s${left}`;
 }

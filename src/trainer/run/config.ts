@@ -31,12 +31,28 @@ export function cacheDirOf(given?: string): string {
   return resolve(given ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
 }
 
-/** A user-facing configuration mistake: reported as one clear line, never a stack trace. */
+/**
+ * A user-facing configuration mistake: reported as one clear line, never a stack trace. The message
+ * speaks the command line's flags; `extensionMessage`, when given, says it in the extension's words.
+ */
 export class ConfigError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly extensionMessage?: string,
+  ) {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/** Command-line flags as the extension's settings and wizard call them. */
+const FLAG_WORDS: Record<string, string> = { clusters: 'clusters', 'image-size': 'image size', batch: 'batch size', 'eval-every': 'evaluate every', lr: 'learning rate', param: 'setting', out: 'run folder', data: 'dataset folder' };
+
+/** An error's message for the extension (the language server's answers and run ends): no CLI flags. */
+export function inExtensionWords(e: unknown): string {
+  if (e instanceof ConfigError && e.extensionMessage) return e.extensionMessage;
+  const message = e instanceof Error ? e.message : String(e);
+  return e instanceof ConfigError ? message.replace(/--([a-z][a-z-]*)/g, (_, flag: string) => FLAG_WORDS[flag] ?? flag) : message;
 }
 
 function intIn(name: string, value: number, lo: number, hi: number): void {
@@ -81,5 +97,8 @@ export function validateAgainstData(c: TrainConfig, images: number, root: string
     const first = skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
     throw new ConfigError(`no decodable images in ${root}: all ${skipped.length} image files were skipped (${first}${skipped.length > 3 ? '; ...' : ''})`);
   }
-  if (images < c.clusters) throw new ConfigError(`${root} has ${images} decodable image${images === 1 ? '' : 's'}, fewer than --clusters ${c.clusters}`);
+  if (images < c.clusters) {
+    const has = `${root} has ${images} decodable image${images === 1 ? '' : 's'}`;
+    throw new ConfigError(`${has}, fewer than --clusters ${c.clusters}`, `${has}, fewer than the ${c.clusters} clusters asked for`);
+  }
 }

@@ -9,12 +9,13 @@ import { createMethod, resolveConfig } from '../methods/index.js';
 import { writeRunFeatures } from '../../common/features.js';
 import { CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { validateAgainstData, validateConfig } from './config.js';
+import { ConfigError, validateAgainstData, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
 import { lockRun } from './runLock.js';
 import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
 import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
+import { stageNameOf } from '../methods/scanStages.js';
 
 export interface StepProgress {
   epoch: number;
@@ -23,6 +24,8 @@ export interface StepProgress {
   steps: number;
   loss: number;
   imgPerSec: number;
+  /** The method's stage (SCAN's pretext, SCAN, self-labeling), for methods that have stages. */
+  stage?: string;
 }
 
 /** How a caller (CLI, language server, test) watches and steers a run. */
@@ -32,6 +35,12 @@ export interface TrainHooks {
   onEpoch?(row: MetricsRow): void;
   onIngest?(done: number, total: number): void;
   signal?: AbortSignal;
+  /**
+   * Set (by the language server): a folder that cannot be trained leaves a failed run folder with
+   * the reason (this function's wording of the error) and the skipped files; unset (the command
+   * line), it is refused before any folder exists.
+   */
+  keepRefused?(e: ConfigError): string;
 }
 
 export interface TrainResult {
@@ -48,7 +57,9 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   // Before a single image is read: a mistake in --out should not cost an ingest.
   await RunFolder.assertNew(out);
   const backend = await initBackend(config.backend, hooks.log);
-  const ds = await loadData(config, cacheDir, hooks);
+  const ds = await loadData(config, cacheDir, hooks, false);
+  const refused = dataError(config, ds);
+  if (refused && !hooks.keepRefused) throw refused;
   const { folder, unlock } = await RunFolder.create(out);
   const run: RunJson = {
     format: 'clusterlab-run',
@@ -64,6 +75,10 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
     ...(experiment ? { experiment } : {}),
   };
   try {
+    if (refused) {
+      await folder.writeRun({ ...run, status: 'failed', endedAt: new Date().toISOString(), error: hooks.keepRefused!(refused), skipped: ds.skipped });
+      throw refused;
+    }
     await folder.writeRun(run);
     return await execute(folder, run, ds, hooks);
   } finally {
@@ -110,13 +125,28 @@ function datasetRecord(ds: Dataset): RunJson['dataset'] {
   return { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses, superOfClass };
 }
 
-async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks): Promise<Dataset> {
+/** The folder's images; `validate` refuses too few of them (train checks that itself, to keep a failed run). */
+async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks, validate = true): Promise<Dataset> {
   const t0 = performance.now();
   const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest });
-  validateAgainstData(config, ds.n, config.data, ds.skipped);
+  for (const s of ds.skipped.slice(0, SKIPS_LOGGED)) hooks.log(`skipped ${s.path}: ${s.reason}`);
+  if (ds.skipped.length > SKIPS_LOGGED) hooks.log(`... and ${ds.skipped.length - SKIPS_LOGGED} more skipped files`);
+  if (validate) validateAgainstData(config, ds.n, config.data, ds.skipped);
   const secs = (performance.now() - t0) / 1000;
   hooks.log(`dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`);
   return ds;
+}
+
+const SKIPS_LOGGED = 20;
+
+function dataError(config: TrainConfig, ds: Dataset): ConfigError | undefined {
+  try {
+    validateAgainstData(config, ds.n, config.data, ds.skipped);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
 }
 
 async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: TrainHooks): Promise<TrainResult> {
@@ -134,11 +164,12 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     for (let epoch = start + 1; epoch <= config.epochs; epoch++) {
       const t0 = performance.now();
       let images = 0;
+      const stage = stageNameOf(config, epoch);
       const result = await method.trainEpoch(
         epoch,
         (s) => {
           images += s.images;
-          hooks.onStep?.({ epoch, epochs: config.epochs, step: s.step, steps: s.steps, loss: s.loss, imgPerSec: images / ((performance.now() - t0) / 1000) });
+          hooks.onStep?.({ epoch, epochs: config.epochs, step: s.step, steps: s.steps, loss: s.loss, imgPerSec: images / ((performance.now() - t0) / 1000), ...(stage ? { stage } : {}) });
         },
         signal,
       );
