@@ -42,7 +42,7 @@ describe('training charts page in Chromium', () => {
       terms: { consistency: 2 - e * 0.1, entropy: 1 + e * 0.1, a: 1, b: 2, c: 3, d: 4, e: 5 },
       imgPerSec: 100 + e,
       seconds: 10,
-      ...(phase !== 'pretext' ? { bestHead: [0, 0, 0, 2, 1][e], confidentFraction: 0.5 } : {}),
+      ...(phase !== 'pretext' ? { keptHead: [0, 0, 0, 2, 1][e], confidentFraction: 0.5 } : {}),
     }));
     writeFileSync(join(fx.runDir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const { ui } = recordingUi(fx.workspace);
@@ -51,7 +51,7 @@ describe('training charts page in Chromium', () => {
     const { page } = h;
     await page.locator('figure.chart-box').first().waitFor();
     const legend = (await page.locator('.legend').allTextContents()).join(' ');
-    assert.doesNotMatch(legend, /terms\.|imgPerSec|bestHead|confidentFraction/);
+    assert.doesNotMatch(legend, /terms\.|imgPerSec|keptHead|confidentFraction/);
     assert.match(legend, /Consistency loss/);
     const loss = page.locator('figure[data-group="Loss and its terms"]');
     const colours = await loss.locator('path.line').evaluateAll((ps) => ps.map((p) => getComputedStyle(p).stroke));
@@ -60,7 +60,7 @@ describe('training charts page in Chromium', () => {
     const fraction = page.locator('figure[data-group="Confident images (fraction)"]');
     const ticks = (await fraction.locator('.tick-y').allTextContents()).map(Number);
     assert.deepEqual([Math.min(...ticks), Math.max(...ticks)], [0, 1]);
-    const head = page.locator('figure[data-group="Best head (index)"]');
+    const head = page.locator('figure[data-group="Kept head (index)"]');
     const d = (await head.locator('path.line').getAttribute('d'))!;
     assert.match(d, /^M[\d.]+,[\d.]+([HV][\d.]+)+$/, `drawn as steps: ${d}`);
     assert.ok((await head.locator('.tick-y').allTextContents()).every((x) => Number.isInteger(Number(x))));
