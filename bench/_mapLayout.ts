@@ -2,9 +2,10 @@
 // (784 grey levels per image, L2-normalised: real data with real cluster structure, ready in a
 // second, where a trained run's features would take an hour of training first). 10k = the test
 // set, 70k = train + test. Also times umap-js's own kNN (NN-descent) against ours, the reason
-// computeLayout hands umap-js precomputed neighbours. Prints wall and CPU seconds: on a shared
+// computeLayout hands umap-js precomputed neighbours, and umap-js's own epoch loop (step()) against
+// ours (umapOptimize.ts), the reason computeLayout runs its own. Prints wall and CPU seconds: on a shared
 // machine the wall time includes the wait for a core. `npm run bench -- map` (bench/map.ts) calls
-// measureLayout(); run directly: node --import tsx bench/_mapLayout.ts [--sizes 10000,70000] [--no-compare|--compare-all]
+// measureLayout(); run directly: node --import tsx bench/_mapLayout.ts [--sizes 10000,70000] [--no-compare|--compare-all] [--compare-epochs-all]
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/trainer/backend/index.js';
@@ -35,8 +36,13 @@ async function fashionPixels(n: number): Promise<{ features: Float32Array; dims:
 
 const label = (n: number) => `${n >= 1000 ? `${n / 1000}k` : n}`;
 
-/** compareKnn: at which sizes to also lay out with umap-js's own kNN (default: up to 10k; 'all' doubles a 70k run). */
-export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boolean | 'all'; log?: (line: string) => void } = {}): Promise<Record<string, number>> {
+/**
+ * compareKnn: at which sizes to also lay out with umap-js's own kNN; compareEpochs: with umap-js's
+ * own epoch loop (each: default up to 10k; 'all' also at 70k, which adds minutes).
+ */
+export async function measureLayout(
+  opts: { sizes?: number[]; compareKnn?: boolean | 'all'; compareEpochs?: boolean | 'all'; log?: (line: string) => void } = {},
+): Promise<Record<string, number>> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const backend = await initBackend('wasm');
   log(`map layout on ${backend.name}, ${backend.threads} threads; features: Fashion-MNIST pixels (784-d, L2-normalised)`);
@@ -67,12 +73,20 @@ export async function measureLayout(opts: { sizes?: number[]; compareKnn?: boole
       out[`umapjsLayout${label(n)}KnnPreservation`] = theirs.knnPreservation;
       log(`${label(n)} kNN, CPU seconds: ours ${r.cpuPhases.knn.toFixed(1)}, umap-js NN-descent ~${theirKnn.toFixed(1)} (its init ${theirs.cpuPhases.init.toFixed(1)} less ours ${r.cpuPhases.init.toFixed(1)}); its layout's kNN preservation ${theirs.knnPreservation.toFixed(3)}`);
     }
+    if (opts.compareEpochs === 'all' || (opts.compareEpochs !== false && n <= 10_000)) {
+      const theirs = await computeLayout(features, n, dims, { seed: 42, optimiser: 'umap-js' });
+      out[`umapjsEpochs${label(n)}CpuSeconds`] = theirs.cpuPhases.umap;
+      out[`ourEpochs${label(n)}CpuSeconds`] = r.cpuPhases.umap;
+      out[`umapjsEpochsLayout${label(n)}KnnPreservation`] = theirs.knnPreservation;
+      log(`${label(n)} UMAP epochs, CPU seconds: ours ${r.cpuPhases.umap.toFixed(1)}, umap-js step() ${theirs.cpuPhases.umap.toFixed(1)}; kNN preservation: ours ${r.knnPreservation.toFixed(3)}, umap-js's loop ${theirs.knnPreservation.toFixed(3)}`);
+    }
   }
   return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-compare': { type: 'boolean' }, 'compare-all': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-compare': { type: 'boolean' }, 'compare-all': { type: 'boolean' }, 'compare-epochs-all': { type: 'boolean' } } });
   const sizes = values.sizes?.split(',').map(Number);
-  console.log(JSON.stringify(await measureLayout({ sizes, compareKnn: values['compare-all'] ? 'all' : !values['no-compare'] }), null, 2));
+  const compareEpochs = values['compare-all'] || values['compare-epochs-all'] ? 'all' : !values['no-compare'];
+  console.log(JSON.stringify(await measureLayout({ sizes, compareKnn: values['compare-all'] ? 'all' : !values['no-compare'], compareEpochs }), null, 2));
 }

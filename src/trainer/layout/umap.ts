@@ -3,6 +3,7 @@ import { UMAP } from 'umap-js';
 import { knnCosine } from '../cluster/knn.js';
 import { applyPca, fitPca } from '../cluster/pca.js';
 import { Rng } from '../util/rng.js';
+import { problemFromUmapJs, UmapOptimizer } from './umapOptimize.js';
 
 /** UMAP's settings: umap-learn's defaults (15 neighbours, min dist 0.1), after PCA to 50 dims. */
 export const LAYOUT = { pcaDims: 50, neighbours: 15, minDist: 0.1 };
@@ -16,6 +17,8 @@ export interface LayoutOptions {
   signal?: AbortSignal;
   /** 'ours' (default): the neighbours come from the blocked tfjs kernel; 'umap-js': its own NN-descent (the bench compares them). */
   knn?: 'ours' | 'umap-js';
+  /** 'ours' (default): the epochs run on typed arrays (umapOptimize.ts); 'umap-js': its own step() (the bench compares them). */
+  optimiser?: 'ours' | 'umap-js';
 }
 
 export interface Layout {
@@ -35,8 +38,9 @@ type Phase = 'pca' | 'knn' | 'init' | 'umap' | 'preservation';
 
 /**
  * A reproducible 2-D map of the rows of `features` [rows, dims]: PCA to 50 dims, the 15 nearest
- * neighbours by cosine there (our kernel, handed to umap-js as precomputed kNN), then umap-js's
- * layout optimisation driven by a random stream of the seed. Progress counts one step for the PCA and
+ * neighbours by cosine there (our kernel, handed to umap-js as precomputed kNN), umap-js's fuzzy
+ * graph and initial embedding, then UMAP's layout optimisation on typed arrays (umapOptimize.ts),
+ * all driven by random streams of the seed. Progress counts one step for the PCA and
  * kNN and one per UMAP epoch; the signal is checked between epochs.
  */
 export async function computeLayout(features: Float32Array, rows: number, dims: number, opts: LayoutOptions): Promise<Layout> {
@@ -62,10 +66,12 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
   aborted();
   const epochs = umap.initializeFit(X);
   const init = clock();
+  const ours = opts.optimiser === 'umap-js' ? undefined : new UmapOptimizer(problemFromUmapJs(umap), opts.seed);
   const total = epochs + 1;
   opts.onProgress?.(1, total);
   for (let e = 0; e < epochs; e++) {
-    umap.step();
+    if (ours) ours.step();
+    else umap.step();
     if (e % 10 === 9 || e === epochs - 1) {
       opts.onProgress?.(e + 2, total);
       // Lets a server answer other requests (and a cancel) while a big map is laid out.
@@ -74,9 +80,7 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
     }
   }
   const optimise = clock();
-  const embedding = umap.getEmbedding();
-  const xy = new Float32Array(rows * 2);
-  embedding.forEach((p, i) => xy.set([p[0]!, p[1]!], 2 * i));
+  const xy = ours?.xy ?? Float32Array.from(umap.getEmbedding().flatMap((p) => [p[0]!, p[1]!]));
   const knnPreservation = await preservation(features, rows, dims, xy, opts.seed);
   const method = `umap (pca ${reduced.dims}, ${nNeighbors} neighbours, min dist ${LAYOUT.minDist}, seed ${opts.seed})`;
   const last = clock();
