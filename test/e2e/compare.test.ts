@@ -19,7 +19,7 @@ describe('Compare Runs in VS Code', () => {
 
   step('two runs selected in the Runs view open Compare Runs with both rows and the agreement heatmap', async () => {
     await wb().openSideBar('ClusterLab');
-    const runs = wb().treeRow('Runs', 'CC · fashion');
+    const runs = wb().treeRow('Runs', /^CC · fashion · /);
     await runs.nth(1).waitFor({ timeout: 60_000 });
     await runs.nth(0).click();
     await runs.nth(1).click({ modifiers: ['Control'] });
