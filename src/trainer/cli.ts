@@ -169,6 +169,7 @@ function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
     out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}${pur}\n`);
     const b = s.pixelKmeans;
     if (b) out.write(`k-means on the raw pixels of the same images: ACC ${fmt(b.acc)}  NMI ${fmt(b.nmi)}  ARI ${fmt(b.ari)}\n`);
+    else out.write(`(no pixel k-means baseline: ${s.n} images of this size are too many pixel values to cluster beside the run)\n`);
   }
   if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
   if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
