@@ -2,14 +2,15 @@
 // The embedding map page with N images in Debian's headless Chromium (software WebGL), end to end
 // from a run folder whose layout exists: first paint (the host reads the run and layout.f32, posts
 // the state, the page draws it), frame times while zooming and panning, and a lasso around 10,000
-// points (pointer up to the frame that shows the selection). With bench/_mapLayout.ts present (the
-// trainer's side), its layout figures (10k and 70k layout seconds, kNN preservation) are added.
+// points (pointer up to the frame that shows the selection); then, unless --no-layout, the
+// trainer's layout figures from bench/_mapLayout.ts (10k and 70k layout seconds, kNN preservation).
 // Writes bench/results/map.json.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { writeLayout } from '../src/common/layout.js';
 import { bounds, toScreen, type View } from '../webview/map/camera.js';
+import { measureLayout } from './_mapLayout.js';
 import { benchPage } from './_pageBench.js';
 
 const arg = (name: string, fallback: number) => {
@@ -124,11 +125,9 @@ const { runs, best } = await benchPage('map', N, REPEAT, writeBenchLayout, async
 });
 
 const median = (key: string) => [...runs.map((r) => r[key]!)].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-// The trainer's layout figures, once its bench module is on this branch (the features work).
 let layout: Record<string, number> | undefined;
-if (!process.argv.includes('--no-layout') && existsSync('bench/_mapLayout.ts')) {
-  const mod = './_mapLayout.ts';
-  layout = await ((await import(mod)) as { measureLayout(): Promise<Record<string, number>> }).measureLayout();
+if (!process.argv.includes('--no-layout')) {
+  layout = await measureLayout();
   console.log(`layout: ${JSON.stringify(layout)}`);
 }
 const out = {
