@@ -15,7 +15,7 @@ import { experimentRunDir, listQueues, newQueue, queuePath, runSweep, type Queue
 import type { RunStatus } from '../protocol/run.js';
 import { runsDirOf, type Settings } from './settings.js';
 import type { Log, TrainingRuns } from './trainingRuns.js';
-import { describeFolder } from './workspace/datasets.js';
+import { describeFolder } from '../common/datasets.js';
 import type { RunStore } from './workspace/runStore.js';
 
 interface Sweep {

@@ -12,7 +12,7 @@ import { allProblems } from '../common/experiment/dataset.js';
 import type { ExperimentProblem } from '../common/experiment/format.js';
 import { parseExperiment } from '../common/experiment/parse.js';
 import { newQueue, queuePath, runSweep, type QueuedRunStatus } from '../common/experiment/queue.js';
-import { describeFolder } from '../extension/workspace/datasets.js';
+import { describeFolder } from '../common/datasets.js';
 import type { TrainConfig } from '../protocol/run.js';
 import { ProgressReporter } from './progress.js';
 import { cacheDirOf, ConfigError, validateConfig } from './run/config.js';

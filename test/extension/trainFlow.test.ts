@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { stub } from './vscodeStub.js';
 
 const { trainFlow } = await import('../../src/extension/commands/trainFlow.js');
-const { describeFolder, findDatasets } = await import('../../src/extension/workspace/datasets.js');
+const { describeFolder, findDatasets } = await import('../../src/common/datasets.js');
 const { probeFolder } = await import('../../src/extension/workspace/folderProbe.js');
 
 const workspace = process.cwd();

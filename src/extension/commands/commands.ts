@@ -12,7 +12,7 @@ import type { Trainer } from '../trainerClient.js';
 import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
 import type { Log, TrainingRuns } from '../trainingRuns.js';
 import { estimateRun } from '../runEstimate.js';
-import { describeFolder, findDatasets } from '../workspace/datasets.js';
+import { describeFolder, findDatasets } from '../../common/datasets.js';
 import { probeFolder } from '../workspace/folderProbe.js';
 import type { RunStore } from '../workspace/runStore.js';
 import { checkBackends } from './checkBackends.js';

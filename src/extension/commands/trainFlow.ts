@@ -12,7 +12,7 @@ import { aboutDuration, type Estimate } from '../runEstimate.js';
 import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
 import { backendItem } from './checkBackends.js';
 import type { Settings } from '../settings.js';
-import type { DatasetInfo } from '../workspace/datasets.js';
+import type { DatasetInfo } from '../../common/datasets.js';
 import { unusableReason, type FolderProbe } from '../workspace/folderProbe.js';
 import { count } from '../../common/plural.js';
 import { editMethodSettings } from './methodSettings.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { allProblems } from '../../common/experiment/dataset.js';
 import { isExperimentFile } from '../../common/experiment/format.js';
 import { parseExperiment } from '../../common/experiment/parse.js';
-import { describeFolder } from '../../extension/workspace/datasets.js';
+import { describeFolder } from '../../common/datasets.js';
 import { complete, hover } from './assist.js';
 
 export const experimentCapabilities: ServerCapabilities = {

@@ -7,7 +7,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { classifyName } from '../../common/imageFormats.js';
+import { classifyName } from './imageFormats.js';
 
 export interface DatasetInfo {
   dir: string;
