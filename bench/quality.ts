@@ -149,60 +149,70 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
   return { seed, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, minutes: last.seconds / 60, epochs: last.row.epoch, finished, labelFree: finished ? result.summary?.labelFree : undefined };
 }
 
+/** Writes the table of the runs done so far: after every run, so a bench cut short (a session's end,
+ * a killed machine) still leaves its finished runs on disk, marked as partial. */
+async function report(done: number, total: number): Promise<void> {
+  const pixel = results['k-means on pixels']!;
+  const ran = methods.filter((m) => (results[m]?.length ?? 0) > 0);
+  const lower = (rs: Run[], k: 'acc' | 'nmi' | 'ari') => mean(rs.map((r) => r[k])) - sd(rs.map((r) => r[k]));
+  /** The issue's bars, on mean - sd: CC ACC .65, SCAN ACC .70, DeepCluster above pixel k-means' mean. */
+  const BARS: Record<MethodName, { text: string; met: (rs: Run[]) => boolean }> = {
+    cc: { text: 'ACC >= .65', met: (rs) => lower(rs, 'acc') >= 0.65 },
+    scan: { text: 'ACC >= .70', met: (rs) => lower(rs, 'acc') >= 0.7 },
+    deepcluster: { text: 'ACC > pixel k-means', met: (rs) => lower(rs, 'acc') > mean(pixel.map((r) => r.acc)) },
+  };
+
+  const names = ['k-means on pixels', ...ran];
+  const table = [
+    '| method | ACC | NMI | ARI | ACC - pixel k-means | epochs | minutes | bar (mean - sd) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...names.map((name) => {
+      const rs = results[name]!;
+      const col = (k: 'acc' | 'nmi' | 'ari') => ms(rs.map((r) => r[k]));
+      const gain = name === 'k-means on pixels' ? '' : (mean(rs.map((r) => r.acc)) - mean(pixel.map((r) => r.acc))).toFixed(3);
+      const epochs = [...new Set(rs.map((r) => `${r.epochs}${r.finished ? '' : ' (budget)'}`))].join(', ');
+      const bar = BARS[name as MethodName];
+      return `| ${name} | ${col('acc')} | ${col('nmi')} | ${col('ari')} | ${gain} | ${epochs} | ${ms(rs.map((r) => r.minutes), 1)} | ${bar ? `${bar.text}: ${bar.met(rs) ? 'met' : 'missed'}` : 'baseline'} |`;
+    }),
+  ].join('\n');
+
+  // Label-free scores: per method, and whether ordering the methods by each gives ACC's order.
+  const withScores = ran.filter((m) => results[m]!.every((r) => r.labelFree));
+  let labelFreeMd = '';
+  if (withScores.length > 0) {
+    const order = (value: (m: MethodName) => number) => [...withScores].sort((a, b) => value(b) - value(a)).join(' > ');
+    const accOrder = order((m) => mean(results[m]!.map((r) => r.acc)));
+    const lf = (m: MethodName, k: (typeof LABEL_FREE)[number]) => results[m]!.map((r) => r.labelFree![k]);
+    labelFreeMd = [
+      `Label-free scores (summary.json labelFree, mean ± sd). By ACC: ${accOrder}.`,
+      '',
+      `| method | ${LABEL_FREE.join(' | ')} |`,
+      `|---|${LABEL_FREE.map(() => '---|').join('')}`,
+      ...withScores.map((m) => `| ${m} | ${LABEL_FREE.map((k) => ms(lf(m, k))).join(' | ')} |`),
+      `| ranks the methods as ACC does | ${LABEL_FREE.map((k) => {
+        const o = order((m) => mean(lf(m, k)));
+        return o === accOrder ? 'yes' : `no (${o})`;
+      }).join(' | ')} |`,
+    ].join('\n');
+  }
+
+  const images = perClass * 10;
+  const title = `Fashion-MNIST ${split === 'dev' ? 'dev split (TRAIN images)' : 'test split'}, ${images.toLocaleString('en')} images, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
+  const md = `${title}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
+  console.log(`\n${md}`);
+  await mkdir('bench/results', { recursive: true });
+  const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
+  const when = new Date().toISOString();
+  await writeFile(`${base}.json`, JSON.stringify({ when, split, images, seeds, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
+  await writeFile(`${base}.md`, `${when}\n\n${md}`);
+}
+
+const total = methods.length * seeds.length;
+let done = 0;
 for (const method of methods) {
   results[method] = [];
-  for (const seed of seeds) results[method]!.push(await runOnce(method, seed));
+  for (const seed of seeds) {
+    results[method]!.push(await runOnce(method, seed));
+    await report(++done, total);
+  }
 }
-
-const pixel = results['k-means on pixels']!;
-const lower = (rs: Run[], k: 'acc' | 'nmi' | 'ari') => mean(rs.map((r) => r[k])) - sd(rs.map((r) => r[k]));
-/** The issue's bars, on mean - sd: CC ACC .65, SCAN ACC .70, DeepCluster above pixel k-means' mean. */
-const BARS: Record<MethodName, { text: string; met: (rs: Run[]) => boolean }> = {
-  cc: { text: 'ACC >= .65', met: (rs) => lower(rs, 'acc') >= 0.65 },
-  scan: { text: 'ACC >= .70', met: (rs) => lower(rs, 'acc') >= 0.7 },
-  deepcluster: { text: 'ACC > pixel k-means', met: (rs) => lower(rs, 'acc') > mean(pixel.map((r) => r.acc)) },
-};
-
-const names = Object.keys(results);
-const table = [
-  '| method | ACC | NMI | ARI | ACC - pixel k-means | epochs | minutes | bar (mean - sd) |',
-  '|---|---|---|---|---|---|---|---|',
-  ...names.map((name) => {
-    const rs = results[name]!;
-    const col = (k: 'acc' | 'nmi' | 'ari') => ms(rs.map((r) => r[k]));
-    const gain = name === 'k-means on pixels' ? '' : (mean(rs.map((r) => r.acc)) - mean(pixel.map((r) => r.acc))).toFixed(3);
-    const epochs = [...new Set(rs.map((r) => `${r.epochs}${r.finished ? '' : ' (budget)'}`))].join(', ');
-    const bar = BARS[name as MethodName];
-    return `| ${name} | ${col('acc')} | ${col('nmi')} | ${col('ari')} | ${gain} | ${epochs} | ${ms(rs.map((r) => r.minutes), 1)} | ${bar ? `${bar.text}: ${bar.met(rs) ? 'met' : 'missed'}` : 'baseline'} |`;
-  }),
-].join('\n');
-
-// Label-free scores: per method, and whether ordering the methods by each gives ACC's order.
-const withScores = methods.filter((m) => results[m]!.every((r) => r.labelFree));
-let labelFreeMd = '';
-if (withScores.length > 0) {
-  const order = (value: (m: MethodName) => number) => [...withScores].sort((a, b) => value(b) - value(a)).join(' > ');
-  const accOrder = order((m) => mean(results[m]!.map((r) => r.acc)));
-  const lf = (m: MethodName, k: (typeof LABEL_FREE)[number]) => results[m]!.map((r) => r.labelFree![k]);
-  labelFreeMd = [
-    `Label-free scores (summary.json labelFree, mean ± sd). By ACC: ${accOrder}.`,
-    '',
-    `| method | ${LABEL_FREE.join(' | ')} |`,
-    `|---|${LABEL_FREE.map(() => '---|').join('')}`,
-    ...withScores.map((m) => `| ${m} | ${LABEL_FREE.map((k) => ms(lf(m, k))).join(' | ')} |`),
-    `| ranks the methods as ACC does | ${LABEL_FREE.map((k) => {
-      const o = order((m) => mean(lf(m, k)));
-      return o === accOrder ? 'yes' : `no (${o})`;
-    }).join(' | ')} |`,
-  ].join('\n');
-}
-
-const images = perClass * 10;
-const title = `Fashion-MNIST ${split === 'dev' ? 'dev split (TRAIN images)' : 'test split'}, ${images.toLocaleString('en')} images, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}`;
-const md = `${title}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
-console.log(`\n${md}`);
-await mkdir('bench/results', { recursive: true });
-const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
-const when = new Date().toISOString();
-await writeFile(`${base}.json`, JSON.stringify({ when, split, images, seeds, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name, results, bars: Object.fromEntries(methods.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
-await writeFile(`${base}.md`, `${when}\n\n${md}`);
