@@ -139,6 +139,61 @@ describe('map page in Chromium', () => {
     await m.close();
   });
 
+  it('zooming and panning move the last picture, each point where the new view puts it, and draw the points anew for the view the motion stops at', async () => {
+    const m = await openMap();
+    const { page } = m.h;
+    const state = await lastState(page);
+    const id = state.items.cluster.indexOf(2);
+    const [px, py] = await m.at(id);
+    // One wheel step on the point, then a pan, each as events in the page and read back in the frame
+    // that shows it: well inside the pause after which the page draws every point again.
+    // A string: the TypeScript loader would add helpers (__name) the page does not have.
+    const step = (kind: 'wheel' | 'pan') => page.evaluate(`(async () => {
+      const c = document.querySelector('canvas.points');
+      const r = c.getBoundingClientRect();
+      const before = c.dataset.layerDraws.split(' ').map(Number);
+      const opts = { clientX: ${px}, clientY: ${py}, bubbles: true, cancelable: true };
+      if ('${kind}' === 'wheel') c.dispatchEvent(new WheelEvent('wheel', { ...opts, deltaY: -150 }));
+      else {
+        c.dispatchEvent(new PointerEvent('pointerdown', { ...opts, pointerId: 1, button: 0, buttons: 1 }));
+        c.dispatchEvent(new PointerEvent('pointermove', { ...opts, clientX: ${px} + 40, clientY: ${py} + 25, pointerId: 1, buttons: 1 }));
+      }
+      await new Promise(requestAnimationFrame);
+      await new Promise(requestAnimationFrame);
+      const view = JSON.parse(c.dataset.view);
+      const [x, y] = [${px} - r.left, ${py} - r.top];
+      // The data point under the pointer before the step, on screen now.
+      const xy = window.__map.layout.xy;
+      const sx = view.ox + xy[${2 * id}] * view.k, sy = view.oy - xy[${2 * id + 1}] * view.k;
+      const copy = document.createElement('canvas');
+      [copy.width, copy.height] = [c.width, c.height];
+      const g = copy.getContext('2d');
+      g.drawImage(c, 0, 0);
+      const s = c.width / r.width;
+      const color = Array.from(g.getImageData(Math.round(sx * s), Math.round(sy * s), 1, 1).data.slice(0, 3));
+      if ('${kind}' === 'pan') c.dispatchEvent(new PointerEvent('pointerup', { ...opts, clientX: ${px} + 40, clientY: ${py} + 25, pointerId: 1 }));
+      return { color, moved: [sx - x, sy - y], before, after: c.dataset.layerDraws.split(' ').map(Number) };
+    })()`) as Promise<{ color: number[]; moved: [number, number]; before: number[]; after: number[] }>;
+
+    const zoom = await step('wheel');
+    assert.ok(Math.hypot(...zoom.moved) < 2, `the point under the wheel stays put: ${zoom.moved}`);
+    assert.ok(near(zoom.color, categoryColor(2)), `zoomed: ${zoom.color} against ${categoryColor(2)}`);
+    assert.equal(zoom.after[0], zoom.before[0], 'no frame drew every point while the wheel turned');
+    // Scaled past 1.15x, the next picture is drawn a slice per frame; 40 points are one slice.
+    assert.equal(zoom.after[1], zoom.before[1] + 1, 'the next picture drawn in a slice');
+    await page.waitForTimeout(300);
+
+    const pan = await step('pan');
+    assert.ok(Math.abs(pan.moved[0] - 40) < 2 && Math.abs(pan.moved[1] - 25) < 2, `panned by (40, 25): ${pan.moved}`);
+    assert.ok(near(pan.color, categoryColor(2)), `panned: ${pan.color} against ${categoryColor(2)}`);
+    assert.equal(pan.after[0], pan.before[0], 'no frame drew every point during the pan');
+    await page.waitForFunction((n) => Number(document.querySelector('canvas.points')!.getAttribute('data-layer-draws')!.split(' ')[0]) > n, pan.after[0]!);
+    // Drawn anew: the point is where the view says, in its colour.
+    assert.ok(near(await pixel(page, await m.at(id)), categoryColor(2)), 'settled picture');
+    assert.deepEqual(pageErrors(page), []);
+    await m.close();
+  });
+
   it('lasso selects a region; the selection moves to a cluster and to a new named one, with undo', async () => {
     const m = await openMap();
     const { page } = m.h;
