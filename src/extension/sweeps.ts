@@ -112,7 +112,7 @@ export class Sweeps {
       stopping: () => this.stopping,
       log: (line) => this.log.info(`[${q.name}] ${line}`),
     };
-    sweep.done = runSweep(path, q, runs, driver, parallelRuns())
+    sweep.done = runSweep(path, q, runs, driver)
       .then((r) => {
         const n = Object.values(r.statuses);
         const done = n.filter((s) => s === 'done').length;
@@ -139,14 +139,3 @@ export class Sweeps {
     });
   }
 }
-
-/**
- * clusterlab.parallelRuns, capped at what the trainer can do: one trainer process trains one run
- * at a time (a run takes the machine, and tfjs has one backend per process).
- */
-function parallelRuns(): number {
-  const asked = vscode.workspace.getConfiguration('clusterlab').get<number>('parallelRuns') ?? 1;
-  return Math.min(asked, TRAINER_RUNS_AT_ONCE);
-}
-
-const TRAINER_RUNS_AT_ONCE = 1;

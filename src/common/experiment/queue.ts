@@ -124,51 +124,47 @@ export interface SweepResult {
 const RESUME_TRIES = 2;
 
 /**
- * Trains the queue's runs that are not finished (done or failed), `parallel` at a time, writing
- * the queue's state when it changes. Ends finished, cancelled, or still running when the driver
- * is stopping (the next start goes on from there).
+ * Trains the queue's runs that are not finished (done or failed), one after another (one trainer
+ * process trains one run at a time: a run takes the machine, and tfjs has one backend per
+ * process), writing the queue's state when it changes. Ends finished, cancelled, or still running
+ * when the driver is stopping (the next start goes on from there).
  */
-export async function runSweep(path: string, q: QueueFile, runs: readonly ExperimentRun[], driver: SweepDriver, parallel = 1): Promise<SweepResult> {
+export async function runSweep(path: string, q: QueueFile, runs: readonly ExperimentRun[], driver: SweepDriver): Promise<SweepResult> {
   const byName = new Map(runs.map((r) => [r.name, r]));
   const statuses: Record<string, QueuedRunStatus> = {};
   for (const r of q.runs) statuses[r.entry] = await queuedStatus(r.dir);
   await mkdir(dirname(path), { recursive: true });
   await writeQueue(path, { ...q, state: 'running' });
-  let next = 0;
   let stop: SweepState | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < q.runs.length && !stop) {
-      const { entry, dir } = q.runs[next++]!;
-      if (driver.cancelled()) stop = 'cancelled';
-      if (stop) return;
-      let status = statuses[entry]!;
-      if (status === 'done' || status === 'failed' || status === 'running') {
-        // running: another live trainer holds it (another window, a terminal); it finishes it.
-        driver.log?.(status === 'running' ? `${entry}: training in another process, skipped` : `${entry}: ${status} already, skipped`);
-        driver.changed?.(entry, status);
-        continue;
-      }
-      const run = byName.get(entry);
-      for (let tries = 0; ; tries++) {
-        driver.changed?.(entry, 'running');
-        try {
-          if (status === 'queued') {
-            if (!run) throw new Error(`${entry} is no longer in ${q.experiment}`);
-            status = await driver.train(run, dir);
-          } else status = await driver.resume(dir);
-        } catch (e) {
-          driver.log?.(`${entry}: ${(e as Error).message}`);
-          status = 'failed';
-        }
-        if (status !== 'interrupted' || tries >= RESUME_TRIES || driver.stopping?.()) break;
-      }
-      statuses[entry] = status;
+  for (const { entry, dir } of q.runs) {
+    if (driver.cancelled()) stop = 'cancelled';
+    if (stop) break;
+    let status = statuses[entry]!;
+    if (status === 'done' || status === 'failed' || status === 'running') {
+      // running: another live trainer holds it (another window, a terminal); it finishes it.
+      driver.log?.(status === 'running' ? `${entry}: training in another process, skipped` : `${entry}: ${status} already, skipped`);
       driver.changed?.(entry, status);
-      if (driver.stopping?.()) stop = 'running';
-      else if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) stop = 'cancelled';
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, q.runs.length)) }, worker));
+    const run = byName.get(entry);
+    for (let tries = 0; ; tries++) {
+      driver.changed?.(entry, 'running');
+      try {
+        if (status === 'queued') {
+          if (!run) throw new Error(`${entry} is no longer in ${q.experiment}`);
+          status = await driver.train(run, dir);
+        } else status = await driver.resume(dir);
+      } catch (e) {
+        driver.log?.(`${entry}: ${(e as Error).message}`);
+        status = 'failed';
+      }
+      if (status !== 'interrupted' || tries >= RESUME_TRIES || driver.stopping?.()) break;
+    }
+    statuses[entry] = status;
+    driver.changed?.(entry, status);
+    if (driver.stopping?.()) stop = 'running';
+    else if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) stop = 'cancelled';
+  }
   const state: SweepState = stop ?? 'finished';
   if (state !== 'running') await writeQueue(path, { ...q, state });
   return { state, statuses };
