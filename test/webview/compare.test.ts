@@ -26,13 +26,13 @@ describe('compare runs page in Chromium', () => {
     assert.deepEqual(headers.slice(0, 4), ['run', 'method', 'clusters', 'seed']);
     assert.ok(headers.includes('seed stability') && headers.includes('silhouette') && headers.includes('ACC'), headers.join(','));
     assert.equal(await page.locator('.runs-table tbody tr').count(), 2);
-    assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /cc-fixture \+1 seed.*42, 7/);
+    assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /^CC · data · .* \+1 seed.*42, 7/);
     assert.ok((await page.locator('.runs-table td.best').count()) >= 3);
     await page.locator('label.fold input').uncheck();
     assert.equal(await page.locator('.runs-table tbody tr').count(), 3);
     // Sort by ACC (best first): the fixture's 0.75 above the others' 0.70.
     await page.locator('.runs-table th[data-key="acc"]').click();
-    assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /^cc-fixture/);
+    assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /^CC · data · .*0\.750/);
     await h.act('copy', () => page.locator('vscode-button[data-copy="markdown"]').click());
     assert.match(record.copied[0]!, /^\| run \| method \| clusters \| seed \|/);
     assert.equal(record.copied[0]!.trim().split('\n').length, 5);

@@ -29,7 +29,7 @@ export function compareState(runs: readonly CompareRun[], choices: RunChoice[], 
     type: 'compare',
     runs: choices,
     chosen: runs.map((r) => r.model.dir),
-    names: runs.map((r) => r.model.run.id.slice(0, 300)),
+    names: runs.map((r) => (r.name ?? r.model.run.id).slice(0, 300)),
     ...table,
     agreement: agreementMatrices(clusterings),
     overlay: overlay(runs),
@@ -139,7 +139,7 @@ export function merges(a: CompareRun, canUndo: boolean): CompareState['merges'] 
   const { labels, cluster, confidence, paths } = a.model;
   const candidates = a.summary?.mergeCandidates;
   if (!Array.isArray(candidates)) {
-    return { dir: a.model.dir, canUndo, pairs: [], note: `${a.model.run.id} has no merge candidates in summary.json (it finished before runs kept their features, or has not finished).` };
+    return { dir: a.model.dir, canUndo, pairs: [], note: `${a.name ?? a.model.run.id} has no merge candidates in summary.json (it finished before runs kept their features, or has not finished).` };
   }
   const valid = (id: unknown): id is number => Number.isSafeInteger(id) && (id as number) >= 0;
   const live = candidates.filter((c) => valid(c.a) && valid(c.b) && c.a !== c.b && Number.isFinite(c.score) && isLive(labels, c.a) && isLive(labels, c.b)).slice(0, MERGE_PAIRS);

@@ -11,6 +11,8 @@ import type { RunModel } from './galleryModel.js';
 
 export interface CompareRun {
   model: RunModel;
+  /** The run's name in every list (the user's, its experiment entry's, else method · data · time). */
+  name?: string;
   summary?: SummaryJson;
   metrics: readonly MetricsRow[];
 }
@@ -127,10 +129,11 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
   ];
   const rowOf = (group: CompareRun[]): CompareRow => {
     const first = group[0]!.model.run;
+    const name = group[0]!.name ?? first.id;
     const settings = settingsOf(first.config);
     const distinct = (f: (r: CompareRun) => string) => [...new Set(group.map(f))].join(', ');
     const cells = columns.map((c): CompareCell => {
-      if (c.key === 'run') return { text: (group.length === 1 ? first.id : `${first.id} +${group.length - 1} seed${group.length > 2 ? 's' : ''}`).slice(0, 2000) };
+      if (c.key === 'run') return { text: (group.length === 1 ? name : `${name} +${group.length - 1} seed${group.length > 2 ? 's' : ''}`).slice(0, 2000) };
       if (c.key === 'method') return { text: first.method };
       if (c.key.startsWith('setting.')) return { text: (settings[diff[Number(c.key.slice(8))]!] ?? '—').slice(0, 2000) };
       if (c.key === 'seed') return { text: distinct((r) => String(r.model.run.config.seed)) };
