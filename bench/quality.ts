@@ -1,5 +1,5 @@
 // npm run bench -- quality [--split test|dev] [--seeds N] [--methods cc,scan,deepcluster] [--minutes M]
-//                          [--per-class N] [--epochs N] [--backend B] [--param NAME=VALUE ...]
+//                          [--per-class N] [--epochs N] [--backend B] [--param NAME=VALUE ...] [--resume]
 //
 // Clustering quality on Fashion-MNIST (Debian dataset-fashion-mnist, 10 classes, 28 px grey, written
 // once as <super>/<class>/<i>.png so a run takes the same path as a user's folder). Tune on
@@ -11,9 +11,11 @@
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
 // When summaries carry label-free scores (summary.json `labelFree`), they are shown per method and
 // checked against ACC: does each rank the methods the same way?
-// Writes bench/results/quality[-dev].json and .md. `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
+// Writes bench/results/quality[-dev].json and .md after every run; `--resume` keeps the runs such a
+// file holds (same split, size, budget, epochs, params and backend) and trains only the others.
+// `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     param: { type: 'string', multiple: true, default: [] },
     fixtures: { type: 'string', default: join(tmpdir(), 'clusterlab-bench-quality') },
+    resume: { type: 'boolean', default: false },
   },
 });
 const split = args.split!;
@@ -102,9 +105,24 @@ const ms = (xs: number[], digits = 3) => `${mean(xs).toFixed(digits)} ± ${sd(xs
 const data = await fixture();
 const cacheDir = join(args.fixtures!, 'cache');
 const runsDir = join(args.fixtures!, `runs-${split}`);
-await rm(runsDir, { recursive: true, force: true });
+if (!args.resume) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
+const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
+const protocol = { split, images: perClass * 10, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name };
+/** --resume: the runs an earlier bench of the same protocol finished (it writes its table after every run). */
+const earlier: Record<string, Run[]> = {};
+if (args.resume && existsSync(`${base}.json`)) {
+  const old = JSON.parse(await readFile(`${base}.json`, 'utf8')) as typeof protocol & { results: Record<string, Run[]> };
+  for (const [k, v] of Object.entries(protocol)) {
+    if (JSON.stringify(old[k as keyof typeof protocol]) === JSON.stringify(v)) continue;
+    // One line and out: a throw here would print the wasm backend's whole source with it.
+    console.error(`--resume: ${base}.json was measured with ${k} ${JSON.stringify(old[k as keyof typeof protocol])}, this bench with ${JSON.stringify(v)}`);
+    process.exit(2);
+  }
+  for (const [name, runs] of Object.entries(old.results)) earlier[name] = runs.filter((r) => seeds.includes(r.seed));
+  console.log(`--resume: ${Object.entries(earlier).map(([n, r]) => `${n} seeds ${r.map((x) => x.seed).join(', ') || 'none'}`).join('; ')} from ${base}.json`);
+}
 
 {
   const ds = await loadDataset(data, { imageSize: 28, channels: 1, cacheDir });
@@ -201,9 +219,8 @@ async function report(done: number, total: number): Promise<void> {
   const md = `${title}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);
   await mkdir('bench/results', { recursive: true });
-  const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
   const when = new Date().toISOString();
-  await writeFile(`${base}.json`, JSON.stringify({ when, split, images, seeds, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
+  await writeFile(`${base}.json`, JSON.stringify({ when, ...protocol, seeds, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
   await writeFile(`${base}.md`, `${when}\n\n${md}`);
 }
 
@@ -212,7 +229,9 @@ let done = 0;
 for (const method of methods) {
   results[method] = [];
   for (const seed of seeds) {
-    results[method]!.push(await runOnce(method, seed));
+    const kept = earlier[method]?.find((r) => r.seed === seed);
+    if (!kept) await rm(join(runsDir, `${method}-${seed}`), { recursive: true, force: true });
+    results[method]!.push(kept ?? (await runOnce(method, seed)));
     await report(++done, total);
   }
 }
