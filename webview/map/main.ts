@@ -233,7 +233,7 @@ function draw(): void {
   scatter.draw(view!, w, h, base * grow, ringColor(), rest > 0);
   // Where the points are, for whoever needs to aim at one (the tests), and how often they were drawn (the bench).
   canvas.dataset.view = JSON.stringify(view);
-  canvas.dataset.layerDraws = `${scatter.layerDraws} ${scatter.sliceDraws}`;
+  canvas.dataset.layerDraws = `${scatter.layerDraws} ${scatter.sliceDraws} ${scatter.maxScaled}`;
   if (!painted) {
     painted = true;
     // The first frame that shows the map: the benchmark reads this mark.

@@ -10,8 +10,8 @@
  * in VMs and remote desktops) takes longer than a frame to rasterise 70,000 on-screen points, and
  * one copy keeps the motion at screen rate. When the picture drifts (scaled past 1.15x, or most of
  * its margin used), a second layer is drawn a slice of the points per frame and replaces it once
- * complete; every point is drawn at once when the motion stops, or when the shown layer is scaled
- * past 4x or falls short of the points on screen by more than its margins.
+ * complete; every point is drawn at once when the motion stops. A frame never draws every point
+ * while the view moves: in a fast zoom the picture shown may lag, scaled, until the next is done.
  */
 import { bounds, type View } from './camera.js';
 
@@ -85,6 +85,8 @@ export class Scatter {
   /** How many frames drew every point at once, and how many a slice of them (the bench counts them). */
   layerDraws = 0;
   sliceDraws = 0;
+  /** The most a shown layer was scaled to stand in for the view (the bench reports it). */
+  maxScaled = 1;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     // The drawing buffer is kept so screenshots (and the tests') see the frame. No multisampling:
@@ -171,7 +173,7 @@ export class Scatter {
     const same = f !== undefined && f.cssWidth === cssWidth && f.cssHeight === cssHeight && f.dpr === dpr && f.ring === want.ring;
     const still = same && f.view.k === view.k && f.view.ox === view.ox && f.view.oy === view.oy && f.pointPx === pointPx;
     if (!still) {
-      if (!same || !moving || !this.serves(f, view, 4, -1)) {
+      if (!same || !moving) {
         this.drawSlice(this.front, want, ring, this.n);
         this.back.drawn = 0;
         this.layerDraws++;
@@ -189,6 +191,8 @@ export class Scatter {
         }
       }
     }
+    const scaled = view.k / this.front.shows!.view.k;
+    this.maxScaled = Math.max(this.maxScaled, scaled, 1 / scaled);
     this.copy(this.front, view, w, h);
     if (this.hovered >= 0 && this.hovered < this.n) {
       gl.useProgram(this.program);
@@ -201,8 +205,7 @@ export class Scatter {
 
   /**
    * Whether `shows`, moved and scaled to `view`, can stand in: scaled by at most `limit` either
-   * way, and covering every on-screen point with its margins cut by `inset` (0 to 1); a negative
-   * inset lets it fall short of them by that share of its margins.
+   * way, and covering every on-screen point with its margins cut by `inset` (0 to 1).
    */
   private serves(shows: Shows, view: View, limit: number, inset: number): boolean {
     const s = view.k / shows.view.k;
