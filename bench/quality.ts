@@ -9,8 +9,9 @@
 // the last evaluated epoch counts). Beside them, k-means on the raw pixels of the same images
 // (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline), once per seed.
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
-// When summaries carry label-free scores (summary.json `labelFree`), they are shown per method and
-// checked against ACC: does each rank the methods the same way?
+// The label-free scores (summary.json `labelFree`; for a run the budget cut, its last counted
+// epoch's metrics row) are shown per method and checked against ACC: does each rank the methods
+// the same way?
 // Writes bench/results/quality[-dev].json and .md after every run; `--resume` keeps the runs such a
 // file holds (same split, size, budget, epochs, params and backend) and trains only the others.
 // `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
@@ -20,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { MethodName, MetricsRow, SummaryJson, TrainConfig } from '../src/protocol/run.js';
+import type { MethodName, MetricsRow, TrainConfig } from '../src/protocol/run.js';
 import { initBackend } from '../src/trainer/backend/index.js';
 import { pixelKmeans } from '../src/trainer/cluster/pixelKmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
@@ -94,7 +95,15 @@ interface Run {
   minutes: number;
   epochs: number;
   finished: boolean;
-  labelFree?: SummaryJson['labelFree'];
+  labelFree?: LabelFreeScores;
+}
+
+type LabelFreeScores = Record<(typeof LABEL_FREE)[number], number>;
+/** The four label-free scores of a summary's `labelFree` or of a metrics row (a run the budget cut). */
+function labelFreeOf(src: object | undefined): LabelFreeScores | undefined {
+  const at = src as Partial<Record<string, unknown>> | undefined;
+  if (!at || !LABEL_FREE.every((k) => typeof at[k] === 'number')) return undefined;
+  return Object.fromEntries(LABEL_FREE.map((k) => [k, at[k]])) as LabelFreeScores;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -164,7 +173,7 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
   const last = inBudget.at(-1);
   if (!last) throw new Error(`${method} seed ${seed} finished no evaluated epoch within ${args.minutes} minutes`);
   const s = finished && result.summary ? result.summary : (last.row as unknown as { acc: number; nmi: number; ari: number });
-  return { seed, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, minutes: last.seconds / 60, epochs: last.row.epoch, finished, labelFree: finished ? result.summary?.labelFree : undefined };
+  return { seed, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, minutes: last.seconds / 60, epochs: last.row.epoch, finished, labelFree: labelFreeOf(finished ? result.summary?.labelFree : last.row) };
 }
 
 /** Writes the table of the runs done so far: after every run, so a bench cut short (a session's end,
