@@ -27,7 +27,9 @@ describe('Compare Runs in VS Code', () => {
     const page = await wb().webview('.runs-table tbody tr', 60_000);
     const rows = await page.locator('.runs-table tbody tr').allTextContents();
     assert.equal(rows.length, 2);
-    assert.ok(rows.some((r) => r.startsWith('cc-k10')) && rows.some((r) => r.startsWith('cc-k5')), rows.join(' / '));
+    // Named as the Runs view names them, and apart (runs started in the same minute add their folder names).
+    const names = await page.locator('.runs-table tbody tr td:first-child').allTextContents();
+    assert.ok(names.every((n) => n.startsWith('CC · fashion · ')) && names[0] !== names[1], names.join(' / '));
     // The only differing setting is the cluster count.
     assert.deepEqual((await page.locator('.runs-table th').allTextContents()).slice(0, 4), ['run', 'method', 'clusters', 'seed']);
     assert.equal(await page.locator('[data-kind="agreement"] rect.cell').count(), 4);
