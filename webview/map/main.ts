@@ -10,6 +10,7 @@ import { h, s as svg } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
 import { banner, runPicker } from '../shared/runPicker.js';
 import { bounds, fitView, pan, toData, zoomAt, type View } from './camera.js';
+import { frameScheduler } from './frames.js';
 import { colorize, css, modesOf, type ColorMode, type LegendEntry } from './colors.js';
 import { PointIndex } from './pointIndex.js';
 import { Scatter } from './scatter.js';
@@ -197,25 +198,12 @@ function addThumbs(list: { path: string; uri: string }[]): void {
 
 // ---- drawing ----
 
-let frame = 0;
 let painted = false;
-const SETTLE_MS = 120;
-/** When a pan or zoom last moved the view. */
-let motionAt = -Infinity;
-let settle = 0;
-function moved(): void {
-  motionAt = performance.now();
-  requestDraw();
-}
-function requestDraw(): void {
-  if (frame) return;
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    draw();
-  });
-}
+const frames = frameScheduler((moving) => draw(moving));
+const requestDraw = frames.request;
+const moved = frames.moved;
 
-function draw(): void {
+function draw(moving: boolean): void {
   if (!scatter || !state?.layout) return;
   const { clientWidth: w, clientHeight: h } = stage;
   if (w === 0 || h === 0) return;
@@ -223,14 +211,7 @@ function draw(): void {
   const n = paths.length;
   const base = Math.max(2.5, Math.min(9, 80 / Math.sqrt(n)));
   const grow = Math.min(4, Math.max(1, Math.sqrt(view!.k / fitK)));
-  // While the view moves under the user's hand the renderer may move its last picture; once the
-  // hand rests the points are drawn anew.
-  const rest = SETTLE_MS - (performance.now() - motionAt);
-  if (rest > 0) {
-    clearTimeout(settle);
-    settle = window.setTimeout(requestDraw, rest + 1);
-  }
-  scatter.draw(view!, w, h, base * grow, ringColor(), rest > 0);
+  scatter.draw(view!, w, h, base * grow, ringColor(), moving);
   // Where the points are, for whoever needs to aim at one (the tests), and how often they were drawn (the bench).
   canvas.dataset.view = JSON.stringify(view);
   canvas.dataset.layerDraws = `${scatter.layerDraws} ${scatter.sliceDraws} ${scatter.maxScaled}`;
