@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { MethodName, MetricsRow, TrainConfig } from '../src/protocol/run.js';
+import type { LabelFree, MethodName, MetricsRow, TrainConfig } from '../src/protocol/run.js';
 import { initBackend } from '../src/trainer/backend/index.js';
 import { pixelKmeans } from '../src/trainer/cluster/pixelKmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
@@ -98,7 +98,7 @@ interface Run {
   labelFree?: LabelFreeScores;
 }
 
-type LabelFreeScores = Record<(typeof LABEL_FREE)[number], number>;
+type LabelFreeScores = Pick<LabelFree, (typeof LABEL_FREE)[number]>;
 /** The four label-free scores of a summary's `labelFree` or of a metrics row (a run the budget cut). */
 function labelFreeOf(src: object | undefined): LabelFreeScores | undefined {
   const at = src as Partial<Record<string, unknown>> | undefined;

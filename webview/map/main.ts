@@ -10,8 +10,8 @@ import { h, s as svg } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
 import { banner, runPicker } from '../shared/runPicker.js';
 import { bounds, fitView, pan, toData, zoomAt, type View } from './camera.js';
-import { frameScheduler } from './frames.js';
 import { colorize, css, modesOf, type ColorMode, type LegendEntry } from './colors.js';
+import { frameScheduler } from './frames.js';
 import { PointIndex } from './pointIndex.js';
 import { Scatter } from './scatter.js';
 import { selectionStrip } from './strip.js';
@@ -199,9 +199,7 @@ function addThumbs(list: { path: string; uri: string }[]): void {
 // ---- drawing ----
 
 let painted = false;
-const frames = frameScheduler((moving) => draw(moving));
-const requestDraw = frames.request;
-const moved = frames.moved;
+const { request: requestDraw, moved } = frameScheduler(draw);
 
 function draw(moving: boolean): void {
   if (!scatter || !state?.layout) return;
