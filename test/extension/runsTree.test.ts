@@ -235,3 +235,23 @@ test('one human name for a run: method · dataset · local start time, or the na
     namedStore.dispose();
   }
 });
+
+test("the pages' run picker tells apart runs named alike (started in the same minute) by their folder names", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-twins-'));
+  for (const id of ['cc-20260102-100001', 'cc-20260102-100042']) writeRun(dir, id, { status: 'done', startedAt: `2026-01-02T10:00:${id.slice(-2)}Z`, rows: [['coat/a.png', 0, 0.9, 'coat']] });
+  writeRun(dir, 'cc-20260103-100000', { status: 'done', startedAt: '2026-01-03T10:00:00Z', rows: [['coat/a.png', 0, 0.9, 'coat']] });
+  const store = new RunStore([dir], 20);
+  try {
+    const { RunSessions } = await import('../../src/extension/views/galleryRuns.js');
+    const sessions = new RunSessions(store, { isInWorkspace: () => true, log: () => undefined });
+    await sessions.list();
+    const twin = `CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`;
+    assert.deepEqual(sessions.choices().map((c) => c.label).sort(), [
+      `${twin} (cc-20260102-100001)`,
+      `${twin} (cc-20260102-100042)`,
+      `CC · fashion · ${localTime('2026-01-03T10:00:00Z')}`,
+    ].sort());
+  } finally {
+    store.dispose();
+  }
+});

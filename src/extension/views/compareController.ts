@@ -151,16 +151,8 @@ export class CompareController {
 
   /** The page's state; `bare` leaves the runs out (their state could not be built). */
   private render(runs: RunChoice[], error?: string, bare = false): CompareState {
-    // Runs named alike (two started in the same minute) get their folder names too, so rows and heatmap labels differ.
-    const labels = this.held.map((s) => runs.find((c) => c.dir === s.dir)?.label);
-    const nameOf = (i: number, id: string) => {
-      const l = labels[i];
-      return l !== undefined && labels.indexOf(l) !== labels.lastIndexOf(l) ? `${l} (${id})` : l;
-    };
-    const chosen: CompareRun[] = bare ? [] : this.held.map((s, i) => {
-      const model = s.model();
-      return { model, name: nameOf(i, model.run.id), metrics: s.metrics, ...(s.summary ? { summary: s.summary } : {}) };
-    });
+    const nameOf = (dir: string) => runs.find((c) => c.dir === dir)?.label;
+    const chosen: CompareRun[] = bare ? [] : this.held.map((s) => ({ model: s.model(), name: nameOf(s.dir), metrics: s.metrics, ...(s.summary ? { summary: s.summary } : {}) }));
     const state = compareState(chosen, runs, { ...(this.pair ? { pair: this.pair } : {}), canUndo: chosen.length > 0 && this.runA().labels.canUndo });
     const why = error ?? (runs.length === 0 ? 'No runs yet.' : chosen.length < 2 ? 'Choose two or more runs to compare.' : undefined);
     return why ? { ...state, error: why } : state;

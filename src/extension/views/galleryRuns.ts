@@ -169,9 +169,11 @@ export class RunSessions {
     return this.entries;
   }
 
-  /** The picker entries of the last list(). */
+  /** The picker entries of the last list(); runs named alike (two started in the same minute) add their folder names, so every page tells them apart. */
   choices(): RunChoice[] {
-    return this.entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
+    const choices = this.entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
+    const labels = choices.map((c) => c.label);
+    return choices.map((c, i) => (labels.indexOf(c.label) === labels.lastIndexOf(c.label) ? c : { ...c, label: `${c.label} (${this.entries[i]!.run.id})` }));
   }
 
   /** Only a run the source lists can be opened: a webview cannot name an arbitrary folder. */
