@@ -56,6 +56,9 @@ const cases: [string, string[], RegExp][] = [
   ['an --out that holds a run', ['--out', aRun], new RegExp(`^clusterlab: ${esc(aRun)} already holds a run: resume it with --resume`)],
 ];
 
+/** Cases refused from the arguments alone, before the backend (half a second of tfjs) is loaded. */
+const BEFORE_THE_BACKEND = new Set(['a missing folder', 'a file as the folder', '--epochs 0', 'SCAN: no neighbours', 'unknown backend']);
+
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -76,6 +79,7 @@ test('bad arguments and unusable data: one clear line, a non-zero exit, and no r
     const r = await run(['train', '--method', 'cc', '--data', data, '--backend', 'cpu', '--cache', cache, '--out', out, ...args]);
     assertOneLineError(r, message, what);
     assert.ok(!existsSync(out), `${what}: no run folder`);
+    if (BEFORE_THE_BACKEND.has(what)) assert.doesNotMatch(r.stderr, /^\s*backend[ :]/m, `${what}: refused before the backend starts`);
   });
 });
 

@@ -62,7 +62,8 @@ interface Found {
   mtimeMs: number;
 }
 
-export async function scanFolder(root: string): Promise<ScanResult> {
+/** The image folder's absolute path, or a one-line error saying why it cannot be one. */
+export async function checkImageFolder(root: string): Promise<string> {
   const absRoot = resolve(root);
   let rootStat: Stats;
   try {
@@ -72,7 +73,11 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     throw new Error(code === 'ENOENT' ? `image folder does not exist: ${absRoot}` : `cannot read image folder ${absRoot}: ${code ?? e}`, { cause: e });
   }
   if (!rootStat.isDirectory()) throw new Error(`image folder is not a directory: ${absRoot}`);
+  return absRoot;
+}
 
+export async function scanFolder(root: string): Promise<ScanResult> {
+  const absRoot = await checkImageFolder(root);
   const skipped: Skipped[] = [];
   const found = await walk(absRoot, skipped);
   found.sort((a, b) => byCodePoint(a.rel, b.rel));
