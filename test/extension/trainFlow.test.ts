@@ -181,7 +181,7 @@ test("method settings: every setting of the method's spec with its doc and defau
   stub.answer(
     stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value,
     stub.pick('Method settings'), stub.pick('threshold:'), '0.5', stub.pick('mineOn:'), stub.pick('projection'),
-    stub.pick('heads:'), '1', stub.pick('Back'), stub.pick('Start'),
+    stub.pick('heads:'), String(METHOD_SPECS.scan.settings.heads.default), stub.pick('Back'), stub.pick('Start'),
   );
   const config = await trainFlow(deps);
   // heads typed back to its default is dropped: the run gets the spec's default anyway.
