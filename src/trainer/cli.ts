@@ -5,7 +5,6 @@ import type { SummaryJson, TrainConfig } from '../protocol/run.js';
 import { BACKENDS, cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
-import { checkImageFolder } from './data/scan.js';
 
 const USAGE = `usage:
   clusterlab train --method ${METHOD_NAMES.join('|')} --data DIR [--clusters K] [--epochs N]
@@ -210,11 +209,7 @@ export async function main(argv: string[]): Promise<number> {
   const cacheDir = cacheDirOf(values.cache);
   try {
     const config = values.resume === undefined ? configFrom(values) : undefined;
-    if (config) {
-      validateConfig(config);
-      // Before the backend starts: a misspelt folder is one line, with no backend report above it.
-      await checkImageFolder(config.data);
-    }
+    if (config) validateConfig(config);
     // Loaded only once the arguments are known good: tfjs takes half a second to load, a typo none.
     const { defaultRunDir, resume, train } = await import('./run/train.js');
     const result = config

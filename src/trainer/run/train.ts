@@ -5,6 +5,7 @@ import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
 import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
+import { checkImageFolder } from '../data/scan.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
 import { writeRunFeatures } from '../../common/features.js';
 import { CancelledError, type Method, type Predictions } from '../methods/method.js';
@@ -56,6 +57,8 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   config = resolveConfig(config);
   // Before a single image is read: a mistake in --out should not cost an ingest.
   await RunFolder.assertNew(out);
+  // Before the backend starts: a misspelt folder is its one line, with no backend report above it.
+  await checkImageFolder(config.data);
   const backend = await initBackend(config.backend, hooks.log);
   const ds = await loadData(config, cacheDir, hooks, false);
   const refused = dataError(config, ds);
@@ -107,6 +110,7 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   if (params) run.config = { ...run.config, params: { ...run.config.params, ...params } };
   validateConfig(run.config);
   run.config = resolveConfig(run.config);
+  await checkImageFolder(run.config.data);
   run.backend = await initBackend(run.config.backend, hooks.log);
   const ds = await loadData(run.config, cacheDir, hooks);
   if (ds.n !== run.dataset.images) hooks.log(`note: the dataset now has ${ds.n} images, the run started with ${run.dataset.images}`);
