@@ -4,6 +4,7 @@
  * receiver checks what arrives before acting on it. A run's progress travels as LSP work-done
  * progress on the token the host puts in the request.
  */
+import type { AssignedHeader } from '../common/assignedFiles.js';
 import { METHOD_NAMES } from '../common/methods/index.js';
 import type { BackendName, MetricsRow, TrainConfig } from './run.js';
 import { arr, bool, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
@@ -81,6 +82,8 @@ export const trainParams = obj({
 export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOptions });
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
+/** A folder of new images through a finished run, written beside it (src/common/assignedFiles.ts); overwrite: replace an earlier result. */
+export const assignFolderParams = obj({ runDir: path, data: path, overwrite: opt(bool), workDoneToken: opt(str(200)) });
 /** refresh: check again (after installing a package) instead of the trainer's first answer. */
 export const listBackendsParams = obj({ refresh: opt(bool) });
 /** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
@@ -109,6 +112,12 @@ export interface AssignResult {
   assignments: AssignedImage[];
   /** Files that could not be decoded, with the reason. */
   skipped: { path: string; reason: string }[];
+}
+
+export interface AssignFolderResult {
+  /** The CSV written (its header beside it). */
+  csv: string;
+  header: AssignedHeader;
 }
 
 export interface BackendStatus {
@@ -143,6 +152,8 @@ export const Requests = {
   cancel: request<Infer<typeof cancelParams>, { cancelled: boolean }>('clusterlab/cancel', cancelParams),
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
+  /** Every image of a folder through a finished run; refuses images of another kind than it trained on before any work. */
+  assignFolder: request<Infer<typeof assignFolderParams>, AssignFolderResult>('clusterlab/assignFolder', assignFolderParams),
   listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
   /** Writes the run's layout files; progress on workDoneToken like a run's. */
   layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),

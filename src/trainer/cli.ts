@@ -18,6 +18,9 @@ const USAGE = `usage:
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
   clusterlab doctor [--json]   which compute backends start here, and why the others do not
   clusterlab map RUN_DIR [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
+  clusterlab assign RUN_DIR --data DIR [--out FILE.csv] [--overwrite] [--backend NAME]
+                   (clusters the images of DIR with a finished run, without training: writes
+                   RUN_DIR/assigned/<DIR's name>/assignments.csv and assigned.json)
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
 assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
@@ -182,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === 'map') return mapCommand(rest);
+  if (command === 'assign') return assignCommand(rest);
   if (command === 'run') return runCommand(rest);
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
@@ -260,6 +264,45 @@ async function mapCommand(args: string[]): Promise<number> {
     progress.done();
     process.stdout.write(`map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`);
     process.stdout.write(`kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`);
+    return 0;
+  } catch (e) {
+    progress.done();
+    process.stderr.write(`clusterlab: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `clusterlab assign RUN_DIR --data DIR`: a finished run's clusters for new images, written beside the run. */
+async function assignCommand(args: string[]): Promise<number> {
+  const options = { data: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const parsed = parseCommand(() => parseArgs({ args, options, allowPositionals: true, strict: true }));
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1 || !values.data) {
+    process.stderr.write(`clusterlab: assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})\n`);
+    return 2;
+  }
+  const backend = (values.backend ?? 'auto') as TrainConfig['backend'];
+  if (!BACKENDS.includes(backend)) {
+    process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
+    return 2;
+  }
+  const progress = new ProgressReporter(process.stderr);
+  try {
+    const { initBackend } = await import('./backend/index.js');
+    const { Assigner } = await import('./run/assign.js');
+    const { assignFolder } = await import('./run/assignFolder.js');
+    // The backend the run trained on, else the best available (the server's rule); --backend picks one.
+    const assigner = new Assigner(async (trainedOn) => void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))));
+    const r = await assignFolder(assigner, resolve(positionals[0]!), resolve(values.data), {
+      ...(values.out ? { out: resolve(values.out) } : {}),
+      overwrite: values.overwrite ?? false,
+      onProgress: (done, total) => progress.log(`assigned ${done}/${total}`),
+    });
+    assigner.release();
+    progress.done();
+    const h = r.header;
+    process.stdout.write(`assigned ${h.assigned} of ${h.images} images of ${h.data} to ${h.clusterSizes.filter((n) => n > 0).length} clusters (sizes ${h.clusterSizes.join(', ')}), ${h.skipped.length} skipped: ${r.csv}\n`);
     return 0;
   } catch (e) {
     progress.done();

@@ -14,6 +14,7 @@ import { availableBackends } from './backend/available.js';
 import { initBackend } from './backend/index.js';
 import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
+import { assignFolder } from './run/assignFolder.js';
 import { resolveConfig } from './methods/index.js';
 import { stagePlan } from './methods/scanStages.js';
 import { defaultConfig, inExtensionWords, validateConfig } from './run/config.js';
@@ -85,6 +86,18 @@ handle(Requests.resume, (p) => {
 });
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
+handle(Requests.assignFolder, async (p) => {
+  const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
+  reporter.begin('Assigning images', 0, 'checking the images', false);
+  try {
+    return await assignFolder(assigner, resolve(p.runDir), resolve(p.data), {
+      overwrite: p.overwrite ?? false,
+      onProgress: (done, total) => reporter.report(Math.round((100 * done) / total), `${done}/${total} images`),
+    });
+  } finally {
+    reporter.done();
+  }
+});
 handle(Requests.listBackends, (p) => availableBackends(p.refresh));
 handle(Requests.plan, (p) => {
   validateConfig(p.config);

@@ -15,6 +15,7 @@ import { estimateRun } from '../runEstimate.js';
 import { describeFolder, findDatasets } from '../../common/datasets.js';
 import { probeFolder } from '../workspace/folderProbe.js';
 import type { RunStore } from '../workspace/runStore.js';
+import { assignImages } from './assignImages.js';
 import { checkBackends } from './checkBackends.js';
 import { pickRun, type RunTarget } from './pickRun.js';
 import { trainFlow } from './trainFlow.js';
@@ -38,6 +39,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.openRunFolder': (target?: RunTarget) => openRunFolder(deps, target),
     'clusterlab.deleteRun': (target?: RunTarget) => deleteRun(deps, target),
     'clusterlab.renameRun': (target?: RunTarget) => renameRunCommand(deps, target),
+    'clusterlab.assignImages': (target?: RunTarget) => assignImages(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
     'clusterlab.checkBackends': async () => checkBackends(await deps.trainer.request(Requests.listBackends, { refresh: true }), deps.log),
