@@ -1,21 +1,37 @@
-// npm run bench -- quality [--split test|dev] [--seeds N] [--methods cc,scan,deepcluster] [--minutes M]
-//                          [--per-class N] [--epochs N] [--backend B] [--param NAME=VALUE ...] [--resume]
+// npm run bench -- quality [--split test|dev|report] [--protocol transductive|inductive] [--seeds N]
+//                          [--methods cc,scan,deepcluster] [--minutes M] [--per-class N] [--epochs N]
+//                          [--backend B] [--param NAME=VALUE ...] [--resume]
 //
 // Clustering quality on Fashion-MNIST (Debian dataset-fashion-mnist, 10 classes, 28 px grey, written
-// once as <super>/<class>/<i>.png so a run takes the same path as a user's folder). Tune on
-// `--split dev` (1,000 TRAIN images per class, 10,000 in all); report on `--split test` (the 10,000
-// test images, the default), never tuned on. Each method trains with its defaults through the real
-// `train()`, once per seed (42, 43, ...), within M minutes (default 30; when the budget ends first,
-// the last evaluated epoch counts). Beside them, k-means on the raw pixels of the same images
-// (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline), once per seed.
+// once as <super>/<class>/<i>.png, i the image's index in its IDX file, so a run takes the same path
+// as a user's folder). The image sets, per class in IDX file order (the train file has exactly 6,000
+// images of each class; checked):
+//   dev     TRAIN positions 0-999 of each class: where settings are tuned.
+//   test    the 10,000 TEST images: a TUNING split too (defaults were chosen on it before dev existed).
+//   report  TRAIN positions 5000-5999 of each class (the last 1,000): touched by no dev or test run;
+//           run once per change of defaults, from a clean tree (the commit goes in the results file).
+//   fit     TRAIN positions 1000-1999 (report's inductive training set), dev-fit 2000-2999 (dev's).
+// dev, fit, dev-fit and report are checked pairwise disjoint before anything runs.
+// --protocol transductive (the default): each method trains on the split's images and is scored on
+// them, as the CLI does. --protocol inductive: it trains on a disjoint set (report: fit; dev: dev-fit;
+// test: the dev images) and the split's images, which training never saw, are assigned by the trained
+// network through `clusterlab assign`'s code (src/trainer/run/assignFolder.ts) and scored; pixel
+// k-means likewise fits on the training set and gives each scored image its nearest centroid.
+// Each method trains with its defaults through the real `train()`, once per seed (42, 43, ...), within
+// M minutes (default 30; transductive: when the budget ends first, the last evaluated epoch counts;
+// inductive needs the run finished). Beside them, k-means on the raw pixels of the same images
+// (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline: k-means++, best of 3 starts), once per seed.
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
 // The label-free scores (summary.json `labelFree`; for a run the budget cut, its last counted
 // epoch's metrics row) are shown per method and checked against ACC: does each rank the methods
-// the same way?
-// Writes bench/results/quality[-dev].json and .md after every run; `--resume` keeps the runs such a
-// file holds (same split, size, budget, epochs, params and backend) and trains only the others.
-// `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
+// the same way? (Transductive only: inductively they would describe the training set.)
+// Writes bench/results/quality[-dev|-report][-inductive][-N].json and .md after every run (-N: a
+// report run on fewer than 1,000 images per class, a smoke test, kept apart from the real file);
+// `--resume` keeps the runs such a file holds (same protocol, size, budget, epochs, params, backend)
+// and trains only the others. `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +43,17 @@ import { pixelKmeans } from '../src/trainer/cluster/pixelKmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
 import { isMethodName, METHOD_NAMES } from '../src/common/methods/index.js';
+import { score } from '../src/common/eval/metrics.js';
+import { parseAssignments } from '../src/common/runFiles.js';
+import { Assigner } from '../src/trainer/run/assign.js';
+import { assignFolder } from '../src/trainer/run/assignFolder.js';
 import { defaultConfig } from '../src/trainer/run/config.js';
 import { train } from '../src/trainer/run/train.js';
 
 const { values: args } = parseArgs({
   options: {
     split: { type: 'string', default: 'test' },
+    protocol: { type: 'string', default: 'transductive' },
     seeds: { type: 'string', default: '3' },
     methods: { type: 'string', default: METHOD_NAMES.join(',') },
     minutes: { type: 'string', default: '30' },
@@ -45,7 +66,9 @@ const { values: args } = parseArgs({
   },
 });
 const split = args.split!;
-if (split !== 'test' && split !== 'dev') throw new Error(`--split must be test or dev (got ${split})`);
+if (split !== 'test' && split !== 'dev' && split !== 'report') throw new Error(`--split must be test, dev or report (got ${split})`);
+const inductive = args.protocol === 'inductive';
+if (!inductive && args.protocol !== 'transductive') throw new Error(`--protocol must be transductive or inductive (got ${args.protocol})`);
 const methods = args.methods!.split(',') as MethodName[];
 for (const m of methods) if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
 const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => 42 + i);
@@ -55,29 +78,69 @@ if (!Number.isInteger(perClass) || perClass < 1 || perClass > 1000) throw new Er
 const budgetMs = Number(args.minutes) * 60_000;
 const LABEL_FREE = ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const;
 
-/** `perClass` images of each class of the split as PNGs in <super>/<class>/, written once. */
-async function fixture(): Promise<string> {
-  const dir = join(args.fixtures!, `fashion-${split}-${perClass}`);
+type SetName = 'dev' | 'test' | 'report' | 'fit' | 'dev-fit';
+/** Each set: its IDX file and, per class in file order, its positions [from, from + 1000). */
+const SETS: Record<SetName, { source: 'train' | 'test'; from: number }> = {
+  dev: { source: 'train', from: 0 },
+  fit: { source: 'train', from: 1000 },
+  'dev-fit': { source: 'train', from: 2000 },
+  report: { source: 'train', from: 5000 },
+  test: { source: 'test', from: 0 },
+};
+/** Where an inductive run of each split trains. */
+const FIT_OF: Record<typeof split, SetName> = { report: 'fit', dev: 'dev-fit', test: 'dev' };
+const PER_CLASS_IN = { train: 6000, test: 1000 };
+
+/** The IDX indices of a set's first `n` images of each class (n <= 1000), ascending. */
+function indicesOf(set: SetName, labels: Uint8Array, n: number): number[] {
+  const { source, from } = SETS[set];
+  const seen = new Array<number>(10).fill(0);
+  const out: number[] = [];
+  labels.forEach((label, i) => {
+    const at = seen[label]!++;
+    if (at >= from && at < from + n) out.push(i);
+  });
+  for (let c = 0; c < 10; c++) {
+    if (seen[c] !== PER_CLASS_IN[source]) throw new Error(`Fashion-MNIST ${source}: class ${c} has ${seen[c]} images, expected ${PER_CLASS_IN[source]}`);
+  }
+  return out;
+}
+
+/** The train sets are pairwise disjoint (each at its full 1,000 per class); printed, and the bench stops if not. */
+async function checkDisjoint(): Promise<void> {
+  const { labels } = await loadFashionMnist('train');
+  const sets = (['dev', 'fit', 'dev-fit', 'report'] as const).map((name) => ({ name, ids: new Set(indicesOf(name, labels, 1000)) }));
+  for (const a of sets) for (const b of sets) {
+    if (a.name < b.name && [...a.ids].some((i) => b.ids.has(i))) throw new Error(`Fashion-MNIST train sets ${a.name} and ${b.name} overlap`);
+  }
+  console.log(`train sets ${sets.map((s) => `${s.name} (${s.ids.size})`).join(', ')}: pairwise disjoint`);
+}
+
+/** `perClass` images of each class of a set as PNGs in <super>/<class>/<index>.png, written once. */
+async function fixture(set: SetName): Promise<{ dir: string; indices: number[] }> {
+  const src = await loadFashionMnist(SETS[set].source);
+  const indices = indicesOf(set, src.labels, perClass);
+  const dir = join(args.fixtures!, `fashion-${set}-${perClass}`);
   const marker = join(dir, '.complete');
-  if (existsSync(marker)) return dir;
+  if (existsSync(marker)) return { dir, indices };
   await rm(dir, { recursive: true, force: true });
-  // dev: the TRAIN images, which no reported figure comes from.
-  const src = await loadFashionMnist(split === 'dev' ? 'train' : 'test');
   const px = src.rows * src.cols;
-  const taken = new Array<number>(10).fill(0);
-  console.log(`writing ${perClass * 10} PNGs to ${dir} (once)...`);
-  for (let i = 0; i < src.n; i++) {
-    const label = src.labels[i]!;
-    if (taken[label]! >= perClass) continue;
-    taken[label]!++;
-    const cls = FASHION_CLASSES[label]!;
+  console.log(`writing ${indices.length} PNGs to ${dir} (once)...`);
+  for (const i of indices) {
+    const cls = FASHION_CLASSES[src.labels[i]!]!;
     const folder = join(dir, FASHION_SUPERCLASS[cls], cls);
     await mkdir(folder, { recursive: true });
     const raw = Buffer.from(src.images.subarray(i * px, (i + 1) * px));
     await sharp(raw, { raw: { width: src.cols, height: src.rows, channels: 1 } }).toColourspace('b-w').png().toFile(join(folder, `${i}.png`));
   }
-  await writeFile(marker, String(perClass * 10));
-  return dir;
+  await writeFile(marker, String(indices.length));
+  return { dir, indices };
+}
+
+/** The commit the defaults are measured at, and whether the tree had uncommitted changes (then the figures are of no commit). */
+function frozenAt(): { commit: string; clean: boolean } {
+  const git = (...a: string[]) => execFileSync('git', a, { encoding: 'utf8' }).trim();
+  return { commit: git('rev-parse', 'HEAD'), clean: git('status', '--porcelain', '--untracked-files=no') === '' };
 }
 
 function params(pairs: string[]): TrainConfig['params'] {
@@ -111,14 +174,25 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const ms = (xs: number[], digits = 3) => `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}`;
 
-const data = await fixture();
+await checkDisjoint();
+const commit = frozenAt();
+if (!commit.clean) console.log(`the tree has uncommitted changes: the results file says so (defaults are frozen at a clean commit)`);
+const scored = await fixture(split);
+// Transductive: train where it is scored; inductive: on the split's disjoint training set.
+const data = inductive ? (await fixture(FIT_OF[split])).dir : scored.dir;
 const cacheDir = join(args.fixtures!, 'cache');
-const runsDir = join(args.fixtures!, `runs-${split}`);
+const runsDir = join(args.fixtures!, `runs-${split}${inductive ? '-inductive' : ''}`);
 if (!args.resume) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
-const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
-const protocol = { split, images: perClass * 10, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name };
+const base = `bench/results/quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${split === 'report' && perClass < 1000 ? `-${perClass}` : ''}`;
+const setRule = (set: SetName) => `Fashion-MNIST ${SETS[set].source} IDX file, per class in file order, positions ${SETS[set].from}-${SETS[set].from + perClass - 1}`;
+/** The scored images: the rule, and a hash of their IDX indices (ascending, comma-joined) to check it by. */
+const images = {
+  scored: { set: split, rule: setRule(split), sha256: createHash('sha256').update(scored.indices.join(',')).digest('hex') },
+  ...(inductive ? { trainedOn: { set: FIT_OF[split], rule: setRule(FIT_OF[split]) } } : {}),
+};
+const protocol = { split, protocol: args.protocol, images: perClass * 10, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name };
 /** --resume: the runs an earlier bench of the same protocol finished (it writes its table after every run). */
 const earlier: Record<string, Run[]> = {};
 if (args.resume && existsSync(`${base}.json`)) {
@@ -135,9 +209,10 @@ if (args.resume && existsSync(`${base}.json`)) {
 
 {
   const ds = await loadDataset(data, { imageSize: 28, channels: 1, cacheDir });
+  const heldOut = inductive ? await loadDataset(scored.dir, { imageSize: 28, channels: 1, cacheDir }) : undefined;
   for (const seed of seeds) {
     const t0 = performance.now();
-    const s = (await pixelKmeans(ds, 10, seed))!;
+    const s = (await pixelKmeans(ds, 10, seed, heldOut))!;
     results['k-means on pixels']!.push({ seed, ...s, minutes: (performance.now() - t0) / 60_000, epochs: 0, finished: true });
   }
   console.log(`pixel k-means: ACC ${ms(results['k-means on pixels']!.map((r) => r.acc))}`);
@@ -170,10 +245,24 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
   });
   clearTimeout(timer);
   const finished = result.run.status === 'done' && performance.now() - t0 <= budgetMs;
+  if (inductive) {
+    if (!finished) throw new Error(`${method} seed ${seed}: the inductive protocol needs a finished run; it did not finish within ${args.minutes} minutes`);
+    return { seed, ...(await assignScored(result.dir)), minutes: (performance.now() - t0) / 60_000, epochs: result.run.epoch, finished };
+  }
   const last = inBudget.at(-1);
   if (!last) throw new Error(`${method} seed ${seed} finished no evaluated epoch within ${args.minutes} minutes`);
   const s = finished && result.summary ? result.summary : (last.row as unknown as { acc: number; nmi: number; ari: number });
   return { seed, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, minutes: last.seconds / 60, epochs: last.row.epoch, finished, labelFree: labelFreeOf(finished ? result.summary?.labelFree : last.row) };
+}
+
+/** The scored images through a finished run (`clusterlab assign`'s code), scored against their class folders. */
+async function assignScored(runDir: string): Promise<{ acc: number; nmi: number; ari: number }> {
+  const { csv } = await assignFolder(new Assigner(async () => undefined), runDir, scored.dir, { overwrite: true });
+  const rows = parseAssignments(await readFile(csv, 'utf8'));
+  if (rows.length !== scored.indices.length) throw new Error(`${runDir}: ${rows.length} of ${scored.indices.length} images assigned`);
+  const truth = Int32Array.from(rows, (r) => FASHION_CLASSES.indexOf(r.path.split('/')[1] as (typeof FASHION_CLASSES)[number]));
+  const s = score(Int32Array.from(rows, (r) => r.cluster), truth, 10, 10);
+  return { acc: s.acc, nmi: s.nmi, ari: s.ari };
 }
 
 /** Writes the table of the runs done so far: after every run, so a bench cut short (a session's end,
@@ -204,7 +293,7 @@ async function report(done: number, total: number): Promise<void> {
   ].join('\n');
 
   // Label-free scores: per method, and whether ordering the methods by each gives ACC's order.
-  const withScores = ran.filter((m) => results[m]!.every((r) => r.labelFree));
+  const withScores = inductive ? [] : ran.filter((m) => results[m]!.every((r) => r.labelFree));
   let labelFreeMd = '';
   if (withScores.length > 0) {
     const order = (value: (m: MethodName) => number) => [...withScores].sort((a, b) => value(b) - value(a)).join(' > ');
@@ -223,13 +312,16 @@ async function report(done: number, total: number): Promise<void> {
     ].join('\n');
   }
 
-  const images = perClass * 10;
-  const title = `Fashion-MNIST ${split === 'dev' ? 'dev split (TRAIN images)' : 'test split'}, ${images.toLocaleString('en')} images, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
-  const md = `${title}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
+  const n = (perClass * 10).toLocaleString('en');
+  const splitName = { dev: 'dev split (TRAIN images; tuning)', test: 'test split (a tuning split)', report: 'report split (TRAIN images no dev or test run used)' }[split];
+  const how = inductive ? `inductive: trained on ${images.trainedOn!.rule}, scored on ${n} images it never saw (${images.scored.rule})` : `transductive: trained and scored on ${n} images (${images.scored.rule})`;
+  const title = `Fashion-MNIST ${splitName}, ${how}, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
+  const frozen = `Defaults as of commit ${commit.commit}${commit.clean ? '' : ' WITH UNCOMMITTED CHANGES (the figures are of no commit)'}.`;
+  const md = `${title}\n\n${frozen}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);
   await mkdir('bench/results', { recursive: true });
   const when = new Date().toISOString();
-  await writeFile(`${base}.json`, JSON.stringify({ when, ...protocol, seeds, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
+  await writeFile(`${base}.json`, JSON.stringify({ when, ...protocol, frozenAt: commit, imageSets: images, seeds, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
   await writeFile(`${base}.md`, `${when}\n\n${md}`);
 }
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { agreement, agreementMatrices, alignByPath, cellImages, crossTable, seedStability } from '../../src/common/eval/agreement.js';
 import { K_RULES, suggestK } from '../../src/common/eval/chooseK.js';
+import { Rng } from '../../src/trainer/util/rng.js';
 import { emptyLabels, type LabelsJson } from '../../src/protocol/labels.js';
 import type { MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../src/protocol/run.js';
 import type { CompareColumn, CompareRow } from '../../src/protocol/webview.js';
@@ -49,8 +50,8 @@ describe('cross-run agreement', () => {
     assert.deepEqual([ari[0]![0], nmi[1]![1], ari[2]![2], ari[0]![2], nmi[2]![1]], [1, 1, 1, null, null]);
   });
 
-  test('seed stability is the mean pairwise NMI: (1 + 2 * NMI_A) / 3 for a run, its relabelled copy and example A’s truth', () => {
-    close(seedStability([c(PRED), c(PRED.map((k) => (k + 1) % 3)), c(TRUTH)]), (1 + 2 * A_NMI) / 3);
+  test('seed stability is the mean pairwise ARI: (1 + 2 * ARI_A) / 3 for a run, its relabelled copy and example A’s truth', () => {
+    close(seedStability([c(PRED), c(PRED.map((k) => (k + 1) % 3)), c(TRUTH)]), (1 + 2 * A_ARI) / 3);
     assert.equal(seedStability([c(PRED)]), undefined);
   });
 
@@ -74,17 +75,25 @@ describe('cross-run agreement', () => {
 describe('suggested K', () => {
   test('by stability when seeds were repeated: the highest, the smaller K on a tie', () => {
     const s = suggestK([
-      { k: 2, stability: 0.9, silhouette: 0.5 },
-      { k: 3, stability: 0.95, silhouette: 0.1 },
-      { k: 4, stability: 0.95, silhouette: 0.2 },
+      { k: 2, stability: 0.9 },
+      { k: 3, stability: 0.95 },
+      { k: 4, stability: 0.95 },
     ]);
     assert.deepEqual(s, { k: 3, by: 'stability', rule: K_RULES.stability });
   });
 
-  test('by silhouette when fewer than two K have a stability; none without either', () => {
-    assert.deepEqual(suggestK([{ k: 2, silhouette: 0.1 }, { k: 3, silhouette: 0.3, stability: 0.9 }, { k: 5, silhouette: 0.2 }])?.k, 3);
-    assert.equal(suggestK([{ k: 2, silhouette: 0.1 }]), undefined);
+  test('none when fewer than two K have a stability (silhouettes, each in its own run\'s features, are not compared)', () => {
+    assert.equal(suggestK([{ k: 2 }, { k: 3, stability: 0.9 }, { k: 5 }]), undefined);
     assert.equal(suggestK([{ k: 2 }, { k: 3 }]), undefined);
+  });
+
+  test('stability is chance-adjusted: random partitions agree near 0 at K = 2 and at K = 20, where their NMI grows with K', () => {
+    const rng = new Rng(3);
+    const random = (k: number) => c(Array.from({ length: 400 }, () => rng.int(k)), Array.from({ length: 400 }, (_, i) => `${i}.png`));
+    const at = (k: number) => ({ stability: seedStability([random(k), random(k), random(k)])!, nmi: agreementMatrices([random(k), random(k)]).nmi[0]![1]! });
+    const [k2, k20] = [at(2), at(20)];
+    assert.ok(Math.abs(k2.stability) < 0.02 && Math.abs(k20.stability) < 0.02, `ARI ${k2.stability}, ${k20.stability}`);
+    assert.ok(k20.nmi > k2.nmi + 0.1, `NMI by chance: ${k2.nmi} at K = 2, ${k20.nmi} at K = 20`);
   });
 });
 

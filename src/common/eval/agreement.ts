@@ -57,14 +57,15 @@ export function agreementMatrices(runs: readonly Clustering[]): Record<Agreement
 }
 
 /**
- * Seed stability: the mean NMI over every pair of runs that differ only by seed. 1 when each seed
- * finds the same partition; undefined for fewer than two runs (nothing to compare).
+ * Seed stability: the mean adjusted Rand index over every pair of runs that differ only by seed.
+ * 1 when each seed finds the same partition, 0 for agreement no better than chance (at any K, where
+ * NMI rises with K by chance); undefined for fewer than two runs (nothing to compare).
  */
 export function seedStability(runs: readonly Clustering[]): number | undefined {
   const values: number[] = [];
   for (let i = 0; i < runs.length; i++) {
     for (let j = i + 1; j < runs.length; j++) {
-      const v = agreement(runs[i]!, runs[j]!, 'nmi');
+      const v = agreement(runs[i]!, runs[j]!, 'ari');
       if (v !== undefined) values.push(v);
     }
   }

@@ -4,7 +4,7 @@
  * K-sweep scores with the suggested K, and run A's merge candidates. Pure.
  */
 import { agreementMatrices, crossTable, seedStability } from '../../common/eval/agreement.js';
-import { suggestK, type KPoint } from '../../common/eval/chooseK.js';
+import { K_RULES, suggestK, type KPoint } from '../../common/eval/chooseK.js';
 import { clusterName, isLive } from '../../common/labels.js';
 import type { CompareState, RunChoice } from '../../protocol/webview.js';
 import { numericLeaves } from './chartsModel.js';
@@ -127,10 +127,10 @@ export function kSweep(runs: readonly CompareRun[]): CompareState['kSweep'] {
       if (acc !== undefined && Number.isFinite(acc)) scores.acc = acc;
       return { k, runs: at.length, scores };
     });
-  const suggestion = suggestK(points.map((p): KPoint => ({ k: p.k, ...optional('stability', p.scores.stability), ...optional('silhouette', p.scores.silhouette) })));
+  const suggestion = suggestK(points.map((p): KPoint => ({ k: p.k, ...optional('stability', p.scores.stability) })));
   return {
     points,
-    ...(suggestion ? { suggested: suggestion.k, rule: suggestion.rule } : { rule: 'No suggested K: it needs the silhouette (saved by runs that keep their features) or two or more seeds at two or more cluster counts.' }),
+    ...(suggestion ? { suggested: suggestion.k, rule: suggestion.rule } : { rule: K_RULES.none }),
   };
 }
 

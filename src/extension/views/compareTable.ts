@@ -30,8 +30,9 @@ const labelFree = (key: 'confidence' | 'balance' | 'knnConsistency' | 'silhouett
 const LABEL_FREE: Num[] = [
   { key: 'confidence', label: 'confidence', kind: 'share', better: 'high', doc: 'Mean top cluster probability: how sure the model is. Over-confident models score high while wrong.', of: labelFree('confidence') },
   { key: 'balance', label: 'balance', kind: 'share', better: 'high', doc: 'Normalised entropy of the cluster sizes: 1 all equal. Real classes are not always balanced.', of: labelFree('balance') },
-  { key: 'knnConsistency', label: 'kNN consistency', kind: 'share', better: 'high', doc: "Share of each image's 10 nearest neighbours (features, cosine) in its cluster: clusters that follow the feature space.", of: labelFree('knnConsistency') },
-  { key: 'silhouette', label: 'silhouette', kind: 'share', better: 'high', doc: 'Mean silhouette on cosine distance of the features (-1..1): compact, separated clusters. Sampled on big sets.', of: labelFree('silhouette') },
+  // Measured in each run's own features: no best is marked across runs, whose feature spaces differ.
+  { key: 'knnConsistency', label: 'kNN consistency', kind: 'share', doc: "Share of each image's 10 nearest neighbours (the run's own features, cosine) in its cluster: clusters that follow the feature space. Each run in its own features, so not ranked across runs.", of: labelFree('knnConsistency') },
+  { key: 'silhouette', label: 'silhouette', kind: 'share', doc: "Mean silhouette on cosine distance of the run's own features (-1..1): compact, separated clusters. Sampled on big sets. Each run in its own features, so not ranked across runs.", of: labelFree('silhouette') },
 ];
 
 const LABELLED: Num[] = [
@@ -49,7 +50,7 @@ const RUN_FACTS: Num[] = [
   { key: 'imgPerSec', label: 'img/s', kind: 'number', better: 'high', of: (r) => mean(r.metrics.map((m) => finite(m.imgPerSec))) },
 ];
 
-const STABILITY: CompareColumn = { key: 'stability', label: 'seed stability', kind: 'share', better: 'high', doc: "Mean pairwise NMI between the seeds' clusterings: 1 when every seed finds the same partition." };
+const STABILITY: CompareColumn = { key: 'stability', label: 'seed stability', kind: 'share', better: 'high', doc: "Mean pairwise ARI between the seeds' clusterings: 1 when every seed finds the same partition, 0 when they agree no better than chance." };
 
 /** The settings of a run other than its seed, flattened (method parameters by name). */
 export function settingsOf(c: TrainConfig): Record<string, string> {
