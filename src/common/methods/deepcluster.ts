@@ -9,7 +9,7 @@ export const DEEPCLUSTER_SPEC = {
   settings: {
     momentum: { type: 'number', default: 0.9, min: 0, max: 0.999, doc: "SGD momentum of the network (the classifier's SGD has none, as the official code)" },
     weightDecay: { type: 'number', default: 1e-5, min: 0, max: 1, doc: 'L2 weight decay' },
-    pcaDim: { type: 'integer', default: 32, min: 1, max: 4096, unit: 'dims', doc: 'PCA dimensions (whitened, then L2-normalised) that k-means clusters', derived: "min(256, the backbone's feature size / 8): 32 on the small backbone", paper: { value: 256, why: 'whitening all 256 dims of a small backbone follows noise: ACC .37 against .54' } },
+    pcaDim: { type: 'integer', default: 32, min: 1, max: 4096, unit: 'dims', doc: 'PCA dimensions (whitened, then L2-normalised) that k-means clusters', derived: "min(256, the backbone's feature size / 8): 32 on the small backbone", paper: { value: 256, why: 'whitening all 256 dims of a small backbone follows noise: ACC .37 against .54 on the embedded sample (the first 200 test images per class: a tuning set)' } },
     balance: { type: 'choice', default: 'uniform', choices: ['uniform', 'weighted'], doc: 'against imbalance: sample uniformly over pseudo-labels, or weight the loss by inverse cluster size' },
     sobel: { type: 'boolean', default: false, doc: 'train on Sobel-filtered grey input, which removes colour shortcuts', paper: { value: true, why: 'the ImageNet choice; optional here' } },
     restarts: { type: 'integer', default: 1, min: 1, max: 100, doc: 'k-means restarts per epoch (the lowest inertia is kept)' },
