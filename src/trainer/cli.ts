@@ -240,6 +240,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** --backend of map and assign (default auto); undefined, with the one-line refusal written, when it names none. */
+function backendOption(value: string | undefined): TrainConfig['backend'] | undefined {
+  const backend = (value ?? 'auto') as TrainConfig['backend'];
+  if (BACKENDS.includes(backend)) return backend;
+  process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
+  return undefined;
+}
+
 /** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
 async function mapCommand(args: string[]): Promise<number> {
   const parsed = parseCommand(() => parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
@@ -249,11 +257,8 @@ async function mapCommand(args: string[]): Promise<number> {
     process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
     return 2;
   }
-  const backend = (values.backend ?? 'auto') as TrainConfig['backend'];
-  if (!BACKENDS.includes(backend)) {
-    process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
-    return 2;
-  }
+  const backend = backendOption(values.backend);
+  if (!backend) return 2;
   const progress = new ProgressReporter(process.stderr);
   try {
     const { initBackend } = await import('./backend/index.js');
@@ -282,11 +287,8 @@ async function assignCommand(args: string[]): Promise<number> {
     process.stderr.write(`clusterlab: assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})\n`);
     return 2;
   }
-  const backend = (values.backend ?? 'auto') as TrainConfig['backend'];
-  if (!BACKENDS.includes(backend)) {
-    process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
-    return 2;
-  }
+  const backend = backendOption(values.backend);
+  if (!backend) return 2;
   const progress = new ProgressReporter(process.stderr);
   try {
     const { initBackend } = await import('./backend/index.js');
