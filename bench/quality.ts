@@ -23,8 +23,10 @@
 // (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline: k-means++, best of 3 starts), once per seed.
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
 // The label-free scores (summary.json `labelFree`; for a run the budget cut, its last counted
-// epoch's metrics row) are shown per method and checked against ACC: does each rank the methods
-// the same way? (Transductive only: inductively they would describe the training set.)
+// epoch's metrics row) are shown per method; confidence and balance are checked against ACC: does
+// each rank the methods the same way? (kNN consistency and silhouette are not ranked: each run
+// measures them in its own features. Transductive only: inductively they would describe the
+// training set.)
 // Writes bench/results/quality[-dev|-report][-inductive][-N].json and .md after every run (-N: a
 // report run on fewer than 1,000 images per class, a smoke test, kept apart from the real file);
 // `--resume` keeps the runs such a file holds (same protocol, size, budget, epochs, params, backend)
@@ -305,7 +307,9 @@ async function report(done: number, total: number): Promise<void> {
       `| method | ${LABEL_FREE.join(' | ')} |`,
       `|---|${LABEL_FREE.map(() => '---|').join('')}`,
       ...withScores.map((m) => `| ${m} | ${LABEL_FREE.map((k) => ms(lf(m, k))).join(' | ')} |`),
+      // kNN consistency and silhouette are measured in each run's own features: ranking methods by them compares different spaces.
       `| ranks the methods as ACC does | ${LABEL_FREE.map((k) => {
+        if (k === 'knnConsistency' || k === 'silhouette') return 'not ranked (own features)';
         const o = order((m) => mean(lf(m, k)));
         return o === accOrder ? 'yes' : `no (${o})`;
       }).join(' | ')} |`,
