@@ -28,7 +28,8 @@
 // measures them in its own features. Transductive only: inductively they would describe the
 // training set.)
 // Writes bench/results/quality[-dev|-report][-inductive][-N].json and .md after every run (-N: a
-// report run on fewer than 1,000 images per class, a smoke test, kept apart from the real file);
+// run on fewer than 1,000 images per class, a smoke test, kept apart from the real files and not
+// committed);
 // `--resume` keeps the runs such a file holds (same protocol, size, budget, epochs, params, backend)
 // and trains only the others. `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
@@ -187,7 +188,7 @@ const runsDir = join(args.fixtures!, `runs-${split}${inductive ? '-inductive' : 
 if (!args.resume) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
-const base = `bench/results/quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${split === 'report' && perClass < 1000 ? `-${perClass}` : ''}`;
+const base = `bench/results/quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`;
 const setRule = (set: SetName) => `Fashion-MNIST ${SETS[set].source} IDX file, per class in file order, positions ${SETS[set].from}-${SETS[set].from + perClass - 1}`;
 /** The scored images: the rule, and a hash of their IDX indices (ascending, comma-joined) to check it by. */
 const images = {
