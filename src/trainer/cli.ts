@@ -291,9 +291,7 @@ async function assignCommand(args: string[]): Promise<number> {
   if (!backend) return 2;
   const progress = new ProgressReporter(process.stderr);
   try {
-    const { initBackend } = await import('./backend/index.js');
-    const { Assigner } = await import('./run/assign.js');
-    const { assignFolder } = await import('./run/assignFolder.js');
+    const [{ Assigner }, { assignFolder }, { initBackend }] = await Promise.all([import('./run/assign.js'), import('./run/assignFolder.js'), import('./backend/index.js')]);
     // The backend the run trained on, else the best available (the server's rule); --backend picks one.
     const assigner = new Assigner(async (trainedOn) => void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))));
     const r = await assignFolder(assigner, resolve(positionals[0]!), resolve(values.data), {
