@@ -11,8 +11,9 @@ export const SHOWN_MAX = 80;
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-export function shownText(s: string): string {
-  const cut = s.length > SHOWN_MAX ? `${s.slice(0, SHOWN_MAX)}… (${s.length} characters)` : s;
+/** `max`: paths are shown longer than values, as a user needs the whole of a real one. */
+export function shownText(s: string, max = SHOWN_MAX): string {
+  const cut = s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
   return cut.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -252,6 +252,28 @@ function gridSetting(p: Pair, methods: MethodName[], grid: GridSpec, problems: P
   if (values.length > 0) grid.settings.push({ key, values, owners });
 }
 
+/** Flow collections nested deeper than this are refused before parsing (the parser recurses: 20,000 `[` took it a second). */
+const MAX_NESTING = 64;
+
+/** Where `[`/`{` first nest past MAX_NESTING, skipping quoted text and comments; undefined when they do not. */
+function deepNesting(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '"' || c === "'") {
+      const end = text.indexOf(c, i + 1);
+      i = end < 0 ? text.length : end;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    }
+  }
+  return undefined;
+}
+
 /** Parses and expands an experiment file's text; `file` is its absolute path (data is relative to it). */
 export function parseExperiment(text: string, file: string): Experiment {
   const problems = new Problems();
@@ -261,6 +283,11 @@ export function parseExperiment(text: string, file: string): Experiment {
   // Checked before parsing: the language server parses on every keystroke, in its one thread.
   if (text.length > EXPERIMENT_MAX_CHARS) {
     problems.error({ start: 0, end: 1 }, `this file is ${tooLong(text.length, 'characters')}`);
+    return exp;
+  }
+  const deep = deepNesting(text);
+  if (deep !== undefined) {
+    problems.error({ start: deep, end: deep + 1 }, `lists and maps are nested more than ${MAX_NESTING} deep here: an experiment file needs a few levels`);
     return exp;
   }
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
