@@ -77,9 +77,6 @@ test("a running queue file is continued into the runs folder whatever its runs[]
   const sweeps = new Sweeps(training, store, () => settings, log);
   await sweeps.continueUnfinished([runs]);
 
-  const warned = stub.shown.find((m) => m.kind === 'warning')?.text ?? '';
-  assert.match(warned, new RegExp(`^ClusterLab: cannot read the queue file ${join(runs, 'other.queue.json')}: .*JSON.*: kept as ${join(runs, 'other.queue.json.damaged')}; `));
-  assert.equal(readFileSync(join(runs, 'other.queue.json.damaged'), 'utf8'), '{"format":"clusterlab-queue",');
   for (const entry of ['cc-s1', 'cc-s2']) {
     const req = await eventually(() => trainer.requests.find((r) => r.params.runDir === join(runs, `sw-${entry}`)), `${entry} in the runs folder`);
     writeRun(runs, `sw-${entry}`, { status: 'done', startedAt: '2026-01-01T00:00:00Z' });
@@ -88,5 +85,8 @@ test("a running queue file is continued into the runs folder whatever its runs[]
   await eventually(() => (sweeps.isRunning(file) ? undefined : true), 'the sweep ending');
   assert.deepEqual(readdirSync(outside), []);
   assert.ok(trainer.requests.every((r) => r.params.runDir.startsWith(`${runs}/`)), JSON.stringify(trainer.requests.map((r) => r.params.runDir)));
+  const warned = stub.shown.find((m) => m.kind === 'warning')?.text ?? '';
+  assert.match(warned, new RegExp(`^ClusterLab: cannot read the queue file ${join(runs, 'other.queue.json')}: .*JSON.*: kept as ${join(runs, 'other.queue.json.damaged')}; `));
+  assert.equal(readFileSync(join(runs, 'other.queue.json.damaged'), 'utf8'), '{"format":"clusterlab-queue",');
   training.dispose();
 });

@@ -78,8 +78,15 @@ function generator(seed: number) {
     (t) => t.replace(/^data: .*$/m, `data: ${pick(['/dev/zero', '/etc', '../../..', '"\\0"', `${data}/bags/bag/broken.png`, '[a]'])}`),
     (t) => `? ${'k'.repeat(int(2) ? 100 : 150_000)}\n: 1\n${t}`,
   ];
+  // A quarter are well-formed (a run or two, a small grid), so some pass and are trained.
+  const clean = (): string => {
+    const lines = ['runs:', ...Array.from({ length: 1 + int(2) }, (_, i) => `  - method: cc\n    name: r${i}${yes(0.5) ? '\n    settings:\n      cropMin: 0.5' : ''}`)];
+    if (yes(0.3)) lines.push('grid:', '  methods: [cc]', `  seeds: [${1 + int(5)}, ${10 + int(5)}]`);
+    return lines.join('\n');
+  };
   return (): string => {
     const lines = [`data: ${data}`, 'imageSize: 8', 'color: grayscale', 'epochs: 1', 'batch: 16', 'backend: wasm'];
+    if (yes(0.25)) return `${lines.join('\n')}\nclusters: 2\n${clean()}\n`;
     if (yes(0.5)) lines.push(`name: ${pick(names)}`);
     if (yes(0.4)) lines.push(`${pick(topKeys)}: ${pick(values)}`);
     if (yes(0.7)) lines.push('runs:', ...Array.from({ length: 1 + int(3) }, run));
