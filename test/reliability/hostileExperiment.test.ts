@@ -54,7 +54,7 @@ test('a 1.2 KB grid of 10^7 runs is refused in one line without expanding it (fi
 test('a 50 MB experiment file is refused from its size, before it is read (finding 4)', async () => {
   const file = join(tmp, 'huge.clusterlab.yaml');
   writeFileSync(file, `data: ${data}\nruns:\n${'  - method: cc\n'.repeat(3_500_000)}`);
-  refused(await check(file), new RegExp(`^clusterlab: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is 525\\d{5} bytes long, more than the 262144 an experiment file may be$`));
+  refused(await check(file), new RegExp(`^clusterlab: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is 525\\d{5} bytes long, more than the 65536 an experiment file may be$`));
 });
 
 test('an experiment file that is a FIFO, or a folder, is refused, not waited on (finding 11)', async () => {

@@ -111,7 +111,7 @@ test('a 10^7-run grid and a file over the size cap each get their one diagnostic
   const bomb = `data: ${data}\ngrid:\n  methods: [cc]\n  clusters: ${list(10, (i) => i + 2)}\n  seeds: ${list(100, (i) => i)}\n  settings:\n${['cropMin', 'blur', 'instanceTemperature', 'clusterTemperature'].map((k) => `    ${k}: ${tenths}`).join('\n')}\n`;
   assert.deepEqual(await diagnosticsFor(bomb), [{ message: 'this experiment expands to 10000000 runs, more than maxRuns (100): narrow the grid, or raise maxRuns', line: 2, character: 2 }]);
   const huge = `data: ${data}\nruns:\n${'  - method: cc\n'.repeat(20_000)}`;
-  assert.deepEqual((await diagnosticsFor(huge)).map((d) => d.message), [`this file is ${huge.length} characters long, more than the 262144 an experiment file may be`]);
+  assert.deepEqual((await diagnosticsFor(huge)).map((d) => d.message), [`this file is ${huge.length} characters long, more than the 65536 an experiment file may be`]);
   const h = await server.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 6 } });
   assert.equal(h, null, 'no hover over a file past the cap, and an answer at once');
 });

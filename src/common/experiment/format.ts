@@ -9,7 +9,7 @@ export const EXPERIMENT_SUFFIX = '.clusterlab.yaml';
  * A longer experiment file is refused before it is parsed (hand-written ones are a few KB; parsing
  * holds the language server's one thread). Characters as the editor sends them; bytes on disk.
  */
-export const EXPERIMENT_MAX_CHARS = 256 * 1024;
+export const EXPERIMENT_MAX_CHARS = 64 * 1024;
 
 /** `300000 bytes, more than ...`: why a file is refused for its size. */
 export function tooLong(size: number, unit: 'characters' | 'bytes'): string {
