@@ -84,8 +84,9 @@ export class Sweeps {
     for (const path of damaged) {
       const line = await setAsideDamagedQueue(path).catch((e: Error) => `${path} is damaged and cannot be set aside: ${e.message}`);
       if (!line) continue;
-      this.log.error(line);
-      void vscode.window.showWarningMessage(`ClusterLab: ${line}`);
+      const said = `${line}; a sweep it held does not continue by itself: Run all to go on (finished runs are skipped)`;
+      this.log.error(said);
+      void vscode.window.showWarningMessage(`ClusterLab: ${said}`);
     }
   }
 

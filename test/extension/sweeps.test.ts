@@ -86,7 +86,7 @@ test("a running queue file is continued into the runs folder whatever its runs[]
   assert.deepEqual(readdirSync(outside), []);
   assert.ok(trainer.requests.every((r) => r.params.runDir.startsWith(`${runs}/`)), JSON.stringify(trainer.requests.map((r) => r.params.runDir)));
   const warned = stub.shown.find((m) => m.kind === 'warning')?.text ?? '';
-  assert.match(warned, new RegExp(`^ClusterLab: cannot read the queue file ${join(runs, 'other.queue.json')}: .*JSON.*: kept as ${join(runs, 'other.queue.json.damaged')}; `));
+  assert.match(warned, new RegExp(`^ClusterLab: cannot read the queue file ${join(runs, 'other.queue.json')}: .*JSON.*: kept as ${join(runs, 'other.queue.json.damaged')}; a sweep it held does not continue by itself: Run all to go on`));
   assert.equal(readFileSync(join(runs, 'other.queue.json.damaged'), 'utf8'), '{"format":"clusterlab-queue",');
   training.dispose();
 });

@@ -134,12 +134,12 @@ test(`generated hostile experiment files through the CLI: one short line each, b
     for (const l of lines) assert.match(l, lineOk, `${what}: ${JSON.stringify(l.slice(0, 500))}`);
     if (r.code === 0) {
       assert.deepEqual(lines, [], what);
-      assert.match(r.stdout, /^f\d+\.clusterlab\.yaml: \d+ runs?: /, what);
+      assert.match(r.stdout, /^\S*f\d+\.clusterlab\.yaml: \d+ runs?: /, what);
       passed.push(file);
     } else assert.ok(lines.length > 0, `${what}: refused without saying why`);
   }, 2);
-  // The files that pass are trained (the two smallest: a run takes seconds), into the runs folder only.
-  const small = passed.filter((f) => countRuns(join(tmp, f)) <= 2).slice(0, 2);
+  // The file that passes with the fewest runs is trained (a run takes seconds), into the runs folder only.
+  const small = passed.map((f) => ({ f, n: countRuns(join(tmp, f)) })).sort((a, b) => a.n - b.n).slice(0, 1).map((x) => x.f);
   for (const file of small) {
     const r = await startCli(['run', join(tmp, file), '--runs', runs, '--cache', cache], {}).done;
     assert.ok(r.code === 0 || r.code === 1, `${file}: exit ${r.code}: ${r.stderr.slice(-500)}`);
@@ -159,14 +159,18 @@ test(`generated hostile experiment files through the parser: never a throw, ever
   let slowest = 0;
   for (let i = 0; i < PARSED_FILES; i++) {
     const text = make();
-    const t0 = performance.now();
+    // CPU time, not wall time: the language server's thread is held this long, however loaded the machine.
+    const t0 = process.cpuUsage();
     const exp = parseExperiment(text, join(tmp, `p${i}.clusterlab.yaml`));
-    slowest = Math.max(slowest, performance.now() - t0);
+    const used = process.cpuUsage(t0);
+    const ms = (used.user + used.system) / 1000;
+    assert.ok(ms < 2000, `file ${i} (seed ${SEED + 1}): ${ms.toFixed(0)} ms of CPU to parse`);
+    slowest = Math.max(slowest, ms);
     for (const p of exp.problems) {
       assert.ok(!p.message.includes('\n') && p.message.length <= 400, `file ${i} (seed ${SEED + 1}): ${JSON.stringify(p.message.slice(0, 500))}`);
       assert.ok(p.span.start >= 0 && p.span.start <= text.length, `file ${i}: span ${p.span.start} in ${text.length} characters`);
     }
     assert.ok(exp.runs.length <= 100_000);
   }
-  process.stderr.write(`fuzz (seed ${SEED + 1}): ${PARSED_FILES} files parsed, slowest ${slowest.toFixed(0)} ms\n`);
+  process.stderr.write(`fuzz (seed ${SEED + 1}): ${PARSED_FILES} files parsed, slowest ${slowest.toFixed(0)} ms of CPU\n`);
 });

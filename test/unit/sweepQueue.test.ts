@@ -136,7 +136,7 @@ test('a damaged queue file is kept aside as .damaged and said so, not overwritte
   const lines: string[] = [];
   await runSweep(path, q, exp.runs, fakeDriver({}, { log: (l) => void lines.push(l) }));
   assert.equal(readFileSync(`${path}.damaged`, 'utf8'), '{"format":"clusterlab-queue","ver');
-  assert.match(lines[0]!, new RegExp(`^cannot read the queue file ${path}: .*JSON.*: kept as ${path}\\.damaged; its sweep starts over from the runs' own run\\.json$`));
+  assert.match(lines[0]!, new RegExp(`^cannot read the queue file ${path}: .*JSON.*: kept as ${path}\\.damaged; a new queue is written \\(finished runs are still skipped: their run\\.json says so\\)$`));
   assert.equal((await readQueue(path)).state, 'finished');
   const found: string[] = [];
   writeFileSync(path, 'not json');

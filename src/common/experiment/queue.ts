@@ -80,7 +80,7 @@ export async function setAsideDamagedQueue(path: string): Promise<string | undef
   let aside = `${path}.damaged`;
   for (let n = 2; await stat(aside).then(() => true, () => false); n++) aside = `${path}.damaged-${n}`;
   await rename(path, aside);
-  return `${problem.replace(/^cannot read /, 'cannot read the queue file ')}: kept as ${aside}; its sweep starts over from the runs' own run.json`;
+  return `${problem.replace(/^cannot read /, 'cannot read the queue file ')}: kept as ${aside}`;
 }
 
 /** Every readable queue file directly in the runs folders; a damaged one is left out, and `damaged` says why. */
@@ -165,7 +165,7 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
   }
   await mkdir(dirname(path), { recursive: true });
   const aside = await setAsideDamagedQueue(path);
-  if (aside) driver.log?.(aside);
+  if (aside) driver.log?.(`${aside}; a new queue is written (finished runs are still skipped: their run.json says so)`);
   await writeQueue(path, { ...q, runs: places, state: 'running' });
   let stop: SweepState | undefined;
   for (const { entry, dir } of places) {
