@@ -7,8 +7,8 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { shown } from './shown.js';
 
-/** A name (experiment or run) is at most this long: `<experiment>-<run>` stays well under 255 bytes. */
-export const NAME_MAX = 100;
+/** A name (experiment or run) is at most this long: `<experiment>-<run>` stays under 255 bytes. */
+export const NAME_MAX = 120;
 
 /** Why `name` cannot name a run folder, or undefined when it can. `what` says which name (for messages). */
 export function nameProblem(name: string, what: string): string | undefined {

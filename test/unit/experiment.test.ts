@@ -103,7 +103,7 @@ test("the README's complete example is a valid experiment of 13 runs", () => {
 // Issue 26: hostile experiment files (each test fails on adfa14c).
 
 test('a run name that is a path, or holds control or bidi characters, is refused where it is written (finding 1)', () => {
-  const names = ['a/../../../../../../../tmp/ESCAPED', 'a\\\\b', '..', 'nul\\0x', 'two\\nlines', 'rtl\\u202eexe.txt', 'x'.repeat(101)];
+  const names = ['a/../../../../../../../tmp/ESCAPED', 'a\\\\b', '..', 'nul\\0x', 'two\\nlines', 'rtl\\u202eexe.txt', 'x'.repeat(121)];
   for (const n of names) {
     const text = `data: d\nruns:\n  - method: cc\n    name: "${n}"\n`;
     const exp = parse(text);
@@ -111,7 +111,7 @@ test('a run name that is a path, or holds control or bidi characters, is refused
     assert.equal(exp.problems.length, 1, `${n}: ${JSON.stringify(exp.problems)}`);
     const p = exp.problems[0]!;
     assert.equal(text.slice(p.span.start, p.span.end), `"${n}"`, n);
-    assert.match(p.message, /^a run name (may hold only letters, digits, '\.', '_' and '-'|cannot be only dots|is 101 characters long; at most 100) \(it names run folders; got '/, n);
+    assert.match(p.message, /^a run name (may hold only letters, digits, '\.', '_' and '-'|cannot be only dots|is 121 characters long; at most 120) \(it names run folders; got '/, n);
     assert.doesNotMatch(p.message, /[\0\n\u202e]/, 'control and bidi characters are shown escaped');
   }
   assert.match(problems('data: d\nname: "x\\u202e"\nruns:\n  - method: cc\n')[0]!, /^"x\\u202e": name may hold only .*got 'x\\u202e'\)$/);
@@ -155,4 +155,12 @@ test('one YAML syntax error is one problem, not one per token after it (issue 30
   const seeds = Array.from({ length: 200 }, (_, i) => i).join(', ');
   const found = problems(`name: x\ndata: d\ngrid:\n  methods: [cc]]\n  seeds: [${seeds}]\n  epochs:: 3\n`);
   assert.deepEqual(found, [']: Unexpected flow-seq-end token in YAML stream: "]"']);
+});
+
+test('a grid whose run names grow past the limit is one problem at the grid, not one per run', () => {
+  const long = Array.from({ length: 4 }, () => '0.123456789012345').join(', ');
+  const text = `data: d\nmaxRuns: 1000\ngrid:\n  methods: [cc]\n  settings:\n    cropMin: [${long.replace(/0\.1/g, '0.2')}]\n    blur: [${long}]\n    instanceTemperature: [${long}]\n    clusterTemperature: [${long}]\n    schedule: [cosine, constant]\n`;
+  const found = parse(text).problems.map((p) => p.message);
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0]!, /^a run name is 1\d\d characters long; at most 120 \(it names run folders; got 'cc-cropMin0\.2/);
 });

@@ -329,10 +329,14 @@ export function parseExperiment(text: string, file: string): Experiment {
   } else {
     const all = [...expandRuns(runs, common, base), ...(grid ? expandGrid(grid, common, base) : [])];
     const seen = new Set<string>();
+    // One problem per place: a grid whose names are all too long is one mistake, not one per run.
+    const badAt = new Set<number>();
     for (const r of all) {
       const bad = nameProblem(r.name, 'a run name');
-      if (bad) problems.error(r.nameSpan ?? r.span, bad);
-      else if (seen.has(r.name)) problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
+      const at = r.nameSpan ?? r.span;
+      if (bad && !badAt.has(at.start)) problems.error(at, bad);
+      else if (!bad && seen.has(r.name)) problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
+      if (bad) badAt.add(at.start);
       seen.add(r.name);
     }
     exp.runs = all.filter((r) => !nameProblem(r.name, 'a run name'));
