@@ -10,9 +10,12 @@ import { shown } from './shown.js';
 /** A name (experiment or run) is at most this long: `<experiment>-<run>` stays under 255 bytes. */
 export const NAME_MAX = 120;
 
+/** A folder name's limit on common file systems. */
+const FOLDER_NAME_MAX = 255;
+
 /** Why `name` cannot name a run folder, or undefined when it can. `what` says which name (for messages). */
-export function nameProblem(name: string, what: string): string | undefined {
-  if (name.length > NAME_MAX) return `${what} is ${name.length} characters long; at most ${NAME_MAX} (it names run folders; got ${shown(name)})`;
+export function nameProblem(name: string, what: string, max = NAME_MAX): string | undefined {
+  if (name.length > max) return `${what} is ${name.length} characters long; at most ${max} (it names run folders; got ${shown(name)})`;
   if (!/^[\w.-]+$/.test(name)) return `${what} may hold only letters, digits, '.', '_' and '-' (it names run folders; got ${shown(name)})`;
   if (/^\.+$/.test(name)) return `${what} cannot be only dots (it names run folders; got ${shown(name)})`;
   return undefined;
@@ -29,7 +32,7 @@ export function experimentRunDir(runsDir: string, experiment: string, entry: str
 export function runDirInside(runsDir: string, runDir: string): string {
   const dir = resolve(runsDir, runDir);
   const rel = relative(resolve(runsDir), dir);
-  if (rel === '' || isAbsolute(rel) || rel.includes(sep) || rel === '..' || nameProblem(rel, 'the run folder')) {
+  if (rel === '' || isAbsolute(rel) || rel.includes(sep) || nameProblem(rel, 'the run folder', FOLDER_NAME_MAX)) {
     throw new Error(`run folder ${shown(runDir)} is not a folder directly inside the runs folder ${resolve(runsDir)}`);
   }
   return dir;

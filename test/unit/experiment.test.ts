@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkDataset } from '../../src/common/experiment/dataset.js';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
+import { experimentRunDir, runDirInside } from '../../src/common/runPlace.js';
 
 const FILE = '/data/exp/sweep.clusterlab.yaml';
 const parse = (text: string) => parseExperiment(text, FILE);
@@ -163,4 +164,12 @@ test('a grid whose run names grow past the limit is one problem at the grid, not
   const found = parse(text).problems.map((p) => p.message);
   assert.equal(found.length, 1, found.join('\n'));
   assert.match(found[0]!, /^a run name is 1\d\d characters long; at most 120 \(it names run folders; got 'cc-cropMin0\.2/);
+});
+
+test('run folders: always <runs>/<experiment>-<run>; a requested folder only directly inside the runs folder', () => {
+  assert.equal(experimentRunDir('/r', 'e'.repeat(120), 'x'.repeat(120)), `/r/${'e'.repeat(120)}-${'x'.repeat(120)}`);
+  assert.throws(() => experimentRunDir('/r', 'e', '../x'), /^Error: the run name may hold only letters/);
+  assert.equal(runDirInside('/r', `/r/${'e'.repeat(120)}-${'x'.repeat(120)}`), `/r/${'e'.repeat(120)}-${'x'.repeat(120)}`);
+  for (const bad of ['/r', '/r/a/b', '/r/../x', '/x', '/r/..', '/r/a\nb']) assert.throws(() => runDirInside('/r', bad), /is not a folder directly inside the runs folder \/r$/, bad);
+  assert.equal(parseExperiment('data: d\nruns:\n  - method: cc\n', '/x/.clusterlab.yaml').name, 'experiment');
 });

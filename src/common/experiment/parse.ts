@@ -278,7 +278,7 @@ function deepNesting(text: string): number | undefined {
 export function parseExperiment(text: string, file: string): Experiment {
   const problems = new Problems();
   // Without `name:`, the file's name made fit for folder names (`my sweep` runs in `my-sweep-cc-1`).
-  const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '').replace(/[^\w.-]+/g, '-').slice(0, NAME_MAX).replace(/^\.+$/, 'experiment');
+  const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '').replace(/[^\w.-]+/g, '-').slice(0, NAME_MAX).replace(/^\.*$/, 'experiment');
   const exp: Experiment = { file, name: fileName, runs: [], expandsTo: 0, problems: problems.list };
   // Checked before parsing: the language server parses on every keystroke, in its one thread.
   if (text.length > EXPERIMENT_MAX_CHARS) {
