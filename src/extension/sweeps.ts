@@ -5,13 +5,14 @@
  * finished runs are never trained again. Cancel stops the run in flight and the sweep.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { allProblems } from '../common/experiment/dataset.js';
 import type { Experiment, ExperimentRun } from '../common/experiment/format.js';
 import { parseExperiment } from '../common/experiment/parse.js';
-import { experimentRunDir, listQueues, newQueue, queuePath, runSweep, type QueueFile, type SweepDriver } from '../common/experiment/queue.js';
+import { listQueues, newQueue, queuePath, runSweep, setAsideDamagedQueue, type QueueFile, type SweepDriver } from '../common/experiment/queue.js';
+import { readExperimentFile } from '../common/experiment/readFile.js';
+import { experimentRunDir } from '../common/runPlace.js';
 import type { RunStatus } from '../protocol/run.js';
 import { runsDirOf, type Settings } from './settings.js';
 import type { Log, TrainingRuns } from './trainingRuns.js';
@@ -44,7 +45,7 @@ export class Sweeps {
   /** Reads and checks the file (the open editor's text when it is open) as the language server does. */
   async load(file: string): Promise<{ exp: Experiment; runsDir: string }> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
-    const text = open ? open.getText() : await readFile(file, 'utf8');
+    const text = open ? open.getText() : await readExperimentFile(file);
     const exp = parseExperiment(text, file);
     const problems = await allProblems(exp, async (dir) => (await describeFolder(dir)).images);
     if (problems.length > 0) {
@@ -68,7 +69,8 @@ export class Sweeps {
 
   /** Continues the sweeps a reload or a crash left running, in every runs folder. */
   async continueUnfinished(runsDirs: readonly string[]): Promise<void> {
-    for (const { path, queue } of await listQueues(runsDirs)) {
+    const damaged: string[] = [];
+    for (const { path, queue } of await listQueues(runsDirs, (path) => damaged.push(path))) {
       if (queue.state !== 'running' || this.sweeps.has(queue.experiment)) continue;
       try {
         const { exp } = await this.load(queue.experiment);
@@ -77,6 +79,14 @@ export class Sweeps {
       } catch (e) {
         this.log.error(`cannot continue the sweep in ${path}: ${(e as Error).message}`);
       }
+    }
+    // Said, and kept aside for the user to look at: a sweep it held does not continue by itself.
+    for (const path of damaged) {
+      const line = await setAsideDamagedQueue(path).catch((e: Error) => `${path} is damaged and cannot be set aside: ${e.message}`);
+      if (!line) continue;
+      const said = `${line}; a sweep it held does not continue by itself: Run all to go on (finished runs are skipped)`;
+      this.log.error(said);
+      void vscode.window.showWarningMessage(`ClusterLab: ${said}`);
     }
   }
 

@@ -4,7 +4,6 @@
  * finished run is skipped, an interrupted one resumed). Problems are listed `file:line:col:
  * message` and nothing is trained.
  */
-import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LineCounter } from 'yaml';
@@ -12,6 +11,7 @@ import { allProblems } from '../common/experiment/dataset.js';
 import type { ExperimentProblem } from '../common/experiment/format.js';
 import { parseExperiment } from '../common/experiment/parse.js';
 import { newQueue, queuePath, runSweep, type QueuedRunStatus } from '../common/experiment/queue.js';
+import { readExperimentFile } from '../common/experiment/readFile.js';
 import { describeFolder } from '../common/datasets.js';
 import type { TrainConfig } from '../protocol/run.js';
 import { ProgressReporter } from './progress.js';
@@ -37,8 +37,8 @@ export async function runExperimentCli(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new ConfigError('run takes one experiment file (FILE.clusterlab.yaml)');
   const file = resolve(positionals[0]!);
-  const text = await readFile(file, 'utf8').catch((e: Error) => {
-    throw new ConfigError(`cannot read ${file}: ${e.message}`);
+  const text = await readExperimentFile(file).catch((e: Error) => {
+    throw new ConfigError(e.message);
   });
   const exp = parseExperiment(text, file);
   const problems = await allProblems(exp, async (dir) => (await describeFolder(dir)).images);

@@ -20,6 +20,7 @@ import { stagePlan } from './methods/scanStages.js';
 import { defaultConfig, inExtensionWords, validateConfig } from './run/config.js';
 import { layoutRun } from './layout/runLayout.js';
 import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
+import { runDirInside } from '../common/runPlace.js';
 
 const connection = createConnection();
 
@@ -76,7 +77,8 @@ handle(Requests.train, (p) => {
   // A run may switch the backend: the assigner's model would be left on the old one.
   assigner.release();
   return runs.train(p.config, p.runsDir, runOptions(p), {
-    ...(p.runDir ? { runDir: p.runDir } : {}),
+    // Only directly inside the runs folder, whatever the request says.
+    ...(p.runDir ? { runDir: runDirInside(p.runsDir, p.runDir) } : {}),
     ...(p.experiment ? { experiment: p.experiment } : {}),
   });
 });

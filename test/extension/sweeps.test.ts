@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -60,5 +60,33 @@ test('a sweep trains its runs into their folders one after another, and resumes 
   assert.equal(JSON.parse(readFileSync(join(runs, 'sw.queue.json'), 'utf8')).state, 'finished');
   assert.deepEqual(trainer.requests.map((r) => r.method), ['clusterlab/train', 'clusterlab/train', 'clusterlab/resume']);
   assert.ok(stub.shown.some((m) => /sw finished: 2 of 2 runs done/.test(m.text)), JSON.stringify(stub.shown));
+  training.dispose();
+});
+
+test("a running queue file is continued into the runs folder whatever its runs[].dir says; a damaged one is said and kept aside (issue 26, findings 1 and 12)", async () => {
+  stub.reset();
+  const outside = mkdtempSync(join(tmpdir(), 'clusterlab-outside-'));
+  const hostile = { format: 'clusterlab-queue', version: 1, experiment: file, name: 'sw', state: 'running', updatedAt: '2026-01-01T00:00:00Z', runs: ['cc-s1', 'cc-s2'].map((entry) => ({ entry, dir: join(outside, entry) })) };
+  rmSync(runs, { recursive: true, force: true });
+  mkdirSync(runs, { recursive: true });
+  writeFileSync(join(runs, 'sw.queue.json'), JSON.stringify(hostile));
+  writeFileSync(join(runs, 'other.queue.json'), '{"format":"clusterlab-queue",');
+  const trainer = new FakeTrainer();
+  trainer.answer = (_, params) => ({ runId: basename(params.runDir), runDir: params.runDir });
+  const training = new TrainingRuns(trainer, store, new TrainingStatusBar(), () => settings, log);
+  const sweeps = new Sweeps(training, store, () => settings, log);
+  await sweeps.continueUnfinished([runs]);
+
+  for (const entry of ['cc-s1', 'cc-s2']) {
+    const req = await eventually(() => trainer.requests.find((r) => r.params.runDir === join(runs, `sw-${entry}`)), `${entry} in the runs folder`);
+    writeRun(runs, `sw-${entry}`, { status: 'done', startedAt: '2026-01-01T00:00:00Z' });
+    trainer.ended({ runId: `sw-${entry}`, runDir: req.params.runDir, status: 'done', epoch: 1 });
+  }
+  await eventually(() => (sweeps.isRunning(file) ? undefined : true), 'the sweep ending');
+  assert.deepEqual(readdirSync(outside), []);
+  assert.ok(trainer.requests.every((r) => r.params.runDir.startsWith(`${runs}/`)), JSON.stringify(trainer.requests.map((r) => r.params.runDir)));
+  const warned = stub.shown.find((m) => m.kind === 'warning')?.text ?? '';
+  assert.match(warned, new RegExp(`^ClusterLab: cannot read the queue file ${join(runs, 'other.queue.json')}: .*JSON.*: kept as ${join(runs, 'other.queue.json.damaged')}; a sweep it held does not continue by itself: Run all to go on`));
+  assert.equal(readFileSync(join(runs, 'other.queue.json.damaged'), 'utf8'), '{"format":"clusterlab-queue",');
   training.dispose();
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -101,4 +101,31 @@ test('code lenses: run all and compare above the file, run above each run, run g
       [10, '$(play) Run grid (2 runs)', 'clusterlab.runExperiment', [uri, ['cc-s1', 'cc-s2']]],
     ],
   );
+});
+
+// Issue 26 and issue 30 bug 6 (each fails on adfa14c).
+
+test('a 10^7-run grid and a file over the size cap each get their one diagnostic at once, and the server still answers', async () => {
+  const list = (n: number, f: (i: number) => number) => `[${Array.from({ length: n }, (_, i) => f(i)).join(', ')}]`;
+  const tenths = list(10, (i) => (i + 1) / 10);
+  const bomb = `data: ${data}\ngrid:\n  methods: [cc]\n  clusters: ${list(10, (i) => i + 2)}\n  seeds: ${list(100, (i) => i)}\n  settings:\n${['cropMin', 'blur', 'instanceTemperature', 'clusterTemperature'].map((k) => `    ${k}: ${tenths}`).join('\n')}\n`;
+  assert.deepEqual(await diagnosticsFor(bomb), [{ message: 'this experiment expands to 10000000 runs, more than maxRuns (100): narrow the grid, or raise maxRuns', line: 2, character: 2 }]);
+  const huge = `data: ${data}\nruns:\n${'  - method: cc\n'.repeat(20_000)}`;
+  assert.deepEqual((await diagnosticsFor(huge)).map((d) => d.message), [`this file is ${huge.length} characters long, more than the 65536 an experiment file may be`]);
+  const h = await server.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 6 } });
+  assert.equal(h, null, 'no hover over a file past the cap, and an answer at once');
+});
+
+test('one YAML syntax error is one diagnostic, not one per token of the seed list after it (issue 30, bug 6)', async () => {
+  const seeds = Array.from({ length: 200 }, (_, i) => i).join(', ');
+  assert.deepEqual(await diagnosticsFor(`data: ${data}\ngrid:\n  methods: [cc]]\n  seeds: [${seeds}]\n`), [{ message: 'Unexpected flow-seq-end token in YAML stream: "]"', line: 2, character: 15 }]);
+});
+
+test('clusterlab/train refuses a run folder outside its runs folder before anything starts (finding 1)', async () => {
+  const config = await server.conn.sendRequest<object>('clusterlab/defaults', { method: 'cc', data });
+  const runsDir = join(dir, 'runs');
+  for (const runDir of [join(dir, 'elsewhere'), join(runsDir, 'a', '..', '..', 'escaped'), join(runsDir, 'a', 'b'), runsDir]) {
+    await assert.rejects(server.conn.sendRequest('clusterlab/train', { config, runsDir, runDir }), /run folder '.*' is not a folder directly inside the runs folder/, runDir);
+  }
+  assert.ok(!existsSync(join(dir, 'elsewhere')) && !existsSync(join(dir, 'escaped')) && !existsSync(runsDir));
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkDataset } from '../../src/common/experiment/dataset.js';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
+import { experimentRunDir, runDirInside } from '../../src/common/runPlace.js';
 
 const FILE = '/data/exp/sweep.clusterlab.yaml';
 const parse = (text: string) => parseExperiment(text, FILE);
@@ -98,4 +99,77 @@ test("the README's complete example is a valid experiment of 13 runs", () => {
   assert.deepEqual(exp.problems, []);
   assert.equal(exp.runs.length, 13);
   assert.deepEqual([exp.runs[1]!.name, exp.runs.at(-1)!.name], ['cc-k10-s1-cropMin0.08', 'deepcluster-k20-s2']);
+});
+
+// Issue 26: hostile experiment files (each test fails on adfa14c).
+
+test('a run name that is a path, or holds control or bidi characters, is refused where it is written (finding 1)', () => {
+  const names = ['a/../../../../../../../tmp/ESCAPED', 'a\\\\b', '..', 'nul\\0x', 'two\\nlines', 'rtl\\u202eexe.txt', 'x'.repeat(121)];
+  for (const n of names) {
+    const text = `data: d\nruns:\n  - method: cc\n    name: "${n}"\n`;
+    const exp = parse(text);
+    assert.equal(exp.runs.length, 0, n);
+    assert.equal(exp.problems.length, 1, `${n}: ${JSON.stringify(exp.problems)}`);
+    const p = exp.problems[0]!;
+    assert.equal(text.slice(p.span.start, p.span.end), `"${n}"`, n);
+    assert.match(p.message, /^a run name (may hold only letters, digits, '\.', '_' and '-'|cannot be only dots|is 121 characters long; at most 120) \(it names run folders; got '/, n);
+    assert.doesNotMatch(p.message, /[\0\n\u202e]/, 'control and bidi characters are shown escaped');
+  }
+  assert.match(problems('data: d\nname: "x\\u202e"\nruns:\n  - method: cc\n')[0]!, /^"x\\u202e": name may hold only .*got 'x\\u202e'\)$/);
+  // Without name:, the file's own name is made fit for folder names.
+  assert.equal(parseExperiment('data: d\nruns:\n  - method: cc\n', '/x/my sweep (2).clusterlab.yaml').name, 'my-sweep-2-');
+});
+
+test('a grid of 10^7 runs is counted from its axes and refused without being expanded (finding 2)', () => {
+  const list = (n: number, f: (i: number) => number) => `[${Array.from({ length: n }, (_, i) => f(i)).join(', ')}]`;
+  const tenths = list(10, (i) => (i + 1) / 10);
+  const text = `data: d\ngrid:\n  methods: [cc]\n  clusters: ${list(10, (i) => i + 2)}\n  seeds: ${list(100, (i) => i)}\n  settings:\n${['cropMin', 'blur', 'instanceTemperature', 'clusterTemperature'].map((k) => `    ${k}: ${tenths}`).join('\n')}\n`;
+  assert.ok(text.length < 1500, `${text.length} characters`);
+  const exp = parse(text);
+  assert.deepEqual(exp.problems.map((p) => p.message), ['this experiment expands to 10000000 runs, more than maxRuns (100): narrow the grid, or raise maxRuns']);
+  assert.deepEqual([exp.expandsTo, exp.runs.length], [10_000_000, 0]);
+});
+
+test('a file over the size cap is refused before it is parsed; values in messages are cut to 80 characters (findings 4, 5)', () => {
+  const big = parse(`data: d\nruns:\n${'  - method: cc\n'.repeat(20_000)}`);
+  assert.deepEqual(big.problems.map((p) => p.message), ['this file is 300014 characters long, more than the 65536 an experiment file may be']);
+  const key = 'k'.repeat(50_000);
+  const messages = parse(`data: d\n? ${key}\n: 1\nlr: "${'9'.repeat(5000)}"\nruns:\n  - method: cc\n`).problems.map((p) => p.message);
+  assert.equal(messages.length, 2, messages.join('\n'));
+  assert.equal(messages[0], `unknown key '${'k'.repeat(80)}… (50000 characters)' at the top of an experiment`);
+  assert.equal(messages[1], `lr must be a number above 0 and at most 10 (got '${'9'.repeat(80)}… (5000 characters)')`);
+});
+
+test('settings given twice, quoted numbers, and aliases for runs get accurate messages (finding 13)', () => {
+  assert.deepEqual(problems('data: d\nruns:\n  - method: cc\n    settings:\n      cropMin: 0.2\n      cropMin: 0.5\n'), ["cropMin: 'cropMin' is given twice in settings"]);
+  assert.deepEqual(problems('data: d\ngrid:\n  methods: [cc]\n  settings:\n    blur: 0.1\n    blur: [0.2, 0.3]\n'), ["blur: 'blur' is given twice in the grid's settings"]);
+  assert.deepEqual(problems('data: d\nruns:\n  - method: cc\n    settings:\n      cropMin: "0.2"\n'), [`"0.2": cc setting cropMin must be a number from 0.01 to 1 (got '0.2', a string: write it without quotes)`]);
+  assert.deepEqual(problems('data: d\ngrid:\n  methods: [cc]\n  settings:\n    cropMin: [0.2, "0.3"]\n'), [`"0.3": cc setting cropMin must be a number from 0.01 to 1 (got '0.3', a string: write it without quotes)`]);
+  assert.deepEqual(problems('data: d\nlr: "0.1"\nruns:\n  - method: cc\n'), [`"0.1": lr must be a number above 0 and at most 10 (got '0.1')`]);
+  assert.deepEqual(problems('data: d\nruns: [*r, *r]\n'), [
+    '*r: a run cannot be an alias (*r): aliases are not followed in experiment files; write each run out',
+    '*r: a run cannot be an alias (*r): aliases are not followed in experiment files; write each run out',
+  ]);
+});
+
+test('one YAML syntax error is one problem, not one per token after it (issue 30, bug 6)', () => {
+  const seeds = Array.from({ length: 200 }, (_, i) => i).join(', ');
+  const found = problems(`name: x\ndata: d\ngrid:\n  methods: [cc]]\n  seeds: [${seeds}]\n  epochs:: 3\n`);
+  assert.deepEqual(found, [']: Unexpected flow-seq-end token in YAML stream: "]"']);
+});
+
+test('a grid whose run names grow past the limit is one problem at the grid, not one per run', () => {
+  const long = Array.from({ length: 4 }, () => '0.123456789012345').join(', ');
+  const text = `data: d\nmaxRuns: 1000\ngrid:\n  methods: [cc]\n  settings:\n    cropMin: [${long.replace(/0\.1/g, '0.2')}]\n    blur: [${long}]\n    instanceTemperature: [${long}]\n    clusterTemperature: [${long}]\n    schedule: [cosine, constant]\n`;
+  const found = parse(text).problems.map((p) => p.message);
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0]!, /^a run name is 1\d\d characters long; at most 120 \(it names run folders; got 'cc-cropMin0\.2/);
+});
+
+test('run folders: always <runs>/<experiment>-<run>; a requested folder only directly inside the runs folder', () => {
+  assert.equal(experimentRunDir('/r', 'e'.repeat(120), 'x'.repeat(120)), `/r/${'e'.repeat(120)}-${'x'.repeat(120)}`);
+  assert.throws(() => experimentRunDir('/r', 'e', '../x'), /^Error: the run name may hold only letters/);
+  assert.equal(runDirInside('/r', `/r/${'e'.repeat(120)}-${'x'.repeat(120)}`), `/r/${'e'.repeat(120)}-${'x'.repeat(120)}`);
+  for (const bad of ['/r', '/r/a/b', '/r/../x', '/x', '/r/..', '/r/a\nb']) assert.throws(() => runDirInside('/r', bad), /is not a folder directly inside the runs folder \/r$/, bad);
+  assert.equal(parseExperiment('data: d\nruns:\n  - method: cc\n', '/x/.clusterlab.yaml').name, 'experiment');
 });

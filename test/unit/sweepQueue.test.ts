@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
-import { newQueue, queuePath, readQueue, runSweep, type SweepDriver } from '../../src/common/experiment/queue.js';
+import { listQueues, newQueue, queuePath, readQueue, runSweep, type SweepDriver } from '../../src/common/experiment/queue.js';
 import type { RunStatus } from '../../src/protocol/run.js';
 
 const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2, 3, 4]\n', '/x/sweep.clusterlab.yaml');
@@ -92,4 +92,54 @@ test('cancelling stops after the run in flight and marks the queue cancelled; a 
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).state, 'cancelled');
   writeFileSync(path, '{"format":"clusterlab-queue","version":1}');
   await assert.rejects(readQueue(path), /is not a ClusterLab queue file/);
+});
+
+// Issue 26 (each fails on adfa14c).
+
+test("a queue file's runs[].dir is never used: each run trains in <runs>/<name>-<entry>; a queue naming a path is refused (finding 1)", async () => {
+  const { runsDir, q, path } = setup();
+  const outside = mkdtempSync(join(tmpdir(), 'clusterlab-outside-'));
+  const hostile = { ...q, runs: q.runs.map((r) => ({ ...r, dir: join(outside, r.entry) })) };
+  writeFileSync(path, JSON.stringify(hostile));
+  const dirs: string[] = [];
+  const driver = fakeDriver();
+  const train = driver.train;
+  driver.train = async (run, dir) => (dirs.push(dir), train(run, dir));
+  await runSweep(path, await readQueue(path), exp.runs, driver);
+  assert.deepEqual(dirs, exp.runs.map((r) => join(runsDir, `sweep-${r.name}`)));
+  assert.deepEqual(readdirSync(outside), [], 'nothing written where the queue file pointed');
+  assert.deepEqual((await readQueue(path)).runs.map((r) => r.dir), dirs, 'the queue file is rewritten with the real folders');
+  for (const bad of [{ entry: '../../../x' }, { name: 'a/../../b' }]) {
+    writeFileSync(path, JSON.stringify({ ...q, ...('name' in bad ? bad : { runs: [{ entry: bad.entry, dir: outside }] }) }));
+    await assert.rejects(readQueue(path), /is not a ClusterLab queue file: (a run name|its experiment name) may hold only letters/);
+  }
+});
+
+test("a finished run whose run.json is truncated is named damaged, left alone and out of the counts (finding 6)", async () => {
+  const { q, path } = setup();
+  runFolder(q.runs[0]!.dir, 'done');
+  mkdirSync(q.runs[1]!.dir, { recursive: true });
+  writeFileSync(join(q.runs[1]!.dir, 'run.json'), '{"format":"clusterlab-run","status":"do');
+  const lines: string[] = [];
+  const driver = fakeDriver({}, { log: (l) => void lines.push(l) });
+  const r = await runSweep(path, q, exp.runs, driver);
+  assert.deepEqual(driver.calls, ['train cc-s3', 'train cc-s4']);
+  assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s3': 'done', 'cc-s4': 'done' });
+  const line = lines.find((l) => l.startsWith('cc-s2: '));
+  assert.match(line ?? '', new RegExp(`^cc-s2: ${q.runs[1]!.dir}/run\\.json is damaged \\(.*JSON.*\\); skipped, and left out of the counts`));
+  assert.equal(readFileSync(join(q.runs[1]!.dir, 'run.json'), 'utf8'), '{"format":"clusterlab-run","status":"do', 'left as it was');
+});
+
+test('a damaged queue file is kept aside as .damaged and said so, not overwritten (finding 12)', async () => {
+  const { q, path } = setup();
+  writeFileSync(path, '{"format":"clusterlab-queue","ver');
+  const lines: string[] = [];
+  await runSweep(path, q, exp.runs, fakeDriver({}, { log: (l) => void lines.push(l) }));
+  assert.equal(readFileSync(`${path}.damaged`, 'utf8'), '{"format":"clusterlab-queue","ver');
+  assert.match(lines[0]!, new RegExp(`^cannot read the queue file ${path}: .*JSON.*: kept as ${path}\\.damaged; a new queue is written \\(finished runs are still skipped: their run\\.json says so\\)$`));
+  assert.equal((await readQueue(path)).state, 'finished');
+  const found: string[] = [];
+  writeFileSync(path, 'not json');
+  assert.deepEqual(await listQueues([dirname(path)], (p, problem) => void found.push(`${p}: ${problem}`)), []);
+  assert.match(found.join(), /sweep\.queue\.json: cannot read .*sweep\.queue\.json/);
 });

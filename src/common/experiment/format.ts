@@ -5,6 +5,17 @@
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
 
 export const EXPERIMENT_SUFFIX = '.clusterlab.yaml';
+/**
+ * A longer experiment file is refused before it is parsed (hand-written ones are a few KB; parsing
+ * holds the language server's one thread). Characters as the editor sends them; bytes on disk.
+ */
+export const EXPERIMENT_MAX_CHARS = 64 * 1024;
+
+/** `300000 bytes, more than ...`: why a file is refused for its size. */
+export function tooLong(size: number, unit: 'characters' | 'bytes'): string {
+  return `${size} ${unit} long, more than the ${EXPERIMENT_MAX_CHARS} an experiment file may be`;
+}
+
 /** A grid or run list that expands to more runs than this is refused unless `maxRuns` says more. */
 export const DEFAULT_MAX_RUNS = 100;
 
@@ -28,6 +39,8 @@ export interface ExperimentRun {
   /** Where it was written: a `runs` item, or the grid that made it. */
   span: Span;
   from: 'runs' | 'grid';
+  /** Where its `name:` was written (a bad name is reported there). */
+  nameSpan?: Span;
   /** Where its cluster count was written (clusters > images is reported there). */
   clustersSpan?: Span;
 }

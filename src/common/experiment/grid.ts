@@ -77,6 +77,7 @@ export function expandRuns(runs: RunSpec[], common: SharedFields & { clustersSpa
       config: config(r.method, common, base, own, { ...r.settings }),
       span: r.span,
       from: 'runs' as const,
+      ...(r.name ? { nameSpan: r.name.span } : {}),
       ...(clustersSpan ? { clustersSpan } : {}),
     };
   });
@@ -85,6 +86,12 @@ export function expandRuns(runs: RunSpec[], common: SharedFields & { clustersSpa
 /** Every combination of values in order: [[a1,b1],[a1,b2],[a2,b1],...]. */
 function product<T>(axes: T[][]): T[][] {
   return axes.reduce<T[][]>((acc, axis) => acc.flatMap((combo) => axis.map((v) => [...combo, v])), [[]]);
+}
+
+/** How many runs the grid expands to, from its axes' lengths alone (may be far past any cap, or Infinity). */
+export function gridSize(grid: GridSpec): number {
+  const perMethod = (grid.clusters?.length ?? 1) * (grid.seeds?.length ?? 1);
+  return grid.methods.reduce((sum, m) => sum + grid.settings.filter((s) => s.owners.includes(m)).reduce((n, s) => n * s.values.length, perMethod), 0);
 }
 
 /** `cc-k10-s1-cropMin0.2`: the method, then only the axes that vary. */

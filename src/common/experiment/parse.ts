@@ -5,12 +5,14 @@
  * Every mistake becomes a problem at the text it is about; the runs that are fine still expand.
  */
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { checkSetting, METHOD_NAMES, methodSpec, nearestName } from '../methods/index.js';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { checkSetting, METHOD_NAMES, methodSpec, nearestName, settingKind } from '../methods/index.js';
 import type { MethodName } from '../../protocol/run.js';
-import { DEFAULT_MAX_RUNS, EXPERIMENT_SUFFIX, type Experiment, type ExperimentProblem, type SharedFields, type Span } from './format.js';
+import { NAME_MAX, nameProblem } from '../runPlace.js';
+import { shown, shownText } from '../shown.js';
+import { DEFAULT_MAX_RUNS, EXPERIMENT_MAX_CHARS, EXPERIMENT_SUFFIX, tooLong, type Experiment, type ExperimentProblem, type SharedFields, type Span } from './format.js';
 import { describeRange, fits, GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, type FieldSpec } from './fields.js';
-import { defined, expandGrid, expandRuns, type GridSpec, type RunSpec } from './grid.js';
+import { defined, expandGrid, expandRuns, gridSize, type GridSpec, type RunSpec } from './grid.js';
 
 /** A scalar and where it was written. */
 export interface Located<T> {
@@ -42,7 +44,7 @@ function readMap(node: YAMLMap, fields: Record<string, FieldSpec>, where: string
     const span = spanOf(p.key as Node);
     if (!Object.hasOwn(fields, key)) {
       const near = nearestName(key, Object.keys(fields));
-      problems.error(span, `unknown key '${key}' ${where}${near ? `; did you mean '${near}'?` : ''}`);
+      problems.error(span, `unknown key '${shownText(key)}' ${where}${near ? `; did you mean '${near}'?` : ''}`);
     } else if (out.has(key)) problems.error(span, `'${key}' is given twice ${where}`);
     else out.set(key, p);
   }
@@ -57,10 +59,16 @@ function scalar<T>(pairs: Map<string, Pair>, key: string, fields: Record<string,
   const span = spanOf(node, spanOf(p.key as Node));
   const v = isScalar(node) ? node.value : undefined;
   if (!fits(fields[key]!, v)) {
-    problems.error(span, `${key} must be ${describeRange(fields[key]!)}${v === undefined ? '' : ` (got ${String(v)})`}`);
+    problems.error(span, `${key} must be ${describeRange(fields[key]!)}${got(node, v)}`);
     return undefined;
   }
   return { value: v as T, span };
+}
+
+/** What a refused value was, for its message: ` (got 'text')`, an alias named as one, or nothing for a list or map. */
+function got(node: Node | null | undefined, v: unknown): string {
+  if (isAlias(node)) return ` (got the alias *${shownText(node.source)}: aliases are not followed in experiment files, write the value out)`;
+  return v === undefined || v === null ? '' : ` (got ${shown(v)})`;
 }
 
 /** A grid field: one value or a list of them, each checked. */
@@ -75,7 +83,7 @@ function oneOrList<T>(pairs: Map<string, Pair>, key: string, fields: Record<stri
   for (const item of p.value.items as Node[]) {
     const v = isScalar(item) ? item.value : undefined;
     if (fits(fields[key]!, v)) out.push({ value: v as T, span: spanOf(item) });
-    else problems.error(spanOf(item), `each of ${key} must be ${describeRange(fields[key]!)}${v === undefined ? '' : ` (got ${String(v)})`}`);
+    else problems.error(spanOf(item), `each of ${key} must be ${describeRange(fields[key]!)}${got(item, v)}`);
   }
   if (p.value.items.length === 0) problems.error(spanOf(p.value as Node), `${key} is an empty list`);
   return out;
@@ -97,22 +105,36 @@ function runSettings(node: Node | null | undefined, m: MethodName, problems: Pro
     problems.error(spanOf(node), 'settings must be a map of setting names to values');
     return out;
   }
-  const spec = methodSpec(m)!;
+  const seen = new Set<string>();
   for (const p of node.items) {
     const key = keyName(p);
+    if (seen.has(key)) {
+      problems.error(spanOf(p.key as Node), `'${shownText(key)}' is given twice in settings`);
+      continue;
+    }
+    seen.add(key);
     const value = isScalar(p.value) ? p.value.value : undefined;
-    const r = checkSettingValue(spec.name, key, value);
+    const r = checkSettingValue(m, key, value, p.value as Node);
     if (r) problems.error(r.onKey ? spanOf(p.key as Node) : spanOf(p.value as Node, spanOf(p.key as Node)), r.error);
     else out[key] = value as number | string | boolean;
   }
   return out;
 }
 
-/** One setting value checked by the method's spec: undefined when fine; an unknown name is reported on the key. */
-export function checkSettingValue(m: MethodName, key: string, value: unknown): { error: string; onKey: boolean } | undefined {
+/**
+ * One setting value checked by the method's spec: undefined when fine; an unknown name is reported
+ * on the key. Unlike the command line's text, a quoted "0.2" in YAML is a string: refused for a
+ * number or a boolean, so the file says what it means.
+ */
+export function checkSettingValue(m: MethodName, key: string, value: unknown, node?: Node | null): { error: string; onKey: boolean } | undefined {
   const spec = methodSpec(m)!;
+  const s = Object.hasOwn(spec.settings, key) ? spec.settings[key]! : undefined;
+  if (s && s.type !== 'choice' && typeof value === 'string') {
+    return { error: `${m} setting ${key} must be ${settingKind(s)} (got ${shown(value)}, a string: write it without quotes)`, onKey: false };
+  }
+  if (s && isAlias(node)) return { error: `${m} setting ${key}${got(node, value)}`, onKey: false };
   const r = checkSetting(spec, key, value);
-  return r.ok ? undefined : { error: r.error, onKey: !Object.hasOwn(spec.settings, key) };
+  return r.ok ? undefined : { error: r.error, onKey: !s };
 }
 
 function shared(pairs: Map<string, Pair>, problems: Problems): SharedFields & { clustersSpan?: Span } {
@@ -140,6 +162,10 @@ function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] 
   }
   const out: RunSpec[] = [];
   for (const item of node.items as Node[]) {
+    if (isAlias(item)) {
+      problems.error(spanOf(item), `a run cannot be an alias (*${shownText(item.source)}): aliases are not followed in experiment files; write each run out`);
+      continue;
+    }
     if (!isMap(item)) {
       problems.error(spanOf(item), 'each run must be a map with at least "method:"');
       continue;
@@ -193,7 +219,15 @@ function readGrid(node: Node | null | undefined, problems: Problems): GridSpec |
   if (learningRate !== undefined) grid.learningRate = learningRate;
   const settingsNode = pairs.get('settings')?.value as Node | undefined;
   if (settingsNode != null && !isMap(settingsNode)) problems.error(spanOf(settingsNode), 'grid settings must be a map of setting names to a value or a list');
-  else if (settingsNode) for (const p of settingsNode.items) gridSetting(p, methods, grid, problems);
+  else if (settingsNode) {
+    const seen = new Set<string>();
+    for (const p of settingsNode.items) {
+      const key = keyName(p);
+      if (seen.has(key)) problems.error(spanOf(p.key as Node), `'${shownText(key)}' is given twice in the grid's settings`);
+      else gridSetting(p, methods, grid, problems);
+      seen.add(key);
+    }
+  }
   return grid;
 }
 
@@ -204,35 +238,74 @@ function gridSetting(p: Pair, methods: MethodName[], grid: GridSpec, problems: P
   if (owners.length === 0) {
     const all = [...new Set(methods.flatMap((m) => Object.keys(methodSpec(m)!.settings)))];
     const near = nearestName(key, all);
-    problems.error(spanOf(p.key as Node), `unknown setting '${key}' for ${methods.join(', ') || 'the grid'}${near ? `; did you mean '${near}'?` : ''}`);
+    problems.error(spanOf(p.key as Node), `unknown setting '${shownText(key)}' for ${methods.join(', ') || 'the grid'}${near ? `; did you mean '${near}'?` : ''}`);
     return;
   }
   const items = isSeq(p.value) ? (p.value.items as Node[]) : [p.value as Node];
   const values: (number | string | boolean)[] = [];
   for (const item of items) {
     const v = isScalar(item) ? item.value : undefined;
-    const bad = owners.map((m) => checkSettingValue(m, key, v)).find((r) => r);
+    const bad = owners.map((m) => checkSettingValue(m, key, v, item)).find((r) => r);
     if (bad) problems.error(spanOf(item, spanOf(p.key as Node)), bad.error);
     else values.push(v as number | string | boolean);
   }
   if (values.length > 0) grid.settings.push({ key, values, owners });
 }
 
+/** Flow collections nested deeper than this are refused before parsing (the parser recurses: 20,000 `[` took it a second). */
+const MAX_NESTING = 64;
+
+/** Where `[`/`{` first nest past MAX_NESTING, skipping quoted text and comments; undefined when they do not. */
+function deepNesting(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '"' || c === "'") {
+      const end = text.indexOf(c, i + 1);
+      i = end < 0 ? text.length : end;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    }
+  }
+  return undefined;
+}
+
 /** Parses and expands an experiment file's text; `file` is its absolute path (data is relative to it). */
 export function parseExperiment(text: string, file: string): Experiment {
   const problems = new Problems();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-  for (const e of doc.errors) problems.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
-  const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '');
+  // Without `name:`, the file's name made fit for folder names (`my sweep` runs in `my-sweep-cc-1`).
+  const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '').replace(/[^\w.-]+/g, '-').slice(0, NAME_MAX).replace(/^\.*$/, 'experiment');
   const exp: Experiment = { file, name: fileName, runs: [], expandsTo: 0, problems: problems.list };
-  if (doc.errors.length > 0 && !isMap(doc.contents)) return exp;
+  // Checked before parsing: the language server parses on every keystroke, in its one thread.
+  if (text.length > EXPERIMENT_MAX_CHARS) {
+    problems.error({ start: 0, end: 1 }, `this file is ${tooLong(text.length, 'characters')}`);
+    return exp;
+  }
+  const deep = deepNesting(text);
+  if (deep !== undefined) {
+    problems.error({ start: deep, end: deep + 1 }, `lists and maps are nested more than ${MAX_NESTING} deep here: an experiment file needs a few levels`);
+    return exp;
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  // The first syntax error only: after it the parser's reading of the rest (every token of a list,
+  // often) is noise, and so would be the checks of what it made of it.
+  const e = doc.errors[0];
+  if (e) {
+    problems.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, shownText(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')));
+    return exp;
+  }
   if (!isMap(doc.contents)) {
     problems.error({ start: 0, end: Math.min(text.length, 1) }, 'an experiment file is a map: data, then runs and/or grid (see the README)');
     return exp;
   }
   const top = readMap(doc.contents, TOP_FIELDS, 'at the top of an experiment', problems);
   const name = scalar<string>(top, 'name', TOP_FIELDS, problems);
-  if (name && !/^[\w.-]+$/.test(name.value)) problems.error(name.span, `name may hold only letters, digits, '.', '_' and '-' (it names run folders; got '${name.value}')`);
+  const badName = name && nameProblem(name.value, 'name');
+  if (badName) problems.error(name.span, badName);
   else if (name) exp.name = name.value;
   const data = scalar<string>(top, 'data', TOP_FIELDS, problems);
   if (data) {
@@ -248,16 +321,26 @@ export function parseExperiment(text: string, file: string): Experiment {
   if (!top.has('runs') && !top.has('grid')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'nothing to run: add runs (a list) or a grid');
   if (grid) exp.gridSpan = grid.span;
   const base = { data: exp.data ?? '', backend: exp.backend ?? 'auto' } as const;
-  const all = [...expandRuns(runs, common, base), ...(grid ? expandGrid(grid, common, base) : [])];
-  exp.expandsTo = all.length;
-  const seen = new Set<string>();
-  for (const r of all) {
-    if (seen.has(r.name)) problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
-    seen.add(r.name);
+  // Counted from the axes before anything is expanded: a short grid may ask for millions of runs.
+  exp.expandsTo = runs.length + (grid ? gridSize(grid) : 0);
+  if (exp.expandsTo > maxRuns) {
+    const count = Number.isSafeInteger(exp.expandsTo) ? String(exp.expandsTo) : exp.expandsTo.toPrecision(3);
+    problems.error(grid?.span ?? spanOf(top.get('runs')?.key as Node), `this experiment expands to ${count} runs, more than maxRuns (${maxRuns}): narrow the grid, or raise maxRuns`);
+  } else {
+    const all = [...expandRuns(runs, common, base), ...(grid ? expandGrid(grid, common, base) : [])];
+    const seen = new Set<string>();
+    // One problem per place: a grid whose names are all too long is one mistake, not one per run.
+    const badAt = new Set<number>();
+    for (const r of all) {
+      const bad = nameProblem(r.name, 'a run name');
+      const at = r.nameSpan ?? r.span;
+      if (bad && !badAt.has(at.start)) problems.error(at, bad);
+      else if (!bad && seen.has(r.name)) problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
+      if (bad) badAt.add(at.start);
+      seen.add(r.name);
+    }
+    exp.runs = all.filter((r) => !nameProblem(r.name, 'a run name'));
   }
-  if (all.length > maxRuns) {
-    problems.error(grid?.span ?? spanOf(top.get('runs')?.key as Node), `this experiment expands to ${all.length} runs, more than maxRuns (${maxRuns}): narrow the grid, or raise maxRuns`);
-  } else exp.runs = all;
   problems.list.sort((a, b) => a.span.start - b.span.start);
   return exp;
 }

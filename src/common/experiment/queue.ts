@@ -4,15 +4,17 @@
  * reload or a killed trainer continues where it stopped. A run's state is its own run.json
  * (absent: queued), so a finished run is never trained again, whoever finished it.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../atomicFile.js';
+import { experimentRunDir, nameProblem } from '../runPlace.js';
 import { lockHolder, mayBeTraining } from '../runLock.js';
 import type { RunStatus } from '../../protocol/run.js';
 import type { ExperimentRun } from './format.js';
 
 export type SweepState = 'running' | 'cancelled' | 'finished';
-export type QueuedRunStatus = RunStatus | 'queued';
+/** damaged: the folder's run.json is there but does not read as one; the sweep leaves it alone. */
+export type QueuedRunStatus = RunStatus | 'queued' | 'damaged';
 
 export interface QueueFile {
   format: 'clusterlab-queue';
@@ -21,6 +23,7 @@ export interface QueueFile {
   experiment: string;
   name: string;
   state: SweepState;
+  /** `dir` is written for people reading the file; the sweep recomputes it (runPlace.ts), never reads it. */
   runs: { entry: string; dir: string }[];
   updatedAt: string;
 }
@@ -29,11 +32,6 @@ export const QUEUE_SUFFIX = '.queue.json';
 
 export function queuePath(runsDir: string, experimentName: string): string {
   return join(runsDir, `${experimentName}${QUEUE_SUFFIX}`);
-}
-
-/** A run of an experiment always lands in the same folder, so it is found again after a reload. */
-export function experimentRunDir(runsDir: string, experimentName: string, entry: string): string {
-  return join(runsDir, `${experimentName}-${entry}`);
 }
 
 export function newQueue(file: string, name: string, runsDir: string, runs: readonly ExperimentRun[]): QueueFile {
@@ -65,17 +63,34 @@ export async function readQueue(path: string): Promise<QueueFile> {
     Array.isArray(v.runs) &&
     v.runs.every((r) => typeof r?.entry === 'string' && typeof r.dir === 'string');
   if (!ok) throw new Error(`${path} is not a ClusterLab queue file`);
+  const bad = nameProblem(v.name!, 'its experiment name') ?? v.runs!.map((r) => nameProblem(r.entry, 'a run name')).find(Boolean);
+  if (bad) throw new Error(`${path} is not a ClusterLab queue file: ${bad}`);
   return v as QueueFile;
 }
 
-/** Every readable queue file directly in the runs folders (a broken one is left out: its sweep cannot continue). */
-export async function listQueues(runsDirs: readonly string[]): Promise<{ path: string; queue: QueueFile }[]> {
+/**
+ * A queue file that is there but does not read as one is renamed to `<file>.damaged` (kept for the
+ * user to look at, never overwritten); the line that says so, or undefined when there is nothing
+ * to set aside.
+ */
+export async function setAsideDamagedQueue(path: string): Promise<string | undefined> {
+  if (!(await stat(path).then((s) => s.isFile(), () => false))) return undefined;
+  const problem = await readQueue(path).then(() => undefined, (e: Error) => e.message);
+  if (!problem) return undefined;
+  let aside = `${path}.damaged`;
+  for (let n = 2; await stat(aside).then(() => true, () => false); n++) aside = `${path}.damaged-${n}`;
+  await rename(path, aside);
+  return `${problem.replace(/^cannot read /, 'cannot read the queue file ')}: kept as ${aside}`;
+}
+
+/** Every readable queue file directly in the runs folders; a damaged one is left out, and `damaged` says why. */
+export async function listQueues(runsDirs: readonly string[], damaged?: (path: string, problem: string) => void): Promise<{ path: string; queue: QueueFile }[]> {
   const out: { path: string; queue: QueueFile }[] = [];
   for (const dir of runsDirs) {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.endsWith(QUEUE_SUFFIX))) {
       const path = join(dir, name);
-      const queue = await readQueue(path).catch(() => undefined);
+      const queue = await readQueue(path).catch((e: Error) => void damaged?.(path, e.message));
       if (queue) out.push({ path, queue });
     }
   }
@@ -86,18 +101,26 @@ export function writeQueue(path: string, q: QueueFile): Promise<void> {
   return writeJsonAtomic(path, { ...q, updatedAt: new Date().toISOString() });
 }
 
-/** A run folder's state for the queue: its run.json status, or queued when it has none yet. */
-export async function queuedStatus(dir: string): Promise<QueuedRunStatus> {
-  let status: RunStatus;
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'done', 'failed', 'cancelled', 'interrupted'];
+
+/**
+ * A run folder's state for the queue: its run.json status, queued when it has none yet, damaged
+ * (with why) when run.json is there but unreadable or without a status.
+ */
+export async function queuedStatus(dir: string): Promise<{ status: QueuedRunStatus; problem?: string }> {
+  const file = join(dir, 'run.json');
+  let status: unknown;
   try {
-    status = (JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: RunStatus }).status;
-  } catch {
-    return 'queued';
+    status = (JSON.parse(await readFile(file, 'utf8')) as { status?: unknown } | null)?.status;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'queued' };
+    return { status: 'damaged', problem: `${file} is damaged (${(e as Error).message.split('\n')[0]})` };
   }
-  if (status !== 'running') return status;
+  if (!RUN_STATUSES.includes(status as RunStatus)) return { status: 'damaged', problem: `${file} is damaged (no run status in it)` };
+  if (status !== 'running') return { status: status as RunStatus };
   // Left "running" by a trainer that died: it resumes.
   const holder = await lockHolder(dir);
-  return holder && mayBeTraining(holder) ? 'running' : 'interrupted';
+  return { status: holder && mayBeTraining(holder) ? 'running' : 'interrupted' };
 }
 
 /** How a sweep trains: in this process (CLI) or through the trainer server (VS Code). */
@@ -131,14 +154,30 @@ const RESUME_TRIES = 2;
  */
 export async function runSweep(path: string, q: QueueFile, runs: readonly ExperimentRun[], driver: SweepDriver): Promise<SweepResult> {
   const byName = new Map(runs.map((r) => [r.name, r]));
+  // Each folder from the queue's own runs folder and names, whatever `dir` the file says.
+  const places = q.runs.map(({ entry }) => ({ entry, dir: experimentRunDir(dirname(path), q.name, entry) }));
   const statuses: Record<string, QueuedRunStatus> = {};
-  for (const r of q.runs) statuses[r.entry] = await queuedStatus(r.dir);
+  const problems = new Map<string, string>();
+  for (const { entry, dir } of places) {
+    const state = await queuedStatus(dir);
+    if (state.problem) problems.set(entry, state.problem);
+    else statuses[entry] = state.status;
+  }
   await mkdir(dirname(path), { recursive: true });
-  await writeQueue(path, { ...q, state: 'running' });
+  const aside = await setAsideDamagedQueue(path);
+  if (aside) driver.log?.(`${aside}; a new queue is written (finished runs are still skipped: their run.json says so)`);
+  await writeQueue(path, { ...q, runs: places, state: 'running' });
   let stop: SweepState | undefined;
-  for (const { entry, dir } of q.runs) {
+  for (const { entry, dir } of places) {
     if (driver.cancelled()) stop = 'cancelled';
     if (stop) break;
+    const problem = problems.get(entry);
+    if (problem) {
+      // Not counted done or failed: the user decides (delete the folder to train it again).
+      driver.log?.(`${entry}: ${problem}; skipped, and left out of the counts (delete the folder to train it again)`);
+      driver.changed?.(entry, 'damaged');
+      continue;
+    }
     let status = statuses[entry]!;
     if (status === 'done' || status === 'failed' || status === 'running') {
       // running: another live trainer holds it (another window, a terminal); it finishes it.
@@ -166,6 +205,6 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
     else if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) stop = 'cancelled';
   }
   const state: SweepState = stop ?? 'finished';
-  if (state !== 'running') await writeQueue(path, { ...q, state });
+  if (state !== 'running') await writeQueue(path, { ...q, runs: places, state });
   return { state, statuses };
 }

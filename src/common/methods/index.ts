@@ -10,6 +10,7 @@ import { CC_SPEC } from './cc.js';
 import { DEEPCLUSTER_SPEC } from './deepcluster.js';
 import { SCAN_SPEC } from './scan.js';
 import type { MethodSpec, SettingSpec } from './spec.js';
+import { shown, shownText } from '../shown.js';
 
 export type { MethodSpec, SettingSpec, SettingsOf, SettingValue } from './spec.js';
 
@@ -43,10 +44,6 @@ function orList(items: readonly string[]): string {
   return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
-function shown(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v) ?? String(v);
-}
-
 /**
  * One setting's value, typed: numbers and booleans may come as text (a command line, an input box),
  * and are read the same way as typed values.
@@ -56,7 +53,7 @@ export function checkSetting(spec: MethodSpec, key: string, value: unknown): Set
   if (!s) {
     const near = nearestName(key, Object.keys(spec.settings));
     const hint = near ? `did you mean '${near}'?` : `its settings are ${orList(Object.keys(spec.settings))}`;
-    return { ok: false, error: `unknown setting '${key}' for ${spec.name}; ${hint}` };
+    return { ok: false, error: `unknown setting '${shownText(key)}' for ${spec.name}; ${hint}` };
   }
   const text = typeof value === 'string' ? value.trim() : undefined;
   // Text that reads as a number is shown as one: `--param threshold=1.5` got 1.5, not '1.5'.
@@ -105,6 +102,9 @@ export function nearestName(name: string, candidates: readonly string[]): string
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    // At least the length difference apart: past a third of the name's length it cannot be a typo,
+    // so a long name (a 5 MB key) is not aligned with every candidate.
+    if (name.length > 1.5 * c.length + 3) continue;
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }

@@ -7,7 +7,7 @@ import { CompletionItemKind, DiagnosticSeverity, MarkupKind, TextDocuments, Text
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
 import { allProblems } from '../../common/experiment/dataset.js';
-import { isExperimentFile } from '../../common/experiment/format.js';
+import { EXPERIMENT_MAX_CHARS, isExperimentFile } from '../../common/experiment/format.js';
 import { parseExperiment } from '../../common/experiment/parse.js';
 import { describeFolder } from '../../common/datasets.js';
 import { complete, hover } from './assist.js';
@@ -42,6 +42,11 @@ export function serveExperiments(connection: Connection): void {
   };
   const timers = new Map<string, NodeJS.Timeout>();
   const ours = (uri: string) => isExperimentFile(uri);
+  // Completion and hover parse the whole text too: a file over the cap gets its one diagnostic, no more work.
+  const assisted = (uri: string) => {
+    const doc = documents.get(uri);
+    return doc && ours(doc.uri) && doc.getText().length <= EXPERIMENT_MAX_CHARS ? doc : undefined;
+  };
 
   const validate = async (doc: TextDocument): Promise<void> => {
     const text = doc.getText();
@@ -69,8 +74,8 @@ export function serveExperiments(connection: Connection): void {
   });
 
   connection.onCompletion((p) => {
-    const doc = documents.get(p.textDocument.uri);
-    if (!doc || !ours(doc.uri)) return [];
+    const doc = assisted(p.textDocument.uri);
+    if (!doc) return [];
     return complete(doc.getText(), doc.offsetAt(p.position)).map((s) => ({
       label: s.label,
       kind: KIND[s.kind],
@@ -79,8 +84,8 @@ export function serveExperiments(connection: Connection): void {
     }));
   });
   connection.onHover((p) => {
-    const doc = documents.get(p.textDocument.uri);
-    if (!doc || !ours(doc.uri)) return null;
+    const doc = assisted(p.textDocument.uri);
+    if (!doc) return null;
     const h = hover(doc.getText(), doc.offsetAt(p.position));
     return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.start), end: doc.positionAt(h.end) } } : null;
   });
