@@ -110,6 +110,7 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   if (params) run.config = { ...run.config, params: { ...run.config.params, ...params } };
   validateConfig(run.config);
   run.config = resolveConfig(run.config);
+  assertSameData(folder, run);
   await checkImageFolder(run.config.data);
   run.backend = await initBackend(run.config.backend, hooks.log);
   const ds = await loadData(run.config, cacheDir, hooks);
@@ -121,6 +122,20 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   // A killed trainer leaves the temp files of its unfinished writes behind: garbage now.
   for (const d of [folder.dir, folder.checkpointDir]) await removeStaleTemps(d);
   return execute(folder, run, ds, hooks);
+}
+
+/**
+ * run.json travels with a shared run folder, and its config.data says what a resume scans: a
+ * folder other than the one the run was trained on (its dataset record, written by the trainer
+ * from the folder it scanned) is refused before anything is read from it.
+ */
+function assertSameData(folder: RunFolder, run: RunJson): void {
+  const root = typeof run.dataset?.root === 'string' ? run.dataset.root : undefined;
+  if (typeof run.config.data === 'string' && root !== undefined && resolve(run.config.data) === resolve(root)) return;
+  throw new ConfigError(
+    `${join(folder.dir, 'run.json')}: its image folder (config.data: ${String(run.config.data).slice(0, 200)}) is not the folder the run was trained on (dataset.root: ${String(root).slice(0, 200)}); ` +
+      'refused before reading it. If the images moved, set both to their new folder',
+  );
 }
 
 /** What run.json records of the data; the class -> super-class table lets viewers group classes without rescanning. */
