@@ -111,7 +111,8 @@ describe('finding 3: features.f16 pointing at /dev/zero', () => {
 });
 
 describe('finding 7: the host reads run files capped and symlink-checked', () => {
-  it('lists a run whose run.json is /dev/zero, a FIFO or 100 MB as broken, with the reason, at once', async () => {
+  // The bound turns a hang (a FIFO read without a writer, before the fix) into a failure.
+  it('lists a run whose run.json is /dev/zero, a FIFO or 100 MB as broken, with the reason, at once', { timeout: 60_000 }, async () => {
     const runs = join(root, 'host-runs');
     const { data } = makeHarness(1);
     const good = runFolder(join(runs, 'good'), data);
