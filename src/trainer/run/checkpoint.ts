@@ -128,7 +128,8 @@ export async function loadCheckpoint(dir: string, method: MethodName, params: Pa
   try {
     bytes = await readRunBinary(dir, m.file, m.bytes, 'the manifest');
   } catch (e) {
-    throw new CheckpointError(dir, (e as Error).message);
+    // The error names the manifest's folder already: the weights file is named within it.
+    throw new CheckpointError(dir, (e as Error).message.replace(join(dir, m.file), m.file));
   }
   if (!bytes) throw new CheckpointError(dir, `${m.file} is missing`);
   const read = (e: TensorEntry) => {
