@@ -8,6 +8,7 @@
  * into it three-way (src/common/labels.ts) — both sides' changes kept — or, where both changed the
  * same name, move or merges, refused with what conflicts, the other side's file adopted.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeLabels } from '../../common/labels.js';
@@ -95,7 +96,8 @@ export class LabelsStore {
     const text = await readLabelsText(this.file);
     let out = next;
     let theirs: LabelsJson | undefined;
-    if (text !== this.known) {
+    // A run folder deleted meanwhile is no other window's edit: the write below fails and says so.
+    if (text !== this.known && (text !== undefined || existsSync(dirname(this.file)))) {
       theirs = parseLabelsText(this.file, text);
       const merged = mergeLabels(this.value, next, theirs);
       const refuse = (why: string): never => {
