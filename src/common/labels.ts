@@ -78,3 +78,54 @@ export function nextClusterId(labels: LabelsJson, trained: ArrayLike<number>): n
   for (const c of Object.values(labels.moves)) max = Math.max(max, c);
   return max + 1;
 }
+
+/**
+ * Three-way merge of labels.json: `ours` and `theirs` both started from `base` (two windows editing
+ * one run). What only one side changed is taken from it; a name or move both changed to different
+ * values, or merges both changed other than by appending, is a conflict (described for the user).
+ */
+export function mergeLabels(base: LabelsJson, ours: LabelsJson, theirs: LabelsJson): { labels: LabelsJson } | { conflicts: string[] } {
+  const conflicts: string[] = [];
+  const names = mergeRecord(base.names, ours.names, theirs.names, (k, o, t) => conflicts.push(`the name of cluster ${k} (${quoted(t)} there, ${quoted(o)} here)`));
+  const moves = mergeRecord(base.moves, ours.moves, theirs.moves, (k, o, t) => conflicts.push(`where ${cut(k)} goes (${inCluster(t)} there, ${inCluster(o)} here)`));
+  const merges = mergeMerges(base.merges, ours.merges, theirs.merges);
+  if (!merges) conflicts.push('the merges of clusters (changed there and here)');
+  return conflicts.length > 0 ? { conflicts } : { labels: { ...theirs, names, moves, merges: merges! } };
+}
+
+function mergeRecord<V>(base: Record<string, V>, ours: Record<string, V>, theirs: Record<string, V>, conflict: (key: string, o: V | undefined, t: V | undefined) => void): Record<string, V> {
+  const out = { ...theirs };
+  for (const k of new Set([...Object.keys(base), ...Object.keys(ours)])) {
+    const b = base[k];
+    const o = ours[k];
+    const t = theirs[k];
+    if (o === b || o === t) continue;
+    if (t !== b) conflict(k, o, t);
+    else if (o === undefined) delete out[k];
+    else out[k] = o;
+  }
+  return out;
+}
+
+type Merge = LabelsJson['merges'][number];
+
+/** Merges are applied in order: both sides appending is their appends in turn; anything else both changed conflicts. */
+function mergeMerges(base: Merge[], ours: Merge[], theirs: Merge[]): Merge[] | undefined {
+  const same = (a: Merge[], b: Merge[]) => a.length === b.length && a.every((m, i) => m.from === b[i]!.from && m.into === b[i]!.into);
+  if (same(ours, base)) return theirs;
+  if (same(theirs, base) || same(ours, theirs)) return ours;
+  const extends_ = (a: Merge[]) => a.length > base.length && same(a.slice(0, base.length), base);
+  return extends_(ours) && extends_(theirs) ? [...theirs, ...ours.slice(base.length)] : undefined;
+}
+
+function quoted(name: string | undefined): string {
+  return name === undefined ? 'the default' : `"${cut(name)}"`;
+}
+
+function inCluster(c: number | undefined): string {
+  return c === undefined ? 'its trained cluster' : `cluster ${c}`;
+}
+
+function cut(s: string): string {
+  return s.length > 80 ? s.slice(0, 79) + '…' : s;
+}

@@ -30,9 +30,13 @@ export async function writeLayout(runDir: string, meta: Omit<LayoutMeta, 'format
   await writeJsonAtomic(join(runDir, LAYOUT_FILE), { format: 'clusterlab-layout', version: 1, ...meta });
 }
 
-/** The run's layout, or undefined when none was computed yet. Errors name the file. */
-export async function readLayout(runDir: string): Promise<{ meta: LayoutMeta; xy: Float32Array } | undefined> {
+/**
+ * The run's layout, or undefined when none was computed yet. Errors name the file. With `rows`
+ * (the run's images), a layout of another number of points is refused before layout.f32 is read.
+ */
+export async function readLayout(runDir: string, rows?: number): Promise<{ meta: LayoutMeta; xy: Float32Array } | undefined> {
   const meta = await readHeader(runDir, LAYOUT_FILE, layoutMetaSchema);
   if (!meta) return undefined;
+  if (rows !== undefined && meta.rows !== rows) throw new Error(`${join(runDir, LAYOUT_FILE)} has ${meta.rows} points but assignments.csv ${rows} images: compute the map again.`);
   return { meta, xy: float32FromLE(await readSized(runDir, LAYOUT_BIN, meta.rows * 8, LAYOUT_FILE)) };
 }

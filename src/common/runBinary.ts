@@ -1,18 +1,13 @@
 // What the run's binary files (features, probabilities, layout) share: a JSON header written last
 // as the commit point, and little-endian arrays whose size the header fixes.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, type Schema } from '../protocol/schema.js';
+import { readRunBinary, readRunText } from './runFileRead.js';
 
 /** The header, or undefined when the file is absent (an older run, or not computed yet). Errors name the file. */
 export async function readHeader<T>(runDir: string, file: string, schema: Schema<T>): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(runDir, file), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const text = await readRunText(runDir, file);
+  if (text === undefined) return undefined;
   try {
     return check(schema, JSON.parse(text));
   } catch (e) {
@@ -20,11 +15,10 @@ export async function readHeader<T>(runDir: string, file: string, schema: Schema
   }
 }
 
-/** A binary file of exactly the size its header says, as a DataView. */
+/** A binary file of exactly the size its header says, as a DataView; its size is checked before it is read. */
 export async function readSized(runDir: string, file: string, bytes: number, header: string): Promise<DataView> {
-  const path = join(runDir, file);
-  const b = await readFile(path);
-  if (b.byteLength !== bytes) throw new Error(`${path}: ${b.byteLength} bytes where ${header} says ${bytes}`);
+  const b = await readRunBinary(runDir, file, bytes, header);
+  if (!b) throw new Error(`${join(runDir, file)} is missing, though ${header} names it`);
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 

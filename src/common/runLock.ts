@@ -3,10 +3,9 @@
  * src/trainer/run/runLock.ts), read here too by the extension: a run that says "running" while no
  * live trainer holds its lock was left by a trainer that died, and nothing will finish it.
  */
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { isAlive } from './atomicFile.js';
+import { readRunText } from './runFileRead.js';
 
 export const LOCK_FILE = 'trainer.lock';
 
@@ -19,7 +18,7 @@ export interface LockHolder {
 /** The lock's holder as the file names it; undefined when there is no lock or it is not one of ours. */
 export async function lockHolder(runDir: string): Promise<LockHolder | undefined> {
   try {
-    const h = JSON.parse(await readFile(join(runDir, LOCK_FILE), 'utf8')) as Partial<LockHolder>;
+    const h = JSON.parse((await readRunText(runDir, LOCK_FILE)) ?? '') as Partial<LockHolder>;
     return Number.isInteger(h.pid) && typeof h.host === 'string' && typeof h.since === 'string' ? (h as LockHolder) : undefined;
   } catch {
     return undefined;

@@ -5,6 +5,7 @@ import type { SummaryJson, TrainConfig } from '../protocol/run.js';
 import { BACKENDS, cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
+import { CancelledError } from './util/cancel.js';
 
 const USAGE = `usage:
   clusterlab train --method ${METHOD_NAMES.join('|')} --data DIR [--clusters K] [--epochs N]
@@ -230,6 +231,11 @@ export async function main(argv: string[]): Promise<number> {
     return result.run.status === 'cancelled' ? 130 : 0;
   } catch (e) {
     progress.done();
+    if (e instanceof CancelledError) {
+      // Cancelled while the images were read: no training had started, so nothing was written.
+      process.stderr.write(values.resume === undefined ? 'cancelled before training started: no run folder was made\n' : `cancelled before training resumed: ${values.resume} is as it was\n`);
+      return 130;
+    }
     const err = e as Error;
     // Users get the one-line message; the stack is for us, on request.
     process.stderr.write(`clusterlab: ${err.message}\n`);

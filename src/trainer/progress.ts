@@ -1,7 +1,8 @@
 /**
  * CLI progress on stderr. On a terminal: one live line redrawn in place, with a bar and an ETA,
  * and a permanent line per epoch. Elsewhere (pipes, CI logs, files): plain lines only, one per
- * epoch, with no carriage returns or escape codes to garble the log.
+ * epoch and, within a long epoch or ingest, one every few seconds (CLUSTERLAB_PROGRESS_EVERY
+ * seconds, default 5), with no carriage returns or escape codes to garble the log.
  */
 import type { MetricsRow } from '../protocol/run.js';
 import type { StepProgress, TrainHooks } from './run/train.js';
@@ -19,6 +20,14 @@ export interface ProgressOptions {
   /** Minimum time between redraws of the live line, so fast steps do not flood the terminal. */
   minRedrawMs?: number;
   barWidth?: number;
+  /** Off a terminal: at least this long between progress lines within an epoch or an ingest. */
+  plainEveryMs?: number;
+}
+
+/** CLUSTERLAB_PROGRESS_EVERY (seconds) when it is a positive number, else 5 s. */
+function plainEveryFromEnv(): number {
+  const s = Number(process.env.CLUSTERLAB_PROGRESS_EVERY);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 5000;
 }
 
 /** Start point of a rate estimate: progress is measured from what this session has seen. */
@@ -34,6 +43,9 @@ export class ProgressReporter {
   private readonly now: () => number;
   private readonly minRedrawMs: number;
   private readonly barWidth: number;
+  private readonly plainEveryMs: number;
+  /** When the last plain line was printed (off a terminal). */
+  private lastPlain: number;
   /** The live line currently on screen (TTY only), to restore after a log line. */
   private live = '';
   private lastDraw = -Infinity;
@@ -52,6 +64,8 @@ export class ProgressReporter {
     this.now = opts.now ?? (() => performance.now());
     this.minRedrawMs = opts.minRedrawMs ?? 100;
     this.barWidth = opts.barWidth ?? 10;
+    this.plainEveryMs = opts.plainEveryMs ?? plainEveryFromEnv();
+    this.lastPlain = this.now();
   }
 
   /** A run's hooks that report here (the command line's train and run). */
@@ -89,8 +103,8 @@ export class ProgressReporter {
     }
     // Quarters crossed by this session's decoding only: a fully cached dataset prints nothing.
     const quarter = Math.floor(fraction * 4);
-    if (quarter > this.ingestQuarter) {
-      this.ingestQuarter = quarter;
+    if (quarter > this.ingestQuarter || (done < total && t - this.lastPlain >= this.plainEveryMs)) {
+      this.ingestQuarter = Math.max(quarter, this.ingestQuarter);
       this.print(`decoding images: ${done}/${total} (${Math.round(fraction * 100)}%)`);
     }
   }
@@ -114,7 +128,13 @@ export class ProgressReporter {
     this.epochs = p.epochs;
     const fraction = runFraction(p.epoch, p.step / Math.max(p.steps, 1), p.epochs);
     this.run ??= { t, fraction };
-    if (!this.tty) return;
+    if (!this.tty) {
+      if (p.step < p.steps && t - this.lastPlain >= this.plainEveryMs) {
+        const stage = p.stage ? ` (${p.stage})` : '';
+        this.print(withEta([`epoch ${p.epoch}/${p.epochs}${stage} step ${p.step}/${p.steps}`, `loss ${p.loss.toFixed(3)}`, `${p.imgPerSec.toFixed(0)} img/s`], this.run, t, fraction).join(' '));
+      }
+      return;
+    }
     const parts = [
       `epoch ${p.epoch}/${p.epochs}`,
       bar(p.step / Math.max(p.steps, 1), this.barWidth),
@@ -149,6 +169,7 @@ export class ProgressReporter {
   }
 
   private print(line: string): void {
+    this.lastPlain = this.now();
     if (!this.tty) {
       this.stream.write(line + '\n');
       return;

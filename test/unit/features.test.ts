@@ -33,7 +33,7 @@ test('a run folder keeps features and probabilities in row order, and a short fi
   for (let i = 0; i < features.length; i++) assert.ok(Math.abs(back.features[i]! - features[i]!) < 1e-3);
   assert.equal(readFileSync(join(dir, 'features.f16')).byteLength, 12);
   writeFileSync(join(dir, 'probs.f32'), new Uint8Array(8));
-  await assert.rejects(readRunFeatures(dir), /probs\.f32: 8 bytes where features\.json says 24/);
+  await assert.rejects(readRunFeatures(dir), /probs\.f32 has 8 bytes, features\.json says 24/);
     await assert.rejects(writeRunFeatures(dir, { rows: 3, dims: 3, clusters: 2, epoch: 1 }, features, probs), /features: 6 values for 3 x 3/);
 });
 
@@ -46,5 +46,5 @@ test('a layout keeps x, y per image, and one that does not match its header is r
   assert.deepEqual(back.meta, { format: 'clusterlab-layout', version: 1, ...meta });
   assert.deepEqual([...back.xy], [1.5, -2, 0, 3.25]);
   writeFileSync(join(dir, 'layout.f32'), new Uint8Array(12));
-  await assert.rejects(readLayout(dir), /layout\.f32: 12 bytes where layout\.json says 16/);
+  await assert.rejects(readLayout(dir), /layout\.f32 has 12 bytes, layout\.json says 16/);
 });

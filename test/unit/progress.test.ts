@@ -151,3 +151,17 @@ test('language-server progress names the SCAN stage and, once known, the time le
   assert.equal(stepMessage(p, 125), 'epoch 9/9 · self-labeling · loss 1.23 · 850 img/s · 2m05s left');
   assert.equal(stepMessage({ ...p, stage: undefined }), 'epoch 9/9 · loss 1.23 · 850 img/s');
 });
+
+test('off a terminal: a plain progress line within an epoch every plainEveryMs, none at the epoch end (its row says it)', () => {
+  const { chunks, stream, clock } = fake(false);
+  const p = new ProgressReporter(stream, { now: clock.now, plainEveryMs: 5000 });
+  for (let s = 1; s <= 40; s++) {
+    clock.set(s * 1000);
+    p.step(step(2, s));
+  }
+  assert.deepEqual(
+    chunks.map((c) => c.replace(/ ETA \S+/, '').trimEnd()),
+    [5, 10, 15, 20, 25, 30, 35].map((s) => `epoch 2/15 step ${s}/40 loss 4.213 850 img/s`),
+  );
+  assert.ok(chunks.every((c) => c.endsWith('\n') && !c.includes('\r')));
+});

@@ -1,8 +1,10 @@
 /**
  * The one way a page's image path becomes a file: refused unless the run lists it, it resolves
- * inside the run's dataset folder (a crafted assignments.csv could say ../..), and that folder is
- * in the workspace. Thumbnails are made only for such files.
+ * inside the run's dataset folder (a crafted assignments.csv could say ../.., a symlink in the
+ * dataset could lead to ~/.ssh: both are compared as real paths), and that folder is in the
+ * workspace. Thumbnails are made only for such files.
  */
+import { realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { RunModel } from './galleryModel.js';
@@ -19,7 +21,10 @@ export function datasetFile(m: RunModel, path: string, isInWorkspace: (p: string
   const file = resolve(join(root, path));
   if (!file.startsWith(root + sep)) throw new Error(`refused: ${path} lies outside the dataset folder`);
   if (!isInWorkspace(file)) throw new Error(`refused: ${file} is outside the workspace`);
-  return file;
+  const real = realOf(file);
+  const realRoot = realOf(root);
+  if (!real.startsWith(realRoot + sep)) throw new Error(`refused: ${path} is a link to ${real}, outside the dataset folder`);
+  return real;
 }
 
 /** Thumbnail URLs for the run's images in `paths`; "" for one refused or undecodable (it fails alone). */
@@ -35,4 +40,13 @@ export async function thumbnailUris(m: RunModel, paths: readonly string[], thumb
     }),
   );
   return known.map((path, i) => ({ path, uri: files[i] ? port.asUri(files[i]) : '' }));
+}
+
+function realOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${path} does not exist (any more)` : `refused: ${path} cannot be resolved (${code ?? (e as Error).message})`, { cause: e });
+  }
 }

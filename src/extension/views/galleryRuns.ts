@@ -4,8 +4,8 @@
  * closes when the last view lets go. Runs are listed by a RunSource (the extension's run store),
  * so this module knows nothing of how runs are found.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRunText } from '../../common/runFileRead.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import type { RunChoice } from '../../protocol/webview.js';
@@ -66,12 +66,18 @@ export class RunSession {
   static async open(dir: string, deps: SessionDeps): Promise<RunSession> {
     const s = new RunSession(dir, await LabelsStore.open(dir), deps);
     await s.reload();
-    s.folderWatch = watchRunFolder(dir, () =>
-      void s.reload().then(
-        () => s.changed(),
-        (e) => deps.log(`reading run ${dir}: ${(e as Error).message}`),
-      ),
+    s.folderWatch = watchRunFolder(
+      dir,
+      () =>
+        void s.reload().then(
+          () => s.changed(),
+          (e) => deps.log(`reading run ${dir}: ${(e as Error).message}`),
+        ),
+      undefined,
+      // Another window's edit of labels.json: shown here too (edits of this window are merged into it on write).
+      () => void s.labels.refresh().catch((e) => deps.log(`reading run ${dir}: ${(e as Error).message}`)),
     );
+    s.labels.onDidChangeOnDisk(() => s.changed());
     return s;
   }
 
@@ -109,11 +115,13 @@ export class RunSession {
   }
 
   async reload(): Promise<void> {
-    this.run = JSON.parse(await readFile(join(this.dir, 'run.json'), 'utf8')) as RunJson;
-    this.metrics = parseMetrics(await readText(join(this.dir, 'metrics.jsonl')));
+    const runText = await readRunText(this.dir, 'run.json');
+    if (runText === undefined) throw Object.assign(new Error(`${join(this.dir, 'run.json')} does not exist`), { code: 'ENOENT' });
+    this.run = JSON.parse(runText) as RunJson;
+    this.metrics = parseMetrics(await this.readText('metrics.jsonl'));
     this.error = undefined;
     const summaryFile = join(this.dir, 'summary.json');
-    const summary = await readText(summaryFile);
+    const summary = await this.readText('summary.json');
     try {
       this.summary = summary ? parseSummary(summary, summaryFile) : undefined;
     } catch (e) {
@@ -122,13 +130,18 @@ export class RunSession {
       this.deps.log((e as Error).message);
     }
     try {
-      this.rows = parseAssignments((await readText(join(this.dir, 'assignments.csv'))) || 'path,cluster,confidence,label\n');
+      this.rows = parseAssignments((await this.readText('assignments.csv')) || 'path,cluster,confidence,label\n');
     } catch (e) {
       this.rows = [];
       this.error = (e as Error).message;
     }
     if (this.rows.length === 0 && !this.error) this.error = `This run has no cluster assignments yet (status: ${this.run.status}).`;
     this.startWatcher();
+  }
+
+  /** A run file's text ('' when absent), read safely: a run folder from a cloned repository is untrusted. */
+  private async readText(file: string): Promise<string> {
+    return (await readRunText(this.dir, file)) ?? '';
   }
 
   private startWatcher(): void {
@@ -220,14 +233,5 @@ export class RunSessions {
     this.open.clear();
     this.opened.clear();
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
-  }
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw e;
   }
 }

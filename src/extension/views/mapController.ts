@@ -79,9 +79,8 @@ export class MapController extends ImagePage<MapToHost> {
     if (this.loaded?.dir === s.dir && this.loaded.stamp === stamp) return;
     const next: LoadedLayout = { dir: s.dir, stamp, hasFeatures: featuresTime > 0 };
     try {
-      const read = await readLayout(s.dir);
-      if (read && read.meta.rows !== s.rows.length) next.error = `${join(s.dir, LAYOUT_FILE)} has ${read.meta.rows} points but assignments.csv ${s.rows.length} images: compute the map again.`;
-      else if (read) next.read = read;
+      const read = await readLayout(s.dir, s.rows.length);
+      if (read) next.read = read;
     } catch (e) {
       next.error = (e as Error).message;
     }

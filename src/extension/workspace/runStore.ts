@@ -8,9 +8,10 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
+import { readRunText } from '../../common/runFileRead.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import { lockHolder, mayBeTraining } from '../../common/runLock.js';
 import { isMethodName, METHOD_NAMES } from '../../common/methods/index.js';
@@ -78,13 +79,9 @@ function existingAncestor(path: string): string {
   return dir;
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+/** A run file's text, read safely (runFileRead.ts): a run folder from a cloned repository is untrusted. */
+function readText(path: string): Promise<string | undefined> {
+  return readRunText(dirname(path), basename(path));
 }
 
 export class RunStore implements Disposable {

@@ -1,17 +1,23 @@
 /**
  * Notices a run folder's files changing (a training writing metrics.jsonl, finishing with
- * assignments.csv), so open views redraw live. labels.json is left out: its writer, the labels
- * store, tells the views itself.
+ * assignments.csv), so open views redraw live. labels.json is reported apart (`onLabels`): this
+ * window's labels store writes it and tells the views itself, another window's write is news.
  */
 import { watch } from 'chokidar';
 import { basename } from 'node:path';
+import { LABELS_FILE } from '../../protocol/labels.js';
 
 const WATCHED = new Set(['run.json', 'metrics.jsonl', 'assignments.csv', 'summary.json', 'features.json', 'layout.json']);
 
-export function watchRunFolder(dir: string, onChange: () => void, debounceMs = 250): { dispose(): Promise<void> } {
+export function watchRunFolder(dir: string, onChange: () => void, debounceMs = 250, onLabels?: () => void): { dispose(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
+  let labelsTimer: NodeJS.Timeout | undefined;
   const watcher = watch(dir, { depth: 0, ignoreInitial: true, ignored: (p, st) => p !== dir && (st?.isDirectory() ?? false) });
   const poke = (p: string) => {
+    if (onLabels && basename(p) === LABELS_FILE) {
+      clearTimeout(labelsTimer);
+      labelsTimer = setTimeout(onLabels, debounceMs);
+    }
     if (!WATCHED.has(basename(p))) return;
     clearTimeout(timer);
     timer = setTimeout(onChange, debounceMs);
@@ -20,6 +26,7 @@ export function watchRunFolder(dir: string, onChange: () => void, debounceMs = 2
   return {
     dispose: async () => {
       clearTimeout(timer);
+      clearTimeout(labelsTimer);
       await watcher.close();
     },
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { cacheFileName, openCache, writeCache, type CacheKey, type CacheRecord, type OpenCache } from './cache.js';
 import { decodeMany, decoderSignature, defaultConcurrency, type DecodeFn, type DecodeOptions } from './decode.js';
 import { byCodePoint, scanFolder, type ImageEntry, type Skipped } from './scan.js';
+import { CancelledError } from '../util/cancel.js';
 
 export type { ImageEntry, Skipped } from './scan.js';
 
@@ -45,6 +46,8 @@ export interface LoadOptions {
   cacheDir: string;
   /** Images done out of those found; called at most every 100 ms, and once at the end. */
   onProgress?: (done: number, total: number) => void;
+  /** Cancels the ingest: decoding stops and loadDataset throws CancelledError (the cache is left as it was). */
+  signal?: AbortSignal;
   /** Replaces the file decoder (tests count calls through it). */
   decode?: DecodeFn;
   concurrency?: number;
@@ -62,6 +65,7 @@ export async function loadDataset(root: string, opts: LoadOptions): Promise<Data
   const { imageSize: size, channels } = opts;
   if (!Number.isInteger(size) || size < 1) throw new Error(`imageSize must be a positive integer, got ${size}`);
   const scan = await scanFolder(root);
+  if (opts.signal?.aborted) throw new CancelledError();
   const decodeOpts: DecodeOptions = { size, channels, background: opts.background, limitInputPixels: opts.limitInputPixels };
   const key: CacheKey = { root: scan.root, size, channels, decoder: decoderSignature(decodeOpts) };
   const cacheFile = join(opts.cacheDir, cacheFileName(key));
@@ -132,7 +136,10 @@ export async function loadDataset(root: string, opts: LoadOptions): Promise<Data
     },
     opts.decode,
     opts.concurrency ?? defaultConcurrency(),
+    opts.signal,
   );
+  // Undecoded images would be cached as black ones: nothing of a cancelled ingest is kept.
+  if (opts.signal?.aborted) throw new CancelledError();
   progress(true);
 
   // Compact: ok images take consecutive slots in entry order.

@@ -195,11 +195,13 @@ export async function decodeMany(
   onResult: (i: number, r: DecodeResult) => void,
   decode: DecodeFn = decodeImage,
   concurrency = defaultConcurrency(),
+  signal?: AbortSignal,
 ): Promise<void> {
   cacheOff();
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
+    // A cancel stops the workers after the images they are at; the caller decides what that means.
+    while (next < jobs.length && !signal?.aborted) {
       const i = next++;
       let r: DecodeResult;
       try {

@@ -9,7 +9,7 @@ import { ParamSet } from '../models/layers.js';
 import { Rng } from '../util/rng.js';
 import { CC_SPEC } from '../../common/methods/cc.js';
 import { learningRateAt, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, minimizeTerms, predictFromProbs, settingsOf, TermAverager, type Method, type MethodInit } from './method.js';
+import { batches, stepCount, cancelPoint, minimizeTerms, predictFromProbs, settingsOf, TermAverager, type Method, type MethodInit } from './method.js';
 
 /** The official code's 128-d instance space (config.yaml); its other settings are CC_SPEC's. */
 const INSTANCE_DIM = 128;
@@ -50,7 +50,7 @@ export function createCC({ config, ds }: MethodInit): Method {
       const avg = new TermAverager();
       let step = 0;
       for (const idx of batches(order, config.batchSize)) {
-        if (signal.aborted) throw new CancelledError();
+        await cancelPoint(signal);
         const views = tf.tidy(() => {
           const x = toFloatBatch(ds, idx);
           return [ccAugment(x, rng, augment), ccAugment(x, rng, augment)];

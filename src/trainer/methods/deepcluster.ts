@@ -13,7 +13,7 @@ import { dense, normalInit, ParamSet, zeros } from '../models/layers.js';
 import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { Rng } from '../util/rng.js';
 import { centroidProbs } from './featureClusters.js';
-import { batches, stepCount, CancelledError, featuresOf, settingsOf, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
+import { batches, stepCount, cancelPoint, featuresOf, settingsOf, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
 
 /**
  * The official settings (facebookresearch/deepcluster main.py) are DEEPCLUSTER_SPEC's: SGD lr 0.05,
@@ -142,7 +142,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
       let step = 0;
       try {
         for (const idx of batches(order, config.batchSize)) {
-          if (signal.aborted) throw new CancelledError();
+          await cancelPoint(signal);
           const x = tf.tidy(() => input(ccAugment(toFloatBatch(ds, idx), rng, DC_AUGMENT)));
           const targets = Int32Array.from(idx, (i) => y[i]!);
           const weights = Float32Array.from(targets, (c) => (balance === 'weighted' ? ds.n / (k * sizes[c]!) : 1));

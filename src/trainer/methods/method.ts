@@ -3,6 +3,7 @@ import { parseSettings, type MethodSpec, type SettingsOf } from '../../common/me
 import type { MethodName, TrainConfig } from '../../protocol/run.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import { ConfigError } from '../run/config.js';
+import { yieldToLoop } from '../util/cancel.js';
 import type { ParamSet } from '../models/layers.js';
 
 /** What every clustering method gives the run loop; the loop owns epochs, checkpoints and files. */
@@ -61,12 +62,7 @@ export interface Predictions {
   confidence: Float32Array;
 }
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
+export { CancelledError, cancelPoint } from '../util/cancel.js';
 
 /** Steps an epoch of n images takes at this batch size (whole batches only, see batches()). */
 export function stepCount(n: number, batchSize: number): number {
@@ -99,6 +95,8 @@ export async function predictFromProbs(n: number, batchSize: number, probs: (idx
     cluster.set(await arg!.data(), idx[0]);
     confidence.set(await max!.data(), idx[0]);
     tf.dispose([arg!, max!]);
+    // A turn for the event loop between batches: a cancel (SIGINT) is heard while 100,000 images are predicted.
+    await yieldToLoop();
   }
   return { cluster, confidence };
 }

@@ -15,7 +15,7 @@ import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
 import { scanStageOf, type ScanStage } from './scanStages.js';
 import { learningRateAt, setLearningRate } from './schedule.js';
-import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
+import { batches, stepCount, cancelPoint, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
 
 /**
  * The official CIFAR configs (simclr_cifar10, scan_cifar10, selflabel_cifar10) where they fit a
@@ -149,7 +149,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     let step = 0;
     const vars = stageVars.pretext();
     for (const idx of batches(rng.permutation(ds.n), config.batchSize)) {
-      if (signal.aborted) throw new CancelledError();
+      await cancelPoint(signal);
       const views = tf.tidy(() => {
         const x = toFloatBatch(ds, idx);
         return tf.concat([ccAugment(x, rng, pretextAugment), ccAugment(x, rng, pretextAugment)], 0);
@@ -196,7 +196,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     let step = 0;
     const vars = stageVars.scan();
     for (const idx of batches(rng.permutation(ds.n), batchSize)) {
-      if (signal.aborted) throw new CancelledError();
+      await cancelPoint(signal);
       // Drawn from the image and its K neighbours, as the official top-(K+1) list holds the image itself.
       const partner = Int32Array.from(idx, (i) => {
         const j = rng.int(nNeighbours + 1);
@@ -271,7 +271,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
     let confident = 0;
     let seen = 0;
     for (const idx of batches(rng.permutation(ds.n), batchSize)) {
-      if (signal.aborted) throw new CancelledError();
+      await cancelPoint(signal);
       const x = toFloatBatch(ds, idx);
       const weak = tf.tidy(() => headProbs(best, x, true));
       const t = selfLabelTargets((await weak.data()) as Float32Array, k, settings.threshold);

@@ -13,6 +13,7 @@ import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
 import { defaultRunDir, resume, train, type StepProgress, type TrainHooks, type TrainResult } from './train.js';
 import { formatDuration } from '../progress.js';
+import { CancelledError } from '../util/cancel.js';
 
 export interface RunProgress {
   begin(title: string): void;
@@ -129,6 +130,8 @@ export class ActiveRuns {
       .then(
         (r): RunEndedNotice => ({ runId, runDir, status: r.run.status, epoch: r.run.epoch, ...(r.summary?.acc !== undefined ? { acc: r.summary.acc } : {}) }),
         (e: unknown): RunEndedNotice => {
+          // Cancelled while its images were read: nothing was trained or written.
+          if (e instanceof CancelledError) return { runId, runDir, status: 'cancelled', epoch: lastEpoch };
           const error = inExtensionWords(e);
           hooks.log(`failed: ${error}`);
           return { runId, runDir, status: 'failed', epoch: lastEpoch, error };

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
+import { readRunBinary, readRunText } from '../../common/runFileRead.js';
 import type { MethodName } from '../../protocol/run.js';
 import type { ParamSet } from '../models/layers.js';
 
@@ -83,7 +84,8 @@ export async function checkpointEpoch(dir: string): Promise<number> {
 }
 
 async function readManifest(dir: string): Promise<Manifest> {
-  const text = await readFile(join(dir, MANIFEST), 'utf8');
+  const text = await readRunText(dir, MANIFEST);
+  if (text === undefined) throw Object.assign(new Error(`${join(dir, MANIFEST)} does not exist`), { code: 'ENOENT' });
   let m: unknown;
   try {
     m = JSON.parse(text);
@@ -122,10 +124,14 @@ function validateManifest(dir: string, m: unknown): asserts m is Manifest {
 export async function loadCheckpoint(dir: string, method: MethodName, params: ParamSet, optimizer: tf.Optimizer): Promise<number> {
   const m = await readManifest(dir);
   if (m.method !== method) throw new CheckpointError(dir, `it was written by ${m.method}, not ${method}`);
-  const weightsPath = join(dir, m.file);
-  const size = (await stat(weightsPath)).size;
-  if (size !== m.bytes) throw new CheckpointError(dir, `${m.file} has ${size} bytes, the manifest says ${m.bytes}`);
-  const bytes = await readFile(weightsPath);
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readRunBinary(dir, m.file, m.bytes, 'the manifest');
+  } catch (e) {
+    // The error names the manifest's folder already: the weights file is named within it.
+    throw new CheckpointError(dir, (e as Error).message.replace(join(dir, m.file), m.file));
+  }
+  if (!bytes) throw new CheckpointError(dir, `${m.file} is missing`);
   const read = (e: TensorEntry) => {
     const n = e.shape.reduce((a, b) => a * b, 1);
     return new Float32Array(bytes.buffer.slice(bytes.byteOffset + e.offset, bytes.byteOffset + e.offset + n * 4));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import { l2Normalize } from '../losses/contrastive.js';
 import { allBatches, type Method } from '../methods/method.js';
+import { yieldToLoop } from '../util/cancel.js';
 
 /** Every image's L2-normalised backbone features and cluster probabilities, in dataset (= assignments.csv) order. */
 export interface ImageFeatures {
@@ -35,6 +36,7 @@ export async function imageFeatures(method: Method, ds: Dataset, clusters: numbe
     features.set((await h!.data()) as Float32Array, idx[0]! * dims);
     probs.set((await p!.data()) as Float32Array, idx[0]! * clusters);
     tf.dispose([h!, p!]);
+    await yieldToLoop();
   }
   return { rows: ds.n, dims, clusters, features, probs };
 }

@@ -1,6 +1,7 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
+import { readRunText } from '../../common/runFileRead.js';
 import { csvField, parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import { ConfigError } from './config.js';
@@ -43,7 +44,9 @@ export class RunFolder {
     const path = join(this.dir, 'run.json');
     let run: RunJson;
     try {
-      run = JSON.parse(await readFile(path, 'utf8')) as RunJson;
+      const text = await readRunText(this.dir, 'run.json');
+      if (text === undefined) throw new Error('it does not exist');
+      run = JSON.parse(text) as RunJson;
     } catch (e) {
       throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
     }
@@ -64,12 +67,7 @@ export class RunFolder {
   }
 
   async readMetrics(): Promise<MetricsRow[]> {
-    try {
-      return parseMetrics(await readFile(join(this.dir, 'metrics.jsonl'), 'utf8'));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
+    return parseMetrics((await readRunText(this.dir, 'metrics.jsonl')) ?? '');
   }
 
   /** Drops rows of epochs after `epoch`: on resume they are trained again and would be doubled. */

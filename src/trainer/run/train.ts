@@ -8,7 +8,7 @@ import { loadDataset, type Dataset } from '../data/dataset.js';
 import { checkImageFolder } from '../data/scan.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
 import { writeRunFeatures } from '../../common/features.js';
-import { CancelledError, type Method, type Predictions } from '../methods/method.js';
+import { cancelPoint, CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ConfigError, validateAgainstData, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
@@ -110,6 +110,7 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   if (params) run.config = { ...run.config, params: { ...run.config.params, ...params } };
   validateConfig(run.config);
   run.config = resolveConfig(run.config);
+  assertSameData(folder, run);
   await checkImageFolder(run.config.data);
   run.backend = await initBackend(run.config.backend, hooks.log);
   const ds = await loadData(run.config, cacheDir, hooks);
@@ -123,6 +124,20 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   return execute(folder, run, ds, hooks);
 }
 
+/**
+ * run.json travels with a shared run folder, and its config.data says what a resume scans: a
+ * folder other than the one the run was trained on (its dataset record, written by the trainer
+ * from the folder it scanned) is refused before anything is read from it.
+ */
+function assertSameData(folder: RunFolder, run: RunJson): void {
+  const root = typeof run.dataset?.root === 'string' ? run.dataset.root : undefined;
+  if (typeof run.config.data === 'string' && root !== undefined && resolve(run.config.data) === resolve(root)) return;
+  throw new ConfigError(
+    `${join(folder.dir, 'run.json')}: its image folder (config.data: ${String(run.config.data).slice(0, 200)}) is not the folder the run was trained on (dataset.root: ${String(root).slice(0, 200)}); ` +
+      'refused before reading it. If the images moved, set both to their new folder',
+  );
+}
+
 /** What run.json records of the data; the class -> super-class table lets viewers group classes without rescanning. */
 function datasetRecord(ds: Dataset): RunJson['dataset'] {
   const superOfClass = Array.from(classToSuperFrom(ds.labels, ds.superLabels, ds.classes.length));
@@ -132,7 +147,7 @@ function datasetRecord(ds: Dataset): RunJson['dataset'] {
 /** The folder's images; `validate` refuses too few of them (train checks that itself, to keep a failed run). */
 async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks, validate = true): Promise<Dataset> {
   const t0 = performance.now();
-  const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest });
+  const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest, signal: hooks.signal });
   for (const s of ds.skipped.slice(0, SKIPS_LOGGED)) hooks.log(`skipped ${s.path}: ${s.reason}`);
   if (ds.skipped.length > SKIPS_LOGGED) hooks.log(`... and ${ds.skipped.length - SKIPS_LOGGED} more skipped files`);
   if (validate) validateAgainstData(config, ds.n, config.data, ds.skipped);
@@ -181,7 +196,7 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       const row: MetricsRow = { epoch, phase: result.phase, loss: result.loss, terms: result.terms, imgPerSec: images / seconds, seconds, ...result.extra };
       evaluated = undefined;
       if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
-        evaluated = await evaluate(method, ds, config);
+        evaluated = await evaluate(method, ds, config, signal);
         Object.assign(row, scoreDataset(ds, evaluated.preds.cluster, config.clusters).row, labelFreeRow(evaluated.labelFree.scores));
         // Before the metrics row: a reader that sees epoch e's row finds its features.
         await writeFeatures(folder, evaluated, epoch);
@@ -195,7 +210,7 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     }
     if (!evaluated) {
       // Resumed after the last checkpoint: the files of the end are made again from it.
-      evaluated = await evaluate(method, ds, config);
+      evaluated = await evaluate(method, ds, config, signal);
       await writeFeatures(folder, evaluated, start);
     }
     const summary = await finish(folder, run, ds, evaluated, (performance.now() - started) / 1000);
@@ -221,9 +236,13 @@ interface Evaluation {
   labelFree: LabelFreeResult;
 }
 
-async function evaluate(method: Method, ds: Dataset, config: TrainConfig): Promise<Evaluation> {
+/** Each of its passes over the dataset is a point where a cancel stops the run (a long one on 100,000 images). */
+async function evaluate(method: Method, ds: Dataset, config: TrainConfig, signal: AbortSignal): Promise<Evaluation> {
+  await cancelPoint(signal);
   const preds = await method.predict();
+  await cancelPoint(signal);
   const features = await imageFeatures(method, ds, config.clusters);
+  await cancelPoint(signal);
   return { preds, features, labelFree: await scoreLabelFree(features, preds, config.clusters, config.seed) };
 }
 
