@@ -118,6 +118,11 @@ export class Sweeps {
         const done = n.filter((s) => s === 'done').length;
         this.log.info(`sweep ${q.name}: ${r.state}, ${done}/${n.length} done`);
         if (r.state === 'finished') void vscode.window.showInformationMessage(`ClusterLab: ${q.name} finished: ${done} of ${n.length} runs done.`);
+        const dropped = Object.entries(r.statuses).find(([, s]) => s === 'interrupted');
+        // Not cancelled by the user: a run its trainer kept dropping stopped the sweep (its runs' own toasts are not shown).
+        if (r.state === 'cancelled' && !sweep.cancelled && dropped) {
+          void vscode.window.showWarningMessage(`ClusterLab: the sweep of ${q.name} stopped: the trainer stopped under ${dropped[0]} again and again; see the log, then Run all to go on.`, 'Show Log').then((c) => c && this.log.show());
+        }
       })
       .catch((e: Error) => void vscode.window.showErrorMessage(`ClusterLab: the sweep of ${q.name} stopped: ${e.message}`))
       .finally(() => this.sweeps.delete(q.experiment));

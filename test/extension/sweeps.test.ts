@@ -60,5 +60,7 @@ test('a sweep trains its runs into their folders one after another, and resumes 
   assert.equal(JSON.parse(readFileSync(join(runs, 'sw.queue.json'), 'utf8')).state, 'finished');
   assert.deepEqual(trainer.requests.map((r) => r.method), ['clusterlab/train', 'clusterlab/train', 'clusterlab/resume']);
   assert.ok(stub.shown.some((m) => /sw finished: 2 of 2 runs done/.test(m.text)), JSON.stringify(stub.shown));
+  // The sweep resumed the interrupted run itself: no "marked interrupted [Resume]" toast left behind (issue 30, bug 9).
+  assert.ok(!stub.shown.some((m) => /marked interrupted/.test(m.text)), JSON.stringify(stub.shown));
   training.dispose();
 });
