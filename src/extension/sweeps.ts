@@ -5,7 +5,7 @@
  * finished runs are never trained again. Cancel stops the run in flight and the sweep.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { allProblems } from '../common/experiment/dataset.js';
@@ -43,6 +43,8 @@ export class Sweeps {
 
   /** Reads and checks the file (the open editor's text when it is open) as the language server does. */
   async load(file: string): Promise<{ exp: Experiment; runsDir: string }> {
+    // An editor may still hold the text of a file deleted on disk: that is not the experiment any more.
+    if (!existsSync(file)) throw new Error(`${vscode.workspace.asRelativePath(file)} was deleted: restore it to run it, or Remove Sweep (its group in the Runs view) to clear its queue`);
     const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
     const text = open ? open.getText() : await readFile(file, 'utf8');
     const exp = parseExperiment(text, file);
@@ -91,6 +93,18 @@ export class Sweeps {
     }
     await sweep.done;
     return true;
+  }
+
+  /**
+   * Forgets the sweep of `file` (cancelled first when it runs here): its queue files go, so its
+   * runs without a folder are no longer listed and nothing continues it. Run folders stay.
+   * Resolves to the number of queues removed.
+   */
+  async remove(file: string, runsDirs: readonly string[]): Promise<number> {
+    await this.cancel(file);
+    const queues = (await listQueues(runsDirs)).filter((q) => q.queue.experiment === file);
+    await Promise.all(queues.map((q) => rm(q.path, { force: true })));
+    return queues.length;
   }
 
   /** The experiment's run folders that hold a run (for Compare). */
