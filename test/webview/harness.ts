@@ -149,12 +149,12 @@ export async function openPage(
     });
   });
   // A string, not a function: the test's TypeScript transform would add helpers the page lacks.
+  // The state is kept on window.__vscodeState, where a test can read it.
   await page.addInitScript(`
-    let state;
     window.acquireVsCodeApi = () => ({
       postMessage: (m) => window.__toHost(JSON.stringify(m)),
-      getState: () => state,
-      setState: (s) => { state = s; },
+      getState: () => window.__vscodeState,
+      setState: (s) => { window.__vscodeState = s; },
     });`);
   const html = pageHtml({
     page: name,
