@@ -1,8 +1,9 @@
 // Window reloads during a sweep (issue 30, bug 1): a 2-run grid of tiny runs, reloaded at several
-// points — as the first run starts, after its first checkpoint, as the second starts, and twice in
-// a row — finishes every run without "Run all" again: no run is dropped as "training in another
-// process" while the old window's trainer is still on its way out (or a zombie), and none is
-// trained twice. Screenshots go to test-output/e2e-sweep-reload/.
+// points — as the first run starts, after its first checkpoint, as the second starts (its trainer
+// held alive past the reload, then killed), and twice in a row — finishes every run without
+// "Run all" again: no run is dropped as "training in another process" while the old window's
+// trainer is still on its way out, and none is trained twice. Then the Gallery and Charts tabs of the first run come back after a reload, on
+// that run (bug 4). Screenshots go to test-output/e2e-sweep-reload/.
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -47,6 +48,7 @@ describe('Window reloads during a sweep', () => {
       return undefined; // not started, or between two atomic writes
     }
   };
+  const lockOf = (entry: string) => join(runsDir(), `reload-sweep-${entry}`, 'trainer.lock');
   const until = async (what: string, ok: () => boolean) => {
     const deadline = Date.now() + TIMEOUT;
     while (!ok()) {
@@ -83,11 +85,23 @@ describe('Window reloads during a sweep', () => {
     await reload('first-run-epoch-2');
   });
 
-  step('reloaded as the second run starts, and at once again', async () => {
-    await until('cc-s2 starts', () => runJson('cc-s2')?.status === 'running');
+  step('reloaded as the second run starts while its trainer is slow to go, and at once again', async () => {
+    await until('cc-s2 starts', () => runJson('cc-s2')?.status === 'running' && existsSync(lockOf('cc-s2')));
     assert.equal(runJson('cc-s1')!.status, 'done');
     assert.equal(runJson('cc-s1')!.startedAt, firstStarted, 'the first run was resumed, not trained anew');
-    await reload('second-run-starting');
+    // The old window's trainer, held still (as one busy in a long step is), outlives the reload:
+    // the new window's sweep finds its lock held by a live process. It dies only after that sweep
+    // has looked (the queue file is rewritten when a sweep starts), leaving its lock behind.
+    const old = (JSON.parse(readFileSync(lockOf('cc-s2'), 'utf8')) as { pid: number }).pid;
+    const queueWritten = () => readFileSync(join(runsDir(), 'reload-sweep.queue.json'), 'utf8');
+    const before = queueWritten();
+    process.kill(old, 'SIGSTOP');
+    try {
+      await reload('second-run-starting');
+      await until('the new window continues the sweep', () => queueWritten() !== before);
+    } finally {
+      process.kill(old, 'SIGKILL');
+    }
     await reload('right-after-a-reload');
   });
 
@@ -101,8 +115,29 @@ describe('Window reloads during a sweep', () => {
     for (const entry of ['cc-s1', 'cc-s2']) {
       assert.equal(runJson(entry)!.status, 'done', entry);
       assert.equal(runJson(entry)!.epoch, 6, entry);
-      assert.ok(!existsSync(join(runsDir(), `reload-sweep-${entry}`, 'trainer.lock')), `${entry}: the lock went with its trainer`);
+      assert.ok(!existsSync(lockOf(entry)), `${entry}: the lock went with its trainer`);
     }
     assert.equal(runJson('cc-s1')!.startedAt, firstStarted, 'no run was trained twice');
+  });
+
+  step("the gallery and charts tabs of a run come back after a reload, on that run", async () => {
+    const row = wb().treeRow('Runs', 'cc-s1');
+    await wb().contextMenu(row, 'Open Cluster Gallery');
+    await wb().tab('Cluster Gallery').waitFor({ timeout: 30_000 });
+    await wb().contextMenu(row, 'Show Training Charts');
+    await wb().tab('Training Charts').waitFor({ timeout: 30_000 });
+    const pickedRun = async (part: 'editor') => {
+      const frame = await wb().webview('.run-picker', 60_000, part);
+      await frame.waitForFunction(() => (document.querySelector('.run-picker') as HTMLSelectElement | null)?.value.endsWith('reload-sweep-cc-s1'), undefined, { timeout: 60_000 });
+    };
+    await pickedRun('editor');
+    await reload('tabs-before-reload');
+    await wb().tab('Cluster Gallery').waitFor({ timeout: 60_000 });
+    await wb().tab('Training Charts').waitFor({ timeout: 60_000 });
+    await pickedRun('editor');
+    await wb().tab('Cluster Gallery').click();
+    await (await wb().webview('.scroller .tile', 60_000, 'editor')).locator('.run-picker').waitFor();
+    await pickedRun('editor');
+    await wb().shot('tabs-restored');
   });
 });

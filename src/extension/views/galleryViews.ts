@@ -80,7 +80,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   };
 
   /** Fills a webview with `page` and connects it to a new controller. */
-  function attach(webview: vscode.Webview, page: PageName, onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): Controller {
+  function attach(webview: vscode.Webview, page: PageName, place: 'panel' | 'sidebar', onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): Controller {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundles = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     // Only our bundles, our stylesheets and the thumbnail cache: the page never loads a dataset file.
@@ -94,6 +94,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       scriptUri: uri(bundles, `${page}.js`),
       styleUris: [uri(media, 'webview.css'), uri(media, `${page}.css`)],
       codiconsUri: uri(bundles, 'codicons', 'codicon.css'),
+      place,
     });
     const port: WebviewPort = {
       post: (m) => void webview.postMessage(m),
@@ -158,7 +159,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   /** Connects a panel (new, or restored after a window reload) to a new controller. */
   function adopt(page: PageName, panel: vscode.WebviewPanel): { panel: vscode.WebviewPanel; controller: Controller } {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
-    const controller = attach(panel.webview, page, (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
+    const controller = attach(panel.webview, page, 'panel', (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
     panel.onDidDispose(() => panels.get(page)?.panel === panel && panels.delete(page));
     const open = { panel, controller };
     panels.set(page, open);
@@ -184,7 +185,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   const sideBarView = (page: 'gallery' | 'map') =>
     vscode.window.registerWebviewViewProvider(
       `clusterlab.${page}`,
-      { resolveWebviewView: (view) => void attach(view.webview, page, (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
+      { resolveWebviewView: (view) => void attach(view.webview, page, 'sidebar', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
       { webviewOptions: { retainContextWhenHidden: RETAINED[page] } },
     );
 
