@@ -228,6 +228,24 @@ describe('map page in Chromium', () => {
     await m.close();
   });
 
+  it('Escape on the Export menu closes only the menu; the next Escape clears the selection', async () => {
+    const m = await openMap();
+    const { page } = m.h;
+    await lasso(m, idsOfClass(t.fx.classes[2]!));
+    await page.locator('.strip vscode-button[data-action="Export…"]').click();
+    const item = page.locator('vscode-context-menu-item', { hasText: 'Export Selection as CSV…' });
+    await item.waitFor();
+    await page.keyboard.press('Escape');
+    await item.waitFor({ state: 'hidden' });
+    await m.h.idle();
+    assert.match((await page.locator('.strip .count').textContent()) ?? '', /^4 selected/);
+    assert.equal(await page.locator('.strip').isVisible(), true);
+    await page.locator('.stage').hover({ position: { x: 5, y: 5 } });
+    await m.h.act('selection', () => page.keyboard.press('Escape'));
+    assert.equal(await page.locator('.strip').isVisible(), false);
+    await m.close();
+  });
+
   it('links its selection with the gallery both ways, and opens the gallery on exactly the selection', async () => {
     const { ui, record } = recordingUi(t.ws);
     const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
