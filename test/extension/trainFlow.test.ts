@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
@@ -19,7 +19,7 @@ const deps = {
   workspaceFolders: [workspace],
   findDatasets: (root: string) => findDatasets(root),
   describeFolder: (dir: string) => describeFolder(dir),
-  probeFolder: (dir: string) => probeFolder(dir),
+  probeFolder: (dir: string, sample?: number) => probeFolder(dir, sample),
   defaults: async (method: TrainConfig['method'], data: string): Promise<TrainConfig> => {
     defaultsAsked.push(method);
     return { method, data, clusters: 10, epochs: method === 'cc' ? 30 : 48, imageSize: 32, channels: 3, backbone: 'small', batchSize: 256, seed: 42, backend: 'auto', learningRate: 3e-4, evalEvery: 1, params: {} };
@@ -145,6 +145,28 @@ test('folders it cannot train are refused at step 1, saying why: a text file nam
   stub.answer(stub.pick('Browse'), one, undefined);
   assert.equal(await trainFlow(deps), undefined);
   assert.deepEqual(stub.shown.map((s) => s.kind), ['quickPick', 'openDialog', 'error', 'quickPick']);
+});
+
+test("step 1 does not list folders it would refuse, nor a Materialize output (issue 30, bug 11)", async () => {
+  const { materialize } = await import('../../src/extension/workspace/labelsExport.js');
+  const { buildRunModel } = await import('../../src/extension/views/galleryModel.js');
+  const { parseAssignments } = await import('../../src/common/runFiles.js');
+  const { emptyLabels } = await import('../../src/protocol/labels.js');
+  const { makeFixtureRun } = await import('../webview/fixtureRun.js');
+  const ws = mkdtempSync(join(tmpdir(), 'clusterlab-list-'));
+  // data/: 40 images in super/class folders, and a finished run of it.
+  const fx = makeFixtureRun(ws);
+  for (const d of ['notes', 'single']) mkdirSync(join(ws, d));
+  for (const n of ['one.jpg', 'two.jpg']) writeFileSync(join(ws, 'notes', n), 'a text file named .jpg');
+  tiny(join(ws, 'single'), 'only.png');
+  // The run materialized, as the gallery's Materialize does: sorted/<run>/<cluster>/.
+  const run = JSON.parse(readFileSync(join(fx.runDir, 'run.json'), 'utf8'));
+  const model = buildRunModel(fx.runDir, run, parseAssignments(readFileSync(join(fx.runDir, 'assignments.csv'), 'utf8')), emptyLabels());
+  assert.equal((await materialize(model, join(ws, 'sorted', 'cc-fixture'), 'copy')).written, 40);
+  let labels: string[] = [];
+  stub.answer(({ items }) => void (labels = (items ?? []).map((i: { label: string }) => i.label)));
+  assert.equal(await trainFlow({ ...deps, workspaceFolders: [ws] }), undefined);
+  assert.deepEqual(labels, ['$(file-media) data', '$(folder-opened) Browse…']);
 });
 
 test('a colour folder keeps RGB', async () => {
