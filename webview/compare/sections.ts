@@ -52,7 +52,13 @@ export function mergeSection(m: NonNullable<CompareState['merges']>, runName: st
     return h(
       'div',
       { class: 'merge-pair', 'data-a': p.a, 'data-b': p.b },
-      h('div', { class: 'merge-head' }, h('strong', {}, `${p.nameA} + ${p.nameB}`), h('span', { class: 'muted' }, ` score ${p.score.toFixed(3)} · ${p.count} mutual neighbours`)),
+      h(
+        'div',
+        { class: 'merge-head' },
+        h('strong', {}, `${p.nameA} + ${p.nameB}`),
+        // The score said as what it is (README: merge candidates): count / (k (n_a + n_b)).
+        h('span', { class: 'muted', title: `score ${p.score.toFixed(3)}: of all the nearest-neighbour links from the two clusters' images, the share that crosses from one cluster to the other` }, ` ${(100 * p.score).toFixed(1)}% of their nearest-neighbour links cross between them (${p.count.toLocaleString('en')} links)`),
+      ),
       h('div', { class: 'merge-strips' }, strip(p.samplesA), strip(p.samplesB)),
       button,
     );
@@ -63,7 +69,7 @@ export function mergeSection(m: NonNullable<CompareState['merges']>, runName: st
     'section',
     { class: 'merges' },
     h('h2', {}, `Clusters to merge in ${runName}`),
-    h('p', { class: 'muted' }, 'Pairs whose images are often each other’s nearest neighbours (saved features), best first. A merge is written to labels.json, as the gallery’s; Undo takes it back.'),
+    h('p', { class: 'muted' }, 'Pairs whose images are often each other’s nearest neighbours (saved features), best first: ranked by the share of the pair’s neighbour links that cross between the two clusters, so big clusters do not win by size alone. A merge is written to labels.json, as the gallery’s; Undo takes it back.'),
     ...(m.note ? [h('p', { class: 'note' }, m.note)] : []),
     ...pairs,
     undo,
