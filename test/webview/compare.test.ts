@@ -56,6 +56,8 @@ describe('compare runs page in Chromium', () => {
     assert.equal(await page.locator('.k-table tbody tr').count(), 2);
     assert.equal(await page.locator('.k-table tr.suggested').getAttribute('data-k'), '10');
     assert.match((await page.locator('.k-sweep .rule').textContent()) ?? '', /Suggested K: the one with the highest mean silhouette/);
+    // How sure it is (issue 30, friction): K = 12 rests on one run.
+    assert.equal(await page.locator('.k-sweep .k-caveat').textContent(), 'How sure: tentative — some K rest on a single run, so its scores are rough. More seeds per K firm it up.');
     await screenshot(page, 'compare');
 
     // Run A (fixture) x run B (seed 7): class 1's first image is in A's cluster 1 and B's cluster 3.

@@ -41,7 +41,29 @@ export function kSweepSection(k: NonNullable<CompareState['kSweep']>, width: num
     xLabel: 'clusters (K)',
     nameOf: (label) => label,
   });
-  return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), table, chart);
+  const caveat = kCaveat(k);
+  return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), ...(caveat ? [h('p', { class: 'note k-caveat' }, caveat)] : []), table, chart);
+}
+
+/** Label-free scores read as higher-is-better here; balance only says how even the sizes are, so it does not vote. */
+const VOTERS = ['stability', 'silhouette', 'knnConsistency', 'confidence'];
+
+/**
+ * How sure the suggestion is, from what the table shows: how many runs each K rests on (one
+ * seed pair gives one agreement value) and which scores favour another K.
+ */
+export function kCaveat(k: NonNullable<CompareState['kSweep']>): string | undefined {
+  if (k.suggested === undefined) return undefined;
+  const fewest = Math.min(...k.points.map((p) => p.runs));
+  const others = VOTERS.flatMap((key) => {
+    const scored = k.points.filter((p) => p.scores[key] !== undefined);
+    if (scored.length < 2) return [];
+    const best = scored.reduce((a, b) => (b.scores[key]! > a.scores[key]! ? b : a));
+    return best.k === k.suggested ? [] : [`${SCORE_LABELS[key]} favours K=${best.k}`];
+  });
+  const thin = fewest < 3 ? `some K rest${fewest === 1 ? ' on a single run' : ` on only ${fewest} runs (one seed pair)`}, so its scores are rough` : '';
+  if (!thin && others.length === 0) return undefined;
+  return `How sure: tentative — ${[thin, others.join(', ')].filter(Boolean).join('; ')}. More seeds per K firm it up.`;
 }
 
 export function mergeSection(m: NonNullable<CompareState['merges']>, runName: string, thumbs: ReadonlyMap<string, string>, send: (msg: { type: 'merge'; from: number; into: number } | { type: 'undo' }) => void): HTMLElement {
