@@ -3,6 +3,7 @@
  * sees either the previous complete file or the new complete file, never a torn one.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -68,15 +69,32 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   return removed;
 }
 
-/** Whether process `pid` exists on this machine. */
+/**
+ * Whether process `pid` is running on this machine. A zombie (exited, not yet reaped by its
+ * parent: a trainer whose window reloaded, until init gets to it) still answers kill(pid, 0) but
+ * will never write again: on Linux its /proc state says so.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: it exists, as another user's process.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
+}
+
+/** The state letter follows the command name, which is in parentheses and may hold any character. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // No /proc (macOS, Windows), or it went in between: kill's answer stands.
+    return false;
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** Pretty JSON with a trailing newline, written atomically. */

@@ -1,8 +1,9 @@
 /**
  * Finding image folders to offer for training. A dataset is a folder whose images sit in it or
  * at most two folder levels down (root/img, root/class/img, root/super/class/img, as the trainer
- * reads labels); of nested candidates the outermost is offered. The walk is bounded in depth and
- * folders, so a huge workspace costs a moment, not minutes.
+ * reads labels); of nested candidates the outermost is offered. A Materialize output (marked by
+ * EXPORT_MARKER) is not a dataset. The walk is bounded in depth and folders, so a huge workspace
+ * costs a moment, not minutes.
  */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -24,6 +25,8 @@ interface Folder {
 }
 
 const SKIP = new Set(['node_modules', '__pycache__']);
+/** Written by Materialize into the folder it fills: a run's export, not a dataset, and never offered as one. */
+export const EXPORT_MARKER = '.clusterlab-export.json';
 /** Levels below the dataset root the trainer takes labels from. */
 const LABEL_DEPTH = 2;
 
@@ -63,6 +66,7 @@ async function read(dir: string, depthLeft: number, budget: { folders: number })
     // An unreadable folder offers nothing; the trainer reports it if it is chosen anyway.
     return folder;
   }
+  if (entries.some((e) => e.name === EXPORT_MARKER && e.isFile())) return folder;
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     if (e.isFile() && classifyName(e.name).kind === 'image') folder.images++;

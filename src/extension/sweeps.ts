@@ -5,6 +5,7 @@
  * finished runs are never trained again. Cancel stops the run in flight and the sweep.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { allProblems } from '../common/experiment/dataset.js';
@@ -44,6 +45,8 @@ export class Sweeps {
 
   /** Reads and checks the file (the open editor's text when it is open) as the language server does. */
   async load(file: string): Promise<{ exp: Experiment; runsDir: string }> {
+    // An editor may still hold the text of a file deleted on disk: that is not the experiment any more.
+    if (!existsSync(file)) throw new Error(`${vscode.workspace.asRelativePath(file)} was deleted: restore it to run it, or Remove Sweep (its group in the Runs view) to clear its queue`);
     const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
     const text = open ? open.getText() : await readExperimentFile(file);
     const exp = parseExperiment(text, file);
@@ -103,6 +106,18 @@ export class Sweeps {
     return true;
   }
 
+  /**
+   * Forgets the sweep of `file` (cancelled first when it runs here): its queue files go, so its
+   * runs without a folder are no longer listed and nothing continues it. Run folders stay.
+   * Resolves to the number of queues removed.
+   */
+  async remove(file: string, runsDirs: readonly string[]): Promise<number> {
+    await this.cancel(file);
+    const queues = (await listQueues(runsDirs)).filter((q) => q.queue.experiment === file);
+    await Promise.all(queues.map((q) => rm(q.path, { force: true })));
+    return queues.length;
+  }
+
   /** The experiment's run folders that hold a run (for Compare). */
   async runDirs(file: string): Promise<string[]> {
     const { exp, runsDir } = await this.load(file);
@@ -128,6 +143,11 @@ export class Sweeps {
         const done = n.filter((s) => s === 'done').length;
         this.log.info(`sweep ${q.name}: ${r.state}, ${done}/${n.length} done`);
         if (r.state === 'finished') void vscode.window.showInformationMessage(`ClusterLab: ${q.name} finished: ${done} of ${n.length} runs done.`);
+        const dropped = Object.entries(r.statuses).find(([, s]) => s === 'interrupted');
+        // Not cancelled by the user: a run its trainer kept dropping stopped the sweep (its runs' own toasts are not shown).
+        if (r.state === 'cancelled' && !sweep.cancelled && dropped) {
+          void vscode.window.showWarningMessage(`ClusterLab: the sweep of ${q.name} stopped: the trainer stopped under ${dropped[0]} again and again; see the log, then Run all to go on.`, 'Show Log').then((c) => c && this.log.show());
+        }
       })
       .catch((e: Error) => void vscode.window.showErrorMessage(`ClusterLab: the sweep of ${q.name} stopped: ${e.message}`))
       .finally(() => this.sweeps.delete(q.experiment));

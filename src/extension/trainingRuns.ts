@@ -121,7 +121,9 @@ export class TrainingRuns implements vscode.Disposable {
           resolveStarted(started);
           const end = await this.endOf(started, label, cancel);
           this.endedEmitter.fire({ runDir: started.runDir, status: end?.status ?? 'interrupted' });
-          if (announce || !end || end.status === 'failed') this.announce(label, started.runDir, end);
+          // An experiment's run the trainer dropped is resumed by its sweep: a "marked interrupted [Resume]" toast would be stale at once.
+          if (announce || end?.status === 'failed') this.announce(label, started.runDir, end);
+          else if (!end) this.log.info(`${label}: interrupted; its sweep resumes it`);
         } catch (e) {
           rejectStarted(e);
         } finally {

@@ -29,3 +29,20 @@ test("the Runs view groups an experiment's runs in queue order, lists the ones n
   assert.equal(experimentItem(fresh[0] as typeof group).description, '0/3 done · 3 queued');
   assert.equal(experimentItem(fresh[0] as typeof group).contextValue, 'experiment.stopped');
 });
+
+test('a run of a stopped sweep without a folder is not shown as queued: it says what it is and that Run all trains it (issue 30, bug 5)', async () => {
+  const { queuedItem } = await import('../../src/extension/views/experimentNodes.js');
+  type Group = Extract<ReturnType<typeof groupByExperiment>[number], { kind: 'experiment' }>;
+  // Finished, then one run deleted (Delete Run): nothing will train it.
+  const finished = groupByExperiment([run('/runs/sweep-a', 'done', queue.experiment), run('/runs/sweep-c', 'done', queue.experiment)], [{ ...queue, state: 'finished' }], () => false)[0] as Group;
+  assert.equal(experimentItem(finished).description, '2/3 done · 1 deleted');
+  const deleted = finished.children[1] as Parameters<typeof queuedItem>[0];
+  assert.deepEqual([queuedItem(deleted).description, queuedItem(deleted).contextValue], ['deleted · Run all to train again', 'unqueued']);
+  // Cancelled before its last runs.
+  const cancelled = groupByExperiment([run('/runs/sweep-a', 'done', queue.experiment)], [{ ...queue, state: 'cancelled' }], () => false)[0] as Group;
+  assert.equal(experimentItem(cancelled).description, '1/3 done · 2 not trained');
+  assert.equal(queuedItem(cancelled.children[2] as Parameters<typeof queuedItem>[0]).description, 'not trained · Run all to train');
+  // Run all again: queued while it runs.
+  const again = groupByExperiment([run('/runs/sweep-a', 'done', queue.experiment)], [{ ...queue, state: 'cancelled' }], () => true)[0] as Group;
+  assert.equal(experimentItem(again).description, '1/3 done · 2 queued');
+});

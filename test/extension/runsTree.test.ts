@@ -62,7 +62,7 @@ test('clusters after the user\'s names, moves and merges, each with its most con
   assert.deepEqual(
     clusters.map((n) => tree.getTreeItem(n)).map((i) => [i.label, i.description]),
     [
-      ['#0', '1 image'],
+      ['Cluster 0', '1 image'],
       ['Bags', '5 images'],
     ],
   );
@@ -198,8 +198,8 @@ test('cluster counts include images assigned live and leave out deleted ones, as
     const [run] = await liveTree.getChildren();
     const clusters = (await liveTree.getChildren(run)).map((n) => liveTree.getTreeItem(n));
     assert.deepEqual(clusters.map((i) => [i.label, i.description]), [
-      ['#0', '1 image'],
-      ['#1', '2 images'],
+      ['Cluster 0', '1 image'],
+      ['Cluster 1', '2 images'],
     ]);
   } finally {
     liveTree.dispose();

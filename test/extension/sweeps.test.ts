@@ -60,6 +60,44 @@ test('a sweep trains its runs into their folders one after another, and resumes 
   assert.equal(JSON.parse(readFileSync(join(runs, 'sw.queue.json'), 'utf8')).state, 'finished');
   assert.deepEqual(trainer.requests.map((r) => r.method), ['clusterlab/train', 'clusterlab/train', 'clusterlab/resume']);
   assert.ok(stub.shown.some((m) => /sw finished: 2 of 2 runs done/.test(m.text)), JSON.stringify(stub.shown));
+  // The sweep resumed the interrupted run itself: no "marked interrupted [Resume]" toast left behind (issue 30, bug 9).
+  assert.ok(!stub.shown.some((m) => /marked interrupted/.test(m.text)), JSON.stringify(stub.shown));
+  training.dispose();
+});
+
+test('a sweep whose file was deleted: ▶ says the file is gone, and Remove Sweep clears its queue (issue 30, bug 3)', async () => {
+  stub.reset();
+  const { experimentCommands } = await import('../../src/extension/commands/experimentCommands.js');
+  const { listQueues, newQueue, queuePath, writeQueue } = await import('../../src/common/experiment/queue.js');
+  const { parseExperiment } = await import('../../src/common/experiment/parse.js');
+  stub.config.set('clusterlab.runsFolder', runs);
+  const gone = join(ws, 'big.clusterlab.yaml');
+  writeFileSync(gone, `data: ${resolve('sample/fashion/bags')}\nimageSize: 12\nepochs: 1\ngrid:\n  methods: [cc]\n  seeds: [1, 2, 3]\n`);
+  const trainer = new FakeTrainer();
+  const training = new TrainingRuns(trainer, store, new TrainingStatusBar(), () => settings, log);
+  const sweeps = new Sweeps(training, store, () => settings, log);
+  const reported: string[] = [];
+  const subs = experimentCommands(sweeps, async (e) => void reported.push((e as Error).message));
+  // Cancelled after one run (the queue as a sweep leaves it).
+  const exp = parseExperiment(readFileSync(gone, 'utf8'), gone);
+  await writeQueue(queuePath(runs, exp.name), { ...newQueue(gone, exp.name, runs, exp.runs), state: 'cancelled' });
+  // Deleted on disk while its editor still holds its text.
+  const text = readFileSync(gone, 'utf8');
+  workspace.textDocuments = [{ uri: { fsPath: gone }, getText: () => text }];
+  rmSync(gone);
+  await stub.commands.get('clusterlab.runExperiment')!({ file: gone });
+  assert.equal(reported.length, 1);
+  assert.match(reported[0]!, /big\.clusterlab\.yaml was deleted: restore it to run it, or Remove Sweep/);
+  assert.deepEqual(trainer.requests, [], "nothing trained from the editor's copy");
+  assert.equal((await listQueues([runs])).filter((q) => q.queue.experiment === gone).length, 1);
+
+  stub.answer('Remove Sweep');
+  await stub.commands.get('clusterlab.removeSweep')!({ file: gone });
+  assert.match(stub.shown.at(-1)!.text, /Remove the sweep of .*big\.clusterlab\.yaml\?/);
+  assert.deepEqual((await listQueues([runs])).filter((q) => q.queue.experiment === gone), [], 'its queue is gone');
+  assert.ok(stub.executed.some((c) => c.id === 'clusterlab.refreshRuns'));
+  workspace.textDocuments = [];
+  subs.forEach((s) => s.dispose());
   training.dispose();
 });
 

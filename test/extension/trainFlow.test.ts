@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
@@ -19,7 +19,7 @@ const deps = {
   workspaceFolders: [workspace],
   findDatasets: (root: string) => findDatasets(root),
   describeFolder: (dir: string) => describeFolder(dir),
-  probeFolder: (dir: string) => probeFolder(dir),
+  probeFolder: (dir: string, sample?: number) => probeFolder(dir, sample),
   defaults: async (method: TrainConfig['method'], data: string): Promise<TrainConfig> => {
     defaultsAsked.push(method);
     return { method, data, clusters: 10, epochs: method === 'cc' ? 30 : 48, imageSize: 32, channels: 3, backbone: 'small', batchSize: 256, seed: 42, backend: 'auto', learningRate: 3e-4, evalEvery: 1, params: {} };
@@ -147,6 +147,28 @@ test('folders it cannot train are refused at step 1, saying why: a text file nam
   assert.deepEqual(stub.shown.map((s) => s.kind), ['quickPick', 'openDialog', 'error', 'quickPick']);
 });
 
+test("step 1 does not list folders it would refuse, nor a Materialize output (issue 30, bug 11)", async () => {
+  const { materialize } = await import('../../src/extension/workspace/labelsExport.js');
+  const { buildRunModel } = await import('../../src/extension/views/galleryModel.js');
+  const { parseAssignments } = await import('../../src/common/runFiles.js');
+  const { emptyLabels } = await import('../../src/protocol/labels.js');
+  const { makeFixtureRun } = await import('../webview/fixtureRun.js');
+  const ws = mkdtempSync(join(tmpdir(), 'clusterlab-list-'));
+  // data/: 40 images in super/class folders, and a finished run of it.
+  const fx = makeFixtureRun(ws);
+  for (const d of ['notes', 'single']) mkdirSync(join(ws, d));
+  for (const n of ['one.jpg', 'two.jpg']) writeFileSync(join(ws, 'notes', n), 'a text file named .jpg');
+  tiny(join(ws, 'single'), 'only.png');
+  // The run materialized, as the gallery's Materialize does: sorted/<run>/<cluster>/.
+  const run = JSON.parse(readFileSync(join(fx.runDir, 'run.json'), 'utf8'));
+  const model = buildRunModel(fx.runDir, run, parseAssignments(readFileSync(join(fx.runDir, 'assignments.csv'), 'utf8')), emptyLabels());
+  assert.equal((await materialize(model, join(ws, 'sorted', 'cc-fixture'), 'copy')).written, 40);
+  let labels: string[] = [];
+  stub.answer(({ items }) => void (labels = (items ?? []).map((i: { label: string }) => i.label)));
+  assert.equal(await trainFlow({ ...deps, workspaceFolders: [ws] }), undefined);
+  assert.deepEqual(labels, ['$(file-media) data', '$(folder-opened) Browse…']);
+});
+
 test('a colour folder keeps RGB', async () => {
   const colour = mkdtempSync(join(tmpdir(), 'clusterlab-colour-'));
   for (let i = 0; i < 3; i++) {
@@ -193,7 +215,9 @@ test("method settings: every setting of the method's spec with its doc and defau
   assert.equal(threshold.label, 'threshold: 0.99');
   assert.equal(threshold.description, 'default 0.99');
   assert.match(threshold.detail!, /confidence above which .* a number from 0 to 1/);
-  assert.match((list.items!.find((i) => i.label.startsWith('scanOps:')) as { detail?: string }).detail!, /paper: 4 \(28 px grey/);
+  assert.match((list.items!.find((i) => i.label.startsWith('scanOps:')) as { detail?: string }).detail!, /departs from the paper's 4: 28 px grey: ACC .684 with none, .646 with 4$/);
+  // The departure is said where it is shown, not sent to the README (issue 30, friction).
+  assert.ok(!list.items!.some((i) => /README/.test((i as { detail?: string }).detail ?? '')));
   assert.equal(list.items!.find((i) => i.label.startsWith('pretextEpochs:'))!.label, 'pretextEpochs: derived');
   // The summary counts the changes; the settings list marks them.
   assert.equal(stub.shown.at(-1)!.items!.at(-1)!.description, '2 changed');

@@ -165,3 +165,27 @@ test('commands: resume from the palette picks among resumable runs; delete asks 
   assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: no run is training.' });
   for (const s of subs) s.dispose();
 });
+
+test('Check Compute Backends shows the commands that fix a backend, and copies them only when asked (issue 30, friction)', async () => {
+  const { env } = await import('./vscodeStub.js');
+  const subs = registerCommands({ store, training, trainer, log, settings: () => settings, refreshRuns: () => {} });
+  const fix = 'sudo apt install libcudnn8\nnpm install @tensorflow/tfjs-node-gpu@4.22.0';
+  trainer.answer = (method) =>
+    method === 'clusterlab/listBackends'
+      ? [
+          { name: 'tensorflow-gpu', installed: true, available: false, active: false, detail: '', reason: 'libcudnn.so.8 not found', fix },
+          { name: 'wasm', installed: true, available: true, active: true, detail: '2 threads' },
+        ]
+      : undefined;
+  env.clipboard.text = '';
+  stub.answer(stub.pick('tensorflow-gpu'), undefined);
+  await stub.commands.get('clusterlab.checkBackends')!();
+  const shown = stub.shown.at(-1)!;
+  assert.equal(shown.text, 'tensorflow-gpu: libcudnn.so.8 not found');
+  assert.equal(shown.detail, `To fix it:\n\n${fix}`);
+  assert.equal(env.clipboard.text, '', 'nothing copied unasked');
+  stub.answer(stub.pick('tensorflow-gpu'), 'Copy Commands');
+  await stub.commands.get('clusterlab.checkBackends')!();
+  assert.equal(env.clipboard.text, fix);
+  for (const s of subs) s.dispose();
+});

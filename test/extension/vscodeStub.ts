@@ -17,6 +17,8 @@ export interface Shown {
   value?: string;
   /** A non-modal message's buttons. */
   buttons?: string[];
+  /** A modal message's detail. */
+  detail?: string;
 }
 
 type Answer = (prompt: { items?: any[]; value?: string; buttons?: string[] }) => unknown;
@@ -64,7 +66,8 @@ function message(kind: 'info' | 'warning' | 'error') {
     const modal = typeof rest[0] === 'object' && rest[0] !== null && (rest[0] as { modal?: boolean }).modal;
     const buttons = rest.filter((r): r is string => typeof r === 'string');
     // Modal questions need an answer; other messages are only recorded.
-    if (modal) return next({ buttons }, { kind, text });
+    const detail = modal ? (rest[0] as { detail?: string }).detail : undefined;
+    if (modal) return next({ buttons }, { kind, text, ...(detail ? { detail } : {}) });
     stub.shown.push({ kind, text, ...(buttons.length > 0 ? { buttons } : {}) });
     return Promise.resolve(undefined);
   };
@@ -179,5 +182,12 @@ export const commands = {
   executeCommand: async (id: string, ...args: unknown[]) => {
     stub.executed.push({ id, args });
     return stub.commands.get(id)?.(...args);
+  },
+};
+
+export const env = {
+  clipboard: {
+    text: '',
+    writeText: async (text: string) => void (env.clipboard.text = text),
   },
 };

@@ -242,3 +242,13 @@ describe('the table on the page', () => {
     assert.equal(tableText(['run', 'x'], [['a|b', '1, 2']], 'csv'), 'run,x\na|b,"1, 2"\n');
   });
 });
+
+test('the K suggestion says how sure it is: thin K and scores that favour another K (issue 30, friction)', async () => {
+  const { kCaveat } = await import('../../webview/compare/sections.js');
+  const point = (k: number, runs: number, scores: Record<string, number>) => ({ k, runs, scores });
+  // The walk's case: K = 10 by seed stability from one seed pair, every other score for K = 5.
+  const walk = { suggested: 10, rule: '', points: [point(5, 2, { stability: 0.408, silhouette: 0.2, knnConsistency: 0.8, confidence: 0.9 }), point(10, 2, { stability: 0.484, silhouette: 0.1, knnConsistency: 0.7, confidence: 0.8 })] };
+  assert.equal(kCaveat(walk), 'How sure: tentative — some K rest on only 2 runs (one seed pair), so its scores are rough; confidence favours K=5. More seeds per K firm it up.');
+  const firm = { suggested: 10, rule: '', points: [point(5, 4, { stability: 0.4, silhouette: 0.1 }), point(10, 4, { stability: 0.6, silhouette: 0.2 })] };
+  assert.equal(kCaveat(firm), undefined);
+});

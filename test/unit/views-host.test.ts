@@ -108,7 +108,8 @@ describe('extension host: views data', () => {
     const target = join(ws, 'sorted', 'cc-fixture');
     assert.match(asked[0]!.options[0]!.label, /New folder sorted\/cc-fixture/);
     assert.equal(asked[0]!.options[0]!.detail, target);
-    assert.equal(readdirSync(target).length, 10, 'a folder per cluster');
+    assert.equal(readdirSync(target).filter((n) => n !== '.clusterlab-export.json').length, 10, 'a folder per cluster');
+    assert.equal(JSON.parse(readFileSync(join(target, '.clusterlab-export.json'), 'utf8')).run, 'cc-fixture', 'marked as an export, not a dataset');
     assert.deepEqual(record.errors, []);
     await controller.dispose();
     await sessions.dispose();
@@ -140,7 +141,8 @@ describe('extension host: views data', () => {
     assert.ok(readdirSync(out).includes('001 bags, mostly'));
     const links = join(ws, 'links');
     await materialize(m, links, 'symlink');
-    const one = join(links, readdirSync(links)[0]!, readdirSync(join(links, readdirSync(links)[0]!))[0]!);
+    const first = readdirSync(links).filter((n) => !n.startsWith('.'))[0]!;
+    const one = join(links, first, readdirSync(join(links, first))[0]!);
     assert.ok(lstatSync(one).isSymbolicLink());
     await assert.rejects(materialize(m, join(fx.dataRoot, 'x'), 'copy'), /inside the dataset/);
     // The originals are all still there.

@@ -74,6 +74,8 @@ describe('compare runs page in Chromium', () => {
     );
     await page.locator('.merge-pair').first().waitFor();
     assert.equal(await page.locator('.merge-pair').count(), 2);
+    // The score is said as what it measures, not as a bare number (issue 30, friction).
+    assert.match((await page.locator('.merge-pair .merge-head').first().textContent()) ?? '', /\d+\.\d% of their nearest-neighbour links cross between them \([\d,]+ links\)/);
     await page.waitForFunction(() => document.querySelectorAll('.merges img[src]').length >= 8, undefined, { timeout: 20_000 });
     await screenshot(page, 'compare-merges');
     await h.act('merge', () => page.locator('vscode-button[data-merge="10:0"]').click());

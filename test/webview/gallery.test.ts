@@ -80,6 +80,8 @@ describe('gallery page in Chromium', () => {
     assert.equal(labelsJson().moves[path], 2);
     assert.match((await page.locator('.row.header[data-cluster="2"]').textContent()) ?? '', /5 images/);
     assert.equal(await page.locator('.tile.moved').count(), 1);
+    // The orange dot says what it means (issue 30, friction).
+    assert.match((await page.locator('.tile.moved').getAttribute('title')) ?? '', /orange dot: you moved it into this cluster/);
     await screenshot(page, 'gallery-after-move');
 
     await page.locator('.scroller').click({ position: { x: 600, y: 5 } });

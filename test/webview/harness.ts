@@ -118,6 +118,7 @@ export async function openPage(
   name: PageName,
   makeController: (port: WebviewPort) => { handle(m: unknown): Promise<void> },
   viewport = { width: 1200, height: 800 },
+  place: 'panel' | 'sidebar' = 'panel',
 ): Promise<PageHarness> {
   const page = await browser.newPage({ viewport });
   const sent: unknown[] = [];
@@ -149,12 +150,12 @@ export async function openPage(
     });
   });
   // A string, not a function: the test's TypeScript transform would add helpers the page lacks.
+  // The state is kept on window.__vscodeState, where a test can read it.
   await page.addInitScript(`
-    let state;
     window.acquireVsCodeApi = () => ({
       postMessage: (m) => window.__toHost(JSON.stringify(m)),
-      getState: () => state,
-      setState: (s) => { state = s; },
+      getState: () => window.__vscodeState,
+      setState: (s) => { window.__vscodeState = s; },
     });`);
   const html = pageHtml({
     page: name,
@@ -164,6 +165,7 @@ export async function openPage(
     scriptUri: `${origin}/dist/${name}.js`,
     styleUris: [`${origin}/test/theme.css`, `${origin}/media/webview.css`, `${origin}/media/${name}.css`],
     codiconsUri: `${origin}/dist/codicons/codicon.css`,
+    place,
   });
   await page.route(`${origin}/page`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
   await page.goto(`${origin}/page`);

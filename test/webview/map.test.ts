@@ -228,6 +228,51 @@ describe('map page in Chromium', () => {
     await m.close();
   });
 
+  it('Escape on the Export menu closes only the menu; the next Escape clears the selection', async () => {
+    const m = await openMap();
+    const { page } = m.h;
+    await lasso(m, idsOfClass(t.fx.classes[2]!));
+    await page.locator('.strip vscode-button[data-action="Export…"]').click();
+    const item = page.locator('vscode-context-menu-item', { hasText: 'Export Selection as CSV…' });
+    await item.waitFor();
+    await page.keyboard.press('Escape');
+    await item.waitFor({ state: 'hidden' });
+    await m.h.idle();
+    assert.match((await page.locator('.strip .count').textContent()) ?? '', /^4 selected/);
+    assert.equal(await page.locator('.strip').isVisible(), true);
+    await page.locator('.stage').hover({ position: { x: 5, y: 5 } });
+    await m.h.act('selection', () => page.keyboard.press('Escape'));
+    assert.equal(await page.locator('.strip').isVisible(), false);
+    await m.close();
+  });
+
+  it('the selection strip shows whole thumbnails with one scrollbar; the legend folds away from the points under it', async () => {
+    const m = await openMap();
+    const { page } = m.h;
+    await page.setViewportSize({ width: 700, height: 700 });
+    await m.h.idle();
+    await lasso(m, t.fx.paths.map((_, i) => i));
+    await page.locator('.strip .thumb img').first().waitFor();
+    const box = await page.locator('.strip .thumbs').evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const thumbs = [...el.querySelectorAll('.thumb')].map((b) => b.getBoundingClientRect());
+      return { vertical: el.scrollHeight > el.clientHeight, sideways: el.scrollWidth > el.clientWidth, cut: thumbs.filter((b) => b.bottom > r.top + el.clientHeight + 0.5).length };
+    });
+    assert.deepEqual(box, { vertical: false, sideways: true, cut: 0 }, 'a sideways scrollbar only, and no thumbnail cut off');
+    await screenshot(page, 'map-strip');
+    const entries = page.locator('.legend .entry');
+    assert.ok(await entries.first().isVisible());
+    const wide = (await page.locator('.legend').boundingBox())!;
+    await page.locator('.legend .legend-fold').click();
+    assert.equal(await entries.first().isVisible(), false);
+    const folded = (await page.locator('.legend').boundingBox())!;
+    assert.ok(folded.height < wide.height / 3, `folded ${folded.height}px against ${wide.height}px`);
+    await screenshot(page, 'map-legend-folded');
+    await page.locator('.legend .legend-fold').click();
+    assert.ok(await entries.first().isVisible());
+    await m.close();
+  });
+
   it('links its selection with the gallery both ways, and opens the gallery on exactly the selection', async () => {
     const { ui, record } = recordingUi(t.ws);
     const host = makeHost(t.fx.runsDir, t.thumbDir, ui);

@@ -41,7 +41,33 @@ export function kSweepSection(k: NonNullable<CompareState['kSweep']>, width: num
     xLabel: 'clusters (K)',
     nameOf: (label) => label,
   });
-  return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), table, chart);
+  const caveat = kCaveat(k);
+  return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), ...(caveat ? [h('p', { class: 'note k-caveat' }, caveat)] : []), table, chart);
+}
+
+/**
+ * Scores that may disagree with the suggestion: higher is better and comparable across K. Balance
+ * only says how even the sizes are; silhouette and kNN consistency are each measured in their own
+ * run's features, so they do not compare across runs.
+ */
+const VOTERS = ['stability', 'confidence'];
+
+/**
+ * How sure the suggestion is, from what the table shows: how many runs each K rests on (one
+ * seed pair gives one agreement value) and which scores favour another K.
+ */
+export function kCaveat(k: NonNullable<CompareState['kSweep']>): string | undefined {
+  if (k.suggested === undefined) return undefined;
+  const fewest = Math.min(...k.points.map((p) => p.runs));
+  const others = VOTERS.flatMap((key) => {
+    const scored = k.points.filter((p) => p.scores[key] !== undefined);
+    if (scored.length < 2) return [];
+    const best = scored.reduce((a, b) => (b.scores[key]! > a.scores[key]! ? b : a));
+    return best.k === k.suggested ? [] : [`${SCORE_LABELS[key]} favours K=${best.k}`];
+  });
+  const thin = fewest < 3 ? `some K rest${fewest === 1 ? ' on a single run' : ` on only ${fewest} runs (one seed pair)`}, so its scores are rough` : '';
+  if (!thin && others.length === 0) return undefined;
+  return `How sure: tentative — ${[thin, others.join(', ')].filter(Boolean).join('; ')}. More seeds per K firm it up.`;
 }
 
 export function mergeSection(m: NonNullable<CompareState['merges']>, runName: string, thumbs: ReadonlyMap<string, string>, send: (msg: { type: 'merge'; from: number; into: number } | { type: 'undo' }) => void): HTMLElement {
@@ -52,7 +78,13 @@ export function mergeSection(m: NonNullable<CompareState['merges']>, runName: st
     return h(
       'div',
       { class: 'merge-pair', 'data-a': p.a, 'data-b': p.b },
-      h('div', { class: 'merge-head' }, h('strong', {}, `${p.nameA} + ${p.nameB}`), h('span', { class: 'muted' }, ` score ${p.score.toFixed(3)} · ${p.count} mutual neighbours`)),
+      h(
+        'div',
+        { class: 'merge-head' },
+        h('strong', {}, `${p.nameA} + ${p.nameB}`),
+        // The score said as what it is (README: merge candidates): count / (k (n_a + n_b)).
+        h('span', { class: 'muted', title: `score ${p.score.toFixed(3)}: of all the nearest-neighbour links from the two clusters' images, the share that crosses from one cluster to the other` }, ` ${(100 * p.score).toFixed(1)}% of their nearest-neighbour links cross between them (${p.count.toLocaleString('en')} links)`),
+      ),
       h('div', { class: 'merge-strips' }, strip(p.samplesA), strip(p.samplesB)),
       button,
     );
@@ -63,7 +95,7 @@ export function mergeSection(m: NonNullable<CompareState['merges']>, runName: st
     'section',
     { class: 'merges' },
     h('h2', {}, `Clusters to merge in ${runName}`),
-    h('p', { class: 'muted' }, 'Pairs whose images are often each other’s nearest neighbours (saved features), best first. A merge is written to labels.json, as the gallery’s; Undo takes it back.'),
+    h('p', { class: 'muted' }, 'Pairs whose images are often each other’s nearest neighbours (saved features), best first: ranked by the share of the pair’s neighbour links that cross between the two clusters, so big clusters do not win by size alone. A merge is written to labels.json, as the gallery’s; Undo takes it back.'),
     ...(m.note ? [h('p', { class: 'note' }, m.note)] : []),
     ...pairs,
     undo,

@@ -64,7 +64,7 @@ function tile(ctx: RowContext, i: number): HTMLElement {
   if (uri) img.src = uri;
   const bar = h('span', { class: 'conf' });
   bar.style.width = `${Math.round(conf * 100)}%`;
-  const title = `${path}\nconfidence ${conf.toFixed(3)}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}`;
+  const title = `${path}\nconfidence ${conf.toFixed(3)}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}${ctx.isMoved.has(i) ? '\norange dot: you moved it into this cluster (Undo takes it back)' : ''}`;
   return h(
     'div',
     { class: cls.join(' '), role: 'gridcell', 'data-i': i, title, tabindex: 0, 'aria-selected': ctx.selected.has(path) },

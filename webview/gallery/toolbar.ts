@@ -63,9 +63,10 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; showSettings(): v
     showMenu(e.clientX, e.clientY, [{ label: 'Export as CSV…', value: 'csv' }, { label: 'Export as JSON…', value: 'json' }], (v) => o.send({ type: 'export', format: v as 'csv' | 'json' })),
   );
   const materialize = button('file-symlink-directory', 'Copy or link images into one folder per cluster…', () => o.send({ type: 'materialize' }));
-  const panel = button('screen-full', 'Open the gallery in an editor tab', () => o.send({ type: 'openPanel' }));
+  // Only the side-bar view offers it: in the editor tab it would open itself.
+  const panel = document.body.dataset.place === 'sidebar' ? [button('screen-full', 'Open the gallery in an editor tab', () => o.send({ type: 'openPanel' }))] : [];
   const status = h('span', { class: 'status', role: 'status' });
-  const el = h('div', { class: 'toolbar' }, mode, sort, classFilter, search, h('span', { class: 'spring' }), chip, selection, undo, redo, exportBtn, materialize, panel, status);
+  const el = h('div', { class: 'toolbar' }, mode, sort, classFilter, search, h('span', { class: 'spring' }), chip, selection, undo, redo, exportBtn, materialize, ...panel, status);
 
   let classKey = '';
   return {
@@ -106,7 +107,7 @@ export function toolbar(o: ToolbarOptions): { el: HTMLElement; showSettings(): v
       }
       undo.toggleAttribute('disabled', !state.canUndo);
       redo.toggleAttribute('disabled', !state.canRedo);
-      for (const b of [exportBtn, materialize, panel]) b.toggleAttribute('disabled', !state.run);
+      for (const b of [exportBtn, materialize, ...panel]) b.toggleAttribute('disabled', !state.run);
       const total = state.items.names.length;
       const parts = [shown === total ? count(total, 'image') : `${shown.toLocaleString()} of ${count(total, 'image')}`, count(state.clusters.length, 'cluster')];
       if (state.newItems.length) parts.push(`${state.newItems.length} new`);

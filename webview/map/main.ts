@@ -24,7 +24,7 @@ const host = connect<MapToHost, HostToMap>(hostToMap, (m) => {
   else showProgress(m.message, m.done, m.percentage);
 });
 
-const settings = savedState<{ mode: ColorMode; lasso: boolean }>({ mode: 'cluster', lasso: false });
+const settings = savedState<{ mode: ColorMode; lasso: boolean; legendFolded: boolean }>({ mode: 'cluster', lasso: false, legendFolded: false });
 let state: MapState | undefined;
 let paths: string[] = [];
 let pathIndex = new Map<string, number>();
@@ -149,7 +149,11 @@ function drawLegend(): void {
   legendEl.hidden = !state?.layout;
   const categorical = settings.mode !== 'confidence';
   legendEl.classList.toggle('gradient', !categorical);
+  legendEl.classList.toggle('folded', settings.legendFolded);
+  // Foldable: over a corner of the map it may cover points.
+  const fold = h('button', { class: 'legend-fold', 'aria-expanded': String(!settings.legendFolded), title: settings.legendFolded ? 'Show the legend' : 'Fold the legend away' }, h('span', { class: `codicon codicon-chevron-${settings.legendFolded ? 'left' : 'right'}` }), 'Legend');
   legendEl.replaceChildren(
+    fold,
     ...legend.map((e, k) => {
       // Set through the CSSOM: the CSP refuses style attributes.
       const swatch = h('span', { class: 'swatch' });
@@ -161,6 +165,11 @@ function drawLegend(): void {
 }
 
 legendEl.addEventListener('click', (e) => {
+  if ((e.target as Element).closest('.legend-fold')) {
+    settings.legendFolded = !settings.legendFolded;
+    saveState(settings);
+    return drawLegend();
+  }
   const k = (e.target as Element).closest<HTMLElement>('[data-k]')?.dataset.k;
   const entry = k === undefined ? undefined : legend[Number(k)];
   if (entry && entry.ids.length > 0) setSelection(entry.ids, true);

@@ -29,12 +29,30 @@ export function connect<Out, In>(incoming: Schema<In>, onMessage: (message: In) 
   return { send: (message: Out) => api.postMessage(message) };
 }
 
+const initial = api.getState();
+/**
+ * The run the page shows, kept in the webview's state beside its view settings: VS Code hands
+ * that state to the extension's serializer when it restores the tab after a window reload.
+ */
+let shownRun = typeof initial === 'object' && initial !== null && typeof (initial as { run?: unknown }).run === 'string' ? (initial as { run: string }).run : undefined;
+
 /** View settings that should survive the webview being hidden and shown again. */
 export function savedState<T extends object>(defaults: T): T {
   const saved = api.getState();
-  return typeof saved === 'object' && saved !== null ? { ...defaults, ...(saved as Partial<T>) } : { ...defaults };
+  if (typeof saved !== 'object' || saved === null) return { ...defaults };
+  const settings: Partial<T> & { run?: unknown } = { ...(saved as Partial<T>) };
+  delete settings.run;
+  return { ...defaults, ...settings };
 }
 
 export function saveState(state: object): void {
-  api.setState(state);
+  api.setState({ ...state, ...(shownRun ? { run: shownRun } : {}) });
+}
+
+/** Remembers the run shown (see shownRun). */
+export function rememberRun(dir: string): void {
+  if (dir === shownRun) return;
+  shownRun = dir;
+  const saved = api.getState();
+  api.setState({ ...(typeof saved === 'object' && saved !== null ? saved : {}), run: dir });
 }

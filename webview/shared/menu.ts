@@ -20,6 +20,18 @@ export function showMenu(x: number, y: number, items: (MenuItem | '-')[], onPick
     document.body.append(holder);
     // After the menu has closed itself, so a pick may open the next menu (Move to Cluster…).
     menu.addEventListener('vsc-context-menu-select', (e) => setTimeout(() => pick?.(e.detail.value)));
+    // Escape closes the open menu and nothing else: the page's own Escape (the map clears its
+    // selection) must not see it. Caught first, on the window's capture phase.
+    window.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key !== 'Escape' || !menu?.show) return;
+        menu.show = false;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      },
+      true,
+    );
   }
   pick = onPick;
   menu.data = items.map((i) => (i === '-' ? SEPARATOR : { label: i.label, value: i.value }));

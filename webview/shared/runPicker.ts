@@ -1,6 +1,7 @@
 /** The run dropdown at the top of every page. */
 import type { RunChoice } from '../../src/protocol/webview.js';
 import { h } from './dom.js';
+import { rememberRun } from './host.js';
 
 export interface RunPicker {
   el: HTMLElement;
@@ -23,7 +24,10 @@ export function runPicker(onSelect: (dir: string) => void): RunPicker {
       select.replaceChildren(
         ...runs.map((r) => h('vscode-option', { value: r.dir, selected: r.dir === current, description: r.status }, r.status === 'done' ? r.label : `${r.label} [${r.status}]`)),
       );
-      if (current) select.value = current;
+      if (current) {
+        select.value = current;
+        rememberRun(current);
+      }
     },
   };
 }

@@ -5,6 +5,7 @@
  * (absent: queued), so a finished run is never trained again, whoever finished it.
  */
 import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../atomicFile.js';
 import { experimentRunDir, nameProblem } from '../runPlace.js';
@@ -145,12 +146,19 @@ export interface SweepResult {
 
 /** A run killed under a sweep (interrupted) is resumed at most this often before it counts as failed. */
 const RESUME_TRIES = 2;
+/** How often a sweep looks whether the trainer holding one of its runs is gone. */
+const HOLDER_POLL_MS = 500;
 
 /**
  * Trains the queue's runs that are not finished (done or failed), one after another (one trainer
  * process trains one run at a time: a run takes the machine, and tfjs has one backend per
  * process), writing the queue's state when it changes. Ends finished, cancelled, or still running
  * when the driver is stopping (the next start goes on from there).
+ *
+ * A run another trainer on this machine holds is left for last, then waited for: after a window
+ * reload the old window's trainer may still be alive for a few seconds (writing the run's status
+ * on its way out); once it is gone, its run is judged again and resumed unless it is done. A run
+ * held on another machine (which cannot be asked) is skipped.
  */
 export async function runSweep(path: string, q: QueueFile, runs: readonly ExperimentRun[], driver: SweepDriver): Promise<SweepResult> {
   const byName = new Map(runs.map((r) => [r.name, r]));
@@ -167,9 +175,11 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
   const aside = await setAsideDamagedQueue(path);
   if (aside) driver.log?.(`${aside}; a new queue is written (finished runs are still skipped: their run.json says so)`);
   await writeQueue(path, { ...q, runs: places, state: 'running' });
+  const held: { entry: string; dir: string }[] = [];
   let stop: SweepState | undefined;
+  const next = (): SweepState | undefined => (driver.stopping?.() ? 'running' : driver.cancelled() ? 'cancelled' : undefined);
   for (const { entry, dir } of places) {
-    if (driver.cancelled()) stop = 'cancelled';
+    stop ??= next();
     if (stop) break;
     const problem = problems.get(entry);
     if (problem) {
@@ -178,33 +188,71 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
       driver.changed?.(entry, 'damaged');
       continue;
     }
-    let status = statuses[entry]!;
-    if (status === 'done' || status === 'failed' || status === 'running') {
-      // running: another live trainer holds it (another window, a terminal); it finishes it.
-      driver.log?.(status === 'running' ? `${entry}: training in another process, skipped` : `${entry}: ${status} already, skipped`);
-      driver.changed?.(entry, status);
+    if (statuses[entry] === 'running' && (await heldHere(dir))) held.push({ entry, dir });
+    else stop = await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+  }
+  for (const { entry, dir } of held) {
+    stop ??= next();
+    if (stop) break;
+    driver.log?.(`${entry}: another trainer on this machine holds it; waiting for it to end`);
+    if (!(await holderGone(dir, () => next() !== undefined))) {
+      stop = next();
+      break;
+    }
+    const again = await queuedStatus(dir);
+    if (again.problem) {
+      driver.log?.(`${entry}: ${again.problem}; skipped, and left out of the counts (delete the folder to train it again)`);
+      driver.changed?.(entry, 'damaged');
       continue;
     }
-    const run = byName.get(entry);
-    for (let tries = 0; ; tries++) {
-      driver.changed?.(entry, 'running');
-      try {
-        if (status === 'queued') {
-          if (!run) throw new Error(`${entry} is no longer in ${q.experiment}`);
-          status = await driver.train(run, dir);
-        } else status = await driver.resume(dir);
-      } catch (e) {
-        driver.log?.(`${entry}: ${(e as Error).message}`);
-        status = 'failed';
-      }
-      if (status !== 'interrupted' || tries >= RESUME_TRIES || driver.stopping?.()) break;
-    }
-    statuses[entry] = status;
-    driver.changed?.(entry, status);
-    if (driver.stopping?.()) stop = 'running';
-    else if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) stop = 'cancelled';
+    statuses[entry] = again.status;
+    stop = await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
   }
   const state: SweepState = stop ?? 'finished';
   if (state !== 'running') await writeQueue(path, { ...q, runs: places, state });
   return { state, statuses };
+}
+
+/** Trains, resumes or skips one run as its status says; returns the sweep's end when it must stop. */
+async function trainEntry(entry: string, dir: string, statuses: Record<string, QueuedRunStatus>, run: ExperimentRun | undefined, experiment: string, driver: SweepDriver): Promise<SweepState | undefined> {
+  let status = statuses[entry]!;
+  if (status === 'done' || status === 'failed' || status === 'running') {
+    // running here: held on another machine, which finishes it.
+    driver.log?.(status === 'running' ? `${entry}: training on another machine, skipped` : `${entry}: ${status} already, skipped`);
+    driver.changed?.(entry, status);
+    return undefined;
+  }
+  for (let tries = 0; ; tries++) {
+    driver.changed?.(entry, 'running');
+    try {
+      if (status === 'queued') {
+        if (!run) throw new Error(`${entry} is no longer in ${experiment}`);
+        status = await driver.train(run, dir);
+      } else status = await driver.resume(dir);
+    } catch (e) {
+      driver.log?.(`${entry}: ${(e as Error).message}`);
+      status = 'failed';
+    }
+    if (status !== 'interrupted' || tries >= RESUME_TRIES || driver.stopping?.()) break;
+  }
+  statuses[entry] = status;
+  driver.changed?.(entry, status);
+  if (driver.stopping?.()) return 'running';
+  if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) return 'cancelled';
+  return undefined;
+}
+
+/** Whether the run's lock is held by a live trainer on this machine. */
+async function heldHere(dir: string): Promise<boolean> {
+  const holder = await lockHolder(dir);
+  return holder !== undefined && holder.host === hostname() && mayBeTraining(holder);
+}
+
+/** Resolves true once no live trainer here holds the run, false when `giveUp` says so first. */
+async function holderGone(dir: string, giveUp: () => boolean): Promise<boolean> {
+  while (await heldHere(dir)) {
+    if (giveUp()) return false;
+    await new Promise((r) => setTimeout(r, HOLDER_POLL_MS));
+  }
+  return true;
 }

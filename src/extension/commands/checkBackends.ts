@@ -1,4 +1,4 @@
-// ClusterLab: Check Compute Backends — the doctor's findings, with the fix for each backend that does not start.
+// ClusterLab: Check Compute Backends — the doctor's findings, with the fix (shown, and copied on request) for each backend that does not start.
 import * as vscode from 'vscode';
 import type { BackendStatus } from '../../protocol/server.js';
 import type { Log } from '../trainingRuns.js';
@@ -24,10 +24,12 @@ export async function checkBackends(list: BackendStatus[], log: Log): Promise<vo
   log.info(`compute backends:\n${backendReport(list)}`);
   const best = list.find((b) => b.available);
   const pick = await vscode.window.showQuickPick(list.map(backendItem), {
-    title: `Compute backends: auto trains on ${best?.name ?? 'nothing'} (pick one that is unavailable to copy its fix)`,
+    title: `Compute backends: auto trains on ${best?.name ?? 'nothing'} (pick one that is unavailable to see its fix)`,
   });
-  if (pick?.status.fix) {
-    await vscode.env.clipboard.writeText(pick.status.fix);
-    void vscode.window.showInformationMessage(`ClusterLab: copied what fixes ${pick.status.name}: ${pick.status.reason}`);
-  }
+  const fix = pick?.status.fix;
+  if (!pick || !fix) return;
+  // The commands themselves, to read before running them; copying is one click away.
+  const copy = 'Copy Commands';
+  const answer = await vscode.window.showInformationMessage(`${pick.status.name}: ${pick.status.reason}`, { modal: true, detail: `To fix it:\n\n${fix}` }, copy);
+  if (answer === copy) await vscode.env.clipboard.writeText(fix);
 }

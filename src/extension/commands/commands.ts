@@ -77,7 +77,7 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
       workspaceFolders: folders,
       findDatasets: (root) => findDatasets(root),
       describeFolder: (dir) => describeFolder(dir),
-      probeFolder: (dir) => probeFolder(dir),
+      probeFolder: (dir, sample) => probeFolder(dir, sample),
       defaults: (method, data) => deps.trainer.request(Requests.defaults, { method, data }),
       backends: () => deps.trainer.request(Requests.listBackends, {}),
       plan: (config) => deps.trainer.request(Requests.plan, { config }),

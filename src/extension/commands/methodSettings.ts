@@ -20,7 +20,7 @@ export async function editMethodSettings(config: TrainConfig): Promise<Params> {
       ...Object.entries(spec.settings).map(([key, s]): Item<string> => ({
         label: `${key}: ${shownValue(s, params[key])}`,
         description: `${key in params ? 'changed · ' : ''}default ${s.derived ? s.derived : String(s.default)}`,
-        detail: `${s.doc} — ${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}${s.paper ? ` · paper: ${s.paper.value} (${s.paper.why})` : ''}`,
+        detail: `${s.doc} — ${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}${s.paper ? ` · ${departure(s.paper)}` : ''}`,
         value: key,
       })),
     ];
@@ -65,4 +65,9 @@ async function askValue(method: TrainConfig['method'], key: string, s: SettingSp
   if (text.trim() === '') return 'default';
   const r = checkSetting(spec, key, text);
   return !r.ok ? undefined : r.value === s.default && !s.derived ? 'default' : r.value;
+}
+
+/** Where the default departs from the paper, said in full (the README's departures list says the same). */
+function departure(paper: { value: unknown; why: string }): string {
+  return `departs from the paper's ${String(paper.value)}: ${paper.why.replace(/\s*\(README: departures\)$/, '')}`;
 }

@@ -22,8 +22,8 @@ export interface TrainFlowDeps {
   workspaceFolders: string[];
   findDatasets(root: string): Promise<DatasetInfo[]>;
   describeFolder(dir: string): Promise<DatasetInfo>;
-  /** Decodes a sample of the folder's images: can it be trained, is it grey. */
-  probeFolder(dir: string): Promise<FolderProbe>;
+  /** Decodes a sample of the folder's images (`sample` of them at most): can it be trained, is it grey. */
+  probeFolder(dir: string, sample?: number): Promise<FolderProbe>;
   /** The trainer's defaults for a method on a folder. */
   defaults(method: MethodName, data: string): Promise<TrainConfig>;
   /** Which compute backends the trainer's machine has. */
@@ -36,6 +36,8 @@ export interface TrainFlowDeps {
 }
 
 const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
+/** Files decoded per candidate folder when step 1 lists the workspace's image folders. */
+const LIST_SAMPLE = 4;
 
 type Item<T> = vscode.QuickPickItem & { value: T };
 type Dataset = DatasetInfo & { probe: FolderProbe };
@@ -79,8 +81,12 @@ async function pickDataset(deps: TrainFlowDeps): Promise<Dataset | undefined> {
 }
 
 async function pickDatasetDir(deps: TrainFlowDeps): Promise<string | undefined> {
-  const found: DatasetInfo[] = [];
-  for (const root of deps.workspaceFolders) found.push(...(await deps.findDatasets(root)));
+  const candidates: DatasetInfo[] = [];
+  for (const root of deps.workspaceFolders) candidates.push(...(await deps.findDatasets(root)));
+  // Folders step 1 would refuse (one image, files named .jpg that are not images) are not offered:
+  // a few of each candidate's files are decoded, a moment per folder; the full probe follows the pick.
+  const usable = await Promise.all(candidates.map(async (d) => d.images >= 2 && !unusableReason(await deps.probeFolder(d.dir, LIST_SAMPLE))));
+  const found = candidates.filter((_, i) => usable[i]);
   const root = (dir: string) => deps.workspaceFolders.find((f) => !relative(f, dir).startsWith('..'));
   const items: Item<DatasetInfo | 'browse'>[] = found.map((d) => ({
     label: `$(file-media) ${relative(root(d.dir) ?? '', d.dir) || basename(d.dir)}`,

@@ -13,10 +13,18 @@ export interface ExperimentSource {
   isRunning(file: string): boolean;
 }
 
+/**
+ * A run of the queue without a folder: queued while a sweep will train it (running here, or left
+ * running by a reload: it continues); otherwise nothing will until Run all, and it says why it has
+ * no folder (a finished sweep trained it, so it was deleted since).
+ */
+export type QueuedState = 'queued' | 'deleted' | 'not trained';
+
 export interface QueuedNode {
   kind: 'queued';
   entry: string;
   dir: string;
+  state: QueuedState;
 }
 
 export interface ExperimentNode<R> {
@@ -59,7 +67,8 @@ export function groupByExperiment<N extends { kind: string; dir: string }>(nodes
     // Queue order, with the runs not started yet as queued.
     const order = g.queue?.runs ?? [];
     const byDir = new Map(g.children.map((c) => [c.dir, c]));
-    g.children = [...order.map((r) => byDir.get(r.dir) ?? ({ kind: 'queued', entry: r.entry, dir: r.dir } as QueuedNode)), ...g.children.filter((c) => !order.some((r) => r.dir === c.dir))];
+    const state: QueuedState = g.running || g.queue?.state === 'running' ? 'queued' : g.queue?.state === 'finished' ? 'deleted' : 'not trained';
+    g.children = [...order.map((r) => byDir.get(r.dir) ?? ({ kind: 'queued', entry: r.entry, dir: r.dir, state } as QueuedNode)), ...g.children.filter((c) => !order.some((r) => r.dir === c.dir))];
     if (!placed.has(g) && g.children.length > 0) out.unshift(g);
   }
   return out;
@@ -68,7 +77,7 @@ export function groupByExperiment<N extends { kind: string; dir: string }>(nodes
 export function experimentItem<N>(node: ExperimentNode<N>): vscode.TreeItem {
   const counts = new Map<string, number>();
   for (const c of node.children) {
-    const s = (c as { kind: string }).kind === 'queued' ? 'queued' : (c as unknown as RunLike).run.status;
+    const s = (c as { kind: string }).kind === 'queued' ? (c as unknown as QueuedNode).state : (c as unknown as RunLike).run.status;
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
   const total = node.children.length;
@@ -89,8 +98,9 @@ export function experimentItem<N>(node: ExperimentNode<N>): vscode.TreeItem {
 export function queuedItem(node: QueuedNode): vscode.TreeItem {
   const item = new vscode.TreeItem(node.entry, vscode.TreeItemCollapsibleState.None);
   item.id = `queued:${node.dir}`;
-  item.description = 'queued';
-  item.iconPath = new vscode.ThemeIcon('clock');
-  item.contextValue = 'queued';
+  item.description = node.state === 'queued' ? 'queued' : `${node.state} · Run all to train${node.state === 'deleted' ? ' again' : ''}`;
+  item.tooltip = node.state === 'queued' ? 'The sweep trains it in turn.' : node.state === 'deleted' ? 'Its folder was deleted after the sweep finished; nothing trains it until Run all.' : 'The sweep stopped before it; nothing trains it until Run all.';
+  item.iconPath = new vscode.ThemeIcon(node.state === 'queued' ? 'clock' : 'circle-outline');
+  item.contextValue = node.state === 'queued' ? 'queued' : 'unqueued';
   return item;
 }

@@ -46,6 +46,9 @@ const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion
  */
 const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true, compare: true, map: true };
 
+/** The tabs restored after a window reload (package.json activates on their onWebviewPanel events). */
+export const RESTORED: readonly PageName[] = ['gallery', 'map', 'charts', 'confusion'];
+
 type Controller = (RunPage | CompareController) & { handle(message: unknown): Promise<void> };
 
 export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
@@ -77,7 +80,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   };
 
   /** Fills a webview with `page` and connects it to a new controller. */
-  function attach(webview: vscode.Webview, page: PageName, onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): Controller {
+  function attach(webview: vscode.Webview, page: PageName, place: 'panel' | 'sidebar', onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): Controller {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundles = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     // Only our bundles, our stylesheets and the thumbnail cache: the page never loads a dataset file.
@@ -91,6 +94,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       scriptUri: uri(bundles, `${page}.js`),
       styleUris: [uri(media, 'webview.css'), uri(media, `${page}.css`)],
       codiconsUri: uri(bundles, 'codicons', 'codicon.css'),
+      place,
     });
     const port: WebviewPort = {
       post: (m) => void webview.postMessage(m),
@@ -146,15 +150,33 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     if (open) open.panel.reveal(undefined, true);
     else {
       const column = page === 'gallery' && filter ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-      const panel = vscode.window.createWebviewPanel(`clusterlab.${page}`, TITLES[page], column, { retainContextWhenHidden: RETAINED[page] });
-      panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
-      const controller = attach(panel.webview, page, (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
-      panel.onDidDispose(() => panels.delete(page));
-      panels.set(page, (open = { panel, controller }));
+      open = adopt(page, vscode.window.createWebviewPanel(`clusterlab.${page}`, TITLES[page], column, { retainContextWhenHidden: RETAINED[page] }));
     }
     if (filter && dir && open.controller instanceof GalleryController) await open.controller.applyFilter(dir, filter);
     else if (dir && open.controller instanceof RunPage) await open.controller.showRun(dir);
   }
+
+  /** Connects a panel (new, or restored after a window reload) to a new controller. */
+  function adopt(page: PageName, panel: vscode.WebviewPanel): { panel: vscode.WebviewPanel; controller: Controller } {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
+    const controller = attach(panel.webview, page, 'panel', (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
+    panel.onDidDispose(() => panels.get(page)?.panel === panel && panels.delete(page));
+    const open = { panel, controller };
+    panels.set(page, open);
+    return open;
+  }
+
+  /**
+   * The one-run tabs come back after a window reload, on the run they showed (which the page keeps
+   * in its webview state, webview/shared/host.ts), or the default run when that one is gone.
+   */
+  const restorer = (page: PageName): vscode.WebviewPanelSerializer => ({
+    deserializeWebviewPanel: async (panel, state: unknown) => {
+      const dir = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
+      const { controller } = adopt(page, panel);
+      if (typeof dir === 'string' && controller instanceof RunPage && (await deps.runs.listRuns()).some((e) => e.dir === dir)) await controller.showRun(dir);
+    },
+  });
 
   /** A command argument may be a run folder, a Runs tree item carrying one, or nothing. */
   const dirOf = (arg: unknown): string | undefined =>
@@ -163,7 +185,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   const sideBarView = (page: 'gallery' | 'map') =>
     vscode.window.registerWebviewViewProvider(
       `clusterlab.${page}`,
-      { resolveWebviewView: (view) => void attach(view.webview, page, (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
+      { resolveWebviewView: (view) => void attach(view.webview, page, 'sidebar', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
       { webviewOptions: { retainContextWhenHidden: RETAINED[page] } },
     );
 
@@ -176,6 +198,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     vscode.commands.registerCommand('clusterlab.openCharts', (arg?: unknown) => openPanel('charts', dirOf(arg))),
     vscode.commands.registerCommand('clusterlab.compareRuns', (...args: unknown[]) => compareRuns(args)),
     vscode.commands.registerCommand('clusterlab.openMap', (arg?: unknown) => openPanel('map', dirOf(arg))),
+    ...RESTORED.map((page) => vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page))),
     { dispose: () => void sessions.dispose() },
   );
 

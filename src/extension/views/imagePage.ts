@@ -4,6 +4,8 @@
  * Any path a page names is refused unless the run lists it and it lies inside the dataset folder
  * and the workspace (datasetFile).
  */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Schema } from '../../protocol/schema.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
@@ -104,6 +106,11 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
 
   private async editLabels(msg: LabelEdit): Promise<void> {
     const s = this.requireSession();
+    if (!existsSync(join(s.dir, 'run.json'))) {
+      // Deleted under the page, before the list of runs said so: show what is left instead.
+      void this.showRun();
+      throw new Error(`the run ${basename(s.dir)} was deleted (its folder is gone); the edit was not saved`);
+    }
     const m = s.model();
     const trainedOf = (p: string) => {
       const i = m.index.get(p);

@@ -1,11 +1,12 @@
 /**
  * The Runs view: each run of the workspace (method · dataset, status, ACC when labelled), its
- * clusters as the user sees them (labels.json names, moves and merges applied; name or #id and
- * size), and each cluster's most confident images, which open on click.
+ * clusters as the user sees them (labels.json names, moves and merges applied; named as the pages
+ * name them, "Cluster 3" until renamed; and size), and each cluster's most confident images,
+ * which open on click.
  */
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { effectiveClusters } from '../../common/labels.js';
+import { clusterName, effectiveClusters } from '../../common/labels.js';
 import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
 import { experimentItem, groupByExperiment, queuedItem, type ExperimentNode, type ExperimentSource, type QueuedNode } from './experimentNodes.js';
@@ -181,7 +182,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     rows.forEach((r, i) => {
       const id = cluster[i]!;
       let node = byId.get(id);
-      if (!node) byId.set(id, (node = { kind: 'cluster', dir, id, name: labels.names[String(id)] ?? `#${id}`, members: [] }));
+      if (!node) byId.set(id, (node = { kind: 'cluster', dir, id, name: clusterName(labels, id), members: [] }));
       node.members.push({ abs: join(run.dataset.root, r.path), path: r.path, confidence: r.confidence, ...(r.label ? { label: r.label } : {}) });
     });
     const nodes = [...byId.values()].sort((a, b) => a.id - b.id);

@@ -16,6 +16,8 @@ export interface PageAssets {
   scriptUri: string;
   styleUris: string[];
   codiconsUri: string;
+  /** Where the page is shown: an editor tab, or a view in the side bar (which offers to open the tab). */
+  place?: 'panel' | 'sidebar';
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -39,7 +41,7 @@ export function pageHtml(a: PageAssets): string {
     <link rel="stylesheet" href="${escape(a.codiconsUri)}" id="vscode-codicon-stylesheet">
     ${styles}
   </head>
-  <body data-page="${a.page}">
+  <body data-page="${a.page}" data-place="${a.place ?? 'panel'}">
     <main id="app" aria-busy="true"></main>
     <script type="module" nonce="${escape(a.nonce)}" src="${escape(a.scriptUri)}"></script>
   </body>

@@ -96,16 +96,26 @@ export abstract class RunPage {
 
   private async switchTo(dir: string | undefined): Promise<void> {
     const entries = await this.sessions.list();
+    // The run shown was deleted (Delete Run, or its folder removed): let it go, so its clusters
+    // are never drawn under the picker's next run.
+    if (this.session && !entries.some((e) => e.dir === this.session!.dir)) await this.letGo();
     const target = dir ?? this.session?.dir ?? defaultRun(entries);
     if (this.disposed) return;
     if (target === undefined || target === this.session?.dir) return this.refresh();
     const next = await this.sessions.acquire(target);
     if (this.disposed) return void this.sessions.release(next);
-    for (const d of this.sessionSub) d.dispose();
-    if (this.session) await this.sessions.release(this.session);
+    await this.letGo();
     this.session = next;
     this.sessionSub = [next.onDidChange(() => this.refresh()), ...(this.watchSession?.(next) ?? [])];
     this.refresh();
+  }
+
+  private async letGo(): Promise<void> {
+    for (const d of this.sessionSub) d.dispose();
+    this.sessionSub = [];
+    const s = this.session;
+    this.session = undefined;
+    if (s) await this.sessions.release(s);
   }
 
   /** What else a page follows of its run's session while it shows that run. */

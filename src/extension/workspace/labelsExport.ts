@@ -6,6 +6,8 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { writeJsonAtomic } from '../../common/atomicFile.js';
+import { EXPORT_MARKER } from '../../common/datasets.js';
 import { clusterName } from '../../common/labels.js';
 import { csvField } from '../../common/runFiles.js';
 import type { RunModel } from '../views/galleryModel.js';
@@ -70,5 +72,8 @@ export async function materialize(m: RunModel, target: string, mode: 'copy' | 's
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
+  // Marks the folder as a run's export, so the train flow does not offer it as a dataset.
+  await mkdir(target, { recursive: true });
+  await writeJsonAtomic(join(target, EXPORT_MARKER), { format: 'clusterlab-export', run: m.run.id, runDir: m.dir, mode, createdAt: new Date().toISOString() });
   return { written, skipped };
 }

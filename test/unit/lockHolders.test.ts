@@ -1,0 +1,85 @@
+// Who holds a run: a trainer that exited but was not reaped yet (a zombie, as a reloaded window's
+// trainer is until init gets to it) holds nothing; a live one on this machine is waited for by a
+// sweep, whose run is then resumed instead of skipped (issue 30, bug 1; issue 26, finding 10).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { isAlive } from '../../src/common/atomicFile.js';
+import { parseExperiment } from '../../src/common/experiment/parse.js';
+import { newQueue, queuedStatus, queuePath, runSweep, type SweepDriver } from '../../src/common/experiment/queue.js';
+import { LOCK_FILE } from '../../src/common/runLock.js';
+import { lockRun } from '../../src/trainer/run/runLock.js';
+import type { RunStatus } from '../../src/protocol/run.js';
+
+const started: ChildProcess[] = [];
+after(() => started.forEach((c) => c.kill('SIGKILL')));
+
+const stateOf = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat[stat.lastIndexOf(')') + 2];
+};
+
+/**
+ * A zombie: `sh` starts a short `sleep` in the background and becomes a long one (exec), which never waits
+ * for children, so the short one exits and stays unreaped while the long one lives. Resolves its pid.
+ */
+async function zombie(): Promise<number> {
+  const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(parent);
+  const pid = Number(await new Promise<string>((r) => parent.stdout!.once('data', (d: Buffer) => r(d.toString()))));
+  for (let i = 0; i < 200 && stateOf(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(stateOf(pid), 'Z', `process ${pid} should be a zombie`);
+  return pid;
+}
+
+function runHeldBy(pid: number, status: RunStatus = 'running'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'clusterlab-holder-'));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status }));
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: hostname(), since: new Date().toISOString() }));
+  return dir;
+}
+
+test('a lock whose holder is a zombie is free: the run is interrupted and a trainer takes the lock over', { skip: process.platform !== 'linux' && 'zombies are read from /proc (Linux only)' }, async () => {
+  const pid = await zombie();
+  assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) still answers for a zombie: the case this is about');
+  assert.equal(isAlive(pid), false);
+  const dir = runHeldBy(pid);
+  assert.equal(await queuedStatus(dir), 'interrupted');
+  const release = await lockRun(dir);
+  assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
+  await release();
+  assert.equal(isAlive(process.pid), true);
+});
+
+test("a sweep waits for a live trainer here holding one of its runs, trains the others meanwhile, then resumes it once that trainer is gone", async () => {
+  const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n', '/x/sweep.clusterlab.yaml');
+  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-held-'));
+  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
+  // The old window's trainer, still alive a moment after the reload, holds cc-s1.
+  const old = spawn('sleep', ['60']);
+  started.push(old);
+  const dir = q.runs[0]!.dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'running' }));
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }));
+  const calls: string[] = [];
+  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify({ status: 'done' })), 'done');
+  const driver: SweepDriver = {
+    train: async (run, d) => {
+      calls.push(`train ${run.name}`);
+      mkdirSync(d, { recursive: true });
+      // The old trainer goes while this one trains; its lock stays behind.
+      old.kill('SIGKILL');
+      return finish(d);
+    },
+    resume: async (d) => (calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`), finish(d)),
+    cancelled: () => false,
+  };
+  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  assert.deepEqual(calls, ['train cc-s2', 'resume s1']);
+  assert.equal(r.state, 'finished');
+  assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
+});
