@@ -174,3 +174,17 @@ export function resnet18Model(opts: { size: number; seed?: number }): Uint8Array
   g.output('embedding', ['N', 512]);
   return g.encode();
 }
+
+/** A small CNN (four 3x3 stride-2 convs, 32 to 256 channels, ReLU, global average pool): output [N, 256]. */
+export function smallModel(opts: { size: number; seed?: number }): Uint8Array {
+  const g = new OnnxGraph(opts.seed ?? 1);
+  let x = g.input('pixels', ['N', 3, opts.size, opts.size]);
+  let cin = 3;
+  for (const cout of [32, 64, 128, 256]) {
+    x = g.node('Relu', [g.conv(x, cin, cout, 3, 2)]);
+    cin = cout;
+  }
+  g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: 1 }, 'embedding');
+  g.output('embedding', ['N', 256]);
+  return g.encode();
+}
