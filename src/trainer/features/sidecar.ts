@@ -57,6 +57,9 @@ export function sidecarPathOf(model: string): string {
   return join(dirname(model), `${file.slice(0, file.length - extname(file).length)}.clusterlab.json`);
 }
 
+/** A model's input or output names for a message: a layers model has one per layer. */
+const names = (list: readonly { name: string }[]) => `${list.slice(0, 8).map((v) => v.name).join(', ')}${list.length > 8 ? `, ... (${list.length} in all)` : ''}`;
+
 const fixed = (d: number | string | null | undefined): number | undefined => (typeof d === 'number' && d > 0 ? d : undefined);
 
 /**
@@ -87,9 +90,9 @@ export function resolvePreprocessing(file: string, side: Sidecar, sig: ModelSign
     throw new ConfigError(`${file}: ${field}: ${what}`);
   };
   const input = side.input ?? sig.inputs[0]?.name ?? bad('input', 'the model has no inputs');
-  const inShape = sig.inputs.find((i) => i.name === input)?.shape ?? bad('input', `the model has no input "${input}" (its inputs: ${sig.inputs.map((i) => i.name).join(', ')})`);
+  const inShape = sig.inputs.find((i) => i.name === input)?.shape ?? bad('input', `the model has no input "${input}" (its inputs: ${names(sig.inputs)})`);
   const output = side.output ?? sig.outputs[0]?.name ?? bad('output', 'the model has no outputs');
-  const outShape = sig.outputs.find((o) => o.name === output)?.shape ?? bad('output', `the model has no output "${output}" (its outputs: ${sig.outputs.map((o) => o.name).join(', ')})`);
+  const outShape = sig.outputs.find((o) => o.name === output)?.shape ?? bad('output', `the model has no output "${output}" (its outputs: ${names(sig.outputs)})`);
   if (inShape.length !== 4) bad('input', `the model's input "${input}" has rank ${inShape.length} ([${inShape.join(', ')}]); an image model takes [N, 3, H, W] or [N, H, W, 3]`);
   const inferred: string[] = [];
   const layoutOfShape = fixed(inShape[1]) === 3 ? 'NCHW' : fixed(inShape[3]) === 3 ? 'NHWC' : undefined;
