@@ -275,3 +275,40 @@ test('TF.js layers model saved at test time: embeddings are its named layer\'s o
   writeFileSync(join(dir, 'weights.bin'), w);
   assert.equal((await embedImages(join(dir, 'model.json'), images, join(tmp, 'cache-tfjs'), hooks())).stats.computed, 20);
 });
+
+test('experiment files: features: is resolved beside the file, and the checks name a missing model, a non-image model and an image method', async () => {
+  const { parseExperiment } = await import('../../src/common/experiment/parse.js');
+  const { allProblems } = await import('../../src/common/experiment/dataset.js');
+  const { inspectFeatureModel } = await import('../../src/trainer/features/inspect.js');
+  const dir = join(tmp, 'experiment');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'good.onnx'), tinyConvModel({ size: 32 }));
+  const g = new OnnxGraph();
+  g.node('Relu', [g.input('v', ['N', 64])], {}, 'y');
+  g.output('y', ['N', 64]);
+  writeFileSync(join(dir, 'flat.onnx'), g.encode());
+  const check = async (model: string) => {
+    const text = `data: ${imgDir}\nfeatures: ${model}\nruns:\n  - method: cc\n`;
+    const exp = parseExperiment(text, join(dir, 'e.clusterlab.yaml'));
+    const problems = await allProblems(exp, async () => 100, inspectFeatureModel);
+    const at = text.indexOf(model);
+    for (const p of problems) assert.equal(p.span.start, at, p.message);
+    return { exp, messages: problems.map((p) => p.message) };
+  };
+  const good = await check('good.onnx');
+  assert.equal(good.exp.runs[0]!.config.features, join(dir, 'good.onnx'));
+  // No method on this branch clusters embeddings yet: CC is refused for training on images.
+  assert.deepEqual(good.messages, ['features is for methods that cluster embeddings; cc trains its own network on the images']);
+  const missing = await check('nothere.onnx');
+  assert.equal(missing.messages[1], `feature model ${join(dir, 'nothere.onnx')} does not exist`);
+  const flat = await check('flat.onnx');
+  assert.match(flat.messages[1]!, /flat\.clusterlab\.json: input: the model's input "v" has rank 2/);
+});
+
+test('--features with a method that trains on images is refused in one line before any work', async () => {
+  const { defaultConfig, validateConfig } = await import('../../src/trainer/run/config.js');
+  const file = join(tmp, 'tiny', 'tiny.onnx');
+  for (const method of ['cc', 'scan', 'deepcluster'] as const) {
+    assert.throws(() => validateConfig({ ...defaultConfig(method, imgDir), features: file }), (e: Error) => e instanceof ConfigError && new RegExp(`^--features: ${method} trains its own network on the images, so it takes no feature model; `).test(e.message));
+  }
+});

@@ -4,6 +4,7 @@
  * host's dataset walk), so this stays testable without a folder.
  */
 import { stat } from 'node:fs/promises';
+import { checkFeatureModel, type InspectModel } from './featureModel.js';
 import type { Experiment, ExperimentProblem } from './format.js';
 
 export type CountImages = (dir: string) => Promise<number>;
@@ -27,7 +28,7 @@ export async function checkDataset(exp: Experiment, countImages: CountImages): P
   return problems;
 }
 
-/** Parse problems and dataset problems together, as the CLI and the server report them. */
-export async function allProblems(exp: Experiment, countImages: CountImages): Promise<ExperimentProblem[]> {
-  return [...exp.problems, ...(await checkDataset(exp, countImages))].sort((a, b) => a.span.start - b.span.start);
+/** Parse problems, dataset and feature model problems together, as the CLI and the server report them. */
+export async function allProblems(exp: Experiment, countImages: CountImages, inspectModel?: InspectModel): Promise<ExperimentProblem[]> {
+  return [...exp.problems, ...(await checkDataset(exp, countImages)), ...(await checkFeatureModel(exp, inspectModel))].sort((a, b) => a.span.start - b.span.start);
 }

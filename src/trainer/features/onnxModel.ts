@@ -21,6 +21,21 @@ export function cudaProviderLibrary(): string | undefined {
   }
 }
 
+/** `clusterlab doctor`'s line about feature models: where an ONNX model would run, and how to get the GPU. */
+export async function onnxRuntimeStatus(): Promise<string> {
+  let version: string;
+  try {
+    version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+    await loadOrt();
+  } catch (e) {
+    return `feature models (ONNX): onnxruntime-node does not load here (${(e as Error).message.split('\n')[0]}); TF.js model.json files still run on the backend above`;
+  }
+  const cuda = cudaProviderLibrary();
+  return cuda
+    ? `feature models (ONNX): onnxruntime-node ${version}, CUDA provider installed (${cuda}): used when a GPU with CUDA 12 and cuDNN 9 takes it, else the CPU`
+    : `feature models (ONNX): onnxruntime-node ${version} on the CPU; for the GPU (Linux x64, CUDA 12): ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`;
+}
+
 export async function loadOrt(): Promise<OrtModule> {
   return (await import('onnxruntime-node')) as OrtModule;
 }
