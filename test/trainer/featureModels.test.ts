@@ -305,9 +305,12 @@ test('experiment files: features: is resolved beside the file, and the checks na
   assert.match(flat.messages[1]!, /flat\.clusterlab\.json: input: the model's input "v" has rank 2/);
 });
 
-test('--features with a method that trains on images is refused in one line before any work', async () => {
+test('--features with a method that trains on images is refused in one line before any work; the trainer server takes the field', async () => {
   const { defaultConfig, validateConfig } = await import('../../src/trainer/run/config.js');
+  const { trainConfigSchema } = await import('../../src/protocol/server.js');
+  const { check } = await import('../../src/protocol/schema.js');
   const file = join(tmp, 'tiny', 'tiny.onnx');
+  assert.equal(check(trainConfigSchema, { ...defaultConfig('cc', imgDir), features: file }).features, file);
   for (const method of ['cc', 'scan', 'deepcluster'] as const) {
     assert.throws(() => validateConfig({ ...defaultConfig(method, imgDir), features: file }), (e: Error) => e instanceof ConfigError && new RegExp(`^--features: ${method} trains its own network on the images, so it takes no feature model; `).test(e.message));
   }
