@@ -191,6 +191,10 @@ test('ONNX cache: a row cut short by a kill is dropped, and its image computed a
   const again = await embedImages(file, noisy.slice(0, 16), cache, hooks());
   assert.equal(again.stats.computed, 1);
   assert.deepEqual(again.embeddings.data, whole.embeddings.data);
+  // The row computed again was appended on a row boundary: read back, it is the same row.
+  const third = await embedImages(file, noisy.slice(0, 16), cache, hooks());
+  assert.equal(third.stats.computed, 0);
+  assert.deepEqual(third.embeddings.data, whole.embeddings.data);
 });
 
 test('a sidecar that contradicts the model, or is not one, is refused with one line naming file and field', async () => {
