@@ -80,18 +80,24 @@ function channelMeanModel(layout: 'NCHW' | 'NHWC', size: number): Uint8Array {
   return g.encode();
 }
 
+/** `bytes` as <tmp>/<folder>/<name>, a folder of its own (its sidecar goes beside it). */
+function modelFile(folder: string, name: string, bytes: Uint8Array): string {
+  const dir = join(tmp, folder);
+  mkdirSync(dir);
+  const file = join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
 const half = (x: number) => Math.abs(x) * 2 ** -10 + 1e-4;
 
 test('ONNX: mean/std, channel order and layout from the sidecar reach the model exactly', async () => {
   for (const layout of ['NCHW', 'NHWC'] as const) {
     for (const channels of ['RGB', 'BGR'] as const) {
-      const dir = join(tmp, `mean-${layout}-${channels}`);
-      mkdirSync(dir);
-      const file = join(dir, 'm.onnx');
-      writeFileSync(file, channelMeanModel(layout, 16));
+      const file = modelFile(`mean-${layout}-${channels}`, 'm.onnx', channelMeanModel(layout, 16));
       const mean = [0.5, 0.25, 0.125];
       const std = [0.5, 0.25, 2];
-      writeFileSync(join(dir, 'm.clusterlab.json'), JSON.stringify({ mean, std, channels, resize: 'stretch' }));
+      writeFileSync(file.replace(/\.onnx$/, '.clusterlab.json'), JSON.stringify({ mean, std, channels, resize: 'stretch' }));
       const { embeddings: e } = await embedImages(file, solids, join(tmp, 'cache'), hooks());
       assert.equal(e.dim, 3);
       solids.forEach((_, i) => {
@@ -109,10 +115,7 @@ test('ONNX: mean/std, channel order and layout from the sidecar reach the model 
 });
 
 test('ONNX: the same images embed to the same values, and a second call reads them all from the cache', async () => {
-  const dir = join(tmp, 'tiny');
-  mkdirSync(dir);
-  const file = join(dir, 'tiny.onnx');
-  writeFileSync(file, tinyConvModel({ size: 32, width: 12 }));
+  const file = modelFile('tiny', 'tiny.onnx', tinyConvModel({ size: 32, width: 12 }));
   const cache = join(tmp, 'cache-tiny');
   const a = await embedImages(file, noisy, cache, hooks());
   assert.equal(a.stats.computed, noisy.length);
@@ -133,10 +136,7 @@ test('ONNX: the same images embed to the same values, and a second call reads th
 });
 
 test('ONNX cache: added and changed images compute only their rows; another model file computes everything', async () => {
-  const dir = join(tmp, 'incr');
-  mkdirSync(dir);
-  const file = join(dir, 'tiny.onnx');
-  writeFileSync(file, tinyConvModel({ size: 32 }));
+  const file = modelFile('incr', 'tiny.onnx', tinyConvModel({ size: 32 }));
   const cache = join(tmp, 'cache-incr');
   const first = await embedImages(file, noisy.slice(0, 30), cache, hooks());
   assert.equal(first.stats.computed, 30);
@@ -158,10 +158,7 @@ test('ONNX cache: added and changed images compute only their rows; another mode
 });
 
 test('ONNX cache: a cancelled embedding keeps its rows and the next call computes only the rest', async () => {
-  const dir = join(tmp, 'cancel');
-  mkdirSync(dir);
-  const file = join(dir, 'tiny.onnx');
-  writeFileSync(file, tinyConvModel({ size: 32, seed: 3 }));
+  const file = modelFile('cancel', 'tiny.onnx', tinyConvModel({ size: 32, seed: 3 }));
   const cache = join(tmp, 'cache-cancel');
   const abort = new AbortController();
   let seen = 0;
@@ -178,10 +175,7 @@ test('ONNX cache: a cancelled embedding keeps its rows and the next call compute
 });
 
 test('ONNX cache: a row cut short by a kill is dropped, and its image computed again', async () => {
-  const dir = join(tmp, 'torn');
-  mkdirSync(dir);
-  const file = join(dir, 'tiny.onnx');
-  writeFileSync(file, tinyConvModel({ size: 32, seed: 5 }));
+  const file = modelFile('torn', 'tiny.onnx', tinyConvModel({ size: 32, seed: 5 }));
   const cache = join(tmp, 'cache-torn');
   const whole = await embedImages(file, noisy.slice(0, 16), cache, hooks());
   const { readdirSync } = await import('node:fs');
@@ -198,11 +192,8 @@ test('ONNX cache: a row cut short by a kill is dropped, and its image computed a
 });
 
 test('a sidecar that contradicts the model, or is not one, is refused with one line naming file and field', async () => {
-  const dir = join(tmp, 'bad');
-  mkdirSync(dir);
-  const file = join(dir, 'm.onnx');
-  writeFileSync(file, tinyConvModel({ size: 32, batch: 'N' }));
-  const side = join(dir, 'm.clusterlab.json');
+  const file = modelFile('bad', 'm.onnx', tinyConvModel({ size: 32, batch: 'N' }));
+  const side = join(tmp, 'bad', 'm.clusterlab.json');
   const cases: [unknown, RegExp][] = [
     [{ size: 224 }, /m\.clusterlab\.json: size: 224, but the model's input is 32x32$/],
     [{ size: 32, colour: 'RGB' }, /m\.clusterlab\.json: unexpected field "colour"$/],
