@@ -310,3 +310,27 @@ test('--features with a method that trains on images is refused in one line befo
     assert.throws(() => validateConfig({ ...defaultConfig(method, imgDir), features: file }), (e: Error) => e instanceof ConfigError && new RegExp(`^--features: ${method} trains its own network on the images, so it takes no feature model; `).test(e.message));
   }
 });
+
+test('train(): a feature model whose sidecar will not do is refused before a single image is decoded', async () => {
+  const { METHOD_SPECS } = await import('../../src/common/methods/index.js');
+  const { defaultConfig } = await import('../../src/trainer/run/config.js');
+  const { train } = await import('../../src/trainer/run/train.js');
+  // No embedding method on this branch yet: CC plays one (validateConfig reads only its spec's input).
+  const spec = METHOD_SPECS.cc as { input?: 'images' | 'embeddings' };
+  spec.input = 'embeddings';
+  const file = modelFile('early', 'm.onnx', tinyConvModel({ size: 32 }));
+  writeFileSync(join(tmp, 'early', 'm.clusterlab.json'), JSON.stringify({ size: 64 }));
+  const cache = join(tmp, 'cache-early');
+  mkdirSync(cache);
+  try {
+    await assert.rejects(
+      train({ ...defaultConfig('cc', imgDir), backend: 'cpu', clusters: 2, epochs: 1, imageSize: 8, batchSize: 16, features: file }, join(tmp, 'early-run'), cache, hooks()),
+      (e: Error) => e instanceof ConfigError && /m\.clusterlab\.json: size: 64, but the model's input is 32x32$/.test(e.message),
+    );
+  } finally {
+    delete spec.input;
+  }
+  const { readdirSync, existsSync } = await import('node:fs');
+  assert.deepEqual(readdirSync(cache), [], 'no pixel cache: no image was decoded');
+  assert.ok(!existsSync(join(tmp, 'early-run')), 'no run folder');
+});

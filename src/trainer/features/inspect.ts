@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { inExtensionWords } from '../run/config.js';
 import { sidecarPathOf } from './sidecar.js';
-import { openWithPreprocessing } from './modelEmbeddings.js';
+import { checkFeatureModel } from './modelEmbeddings.js';
 
 const seen = new Map<string, string | undefined>();
 
@@ -18,8 +18,7 @@ export async function inspectFeatureModel(file: string): Promise<string | undefi
   if (seen.has(key)) return seen.get(key);
   let problem: string | undefined;
   try {
-    const { model } = await openWithPreprocessing(file, () => {});
-    await model.dispose();
+    await checkFeatureModel(file);
   } catch (e) {
     problem = inExtensionWords(e).replace(/^--features /, 'feature model ');
   }

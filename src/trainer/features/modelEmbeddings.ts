@@ -53,6 +53,12 @@ export async function openWithPreprocessing(file: string, log: (line: string) =>
   }
 }
 
+/** Opens the model and resolves its preprocessing, then lets go: a ConfigError when either will not do. */
+export async function checkFeatureModel(file: string): Promise<void> {
+  const { model } = await openWithPreprocessing(file, () => {});
+  await model.dispose();
+}
+
 /** Embeddings of `images` (any files: a run's, or new ones to assign) through the cache. */
 export async function embedImages(file: string, images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks): Promise<{ embeddings: ModelEmbeddings; stats: EmbedStats }> {
   const t0 = performance.now();
