@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20', platform: 'node' };
 // Native or optional packages stay outside the bundle and are resolved from node_modules at run time.
-const external = ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vscode'];
+const external = ['sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vscode'];
 // Bundled CommonJS dependencies (tfjs) call require/__dirname; give the ESM bundle both.
 const esmShim = [
   "import { createRequire as __clCreateRequire } from 'node:module';",

@@ -1,10 +1,13 @@
 // npm run package [-- --target T[,T...]] [--out FILE_OR_DIR]: one VSIX per VS Code platform target.
 // The bundles are the same everywhere; what differs is sharp's native binary (and libvips), which npm
 // fetches for another platform with --os/--cpu into a staging folder per target, so each VSIX holds
-// exactly one platform's sharp and nothing else native. Staging folders are cached under
-// node_modules/.cache/clusterlab-package and refreshed when the sharp version changes.
+// exactly one platform's sharp and nothing else native. onnxruntime-node (feature models) is one npm
+// package with every platform's binaries under bin/napi-v6/<os>/<cpu>: all but the target's are
+// removed from the staging folder (it ships none for darwin-x64, so that VSIX has no ONNX runtime and
+// says so in `clusterlab doctor`; TF.js feature models still work there). Staging folders are cached
+// under node_modules/.cache/clusterlab-package and refreshed when the sharp or onnxruntime version changes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** VS Code's target names and the npm platform they install sharp for. */
@@ -48,6 +51,9 @@ function run(cmd, args, cwd) {
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const sharpVersion = JSON.parse(readFileSync(join(root, 'node_modules/sharp/package.json'), 'utf8')).version;
+const ortVersion = JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8')).version;
+const natives = { sharp: sharpVersion, 'onnxruntime-node': ortVersion };
+const stampText = JSON.stringify(natives);
 const { targets, out } = parseArgs(process.argv.slice(2));
 // One target may be written to a file name; several go into a folder, named by vsce's convention.
 const outFile = (t) => (out && targets.length === 1 && out.endsWith('.vsix') ? resolve(out) : resolve(out ?? root, `${manifest.name}-${t}-${manifest.version}.vsix`));
@@ -56,16 +62,23 @@ run(process.execPath, ['scripts/build.mjs', '--production'], root);
 for (const target of targets) {
   const stage = join(root, 'node_modules/.cache/clusterlab-package', target);
   const stamp = join(stage, '.sharp-version');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sharpVersion) {
+  const { os, cpu, libc } = TARGETS[target];
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampText) {
     rmSync(stage, { recursive: true, force: true });
     mkdirSync(stage, { recursive: true });
-    writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'stage', version: '0.0.0', private: true, dependencies: { sharp: sharpVersion } }));
-    const { os, cpu, libc } = TARGETS[target];
+    writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'stage', version: '0.0.0', private: true, dependencies: natives }));
+    // --ignore-scripts: onnxruntime-node's would download CUDA libraries from nuget.org.
     run('npm', ['install', `--os=${os}`, `--cpu=${cpu}`, ...(libc ? [`--libc=${libc}`] : []), '--omit=dev', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts'], stage);
-    writeFileSync(stamp, sharpVersion);
+    const bin = join(stage, 'node_modules/onnxruntime-node/bin');
+    for (const napi of readdirSync(bin)) {
+      for (const o of readdirSync(join(bin, napi))) {
+        for (const c of readdirSync(join(bin, napi, o))) if (o !== os || c !== cpu) rmSync(join(bin, napi, o, c), { recursive: true });
+      }
+    }
+    writeFileSync(stamp, stampText);
   }
   // The staged manifest names only what the VSIX carries: the bundles need nothing else at run time.
-  writeFileSync(join(stage, 'package.json'), JSON.stringify({ ...manifest, dependencies: { sharp: sharpVersion }, devDependencies: {}, scripts: {} }, null, 2));
+  writeFileSync(join(stage, 'package.json'), JSON.stringify({ ...manifest, dependencies: natives, devDependencies: {}, scripts: {} }, null, 2));
   rmSync(join(stage, 'dist'), { recursive: true, force: true });
   cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true });
   cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });

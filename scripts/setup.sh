@@ -29,6 +29,7 @@ if [ "${1:-}" = "--bench" ]; then
   apt_install python3-torch python3-sklearn
 fi
 
+export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"  # see .npmrc: no CUDA download from nuget.org
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

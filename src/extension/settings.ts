@@ -15,6 +15,8 @@ export interface Settings {
   memoryCapMB: number;
   /** A folder where the user ran `npm install @tensorflow/tfjs-node(-gpu)`; '' for none. */
   nativeBackendPath: string;
+  /** Feature model files (absolute, or relative to the first workspace folder) the wizard offers. */
+  featureModels?: string[];
 }
 
 export function readSettings(): Settings {
@@ -29,7 +31,21 @@ export function readSettings(): Settings {
     batchSize: c.get<number>('batchSize') ?? 0,
     memoryCapMB: c.get<number>('memoryCapMB') ?? 0,
     nativeBackendPath: c.get<string>('nativeBackendPath') ?? '',
+    featureModels: featureModels(c.get<unknown>('featureModels')),
   };
+}
+
+function featureModels(v: unknown): string[] {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const list = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : [];
+  return list.map((p) => (isAbsolute(p) || !root ? p : resolve(root, p)));
+}
+
+/** Adds `file` to the workspace's clusterlab.featureModels, unless it is there. */
+export async function addFeatureModel(file: string): Promise<void> {
+  const c = vscode.workspace.getConfiguration('clusterlab');
+  const now = c.get<string[]>('featureModels') ?? [];
+  if (!now.includes(file)) await c.update('featureModels', [...now, file], vscode.ConfigurationTarget.Workspace);
 }
 
 /** The runs folder of a workspace folder (an absolute setting is one folder for all). */

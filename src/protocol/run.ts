@@ -28,6 +28,8 @@ export interface TrainConfig {
   evalEvery: number;
   /** Method-specific settings (temperatures, stages, ...). */
   params: Record<string, number | string | boolean>;
+  /** A feature model file (absolute: .onnx or a TF.js model.json) whose embeddings an embedding method clusters. */
+  features?: string;
 }
 
 export interface Skipped {

@@ -53,6 +53,7 @@ export const trainConfigSchema: Schema<TrainConfig> = obj({
   learningRate: num,
   evalEvery: int(),
   params: record(str(100), paramValue, 200),
+  features: opt(path),
 });
 
 function failChannels(p: string): never {

@@ -11,6 +11,8 @@ const USAGE = `usage:
   clusterlab train --method ${METHOD_NAMES.join('|')} --data DIR [--clusters K] [--epochs N]
                    [--image-size S] [--grayscale] [--backbone small|resnet18|resnet34] [--batch B]
                    [--lr LR] [--seed N] [--eval-every N] [--param NAME=VALUE ...]
+                   [--features MODEL.onnx|model.json]   (embedding methods: cluster a feature
+                   model's embeddings; preprocessing from MODEL.clusterlab.json beside it)
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
@@ -64,6 +66,7 @@ const OPTIONS = {
   out: { type: 'string' },
   resume: { type: 'string' },
   cache: { type: 'string' },
+  features: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -152,6 +155,7 @@ function configFrom(v: Values): TrainConfig {
     evalEvery: num('eval-every', v['eval-every'], d.evalEvery),
     backend: (v.backend ?? d.backend) as TrainConfig['backend'],
     params: methodParams(METHOD_SPECS[method], v.param, v.stages),
+    ...(v.features !== undefined ? { features: resolve(v.features) } : {}),
   };
 }
 

@@ -21,5 +21,6 @@ export async function doctor(args: string[], out: NodeJS.WritableStream): Promis
   }
   const best = list.find((b) => b.available);
   out.write(`\nauto trains on: ${best ? best.name : 'nothing: no backend starts'}\n`);
+  out.write(`${await (await import('./features/onnxModel.js')).onnxRuntimeStatus()}\n`);
   return best ? 0 : 1;
 }

@@ -8,6 +8,7 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LineCounter } from 'yaml';
 import { allProblems } from '../common/experiment/dataset.js';
+import { inspectFeatureModel } from './features/inspect.js';
 import type { ExperimentProblem } from '../common/experiment/format.js';
 import { parseExperiment } from '../common/experiment/parse.js';
 import { newQueue, queuePath, runSweep, type QueuedRunStatus } from '../common/experiment/queue.js';
@@ -41,7 +42,7 @@ export async function runExperimentCli(args: string[]): Promise<number> {
     throw new ConfigError(e.message);
   });
   const exp = parseExperiment(text, file);
-  const problems = await allProblems(exp, async (dir) => (await describeFolder(dir)).images);
+  const problems = await allProblems(exp, async (dir) => (await describeFolder(dir)).images, inspectFeatureModel);
   const shown = relative(process.cwd(), file) || file;
   if (problems.length > 0) {
     for (const line of formatProblems(shown, text, problems)) process.stderr.write(`${line}\n`);

@@ -228,3 +228,35 @@ test("method settings: every setting of the method's spec with its doc and defau
   stub.answer(stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value, stub.pick('Method settings'), stub.pick('threshold:'), '1.5');
   await assert.rejects(trainFlow(deps), /input "1.5" refused: scan setting threshold must be a number from 0 to 1 \(got 1.5\)/);
 });
+
+test('an embedding method asks for its feature model: one from clusterlab.featureModels, one added (and kept in the setting), or the pixels', async () => {
+  const { METHOD_SPECS } = await import('../../src/common/methods/index.js');
+  // No embedding method on this branch yet: CC plays one (its spec is the only thing the step reads).
+  const spec = METHOD_SPECS.cc as { input?: 'images' | 'embeddings' };
+  spec.input = 'embeddings';
+  const added: string[] = [];
+  const withModels = { ...deps, settings: { ...settings, featureModels: ['/models/dinov2-small.onnx'] }, addFeatureModel: async (f: string) => void added.push(f) };
+  try {
+    stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), stub.pick('dinov2-small.onnx'), (p) => p.value, stub.pick('Start'));
+    assert.equal((await trainFlow(withModels))!.features, '/models/dinov2-small.onnx');
+    const step = stub.shown[2]!;
+    assert.equal(step.text, 'Train Clustering: feature model');
+    assert.deepEqual(step.items!.map((i) => i.label), ['$(symbol-misc) dinov2-small.onnx', '$(add) Add Feature Model…', 'Pixels']);
+
+    stub.reset();
+    stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), stub.pick('Add Feature Model'), '/elsewhere/clip.onnx', (p) => p.value, stub.pick('Start'));
+    assert.equal((await trainFlow(withModels))!.features, '/elsewhere/clip.onnx');
+    assert.deepEqual(added, ['/elsewhere/clip.onnx']);
+
+    stub.reset();
+    stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), stub.pick('Pixels'), (p) => p.value, stub.pick('Start'));
+    assert.equal((await trainFlow(withModels))!.features, undefined);
+  } finally {
+    delete spec.input;
+  }
+  // An image method has no such step.
+  stub.reset();
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Start'));
+  assert.equal((await trainFlow(withModels))!.features, undefined);
+  assert.ok(!stub.shown.some((s) => s.text === 'Train Clustering: feature model'));
+});

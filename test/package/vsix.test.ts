@@ -46,7 +46,7 @@ const TARGETS: Record<string, { binary: string; libvips?: string }> = {
   'win32-x64': { binary: 'sharp-win32-x64' },
 };
 
-test('npm run package builds one VSIX per platform: the bundles, media, manifest, README and licence, that platform\'s sharp and nothing else native', { timeout: 600_000 }, () => {
+test('npm run package builds one VSIX per platform: the bundles, media, manifest, README and licence, that platform\'s sharp and onnxruntime and nothing else native', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'clusterlab-vsix-'));
   const r = spawnSync('npm', ['run', 'package', '--', '--out', dir], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -76,7 +76,17 @@ test('npm run package builds one VSIX per platform: the bundles, media, manifest
     const native = [...new Set(names.filter((n) => n.startsWith('extension/node_modules/@img/sharp-')).map((n) => n.split('/')[3]!))].sort();
     assert.deepEqual(native, [want.binary, ...(want.libvips ? [want.libvips] : [])].sort(), `${target}: native packages`);
     assert.ok(names.some((n) => n.startsWith(`extension/node_modules/@img/${want.binary}/`) && n.endsWith('.node')), `${target}: no sharp .node binary`);
-    const other = names.filter((n) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(n) && !n.includes(`/@img/${want.binary}/`) && !(want.libvips && n.includes(`/@img/${want.libvips}/`)));
+    // onnxruntime-node: the target's binaries only (it ships none for darwin-x64).
+    const ort = `extension/node_modules/onnxruntime-node/bin/napi-v6/${target.replace('-', '/')}/`;
+    const ortFiles = names.filter((n) => n.startsWith('extension/node_modules/onnxruntime-node/bin/'));
+    if (target === 'darwin-x64') assert.deepEqual(ortFiles, [], `${target}: onnxruntime ships no binary for it`);
+    else {
+      assert.ok(names.includes(`${ort}onnxruntime_binding.node`), `${target}: no onnxruntime binding`);
+      assert.ok(names.includes('extension/node_modules/onnxruntime-common/dist/cjs/index.js') && names.includes('extension/node_modules/onnxruntime-node/dist/index.js'), `${target}: onnxruntime's loader`);
+    }
+    assert.deepEqual(ortFiles.filter((n) => !n.startsWith(ort)), [], `${target}: another platform's onnxruntime`);
+    assert.deepEqual(names.filter((n) => /node_modules\/(adm-zip|global-agent)\//.test(n)), [], `${target}: onnxruntime's install-script dependencies`);
+    const other = names.filter((n) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(n) && !n.includes(`/@img/${want.binary}/`) && !(want.libvips && n.includes(`/@img/${want.libvips}/`)) && !n.startsWith(ort));
     assert.deepEqual(other, [], `${target}: native files of another package`);
     const vsixManifest = entries.find((e) => e.name === 'extension.vsixmanifest');
     assert.ok(vsixManifest, `${target}: no extension.vsixmanifest`);

@@ -64,6 +64,8 @@ test('clusterlab doctor reads the native folder the setting names, and reports a
   assert.match(human.stdout, /unavailable {2}tensorflow-gpu +libcudnn\.so\.8 not found/);
   assert.match(human.stdout, /available {4}wasm +\d+ threads?/);
   assert.match(human.stdout, /auto trains on: wasm/);
+  // No CUDA provider library in the npm package (its install script is skipped): the CPU, and how to get the GPU.
+  assert.match(human.stdout, /\nfeature models \(ONNX\): onnxruntime-node \d+\.\d+\.\d+ on the CPU; for the GPU \(Linux x64, CUDA 12\): ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node\n/);
 });
 
 test('clusterlab doctor without the native packages says where it looked; a stray argument is refused in one line', async () => {

@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { shownText } from '../shown.js';
+import { checkFeatureModel, type InspectModel } from './featureModel.js';
 import type { Experiment, ExperimentProblem } from './format.js';
 
 /** Paths in messages: escaped like values, but cut only when no real path is that long. */
@@ -32,7 +33,7 @@ export async function checkDataset(exp: Experiment, countImages: CountImages): P
   return problems;
 }
 
-/** Parse problems and dataset problems together, as the CLI and the server report them. */
-export async function allProblems(exp: Experiment, countImages: CountImages): Promise<ExperimentProblem[]> {
-  return [...exp.problems, ...(await checkDataset(exp, countImages))].sort((a, b) => a.span.start - b.span.start);
+/** Parse problems, dataset and feature model problems together, as the CLI and the server report them. */
+export async function allProblems(exp: Experiment, countImages: CountImages, inspectModel?: InspectModel): Promise<ExperimentProblem[]> {
+  return [...exp.problems, ...(await checkDataset(exp, countImages)), ...(await checkFeatureModel(exp, inspectModel))].sort((a, b) => a.span.start - b.span.start);
 }

@@ -28,6 +28,7 @@ export const TOP_FIELDS: Record<string, FieldSpec> = {
   imageSize: { type: 'integer', min: 8, max: 1024, doc: 'images are resized to this many pixels square (default 32)' },
   color: { type: 'choice', choices: ['rgb', 'grayscale'], doc: 'rgb (default) or grayscale' },
   backbone: { type: 'choice', choices: ['small', 'resnet18', 'resnet34'], doc: 'feature network (default small)' },
+  features: { type: 'string', doc: "a feature model file (.onnx or a TF.js model.json), relative to this file or absolute: embedding methods cluster its embeddings" },
   backend: { type: 'choice', choices: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], doc: 'tfjs backend (default: clusterlab.backend in VS Code, auto on the command line)' },
   maxRuns: { type: 'integer', min: 1, max: 100_000, doc: 'refuse a file that expands to more runs than this (default 100)' },
   ...COMMON_RUN,

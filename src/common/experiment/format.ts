@@ -53,6 +53,9 @@ export interface Experiment {
   /** The dataset folder, absolute (written relative to the file, or absolute). */
   data?: string;
   dataSpan?: Span;
+  /** The feature model file, absolute (written relative to the file, or absolute). */
+  features?: string;
+  featuresSpan?: Span;
   /** Absent: the trainer's (CLI) or the window's (clusterlab.backend) choice. */
   backend?: BackendChoice;
   runs: ExperimentRun[];

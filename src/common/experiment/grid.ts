@@ -38,6 +38,7 @@ export interface GridSpec {
 interface Base {
   data: string;
   backend: BackendChoice;
+  features?: string;
 }
 
 const DEFAULT_CLUSTERS = 10;
@@ -59,6 +60,7 @@ function config(method: MethodName, common: SharedFields, base: Base, own: Parti
     learningRate: own.learningRate ?? common.learningRate ?? d.learningRate,
     evalEvery: 1,
     params,
+    ...(base.features ? { features: base.features } : {}),
   };
 }
 

@@ -312,6 +312,11 @@ export function parseExperiment(text: string, file: string): Experiment {
     exp.data = isAbsolute(data.value) ? data.value : resolve(dirname(file), data.value);
     exp.dataSpan = data.span;
   } else if (!top.has('data')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'data is missing: the image folder, relative to this file');
+  const features = scalar<string>(top, 'features', TOP_FIELDS, problems);
+  if (features) {
+    exp.features = isAbsolute(features.value) ? features.value : resolve(dirname(file), features.value);
+    exp.featuresSpan = features.span;
+  }
   const backend = scalar<Experiment['backend']>(top, 'backend', TOP_FIELDS, problems);
   if (backend) exp.backend = backend.value;
   const maxRuns = scalar<number>(top, 'maxRuns', TOP_FIELDS, problems)?.value ?? DEFAULT_MAX_RUNS;
@@ -320,7 +325,7 @@ export function parseExperiment(text: string, file: string): Experiment {
   const grid = readGrid(top.get('grid')?.value as Node, problems);
   if (!top.has('runs') && !top.has('grid')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'nothing to run: add runs (a list) or a grid');
   if (grid) exp.gridSpan = grid.span;
-  const base = { data: exp.data ?? '', backend: exp.backend ?? 'auto' } as const;
+  const base = { data: exp.data ?? '', backend: exp.backend ?? 'auto', features: exp.features } as const;
   // Counted from the axes before anything is expanded: a short grid may ask for millions of runs.
   exp.expandsTo = runs.length + (grid ? gridSize(grid) : 0);
   if (exp.expandsTo > maxRuns) {

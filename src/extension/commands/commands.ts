@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { RunJson, RunStatus, SummaryJson } from '../../protocol/run.js';
 import { Requests } from '../../protocol/server.js';
 import { renameRun, runLabelOf } from '../methods.js';
-import { runsDirOf, type Settings } from '../settings.js';
+import { addFeatureModel, runsDirOf, type Settings } from '../settings.js';
 import type { Trainer } from '../trainerClient.js';
 import { assertTrusted, UntrustedWorkspaceError } from '../trust.js';
 import type { Log, TrainingRuns } from '../trainingRuns.js';
@@ -83,6 +83,7 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
       plan: (config) => deps.trainer.request(Requests.plan, { config }),
       estimate: async (config, images) => estimateRun(await finishedRuns(deps.store), config, images),
       settings,
+      addFeatureModel,
     },
     uri?.fsPath,
   );

@@ -33,6 +33,8 @@ export interface TrainFlowDeps {
   /** Roughly how long the run takes here, from earlier runs. */
   estimate?(config: TrainConfig, images: number): Promise<Estimate | undefined>;
   settings: Settings;
+  /** Adds a model to clusterlab.featureModels (the workspace's), so the next run offers it. */
+  addFeatureModel?(file: string): Promise<void>;
 }
 
 const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
@@ -48,11 +50,21 @@ export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<T
   if (!dataset) return undefined;
   const method = await pickMethod(deps.settings.defaultMethod);
   if (!method) return undefined;
+  const features = METHOD_SPECS[method].input === 'embeddings' ? await pickFeatureModel(deps) : null;
+  if (features === undefined) return undefined;
   const clusters = await askClusters(dataset);
   if (clusters === undefined) return undefined;
   const d = await deps.defaults(method, dataset.dir);
   const channels = dataset.probe.grayscale ? 1 : d.channels;
-  const config: TrainConfig = { ...d, clusters, channels, imageSize: deps.settings.imageSize, batchSize: deps.settings.batchSize || d.batchSize, backend: deps.settings.backend };
+  const config: TrainConfig = {
+    ...d,
+    clusters,
+    channels,
+    imageSize: deps.settings.imageSize,
+    batchSize: deps.settings.batchSize || d.batchSize,
+    backend: deps.settings.backend,
+    ...(features ? { features } : {}),
+  };
   return review(config, deps, dataset.probe.grayscale, dataset.probe.exact ? dataset.probe.decodable : dataset.images);
 }
 
@@ -108,6 +120,26 @@ async function pickMethod(preferred: MethodName): Promise<MethodName | undefined
   const items: Item<MethodName>[] = order.map((m) => ({ label: METHOD_SPECS[m].label, description: METHOD_SPECS[m].description, value: m }));
   const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (2/4): method', placeHolder: 'Clustering method', ignoreFocusOut: true });
   return pick?.value;
+}
+
+/**
+ * An embedding method's input: a feature model from clusterlab.featureModels, one added now (and
+ * kept in the setting), or the pixels themselves. null: pixels; undefined: backed out.
+ */
+async function pickFeatureModel(deps: TrainFlowDeps): Promise<string | null | undefined> {
+  const models = deps.settings.featureModels ?? [];
+  const items: Item<string | null | 'add'>[] = [
+    ...models.map((m) => ({ label: `$(symbol-misc) ${basename(m)}`, description: m, value: m })),
+    { label: '$(add) Add Feature Model…', description: '.onnx, or a TF.js model.json (with model.clusterlab.json beside it for preprocessing)', value: 'add' },
+    { label: 'Pixels', description: 'no feature model: cluster the images\' pixel values', value: null },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering: feature model', placeHolder: 'The pretrained network whose embeddings are clustered', ignoreFocusOut: true });
+  if (!pick || pick.value !== 'add') return pick?.value;
+  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use Feature Model', filters: { 'Feature models': ['onnx', 'json'] } });
+  const file = uris?.[0]?.fsPath;
+  if (!file) return undefined;
+  await deps.addFeatureModel?.(file);
+  return file;
 }
 
 async function askClusters(d: Dataset): Promise<number | undefined> {

@@ -7,6 +7,7 @@ import { CompletionItemKind, DiagnosticSeverity, MarkupKind, TextDocuments, Text
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
 import { allProblems } from '../../common/experiment/dataset.js';
+import { inspectFeatureModel } from '../features/inspect.js';
 import { EXPERIMENT_MAX_CHARS, isExperimentFile } from '../../common/experiment/format.js';
 import { parseExperiment } from '../../common/experiment/parse.js';
 import { describeFolder } from '../../common/datasets.js';
@@ -51,7 +52,7 @@ export function serveExperiments(connection: Connection): void {
   const validate = async (doc: TextDocument): Promise<void> => {
     const text = doc.getText();
     const exp = parseExperiment(text, pathOf(doc.uri));
-    const problems = await allProblems(exp, countImages);
+    const problems = await allProblems(exp, countImages, inspectFeatureModel);
     // A newer version may have arrived while the folder was read: its own check reports it.
     if (documents.get(doc.uri)?.version !== doc.version) return;
     const diagnostics: Diagnostic[] = problems.map((p) => ({

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { METHOD_NAMES, METHOD_SPECS, methodSpec, parseSettings } from '../../common/methods/index.js';
 import type { BackboneName, BackendChoice, MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
@@ -87,6 +88,26 @@ export function validateConfig(c: TrainConfig): void {
   if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`channels must be 1 or 3 (got ${c.channels})`);
   const bad = parseSettings(spec, c.params).errors[0];
   if (bad) throw new ConfigError(bad.error);
+  if (c.features !== undefined) checkFeatures(spec.name, spec.input, c.features);
+}
+
+/** --features: only for methods that cluster embeddings, and a model file that exists (its content is checked when opened). */
+function checkFeatures(method: string, input: 'images' | 'embeddings' | undefined, file: string): void {
+  const embedding = Object.values(METHOD_SPECS).filter((s) => s.input === 'embeddings').map((s) => s.name);
+  if (input !== 'embeddings') {
+    throw new ConfigError(
+      `--features: ${method} trains its own network on the images, so it takes no feature model; ${embedding.length ? `methods that cluster a feature model's embeddings: ${embedding.join(', ')}` : 'no method here clusters embeddings yet'}`,
+      `a feature model is only for methods that cluster embeddings; ${method} trains its own network on the images`,
+    );
+  }
+  if (!isAbsolute(file)) throw new ConfigError(`--features must be an absolute path (got ${file})`);
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new ConfigError(`--features ${file}: no such file`);
+  }
+  if (!st.isFile()) throw new ConfigError(`--features ${file}: not a file`);
 }
 
 export function validateAgainstData(c: TrainConfig, images: number, root: string, skipped: readonly Skipped[] = []): void {

@@ -17,6 +17,7 @@ import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
 import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
 import { stageNameOf } from '../methods/scanStages.js';
+import { checkFeatureModel } from '../features/modelEmbeddings.js';
 
 export interface StepProgress {
   epoch: number;
@@ -60,6 +61,8 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   // Before the backend starts: a misspelt folder is its one line, with no backend report above it.
   await checkImageFolder(config.data);
   const backend = await initBackend(config.backend, hooks.log);
+  // Before the images are read: a feature model or sidecar that will not do is its one line.
+  if (config.features) await checkFeatureModel(config.features);
   const ds = await loadData(config, cacheDir, hooks, false);
   const refused = dataError(config, ds);
   if (refused && !hooks.keepRefused) throw refused;
