@@ -4,9 +4,10 @@
  * reload or a killed trainer continues where it stopped. A run's state is its own run.json
  * (absent: queued), so a finished run is never trained again, whoever finished it.
  */
-import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { readRunText } from '../runFileRead.js';
 import { writeJsonAtomic } from '../atomicFile.js';
 import { experimentRunDir, nameProblem } from '../runPlace.js';
 import { lockHolder, mayBeTraining } from '../runLock.js';
@@ -47,11 +48,16 @@ export function newQueue(file: string, name: string, runsDir: string, runs: read
   };
 }
 
-/** A queue file read as untrusted input; errors name the file and what is wrong. */
+/** A queue of a sweep at maxRuns' ceiling is well under this; a bigger file is not a queue. */
+const QUEUE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** A queue file read as untrusted input (regular file, capped); errors name the file and what is wrong. */
 export async function readQueue(path: string): Promise<QueueFile> {
   let v: Partial<QueueFile>;
   try {
-    v = JSON.parse(await readFile(path, 'utf8')) as Partial<QueueFile>;
+    const text = await readRunText(dirname(path), basename(path), QUEUE_MAX_BYTES);
+    if (text === undefined) throw new Error('no such file');
+    v = JSON.parse(text) as Partial<QueueFile>;
   } catch (e) {
     throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
@@ -112,9 +118,10 @@ export async function queuedStatus(dir: string): Promise<{ status: QueuedRunStat
   const file = join(dir, 'run.json');
   let status: unknown;
   try {
-    status = (JSON.parse(await readFile(file, 'utf8')) as { status?: unknown } | null)?.status;
+    const text = await readRunText(dir, 'run.json');
+    if (text === undefined) return { status: 'queued' };
+    status = (JSON.parse(text) as { status?: unknown } | null)?.status;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'queued' };
     return { status: 'damaged', problem: `${file} is damaged (${(e as Error).message.split('\n')[0]})` };
   }
   if (!RUN_STATUSES.includes(status as RunStatus)) return { status: 'damaged', problem: `${file} is damaged (no run status in it)` };
