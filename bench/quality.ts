@@ -1,5 +1,6 @@
 // npm run bench -- quality [--split test|dev] [--seeds N] [--methods cc,scan,deepcluster] [--minutes M]
 //                          [--per-class N] [--epochs N] [--backend B] [--param NAME=VALUE ...] [--resume]
+//                          [--results DIR] [--fixtures DIR]
 //
 // Clustering quality on Fashion-MNIST (Debian dataset-fashion-mnist, 10 classes, 28 px grey, written
 // once as <super>/<class>/<i>.png so a run takes the same path as a user's folder). Tune on
@@ -12,7 +13,7 @@
 // The label-free scores (summary.json `labelFree`; for a run the budget cut, its last counted
 // epoch's metrics row) are shown per method and checked against ACC: does each rank the methods
 // the same way?
-// Writes bench/results/quality[-dev].json and .md after every run; `--resume` keeps the runs such a
+// Writes <results>/quality[-dev].json and .md (default bench/results) after every run; `--resume` keeps the runs such a
 // file holds (same split, size, budget, epochs, params and backend) and trains only the others.
 // `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     param: { type: 'string', multiple: true, default: [] },
     fixtures: { type: 'string', default: join(tmpdir(), 'clusterlab-bench-quality') },
     resume: { type: 'boolean', default: false },
+    results: { type: 'string', default: 'bench/results' },
   },
 });
 const split = args.split!;
@@ -117,7 +119,7 @@ const runsDir = join(args.fixtures!, `runs-${split}`);
 if (!args.resume) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
-const base = `bench/results/quality${split === 'dev' ? '-dev' : ''}`;
+const base = join(args.results!, `quality${split === 'dev' ? '-dev' : ''}`);
 const protocol = { split, images: perClass * 10, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name };
 /** --resume: the runs an earlier bench of the same protocol finished (it writes its table after every run). */
 const earlier: Record<string, Run[]> = {};
@@ -227,7 +229,7 @@ async function report(done: number, total: number): Promise<void> {
   const title = `Fashion-MNIST ${split === 'dev' ? 'dev split (TRAIN images)' : 'test split'}, ${images.toLocaleString('en')} images, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
   const md = `${title}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);
-  await mkdir('bench/results', { recursive: true });
+  await mkdir(args.results!, { recursive: true });
   const when = new Date().toISOString();
   await writeFile(`${base}.json`, JSON.stringify({ when, ...protocol, seeds, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
   await writeFile(`${base}.md`, `${when}\n\n${md}`);

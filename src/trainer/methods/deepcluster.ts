@@ -79,12 +79,11 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
   const classifier = dense(params, 'classifier', f.featureDim, k, 'linear', { weight: normalInit(0.01), bias: zeros });
   const m = Math.min(s.pcaDim ?? defaultPcaDim(f.featureDim), f.featureDim, ds.n);
-  // The clustering that predicts new images, and the previous epoch's labels for the NMI diagnostic.
+  // The clustering that predicts new images.
   const pcaMean = params.add('dc.pca_mean', [f.featureDim], zeros, false);
   const pcaComponents = params.add('dc.pca_components', [f.featureDim, m], zeros, false);
   const pcaScale = params.add('dc.pca_scale', [m], zeros, false);
   const centroids = params.add('dc.centroids', [k, m], zeros, false);
-  const prevAssign = params.add('dc.previous_assignment', [ds.n], zeros, false);
   const trained = params.add('dc.trained_epochs', [1], zeros, false);
 
   const input = (x: tf.Tensor4D) => (useSobel ? sobel(x) : x);
@@ -95,11 +94,24 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   const setState = (v: tf.Variable, t: tf.Tensor | ArrayLike<number>) =>
     tf.tidy(() => v.assign(t instanceof tf.Tensor ? t.reshape(v.shape) : tf.tensor(Float32Array.from(t), v.shape)));
 
-  /** Clusters the current features; keeps PCA and centroids in the state. Cached per model epoch. */
-  let cached: { epoch: number; km: KMeansResult; preds: Predictions } | undefined;
-  async function clustering(modelEpoch: number): Promise<{ km: KMeansResult; preds: Predictions }> {
+  /**
+   * Clusters the current features; keeps PCA and centroids in the state. Cached per model epoch.
+   * The same pass gives the classifier's mean top softmax probability on un-augmented images: how
+   * well the epoch's network fits the pseudo-labels it trained on, a label-free diagnostic.
+   */
+  let cached: { epoch: number; km: KMeansResult; preds: Predictions; classifierConfidence: number } | undefined;
+  async function clustering(modelEpoch: number): Promise<NonNullable<typeof cached>> {
     if (cached?.epoch === modelEpoch) return cached;
-    const feats = featuresOf(ds, (x) => f.preActivation.apply(input(x), false) as tf.Tensor2D);
+    // The net is its pre-activation followed by a ReLU, or the pre-activation itself (see Backbone).
+    const post = (h: tf.Tensor2D) => (f.net === f.preActivation ? h : tf.relu(h));
+    const both = featuresOf(ds, (x) => {
+      const h = f.preActivation.apply(input(x), false) as tf.Tensor2D;
+      const top = tf.max(tf.softmax(classifier.apply(post(h), false) as tf.Tensor2D), 1, true);
+      return tf.concat([h, top], 1) as tf.Tensor2D;
+    });
+    const [feats, top] = tf.split(both, [f.featureDim, 1], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const classifierConfidence = (await tf.mean(top).data())[0]!;
+    tf.dispose([both, top]);
     const pca = await fitPca(feats, m, { whiten: true });
     const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
     feats.dispose();
@@ -114,7 +126,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     tf.dispose([z, probs]);
     km.centroids.dispose();
     const preds = { cluster: km.assign, confidence: Float32Array.from(km.assign, (c, i) => p[i * k + c]!) };
-    cached = { epoch: modelEpoch, km, preds };
+    cached = { epoch: modelEpoch, km, preds, classifierConfidence };
     return cached;
   }
 
@@ -125,12 +137,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
 
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'deepcluster', epoch);
-      const { km, preds } = await clustering(epoch - 1);
-      const y = preds.cluster;
-      const prev = prevAssign.dataSync();
-      const extra: Record<string, number> = { reseeded: km.reseeded, kmeansInertia: km.inertia };
-      if (epoch > 1) extra.nmiPrevious = nmi(Int32Array.from(prev), y);
-      setState(prevAssign, y);
+      const y = (await clustering(epoch - 1)).preds.cluster;
 
       params.reinitialize('classifier.', rng);
       const headOptimizer = tf.train.sgd(config.learningRate);
@@ -166,6 +173,15 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
         headOptimizer.dispose();
       }
       setState(trained, [epoch]);
+      // The epoch's own clustering (the next epoch's pseudo-labels, and what predict() reports now):
+      // its diagnostics go in this epoch's row, beside the ACC of the same clustering.
+      const next = await clustering(epoch);
+      const extra = {
+        reseeded: next.km.reseeded,
+        kmeansInertia: next.km.inertia,
+        nmiPrevious: nmi(y, next.preds.cluster),
+        classifierConfidence: next.classifierConfidence,
+      };
       return { ...avg.result('train'), extra };
     },
 

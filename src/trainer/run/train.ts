@@ -183,8 +183,9 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
         evaluated = await evaluate(method, ds, config);
         Object.assign(row, scoreDataset(ds, evaluated.preds.cluster, config.clusters).row, labelFreeRow(evaluated.labelFree.scores));
-        // Before the metrics row: a reader that sees epoch e's row finds its features.
+        // Before the metrics row: a reader that sees epoch e's row finds its features and clusters.
         await writeFeatures(folder, evaluated, epoch);
+        await folder.writeEpochClusters(epoch, evaluated.preds.cluster);
       }
       await folder.appendMetrics(row);
       hooks.onEpoch?.(row);
