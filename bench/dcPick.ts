@@ -18,7 +18,7 @@ import { kmeans } from '../src/trainer/cluster/kmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { epochClustersPath } from '../src/trainer/run/runFolder.js';
 import { Rng } from '../src/trainer/util/rng.js';
-import { DC_PICK_RULES, pickEpoch, pickFrom, type DcPickRule } from '../src/trainer/methods/deepclusterPick.js';
+import { DC_PICK_RULES, pickEpoch, pickFrom, type DcPickRule } from '../src/common/methods/deepclusterPick.js';
 
 const { values: args } = parseArgs({
   options: {

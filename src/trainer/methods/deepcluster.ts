@@ -14,7 +14,7 @@ import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { Rng } from '../util/rng.js';
 import { labelFreeRow, scoreLabelFree } from '../run/labelFreeScores.js';
 import { centroidProbs } from './featureClusters.js';
-import { DC_PICK_RULES, pickBetter, pickFrom, pickScore } from './deepclusterPick.js';
+import { DC_PICK_RULES, pickBetter, pickFrom, pickScore } from '../../common/methods/deepclusterPick.js';
 import { batches, stepCount, CancelledError, featuresOf, settingsOf, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Which of DeepCluster's epochs a run reports. Every epoch re-clusters, so the last epoch's
  * clustering is one draw of a quantity that swings from epoch to epoch; a rule picks the epoch by a
- * label-free quantity of its row instead. Pure: the trainer keeps the picked epoch as it goes,
- * bench/dcPick.ts applies the same rules to finished runs.
+ * label-free quantity of its row instead. Pure: the trainer keeps the picked epoch as it goes, the
+ * charts show the quantity a run picks by, bench/dcPick.ts applies the same rules to finished runs.
  */
 import type { MetricsRow } from '../../protocol/run.js';
 
@@ -25,6 +25,12 @@ export const DC_PICK_RULES = {
 } as const satisfies Record<string, Rule>;
 
 export type DcPickRule = keyof typeof DC_PICK_RULES;
+
+/** The metrics.jsonl column a DeepCluster run's `pick` setting reads (none for `last` or another method). */
+export function pickColumn(method: string, pick: unknown): string | undefined {
+  if (method !== 'deepcluster' || typeof pick !== 'string' || !Object.hasOwn(DC_PICK_RULES, pick)) return undefined;
+  return (DC_PICK_RULES[pick as DcPickRule] as Rule).key;
+}
 
 /** The rule's value of a row, higher is better; -Infinity when the row lacks it (any other row wins). */
 export function pickScore(rule: DcPickRule, row: Partial<MetricsRow> & { epoch: number }): number {
