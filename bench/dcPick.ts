@@ -120,6 +120,7 @@ for (const rule of Object.keys(DC_PICK_RULES) as DcPickRule[]) {
 await add(`medoid of the last ${window} epochs (most mean NMI to the others)`, (r) => atEpoch(r, medoidEpoch(r, window)));
 await add(`consensus of the last ${window} epochs (k-means on their co-association)`, async (r) => ({ acc: accOf(r, await consensus(r, window, r.seed)) }));
 
+const COLUMNS = [...new Set(Object.values(DC_PICK_RULES).flatMap((r) => ('key' in r ? [r.key] : [])))];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const seeds = runs.map((r) => r.seed);
@@ -138,6 +139,16 @@ const md = [
   'Per-epoch ACC:',
   '',
   ...runs.map((r) => `- seed ${r.seed}: ${r.rows.map((row) => (row.acc as number).toFixed(2).replace(/^0/, '')).join(', ')}`),
+  '',
+  'Per epoch, ACC beside the label-free quantities the rules read (each row describes the clustering made after that epoch):',
+  ...runs.flatMap((r) => [
+    '',
+    `seed ${r.seed}:`,
+    '',
+    `| epoch | ACC | ${COLUMNS.join(' | ')} |`,
+    `|---|---|${COLUMNS.map(() => '---|').join('')}`,
+    ...r.rows.map((row) => `| ${row.epoch} | ${(row.acc as number).toFixed(3)} | ${COLUMNS.map((c) => (typeof row[c] === 'number' ? (row[c] as number).toPrecision(4) : '-')).join(' | ')} |`),
+  ]),
 ].join('\n');
 console.log(md);
 mkdirSync(args.out!, { recursive: true });
