@@ -1,6 +1,6 @@
 // npm run bench -- quality [--split test|dev|report] [--protocol transductive|inductive] [--seeds N]
 //                          [--methods cc,scan,deepcluster] [--minutes M] [--per-class N] [--epochs N]
-//                          [--backend B] [--param NAME=VALUE ...] [--resume]
+//                          [--backend B] [--param NAME=VALUE ...] [--resume] [--results DIR] [--fixtures DIR]
 //
 // Clustering quality on Fashion-MNIST (Debian dataset-fashion-mnist, 10 classes, 28 px grey, written
 // once as <super>/<class>/<i>.png, i the image's index in its IDX file, so a run takes the same path
@@ -27,7 +27,7 @@
 // each rank the methods the same way? (kNN consistency and silhouette are not ranked: each run
 // measures them in its own features. Transductive only: inductively they would describe the
 // training set.)
-// Writes bench/results/quality[-dev|-report][-inductive][-N].json and .md after every run (-N: a
+// Writes <--results, default bench/results>/quality[-dev|-report][-inductive][-N].json and .md after every run (-N: a
 // run on fewer than 1,000 images per class, a smoke test, kept apart from the real files and not
 // committed);
 // `--resume` keeps the runs such a file holds (same protocol, size, budget, epochs, params, backend)
@@ -66,6 +66,7 @@ const { values: args } = parseArgs({
     param: { type: 'string', multiple: true, default: [] },
     fixtures: { type: 'string', default: join(tmpdir(), 'clusterlab-bench-quality') },
     resume: { type: 'boolean', default: false },
+    results: { type: 'string', default: 'bench/results' },
   },
 });
 const split = args.split!;
@@ -188,7 +189,7 @@ const runsDir = join(args.fixtures!, `runs-${split}${inductive ? '-inductive' : 
 if (!args.resume) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
-const base = `bench/results/quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`;
+const base = join(args.results!, `quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`);
 const setRule = (set: SetName) => `Fashion-MNIST ${SETS[set].source} IDX file, per class in file order, positions ${SETS[set].from}-${SETS[set].from + perClass - 1}`;
 /** The scored images: the rule, and a hash of their IDX indices (ascending, comma-joined) to check it by. */
 const images = {
@@ -324,7 +325,7 @@ async function report(done: number, total: number): Promise<void> {
   const frozen = `Defaults as of commit ${commit.commit}${commit.clean ? '' : ' WITH UNCOMMITTED CHANGES (the figures are of no commit)'}.`;
   const md = `${title}\n\n${frozen}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);
-  await mkdir('bench/results', { recursive: true });
+  await mkdir(args.results!, { recursive: true });
   const when = new Date().toISOString();
   await writeFile(`${base}.json`, JSON.stringify({ when, ...protocol, frozenAt: commit, imageSets: images, seeds, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
   await writeFile(`${base}.md`, `${when}\n\n${md}`);

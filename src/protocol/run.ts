@@ -129,6 +129,17 @@ export interface SummaryJson extends Partial<Scores> {
   labelFree?: LabelFree;
   /** Pairs of clusters to merge (a < b), best first: how often their images are each other's nearest neighbours. */
   mergeCandidates?: MergeCandidate[];
+  /** The epoch whose model and clusters the run reports, for a method that picks one (DeepCluster). */
+  kept?: KeptEpoch;
+}
+
+/** Which epoch a run reports and why: the rule (a method setting) and what it read, no labels. */
+export interface KeptEpoch {
+  epoch: number;
+  /** The setting's value, e.g. `last`. */
+  rule: string;
+  /** The reason in words, e.g. "highest NMI to the pseudo-labels it trained on (0.912; the last epoch's 0.874)". */
+  why: string;
 }
 
 /** Scores that need no labels, from the run's saved features and probabilities. */

@@ -179,6 +179,7 @@ function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
     if (b) out.write(`k-means on the raw pixels of the same images: ACC ${fmt(b.acc)}  NMI ${fmt(b.nmi)}  ARI ${fmt(b.ari)}\n`);
     else out.write(`(no pixel k-means baseline: ${s.n} images of this size are too many pixel values to cluster beside the run)\n`);
   }
+  if (s.kept) out.write(`reported epoch ${s.kept.epoch} of ${s.epochs} (pick=${s.kept.rule}): ${s.kept.why}\n`);
   if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
   if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
 }

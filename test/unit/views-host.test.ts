@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAssignments, parseMetrics } from '../../src/common/runFiles.js';
 import type { RunJson } from '../../src/protocol/run.js';
-import { chartsState } from '../../src/extension/views/chartsModel.js';
+import { chartsState, PICK_GROUP } from '../../src/extension/views/chartsModel.js';
 import { confusionState } from '../../src/extension/views/confusionModel.js';
 import { buildRunModel, galleryState } from '../../src/extension/views/galleryModel.js';
 import { exportText, materialize } from '../../src/extension/workspace/labelsExport.js';
@@ -125,6 +125,15 @@ describe('extension host: views data', () => {
     assert.equal(byKey.get('nmiPrevious')!.group, 'nmiPrevious');
     assert.equal(byKey.get('nmiPrevious')!.values[0], null);
     assert.equal(byKey.has('epoch'), false);
+  });
+
+  it("charts state: DeepCluster's pick column is the pick group, drawn beside the scores; with pick=last nothing is", () => {
+    const metrics = parseMetrics(readFileSync(join(fx.runDir, 'metrics.jsonl'), 'utf8'));
+    const dc = (pick: string) => ({ ...run(), method: 'deepcluster' as const, config: { ...run().config, method: 'deepcluster' as const, params: { pick } } });
+    const groupOf = (pick: string) => new Map(chartsState(fx.runDir, dc(pick), metrics, []).series.map((s) => [s.key, s.group]));
+    assert.equal(groupOf('stable').get('nmiPrevious'), PICK_GROUP);
+    assert.equal(groupOf('last').get('nmiPrevious'), 'nmiPrevious');
+    assert.ok(![...groupOf('last').values()].includes(PICK_GROUP));
   });
 
   it('export as CSV/JSON and materialize as copies or links, never over existing files or into the dataset', async () => {

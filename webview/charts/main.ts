@@ -12,7 +12,7 @@ import { isFraction, isIndex, seriesName } from './seriesNames.js';
 const TITLES: Record<string, string> = { loss: 'Loss and its terms', scores: 'Scores against the labels', 'super-class scores': 'Super-class scores' };
 const UNIT_RANGE = new Set(['scores', 'super-class scores']);
 /** Loss and scores first, the method's own columns next, speed and time last. */
-const rank = (group: string) => ['loss', 'scores', 'super-class scores'].indexOf(group) + 1 || (group === 'imgPerSec' || group === 'seconds' ? 99 : 50);
+const rank = (group: string) => ['loss', 'scores', 'super-class scores', 'pick'].indexOf(group) + 1 || (group === 'imgPerSec' || group === 'seconds' ? 99 : 50);
 
 let state: ChartsState | undefined;
 const { send, picker, notice, content } = pageFrame<ChartsToHost, ChartsState>(hostToCharts, 'content charts', (m) => {
@@ -33,7 +33,9 @@ function draw(): void {
     // A method's own column is a group of one, named for its series.
     const unit = UNIT_RANGE.has(group) || series.every((x) => isFraction(x.key));
     const index = series.every((x) => isIndex(x.key));
-    return lineChart({ title: TITLES[group] ?? seriesName(group), series, epochs: state!.epochs, phases: state!.phases, width, ...(unit ? { yRange: [0, 1] as [number, number] } : {}), ...(index ? { steps: true } : {}) });
+    // The column DeepCluster's pick rule reads: its swing is how much the reported epoch mattered.
+    const title = group === 'pick' ? `${seriesName(series[0]!.key)}: the run reports the epoch where it is best (second half)` : (TITLES[group] ?? seriesName(group));
+    return lineChart({ title, series, epochs: state!.epochs, phases: state!.phases, width, ...(unit ? { yRange: [0, 1] as [number, number] } : {}), ...(index ? { steps: true } : {}) });
   });
   content.replaceChildren(...charts);
 }

@@ -23,6 +23,7 @@ const KNOWN: Record<string, Known> = {
   nmiPrevious: { name: 'NMI to the previous epoch', kind: 'fraction' },
   reseeded: { name: 'Re-seeded clusters (count)', kind: 'index' },
   kmeansInertia: { name: 'k-means inertia' },
+  classifierConfidence: { name: "Classifier's mean top probability (fraction)", kind: 'fraction' },
   evalLoss: { name: 'Evaluation score of the best head' },
   evalConsistency: { name: 'Evaluation consistency' },
   evalEntropy: { name: 'Evaluation entropy' },

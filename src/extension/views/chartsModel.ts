@@ -3,6 +3,7 @@
  * method's extra columns (DeepCluster's nmiPrevious, SCAN's confident fraction, ...) are drawn
  * without the charts knowing them. Known fields are grouped so related lines share a chart.
  */
+import { pickColumn } from '../../common/methods/deepclusterPick.js';
 import type { MetricsRow, RunJson } from '../../protocol/run.js';
 import type { ChartSeries, ChartsState, RunChoice } from '../../protocol/webview.js';
 import { runInfoOf } from './galleryModel.js';
@@ -12,7 +13,11 @@ const SUPER_SCORES = new Set(['superAcc', 'superNmi', 'superAri']);
 /** Bookkeeping, not a measurement. */
 const SKIP = new Set(['epoch']);
 
-function groupOf(key: string): string {
+/** The group of the column a run picks its reported epoch by (DeepCluster's `pick`): drawn beside the scores. */
+export const PICK_GROUP = 'pick';
+
+function groupOf(key: string, pick: string | undefined): string {
+  if (key === pick) return PICK_GROUP;
   if (key === 'loss' || key.startsWith('terms.')) return 'loss';
   if (SCORES.has(key)) return 'scores';
   if (SUPER_SCORES.has(key)) return 'super-class scores';
@@ -36,7 +41,8 @@ export function chartsState(dir: string, run: RunJson, rows: readonly MetricsRow
   });
   // Keys in first-seen order, so the loss comes before its terms as the trainer writes them.
   const keys = [...new Set(leaves.flatMap((m) => [...m.keys()]))];
-  const series: ChartSeries[] = keys.map((key) => ({ key, group: groupOf(key), values: leaves.map((m) => m.get(key) ?? null) }));
+  const pick = pickColumn(run.method, run.config?.params?.pick);
+  const series: ChartSeries[] = keys.map((key) => ({ key, group: groupOf(key, pick), values: leaves.map((m) => m.get(key) ?? null) }));
   return {
     type: 'charts',
     runs,

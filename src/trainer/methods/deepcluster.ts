@@ -12,7 +12,9 @@ import { buildBackbone } from '../models/backbones.js';
 import { dense, normalInit, ParamSet, zeros } from '../models/layers.js';
 import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { Rng } from '../util/rng.js';
+import { labelFreeRow, scoreLabelFree } from '../run/labelFreeScores.js';
 import { centroidProbs } from './featureClusters.js';
+import { DC_PICK_RULES, pickBetter, pickFrom, pickScore } from '../../common/methods/deepclusterPick.js';
 import { batches, stepCount, cancelPoint, featuresOf, settingsOf, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
 
 /**
@@ -79,13 +81,14 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
   const classifier = dense(params, 'classifier', f.featureDim, k, 'linear', { weight: normalInit(0.01), bias: zeros });
   const m = Math.min(s.pcaDim ?? defaultPcaDim(f.featureDim), f.featureDim, ds.n);
-  // The clustering that predicts new images, and the previous epoch's labels for the NMI diagnostic.
+  // The clustering that predicts new images.
   const pcaMean = params.add('dc.pca_mean', [f.featureDim], zeros, false);
   const pcaComponents = params.add('dc.pca_components', [f.featureDim, m], zeros, false);
   const pcaScale = params.add('dc.pca_scale', [m], zeros, false);
   const centroids = params.add('dc.centroids', [k, m], zeros, false);
-  const prevAssign = params.add('dc.previous_assignment', [ds.n], zeros, false);
   const trained = params.add('dc.trained_epochs', [1], zeros, false);
+  // The rule's kept epoch (added last: it copies every variable above).
+  const keep = s.pick === 'last' ? undefined : keptState(params, ds.n);
 
   const input = (x: tf.Tensor4D) => (useSobel ? sobel(x) : x);
   const bodyVars = [...params.trainable].filter(([n]) => n.startsWith('backbone.')).map(([, v]) => v);
@@ -95,11 +98,58 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   const setState = (v: tf.Variable, t: tf.Tensor | ArrayLike<number>) =>
     tf.tidy(() => v.assign(t instanceof tf.Tensor ? t.reshape(v.shape) : tf.tensor(Float32Array.from(t), v.shape)));
 
-  /** Clusters the current features; keeps PCA and centroids in the state. Cached per model epoch. */
-  let cached: { epoch: number; km: KMeansResult; preds: Predictions } | undefined;
-  async function clustering(modelEpoch: number): Promise<{ km: KMeansResult; preds: Predictions }> {
+  /** The pick rule's value of a clustering (its row's quantities), computing the label-free scores only for the rules that read them. */
+  async function scoreOf(c: NonNullable<typeof cached>, row: Record<string, number>, epoch: number): Promise<number> {
+    const key = (DC_PICK_RULES[s.pick] as { key?: string }).key;
+    if (key === 'confidence' || key === 'knnConsistency' || key === 'silhouette') {
+      // The evaluation's scores of the same clustering in the same features (evaluate() in train.ts).
+      const h = featuresOf(ds, (x) => l2Normalize(f.net.apply(input(x), false) as tf.Tensor2D));
+      const features = (await h.data()) as Float32Array;
+      h.dispose();
+      const lf = await scoreLabelFree({ rows: ds.n, dims: f.featureDim, clusters: k, features, probs: new Float32Array(0) }, c.preds, k, config.seed);
+      Object.assign(row, labelFreeRow(lf.scores));
+    }
+    return pickScore(s.pick, { ...row, epoch });
+  }
+
+  /**
+   * Keeps the epoch's model and clusters when its score beats every earlier epoch's of the run's
+   * second half; returns the row's kept epoch.
+   */
+  async function consider(epoch: number, c: NonNullable<typeof cached>, row: Record<string, number>): Promise<Record<string, number>> {
+    if (!keep || epoch < pickFrom(config.epochs)) return {};
+    const score = await scoreOf(c, row, epoch);
+    const [keptEpoch, keptScore] = keep.at.dataSync();
+    if (pickBetter(score, keptEpoch === 0 ? undefined : keptScore)) {
+      setState(keep.at, [epoch, score, score]);
+      setState(keep.cluster, c.preds.cluster);
+      setState(keep.confidence, c.preds.confidence);
+      for (const { live, copy } of keep.weights) copy.assign(live);
+    } else setState(keep.at, [keptEpoch!, keptScore!, score]);
+    return { keptEpoch: keep.at.dataSync()[0]! };
+  }
+
+  /** What predict() reports once finish() restored the kept epoch. */
+  let reported: Predictions | undefined;
+
+  /**
+   * Clusters the current features; keeps PCA and centroids in the state. Cached per model epoch.
+   * The same pass gives the classifier's mean top softmax probability on un-augmented images: how
+   * well the epoch's network fits the pseudo-labels it trained on, a label-free diagnostic.
+   */
+  let cached: { epoch: number; km: KMeansResult; preds: Predictions; classifierConfidence: number } | undefined;
+  async function clustering(modelEpoch: number): Promise<NonNullable<typeof cached>> {
     if (cached?.epoch === modelEpoch) return cached;
-    const feats = featuresOf(ds, (x) => f.preActivation.apply(input(x), false) as tf.Tensor2D);
+    // The net is its pre-activation followed by a ReLU, or the pre-activation itself (see Backbone).
+    const post = (h: tf.Tensor2D) => (f.net === f.preActivation ? h : tf.relu(h));
+    const both = featuresOf(ds, (x) => {
+      const h = f.preActivation.apply(input(x), false) as tf.Tensor2D;
+      const top = tf.max(tf.softmax(classifier.apply(post(h), false) as tf.Tensor2D), 1, true);
+      return tf.concat([h, top], 1) as tf.Tensor2D;
+    });
+    const [feats, top] = tf.split(both, [f.featureDim, 1], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const classifierConfidence = (await tf.mean(top).data())[0]!;
+    tf.dispose([both, top]);
     const pca = await fitPca(feats, m, { whiten: true });
     const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
     feats.dispose();
@@ -114,7 +164,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     tf.dispose([z, probs]);
     km.centroids.dispose();
     const preds = { cluster: km.assign, confidence: Float32Array.from(km.assign, (c, i) => p[i * k + c]!) };
-    cached = { epoch: modelEpoch, km, preds };
+    cached = { epoch: modelEpoch, km, preds, classifierConfidence };
     return cached;
   }
 
@@ -125,12 +175,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
 
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'deepcluster', epoch);
-      const { km, preds } = await clustering(epoch - 1);
-      const y = preds.cluster;
-      const prev = prevAssign.dataSync();
-      const extra: Record<string, number> = { reseeded: km.reseeded, kmeansInertia: km.inertia };
-      if (epoch > 1) extra.nmiPrevious = nmi(Int32Array.from(prev), y);
-      setState(prevAssign, y);
+      const y = (await clustering(epoch - 1)).preds.cluster;
 
       params.reinitialize('classifier.', rng);
       const headOptimizer = tf.train.sgd(config.learningRate);
@@ -166,7 +211,32 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
         headOptimizer.dispose();
       }
       setState(trained, [epoch]);
-      return { ...avg.result('train'), extra };
+      // The epoch's own clustering (the next epoch's pseudo-labels, and what predict() reports now):
+      // its diagnostics go in this epoch's row, beside the ACC of the same clustering.
+      const next = await clustering(epoch);
+      const extra: Record<string, number> = {
+        reseeded: next.km.reseeded,
+        kmeansInertia: next.km.inertia,
+        nmiPrevious: nmi(y, next.preds.cluster),
+        classifierConfidence: next.classifierConfidence,
+      };
+      const kept = await consider(epoch, next, { ...extra });
+      return { ...avg.result('train'), extra: { ...extra, ...kept } };
+    },
+
+    finish() {
+      const last = trained.dataSync()[0]!;
+      const rule = DC_PICK_RULES[s.pick];
+      if (!keep) return { epoch: last, rule: s.pick, why: rule.doc };
+      const [epoch, score, lastScore] = keep.at.dataSync();
+      if (epoch === 0) return { epoch: last, rule: s.pick, why: 'no epoch of the second half was trained' };
+      for (const { live, copy } of keep.weights) live.assign(copy);
+      reported = { cluster: Int32Array.from(keep.cluster.dataSync()), confidence: Float32Array.from(keep.confidence.dataSync()) };
+      // The rule's quantity as the row shows it (the score is its negative for a lowest-wins rule).
+      const sign = (rule as { sign?: number }).sign ?? 1;
+      const value = (x: number) => (sign * x).toPrecision(4);
+      const why = epoch === last ? `${rule.doc} (${value(score!)}, the last epoch's own)` : `${rule.doc} (${value(score!)}; the last epoch's ${value(lastScore!)})`;
+      return { epoch: epoch!, rule: s.pick, why };
     },
 
     // The clustering kept in the state: the final checkpoint's, made by predict() at the last epoch.
@@ -179,7 +249,20 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     features: (x) => f.net.apply(input(x), false) as tf.Tensor2D,
 
     async predict() {
-      return (await clustering(trained.dataSync()[0]!)).preds;
+      return reported ?? (await clustering(trained.dataSync()[0]!)).preds;
     },
   };
+}
+
+/**
+ * The kept epoch's state: (epoch, its score, the latest epoch's score), its clusters and
+ * confidences, and a copy of every variable made before (backbone, classifier, PCA, centroids).
+ */
+function keptState(params: ParamSet, n: number) {
+  const variables = [...params.all()];
+  const at = params.add('dc.kept', [3], zeros, false);
+  const cluster = params.add('dc.kept_cluster', [n], zeros, false);
+  const confidence = params.add('dc.kept_confidence', [n], zeros, false);
+  const weights = variables.map(([name, live]) => ({ live, copy: params.add(`dc.kept.${name}`, live.shape, zeros, false) }));
+  return { at, cluster, confidence, weights };
 }

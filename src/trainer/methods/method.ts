@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseSettings, type MethodSpec, type SettingsOf } from '../../common/methods/index.js';
-import type { MethodName, TrainConfig } from '../../protocol/run.js';
+import type { KeptEpoch, MethodName, TrainConfig } from '../../protocol/run.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import { ConfigError } from '../run/config.js';
 import { yieldToLoop } from '../util/cancel.js';
@@ -21,6 +21,12 @@ export interface Method {
   enterEpoch?(epoch: number): void;
   /** Train one epoch (1-based); the method decides its phase (a SCAN stage, say) from the number. */
   trainEpoch(epoch: number, onStep: (step: StepInfo) => void, signal: AbortSignal): Promise<EpochResult>;
+  /**
+   * Called after the last epoch (and again when a finished run is resumed with nothing left to
+   * train) by a method that reports one of its epochs rather than the last: it restores that
+   * epoch's state, so predict(), probs() and the checkpoint written next are the kept epoch's.
+   */
+  finish?(): KeptEpoch;
   /** Cluster of every image of the dataset with its confidence, from un-augmented inputs. */
   predict(): Promise<Predictions>;
   /**

@@ -82,9 +82,28 @@ export class RunFolder {
     return writeFileAtomic(join(this.dir, 'assignments.csv'), lines.join('\n') + '\n');
   }
 
+  /**
+   * Every evaluated epoch's cluster of each image (Int32, little-endian, assignments.csv's order) in
+   * clusters/epoch-<e>.i32: what rules that pick or combine epochs are studied on afterwards.
+   */
+  async writeEpochClusters(epoch: number, cluster: Int32Array): Promise<void> {
+    await mkdir(join(this.dir, EPOCH_CLUSTERS), { recursive: true });
+    const bytes = new Uint8Array(cluster.length * 4);
+    const view = new DataView(bytes.buffer);
+    cluster.forEach((c, i) => view.setInt32(i * 4, c, true));
+    await writeFileAtomic(epochClustersPath(this.dir, epoch), bytes);
+  }
+
   writeSummary(s: SummaryJson): Promise<void> {
     return writeJsonAtomic(join(this.dir, 'summary.json'), s);
   }
+}
+
+const EPOCH_CLUSTERS = 'clusters';
+
+/** Where writeEpochClusters puts epoch `epoch`'s clusters. */
+export function epochClustersPath(dir: string, epoch: number): string {
+  return join(dir, EPOCH_CLUSTERS, `epoch-${epoch}.i32`);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { basename, join, resolve } from 'node:path';
 import { removeStaleTemps } from '../../common/atomicFile.js';
-import type { Assignment, ExperimentRef, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import type { Assignment, ExperimentRef, KeptEpoch, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
 import { pixelKmeans } from '../cluster/pixelKmeans.js';
@@ -201,8 +201,9 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
         evaluated = await evaluate(method, ds, config, signal);
         Object.assign(row, scoreDataset(ds, evaluated.preds.cluster, config.clusters).row, labelFreeRow(evaluated.labelFree.scores));
-        // Before the metrics row: a reader that sees epoch e's row finds its features.
+        // Before the metrics row: a reader that sees epoch e's row finds its features and clusters.
         await writeFeatures(folder, evaluated, epoch);
+        await folder.writeEpochClusters(epoch, evaluated.preds.cluster);
       }
       await folder.appendMetrics(row);
       hooks.onEpoch?.(row);
@@ -211,12 +212,19 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
       run.epoch = epoch;
       await folder.writeRun(run);
     }
-    if (!evaluated) {
-      // Resumed after the last checkpoint: the files of the end are made again from it.
-      evaluated = await evaluate(method, ds, config, signal);
-      await writeFeatures(folder, evaluated, start);
+    // A method that reports an earlier epoch (DeepCluster's pick) restores it: the checkpoint and
+    // the files of the end are that epoch's, and the last epoch's row stays the last epoch's.
+    const kept = method.finish?.();
+    if (kept && kept.epoch !== run.epoch) {
+      await saveCheckpoint(folder.checkpointDir, config.method, run.epoch, method.params, method.optimizer);
+      evaluated = undefined;
     }
-    const summary = await finish(folder, run, ds, evaluated, (performance.now() - started) / 1000);
+    if (!evaluated) {
+      // Resumed after the last checkpoint, or an earlier epoch kept: the files of the end are made again.
+      evaluated = await evaluate(method, ds, config, signal);
+      await writeFeatures(folder, evaluated, kept?.epoch ?? start);
+    }
+    const summary = await finish(folder, run, ds, evaluated, (performance.now() - started) / 1000, kept);
     return { dir: folder.dir, run, summary };
   } catch (e) {
     run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
@@ -254,7 +262,7 @@ function writeFeatures(folder: RunFolder, e: Evaluation, epoch: number): Promise
   return writeRunFeatures(folder.dir, { rows: f.rows, dims: f.dims, clusters: f.clusters, epoch }, f.features, f.probs);
 }
 
-async function finish(folder: RunFolder, run: RunJson, ds: Dataset, evaluated: Evaluation, seconds: number): Promise<SummaryJson> {
+async function finish(folder: RunFolder, run: RunJson, ds: Dataset, evaluated: Evaluation, seconds: number, kept: KeptEpoch | undefined): Promise<SummaryJson> {
   const preds = evaluated.preds;
   const k = run.config.clusters;
   const rows: Assignment[] = ds.entries.map((e, i) => ({
@@ -281,6 +289,7 @@ async function finish(folder: RunFolder, run: RunJson, ds: Dataset, evaluated: E
     labelFree: evaluated.labelFree.scores,
     mergeCandidates: evaluated.labelFree.merges,
     ...(baseline ? { pixelKmeans: baseline } : {}),
+    ...(kept ? { kept } : {}),
   };
   await folder.writeSummary(summary);
   run.status = 'done';
