@@ -20,6 +20,8 @@ const USAGE = `usage:
   clusterlab map RUN_DIR [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
   clusterlab duplicates DIR|RUN_DIR [--threshold T] [--json] [--cache DIR]
                    exact and near-duplicate images; exit 1 when there are any (a CI check)
+  clusterlab export RUN_DIR --format imagefolder|csv|json --out DIR [--selection FILE]
+                   [--mode copy|hardlink|symlink]   the clusters after your edits, never overwriting
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
 assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
@@ -186,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'map') return mapCommand(rest);
   if (command === 'run') return runCommand(rest);
   if (command === 'duplicates') return curateCommand(() => import('./curate/duplicates.js').then((m) => m.duplicatesCli(attachNegativeNumbers(rest, new Set(['threshold'])), process.stdout, process.stderr)));
+  if (command === 'export') return curateCommand(() => import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)));
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
