@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { groupDuplicates, hamming, nearPairs } from '../../src/trainer/curate/nearGroups.js';
+import { forEachNearPair, groupDuplicates, hamming } from '../../src/trainer/curate/nearGroups.js';
 import { makeDuplicateFolder } from './curateImages.js';
 import { makeHarness } from './harness.js';
 
@@ -119,7 +119,8 @@ test('multi-index pairs are exactly the brute-force pairs within T', () => {
   for (const t of [0, 3, 8, 12]) {
     const brute: string[] = [];
     for (let i = 0; i < hashes.length; i++) for (let j = i + 1; j < hashes.length; j++) if (hamming(hashes[i]!, hashes[j]!) <= t) brute.push(`${i},${j}`);
-    const found = nearPairs(hashes, t).map(([i, j]) => `${Math.min(i, j)},${Math.max(i, j)}`);
+    const found: string[] = [];
+    forEachNearPair(hashes, t, (i, j) => found.push(`${Math.min(i, j)},${Math.max(i, j)}`));
     assert.deepEqual(found.sort(), brute.sort(), `T=${t}`);
     assert.ok(brute.length > 0 || t === 0, `T=${t} has pairs to find`);
   }

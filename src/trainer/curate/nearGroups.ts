@@ -69,8 +69,8 @@ class UnionFind {
   }
 }
 
-/** Pairs of distinct hashes (indices into `hashes`) within `threshold` bits, with their distance. */
-export function nearPairs(hashes: readonly string[], threshold: number): [number, number, number][] {
+/** Calls `visit` once for each pair of hashes (indices into `hashes`) within `threshold` bits, with their distance. */
+export function forEachNearPair(hashes: readonly string[], threshold: number, visit: (i: number, j: number, distance: number) => void): void {
   const n = hashes.length;
   const hi = Uint32Array.from(hashes, (h) => parseInt(h.slice(0, 8), 16));
   const lo = Uint32Array.from(hashes, (h) => parseInt(h.slice(8), 16));
@@ -98,7 +98,6 @@ export function nearPairs(hashes: readonly string[], threshold: number): [number
     bandKey.push(key);
     members.push(lists);
   }
-  const pairs: [number, number, number][] = [];
   for (let b = 0; b < bands; b++) {
     for (const list of members[b]!) {
       for (let x = 0; x < list.length; x++) {
@@ -110,12 +109,11 @@ export function nearPairs(hashes: readonly string[], threshold: number): [number
           for (let e = 0; e < b && !earlier; e++) earlier = bandKey[e]![i] === bandKey[e]![j];
           if (earlier) continue;
           const d = popcount((hi[i]! ^ hi[j]!) >>> 0) + popcount((lo[i]! ^ lo[j]!) >>> 0);
-          if (d <= threshold) pairs.push([i, j, d]);
+          if (d <= threshold) visit(i, j, d);
         }
       }
     }
   }
-  return pairs;
 }
 
 /** Groups of at least two images, in path order of their first members; members in path order. */
@@ -131,34 +129,30 @@ export function groupDuplicates(images: readonly HashedImage[], threshold: numbe
   const hashOfContent: (string | undefined)[] = new Array(contentOf.size);
   sorted.forEach((im, i) => (hashOfContent[node[i]!] ??= im.dhash));
   const hashed = hashOfContent.flatMap((h, c) => (h === undefined ? [] : [{ c, h }]));
-  const pairs = nearPairs(
+  // One partition per threshold t (pairs within t bits joined): no list of pairs is kept, which on
+  // look-alike data (Fashion-MNIST) runs to tens of millions. Joined at t means joined above t too,
+  // so a pair stops at the first threshold where it is already together.
+  const ufs = Array.from({ length: threshold + 1 }, () => new UnionFind(contentOf.size));
+  forEachNearPair(
     hashed.map((x) => x.h),
     threshold,
-  ).map(([a, b, d]) => [hashed[a]!.c, hashed[b]!.c, d] as const);
-  pairs.sort((p, q) => p[2] - q[2]);
-
+    (a, b, d) => {
+      const [ca, cb] = [hashed[a]!.c, hashed[b]!.c];
+      for (let t = d; t <= threshold && ufs[t]!.union(ca, cb); t++);
+    },
+  );
   const filesOf = new Array<number>(contentOf.size).fill(0);
   for (const c of node) filesOf[c]!++;
-  // Kruskal's order: after the pairs within t bits are joined, the components are the groups at threshold t.
-  const uf = new UnionFind(contentOf.size);
-  const size = Int32Array.from(filesOf);
-  const counts: ThresholdCount[] = [];
-  let groups = filesOf.filter((f) => f > 1).length;
-  let inGroups = filesOf.reduce((s, f) => s + (f > 1 ? f : 0), 0);
-  let p = 0;
-  for (let t = 0; t <= threshold; t++) {
-    for (; p < pairs.length && pairs[p]![2] <= t; p++) {
-      const ra = uf.find(pairs[p]![0]);
-      const rb = uf.find(pairs[p]![1]);
-      if (ra === rb) continue;
-      const [sa, sb] = [size[ra]!, size[rb]!];
-      groups += 1 - (sa > 1 ? 1 : 0) - (sb > 1 ? 1 : 0);
-      inGroups += (sa > 1 ? 0 : sa) + (sb > 1 ? 0 : sb);
-      uf.union(ra, rb);
-      size[uf.find(ra)] = sa + sb;
-    }
-    counts.push({ threshold: t, groups, images: inGroups });
-  }
+  const counts: ThresholdCount[] = ufs.map((uf, t) => {
+    const files = new Map<number, number>();
+    filesOf.forEach((f, c) => {
+      const r = uf.find(c);
+      files.set(r, (files.get(r) ?? 0) + f);
+    });
+    const big = [...files.values()].filter((f) => f > 1);
+    return { threshold: t, groups: big.length, images: big.reduce((x, f) => x + f, 0) };
+  });
+  const uf = ufs[threshold]!;
 
   const byRoot = new Map<number, number[]>();
   sorted.forEach((_, i) => {
