@@ -6,15 +6,14 @@
 // "Cold" means the pixel cache is empty; the OS page cache holds the PNGs (we do not drop it).
 // Targets: cold >= 2,000 img/s on 28x28 PNGs; warm load of 70,000 images < 2 s.
 // Writes bench/results/ingest.json.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadDataset, type Dataset } from '../src/trainer/data/dataset.js';
-import { FASHION_CLASSES, loadFashionMnist } from '../src/trainer/data/fashion.js';
 import { scanFolder } from '../src/trainer/data/scan.js';
+import { fashionFixture } from './_fashionFixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,30 +29,6 @@ const SIZE = Number(args.size);
 const CHANNELS = Number(args.channels) === 3 ? 3 : 1;
 const COLD_TARGET = 2000;
 const WARM_70K_TARGET_MS = 2000;
-
-/** Writes the first n Fashion-MNIST images (test split, then train) as <class>/<i>.png, once. */
-async function fixture(n: number): Promise<string> {
-  const dir = join(args.fixtures!, `fashion-${n}`);
-  const marker = join(dir, '.complete');
-  if (existsSync(marker) && (await readFile(marker, 'utf8')) === String(n)) return dir;
-  await rm(dir, { recursive: true, force: true });
-  console.log(`writing ${n} PNGs to ${dir} (once)...`);
-  const [test, train] = await Promise.all([loadFashionMnist('test'), loadFashionMnist('train')]);
-  for (const c of FASHION_CLASSES) await mkdir(join(dir, c), { recursive: true });
-  let next = 0;
-  const write = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      const [split, j] = i < test.n ? [test, i] : [train, i - test.n];
-      const px = split.images.subarray(j * 784, (j + 1) * 784);
-      const png = await sharp(Buffer.from(px), { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toBuffer();
-      await writeFile(join(dir, FASHION_CLASSES[split.labels[j]!]!, `${i}.png`), png);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, write));
-  await writeFile(marker, String(n));
-  return dir;
-}
 
 async function timed(dir: string, cacheDir: string): Promise<{ ms: number; ds: Dataset }> {
   const t = performance.now();
@@ -71,7 +46,7 @@ interface Run {
 }
 
 async function measure(n: number): Promise<Run> {
-  const dir = await fixture(n);
+  const dir = await fashionFixture(args.fixtures!, n);
   const cacheDir = await mkdtemp(join(tmpdir(), 'clusterlab-bench-cache-'));
   try {
     const cold = await timed(dir, cacheDir);

@@ -24,6 +24,10 @@ const USAGE = `usage:
   clusterlab assign RUN_DIR --data DIR [--out FILE.csv] [--overwrite] [--backend NAME]
                    (clusters the images of DIR with a finished run, without training: writes
                    RUN_DIR/assigned/<DIR's name>/assignments.csv and assigned.json)
+  clusterlab duplicates DIR|RUN_DIR [--threshold T] [--json] [--cache DIR]
+                   exact and near-duplicate images; exit 1 when there are any (a CI check)
+  clusterlab export RUN_DIR --format imagefolder|csv|json --out DIR [--selection FILE]
+                   [--mode copy|hardlink|symlink]   the clusters after your edits, never overwriting
 
 Trains a clustering model on an image folder and writes the run folder (run.json, metrics.jsonl,
 assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
@@ -76,11 +80,11 @@ const NUMERIC_OPTIONS = new Set(['clusters', 'epochs', 'image-size', 'batch', 'l
 const RESUME_OPTIONS = new Set(['resume', 'epochs', 'stages', 'cache', 'help']);
 
 /** `--batch -3` as `--batch=-3`, so the range check can name the value instead of the parser balking. */
-function attachNegativeNumbers(args: string[]): string[] {
+function attachNegativeNumbers(args: string[], numeric: ReadonlySet<string> = NUMERIC_OPTIONS): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
-    if (args[i]!.startsWith('--') && NUMERIC_OPTIONS.has(args[i]!.slice(2)) && next !== undefined && /^-[\d.]/.test(next)) {
+    if (args[i]!.startsWith('--') && numeric.has(args[i]!.slice(2)) && next !== undefined && /^-[\d.]/.test(next)) {
       out.push(`${args[i]}=${next}`);
       i++;
     } else out.push(args[i]!);
@@ -193,6 +197,8 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'map') return mapCommand(rest);
   if (command === 'assign') return assignCommand(rest);
   if (command === 'run') return runCommand(rest);
+  if (command === 'duplicates') return curateCommand(() => import('./curate/duplicates.js').then((m) => m.duplicatesCli(attachNegativeNumbers(rest, new Set(['threshold'])), process.stdout, process.stderr)));
+  if (command === 'export') return curateCommand(() => import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)));
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
@@ -333,5 +339,18 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`clusterlab: ${message}\n`);
     if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
+}
+
+/** duplicates and export: bad input (ConfigError, unparsable arguments) exits 2 with one line, other failures 1. */
+async function curateCommand(body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const bad = err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`clusterlab: ${err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message}\n`);
+    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return bad ? 2 : 3;
   }
 }

@@ -8,7 +8,7 @@ import type { RunJson } from '../../src/protocol/run.js';
 import { chartsState, PICK_GROUP } from '../../src/extension/views/chartsModel.js';
 import { confusionState } from '../../src/extension/views/confusionModel.js';
 import { buildRunModel, galleryState } from '../../src/extension/views/galleryModel.js';
-import { exportText, materialize } from '../../src/extension/workspace/labelsExport.js';
+import { exportText, materialize } from '../../src/common/runExport.js';
 import { LabelsStore } from '../../src/extension/workspace/labelsStore.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import type { Schema } from '../../protocol/schema.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
-import { exportText } from '../workspace/labelsExport.js';
+import { exportText } from '../../common/runExport.js';
 import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';

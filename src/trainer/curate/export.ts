@@ -1,0 +1,141 @@
+/**
+ * `clusterlab export RUN`: the run's images (all, or a selection) with their clusters after the
+ * user's edits, as an ImageFolder tree, a CSV or a JSON file. Everything that could refuse the
+ * export (the run, the selection, the target inside the dataset, a file already there) is checked
+ * before anything is written; existing files are never overwritten.
+ */
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../common/atomicFile.js';
+import { EXPORT_MARKER } from '../../common/datasets.js';
+import { clusterName } from '../../common/labels.js';
+import { clusterFolder, exportText, isInside, markExport, materialize, materializedName, type ExportableRun, type MaterializeMode } from '../../common/runExport.js';
+import { ConfigError } from '../run/config.js';
+import { readRunClusters } from './runClusters.js';
+
+const FORMATS = ['imagefolder', 'csv', 'json'] as const;
+const MODES: readonly MaterializeMode[] = ['copy', 'hardlink', 'symlink'];
+
+export const EXPORT_USAGE = `usage: clusterlab export RUN_DIR --format imagefolder|csv|json --out DIR [--selection FILE] [--mode copy|hardlink|symlink]
+
+Exports the run's images with their clusters after your edits in the extension (labels.json: names,
+moves, merges). imagefolder: a folder per cluster ("003 Name", the id first since names may repeat)
+holding copies (default), hard links or symbolic links of the images; csv: DIR/clusters.csv
+(path,cluster,name,confidence); json: DIR/clusters.json, written atomically. --selection FILE
+exports only the images it names (one path per line, or a JSON list; relative to the dataset folder
+or absolute); images it names that no longer exist are skipped and reported in one line. DIR gets a
+${EXPORT_MARKER} file so ClusterLab never offers the export as a dataset. Refuses, before writing
+anything, a DIR inside the dataset folder and any file already in DIR (nothing is overwritten).
+Exit status: 0 exported, 2 bad input, 3 another failure.`;
+
+/** The run's indices of the images a selection file names; a path the run does not have is bad input. */
+async function readSelection(file: string, root: string, index: ReadonlyMap<string, number>): Promise<number[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read --selection ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let names: unknown[];
+  if (text.trimStart().startsWith('[')) {
+    try {
+      names = JSON.parse(text) as unknown[];
+    } catch (e) {
+      throw new ConfigError(`--selection ${file} is not a JSON list of paths: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new ConfigError(`--selection ${file} must be a JSON list of path strings`);
+  } else names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const out = new Set<number>();
+  for (const name of names as string[]) {
+    const rel = isAbsolute(name) ? relative(root, name).split(sep).join('/') : name.replace(/^\.\//, '');
+    const i = index.get(rel);
+    if (i === undefined) throw new ConfigError(`--selection ${file}: '${name}' is not an image of this run (paths are relative to ${root}, as in assignments.csv)`);
+    out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** `target` with links resolved as far as it exists, so a link into the dataset is caught too. */
+async function realTarget(target: string): Promise<string> {
+  let existing = target;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(await realpath(existing), ...rest.reverse());
+    } catch {
+      const up = dirname(existing);
+      if (up === existing) return target;
+      rest.push(basename(existing));
+      existing = up;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function exportCli(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { format: { type: 'string' }, out: { type: 'string' }, selection: { type: 'string' }, mode: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    out.write(EXPORT_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ConfigError(`export takes one run folder (got ${positionals.length})`);
+  const format = values.format as (typeof FORMATS)[number] | undefined;
+  if (!format || !FORMATS.includes(format)) throw new ConfigError(`--format must be one of ${FORMATS.join(', ')} (got ${values.format ?? 'nothing'})`);
+  if (!values.out) throw new ConfigError('--out is required: the folder to export into');
+  const mode = (values.mode ?? 'copy') as MaterializeMode;
+  if (!MODES.includes(mode)) throw new ConfigError(`--mode must be one of ${MODES.join(', ')} (got ${values.mode})`);
+  if (values.mode !== undefined && format !== 'imagefolder') throw new ConfigError('--mode applies to --format imagefolder only');
+
+  const r = await readRunClusters(positionals[0]!).catch((e: Error) => {
+    throw e instanceof ConfigError ? e : new ConfigError(e.message);
+  });
+  const m: ExportableRun = r;
+  const root = resolve(r.run.dataset.root);
+  const index = new Map(r.paths.map((p, i) => [p, i]));
+  const chosen = values.selection ? await readSelection(values.selection, root, index) : r.paths.map((_, i) => i);
+
+  const target = resolve(values.out);
+  const realRoot = await realpath(root).catch(() => root);
+  if (isInside(target, root) || isInside(await realTarget(target), realRoot)) throw new ConfigError(`refused: --out ${target} is inside the dataset folder ${root} (the export would become training data)`);
+  if ((await stat(target).catch(() => undefined))?.isDirectory() === false) throw new ConfigError(`refused: --out ${target} is a file, not a folder`);
+
+  // Images deleted since training: left out, said once.
+  const present = await Promise.all(chosen.map((i) => stat(join(root, r.paths[i]!)).then((s) => s.isFile(), () => false)));
+  const only = chosen.filter((_, k) => present[k]);
+  const gone = chosen.filter((_, k) => !present[k]);
+  if (gone.length > 0) err.write(`skipped ${gone.length} ${gone.length === 1 ? 'image that no longer exists' : 'images that no longer exist'}: ${r.paths[gone[0]!]}${gone.length > 1 ? ', ...' : ''}\n`);
+
+  const file = format === 'imagefolder' ? undefined : join(target, `clusters.${format}`);
+  const planned = [
+    join(target, EXPORT_MARKER),
+    ...(file ? [file] : only.map((i) => join(target, clusterFolder(r.cluster[i]!, clusterName(r.labels, r.cluster[i]!)), materializedName(r.paths[i]!)))),
+  ];
+  for (const p of planned) if (await exists(p)) throw new ConfigError(`refused: ${p} already exists (export never overwrites: choose an empty --out)`);
+
+  if (file) {
+    await markExport(target, m, { as: format });
+    await writeFileAtomic(file, exportText(m, format as 'csv' | 'json', only));
+    out.write(`exported ${only.length} images of run ${r.run.id} to ${file}\n`);
+    return 0;
+  }
+  let firstFailure: string | undefined;
+  const done = await materialize(m, target, mode, { only, onSkip: (p, e) => (firstFailure ??= `${p}: ${e.message}`) });
+  out.write(`exported ${done.written} images of run ${r.run.id} to ${target} (a folder per cluster, ${mode === 'copy' ? 'copies' : mode === 'hardlink' ? 'hard links' : 'symbolic links'})\n`);
+  if (done.skipped > 0) {
+    err.write(`clusterlab: ${done.skipped} images could not be written (first: ${firstFailure})\n`);
+    return 3;
+  }
+  return 0;
+}
