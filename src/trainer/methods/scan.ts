@@ -13,6 +13,7 @@ import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
+import { neighbourAgreement } from './neighbourTable.js';
 import { scanStageOf, type ScanStage } from './scanStages.js';
 import { learningRateAt, setLearningRate } from './schedule.js';
 import { batches, stepCount, CancelledError, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
@@ -167,24 +168,13 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   }
 
   /** Mines the neighbours from the pretext features; returns their label agreement when labelled. */
-  async function mine(): Promise<Record<string, number>> {
+  async function mine(): Promise<{ neighbourAgreement?: number }> {
     const z = featuresOf(ds, (x) => (mineOn === 'projection' ? project(x, false) : (f.net.apply(x, false) as tf.Tensor2D)));
     const { indices } = await knnCosine(z, nNeighbours);
     z.dispose();
     setState(neighbours, Float32Array.from(indices));
     setState(mined, [1]);
-    let agree = 0;
-    let pairs = 0;
-    for (let i = 0; i < ds.n; i++) {
-      if (ds.labels[i]! < 0) continue;
-      for (let j = 0; j < nNeighbours; j++) {
-        const l = ds.labels[indices[i * nNeighbours + j]!]!;
-        if (l < 0) continue;
-        pairs++;
-        if (l === ds.labels[i]) agree++;
-      }
-    }
-    return pairs > 0 ? { neighbourAgreement: agree / pairs } : {};
+    return neighbourAgreement(indices, nNeighbours, ds.labels);
   }
 
   async function scanEpoch(epoch: number, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {

@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TEMI_SPEC } from '../../common/methods/temi.js';
+import { gatherEmbeddings } from '../embeddings/embeddings.js';
+import { l2Normalize } from '../losses/contrastive.js';
+import { pairWeights, temiLoss } from '../losses/temi.js';
+import { weightDecay } from '../losses/weightDecay.js';
+import { fusedMatMul } from '../backend/fast/ops.js';
+import { normalInit, ParamSet, zeros } from '../models/layers.js';
+import { ConfigError } from '../run/config.js';
+import { Rng } from '../util/rng.js';
+import { embeddingInput, embeddingSide, unitRows, type EmbeddingMethod } from './embeddingMethod.js';
+import { batches, CancelledError, minimizeTerms, settingsOf, stepCount, TermAverager, type MethodInit } from './method.js';
+import { NeighbourTable } from './neighbourTable.js';
+
+/** One side (student or teacher) of the head ensemble: every head's variables. */
+interface Heads {
+  /** Every head's first layer side by side: [dim, heads * hidden] and its bias (one matmul for all heads). */
+  w1: tf.Variable;
+  b1: tf.Variable;
+  /** Per head: [hidden, bottleneck], [bottleneck], the last layer's direction [bottleneck, k] and gain [k]. */
+  w2: tf.Variable[];
+  b2: tf.Variable[];
+  v: tf.Variable[];
+  g: tf.Variable[];
+}
+
+/**
+ * TEMI (Adaloglou et al., BMVC 2023) on frozen, L2-normalised embeddings:
+ *   mining:  N_X = the K nearest neighbours of every X by cosine similarity
+ *   heads:   H heads, each z -> ReLU(W1 z + b1) -> W2 . + b2 -> L2-normalise -> g * (V/|V|) . : k logits
+ *            (the official DINO head with 2 layers, weight-normalised last layer without bias)
+ *   step:    pairs (x, x'), x' a random member of N_x; per head h, teacher q_t = softmax(T_h / tau),
+ *            student log q_s = log softmax(S_h / tau); p_h = EMA (probsMomentum) of the teacher's
+ *            batch mean over both views; w = the teacher's agreement of x and x', mean over heads;
+ *            L_h = (temiLoss(S_h(x'), T_h(x)) + temiLoss(S_h(x), T_h(x'))) / 2, minimise mean_h L_h
+ *            over the student (Adam, --lr); then T <- m T + (1 - m) S (teacherMomentum)
+ *   select:  after each epoch the head with the lowest mean training loss predicts (the official set_losses)
+ * Predict: argmax of the teacher's selected head.
+ */
+export function createTemi(init: MethodInit): EmbeddingMethod {
+  const { config, ds } = init;
+  const k = config.clusters;
+  const s = settingsOf(TEMI_SPEC, config);
+  const input = embeddingInput(init);
+  const dim = input.dim;
+  const H = s.heads;
+  if (ds.n < 2) throw new ConfigError('temi needs at least 2 images to mine neighbours');
+  const params = new ParamSet(Rng.derive(config.seed, 'init'));
+  // The official trunc_normal(std .02) with zero biases, and gains of 1.
+  const small = normalInit(0.02);
+  const ones = (n: number) => new Float32Array(n).fill(1);
+  const side = (who: 'student' | 'teacher'): Heads => {
+    const trainable = who === 'student';
+    const at = (name: string, shape: number[], init: (n: number, rng: Rng) => Float32Array) => params.add(`${who}.${name}`, shape, init, trainable);
+    const each = <T>(f: (h: number) => T) => Array.from({ length: H }, (_, h) => f(h));
+    return {
+      w1: at('fc1.weight', [dim, H * s.hidden], small),
+      b1: at('fc1.bias', [H * s.hidden], zeros),
+      w2: each((h) => at(`${h}.fc2.weight`, [s.hidden, s.bottleneck], small)),
+      b2: each((h) => at(`${h}.fc2.bias`, [s.bottleneck], zeros)),
+      v: each((h) => at(`${h}.last.direction`, [s.bottleneck, k], small)),
+      g: each((h) => at(`${h}.last.gain`, [k], ones)),
+    };
+  };
+  const student = side('student');
+  const teacher = side('teacher');
+  const pairsOf = (a: Heads, b: Heads) => [
+    [a.w1, b.w1],
+    [a.b1, b.b1],
+    ...[a.w2, a.b2, a.v, a.g].flatMap((list, j) => list.map((x, h) => [x, [b.w2, b.b2, b.v, b.g][j]![h]!])),
+  ] as [tf.Variable, tf.Variable][];
+  const studentTeacher = pairsOf(student, teacher);
+  // Teacher and student start equal, as the official TeacherStudentCombo.
+  for (const [st, te] of studentTeacher) te.assign(st);
+  const nb = new NeighbourTable(params, ds.n, Math.min(s.neighbours, ds.n - 1));
+  const marginals = params.add('temi.marginals', [H, k], (n) => new Float32Array(n).fill(1 / k), false);
+  const selected = params.add('temi.selected_head', [1], (n) => new Float32Array(n), false);
+  const optimizer = tf.train.adam(config.learningRate);
+
+  /** Every head's logits / tau for unit rows z [b, dim]. */
+  const logits = (heads: Heads, z: tf.Tensor2D): tf.Tensor2D[] =>
+    tf.tidy(() => {
+      const hidden = tf.split(fusedMatMul({ a: z, b: heads.w1 as tf.Tensor2D, bias: heads.b1 as tf.Tensor1D, activation: 'relu' }), H, 1) as tf.Tensor2D[];
+      return hidden.map((x, h) => {
+        const u = l2Normalize(fusedMatMul({ a: x, b: heads.w2[h] as tf.Tensor2D, bias: heads.b2[h] as tf.Tensor1D }));
+        const v = tf.div(heads.v[h]!, tf.norm(heads.v[h]!, 'euclidean', 0));
+        return tf.div(tf.mul(tf.matMul(u, v), heads.g[h]!), s.temperature) as tf.Tensor2D;
+      });
+    });
+
+  let unit: Float32Array | undefined;
+  const units = () => {
+    const e = input.get();
+    return (unit ??= unitRows(e.data, e.n, e.dim));
+  };
+  const batchOf = (idx: ArrayLike<number>) => tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
+  const studentVars = studentTeacher.map(([st]) => st);
+
+  const embedding = embeddingSide(input, (z) => tf.softmax(logits(teacher, z)[selected.dataSync()[0]!]!) as tf.Tensor2D);
+  return {
+    name: 'temi',
+    params,
+    optimizer,
+    async trainEpoch(epoch, onStep, signal) {
+      const rng = Rng.derive(config.seed, 'temi', epoch);
+      const extra = await nb.ensure(units(), dim, ds.labels);
+      const steps = stepCount(ds.n, config.batchSize);
+      const avg = new TermAverager();
+      const headSums = new Float64Array(H);
+      let step = 0;
+      for (const idx of batches(rng.permutation(ds.n), config.batchSize)) {
+        if (signal.aborted) throw new CancelledError();
+        const b = idx.length;
+        const x = tf.tidy(() => tf.concat([batchOf(idx), batchOf(nb.partners(idx, rng, false))], 0));
+        // The teacher's side of the step: its probabilities, the marginals they move, the pair weights.
+        const [qa, qb, w] = tf.tidy(() => {
+          const q = logits(teacher, x).map((l) => tf.softmax(l) as tf.Tensor2D);
+          marginals.assign(tf.add(tf.mul(marginals, s.probsMomentum), tf.mul(tf.stack(q.map((p) => tf.mean(p, 0))), 1 - s.probsMomentum)));
+          const split = q.map((p) => tf.split(p, 2, 0) as [tf.Tensor2D, tf.Tensor2D]);
+          const a = split.map(([p]) => p);
+          const bb = split.map(([, p]) => p);
+          return [a, bb, pairWeights(a, bb)] as const;
+        });
+        let perHead: tf.Tensor1D | undefined;
+        const r = await minimizeTerms(optimizer, studentVars, () => {
+          const p = tf.unstack(marginals) as tf.Tensor1D[];
+          const losses = logits(student, x).map((l, h) => {
+            const [la, lb] = tf.split(tf.logSoftmax(l), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+            return tf.div(tf.add(temiLoss(lb, qa[h]!, p[h]!, w, s.beta), temiLoss(la, qb[h]!, p[h]!, w, s.beta)), 2) as tf.Scalar;
+          });
+          perHead = tf.keep(tf.stack(losses) as tf.Tensor1D);
+          return { pmi: tf.div(tf.addN(losses), H) as tf.Scalar, weightDecay: weightDecay(studentVars, s.weightDecay) };
+        });
+        const lossOfHead = (await perHead!.data()) as Float32Array;
+        lossOfHead.forEach((v, h) => (headSums[h] += v));
+        tf.dispose([x, ...qa, ...qb, w, perHead!]);
+        tf.tidy(() => {
+          for (const [st, te] of studentTeacher) te.assign(tf.add(tf.mul(te, s.teacherMomentum), tf.mul(st, 1 - s.teacherMomentum)));
+        });
+        avg.add(r.loss, r.terms);
+        onStep({ step: ++step, steps, loss: r.loss, images: 2 * b });
+      }
+      const means = Array.from(headSums, (v) => v / Math.max(step, 1));
+      const best = means.indexOf(Math.min(...means));
+      tf.tidy(() => selected.assign(tf.tensor1d([best])));
+      return { ...avg.result('temi'), extra: { ...extra, selectedHead: best, selectedLoss: means[best]! } };
+    },
+    predict: embedding.predictFromEmbeddings,
+    probs: embedding.probs,
+    features: embedding.features,
+    embeddings: embedding.embeddings,
+    probsFromEmbeddings: embedding.probsFromEmbeddings,
+  };
+}
