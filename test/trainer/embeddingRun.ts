@@ -42,6 +42,8 @@ export function gaussianMixture(n: number, dim: number, classes: number, noise: 
 
 export interface EmbeddingRun {
   scores: Scores;
+  /** Every item's cluster. */
+  cluster: Int32Array;
   rows: EpochResult[];
   seconds: number;
 }
@@ -65,7 +67,7 @@ export async function runOnEmbeddings(
       rows.push(await m.trainEpoch(epoch, () => {}, signal));
     }
     const preds = await m.predict();
-    return { scores: score(preds.cluster, labels, classes, classes), rows, seconds: (performance.now() - t0) / 1000 };
+    return { scores: score(preds.cluster, labels, classes, classes), cluster: preds.cluster, rows, seconds: (performance.now() - t0) / 1000 };
   } finally {
     m.params.dispose();
     m.optimizer.dispose();

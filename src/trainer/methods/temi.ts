@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TEMI_SPEC } from '../../common/methods/temi.js';
 import { gatherEmbeddings } from '../embeddings/embeddings.js';
-import { l2Normalize } from '../losses/contrastive.js';
 import { pairWeights, temiLoss } from '../losses/temi.js';
 import { weightDecay } from '../losses/weightDecay.js';
 import { fusedMatMul } from '../backend/fast/ops.js';
@@ -12,16 +11,17 @@ import { embeddingInput, embeddingSide, unitRows, type EmbeddingMethod } from '.
 import { batches, CancelledError, minimizeTerms, settingsOf, stepCount, TermAverager, type MethodInit } from './method.js';
 import { NeighbourTable } from './neighbourTable.js';
 
-/** One side (student or teacher) of the head ensemble: every head's variables. */
+/** One side (student or teacher) of the head ensemble, every head's variables stacked on a first axis of H. */
 interface Heads {
-  /** Every head's first layer side by side: [dim, heads * hidden] and its bias (one matmul for all heads). */
+  /** Every head's first layer side by side: [dim, H * hidden] and its bias (one matmul for all heads). */
   w1: tf.Variable;
   b1: tf.Variable;
-  /** Per head: [hidden, bottleneck], [bottleneck], the last layer's direction [bottleneck, k] and gain [k]. */
-  w2: tf.Variable[];
-  b2: tf.Variable[];
-  v: tf.Variable[];
-  g: tf.Variable[];
+  /** [H, hidden, bottleneck] and [H, 1, bottleneck]. */
+  w2: tf.Variable;
+  b2: tf.Variable;
+  /** The weight-normalised last layer: directions [H, bottleneck, k] and gains [H, 1, k]. */
+  v: tf.Variable;
+  g: tf.Variable;
 }
 
 /**
@@ -50,43 +50,40 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
   const small = normalInit(0.02);
   const ones = (n: number) => new Float32Array(n).fill(1);
   const side = (who: 'student' | 'teacher'): Heads => {
-    const trainable = who === 'student';
-    const at = (name: string, shape: number[], init: (n: number, rng: Rng) => Float32Array) => params.add(`${who}.${name}`, shape, init, trainable);
-    const each = <T>(f: (h: number) => T) => Array.from({ length: H }, (_, h) => f(h));
+    const at = (name: string, shape: number[], init: (n: number, rng: Rng) => Float32Array) => params.add(`${who}.${name}`, shape, init, who === 'student');
     return {
       w1: at('fc1.weight', [dim, H * s.hidden], small),
       b1: at('fc1.bias', [H * s.hidden], zeros),
-      w2: each((h) => at(`${h}.fc2.weight`, [s.hidden, s.bottleneck], small)),
-      b2: each((h) => at(`${h}.fc2.bias`, [s.bottleneck], zeros)),
-      v: each((h) => at(`${h}.last.direction`, [s.bottleneck, k], small)),
-      g: each((h) => at(`${h}.last.gain`, [k], ones)),
+      w2: at('fc2.weight', [H, s.hidden, s.bottleneck], small),
+      b2: at('fc2.bias', [H, 1, s.bottleneck], zeros),
+      v: at('last.direction', [H, s.bottleneck, k], small),
+      g: at('last.gain', [H, 1, k], ones),
     };
   };
   const student = side('student');
   const teacher = side('teacher');
-  const pairsOf = (a: Heads, b: Heads) => [
-    [a.w1, b.w1],
-    [a.b1, b.b1],
-    ...[a.w2, a.b2, a.v, a.g].flatMap((list, j) => list.map((x, h) => [x, [b.w2, b.b2, b.v, b.g][j]![h]!])),
-  ] as [tf.Variable, tf.Variable][];
-  const studentTeacher = pairsOf(student, teacher);
+  const names = ['w1', 'b1', 'w2', 'b2', 'v', 'g'] as const;
+  const studentVars = names.map((n) => student[n]);
   // Teacher and student start equal, as the official TeacherStudentCombo.
-  for (const [st, te] of studentTeacher) te.assign(st);
+  for (const n of names) teacher[n].assign(student[n]);
   const nb = new NeighbourTable(params, ds.n, Math.min(s.neighbours, ds.n - 1));
   const marginals = params.add('temi.marginals', [H, k], (n) => new Float32Array(n).fill(1 / k), false);
   const selected = params.add('temi.selected_head', [1], (n) => new Float32Array(n), false);
   const optimizer = tf.train.adam(config.learningRate);
 
-  /** Every head's logits / tau for unit rows z [b, dim]. */
-  const logits = (heads: Heads, z: tf.Tensor2D): tf.Tensor2D[] =>
+  /** Every head's logits / tau [H, b, k] for unit rows z [b, dim]. */
+  const logits = (heads: Heads, z: tf.Tensor2D): tf.Tensor3D =>
     tf.tidy(() => {
-      const hidden = tf.split(fusedMatMul({ a: z, b: heads.w1 as tf.Tensor2D, bias: heads.b1 as tf.Tensor1D, activation: 'relu' }), H, 1) as tf.Tensor2D[];
-      return hidden.map((x, h) => {
-        const u = l2Normalize(fusedMatMul({ a: x, b: heads.w2[h] as tf.Tensor2D, bias: heads.b2[h] as tf.Tensor1D }));
-        const v = tf.div(heads.v[h]!, tf.norm(heads.v[h]!, 'euclidean', 0));
-        return tf.div(tf.mul(tf.matMul(u, v), heads.g[h]!), s.temperature) as tf.Tensor2D;
-      });
+      const b = z.shape[0];
+      const hidden = fusedMatMul({ a: z, b: heads.w1 as tf.Tensor2D, bias: heads.b1 as tf.Tensor1D, activation: 'relu' });
+      const perHead = tf.transpose(tf.reshape(hidden, [b, H, s.hidden]), [1, 0, 2]);
+      const u = tf.add(tf.matMul(perHead, heads.w2 as tf.Tensor3D), heads.b2);
+      const unitU = tf.div(u, tf.sqrt(tf.add(tf.sum(tf.square(u), 2, true), 1e-12)));
+      const direction = tf.div(heads.v, tf.norm(heads.v, 'euclidean', 1, true));
+      return tf.div(tf.mul(tf.matMul(unitU, direction as tf.Tensor3D), heads.g), s.temperature) as tf.Tensor3D;
     });
+  const headProbs = (heads: Heads, z: tf.Tensor2D, h: number) =>
+    tf.tidy(() => tf.softmax(tf.squeeze(tf.slice(logits(heads, z), [h, 0, 0], [1, -1, -1]), [0])) as tf.Tensor2D);
 
   let unit: Float32Array | undefined;
   const units = () => {
@@ -94,9 +91,8 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
     return (unit ??= unitRows(e.data, e.n, e.dim));
   };
   const batchOf = (idx: ArrayLike<number>) => tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
-  const studentVars = studentTeacher.map(([st]) => st);
 
-  const embedding = embeddingSide(input, (z) => tf.softmax(logits(teacher, z)[selected.dataSync()[0]!]!) as tf.Tensor2D);
+  const embedding = embeddingSide(input, (z) => headProbs(teacher, z, selected.dataSync()[0]!));
   return {
     name: 'temi',
     params,
@@ -110,35 +106,30 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
       let step = 0;
       for (const idx of batches(rng.permutation(ds.n), config.batchSize)) {
         if (signal.aborted) throw new CancelledError();
-        const b = idx.length;
         const x = tf.tidy(() => tf.concat([batchOf(idx), batchOf(nb.partners(idx, rng, false))], 0));
         // The teacher's side of the step: its probabilities, the marginals they move, the pair weights.
         const [qa, qb, w] = tf.tidy(() => {
-          const q = logits(teacher, x).map((l) => tf.softmax(l) as tf.Tensor2D);
-          marginals.assign(tf.add(tf.mul(marginals, s.probsMomentum), tf.mul(tf.stack(q.map((p) => tf.mean(p, 0))), 1 - s.probsMomentum)));
-          const split = q.map((p) => tf.split(p, 2, 0) as [tf.Tensor2D, tf.Tensor2D]);
-          const a = split.map(([p]) => p);
-          const bb = split.map(([, p]) => p);
+          const q = tf.softmax(logits(teacher, x));
+          marginals.assign(tf.add(tf.mul(marginals, s.probsMomentum), tf.mul(tf.mean(q, 1), 1 - s.probsMomentum)));
+          const [a, bb] = tf.split(q, 2, 1) as [tf.Tensor3D, tf.Tensor3D];
           return [a, bb, pairWeights(a, bb)] as const;
         });
         let perHead: tf.Tensor1D | undefined;
         const r = await minimizeTerms(optimizer, studentVars, () => {
-          const p = tf.unstack(marginals) as tf.Tensor1D[];
-          const losses = logits(student, x).map((l, h) => {
-            const [la, lb] = tf.split(tf.logSoftmax(l), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-            return tf.div(tf.add(temiLoss(lb, qa[h]!, p[h]!, w, s.beta), temiLoss(la, qb[h]!, p[h]!, w, s.beta)), 2) as tf.Scalar;
-          });
-          perHead = tf.keep(tf.stack(losses) as tf.Tensor1D);
-          return { pmi: tf.div(tf.addN(losses), H) as tf.Scalar, weightDecay: weightDecay(studentVars, s.weightDecay) };
+          const [la, lb] = tf.split(tf.logSoftmax(logits(student, x)), 2, 1) as [tf.Tensor3D, tf.Tensor3D];
+          const p = marginals as tf.Tensor2D;
+          const losses = tf.div(tf.add(temiLoss(lb, qa, p, w, s.beta), temiLoss(la, qb, p, w, s.beta)), 2) as tf.Tensor1D;
+          perHead = tf.keep(losses);
+          return { pmi: tf.mean(losses) as tf.Scalar, weightDecay: weightDecay(studentVars, s.weightDecay) };
         });
         const lossOfHead = (await perHead!.data()) as Float32Array;
         lossOfHead.forEach((v, h) => (headSums[h] += v));
-        tf.dispose([x, ...qa, ...qb, w, perHead!]);
+        tf.dispose([x, qa, qb, w, perHead!]);
         tf.tidy(() => {
-          for (const [st, te] of studentTeacher) te.assign(tf.add(tf.mul(te, s.teacherMomentum), tf.mul(st, 1 - s.teacherMomentum)));
+          for (const n of names) teacher[n].assign(tf.add(tf.mul(teacher[n], s.teacherMomentum), tf.mul(student[n], 1 - s.teacherMomentum)));
         });
         avg.add(r.loss, r.terms);
-        onStep({ step: ++step, steps, loss: r.loss, images: 2 * b });
+        onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
       }
       const means = Array.from(headSums, (v) => v / Math.max(step, 1));
       const best = means.indexOf(Math.min(...means));
