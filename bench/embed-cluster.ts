@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
 });
 const sizes = args.n!.split(',').map(Number);
 const dims = args.dims!.split(',').map(Number);
-const methods = args.methods!.split(',') as MethodName[];
+const methods = args.methods!.split(',').filter(Boolean) as MethodName[];
 for (const m of methods) if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m}`);
 const K = Number(args.k);
 const NOISE = 4;
@@ -41,6 +41,8 @@ interface Timing {
   dims: number;
   method: string;
   seconds: number;
+  /** CPU seconds of this process (user + system, all threads) over the same span: on a shared machine, what the work cost. */
+  cpuSeconds: number;
   miningSeconds?: number;
   epochs: number;
   acc: number;
@@ -57,41 +59,48 @@ interface RecallRow {
   load: number;
   at: string;
 }
-const previous = existsSync(`${RESULTS}.json`) ? (JSON.parse(readFileSync(`${RESULTS}.json`, 'utf8')) as { timings: Timing[]; recall: RecallRow[] }) : { timings: [], recall: [] };
-const timings = previous.timings;
-const recall = previous.recall;
+const timings: Timing[] = [];
+const recall: RecallRow[] = [];
 
 const backend = await initBackend('wasm');
-function save(): void {
-  mkdirSync('bench/results', { recursive: true });
-  const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), threads: backend.threads, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, tfjs: tf.version_core };
-  writeFileSync(`${RESULTS}.json`, JSON.stringify({ machine, timings, recall }, null, 2) + '\n');
-  const md = [
-    '| images | dims | method | seconds (all) | of which mining | epochs | ACC (synthetic) | load avg |',
-    '|---|---|---|---|---|---|---|---|',
-    ...timings.map((t) => `| ${t.n} | ${t.dims} | ${t.method} | ${t.seconds.toFixed(1)} | ${t.miningSeconds?.toFixed(1) ?? ''} | ${t.epochs} | ${t.acc.toFixed(3)} | ${t.load.toFixed(1)} |`),
-    '',
-    '| images | dims | K | exact kNN s | usearch s | recall@K | load avg |',
-    '|---|---|---|---|---|---|---|',
-    ...recall.map((r) => `| ${r.n} | ${r.dims} | ${r.neighbours} | ${r.exactSeconds.toFixed(1)} | ${r.usearchSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.load.toFixed(1)} |`),
-  ].join('\n');
-  writeFileSync(`${RESULTS}.md`, md + '\n');
-}
 const keep = <T extends { n: number; dims: number }>(rows: T[], row: T, same: (r: T) => boolean) => {
   const i = rows.findIndex(same);
   if (i >= 0) rows[i] = row;
   else rows.push(row);
 };
 
+/** Merges this run's rows into the results file as it is now (another run of the bench may have written it since). */
+function save(): void {
+  mkdirSync('bench/results', { recursive: true });
+  const onDisk = existsSync(`${RESULTS}.json`) ? (JSON.parse(readFileSync(`${RESULTS}.json`, 'utf8')) as { timings: Timing[]; recall: RecallRow[] }) : { timings: [], recall: [] };
+  for (const t of timings) keep(onDisk.timings, t, (o) => o.n === t.n && o.dims === t.dims && o.method === t.method);
+  for (const r of recall) keep(onDisk.recall, r, (o) => o.n === r.n && o.dims === r.dims);
+  const all = onDisk;
+  const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), threads: backend.threads, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, tfjs: tf.version_core };
+  writeFileSync(`${RESULTS}.json`, JSON.stringify({ machine, ...all }, null, 2) + '\n');
+  const md = [
+    '| images | dims | method | wall s (all) | of which mining | CPU s | epochs | ACC (synthetic) | load avg |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...all.timings.map((t) => `| ${t.n} | ${t.dims} | ${t.method} | ${t.seconds.toFixed(1)} | ${t.miningSeconds?.toFixed(1) ?? ''} | ${t.cpuSeconds?.toFixed(1) ?? ''} | ${t.epochs} | ${t.acc.toFixed(3)} | ${t.load.toFixed(1)} |`),
+    '',
+    '| images | dims | K | exact kNN s | usearch s | recall@K | load avg |',
+    '|---|---|---|---|---|---|---|',
+    ...all.recall.map((r) => `| ${r.n} | ${r.dims} | ${r.neighbours} | ${r.exactSeconds.toFixed(1)} | ${r.usearchSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.load.toFixed(1)} |`),
+  ].join('\n');
+  writeFileSync(`${RESULTS}.md`, md + '\n');
+}
 for (const n of sizes) {
   for (const d of dims) {
     const { embeddings, labels } = gaussianMixture(n, d, K, NOISE, 1);
     for (const method of methods) {
+      const cpu0 = process.cpuUsage();
       const r = await runOnEmbeddings(method, embeddings, labels, K);
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const mining = r.rows.find((row) => row.extra?.miningSeconds !== undefined)?.extra?.miningSeconds;
-      const row: Timing = { n, dims: d, method, seconds: r.seconds, ...(mining !== undefined ? { miningSeconds: mining } : {}), epochs: r.rows.length, acc: r.scores.acc, load: loadavg()[0]!, at: new Date().toISOString() };
-      console.log(`${n} x ${d} ${method}: ${r.seconds.toFixed(1)} s (mining ${mining?.toFixed(1) ?? '-'} s), ${r.rows.length} epochs, ACC ${r.scores.acc.toFixed(3)}, load ${row.load.toFixed(1)}`);
-      keep(timings, row, (t) => t.n === n && t.dims === d && t.method === method);
+      const row: Timing = { n, dims: d, method, seconds: r.seconds, cpuSeconds, ...(mining !== undefined ? { miningSeconds: mining } : {}), epochs: r.rows.length, acc: r.scores.acc, load: loadavg()[0]!, at: new Date().toISOString() };
+      console.log(`${n} x ${d} ${method}: ${r.seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU s (mining ${mining?.toFixed(1) ?? '-'} s), ${r.rows.length} epochs, ACC ${r.scores.acc.toFixed(3)}, load ${row.load.toFixed(1)}`);
+      timings.push(row);
       save();
     }
   }
@@ -121,7 +130,7 @@ if (args.recall) {
     }
     const row: RecallRow = { n, dims: d, neighbours: NB, exactSeconds, usearchSeconds, recall: hit / (n * NB), load: loadavg()[0]!, at: new Date().toISOString() };
     console.log(`recall@${NB} at ${n} x ${d}: ${row.recall.toFixed(4)}; exact ${exactSeconds.toFixed(1)} s, usearch ${usearchSeconds.toFixed(1)} s`);
-    keep(recall, row, (r) => r.n === n && r.dims === d);
+    recall.push(row);
     save();
   }
 }
