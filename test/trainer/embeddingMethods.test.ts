@@ -36,7 +36,7 @@ test('scanhead: SCAN epochs with mining and head selection, then self-labeling',
   const r = await run(['train', '--method', 'scanhead', ...common, '--epochs', '3', '--batch', '32', ...params, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   const rows = readMetricsRows(out);
-  assert.deepEqual(rows.map((m) => m.phase), ['scan', 'scan', 'selflabel']);
+  assert.deepEqual(rows.map((m) => m.phase), ['heads', 'heads', 'selflabel']);
   assert.ok(rows[0]!.neighbourAgreement > 0.1 && rows[0]!.neighbourAgreement <= 1, String(rows[0]!.neighbourAgreement));
   assert.equal(rows[1]!.neighbourAgreement, undefined, 'mined once');
   assert.ok(rows[1]!.keptHead >= 0 && rows[1]!.keptHead < 3);

@@ -32,6 +32,9 @@ export interface KMeansResult {
   reseeded: number;
 }
 
+/** The key of the k-means random stream inside a method's (Rng.derive(seed, method, KMEANS_STREAM, ...)). */
+export const KMEANS_STREAM = 'kmeans';
+
 /** Default bound on the scores block of the assignment step (rows x k floats, 32 MB), so k = 10,000 fits too. */
 const BLOCK_ELEMS = 1 << 23;
 

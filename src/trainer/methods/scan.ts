@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SCAN_SPEC } from '../../common/methods/scan.js';
+import { KMEANS_STREAM } from '../cluster/kmeans.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { channelMeans, toFloatBatch } from '../data/dataset.js';
@@ -314,7 +315,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       if (!headsTrained()) {
         // Before any head is trained the clusters are k-means on the pretext features: SCAN's baseline.
         const z = featuresOf(ds, (x) => project(x, false));
-        const { centroids, ...preds } = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', 'kmeans', done));
+        const { centroids, ...preds } = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', KMEANS_STREAM, done));
         pretextCentroids.assign(centroids);
         tf.dispose([z, centroids]);
         return preds;

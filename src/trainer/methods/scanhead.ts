@@ -19,7 +19,7 @@ const EVAL_NEIGHBOURS = 5;
  * SCAN's clustering and self-labeling steps on frozen embeddings (the ImageNet configs train heads
  * only), each embedding L2-normalised:
  *   mining:    N_X = the K nearest neighbours of every X by cosine similarity of the embeddings
- *   scan:      epochs 1 .. E - selflabelEpochs; for each linear head h:
+ *   heads:     epochs 1 .. E - selflabelEpochs; for each linear head h:
  *              L_h = -mean log <Phi_h(X), Phi_h(k)> + lambda (log C - H(mean Phi_h(X))), k a random
  *              member of N_X or X itself; minimise sum_h L_h (Adam, --lr); after each epoch every
  *              head is scored on all images against X and its 5 nearest (scanEvaluate); the lowest
@@ -69,13 +69,13 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
   };
   const batchOf = (idx: ArrayLike<number>) => tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
 
-  let stage: 'scan' | 'selflabel' | undefined;
+  let stage: 'heads' | 'selflabel' | undefined;
   let optimizer!: tf.Optimizer;
   const enterEpoch = (epoch: number) => {
-    const next = epoch <= scanEpochs ? 'scan' : 'selflabel';
+    const next = epoch <= scanEpochs ? 'heads' : 'selflabel';
     if (next === stage) return;
     optimizer?.dispose();
-    optimizer = tf.train.adam(next === 'scan' ? config.learningRate : s.selflabelLr);
+    optimizer = tf.train.adam(next === 'heads' ? config.learningRate : s.selflabelLr);
     stage = next;
   };
   enterEpoch(1);
@@ -104,7 +104,7 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
       avg.add(r.loss, r.terms);
       onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
     }
-    return { ...avg.result('scan'), extra: { ...extra, ...keepBest(epoch, evaluateHeads()) } };
+    return { ...avg.result('heads'), extra: { ...extra, ...keepBest(epoch, evaluateHeads()) } };
   }
 
   /** Every head's scanEvaluate on all images against themselves and their nearest mined neighbours. */
