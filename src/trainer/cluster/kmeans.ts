@@ -58,7 +58,7 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
 
   const mean = tf.mean(x, 0) as tf.Tensor1D;
   const xc = tf.sub(x, mean) as tf.Tensor2D;
-  const norms = tf.sum(tf.square(xc), 1);
+  const norms = tf.tidy(() => tf.sum(tf.square(xc), 1));
   const sqNorms = Float64Array.from(await norms.data());
   norms.dispose();
   // Row blocks cut once, not every iteration.

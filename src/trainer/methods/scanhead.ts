@@ -60,7 +60,7 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
   // thousands of steps).
   const scale = Math.sqrt(dim);
   const logits = (h: number, z: tf.Tensor2D, training: boolean) => heads[h]!.apply(tf.mul(z, scale), training) as tf.Tensor2D;
-  const headProbs = (h: number, z: tf.Tensor2D) => tf.softmax(logits(h, z, false)) as tf.Tensor2D;
+  const headProbs = (h: number, z: tf.Tensor2D) => tf.tidy(() => tf.softmax(logits(h, z, false)) as tf.Tensor2D);
 
   let unit: Float32Array | undefined;
   const units = () => {
