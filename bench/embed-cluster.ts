@@ -56,7 +56,8 @@ interface RecallRow {
   exactSeconds: number;
   usearchSeconds: number;
   recall: number;
-  load: number;
+  /** Absent where the row was recovered from a run's log line. */
+  load?: number;
   at: string;
 }
 const timings: Timing[] = [];
@@ -85,7 +86,7 @@ function save(): void {
     '',
     '| images | dims | K | exact kNN s | usearch s | recall@K | load avg |',
     '|---|---|---|---|---|---|---|',
-    ...all.recall.map((r) => `| ${r.n} | ${r.dims} | ${r.neighbours} | ${r.exactSeconds.toFixed(1)} | ${r.usearchSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.load.toFixed(1)} |`),
+    ...all.recall.map((r) => `| ${r.n} | ${r.dims} | ${r.neighbours} | ${r.exactSeconds.toFixed(1)} | ${r.usearchSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.load?.toFixed(1) ?? ''} |`),
   ].join('\n');
   writeFileSync(`${RESULTS}.md`, md + '\n');
 }
