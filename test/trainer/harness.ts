@@ -1,7 +1,11 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAssignments } from '../../src/common/runFiles.js';
+import { initBackend } from '../../src/trainer/backend/index.js';
+import { Assigner } from '../../src/trainer/run/assign.js';
 
 /** The real `clusterlab` command in a child process, on real PNGs from the embedded sample. */
 const BIN = join(process.cwd(), 'bin', 'clusterlab.mjs');
@@ -84,4 +88,18 @@ export function makeHarness(perClass: number): Harness {
 /** metrics.jsonl of a run folder as objects. */
 export function readMetricsRows(dir: string): Record<string, any>[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/** The trained model of run `out`, loaded from its checkpoint, puts every training image (under `data`) where training did. */
+export async function assignsLikeTrainingOf(out: string, data: string): Promise<void> {
+  const assigner = new Assigner(async (b) => void (await initBackend(b)));
+  try {
+    const rows = parseAssignments(readFileSync(join(out, 'assignments.csv'), 'utf8'));
+    const r = await assigner.assign(out, rows.map((row) => join(data, row.path)));
+    assert.deepEqual(r.skipped, []);
+    assert.deepEqual(r.assignments.map((a) => a.cluster), rows.map((row) => row.cluster));
+    r.assignments.forEach((a, i) => assert.ok(Math.abs(a.confidence - rows[i]!.confidence) < 1e-4, `${rows[i]!.path}: ${a.confidence} vs ${rows[i]!.confidence}`));
+  } finally {
+    assigner.release();
+  }
 }

@@ -2,29 +2,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseAssignments } from '../../src/common/runFiles.js';
-import { initBackend } from '../../src/trainer/backend/index.js';
-import { Assigner } from '../../src/trainer/run/assign.js';
-import { makeHarness, readMetricsRows } from './harness.js';
+import { assignsLikeTrainingOf, makeHarness, readMetricsRows } from './harness.js';
 
 // SCAN and DeepCluster through the real CLI on 120 sample images (12 per class), tiny settings.
 const { tmp, data, cache, run } = makeHarness(12);
 const common = ['--data', data, '--image-size', '16', '--batch', '32', '--backend', 'wasm', '--cache', cache];
 const readJson = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
-
-/** The trained model, loaded from the run's checkpoint, puts every training image where training did. */
-async function assignsLikeTraining(out: string): Promise<void> {
-  const assigner = new Assigner(async (b) => void (await initBackend(b)));
-  try {
-    const rows = parseAssignments(readFileSync(join(out, 'assignments.csv'), 'utf8'));
-    const r = await assigner.assign(out, rows.map((row) => join(data, row.path)));
-    assert.deepEqual(r.skipped, []);
-    assert.deepEqual(r.assignments.map((a) => a.cluster), rows.map((row) => row.cluster));
-    r.assignments.forEach((a, i) => assert.ok(Math.abs(a.confidence - rows[i]!.confidence) < 1e-4, `${rows[i]!.path}: ${a.confidence} vs ${rows[i]!.confidence}`));
-  } finally {
-    assigner.release();
-  }
-}
+const assignsLikeTraining = (out: string) => assignsLikeTrainingOf(out, data);
 
 test('SCAN runs pretext, mining, SCAN and self-labeling, one metrics row per stage epoch', async () => {
   const out = join(tmp, 'scan');

@@ -67,9 +67,9 @@ test('the protocol, the trainer and the run store accept exactly these methods',
     const run = { format: 'clusterlab-run', id: 'x', method: m, status: 'done', epoch: 1, startedAt: 'now', config: c, dataset: { root: '/d', classes: [] } };
     assert.equal(parseRunJson(JSON.stringify(run), 'run.json').method, m);
   }
-  assert.throws(() => check(defaultsParams, { method: 'kmeans', data: '/d' }), new RegExp(`expected one of ${names.join(', ')}`));
-  assert.throws(() => validateConfig({ ...defaultConfig('cc', '/d'), method: 'kmeans' as 'cc' }), new RegExp(`--method must be one of ${names.join(', ')} \\(got kmeans\\)`));
-  assert.throws(() => parseRunJson(JSON.stringify({ format: 'clusterlab-run', id: 'x', method: 'kmeans' }), 'run.json'), /method: expected one of/);
+  assert.throws(() => check(defaultsParams, { method: 'spectral', data: '/d' }), new RegExp(`expected one of ${names.join(', ')}`));
+  assert.throws(() => validateConfig({ ...defaultConfig('cc', '/d'), method: 'spectral' as 'cc' }), new RegExp(`--method must be one of ${names.join(', ')} \\(got spectral\\)`));
+  assert.throws(() => parseRunJson(JSON.stringify({ format: 'clusterlab-run', id: 'x', method: 'spectral' }), 'run.json'), /method: expected one of/);
 });
 
 /**

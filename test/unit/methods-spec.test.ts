@@ -76,6 +76,6 @@ test('every spec is whole: its name, defaults of their own type and range, docs,
       assert.ok(settingKind(s).length > 0);
     }
   }
-  assert.equal(methodSpec('kmeans'), undefined);
+  assert.equal(methodSpec('spectral'), undefined);
   assert.equal(methodSpec('constructor'), undefined);
 });

@@ -8,22 +8,37 @@
  */
 import { CC_SPEC } from './cc.js';
 import { DEEPCLUSTER_SPEC } from './deepcluster.js';
+import { KMEANS_SPEC } from './kmeans.js';
 import { SCAN_SPEC } from './scan.js';
+import { SCANHEAD_SPEC } from './scanhead.js';
+import { TEMI_SPEC } from './temi.js';
 import type { MethodSpec, SettingSpec } from './spec.js';
 import { shown, shownText } from '../shown.js';
 
 export type { MethodSpec, SettingSpec, SettingsOf, SettingValue } from './spec.js';
 
 /** In the order lists offer them. */
-export const METHOD_NAMES = ['cc', 'scan', 'deepcluster'] as const;
+export const METHOD_NAMES = ['cc', 'scan', 'deepcluster', 'kmeans', 'scanhead', 'temi'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
-export const METHOD_SPECS: Record<MethodName, MethodSpec> = { cc: CC_SPEC, scan: SCAN_SPEC, deepcluster: DEEPCLUSTER_SPEC };
+export const METHOD_SPECS: Record<MethodName, MethodSpec> = {
+  cc: CC_SPEC,
+  scan: SCAN_SPEC,
+  deepcluster: DEEPCLUSTER_SPEC,
+  kmeans: KMEANS_SPEC,
+  scanhead: SCANHEAD_SPEC,
+  temi: TEMI_SPEC,
+};
 
 export type SettingResult = { ok: true; value: number | string | boolean } | { ok: false; error: string };
 
 export function methodSpec(name: string): MethodSpec | undefined {
   return Object.hasOwn(METHOD_SPECS, name) ? METHOD_SPECS[name as MethodName] : undefined;
+}
+
+/** A method that clusters embeddings (a feature model's, or flattened pixels) rather than training on images. */
+export function isEmbeddingMethod(name: MethodName): boolean {
+  return METHOD_SPECS[name].input === 'embeddings';
 }
 
 export function isMethodName(name: unknown): name is MethodName {

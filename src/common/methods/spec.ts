@@ -27,6 +27,14 @@ export interface MethodSpec {
   name: MethodName;
   label: string;
   description: string;
+  /**
+   * What the method clusters: the images themselves (trained from scratch; the default), or one
+   * embedding per image (a feature model's, or the flattened pixels without one), on which it
+   * trains only small heads.
+   */
+  input?: 'images' | 'embeddings';
+  /** The paper the method follows, as a short citation. */
+  paper?: string;
   defaults: { epochs: number; batchSize: number; learningRate: number };
   settings: Record<string, SettingSpec>;
   /** What it trains on: images (the default), or embeddings (pixels, or a feature model's with --features). */

@@ -32,6 +32,9 @@ export interface KMeansResult {
   reseeded: number;
 }
 
+/** The key of the k-means random stream inside a method's (Rng.derive(seed, method, KMEANS_STREAM, ...)). */
+export const KMEANS_STREAM = 'kmeans';
+
 /** Default bound on the scores block of the assignment step (rows x k floats, 32 MB), so k = 10,000 fits too. */
 const BLOCK_ELEMS = 1 << 23;
 
@@ -55,7 +58,7 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
 
   const mean = tf.mean(x, 0) as tf.Tensor1D;
   const xc = tf.sub(x, mean) as tf.Tensor2D;
-  const norms = tf.sum(tf.square(xc), 1);
+  const norms = tf.tidy(() => tf.sum(tf.square(xc), 1));
   const sqNorms = Float64Array.from(await norms.data());
   norms.dispose();
   // Row blocks cut once, not every iteration.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEEPCLUSTER_SPEC } from '../../common/methods/deepcluster.js';
-import { kmeans, type KMeansResult } from '../cluster/kmeans.js';
+import { kmeans, KMEANS_STREAM, type KMeansResult } from '../cluster/kmeans.js';
 import { applyPca, fitPca } from '../cluster/pca.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { toFloatBatch } from '../data/dataset.js';
@@ -153,7 +153,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     const pca = await fitPca(feats, m, { whiten: true });
     const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
     feats.dispose();
-    const km = await kmeans(z, { k, rng: Rng.derive(config.seed, 'deepcluster', 'kmeans', modelEpoch), restarts: s.restarts, iters: s.kmeansIters });
+    const km = await kmeans(z, { k, rng: Rng.derive(config.seed, 'deepcluster', KMEANS_STREAM, modelEpoch), restarts: s.restarts, iters: s.kmeansIters });
     setState(pcaMean, pca.mean);
     setState(pcaComponents, pca.components);
     setState(pcaScale, pca.scale);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseSettings, type MethodSpec, type SettingsOf } from '../../common/methods/index.js';
 import type { KeptEpoch, MethodName, TrainConfig } from '../../protocol/run.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
+import type { Embeddings } from '../embeddings/embeddings.js';
 import { ConfigError } from '../run/config.js';
 import { yieldToLoop } from '../util/cancel.js';
 import type { ParamSet } from '../models/layers.js';
@@ -45,6 +46,11 @@ export interface Method {
 export interface MethodInit {
   config: TrainConfig;
   ds: Dataset;
+  /**
+   * For an embedding method (kmeans, scanhead, temi): the training set's embeddings from a feature
+   * model (their dim alone when assigning, data may be empty). Absent: the pixels of ds.
+   */
+  embeddings?: Embeddings;
 }
 
 export interface StepInfo {

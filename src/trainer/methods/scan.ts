@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SCAN_SPEC } from '../../common/methods/scan.js';
+import { KMEANS_STREAM } from '../cluster/kmeans.js';
 import { knnCosine } from '../cluster/knn.js';
 import { ccAugment, type AugmentConfig } from '../data/augment.js';
 import { channelMeans, toFloatBatch } from '../data/dataset.js';
@@ -13,6 +14,7 @@ import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { argmaxRows, centroidProbs, clusterFeatures } from './featureClusters.js';
+import { neighbourAgreement } from './neighbourTable.js';
 import { scanStageOf, type ScanStage } from './scanStages.js';
 import { learningRateAt, setLearningRate } from './schedule.js';
 import { batches, stepCount, cancelPoint, featuresOf, minimizeTerms, settingsOf, TermAverager, type EpochResult, type Method, type MethodInit, type StepInfo } from './method.js';
@@ -167,24 +169,13 @@ export function createSCAN({ config, ds }: MethodInit): Method {
   }
 
   /** Mines the neighbours from the pretext features; returns their label agreement when labelled. */
-  async function mine(): Promise<Record<string, number>> {
+  async function mine(): Promise<{ neighbourAgreement?: number }> {
     const z = featuresOf(ds, (x) => (mineOn === 'projection' ? project(x, false) : (f.net.apply(x, false) as tf.Tensor2D)));
     const { indices } = await knnCosine(z, nNeighbours);
     z.dispose();
     setState(neighbours, Float32Array.from(indices));
     setState(mined, [1]);
-    let agree = 0;
-    let pairs = 0;
-    for (let i = 0; i < ds.n; i++) {
-      if (ds.labels[i]! < 0) continue;
-      for (let j = 0; j < nNeighbours; j++) {
-        const l = ds.labels[indices[i * nNeighbours + j]!]!;
-        if (l < 0) continue;
-        pairs++;
-        if (l === ds.labels[i]) agree++;
-      }
-    }
-    return pairs > 0 ? { neighbourAgreement: agree / pairs } : {};
+    return neighbourAgreement(indices, nNeighbours, ds.labels);
   }
 
   async function scanEpoch(epoch: number, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
@@ -324,7 +315,7 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       if (!headsTrained()) {
         // Before any head is trained the clusters are k-means on the pretext features: SCAN's baseline.
         const z = featuresOf(ds, (x) => project(x, false));
-        const { centroids, ...preds } = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', 'kmeans', done));
+        const { centroids, ...preds } = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', KMEANS_STREAM, done));
         pretextCentroids.assign(centroids);
         tf.dispose([z, centroids]);
         return preds;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import { l2Normalize } from '../losses/contrastive.js';
+import { isEmbeddingMethodInstance, unitRows } from '../methods/embeddingMethod.js';
 import { allBatches, type Method } from '../methods/method.js';
 import { yieldToLoop } from '../util/cancel.js';
 
@@ -21,6 +22,11 @@ export interface ImageFeatures {
  * from the state predict() leaves.
  */
 export async function imageFeatures(method: Method, ds: Dataset, clusters: number, batchSize = 256): Promise<ImageFeatures> {
+  if (isEmbeddingMethodInstance(method)) {
+    // What an embedding method clustered is its embeddings, whatever made them.
+    const e = method.embeddings();
+    return { rows: e.n, dims: e.dim, clusters, features: unitRows(e.data, e.n, e.dim), probs: method.probsFromEmbeddings(e.data, e.n) };
+  }
   let dims = 0;
   let features = new Float32Array(0);
   const probs = new Float32Array(ds.n * clusters);

@@ -7,6 +7,8 @@ import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { checkImageFolder } from '../data/scan.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
+import { isEmbeddingMethod } from '../../common/methods/index.js';
+import { pixelEmbeddings } from '../embeddings/embeddings.js';
 import { writeRunFeatures } from '../../common/features.js';
 import { cancelPoint, CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -173,7 +175,9 @@ function dataError(config: TrainConfig, ds: Dataset): ConfigError | undefined {
 
 async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: TrainHooks): Promise<TrainResult> {
   const config = run.config;
-  const method = createMethod({ config, ds });
+  // An embedding method clusters one vector per image: without a feature model, the pixels.
+  const embeddings = isEmbeddingMethod(config.method) ? pixelEmbeddings(ds) : undefined;
+  const method = createMethod({ config, ds, ...(embeddings ? { embeddings } : {}) });
   const signal = hooks.signal ?? new AbortController().signal;
   const started = performance.now();
   try {
