@@ -37,8 +37,6 @@ export interface MethodSpec {
   paper?: string;
   defaults: { epochs: number; batchSize: number; learningRate: number };
   settings: Record<string, SettingSpec>;
-  /** What it trains on: images (the default), or embeddings (pixels, or a feature model's with --features). */
-  input?: 'images' | 'embeddings';
 }
 
 /** The value type a setting spec gives: a choice's own strings, a boolean, or a number. */

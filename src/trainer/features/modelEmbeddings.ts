@@ -4,21 +4,12 @@ import { basename } from 'node:path';
 import { fromHalf, toHalf } from '../../common/features.js';
 import type { TrainConfig } from '../../protocol/run.js';
 import type { Dataset } from '../data/dataset.js';
+import type { Embeddings } from '../embeddings/embeddings.js';
 import { CancelledError } from '../methods/method.js';
 import { EmbeddingCache, type CachedImage } from './embeddingCache.js';
 import { modelHash, openFeatureModel, type FeatureModel } from './featureModel.js';
 import { decodeForModel, poolOutput, toModelInput } from './preprocess.js';
 import { preprocessingFor, type Preprocessing } from './sidecar.js';
-
-/** The same shape as the embedding methods' `Embeddings` (src/trainer/embeddings): rows aligned to the images. */
-export interface ModelEmbeddings {
-  n: number;
-  dim: number;
-  /** n x dim, row-major; values as the cache holds them (float16-rounded, also when just computed). */
-  data: Float32Array;
-  /** 'model:<file name>@<sha256 prefix>'. */
-  source: string;
-}
 
 export interface EmbedHooks {
   log(line: string): void;
@@ -35,7 +26,7 @@ export interface EmbedStats {
 
 const BATCH = 16;
 
-export async function modelEmbeddings(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: EmbedHooks): Promise<ModelEmbeddings> {
+export async function modelEmbeddings(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: EmbedHooks): Promise<Embeddings> {
   if (!config.features) throw new Error('modelEmbeddings: the run names no feature model');
   return (await embedImages(config.features, ds.entries, cacheDir, hooks)).embeddings;
 }
@@ -60,7 +51,7 @@ export async function checkFeatureModel(file: string): Promise<void> {
 }
 
 /** Embeddings of `images` (any files: a run's, or new ones to assign) through the cache. */
-export async function embedImages(file: string, images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks): Promise<{ embeddings: ModelEmbeddings; stats: EmbedStats }> {
+export async function embedImages(file: string, images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks): Promise<{ embeddings: Embeddings; stats: EmbedStats }> {
   const t0 = performance.now();
   const { model, prep } = await openWithPreprocessing(file, hooks.log);
   try {

@@ -8,7 +8,7 @@ import { loadDataset, type Dataset } from '../data/dataset.js';
 import { checkImageFolder } from '../data/scan.js';
 import { createMethod, resolveConfig } from '../methods/index.js';
 import { isEmbeddingMethod } from '../../common/methods/index.js';
-import { pixelEmbeddings } from '../embeddings/embeddings.js';
+import { pixelEmbeddings, type Embeddings } from '../embeddings/embeddings.js';
 import { writeRunFeatures } from '../../common/features.js';
 import { cancelPoint, CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -19,7 +19,7 @@ import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
 import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
 import { stageNameOf } from '../methods/scanStages.js';
-import { checkFeatureModel } from '../features/modelEmbeddings.js';
+import { checkFeatureModel, modelEmbeddings } from '../features/modelEmbeddings.js';
 
 export interface StepProgress {
   epoch: number;
@@ -88,7 +88,7 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
       throw refused;
     }
     await folder.writeRun(run);
-    return await execute(folder, run, ds, hooks);
+    return await execute(folder, run, ds, cacheDir, hooks);
   } finally {
     await unlock();
   }
@@ -126,7 +126,7 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   delete run.error;
   // A killed trainer leaves the temp files of its unfinished writes behind: garbage now.
   for (const d of [folder.dir, folder.checkpointDir]) await removeStaleTemps(d);
-  return execute(folder, run, ds, hooks);
+  return execute(folder, run, ds, cacheDir, hooks);
 }
 
 /**
@@ -173,13 +173,17 @@ function dataError(config: TrainConfig, ds: Dataset): ConfigError | undefined {
   }
 }
 
-async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: TrainHooks): Promise<TrainResult> {
+async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
   const config = run.config;
-  // An embedding method clusters one vector per image: without a feature model, the pixels.
-  const embeddings = isEmbeddingMethod(config.method) ? pixelEmbeddings(ds) : undefined;
-  const method = createMethod({ config, ds, ...(embeddings ? { embeddings } : {}) });
   const signal = hooks.signal ?? new AbortController().signal;
   const started = performance.now();
+  let embeddings: Embeddings | undefined;
+  try {
+    embeddings = await embeddingsOf(config, ds, cacheDir, hooks);
+  } catch (e) {
+    return ended(folder, run, e as Error, hooks);
+  }
+  const method = createMethod({ config, ds, ...(embeddings ? { embeddings } : {}) });
   try {
     const saved = await checkpointEpoch(folder.checkpointDir);
     method.enterEpoch?.(saved + 1);
@@ -231,17 +235,31 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, hooks: Trai
     const summary = await finish(folder, run, ds, evaluated, (performance.now() - started) / 1000, kept);
     return { dir: folder.dir, run, summary };
   } catch (e) {
-    run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
-    if (!(e instanceof CancelledError)) run.error = (e as Error).message;
-    run.endedAt = new Date().toISOString();
-    // On a full disk this write fails too; the error that stopped the run is the one to report.
-    await folder.writeRun(run).catch((w: Error) => hooks.log(`could not record the run's end in run.json: ${w.message}`));
-    if (e instanceof CancelledError) return { dir: folder.dir, run };
-    throw e;
+    return ended(folder, run, e as Error, hooks);
   } finally {
     method.params.dispose();
     method.optimizer.dispose();
   }
+}
+
+/**
+ * An embedding method clusters one vector per image: the feature model's embeddings (computed once
+ * into the cache, shared by every run) when the run names one, else the pixels.
+ */
+async function embeddingsOf(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: TrainHooks): Promise<Embeddings | undefined> {
+  if (!isEmbeddingMethod(config.method)) return undefined;
+  return config.features ? modelEmbeddings(config, ds, cacheDir, hooks) : pixelEmbeddings(ds);
+}
+
+/** A run stopped by `e`: cancelled (returned) or failed (thrown), said in run.json either way. */
+async function ended(folder: RunFolder, run: RunJson, e: Error, hooks: TrainHooks): Promise<TrainResult> {
+  run.status = e instanceof CancelledError ? 'cancelled' : 'failed';
+  if (!(e instanceof CancelledError)) run.error = e.message;
+  run.endedAt = new Date().toISOString();
+  // On a full disk this write fails too; the error that stopped the run is the one to report.
+  await folder.writeRun(run).catch((w: Error) => hooks.log(`could not record the run's end in run.json: ${w.message}`));
+  if (e instanceof CancelledError) return { dir: folder.dir, run };
+  throw e;
 }
 
 /** What an eval epoch (and the end of a run) computes from the model: clusters, features, label-free scores. */
