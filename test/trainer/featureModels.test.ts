@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -312,25 +312,39 @@ test('--features with a method that trains on images is refused in one line befo
 });
 
 test('train(): a feature model whose sidecar will not do is refused before a single image is decoded', async () => {
-  const { METHOD_SPECS } = await import('../../src/common/methods/index.js');
   const { defaultConfig } = await import('../../src/trainer/run/config.js');
   const { train } = await import('../../src/trainer/run/train.js');
-  // No embedding method on this branch yet: CC plays one (validateConfig reads only its spec's input).
-  const spec = METHOD_SPECS.cc as { input?: 'images' | 'embeddings' };
-  spec.input = 'embeddings';
   const file = modelFile('early', 'm.onnx', tinyConvModel({ size: 32 }));
   writeFileSync(join(tmp, 'early', 'm.clusterlab.json'), JSON.stringify({ size: 64 }));
   const cache = join(tmp, 'cache-early');
   mkdirSync(cache);
-  try {
-    await assert.rejects(
-      train({ ...defaultConfig('cc', imgDir), backend: 'cpu', clusters: 2, epochs: 1, imageSize: 8, batchSize: 16, features: file }, join(tmp, 'early-run'), cache, hooks()),
-      (e: Error) => e instanceof ConfigError && /m\.clusterlab\.json: size: 64, but the model's input is 32x32$/.test(e.message),
-    );
-  } finally {
-    delete spec.input;
-  }
+  await assert.rejects(
+    train({ ...defaultConfig('kmeans', imgDir), backend: 'cpu', clusters: 2, epochs: 1, imageSize: 8, batchSize: 16, features: file }, join(tmp, 'early-run'), cache, hooks()),
+    (e: Error) => e instanceof ConfigError && /m\.clusterlab\.json: size: 64, but the model's input is 32x32$/.test(e.message),
+  );
   const { readdirSync, existsSync } = await import('node:fs');
   assert.deepEqual(readdirSync(cache), [], 'no pixel cache: no image was decoded');
   assert.ok(!existsSync(join(tmp, 'early-run')), 'no run folder');
+});
+
+test("train(): an embedding method clusters the feature model's embeddings (the run's features are them), and a second run reads them all from the cache", async () => {
+  const { defaultConfig } = await import('../../src/trainer/run/config.js');
+  const { train } = await import('../../src/trainer/run/train.js');
+  const { readRunFeatures } = await import('../../src/common/features.js');
+  const file = modelFile('run', 'm.onnx', tinyConvModel({ size: 32, width: 6 }));
+  const cache = join(tmp, 'cache-run');
+  mkdirSync(cache);
+  const config = { ...defaultConfig('kmeans', imgDir), backend: 'cpu' as const, clusters: 3, epochs: 1, imageSize: 8, features: file };
+  lines.length = 0;
+  const first = await train(config, join(tmp, 'run-1'), cache, hooks());
+  assert.equal(first.run.status, 'done');
+  const n = first.run.dataset.images;
+  assert.ok(lines.some((l) => new RegExp(`: 0 of ${n} images cached, ${n} to embed$`).test(l)), lines.join('\n'));
+  // The model's 6 dims, not the 8x8x3 pixels: the run clustered the embeddings.
+  assert.equal((await readRunFeatures(join(tmp, 'run-1')))!.meta.dims, 6);
+  lines.length = 0;
+  const second = await train(config, join(tmp, 'run-2'), cache, hooks());
+  assert.ok(lines.some((l) => new RegExp(`: ${n} of ${n} images cached, 0 to embed$`).test(l)), lines.join('\n'));
+  assert.deepEqual(await readFile(join(tmp, 'run-2', 'assignments.csv'), 'utf8'), await readFile(join(tmp, 'run-1', 'assignments.csv'), 'utf8'));
+  assert.equal(second.run.status, 'done');
 });
