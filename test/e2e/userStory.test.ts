@@ -92,7 +92,7 @@ describe('ClusterLab in VS Code, as a new user', () => {
       // One row per cluster the trainer assigned images to, with its size: every image is in one.
       const sizes = clusterSizes(m.id);
       const rows = await clusters.evaluateAll((els) => els.map((e) => [e.querySelector('.label-name')?.textContent, e.querySelector('.label-description')?.textContent]));
-      assert.deepEqual(rows, sizes.map(([id, n]) => [`#${id}`, `${n} image${n === 1 ? '' : 's'}`]));
+      assert.deepEqual(rows, sizes.map(([id, n]) => [`Cluster ${id}`, `${n} image${n === 1 ? '' : 's'}`]));
       assert.equal(sizes.reduce((a, [, n]) => a + n, 0), IMAGES);
       assert.ok(sizes.length >= 5, `a clustering, not a collapse: ${JSON.stringify(sizes)}`);
       await runRow.click(); // collapse again: the next run's clusters are then the only ones shown

@@ -30,7 +30,7 @@ const done = writeRun(runs, 'cc-done', {
 writeRun(runs, 'cc-running', { status: 'running', startedAt: '2026-01-03T10:00:00Z', epoch: 1 });
 writeRun(runs, 'cc-cancelled', { status: 'cancelled', startedAt: '2026-01-01T10:00:00Z', epoch: 2 });
 mkdirSync(join(runs, 'broken'));
-writeFileSync(join(runs, 'broken', 'run.json'), '{"format": "clusterlab-run", "id": "broken", "method": "kmeans"}');
+writeFileSync(join(runs, 'broken', 'run.json'), '{"format": "clusterlab-run", "id": "broken", "method": "spectral"}');
 mkdirSync(join(runs, 'not-a-run'));
 
 const store = new RunStore([runs], 20);
@@ -52,7 +52,7 @@ test('the Runs tree: runs newest first with status, epoch and ACC; a broken run 
       ['broken', 'unreadable', 'warning', 'run.broken'],
     ],
   );
-  assert.match(String(items[3]!.tooltip), /broken\/run\.json: method: expected one of cc, scan, deepcluster/);
+  assert.match(String(items[3]!.tooltip), /broken\/run\.json: method: expected one of cc, scan, deepcluster, kmeans, scanhead, temi/);
   assert.match(String(items[1]!.tooltip), /Dataset: \/data\/fashion \(6 images, 2 classes\)/);
 });
 

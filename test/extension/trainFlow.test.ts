@@ -55,8 +55,8 @@ test('the whole flow on the sample: detected folder, method, clusters from the c
   const sample = datasets!.items!.find((i) => i.label.includes('sample/fashion'))!;
   assert.equal(sample.description, '2,000 images · 10 classes');
   assert.match(datasets!.items!.at(-1)!.label, /Browse/);
-  // All three methods with a description, the configured default first.
-  assert.deepEqual(methods!.items!.map((i) => i.label), ['SCAN', 'CC', 'DeepCluster']);
+  // Every method with a description, the configured default first.
+  assert.deepEqual(methods!.items!.map((i) => i.label), ['SCAN', 'CC', 'DeepCluster', 'k-means', 'SCAN head', 'TEMI']);
   assert.ok(methods!.items!.every((i) => (i.description ?? '').length > 20));
   assert.equal(clusters!.value, '10');
   assert.match(clusters!.text, /number of clusters/);

@@ -84,8 +84,8 @@ test('bad arguments and unusable data: one clear line, a non-zero exit, and no r
 });
 
 test('missing --method or --data, and --resume with settings it cannot change', async () => {
-  assertOneLineError(await run(['train', '--data', data]), /^clusterlab: --method is required \(cc, scan, deepcluster\)$/, 'no --method');
-  assertOneLineError(await run(['train', '--method', 'kmeans', '--data', data]), /^clusterlab: --method must be one of cc, scan, deepcluster \(got kmeans\)$/, 'unknown method');
+  assertOneLineError(await run(['train', '--data', data]), /^clusterlab: --method is required \(cc, scan, deepcluster, kmeans, scanhead, temi\)$/, 'no --method');
+  assertOneLineError(await run(['train', '--method', 'spectral', '--data', data]), /^clusterlab: --method must be one of cc, scan, deepcluster, kmeans, scanhead, temi \(got spectral\)$/, 'unknown method');
   assertOneLineError(await run(['train', '--method', 'cc']), /^clusterlab: --data is required/, 'no --data');
   assertOneLineError(
     await run(['train', '--resume', aRun, '--lr', '0.1', '--clusters', '3']),

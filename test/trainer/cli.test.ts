@@ -81,7 +81,7 @@ test('resume continues from the checkpoint and ends where an uninterrupted run e
 test('help lists every method with its settings, defaults and ranges', async () => {
   const r = await run(['help']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /--method cc\|scan\|deepcluster /);
+  assert.match(r.stdout, /--method cc\|scan\|deepcluster\|kmeans\|scanhead\|temi /);
   assert.match(r.stdout, /^ {2}scan \(SCAN\): .*; 18 epochs, batch 256, --lr 0\.0001$/m);
   assert.match(r.stdout, /^ {4}entropyWeight=5 +lambda: .* — a number from 0 to 100$/m);
   assert.match(r.stdout, /^ {4}pcaDim=N +.*\[default: min\(256, .*; paper: 256, /m);

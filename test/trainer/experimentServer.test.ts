@@ -64,7 +64,7 @@ test('completion offers the run method\'s settings with their docs, method names
   assert.match(ew.documentation!.value, /a number from 0 to 100 · default `5`/);
   assert.ok(!settings.some((s) => s.label === 'cropMin'), 'only SCAN settings under a SCAN run');
   const methods = await at(7, 12);
-  assert.deepEqual(methods.map((m) => m.label), ['cc', 'scan', 'deepcluster']);
+  assert.deepEqual(methods.map((m) => m.label), ['cc', 'scan', 'deepcluster', 'kmeans', 'scanhead', 'temi']);
   const top = await at(9, 0);
   assert.ok(['data', 'imageSize', 'runs', 'grid', 'maxRuns'].every((k) => top.some((s) => s.label === k)));
 });
