@@ -42,7 +42,7 @@ function generator(seed: number) {
   const values = ['1', '0', '-1', '2', '10', '1e308', '.nan', '.inf', '-.inf', '"0.1"', '1e-400', '0x10', 'true', 'null', '~', '[1, 2]', '{a: 1}', '*a', '&a 3', '!!binary aGk=', 'x'.repeat(int(2) ? 50 : 20_000), '0.5', '[]', '3.7'];
   const settingKeys = ['cropMin', 'blur', 'instanceTemperature', 'schedule', 'entropyWeight', 'threshold', 'balance', 'cropMin', '__proto__', 'constructor', 'cropMni', 'k'.repeat(2000)];
   const topKeys = ['imageSize', 'color', 'backbone', 'backend', 'maxRuns', 'clusters', 'seed', 'lr', '__proto__', 'toString', 'epocs'];
-  const methods = ['cc', 'scan', 'deepcluster', 'kmeans', '"cc"', '[cc]', '*m'];
+  const methods = ['cc', 'scan', 'deepcluster', 'spectral', '"cc"', '[cc]', '*m'];
   const list = (n: number, item: () => string) => `[${Array.from({ length: n }, item).join(', ')}]`;
   const run = () => {
     const lines = [`  - method: ${pick(methods)}`];

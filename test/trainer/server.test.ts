@@ -89,7 +89,7 @@ test('lists the backends without starting one, and gives the method defaults', a
 test('bad requests fail at once with a message naming the problem', async () => {
   // In the extension's words, not the command line's flags.
   await assert.rejects(start({ config: await config({ clusters: 1 }) }), (e: Error) => /^clusters must be a whole number from 2/.test(e.message) && !e.message.includes('--'));
-  await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'kmeans' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster/);
+  await assert.rejects(conn.sendRequest(Requests.train.method, { config: { method: 'spectral' }, runsDir }), /clusterlab\/train: config\.method: expected one of cc, scan, deepcluster, kmeans, scanhead, temi/);
   // Method settings are checked against the spec before the run answers started: no run folder is made.
   const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
   await assert.rejects(start({ config: await config({ params: { clusterTemprature: 0.5 } }) }), /unknown setting 'clusterTemprature' for cc; did you mean 'clusterTemperature'\?/);
