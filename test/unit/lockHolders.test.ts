@@ -47,7 +47,7 @@ test('a lock whose holder is a zombie is free: the run is interrupted and a trai
   assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) still answers for a zombie: the case this is about');
   assert.equal(isAlive(pid), false);
   const dir = runHeldBy(pid);
-  assert.equal(await queuedStatus(dir), 'interrupted');
+  assert.equal((await queuedStatus(dir)).status, 'interrupted');
   const release = await lockRun(dir);
   assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
   await release();
