@@ -1,7 +1,7 @@
 // One code-server session for an e2e suite: a temp home and workspace (filled by `prepare`),
 // code-server and the workbench before the suite's steps, all stopped and removed after; and
 // `step`, a test that on failure leaves a screenshot and code-server's last words behind.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -47,8 +47,32 @@ export function e2eSession(name: string, shotsDir: string, prepare: (workspace: 
           await body();
         } catch (e) {
           const shot = await wb?.shot(`FAILED-${title.replace(/\W+/g, '-')}`).catch(() => 'none');
-          throw new Error(`${(e as Error).message}\nscreenshot: ${shot}\ncode-server said:\n${server?.output().slice(-3000)}`, { cause: e });
+          throw new Error(`${(e as Error).message}\nscreenshot: ${shot}\ncode-server said:\n${server?.output().slice(-3000)}${extensionLogs(home)}`, { cause: e });
         }
       }),
   };
+}
+
+/** The ClusterLab output channel of each window (one per reload), last lines of the latest three: what the extension did. */
+function extensionLogs(home: string): string {
+  const logs: string[] = [];
+  const walk = (dir: string): void => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return; // no logs yet
+    }
+    for (const name of names) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('ClusterLab.log')) logs.push(p);
+    }
+  };
+  walk(join(home, 'user-data', 'logs'));
+  return logs
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
+    .slice(-3)
+    .map((p) => `\nthe extension's log ${p.slice(home.length)}:\n${readFileSync(p, 'utf8').split('\n').slice(-40).join('\n')}`)
+    .join('');
 }

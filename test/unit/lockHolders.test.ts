@@ -2,7 +2,7 @@
 // trainer is until init gets to it) holds nothing; a live one on this machine is waited for by a
 // sweep, whose run is then resumed instead of skipped (issue 30, bug 1; issue 26, finding 10).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,39 @@ test("a sweep waits for a live trainer here holding one of its runs, trains the 
   };
   const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
   assert.deepEqual(calls, ['train cc-s2', 'resume s1']);
+  assert.equal(r.state, 'finished');
+  assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
+});
+
+test("a trainer here that takes a run between the sweep's look and its start is waited for, and the run resumed after it, not counted failed", async () => {
+  const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n', '/x/late.clusterlab.yaml');
+  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-late-'));
+  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
+  // cc-s1 was left running by a trainer that died: interrupted, so the sweep resumes it at once...
+  const dir = q.runs[0]!.dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'running' }));
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: spawnSync('true').pid, host: hostname(), since: new Date().toISOString() }));
+  assert.equal((await queuedStatus(dir)).status, 'interrupted');
+  const calls: string[] = [];
+  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify({ status: 'done' })), 'done');
+  let late: ChildProcess | undefined;
+  const driver: SweepDriver = {
+    train: async (run, d) => (calls.push(`train ${run.name}`), mkdirSync(d, { recursive: true }), finish(d)),
+    resume: async (d) => {
+      calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`);
+      if (late) return finish(d);
+      // ...but the old window's trainer, still starting, took its lock first: this start is refused.
+      late = spawn('sleep', ['60']);
+      started.push(late);
+      writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: late.pid, host: hostname(), since: new Date().toISOString() }));
+      setTimeout(() => late!.kill('SIGKILL'), 300);
+      throw new Error(`${d} is being trained by process ${late.pid} on this machine`);
+    },
+    cancelled: () => false,
+  };
+  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  assert.deepEqual(calls, ['resume s1', 'train cc-s2', 'resume s1']);
   assert.equal(r.state, 'finished');
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
 });

@@ -195,8 +195,9 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
       driver.changed?.(entry, 'damaged');
       continue;
     }
-    if (statuses[entry] === 'running' && (await heldHere(dir))) held.push({ entry, dir });
-    else stop = await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+    const end = statuses[entry] === 'running' && (await heldHere(dir)) ? 'held' : await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+    if (end === 'held') held.push({ entry, dir });
+    else stop = end;
   }
   for (const { entry, dir } of held) {
     stop ??= next();
@@ -213,15 +214,21 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
       continue;
     }
     statuses[entry] = again.status;
-    stop = await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+    const end = await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+    // Taken again as it started: waited for once more (the loop reaches what is pushed).
+    if (end === 'held') held.push({ entry, dir });
+    else stop = end;
   }
   const state: SweepState = stop ?? 'finished';
   if (state !== 'running') await writeQueue(path, { ...q, runs: places, state });
   return { state, statuses };
 }
 
-/** Trains, resumes or skips one run as its status says; returns the sweep's end when it must stop. */
-async function trainEntry(entry: string, dir: string, statuses: Record<string, QueuedRunStatus>, run: ExperimentRun | undefined, experiment: string, driver: SweepDriver): Promise<SweepState | undefined> {
+/**
+ * Trains, resumes or skips one run as its status says; returns the sweep's end when it must stop,
+ * or 'held' when another trainer here took the run as this one started it.
+ */
+async function trainEntry(entry: string, dir: string, statuses: Record<string, QueuedRunStatus>, run: ExperimentRun | undefined, experiment: string, driver: SweepDriver): Promise<SweepState | 'held' | undefined> {
   let status = statuses[entry]!;
   if (status === 'done' || status === 'failed' || status === 'running') {
     // running here: held on another machine, which finishes it.
@@ -237,6 +244,12 @@ async function trainEntry(entry: string, dir: string, statuses: Record<string, Q
         status = await driver.train(run, dir);
       } else status = await driver.resume(dir);
     } catch (e) {
+      // Between the sweep's look and this start, a trainer here took the lock (a reloaded window's
+      // trainer still on its way): not a failure of the run; it is waited for and judged again.
+      if (await heldHere(dir)) {
+        driver.log?.(`${entry}: another trainer on this machine took it as this sweep started it (${(e as Error).message}); waiting for it to end`);
+        return 'held';
+      }
       driver.log?.(`${entry}: ${(e as Error).message}`);
       status = 'failed';
     }
