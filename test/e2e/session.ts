@@ -57,7 +57,7 @@ export function e2eSession(name: string, shotsDir: string, prepare: (workspace: 
 function extensionLogs(home: string): string {
   const logs: string[] = [];
   const walk = (dir: string): void => {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
