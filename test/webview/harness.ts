@@ -20,7 +20,7 @@ import { CompareController } from '../../src/extension/views/compareController.j
 import { ConfusionController } from '../../src/extension/views/confusionController.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
 import { MapController, type LayoutFn } from '../../src/extension/views/mapController.js';
-import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/galleryRuns.js';
+import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/runSessions.js';
 import type { HostUi, WebviewPort } from '../../src/extension/views/webviewPage.js';
 import { pageHtml, type PageName } from '../../src/extension/views/webviewHtml.js';
 import type { AssignFn } from '../../src/extension/workspace/watcherDataset.js';

@@ -1,7 +1,7 @@
 /** The training charts' host side: the selected run's metrics.jsonl as series, redrawn as rows arrive. */
 import { chartsToHost, type ChartsState, type RunChoice } from '../../protocol/webview.js';
 import { chartsState } from './chartsModel.js';
-import type { RunSession } from './galleryRuns.js';
+import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';
 
 export class ChartsController extends RunPage {

@@ -10,8 +10,8 @@ import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { compareState } from './compareModel.js';
 import { clusteringOf, type CompareRun } from './compareTable.js';
 import { thumbnailUris } from './datasetFile.js';
-import { liveClusterIds } from './galleryModel.js';
-import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import { liveClusterIds } from './runModel.js';
+import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 import { acceptMessage, type HostUi, type WebviewPort } from './webviewPage.js';
 
 export class CompareController {

@@ -4,7 +4,7 @@
  */
 import { confusionToHost, type ConfusionState, type RunChoice } from '../../protocol/webview.js';
 import { confusionState } from './confusionModel.js';
-import type { RunSession } from './galleryRuns.js';
+import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';
 
 export class ConfusionController extends RunPage {

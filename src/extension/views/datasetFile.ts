@@ -7,7 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
-import type { RunModel } from './galleryModel.js';
+import type { RunModel } from './runModel.js';
 import type { WebviewPort } from './webviewPage.js';
 
 export function requireKnown(m: RunModel, paths: readonly string[]): void {

@@ -13,8 +13,8 @@ import { exportText } from '../../common/runExport.js';
 import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';
-import { liveClusterIds } from './galleryModel.js';
-import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import { liveClusterIds } from './runModel.js';
+import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
 /** The label edits both pages send. */

@@ -15,7 +15,7 @@ import { ChartsController } from './chartsController.js';
 import { CompareController, commandRunDirs } from './compareController.js';
 import { ConfusionController } from './confusionController.js';
 import { GalleryController } from './galleryController.js';
-import { RunSessions, type RunSource } from './galleryRuns.js';
+import { RunSessions, type RunSource } from './runSessions.js';
 import { MapController, type LayoutFn } from './mapController.js';
 import { pageHtml, type PageName } from './webviewHtml.js';
 import type { LiveSource } from './runsTree.js';
@@ -51,7 +51,7 @@ export const RESTORED: readonly PageName[] = ['gallery', 'map', 'charts', 'confu
 
 type Controller = (RunPage | CompareController) & { handle(message: unknown): Promise<void> };
 
-export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
+export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
   const thumbDir = join(context.globalStorageUri.fsPath, 'thumbnails');
   const isInWorkspace = (p: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) !== undefined;
   const sessions = new RunSessions(deps.runs, { isInWorkspace, log: deps.log, ...(deps.assign ? { assign: deps.assign } : {}) });

@@ -5,7 +5,7 @@
  */
 import { SchemaError, check, type Schema } from '../../protocol/schema.js';
 import type { GalleryFilter, RunChoice } from '../../protocol/webview.js';
-import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 
 export interface WebviewPort {
   post(message: unknown): void;
