@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20', platform: 'node' };
@@ -34,10 +35,11 @@ await build({
   banner: { js: esmShim },
 });
 
-// Webviews run in the browser: no Node built-ins, one self-contained module per page.
+// Webviews run in the browser: no Node built-ins, one self-contained module per page of the PAGES table.
+const { PAGES } = await tsImport('../src/extension/views/pages.ts', import.meta.url);
 await build({
   bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', platform: 'browser', format: 'esm', target: 'chrome120',
-  entryPoints: { gallery: 'webview/gallery/main.ts', confusion: 'webview/confusion/main.ts', charts: 'webview/charts/main.ts', compare: 'webview/compare/main.ts', map: 'webview/map/main.ts' },
+  entryPoints: Object.fromEntries(Object.entries(PAGES).map(([name, page]) => [name, page.entry])),
   outdir: 'dist/webview',
 });
 mkdirSync('dist/webview/codicons', { recursive: true });

@@ -4,7 +4,7 @@ import { chartsState } from './chartsModel.js';
 import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';
 
-export class ChartsController extends RunPage {
+export class ChartsController extends RunPage<ChartsState> {
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): ChartsState {
     if (session && !error) return chartsState(session.dir, session.run, session.metrics, runs);
     return { type: 'charts', runs, epochs: [], phases: [], series: [], error: error ?? (runs.length === 0 ? 'No runs yet.' : undefined) };

@@ -28,7 +28,7 @@ export function datasetFile(m: RunModel, path: string, isInWorkspace: (p: string
 }
 
 /** Thumbnail URLs for the run's images in `paths`; "" for one refused or undecodable (it fails alone). */
-export async function thumbnailUris(m: RunModel, paths: readonly string[], thumbs: ThumbnailCache, port: WebviewPort, isInWorkspace: (p: string) => boolean): Promise<{ path: string; uri: string }[]> {
+export async function thumbnailUris(m: RunModel, paths: readonly string[], thumbs: ThumbnailCache, port: Pick<WebviewPort<never>, 'asUri'>, isInWorkspace: (p: string) => boolean): Promise<{ path: string; uri: string }[]> {
   const known = paths.filter((p) => m.index.has(p));
   const files = await Promise.all(
     known.map(async (p) => {

@@ -12,7 +12,7 @@ import type { RunSession } from './runSessions.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { count } from '../../common/plural.js';
 
-export class GalleryController extends ImagePage<GalleryToHost> {
+export class GalleryController extends ImagePage<GalleryToHost, GalleryState | GalleryFilter> {
   protected readonly incoming = galleryToHost;
 
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {
