@@ -5,7 +5,7 @@
  * Adding a page). Plain Node: no `vscode`, so the build and the tests load it.
  */
 import type { Schema } from '../../protocol/schema.js';
-import { chartsToHost, compareToHost, confusionToHost, galleryToHost, hostToCharts, hostToCompare, hostToConfusion, hostToGallery, hostToMap, mapToHost } from '../../protocol/webview.js';
+import { hostToCharts, hostToCompare, hostToConfusion, hostToGallery, hostToMap } from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { ChartsController } from './chartsController.js';
 import { CompareController } from './compareController.js';
@@ -37,7 +37,7 @@ export interface PageController {
   setRuns?(dirs: string[]): Promise<void>;
 }
 
-export interface PageRow<ToPage, ToHost, C extends PageController> {
+export interface PageRow<ToPage, C extends PageController> {
   /** The tab's and the view's title. */
   title: string;
   /** Kept alive while hidden (retainContextWhenHidden); a page that is not reloads when shown again. */
@@ -53,14 +53,14 @@ export interface PageRow<ToPage, ToHost, C extends PageController> {
   command: { id: string; opens: 'run' | 'runs' };
   /** The page's script, bundled to dist/webview/<name>.js; its stylesheet is media/<name>.css. */
   entry: string;
-  /** The messages of each direction (src/protocol/webview.ts). */
+  /** What the host may post to the page (src/protocol/webview.ts); the page checks it on arrival. */
   toPage: Schema<ToPage>;
-  toHost: Schema<ToHost>;
+  /** Checks what the page sends (a webview is untrusted content) and answers it. */
   controller(host: PageHost<ToPage>): C;
 }
 
 /** Ties a row's controller to its message types (the compiler checks what it posts). */
-const page = <ToPage, ToHost, C extends PageController>(row: PageRow<ToPage, ToHost, C>) => row;
+const page = <ToPage, C extends PageController>(row: PageRow<ToPage, C>) => row;
 
 export const PAGES = {
   gallery: page({
@@ -72,7 +72,6 @@ export const PAGES = {
     command: { id: 'clusterlab.openGallery', opens: 'run' },
     entry: 'webview/gallery/main.ts',
     toPage: hostToGallery,
-    toHost: galleryToHost,
     controller: (h) => new GalleryController(h.sessions, h.port, h.ui, h.thumbs, h.onEdited),
   }),
   confusion: page({
@@ -83,7 +82,6 @@ export const PAGES = {
     command: { id: 'clusterlab.openConfusion', opens: 'run' },
     entry: 'webview/confusion/main.ts',
     toPage: hostToConfusion,
-    toHost: confusionToHost,
     controller: (h) => new ConfusionController(h.sessions, h.port, h.ui),
   }),
   charts: page({
@@ -94,7 +92,6 @@ export const PAGES = {
     command: { id: 'clusterlab.openCharts', opens: 'run' },
     entry: 'webview/charts/main.ts',
     toPage: hostToCharts,
-    toHost: chartsToHost,
     controller: (h) => new ChartsController(h.sessions, h.port, h.ui),
   }),
   compare: page({
@@ -106,7 +103,6 @@ export const PAGES = {
     command: { id: 'clusterlab.compareRuns', opens: 'runs' },
     entry: 'webview/compare/main.ts',
     toPage: hostToCompare,
-    toHost: compareToHost,
     controller: (h) => new CompareController(h.sessions, h.port, h.ui, h.thumbs, h.onEdited),
   }),
   map: page({
@@ -118,7 +114,6 @@ export const PAGES = {
     command: { id: 'clusterlab.openMap', opens: 'run' },
     entry: 'webview/map/main.ts',
     toPage: hostToMap,
-    toHost: mapToHost,
     controller: (h) => new MapController(h.sessions, h.port, h.ui, h.thumbs, h.layout, h.onEdited),
   }),
 };
