@@ -76,6 +76,7 @@ export const PAGES = {
   }),
   confusion: page({
     title: 'Super-class Confusion',
+    // One heatmap: cheap to keep alive, and it keeps its scroll position.
     retained: true,
     restored: true,
     sideBar: false,
@@ -86,6 +87,7 @@ export const PAGES = {
   }),
   charts: page({
     title: 'Training Charts',
+    // A few SVG charts: cheap to keep alive.
     retained: true,
     restored: true,
     sideBar: false,
