@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunJson } from '../src/protocol/run.js';
-import type { PageName } from '../src/extension/views/webviewHtml.js';
+import type { PageName } from '../src/extension/views/pages.js';
 import { launchChromium, makeHost, openPage, recordingUi, startServer, type PageHarness } from '../test/webview/harness.js';
 
 /** Writes <ws>/runs/bench and returns the runs folder. */

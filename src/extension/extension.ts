@@ -8,7 +8,7 @@ import { listQueues } from '../common/experiment/queue.js';
 import { allRunsDirs, readSettings } from './settings.js';
 import { layoutRequest, TrainerClient } from './trainerClient.js';
 import { TrainingRuns } from './trainingRuns.js';
-import { registerViews } from './views/galleryViews.js';
+import { registerPages } from './views/registerPages.js';
 import { RunsTree, type RunsNode } from './views/runsTree.js';
 import { TrainingStatusBar } from './views/statusBar.js';
 import { RunStore } from './workspace/runStore.js';
@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const training = new TrainingRuns(client, store, status, readSettings, log);
   const sweep = new Sweeps(training, store, readSettings, log);
   sweeps = sweep;
-  const views = registerViews(context, {
+  const views = registerPages(context, {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
     ...(vscode.workspace.isTrusted

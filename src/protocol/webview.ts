@@ -94,6 +94,7 @@ export type GalleryState = Infer<typeof galleryState>;
 
 /** Thumbnail URLs for the paths a gallery asked for; uri "" where the image could not be read. */
 export const thumbsReply = obj({ type: lit('thumbs'), thumbs: arr(obj({ path, uri: str(8192) }), 5000) });
+export type ThumbsReply = Infer<typeof thumbsReply>;
 
 /**
  * Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap
@@ -300,6 +301,7 @@ export type MapState = Infer<typeof mapState>;
 
 /** The trainer's progress on the layout the page asked for. */
 export const layoutProgress = obj({ type: lit('layoutProgress'), message: str(300), percentage: opt(num), done: bool });
+export type LayoutProgress = Infer<typeof layoutProgress>;
 
 export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutProgress);
 export type HostToMap = Infer<typeof hostToMap>;

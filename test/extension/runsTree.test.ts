@@ -220,7 +220,7 @@ test('one human name for a run: method · dataset · local start time, or the na
     assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'name.json'), 'utf8')), { name: 'Boots, first try' });
     const [run] = await namedTree.getChildren();
     assert.equal(namedTree.getTreeItem(run!).label, 'Boots, first try');
-    const { RunSessions } = await import('../../src/extension/views/galleryRuns.js');
+    const { RunSessions } = await import('../../src/extension/views/runSessions.js');
     const sessions = new RunSessions(namedStore, { isInWorkspace: () => true, log: () => undefined });
     await sessions.list();
     assert.equal(sessions.choices()[0]!.label, 'Boots, first try', 'the pages\' run picker uses the same name');
@@ -242,7 +242,7 @@ test("the pages' run picker tells apart runs named alike (started in the same mi
   writeRun(dir, 'cc-20260103-100000', { status: 'done', startedAt: '2026-01-03T10:00:00Z', rows: [['coat/a.png', 0, 0.9, 'coat']] });
   const store = new RunStore([dir], 20);
   try {
-    const { RunSessions } = await import('../../src/extension/views/galleryRuns.js');
+    const { RunSessions } = await import('../../src/extension/views/runSessions.js');
     const sessions = new RunSessions(store, { isInWorkspace: () => true, log: () => undefined });
     await sessions.list();
     const twin = `CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`;

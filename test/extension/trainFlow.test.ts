@@ -149,7 +149,7 @@ test('folders it cannot train are refused at step 1, saying why: a text file nam
 
 test("step 1 does not list folders it would refuse, nor a Materialize output (issue 30, bug 11)", async () => {
   const { materialize } = await import('../../src/common/runExport.js');
-  const { buildRunModel } = await import('../../src/extension/views/galleryModel.js');
+  const { buildRunModel } = await import('../../src/extension/views/runModel.js');
   const { parseAssignments } = await import('../../src/common/runFiles.js');
   const { emptyLabels } = await import('../../src/protocol/labels.js');
   const { makeFixtureRun } = await import('../webview/fixtureRun.js');

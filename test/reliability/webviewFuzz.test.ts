@@ -131,7 +131,7 @@ describe('webview messages fuzzed against the host controllers', () => {
     const layoutsAsked: string[] = [];
     const host = makeHost(fx.runsDir, join(root, 'thumbs'), ui, undefined, async (dir) => void layoutsAsked.push(dir));
     const posted: { schema: Schema<unknown>; message: unknown }[] = [];
-    const port = (schema: Schema<unknown>): WebviewPort => ({ post: (message) => void posted.push({ schema, message }), asUri: (p) => `thumb:${p}` });
+    const port = (schema: Schema<unknown>): WebviewPort<unknown> => ({ post: (message) => void posted.push({ schema, message }), asUri: (p) => `thumb:${p}` });
     const pages = [host.gallery(port(hostToGallery)), host.confusion(port(hostToConfusion)), host.charts(port(hostToCharts)), host.map(port(hostToMap))];
     const before = snapshot(root, (rel) => rel.startsWith('thumbs') || rel.endsWith('labels.json'));
 

@@ -11,7 +11,7 @@ import type { CompareColumn, CompareRow } from '../../src/protocol/webview.js';
 import { commandRunDirs } from '../../src/extension/views/compareController.js';
 import { kSweep, merges, overlay, pairState } from '../../src/extension/views/compareModel.js';
 import { compareTable, differingSettings, sd, type CompareRun } from '../../src/extension/views/compareTable.js';
-import { buildRunModel } from '../../src/extension/views/galleryModel.js';
+import { buildRunModel } from '../../src/extension/views/runModel.js';
 import { bestRows, sortRows } from '../../webview/compare/table.js';
 import { tableText } from '../../webview/compare/tableText.js';
 

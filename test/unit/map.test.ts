@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { buildRunModel } from '../../src/extension/views/galleryModel.js';
+import { buildRunModel } from '../../src/extension/views/runModel.js';
 import { mapLayoutOf } from '../../src/extension/views/mapModel.js';
 import type { Assignment, RunJson } from '../../src/protocol/run.js';
 import { Rng } from '../../src/trainer/util/rng.js';

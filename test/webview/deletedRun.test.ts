@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
-import { RunSessions, type RunSource } from '../../src/extension/views/galleryRuns.js';
+import { RunSessions, type RunSource } from '../../src/extension/views/runSessions.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
 import { folderRunSource, launchChromium, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';

@@ -15,14 +15,12 @@ import { extname, join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
 import type { GalleryFilter } from '../../src/protocol/webview.js';
-import { ChartsController } from '../../src/extension/views/chartsController.js';
-import { CompareController } from '../../src/extension/views/compareController.js';
-import { ConfusionController } from '../../src/extension/views/confusionController.js';
-import { GalleryController } from '../../src/extension/views/galleryController.js';
-import { MapController, type LayoutFn } from '../../src/extension/views/mapController.js';
-import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/galleryRuns.js';
+import { check } from '../../src/protocol/schema.js';
+import type { LayoutFn } from '../../src/extension/views/mapController.js';
+import { PAGES, PAGE_NAMES, type PageControllerOf, type PageName } from '../../src/extension/views/pages.js';
+import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/runSessions.js';
 import type { HostUi, WebviewPort } from '../../src/extension/views/webviewPage.js';
-import { pageHtml, type PageName } from '../../src/extension/views/webviewHtml.js';
+import { pageHtml } from '../../src/extension/views/webviewHtml.js';
 import type { AssignFn } from '../../src/extension/workspace/watcherDataset.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
@@ -116,7 +114,7 @@ export async function openPage(
   browser: Browser,
   origin: string,
   name: PageName,
-  makeController: (port: WebviewPort) => { handle(m: unknown): Promise<void> },
+  makeController: (port: WebviewPort<unknown>) => { handle(m: unknown): Promise<void> },
   viewport = { width: 1200, height: 800 },
   place: 'panel' | 'sidebar' = 'panel',
 ): Promise<PageHarness> {
@@ -129,8 +127,14 @@ export async function openPage(
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  const port: WebviewPort = {
+  const port: WebviewPort<unknown> = {
     post: (m) => {
+      // What the host posts must pass the page's schema (the page would drop it): a host bug fails the test here.
+      try {
+        check<unknown>(PAGES[name].toPage, m);
+      } catch (e) {
+        errors.push(`the host posted a message the ${name} page refuses: ${(e as Error).message}`);
+      }
       const json = JSON.stringify(m);
       // Dispatched synchronously, as a MessageEvent like VS Code's: once evaluate returns, the page has drawn it.
       queue = queue.then(() => page.evaluate((text) => void window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), json)).catch(() => undefined);
@@ -196,18 +200,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
-/** The controllers over one set of sessions, as the extension wires them. */
-export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn, layout?: LayoutFn) {
+type ControllerMakers = { [P in PageName]: (port: WebviewPort<unknown>) => PageControllerOf<P> };
+
+/** Each page's controller over one set of sessions, made from its PAGES row as the extension makes it. */
+export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn, layout?: LayoutFn): { sessions: RunSessions } & ControllerMakers {
   const sessions = new RunSessions(folderRunSource(runsDir), { isInWorkspace: ui.isInWorkspace, log: ui.log, ...(assign ? { assign } : {}) });
   const thumbs = new ThumbnailCache(thumbDir);
-  return {
-    sessions,
-    gallery: (port: WebviewPort) => new GalleryController(sessions, port, ui, thumbs),
-    confusion: (port: WebviewPort) => new ConfusionController(sessions, port, ui),
-    charts: (port: WebviewPort) => new ChartsController(sessions, port, ui),
-    compare: (port: WebviewPort) => new CompareController(sessions, port, ui, thumbs),
-    map: (port: WebviewPort) => new MapController(sessions, port, ui, thumbs, layout),
-  };
+  const host = { sessions, thumbs, ui, ...(layout ? { layout } : {}), onEdited: () => undefined };
+  const makers = Object.fromEntries(PAGE_NAMES.map((name) => [name, (port: WebviewPort<unknown>) => PAGES[name].controller({ ...host, port })]));
+  return { sessions, ...(makers as ControllerMakers) };
 }
 
 export interface Suite {

@@ -3,16 +3,17 @@
 // reload (issue 30, bug 4); only the side-bar gallery offers to open the gallery in a tab (bug 10).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { PAGES, PAGE_NAMES } from '../../src/extension/views/pages.js';
 import { browserSuite, makeHost, openPage, recordingUi, screenshot } from './harness.js';
 
 const t = browserSuite('tabs');
 
 describe('pages as editor tabs', () => {
-  for (const name of ['gallery', 'map', 'charts', 'confusion'] as const) {
+  for (const name of PAGE_NAMES.filter((p) => PAGES[p].restored)) {
     it(`the ${name} page keeps the run it shows in its state`, async () => {
       const { ui } = recordingUi(t.ws);
       const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
-      const h = await openPage(t.browser, t.origin, name, (port) => host[name](port));
+      const h = await openPage(t.browser, t.origin, name, host[name]);
       await h.page.locator('.run-picker').waitFor();
       await h.idle();
       await h.page.waitForFunction(() => typeof (window as { __vscodeState?: { run?: unknown } }).__vscodeState?.run === 'string', undefined, { timeout: 10_000 }).catch(() => undefined);

@@ -1,10 +1,10 @@
 /** The training charts' host side: the selected run's metrics.jsonl as series, redrawn as rows arrive. */
 import { chartsToHost, type ChartsState, type RunChoice } from '../../protocol/webview.js';
 import { chartsState } from './chartsModel.js';
-import type { RunSession } from './galleryRuns.js';
+import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';
 
-export class ChartsController extends RunPage {
+export class ChartsController extends RunPage<ChartsState> {
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): ChartsState {
     if (session && !error) return chartsState(session.dir, session.run, session.metrics, runs);
     return { type: 'charts', runs, epochs: [], phases: [], series: [], error: error ?? (runs.length === 0 ? 'No runs yet.' : undefined) };

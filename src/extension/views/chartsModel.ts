@@ -6,7 +6,7 @@
 import { pickColumn } from '../../common/methods/deepclusterPick.js';
 import type { MetricsRow, RunJson } from '../../protocol/run.js';
 import type { ChartSeries, ChartsState, RunChoice } from '../../protocol/webview.js';
-import { runInfoOf } from './galleryModel.js';
+import { runInfoOf } from './runModel.js';
 
 const SCORES = new Set(['acc', 'nmi', 'ari', 'purity']);
 const SUPER_SCORES = new Set(['superAcc', 'superNmi', 'superAri']);

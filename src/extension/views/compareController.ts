@@ -5,13 +5,13 @@
  */
 import { cellImages } from '../../common/eval/agreement.js';
 import { clusterName, mergeClusters } from '../../common/labels.js';
-import { compareToHost, type CompareState, type CompareToHost, type RunChoice } from '../../protocol/webview.js';
+import { compareToHost, type CompareState, type HostToCompare, type CompareToHost, type RunChoice } from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { compareState } from './compareModel.js';
 import { clusteringOf, type CompareRun } from './compareTable.js';
 import { thumbnailUris } from './datasetFile.js';
-import { liveClusterIds } from './galleryModel.js';
-import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import { liveClusterIds } from './runModel.js';
+import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 import { acceptMessage, type HostUi, type WebviewPort } from './webviewPage.js';
 
 export class CompareController {
@@ -27,7 +27,7 @@ export class CompareController {
 
   constructor(
     private readonly sessions: RunSessions,
-    private readonly port: WebviewPort,
+    private readonly port: WebviewPort<HostToCompare>,
     private readonly ui: HostUi,
     private readonly thumbs: ThumbnailCache,
     /** Told after a merge or undo in a run's labels (the Runs tree shows cluster names). */

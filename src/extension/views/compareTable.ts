@@ -7,7 +7,7 @@
 import { seedStability, type Clustering } from '../../common/eval/agreement.js';
 import type { MetricsRow, SummaryJson, TrainConfig } from '../../protocol/run.js';
 import type { CompareCell, CompareColumn, CompareRow } from '../../protocol/webview.js';
-import type { RunModel } from './galleryModel.js';
+import type { RunModel } from './runModel.js';
 
 export interface CompareRun {
   model: RunModel;

@@ -4,10 +4,10 @@
  */
 import { confusionToHost, type ConfusionState, type RunChoice } from '../../protocol/webview.js';
 import { confusionState } from './confusionModel.js';
-import type { RunSession } from './galleryRuns.js';
+import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';
 
-export class ConfusionController extends RunPage {
+export class ConfusionController extends RunPage<ConfusionState> {
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): ConfusionState {
     if (session && !error && !session.error) return confusionState(session.model(), runs);
     return {

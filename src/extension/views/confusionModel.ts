@@ -7,7 +7,7 @@ import { confusionMatrix } from '../../common/eval/confusion.js';
 import { clusteringAccuracy, contingency, score, superClassScores } from '../../common/eval/metrics.js';
 import { clusterName } from '../../common/labels.js';
 import type { ConfusionState, RunChoice } from '../../protocol/webview.js';
-import { runInfoOf, type RunModel } from './galleryModel.js';
+import { runInfoOf, type RunModel } from './runModel.js';
 
 export function confusionState(m: RunModel, runs: RunChoice[]): ConfusionState {
   const { classes, superClasses } = m.run.dataset;

@@ -7,7 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
-import type { RunModel } from './galleryModel.js';
+import type { RunModel } from './runModel.js';
 import type { WebviewPort } from './webviewPage.js';
 
 export function requireKnown(m: RunModel, paths: readonly string[]): void {
@@ -28,7 +28,7 @@ export function datasetFile(m: RunModel, path: string, isInWorkspace: (p: string
 }
 
 /** Thumbnail URLs for the run's images in `paths`; "" for one refused or undecodable (it fails alone). */
-export async function thumbnailUris(m: RunModel, paths: readonly string[], thumbs: ThumbnailCache, port: WebviewPort, isInWorkspace: (p: string) => boolean): Promise<{ path: string; uri: string }[]> {
+export async function thumbnailUris(m: RunModel, paths: readonly string[], thumbs: ThumbnailCache, port: Pick<WebviewPort<never>, 'asUri'>, isInWorkspace: (p: string) => boolean): Promise<{ path: string; uri: string }[]> {
   const known = paths.filter((p) => m.index.has(p));
   const files = await Promise.all(
     known.map(async (p) => {

@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
 import { materialize } from '../../common/runExport.js';
-import { galleryState, noRunState } from './galleryModel.js';
-import type { RunSession } from './galleryRuns.js';
+import { galleryState, noRunState } from './runModel.js';
+import type { RunSession } from './runSessions.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { count } from '../../common/plural.js';
 
-export class GalleryController extends ImagePage<GalleryToHost> {
+export class GalleryController extends ImagePage<GalleryToHost, GalleryState | GalleryFilter> {
   protected readonly incoming = galleryToHost;
 
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {

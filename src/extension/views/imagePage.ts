@@ -7,14 +7,15 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Schema } from '../../protocol/schema.js';
+import type { SelectionMessage, ThumbsReply } from '../../protocol/webview.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
 import { exportText } from '../../common/runExport.js';
 import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';
-import { liveClusterIds } from './galleryModel.js';
-import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import { liveClusterIds } from './runModel.js';
+import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
 /** The label edits both pages send. */
@@ -30,14 +31,17 @@ export type LabelEdit =
 type SharedMessage = { type: 'ready' } | { type: 'selectRun'; dir: string } | { type: 'thumbs'; paths: string[] } | { type: 'open'; path: string } | { type: 'selection'; paths: string[] } | LabelEdit;
 export type OwnMessage<In> = Exclude<In, { type: SharedMessage['type'] }>;
 
-export abstract class ImagePage<In extends { type: string }> extends RunPage {
+/** What both pages are sent besides their own state. */
+type ImageMessage = ThumbsReply | SelectionMessage;
+
+export abstract class ImagePage<In extends { type: string }, Out> extends RunPage<Out | ImageMessage> {
   /** Thumbnail requests not yet started; a newer request (the user scrolled on) replaces them. */
   private pendingThumbs: string[] = [];
   private thumbing = false;
 
   constructor(
     sessions: RunSessions,
-    port: WebviewPort,
+    port: WebviewPort<Out | ImageMessage>,
     ui: HostUi,
     private readonly thumbs: ThumbnailCache,
     /** Told after each edit of a run's labels (the Runs tree shows cluster names). */

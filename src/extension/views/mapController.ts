@@ -7,10 +7,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURES_FILE } from '../../common/features.js';
 import { LAYOUT_FILE, readLayout, type LayoutMeta } from '../../common/layout.js';
-import { mapToHost, type MapLayout, type MapState, type MapToHost, type RunChoice } from '../../protocol/webview.js';
+import { mapToHost, type HostToMap, type LayoutProgress, type MapLayout, type MapState, type MapToHost, type RunChoice } from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
-import type { RunSession, RunSessions } from './galleryRuns.js';
-import { noRunState, type RunModel } from './galleryModel.js';
+import type { RunSession, RunSessions } from './runSessions.js';
+import { noRunState, type RunModel } from './runModel.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { mapLayoutOf, mapState } from './mapModel.js';
 import type { HostUi, WebviewPort } from './webviewPage.js';
@@ -32,14 +32,14 @@ interface LoadedLayout {
 /** Runs whose layout the trainer is computing, across every map page. */
 const computing = new Set<string>();
 
-export class MapController extends ImagePage<MapToHost> {
+export class MapController extends ImagePage<MapToHost, MapState | LayoutProgress> {
   protected readonly incoming = mapToHost;
 
   private loaded: LoadedLayout | undefined;
 
   constructor(
     sessions: RunSessions,
-    port: WebviewPort,
+    port: WebviewPort<HostToMap>,
     ui: HostUi,
     thumbs: ThumbnailCache,
     /** Absent where no trainer may start (an untrusted workspace). */

@@ -5,7 +5,7 @@
 import type { LayoutMeta } from '../../common/layout.js';
 import type { Assignment } from '../../protocol/run.js';
 import type { MapLayout, MapState, RunChoice } from '../../protocol/webview.js';
-import { galleryState, type RunModel } from './galleryModel.js';
+import { galleryState, type RunModel } from './runModel.js';
 
 /**
  * Each image's point: layout rows follow assignments.csv, so an image is found by its path. An

@@ -11,7 +11,7 @@ import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
 import { experimentItem, groupByExperiment, queuedItem, type ExperimentNode, type ExperimentSource, type QueuedNode } from './experimentNodes.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
-import type { LiveChanges } from './galleryModel.js';
+import type { LiveChanges } from './runModel.js';
 import { count } from '../../common/plural.js';
 
 /** Images assigned live since training (by an open view's dataset watcher), so counts match the gallery's. */

@@ -3,8 +3,7 @@
  * from the webview's resource roots (by the webview's cspSource): no inline script, no eval, no
  * network. The tests load the same shell in Chromium with a local cspSource.
  */
-
-export type PageName = 'gallery' | 'confusion' | 'charts' | 'compare' | 'map';
+import type { PageName } from './pages.js';
 
 export interface PageAssets {
   page: PageName;

@@ -5,10 +5,11 @@
  */
 import { SchemaError, check, type Schema } from '../../protocol/schema.js';
 import type { GalleryFilter, RunChoice } from '../../protocol/webview.js';
-import type { Disposable, RunSession, RunSessions } from './galleryRuns.js';
+import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 
-export interface WebviewPort {
-  post(message: unknown): void;
+/** The line to one webview; `Out` is the page's host->page message type (its `toPage` schema's). */
+export interface WebviewPort<Out> {
+  post: (message: Out) => void;
   /** The URL under which the webview may load a file inside its resource roots. */
   asUri(path: string): string;
 }
@@ -40,7 +41,7 @@ export function acceptMessage<T>(schema: Schema<T>, raw: unknown, ui: HostUi, pa
   }
 }
 
-export abstract class RunPage {
+export abstract class RunPage<Out> {
   protected session: RunSession | undefined;
   private sessionSub: Disposable[] = [];
   private readonly listSub: Disposable;
@@ -49,11 +50,11 @@ export abstract class RunPage {
   /** The page's script has loaded and listens: from now on, state is posted. */
   private pageReady = false;
   /** Messages for a page that is not listening yet, posted after its first state. */
-  private held: unknown[] = [];
+  private held: Out[] = [];
 
   constructor(
     protected readonly sessions: RunSessions,
-    protected readonly port: WebviewPort,
+    protected readonly port: WebviewPort<Out>,
     protected readonly ui: HostUi,
   ) {
     // showRun lists again and redraws; a page that showed no run takes the first that appears.
@@ -72,7 +73,7 @@ export abstract class RunPage {
   }
 
   /** Posts `message` now if the page listens, else right after its next state. */
-  protected postWhenReady(message: unknown): void {
+  protected postWhenReady(message: Out): void {
     if (this.pageReady) this.port.post(message);
     else this.held.push(message);
   }
@@ -86,7 +87,7 @@ export abstract class RunPage {
   }
 
   /** The page's whole state for the webview. */
-  protected abstract render(session: RunSession | undefined, runs: RunChoice[], error?: string): unknown;
+  protected abstract render(session: RunSession | undefined, runs: RunChoice[], error?: string): Out;
 
   /** Shows `dir`, or when undefined the newest finished run (the page's default). */
   showRun(dir?: string): Promise<void> {

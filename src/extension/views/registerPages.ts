@@ -1,8 +1,9 @@
 /**
- * The VS Code side of the pages: the gallery and the map as webview views in the ClusterLab side
- * bar and as editor panels (gallery, confusion, charts, compare runs, map), each a strict-CSP webview whose messages go
- * to its controller. Everything else (data, edits, security checks) lives in the controllers, so
- * this file only adapts VS Code's APIs to the HostUi and WebviewPort interfaces.
+ * The VS Code side of the pages (pages.ts lists them): each page as an editor panel, some also as
+ * webview views in the ClusterLab side bar, their commands and their restore after a window reload;
+ * each a strict-CSP webview whose messages go to its controller. Everything else (data, edits,
+ * security checks) lives in the controllers, so this file only adapts VS Code's APIs to the HostUi
+ * and WebviewPort interfaces.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,13 +12,12 @@ import type { GalleryFilter } from '../../protocol/webview.js';
 import { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { AssignFn } from '../workspace/watcherDataset.js';
 import { runLabelOf } from '../methods.js';
-import { ChartsController } from './chartsController.js';
-import { CompareController, commandRunDirs } from './compareController.js';
-import { ConfusionController } from './confusionController.js';
+import { commandRunDirs } from './compareController.js';
 import { GalleryController } from './galleryController.js';
-import { RunSessions, type RunSource } from './galleryRuns.js';
-import { MapController, type LayoutFn } from './mapController.js';
-import { pageHtml, type PageName } from './webviewHtml.js';
+import type { LayoutFn } from './mapController.js';
+import { PAGES, PAGE_NAMES, type PageController, type PageName } from './pages.js';
+import { RunSessions, type RunSource } from './runSessions.js';
+import { pageHtml } from './webviewHtml.js';
 import type { LiveSource } from './runsTree.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
@@ -39,27 +39,15 @@ export interface ClusterLabViews {
   live: LiveSource;
 }
 
-const TITLES: Record<PageName, string> = { gallery: 'Cluster Gallery', confusion: 'Super-class Confusion', charts: 'Training Charts', compare: 'Compare Runs', map: 'Embedding Map' };
-/**
- * Pages kept alive while hidden; the gallery (thousands of thumbnails) unloads and reloads. The
- * map keeps its zoom and lasso: its points are one GPU buffer, not a page of images.
- */
-const RETAINED: Record<PageName, boolean> = { gallery: false, confusion: true, charts: true, compare: true, map: true };
-
-/** The tabs restored after a window reload (package.json activates on their onWebviewPanel events). */
-export const RESTORED: readonly PageName[] = ['gallery', 'map', 'charts', 'confusion'];
-
-type Controller = (RunPage | CompareController) & { handle(message: unknown): Promise<void> };
-
-export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
+export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
   const thumbDir = join(context.globalStorageUri.fsPath, 'thumbnails');
   const isInWorkspace = (p: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) !== undefined;
   const sessions = new RunSessions(deps.runs, { isInWorkspace, log: deps.log, ...(deps.assign ? { assign: deps.assign } : {}) });
   const thumbs = new ThumbnailCache(thumbDir);
   const edited = new vscode.EventEmitter<string>();
   // The one-run pages, which follow the Runs tree selection.
-  const pages = new Set<RunPage>();
-  const panels = new Map<PageName, { panel: vscode.WebviewPanel; controller: Controller }>();
+  const pages = new Set<Pick<RunPage<unknown>, 'showRun' | 'pageUnloaded'>>();
+  const panels = new Map<PageName, { panel: vscode.WebviewPanel; controller: PageController }>();
 
   const ui: HostUi = {
     isInWorkspace,
@@ -75,12 +63,12 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     pickOne: async (title, options) => (await vscode.window.showQuickPick(options, { title, ignoreFocusOut: true }))?.value,
     info: (m) => void vscode.window.showInformationMessage(m),
     error: (m) => void vscode.window.showErrorMessage(m),
-    showGallery: (dir, filter) => openPanel('gallery', dir, filter),
+    showGallery: async (dir, filter) => void (await openPanel('gallery', dir, filter)),
     log: deps.log,
   };
 
   /** Fills a webview with `page` and connects it to a new controller. */
-  function attach(webview: vscode.Webview, page: PageName, place: 'panel' | 'sidebar', onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): Controller {
+  function attach(webview: vscode.Webview, page: PageName, place: 'panel' | 'sidebar', onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): PageController {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundles = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     // Only our bundles, our stylesheets and the thumbnail cache: the page never loads a dataset file.
@@ -88,7 +76,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     const uri = (base: vscode.Uri, ...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(base, ...parts)).toString();
     webview.html = pageHtml({
       page,
-      title: TITLES[page],
+      title: PAGES[page].title,
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString('base64'),
       scriptUri: uri(bundles, `${page}.js`),
@@ -96,14 +84,14 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
       codiconsUri: uri(bundles, 'codicons', 'codicon.css'),
       place,
     });
-    const port: WebviewPort = {
+    const port: WebviewPort<unknown> = {
       post: (m) => void webview.postMessage(m),
       asUri: (p) => webview.asWebviewUri(vscode.Uri.file(p)).toString(),
     };
-    const controller = makeController(page, port);
+    const controller = PAGES[page].controller({ sessions, port, ui, thumbs, ...(deps.layout ? { layout: deps.layout } : {}), onEdited: (dir) => edited.fire(dir) });
     if (controller instanceof RunPage) pages.add(controller);
     const sub = webview.onDidReceiveMessage((m: unknown) => void controller.handle(m));
-    const hidden = RETAINED[page] || !(controller instanceof RunPage) ? undefined : onHidden(() => controller.pageUnloaded());
+    const hidden = PAGES[page].retained || !(controller instanceof RunPage) ? undefined : onHidden(() => controller.pageUnloaded());
     onDispose(() => {
       sub.dispose();
       hidden?.dispose();
@@ -113,51 +101,34 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     return controller;
   }
 
-  function makeController(page: PageName, port: WebviewPort): Controller {
-    const onEdited = (dir: string) => edited.fire(dir);
-    switch (page) {
-      case 'gallery':
-        return new GalleryController(sessions, port, ui, thumbs, onEdited);
-      case 'confusion':
-        return new ConfusionController(sessions, port, ui);
-      case 'charts':
-        return new ChartsController(sessions, port, ui);
-      case 'compare':
-        return new CompareController(sessions, port, ui, thumbs, onEdited);
-      case 'map':
-        return new MapController(sessions, port, ui, thumbs, deps.layout, onEdited);
-    }
-  }
-
-  /** Compares the runs the command names; with fewer than two, the user picks finished runs. */
-  async function compareRuns(args: unknown[]): Promise<void> {
+  /** Shows the runs the command names (Compare Runs); with fewer than two, the user picks finished runs. */
+  async function openRuns(page: PageName, args: unknown[]): Promise<void> {
     let dirs = commandRunDirs(args);
     if (dirs.length < 2) {
       const done = (await deps.runs.listRuns()).filter((e) => e.run.status === 'done');
       if (done.length < 2) return void vscode.window.showInformationMessage('ClusterLab: comparing needs two or more finished runs.');
       const items = done.map((e) => ({ label: runLabelOf(e.run, e.name), description: e.run.id, detail: e.dir, picked: dirs.includes(e.dir), dir: e.dir }));
-      const picked = await vscode.window.showQuickPick(items, { title: 'Compare Runs', placeHolder: 'Choose two or more runs', canPickMany: true, matchOnDescription: true });
+      const picked = await vscode.window.showQuickPick(items, { title: PAGES[page].title, placeHolder: 'Choose two or more runs', canPickMany: true, matchOnDescription: true });
       if (!picked || picked.length === 0) return;
       dirs = picked.map((p) => p.dir);
     }
-    await openPanel('compare');
-    const open = panels.get('compare');
-    if (open?.controller instanceof CompareController) await open.controller.setRuns(dirs);
+    await (await openPanel(page)).controller.setRuns?.(dirs);
   }
 
-  async function openPanel(page: PageName, dir?: string, filter?: GalleryFilter): Promise<void> {
+  async function openPanel(page: PageName, dir?: string, filter?: GalleryFilter): Promise<{ panel: vscode.WebviewPanel; controller: PageController }> {
     let open = panels.get(page);
     if (open) open.panel.reveal(undefined, true);
     else {
       const column = page === 'gallery' && filter ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-      open = adopt(page, vscode.window.createWebviewPanel(`clusterlab.${page}`, TITLES[page], column, { retainContextWhenHidden: RETAINED[page] }));
+      open = adopt(page, vscode.window.createWebviewPanel(`clusterlab.${page}`, PAGES[page].title, column, { retainContextWhenHidden: PAGES[page].retained }));
     }
     if (filter && dir && open.controller instanceof GalleryController) await open.controller.applyFilter(dir, filter);
-    else if (dir && open.controller instanceof RunPage) await open.controller.showRun(dir);
+    else if (dir) await open.controller.showRun?.(dir);
+    return open;
   }
 
   /** Connects a panel (new, or restored after a window reload) to a new controller. */
-  function adopt(page: PageName, panel: vscode.WebviewPanel): { panel: vscode.WebviewPanel; controller: Controller } {
+  function adopt(page: PageName, panel: vscode.WebviewPanel): { panel: vscode.WebviewPanel; controller: PageController } {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
     const controller = attach(panel.webview, page, 'panel', (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
     panel.onDidDispose(() => panels.get(page)?.panel === panel && panels.delete(page));
@@ -174,7 +145,7 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
     deserializeWebviewPanel: async (panel, state: unknown) => {
       const dir = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
       const { controller } = adopt(page, panel);
-      if (typeof dir === 'string' && controller instanceof RunPage && (await deps.runs.listRuns()).some((e) => e.dir === dir)) await controller.showRun(dir);
+      if (typeof dir === 'string' && controller.showRun && (await deps.runs.listRuns()).some((e) => e.dir === dir)) await controller.showRun(dir);
     },
   });
 
@@ -182,23 +153,22 @@ export function registerViews(context: vscode.ExtensionContext, deps: ViewDeps):
   const dirOf = (arg: unknown): string | undefined =>
     typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string' ? (arg as { dir: string }).dir : undefined;
 
-  const sideBarView = (page: 'gallery' | 'map') =>
+  const sideBarView = (page: PageName) =>
     vscode.window.registerWebviewViewProvider(
       `clusterlab.${page}`,
       { resolveWebviewView: (view) => void attach(view.webview, page, 'sidebar', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
-      { webviewOptions: { retainContextWhenHidden: RETAINED[page] } },
+      { webviewOptions: { retainContextWhenHidden: PAGES[page].retained } },
     );
 
   context.subscriptions.push(
     edited,
-    sideBarView('gallery'),
-    sideBarView('map'),
-    vscode.commands.registerCommand('clusterlab.openGallery', (arg?: unknown) => openPanel('gallery', dirOf(arg))),
-    vscode.commands.registerCommand('clusterlab.openConfusion', (arg?: unknown) => openPanel('confusion', dirOf(arg))),
-    vscode.commands.registerCommand('clusterlab.openCharts', (arg?: unknown) => openPanel('charts', dirOf(arg))),
-    vscode.commands.registerCommand('clusterlab.compareRuns', (...args: unknown[]) => compareRuns(args)),
-    vscode.commands.registerCommand('clusterlab.openMap', (arg?: unknown) => openPanel('map', dirOf(arg))),
-    ...RESTORED.map((page) => vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page))),
+    ...PAGE_NAMES.filter((page) => PAGES[page].sideBar).map(sideBarView),
+    ...PAGE_NAMES.map((page) =>
+      vscode.commands.registerCommand(PAGES[page].command.id, async (...args: unknown[]) => {
+        await (PAGES[page].command.opens === 'runs' ? openRuns(page, args) : openPanel(page, dirOf(args[0])));
+      }),
+    ),
+    ...PAGE_NAMES.filter((page) => PAGES[page].restored).map((page) => vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page))),
     { dispose: () => void sessions.dispose() },
   );
 

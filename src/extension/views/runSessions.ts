@@ -12,7 +12,7 @@ import type { RunChoice } from '../../protocol/webview.js';
 import { LabelsStore } from '../workspace/labelsStore.js';
 import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
 import { watchRunFolder } from '../workspace/watcherRun.js';
-import { buildRunModel, runChoiceOf, type LiveChanges, type RunModel } from './galleryModel.js';
+import { buildRunModel, runChoiceOf, type LiveChanges, type RunModel } from './runModel.js';
 
 export interface Disposable {
   dispose(): void;
