@@ -4,14 +4,16 @@
  */
 
 import type { MethodName } from '../common/methods/index.js';
+import type { BackboneName, BackendChoice, BackendName } from '../common/runFields.js';
 
-export type { MethodName };
-export type BackboneName = 'small' | 'resnet18' | 'resnet34';
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type { BackboneName, BackendChoice, BackendName, MethodName };
+export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** Every hyperparameter of a run; run.json keeps it so a run can be resumed or repeated. */
+/**
+ * Every hyperparameter of a run; run.json keeps it so a run can be resumed or repeated. The run
+ * fields' types, defaults and ranges are src/common/runFields.ts (each key here is one's `config`).
+ */
 export interface TrainConfig {
   method: MethodName;
   data: string;

@@ -7,6 +7,7 @@ import { installFastGradients } from './fast/register.js';
 import { initNative, NATIVE_PACKAGES } from './native.js';
 import { initWasm } from './wasm.js';
 
+import { BACKEND_NAMES } from '../../common/runFields.js';
 import type { BackendChoice, BackendName } from '../../protocol/run.js';
 
 export type { BackendChoice, BackendName } from '../../protocol/run.js';
@@ -16,8 +17,8 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
 }
 
-/** The auto ladder, fastest first. */
-const LADDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** The auto ladder: the backend names, which the run fields' spec lists fastest first. */
+const LADDER: readonly BackendName[] = BACKEND_NAMES;
 
 async function init(name: BackendName, log: (line: string) => void): Promise<number> {
   switch (name) {
