@@ -44,8 +44,8 @@ export interface RunFieldSpec {
   /** The usage text's placeholder for the value. */
   metavar?: string;
   label: string;
-  /** Its key in an experiment file, and where: the top only, or also each run and the grid. */
-  file?: { key: string; in: 'top' | 'runs' };
+  /** Its key in an experiment file, and where: the top only, or also each run and the grid; `default` when a file's differs. */
+  file?: { key: string; in: 'top' | 'runs'; default?: string };
   /** The `clusterlab.<name>` setting that gives new runs' value in VS Code. */
   setting?: { name: string; description: string; zeroIsMethods?: boolean };
 }
@@ -96,7 +96,7 @@ export const RUN_FIELDS = {
       'WebAssembly (bundled)',
       'Plain JavaScript (bundled, slowest)',
     ],
-    flag: 'backend', label: 'backend', file: { key: 'backend', in: 'top' },
+    flag: 'backend', label: 'backend', file: { key: 'backend', in: 'top', default: 'clusterlab.backend in VS Code, auto on the command line' },
     setting: { name: 'backend', description: 'The tfjs backend new runs train on.' },
   },
   evalEvery: {
@@ -122,13 +122,26 @@ export function fieldDefault(f: RunFieldSpec, method: MethodSpec): number | stri
   return typeof f.default === 'object' ? method.defaults[f.default.method] : f.default;
 }
 
+/** Every run field's default for a method, by its TrainConfig key (the colour as channels). */
+export function runDefaults(method: MethodSpec): Record<string, number | string> {
+  return Object.fromEntries(
+    RUN_FIELD_NAMES.map((n) => {
+      const value = fieldDefault(runField(n), method);
+      return [runField(n).config, n === 'colour' ? channelsOf(value as Colour) : value];
+    }),
+  );
+}
+
 /** The default in words, for docs: `10`, or "the method's". */
 export function defaultText(f: RunFieldSpec): string {
   return typeof f.default === 'object' ? "the method's" : String(f.default);
 }
 
+/** What a range is made of (an experiment file's own keys have ranges too). */
+export type RangeSpec = Pick<RunFieldSpec, 'type' | 'min' | 'max' | 'exclusiveMin' | 'exclusiveMax' | 'choices'>;
+
 /** "a whole number from 8 to 1024", "a number above 0 and below 10", "one of small, resnet18, resnet34". */
-export function fieldRange(f: RunFieldSpec): string {
+export function fieldRange(f: RangeSpec): string {
   if (f.type === 'choice') return `one of ${(f.choices ?? []).join(', ')}`;
   const kind = f.type === 'integer' ? 'a whole number' : 'a number';
   if (f.exclusiveMin || f.exclusiveMax) {
@@ -138,7 +151,7 @@ export function fieldRange(f: RunFieldSpec): string {
 }
 
 /** Whether a value (already typed: a number, or a choice's string) is in the field's range. */
-export function fitsField(f: RunFieldSpec, v: unknown): boolean {
+export function fitsField(f: RangeSpec, v: unknown): boolean {
   if (f.type === 'choice') return typeof v === 'string' && (f.choices ?? []).includes(v);
   if (typeof v !== 'number' || !Number.isFinite(v) || (f.type === 'integer' && !Number.isInteger(v))) return false;
   const aboveMin = f.min === undefined || (f.exclusiveMin ? v > f.min : v >= f.min);

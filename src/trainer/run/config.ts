@@ -2,18 +2,12 @@ import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { METHOD_NAMES, METHOD_SPECS, methodSpec, parseSettings } from '../../common/methods/index.js';
-import { channelsOf, checkRunField, colourOf, fieldDefault, problemText, RUN_FIELD_NAMES, runField, type Colour, type FieldProblem, type RunFieldName } from '../../common/runFields.js';
+import { checkRunField, colourOf, problemText, RUN_FIELD_NAMES, runDefaults, runField, type FieldProblem, type RunFieldName } from '../../common/runFields.js';
 import type { MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
 /** A run's defaults: every run field's (the method's epochs, batch and learning rate are its spec's, sized for a CPU run). */
 export function defaultConfig(method: MethodName, data: string): TrainConfig {
-  const spec = METHOD_SPECS[method];
-  const fields = Object.fromEntries(RUN_FIELD_NAMES.map((n) => {
-    const f = runField(n);
-    const value = fieldDefault(f, spec);
-    return [f.config, n === 'colour' ? channelsOf(value as Colour) : value];
-  }));
-  return { method, data, ...fields, params: {} } as TrainConfig;
+  return { method, data, ...runDefaults(METHOD_SPECS[method]), params: {} } as TrainConfig;
 }
 
 /** The pixel cache: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab. */
