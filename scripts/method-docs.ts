@@ -1,9 +1,12 @@
-// What the method specs (src/common/methods) decide outside the code: the README's method and
-// settings tables and package.json's clusterlab.defaultMethod enum. `npm run method-docs` rewrites
-// both; test/unit/methods-registry.test.ts checks they are current.
+// What the method specs (src/common/methods) and the run fields' spec (src/common/runFields.ts)
+// decide outside the code: the README's method and settings tables, package.json's
+// clusterlab.defaultMethod enum and its run-field settings (clusterlab.backend, imageSize,
+// batchSize). `npm run method-docs` rewrites them; test/unit/methods-registry.test.ts and
+// test/unit/run-fields.test.ts check they are current.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METHOD_NAMES, METHOD_SPECS, settingKind } from '../src/common/methods/index.js';
+import { RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../src/common/runFields.js';
 
 export const BEGIN = '<!-- method-settings:begin (generated from src/common/methods: npm run method-docs) -->';
 export const END = '<!-- method-settings:end -->';
@@ -39,10 +42,31 @@ export function withBlock(readme: string, block: string): string {
 /** package.json (its text) with the defaultMethod enum and descriptions the specs give. */
 export function withMethodEnum(packageJson: string): string {
   const pkg = JSON.parse(packageJson);
-  const setting = pkg.contributes.configuration.properties['clusterlab.defaultMethod'];
+  const properties = pkg.contributes.configuration.properties;
+  const setting = properties['clusterlab.defaultMethod'];
   setting.enum = [...METHOD_NAMES];
   setting.enumDescriptions = METHOD_NAMES.map((m) => `${METHOD_SPECS[m].label}: ${METHOD_SPECS[m].description}`);
+  for (const n of RUN_FIELD_NAMES) {
+    const f = runField(n);
+    if (f.setting) properties[`clusterlab.${f.setting.name}`] = fieldSetting(f, properties[`clusterlab.${f.setting.name}`] ?? {});
+  }
   return JSON.stringify(pkg, null, 2) + '\n';
+}
+
+/**
+ * A run field's contributed setting: type, default and range, or its choices with their docs. The
+ * setting's other keys (scope, markdown) stay as written. A field whose setting's 0 means "the
+ * method's default" (batchSize) allows 0 below its range.
+ */
+function fieldSetting(f: RunFieldSpec, now: Record<string, unknown>): Record<string, unknown> {
+  const { type: _type, default: _default, minimum: _minimum, maximum: _maximum, enum: _enum, enumDescriptions: _docs, description: _description, ...rest } = now;
+  const zero = f.setting?.zeroIsMethods;
+  const value = typeof f.default === 'object' ? (zero ? 0 : undefined) : f.default;
+  const range = f.type === 'choice' ? { enum: f.choices, ...(f.choiceDocs ? { enumDescriptions: f.choiceDocs } : {}) } : { minimum: zero ? 0 : f.min, maximum: f.max };
+  const type = f.type === 'choice' ? 'string' : f.type;
+  const head = f.type === 'choice' ? { type, ...range, default: value } : { type, default: value, ...range };
+  const methods = METHOD_NAMES.map((m) => `${METHOD_SPECS[m].label} ${METHOD_SPECS[m].defaults[(f.default as { method: 'batchSize' }).method]}`);
+  return { ...head, ...rest, description: zero ? `${f.setting?.description} (${methods.join(', ')}).` : f.setting?.description };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

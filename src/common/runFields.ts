@@ -47,7 +47,7 @@ export interface RunFieldSpec {
   /** Its key in an experiment file, and where: the top only, or also each run and the grid; `default` when a file's differs. */
   file?: { key: string; in: 'top' | 'runs'; default?: string };
   /** The `clusterlab.<name>` setting that gives new runs' value in VS Code. */
-  setting?: { name: string; description: string; zeroIsMethods?: boolean };
+  setting?: { name: string; description: string; /** 0 means the method's default (each method's is listed after the description). */ zeroIsMethods?: boolean };
 }
 
 const STEPS = 100_000;
@@ -73,7 +73,7 @@ export const RUN_FIELDS = {
   batch: {
     type: 'integer', config: 'batchSize', default: { method: 'batchSize' }, min: 2, max: 65_536, doc: 'images per training step',
     flag: 'batch', metavar: 'B', label: 'batch size', file: { key: 'batch', in: 'runs' },
-    setting: { name: 'batchSize', description: "Images per training step for new runs; 0 uses the method's own default (CC and SCAN 128, DeepCluster 256).", zeroIsMethods: true },
+    setting: { name: 'batchSize', description: "Images per training step for new runs; 0 uses the method's own default", zeroIsMethods: true },
   },
   seed: {
     type: 'integer', config: 'seed', default: 42, min: 0, max: 2 ** 32 - 1, doc: 'random seed',

@@ -40,7 +40,7 @@ ${RUN_FIELD_NAMES.map((n) => fieldHelp(runField(n))).join('\n')}
 Method settings (--param NAME=VALUE), with their defaults:
 ${METHOD_NAMES.map((m) => methodHelp(METHOD_SPECS[m])).join('\n')}`;
 
-/** `[--clusters K] [--grayscale] [--backbone small|resnet18|resnet34] ...`, wrapped under `clusterlab train`. */
+/** The run fields' flags (`[--clusters K] [--grayscale] [--backbone NAME|...] ...`), wrapped under `clusterlab train`. */
 function fieldFlags(): string {
   const flags = RUN_FIELD_NAMES.map((n) => runField(n)).map((f) => `[--${f.flag}${f.switchFor ? '' : ` ${f.metavar ?? f.choices?.join('|')}`}]`);
   const lines: string[] = [];

@@ -37,7 +37,7 @@ async function init(name: BackendName, log: (line: string) => void): Promise<num
 }
 
 /**
- * Makes `choice` the tfjs backend. 'auto' walks tfjs-node-gpu, tfjs-node, wasm, cpu and takes the
+ * Makes `choice` the tfjs backend. 'auto' walks the ladder (the backend names, fastest first) and takes the
  * first that starts, recording why the others were skipped; a forced choice that fails throws.
  */
 export async function initBackend(choice: BackendChoice, log: (line: string) => void = () => {}): Promise<BackendInfo> {
