@@ -5,8 +5,8 @@
  * file, the Train Clustering wizard and package.json's settings (npm run method-docs writes them).
  * A refused value is a FieldProblem ({field, range, got}); each side words it in its own names.
  *
- * Adding a run field: its entry below and its TrainConfig key (src/protocol/run.ts); then the
- * trainer code that uses it. See docs/ARCHITECTURE.md, "Adding a run field".
+ * Adding a run field: its entry below (TrainConfig's type follows), then the trainer code that uses
+ * it. See docs/ARCHITECTURE.md, "Adding a run field".
  */
 import type { MethodSpec } from './methods/spec.js';
 import { shown } from './shown.js';
@@ -106,6 +106,14 @@ export const RUN_FIELDS = {
 } as const satisfies Record<string, RunFieldSpec>;
 
 export type RunFieldName = keyof typeof RUN_FIELDS;
+
+/** A field's value type in a TrainConfig: a choice's strings, channels 1 or 3, else a number. */
+type ConfigValue<F> = F extends { config: 'channels' } ? 1 | 3 : F extends { type: 'choice'; choices: readonly (infer C)[] } ? C : number;
+
+/** The run fields of a TrainConfig, by their `config` keys (TrainConfig extends this). */
+export type RunFieldValues = {
+  -readonly [K in RunFieldName as (typeof RUN_FIELDS)[K]['config']]: ConfigValue<(typeof RUN_FIELDS)[K]>;
+};
 export const RUN_FIELD_NAMES = Object.keys(RUN_FIELDS) as RunFieldName[];
 
 /** A field's spec, widened to the interface (the table itself keeps its literal types). */
