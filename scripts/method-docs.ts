@@ -1,12 +1,12 @@
 // What the method specs (src/common/methods) and the run fields' spec (src/common/runFields.ts)
 // decide outside the code: the README's method and settings tables, package.json's
 // clusterlab.defaultMethod enum and its run-field settings (clusterlab.backend, imageSize,
-// batchSize). `npm run method-docs` rewrites them; test/unit/methods-registry.test.ts and
+// batchSize), and the README's run-fields table. `npm run method-docs` rewrites them; test/unit/methods-registry.test.ts and
 // test/unit/run-fields.test.ts check they are current.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METHOD_NAMES, METHOD_SPECS, settingKind } from '../src/common/methods/index.js';
-import { RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../src/common/runFields.js';
+import { defaultText, fieldRange, RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../src/common/runFields.js';
 
 export const BEGIN = '<!-- method-settings:begin (generated from src/common/methods: npm run method-docs) -->';
 export const END = '<!-- method-settings:end -->';
@@ -31,12 +31,28 @@ export function settingsMarkdown(): string {
   return [BEGIN, ...out, END].join('\n');
 }
 
-/** The README with its generated block replaced by `block`. */
-export function withBlock(readme: string, block: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
-  return readme.slice(0, start) + block + readme.slice(end + END.length);
+export const FIELDS_BEGIN = '<!-- run-fields:begin (generated from src/common/runFields.ts: npm run method-docs) -->';
+export const FIELDS_END = '<!-- run-fields:end -->';
+
+/** The run fields as the README's table: flag, experiment-file key, default, allowed values, doc. */
+export function runFieldsMarkdown(): string {
+  const out = ['| setting | command line | experiment file | VS Code | default | allowed | what it does |', '|---|---|---|---|---|---|---|'];
+  for (const n of RUN_FIELD_NAMES) {
+    const f = runField(n);
+    const flag = f.switchFor ? `\`--${f.flag}\`` : `\`--${f.flag} ${f.metavar ?? 'NAME'}\``;
+    const key = f.file ? `\`${f.file.key}\`${f.file.in === 'runs' ? ' (also per run and in the grid)' : ''}` : '';
+    const setting = f.setting ? `\`clusterlab.${f.setting.name}\`` : '';
+    out.push(`| ${f.label} | ${flag} | ${key} | ${setting} | ${cell(defaultText(f))} | ${cell(fieldRange(f))} | ${cell(f.doc)} |`);
+  }
+  return [FIELDS_BEGIN, ...out, FIELDS_END].join('\n');
+}
+
+/** The README with a generated block (the method tables by default) replaced by `block`. */
+export function withBlock(readme: string, block: string, begin = BEGIN, endMark = END): string {
+  const start = readme.indexOf(begin);
+  const end = readme.indexOf(endMark);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${begin} ... ${endMark} block`);
+  return readme.slice(0, start) + block + readme.slice(end + endMark.length);
 }
 
 /** package.json (its text) with the defaultMethod enum and descriptions the specs give. */
@@ -70,6 +86,7 @@ function fieldSetting(f: RunFieldSpec, now: Record<string, unknown>): Record<str
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync('README.md', withBlock(readFileSync('README.md', 'utf8'), settingsMarkdown()));
+  const readme = withBlock(readFileSync('README.md', 'utf8'), settingsMarkdown());
+  writeFileSync('README.md', withBlock(readme, runFieldsMarkdown(), FIELDS_BEGIN, FIELDS_END));
   writeFileSync('package.json', withMethodEnum(readFileSync('package.json', 'utf8')));
 }

@@ -17,7 +17,7 @@ import { check } from '../../src/protocol/schema.js';
 import { trainConfigSchema } from '../../src/protocol/server.js';
 import { usage } from '../../src/trainer/cli.js';
 import { ConfigError, defaultConfig, extensionWords, fieldValue, validateConfig } from '../../src/trainer/run/config.js';
-import { withMethodEnum } from '../../scripts/method-docs.js';
+import { FIELDS_BEGIN, FIELDS_END, runFieldsMarkdown, withBlock, withMethodEnum } from '../../scripts/method-docs.js';
 
 const NUMERIC = RUN_FIELD_NAMES.filter((n) => runField(n).type !== 'choice');
 
@@ -140,6 +140,12 @@ test("package.json's run-field settings are the spec's, and a drifted copy is ca
     assert.notEqual(bad, text);
     assert.equal(withMethodEnum(bad), text);
   }
+});
+
+test("the README's run-fields table is the spec's (npm run method-docs rewrites it)", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  assert.equal(withBlock(readme, runFieldsMarkdown(), FIELDS_BEGIN, FIELDS_END), readme, 'README.md is out of date with src/common/runFields.ts: run npm run method-docs');
+  for (const n of RUN_FIELD_NAMES) assert.ok(readme.includes(`| ${runField(n).label} | \`--${runField(n).flag}`), `README lists ${n}`);
 });
 
 function sources(dir: string): string[] {
