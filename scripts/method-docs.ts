@@ -70,20 +70,27 @@ export function withMethodEnum(packageJson: string): string {
 }
 
 /**
- * A run field's contributed setting: type, default and range, or its choices with their docs. The
- * setting's other keys (scope, markdown) stay as written. A field whose setting's 0 means "the
- * method's default" (batchSize) allows 0 below its range.
+ * A run field's contributed setting: type, default and range, or its choices with their docs. A
+ * field whose setting's 0 means "the method's default" (batchSize) allows 0 below its range and
+ * lists each method's default.
  */
 function fieldSetting(f: RunFieldSpec, now: Record<string, unknown>): Record<string, unknown> {
-  const { type: _type, default: _default, minimum: _minimum, maximum: _maximum, enum: _enum, enumDescriptions: _docs, description: _description, ...rest } = now;
+  const rest = Object.fromEntries(Object.entries(now).filter(([k]) => !GENERATED_KEYS.includes(k)));
   const zero = f.setting?.zeroIsMethods;
   const value = typeof f.default === 'object' ? (zero ? 0 : undefined) : f.default;
   const range = f.type === 'choice' ? { enum: f.choices, ...(f.choiceDocs ? { enumDescriptions: f.choiceDocs } : {}) } : { minimum: zero ? 0 : f.min, maximum: f.max };
   const type = f.type === 'choice' ? 'string' : f.type;
   const head = f.type === 'choice' ? { type, ...range, default: value } : { type, default: value, ...range };
-  const methods = METHOD_NAMES.map((m) => `${METHOD_SPECS[m].label} ${METHOD_SPECS[m].defaults[(f.default as { method: 'batchSize' }).method]}`);
-  return { ...head, ...rest, description: zero ? `${f.setting?.description} (${methods.join(', ')}).` : f.setting?.description };
+  let description = f.setting?.description;
+  if (zero && typeof f.default === 'object') {
+    const key = f.default.method;
+    description += ` (${METHOD_NAMES.map((m) => `${METHOD_SPECS[m].label} ${METHOD_SPECS[m].defaults[key]}`).join(', ')}).`;
+  }
+  return { ...head, ...rest, description };
 }
+
+/** What fieldSetting writes; a setting's other keys (scope, markdownDescription) are kept. */
+const GENERATED_KEYS = ['type', 'default', 'minimum', 'maximum', 'enum', 'enumDescriptions', 'description'];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const readme = withBlock(readFileSync('README.md', 'utf8'), settingsMarkdown());
