@@ -1,9 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { isMethodName, METHOD_NAMES } from '../common/methods/index.js';
+import { RUN_FIELDS } from '../common/runFields.js';
 import type { BackendChoice, MethodName } from '../protocol/run.js';
 
-/** The `clusterlab.*` settings (package.json declares them, with their defaults). */
+/** The `clusterlab.*` settings (package.json declares them; the run fields' from src/common/runFields.ts by npm run method-docs). */
 export interface Settings {
   runsFolder: string;
   defaultMethod: MethodName;
@@ -26,8 +27,8 @@ export function readSettings(): Settings {
   return {
     runsFolder: c.get<string>('runsFolder') || '.clusterlab/runs',
     defaultMethod: isMethodName(method) ? method : METHOD_NAMES[0],
-    backend: c.get<BackendChoice>('backend') ?? 'auto',
-    imageSize: c.get<number>('imageSize') ?? 32,
+    backend: c.get<BackendChoice>('backend') ?? RUN_FIELDS.backend.default,
+    imageSize: c.get<number>('imageSize') ?? RUN_FIELDS.imageSize.default,
     batchSize: c.get<number>('batchSize') ?? 0,
     memoryCapMB: c.get<number>('memoryCapMB') ?? 0,
     nativeBackendPath: c.get<string>('nativeBackendPath') ?? '',

@@ -4,28 +4,20 @@
  */
 
 import type { MethodName } from '../common/methods/index.js';
+import type { BackboneName, BackendChoice, BackendName, RunFieldValues } from '../common/runFields.js';
 
-export type { MethodName };
-export type BackboneName = 'small' | 'resnet18' | 'resnet34';
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type { BackboneName, BackendChoice, BackendName, MethodName };
+export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** Every hyperparameter of a run; run.json keeps it so a run can be resumed or repeated. */
-export interface TrainConfig {
+/**
+ * Every hyperparameter of a run; run.json keeps it so a run can be resumed or repeated. The run
+ * fields (clusters, epochs, imageSize, channels, backbone, batchSize, seed, backend, learningRate,
+ * evalEvery) and their types, defaults, ranges and docs are src/common/runFields.ts.
+ */
+export interface TrainConfig extends RunFieldValues {
   method: MethodName;
   data: string;
-  clusters: number;
-  epochs: number;
-  imageSize: number;
-  channels: 1 | 3;
-  backbone: BackboneName;
-  batchSize: number;
-  seed: number;
-  backend: BackendChoice;
-  learningRate: number;
-  /** Score and record predictions every this many epochs (the last epoch always). */
-  evalEvery: number;
   /** Method-specific settings (temperatures, stages, ...). */
   params: Record<string, number | string | boolean>;
   /** A feature model file (absolute: .onnx or a TF.js model.json) whose embeddings an embedding method clusters. */

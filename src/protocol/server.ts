@@ -6,7 +6,8 @@
  */
 import type { AssignedHeader } from '../common/assignedFiles.js';
 import { METHOD_NAMES } from '../common/methods/index.js';
-import type { BackendName, MetricsRow, TrainConfig } from './run.js';
+import { RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../common/runFields.js';
+import { RUN_STATUSES, type BackendName, type MetricsRow, type TrainConfig } from './run.js';
 import { arr, bool, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
 
 export interface RequestDef<P, R> {
@@ -26,7 +27,7 @@ const notification = <T>(method: string, params: Schema<T>): NotificationDef<T> 
 
 const path = str(4096);
 const methodName = oneOf(...METHOD_NAMES);
-const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
+const runStatus = oneOf(...RUN_STATUSES);
 
 const paramValue: Schema<number | string | boolean> = {
   parse: (v, p) => {
@@ -35,26 +36,23 @@ const paramValue: Schema<number | string | boolean> = {
   },
 };
 
+/** A run field's type (the colour travels as channels, 1 or 3). */
+function fieldSchema(f: RunFieldSpec): Schema<unknown> {
+  if (f.config === 'channels') return { parse: (v, p) => (v === 1 || v === 3 ? v : failChannels(p)) };
+  return f.type === 'choice' ? oneOf(...(f.choices ?? [])) : f.type === 'integer' ? int() : num;
+}
+
 /**
- * Types only: ranges and method settings (against the method's spec) are the trainer's
- * validateConfig, whose messages say what is allowed, before a run answers started.
+ * Types only, from the run fields' spec: ranges and method settings (against the method's spec)
+ * are the trainer's validateConfig, whose messages say what is allowed, before a run answers started.
  */
-export const trainConfigSchema: Schema<TrainConfig> = obj({
+export const trainConfigSchema = obj({
   method: methodName,
   data: path,
-  clusters: int(),
-  epochs: int(),
-  imageSize: int(),
-  channels: { parse: (v, p) => (v === 1 || v === 3 ? v : failChannels(p)) } as Schema<1 | 3>,
-  backbone: oneOf('small', 'resnet18', 'resnet34'),
-  batchSize: int(),
-  seed: int(),
-  backend: oneOf('auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'),
-  learningRate: num,
-  evalEvery: int(),
+  ...Object.fromEntries(RUN_FIELD_NAMES.map((n) => [runField(n).config, fieldSchema(runField(n))])),
   params: record(str(100), paramValue, 200),
   features: opt(path),
-});
+}) as unknown as Schema<TrainConfig>;
 
 function failChannels(p: string): never {
   throw new SchemaError(`${p}: expected 1 or 3`);

@@ -2,25 +2,26 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSetting, METHOD_NAMES, METHOD_SPECS, settingKind, type MethodSpec } from '../common/methods/index.js';
 import type { SummaryJson, TrainConfig } from '../protocol/run.js';
-import { BACKENDS, cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
+import { BACKEND_CHOICES, channelsOf, checkRunField, defaultText, problemText, fieldRange, RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../common/runFields.js';
+import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
 import { CancelledError } from './util/cancel.js';
 
 const USAGE = `usage:
-  clusterlab train --method ${METHOD_NAMES.join('|')} --data DIR [--clusters K] [--epochs N]
-                   [--image-size S] [--grayscale] [--backbone small|resnet18|resnet34] [--batch B]
-                   [--lr LR] [--seed N] [--eval-every N] [--param NAME=VALUE ...]
+  clusterlab train --method ${METHOD_NAMES.join('|')} --data DIR
+${fieldFlags()}
+                   [--param NAME=VALUE ...]
                    [--features MODEL.onnx|model.json]   (embedding methods: cluster a feature
                    model's embeddings; preprocessing from MODEL.clusterlab.json beside it)
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
-                   [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--out RUN_DIR] [--cache DIR]
+                   [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
   clusterlab run FILE.clusterlab.yaml [--runs DIR] [--backend NAME] [--cache DIR] [--check]
                    (trains an experiment's runs one after another into DIR, default
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
   clusterlab doctor [--json]   which compute backends start here, and why the others do not
-  clusterlab map RUN_DIR [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
+  clusterlab map RUN_DIR [--backend ${BACKEND_CHOICES.join('|')}]
   clusterlab assign RUN_DIR --data DIR [--out FILE.csv] [--overwrite] [--backend NAME]
                    (clusters the images of DIR with a finished run, without training: writes
                    RUN_DIR/assigned/<DIR's name>/assignments.csv and assigned.json)
@@ -33,8 +34,29 @@ Trains a clustering model on an image folder and writes the run folder (run.json
 assignments.csv, summary.json, features, checkpoint/). Progress goes to stderr, the final metrics to stdout.
 map lays out a finished run's saved features in 2-D (UMAP) for the map page: layout.json/.f32 in the run folder.
 
+Run settings, with their defaults:
+${RUN_FIELD_NAMES.map((n) => fieldHelp(runField(n))).join('\n')}
+
 Method settings (--param NAME=VALUE), with their defaults:
 ${METHOD_NAMES.map((m) => methodHelp(METHOD_SPECS[m])).join('\n')}`;
+
+/** The run fields' flags (`[--clusters K] [--grayscale] [--backbone NAME|...] ...`), wrapped under `clusterlab train`. */
+function fieldFlags(): string {
+  const flags = RUN_FIELD_NAMES.map((n) => runField(n)).map((f) => `[--${f.flag}${f.switchFor ? '' : ` ${f.metavar ?? f.choices?.join('|')}`}]`);
+  const lines: string[] = [];
+  for (const flag of flags) {
+    if (lines.length > 0 && lines.at(-1)!.length + flag.length < 100) lines[lines.length - 1] += ` ${flag}`;
+    else lines.push(`                   ${flag}`);
+  }
+  return lines.join('\n');
+}
+
+/** A run field's line of the usage text: flag, doc, range and default. */
+function fieldHelp(f: RunFieldSpec): string {
+  const flag = f.switchFor ? `--${f.flag}` : `--${f.flag} ${f.metavar ?? 'NAME'}`;
+  const what = f.switchFor ? `${f.doc}: ${f.switchFor} (default ${defaultText(f)})` : `${f.doc} — ${fieldRange(f)}; default ${defaultText(f)}`;
+  return `  ${flag.padEnd(20)} ${what}`;
+}
 
 /** A method's lines of the usage text: its defaults, then a line per setting. */
 function methodHelp(spec: MethodSpec): string {
@@ -52,21 +74,19 @@ export function usage(): string {
   return USAGE;
 }
 
+/** The run fields' flags: `--grayscale` a switch, the others take a value. */
+const FIELD_OPTIONS = Object.fromEntries(
+  RUN_FIELD_NAMES.map((n) => runField(n)).map((f) => [f.flag, f.switchFor ? { type: 'boolean' as const } : { type: 'string' as const }]),
+);
+
 const OPTIONS = {
+  ...FIELD_OPTIONS,
   method: { type: 'string' },
   data: { type: 'string' },
-  clusters: { type: 'string' },
+  // A run field's flag, named here too as --resume's (values.epochs is typed then).
   epochs: { type: 'string' },
-  'image-size': { type: 'string' },
-  grayscale: { type: 'boolean' },
-  backbone: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  seed: { type: 'string' },
-  'eval-every': { type: 'string' },
   param: { type: 'string', multiple: true },
   stages: { type: 'string' },
-  backend: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
   cache: { type: 'string' },
@@ -75,7 +95,7 @@ const OPTIONS = {
 } as const;
 
 /** Options that take a number: after them `-3` is a (bad) value, not an unknown option. */
-const NUMERIC_OPTIONS = new Set(['clusters', 'epochs', 'image-size', 'batch', 'lr', 'seed', 'eval-every']);
+const NUMERIC_OPTIONS = new Set(RUN_FIELD_NAMES.map((n) => runField(n)).filter((f) => f.type !== 'choice').map((f) => f.flag));
 /** What --resume may change; everything else comes from the run's own run.json. */
 const RESUME_OPTIONS = new Set(['resume', 'epochs', 'stages', 'cache', 'help']);
 
@@ -144,20 +164,19 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 function configFrom(v: Values): TrainConfig {
   const method = checkMethod(v.method);
-  if (!v.data) throw new ConfigError('--data is required: the image folder to cluster');
+  if (!v.data) throw new ConfigError({ option: 'data', what: 'is required: the image folder to cluster' });
   const d = defaultConfig(method, v.data);
+  const given = v as Record<string, string | boolean | undefined>;
+  const fields: Record<string, unknown> = {};
+  for (const f of RUN_FIELD_NAMES.map((n) => runField(n))) {
+    const raw = given[f.flag];
+    if (raw === undefined || raw === false) continue;
+    // Numbers are read here (a bad one named as typed) and ranged by validateConfig; choices too.
+    fields[f.config] = f.switchFor ? channelsOf('grayscale') : f.type === 'choice' ? raw : num(f.flag, String(raw), 0);
+  }
   return {
     ...d,
-    clusters: num('clusters', v.clusters, d.clusters),
-    epochs: num('epochs', v.epochs, d.epochs),
-    imageSize: num('image-size', v['image-size'], d.imageSize),
-    channels: v.grayscale ? 1 : d.channels,
-    backbone: (v.backbone ?? d.backbone) as TrainConfig['backbone'],
-    batchSize: num('batch', v.batch, d.batchSize),
-    learningRate: num('lr', v.lr, d.learningRate),
-    seed: num('seed', v.seed, d.seed),
-    evalEvery: num('eval-every', v['eval-every'], d.evalEvery),
-    backend: (v.backend ?? d.backend) as TrainConfig['backend'],
+    ...fields,
     params: methodParams(METHOD_SPECS[method], v.param, v.stages),
     ...(v.features !== undefined ? { features: resolve(v.features) } : {}),
   };
@@ -259,9 +278,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** --backend of map and assign (default auto); undefined, with the one-line refusal written, when it names none. */
 function backendOption(value: string | undefined): TrainConfig['backend'] | undefined {
-  const backend = (value ?? 'auto') as TrainConfig['backend'];
-  if (BACKENDS.includes(backend)) return backend;
-  process.stderr.write(`clusterlab: --backend must be one of ${BACKENDS.join(', ')} (got ${backend})\n`);
+  const backend = value ?? runField('backend').default;
+  const problem = checkRunField('backend', backend);
+  if (!problem) return backend as TrainConfig['backend'];
+  process.stderr.write(`clusterlab: ${problemText(problem, 'cli')}\n`);
   return undefined;
 }
 

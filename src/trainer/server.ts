@@ -17,7 +17,7 @@ import { Assigner } from './run/assign.js';
 import { assignFolder } from './run/assignFolder.js';
 import { resolveConfig } from './methods/index.js';
 import { stagePlan } from './methods/scanStages.js';
-import { defaultConfig, inExtensionWords, validateConfig } from './run/config.js';
+import { defaultConfig, extensionWords, validateConfig } from './run/config.js';
 import { layoutRun } from './layout/runLayout.js';
 import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
 import { runDirInside } from '../common/runPlace.js';
@@ -49,7 +49,7 @@ function handle<P, R>(def: RequestDef<P, R>, run: (params: P) => R | Promise<R>)
     try {
       return await run(params);
     } catch (e) {
-      throw new ResponseError(LSPErrorCodes.RequestFailed, inExtensionWords(e));
+      throw new ResponseError(LSPErrorCodes.RequestFailed, extensionWords(e));
     }
   });
 }

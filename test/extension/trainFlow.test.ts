@@ -6,6 +6,7 @@ import { beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import sharp from 'sharp';
 import { stub } from './vscodeStub.js';
+import { BACKBONE_NAMES, RUN_FIELDS } from '../../src/common/runFields.js';
 
 const { trainFlow } = await import('../../src/extension/commands/trainFlow.js');
 const { describeFolder, findDatasets } = await import('../../src/common/datasets.js');
@@ -106,6 +107,22 @@ test('a folder from the explorer skips the dataset step; one without images is r
 test('browse picks any folder; a cluster count out of range is refused', async () => {
   stub.answer(stub.pick('Browse'), join(fashion, 'bags'), stub.pick('CC'), '1');
   await assert.rejects(trainFlow(deps), /input "1" refused: A whole number from 2 to the folder's 200 images/);
+});
+
+test("the review step's number boxes take the run fields' ranges: the bounds in, one past refused", async () => {
+  for (const [label, field] of [['Image size', 'imageSize'], ['Batch size', 'batch'], ['Epochs', 'epochs']] as const) {
+    const { min, max, config } = RUN_FIELDS[field];
+    stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick(label), String(max), stub.pick(label), String(min), stub.pick('Start'));
+    assert.equal((await trainFlow(deps))?.[config], min, `${label} ${min}`);
+    stub.reset();
+    stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick(label), String(max + 1));
+    await assert.rejects(trainFlow(deps), new RegExp(`input "${max + 1}" refused: A whole number from ${min} to ${max}$`), label);
+    stub.reset();
+  }
+  stub.answer(stub.pick('sample/fashion'), stub.pick('CC'), (p) => p.value, stub.pick('Backbone'), (p) => p.value, stub.pick('Start'));
+  await trainFlow(deps);
+  const backbones = stub.shown.find((s) => s.kind === 'quickPick' && s.items?.some((i) => i.label === 'resnet18'));
+  assert.deepEqual(backbones?.items?.map((i) => i.label), [...BACKBONE_NAMES]);
 });
 
 test("a batch size setting of 0, its default, leaves the method's own", async () => {

@@ -137,7 +137,7 @@ test('a file over the size cap is refused before it is parsed; values in message
   const messages = parse(`data: d\n? ${key}\n: 1\nlr: "${'9'.repeat(5000)}"\nruns:\n  - method: cc\n`).problems.map((p) => p.message);
   assert.equal(messages.length, 2, messages.join('\n'));
   assert.equal(messages[0], `unknown key '${'k'.repeat(80)}… (50000 characters)' at the top of an experiment`);
-  assert.equal(messages[1], `lr must be a number above 0 and at most 10 (got '${'9'.repeat(80)}… (5000 characters)')`);
+  assert.equal(messages[1], `lr must be a number above 0 and below 10 (got '${'9'.repeat(80)}… (5000 characters)')`);
 });
 
 test('settings given twice, quoted numbers, and aliases for runs get accurate messages (finding 13)', () => {
@@ -145,7 +145,7 @@ test('settings given twice, quoted numbers, and aliases for runs get accurate me
   assert.deepEqual(problems('data: d\ngrid:\n  methods: [cc]\n  settings:\n    blur: 0.1\n    blur: [0.2, 0.3]\n'), ["blur: 'blur' is given twice in the grid's settings"]);
   assert.deepEqual(problems('data: d\nruns:\n  - method: cc\n    settings:\n      cropMin: "0.2"\n'), [`"0.2": cc setting cropMin must be a number from 0.01 to 1 (got '0.2', a string: write it without quotes)`]);
   assert.deepEqual(problems('data: d\ngrid:\n  methods: [cc]\n  settings:\n    cropMin: [0.2, "0.3"]\n'), [`"0.3": cc setting cropMin must be a number from 0.01 to 1 (got '0.3', a string: write it without quotes)`]);
-  assert.deepEqual(problems('data: d\nlr: "0.1"\nruns:\n  - method: cc\n'), [`"0.1": lr must be a number above 0 and at most 10 (got '0.1')`]);
+  assert.deepEqual(problems('data: d\nlr: "0.1"\nruns:\n  - method: cc\n'), [`"0.1": lr must be a number above 0 and below 10 (got '0.1')`]);
   assert.deepEqual(problems('data: d\nruns: [*r, *r]\n'), [
     '*r: a run cannot be an alias (*r): aliases are not followed in experiment files; write each run out',
     '*r: a run cannot be an alias (*r): aliases are not followed in experiment files; write each run out',

@@ -47,7 +47,7 @@ test("the README's method and settings tables are the specs' (npm run method-doc
 test('clusterlab help lists every method and exactly its settings', () => {
   const help = usage();
   assert.match(help, new RegExp(`--method ${names.join('\\|')} `));
-  const sections = help.split('\n').filter((l) => /^ {2}\S/.test(l) && !l.startsWith('  clusterlab'));
+  const sections = help.split('\n').filter((l) => /^ {2}\S/.test(l) && !l.startsWith('  clusterlab') && !l.startsWith('  --'));
   assert.deepEqual(sections.map((l) => l.trim().split(' ')[0]), names);
   for (const m of names) {
     const start = help.indexOf(`\n  ${m} (`);

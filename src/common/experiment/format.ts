@@ -2,7 +2,7 @@
  * The experiment file (`*.clusterlab.yaml`) as types: what parse.ts reads from the YAML, what
  * grid.ts expands it to, and where in the text each part came from (offsets, for diagnostics).
  */
-import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
+import type { BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
 
 export const EXPERIMENT_SUFFIX = '.clusterlab.yaml';
 /**
@@ -65,17 +65,11 @@ export interface Experiment {
   gridSpan?: Span;
 }
 
+/** Run fields' values as a file gives them (by TrainConfig key): the rest are their defaults. */
+export type RunFieldValues = Partial<Omit<TrainConfig, 'method' | 'data' | 'params' | 'features'>>;
+
 /** What every run of an experiment shares unless a run or the grid says otherwise. */
-export interface SharedFields {
-  imageSize: number;
-  channels: 1 | 3;
-  backbone: BackboneName;
-  clusters?: number;
-  epochs?: number;
-  seed?: number;
-  batchSize?: number;
-  learningRate?: number;
-}
+export type SharedFields = RunFieldValues;
 
 export type { MethodName };
 

@@ -1,10 +1,11 @@
 /**
  * Turns an experiment's run list and grid into named runs with whole training configs: a run's
- * own values, else the file's shared ones, else the method's defaults (its spec).
+ * own values, else the file's shared ones, else the run fields' defaults (src/common/runFields.ts).
  */
 import { methodSpec } from '../methods/index.js';
-import type { BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
-import type { ExperimentRun, SharedFields, Span } from './format.js';
+import { RUN_FIELDS, runDefaults } from '../runFields.js';
+import type { MethodName, TrainConfig } from '../../protocol/run.js';
+import type { ExperimentRun, RunFieldValues, SharedFields, Span } from './format.js';
 
 type Value = number | string | boolean;
 
@@ -13,11 +14,10 @@ export interface RunSpec {
   name?: { value: string; span: Span };
   method: MethodName;
   span: Span;
-  clusters?: { value: number; span: Span };
-  epochs?: number;
-  seed?: number;
-  batchSize?: number;
-  learningRate?: number;
+  /** Where its clusters were written (own.clusters is the value). */
+  clustersSpan?: Span;
+  /** The run fields it gives its own value of. */
+  own: RunFieldValues;
   /** Only what the file writes: the trainer fills the rest (SCAN derives its stage lengths). */
   settings: Record<string, Value>;
 }
@@ -28,37 +28,31 @@ export interface GridSpec {
   methods: MethodName[];
   clusters?: { value: number; span: Span }[];
   seeds?: { value: number; span: Span }[];
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
+  /** The other per-run fields, one value for every run of the grid. */
+  own: RunFieldValues;
   /** A setting varies only the methods that have it (owners). */
   settings: { key: string; values: Value[]; owners: MethodName[] }[];
 }
 
+/** The file's shared values, and where its clusters were written. */
+export interface Shared {
+  values: SharedFields;
+  clustersSpan?: Span;
+}
+
 interface Base {
   data: string;
-  backend: BackendChoice;
   features?: string;
 }
 
-const DEFAULT_CLUSTERS = 10;
-const DEFAULT_SEED = 42;
-
-function config(method: MethodName, common: SharedFields, base: Base, own: Partial<TrainConfig>, params: Record<string, Value>): TrainConfig {
-  const d = methodSpec(method)!.defaults;
+/** A run's config: its own values, else the file's shared ones, else the run fields' defaults for its method. */
+function config(method: MethodName, common: SharedFields, base: Base, own: RunFieldValues, params: Record<string, Value>): TrainConfig {
   return {
     method,
     data: base.data,
-    clusters: own.clusters ?? common.clusters ?? DEFAULT_CLUSTERS,
-    epochs: own.epochs ?? common.epochs ?? d.epochs,
-    imageSize: common.imageSize,
-    channels: common.channels,
-    backbone: common.backbone,
-    batchSize: own.batchSize ?? common.batchSize ?? d.batchSize,
-    seed: own.seed ?? common.seed ?? DEFAULT_SEED,
-    backend: base.backend,
-    learningRate: own.learningRate ?? common.learningRate ?? d.learningRate,
-    evalEvery: 1,
+    ...(runDefaults(methodSpec(method)!) as Omit<TrainConfig, 'method' | 'data' | 'params'>),
+    ...common,
+    ...own,
     params,
     ...(base.features ? { features: base.features } : {}),
   };
@@ -67,16 +61,15 @@ function config(method: MethodName, common: SharedFields, base: Base, own: Parti
 /** The object without its undefined fields. */
 export const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-export function expandRuns(runs: RunSpec[], common: SharedFields & { clustersSpan?: Span }, base: Base): ExperimentRun[] {
+export function expandRuns(runs: RunSpec[], common: Shared, base: Base): ExperimentRun[] {
   const counts = new Map<MethodName, number>();
   return runs.map((r) => {
     const n = (counts.get(r.method) ?? 0) + 1;
     counts.set(r.method, n);
-    const own = defined({ clusters: r.clusters?.value, epochs: r.epochs, seed: r.seed, batchSize: r.batchSize, learningRate: r.learningRate });
-    const clustersSpan = r.clusters?.span ?? common.clustersSpan;
+    const clustersSpan = r.clustersSpan ?? common.clustersSpan;
     return {
       name: r.name?.value ?? `${r.method}-${n}`,
-      config: config(r.method, common, base, own, { ...r.settings }),
+      config: config(r.method, common.values, base, r.own, { ...r.settings }),
       span: r.span,
       from: 'runs' as const,
       ...(r.name ? { nameSpan: r.name.span } : {}),
@@ -97,9 +90,9 @@ export function gridSize(grid: GridSpec): number {
 }
 
 /** `cc-k10-s1-cropMin0.2`: the method, then only the axes that vary. */
-export function expandGrid(grid: GridSpec, common: SharedFields & { clustersSpan?: Span }, base: Base): ExperimentRun[] {
-  const clusters = grid.clusters ?? [{ value: common.clusters ?? DEFAULT_CLUSTERS, span: common.clustersSpan ?? grid.span }];
-  const seeds = grid.seeds ?? [{ value: common.seed ?? DEFAULT_SEED, span: grid.span }];
+export function expandGrid(grid: GridSpec, common: Shared, base: Base): ExperimentRun[] {
+  const clusters = grid.clusters ?? [{ value: common.values.clusters ?? RUN_FIELDS.clusters.default, span: common.clustersSpan ?? grid.span }];
+  const seeds = grid.seeds ?? [{ value: common.values.seed ?? RUN_FIELDS.seed.default, span: grid.span }];
   const out: ExperimentRun[] = [];
   for (const method of grid.methods) {
     const own = grid.settings.filter((s) => s.owners.includes(method));
@@ -109,10 +102,10 @@ export function expandGrid(grid: GridSpec, common: SharedFields & { clustersSpan
         for (const combo of product(settingAxes)) {
           const parts = [method, ...(clusters.length > 1 ? [`k${k.value}`] : []), ...(seeds.length > 1 ? [`s${s.value}`] : [])];
           combo.forEach(([key, v], i) => own[i]!.values.length > 1 && parts.push(`${key}${String(v)}`));
-          const runOwn = defined({ clusters: k.value, seed: s.value, epochs: grid.epochs, batchSize: grid.batchSize, learningRate: grid.learningRate });
+          const runOwn = { ...grid.own, clusters: k.value, seed: s.value };
           out.push({
             name: parts.join('-'),
-            config: config(method, common, base, runOwn, Object.fromEntries(combo)),
+            config: config(method, common.values, base, runOwn, Object.fromEntries(combo)),
             span: grid.span,
             from: 'grid',
             clustersSpan: k.span,

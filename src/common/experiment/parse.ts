@@ -10,9 +10,10 @@ import { checkSetting, METHOD_NAMES, methodSpec, nearestName, settingKind } from
 import type { MethodName } from '../../protocol/run.js';
 import { NAME_MAX, nameProblem } from '../runPlace.js';
 import { shown, shownText } from '../shown.js';
-import { DEFAULT_MAX_RUNS, EXPERIMENT_MAX_CHARS, EXPERIMENT_SUFFIX, tooLong, type Experiment, type ExperimentProblem, type SharedFields, type Span } from './format.js';
-import { describeRange, fits, GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, type FieldSpec } from './fields.js';
-import { defined, expandGrid, expandRuns, gridSize, type GridSpec, type RunSpec } from './grid.js';
+import { DEFAULT_MAX_RUNS, EXPERIMENT_MAX_CHARS, EXPERIMENT_SUFFIX, tooLong, type Experiment, type ExperimentProblem, type RunFieldValues, type Span } from './format.js';
+import { describeRange, fits, GRID_FIELDS, PER_RUN_FIELDS, RUN_ENTRY_FIELDS, TOP_FIELDS, TOP_ONLY_FIELDS, type FieldSpec } from './fields.js';
+import { expandGrid, expandRuns, gridSize, type GridSpec, type RunSpec, type Shared } from './grid.js';
+import { channelsOf, runField, type Colour, type RunFieldName } from '../runFields.js';
 
 /** A scalar and where it was written. */
 export interface Located<T> {
@@ -137,21 +138,18 @@ export function checkSettingValue(m: MethodName, key: string, value: unknown, no
   return r.ok ? undefined : { error: r.error, onKey: !s };
 }
 
-function shared(pairs: Map<string, Pair>, problems: Problems): SharedFields & { clustersSpan?: Span } {
-  const get = <T>(k: string) => scalar<T>(pairs, k, TOP_FIELDS, problems);
-  const clusters = get<number>('clusters');
-  const pick = <T>(k: string, v: Located<T> | undefined) => (v ? { [k]: v.value } : {});
-  return {
-    imageSize: get<number>('imageSize')?.value ?? 32,
-    channels: get<string>('color')?.value === 'grayscale' ? 1 : 3,
-    backbone: get<SharedFields['backbone']>('backbone')?.value ?? 'small',
-    ...pick('clusters', clusters),
-    ...(clusters ? { clustersSpan: clusters.span } : {}),
-    ...pick('epochs', get<number>('epochs')),
-    ...pick('seed', get<number>('seed')),
-    ...pick('batchSize', get<number>('batch')),
-    ...pick('learningRate', get<number>('lr')),
-  };
+/** The run fields a map gives (each checked against its spec), by TrainConfig key, and where each was written. */
+function fieldValues(pairs: Map<string, Pair>, names: readonly RunFieldName[], fields: Record<string, FieldSpec>, problems: Problems): Shared & { values: RunFieldValues } {
+  const values: Record<string, unknown> = {};
+  const out: Shared = { values };
+  for (const name of names) {
+    const f = runField(name);
+    const v = scalar<number | string>(pairs, f.file!.key, fields, problems);
+    if (!v) continue;
+    values[f.config] = name === 'colour' ? channelsOf(v.value as Colour) : v.value;
+    if (name === 'clusters') out.clustersSpan = v.span;
+  }
+  return out;
 }
 
 function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] {
@@ -170,22 +168,20 @@ function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] 
       problems.error(spanOf(item), 'each run must be a map with at least "method:"');
       continue;
     }
-    const pairs = readMap(item, RUN_FIELDS, 'in a run', problems);
+    const pairs = readMap(item, RUN_ENTRY_FIELDS, 'in a run', problems);
     const span = spanOf(item);
     const m = pairs.has('method') ? method(pairs.get('method')!.value as Node, span, problems) : undefined;
     if (!pairs.has('method')) problems.error({ start: span.start, end: span.start + 1 }, `a run needs a method (${METHOD_NAMES.join(', ')})`);
-    const get = <T>(k: string) => scalar<T>(pairs, k, RUN_FIELDS, problems);
-    const name = get<string>('name');
-    const clusters = get<number>('clusters');
-    const numbers = { epochs: get<number>('epochs')?.value, seed: get<number>('seed')?.value, batchSize: get<number>('batch')?.value, learningRate: get<number>('lr')?.value };
+    const name = scalar<string>(pairs, 'name', RUN_ENTRY_FIELDS, problems);
+    const own = fieldValues(pairs, PER_RUN_FIELDS, RUN_ENTRY_FIELDS, problems);
     if (!m) continue;
     out.push({
       method: m.value,
       span,
+      own: own.values,
       settings: runSettings(pairs.get('settings')?.value as Node, m.value, problems),
       ...(name ? { name } : {}),
-      ...(clusters ? { clusters } : {}),
-      ...defined(numbers),
+      ...(own.clustersSpan ? { clustersSpan: own.clustersSpan } : {}),
     });
   }
   return out;
@@ -210,13 +206,10 @@ function readGrid(node: Node | null | undefined, problems: Problems): GridSpec |
     methods,
     clusters: oneOrList<number>(pairs, 'clusters', GRID_FIELDS, problems),
     seeds: oneOrList<number>(pairs, 'seeds', GRID_FIELDS, problems),
+    // The axes are clusters and seeds; every other per-run field is one value for the whole grid.
+    own: fieldValues(pairs, PER_RUN_FIELDS.filter((n) => n !== 'clusters' && n !== 'seed'), GRID_FIELDS, problems).values,
     settings: [],
   };
-  const get = <T>(k: string) => scalar<T>(pairs, k, GRID_FIELDS, problems)?.value;
-  const [epochs, batchSize, learningRate] = [get<number>('epochs'), get<number>('batch'), get<number>('lr')];
-  if (epochs !== undefined) grid.epochs = epochs;
-  if (batchSize !== undefined) grid.batchSize = batchSize;
-  if (learningRate !== undefined) grid.learningRate = learningRate;
   const settingsNode = pairs.get('settings')?.value as Node | undefined;
   if (settingsNode != null && !isMap(settingsNode)) problems.error(spanOf(settingsNode), 'grid settings must be a map of setting names to a value or a list');
   else if (settingsNode) {
@@ -317,15 +310,14 @@ export function parseExperiment(text: string, file: string): Experiment {
     exp.features = isAbsolute(features.value) ? features.value : resolve(dirname(file), features.value);
     exp.featuresSpan = features.span;
   }
-  const backend = scalar<Experiment['backend']>(top, 'backend', TOP_FIELDS, problems);
-  if (backend) exp.backend = backend.value;
   const maxRuns = scalar<number>(top, 'maxRuns', TOP_FIELDS, problems)?.value ?? DEFAULT_MAX_RUNS;
-  const common = shared(top, problems);
+  const common = fieldValues(top, [...TOP_ONLY_FIELDS, ...PER_RUN_FIELDS], TOP_FIELDS, problems);
+  if (common.values.backend) exp.backend = common.values.backend;
   const runs = readRuns(top.get('runs')?.value as Node, problems);
   const grid = readGrid(top.get('grid')?.value as Node, problems);
   if (!top.has('runs') && !top.has('grid')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'nothing to run: add runs (a list) or a grid');
   if (grid) exp.gridSpan = grid.span;
-  const base = { data: exp.data ?? '', backend: exp.backend ?? 'auto', features: exp.features } as const;
+  const base = { data: exp.data ?? '', features: exp.features } as const;
   // Counted from the axes before anything is expanded: a short grid may ask for millions of runs.
   exp.expandsTo = runs.length + (grid ? gridSize(grid) : 0);
   if (exp.expandsTo > maxRuns) {

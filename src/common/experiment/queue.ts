@@ -11,7 +11,7 @@ import { readRunText } from '../runFileRead.js';
 import { writeJsonAtomic } from '../atomicFile.js';
 import { experimentRunDir, nameProblem } from '../runPlace.js';
 import { lockHolder, mayBeTraining } from '../runLock.js';
-import type { RunStatus } from '../../protocol/run.js';
+import { RUN_STATUSES, type RunStatus } from '../../protocol/run.js';
 import type { ExperimentRun } from './format.js';
 
 export type SweepState = 'running' | 'cancelled' | 'finished';
@@ -107,8 +107,6 @@ export async function listQueues(runsDirs: readonly string[], damaged?: (path: s
 export function writeQueue(path: string, q: QueueFile): Promise<void> {
   return writeJsonAtomic(path, { ...q, updatedAt: new Date().toISOString() });
 }
-
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'done', 'failed', 'cancelled', 'interrupted'];
 
 /**
  * A run folder's state for the queue: its run.json status, queued when it has none yet, damaged

@@ -10,6 +10,7 @@ import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../..
 import type { BackendStatus, RunPlan } from '../../protocol/server.js';
 import { aboutDuration, type Estimate } from '../runEstimate.js';
 import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
+import { BACKBONE_NAMES, RUN_FIELDS, runField, type RunFieldName } from '../../common/runFields.js';
 import { backendItem } from './checkBackends.js';
 import type { Settings } from '../settings.js';
 import type { DatasetInfo } from '../../common/datasets.js';
@@ -37,7 +38,6 @@ export interface TrainFlowDeps {
   addFeatureModel?(file: string): Promise<void>;
 }
 
-const BACKBONES: BackboneName[] = ['small', 'resnet18', 'resnet34'];
 /** Files decoded per candidate folder when step 1 lists the workspace's image folders. */
 const LIST_SAMPLE = 4;
 
@@ -145,12 +145,13 @@ async function pickFeatureModel(deps: TrainFlowDeps): Promise<string | null | un
 async function askClusters(d: Dataset): Promise<number | undefined> {
   // A small folder was decoded whole: its decodable images bound the count.
   const images = d.probe.exact ? d.probe.decodable : d.images;
+  const { min, max } = RUN_FIELDS.clusters;
   const value = await vscode.window.showInputBox({
     title: 'Train Clustering (3/4): number of clusters',
     prompt: d.classes > 1 ? `The folder has ${d.classes} class folders` : 'The folder has no class folders',
-    value: String(d.classes > 1 ? d.classes : 10),
+    value: String(d.classes > 1 ? d.classes : RUN_FIELDS.clusters.default),
     ignoreFocusOut: true,
-    validateInput: (v) => wholeNumberError(v, 2, images, `the folder's ${count(images, 'image')}`),
+    validateInput: (v) => wholeNumberError(v, min, Math.min(images, max), images <= max ? `the folder's ${count(images, 'image')}` : String(max)),
   });
   return value === undefined ? undefined : Number(value);
 }
@@ -193,17 +194,17 @@ async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolea
 async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlowDeps): Promise<TrainConfig | undefined> {
   switch (what) {
     case 'epochs':
-      return withNumber(c, 'epochs', 'Epochs', 1, 100_000);
+      return withNumber(c, 'epochs', 'Epochs');
     case 'imageSize':
-      return withNumber(c, 'imageSize', 'Image size in pixels (images are resized to a square)', 8, 1024);
+      return withNumber(c, 'imageSize', 'Image size in pixels (images are resized to a square)');
     case 'batchSize':
-      return withNumber(c, 'batchSize', 'Batch size', 2, 65_536);
+      return withNumber(c, 'batch', 'Batch size');
     case 'channels':
       return { ...c, channels: c.channels === 1 ? 3 : 1 };
     case 'methodSettings':
       return { ...c, params: await editMethodSettings(c) };
     case 'backbone': {
-      const pick = await vscode.window.showQuickPick(BACKBONES.map((b): Item<BackboneName> => ({ label: b, value: b })), { title: 'Backbone' });
+      const pick = await vscode.window.showQuickPick(BACKBONE_NAMES.map((b): Item<BackboneName> => ({ label: b, value: b })), { title: 'Backbone' });
       return pick && { ...c, backbone: pick.value };
     }
     case 'backend': {
@@ -224,7 +225,9 @@ async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlo
   }
 }
 
-async function withNumber(c: TrainConfig, key: 'epochs' | 'imageSize' | 'batchSize', prompt: string, lo: number, hi: number): Promise<TrainConfig | undefined> {
-  const v = await vscode.window.showInputBox({ prompt, value: String(c[key]), validateInput: (s) => wholeNumberError(s, lo, hi) });
-  return v === undefined ? undefined : { ...c, [key]: Number(v) };
+/** A whole-number run field, asked for within its spec's range. */
+async function withNumber(c: TrainConfig, field: Extract<RunFieldName, 'epochs' | 'imageSize' | 'batch'>, prompt: string): Promise<TrainConfig | undefined> {
+  const { config, min, max } = runField(field) as { config: 'epochs' | 'imageSize' | 'batchSize'; min: number; max: number };
+  const v = await vscode.window.showInputBox({ prompt, value: String(c[config]), validateInput: (s) => wholeNumberError(s, min, max) });
+  return v === undefined ? undefined : { ...c, [config]: Number(v) };
 }

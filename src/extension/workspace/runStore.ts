@@ -16,7 +16,7 @@ import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFi
 import { lockHolder, mayBeTraining } from '../../common/runLock.js';
 import { isMethodName, METHOD_NAMES } from '../../common/methods/index.js';
 import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
-import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
+import { RUN_STATUSES, type Assignment, type MetricsRow, type RunJson, type SummaryJson } from '../../protocol/run.js';
 
 export interface RunEntry {
   dir: string;
@@ -35,7 +35,7 @@ export interface Disposable {
   dispose(): void;
 }
 
-const STATUSES = new Set(['running', 'done', 'failed', 'cancelled', 'interrupted']);
+const STATUSES = new Set<unknown>(RUN_STATUSES);
 
 /** Checks the fields of run.json that listing and showing a run rely on; throws naming the file and field. */
 export function parseRunJson(text: string, file: string): RunJson {

@@ -3,6 +3,7 @@
 // doctor`): starting one makes it tfjs's current backend, which a training process must not have
 // switched under it.
 import { arch, platform } from 'node:os';
+import { BACKEND_NAMES } from '../../common/runFields.js';
 import type { BackendStatus } from '../../protocol/server.js';
 import { initBackend } from './index.js';
 import { NATIVE_PACKAGES, nativeSearchRoots, type NativeName } from './native.js';
@@ -71,7 +72,7 @@ export function explainNativeFailure(name: NativeName, message: string): { reaso
 export async function checkBackends(): Promise<BackendStatus[]> {
   const here = `${platform()}-${arch()}`;
   const out: BackendStatus[] = [];
-  for (const name of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+  for (const name of BACKEND_NAMES) {
     if (name === 'tensorflow-gpu' && !GPU_PLATFORMS.includes(here)) {
       out.push({ name, installed: false, available: false, active: false, detail: `not for ${here}`, reason: `${NATIVE_PACKAGES[name]} runs on ${GPU_PLATFORMS.join(' and ')} only, not ${here}`, fix: 'train on a Linux or Windows x64 machine with an NVIDIA GPU (Remote-SSH, a Dev Container or WSL: see the README)' });
       continue;

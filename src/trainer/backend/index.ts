@@ -7,6 +7,7 @@ import { installFastGradients } from './fast/register.js';
 import { initNative, NATIVE_PACKAGES } from './native.js';
 import { initWasm } from './wasm.js';
 
+import { BACKEND_NAMES } from '../../common/runFields.js';
 import type { BackendChoice, BackendName } from '../../protocol/run.js';
 
 export type { BackendChoice, BackendName } from '../../protocol/run.js';
@@ -16,8 +17,8 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
 }
 
-/** The auto ladder, fastest first. */
-const LADDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** The auto ladder: the backend names, which the run fields' spec lists fastest first. */
+const LADDER: readonly BackendName[] = BACKEND_NAMES;
 
 async function init(name: BackendName, log: (line: string) => void): Promise<number> {
   switch (name) {
@@ -36,7 +37,7 @@ async function init(name: BackendName, log: (line: string) => void): Promise<num
 }
 
 /**
- * Makes `choice` the tfjs backend. 'auto' walks tfjs-node-gpu, tfjs-node, wasm, cpu and takes the
+ * Makes `choice` the tfjs backend. 'auto' walks the ladder (the backend names, fastest first) and takes the
  * first that starts, recording why the others were skipped; a forced choice that fails throws.
  */
 export async function initBackend(choice: BackendChoice, log: (line: string) => void = () => {}): Promise<BackendInfo> {

@@ -3,7 +3,7 @@
  * method specs), the file's own keys (fields.ts), and the values a choice allows.
  */
 import { isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
-import { GRID_FIELDS, RUN_FIELDS, TOP_FIELDS, describeRange, type FieldSpec } from '../../common/experiment/fields.js';
+import { GRID_FIELDS, RUN_ENTRY_FIELDS, TOP_FIELDS, describeRange, type FieldSpec } from '../../common/experiment/fields.js';
 import { isMethodName, METHOD_NAMES, METHOD_SPECS, settingKind } from '../../common/methods/index.js';
 import type { SettingSpec } from '../../common/methods/spec.js';
 import type { MethodName } from '../../protocol/run.js';
@@ -16,7 +16,7 @@ export interface Suggestion {
   doc: string;
 }
 
-const FIELDS_AT: Record<string, Record<string, FieldSpec>> = { '': TOP_FIELDS, runs: RUN_FIELDS, grid: GRID_FIELDS };
+const FIELDS_AT: Record<string, Record<string, FieldSpec>> = { '': TOP_FIELDS, runs: RUN_ENTRY_FIELDS, grid: GRID_FIELDS };
 
 /** Markdown for a setting: its doc, type and range, default, and the paper's value where ours differs. */
 export function settingDoc(method: MethodName, key: string, s: SettingSpec): string {

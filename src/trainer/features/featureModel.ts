@@ -30,15 +30,15 @@ export interface FeatureModel {
 /** Opens `file` by its extension: .onnx, or .json (tfjs-converter output). Refusals name the file. */
 export async function openFeatureModel(file: string, log: (line: string) => void): Promise<FeatureModel> {
   try {
-    if (!(await stat(file)).isFile()) throw new ConfigError(`--features ${file}: not a file`);
+    if (!(await stat(file)).isFile()) throw new ConfigError({ option: 'features', what: `${file}: not a file` });
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`--features ${file}: no such file`);
+    throw new ConfigError({ option: 'features', what: `${file}: no such file` });
   }
   const ext = extname(file).toLowerCase();
   if (ext === '.onnx') return (await import('./onnxModel.js')).openOnnxModel(file, log);
   if (ext === '.json') return (await import('./tfjsModel.js')).openTfjsModel(file);
-  throw new ConfigError(`--features ${file}: not a model file ClusterLab reads (.onnx, or a TF.js model.json)`);
+  throw new ConfigError({ option: 'features', what: `${file}: not a model file ClusterLab reads (.onnx, or a TF.js model.json)` });
 }
 
 /** sha256 over every file of the model, in order, with their lengths (so shards cannot shift). */
@@ -54,5 +54,5 @@ export async function modelHash(files: readonly string[]): Promise<string> {
 /** A model that fails to load, as one line naming the file. */
 export function unreadable(file: string, e: unknown): ConfigError {
   const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
-  return new ConfigError(`--features ${file}: cannot be read as a model: ${msg}`);
+  return new ConfigError({ option: 'features', what: `${file}: cannot be read as a model: ${msg}` });
 }

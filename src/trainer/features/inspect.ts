@@ -1,7 +1,7 @@
 // A feature model checked the way a run would open it, for the language server and `clusterlab run
 // --check`: remembered per file state, so an experiment file's every keystroke does not reload it.
 import { stat } from 'node:fs/promises';
-import { inExtensionWords } from '../run/config.js';
+import { extensionWords } from '../run/config.js';
 import { sidecarPathOf } from './sidecar.js';
 import { checkFeatureModel } from './modelEmbeddings.js';
 
@@ -20,7 +20,7 @@ export async function inspectFeatureModel(file: string): Promise<string | undefi
   try {
     await checkFeatureModel(file);
   } catch (e) {
-    problem = inExtensionWords(e).replace(/^--features /, 'feature model ');
+    problem = extensionWords(e);
   }
   seen.set(key, problem);
   return problem;

@@ -22,7 +22,7 @@ function shardFiles(file: string, json: ModelJson): string[] {
   return (json.weightsManifest ?? []).flatMap((g) =>
     g.paths.map((p) => {
       const abs = resolve(dir, p);
-      if (!abs.startsWith(dir + sep)) throw new ConfigError(`--features ${file}: weightsManifest path ${JSON.stringify(p)} leaves the model's folder`);
+      if (!abs.startsWith(dir + sep)) throw new ConfigError({ option: 'features', what: `${file}: weightsManifest path ${JSON.stringify(p)} leaves the model's folder` });
       return abs;
     }),
   );
@@ -48,7 +48,7 @@ export async function openTfjsModel(file: string): Promise<FeatureModel> {
   } catch (e) {
     throw unreadable(file, e);
   }
-  if (!json.modelTopology || !json.weightsManifest) throw new ConfigError(`--features ${file}: not a TF.js model.json (no modelTopology and weightsManifest)`);
+  if (!json.modelTopology || !json.weightsManifest) throw new ConfigError({ option: 'features', what: `${file}: not a TF.js model.json (no modelTopology and weightsManifest)` });
   const shards = shardFiles(file, json);
   const isGraph = json.format === 'graph-model' || json.modelTopology.node !== undefined;
   const device = `tfjs ${tf.getBackend()}`;

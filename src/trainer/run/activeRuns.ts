@@ -8,7 +8,7 @@ import { basename, join, resolve as resolvePath } from 'node:path';
 import type { ExperimentRef, MetricsRow, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { RunEndedNotice, RunStarted } from '../../protocol/server.js';
 import { resolveConfig } from '../methods/index.js';
-import { inExtensionWords, validateConfig } from './config.js';
+import { extensionWords, validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
 import { defaultRunDir, resume, train, type StepProgress, type TrainHooks, type TrainResult } from './train.js';
@@ -106,7 +106,7 @@ export class ActiveRuns {
     const hooks: TrainHooks = {
       log: (line) => this.listener.log(`[${runId}] ${line}`),
       // A folder the run cannot train on still leaves a failed run in the list, saying why.
-      keepRefused: inExtensionWords,
+      keepRefused: extensionWords,
       onIngest: (done, total) => o.progress.report(0, `reading images ${done}/${total}`),
       onStep: (p) => {
         checkMemoryCap(o.memoryCapMB ?? 0);
@@ -132,7 +132,7 @@ export class ActiveRuns {
         (e: unknown): RunEndedNotice => {
           // Cancelled while its images were read: nothing was trained or written.
           if (e instanceof CancelledError) return { runId, runDir, status: 'cancelled', epoch: lastEpoch };
-          const error = inExtensionWords(e);
+          const error = extensionWords(e);
           hooks.log(`failed: ${error}`);
           return { runId, runDir, status: 'failed', epoch: lastEpoch, error };
         },

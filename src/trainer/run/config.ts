@@ -2,29 +2,12 @@ import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { METHOD_NAMES, METHOD_SPECS, methodSpec, parseSettings } from '../../common/methods/index.js';
-import type { BackboneName, BackendChoice, MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
+import { checkRunField, colourOf, problemText, RUN_FIELD_NAMES, runDefaults, runField, type FieldProblem, type RunFieldName } from '../../common/runFields.js';
+import type { MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
-export const BACKBONES: readonly BackboneName[] = ['small', 'resnet18', 'resnet34'];
-export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
-/** A run's defaults: the method's epochs, batch and learning rate are its spec's (sized for a CPU run). */
+/** A run's defaults: every run field's (the method's epochs, batch and learning rate are its spec's, sized for a CPU run). */
 export function defaultConfig(method: MethodName, data: string): TrainConfig {
-  const d = METHOD_SPECS[method].defaults;
-  return {
-    method,
-    data,
-    clusters: 10,
-    epochs: d.epochs,
-    imageSize: 32,
-    channels: 3,
-    backbone: 'small',
-    batchSize: d.batchSize,
-    seed: 42,
-    backend: 'auto',
-    learningRate: d.learningRate,
-    evalEvery: 1,
-    params: {},
-  };
+  return { method, data, ...runDefaults(METHOD_SPECS[method]), params: {} } as TrainConfig;
 }
 
 /** The pixel cache: --cache, else $CLUSTERLAB_CACHE, else ~/.cache/clusterlab. */
@@ -32,40 +15,51 @@ export function cacheDirOf(given?: string): string {
   return resolve(given ?? process.env.CLUSTERLAB_CACHE ?? join(homedir(), '.cache', 'clusterlab'));
 }
 
+/** Options that are not run fields but are named in refusals: the command line's flag, the extension's words. */
+const OPTIONS = { method: ['--method', 'method'], data: ['--data', 'dataset folder'], features: ['--features', 'feature model'] } as const;
+
+/** A refusal about an option other than a run field: `${name} ${what}` in each side's name for it. */
+export interface OptionProblem {
+  option: keyof typeof OPTIONS;
+  what: string;
+}
+
+export type ConfigProblem = FieldProblem | OptionProblem;
+
+/** A problem in a side's words: the command line's flags, or the extension's names. */
+export function configProblemText(p: ConfigProblem, words: 'cli' | 'extension'): string {
+  if ('field' in p) return problemText(p, words);
+  return `${OPTIONS[p.option][words === 'cli' ? 0 : 1]} ${p.what}`;
+}
+
 /**
  * A user-facing configuration mistake: reported as one clear line, never a stack trace. The message
- * speaks the command line's flags; `extensionMessage`, when given, says it in the extension's words.
+ * speaks the command line's flags; a structured `problem` lets the extension's side word it in its
+ * names (extensionWords), and `extensionMessage` does for a sentence about the data.
  */
 export class ConfigError extends Error {
+  readonly problem?: ConfigProblem;
   constructor(
-    message: string,
+    problem: string | ConfigProblem,
     readonly extensionMessage?: string,
   ) {
-    super(message);
+    super(typeof problem === 'string' ? problem : configProblemText(problem, 'cli'));
     this.name = 'ConfigError';
+    if (typeof problem !== 'string') this.problem = problem;
   }
 }
 
-/** Command-line flags as the extension's settings and wizard call them. */
-const FLAG_WORDS: Record<string, string> = { clusters: 'clusters', 'image-size': 'image size', batch: 'batch size', 'eval-every': 'evaluate every', lr: 'learning rate', param: 'setting', out: 'run folder', data: 'dataset folder' };
-
-/** An error's message for the extension (the language server's answers and run ends): no CLI flags. */
-export function inExtensionWords(e: unknown): string {
+/** An error's message for the extension (the language server's answers and run ends): its names, not CLI flags. */
+export function extensionWords(e: unknown): string {
+  if (e instanceof ConfigError && e.problem) return configProblemText(e.problem, 'extension');
   if (e instanceof ConfigError && e.extensionMessage) return e.extensionMessage;
-  const message = e instanceof Error ? e.message : String(e);
-  return e instanceof ConfigError ? message.replace(/--([a-z][a-z-]*)/g, (_, flag: string) => FLAG_WORDS[flag] ?? flag) : message;
-}
-
-function intIn(name: string, value: number, lo: number, hi: number): void {
-  if (!Number.isInteger(value) || value < lo || value > hi) {
-    throw new ConfigError(`--${name} must be a whole number from ${lo} to ${hi} (got ${value})`);
-  }
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** `--method`'s value as a method name, or the one-line refusal. */
 export function checkMethod(name: string | undefined): MethodName {
-  if (!name) throw new ConfigError(`--method is required (${METHOD_NAMES.join(', ')})`);
-  if (!methodSpec(name)) throw new ConfigError(`--method must be one of ${METHOD_NAMES.join(', ')} (got ${name})`);
+  if (!name) throw new ConfigError({ option: 'method', what: `is required (${METHOD_NAMES.join(', ')})` });
+  if (!methodSpec(name)) throw new ConfigError({ option: 'method', what: `must be one of ${METHOD_NAMES.join(', ')} (got ${name})` });
   return name as MethodName;
 }
 
@@ -75,20 +69,20 @@ export function checkMethod(name: string | undefined): MethodName {
  */
 export function validateConfig(c: TrainConfig): void {
   const spec = METHOD_SPECS[checkMethod(c.method)];
-  if (!BACKBONES.includes(c.backbone)) throw new ConfigError(`--backbone must be one of ${BACKBONES.join(', ')} (got ${c.backbone})`);
-  if (!BACKENDS.includes(c.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')} (got ${c.backend})`);
-  if (!c.data) throw new ConfigError('--data is required: the image folder to cluster');
-  intIn('clusters', c.clusters, 2, 100_000);
-  intIn('epochs', c.epochs, 1, 100_000);
-  intIn('image-size', c.imageSize, 8, 1024);
-  intIn('batch', c.batchSize, 2, 65_536);
-  intIn('seed', c.seed, 0, 2 ** 32 - 1);
-  intIn('eval-every', c.evalEvery, 1, 100_000);
-  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new ConfigError(`--lr must be a positive number below 10 (got ${c.learningRate})`);
-  if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`channels must be 1 or 3 (got ${c.channels})`);
+  if (!c.data) throw new ConfigError({ option: 'data', what: 'is required: the image folder to cluster' });
+  for (const name of RUN_FIELD_NAMES) {
+    const problem = checkRunField(name, fieldValue(c, name));
+    if (problem) throw new ConfigError(problem);
+  }
   const bad = parseSettings(spec, c.params).errors[0];
   if (bad) throw new ConfigError(bad.error);
   if (c.features !== undefined) checkFeatures(spec.name, spec.input, c.features);
+}
+
+/** A run field's value in a config, as the spec types it (channels as a colour; 2 channels is no colour). */
+export function fieldValue(c: TrainConfig, name: RunFieldName): unknown {
+  const v = (c as unknown as Record<string, unknown>)[runField(name).config];
+  return name === 'colour' && (v === 1 || v === 3) ? colourOf(v) : v;
 }
 
 /** --features: only for methods that cluster embeddings, and a model file that exists (its content is checked when opened). */
@@ -100,14 +94,14 @@ function checkFeatures(method: string, input: 'images' | 'embeddings' | undefine
       `a feature model is only for methods that cluster embeddings; ${method} trains its own network on the images`,
     );
   }
-  if (!isAbsolute(file)) throw new ConfigError(`--features must be an absolute path (got ${file})`);
+  if (!isAbsolute(file)) throw new ConfigError({ option: 'features', what: `must be an absolute path (got ${file})` });
   let st;
   try {
     st = statSync(file);
   } catch {
-    throw new ConfigError(`--features ${file}: no such file`);
+    throw new ConfigError({ option: 'features', what: `${file}: no such file` });
   }
-  if (!st.isFile()) throw new ConfigError(`--features ${file}: not a file`);
+  if (!st.isFile()) throw new ConfigError({ option: 'features', what: `${file}: not a file` });
 }
 
 export function validateAgainstData(c: TrainConfig, images: number, root: string, skipped: readonly Skipped[] = []): void {
