@@ -9,7 +9,9 @@ export type { MethodName };
 export type BackboneName = 'small' | 'resnet18' | 'resnet34';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+/** Every status run.json may hold. The trainer writes all but interrupted, which readers derive (src/common/runLock.ts) and older hosts wrote. */
+export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Every hyperparameter of a run; run.json keeps it so a run can be resumed or repeated. */
 export interface TrainConfig {

@@ -4,11 +4,8 @@
  * Run folders travel between versions, so fields a later version adds are kept, unchecked.
  */
 import { METHOD_NAMES } from '../common/methods/index.js';
-import type { RunJson } from './run.js';
+import { RUN_STATUSES, type RunJson } from './run.js';
 import { arr, int, lit, oneOf, opt, openObj, record, SchemaError, str, type Schema } from './schema.js';
-
-/** Every status run.json may hold. The trainer writes all but "interrupted", which older hosts wrote and readers derive (runLock.ts). */
-export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 
 const path = str(4096);
 const reason = str(64 * 1024);

@@ -6,7 +6,7 @@
  */
 import type { AssignedHeader } from '../common/assignedFiles.js';
 import { METHOD_NAMES } from '../common/methods/index.js';
-import type { BackendName, MetricsRow, TrainConfig } from './run.js';
+import { RUN_STATUSES, type BackendName, type MetricsRow, type TrainConfig } from './run.js';
 import { arr, bool, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
 
 export interface RequestDef<P, R> {
@@ -26,7 +26,7 @@ const notification = <T>(method: string, params: Schema<T>): NotificationDef<T> 
 
 const path = str(4096);
 const methodName = oneOf(...METHOD_NAMES);
-const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
+const runStatus = oneOf(...RUN_STATUSES);
 
 const paramValue: Schema<number | string | boolean> = {
   parse: (v, p) => {

@@ -3,6 +3,7 @@
  * as schemas: the host validates everything a webview sends (a webview is untrusted content), and
  * a webview validates what the host sends before drawing it.
  */
+import { RUN_STATUSES } from './run.js';
 import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, record, str, tagged, type Infer } from './schema.js';
 
 const path = str(4096);
@@ -10,7 +11,7 @@ const clusterId = int(0, 999_999_999);
 /** A class or super-class index, -1 for none. */
 const classIndex = int(-1, 1_000_000);
 
-const runStatus = oneOf('running', 'done', 'failed', 'cancelled', 'interrupted');
+const runStatus = oneOf(...RUN_STATUSES);
 /** An entry of the run picker every page shows. */
 export const runChoice = obj({ dir: path, label: str(300), status: runStatus });
 export const runInfo = obj({ dir: path, id: str(300), method: str(40), status: runStatus, datasetRoot: path });

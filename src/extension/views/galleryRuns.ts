@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { readRunText } from '../../common/runFileRead.js';
 import { readExistingRunJson } from '../../common/runJson.js';
-import { runStatus } from '../../common/runLock.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import type { RunChoice } from '../../protocol/webview.js';
@@ -139,10 +138,10 @@ export class RunSession {
     this.startWatcher();
   }
 
-  /** A running run's trainer may die without a file changing: its status is derived again (runLock.ts). */
+  /** A running run's trainer may die without a file changing: its status is read again (derived: runLock.ts). */
   async restatus(): Promise<void> {
     if (this.run.status !== 'running') return;
-    const status = await runStatus(this.dir, 'running');
+    const { status } = await readExistingRunJson(this.dir);
     if (status === this.run.status) return;
     this.run = { ...this.run, status };
     this.changed();
