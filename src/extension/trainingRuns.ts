@@ -1,7 +1,7 @@
 /**
  * The runs this window starts: each shows in VS Code's progress notification (with Cancel) and
  * the status bar while it trains, logs its epochs, and says how it ended. If the trainer process
- * dies under a run, the run is marked interrupted and offered for resume.
+ * dies under a run, the run reads as interrupted (src/common/runLock.ts) and is offered for resume.
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -48,7 +48,7 @@ export class TrainingRuns implements vscode.Disposable {
 
   constructor(
     private readonly trainer: Trainer,
-    private readonly store: Pick<RunStore, 'markInterrupted' | 'readSummary' | 'readMetrics'>,
+    private readonly store: Pick<RunStore, 'trainerGone' | 'readSummary' | 'readMetrics'>,
     private readonly status: Pick<TrainingStatusBar, 'show' | 'hide'>,
     private readonly settings: () => Settings,
     private readonly log: Log,
@@ -62,7 +62,7 @@ export class TrainingRuns implements vscode.Disposable {
         log.info(`${n.runId} ${epochLine(n.row)}`);
         this.runChanged.fire(n.runDir);
       }),
-      trainer.onDidDie(() => void this.trainerDied()),
+      trainer.onDidDie(() => this.trainerDied()),
     ];
   }
 
@@ -158,10 +158,11 @@ export class TrainingRuns implements vscode.Disposable {
     else this.early.set(n.runId, n);
   }
 
-  private async trainerDied(): Promise<void> {
+  private trainerDied(): void {
     for (const f of [...this.flights.values()]) {
       this.log.error(`the trainer stopped while training ${f.runId}`);
-      await this.store.markInterrupted(f.runDir).catch((e: Error) => this.log.error(e.message));
+      // Its run.json still says running, under a lock no live trainer holds: it reads as interrupted.
+      this.store.trainerGone(f.runDir);
       this.runChanged.fire(f.runDir);
       f.finish(undefined);
     }

@@ -7,6 +7,7 @@ import type { MethodName } from '../common/methods/index.js';
 import type { BackboneName, BackendChoice, BackendName, RunFieldValues } from '../common/runFields.js';
 
 export type { BackboneName, BackendChoice, BackendName, MethodName };
+/** Every status run.json may hold. The trainer writes all but interrupted, which readers derive (src/common/runLock.ts) and older hosts wrote. */
 export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 

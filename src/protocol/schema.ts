@@ -101,6 +101,32 @@ export function obj<F extends Fields>(fields: F): Schema<ObjOf<F>> & { readonly 
   };
 }
 
+/** A required field that is absent: a file can say "it has no config" where a message says what it expected. */
+export class MissingField extends SchemaError {
+  constructor(readonly path: string) {
+    super(`it has no ${path}`);
+  }
+}
+
+/**
+ * An object with at least these fields; others are kept, unchecked. For files that travel between
+ * versions (a run folder another version wrote), where a message would refuse them (obj).
+ */
+export function openObj<F extends Fields>(fields: F): Schema<ObjOf<F>> {
+  return {
+    parse: (v, p) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, 'expected an object');
+      for (const [k, s] of Object.entries(fields)) {
+        const x = (v as Record<string, unknown>)[k];
+        const at = p ? `${p}.${k}` : k;
+        if (x === undefined && !('optional' in s)) throw new MissingField(at);
+        s.parse(x, at);
+      }
+      return v as ObjOf<F>;
+    },
+  };
+}
+
 /**
  * A union of objects told apart by their `type` field: the error names the bad field of the
  * matching variant rather than "matched none".

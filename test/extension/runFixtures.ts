@@ -20,19 +20,29 @@ export interface FixtureRun {
   skipped?: { path: string; reason: string }[];
 }
 
-/** A run folder as the trainer leaves it, written by hand: run.json (and the lock of a running one), and summary/assignments/labels when given. */
-export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
-  const dir = join(runsDir, id);
-  mkdirSync(join(dir, 'checkpoint'), { recursive: true });
-  const run: RunJson = {
+/** A run.json the trainer could have written: a CC run of 4 epochs on /data/fashion. */
+export function runJsonOf(id: string, status: RunStatus): RunJson {
+  return {
     format: 'clusterlab-run',
     version: 1,
     id,
     method: 'cc',
     config: { method: 'cc', data: '/data/fashion', clusters: 3, epochs: 4, imageSize: 16, channels: 1, backbone: 'small', batchSize: 16, seed: 42, backend: 'wasm', learningRate: 3e-4, evalEvery: 1, params: {} },
-    dataset: { root: '/data/fashion', images: f.rows?.length ?? 6, classes: ['bag', 'coat'], superClasses: [] },
+    dataset: { root: '/data/fashion', images: 6, classes: ['bag', 'coat'], superClasses: [] },
     backend: { name: 'wasm', threads: 2, skipped: [] },
-    status: f.status,
+    status,
+    startedAt: '2026-01-01T00:00:00Z',
+    epoch: 4,
+  };
+}
+
+/** A run folder as the trainer leaves it, written by hand: run.json (and the lock of a running one), and summary/assignments/labels when given. */
+export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
+  const dir = join(runsDir, id);
+  mkdirSync(join(dir, 'checkpoint'), { recursive: true });
+  const run: RunJson = {
+    ...runJsonOf(id, f.status),
+    dataset: { root: '/data/fashion', images: f.rows?.length ?? 6, classes: ['bag', 'coat'], superClasses: [] },
     startedAt: f.startedAt,
     epoch: f.epoch ?? 4,
     ...(f.error ? { error: f.error } : {}),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,21 +114,33 @@ test('a run left running by a trainer that is gone lists as interrupted, without
   }
 });
 
-test('a run the dead trainer left running is marked interrupted; watchers hear about changes', async () => {
+test('a run whose trainer dies reads as interrupted in the store and an open page, with nothing written; watchers hear about changes', async () => {
   const heard: (string | undefined)[] = [];
   const sub = store.onDidChange((dir) => heard.push(dir));
-  await store.markInterrupted(join(runs, 'cc-running'));
-  const run = JSON.parse(readFileSync(join(runs, 'cc-running', 'run.json'), 'utf8'));
-  assert.equal(run.status, 'interrupted');
-  assert.ok(run.endedAt);
-  // A finished run is left as it is.
-  await store.markInterrupted(done);
-  assert.equal(JSON.parse(readFileSync(join(done, 'run.json'), 'utf8')).status, 'done');
+  const trainer = spawn('sleep', ['60']);
+  const dying = writeRun(runs, 'cc-dying', { status: 'running', startedAt: '2025-11-01T10:00:00Z', lock: { pid: trainer.pid!, host: hostname() } });
+  const { RunSessions } = await import('../../src/extension/views/runSessions.js');
+  const sessions = new RunSessions(store, { isInWorkspace: () => true, log: () => undefined });
+  try {
+    const session = await sessions.acquire(dying);
+    assert.equal(session.run.status, 'running', 'held by a live trainer');
+    await new Promise((r) => trainer.once('exit', r).kill('SIGKILL'));
+    // What TrainingRuns does when the trainer dies under the run: no file changes.
+    store.trainerGone(dying);
+    for (let i = 0; i < 200 && session.run.status === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(session.run.status, 'interrupted', 'the open page hears it');
+    assert.equal((await store.readRun(dying)).status, 'interrupted');
+    assert.ok(heard.includes(dying));
+    assert.equal(JSON.parse(readFileSync(join(dying, 'run.json'), 'utf8')).status, 'running', 'nothing written');
+  } finally {
+    trainer.kill();
+    await sessions.dispose();
+    rmSync(dying, { recursive: true });
+  }
 
   writeRun(runs, 'cc-new', { status: 'running', startedAt: '2026-01-04T10:00:00Z' });
   const deadline = Date.now() + 10_000;
   while (!heard.includes(join(runs, 'cc-new')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(heard.includes(join(runs, 'cc-running')));
   assert.ok(heard.includes(join(runs, 'cc-new')), `heard ${JSON.stringify(heard)}`);
 
   await store.deleteRun(join(runs, 'cc-new'));

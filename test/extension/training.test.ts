@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
@@ -115,13 +116,17 @@ test('Cancel on the notification cancels the run; an end that beats the answer i
   assert.ok(stub.progress[1]!.done);
 });
 
-test('when the trainer dies under a run, the run is marked interrupted and offered for resume', async () => {
-  const dir = writeRun(runs, 'cc-4', { status: 'running', startedAt: '2026-01-01T00:00:00Z', epoch: 1 });
+test('when the trainer dies under a run, the run reads as interrupted (nothing written) and is offered for resume', async () => {
+  // The lock the trainer took stays behind, naming a process that is gone.
+  const gone = Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout);
+  const dir = writeRun(runs, 'cc-4', { status: 'running', startedAt: '2026-01-01T00:00:00Z', epoch: 1, lock: { pid: gone, host: hostname() } });
   trainer.answer = () => ({ runId: 'cc-4', runDir: dir });
   await training.train(config, runs);
   trainer.died.fire();
   await eventually(() => stub.progress[0]!.done, 'the progress notification closing');
-  assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'interrupted');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'running', 'the host writes no run.json');
+  assert.equal((await store.readRun(dir)).status, 'interrupted');
+  assert.ok((await store.listRuns()).some((r) => r.dir === dir && r.run.status === 'interrupted'), 'the Runs view lists it interrupted');
   assert.match(stub.shown.at(-1)!.text, /the trainer stopped while training CC · fashion; the run is marked interrupted/);
   assert.ok(stub.progress[0]!.done);
   assert.equal(training.active.length, 0);

@@ -13,6 +13,7 @@ import { newQueue, queuedStatus, queuePath, runSweep, type SweepDriver } from '.
 import { LOCK_FILE } from '../../src/common/runLock.js';
 import { lockRun } from '../../src/trainer/run/runLock.js';
 import type { RunStatus } from '../../src/protocol/run.js';
+import { runJsonOf } from '../extension/runFixtures.js';
 
 const started: ChildProcess[] = [];
 after(() => started.forEach((c) => c.kill('SIGKILL')));
@@ -37,7 +38,7 @@ async function zombie(): Promise<number> {
 
 function runHeldBy(pid: number, status: RunStatus = 'running'): string {
   const dir = mkdtempSync(join(tmpdir(), 'clusterlab-holder-'));
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('held', status)));
   writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: hostname(), since: new Date().toISOString() }));
   return dir;
 }
@@ -63,10 +64,10 @@ test("a sweep waits for a live trainer here holding one of its runs, trains the 
   started.push(old);
   const dir = q.runs[0]!.dir;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'running' }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'running')));
   writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }));
   const calls: string[] = [];
-  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify({ status: 'done' })), 'done');
+  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))), 'done');
   const driver: SweepDriver = {
     train: async (run, d) => {
       calls.push(`train ${run.name}`);
@@ -91,11 +92,11 @@ test("a trainer here that takes a run between the sweep's look and its start is 
   // cc-s1 was left running by a trainer that died: interrupted, so the sweep resumes it at once...
   const dir = q.runs[0]!.dir;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'running' }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'running')));
   writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: spawnSync('true').pid, host: hostname(), since: new Date().toISOString() }));
   assert.equal((await queuedStatus(dir)).status, 'interrupted');
   const calls: string[] = [];
-  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify({ status: 'done' })), 'done');
+  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))), 'done');
   let late: ChildProcess | undefined;
   const driver: SweepDriver = {
     train: async (run, d) => (calls.push(`train ${run.name}`), mkdirSync(d, { recursive: true }), finish(d)),

@@ -13,7 +13,7 @@ import { defaultsParams, trainConfigSchema } from '../../src/protocol/server.js'
 import { usage } from '../../src/trainer/cli.js';
 import { TRAINERS } from '../../src/trainer/methods/index.js';
 import { defaultConfig, validateConfig } from '../../src/trainer/run/config.js';
-import { parseRunJson } from '../../src/extension/workspace/runStore.js';
+import { parseRunJson } from '../../src/common/runJson.js';
 import { settingsMarkdown, withBlock, withMethodEnum } from '../../scripts/method-docs.js';
 
 const names = [...METHOD_NAMES];
@@ -64,7 +64,10 @@ test('the protocol, the trainer and the run store accept exactly these methods',
     assert.equal(check(trainConfigSchema, c).method, m);
     assert.equal(check(defaultsParams, { method: m, data: '/d' }).method, m);
     validateConfig(c);
-    const run = { format: 'clusterlab-run', id: 'x', method: m, status: 'done', epoch: 1, startedAt: 'now', config: c, dataset: { root: '/d', classes: [] } };
+    const run = {
+      format: 'clusterlab-run', version: 1, id: 'x', method: m, status: 'done', epoch: 1, startedAt: 'now', config: c,
+      dataset: { root: '/d', images: 0, classes: [], superClasses: [] }, backend: { name: 'cpu', threads: 1, skipped: [] },
+    };
     assert.equal(parseRunJson(JSON.stringify(run), 'run.json').method, m);
   }
   assert.throws(() => check(defaultsParams, { method: 'spectral', data: '/d' }), new RegExp(`expected one of ${names.join(', ')}`));

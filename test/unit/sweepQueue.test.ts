@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
 import { listQueues, newQueue, queuePath, readQueue, runSweep, type SweepDriver } from '../../src/common/experiment/queue.js';
 import type { RunStatus } from '../../src/protocol/run.js';
+import { runJsonOf } from '../extension/runFixtures.js';
 
 const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2, 3, 4]\n', '/x/sweep.clusterlab.yaml');
 
@@ -18,7 +19,7 @@ function setup() {
 /** A run folder as the trainer leaves it: run.json with a status. */
 function runFolder(dir: string, status: RunStatus): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ status }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf(basename(dir), status)));
 }
 
 /** Trains by writing run.json; `plan` says how each entry's run ends (done by default). */

@@ -8,10 +8,11 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { readRunText } from '../runFileRead.js';
+import { readRunJson, RUN_JSON, RunJsonError } from '../runJson.js';
 import { writeJsonAtomic } from '../atomicFile.js';
 import { experimentRunDir, nameProblem } from '../runPlace.js';
 import { lockHolder, mayBeTraining } from '../runLock.js';
-import { RUN_STATUSES, type RunStatus } from '../../protocol/run.js';
+import type { RunStatus } from '../../protocol/run.js';
 import type { ExperimentRun } from './format.js';
 
 export type SweepState = 'running' | 'cancelled' | 'finished';
@@ -109,24 +110,18 @@ export function writeQueue(path: string, q: QueueFile): Promise<void> {
 }
 
 /**
- * A run folder's state for the queue: its run.json status, queued when it has none yet, damaged
- * (with why) when run.json is there but unreadable or without a status.
+ * A run folder's state for the queue: its run's status (runJson.ts: a run left running by a
+ * trainer that died reads as interrupted, and resumes), queued when it has no run.json yet,
+ * damaged (with why) when run.json is there but does not read as a run.
  */
 export async function queuedStatus(dir: string): Promise<{ status: QueuedRunStatus; problem?: string }> {
-  const file = join(dir, 'run.json');
-  let status: unknown;
   try {
-    const text = await readRunText(dir, 'run.json');
-    if (text === undefined) return { status: 'queued' };
-    status = (JSON.parse(text) as { status?: unknown } | null)?.status;
+    const run = await readRunJson(dir);
+    return { status: run ? run.status : 'queued' };
   } catch (e) {
-    return { status: 'damaged', problem: `${file} is damaged (${(e as Error).message.split('\n')[0]})` };
+    const why = e instanceof RunJsonError ? e.problem : (e as Error).message;
+    return { status: 'damaged', problem: `${join(dir, RUN_JSON)} is damaged (${why.split('\n')[0]})` };
   }
-  if (!RUN_STATUSES.includes(status as RunStatus)) return { status: 'damaged', problem: `${file} is damaged (no run status in it)` };
-  if (status !== 'running') return { status: status as RunStatus };
-  // Left "running" by a trainer that died: it resumes.
-  const holder = await lockHolder(dir);
-  return { status: holder && mayBeTraining(holder) ? 'running' : 'interrupted' };
 }
 
 /** How a sweep trains: in this process (CLI) or through the trainer server (VS Code). */

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { readRunText } from '../../common/runFileRead.js';
+import { readExistingRunJson } from '../../common/runJson.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import type { RunChoice } from '../../protocol/webview.js';
@@ -28,8 +29,8 @@ export interface RunEntry {
 /** What the views need of the extension's run store. */
 export interface RunSource {
   listRuns(): Promise<RunEntry[]>;
-  /** Fires when runs appear, disappear or change status. */
-  onDidChange(listener: () => void): Disposable;
+  /** Fires when runs appear, disappear or change status (`dir`: the run, when one is known). */
+  onDidChange(listener: (dir?: string) => void): Disposable;
 }
 
 export interface SessionDeps {
@@ -115,9 +116,7 @@ export class RunSession {
   }
 
   async reload(): Promise<void> {
-    const runText = await readRunText(this.dir, 'run.json');
-    if (runText === undefined) throw Object.assign(new Error(`${join(this.dir, 'run.json')} does not exist`), { code: 'ENOENT' });
-    this.run = JSON.parse(runText) as RunJson;
+    this.run = await readExistingRunJson(this.dir);
     this.metrics = parseMetrics(await this.readText('metrics.jsonl'));
     this.error = undefined;
     const summaryFile = join(this.dir, 'summary.json');
@@ -137,6 +136,15 @@ export class RunSession {
     }
     if (this.rows.length === 0 && !this.error) this.error = `This run has no cluster assignments yet (status: ${this.run.status}).`;
     this.startWatcher();
+  }
+
+  /** A running run's trainer may die without a file changing: its status is read again (derived: runLock.ts). */
+  async restatus(): Promise<void> {
+    if (this.run.status !== 'running') return;
+    const { status } = await readExistingRunJson(this.dir);
+    if (status === this.run.status) return;
+    this.run = { ...this.run, status };
+    this.changed();
   }
 
   /** A run file's text ('' when absent), read safely: a run folder from a cloned repository is untrusted. */
@@ -172,10 +180,14 @@ export class RunSessions {
   /** The sessions of `open` that have finished opening. */
   private readonly opened = new Map<string, RunSession>();
 
+  private readonly sourceSub: Disposable;
+
   constructor(
     readonly source: RunSource,
     private readonly deps: SessionDeps,
-  ) {}
+  ) {
+    this.sourceSub = source.onDidChange((dir) => void (dir && this.opened.get(dir)?.restatus().catch((e: Error) => deps.log(e.message))));
+  }
 
   async list(): Promise<RunEntry[]> {
     this.entries = await this.source.listRuns();
@@ -229,6 +241,7 @@ export class RunSessions {
   }
 
   async dispose(): Promise<void> {
+    this.sourceSub.dispose();
     const all = await Promise.allSettled(this.open.values());
     this.open.clear();
     this.opened.clear();

@@ -10,13 +10,11 @@ import { watch, type FSWatcher } from 'chokidar';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { writeJsonAtomic } from '../../common/atomicFile.js';
 import { readRunText } from '../../common/runFileRead.js';
+import { readExistingRunJson, readRunJson, RUN_JSON } from '../../common/runJson.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
-import { lockHolder, mayBeTraining } from '../../common/runLock.js';
-import { isMethodName, METHOD_NAMES } from '../../common/methods/index.js';
 import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
-import { RUN_STATUSES, type Assignment, type MetricsRow, type RunJson, type SummaryJson } from '../../protocol/run.js';
+import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 
 export interface RunEntry {
   dir: string;
@@ -33,44 +31,6 @@ export interface BrokenRun {
 
 export interface Disposable {
   dispose(): void;
-}
-
-const STATUSES = new Set<unknown>(RUN_STATUSES);
-
-/** Checks the fields of run.json that listing and showing a run rely on; throws naming the file and field. */
-export function parseRunJson(text: string, file: string): RunJson {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file} is not JSON: ${(e as Error).message}`, { cause: e });
-  }
-  const bad = (what: string): never => {
-    throw new Error(`${file}: ${what}`);
-  };
-  const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : bad('expected an object')) as Record<string, unknown>;
-  if (o.format !== 'clusterlab-run') bad('format is not "clusterlab-run"');
-  if (typeof o.id !== 'string') bad('id: expected a string');
-  if (!isMethodName(o.method)) bad(`method: expected one of ${METHOD_NAMES.join(', ')}`);
-  if (!STATUSES.has(o.status as string)) bad(`status: expected one of ${[...STATUSES].join(', ')}`);
-  if (!Number.isInteger(o.epoch)) bad('epoch: expected a whole number');
-  if (typeof o.startedAt !== 'string') bad('startedAt: expected a string');
-  const config = o.config as Record<string, unknown> | undefined;
-  if (typeof config !== 'object' || config === null || !Number.isInteger(config.epochs) || !Number.isInteger(config.clusters)) bad('config: expected an object with epochs and clusters');
-  const ds = o.dataset as Record<string, unknown> | undefined;
-  if (typeof ds !== 'object' || ds === null || typeof ds.root !== 'string' || !Array.isArray(ds.classes)) bad('dataset: expected an object with root and classes');
-  return v as RunJson;
-}
-
-/**
- * A run that says running while no live trainer holds its lock was left by a trainer that died
- * with its window (or was killed): it is listed as interrupted, so it can be resumed. Nothing is
- * written: the next trainer to resume it writes its status.
- */
-async function orphansInterrupted(dir: string, run: RunJson): Promise<RunJson> {
-  if (run.status !== 'running') return run;
-  const holder = await lockHolder(dir);
-  return holder && mayBeTraining(holder) ? run : { ...run, status: 'interrupted' };
 }
 
 function existingAncestor(path: string): string {
@@ -136,10 +96,10 @@ export class RunStore implements Disposable {
       for (const name of names) {
         const dir = join(root, name);
         try {
-          const text = await readText(join(dir, 'run.json'));
-          if (text !== undefined) {
+          const run = await readRunJson(dir);
+          if (run) {
             const name = await readRunName(dir);
-            found.push({ dir, run: await orphansInterrupted(dir, parseRunJson(text, join(dir, 'run.json'))), ...(name ? { name } : {}) });
+            found.push({ dir, run, ...(name ? { name } : {}) });
           }
         } catch (e) {
           found.push({ dir, error: (e as Error).message });
@@ -150,16 +110,9 @@ export class RunStore implements Disposable {
     return found.sort((a, b) => (time(a) < time(b) ? 1 : time(a) > time(b) ? -1 : 0));
   }
 
-  async readRun(dir: string): Promise<RunJson> {
-    return orphansInterrupted(dir, await this.readRunFile(dir));
-  }
-
-  /** run.json as the trainer last wrote it. */
-  private async readRunFile(dir: string): Promise<RunJson> {
-    const file = join(dir, 'run.json');
-    const text = await readText(file);
-    if (text === undefined) throw new Error(`${file} does not exist`);
-    return parseRunJson(text, file);
+  /** The run in `dir`, with the status to show (src/common/runJson.ts). */
+  readRun(dir: string): Promise<RunJson> {
+    return readExistingRunJson(dir);
   }
 
   /** summary.json, once the run has finished. */
@@ -197,11 +150,11 @@ export class RunStore implements Disposable {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** A run the trainer was training when it died: it says running, but nothing will finish it. */
-  async markInterrupted(dir: string): Promise<void> {
-    const run = await this.readRunFile(dir);
-    if (run.status !== 'running') return;
-    await writeJsonAtomic(join(dir, 'run.json'), { ...run, status: 'interrupted', endedAt: new Date().toISOString() });
+  /**
+   * The trainer died under the run in `dir`: nothing on disk changed, but the run now reads as
+   * interrupted (src/common/runLock.ts), so listeners hear of it as of a change of its files.
+   */
+  trainerGone(dir: string): void {
     this.changed(dir);
   }
 
@@ -209,7 +162,7 @@ export class RunStore implements Disposable {
   async deleteRun(dir: string): Promise<void> {
     const abs = resolve(dir);
     if (!this.roots.includes(dirname(abs))) throw new Error(`${abs} is not inside a runs folder (${this.roots.join(', ')})`);
-    if (!(await stat(join(abs, 'run.json')).catch(() => undefined))) throw new Error(`${abs} holds no run.json: not a run folder`);
+    if (!(await stat(join(abs, RUN_JSON)).catch(() => undefined))) throw new Error(`${abs} holds no run.json: not a run folder`);
     await rm(abs, { recursive: true, force: true });
     this.changed(abs);
   }

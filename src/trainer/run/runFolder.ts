@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendLine, writeFileAtomic, writeJsonAtomic } from '../../common/atomicFile.js';
 import { readRunText } from '../../common/runFileRead.js';
+import { checkRunJson, readExistingRunJson, RUN_JSON } from '../../common/runJson.js';
 import { csvField, parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
 import { ConfigError } from './config.js';
@@ -17,7 +18,7 @@ export class RunFolder {
 
   /** Refuses a folder that already holds a run, so nothing is overwritten. */
   static async assertNew(dir: string): Promise<void> {
-    if (await exists(join(dir, 'run.json'))) {
+    if (await exists(join(dir, RUN_JSON))) {
       throw new ConfigError(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --out`);
     }
   }
@@ -40,26 +41,15 @@ export class RunFolder {
     return { folder, unlock };
   }
 
-  async readRun(): Promise<RunJson> {
-    const path = join(this.dir, 'run.json');
-    let run: RunJson;
-    try {
-      const text = await readRunText(this.dir, 'run.json');
-      if (text === undefined) throw new Error('it does not exist');
-      run = JSON.parse(text) as RunJson;
-    } catch (e) {
-      throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
-    }
-    if (run?.format !== 'clusterlab-run') throw new Error(`${path} is not a ClusterLab run file`);
-    // The settings' values are checked by validateConfig on resume; here, that they are there at all.
-    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-    if (!isObject(run.config)) throw new Error(`${path} is damaged: it has no config`);
-    if (!isObject(run.config.params)) throw new Error(`${path} is damaged: its config has no params`);
-    return run;
+  /** run.json (src/common/runJson.ts: checked, with the status to show); refused, naming the file, when absent or damaged. */
+  readRun(): Promise<RunJson> {
+    return readExistingRunJson(this.dir);
   }
 
-  writeRun(run: RunJson): Promise<void> {
-    return writeJsonAtomic(join(this.dir, 'run.json'), run);
+  /** The one writer of run.json: what it writes is checked against the schema every reader checks. */
+  async writeRun(run: RunJson): Promise<void> {
+    const file = join(this.dir, RUN_JSON);
+    await writeJsonAtomic(file, checkRunJson(run, file));
   }
 
   appendMetrics(row: MetricsRow): Promise<void> {
