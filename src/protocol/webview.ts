@@ -85,6 +85,8 @@ export const galleryState = obj({
   newItems: arr(int(0)),
   /** Indices of images the user moved. */
   movedItems: arr(int(0)),
+  /** Indices of images on the dataset's exclusion list (shown as excluded, left out of exports). */
+  excludedItems: arr(int(0)),
   canUndo: bool,
   canRedo: bool,
   /** Why the run could not be shown. */
@@ -125,10 +127,13 @@ export const galleryToHost = tagged(
   obj({ type: lit('merge'), from: clusterId, into: clusterId }),
   obj({ type: lit('undo') }),
   obj({ type: lit('redo') }),
-  obj({ type: lit('export'), format: oneOf('csv', 'json') }),
-  obj({ type: lit('materialize') }),
+  /** `paths`: only the selection. */
+  obj({ type: lit('export'), format: oneOf('csv', 'json'), paths: opt(arr(path)) }),
+  obj({ type: lit('materialize'), paths: opt(arr(path)) }),
   obj({ type: lit('openPanel') }),
   selectionMessage,
+  /** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
+  obj({ type: lit('exclude'), paths: arr(path), exclude: bool }),
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;
 

@@ -53,6 +53,8 @@ const bar = toolbar({
     selected.clear();
     redraw();
   },
+  onExcludeSelection: (exclude) => host.send({ type: 'exclude', paths: [...selected], exclude }),
+  selectedPaths: () => [...selected],
   send: (m) => host.send(m),
 });
 const scroller = h('div', { class: 'scroller', role: 'grid', 'aria-label': 'Images by cluster', tabindex: 0 });
@@ -91,10 +93,11 @@ function rebuild(): void {
     thumbs,
     isNew: new Set(state.newItems),
     isMoved: new Set(state.movedItems),
+    isExcluded: new Set(state.excludedItems),
     collapsed,
   };
   const shown = sections.reduce((n, s) => n + s.items.length, 0);
-  bar.update(state, cell, selected.size, shown);
+  bar.update(state, cell, selected.size, shown, selectedExcluded());
   shareSelection();
   // A narrowed view that shows nothing says which filter hides what.
   const reasons = shown === 0 && state.paths.length > 0 ? emptyReasons(state, settings, cell) : [];
@@ -125,11 +128,19 @@ function showSelection(paths: string[]): void {
   redraw();
 }
 
+/** How many selected images are on the exclusion list (all of them: the toolbar offers to include them again). */
+function selectedExcluded(): number {
+  if (!ctx || selected.size === 0) return 0;
+  let n = 0;
+  for (const i of ctx.isExcluded) if (selected.has(state!.paths[i]!)) n++;
+  return n;
+}
+
 /** Redraws rows in place (selection changed); the layout stays. */
 function redraw(): void {
   shareSelection();
   if (!state || !layout) return;
-  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
+  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0), selectedExcluded());
   grid.setLayout(layout);
 }
 
@@ -247,11 +258,14 @@ scroller.addEventListener('contextmenu', (e) => {
   }
   const paths = [...selected];
   const n = paths.length;
-  showMenu(e.clientX, e.clientY, [{ label: 'Open', value: 'open' }, { label: 'Reveal in Explorer', value: 'reveal' }, { label: 'Copy Path', value: 'copy' }, '-', { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' }], (v) => {
+  const include = selectedExcluded() === n;
+  const exclude = { label: `${include ? 'Include Again' : 'Exclude from Dataset'}${n > 1 ? ` (${n} Images)` : ''}`, value: include ? 'include' : 'exclude' };
+  showMenu(e.clientX, e.clientY, [{ label: 'Open', value: 'open' }, { label: 'Reveal in Explorer', value: 'reveal' }, { label: 'Copy Path', value: 'copy' }, '-', { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' }, exclude], (v) => {
     if (v === 'open') host.send({ type: 'open', path: t.path });
     else if (v === 'reveal') host.send({ type: 'reveal', path: t.path });
     else if (v === 'copy') host.send({ type: 'copyPath', path: t.path });
     else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
+    else host.send({ type: 'exclude', paths, exclude: v === 'exclude' });
   });
 });
 

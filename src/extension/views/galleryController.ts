@@ -17,8 +17,9 @@ export class GalleryController extends ImagePage<GalleryToHost> {
 
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {
     if (session && !error) {
-      const state = galleryState(session.model(), runs, session.labels.canUndo, session.labels.canRedo);
-      return session.error ? { ...state, error: session.error } : state;
+      const state = galleryState(session.model(), runs, session.canUndo, session.canRedo);
+      const error = session.error ?? session.exclusionError;
+      return error ? { ...state, error } : state;
     }
     return noRunState(runs, error, 'clusters show');
   }
@@ -39,14 +40,28 @@ export class GalleryController extends ImagePage<GalleryToHost> {
         if (this.session) await this.ui.showGallery(this.session.dir);
         return;
       case 'export':
-        return this.exportTo(msg.format);
+        return this.exportTo(msg.format, msg.paths);
       case 'materialize':
-        return this.materialize();
+        return this.materialize(msg.paths);
+      case 'exclude':
+        return this.exclude(msg.paths, msg.exclude);
     }
   }
 
-  private async materialize(): Promise<void> {
-    const m = this.requireSession().model();
+  /** Puts the images on the dataset's exclusion list (or takes them off): one undoable edit, files untouched. */
+  private async exclude(paths: string[], exclude: boolean): Promise<void> {
+    this.requireKnown(paths);
+    const s = this.requireSession();
+    await (exclude ? s.editExclusions(paths, []) : s.editExclusions([], paths));
+    s.changed();
+    await this.sessions.exclusionsChanged(s);
+  }
+
+  /** Fills a folder per cluster with the run's images, or only `paths` (the selection); excluded images stay out. */
+  private async materialize(paths?: string[]): Promise<void> {
+    const m = this.exportableModel();
+    if (paths) this.requireKnown(paths);
+    const only = paths && paths.map((p) => m.index.get(p)!);
     const target = await this.materializeTarget(m.run.id, m.run.dataset.root);
     if (!target) return;
     const mode = await this.ui.pickOne('Put the images into the cluster folders as', [
@@ -54,8 +69,9 @@ export class GalleryController extends ImagePage<GalleryToHost> {
       { label: 'Symbolic links', detail: 'no extra space; they point at the originals', value: 'symlink' },
     ]);
     if (!mode) return;
-    const r = await materialize(m, target, mode);
-    this.ui.info(`${count(r.written, 'image')} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
+    const r = await materialize(m, target, mode, only ? { only } : {});
+    const notes = [r.skipped ? `${r.skipped} skipped: already there or unreadable` : '', r.excluded ? `${r.excluded} excluded from the dataset left out` : ''].filter(Boolean);
+    this.ui.info(`${count(r.written, 'image')}${only ? ' of the selection' : ''} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${notes.length ? ` (${notes.join('; ')})` : ''}`);
   }
 
   /**

@@ -125,18 +125,18 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
     switch (msg.type) {
       case 'rename':
         requireCluster(msg.cluster);
-        await s.labels.apply((l) => renameCluster(l, msg.cluster, msg.name));
+        await s.editLabels((l) => renameCluster(l, msg.cluster, msg.name));
         break;
       case 'move':
         this.requireKnown(msg.paths);
         requireCluster(msg.to);
-        await s.labels.apply((l) => moveImages(l, msg.paths, msg.to, trainedOf));
+        await s.editLabels((l) => moveImages(l, msg.paths, msg.to, trainedOf));
         break;
       case 'moveToNew': {
         this.requireKnown(msg.paths);
         const name = msg.name;
         // Moving and naming are one edit: one undo takes both back.
-        await s.labels.apply((l) => {
+        await s.editLabels((l) => {
           const id = Math.max(nextClusterId(l, m.trained), m.run.config.clusters);
           const moved = moveImages(l, msg.paths, id, trainedOf);
           return name ? renameCluster(moved, id, name) : moved;
@@ -145,13 +145,13 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
       }
       case 'merge':
         requireCluster(msg.from, msg.into);
-        await s.labels.apply((l) => mergeClusters(l, msg.from, msg.into));
+        await s.editLabels((l) => mergeClusters(l, msg.from, msg.into));
         break;
       case 'undo':
-        await s.labels.undo();
+        await s.undo();
         break;
       case 'redo':
-        await s.labels.redo();
+        await s.redo();
         break;
     }
     s.changed();
@@ -160,7 +160,7 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
 
   /** Writes the run's clusters (all images, or only `paths`) where the user picks. */
   protected async exportTo(format: 'csv' | 'json', paths?: string[]): Promise<void> {
-    const m = this.requireSession().model();
+    const m = this.exportableModel();
     if (paths) this.requireKnown(paths);
     const only = paths && paths.map((p) => m.index.get(p)!);
     const target = await this.ui.saveFile(`${m.run.id}-${only ? 'selection' : 'clusters'}.${format}`, format);
@@ -182,6 +182,13 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
     } finally {
       this.thumbing = false;
     }
+  }
+
+  /** The run to export: refused while the dataset's exclusion list is damaged (it would be ignored). */
+  protected exportableModel(): ReturnType<RunSession['model']> {
+    const s = this.requireSession();
+    if (s.exclusionError) throw new Error(s.exclusionError);
+    return s.model();
   }
 
   protected requireSession(): RunSession {
