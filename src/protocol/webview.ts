@@ -108,7 +108,11 @@ export type GalleryFilter = Infer<typeof galleryFilter>;
 export const selectionMessage = obj({ type: lit('selection'), paths: arr(path) });
 export type SelectionMessage = Infer<typeof selectionMessage>;
 
-export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage);
+/** Per image (state order), its "doesn't belong" score (src/common/belong.ts), null for none; `note` says why there are none. */
+export const belongScores = obj({ type: lit('belong'), dir: path, scores: arr(orNull(num)), note: opt(str(500)) });
+export type BelongScores = Infer<typeof belongScores>;
+
+export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage, belongScores);
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 const ready = obj({ type: lit('ready') });
@@ -134,6 +138,8 @@ export const galleryToHost = tagged(
   selectionMessage,
   /** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
   obj({ type: lit('exclude'), paths: arr(path), exclude: bool }),
+  /** Asks for the shown run's "doesn't belong" scores. */
+  obj({ type: lit('belong') }),
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;
 

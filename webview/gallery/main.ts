@@ -19,6 +19,7 @@ const host = connect<GalleryToHost, HostToGallery>(hostToGallery, (m) => {
   if (m.type === 'gallery') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
   else if (m.type === 'selection') showSelection(m.paths);
+  else if (m.type === 'belong') addBelong(m.dir, m.scores, m.note);
   else applyCellFilter(m);
 });
 
@@ -35,6 +36,8 @@ let layout: Layout | undefined;
 let ctx: RowContext | undefined;
 let anchor: { section: number; index: number } | undefined;
 let painted = false;
+/** The "doesn't belong" scores were asked for this state (they come once per state). */
+let belongAsked = false;
 
 const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
 const notice = banner();
@@ -67,6 +70,8 @@ function setState(message: GalleryState): void {
   const next: Gallery = { ...message, paths: joinPaths(message.items) };
   const runChanged = next.run?.dir !== state?.run?.dir;
   state = next;
+  // An edit moves the clusters' centres: the scores of the last state no longer hold.
+  belongAsked = false;
   if (runChanged) {
     cell = undefined;
     selected.clear();
@@ -83,6 +88,10 @@ function setState(message: GalleryState): void {
 /** Recomputes sections and layout (data, filters, sort, width or collapsed sections changed). */
 function rebuild(): void {
   if (!state) return;
+  if (settings.sort === 'belong' && !state.belong && !belongAsked && state.run) {
+    belongAsked = true;
+    host.send({ type: 'belong' });
+  }
   const columns = columnsFor(scroller.clientWidth);
   settings.topN = Math.max(1, columns - 2);
   sections = buildSections(state, settings, cell);
@@ -110,6 +119,14 @@ function rebuild(): void {
     // The first frame that shows the gallery: the benchmark reads this mark.
     requestAnimationFrame(() => performance.mark('gallery-first-paint'));
   }
+}
+
+function addBelong(dir: string, scores: (number | null)[], note: string | undefined): void {
+  if (!state || state.run?.dir !== dir) return;
+  if (note) notice.set(`Doesn’t belong: ${note}.`);
+  if (scores.length !== state.paths.length) return;
+  state.belong = Float64Array.from(scores, (x) => x ?? NaN);
+  rebuild();
 }
 
 /** Linked views: the run's other pages (the map) show what is selected here, and the reverse. */

@@ -67,7 +67,8 @@ function tile(ctx: RowContext, i: number): HTMLElement {
   if (uri) img.src = uri;
   const bar = h('span', { class: 'conf' });
   bar.style.width = `${Math.round(conf * 100)}%`;
-  const title = `${path}\nconfidence ${conf.toFixed(3)}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}${ctx.isMoved.has(i) ? '\norange dot: you moved it into this cluster (Undo takes it back)' : ''}${excluded ? '\nexcluded from the dataset: later runs and exports leave it out (the file is kept)' : ''}`;
+  const misfit = ctx.state.belong?.[i];
+  const title = `${path}\nconfidence ${conf.toFixed(3)}${misfit !== undefined && !Number.isNaN(misfit) ? `\ndoesn’t belong ${misfit.toFixed(2)} (0-1, higher: reviewed first)` : ''}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}${ctx.isMoved.has(i) ? '\norange dot: you moved it into this cluster (Undo takes it back)' : ''}${excluded ? '\nexcluded from the dataset: later runs and exports leave it out (the file is kept)' : ''}`;
   return h(
     'div',
     { class: cls.join(' '), role: 'gridcell', 'data-i': i, title, tabindex: 0, 'aria-selected': ctx.selected.has(path) },

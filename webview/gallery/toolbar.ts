@@ -43,7 +43,7 @@ export function toolbar(o: ToolbarOptions): {
     s.mode = v as ViewSettings['mode'];
     o.onSettings();
   });
-  const sort = select('Sort', [['confidence-desc', 'Most confident first'], ['confidence-asc', 'Least confident first'], ['path', 'By file name']], s.sort, (v) => {
+  const sort = select('Sort', [['confidence-desc', 'Most confident first'], ['confidence-asc', 'Least confident first'], ['belong', 'Doesn’t belong first'], ['path', 'By file name']], s.sort, (v) => {
     s.sort = v as ViewSettings['sort'];
     o.onSettings();
   });

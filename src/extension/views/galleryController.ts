@@ -5,15 +5,18 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
+import { galleryToHost, type BelongScores, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
 import { materialize } from '../../common/runExport.js';
-import { galleryState, noRunState } from './galleryModel.js';
+import { belongScores } from './belongScores.js';
+import { galleryState, noRunState, type RunModel } from './galleryModel.js';
 import type { RunSession } from './galleryRuns.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { count } from '../../common/plural.js';
 
 export class GalleryController extends ImagePage<GalleryToHost> {
   protected readonly incoming = galleryToHost;
+  /** The last scores computed, for the model (run and edits) they were computed on. */
+  private belong: { model: RunModel; reply: Promise<BelongScores> } | undefined;
 
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {
     if (session && !error) {
@@ -45,7 +48,19 @@ export class GalleryController extends ImagePage<GalleryToHost> {
         return this.materialize(msg.paths);
       case 'exclude':
         return this.exclude(msg.paths, msg.exclude);
+      case 'belong':
+        return this.sendBelong();
     }
+  }
+
+  /** The scores for the run as shown now; computed again only after an edit (the clusters' centres moved). */
+  private async sendBelong(): Promise<void> {
+    const s = this.requireSession();
+    const model = s.model();
+    if (this.belong?.model !== model) this.belong = { model, reply: belongScores(model, s.rows) };
+    const reply = await this.belong.reply;
+    // A newer edit or another run while it computed: the page asks again with its next state.
+    if (this.session?.model() === model) this.port.post(reply);
   }
 
   /** Puts the images on the dataset's exclusion list (or takes them off): one undoable edit, files untouched. */
