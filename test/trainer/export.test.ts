@@ -135,6 +135,7 @@ test('the dataset\'s exclusion list: left out of the folders, marked in the tabl
     const r = await exportRun(['--format', 'imagefolder', '--out', tree]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^exported 19 images of run .* \(a folder per cluster, copies; 1 excluded by .*\.clusterlab-exclude\.json left out\)\n$/);
+    assert.match(r.stderr, /^ignored 1 name on .*\.clusterlab-exclude\.json that is no image of this run \(deleted since\?\)\n$/);
     const written = readdirSync(tree).filter((f) => !f.startsWith('.')).flatMap((f) => readdirSync(join(tree, f)));
     assert.equal(written.length, 19);
     assert.ok(!written.includes(out.split('/').join('__')));

@@ -44,7 +44,7 @@ function header(ctx: RowContext, c: GalleryCluster, shown: number): HTMLElement 
     icon(collapsed ? 'chevron-right' : 'chevron-down', 'collapse', collapsed ? 'Expand' : 'Collapse'),
     h('span', { class: 'name', 'data-action': 'rename', title: 'Click to rename', tabindex: 0 }, c.name),
     h('span', { class: 'stats' }, stats(c, shown)),
-    h('span', { class: 'actions' }, icon('check-all', 'select-all', 'Select all shown'), icon('merge', 'merge', 'Merge into another cluster…')),
+    h('span', { class: 'actions' }, icon('check-all', 'select-all', 'Select all in this cluster (those shown)'), icon('merge', 'merge', 'Merge into another cluster…')),
   );
 }
 

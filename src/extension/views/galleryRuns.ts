@@ -5,7 +5,7 @@
  * so this module knows nothing of how runs are found.
  */
 import { join } from 'node:path';
-import { editExclusions, readExclusions } from '../../common/exclusions.js';
+import { applyExclusions, editExclusions, exclusionFile, readExclusions } from '../../common/exclusions.js';
 import { readRunText } from '../../common/runFileRead.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
@@ -184,8 +184,18 @@ export class RunSession {
     } catch (e) {
       this.excluded = new Set();
       this.exclusionError = (e as Error).message;
+      this.deps.log(this.exclusionError);
+      return;
+    }
+    // Names of images deleted since (or never in this run) are ignored; said once a session.
+    const stale = applyExclusions(this.rows, (r) => r.path, this.excluded).stale;
+    if (stale > 0 && !this.staleSaid) {
+      this.staleSaid = true;
+      this.deps.log(`${exclusionFile(this.run.dataset.root)}: ${stale} listed ${stale === 1 ? 'image is' : 'images are'} not in run ${this.run.id} (deleted since?): ignored`);
     }
   }
+
+  private staleSaid = false;
 
   /** Tells every view of this run to redraw (after an edit, a live assignment, a file change). */
   changed(): void {

@@ -9,7 +9,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { EXPORT_MARKER } from '../../common/datasets.js';
-import { exclusionFile } from '../../common/exclusions.js';
+import { applyExclusions, exclusionFile } from '../../common/exclusions.js';
 import { clusterName } from '../../common/labels.js';
 import { clusterFolder, exportText, includedIndices, isInside, markExport, materialize, materializedName, type ExportableRun, type MaterializeMode } from '../../common/runExport.js';
 import { ConfigError } from '../run/config.js';
@@ -114,6 +114,9 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
   if (isInside(target, root) || isInside(await realTarget(target), realRoot)) throw new ConfigError(`refused: --out ${target} is inside the dataset folder ${root} (the export would become training data)`);
   if ((await stat(target).catch(() => undefined))?.isDirectory() === false) throw new ConfigError(`refused: --out ${target} is a file, not a folder`);
 
+  // Names on the exclusion list that are no images of this run (deleted since): ignored, said once.
+  const stale = applyExclusions(r.paths, (p) => p, r.excluded).stale;
+  if (stale > 0) err.write(`ignored ${stale} ${stale === 1 ? 'name' : 'names'} on ${exclusionFile(root)} that ${stale === 1 ? 'is no image' : 'are no images'} of this run (deleted since?)\n`);
   // Images deleted since training: left out, said once.
   const present = await Promise.all(chosen.map((i) => stat(join(root, r.paths[i]!)).then((s) => s.isFile(), () => false)));
   const only = chosen.filter((_, k) => present[k]);
