@@ -8,7 +8,9 @@
  *    nearer another cluster's centre (a ratio, so it needs no scale per backbone);
  *  - neighbours: the share of its k nearest images (cosine, in the features) that are in another
  *    cluster. Beyond `maxReference` images the neighbours are searched among an evenly spaced
- *    sample of that many, which bounds the cost at n x maxReference dot products.
+ *    sample of that many, and features wider than NEIGHBOUR_DIMS are first projected onto that
+ *    many seeded random directions (cosines roughly kept, Johnson-Lindenstrauss): the cost is
+ *    n x maxReference x NEIGHBOUR_DIMS, not n² x dims.
  * Clusters are the user's (after moves and merges), so a moved image is scored where it is now.
  */
 
@@ -34,7 +36,8 @@ export interface BelongTerms {
 }
 
 export const BELONG_K = 10;
-export const BELONG_MAX_REFERENCE = 2000;
+export const BELONG_MAX_REFERENCE = 1000;
+export const NEIGHBOUR_DIMS = 64;
 
 /** Every row's score and its three terms; NaN for rows left out (cluster -1). */
 export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
@@ -44,6 +47,8 @@ export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
   const k = inp.k ?? BELONG_K;
   const centres = clusterCentres(features, dims, cluster);
   const ref = referenceRows(cluster, inp.maxReference ?? BELONG_MAX_REFERENCE);
+  const near = dims > NEIGHBOUR_DIMS ? project(features, dims, NEIGHBOUR_DIMS) : features;
+  const nd = Math.min(dims, NEIGHBOUR_DIMS);
   const out: BelongTerms = { score: new Float64Array(n).fill(NaN), doubt: new Float64Array(n).fill(NaN), offCentre: new Float64Array(n).fill(NaN), neighbours: new Float64Array(n).fill(NaN) };
   const bestSim = new Float64Array(k);
   const bestRow = new Int32Array(k);
@@ -64,11 +69,12 @@ export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
     const offCentre = next === Infinity ? 0 : own + next === 0 ? 0.5 : own / (own + next);
     // k nearest among the reference rows: a small sorted list, most similar first.
     let found = 0;
+    const ni = i * nd;
     for (const r of ref) {
       if (r === i) continue;
-      const fr = r * dims;
+      const nr = r * nd;
       let dot = 0;
-      for (let j = 0; j < dims; j++) dot += features[fi + j]! * features[fr + j]!;
+      for (let j = 0; j < nd; j++) dot += near[ni + j]! * near[nr + j]!;
       if (found === k && dot <= bestSim[k - 1]!) continue;
       let at = found < k ? found++ : k - 1;
       while (at > 0 && bestSim[at - 1]! < dot) {
@@ -108,6 +114,32 @@ function clusterCentres(features: Float32Array, dims: number, cluster: ArrayLike
     for (let j = 0; j < dims; j++) s[j] /= norm;
   }
   return sums;
+}
+
+/** Each row projected onto `to` fixed pseudo-random ±1 directions (seeded: the same scores every time), then L2-normalised. */
+function project(features: Float32Array, dims: number, to: number): Float32Array {
+  const dirs = new Float32Array(dims * to);
+  let seed = 0x9e3779b9;
+  for (let m = 0; m < dirs.length; m++) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    dirs[m] = seed & 1 ? 1 : -1;
+  }
+  const n = features.length / dims;
+  const out = new Float32Array(n * to);
+  for (let i = 0; i < n; i++) {
+    let sq = 0;
+    for (let p = 0; p < to; p++) {
+      let dot = 0;
+      for (let j = 0; j < dims; j++) dot += features[i * dims + j]! * dirs[j * to + p]!;
+      out[i * to + p] = dot;
+      sq += dot * dot;
+    }
+    const norm = Math.sqrt(sq) || 1;
+    for (let p = 0; p < to; p++) out[i * to + p]! /= norm;
+  }
+  return out;
 }
 
 /** The rows neighbours are searched among: all scored rows, or an evenly spaced sample of `max` of them. */

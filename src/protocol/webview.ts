@@ -116,6 +116,8 @@ export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, se
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 const ready = obj({ type: lit('ready') });
+/** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
+const excludeMessage = obj({ type: lit('exclude'), paths: arr(path), exclude: bool });
 const selectRun = obj({ type: lit('selectRun'), dir: path });
 
 export const galleryToHost = tagged(
@@ -136,8 +138,7 @@ export const galleryToHost = tagged(
   obj({ type: lit('materialize'), paths: opt(arr(path)) }),
   obj({ type: lit('openPanel') }),
   selectionMessage,
-  /** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
-  obj({ type: lit('exclude'), paths: arr(path), exclude: bool }),
+  excludeMessage,
   /** Asks for the shown run's "doesn't belong" scores. */
   obj({ type: lit('belong') }),
 );
@@ -329,5 +330,6 @@ export const mapToHost = tagged(
   obj({ type: lit('exportSelection'), paths: arr(path), format: oneOf('csv', 'json') }),
   obj({ type: lit('showInGallery'), paths: arr(path) }),
   obj({ type: lit('computeLayout') }),
+  excludeMessage,
 );
 export type MapToHost = Infer<typeof mapToHost>;

@@ -19,10 +19,9 @@ function rng(seed: number): () => number {
  * images drawn from cluster 1's blob but assigned to cluster 0 with the same confidence as the
  * rest: only the features can tell them apart.
  */
-function synthetic(seed: number, planted: number): { features: Float32Array; cluster: Int32Array; confidence: Float64Array; misfits: number[] } {
+function synthetic(seed: number, planted: number, dims = 16): { features: Float32Array; cluster: Int32Array; confidence: Float64Array; misfits: number[] } {
   const r = rng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const dims = 16;
   const centres = Array.from({ length: 3 }, () => Array.from({ length: dims }, gauss));
   const rows: { f: number[]; c: number; conf: number }[] = [];
   for (let c = 0; c < 3; c++) for (let m = 0; m < 60; m++) rows.push({ f: centres[c]!.map((x) => x + 0.6 * gauss()), c, conf: 0.7 + 0.25 * r() });
@@ -54,10 +53,13 @@ describe("doesn't-belong score", () => {
     }
   });
 
-  it('the same with neighbours searched among a sample (large runs), and low confidence alone raises a score', async () => {
+  it('the same with neighbours searched among a sample in projected features (large runs), and low confidence alone raises a score', async () => {
+    // 256-wide features: the neighbour search runs in 64 random directions, among 60 of the 180 images.
+    const wide = synthetic(6, 5, 256);
+    const sampled = await doesNotBelong({ features: wide.features, dims: 256, cluster: wide.cluster, confidence: wide.confidence, maxReference: 60 });
+    assert.deepEqual(worst(sampled.score, 5), wide.misfits);
+    for (const i of wide.misfits) assert.ok(sampled.neighbours[i]! > 0.5, `row ${i}: ${sampled.neighbours[i]}`);
     const s = synthetic(4, 5);
-    const sampled = await doesNotBelong({ features: s.features, dims: 16, cluster: s.cluster, confidence: s.confidence, maxReference: 60 });
-    assert.deepEqual(worst(sampled.score, 5), s.misfits);
     const doubtful = 100; // a well-placed image of cluster 1, made doubtful
     const conf = Float64Array.from(s.confidence);
     conf[doubtful] = 0.05;

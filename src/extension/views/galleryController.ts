@@ -46,8 +46,6 @@ export class GalleryController extends ImagePage<GalleryToHost> {
         return this.exportTo(msg.format, msg.paths);
       case 'materialize':
         return this.materialize(msg.paths);
-      case 'exclude':
-        return this.exclude(msg.paths, msg.exclude);
       case 'belong':
         return this.sendBelong();
     }
@@ -61,15 +59,6 @@ export class GalleryController extends ImagePage<GalleryToHost> {
     const reply = await this.belong.reply;
     // A newer edit or another run while it computed: the page asks again with its next state.
     if (this.session?.model() === model) this.port.post(reply);
-  }
-
-  /** Puts the images on the dataset's exclusion list (or takes them off): one undoable edit, files untouched. */
-  private async exclude(paths: string[], exclude: boolean): Promise<void> {
-    this.requireKnown(paths);
-    const s = this.requireSession();
-    await (exclude ? s.editExclusions(paths, []) : s.editExclusions([], paths));
-    s.changed();
-    await this.sessions.exclusionsChanged(s);
   }
 
   /** Fills a folder per cluster with the run's images, or only `paths` (the selection); excluded images stay out. */

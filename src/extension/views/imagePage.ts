@@ -1,6 +1,7 @@
 /**
  * What the pages that show a run's images (gallery, map) share on the host: thumbnails, opening
- * an image, the relabel edits through the run's labels store, and the run's shared selection.
+ * an image, the relabel edits through the run's labels store, excluding images from the dataset,
+ * and the run's shared selection.
  * Any path a page names is refused unless the run lists it and it lies inside the dataset folder
  * and the workspace (datasetFile).
  */
@@ -27,7 +28,14 @@ export type LabelEdit =
   | { type: 'redo' };
 
 /** The messages both pages send, handled here; the rest go to the page's own dispatch. */
-type SharedMessage = { type: 'ready' } | { type: 'selectRun'; dir: string } | { type: 'thumbs'; paths: string[] } | { type: 'open'; path: string } | { type: 'selection'; paths: string[] } | LabelEdit;
+type SharedMessage =
+  | { type: 'ready' }
+  | { type: 'selectRun'; dir: string }
+  | { type: 'thumbs'; paths: string[] }
+  | { type: 'open'; path: string }
+  | { type: 'selection'; paths: string[] }
+  | { type: 'exclude'; paths: string[]; exclude: boolean }
+  | LabelEdit;
 export type OwnMessage<In> = Exclude<In, { type: SharedMessage['type'] }>;
 
 export abstract class ImagePage<In extends { type: string }> extends RunPage {
@@ -75,6 +83,8 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
         return this.ui.openFile(this.fileOf(m.path));
       case 'selection':
         return this.select(m.paths);
+      case 'exclude':
+        return this.exclude(m.paths, m.exclude);
       case 'rename':
       case 'move':
       case 'moveToNew':
@@ -102,6 +112,15 @@ export abstract class ImagePage<In extends { type: string }> extends RunPage {
   private select(paths: string[]): void {
     this.requireKnown(paths);
     this.requireSession().select(paths, this);
+  }
+
+  /** Puts the images on the dataset's exclusion list (or takes them off): one undoable edit, files untouched. */
+  private async exclude(paths: string[], exclude: boolean): Promise<void> {
+    this.requireKnown(paths);
+    const s = this.requireSession();
+    await (exclude ? s.editExclusions(paths, []) : s.editExclusions([], paths));
+    s.changed();
+    await this.sessions.exclusionsChanged(s);
   }
 
   private async editLabels(msg: LabelEdit): Promise<void> {
