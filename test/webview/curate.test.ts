@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeRunFeatures } from '../../src/common/features.js';
 import type { HostUi } from '../../src/extension/views/webviewPage.js';
+import { writeFixtureLayout } from './fixtureRun.js';
 import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot, type Suite } from './harness.js';
 
 let t: Suite;
@@ -161,5 +162,27 @@ describe('curating in the gallery (Chromium)', () => {
     assert.ok(five.includes(planted) && five[0] !== planted, `after the move it is no misfit in cluster 5: ${five} (planted ${planted})`);
     assert.deepEqual(pageErrors(page), []);
     await g.close();
+  });
+
+  it('the map\'s selection (a legend entry) is excluded from its strip, and the gallery of the run shows it', async () => {
+    await writeFixtureLayout(t.fx);
+    const { ui } = recordingUi(t.ws);
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
+    const map = await openPage(t.browser, t.origin, 'map', host.map);
+    const gallery = await openPage(t.browser, t.origin, 'gallery', host.gallery);
+    await gallery.page.locator('.row.header').first().waitFor();
+    await map.page.locator('.legend .entry', { hasText: 'Cluster 7 (4)' }).click();
+    await map.page.locator('.strip:not([hidden])').waitFor();
+    await map.act('exclude', () => map.page.locator('.strip vscode-button[data-action="Exclude from Dataset"]').click());
+    const seven = excludedOnDisk().length;
+    assert.equal(seven, 4);
+    // The gallery of the same run (same host) redraws with them excluded, and shares the selection.
+    await gallery.page.waitForFunction(() => document.querySelectorAll('.tile.excluded').length === 4);
+    assert.match((await gallery.page.locator('.selection').textContent()) ?? '', /^4 selected/);
+    assert.deepEqual(pageErrors(map.page), []);
+    await map.page.close();
+    await gallery.page.close();
+    await host.sessions.dispose();
+    writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [] }));
   });
 });
