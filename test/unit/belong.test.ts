@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { doesNotBelong } from '../../src/common/belong.js';
-
-/** A seeded uniform generator (mulberry32): the synthetic case is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Rng } from '../../src/trainer/util/rng.js';
 
 /**
  * Three clusters of 60 images in 16 dimensions (blobs around random centres), and `planted`
@@ -20,8 +9,9 @@ function rng(seed: number): () => number {
  * rest: only the features can tell them apart.
  */
 function synthetic(seed: number, planted: number, dims = 16): { features: Float32Array; cluster: Int32Array; confidence: Float64Array; misfits: number[] } {
-  const r = rng(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const rng = new Rng(seed);
+  const r = () => rng.next();
+  const gauss = () => rng.normal();
   const centres = Array.from({ length: 3 }, () => Array.from({ length: dims }, gauss));
   const rows: { f: number[]; c: number; conf: number }[] = [];
   for (let c = 0; c < 3; c++) for (let m = 0; m < 60; m++) rows.push({ f: centres[c]!.map((x) => x + 0.6 * gauss()), c, conf: 0.7 + 0.25 * r() });
