@@ -185,4 +185,28 @@ describe('curating in the gallery (Chromium)', () => {
     await host.sessions.dispose();
     writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [] }));
   });
+
+  it('a list naming images deleted since is logged once; a damaged list is one line naming the file, and exclusions and exports wait for it', async () => {
+    writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: ['gone/long-ago.png', t.fx.paths[0]] }));
+    const ok = await openGallery();
+    assert.equal(await ok.page.locator('.tile.excluded').count(), 1);
+    assert.deepEqual(ok.record.log.filter((l) => /not in run/.test(l)), [`${excludeFile()}: 1 listed image is not in run cc-fixture (deleted since?): ignored`]);
+    await ok.close();
+
+    writeFileSync(excludeFile(), '{"format": "clusterlab-exclusions", "paths": [');
+    const g = await openGallery();
+    const banner = g.page.locator('.banner:not([hidden])').first();
+    await banner.waitFor();
+    assert.match((await banner.textContent()) ?? '', /\.clusterlab-exclude\.json is not a valid exclusion list \(not JSON: .*\): fix or remove it/);
+    // The run is still shown; excluding and exporting refuse with the same line, and the file is left as it was.
+    assert.equal(await g.page.locator('.tile').count(), 40);
+    await g.page.locator('.tile').first().click({ modifiers: ['Control'] });
+    await g.h.act('exclude', () => g.page.locator('.selection vscode-button.exclude').click());
+    await g.h.act('materialize', () => g.page.evaluate(() => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'materialize' })));
+    assert.equal(g.record.errors.length, 2);
+    for (const e of g.record.errors) assert.match(e, /^ClusterLab: .*\.clusterlab-exclude\.json is not a valid exclusion list/);
+    assert.equal(readFileSync(excludeFile(), 'utf8'), '{"format": "clusterlab-exclusions", "paths": [');
+    await g.close();
+    writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [] }));
+  });
 });
