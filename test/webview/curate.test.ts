@@ -209,4 +209,16 @@ describe('curating in the gallery (Chromium)', () => {
     await g.close();
     writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [] }));
   });
+
+  it('a run whose dataset lies outside the workspace: its exclusion list is not written', async () => {
+    const { ui, record } = recordingUi(join(t.ws, 'elsewhere'));
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
+    const h = await openPage(t.browser, t.origin, 'gallery', host.gallery);
+    await h.page.locator('.row.header').first().waitFor();
+    await h.act('exclude', () => h.page.evaluate((p) => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'exclude', paths: [p], exclude: true }), t.fx.paths[0]!));
+    assert.match(record.errors.join('\n'), /the dataset folder .* is outside the workspace: its exclusion list is not written from here/);
+    assert.deepEqual(excludedOnDisk(), []);
+    await h.page.close();
+    await host.sessions.dispose();
+  });
 });

@@ -171,7 +171,10 @@ export class RunSession {
 
   private async changeExclusions(add: readonly string[], remove: readonly string[]): Promise<{ added: string[]; removed: string[] }> {
     if (this.exclusionError) throw new Error(this.exclusionError);
-    const r = await editExclusions(this.run.dataset.root, add, remove);
+    const root = this.run.dataset.root;
+    // run.json names the folder; one from a cloned repository may name any: only the workspace is written.
+    if (!this.deps.isInWorkspace(root)) throw new Error(`the dataset folder ${root} is outside the workspace: its exclusion list is not written from here`);
+    const r = await editExclusions(root, add, remove);
     this.excluded = r.paths;
     return r.change;
   }
