@@ -1,8 +1,9 @@
 /**
- * Getting the relabelled clusters out of ClusterLab: a CSV or JSON table of path, cluster, name
- * and confidence, or folders with one sub-folder per cluster filled with copies of (or links to)
- * the images. The originals are never moved or overwritten. Shared by the extension (export,
- * Materialize) and `clusterlab export`.
+ * Getting the relabelled clusters out of ClusterLab: a CSV or JSON table of path, cluster, name,
+ * confidence and whether the dataset's exclusion list names the image, or folders with one
+ * sub-folder per cluster filled with copies of (or links to) the images the list does not exclude.
+ * The originals are never moved or overwritten. Shared by the extension (export, Materialize) and
+ * `clusterlab export`.
  */
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, symlink } from 'node:fs/promises';
@@ -22,6 +23,8 @@ export interface ExportableRun {
   cluster: ArrayLike<number>;
   confidence: ArrayLike<number>;
   labels: LabelsJson;
+  /** The dataset's exclusion list (src/common/exclusions.ts): every export honours it. */
+  excluded: ReadonlySet<string>;
 }
 
 export type MaterializeMode = 'copy' | 'hardlink' | 'symlink';
@@ -31,17 +34,32 @@ export interface ExportRow {
   cluster: number;
   name: string;
   confidence: number;
+  excluded: boolean;
 }
 
-/** Every image's row, or only those at the indices `only` (a map selection). */
+/**
+ * Every image's row, or only those at the indices `only` (a selection). Excluded images are listed,
+ * marked, in a table (it is the complete record) and left out of cluster folders.
+ */
 export function exportRows(m: ExportableRun, only?: readonly number[]): ExportRow[] {
-  return (only ?? m.paths.map((_, i) => i)).map((i) => ({ path: m.paths[i]!, cluster: m.cluster[i]!, name: clusterName(m.labels, m.cluster[i]!), confidence: m.confidence[i]! }));
+  return (only ?? m.paths.map((_, i) => i)).map((i) => ({
+    path: m.paths[i]!,
+    cluster: m.cluster[i]!,
+    name: clusterName(m.labels, m.cluster[i]!),
+    confidence: m.confidence[i]!,
+    excluded: m.excluded.has(m.paths[i]!),
+  }));
+}
+
+/** The indices (of `only`, or of every image) the exclusion list does not name: what cluster folders get. */
+export function includedIndices(m: ExportableRun, only?: readonly number[]): number[] {
+  return (only ?? m.paths.map((_, i) => i)).filter((i) => !m.excluded.has(m.paths[i]!));
 }
 
 export function exportText(m: ExportableRun, format: 'csv' | 'json', only?: readonly number[]): string {
   const rows = exportRows(m, only);
   if (format === 'json') return JSON.stringify(rows, null, 1) + '\n';
-  const lines = ['path,cluster,name,confidence', ...rows.map((r) => [csvField(r.path), r.cluster, csvField(r.name), r.confidence.toFixed(6)].join(','))];
+  const lines = ['path,cluster,name,confidence,excluded', ...rows.map((r) => [csvField(r.path), r.cluster, csvField(r.name), r.confidence.toFixed(6), r.excluded].join(','))];
   return lines.join('\n') + '\n';
 }
 
@@ -68,16 +86,18 @@ export function isInside(target: string, root: string): boolean {
  * Fills `target` with a folder per cluster. Each image keeps its dataset path, flattened with "__"
  * so same-named files from different class folders do not collide. Existing files are left alone
  * and counted as skipped; a target inside the dataset is refused (the new files would become data).
+ * Images on the exclusion list are left out and counted.
  */
 export async function materialize(
   m: ExportableRun,
   target: string,
   mode: MaterializeMode,
   o: { only?: readonly number[]; onSkip?: (path: string, e: Error) => void } = {},
-): Promise<{ written: number; skipped: number }> {
+): Promise<{ written: number; skipped: number; excluded: number }> {
   const root = resolve(m.run.dataset.root);
   if (isInside(target, root)) throw new Error(`refused: ${target} is inside the dataset folder ${root}`);
-  const rows = exportRows(m, o.only);
+  const included = includedIndices(m, o.only);
+  const rows = exportRows(m, included);
   const made = new Set<string>();
   let written = 0;
   let skipped = 0;
@@ -105,7 +125,7 @@ export async function materialize(
   };
   await Promise.all(Array.from({ length: 4 }, worker));
   await markExport(target, m, { mode });
-  return { written, skipped };
+  return { written, skipped, excluded: (o.only ?? m.paths).length - included.length };
 }
 
 /** Marks `target` as a run's export, so the train flow does not offer it as a dataset. */

@@ -86,6 +86,8 @@ export const galleryState = obj({
   newItems: arr(int(0)),
   /** Indices of images the user moved. */
   movedItems: arr(int(0)),
+  /** Indices of images on the dataset's exclusion list (shown as excluded, left out of exports). */
+  excludedItems: arr(int(0)),
   canUndo: bool,
   canRedo: bool,
   /** Why the run could not be shown. */
@@ -108,10 +110,16 @@ export type GalleryFilter = Infer<typeof galleryFilter>;
 export const selectionMessage = obj({ type: lit('selection'), paths: arr(path) });
 export type SelectionMessage = Infer<typeof selectionMessage>;
 
-export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage);
+/** Per image (state order), its "doesn't belong" score (src/common/belong.ts), null for none; `note` says why there are none. */
+export const belongScores = obj({ type: lit('belong'), dir: path, scores: arr(orNull(num)), note: opt(str(500)) });
+export type BelongScores = Infer<typeof belongScores>;
+
+export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage, belongScores);
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 const ready = obj({ type: lit('ready') });
+/** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
+const excludeMessage = obj({ type: lit('exclude'), paths: arr(path), exclude: bool });
 const selectRun = obj({ type: lit('selectRun'), dir: path });
 
 export const galleryToHost = tagged(
@@ -127,10 +135,14 @@ export const galleryToHost = tagged(
   obj({ type: lit('merge'), from: clusterId, into: clusterId }),
   obj({ type: lit('undo') }),
   obj({ type: lit('redo') }),
-  obj({ type: lit('export'), format: oneOf('csv', 'json') }),
-  obj({ type: lit('materialize') }),
+  /** `paths`: only the selection. */
+  obj({ type: lit('export'), format: oneOf('csv', 'json'), paths: opt(arr(path)) }),
+  obj({ type: lit('materialize'), paths: opt(arr(path)) }),
   obj({ type: lit('openPanel') }),
   selectionMessage,
+  excludeMessage,
+  /** Asks for the shown run's "doesn't belong" scores. */
+  obj({ type: lit('belong') }),
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;
 
@@ -321,5 +333,6 @@ export const mapToHost = tagged(
   obj({ type: lit('exportSelection'), paths: arr(path), format: oneOf('csv', 'json') }),
   obj({ type: lit('showInGallery'), paths: arr(path) }),
   obj({ type: lit('computeLayout') }),
+  excludeMessage,
 );
 export type MapToHost = Infer<typeof mapToHost>;

@@ -66,9 +66,9 @@ test('csv and json: every image with its cluster, name and confidence', async ()
   const c = await exportRun(['--format', 'csv', '--out', out]);
   assert.equal(c.code, 0, c.stderr);
   const lines = readFileSync(join(out, 'clusters.csv'), 'utf8').trim().split('\n');
-  assert.equal(lines[0], 'path,cluster,name,confidence');
+  assert.equal(lines[0], 'path,cluster,name,confidence,excluded');
   assert.equal(lines.length, 21);
-  assert.equal(lines.find((l) => l.startsWith(moved + ',')), `${moved},5,Cluster 5,${rows[0]!.confidence.toFixed(6)}`);
+  assert.equal(lines.find((l) => l.startsWith(moved + ',')), `${moved},5,Cluster 5,${rows[0]!.confidence.toFixed(6)},false`);
   const j = await exportRun(['--format', 'json', '--out', out]);
   assert.equal(j.code, 2, 'the marker from the CSV export is there: never overwritten');
   const out2 = join(tmp, 'json');
@@ -124,4 +124,34 @@ test('refusals: into the dataset folder, a name the run does not have, bad optio
   const notRun = await run(['export', tmp, '--format', 'csv', '--out', join(tmp, 'empty')]);
   assert.equal(notRun.code, 2);
   assert.match(notRun.stderr, /^clusterlab: cannot read .*run\.json/);
+});
+
+test('the dataset\'s exclusion list: left out of the folders, marked in the tables, names deleted since ignored; a damaged list refused in one line', async () => {
+  const list = join(data, '.clusterlab-exclude.json');
+  const out = rows[6]!.path;
+  writeFileSync(list, JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [out, 'deleted/long-ago.png'] }));
+  try {
+    const tree = join(tmp, 'excl-tree');
+    const r = await exportRun(['--format', 'imagefolder', '--out', tree]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^exported 19 images of run .* \(a folder per cluster, copies; 1 excluded by .*\.clusterlab-exclude\.json left out\)\n$/);
+    assert.match(r.stderr, /^ignored 1 name on .*\.clusterlab-exclude\.json that is no image of this run \(deleted since\?\)\n$/);
+    const written = readdirSync(tree).filter((f) => !f.startsWith('.')).flatMap((f) => readdirSync(join(tree, f)));
+    assert.equal(written.length, 19);
+    assert.ok(!written.includes(out.split('/').join('__')));
+    assert.ok(existsSync(join(data, out)), 'the excluded image itself is untouched');
+    const tables = join(tmp, 'excl-csv');
+    assert.equal((await exportRun(['--format', 'csv', '--out', tables])).code, 0);
+    const lines = readFileSync(join(tables, 'clusters.csv'), 'utf8').trim().split('\n');
+    assert.deepEqual(lines.filter((l) => l.endsWith(',true')).map((l) => l.split(',')[0]), [out]);
+    assert.equal(lines.length, 21);
+
+    writeFileSync(list, '{"format": "clusterlab-exclusions", "paths": ');
+    const bad = await exportRun(['--format', 'imagefolder', '--out', join(tmp, 'excl-bad')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^clusterlab: .*\.clusterlab-exclude\.json is not a valid exclusion list \(not JSON: .*\): fix or remove it\n$/);
+    assert.ok(!existsSync(join(tmp, 'excl-bad')));
+  } finally {
+    rmSync(list, { force: true });
+  }
 });

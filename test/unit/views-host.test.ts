@@ -140,13 +140,13 @@ describe('extension host: views data', () => {
     const labels = { ...emptyLabels(), names: { '1': 'bags, mostly' } };
     const m = buildRunModel(fx.runDir, run(), rows(), labels);
     const csv = exportText(m, 'csv').split('\n');
-    assert.equal(csv[0], 'path,cluster,name,confidence');
+    assert.equal(csv[0], 'path,cluster,name,confidence,excluded');
     assert.ok(csv.some((l) => l.includes(',1,"bags, mostly",')));
     assert.equal(JSON.parse(exportText(m, 'json')).length, 40);
 
     const out = join(ws, 'out');
-    assert.deepEqual(await materialize(m, out, 'copy'), { written: 40, skipped: 0 });
-    assert.deepEqual(await materialize(m, out, 'copy'), { written: 0, skipped: 40 });
+    assert.deepEqual(await materialize(m, out, 'copy'), { written: 40, skipped: 0, excluded: 0 });
+    assert.deepEqual(await materialize(m, out, 'copy'), { written: 0, skipped: 40, excluded: 0 });
     assert.ok(readdirSync(out).includes('001 bags, mostly'));
     const links = join(ws, 'links');
     await materialize(m, links, 'symlink');

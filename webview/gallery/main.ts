@@ -19,6 +19,7 @@ const host = connect<GalleryToHost, HostToGallery>(hostToGallery, (m) => {
   if (m.type === 'gallery') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
   else if (m.type === 'selection') showSelection(m.paths);
+  else if (m.type === 'belong') addBelong(m.dir, m.scores, m.note);
   else applyCellFilter(m);
 });
 
@@ -35,6 +36,8 @@ let layout: Layout | undefined;
 let ctx: RowContext | undefined;
 let anchor: { section: number; index: number } | undefined;
 let painted = false;
+/** The "doesn't belong" scores were asked for this state (they come once per state). */
+let belongAsked = false;
 
 const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
 const notice = banner();
@@ -53,6 +56,8 @@ const bar = toolbar({
     selected.clear();
     redraw();
   },
+  onExcludeSelection: (exclude) => host.send({ type: 'exclude', paths: [...selected], exclude }),
+  selectedPaths: () => [...selected],
   send: (m) => host.send(m),
 });
 const scroller = h('div', { class: 'scroller', role: 'grid', 'aria-label': 'Images by cluster', tabindex: 0 });
@@ -65,6 +70,8 @@ function setState(message: GalleryState): void {
   const next: Gallery = { ...message, paths: joinPaths(message.items) };
   const runChanged = next.run?.dir !== state?.run?.dir;
   state = next;
+  // An edit moves the clusters' centres: the scores of the last state no longer hold.
+  belongAsked = false;
   if (runChanged) {
     cell = undefined;
     selected.clear();
@@ -81,6 +88,10 @@ function setState(message: GalleryState): void {
 /** Recomputes sections and layout (data, filters, sort, width or collapsed sections changed). */
 function rebuild(): void {
   if (!state) return;
+  if (settings.sort === 'belong' && !state.belong && !belongAsked && state.run) {
+    belongAsked = true;
+    host.send({ type: 'belong' });
+  }
   const columns = columnsFor(scroller.clientWidth);
   settings.topN = Math.max(1, columns - 2);
   sections = buildSections(state, settings, cell);
@@ -91,10 +102,11 @@ function rebuild(): void {
     thumbs,
     isNew: new Set(state.newItems),
     isMoved: new Set(state.movedItems),
+    isExcluded: new Set(state.excludedItems),
     collapsed,
   };
   const shown = sections.reduce((n, s) => n + s.items.length, 0);
-  bar.update(state, cell, selected.size, shown);
+  bar.update(state, cell, selected.size, shown, selectedExcluded());
   shareSelection();
   // A narrowed view that shows nothing says which filter hides what.
   const reasons = shown === 0 && state.paths.length > 0 ? emptyReasons(state, settings, cell) : [];
@@ -107,6 +119,14 @@ function rebuild(): void {
     // The first frame that shows the gallery: the benchmark reads this mark.
     requestAnimationFrame(() => performance.mark('gallery-first-paint'));
   }
+}
+
+function addBelong(dir: string, scores: (number | null)[], note: string | undefined): void {
+  if (!state || state.run?.dir !== dir) return;
+  if (note) notice.set(`Doesn’t belong: ${note}.`);
+  if (scores.length !== state.paths.length) return;
+  state.belong = Float64Array.from(scores, (x) => x ?? NaN);
+  rebuild();
 }
 
 /** Linked views: the run's other pages (the map) show what is selected here, and the reverse. */
@@ -125,11 +145,19 @@ function showSelection(paths: string[]): void {
   redraw();
 }
 
+/** How many selected images are on the exclusion list (all of them: the toolbar offers to include them again). */
+function selectedExcluded(): number {
+  if (!ctx || selected.size === 0) return 0;
+  let n = 0;
+  for (const i of ctx.isExcluded) if (selected.has(state!.paths[i]!)) n++;
+  return n;
+}
+
 /** Redraws rows in place (selection changed); the layout stays. */
 function redraw(): void {
   shareSelection();
   if (!state || !layout) return;
-  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0));
+  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0), selectedExcluded());
   grid.setLayout(layout);
 }
 
@@ -247,11 +275,14 @@ scroller.addEventListener('contextmenu', (e) => {
   }
   const paths = [...selected];
   const n = paths.length;
-  showMenu(e.clientX, e.clientY, [{ label: 'Open', value: 'open' }, { label: 'Reveal in Explorer', value: 'reveal' }, { label: 'Copy Path', value: 'copy' }, '-', { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' }], (v) => {
+  const include = selectedExcluded() === n;
+  const exclude = { label: `${include ? 'Include Again' : 'Exclude from Dataset'}${n > 1 ? ` (${n} Images)` : ''}`, value: include ? 'include' : 'exclude' };
+  showMenu(e.clientX, e.clientY, [{ label: 'Open', value: 'open' }, { label: 'Reveal in Explorer', value: 'reveal' }, { label: 'Copy Path', value: 'copy' }, '-', { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' }, exclude], (v) => {
     if (v === 'open') host.send({ type: 'open', path: t.path });
     else if (v === 'reveal') host.send({ type: 'reveal', path: t.path });
     else if (v === 'copy') host.send({ type: 'copyPath', path: t.path });
     else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
+    else host.send({ type: 'exclude', paths, exclude: v === 'exclude' });
   });
 });
 

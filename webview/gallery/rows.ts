@@ -12,6 +12,7 @@ export interface RowContext {
   thumbs: ReadonlyMap<string, string>;
   isNew: ReadonlySet<number>;
   isMoved: ReadonlySet<number>;
+  isExcluded: ReadonlySet<number>;
   collapsed: ReadonlySet<number>;
 }
 
@@ -43,7 +44,7 @@ function header(ctx: RowContext, c: GalleryCluster, shown: number): HTMLElement 
     icon(collapsed ? 'chevron-right' : 'chevron-down', 'collapse', collapsed ? 'Expand' : 'Collapse'),
     h('span', { class: 'name', 'data-action': 'rename', title: 'Click to rename', tabindex: 0 }, c.name),
     h('span', { class: 'stats' }, stats(c, shown)),
-    h('span', { class: 'actions' }, icon('check-all', 'select-all', 'Select all shown'), icon('merge', 'merge', 'Merge into another cluster…')),
+    h('span', { class: 'actions' }, icon('check-all', 'select-all', 'Select all in this cluster (those shown)'), icon('merge', 'merge', 'Merge into another cluster…')),
   );
 }
 
@@ -59,17 +60,21 @@ function tile(ctx: RowContext, i: number): HTMLElement {
   const cls = ['tile'];
   if (ctx.selected.has(path)) cls.push('selected');
   if (ctx.isMoved.has(i)) cls.push('moved');
+  const excluded = ctx.isExcluded.has(i);
+  if (excluded) cls.push('excluded');
   const uri = ctx.thumbs.get(path);
   const img = h('img', { alt: '', draggable: 'false', 'data-path': path });
   if (uri) img.src = uri;
   const bar = h('span', { class: 'conf' });
   bar.style.width = `${Math.round(conf * 100)}%`;
-  const title = `${path}\nconfidence ${conf.toFixed(3)}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}${ctx.isMoved.has(i) ? '\norange dot: you moved it into this cluster (Undo takes it back)' : ''}`;
+  const misfit = ctx.state.belong?.[i];
+  const title = `${path}\nconfidence ${conf.toFixed(3)}${misfit !== undefined && !Number.isNaN(misfit) ? `\ndoesn’t belong ${misfit.toFixed(2)} (0-1, higher: reviewed first)` : ''}${label >= 0 ? `\nclass ${classes[label]}` : ''}${ctx.isNew.has(i) ? '\nadded after training' : ''}${ctx.isMoved.has(i) ? '\norange dot: you moved it into this cluster (Undo takes it back)' : ''}${excluded ? '\nexcluded from the dataset: later runs and exports leave it out (the file is kept)' : ''}`;
   return h(
     'div',
     { class: cls.join(' '), role: 'gridcell', 'data-i': i, title, tabindex: 0, 'aria-selected': ctx.selected.has(path) },
     img,
     ctx.isNew.has(i) ? h('vscode-badge', { class: 'new' }, 'new') : null,
+    excluded ? h('vscode-icon', { class: 'excluded-mark', name: 'circle-slash', size: 28, 'aria-label': 'excluded' }) : null,
     bar,
   );
 }

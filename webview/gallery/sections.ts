@@ -1,12 +1,13 @@
 /**
  * Which images the gallery shows and in what order: grouped by cluster, narrowed by the class or
  * super-class filter, the file-name search, a heatmap cell or a set of images (a map selection),
- * and sorted by confidence (ascending puts a cluster's doubtful members first). Pure, so it is cheap to recompute on every keystroke.
+ * and sorted by confidence (ascending puts a cluster's doubtful members first) or "doesn't belong"
+ * (worst first). Pure, so it is cheap to recompute on every keystroke.
  */
 import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
 import { count } from '../../src/common/plural.js';
 
-export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path';
+export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path' | 'belong';
 
 export interface ViewSettings {
   mode: 'clusters' | 'top';
@@ -18,8 +19,11 @@ export interface ViewSettings {
   topN: number;
 }
 
-/** The host's state with each image's path joined once, as every part of the page reads paths. */
-export type Gallery = GalleryState & { paths: string[] };
+/**
+ * The host's state with each image's path joined once, as every part of the page reads paths, and
+ * once the host sent them, each image's "doesn't belong" score (NaN: none).
+ */
+export type Gallery = GalleryState & { paths: string[]; belong?: Float64Array };
 
 export interface Section {
   cluster: GalleryCluster;
@@ -35,12 +39,17 @@ export function buildSections(state: Gallery, view: ViewSettings, cellFilter: Ga
   for (let i = 0; i < n; i++) if (keep(i)) byCluster.get(items.cluster[i]!)?.push(i);
 
   const conf = items.confidence;
+  // Worst first; images without a score last; until the scores arrive, least confident first.
+  const belong = state.belong;
+  const misfit = belong && ((i: number) => (Number.isNaN(belong[i]!) ? -1 : belong[i]!));
   const order: (a: number, b: number) => number =
     view.mode === 'top' || view.sort === 'confidence-desc'
       ? (a, b) => conf[b]! - conf[a]! || a - b
-      : view.sort === 'confidence-asc'
-        ? (a, b) => conf[a]! - conf[b]! || a - b
-        : (a, b) => (paths[a]! < paths[b]! ? -1 : 1);
+      : view.sort === 'belong' && misfit
+        ? (a, b) => misfit(b) - misfit(a) || conf[a]! - conf[b]! || a - b
+        : view.sort === 'confidence-asc' || view.sort === 'belong'
+          ? (a, b) => conf[a]! - conf[b]! || a - b
+          : (a, b) => (paths[a]! < paths[b]! ? -1 : 1);
 
   const sections: Section[] = [];
   for (const cluster of state.clusters) {

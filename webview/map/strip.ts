@@ -1,6 +1,7 @@
 /**
  * The map's selection: a strip of the selected images' thumbnails under the map, and what can be
- * done with them: move to a cluster, make a new (named) cluster, export, or show in the gallery.
+ * done with them: move to a cluster, make a new (named) cluster, export, exclude from the dataset,
+ * or show in the gallery.
  */
 import type { MapState, MapToHost } from '../../src/protocol/webview.js';
 import { h } from '../shared/dom.js';
@@ -53,6 +54,7 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
         send({ type: 'exportSelection', paths: current, format: v as 'csv' | 'json' }),
       ),
     ),
+    button('Exclude from Dataset', () => send({ type: 'exclude', paths: current, exclude: true })),
     button('Show in Gallery', () => send({ type: 'showInGallery', paths: current })),
   );
   const clear = h('vscode-icon', { name: 'close', 'action-icon': true, title: 'Clear the selection (Escape)', 'aria-label': 'Clear the selection' });

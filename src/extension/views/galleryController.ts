@@ -5,20 +5,24 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { galleryToHost, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
+import { galleryToHost, type BelongScores, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
 import { materialize } from '../../common/runExport.js';
-import { galleryState, noRunState } from './runModel.js';
+import { belongScores } from './belongScores.js';
+import { galleryState, noRunState, type RunModel } from './runModel.js';
 import type { RunSession } from './runSessions.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { count } from '../../common/plural.js';
 
-export class GalleryController extends ImagePage<GalleryToHost, GalleryState | GalleryFilter> {
+export class GalleryController extends ImagePage<GalleryToHost, GalleryState | GalleryFilter | BelongScores> {
   protected readonly incoming = galleryToHost;
+  /** The last scores computed, for the model (run and edits) they were computed on. */
+  private belong: { model: RunModel; reply: Promise<BelongScores> } | undefined;
 
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {
     if (session && !error) {
-      const state = galleryState(session.model(), runs, session.labels.canUndo, session.labels.canRedo);
-      return session.error ? { ...state, error: session.error } : state;
+      const state = galleryState(session.model(), runs, session.canUndo, session.canRedo);
+      const error = session.error ?? session.exclusionError;
+      return error ? { ...state, error } : state;
     }
     return noRunState(runs, error, 'clusters show');
   }
@@ -39,14 +43,29 @@ export class GalleryController extends ImagePage<GalleryToHost, GalleryState | G
         if (this.session) await this.ui.showGallery(this.session.dir);
         return;
       case 'export':
-        return this.exportTo(msg.format);
+        return this.exportTo(msg.format, msg.paths);
       case 'materialize':
-        return this.materialize();
+        return this.materialize(msg.paths);
+      case 'belong':
+        return this.sendBelong();
     }
   }
 
-  private async materialize(): Promise<void> {
-    const m = this.requireSession().model();
+  /** The scores for the run as shown now; computed again only after an edit (the clusters' centres moved). */
+  private async sendBelong(): Promise<void> {
+    const s = this.requireSession();
+    const model = s.model();
+    if (this.belong?.model !== model) this.belong = { model, reply: belongScores(model, s.rows) };
+    const reply = await this.belong.reply;
+    // A newer edit or another run while it computed: the page asks again with its next state.
+    if (this.session?.model() === model) this.port.post(reply);
+  }
+
+  /** Fills a folder per cluster with the run's images, or only `paths` (the selection); excluded images stay out. */
+  private async materialize(paths?: string[]): Promise<void> {
+    const m = this.exportableModel();
+    if (paths) this.requireKnown(paths);
+    const only = paths && paths.map((p) => m.index.get(p)!);
     const target = await this.materializeTarget(m.run.id, m.run.dataset.root);
     if (!target) return;
     const mode = await this.ui.pickOne('Put the images into the cluster folders as', [
@@ -54,8 +73,9 @@ export class GalleryController extends ImagePage<GalleryToHost, GalleryState | G
       { label: 'Symbolic links', detail: 'no extra space; they point at the originals', value: 'symlink' },
     ]);
     if (!mode) return;
-    const r = await materialize(m, target, mode);
-    this.ui.info(`${count(r.written, 'image')} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${r.skipped ? ` (${r.skipped} skipped: already there or unreadable)` : ''}`);
+    const r = await materialize(m, target, mode, only ? { only } : {});
+    const notes = [r.skipped ? `${r.skipped} skipped: already there or unreadable` : '', r.excluded ? `${r.excluded} excluded from the dataset left out` : ''].filter(Boolean);
+    this.ui.info(`${count(r.written, 'image')}${only ? ' of the selection' : ''} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${notes.length ? ` (${notes.join('; ')})` : ''}`);
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * What the pages that show a run's images (gallery, map) share on the host: thumbnails, opening
- * an image, the relabel edits through the run's labels store, and the run's shared selection.
+ * an image, the relabel edits through the run's labels store, excluding images from the dataset,
+ * and the run's shared selection.
  * Any path a page names is refused unless the run lists it and it lies inside the dataset folder
  * and the workspace (datasetFile).
  */
@@ -28,7 +29,14 @@ export type LabelEdit =
   | { type: 'redo' };
 
 /** The messages both pages send, handled here; the rest go to the page's own dispatch. */
-type SharedMessage = { type: 'ready' } | { type: 'selectRun'; dir: string } | { type: 'thumbs'; paths: string[] } | { type: 'open'; path: string } | { type: 'selection'; paths: string[] } | LabelEdit;
+type SharedMessage =
+  | { type: 'ready' }
+  | { type: 'selectRun'; dir: string }
+  | { type: 'thumbs'; paths: string[] }
+  | { type: 'open'; path: string }
+  | { type: 'selection'; paths: string[] }
+  | { type: 'exclude'; paths: string[]; exclude: boolean }
+  | LabelEdit;
 export type OwnMessage<In> = Exclude<In, { type: SharedMessage['type'] }>;
 
 /** What both pages are sent besides their own state. */
@@ -79,6 +87,8 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
         return this.ui.openFile(this.fileOf(m.path));
       case 'selection':
         return this.select(m.paths);
+      case 'exclude':
+        return this.exclude(m.paths, m.exclude);
       case 'rename':
       case 'move':
       case 'moveToNew':
@@ -108,6 +118,15 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     this.requireSession().select(paths, this);
   }
 
+  /** Puts the images on the dataset's exclusion list (or takes them off): one undoable edit, files untouched. */
+  private async exclude(paths: string[], exclude: boolean): Promise<void> {
+    this.requireKnown(paths);
+    const s = this.requireSession();
+    await (exclude ? s.editExclusions(paths, []) : s.editExclusions([], paths));
+    s.changed();
+    await this.sessions.exclusionsChanged(s);
+  }
+
   private async editLabels(msg: LabelEdit): Promise<void> {
     const s = this.requireSession();
     if (!existsSync(join(s.dir, 'run.json'))) {
@@ -129,18 +148,18 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     switch (msg.type) {
       case 'rename':
         requireCluster(msg.cluster);
-        await s.labels.apply((l) => renameCluster(l, msg.cluster, msg.name));
+        await s.editLabels((l) => renameCluster(l, msg.cluster, msg.name));
         break;
       case 'move':
         this.requireKnown(msg.paths);
         requireCluster(msg.to);
-        await s.labels.apply((l) => moveImages(l, msg.paths, msg.to, trainedOf));
+        await s.editLabels((l) => moveImages(l, msg.paths, msg.to, trainedOf));
         break;
       case 'moveToNew': {
         this.requireKnown(msg.paths);
         const name = msg.name;
         // Moving and naming are one edit: one undo takes both back.
-        await s.labels.apply((l) => {
+        await s.editLabels((l) => {
           const id = Math.max(nextClusterId(l, m.trained), m.run.config.clusters);
           const moved = moveImages(l, msg.paths, id, trainedOf);
           return name ? renameCluster(moved, id, name) : moved;
@@ -149,13 +168,13 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
       }
       case 'merge':
         requireCluster(msg.from, msg.into);
-        await s.labels.apply((l) => mergeClusters(l, msg.from, msg.into));
+        await s.editLabels((l) => mergeClusters(l, msg.from, msg.into));
         break;
       case 'undo':
-        await s.labels.undo();
+        await s.undo();
         break;
       case 'redo':
-        await s.labels.redo();
+        await s.redo();
         break;
     }
     s.changed();
@@ -164,7 +183,7 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
 
   /** Writes the run's clusters (all images, or only `paths`) where the user picks. */
   protected async exportTo(format: 'csv' | 'json', paths?: string[]): Promise<void> {
-    const m = this.requireSession().model();
+    const m = this.exportableModel();
     if (paths) this.requireKnown(paths);
     const only = paths && paths.map((p) => m.index.get(p)!);
     const target = await this.ui.saveFile(`${m.run.id}-${only ? 'selection' : 'clusters'}.${format}`, format);
@@ -186,6 +205,13 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     } finally {
       this.thumbing = false;
     }
+  }
+
+  /** The run to export: refused while the dataset's exclusion list is damaged (it would be ignored). */
+  protected exportableModel(): ReturnType<RunSession['model']> {
+    const s = this.requireSession();
+    if (s.exclusionError) throw new Error(s.exclusionError);
+    return s.model();
   }
 
   protected requireSession(): RunSession {

@@ -62,7 +62,7 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
     if (session && !error) {
       const m = session.model();
       if (loaded?.read && loaded.placed?.model !== m) loaded.placed = { model: m, layout: mapLayoutOf(m, session.rows, loaded.read.meta, loaded.read.xy) };
-      const state = mapState(m, runs, session.labels.canUndo, session.labels.canRedo, loaded?.placed?.layout, (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined);
+      const state = mapState(m, runs, session.canUndo, session.canRedo, loaded?.placed?.layout, (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined);
       const missing = loaded && !loaded.read ? (!loaded.hasFeatures ? NO_FEATURES : !this.computeLayout ? NO_TRAINER : undefined) : undefined;
       const why = session.error ?? loaded?.error ?? missing;
       return why ? { ...state, error: why } : state;

@@ -23,6 +23,8 @@ export interface RunModel {
   label: Int32Array;
   isNew: Uint8Array;
   labels: LabelsJson;
+  /** The dataset's exclusion list: shown as excluded, left out of exports. */
+  excluded: ReadonlySet<string>;
   /** Path -> position in the arrays. */
   index: Map<string, number>;
 }
@@ -32,7 +34,7 @@ export interface LiveChanges {
   removed: ReadonlySet<string>;
 }
 
-export function buildRunModel(dir: string, run: RunJson, rows: readonly Assignment[], labels: LabelsJson, live?: LiveChanges): RunModel {
+export function buildRunModel(dir: string, run: RunJson, rows: readonly Assignment[], labels: LabelsJson, live?: LiveChanges, excluded: ReadonlySet<string> = new Set()): RunModel {
   const classIndex = new Map(run.dataset.classes.map((c, i) => [c, i]));
   const kept = live ? rows.filter((r) => !live.removed.has(r.path)) : rows;
   const added = live ? [...live.added].map(([path, a]) => ({ path, ...a })) : [];
@@ -68,6 +70,7 @@ export function buildRunModel(dir: string, run: RunJson, rows: readonly Assignme
     label,
     isNew,
     labels,
+    excluded,
     index: new Map(paths.map((p, i) => [p, i])),
   };
 }
@@ -118,9 +121,11 @@ export function runInfoOf(dir: string, run: RunJson): RunInfo {
 export function galleryState(m: RunModel, runs: RunChoice[], canUndo: boolean, canRedo: boolean): GalleryState {
   const newItems: number[] = [];
   const movedItems: number[] = [];
+  const excludedItems: number[] = [];
   for (let i = 0; i < m.paths.length; i++) {
     if (m.isNew[i]) newItems.push(i);
     if (m.cluster[i] !== m.trained[i]) movedItems.push(i);
+    if (m.excluded.has(m.paths[i]!)) excludedItems.push(i);
   }
   return {
     type: 'gallery',
@@ -134,6 +139,7 @@ export function galleryState(m: RunModel, runs: RunChoice[], canUndo: boolean, c
     items: { ...splitPaths(m.paths), cluster: Array.from(m.cluster), confidence: Array.from(m.confidence, (c) => Math.round(c * 1e4) / 1e4), label: Array.from(m.label) },
     newItems,
     movedItems,
+    excludedItems,
     canUndo,
     canRedo,
   };
@@ -151,6 +157,7 @@ export function noRunState(runs: RunChoice[], error: string | undefined, what: s
     items: { folders: [], folder: [], names: [], cluster: [], confidence: [], label: [] },
     newItems: [],
     movedItems: [],
+    excludedItems: [],
     canUndo: false,
     canRedo: false,
     error: error ?? (runs.length === 0 ? `No runs yet: train one (ClusterLab: Train Clustering) and its ${what} here.` : undefined),

@@ -5,6 +5,7 @@
  * so this module knows nothing of how runs are found.
  */
 import { join } from 'node:path';
+import { applyExclusions, editExclusions, exclusionFile, readExclusions } from '../../common/exclusions.js';
 import { readRunText } from '../../common/runFileRead.js';
 import { readExistingRunJson } from '../../common/runJson.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
@@ -14,6 +15,8 @@ import { LabelsStore } from '../workspace/labelsStore.js';
 import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
 import { watchRunFolder } from '../workspace/watcherRun.js';
 import { buildRunModel, runChoiceOf, type LiveChanges, type RunModel } from './runModel.js';
+
+type SessionEdit = { kind: 'labels' } | { kind: 'exclusions'; added: string[]; removed: string[] };
 
 export interface Disposable {
   dispose(): void;
@@ -49,6 +52,17 @@ export class RunSession {
   summary: SummaryJson | undefined;
   /** Why the run's files could not be read, for the views to say. */
   error: string | undefined;
+  /** The dataset's exclusion list, as last read or written. */
+  excluded: ReadonlySet<string> = new Set();
+  /** Why the exclusion list could not be read (a damaged file): exports and exclusions refuse until it is fixed. */
+  exclusionError: string | undefined;
+  /**
+   * This session's edits in order, so one undo stack covers labels.json (its store keeps the
+   * snapshots) and the exclusion list (the change itself: its inverse is exact, and it applies on
+   * top of other runs' edits of the same list).
+   */
+  private readonly past: SessionEdit[] = [];
+  private readonly future: SessionEdit[] = [];
   private modelCache: RunModel | undefined;
   private readonly listeners = new Set<() => void>();
   /** The run's shared selection (dataset paths): what one page selects, the others show. */
@@ -84,7 +98,7 @@ export class RunSession {
 
   /** The effective run (edits and live changes applied), rebuilt only after something changed. */
   model(): RunModel {
-    this.modelCache ??= buildRunModel(this.dir, this.run, this.rows, this.labels.labels, this.watcher);
+    this.modelCache ??= buildRunModel(this.dir, this.run, this.rows, this.labels.labels, this.watcher, this.excluded);
     return this.modelCache;
   }
 
@@ -108,6 +122,84 @@ export class RunSession {
     this.selectListeners.add(listener);
     return { dispose: () => this.selectListeners.delete(listener) };
   }
+
+  get canUndo(): boolean {
+    return this.labels.canUndo || this.past.some((e) => e.kind === 'exclusions');
+  }
+
+  get canRedo(): boolean {
+    return this.labels.canRedo || this.future.some((e) => e.kind === 'exclusions');
+  }
+
+  /** A labels.json edit, made through `labels`, joins the undo stack. */
+  async editLabels(edit: Parameters<LabelsStore['apply']>[0]): Promise<void> {
+    await this.labels.apply(edit);
+    this.record({ kind: 'labels' });
+  }
+
+  /** Excludes `add` from the dataset and includes `remove` again (never deleting a file); undoable. */
+  async editExclusions(add: readonly string[], remove: readonly string[]): Promise<void> {
+    const change = await this.changeExclusions(add, remove);
+    if (change.added.length > 0 || change.removed.length > 0) this.record({ kind: 'exclusions', ...change });
+  }
+
+  async undo(): Promise<boolean> {
+    return this.step(this.past, this.future, true);
+  }
+
+  async redo(): Promise<boolean> {
+    return this.step(this.future, this.past, false);
+  }
+
+  private record(e: SessionEdit): void {
+    this.past.push(e);
+    this.future.length = 0;
+  }
+
+  /** Takes back (or redoes) the newest edit that still can be; labels edits made elsewhere (Compare) come last. */
+  private async step(from: SessionEdit[], to: SessionEdit[], back: boolean): Promise<boolean> {
+    for (let e = from.pop(); e; e = from.pop()) {
+      if (e.kind === 'labels') {
+        // The store drops its history when another window's edits are adopted: such entries are gone.
+        if (!(await (back ? this.labels.undo() : this.labels.redo()))) continue;
+      } else if (back) await this.changeExclusions(e.removed, e.added);
+      else await this.changeExclusions(e.added, e.removed);
+      to.push(e);
+      return true;
+    }
+    return back ? this.labels.undo() : this.labels.redo();
+  }
+
+  private async changeExclusions(add: readonly string[], remove: readonly string[]): Promise<{ added: string[]; removed: string[] }> {
+    if (this.exclusionError) throw new Error(this.exclusionError);
+    const root = this.run.dataset.root;
+    // run.json names the folder; one from a cloned repository may name any: only the workspace is written.
+    if (!this.deps.isInWorkspace(root)) throw new Error(`the dataset folder ${root} is outside the workspace: its exclusion list is not written from here`);
+    const r = await editExclusions(root, add, remove);
+    this.excluded = r.paths;
+    return r.change;
+  }
+
+  /** Reads the exclusion list again (another run's page of the same dataset changed it). */
+  async reloadExclusions(): Promise<void> {
+    try {
+      this.excluded = await readExclusions(this.run.dataset.root);
+      this.exclusionError = undefined;
+    } catch (e) {
+      this.excluded = new Set();
+      this.exclusionError = (e as Error).message;
+      this.deps.log(this.exclusionError);
+      return;
+    }
+    // Names of images deleted since (or never in this run) are ignored; said once a session.
+    const stale = applyExclusions(this.rows, (r) => r.path, this.excluded).stale;
+    if (stale > 0 && !this.staleSaid) {
+      this.staleSaid = true;
+      this.deps.log(`${exclusionFile(this.run.dataset.root)}: ${stale} listed ${stale === 1 ? 'image is' : 'images are'} not in run ${this.run.id} (deleted since?): ignored`);
+    }
+  }
+
+  private staleSaid = false;
 
   /** Tells every view of this run to redraw (after an edit, a live assignment, a file change). */
   changed(): void {
@@ -135,6 +227,7 @@ export class RunSession {
       this.error = (e as Error).message;
     }
     if (this.rows.length === 0 && !this.error) this.error = `This run has no cluster assignments yet (status: ${this.run.status}).`;
+    await this.reloadExclusions();
     this.startWatcher();
   }
 
@@ -225,6 +318,12 @@ export class RunSessions {
   /** The live changes of an open run (for the Runs tree's counts), undefined when none is open. */
   liveOf(dir: string): LiveChanges | undefined {
     return this.opened.get(dir)?.live;
+  }
+
+  /** After an exclusion edit: every other open run of the same dataset reads the list again and redraws. */
+  async exclusionsChanged(from: RunSession): Promise<void> {
+    const others = [...this.opened.values()].filter((s) => s !== from && s.run.dataset.root === from.run.dataset.root);
+    await Promise.all(others.map((s) => s.reloadExclusions().then(() => s.changed())));
   }
 
   /** Hears any change of an open run: an edit, a live assignment, its files. */

@@ -9,8 +9,9 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { EXPORT_MARKER } from '../../common/datasets.js';
+import { applyExclusions, exclusionFile } from '../../common/exclusions.js';
 import { clusterName } from '../../common/labels.js';
-import { clusterFolder, exportText, isInside, markExport, materialize, materializedName, type ExportableRun, type MaterializeMode } from '../../common/runExport.js';
+import { clusterFolder, exportText, includedIndices, isInside, markExport, materialize, materializedName, type ExportableRun, type MaterializeMode } from '../../common/runExport.js';
 import { ConfigError } from '../run/config.js';
 import { readRunClusters } from './runClusters.js';
 
@@ -22,7 +23,9 @@ export const EXPORT_USAGE = `usage: clusterlab export RUN_DIR --format imagefold
 Exports the run's images with their clusters after your edits in the extension (labels.json: names,
 moves, merges). imagefolder: a folder per cluster ("003 Name", the id first since names may repeat)
 holding copies (default), hard links or symbolic links of the images; csv: DIR/clusters.csv
-(path,cluster,name,confidence); json: DIR/clusters.json, written atomically. --selection FILE
+(path,cluster,name,confidence,excluded); json: DIR/clusters.json, written atomically. Images on the
+dataset's exclusion list (DATASET/.clusterlab-exclude.json, made by "Exclude from dataset" in the
+extension) are left out of the folders and marked excluded in the tables. --selection FILE
 exports only the images it names (one path per line, or a JSON list; relative to the dataset folder
 or absolute); images it names that no longer exist are skipped and reported in one line. DIR gets a
 ${EXPORT_MARKER} file so ClusterLab never offers the export as a dataset. Refuses, before writing
@@ -111,6 +114,9 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
   if (isInside(target, root) || isInside(await realTarget(target), realRoot)) throw new ConfigError(`refused: --out ${target} is inside the dataset folder ${root} (the export would become training data)`);
   if ((await stat(target).catch(() => undefined))?.isDirectory() === false) throw new ConfigError(`refused: --out ${target} is a file, not a folder`);
 
+  // Names on the exclusion list that are no images of this run (deleted since): ignored, said once.
+  const stale = applyExclusions(r.paths, (p) => p, r.excluded).stale;
+  if (stale > 0) err.write(`ignored ${stale} ${stale === 1 ? 'name' : 'names'} on ${exclusionFile(root)} that ${stale === 1 ? 'is no image' : 'are no images'} of this run (deleted since?)\n`);
   // Images deleted since training: left out, said once.
   const present = await Promise.all(chosen.map((i) => stat(join(root, r.paths[i]!)).then((s) => s.isFile(), () => false)));
   const only = chosen.filter((_, k) => present[k]);
@@ -120,7 +126,7 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
   const file = format === 'imagefolder' ? undefined : join(target, `clusters.${format}`);
   const planned = [
     join(target, EXPORT_MARKER),
-    ...(file ? [file] : only.map((i) => join(target, clusterFolder(r.cluster[i]!, clusterName(r.labels, r.cluster[i]!)), materializedName(r.paths[i]!)))),
+    ...(file ? [file] : includedIndices(m, only).map((i) => join(target, clusterFolder(r.cluster[i]!, clusterName(r.labels, r.cluster[i]!)), materializedName(r.paths[i]!)))),
   ];
   for (const p of planned) if (await exists(p)) throw new ConfigError(`refused: ${p} already exists (export never overwrites: choose an empty --out)`);
 
@@ -132,7 +138,8 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
   }
   let firstFailure: string | undefined;
   const done = await materialize(m, target, mode, { only, onSkip: (p, e) => (firstFailure ??= `${p}: ${e.message}`) });
-  out.write(`exported ${done.written} images of run ${r.run.id} to ${target} (a folder per cluster, ${mode === 'copy' ? 'copies' : mode === 'hardlink' ? 'hard links' : 'symbolic links'})\n`);
+  const left = done.excluded > 0 ? `; ${done.excluded} excluded by ${exclusionFile(root)} left out` : '';
+  out.write(`exported ${done.written} images of run ${r.run.id} to ${target} (a folder per cluster, ${mode === 'copy' ? 'copies' : mode === 'hardlink' ? 'hard links' : 'symbolic links'}${left})\n`);
   if (done.skipped > 0) {
     err.write(`clusterlab: ${done.skipped} images could not be written (first: ${firstFailure})\n`);
     return 3;

@@ -1,9 +1,11 @@
 /**
- * A finished run as the command line acts on it: its image folder and every image's cluster after
- * the user's edits (labels.json moves and merges, applied as the extension applies them).
+ * A finished run as the command line acts on it: its image folder, every image's cluster after
+ * the user's edits (labels.json moves and merges, applied as the extension applies them) and the
+ * dataset's exclusion list.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { readExclusions } from '../../common/exclusions.js';
 import { effectiveClusters } from '../../common/labels.js';
 import { parseAssignments } from '../../common/runFiles.js';
 import { emptyLabels, LABELS_FILE, parseLabels, type LabelsJson } from '../../protocol/labels.js';
@@ -20,6 +22,7 @@ export interface RunClusters {
   cluster: Int32Array;
   confidence: Float64Array;
   labels: LabelsJson;
+  excluded: Set<string>;
 }
 
 export async function readRunClusters(dir: string): Promise<RunClusters> {
@@ -35,6 +38,9 @@ export async function readRunClusters(dir: string): Promise<RunClusters> {
   const rows = parseAssignments(text);
   const labels = await readLabels(join(folder.dir, LABELS_FILE));
   const paths = rows.map((r) => r.path);
+  const excluded = await readExclusions(resolve(run.dataset.root)).catch((e: Error) => {
+    throw new ConfigError(e.message);
+  });
   return {
     dir: folder.dir,
     run,
@@ -43,6 +49,7 @@ export async function readRunClusters(dir: string): Promise<RunClusters> {
     cluster: effectiveClusters(paths, Int32Array.from(rows, (r) => r.cluster), labels),
     confidence: Float64Array.from(rows, (r) => r.confidence),
     labels,
+    excluded,
   };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { cacheFileName, openCache, writeCache, type CacheKey, type CacheRecord, type OpenCache } from './cache.js';
 import { decodeMany, decoderSignature, defaultConcurrency, type DecodeFn, type DecodeOptions } from './decode.js';
 import { byCodePoint, scanFolder, type ImageEntry, type Skipped } from './scan.js';
+import { applyExclusions, exclusionNote, readExclusions } from '../../common/exclusions.js';
 import { CancelledError } from '../util/cancel.js';
 
 export type { ImageEntry, Skipped } from './scan.js';
@@ -23,6 +24,8 @@ export interface Dataset {
   skipped: Skipped[];
   /** Notes about the folder as a whole (label levels ignored, cache not writable, ...). */
   warnings?: string[];
+  /** What the dataset's exclusion list left out, in one line (undefined: it left out nothing). */
+  exclusions?: string;
   ingest?: IngestStats;
 }
 
@@ -58,20 +61,23 @@ export interface LoadOptions {
 /**
  * Scans `root`, decodes what the cache does not already hold (validated per file by relative path, byte
  * size and mtime), drops removed files, and rewrites the cache if anything changed. A cached load only
- * stats files. Images that fail to decode are in `skipped`, with the scan's own skips.
+ * stats files. Images that fail to decode are in `skipped`, with the scan's own skips. Images on the
+ * dataset's exclusion list (src/common/exclusions.ts) are left out as if absent.
  */
 export async function loadDataset(root: string, opts: LoadOptions): Promise<Dataset> {
   const t0 = performance.now();
   const { imageSize: size, channels } = opts;
   if (!Number.isInteger(size) || size < 1) throw new Error(`imageSize must be a positive integer, got ${size}`);
   const scan = await scanFolder(root);
+  // A damaged list stops the load here, before any decoding, with one line naming the file.
+  const excluded = applyExclusions(scan.entries, (e) => e.path, await readExclusions(scan.root));
   if (opts.signal?.aborted) throw new CancelledError();
   const decodeOpts: DecodeOptions = { size, channels, background: opts.background, limitInputPixels: opts.limitInputPixels };
   const key: CacheKey = { root: scan.root, size, channels, decoder: decoderSignature(decodeOpts) };
   const cacheFile = join(opts.cacheDir, cacheFileName(key));
   const warnings = [...scan.warnings];
   const per = size * size * channels;
-  const entries = scan.entries;
+  const entries = excluded.kept;
   const total = entries.length;
 
   let cache: OpenCache | undefined;
@@ -186,6 +192,7 @@ export async function loadDataset(root: string, opts: LoadOptions): Promise<Data
     superClasses: scan.superClasses,
     skipped,
     warnings,
+    exclusions: exclusionNote(scan.root, excluded),
     ingest: {
       found: total,
       cached,

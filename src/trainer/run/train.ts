@@ -155,6 +155,7 @@ async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks
   const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest, signal: hooks.signal });
   for (const s of ds.skipped.slice(0, SKIPS_LOGGED)) hooks.log(`skipped ${s.path}: ${s.reason}`);
   if (ds.skipped.length > SKIPS_LOGGED) hooks.log(`... and ${ds.skipped.length - SKIPS_LOGGED} more skipped files`);
+  if (ds.exclusions) hooks.log(ds.exclusions);
   if (validate) validateAgainstData(config, ds.n, config.data, ds.skipped);
   const secs = (performance.now() - t0) / 1000;
   hooks.log(`dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`);
