@@ -5,8 +5,8 @@ import { createCC } from './cc.js';
 import { createDeepCluster } from './deepcluster.js';
 import { createKmeans } from './kmeans.js';
 import { settingsOf, type Method, type MethodInit, type MethodTrainer } from './method.js';
-import { createSCAN } from './scan.js';
-import { resolveScanConfig, scanStageEpochs } from './scanStages.js';
+import { createSCAN } from './scan/index.js';
+import { resolveScanConfig, scanStageEpochs } from './scan/stages.js';
 import { createScanHead, resolveScanHeadConfig } from './scanhead.js';
 import { createTemi } from './temi.js';
 

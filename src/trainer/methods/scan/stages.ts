@@ -1,7 +1,7 @@
-import type { TrainConfig } from '../../protocol/run.js';
-import { SCAN_SPEC } from '../../common/methods/scan.js';
-import { ConfigError } from '../run/config.js';
-import { settingsOf } from './method.js';
+import type { TrainConfig } from '../../../protocol/run.js';
+import { SCAN_SPEC } from '../../../common/methods/scan.js';
+import { ConfigError } from '../../run/config.js';
+import { settingsOf } from '../method.js';
 
 export const SCAN_STAGES = ['pretext', 'scan', 'selflabel'] as const;
 export type ScanStage = (typeof SCAN_STAGES)[number];
