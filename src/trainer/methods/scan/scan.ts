@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { knnCosine } from '../../cluster/knn.js';
 import { toFloatBatch } from '../../data/dataset.js';
 import { strongAugment } from '../../data/strongAugment.js';
-import { scanEvaluate, scanLoss, type ScanEvaluation } from '../../losses/scan.js';
+import { scanEvaluate, scanLossOverHeads, type ScanEvaluation } from '../../losses/scan.js';
 import { weightDecay } from '../../losses/weightDecay.js';
 import { batches, cancelPoint, featuresOf, minimizeTerms, stepCount, TermAverager } from '../method.js';
 import { neighbourAgreement } from '../neighbourTable.js';
@@ -93,15 +93,8 @@ export function scanStage(m: ScanModel): ScanStageTrainer {
         const x = tf.tidy(() => tf.concat([strongAugment(toFloatBatch(ds, idx), rng, augment), strongAugment(toFloatBatch(ds, partner), rng, augment)], 0));
         const r = await minimizeTerms(optimizer, vars, () => {
           const h = m.f.net.apply(x, true);
-          const consistency: tf.Scalar[] = [];
-          const entropy: tf.Scalar[] = [];
-          for (const head of heads) {
-            const [pa, pn] = tf.split(tf.softmax(head.apply(h, true) as tf.Tensor2D), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-            const t = scanLoss(pa, pn, settings.entropyWeight);
-            consistency.push(t.consistency);
-            entropy.push(t.entropy);
-          }
-          return { consistency: tf.addN(consistency), entropy: tf.addN(entropy), weightDecay: weightDecay(vars, settings.weightDecay) };
+          const logits = heads.map((head) => head.apply(h, true) as tf.Tensor2D);
+          return { ...scanLossOverHeads(logits, settings.entropyWeight), weightDecay: weightDecay(vars, settings.weightDecay) };
         });
         x.dispose();
         avg.add(r.loss, r.terms);
