@@ -7,11 +7,11 @@ import { SMALL_RUNS } from '../trainer/smallRuns.js';
 
 /**
  * Small runs that are killed and resumed, shared by the reliability tests and the soak bench:
- * how to start one (every method's is in smallRuns.ts), when to kill it, and what its folder must
+ * how to start one (every method's small run is in test/trainer/smallRuns.ts), when to kill it, and what its folder must
  * look like after a SIGKILL.
  */
 
-export { SMALL_RUNS, trainArgs, type SmallRun } from '../trainer/smallRuns.js';
+export { trainArgs, type SmallRun } from '../trainer/smallRuns.js';
 export const CC_RUN = SMALL_RUNS.cc;
 export const SCAN_RUN = SMALL_RUNS.scan;
 

@@ -1,5 +1,6 @@
-// Tiny real runs of the CLI write the per-image features and probabilities, and the label-free
-// scores, in the formats the compare and map pages read.
+// Tiny real runs of the CLI, one per method, write the per-image features and probabilities, and
+// the label-free scores, in the formats the compare and map pages read; each runs with a hook that
+// fails any attempt to reach the network, so every method's whole run needs nothing from outside.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { makeHarness } from './harness.js';
 import { SMALL_RUNS, trainArgs } from './smallRuns.js';
 
 const { tmp, data, cache, run } = makeHarness(8);
+const OFFLINE = ['--import', join(process.cwd(), 'test', 'reliability', 'hooks', 'offline.mjs')];
 
 /** features.json's rows are assignments.csv's, unit length; the probabilities' argmax is the assigned cluster. */
 async function checkFeatures(out: string, epoch: number): Promise<void> {
@@ -36,10 +38,12 @@ async function checkFeatures(out: string, epoch: number): Promise<void> {
 }
 
 for (const method of METHOD_NAMES) {
-  test(`${METHOD_SPECS[method].label}: features and probabilities of the last epoch, label-free scores per eval epoch and in the summary`, async () => {
+  test(`${METHOD_SPECS[method].label}: features and probabilities of the last epoch, label-free scores per eval epoch and in the summary, nothing from the network`, async () => {
     const small = SMALL_RUNS[method];
     const out = join(tmp, method);
-    const r = await run(trainArgs(small, data, cache, out));
+    const r = await run(trainArgs(small, data, cache, out), { nodeArgs: OFFLINE });
+    // The hook turns any attempt into a failure and a line on stderr.
+    assert.doesNotMatch(r.stderr, /NETWORK ACCESS ATTEMPTED/);
     assert.equal(r.code, 0, r.stderr);
     await checkFeatures(out, small.epochs);
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
