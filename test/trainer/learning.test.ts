@@ -90,7 +90,7 @@ const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext):
     },
   },
   deepcluster: {
-    also: 'and beyond its own network at lr ~0',
+    also: ' and beyond its own network at lr ~0',
     async learns(t) {
       // 8 PCA dims for 4 clusters (the default keeps 32 of the small backbone's 256, sized for 10 and
       // more), and the best of 3 k-means starts: with one, a start that merges two classes sticks.
@@ -114,7 +114,7 @@ const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext):
 
 for (const method of METHOD_NAMES.filter((m) => !isEmbeddingMethod(m))) {
   const also = CASES[method]?.also;
-  test(`${METHOD_SPECS[method].label} learns the texture classes well beyond pixel k-means${also ? ` ${also}` : ''}`, async (t) => {
+  test(`${METHOD_SPECS[method].label} learns the texture classes well beyond pixel k-means${also ?? ''}`, async (t) => {
     const c = CASES[method];
     assert.ok(c, `${method} has no learning case: add its run and what shows it learned to CASES`);
     await c.learns(t);
