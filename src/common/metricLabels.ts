@@ -5,16 +5,16 @@
  */
 import { METHOD_NAMES, METHOD_SPECS, methodSpec, type MethodSpec, type SeriesSpec } from './methods/index.js';
 
-/** The columns the run loop writes for every method. */
+/** The columns the run loop writes for every method (ARI, which can dip below 0, is drawn on 0..1 as the other scores). */
 const RUN_COLUMNS: Record<string, SeriesSpec> = {
   loss: { label: 'Loss' },
   acc: { label: 'ACC', kind: 'fraction' },
   nmi: { label: 'NMI', kind: 'fraction' },
-  ari: { label: 'ARI' },
+  ari: { label: 'ARI', kind: 'fraction' },
   purity: { label: 'Purity', kind: 'fraction' },
   superAcc: { label: 'Super-class ACC', kind: 'fraction' },
   superNmi: { label: 'Super-class NMI', kind: 'fraction' },
-  superAri: { label: 'Super-class ARI' },
+  superAri: { label: 'Super-class ARI', kind: 'fraction' },
   imgPerSec: { label: 'Speed (images/s)' },
   seconds: { label: 'Time per epoch (s)' },
   confidence: { label: 'Mean confidence (fraction)', kind: 'fraction' },
