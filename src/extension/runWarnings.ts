@@ -1,8 +1,9 @@
 /**
- * What a finished run's numbers say the user should look at: a stage that trained nothing
- * (self-labeling with no confident image), a catch-all cluster, clusters left nearly empty.
- * Pure, over summary.json and metrics.jsonl.
+ * What a finished run's numbers say the user should look at: a stage that trained nothing (its
+ * method's spec says when: SCAN's self-labeling with no confident image), a catch-all cluster,
+ * clusters left nearly empty. Pure, over summary.json and metrics.jsonl.
  */
+import { METHOD_SPECS, type MethodName } from '../common/methods/index.js';
 import { count } from '../common/plural.js';
 import type { MetricsRow, SummaryJson } from '../protocol/run.js';
 
@@ -12,11 +13,8 @@ const CATCH_ALL_SHARE = 0.2;
 /** Fewer images than this share of the mean size (and fewer than 2 at least) is nearly empty. */
 const NEARLY_EMPTY_SHARE = 0.1;
 
-export function runWarnings(summary: Pick<SummaryJson, 'sizes' | 'n'>, metrics: readonly MetricsRow[]): string[] {
-  const out: string[] = [];
-  if (metrics.some((r) => r.phase === 'selflabel' && r.confidentFraction === 0)) {
-    out.push('self-labeling found no confident image, so it did not train (lower its confidence threshold)');
-  }
+export function runWarnings(method: MethodName, summary: Pick<SummaryJson, 'sizes' | 'n'>, metrics: readonly MetricsRow[]): string[] {
+  const out = (METHOD_SPECS[method].warnings ?? []).filter((w) => metrics.some((r) => r.phase === w.phase && r[w.column] === w.equals)).map((w) => w.says);
   const sizes = summary.sizes;
   const n = summary.n;
   if (sizes.length > 1 && n > 0) {

@@ -122,7 +122,7 @@ export class TrainingRuns implements vscode.Disposable {
           const end = await this.endOf(started, label, cancel);
           this.endedEmitter.fire({ runDir: started.runDir, status: end?.status ?? 'interrupted' });
           // An experiment's run the trainer dropped is resumed by its sweep: a "marked interrupted [Resume]" toast would be stale at once.
-          if (announce || end?.status === 'failed') this.announce(label, started.runDir, end);
+          if (announce || end?.status === 'failed') this.announce(label, started.runDir, end, method);
           else if (!end) this.log.info(`${label}: interrupted; its sweep resumes it`);
         } catch (e) {
           rejectStarted(e);
@@ -168,7 +168,7 @@ export class TrainingRuns implements vscode.Disposable {
     }
   }
 
-  private announce(label: string, runDir: string, n: RunEndedNotice | undefined): void {
+  private announce(label: string, runDir: string, n: RunEndedNotice | undefined, method: MethodName): void {
     const resume = 'Resume';
     const showLog = 'Show Log';
     const gallery = 'Open Gallery';
@@ -182,7 +182,7 @@ export class TrainingRuns implements vscode.Disposable {
     } else if (n.status === 'done') {
       const acc = n.acc !== undefined ? `: ACC ${n.acc.toFixed(3)}` : ` after ${n.epoch} epochs`;
       void vscode.window.showInformationMessage(`ClusterLab: ${label} finished${acc}.`, gallery).then(act);
-      void this.warnAbout(label, runDir).then((warned) => warned && act(warned));
+      void this.warnAbout(label, runDir, method).then((warned) => warned && act(warned));
     } else if (n.status === 'cancelled') {
       void vscode.window.showInformationMessage(`ClusterLab: ${label} cancelled after epoch ${n.epoch}; resuming continues from there.`, resume).then(act);
     } else {
@@ -192,9 +192,9 @@ export class TrainingRuns implements vscode.Disposable {
   }
 
   /** A warning for what the finished run's numbers show (see runWarnings); resolves to the button chosen. */
-  private async warnAbout(label: string, runDir: string): Promise<string | undefined> {
+  private async warnAbout(label: string, runDir: string, method: MethodName): Promise<string | undefined> {
     const [summary, metrics] = await Promise.all([this.store.readSummary(runDir).catch(() => undefined), this.store.readMetrics(runDir).catch(() => [])]);
-    const warnings = summary ? runWarnings(summary, metrics) : [];
+    const warnings = summary ? runWarnings(method, summary, metrics) : [];
     if (warnings.length === 0) return undefined;
     this.log.info(`${label}: ${warnings.join('; ')}`);
     return vscode.window.showWarningMessage(`ClusterLab: ${label}: ${warnings.join('; ')}.`, 'Open Gallery');

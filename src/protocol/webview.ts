@@ -185,8 +185,11 @@ export type ConfusionToHost = Infer<typeof confusionToHost>;
 
 // ---- training charts ----
 
+/** How a series reads and is drawn: a fraction on a 0..1 axis, an index as steps (the host's metricLabels.ts). */
+const seriesKind = oneOf('fraction', 'index');
+
 /** One numeric series of metrics.jsonl, null where a row lacks it (e.g. scores only every few epochs). */
-export const chartSeries = obj({ key: str(300), group: str(100), values: arr(orNull(num)) });
+export const chartSeries = obj({ key: str(300), label: str(300), kind: opt(seriesKind), group: str(100), values: arr(orNull(num)) });
 export type ChartSeries = Infer<typeof chartSeries>;
 
 export const chartsState = obj({
@@ -194,6 +197,7 @@ export const chartsState = obj({
   runs: arr(runChoice),
   run: opt(runInfo),
   epochs: arr(int(0)),
+  /** Each row's stage as people name it ("self-labeling"): a dashed line where it changes. */
   phases: arr(str(100)),
   series: arr(chartSeries, 1000),
   error: opt(str(2000)),
@@ -242,7 +246,10 @@ export const compareState = obj({
   /** Between every pair of chosen runs, on the images both clustered (null: none shared). */
   agreement: obj({ nmi: agreementGrid, ari: agreementGrid }),
   /** metrics.jsonl columns over the union of the runs' epochs: values[run][epoch index]. */
-  overlay: obj({ epochs: arr(int(0), 100_000), metrics: arr(obj({ key: str(300), values: arr(arr(orNull(num), 100_000), 1000) }), 1000) }),
+  overlay: obj({
+    epochs: arr(int(0), 100_000),
+    metrics: arr(obj({ key: str(300), label: str(300), kind: opt(seriesKind), values: arr(arr(orNull(num), 100_000), 1000) }), 1000),
+  }),
   /** Run A x run B: their clusters' contingency table with the Hungarian matching. */
   pair: opt(
     obj({

@@ -86,7 +86,7 @@ test('a finished run warns of a stage that did nothing, a catch-all cluster and 
     trainer.ended({ runId: 'scan-warn', runDir: dir, status: 'done', epoch: 3 });
     return { runId: 'scan-warn', runDir: dir };
   };
-  await training.train(config, runs);
+  await training.train({ ...config, method: 'scan' }, runs);
   await eventually(() => stub.shown.some((s) => s.kind === 'warning'), 'a warning');
   const warning = stub.shown.find((s) => s.kind === 'warning')!;
   assert.match(warning.text, /self-labeling found no confident image/);

@@ -3,28 +3,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseMetrics } from '../../src/common/runFiles.js';
 import { checkpointEpoch } from '../../src/trainer/run/checkpoint.js';
+import { SMALL_RUNS } from '../trainer/smallRuns.js';
 
 /**
  * Small runs that are killed and resumed, shared by the reliability tests and the soak bench:
- * how to start one, when to kill it, and what its folder must look like after a SIGKILL.
+ * how to start one (every method's small run is in test/trainer/smallRuns.ts), when to kill it, and what its folder must
+ * look like after a SIGKILL.
  */
 
-export interface SmallRun {
-  method: 'cc' | 'scan' | 'deepcluster';
-  epochs: number;
-  /** Further CLI arguments (method --param settings). */
-  extra?: string[];
-}
-
-export const CC_RUN: SmallRun = { method: 'cc', epochs: 2 };
-/** Three epochs: one per SCAN stage, so a resume crosses stage boundaries; small heads and kNN. */
-export const SCAN_RUN: SmallRun = { method: 'scan', epochs: 3, extra: ['--param', 'heads=2', '--param', 'neighbours=5', '--param', 'scanBatch=16'] };
-
-/** `clusterlab train` arguments for a new run: 16 px, batch 32, on wasm (the backend every machine has). */
-export function trainArgs(run: SmallRun, data: string, cache: string, out: string): string[] {
-  return ['train', '--method', run.method, '--data', data, '--clusters', '10', '--image-size', '16', '--batch', '32', '--epochs', String(run.epochs),
-    '--backend', 'wasm', '--cache', cache, '--out', out, ...(run.extra ?? [])];
-}
+export { trainArgs, type SmallRun } from '../trainer/smallRuns.js';
+export const CC_RUN = SMALL_RUNS.cc;
+export const SCAN_RUN = SMALL_RUNS.scan;
 
 export function resumeArgs(cache: string, out: string): string[] {
   return ['train', '--resume', out, '--cache', cache];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { METHOD_SPECS } from '../../src/common/methods/index.js';
+import { METHOD_NAMES, METHOD_SPECS } from '../../src/common/methods/index.js';
 import { forkServer, initialize, shutdown, type ServerChild } from './serverClient.js';
 
 /** The real dist/server.mjs serving an experiment file as VS Code's language client would. */
@@ -64,7 +64,7 @@ test('completion offers the run method\'s settings with their docs, method names
   assert.match(ew.documentation!.value, /a number from 0 to 100 · default `5`/);
   assert.ok(!settings.some((s) => s.label === 'cropMin'), 'only SCAN settings under a SCAN run');
   const methods = await at(7, 12);
-  assert.deepEqual(methods.map((m) => m.label), ['cc', 'scan', 'deepcluster', 'kmeans', 'scanhead', 'temi']);
+  assert.deepEqual(methods.map((m) => m.label), [...METHOD_NAMES]);
   const top = await at(9, 0);
   assert.ok(['data', 'imageSize', 'runs', 'grid', 'maxRuns'].every((k) => top.some((s) => s.label === k)));
 });

@@ -1,19 +1,20 @@
-// Tiny real runs of the CLI write the per-image features and probabilities, and the label-free
-// scores, in the formats the compare and map pages read.
+// Tiny real runs of the CLI, one per method, write the per-image features and probabilities, and
+// the label-free scores, in the formats the compare and map pages read; each runs with a hook that
+// fails any attempt to reach the network, so every method's whole run needs nothing from outside.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRunFeatures } from '../../src/common/features.js';
+import { METHOD_NAMES, METHOD_SPECS } from '../../src/common/methods/index.js';
 import { readLayout } from '../../src/common/layout.js';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import type { MetricsRow, SummaryJson } from '../../src/protocol/run.js';
 import { makeHarness } from './harness.js';
+import { SMALL_RUNS, trainArgs } from './smallRuns.js';
 
 const { tmp, data, cache, run } = makeHarness(8);
-
-const train = (method: string, out: string, extra: string[]) =>
-  run(['train', '--method', method, '--data', data, '--clusters', '10', '--image-size', '16', '--batch', '32', '--backend', 'wasm', '--cache', cache, '--out', out, ...extra]);
+const OFFLINE = ['--import', join(process.cwd(), 'test', 'reliability', 'hooks', 'offline.mjs')];
 
 /** features.json's rows are assignments.csv's, unit length; the probabilities' argmax is the assigned cluster. */
 async function checkFeatures(out: string, epoch: number): Promise<void> {
@@ -36,38 +37,38 @@ async function checkFeatures(out: string, epoch: number): Promise<void> {
   }
 }
 
-test('CC: features and probabilities of the last epoch, label-free scores per eval epoch and in the summary', async () => {
-  const out = join(tmp, 'cc');
-  const r = await train('cc', out, ['--epochs', '2']);
-  assert.equal(r.code, 0, r.stderr);
-  await checkFeatures(out, 2);
-  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
-  for (const m of metrics) {
-    for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const) assert.equal(typeof m[key], 'number', `${key} in epoch ${m.epoch}`);
-    // A run this short may still put every image in one cluster: balance 0 is a fair score then.
-    assert.ok(m.confidence! >= 0.1 && m.confidence! <= 1 && m.balance! >= 0 && m.balance! <= 1 && m.silhouette! >= -1 && m.silhouette! <= 1, JSON.stringify(m));
-  }
-  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryJson;
-  const lf = s.labelFree!;
-  assert.equal(lf.confidence, metrics[1]!.confidence, 'the summary scores the last epoch');
-  assert.equal(lf.clusterConfidence.length, 10);
-  assert.equal(lf.silhouetteSample, 80, 'a small set: every image');
-  assert.ok(lf.knnConsistency >= 0 && lf.knnConsistency <= 1, `${lf.knnConsistency}`);
-  const merges = s.mergeCandidates!;
-  assert.ok(merges.length <= 20 && merges.length <= s.sizes.filter((n) => n > 0).length ** 2);
-  assert.ok(merges.every((m, i) => m.a < m.b && m.count > 0 && m.score > 0 && m.score <= 1 && (i === 0 || merges[i - 1]!.score >= m.score)));
-});
-
-test('SCAN after its pretext and DeepCluster: the probabilities follow the clustering they keep as state', async () => {
-  for (const [method, extra] of [
-    ['scan', ['--stages', 'pretext', '--epochs', '1']],
-    ['deepcluster', ['--epochs', '1']],
-  ] as const) {
+for (const method of METHOD_NAMES) {
+  test(`${METHOD_SPECS[method].label}: features and probabilities of the last epoch, label-free scores per eval epoch and in the summary, nothing from the network`, async () => {
+    const small = SMALL_RUNS[method];
     const out = join(tmp, method);
-    const r = await train(method, out, [...extra]);
+    const r = await run(trainArgs(small, data, cache, out), { nodeArgs: OFFLINE });
+    // The hook turns any attempt into a failure and a line on stderr.
+    assert.doesNotMatch(r.stderr, /NETWORK ACCESS ATTEMPTED/);
     assert.equal(r.code, 0, r.stderr);
-    await checkFeatures(out, 1);
-  }
+    await checkFeatures(out, small.epochs);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
+    for (const m of metrics) {
+      for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const) assert.equal(typeof m[key], 'number', `${key} in epoch ${m.epoch}`);
+      // A run this short may still put every image in one cluster: balance 0 is a fair score then.
+      assert.ok(m.confidence! >= 0.1 && m.confidence! <= 1 && m.balance! >= 0 && m.balance! <= 1 && m.silhouette! >= -1 && m.silhouette! <= 1, JSON.stringify(m));
+    }
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryJson;
+    const lf = s.labelFree!;
+    assert.equal(lf.confidence, metrics.at(-1)!.confidence, 'the summary scores the last epoch');
+    assert.equal(lf.clusterConfidence.length, 10);
+    assert.equal(lf.silhouetteSample, 80, 'a small set: every image');
+    assert.ok(lf.knnConsistency >= 0 && lf.knnConsistency <= 1, `${lf.knnConsistency}`);
+    const merges = s.mergeCandidates!;
+    assert.ok(merges.length <= 20 && merges.length <= s.sizes.filter((n) => n > 0).length ** 2);
+    assert.ok(merges.every((m, i) => m.a < m.b && m.count > 0 && m.score > 0 && m.score <= 1 && (i === 0 || merges[i - 1]!.score >= m.score)));
+  });
+}
+
+test('SCAN after its pretext: the probabilities follow the k-means clustering it keeps as state', async () => {
+  const out = join(tmp, 'scan-pretext');
+  const r = await run(trainArgs({ method: 'scan', epochs: 1, extra: ['--stages', 'pretext'] }, data, cache, out));
+  assert.equal(r.code, 0, r.stderr);
+  await checkFeatures(out, 1);
 });
 
 test('clusterlab map lays out the run\'s features, prints the kNN preservation, and then finds its map up to date', async () => {

@@ -7,12 +7,14 @@
 // A random network's features are already far better than pixels on textures (batch norm's
 // running statistics adapt even at lr ~0), so DeepCluster, whose result is k-means on its
 // features, is held against the same network trained at lr ~0 in the same test; SCAN's stages are
-// each held against the one before.
+// each held against the one before. The tests loop over every method that trains on images
+// (METHOD_NAMES); a method without a case here fails its test.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
+import { isEmbeddingMethod, METHOD_NAMES, METHOD_SPECS, type MethodName } from '../../src/common/methods/index.js';
 import { parseMetrics } from '../../src/common/runFiles.js';
 import type { MetricsRow, SummaryJson } from '../../src/protocol/run.js';
 import { startCli } from './harness.js';
@@ -62,38 +64,59 @@ function clearsPixels({ summary: s, line }: Outcome): void {
   assert.ok(s.nmi! >= pixels.nmi + MARGIN.nmiOverPixels, `${line}: NMI not ${MARGIN.nmiOverPixels} above pixel k-means`);
 }
 
-test('CC learns the texture classes well beyond pixel k-means', async (t) => {
-  clearsPixels(await trainOn(t, 'cc', 'cc', ['--epochs', '6', '--batch', '32']));
-});
+/**
+ * Per method that trains on images, its run on the fixture and what shows that it learned beyond
+ * clearing the pixel bar (the embedding methods' cases are in learning-embeddings.test.ts).
+ */
+const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext): Promise<void> }>> = {
+  cc: {
+    async learns(t) {
+      clearsPixels(await trainOn(t, 'cc', 'cc', ['--epochs', '6', '--batch', '32']));
+    },
+  },
+  scan: {
+    also: '; its SCAN stage beats k-means on its pretext, and self-labeling does not lose',
+    async learns(t) {
+      const stages = ['--param', 'pretextEpochs=2', '--param', 'scanEpochs=5', '--param', 'selflabelEpochs=1'];
+      const run = await trainOn(t, 'scan', 'scan', ['--epochs', '8', '--batch', '32', '--param', 'neighbours=5', ...stages]);
+      clearsPixels(run);
+      // Each stage's last row: the pretext's is k-means on its features; the SCAN stage's is its kept head and epoch.
+      const last = (phase: string) => run.metrics.filter((m) => m.phase === phase).at(-1) as (MetricsRow & { acc: number; nmi: number }) | undefined;
+      const [pretext, scan] = [last('pretext')!, last('scan')!];
+      const stagesLine = `pretext k-means ACC ${pretext.acc.toFixed(3)} NMI ${pretext.nmi.toFixed(3)}, SCAN stage ${scan.acc.toFixed(3)} / ${scan.nmi.toFixed(3)}, self-labeling ${run.summary.acc!.toFixed(3)} / ${run.summary.nmi!.toFixed(3)}`;
+      t.diagnostic(stagesLine);
+      assert.ok(scan.acc >= pretext.acc + STAGE_GAIN.acc && scan.nmi >= pretext.nmi + STAGE_GAIN.nmi, `${stagesLine}: the SCAN stage does not beat k-means on its pretext (ACC +${STAGE_GAIN.acc}, NMI not lower)`);
+      assert.ok(run.summary.acc! >= scan.acc - STAGE_SLACK && run.summary.nmi! >= scan.nmi - STAGE_SLACK, `${stagesLine}: self-labeling loses more than ${STAGE_SLACK} to the SCAN stage`);
+    },
+  },
+  deepcluster: {
+    also: ' and beyond its own network at lr ~0',
+    async learns(t) {
+      // 8 PCA dims for 4 clusters (the default keeps 32 of the small backbone's 256, sized for 10 and
+      // more), and the best of 3 k-means starts: with one, a start that merges two classes sticks.
+      // Both runs report their last epoch (pick=last): this tests learning, not the epoch pick, which
+      // on the untrained twin's swinging clusters can land on a lucky epoch (ACC .860 against .620
+      // last; the pick's own test is test/unit/deepcluster-pick.test.ts).
+      const args = ['--epochs', '4', '--batch', '32', '--param', 'pcaDim=8', '--param', 'restarts=3', '--param', 'pick=last'];
+      const trained = await trainOn(t, 'deepcluster', 'deepcluster', args);
+      const still = await trainOn(t, 'deepcluster', 'deepcluster-lr0', [...args, '--lr', '1e-9']);
+      clearsPixels(trained);
+      const [a, b] = [trained.summary, still.summary];
+      assert.ok(a.acc! >= b.acc! + OVER_UNTRAINED.acc && a.nmi! >= b.nmi! + OVER_UNTRAINED.nmi, `${trained.line}; ${still.line}: not ${OVER_UNTRAINED.acc} ACC and ${OVER_UNTRAINED.nmi} NMI above the network trained at lr ~0`);
+      // Its training signal: the network learns to predict its pseudo-labels. With the cross-entropy's
+      // sign flipped the clusters can still come out well here (a random network's features already
+      // separate textures, and the flipped gradient spreads them too), so this is what catches it.
+      const ce = trained.metrics.at(-1)!.terms.crossEntropy!;
+      assert.ok(ce >= 0 && ce <= FITS_PSEUDO_LABELS * Math.log(4), `${trained.line}: last epoch's cross-entropy on its pseudo-labels ${ce.toFixed(3)}, not in [0, ${FITS_PSEUDO_LABELS} ln 4]`);
+    },
+  },
+};
 
-test('SCAN learns the texture classes well beyond pixel k-means; its SCAN stage beats k-means on its pretext, and self-labeling does not lose', async (t) => {
-  const stages = ['--param', 'pretextEpochs=2', '--param', 'scanEpochs=5', '--param', 'selflabelEpochs=1'];
-  const run = await trainOn(t, 'scan', 'scan', ['--epochs', '8', '--batch', '32', '--param', 'neighbours=5', ...stages]);
-  clearsPixels(run);
-  // Each stage's last row: the pretext's is k-means on its features; the SCAN stage's is its kept head and epoch.
-  const last = (phase: string) => run.metrics.filter((m) => m.phase === phase).at(-1) as (MetricsRow & { acc: number; nmi: number }) | undefined;
-  const [pretext, scan] = [last('pretext')!, last('scan')!];
-  const stagesLine = `pretext k-means ACC ${pretext.acc.toFixed(3)} NMI ${pretext.nmi.toFixed(3)}, SCAN stage ${scan.acc.toFixed(3)} / ${scan.nmi.toFixed(3)}, self-labeling ${run.summary.acc!.toFixed(3)} / ${run.summary.nmi!.toFixed(3)}`;
-  t.diagnostic(stagesLine);
-  assert.ok(scan.acc >= pretext.acc + STAGE_GAIN.acc && scan.nmi >= pretext.nmi + STAGE_GAIN.nmi, `${stagesLine}: the SCAN stage does not beat k-means on its pretext (ACC +${STAGE_GAIN.acc}, NMI not lower)`);
-  assert.ok(run.summary.acc! >= scan.acc - STAGE_SLACK && run.summary.nmi! >= scan.nmi - STAGE_SLACK, `${stagesLine}: self-labeling loses more than ${STAGE_SLACK} to the SCAN stage`);
-});
-
-test('DeepCluster learns the texture classes well beyond pixel k-means and beyond its own network at lr ~0', async (t) => {
-  // 8 PCA dims for 4 clusters (the default keeps 32 of the small backbone's 256, sized for 10 and
-  // more), and the best of 3 k-means starts: with one, a start that merges two classes sticks.
-  // Both runs report their last epoch (pick=last): this tests learning, not the epoch pick, which
-  // on the untrained twin's swinging clusters can land on a lucky epoch (ACC .860 against .620
-  // last; the pick's own test is test/unit/deepcluster-pick.test.ts).
-  const args = ['--epochs', '4', '--batch', '32', '--param', 'pcaDim=8', '--param', 'restarts=3', '--param', 'pick=last'];
-  const trained = await trainOn(t, 'deepcluster', 'deepcluster', args);
-  const still = await trainOn(t, 'deepcluster', 'deepcluster-lr0', [...args, '--lr', '1e-9']);
-  clearsPixels(trained);
-  const [a, b] = [trained.summary, still.summary];
-  assert.ok(a.acc! >= b.acc! + OVER_UNTRAINED.acc && a.nmi! >= b.nmi! + OVER_UNTRAINED.nmi, `${trained.line}; ${still.line}: not ${OVER_UNTRAINED.acc} ACC and ${OVER_UNTRAINED.nmi} NMI above the network trained at lr ~0`);
-  // Its training signal: the network learns to predict its pseudo-labels. With the cross-entropy's
-  // sign flipped the clusters can still come out well here (a random network's features already
-  // separate textures, and the flipped gradient spreads them too), so this is what catches it.
-  const ce = trained.metrics.at(-1)!.terms.crossEntropy!;
-  assert.ok(ce >= 0 && ce <= FITS_PSEUDO_LABELS * Math.log(4), `${trained.line}: last epoch's cross-entropy on its pseudo-labels ${ce.toFixed(3)}, not in [0, ${FITS_PSEUDO_LABELS} ln 4]`);
-});
+for (const method of METHOD_NAMES.filter((m) => !isEmbeddingMethod(m))) {
+  const also = CASES[method]?.also;
+  test(`${METHOD_SPECS[method].label} learns the texture classes well beyond pixel k-means${also ?? ''}`, async (t) => {
+    const c = CASES[method];
+    assert.ok(c, `${method} has no learning case: add its run and what shows it learned to CASES`);
+    await c.learns(t);
+  });
+}

@@ -95,3 +95,22 @@ test('no other source file keeps its own list of method names', () => {
   const listing = files.filter((f) => !MAY_NAME_METHODS.has(f) && new Set([...readFileSync(f, 'utf8').matchAll(quoted)].map((m) => m[1] ?? m[2])).size > 1);
   assert.deepEqual(listing, [], 'these name several methods: read METHOD_NAMES / METHOD_SPECS instead');
 });
+
+/**
+ * A method's knowledge (its stages, columns, warnings) is in its registry entry: outside the two
+ * methods folders no source compares a method's name or a phase with a literal. The exception:
+ * the CLI's epoch line leaves out 'train', the phase of every method without stages.
+ */
+const MAY_TEST_PHASE = new Set(['src/trainer/progress.ts']);
+
+test("no source outside the methods' folders tests a method's name or a phase", () => {
+  const files = ['src', 'webview', 'scripts'].flatMap(sources).filter((f) => !/^src\/(trainer|common)\/methods\//.test(f) && !MAY_TEST_PHASE.has(f));
+  // A phase is a method's name (kmeans, temi), a spec's stage, or 'train' (methods without stages).
+  const phases = new Set([...names, ...names.flatMap((m) => (METHOD_SPECS[m].stages ?? []).map((s) => s.phase)), 'train']);
+  const literal = `['"\`](${[...phases].join('|')})['"\`]`;
+  const compares = new RegExp(`\\b(method|phase|stage)\\s*[!=]==?\\s*${literal}|${literal}\\s*[!=]==?\\s*[\\w.]*\\b(method|phase|stage)\\b`);
+  const testing = files.filter((f) => compares.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(testing, [], "these test a method's name or a phase: put what they know in the method's spec (src/common/methods)");
+  // The rule bites: the test it replaced is caught.
+  assert.ok(compares.test("metrics.some((r) => r.phase === 'selflabel')") && compares.test("if (config.method !== 'scan') return [];"));
+});

@@ -142,7 +142,8 @@ test('bar and duration formatting', () => {
 
 test('language-server progress names the SCAN stage and, once known, the time left', async () => {
   const { stepMessage } = await import('../../src/trainer/run/activeRuns.js');
-  const { resolveScanConfig, stageNameOf } = await import('../../src/trainer/methods/scanStages.js');
+  const { resolveScanConfig } = await import('../../src/trainer/methods/scan/stages.js');
+  const { stageNameOf } = await import('../../src/trainer/methods/index.js');
   const { defaultConfig } = await import('../../src/trainer/run/config.js');
   const scan = resolveScanConfig({ ...defaultConfig('scan', '/d'), epochs: 9, params: { pretextEpochs: 3, scanEpochs: 5, selflabelEpochs: 1 } });
   assert.deepEqual([1, 4, 9].map((e) => stageNameOf(scan, e)), ['pretext', 'SCAN', 'self-labeling']);

@@ -8,7 +8,7 @@ import { applyOp, cutoutHole, STRONG_OPS, strongAugment } from '../../src/traine
 import { scanLoss, selfLabelTargets, weightedCrossEntropy } from '../../src/trainer/losses/scan.js';
 import { weightDecay } from '../../src/trainer/losses/weightDecay.js';
 import { uniformOverLabels } from '../../src/trainer/methods/deepcluster.js';
-import { resolveScanConfig, scanStageOf } from '../../src/trainer/methods/scanStages.js';
+import { resolveScanConfig, scanStageOf } from '../../src/trainer/methods/scan/stages.js';
 import { sobel } from '../../src/trainer/models/sobel.js';
 import { defaultConfig } from '../../src/trainer/run/config.js';
 import { Rng } from '../../src/trainer/util/rng.js';

@@ -125,6 +125,9 @@ describe('extension host: views data', () => {
     assert.equal(byKey.get('nmiPrevious')!.group, 'nmiPrevious');
     assert.equal(byKey.get('nmiPrevious')!.values[0], null);
     assert.equal(byKey.has('epoch'), false);
+    // Named by the host from the method specs: the page knows no method.
+    assert.deepEqual([byKey.get('terms.instance')!.label, byKey.get('nmi')!.kind], ['Instance loss', 'fraction']);
+    assert.deepEqual(chartsState(fx.runDir, { ...run(), method: 'scan' }, [{ ...metrics[0]!, phase: 'selflabel' }], []).phases, ['self-labeling']);
   });
 
   it("charts state: DeepCluster's pick column is the pick group, drawn beside the scores; with pick=last nothing is", () => {

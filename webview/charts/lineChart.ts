@@ -6,7 +6,6 @@
  */
 import type { ChartSeries } from '../../src/protocol/webview.js';
 import { h, s } from '../shared/dom.js';
-import { seriesName, stageName } from './seriesNames.js';
 
 export interface ChartSpec {
   title: string;
@@ -20,8 +19,6 @@ export interface ChartSpec {
   steps?: boolean;
   /** What `epochs` count (default "epoch"): a chart over another x, e.g. the cluster count. */
   xLabel?: string;
-  /** How a series' key reads in the legend and tooltips (default: a metrics column's human name); runs' names pass unchanged. */
-  nameOf?: (key: string) => string;
 }
 
 const HEIGHT = 220;
@@ -38,7 +35,6 @@ const CHAR_PX = 6.5;
 export function lineChart(spec: ChartSpec): HTMLElement {
   const n = spec.epochs.length;
   const xLabel = spec.xLabel ?? 'epoch';
-  const nameOf = spec.nameOf ?? seriesName;
   const w = spec.width;
   const plotW = w - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -59,7 +55,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   for (let i = 1; i < n; i++) {
     if (spec.phases[i] === spec.phases[i - 1]) continue;
     const x = (xOf(i - 1) + xOf(i)) / 2;
-    const label = stageName(spec.phases[i]!);
+    const label = spec.phases[i]!;
     // Near the right edge the stage's name goes left of its line, so it is not cut off.
     const fits = x + 4 + label.length * CHAR_PX <= w - PAD.right;
     svg.append(
@@ -73,7 +69,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     return el;
   };
   spec.series.forEach((ser, k) => {
-    const name = nameOf(ser.key);
+    const name = ser.label;
     // Gaps (rows without the value) break the line rather than bridging it; an index steps.
     let d = '';
     let prev: number | undefined;
@@ -88,17 +84,17 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     svg.append(line);
     ser.values.forEach((v, i) => {
       if (v === null) return;
-      svg.append(paint(s('circle', { class: 'point', cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${name} = ${formatValue(v)} (${xLabel} ${spec.epochs[i]}${spec.phases[i] ? `, ${stageName(spec.phases[i])}` : ''})`)), k));
+      svg.append(paint(s('circle', { class: 'point', cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${name} = ${formatValue(v)} (${xLabel} ${spec.epochs[i]}${spec.phases[i] ? `, ${spec.phases[i]}` : ''})`)), k));
     });
   });
   const at = h('span', { class: 'legend-at' });
   const items = spec.series.map((ser, k) => {
     const value = h('span', { class: 'legend-value' });
-    return { ser, value, el: h('span', { class: 'legend-item' }, paint(h('span', { class: 'swatch' }), k), `${nameOf(ser.key)} `, value) };
+    return { ser, value, el: h('span', { class: 'legend-item' }, paint(h('span', { class: 'swatch' }), k), `${ser.label} `, value) };
   });
   /** The legend's values at row i, or each series' last value when undefined. */
   const readAt = (i: number | undefined) => {
-    at.textContent = i === undefined ? '' : `${xLabel} ${spec.epochs[i]}${spec.phases[i] ? ` (${stageName(spec.phases[i])})` : ''} · `;
+    at.textContent = i === undefined ? '' : `${xLabel} ${spec.epochs[i]}${spec.phases[i] ? ` (${spec.phases[i]})` : ''} · `;
     for (const it of items) {
       const v = i === undefined ? [...it.ser.values].reverse().find((x) => x !== null) : it.ser.values[i];
       it.value.textContent = v === undefined || v === null ? '–' : spec.steps ? String(Math.round(v)) : formatValue(v);

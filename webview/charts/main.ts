@@ -7,7 +7,6 @@ import { hostToCharts, type ChartSeries, type ChartsState, type ChartsToHost } f
 import '../shared/elements.js';
 import { pageFrame } from '../shared/page.js';
 import { lineChart } from './lineChart.js';
-import { isFraction, isIndex, seriesName } from './seriesNames.js';
 
 const TITLES: Record<string, string> = { loss: 'Loss and its terms', scores: 'Scores against the labels', 'super-class scores': 'Super-class scores' };
 const UNIT_RANGE = new Set(['scores', 'super-class scores']);
@@ -31,10 +30,10 @@ function draw(): void {
   const width = Math.max(280, Math.min(620, room >= 880 ? (room - 12) / 2 : room));
   const charts = [...groups].sort((a, b) => rank(a[0]) - rank(b[0])).map(([group, series]) => {
     // A method's own column is a group of one, named for its series.
-    const unit = UNIT_RANGE.has(group) || series.every((x) => isFraction(x.key));
-    const index = series.every((x) => isIndex(x.key));
+    const unit = UNIT_RANGE.has(group) || series.every((x) => x.kind === 'fraction');
+    const index = series.every((x) => x.kind === 'index');
     // The column DeepCluster's pick rule reads: its swing is how much the reported epoch mattered.
-    const title = group === 'pick' ? `${seriesName(series[0]!.key)}: the run reports the epoch where it is best (second half)` : (TITLES[group] ?? seriesName(group));
+    const title = group === 'pick' ? `${series[0]!.label}: the run reports the epoch where it is best (second half)` : (TITLES[group] ?? series[0]!.label);
     return lineChart({ title, series, epochs: state!.epochs, phases: state!.phases, width, ...(unit ? { yRange: [0, 1] as [number, number] } : {}), ...(index ? { steps: true } : {}) });
   });
   content.replaceChildren(...charts);

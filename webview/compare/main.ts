@@ -7,7 +7,6 @@
 import { hostToCompare, type CompareState, type CompareToHost, type HostToCompare } from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { lineChart } from '../charts/lineChart.js';
-import { seriesName } from '../charts/seriesNames.js';
 import { heatmap } from '../confusion/heatmap.js';
 import { h, pct } from '../shared/dom.js';
 import { connect, savedState, saveState } from '../shared/host.js';
@@ -106,18 +105,16 @@ function agreementSection(st: CompareState): HTMLElement {
 function overlaySection(st: CompareState, width: number): HTMLElement {
   const keys = st.overlay.metrics.map((m) => m.key);
   const metric = keys.includes(view.metric ?? '') ? view.metric! : (['acc', 'silhouette', 'loss'].find((k) => keys.includes(k)) ?? keys[0]!);
-  const select = h('vscode-single-select', { class: 'metric', 'aria-label': 'Metric' }, ...keys.map((k) => h('vscode-option', { value: k, selected: k === metric }, seriesName(k))));
+  const select = h('vscode-single-select', { class: 'metric', 'aria-label': 'Metric' }, ...st.overlay.metrics.map((m) => h('vscode-option', { value: m.key, selected: m.key === metric }, m.label)));
   select.addEventListener('change', () => setView({ metric: select.value }));
-  const values = st.overlay.metrics.find((m) => m.key === metric)!.values;
-  const unit = ['acc', 'nmi', 'ari', 'superAcc', 'superNmi', 'superAri', 'purity', 'confidence', 'balance', 'knnConsistency'].includes(metric);
+  const shown = st.overlay.metrics.find((m) => m.key === metric)!;
   const chart = lineChart({
-    title: seriesName(metric),
-    series: st.names.map((name, i) => ({ key: name, group: metric, values: values[i] ?? [] })),
-    nameOf: (run) => run,
+    title: shown.label,
+    series: st.names.map((name, i) => ({ key: name, label: name, group: metric, values: shown.values[i] ?? [] })),
     epochs: st.overlay.epochs,
     phases: st.overlay.epochs.map(() => ''),
     width: Math.min(900, width),
-    ...(unit ? { yRange: [0, 1] as [number, number] } : {}),
+    ...(shown.kind === 'fraction' ? { yRange: [0, 1] as [number, number] } : {}),
   });
   return h('section', { class: 'overlay' }, h('h2', {}, 'Over epochs'), select, chart);
 }

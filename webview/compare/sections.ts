@@ -34,12 +34,11 @@ export function kSweepSection(k: NonNullable<CompareState['kSweep']>, width: num
   );
   const chart = lineChart({
     title: 'Label-free scores against K',
-    series: keys.map((key) => ({ key: SCORE_LABELS[key]!, group: 'k', values: k.points.map((p) => p.scores[key] ?? null) })),
+    series: keys.map((key) => ({ key, label: SCORE_LABELS[key]!, group: 'k', values: k.points.map((p) => p.scores[key] ?? null) })),
     epochs: k.points.map((p) => p.k),
     phases: k.points.map(() => ''),
     width: Math.min(620, width),
     xLabel: 'clusters (K)',
-    nameOf: (label) => label,
   });
   const caveat = kCaveat(k);
   return h('section', { class: 'k-sweep' }, h('h2', {}, 'How many clusters'), h('p', { class: 'rule' }, k.rule), ...(caveat ? [h('p', { class: 'note k-caveat' }, caveat)] : []), table, chart);

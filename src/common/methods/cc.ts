@@ -15,4 +15,5 @@ export const CC_SPEC = {
     blur: { type: 'number', default: 0, min: 0, max: 1, unit: 'probability', doc: 'chance that an augmented view is Gaussian-blurred (0: the CIFAR recipe; 0.5: the ImageNet one)' },
     schedule: { type: 'choice', default: 'cosine', choices: ['cosine', 'constant'], doc: 'learning rate over the run: cosine decay to 0, or constant', paper: { value: 'constant', why: 'a CPU run is a few hundred steps; the decay settles the clusters (README: departures)' } },
   },
+  terms: { instance: 'Instance loss', cluster: 'Cluster loss', entropy: 'Entropy term' },
 } as const satisfies MethodSpec;

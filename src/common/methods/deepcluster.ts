@@ -22,4 +22,12 @@ export const DEEPCLUSTER_SPEC = {
       paper: { value: 'last', why: "the last epoch is one draw of a swinging ACC: silhouette's pick scored +.054 ± .031 over it on a dev split (DeepCluster's reported epoch)" },
     },
   },
+  terms: { crossEntropy: 'Cross-entropy on the pseudo-labels' },
+  metrics: {
+    nmiPrevious: { label: 'NMI to the previous epoch', kind: 'fraction' },
+    reseeded: { label: 'Re-seeded clusters (count)', kind: 'index' },
+    kmeansInertia: { label: 'k-means inertia' },
+    classifierConfidence: { label: "Classifier's mean top probability (fraction)", kind: 'fraction' },
+    keptEpoch: { label: 'Kept epoch', kind: 'index' },
+  },
 } as const satisfies MethodSpec;

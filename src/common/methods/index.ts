@@ -15,7 +15,7 @@ import { TEMI_SPEC } from './temi.js';
 import type { MethodSpec, SettingSpec } from './spec.js';
 import { shown, shownText } from '../shown.js';
 
-export type { MethodSpec, SettingSpec, SettingsOf, SettingValue } from './spec.js';
+export type { MethodSpec, SeriesSpec, SettingSpec, SettingsOf, SettingValue, StageSpec, StageWarning } from './spec.js';
 
 /** In the order lists offer them. */
 export const METHOD_NAMES = ['cc', 'scan', 'deepcluster', 'kmeans', 'scanhead', 'temi'] as const;

@@ -17,4 +17,9 @@ export const KMEANS_SPEC = {
     restarts: { type: 'integer', default: 10, min: 1, max: 1000, doc: 'k-means++ starts per epoch; the lowest inertia over all of them is kept (scikit-learn\'s n_init)' },
     iters: { type: 'integer', default: 100, min: 1, max: 10_000, unit: 'iterations', doc: 'Lloyd iterations per start at most (stops earlier once the inertia changes by less than 1e-6)' },
   },
+  terms: { inertia: 'Inertia (mean per image)' },
+  metrics: {
+    iters: { label: 'Lloyd iterations (count)', kind: 'index' },
+    reseeded: { label: 'Re-seeded clusters (count)', kind: 'index' },
+  },
 } as const satisfies MethodSpec;

@@ -1,6 +1,27 @@
-import type { MethodSpec } from './spec.js';
+import type { MethodSpec, SeriesSpec, StageWarning } from './spec.js';
 
 const STAGE_SHARE = 'a share of --epochs among the stages not given (pretext 5 : SCAN 9 : self-labeling 1)';
+
+/** The columns of SCAN's head selection (the official scan_evaluate) and self-labeling, scanhead's too. */
+export const SCAN_METRICS = {
+  evalLoss: { label: 'Evaluation score of the best head' },
+  evalConsistency: { label: 'Evaluation consistency' },
+  evalEntropy: { label: 'Evaluation entropy' },
+  evalHead: { label: 'Best head this epoch (index)', kind: 'index' },
+  keptHead: { label: 'Kept head (index)', kind: 'index' },
+  keptEpoch: { label: 'Kept epoch', kind: 'index' },
+  keptLoss: { label: 'Kept evaluation score' },
+  confidentFraction: { label: 'Confident images (fraction)', kind: 'fraction' },
+  neighbourAgreement: { label: 'Neighbours of the same class (fraction)', kind: 'fraction' },
+} as const satisfies Record<string, SeriesSpec>;
+
+/** The SCAN loss's terms (scanhead's too). */
+export const SCAN_TERMS = { consistency: 'Consistency loss', entropy: 'Entropy term', crossEntropy: 'Self-labeling loss' };
+
+/** Self-labeling that found no image above the threshold trained nothing. */
+export const SELFLABEL_WARNINGS: readonly StageWarning[] = [
+  { phase: 'selflabel', column: 'confidentFraction', equals: 0, says: 'self-labeling found no confident image, so it did not train (lower its confidence threshold)' },
+];
 
 /**
  * SCAN (Van Gansbeke et al., ECCV 2020): the official CIFAR configs (simclr_cifar10, scan_cifar10,
@@ -33,4 +54,12 @@ export const SCAN_SPEC = {
     strongOps: { type: 'integer', default: 4, min: 0, max: 16, unit: 'ops', doc: 'self-labeling: RandAugment-like ops per image (plus Cutout)' },
     selflabelBatch: { type: 'integer', default: 256, min: 1, max: 65_536, unit: 'images', doc: 'batch size of the self-labeling stage', paper: { value: 1000, why: 'CPU budget' } },
   },
+  stages: [
+    { phase: 'pretext', name: 'pretext' },
+    { phase: 'scan', name: 'SCAN' },
+    { phase: 'selflabel', name: 'self-labeling' },
+  ],
+  terms: { instance: 'Instance loss', ...SCAN_TERMS },
+  metrics: SCAN_METRICS,
+  warnings: SELFLABEL_WARNINGS,
 } as const satisfies MethodSpec;

@@ -1,3 +1,4 @@
+import { SCAN_METRICS, SCAN_TERMS, SELFLABEL_WARNINGS } from './scan.js';
 import type { MethodSpec } from './spec.js';
 
 /**
@@ -25,4 +26,11 @@ export const SCANHEAD_SPEC = {
     threshold: { type: 'number', default: 0.99, min: 0, max: 1, unit: 'probability', doc: 'self-labeling: confidence above which an image becomes pseudo-labelled' },
     noise: { type: 'number', default: 0.25, min: 0, max: 4, unit: 'of the unit embedding\'s length', doc: 'self-labeling\'s "strong view": Gaussian noise of this length added to the unit embedding, then renormalised', paper: { value: 'RandAugment on images', why: 'an embedding cannot be re-augmented (README: embedding methods)' } },
   },
+  stages: [
+    { phase: 'heads', name: 'heads' },
+    { phase: 'selflabel', name: 'self-labeling' },
+  ],
+  terms: SCAN_TERMS,
+  metrics: { ...SCAN_METRICS, miningSeconds: { label: 'Neighbour mining (s)' } },
+  warnings: SELFLABEL_WARNINGS,
 } as const satisfies MethodSpec;

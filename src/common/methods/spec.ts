@@ -23,6 +23,31 @@ export interface SettingSpec {
   derived?: string;
 }
 
+/** A metrics.jsonl column as the charts name and draw it. */
+export interface SeriesSpec {
+  /** The name a person reads, with its unit: "Kept head (index)". */
+  label: string;
+  /** A fraction is drawn on a 0..1 axis; an index as steps with whole-number ticks. */
+  kind?: 'fraction' | 'index';
+}
+
+/** One stage of a method's training: the `phase` its metrics rows carry, and the name people read. */
+export interface StageSpec {
+  phase: string;
+  name: string;
+}
+
+/**
+ * What a finished run's rows of one stage say the user should look at: a row of `phase` whose
+ * `column` equals `equals` gives the warning `says`.
+ */
+export interface StageWarning {
+  phase: string;
+  column: string;
+  equals: number;
+  says: string;
+}
+
 export interface MethodSpec {
   name: MethodName;
   label: string;
@@ -37,6 +62,13 @@ export interface MethodSpec {
   paper?: string;
   defaults: { epochs: number; batchSize: number; learningRate: number };
   settings: Record<string, SettingSpec>;
+  /** Its stages in training order, for a method whose rows change phase (charts, progress, the wizard's plan). */
+  stages?: readonly StageSpec[];
+  /** Its loss terms (metrics.jsonl `terms`) as the charts name them; weight decay is every method's (metricLabels.ts). */
+  terms: Record<string, string>;
+  /** Its own metrics.jsonl columns (an epoch's `extra`). */
+  metrics?: Record<string, SeriesSpec>;
+  warnings?: readonly StageWarning[];
 }
 
 /** The value type a setting spec gives: a choice's own strings, a boolean, or a number. */

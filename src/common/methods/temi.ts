@@ -25,4 +25,11 @@ export const TEMI_SPEC = {
     probsMomentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'EMA momentum of each head\'s cluster marginal p_c' },
     weightDecay: { type: 'number', default: 1e-4, min: 0, max: 1, doc: 'L2 weight decay of the student heads', paper: { value: 'AdamW 1e-4', why: 'L2 in the loss, as our other methods' } },
   },
+  terms: { pmi: 'PMI loss' },
+  metrics: {
+    neighbourAgreement: { label: 'Neighbours of the same class (fraction)', kind: 'fraction' },
+    miningSeconds: { label: 'Neighbour mining (s)' },
+    selectedHead: { label: 'Selected head (index)', kind: 'index' },
+    selectedLoss: { label: "Selected head's loss" },
+  },
 } as const satisfies MethodSpec;

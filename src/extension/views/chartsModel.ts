@@ -1,8 +1,10 @@
 /**
  * metrics.jsonl rows as chart series: every numeric field a row has becomes a series, so a
  * method's extra columns (DeepCluster's nmiPrevious, SCAN's confident fraction, ...) are drawn
- * without the charts knowing them. Known fields are grouped so related lines share a chart.
+ * without the charts knowing them. Known fields are grouped so related lines share a chart; each
+ * series and stage carries the name its method's spec gives it (metricLabels.ts).
  */
+import { seriesSpec, stageName } from '../../common/metricLabels.js';
 import { pickColumn } from '../../common/methods/deepclusterPick.js';
 import type { MetricsRow, RunJson } from '../../protocol/run.js';
 import type { ChartSeries, ChartsState, RunChoice } from '../../protocol/webview.js';
@@ -42,13 +44,13 @@ export function chartsState(dir: string, run: RunJson, rows: readonly MetricsRow
   // Keys in first-seen order, so the loss comes before its terms as the trainer writes them.
   const keys = [...new Set(leaves.flatMap((m) => [...m.keys()]))];
   const pick = pickColumn(run.method, run.config?.params?.pick);
-  const series: ChartSeries[] = keys.map((key) => ({ key, group: groupOf(key, pick), values: leaves.map((m) => m.get(key) ?? null) }));
+  const series: ChartSeries[] = keys.map((key) => ({ key, ...seriesSpec(key, run.method), group: groupOf(key, pick), values: leaves.map((m) => m.get(key) ?? null) }));
   return {
     type: 'charts',
     runs,
     run: runInfoOf(dir, run),
     epochs: rows.map((r) => (Number.isSafeInteger(r.epoch) && r.epoch >= 0 ? r.epoch : 0)),
-    phases: rows.map((r) => (typeof r.phase === 'string' ? r.phase.slice(0, 100) : '')),
+    phases: rows.map((r) => (typeof r.phase === 'string' ? stageName(r.phase, run.method).slice(0, 100) : '')),
     series,
   };
 }

@@ -6,6 +6,7 @@
 import { agreementMatrices, crossTable, seedStability } from '../../common/eval/agreement.js';
 import { K_RULES, suggestK, type KPoint } from '../../common/eval/chooseK.js';
 import { clusterName, isLive } from '../../common/labels.js';
+import { seriesSpec } from '../../common/metricLabels.js';
 import type { CompareState, RunChoice } from '../../protocol/webview.js';
 import { numericLeaves } from './chartsModel.js';
 import { clusteringOf, compareTable, mean, settingsOf, type CompareRun } from './compareTable.js';
@@ -61,8 +62,11 @@ export function overlay(runs: readonly CompareRun[]): CompareState['overlay'] {
   const epochs = [...new Set(leaves.flatMap((rows) => rows.map((x) => x.epoch)).filter((e) => Number.isSafeInteger(e) && e >= 0))].sort((x, y) => x - y);
   const at = new Map(epochs.map((e, i) => [e, i]));
   const keys = [...new Set(leaves.flatMap((rows) => rows.flatMap((x) => [...x.m.keys()])))];
+  // A column is named as the first run that has it names it (its method's spec).
+  const methodOf = (key: string) => runs[leaves.findIndex((rows) => rows.some((x) => x.m.has(key)))]?.model.run.method;
   const metrics = keys.map((key) => ({
     key,
+    ...seriesSpec(key, methodOf(key)),
     values: leaves.map((rows) => {
       const v = new Array<number | null>(epochs.length).fill(null);
       for (const x of rows) {

@@ -18,6 +18,22 @@ export function scanLoss(anchorProbs: tf.Tensor2D, neighbourProbs: tf.Tensor2D, 
   });
 }
 
+/**
+ * The SCAN loss of several heads trained side by side, each term summed over the heads: every
+ * head's logits [2b, k] hold the b anchors' rows, then their b neighbours'.
+ */
+export function scanLossOverHeads(logits: tf.Tensor2D[], entropyWeight: number): { consistency: tf.Scalar; entropy: tf.Scalar } {
+  const consistency: tf.Scalar[] = [];
+  const entropy: tf.Scalar[] = [];
+  for (const l of logits) {
+    const [pa, pn] = tf.split(tf.softmax(l), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+    const t = scanLoss(pa, pn, entropyWeight);
+    consistency.push(t.consistency);
+    entropy.push(t.entropy);
+  }
+  return { consistency: tf.addN(consistency), entropy: tf.addN(entropy) };
+}
+
 export interface ScanEvaluation {
   consistency: number;
   entropy: number;

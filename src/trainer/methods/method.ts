@@ -181,4 +181,9 @@ export interface MethodTrainer {
   create(init: MethodInit): Method;
   /** Settings derived from others (SCAN's stage lengths), fixed so a resumed run keeps them. */
   resolve?(config: TrainConfig): TrainConfig;
+  /**
+   * A method with stages (its spec's `stages`): each stage's phase and epochs in a resolved config,
+   * in training order. Epochs past the last stage's end stay in the last stage.
+   */
+  stages?(config: TrainConfig): { phase: string; epochs: number }[];
 }

@@ -3,7 +3,7 @@ import { SCANHEAD_SPEC } from '../../common/methods/scanhead.js';
 import type { TrainConfig } from '../../protocol/run.js';
 import { gatherEmbeddings } from '../embeddings/embeddings.js';
 import { l2Normalize } from '../losses/contrastive.js';
-import { scanEvaluate, scanLoss, selfLabelTargets, weightedCrossEntropy, type ScanEvaluation } from '../losses/scan.js';
+import { scanEvaluate, scanLossOverHeads, selfLabelTargets, weightedCrossEntropy, type ScanEvaluation } from '../losses/scan.js';
 import { weightDecay } from '../losses/weightDecay.js';
 import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
@@ -90,15 +90,8 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
       if (signal.aborted) throw new CancelledError();
       const x = tf.tidy(() => tf.concat([batchOf(idx), batchOf(nb.partners(idx, rng, true))], 0));
       const r = await minimizeTerms(optimizer, vars, () => {
-        const consistency: tf.Scalar[] = [];
-        const entropy: tf.Scalar[] = [];
-        for (let h = 0; h < nHeads; h++) {
-          const [pa, pn] = tf.split(tf.softmax(logits(h, x, true)), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-          const t = scanLoss(pa, pn, s.entropyWeight);
-          consistency.push(t.consistency);
-          entropy.push(t.entropy);
-        }
-        return { consistency: tf.addN(consistency), entropy: tf.addN(entropy), weightDecay: weightDecay(vars, s.weightDecay) };
+        const all = heads.map((_, h) => logits(h, x, true));
+        return { ...scanLossOverHeads(all, s.entropyWeight), weightDecay: weightDecay(vars, s.weightDecay) };
       });
       x.dispose();
       avg.add(r.loss, r.terms);

@@ -6,7 +6,7 @@ import { initBackend } from '../backend/index.js';
 import { pixelKmeans } from '../cluster/pixelKmeans.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { checkImageFolder } from '../data/scan.js';
-import { createMethod, resolveConfig } from '../methods/index.js';
+import { createMethod, resolveConfig, stageNameOf } from '../methods/index.js';
 import { isEmbeddingMethod } from '../../common/methods/index.js';
 import { pixelEmbeddings, type Embeddings } from '../embeddings/embeddings.js';
 import { writeRunFeatures } from '../../common/features.js';
@@ -18,7 +18,6 @@ import { lockRun } from './runLock.js';
 import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
 import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
-import { stageNameOf } from '../methods/scanStages.js';
 import { checkFeatureModel, modelEmbeddings } from '../features/modelEmbeddings.js';
 
 export interface StepProgress {

@@ -1,7 +1,7 @@
-import type { TrainConfig } from '../../protocol/run.js';
-import { SCAN_SPEC } from '../../common/methods/scan.js';
-import { ConfigError } from '../run/config.js';
-import { settingsOf } from './method.js';
+import type { TrainConfig } from '../../../protocol/run.js';
+import { SCAN_SPEC } from '../../../common/methods/scan.js';
+import { ConfigError } from '../../run/config.js';
+import { settingsOf } from '../method.js';
 
 export const SCAN_STAGES = ['pretext', 'scan', 'selflabel'] as const;
 export type ScanStage = (typeof SCAN_STAGES)[number];
@@ -48,8 +48,7 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
  */
 export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanStage; index: number; length: number } {
   let start = 1;
-  for (const s of SCAN_STAGES) {
-    const n = config.params[`${s}Epochs`] as number;
+  for (const { phase: s, epochs: n } of scanStageEpochs(config)) {
     if (epoch < start + n) return { stage: s, index: epoch - start + 1, length: n };
     start += n;
   }
@@ -57,15 +56,7 @@ export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanSt
   return { stage: 'selflabel', index: epoch - start + n + 1, length: n };
 }
 
-const STAGE_NAMES: Record<ScanStage, string> = { pretext: 'pretext', scan: 'SCAN', selflabel: 'self-labeling' };
-
-/** The stages a resolved SCAN config trains, with their epochs; empty for other methods. */
-export function stagePlan(config: TrainConfig): { name: string; epochs: number }[] {
-  if (config.method !== 'scan') return [];
-  return SCAN_STAGES.map((s) => ({ name: STAGE_NAMES[s], epochs: config.params[`${s}Epochs`] as number })).filter((s) => s.epochs > 0);
-}
-
-/** The stage's name for progress messages ("self-labeling"); undefined for methods without stages. */
-export function stageNameOf(config: TrainConfig, epoch: number): string | undefined {
-  return config.method === 'scan' ? STAGE_NAMES[scanStageOf(config, epoch).stage] : undefined;
+/** Every stage of a resolved SCAN config with its epochs, in training order. */
+export function scanStageEpochs(config: TrainConfig): { phase: ScanStage; epochs: number }[] {
+  return SCAN_STAGES.map((s) => ({ phase: s, epochs: config.params[`${s}Epochs`] as number }));
 }

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { toFloatBatch } from '../../data/dataset.js';
+import { strongAugment } from '../../data/strongAugment.js';
+import { selfLabelTargets, weightedCrossEntropy } from '../../losses/scan.js';
+import { weightDecay } from '../../losses/weightDecay.js';
+import { batches, cancelPoint, minimizeTerms, stepCount, TermAverager } from '../method.js';
+import type { ScanModel, ScanStageTrainer } from './model.js';
+
+/**
+ * SCAN's self-labeling stage, on the kept head only: Phi(weak X) > threshold gives a pseudo-label;
+ * minimise the class-balanced cross-entropy of Phi(strong X) (RandAugment-like ops plus Cutout),
+ * over the backbone and that head. Adam at the run's --lr.
+ */
+export function selflabelStage(m: ScanModel): ScanStageTrainer {
+  const { config, ds, settings, k } = m;
+  const strong = { ops: settings.strongOps, fill: m.fill };
+  return {
+    lr: config.learningRate,
+    async train(_epoch, optimizer, rng, onStep, signal) {
+      const best = m.keptHead();
+      const batchSize = settings.selflabelBatch;
+      const steps = stepCount(ds.n, batchSize);
+      const avg = new TermAverager();
+      const vars = m.varsOf(['backbone.', `cluster_head.${best}.`]);
+      let step = 0;
+      let lastLoss = 0;
+      let confident = 0;
+      let seen = 0;
+      for (const idx of batches(rng.permutation(ds.n), batchSize)) {
+        await cancelPoint(signal);
+        const x = toFloatBatch(ds, idx);
+        const weak = tf.tidy(() => m.headProbs(best, x, true));
+        const t = selfLabelTargets((await weak.data()) as Float32Array, k, settings.threshold);
+        weak.dispose();
+        seen += idx.length;
+        confident += t.confident;
+        // Draw the strong view whether or not the batch trains, so the stream does not depend on it.
+        const xs = strongAugment(x, rng, strong);
+        x.dispose();
+        if (t.confident > 0) {
+          const r = await minimizeTerms(optimizer, vars, () => ({
+            crossEntropy: weightedCrossEntropy(m.heads[best]!.apply(m.f.net.apply(xs, true), true) as tf.Tensor2D, t.targets, t.weights),
+            weightDecay: weightDecay(vars, settings.weightDecay),
+          }));
+          avg.add(r.loss, r.terms);
+          lastLoss = r.loss;
+          onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
+        } else onStep({ step: ++step, steps, loss: lastLoss, images: idx.length });
+        xs.dispose();
+      }
+      return { ...avg.result('selflabel'), extra: { confidentFraction: confident / Math.max(seen, 1), keptHead: best, keptEpoch: m.state.kept.dataSync()[0]! } };
+    },
+  };
+}
