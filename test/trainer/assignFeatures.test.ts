@@ -96,3 +96,18 @@ test('a changed model file, a missing one, or an edited sidecar is refused with 
   const r = await assign(['--data', one, '--cache', cache]);
   assert.equal(r.code, 0, r.stderr);
 });
+
+test('a resume with another model file than the run recorded is refused before anything is embedded', async () => {
+  const { resume } = await import('../../src/trainer/run/train.js');
+  const out = join(tmp, 'inproc-kmeans');
+  const original = readFileSync(model);
+  writeFileSync(model, tinyConvModel({ size: 32, width: 8, seed: 3 }));
+  const lines: string[] = [];
+  try {
+    await assert.rejects(resume(out, join(tmp, 'cache-resume'), { log: (l) => lines.push(l) }, 2), /the model file changed since the run was trained/);
+    assert.ok(!lines.some((l) => /to embed/.test(l)), lines.join('\n'));
+    assert.ok(!existsSync(join(tmp, 'cache-resume', 'embeddings')), 'nothing embedded');
+  } finally {
+    writeFileSync(model, original);
+  }
+});
