@@ -22,9 +22,10 @@ ${fieldFlags()}
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
   clusterlab doctor [--json]   which compute backends start here, and why the others do not
   clusterlab map RUN_DIR [--backend ${BACKEND_CHOICES.join('|')}]
-  clusterlab assign RUN_DIR --data DIR [--out FILE.csv] [--overwrite] [--backend NAME]
+  clusterlab assign RUN_DIR --data DIR [--out FILE.csv] [--overwrite] [--backend NAME] [--cache DIR]
                    (clusters the images of DIR with a finished run, without training: writes
-                   RUN_DIR/assigned/<DIR's name>/assignments.csv and assigned.json)
+                   RUN_DIR/assigned/<DIR's name>/assignments.csv and assigned.json; a run on a
+                   feature model embeds them through it, cached under --cache)
   clusterlab duplicates DIR|RUN_DIR [--threshold T] [--json] [--cache DIR]
                    exact and near-duplicate images; exit 1 when there are any (a CI check)
   clusterlab export RUN_DIR --format imagefolder|csv|json --out DIR [--selection FILE]
@@ -316,7 +317,7 @@ async function mapCommand(args: string[]): Promise<number> {
 
 /** `clusterlab assign RUN_DIR --data DIR`: a finished run's clusters for new images, written beside the run. */
 async function assignCommand(args: string[]): Promise<number> {
-  const options = { data: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const options = { data: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' }, backend: { type: 'string' }, cache: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
   const parsed = parseCommand(() => parseArgs({ args, options, allowPositionals: true, strict: true }));
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
@@ -330,7 +331,7 @@ async function assignCommand(args: string[]): Promise<number> {
   try {
     const [{ Assigner }, { assignFolder }, { initBackend }] = await Promise.all([import('./run/assign.js'), import('./run/assignFolder.js'), import('./backend/index.js')]);
     // The backend the run trained on, else the best available (the server's rule); --backend picks one.
-    const assigner = new Assigner(async (trainedOn) => void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))));
+    const assigner = new Assigner(async (trainedOn) => void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))), cacheDirOf(values.cache));
     const r = await assignFolder(assigner, resolve(positionals[0]!), resolve(values.data), {
       ...(values.out ? { out: resolve(values.out) } : {}),
       overwrite: values.overwrite ?? false,

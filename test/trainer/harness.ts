@@ -90,9 +90,12 @@ export function readMetricsRows(dir: string): Record<string, any>[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
-/** The trained model of run `out`, loaded from its checkpoint, puts every training image (under `data`) where training did. */
-export async function assignsLikeTrainingOf(out: string, data: string): Promise<void> {
-  const assigner = new Assigner(async (b) => void (await initBackend(b)));
+/**
+ * The trained model of run `out`, loaded from its checkpoint, puts every training image (under
+ * `data`) where training did; `cacheDir`: the embedding cache of a feature-model run's images.
+ */
+export async function assignsLikeTrainingOf(out: string, data: string, cacheDir?: string): Promise<void> {
+  const assigner = new Assigner(async (b) => void (await initBackend(b)), cacheDir);
   try {
     const rows = parseAssignments(readFileSync(join(out, 'assignments.csv'), 'utf8'));
     const r = await assigner.assign(out, rows.map((row) => join(data, row.path)));

@@ -26,6 +26,14 @@ export function rowBlock(x: tf.Tensor2D, start: number, count: number): tf.Tenso
   return tf.tensor2d(view.slice(start * d, (start + count) * d), [count, d]);
 }
 
+/**
+ * x's values on the host for a scan in JS: a view of the wasm heap when x lives there (valid until
+ * the next allocation on the heap: read it at once, no await in between), else a download.
+ */
+export function hostValues(x: tf.Tensor2D): Float32Array {
+  return heapView(x) ?? (x.dataSync() as Float32Array);
+}
+
 /** x's values on the wasm heap, when the backend is wasm and x is a float32 tensor there. */
 function heapView(x: tf.Tensor2D): Float32Array | undefined {
   if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return undefined;

@@ -9,7 +9,8 @@ import { CancelledError } from '../methods/method.js';
 import { EmbeddingCache, type CachedImage } from './embeddingCache.js';
 import { modelHash, openFeatureModel, type FeatureModel } from './featureModel.js';
 import { decodeForModel, poolOutput, toModelInput } from './preprocess.js';
-import { preprocessingFor, type Preprocessing } from './sidecar.js';
+import { ConfigError } from '../run/config.js';
+import { preprocessingFor, sidecarPathOf, type Preprocessing } from './sidecar.js';
 
 export interface EmbedHooks {
   log(line: string): void;
@@ -26,9 +27,33 @@ export interface EmbedStats {
 
 const BATCH = 16;
 
-export async function modelEmbeddings(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: EmbedHooks): Promise<Embeddings> {
+/**
+ * The run's embeddings from its feature model, and the record that identifies them. `recorded`, a
+ * resumed run's record: any other model (or preprocessing) is refused before an image is embedded.
+ */
+export async function modelEmbeddings(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: EmbedHooks, recorded?: FeatureModelRecord): Promise<{ embeddings: Embeddings; record: FeatureModelRecord }> {
   if (!config.features) throw new Error('modelEmbeddings: the run names no feature model');
-  return (await embedImages(config.features, ds.entries, cacheDir, hooks)).embeddings;
+  const embedder = await Embedder.open(config.features, hooks.log);
+  try {
+    if (recorded) assertRecordedModel(recorded, embedder);
+    const { embeddings } = await embedder.embed(ds.entries, cacheDir, hooks);
+    return { embeddings, record: embedder.record(embeddings.dim) };
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/** Refuses a model other than the recorded one: its embeddings would not be the ones the run clustered. */
+export function assertRecordedModel(recorded: FeatureModelRecord, embedder: Embedder): void {
+  const file = embedder.file;
+  if (recorded.sha256 !== embedder.sha256) {
+    throw new ConfigError(`--features ${file}: the model file changed since the run was trained (sha256 ${embedder.sha256.slice(0, 12)}, the run's ${recorded.sha256.slice(0, 12)}); put the run's model back, or train a new run`);
+  }
+  const changed = (Object.keys(recorded.preprocessing) as (keyof Preprocessing)[]).filter((f) => JSON.stringify(recorded.preprocessing[f]) !== JSON.stringify(embedder.prep[f]));
+  if (changed.length > 0) {
+    const f = changed[0]!;
+    throw new ConfigError(`${sidecarPathOf(file)}: ${f} is ${JSON.stringify(embedder.prep[f])}, the run was trained with ${JSON.stringify(recorded.preprocessing[f])}; restore it, or train a new run`);
+  }
 }
 
 /** Opens a feature model and resolves its preprocessing, telling the user what was inferred. */
@@ -51,18 +76,71 @@ export async function checkFeatureModel(file: string): Promise<void> {
 }
 
 /** Embeddings of `images` (any files: a run's, or new ones to assign) through the cache. */
-export async function embedImages(file: string, images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks): Promise<{ embeddings: Embeddings; stats: EmbedStats }> {
-  const t0 = performance.now();
-  const { model, prep } = await openWithPreprocessing(file, hooks.log);
+export async function embedImages(file: string, images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks): Promise<EmbedResult> {
+  const embedder = await Embedder.open(file, hooks.log);
   try {
-    const sha = await modelHash(model.files);
+    return await embedder.embed(images, cacheDir, hooks);
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+export interface EmbedResult {
+  embeddings: Embeddings;
+  stats: EmbedStats;
+  /** With `skipUndecodable`: the images that did not decode (their rows stay zero), by index. */
+  undecodable: Map<number, string>;
+}
+
+/** What identifies a feature model's embeddings: a run records it, so assign and resume can tell when the model changed. */
+export interface FeatureModelRecord {
+  file: string;
+  sha256: string;
+  preprocessing: Preprocessing;
+  dim: number;
+}
+
+/**
+ * An opened feature model with its preprocessing and content hash: held open by `assign`, which
+ * embeds a folder in many batches (opening and hashing a 100 MB model per batch would dominate).
+ */
+export class Embedder {
+  private constructor(
+    readonly file: string,
+    readonly model: FeatureModel,
+    readonly prep: Preprocessing,
+    readonly sha256: string,
+  ) {}
+
+  static async open(file: string, log: (line: string) => void): Promise<Embedder> {
+    const { model, prep } = await openWithPreprocessing(file, log);
+    try {
+      return new Embedder(file, model, prep, await modelHash(model.files));
+    } catch (e) {
+      await model.dispose();
+      throw e;
+    }
+  }
+
+  get source(): string {
+    return `model:${basename(this.file)}@${this.sha256.slice(0, 12)}`;
+  }
+
+  record(dim: number): FeatureModelRecord {
+    return { file: this.file, sha256: this.sha256, preprocessing: this.prep, dim };
+  }
+
+  /** `skipUndecodable`: an image that does not decode is reported in `undecodable` instead of failing the call. */
+  async embed(images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks, skipUndecodable = false): Promise<EmbedResult> {
+    const { file, model, prep, sha256: sha } = this;
+    const t0 = performance.now();
+    const undecodable = new Map<number, string>();
     const { cache, writable } = await EmbeddingCache.open(cacheDir, file, sha, prep);
     try {
       if (!writable) hooks.log(`embedding cache ${cache.dir} is in use by another trainer: computing without saving`);
       const rows = cache.lookup(images);
       const todo = [...rows.keys()].filter((i) => rows[i]! < 0);
       const cached = images.length - todo.length;
-      const source = `model:${basename(file)}@${sha.slice(0, 12)}`;
       hooks.log(`feature model ${basename(file)} (${model.kind}, ${model.device}, ${prep.size} px): ${cached} of ${images.length} images cached, ${todo.length} to embed`);
       let dim = cache.dim;
       let data = new Float32Array(images.length * (dim ?? 0));
@@ -70,20 +148,26 @@ export async function embedImages(file: string, images: readonly CachedImage[], 
       let done = cached;
       const report = () => hooks.onEmbed?.(done, images.length);
       report();
-      const decodeBatch = (at: number) => {
-        const idx = todo.slice(at, at + BATCH);
-        return Promise.all(idx.map((i) => decodeForModel(images[i]!.abs, prep).catch((e: Error) => Promise.reject(new Error(`${images[i]!.abs}: ${e.message}`)))));
-      };
+      const decodeOne = (i: number) =>
+        decodeForModel(images[i]!.abs, prep).catch((e: Error) => {
+          if (!skipUndecodable) return Promise.reject(new Error(`${images[i]!.abs}: ${e.message}`));
+          undecodable.set(i, e.message.split('\n')[0]!);
+          return undefined;
+        });
+      const decodeBatch = (at: number) => Promise.all(todo.slice(at, at + BATCH).map(decodeOne));
       let next = todo.length > 0 ? decodeBatch(0) : undefined;
       const started = performance.now();
       let lastLog = started;
       for (let at = 0; at < todo.length; at += BATCH) {
         if (hooks.signal?.aborted) throw new CancelledError();
-        const idx = todo.slice(at, at + BATCH);
-        const pixels = await next!;
+        const decoded = await next!;
         // Decoding the next batch overlaps this batch's forward pass.
         next = at + BATCH < todo.length ? decodeBatch(at + BATCH) : undefined;
         next?.catch(() => undefined);
+        const idx = todo.slice(at, at + BATCH).filter((_, k) => decoded[k] !== undefined);
+        const pixels = decoded.filter((px) => px !== undefined);
+        done += decoded.length - idx.length;
+        if (idx.length === 0) continue;
         const input = new Float32Array(idx.length * prep.size * prep.size * 3);
         pixels.forEach((px, k) => toModelInput(px, prep, input, k));
         const out = await model.run(input, idx.length, prep);
@@ -107,11 +191,13 @@ export async function embedImages(file: string, images: readonly CachedImage[], 
       }
       const seconds = (performance.now() - t0) / 1000;
       if (todo.length > 0) hooks.log(`embedded ${todo.length} images in ${seconds.toFixed(1)} s (${(todo.length / ((performance.now() - started) / 1000)).toFixed(1)} img/s), ${dim} dims`);
-      return { embeddings: { n: images.length, dim: dim ?? 0, data, source }, stats: { cached, computed: todo.length, seconds } };
+      return { embeddings: { n: images.length, dim: dim ?? 0, data, source: this.source }, stats: { cached, computed: todo.length, seconds }, undecodable };
     } finally {
       await cache.close();
     }
-  } finally {
-    await model.dispose();
+  }
+
+  dispose(): Promise<void> {
+    return this.model.dispose();
   }
 }

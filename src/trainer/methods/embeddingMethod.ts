@@ -44,6 +44,20 @@ export function unitRows(data: Float32Array, n: number, dim: number): Float32Arr
   return out;
 }
 
+/** Each row's most probable cluster and its probability, of n rows of cluster probabilities (row-major). */
+export function predictionsOfProbs(p: Float32Array, n: number): Predictions {
+  const k = n > 0 ? p.length / n : 0;
+  const cluster = new Int32Array(n);
+  const confidence = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
+    cluster[i] = best;
+    confidence[i] = p[i * k + best]!;
+  }
+  return { cluster, confidence };
+}
+
 /**
  * The members an embedding method shares, from its own `probsOfUnit` (cluster probabilities of
  * L2-normalised embedding rows, inference mode): predictions over the training set, assignment
@@ -72,17 +86,7 @@ export function embeddingSide(input: EmbeddingInput, probsOfUnit: (z: tf.Tensor2
     embeddings: input.get,
     async predictFromEmbeddings(): Promise<Predictions> {
       const e = input.get();
-      const p = probsFromEmbeddings(e.data, e.n);
-      const k = e.n > 0 ? p.length / e.n : 0;
-      const cluster = new Int32Array(e.n);
-      const confidence = new Float32Array(e.n);
-      for (let i = 0; i < e.n; i++) {
-        let best = 0;
-        for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
-        cluster[i] = best;
-        confidence[i] = p[i * k + best]!;
-      }
-      return { cluster, confidence };
+      return predictionsOfProbs(probsFromEmbeddings(e.data, e.n), e.n);
     },
     probs(x: tf.Tensor4D): tf.Tensor2D {
       pixelsOnly();

@@ -1,15 +1,24 @@
 /**
  * Assigning images to the clusters of a trained run: the method is rebuilt from run.json, its
  * checkpoint loaded, and the files decoded exactly as training decoded its dataset (same size,
- * channels and decoder), so an image of the training set lands where training put it.
+ * channels and decoder), so an image of the training set lands where training put it. A run that
+ * clustered a feature model's embeddings embeds the files through that model (the very file it
+ * recorded, through the embedding cache) and assigns the embeddings with its centroids or head.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { stat } from 'node:fs/promises';
+import { isEmbeddingMethod } from '../../common/methods/index.js';
 import type { BackendName, RunJson } from '../../protocol/run.js';
 import type { AssignResult } from '../../protocol/server.js';
 import { decodeMany, type DecodeResult } from '../data/decode.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
+import type { CachedImage } from '../features/embeddingCache.js';
+import { assertRecordedModel, Embedder } from '../features/modelEmbeddings.js';
+import { sidecarPathOf } from '../features/sidecar.js';
+import { isEmbeddingMethodInstance, predictionsOfProbs } from '../methods/embeddingMethod.js';
 import { createMethod } from '../methods/index.js';
 import { predictFromProbs, type Method } from '../methods/method.js';
+import { ConfigError, cacheDirOf } from './config.js';
 import { checkpointEpoch, loadCheckpoint } from './checkpoint.js';
 import { RunFolder } from './runFolder.js';
 
@@ -19,18 +28,28 @@ interface Loaded {
   backend: string;
   run: RunJson;
   method: Method;
+  /** A feature-model run's model, held open between calls; `state` tells when its files change. */
+  embedder?: { model: Embedder; state: string };
 }
 
 /** Keeps the last run's model loaded: the host sends new files of one run in many small batches. */
 export class Assigner {
   private loaded: Loaded | undefined;
 
-  /** useBackend makes tfjs ready for a run that trained on `backend` (the caller knows whether it may switch). */
-  constructor(private readonly useBackend: (backend: BackendName) => Promise<void>) {}
+  /**
+   * useBackend makes tfjs ready for a run that trained on `backend` (the caller knows whether it may
+   * switch); cacheDir is the embedding cache a feature-model run's images are embedded through.
+   */
+  constructor(
+    private readonly useBackend: (backend: BackendName) => Promise<void>,
+    private readonly cacheDir = cacheDirOf(),
+  ) {}
 
   /** `files` are absolute paths; results keep them as given. */
   async assign(runDir: string, files: string[]): Promise<AssignResult> {
-    const { run, method } = await this.model(runDir);
+    const loaded = await this.model(runDir);
+    if (loaded.embedder) return this.assignEmbedded(loaded, loaded.embedder.model, files);
+    const { run, method } = loaded;
     const size = run.config.imageSize;
     const channels = run.config.channels;
     const per = size * size * channels;
@@ -56,11 +75,34 @@ export class Assigner {
     return { assignments, skipped };
   }
 
+  /** The files' embeddings through the run's feature model, assigned from them; files that do not decode are skipped. */
+  private async assignEmbedded(l: Loaded, embedder: Embedder, files: string[]): Promise<AssignResult> {
+    const { method } = l;
+    if (!isEmbeddingMethodInstance(method)) throw new Error(`internal: ${l.run.method} clusters no embeddings`);
+    const skipped: AssignResult['skipped'] = [];
+    const images: CachedImage[] = [];
+    for (const abs of files) {
+      const s = await stat(abs).catch((e: Error) => e);
+      if (s instanceof Error) skipped.push({ path: abs, reason: `cannot be read: ${s.message}` });
+      else images.push({ abs, size: s.size, mtimeMs: s.mtimeMs });
+    }
+    const { embeddings: e, undecodable } = await embedder.embed(images, this.cacheDir, { log: () => {} }, true);
+    const ok = images.map((_, i) => i).filter((i) => !undecodable.has(i));
+    for (const [i, reason] of undecodable) skipped.push({ path: images[i]!.abs, reason });
+    if (ok.length === 0) return { assignments: [], skipped };
+    const data = new Float32Array(ok.length * e.dim);
+    ok.forEach((i, j) => data.set(e.data.subarray(i * e.dim, (i + 1) * e.dim), j * e.dim));
+    const preds = predictionsOfProbs(method.probsFromEmbeddings(data, ok.length), ok.length);
+    const assignments = ok.map((i, j) => ({ path: images[i]!.abs, cluster: preds.cluster[j]!, confidence: preds.confidence[j]! }));
+    return { assignments, skipped };
+  }
+
   /** Frees the loaded model (before a run switches the backend, and on shutdown). */
   release(): void {
     if (!this.loaded) return;
     this.loaded.method.params.dispose();
     this.loaded.method.optimizer.dispose();
+    void this.loaded.embedder?.model.dispose();
     this.loaded = undefined;
   }
 
@@ -73,23 +115,50 @@ export class Assigner {
     const epoch = await checkpointEpoch(folder.checkpointDir);
     await this.useBackend(run.backend.name);
     const backend = tf.getBackend();
+    const features = isEmbeddingMethod(run.method) ? run.config.features : undefined;
+    const state = features ? await modelState(features) : '';
     const l = this.loaded;
-    if (l && l.dir === runDir && l.epoch === epoch && l.backend === backend) return l;
+    if (l && l.dir === runDir && l.epoch === epoch && l.backend === backend && (l.embedder?.state ?? '') === state) return l;
     this.release();
     if (epoch === 0) throw new Error(`${runDir} has no checkpoint yet: the run has not finished an epoch`);
+    const embedder = features ? await recordedModel(folder, features) : undefined;
     // Method state (SCAN's neighbour table, DeepCluster's previous labels) is sized by the training
-    // set, so the model is built over a dataset of that size; its pixels are never read.
-    const method = createMethod({ config: run.config, ds: datasetShape(run, run.dataset.images, new Uint8Array(0)) });
+    // set, so the model is built over a dataset of that size; its pixels (embeddings) are never read.
+    const ds = datasetShape(run, run.dataset.images, new Uint8Array(0));
+    const shape = embedder ? { embeddings: { n: ds.n, dim: embedder.dim, data: new Float32Array(0), source: embedder.model.source } } : {};
+    const method = createMethod({ config: run.config, ds, ...shape });
     try {
       await loadCheckpoint(folder.checkpointDir, run.method, method.params, method.optimizer);
     } catch (e) {
       method.params.dispose();
       method.optimizer.dispose();
+      await embedder?.model.dispose();
       throw e;
     }
-    this.loaded = { dir: runDir, epoch, backend, run, method };
+    this.loaded = { dir: runDir, epoch, backend, run, method, ...(embedder ? { embedder: { model: embedder.model, state } } : {}) };
     return this.loaded;
   }
+}
+
+/** The model files' sizes and times: a model replaced while the server holds it open is opened (and checked) again. */
+async function modelState(file: string): Promise<string> {
+  const parts = await Promise.all([file, sidecarPathOf(file)].map((f) => stat(f).then((s) => `${s.size}:${s.mtimeMs}`, () => '-')));
+  return parts.join('|');
+}
+
+/** Opens the feature model the run recorded; a missing or changed file (or sidecar) is refused with one line. */
+async function recordedModel(folder: RunFolder, file: string): Promise<{ model: Embedder; dim: number }> {
+  const recorded = await folder.readFeatureModel();
+  if (!recorded) throw new ConfigError(`${folder.dir} was trained before runs recorded their feature model, so assign cannot tell whether ${file} is the model it clustered; train the run again to assign with it`);
+  const reword = (e: unknown) => (e instanceof ConfigError ? new ConfigError(e.message.replace(/^--features /, "the run's feature model ")) : e);
+  const model = await Embedder.open(file, () => {}).catch((e: unknown) => Promise.reject(reword(e)));
+  try {
+    assertRecordedModel(recorded, model);
+  } catch (e) {
+    await model.dispose();
+    throw reword(e);
+  }
+  return { model, dim: recorded.dim };
 }
 
 /** A Dataset of n unlabelled images at the run's size and channels. */

@@ -5,6 +5,7 @@ import { readRunText } from '../../common/runFileRead.js';
 import { checkRunJson, readExistingRunJson, RUN_JSON } from '../../common/runJson.js';
 import { csvField, parseMetrics } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
+import type { FeatureModelRecord } from '../features/modelEmbeddings.js';
 import { ConfigError } from './config.js';
 import { lockRun } from './runLock.js';
 
@@ -87,9 +88,31 @@ export class RunFolder {
   writeSummary(s: SummaryJson): Promise<void> {
     return writeJsonAtomic(join(this.dir, 'summary.json'), s);
   }
+
+  /** feature-model.json: which feature model (content hash, preprocessing) made the embeddings the run clustered. */
+  writeFeatureModel(record: FeatureModelRecord): Promise<void> {
+    return writeJsonAtomic(join(this.dir, FEATURE_MODEL), { format: 'clusterlab-feature-model', version: 1, ...record });
+  }
+
+  /** The record, or undefined when the run has none (no feature model, or trained before runs recorded it). */
+  async readFeatureModel(): Promise<FeatureModelRecord | undefined> {
+    const text = await readRunText(this.dir, FEATURE_MODEL);
+    if (text === undefined) return undefined;
+    let r: Partial<FeatureModelRecord> & { format?: string };
+    try {
+      r = JSON.parse(text) as typeof r;
+    } catch (e) {
+      throw new Error(`${join(this.dir, FEATURE_MODEL)} is damaged: ${(e as Error).message}`, { cause: e });
+    }
+    if (r.format !== 'clusterlab-feature-model' || typeof r.sha256 !== 'string' || typeof r.file !== 'string' || !Number.isInteger(r.dim) || typeof r.preprocessing !== 'object' || r.preprocessing === null) {
+      throw new Error(`${join(this.dir, FEATURE_MODEL)} is damaged: it does not record a feature model`);
+    }
+    return { file: r.file, sha256: r.sha256, preprocessing: r.preprocessing, dim: r.dim! };
+  }
 }
 
 const EPOCH_CLUSTERS = 'clusters';
+const FEATURE_MODEL = 'feature-model.json';
 
 /** Where writeEpochClusters puts epoch `epoch`'s clusters. */
 export function epochClustersPath(dir: string, epoch: number): string {

@@ -179,7 +179,7 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: s
   const started = performance.now();
   let embeddings: Embeddings | undefined;
   try {
-    embeddings = await embeddingsOf(config, ds, cacheDir, hooks);
+    embeddings = await embeddingsOf(folder, config, ds, cacheDir, hooks);
   } catch (e) {
     return ended(folder, run, e as Error, hooks);
   }
@@ -246,9 +246,14 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: s
  * An embedding method clusters one vector per image: the feature model's embeddings (computed once
  * into the cache, shared by every run) when the run names one, else the pixels.
  */
-async function embeddingsOf(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: TrainHooks): Promise<Embeddings | undefined> {
+async function embeddingsOf(folder: RunFolder, config: TrainConfig, ds: Dataset, cacheDir: string, hooks: TrainHooks): Promise<Embeddings | undefined> {
   if (!isEmbeddingMethod(config.method)) return undefined;
-  return config.features ? modelEmbeddings(config, ds, cacheDir, hooks) : pixelEmbeddings(ds);
+  if (!config.features) return pixelEmbeddings(ds);
+  // The model is recorded once, at the start: a resume or `assign` refuses any other.
+  const recorded = await folder.readFeatureModel();
+  const { embeddings, record } = await modelEmbeddings(config, ds, cacheDir, hooks, recorded);
+  if (!recorded) await folder.writeFeatureModel(record);
+  return embeddings;
 }
 
 /** A run stopped by `e`: cancelled (returned) or failed (thrown), said in run.json either way. */
