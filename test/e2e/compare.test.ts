@@ -31,7 +31,7 @@ describe('Compare Runs in VS Code', () => {
     const names = await page.locator('.runs-table tbody tr td:first-child').allTextContents();
     assert.ok(names.every((n) => n.startsWith('CC · fashion · ')) && names[0] !== names[1], names.join(' / '));
     // The only differing setting is the cluster count.
-    assert.deepEqual((await page.locator('.runs-table th').allTextContents()).slice(0, 4), ['run', 'method', 'clusters', 'seed']);
+    assert.deepEqual((await page.locator('.runs-table th').allTextContents()).slice(0, 4), ['run', 'method', 'clusters', 'confidence']);
     assert.equal(await page.locator('[data-kind="agreement"] rect.cell').count(), 4);
     await wb().shot('compare-runs');
   });

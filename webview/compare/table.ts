@@ -50,7 +50,7 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     {},
     ...columns.map((c) => {
       const arrow = sort?.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : '';
-      const th = h('th', { 'data-key': c.key, class: c.kind === 'text' ? 'sortable' : 'sortable num', title: c.doc, 'aria-sort': sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined }, c.label + arrow);
+      const th = h('th', { 'data-key': c.key, class: c.kind === 'text' ? 'sortable' : 'sortable num', title: c.doc, 'aria-sort': sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined }, ...breakable(c.label + arrow));
       th.addEventListener('click', () => onSort(c.key));
       return th;
     }),
@@ -75,4 +75,9 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
   md.addEventListener('click', () => copy('markdown'));
   csv.addEventListener('click', () => copy('csv'));
   return h('div', { class: 'runs-table' }, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body))), h('div', { class: 'actions' }, md, csv));
+}
+
+/** A header may wrap inside a setting's camelCase name too (learning|Rate), so narrow columns stay narrow. */
+function breakable(label: string): (string | HTMLElement)[] {
+  return label.split(/(?<=[a-z])(?=[A-Z])/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
 }
