@@ -195,7 +195,8 @@ test('the review step says how SCAN splits its epochs and roughly how long the r
   const review = stub.shown.at(-1)!;
   assert.equal(review.items![1]!.description, 'pretext 16 · SCAN 24 · self-labeling 8');
   // 0.01 s per image and epoch before: 2,000 images x 48 epochs is 960 s.
-  assert.match(review.items![0]!.description!, /about 16 min \(from your last SCAN run at 24 px on wasm\)/);
+  assert.match(review.items![0]!.description!, /· about 16 min$/);
+  assert.equal(review.items![0]!.detail, 'Estimated from your last SCAN run at 24 px on wasm');
 });
 
 test('without a finished run at the same size, the estimate scales another size by pixels and says so; with none, the review says why (issue 30, friction)', async () => {
@@ -212,14 +213,14 @@ test('without a finished run at the same size, the estimate scales another size 
   };
   // 0.01 s per image and epoch at 12 px, 4x the pixels at 24 px: 2,000 images x 48 epochs x 0.04 s is 3,840 s.
   const scaled = await review(past('scan', 12));
-  assert.match(scaled.description!, /about 64 min \(approximate: your last SCAN run at 12 px on wasm, scaled by pixels to 24 px\)$/);
-  assert.equal(scaled.detail, undefined);
+  assert.match(scaled.description!, /· about 64 min \(approximate\)$/);
+  assert.equal(scaled.detail, 'Estimated from your last SCAN run at 12 px on wasm, scaled by pixels to 24 px');
   // Colour is named but not scaled (it changes only the first layer's work).
-  assert.match((await review(past('scan', 12, 3))).description!, /about 64 min \(approximate: your last SCAN run at 12 px RGB on wasm, scaled by pixels to 24 px grey\)$/);
+  assert.equal((await review(past('scan', 12, 3))).detail, 'Estimated from your last SCAN run at 12 px RGB on wasm, scaled by pixels to 24 px grey');
   const none = await review([] as never);
   assert.doesNotMatch(none.description!, /about|min/);
-  assert.equal(none.detail, 'no time estimate yet: no run has finished here to time (the first one that does sets the speed)');
-  assert.equal((await review(past('cc', 24))).detail, "no time estimate yet: no SCAN run has finished here to time (other methods' speeds differ)");
+  assert.equal(none.detail, 'No time estimate yet: nothing has finished here to time it from');
+  assert.equal((await review(past('cc', 24))).detail, 'No time estimate yet: no SCAN run has finished here (methods differ in speed)');
 });
 
 test('the estimate uses only runs on the backend the run names, and does not scale a feature model run by pixels', async () => {
@@ -230,8 +231,8 @@ test('the estimate uses only runs on the backend the run names, and does not sca
   });
   const config = (over: Partial<TrainConfig>) => ({ method: 'cc', backbone: 'small', imageSize: 28, channels: 1, epochs: 2, backend: 'auto', ...over }) as TrainConfig;
   assert.deepEqual(estimateRun([run('wasm', 28)] as never, config({}), 100), { seconds: 20, basis: 'from your last CC run at 28 px on wasm' });
-  assert.deepEqual(estimateRun([run('wasm', 28)] as never, config({ backend: 'tensorflow' }), 100), { why: 'no time estimate yet: no CC run with the small backbone on tensorflow has finished here to time' });
-  assert.deepEqual(estimateRun([run('wasm', 28, '/m.onnx')] as never, config({ imageSize: 56, features: '/m.onnx' }), 100), { why: 'no time estimate yet: no CC run with the small backbone on this feature model has finished here to time' });
+  assert.deepEqual(estimateRun([run('wasm', 28)] as never, config({ backend: 'tensorflow' }), 100), { why: 'No time estimate yet: no finished CC run here with the small backbone on tensorflow' });
+  assert.deepEqual(estimateRun([run('wasm', 28, '/m.onnx')] as never, config({ imageSize: 56, features: '/m.onnx' }), 100), { why: 'No time estimate yet: no finished CC run here with the small backbone on this feature model' });
   assert.equal((estimateRun([run('wasm', 28, '/m.onnx')] as never, config({ features: '/m.onnx' }), 100) as { seconds: number }).seconds, 20);
 });
 

@@ -171,9 +171,12 @@ async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolea
     // What the run will do and cost: SCAN's stages, and a duration from earlier runs here.
     const [plan, estimate] = await Promise.all([deps.plan?.(c).catch(() => undefined), deps.estimate?.(c, images).catch(() => undefined)]);
     const stages = plan && plan.stages.length > 1 ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ') : undefined;
-    const cost = estimate && 'seconds' in estimate ? ` · ${aboutDuration(estimate.seconds)} (${estimate.basis})` : '';
+    // The time on the first line, what it rests on (or why there is none) on the second.
+    const timed = estimate && 'seconds' in estimate ? estimate : undefined;
+    const cost = timed ? ` · ${aboutDuration(timed.seconds)}${timed.approximate ? ' (approximate)' : ''}` : '';
+    const basis = timed ? `Estimated ${timed.basis}` : estimate && 'why' in estimate ? estimate.why : undefined;
     const items: Item<Edit>[] = [
-      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, ...(estimate && 'why' in estimate ? { detail: estimate.why } : {}), value: 'start' },
+      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, ...(basis ? { detail: basis } : {}), value: 'start' },
       { label: `Epochs: ${c.epochs}`, ...(stages ? { description: stages } : {}), value: 'epochs' },
       { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
       { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`, value: 'channels' },
