@@ -120,6 +120,15 @@ describe('compare runs page in Chromium', () => {
     await h.idle();
     const page = h.page;
     await page.locator('.runs-table tbody tr').first().waitFor();
+    // The agreement grid's run names are whole: none runs off its box on any side.
+    const clipped = await page.locator('[data-kind="agreement"] svg').evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text.row-label, text.col-label')].filter((t) => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5;
+      }).map((t) => t.textContent);
+    });
+    assert.deepEqual(clipped, []);
     await screenshot(page, 'compare-1440');
     const out = await page.evaluate(() => {
       const box = document.querySelector('.table-scroll')!.getBoundingClientRect();
