@@ -1,45 +1,25 @@
 // The side-bar gallery stays on the run the user picked while a sweep adds runs, starts them and
 // finishes them; the new runs are offered in the picker, not forced (issue 30, friction).
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import type { RunJson } from '../../src/protocol/run.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
-import { RunSessions, type RunSource } from '../../src/extension/views/galleryRuns.js';
+import { RunSessions } from '../../src/extension/views/galleryRuns.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
-import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
-import { folderRunSource, launchChromium, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';
+import { browserSuite, notifyingRunSource, openPage, pageErrors, recordingUi, screenshot } from './harness.js';
 
 describe('the side-bar gallery while a sweep runs', () => {
-  let ws: string;
-  let fx: FixtureRun;
-  let browser: Browser;
-  let origin: string;
-  let close: () => void;
-  before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'clusterlab-stays-'));
-    fx = makeFixtureRun(ws);
-    const s = await startServer(join(ws, 'thumbs'));
-    origin = s.origin;
-    close = () => s.server.close();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    close?.();
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const t = browserSuite('stays');
 
   /** A sweep's run as the trainer writes it: run.json first (running), the run files when done. */
   function sweepRun(id: string, hour: number, status: 'running' | 'done'): string {
-    const dir = join(fx.runsDir, id);
+    const dir = join(t.fx.runsDir, id);
     mkdirSync(dir, { recursive: true });
-    const base = JSON.parse(readFileSync(join(fx.runDir, 'run.json'), 'utf8')) as RunJson;
+    const base = JSON.parse(readFileSync(join(t.fx.runDir, 'run.json'), 'utf8')) as RunJson;
     const run = { ...base, id, status, startedAt: `2026-11-20T${hour}:00:00.000Z`, epoch: status === 'done' ? base.epoch : 1 };
-    if (status === 'done') for (const f of ['assignments.csv', 'metrics.jsonl', 'summary.json']) copyFileSync(join(fx.runDir, f), join(dir, f));
+    if (status === 'done') for (const f of ['assignments.csv', 'metrics.jsonl', 'summary.json']) copyFileSync(join(t.fx.runDir, f), join(dir, f));
     else delete (run as Partial<RunJson>).endedAt;
     writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
     return dir;
@@ -48,14 +28,11 @@ describe('the side-bar gallery while a sweep runs', () => {
   it('keeps the picked run through new, running and finished runs, and lists them', async () => {
     // The newest finished run when the view opens: the page's default.
     const newer = sweepRun('cc-newer', 11, 'done');
-    const listeners = new Set<() => void>();
-    const folders = folderRunSource(fx.runsDir);
-    const source: RunSource = { listRuns: () => folders.listRuns(), onDidChange: (l) => (listeners.add(l), { dispose: () => listeners.delete(l) }) };
-    const runsChanged = () => listeners.forEach((l) => l());
+    const { source, runsChanged } = notifyingRunSource(t.fx.runsDir);
     const sessions = new RunSessions(source, { isInWorkspace: () => true, log: () => undefined });
-    const { ui, record } = recordingUi(ws);
+    const { ui, record } = recordingUi(t.ws);
     let controller!: GalleryController;
-    const h = await openPage(browser, origin, 'gallery', (port) => (controller = new GalleryController(sessions, port, ui, new ThumbnailCache(join(ws, 'thumbs')))), { width: 400, height: 900 }, 'sidebar');
+    const h = await openPage(t.browser, t.origin, 'gallery', (port) => (controller = new GalleryController(sessions, port, ui, new ThumbnailCache(t.thumbDir))), { width: 400, height: 900 }, 'sidebar');
     const { page } = h;
     const picked = () => page.locator('.run-picker').evaluate((el) => (el as HTMLSelectElement).value);
     await page.locator('.row.header').first().waitFor();
@@ -67,9 +44,9 @@ describe('the side-bar gallery while a sweep runs', () => {
       page.locator('.run-picker').evaluate((el: HTMLElement & { value: string }, dir) => {
         el.value = dir;
         el.dispatchEvent(new Event('change'));
-      }, fx.runDir),
+      }, t.fx.runDir),
     );
-    assert.equal(await picked(), fx.runDir);
+    assert.equal(await picked(), t.fx.runDir);
     const chosen = h.sent.filter((m) => (m as { type: string }).type === 'selectRun').length;
 
     // A sweep: each run appears running, then finishes; the run store says the runs changed each time.
@@ -81,11 +58,11 @@ describe('the side-bar gallery while a sweep runs', () => {
       sweepRun(id, 12 + i, 'done');
       runsChanged();
       await h.idle();
-      ids.push(join(fx.runsDir, id));
+      ids.push(join(t.fx.runsDir, id));
     }
     await page.waitForFunction((n) => document.querySelectorAll('.run-picker vscode-option').length === n, 4, { timeout: 10_000 });
     await h.idle();
-    assert.equal(await picked(), fx.runDir, 'the picker stays on the picked run');
+    assert.equal(await picked(), t.fx.runDir, 'the picker stays on the picked run');
     assert.match((await page.locator('.toolbar .status').textContent()) ?? '', /^40 images · 10 clusters/);
     assert.equal(h.sent.filter((m) => (m as { type: string }).type === 'selectRun').length, chosen, 'the page asked for no other run');
     // The sweep's runs are offered.
