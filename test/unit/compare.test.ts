@@ -129,7 +129,7 @@ describe('the runs table', () => {
     ];
     const t = compareTable(runs);
     const keys = t.columns.map((x) => x.key);
-    assert.deepEqual(keys, ['run', 'method', 'setting.0', 'acc', 'stability', 'seed', 'epochs', 'seconds', 'backend']);
+    assert.deepEqual(keys, ['run', 'method', 'setting.0', 'stability', 'acc', 'seed', 'epochs', 'seconds', 'backend']);
     assert.equal(t.rows.length, 3);
     assert.equal(t.foldedRows?.length, 2);
     const folded = t.foldedRows![0]!;

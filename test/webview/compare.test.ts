@@ -111,15 +111,18 @@ describe('compare runs page in Chromium', () => {
     };
     const a = run('grid-a', { learningRate: 0.001, batchSize: 64, imageSize: 28, epochs: 5 }, { confidence: 0.7, balance: 0.95, acc: 0.61 });
     const b = run('grid-b', { learningRate: 0.0003, batchSize: 256, imageSize: 32, clusters: 12 }, { confidence: 0.82, balance: 0.91, acc: 0.66 });
+    // Run A's second seed: its row folds into mean ± sd, the widest cells, with the seed stability.
+    const a7 = run('grid-a7', { learningRate: 0.001, batchSize: 64, imageSize: 28, epochs: 5, seed: 7 }, { confidence: 0.72, balance: 0.93, acc: 0.63 });
     const { ui } = recordingUi(t.ws);
     const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
     let controller: CompareController | undefined;
     // 1440 px less the activity bar and a side bar of its default width, as code-server lays it out.
     const h = await openPage(t.browser, t.origin, 'compare', (port) => (controller = host.compare(port)), { width: 1090, height: 900 });
-    await controller!.setRuns([a, b]);
+    await controller!.setRuns([a, b, a7]);
     await h.idle();
     const page = h.page;
     await page.locator('.runs-table tbody tr').first().waitFor();
+    assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /\+1 seed.*0\.710 ± 0\.014/);
     // The agreement grid's run names are whole: none runs off its box on any side.
     const clipped = await page.locator('[data-kind="agreement"] svg').evaluate((svg) => {
       const box = svg.getBoundingClientRect();
@@ -135,7 +138,8 @@ describe('compare runs page in Chromium', () => {
       const headers = [...document.querySelectorAll<HTMLElement>('.runs-table th')];
       return { right: box.right, headers: headers.map((th) => ({ key: th.dataset.key, right: th.getBoundingClientRect().right })) };
     });
-    for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette', 'acc', 'nmi', 'ari']) {
+    // The label-free scores and ACC, with four settings differing and a folded row (NMI and ARI follow, and may scroll).
+    for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette', 'stability', 'acc']) {
       const th = out.headers.find((x) => x.key === key);
       assert.ok(th, `a ${key} column`);
       assert.ok(th.right <= out.right, `${key} ends at ${th.right} px, past the table's visible edge at ${out.right} px`);

@@ -59,7 +59,7 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     h(
       'tr',
       { 'data-dirs': r.dirs.join('\n') },
-      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`, title: best[i]!.has(j) ? 'best of the compared runs' : undefined }, cell.text)),
+      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`, title: best[i]!.has(j) ? 'best of the compared runs' : undefined }, ...meanOverSd(cell))),
     ),
   );
   const copy = (format: 'markdown' | 'csv') =>
@@ -80,4 +80,10 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
 /** A header may wrap inside a setting's camelCase name too (learning|Rate), so narrow columns stay narrow. */
 function breakable(label: string): (string | HTMLElement)[] {
   return label.split(/(?<=[a-z])(?=[A-Z])/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
+}
+
+/** A folded cell's "mean ± sd" with the spread on a line of its own, so the column stays narrow. */
+function meanOverSd(cell: CompareRow['cells'][number]): (string | HTMLElement)[] {
+  const at = cell.sd === undefined ? -1 : cell.text.indexOf(' ± ');
+  return at < 0 ? [cell.text] : [cell.text.slice(0, at), h('span', { class: 'sd' }, cell.text.slice(at))];
 }

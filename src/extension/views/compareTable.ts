@@ -125,9 +125,10 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
     text('method', 'method'),
     // run.json is a file anyone can edit: names and values are cut to what the protocol carries.
     ...diff.map((k, i) => text(`setting.${i}`, k.slice(0, 300), 'A setting that differs between the compared runs')),
-    ...scores.filter((c) => !c.key.startsWith('super')).map(column),
+    // Seed stability needs no labels either: beside the other label-free scores.
+    ...scores.filter((c) => LABEL_FREE.includes(c)).map(column),
     ...(folds ? [STABILITY] : []),
-    ...scores.filter((c) => c.key.startsWith('super')).map(column),
+    ...scores.filter((c) => LABELLED.includes(c)).map(column),
     text('seed', 'seed'),
     ...numbers.filter((c) => RUN_FACTS.includes(c)).map(column),
     text('backend', 'backend'),
