@@ -21,8 +21,15 @@ export class Workbench {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const wb = new Workbench(browser, page, shotsDir);
-    await page.goto(url);
-    await wb.ready();
+    try {
+      // Loaded (several test suites on 2 cores), the workbench page took over 30 s to load.
+      await page.goto(url, { timeout: 120_000 });
+      await wb.ready();
+    } catch (e) {
+      // Nobody else holds the browser yet: left open, it kept the test process alive.
+      await browser.close();
+      throw e;
+    }
     return wb;
   }
 

@@ -212,7 +212,45 @@ test('the review step says how SCAN splits its epochs and roughly how long the r
   const review = stub.shown.at(-1)!;
   assert.equal(review.items![1]!.description, 'pretext 16 · SCAN 24 · self-labeling 8');
   // 0.01 s per image and epoch before: 2,000 images x 48 epochs is 960 s.
-  assert.match(review.items![0]!.description!, /about 16 min \(from your last SCAN run at 24 px on wasm\)/);
+  assert.match(review.items![0]!.description!, /· about 16 min$/);
+  assert.equal(review.items![0]!.detail, 'Estimated from your last SCAN run at 24 px on wasm');
+});
+
+test('without a finished run at the same size, the estimate scales another size by pixels and says so; with none, the review says why (issue 30, friction)', async () => {
+  const { estimateRun } = await import('../../src/extension/runEstimate.js');
+  const past = (method: string, imageSize: number, channels = 1) => [{
+    run: { status: 'done', startedAt: '2026-01-01T00:00:00Z', config: { method, backbone: 'small', imageSize, channels } },
+    summary: { n: 1000, epochs: 10, seconds: 100, backend: 'wasm' },
+  }] as never;
+  const review = async (runs: never) => {
+    stub.reset();
+    stub.answer(stub.pick('sample/fashion'), stub.pick('SCAN'), (p) => p.value, stub.pick('Start'));
+    await trainFlow({ ...deps, estimate: async (c: TrainConfig, images: number) => estimateRun(runs, c, images) });
+    return stub.shown.at(-1)!.items![0]! as { description?: string; detail?: string };
+  };
+  // 0.01 s per image and epoch at 12 px, 4x the pixels at 24 px: 2,000 images x 48 epochs x 0.04 s is 3,840 s.
+  const scaled = await review(past('scan', 12));
+  assert.match(scaled.description!, /· about 64 min \(approximate\)$/);
+  assert.equal(scaled.detail, 'Estimated from your last SCAN run at 12 px on wasm, scaled by pixels to 24 px');
+  // Colour is named but not scaled (it changes only the first layer's work).
+  assert.equal((await review(past('scan', 12, 3))).detail, 'Estimated from your last SCAN run at 12 px RGB on wasm, scaled by pixels to 24 px grey');
+  const none = await review([] as never);
+  assert.doesNotMatch(none.description!, /about|min/);
+  assert.equal(none.detail, 'No time estimate yet: nothing has finished here to time it from');
+  assert.equal((await review(past('cc', 24))).detail, 'No time estimate yet: no SCAN run has finished here (methods differ in speed)');
+});
+
+test('the estimate uses only runs on the backend the run names, and does not scale a feature model run by pixels', async () => {
+  const { estimateRun } = await import('../../src/extension/runEstimate.js');
+  const run = (backend: string, imageSize: number, features?: string) => ({
+    run: { status: 'done', startedAt: '2026-01-01T00:00:00Z', config: { method: 'cc', backbone: 'small', imageSize, channels: 1, ...(features ? { features } : {}) } },
+    summary: { n: 100, epochs: 1, seconds: 10, backend },
+  });
+  const config = (over: Partial<TrainConfig>) => ({ method: 'cc', backbone: 'small', imageSize: 28, channels: 1, epochs: 2, backend: 'auto', ...over }) as TrainConfig;
+  assert.deepEqual(estimateRun([run('wasm', 28)] as never, config({}), 100), { seconds: 20, basis: 'from your last CC run at 28 px on wasm' });
+  assert.deepEqual(estimateRun([run('wasm', 28)] as never, config({ backend: 'tensorflow' }), 100), { why: 'No time estimate yet: no finished CC run here with the small backbone on tensorflow' });
+  assert.deepEqual(estimateRun([run('wasm', 28, '/m.onnx')] as never, config({ imageSize: 56, features: '/m.onnx' }), 100), { why: 'No time estimate yet: no finished CC run here with the small backbone on this feature model' });
+  assert.equal((estimateRun([run('wasm', 28, '/m.onnx')] as never, config({ features: '/m.onnx' }), 100) as { seconds: number }).seconds, 20);
 });
 
 test("method settings: every setting of the method's spec with its doc and default, values checked by the spec", async () => {

@@ -7,7 +7,7 @@ import { K_RULES, suggestK } from '../../src/common/eval/chooseK.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 import { emptyLabels, type LabelsJson } from '../../src/protocol/labels.js';
 import type { MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../src/protocol/run.js';
-import type { CompareColumn, CompareRow } from '../../src/protocol/webview.js';
+import type { CompareColumn, CompareRow, CompareState } from '../../src/protocol/webview.js';
 import { commandRunDirs } from '../../src/extension/views/compareController.js';
 import { kSweep, merges, overlay, pairState } from '../../src/extension/views/compareModel.js';
 import { compareTable, differingSettings, sd, type CompareRun } from '../../src/extension/views/compareTable.js';
@@ -129,7 +129,7 @@ describe('the runs table', () => {
     ];
     const t = compareTable(runs);
     const keys = t.columns.map((x) => x.key);
-    assert.deepEqual(keys, ['run', 'method', 'setting.0', 'seed', 'epochs', 'seconds', 'backend', 'acc', 'stability']);
+    assert.deepEqual(keys, ['run', 'method', 'setting.0', 'stability', 'acc', 'seed', 'epochs', 'seconds', 'backend']);
     assert.equal(t.rows.length, 3);
     assert.equal(t.foldedRows?.length, 2);
     const folded = t.foldedRows![0]!;
@@ -251,4 +251,46 @@ test('the K suggestion says how sure it is: thin K and scores that favour anothe
   assert.equal(kCaveat(walk), 'How sure: tentative — some K rest on only 2 runs (one seed pair), so its scores are rough; confidence favours K=5. More seeds per K firm it up.');
   const firm = { suggested: 10, rule: '', points: [point(5, 4, { stability: 0.4, silhouette: 0.1 }), point(10, 4, { stability: 0.6, silhouette: 0.2 })] };
   assert.equal(kCaveat(firm), undefined);
+});
+
+describe('the verdict on runs A and B (issue 30, friction)', async () => {
+  const { verdict } = await import('../../webview/compare/verdict.js');
+  const keys = ['run', 'setting.0', 'confidence', 'balance', 'knnConsistency', 'acc'];
+  const columns = keys.map((key) => ({ key, label: key === 'setting.0' ? 'clusters' : key, kind: key === 'run' || key === 'setting.0' ? 'text' : 'share' })) as CompareColumn[];
+  const line = (dir: string, k: number, [conf, bal, knn, acc]: (number | undefined)[]): CompareRow => ({
+    dirs: [dir],
+    cells: [{ text: dir }, { text: String(k) }, ...[conf, bal, knn, acc].map((v) => (v === undefined ? { text: '' } : { text: v.toFixed(3), value: v }))],
+  });
+  const state = (a: (number | undefined)[], b: (number | undefined)[], more: object = {}): CompareState =>
+    ({ chosen: ['/a', '/b'], names: ['run-a', 'run-b'], columns, rows: [line('/a', 10, a), line('/b', 10, b)], pair: { a: '/a', b: '/b', shared: 300 }, ...more }) as unknown as CompareState;
+
+  test('every comparable score one way: said plainly, with what it rests on', () => {
+    const v = verdict(state([0.7, 0.8, 0.5, 0.6], [0.8, 0.9, 0.9, 0.7]))!;
+    assert.equal(v.text, 'B “run-b” is more confident and more balanced than A “run-a”; against the labels B is better (ACC 0.700 vs 0.600).');
+    // kNN consistency (0.9 vs 0.5) is each run's own feature space: named as not compared, never weighed.
+    assert.deepEqual(v.caveats, ['Same images (300 both clustered).', 'Under 0.01 apart (or within the seeds’ spread) counts as the same.', 'kNN consistency and silhouette are not compared: each run measures them in its own features.']);
+  });
+
+  test('scores that disagree say so; labels against the label-free scores say so', () => {
+    assert.match(verdict(state([0.7, 0.9, 0.5, 0.6], [0.8, 0.8, 0.5, 0.7]))!.text, /^B “run-b” is more confident but less balanced than A “run-a”: these scores disagree; against the labels B is better/);
+    assert.equal(verdict(state([0.7, 0.8, 0.5, 0.7], [0.8, 0.9, 0.5, 0.6]))!.text, 'B “run-b” is more confident and more balanced than A “run-a”; against the labels B is worse (ACC 0.600 vs 0.700), the opposite of what the label-free scores say.');
+  });
+
+  test('differences under 0.01, or within the seeds’ spread, are the same; no labels, no ACC', () => {
+    assert.equal(verdict(state([0.7, 0.8, 0.5, undefined], [0.705, 0.802, 0.5, undefined]))!.text, 'B “run-b” is about as confident and as balanced as A “run-a”.');
+    assert.equal(verdict(state([0.7, 0.8, 0.5, undefined], [0.75, 0.802, 0.5, undefined]))!.text, 'B “run-b” is more confident than A “run-a” and about as balanced.');
+    // Run A has a second seed whose confidence spreads by 0.08: B's 0.05 more is within it.
+    const folded = { foldedRows: [{ dirs: ['/a', '/a2'], cells: [{ text: '' }, { text: '' }, { text: '', value: 0.7, sd: 0.08 }, { text: '', value: 0.8 }, { text: '' }, { text: '' }] }] };
+    assert.equal(verdict(state([0.7, 0.8, 0.5, undefined], [0.75, 0.802, 0.5, undefined], folded))!.text, 'B “run-b” is about as confident and as balanced as A “run-a”.');
+  });
+
+  test('a different K or folder is said; one run or no scores give no verdict', () => {
+    const st = state([0.7, 0.8, 0.5, 0.6], [0.8, 0.9, 0.5, 0.7]);
+    st.rows[1]!.cells[1] = { text: '12' };
+    assert.ok(verdict(st)!.caveats.includes('K differs (10 vs 12): confidence and balance shift with K.'));
+    const single = state([0.7, 0.8, 0.5, 0.6], [0.8, 0.9, 0.5, 0.7]);
+    delete single.pair;
+    assert.equal(verdict(single), undefined);
+    assert.equal(verdict(state([undefined, undefined, 0.5, undefined], [undefined, undefined, 0.9, undefined])), undefined);
+  });
 });

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CompareController } from '../../src/extension/views/compareController.js';
-import { makeCompareRuns } from './fixtureCompare.js';
+import { makeCompareRuns, writeCompareRun } from './fixtureCompare.js';
 import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot } from './harness.js';
 
 describe('compare runs page in Chromium', () => {
@@ -23,7 +23,7 @@ describe('compare runs page in Chromium', () => {
 
     // Table: the two seeds fold into one row; only the differing setting (clusters) has a column.
     const headers = await page.locator('.runs-table th').allTextContents();
-    assert.deepEqual(headers.slice(0, 4), ['run', 'method', 'clusters', 'seed']);
+    assert.deepEqual(headers.slice(0, 4), ['run', 'method', 'clusters', 'confidence']);
     assert.ok(headers.includes('seed stability') && headers.includes('silhouette') && headers.includes('ACC'), headers.join(','));
     assert.equal(await page.locator('.runs-table tbody tr').count(), 2);
     assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /^CC · data · .* \+1 seed.*42, 7/);
@@ -34,7 +34,7 @@ describe('compare runs page in Chromium', () => {
     await page.locator('.runs-table th[data-key="acc"]').click();
     assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /^CC · data · .*0\.750/);
     await h.act('copy', () => page.locator('vscode-button[data-copy="markdown"]').click());
-    assert.match(record.copied[0]!, /^\| run \| method \| clusters \| seed \|/);
+    assert.match(record.copied[0]!, /^\| run \| method \| clusters \| confidence \|/);
     assert.equal(record.copied[0]!.trim().split('\n').length, 5);
 
     // Agreement heatmap: 3 x 3, identical diagonal; ARI differs from NMI.
@@ -92,6 +92,66 @@ describe('compare runs page in Chromium', () => {
     assert.equal(await page.locator('[data-kind="agreement"] rect.cell').count(), 4);
 
     assert.deepEqual(record.errors, []);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+    await controller!.dispose();
+    await host.sessions.dispose();
+  });
+
+  it('at the width a 1440 px window leaves the tab, the scores show without scrolling, under a verdict in words (issue 30, friction)', async () => {
+    const base = JSON.parse(readFileSync(join(t.fx.runDir, 'run.json'), 'utf8'));
+    const byClass = (p: string) => t.fx.classes.indexOf(p.split('/')[1]!);
+    // Two runs of a grid over four settings.
+    const run = (id: string, over: object, scores: { confidence: number; balance: number; acc: number }) => {
+      const dir = writeCompareRun(t.fx, base, id, over, byClass, 0.1, []);
+      const file = join(dir, 'summary.json');
+      const summary = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...summary, acc: scores.acc, labelFree: { ...summary.labelFree, confidence: scores.confidence, balance: scores.balance } }));
+      return dir;
+    };
+    const a = run('grid-a', { learningRate: 0.001, batchSize: 64, imageSize: 28, epochs: 5 }, { confidence: 0.7, balance: 0.95, acc: 0.61 });
+    const b = run('grid-b', { learningRate: 0.0003, batchSize: 256, imageSize: 32, clusters: 12 }, { confidence: 0.82, balance: 0.91, acc: 0.66 });
+    // Run A's second seed: its row folds into mean ± sd, the widest cells, with the seed stability.
+    const a7 = run('grid-a7', { learningRate: 0.001, batchSize: 64, imageSize: 28, epochs: 5, seed: 7 }, { confidence: 0.72, balance: 0.93, acc: 0.63 });
+    const { ui } = recordingUi(t.ws);
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
+    let controller: CompareController | undefined;
+    // 1440 px less the activity bar and a side bar of its default width, as code-server lays it out.
+    const h = await openPage(t.browser, t.origin, 'compare', (port) => (controller = host.compare(port)), { width: 1090, height: 900 });
+    await controller!.setRuns([a, b, a7]);
+    await h.idle();
+    const page = h.page;
+    await page.locator('.runs-table tbody tr').first().waitFor();
+    assert.match((await page.locator('.runs-table tbody tr').first().textContent()) ?? '', /\+1 seed.*0\.710 ± 0\.014/);
+    // The agreement grid's run names are whole: none runs off its box on any side.
+    const clipped = await page.locator('[data-kind="agreement"] svg').evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text.row-label, text.col-label')].filter((t) => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5;
+      }).map((t) => t.textContent);
+    });
+    assert.deepEqual(clipped, []);
+    await screenshot(page, 'compare-1440');
+    const out = await page.evaluate(() => {
+      const box = document.querySelector('.table-scroll')!.getBoundingClientRect();
+      const headers = [...document.querySelectorAll<HTMLElement>('.runs-table th')];
+      return { right: box.right, headers: headers.map((th) => ({ key: th.dataset.key, right: th.getBoundingClientRect().right })) };
+    });
+    // The label-free scores and ACC, with four settings differing and a folded row (NMI and ARI follow, and may scroll).
+    for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette', 'stability', 'acc']) {
+      const th = out.headers.find((x) => x.key === key);
+      assert.ok(th, `a ${key} column`);
+      assert.ok(th.right <= out.right, `${key} ends at ${th.right} px, past the table's visible edge at ${out.right} px`);
+    }
+    // The verdict, above the table: B is surer but less even, and closer to the labels.
+    const said = (await page.locator('.verdict-line').textContent()) ?? '';
+    assert.match(said, /^B “[^”]+” is more confident but less balanced than A “[^”]+”: these scores disagree; against the labels B is better \(ACC 0\.660 vs 0\.610\)\.$/);
+    const notes = (await page.locator('.verdict-notes').textContent()) ?? '';
+    assert.match(notes, /^Same images \(40 both clustered\)\. K differs \(10 vs 12\): confidence and balance shift with K\./);
+    assert.match(notes, /kNN consistency and silhouette are not compared: each run measures them in its own features\./);
+    const [verdictBox, tableBox] = await Promise.all([page.locator('.verdict').boundingBox(), page.locator('.runs-table').boundingBox()]);
+    assert.ok(verdictBox!.y < tableBox!.y, 'the verdict is above the table');
     assert.deepEqual(pageErrors(page), []);
     await page.close();
     await controller!.dispose();

@@ -9,10 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
-import { RunSessions, type RunSource } from '../../src/extension/views/runSessions.js';
+import { RunSessions } from '../../src/extension/views/runSessions.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
-import { folderRunSource, launchChromium, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';
+import { launchChromium, notifyingRunSource, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';
 
 describe('a gallery whose run is deleted', () => {
   let ws: string;
@@ -42,10 +42,7 @@ describe('a gallery whose run is deleted', () => {
   });
 
   it('switches to a run that is left, picker and grid alike; an edit racing the deletion names it', async () => {
-    const listeners = new Set<() => void>();
-    const folders = folderRunSource(fx.runsDir);
-    const source: RunSource = { listRuns: () => folders.listRuns(), onDidChange: (l) => (listeners.add(l), { dispose: () => listeners.delete(l) }) };
-    const runsChanged = () => listeners.forEach((l) => l());
+    const { source, runsChanged } = notifyingRunSource(fx.runsDir);
     const sessions = new RunSessions(source, { isInWorkspace: () => true, log: () => undefined });
     const { ui, record } = recordingUi(ws);
     let controller!: GalleryController;

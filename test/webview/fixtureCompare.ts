@@ -27,15 +27,15 @@ export function makeCompareRuns(fx: FixtureRun): CompareRuns {
     }),
   );
   // Seed 7: each class's first image strays two clusters on; K = 12: each class's last image goes to 10 or 11.
-  const seed7 = write(fx, run, 'cc-seed7', { seed: 7 }, (p) => (rank.get(p) === 0 ? (byClass(p) + 2) % 10 : byClass(p)), 0.22, [{ a: 2, b: 3, score: 0.31, count: 4 }]);
-  const k12 = write(fx, run, 'cc-k12', { clusters: 12 }, (p) => (rank.get(p) === 3 ? 10 + (byClass(p) % 2) : byClass(p)), 0.12, [
+  const seed7 = writeCompareRun(fx, run, 'cc-seed7', { seed: 7 }, (p) => (rank.get(p) === 0 ? (byClass(p) + 2) % 10 : byClass(p)), 0.22, [{ a: 2, b: 3, score: 0.31, count: 4 }]);
+  const k12 = writeCompareRun(fx, run, 'cc-k12', { clusters: 12 }, (p) => (rank.get(p) === 3 ? 10 + (byClass(p) % 2) : byClass(p)), 0.12, [
     { a: 0, b: 10, score: 0.62, count: 9 },
     { a: 1, b: 11, score: 0.48, count: 7 },
   ]);
   return { seed7, k12 };
 }
 
-function write(fx: FixtureRun, base: RunJson, id: string, over: Partial<RunJson['config']>, cluster: (path: string) => number, silhouette: number, mergeCandidates: SummaryJson['mergeCandidates']): string {
+export function writeCompareRun(fx: FixtureRun, base: RunJson, id: string, over: Partial<RunJson['config']>, cluster: (path: string) => number, silhouette: number, mergeCandidates: SummaryJson['mergeCandidates']): string {
   const dir = join(fx.runsDir, id);
   mkdirSync(dir, { recursive: true });
   const config = { ...base.config, ...over };

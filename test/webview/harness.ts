@@ -67,6 +67,16 @@ export function folderRunSource(runsDir: string): RunSource {
   };
 }
 
+/** folderRunSource whose change event the test fires, as the run store does when runs appear, change or go. */
+export function notifyingRunSource(runsDir: string): { source: RunSource; runsChanged(): void } {
+  const listeners = new Set<() => void>();
+  const folders = folderRunSource(runsDir);
+  return {
+    source: { listRuns: () => folders.listRuns(), onDidChange: (l) => (listeners.add(l), { dispose: () => listeners.delete(l) }) },
+    runsChanged: () => listeners.forEach((l) => l()),
+  };
+}
+
 /** What the page asked VS Code to do. */
 export interface UiRecord {
   opened: string[];

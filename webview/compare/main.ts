@@ -1,6 +1,6 @@
 /**
- * Compare Runs: the chosen runs side by side. A table (differing settings, speed, label-free and
- * labelled scores; seeds folded), the agreement between every pair of clusterings, a metric over
+ * Compare Runs: the chosen runs side by side. A one-line verdict on runs A and B, a table
+ * (differing settings, label-free and labelled scores, speed; seeds folded), the agreement between every pair of clusterings, a metric over
  * epochs for all runs, runs A and B's contingency (a cell opens the gallery on its images), the
  * K-sweep with its suggested K, and run A's merge suggestions.
  */
@@ -14,6 +14,7 @@ import { banner } from '../shared/runPicker.js';
 import { agreementGrid } from './agreementGrid.js';
 import { kSweepSection, mergeSection } from './sections.js';
 import { runsTable, type Sort } from './table.js';
+import { verdict } from './verdict.js';
 
 const view = savedState<{ sort?: Sort; fold: boolean; measure: 'nmi' | 'ari'; metric?: string }>({ fold: true, measure: 'nmi' });
 let state: CompareState | undefined;
@@ -55,6 +56,8 @@ function draw(): void {
   notice.set(state.error);
   const width = Math.max(320, (content.clientWidth || window.innerWidth) - 24);
   const parts: Node[] = [];
+  const said = verdict(state);
+  if (said) parts.push(h('div', { class: 'verdict' }, h('p', { class: 'verdict-line' }, said.text), h('p', { class: 'muted verdict-notes' }, said.caveats.join(' '))));
   if (state.chosen.length > 0) parts.push(tableSection(state));
   if (state.chosen.length >= 2) parts.push(agreementSection(state));
   if (state.overlay.metrics.length > 0) parts.push(overlaySection(state, width));

@@ -50,7 +50,7 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     {},
     ...columns.map((c) => {
       const arrow = sort?.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : '';
-      const th = h('th', { 'data-key': c.key, class: c.kind === 'text' ? 'sortable' : 'sortable num', title: c.doc, 'aria-sort': sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined }, c.label + arrow);
+      const th = h('th', { 'data-key': c.key, class: c.kind === 'text' ? 'sortable' : 'sortable num', title: c.doc, 'aria-sort': sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined }, ...breakable(c.label + arrow));
       th.addEventListener('click', () => onSort(c.key));
       return th;
     }),
@@ -59,7 +59,7 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     h(
       'tr',
       { 'data-dirs': r.dirs.join('\n') },
-      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`, title: best[i]!.has(j) ? 'best of the compared runs' : undefined }, cell.text)),
+      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`, title: best[i]!.has(j) ? 'best of the compared runs' : undefined }, ...meanOverSd(cell))),
     ),
   );
   const copy = (format: 'markdown' | 'csv') =>
@@ -75,4 +75,15 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
   md.addEventListener('click', () => copy('markdown'));
   csv.addEventListener('click', () => copy('csv'));
   return h('div', { class: 'runs-table' }, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body))), h('div', { class: 'actions' }, md, csv));
+}
+
+/** A header may wrap inside a setting's camelCase name too (learning|Rate), so narrow columns stay narrow. */
+function breakable(label: string): (string | HTMLElement)[] {
+  return label.split(/(?<=[a-z])(?=[A-Z])/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
+}
+
+/** A folded cell's "mean ± sd" with the spread on a line of its own, so the column stays narrow. */
+function meanOverSd(cell: CompareRow['cells'][number]): (string | HTMLElement)[] {
+  const at = cell.sd === undefined ? -1 : cell.text.indexOf(' ± ');
+  return at < 0 ? [cell.text] : [cell.text.slice(0, at), h('span', { class: 'sd' }, cell.text.slice(at))];
 }

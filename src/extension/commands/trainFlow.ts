@@ -8,7 +8,7 @@ import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackboneName, BackendChoice, MethodName, TrainConfig } from '../../protocol/run.js';
 import type { BackendStatus, RunPlan } from '../../protocol/server.js';
-import { aboutDuration, type Estimate } from '../runEstimate.js';
+import { aboutDuration, type Estimate, type NoEstimate } from '../runEstimate.js';
 import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
 import { BACKBONE_NAMES, RUN_FIELDS, runField, type RunFieldName } from '../../common/runFields.js';
 import { backendItem } from './checkBackends.js';
@@ -32,7 +32,7 @@ export interface TrainFlowDeps {
   /** How the trainer would split the epochs among the method's stages. */
   plan?(config: TrainConfig): Promise<RunPlan>;
   /** Roughly how long the run takes here, from earlier runs. */
-  estimate?(config: TrainConfig, images: number): Promise<Estimate | undefined>;
+  estimate?(config: TrainConfig, images: number): Promise<Estimate | NoEstimate | undefined>;
   settings: Settings;
   /** Adds a model to clusterlab.featureModels (the workspace's), so the next run offers it. */
   addFeatureModel?(file: string): Promise<void>;
@@ -172,9 +172,12 @@ async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolea
     // What the run will do and cost: SCAN's stages, and a duration from earlier runs here.
     const [plan, estimate] = await Promise.all([deps.plan?.(c).catch(() => undefined), deps.estimate?.(c, images).catch(() => undefined)]);
     const stages = plan && plan.stages.length > 1 ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ') : undefined;
-    const cost = estimate ? ` · ${aboutDuration(estimate.seconds)} (${estimate.basis})` : '';
+    // The time on the first line, what it rests on (or why there is none) on the second.
+    const timed = estimate && 'seconds' in estimate ? estimate : undefined;
+    const cost = timed ? ` · ${aboutDuration(timed.seconds)}${timed.approximate ? ' (approximate)' : ''}` : '';
+    const basis = timed ? `Estimated ${timed.basis}` : estimate && 'why' in estimate ? estimate.why : undefined;
     const items: Item<Edit>[] = [
-      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, value: 'start' },
+      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, ...(basis ? { detail: basis } : {}), value: 'start' },
       { label: `Epochs: ${c.epochs}`, ...(stages ? { description: stages } : {}), value: 'epochs' },
       { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
       { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`, value: 'channels' },

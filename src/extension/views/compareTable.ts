@@ -1,8 +1,8 @@
 /**
  * The Compare Runs table: one row per run (or per group of runs that differ only by seed, as
- * mean ± sd with their seed stability), and columns for what tells the runs apart: method, the
- * settings whose values differ, seed, epochs, time, speed, backend, the label-free scores and,
- * when the dataset has labels, ACC/NMI/ARI against classes and super-classes. Pure.
+ * mean ± sd with their seed stability), and columns for what tells the runs apart: method and the
+ * settings whose values differ, then the label-free scores and, when the dataset has labels,
+ * ACC/NMI/ARI against classes and super-classes, then seed, epochs, time, speed, backend. Pure.
  */
 import { seedStability, type Clustering } from '../../common/eval/agreement.js';
 import type { MetricsRow, SummaryJson, TrainConfig } from '../../protocol/run.js';
@@ -117,16 +117,21 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
   }
   const folds = [...groups.values()].some((g) => g.length > 1);
   const text = (key: string, label: string, doc?: string): CompareColumn => ({ key, label, kind: 'text', ...(doc ? { doc } : {}) });
+  // What tells the runs apart and how they score come first, so a window of ordinary width shows
+  // them without scrolling; seed, time, speed and backend follow.
+  const scores = numbers.filter((c) => !RUN_FACTS.includes(c));
   const columns: CompareColumn[] = [
     text('run', 'run'),
     text('method', 'method'),
     // run.json is a file anyone can edit: names and values are cut to what the protocol carries.
     ...diff.map((k, i) => text(`setting.${i}`, k.slice(0, 300), 'A setting that differs between the compared runs')),
+    // Seed stability needs no labels either: beside the other label-free scores.
+    ...scores.filter((c) => LABEL_FREE.includes(c)).map(column),
+    ...(folds ? [STABILITY] : []),
+    ...scores.filter((c) => LABELLED.includes(c)).map(column),
     text('seed', 'seed'),
     ...numbers.filter((c) => RUN_FACTS.includes(c)).map(column),
     text('backend', 'backend'),
-    ...numbers.filter((c) => !RUN_FACTS.includes(c)).map(column),
-    ...(folds ? [STABILITY] : []),
   ];
   const rowOf = (group: CompareRun[]): CompareRow => {
     const first = group[0]!.model.run;

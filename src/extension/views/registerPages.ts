@@ -142,12 +142,14 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
    * in its webview state, webview/shared/host.ts), or the default run when that one is gone.
    */
   const restorer = (page: PageName): vscode.WebviewPanelSerializer => ({
-    deserializeWebviewPanel: async (panel, state: unknown) => {
-      const dir = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
-      const { controller } = adopt(page, panel);
-      if (typeof dir === 'string' && controller.showRun && (await deps.runs.listRuns()).some((e) => e.dir === dir)) await controller.showRun(dir);
-    },
+    deserializeWebviewPanel: (panel, state: unknown) => showSavedRun(adopt(page, panel).controller, state),
   });
+
+  /** A page made anew for a webview that had shown a run goes back to that run while it exists. */
+  async function showSavedRun(controller: PageController, state: unknown): Promise<void> {
+    const dir = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
+    if (typeof dir === 'string' && controller.showRun && (await deps.runs.listRuns()).some((e) => e.dir === dir)) await controller.showRun(dir);
+  }
 
   /** A command argument may be a run folder, a Runs tree item carrying one, or nothing. */
   const dirOf = (arg: unknown): string | undefined =>
@@ -156,7 +158,12 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
   const sideBarView = (page: PageName) =>
     vscode.window.registerWebviewViewProvider(
       `clusterlab.${page}`,
-      { resolveWebviewView: (view) => void attach(view.webview, page, 'sidebar', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())) },
+      {
+        // VS Code makes the view anew after a window reload: it goes back to the run the user
+        // picked, not the newest one, which a sweep keeps changing.
+        resolveWebviewView: (view, context) =>
+          showSavedRun(attach(view.webview, page, 'sidebar', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())), context.state),
+      },
       { webviewOptions: { retainContextWhenHidden: PAGES[page].retained } },
     );
 
