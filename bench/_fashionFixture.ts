@@ -20,7 +20,10 @@ export async function fashionFixture(root: string, n: number): Promise<string> {
       const i = next++;
       const [split, j] = i < test.n ? [test, i] : [train, i - test.n];
       const px = split.images.subarray(j * 784, (j + 1) * 784);
-      const png = await sharp(Buffer.from(px), { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+      const png = await sharp(Buffer.from(px), { raw: { width: 28, height: 28, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer();
       await writeFile(join(dir, FASHION_CLASSES[split.labels[j]!]!, `${i}.png`), png);
     }
   };

@@ -41,11 +41,18 @@ const label = (n: number) => `${n >= 1000 ? `${n / 1000}k` : n}`;
  * own epoch loop (each: default up to 10k; 'all' also at 70k, which adds minutes).
  */
 export async function measureLayout(
-  opts: { sizes?: number[]; compareKnn?: boolean | 'all'; compareEpochs?: boolean | 'all'; log?: (line: string) => void } = {},
+  opts: {
+    sizes?: number[];
+    compareKnn?: boolean | 'all';
+    compareEpochs?: boolean | 'all';
+    log?: (line: string) => void;
+  } = {},
 ): Promise<Record<string, number>> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const backend = await initBackend('wasm');
-  log(`map layout on ${backend.name}, ${backend.threads} threads; features: Fashion-MNIST pixels (784-d, L2-normalised)`);
+  log(
+    `map layout on ${backend.name}, ${backend.threads} threads; features: Fashion-MNIST pixels (784-d, L2-normalised)`,
+  );
   const out: Record<string, number> = {};
   for (const n of opts.sizes ?? [10_000, 70_000]) {
     const { features, dims } = await fashionPixels(n);
@@ -61,9 +68,13 @@ export async function measureLayout(
     for (const [phase, s] of Object.entries(r.phases)) out[`${name}${cap(phase)}Seconds`] = s;
     for (const [phase, s] of Object.entries(r.cpuPhases)) out[`${name}${cap(phase)}CpuSeconds`] = s;
     const target = TARGETS[n];
-    const phases = Object.entries(r.cpuPhases).map(([k, s]) => `${k} ${s.toFixed(1)}`).join(', ');
+    const phases = Object.entries(r.cpuPhases)
+      .map(([k, s]) => `${k} ${s.toFixed(1)}`)
+      .join(', ');
     const cpuTotal = out[`${name}CpuSeconds`]!;
-    log(`${label(n)} points: ${r.seconds.toFixed(1)} s wall, ${cpuTotal.toFixed(1)} s CPU (CPU by phase: ${phases})${target ? `; target < ${target} s: wall ${r.seconds < target ? 'met' : 'missed'}, CPU ${cpuTotal < target ? 'met' : 'missed'}` : ''}; kNN preservation ${r.knnPreservation.toFixed(3)}`);
+    log(
+      `${label(n)} points: ${r.seconds.toFixed(1)} s wall, ${cpuTotal.toFixed(1)} s CPU (CPU by phase: ${phases})${target ? `; target < ${target} s: wall ${r.seconds < target ? 'met' : 'missed'}, CPU ${cpuTotal < target ? 'met' : 'missed'}` : ''}; kNN preservation ${r.knnPreservation.toFixed(3)}`,
+    );
     if (opts.compareKnn === 'all' || (opts.compareKnn !== false && n <= 10_000)) {
       const theirs = await computeLayout(features, n, dims, { seed: 42, knn: 'umap-js' });
       // umap-js makes its kNN inside initializeFit, before the same graph work ours does there.
@@ -71,22 +82,43 @@ export async function measureLayout(
       out[`umapjsKnn${label(n)}CpuSeconds`] = theirKnn;
       out[`ourKnn${label(n)}CpuSeconds`] = r.cpuPhases.knn;
       out[`umapjsLayout${label(n)}KnnPreservation`] = theirs.knnPreservation;
-      log(`${label(n)} kNN, CPU seconds: ours ${r.cpuPhases.knn.toFixed(1)}, umap-js NN-descent ~${theirKnn.toFixed(1)} (its init ${theirs.cpuPhases.init.toFixed(1)} less ours ${r.cpuPhases.init.toFixed(1)}); its layout's kNN preservation ${theirs.knnPreservation.toFixed(3)}`);
+      log(
+        `${label(n)} kNN, CPU seconds: ours ${r.cpuPhases.knn.toFixed(1)}, umap-js NN-descent ~${theirKnn.toFixed(1)} (its init ${theirs.cpuPhases.init.toFixed(1)} less ours ${r.cpuPhases.init.toFixed(1)}); its layout's kNN preservation ${theirs.knnPreservation.toFixed(3)}`,
+      );
     }
     if (opts.compareEpochs === 'all' || (opts.compareEpochs !== false && n <= 10_000)) {
       const theirs = await computeLayout(features, n, dims, { seed: 42, optimiser: 'umap-js' });
       out[`umapjsEpochs${label(n)}CpuSeconds`] = theirs.cpuPhases.umap;
       out[`ourEpochs${label(n)}CpuSeconds`] = r.cpuPhases.umap;
       out[`umapjsEpochsLayout${label(n)}KnnPreservation`] = theirs.knnPreservation;
-      log(`${label(n)} UMAP epochs, CPU seconds: ours ${r.cpuPhases.umap.toFixed(1)}, umap-js step() ${theirs.cpuPhases.umap.toFixed(1)}; kNN preservation: ours ${r.knnPreservation.toFixed(3)}, umap-js's loop ${theirs.knnPreservation.toFixed(3)}`);
+      log(
+        `${label(n)} UMAP epochs, CPU seconds: ours ${r.cpuPhases.umap.toFixed(1)}, umap-js step() ${theirs.cpuPhases.umap.toFixed(1)}; kNN preservation: ours ${r.knnPreservation.toFixed(3)}, umap-js's loop ${theirs.knnPreservation.toFixed(3)}`,
+      );
     }
   }
   return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-compare': { type: 'boolean' }, 'compare-all': { type: 'boolean' }, 'compare-epochs-all': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string' },
+      'no-compare': { type: 'boolean' },
+      'compare-all': { type: 'boolean' },
+      'compare-epochs-all': { type: 'boolean' },
+    },
+  });
   const sizes = values.sizes?.split(',').map(Number);
   const compareEpochs = values['compare-all'] || values['compare-epochs-all'] ? 'all' : !values['no-compare'];
-  console.log(JSON.stringify(await measureLayout({ sizes, compareKnn: values['compare-all'] ? 'all' : !values['no-compare'], compareEpochs }), null, 2));
+  console.log(
+    JSON.stringify(
+      await measureLayout({
+        sizes,
+        compareKnn: values['compare-all'] ? 'all' : !values['no-compare'],
+        compareEpochs,
+      }),
+      null,
+      2,
+    ),
+  );
 }

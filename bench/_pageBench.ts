@@ -6,14 +6,24 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunJson } from '../src/protocol/run.js';
 import type { PageName } from '../src/extension/views/pages.js';
-import { launchChromium, makeHost, openPage, recordingUi, startServer, type PageHarness } from '../test/webview/harness.js';
+import {
+  launchChromium,
+  makeHost,
+  openPage,
+  recordingUi,
+  startServer,
+  type PageHarness,
+} from '../test/webview/harness.js';
 
 /** Writes <ws>/runs/bench and returns the runs folder. */
 export function makeSyntheticRun(ws: string, N: number): string {
   const root = resolve('sample/fashion');
   const real: { path: string; cls: string }[] = [];
-  for (const sup of readdirSync(root).filter((f) => !f.includes('.')).sort()) {
-    for (const cls of readdirSync(join(root, sup)).sort()) for (const f of readdirSync(join(root, sup, cls))) real.push({ path: `${sup}/${cls}/${f}`, cls });
+  for (const sup of readdirSync(root)
+    .filter((f) => !f.includes('.'))
+    .sort()) {
+    for (const cls of readdirSync(join(root, sup)).sort())
+      for (const f of readdirSync(join(root, sup, cls))) real.push({ path: `${sup}/${cls}/${f}`, cls });
   }
   const classes = [...new Set(real.map((r) => r.cls))].sort();
   const lines = ['path,cluster,confidence,label'];
@@ -22,16 +32,37 @@ export function makeSyntheticRun(ws: string, N: number): string {
     const cls = r ? r.cls : classes[i % classes.length]!;
     // Real images rank first in their cluster (higher confidence), so the first screen has pictures.
     const confidence = r ? 0.9 + (i % 97) / 1000 : 0.2 + ((i * 7919) % 700) / 1000;
-    lines.push(`${r ? r.path : `synthetic/${cls}/${i}.png`},${classes.indexOf(cls)},${confidence.toFixed(6)},${cls}`);
+    lines.push(
+      `${r ? r.path : `synthetic/${cls}/${i}.png`},${classes.indexOf(cls)},${confidence.toFixed(6)},${cls}`,
+    );
   }
   const dir = join(ws, 'runs', 'bench');
   mkdirSync(dir, { recursive: true });
   const run: RunJson = {
-    format: 'clusterlab-run', version: 1, id: 'bench', method: 'cc',
-    config: { method: 'cc', data: root, clusters: classes.length, epochs: 1, imageSize: 28, channels: 1, backbone: 'small', batchSize: 256, seed: 42, backend: 'cpu', learningRate: 3e-4, evalEvery: 1, params: {} },
+    format: 'clusterlab-run',
+    version: 1,
+    id: 'bench',
+    method: 'cc',
+    config: {
+      method: 'cc',
+      data: root,
+      clusters: classes.length,
+      epochs: 1,
+      imageSize: 28,
+      channels: 1,
+      backbone: 'small',
+      batchSize: 256,
+      seed: 42,
+      backend: 'cpu',
+      learningRate: 3e-4,
+      evalEvery: 1,
+      params: {},
+    },
     dataset: { root, images: N, classes, superClasses: [] },
     backend: { name: 'cpu', threads: 1, skipped: [] },
-    status: 'done', startedAt: new Date().toISOString(), epoch: 1,
+    status: 'done',
+    startedAt: new Date().toISOString(),
+    epoch: 1,
   };
   writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
   writeFileSync(join(dir, 'assignments.csv'), lines.join('\n') + '\n');
@@ -70,8 +101,13 @@ export async function benchPage(
       const host = makeHost(runsDir, join(ws, 'thumbs'), ui);
       const h = await openPage(browser, origin, page, host[page]);
       const marks = [`${page}-first-paint`, `${page}-state`];
-      await h.page.waitForFunction((names) => performance.getEntriesByName(names[0]!).length > 0, marks, { timeout: 60_000 });
-      const [firstPaintMs, stateMs] = await h.page.evaluate((names) => names.map((n) => performance.getEntriesByName(n)[0]!.startTime), marks);
+      await h.page.waitForFunction((names) => performance.getEntriesByName(names[0]!).length > 0, marks, {
+        timeout: 60_000,
+      });
+      const [firstPaintMs, stateMs] = await h.page.evaluate(
+        (names) => names.map((n) => performance.getEntriesByName(n)[0]!.startTime),
+        marks,
+      );
       const paint = { firstPaintMs: firstPaintMs!, stateToPaintMs: firstPaintMs! - stateMs! };
       runs.push({ ...paint, ...(await round(h, k, paint)) });
       await h.page.close();

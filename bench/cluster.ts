@@ -48,7 +48,8 @@ const { values: opts } = parseArgs({
 const N = Number(opts.n);
 const REPEAT = Math.max(1, Number(opts.repeat));
 const kernels = opts.kernels!.split(',') as Kernel[];
-for (const k of kernels) if (!KERNELS.includes(k)) throw new Error(`unknown kernel ${k} (expected ${KERNELS.join(', ')})`);
+for (const k of kernels)
+  if (!KERNELS.includes(k)) throw new Error(`unknown kernel ${k} (expected ${KERNELS.join(', ')})`);
 
 interface Timing {
   /** The best run's. */
@@ -84,7 +85,12 @@ function blobs(rng: Rng, n: number, d: number): Float32Array {
   return out;
 }
 
-const files = (dir: string) => ({ blobs: join(dir, 'blobs.f32'), wide: join(dir, 'wide.f32'), knnOurs: join(dir, 'knn-ours.i32'), knnSklearn: join(dir, 'knn-sklearn.i32') });
+const files = (dir: string) => ({
+  blobs: join(dir, 'blobs.f32'),
+  wide: join(dir, 'wide.f32'),
+  knnOurs: join(dir, 'knn-ours.i32'),
+  knnSklearn: join(dir, 'knn-sklearn.i32'),
+});
 
 function readF32(path: string, rows: number, cols: number): tf.Tensor2D {
   const buf = readFileSync(path);
@@ -114,7 +120,9 @@ async function child(name: BackendName, dir: string): Promise<void> {
   if (kernels.includes('kmeans') || kernels.includes('knn')) {
     const x = readF32(f.blobs, N, D);
     if (kernels.includes('kmeans')) {
-      const [seconds, km] = await timed(() => kmeans(x, { k: K_MEANS, iters: ITERS, restarts: 1, rng: new Rng(1) }));
+      const [seconds, km] = await timed(() =>
+        kmeans(x, { k: K_MEANS, iters: ITERS, restarts: 1, rng: new Rng(1) }),
+      );
       km.centroids.dispose();
       run.kernels.kmeans = { seconds, inertia: km.inertia, iters: km.iters, reseeded: km.reseeded };
     }
@@ -142,9 +150,22 @@ async function child(name: BackendName, dir: string): Promise<void> {
 
 function runChild(name: string, dir: string, which: Kernel[]): Run {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', name, '--dir', dir, '--n', String(N), '--kernels', which.join(',')], { encoding: 'utf8', timeout: 3_600_000 });
-  const line = r.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !line) return { backend: name, skipped: `bench process failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`, kernels: {} };
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', self, '--child', name, '--dir', dir, '--n', String(N), '--kernels', which.join(',')],
+    { encoding: 'utf8', timeout: 3_600_000 },
+  );
+  const line = r.stdout
+    ?.trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (r.status !== 0 || !line)
+    return {
+      backend: name,
+      skipped: `bench process failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+      kernels: {},
+    };
   return JSON.parse(line) as Run;
 }
 
@@ -152,15 +173,49 @@ function runChild(name: string, dir: string, which: Kernel[]): Run {
 function sklearn(dir: string, which: Kernel[]): Run {
   const script = fileURLToPath(new URL('./cluster_sklearn.py', import.meta.url));
   const f = files(dir);
-  const args = [script, '--blobs', f.blobs, '--wide', f.wide, '--n', String(N), '--d', String(D), '--wide-d', String(WIDE_D), '--k', String(K_MEANS), '--iters', String(ITERS), '--neighbours', String(NEIGHBOURS), '--pca-dim', String(PCA_DIM), '--kernels', which.join(','), '--knn-out', f.knnSklearn];
+  const args = [
+    script,
+    '--blobs',
+    f.blobs,
+    '--wide',
+    f.wide,
+    '--n',
+    String(N),
+    '--d',
+    String(D),
+    '--wide-d',
+    String(WIDE_D),
+    '--k',
+    String(K_MEANS),
+    '--iters',
+    String(ITERS),
+    '--neighbours',
+    String(NEIGHBOURS),
+    '--pca-dim',
+    String(PCA_DIM),
+    '--kernels',
+    which.join(','),
+    '--knn-out',
+    f.knnSklearn,
+  ];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 3_600_000 });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status === 0 && line?.startsWith('{')) {
     const { sklearn: version, numpy, ...timings } = JSON.parse(line) as Record<string, Timing | string>;
-    return { backend: 'scikit-learn', version: `${version as string} (numpy ${numpy as string})`, kernels: timings as Run['kernels'] };
+    return {
+      backend: 'scikit-learn',
+      version: `${version as string} (numpy ${numpy as string})`,
+      kernels: timings as Run['kernels'],
+    };
   }
   const why = r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`;
-  return { backend: 'scikit-learn', skipped: why.includes('No module named') ? `/usr/bin/python3 lacks it (scripts/setup.sh --bench): ${why}` : why, kernels: {} };
+  return {
+    backend: 'scikit-learn',
+    skipped: why.includes('No module named')
+      ? `/usr/bin/python3 lacks it (scripts/setup.sh --bench): ${why}`
+      : why,
+    kernels: {},
+  };
 }
 
 /** Share of our neighbour indices that scikit-learn found too (1 = the same neighbours, up to ties). */
@@ -196,34 +251,58 @@ async function main(): Promise<void> {
     const runs = new Map<string, Run>();
     const record = (r: Run) => {
       const prev = runs.get(r.backend);
-      if (!prev) return void runs.set(r.backend, { ...r, kernels: Object.fromEntries(Object.entries(r.kernels).map(([k, t]) => [k, { ...t, runs: [t.seconds] }])) });
+      if (!prev)
+        return void runs.set(r.backend, {
+          ...r,
+          kernels: Object.fromEntries(
+            Object.entries(r.kernels).map(([k, t]) => [k, { ...t, runs: [t.seconds] }]),
+          ),
+        });
       for (const [k, t] of Object.entries(r.kernels) as [keyof Run['kernels'], Timing][]) {
         const p = prev.kernels[k];
-        prev.kernels[k] = p ? { ...(t.seconds < p.seconds ? t : p), runs: [...p.runs!, t.seconds] } : { ...t, runs: [t.seconds] };
+        prev.kernels[k] = p
+          ? { ...(t.seconds < p.seconds ? t : p), runs: [...p.runs!, t.seconds] }
+          : { ...t, runs: [t.seconds] };
       }
     };
     const quick = kernels.filter((k) => k !== 'knn');
-    const rounds: Kernel[][] = [...Array.from({ length: quick.length ? REPEAT : 0 }, () => quick), ...(kernels.includes('knn') ? [['knn'] as Kernel[]] : [])];
+    const rounds: Kernel[][] = [
+      ...Array.from({ length: quick.length ? REPEAT : 0 }, () => quick),
+      ...(kernels.includes('knn') ? [['knn'] as Kernel[]] : []),
+    ];
     const sk = opts['no-sklearn'] ? undefined : 'scikit-learn';
     for (const [round, which] of rounds.entries()) {
       for (const b of backends) {
         if (runs.get(b)?.skipped) continue;
         process.stdout.write(`${b} ${which.join(', ')} (${round + 1}/${rounds.length}) ... `);
         const r = runChild(b, dir, which);
-        console.log(r.skipped ? `skipped: ${r.skipped}` : which.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '));
+        console.log(
+          r.skipped
+            ? `skipped: ${r.skipped}`
+            : which.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '),
+        );
         record(r);
       }
       if (sk && !runs.get(sk)?.skipped) {
         process.stdout.write(`scikit-learn ${which.join(', ')} (${round + 1}/${rounds.length}) ... `);
         const r = sklearn(dir, which);
-        console.log(r.skipped ? `skipped: ${r.skipped}` : which.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '));
+        console.log(
+          r.skipped
+            ? `skipped: ${r.skipped}`
+            : which.map((k) => `${k} ${r.kernels[k]!.seconds.toFixed(2)} s`).join(', '),
+        );
         record(r);
       }
     }
     const ref = sk ? runs.get(sk) : undefined;
     const ours = backends.map((b) => runs.get(b)!).filter(Boolean);
     const agree = ref && !ref.skipped && kernels.includes('knn') ? agreement(dir) : undefined;
-    report(ours.filter((r) => !r.skipped), ours.filter((r) => r.skipped), ref, agree);
+    report(
+      ours.filter((r) => !r.skipped),
+      ours.filter((r) => r.skipped),
+      ref,
+      agree,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -239,12 +318,16 @@ function report(ok: Run[], skipped: Run[], ref: Run | undefined, knnAgreement: n
   // For PCA the faster of scikit-learn's own choice (randomized here) and 'full' is the reference.
   const refSeconds = (k: Kernel): number | undefined => {
     if (!refOk) return undefined;
-    const s = [refOk.kernels[k]?.seconds, k === 'pca' ? refOk.kernels.pcaFull?.seconds : undefined].filter((v): v is number => v !== undefined);
+    const s = [refOk.kernels[k]?.seconds, k === 'pca' ? refOk.kernels.pcaFull?.seconds : undefined].filter(
+      (v): v is number => v !== undefined,
+    );
     return s.length ? Math.min(...s) : undefined;
   };
   const ratios: Record<string, Record<string, number>> = {};
   console.log(`\nseconds (lower is better); ratio = ours / scikit-learn, bar <= ${BAR}`);
-  console.log(`${'kernel'.padEnd(36)} ${'backend'.padEnd(16)} ${'ours s'.padStart(8)} ${'sklearn s'.padStart(10)} ${'ratio'.padStart(6)}  bar`);
+  console.log(
+    `${'kernel'.padEnd(36)} ${'backend'.padEnd(16)} ${'ours s'.padStart(8)} ${'sklearn s'.padStart(10)} ${'ratio'.padStart(6)}  bar`,
+  );
   for (const k of kernels) {
     const rs = refSeconds(k);
     for (const r of ok) {
@@ -252,7 +335,9 @@ function report(ok: Run[], skipped: Run[], ref: Run | undefined, knnAgreement: n
       const ratio = rs ? s / rs : undefined;
       if (ratio !== undefined) (ratios[r.backend] ??= {})[k] = +ratio.toFixed(3);
       const bar = ratio === undefined ? '-' : ratio <= BAR ? 'met' : 'MISSED';
-      console.log(`${label[k].padEnd(36)} ${`${r.backend} (${r.threads} thr)`.padEnd(16)} ${s.toFixed(2).padStart(8)} ${(rs?.toFixed(2) ?? '-').padStart(10)} ${(ratio?.toFixed(2) ?? '-').padStart(6)}  ${bar}`);
+      console.log(
+        `${label[k].padEnd(36)} ${`${r.backend} (${r.threads} thr)`.padEnd(16)} ${s.toFixed(2).padStart(8)} ${(rs?.toFixed(2) ?? '-').padStart(10)} ${(ratio?.toFixed(2) ?? '-').padStart(6)}  ${bar}`,
+      );
     }
   }
   for (const r of skipped) console.log(`${r.backend}: skipped: ${r.skipped}`);
@@ -260,16 +345,39 @@ function report(ok: Run[], skipped: Run[], ref: Run | undefined, knnAgreement: n
     const all = Object.entries(r.kernels).map(([k, t]) => `${k} ${t.runs!.join(', ')}`);
     console.log(`all runs (s), ${r.backend}${r.version ? ` ${r.version}` : ''}: ${all.join('; ')}`);
   }
-  if (refOk?.kernels.pca) console.log(`scikit-learn PCA: ${refOk.kernels.pca.solver} ${refOk.kernels.pca.seconds.toFixed(2)} s, full ${refOk.kernels.pcaFull?.seconds.toFixed(2) ?? '-'} s`);
+  if (refOk?.kernels.pca)
+    console.log(
+      `scikit-learn PCA: ${refOk.kernels.pca.solver} ${refOk.kernels.pca.seconds.toFixed(2)} s, full ${refOk.kernels.pcaFull?.seconds.toFixed(2) ?? '-'} s`,
+    );
   const kmRef = refOk?.kernels.kmeans;
-  for (const r of ok) if (r.kernels.kmeans) console.log(`k-means inertia: ${r.backend} ${r.kernels.kmeans.inertia!.toExponential(4)} (${r.kernels.kmeans.reseeded} re-seeded)${kmRef ? `, scikit-learn ${kmRef.inertia!.toExponential(4)}` : ''}`);
-  if (knnAgreement !== undefined) console.log(`kNN: ${(100 * knnAgreement).toFixed(3)}% of the last backend's neighbours are scikit-learn's too`);
+  for (const r of ok)
+    if (r.kernels.kmeans)
+      console.log(
+        `k-means inertia: ${r.backend} ${r.kernels.kmeans.inertia!.toExponential(4)} (${r.kernels.kmeans.reseeded} re-seeded)${kmRef ? `, scikit-learn ${kmRef.inertia!.toExponential(4)}` : ''}`,
+      );
+  if (knnAgreement !== undefined)
+    console.log(
+      `kNN: ${(100 * knnAgreement).toFixed(3)}% of the last backend's neighbours are scikit-learn's too`,
+    );
 
   const out = {
     date: new Date().toISOString(),
     repeat: REPEAT,
-    workload: { n: N, kmeans: { d: D, k: K_MEANS, iters: ITERS, restarts: 1, init: 'k-means++' }, knn: { d: D, K: NEIGHBOURS, metric: 'cosine', exact: true }, pca: { d: WIDE_D, dim: PCA_DIM, whiten: true }, data: `${CENTRES} Gaussian blobs, seed 2026` },
-    machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform}-${process.arch}`, tfjs: tf.version_core },
+    workload: {
+      n: N,
+      kmeans: { d: D, k: K_MEANS, iters: ITERS, restarts: 1, init: 'k-means++' },
+      knn: { d: D, K: NEIGHBOURS, metric: 'cosine', exact: true },
+      pca: { d: WIDE_D, dim: PCA_DIM, whiten: true },
+      data: `${CENTRES} Gaussian blobs, seed 2026`,
+    },
+    machine: {
+      cpu: cpus()[0]?.model,
+      cores: availableParallelism(),
+      memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      tfjs: tf.version_core,
+    },
     results: ok,
     skipped,
     sklearn: ref,

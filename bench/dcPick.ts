@@ -18,7 +18,12 @@ import { kmeans } from '../src/trainer/cluster/kmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { epochClustersPath } from '../src/trainer/run/runFolder.js';
 import { Rng } from '../src/trainer/util/rng.js';
-import { DC_PICK_RULES, pickEpoch, pickFrom, type DcPickRule } from '../src/common/methods/deepclusterPick.js';
+import {
+  DC_PICK_RULES,
+  pickEpoch,
+  pickFrom,
+  type DcPickRule,
+} from '../src/common/methods/deepclusterPick.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,8 +60,21 @@ async function load(dir: string, name: string): Promise<RunEpochs | undefined> {
     const b = readFileSync(path);
     clusters.set(r.epoch, new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice());
   }
-  const ds = await loadDataset(run.config.data, { imageSize: run.config.imageSize, channels: run.config.channels, cacheDir });
-  return { name, seed: run.config.seed, k: run.config.clusters, epochs: run.config.epochs, rows: rows.filter((r) => clusters.has(r.epoch)), clusters, truth: ds.labels, classes: ds.classes.length };
+  const ds = await loadDataset(run.config.data, {
+    imageSize: run.config.imageSize,
+    channels: run.config.channels,
+    cacheDir,
+  });
+  return {
+    name,
+    seed: run.config.seed,
+    k: run.config.clusters,
+    epochs: run.config.epochs,
+    rows: rows.filter((r) => clusters.has(r.epoch)),
+    clusters,
+    truth: ds.labels,
+    classes: ds.classes.length,
+  };
 }
 
 const accOf = (r: RunEpochs, pred: Int32Array) => clusteringAccuracy(pred, r.truth, r.k, r.classes).acc;
@@ -67,7 +85,9 @@ function medoidEpoch(r: RunEpochs, n: number): number {
   let best = last.at(-1)!;
   let bestScore = -Infinity;
   for (const e of last) {
-    const score = last.filter((o) => o !== e).reduce((a, o) => a + nmi(r.clusters.get(e)!, r.clusters.get(o)!), 0);
+    const score = last
+      .filter((o) => o !== e)
+      .reduce((a, o) => a + nmi(r.clusters.get(e)!, r.clusters.get(o)!), 0);
     if (score > bestScore) [best, bestScore] = [e, score];
   }
   return best;
@@ -105,24 +125,46 @@ interface Row {
   perSeed: { seed: number; epoch?: number; acc: number }[];
 }
 const table: Row[] = [];
-const add = (rule: string, f: (r: RunEpochs) => Promise<{ epoch?: number; acc: number }> | { epoch?: number; acc: number }) =>
-  (async () => table.push({ rule, perSeed: await Promise.all(runs.map(async (r) => ({ seed: r.seed, ...(await f(r)) }))) }))();
-const atEpoch = (r: RunEpochs, epoch: number) => ({ epoch, acc: r.rows.find((row) => row.epoch === epoch)!.acc as number });
+const add = (
+  rule: string,
+  f: (r: RunEpochs) => Promise<{ epoch?: number; acc: number }> | { epoch?: number; acc: number },
+) =>
+  (async () =>
+    table.push({
+      rule,
+      perSeed: await Promise.all(runs.map(async (r) => ({ seed: r.seed, ...(await f(r)) }))),
+    }))();
+const atEpoch = (r: RunEpochs, epoch: number) => ({
+  epoch,
+  acc: r.rows.find((row) => row.epoch === epoch)!.acc as number,
+});
 
 await add('last epoch (official)', (r) => atEpoch(r, r.rows.at(-1)!.epoch));
-await add('best epoch (labels: the ceiling)', (r) => r.rows.reduce((a, row) => ((row.acc as number) > a.acc ? { epoch: row.epoch, acc: row.acc as number } : a), { epoch: 0, acc: -1 }));
+await add('best epoch (labels: the ceiling)', (r) =>
+  r.rows.reduce(
+    (a, row) => ((row.acc as number) > a.acc ? { epoch: row.epoch, acc: row.acc as number } : a),
+    { epoch: 0, acc: -1 },
+  ),
+);
 // Each rule over the run's second half (as the trainer applies it) and over every epoch.
 for (const rule of Object.keys(DC_PICK_RULES) as DcPickRule[]) {
   if (rule === 'last') continue;
-  await add(`${rule}: ${DC_PICK_RULES[rule].doc}`, (r) => atEpoch(r, pickEpoch(rule, r.rows, pickFrom(r.epochs))));
+  await add(`${rule}: ${DC_PICK_RULES[rule].doc}`, (r) =>
+    atEpoch(r, pickEpoch(rule, r.rows, pickFrom(r.epochs))),
+  );
   await add(`${rule}, every epoch`, (r) => atEpoch(r, pickEpoch(rule, r.rows, 1)));
 }
-await add(`medoid of the last ${window} epochs (most mean NMI to the others)`, (r) => atEpoch(r, medoidEpoch(r, window)));
-await add(`consensus of the last ${window} epochs (k-means on their co-association)`, async (r) => ({ acc: accOf(r, await consensus(r, window, r.seed)) }));
+await add(`medoid of the last ${window} epochs (most mean NMI to the others)`, (r) =>
+  atEpoch(r, medoidEpoch(r, window)),
+);
+await add(`consensus of the last ${window} epochs (k-means on their co-association)`, async (r) => ({
+  acc: accOf(r, await consensus(r, window, r.seed)),
+}));
 
 const COLUMNS = [...new Set(Object.values(DC_PICK_RULES).flatMap((r) => ('key' in r ? [r.key] : [])))];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const sd = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const seeds = runs.map((r) => r.seed);
 const lastAcc = table[0]!.perSeed.map((p) => p.acc);
 const md = [
@@ -138,7 +180,10 @@ const md = [
   '',
   'Per-epoch ACC:',
   '',
-  ...runs.map((r) => `- seed ${r.seed}: ${r.rows.map((row) => (row.acc as number).toFixed(2).replace(/^0/, '')).join(', ')}`),
+  ...runs.map(
+    (r) =>
+      `- seed ${r.seed}: ${r.rows.map((row) => (row.acc as number).toFixed(2).replace(/^0/, '')).join(', ')}`,
+  ),
   '',
   'Per epoch, ACC beside the label-free quantities the rules read (each row describes the clustering made after that epoch):',
   ...runs.flatMap((r) => [
@@ -147,10 +192,26 @@ const md = [
     '',
     `| epoch | ACC | ${COLUMNS.join(' | ')} |`,
     `|---|---|${COLUMNS.map(() => '---|').join('')}`,
-    ...r.rows.map((row) => `| ${row.epoch} | ${(row.acc as number).toFixed(3)} | ${COLUMNS.map((c) => (typeof row[c] === 'number' ? (row[c] as number).toPrecision(4) : '-')).join(' | ')} |`),
+    ...r.rows.map(
+      (row) =>
+        `| ${row.epoch} | ${(row.acc as number).toFixed(3)} | ${COLUMNS.map((c) => (typeof row[c] === 'number' ? (row[c] as number).toPrecision(4) : '-')).join(' | ')} |`,
+    ),
   ]),
 ].join('\n');
 console.log(md);
 mkdirSync(args.out!, { recursive: true });
-writeFileSync(join(args.out!, 'dcPick.json'), JSON.stringify({ when: new Date().toISOString(), runs: runsDir, window, table, epochs: runs.map((r) => ({ seed: r.seed, rows: r.rows })) }, null, 2) + '\n');
+writeFileSync(
+  join(args.out!, 'dcPick.json'),
+  JSON.stringify(
+    {
+      when: new Date().toISOString(),
+      runs: runsDir,
+      window,
+      table,
+      epochs: runs.map((r) => ({ seed: r.seed, rows: r.rows })),
+    },
+    null,
+    2,
+  ) + '\n',
+);
 writeFileSync(join(args.out!, 'dcPick.md'), md + '\n');

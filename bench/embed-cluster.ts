@@ -73,20 +73,36 @@ const keep = <T extends { n: number; dims: number }>(rows: T[], row: T, same: (r
 /** Merges this run's rows into the results file as it is now (another run of the bench may have written it since). */
 function save(): void {
   mkdirSync('bench/results', { recursive: true });
-  const onDisk = existsSync(`${RESULTS}.json`) ? (JSON.parse(readFileSync(`${RESULTS}.json`, 'utf8')) as { timings: Timing[]; recall: RecallRow[] }) : { timings: [], recall: [] };
-  for (const t of timings) keep(onDisk.timings, t, (o) => o.n === t.n && o.dims === t.dims && o.method === t.method);
+  const onDisk = existsSync(`${RESULTS}.json`)
+    ? (JSON.parse(readFileSync(`${RESULTS}.json`, 'utf8')) as { timings: Timing[]; recall: RecallRow[] })
+    : { timings: [], recall: [] };
+  for (const t of timings)
+    keep(onDisk.timings, t, (o) => o.n === t.n && o.dims === t.dims && o.method === t.method);
   for (const r of recall) keep(onDisk.recall, r, (o) => o.n === r.n && o.dims === r.dims);
   const all = onDisk;
-  const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), threads: backend.threads, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, tfjs: tf.version_core };
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cores: availableParallelism(),
+    threads: backend.threads,
+    memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    tfjs: tf.version_core,
+  };
   writeFileSync(`${RESULTS}.json`, JSON.stringify({ machine, ...all }, null, 2) + '\n');
   const md = [
     '| images | dims | method | wall s (all) | of which mining | CPU s | epochs | ACC (synthetic) | load avg |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...all.timings.map((t) => `| ${t.n} | ${t.dims} | ${t.method} | ${t.seconds.toFixed(1)} | ${t.miningSeconds?.toFixed(1) ?? ''} | ${t.cpuSeconds?.toFixed(1) ?? ''} | ${t.epochs} | ${t.acc.toFixed(3)} | ${t.load.toFixed(1)} |`),
+    ...all.timings.map(
+      (t) =>
+        `| ${t.n} | ${t.dims} | ${t.method} | ${t.seconds.toFixed(1)} | ${t.miningSeconds?.toFixed(1) ?? ''} | ${t.cpuSeconds?.toFixed(1) ?? ''} | ${t.epochs} | ${t.acc.toFixed(3)} | ${t.load.toFixed(1)} |`,
+    ),
     '',
     '| images | dims | K | exact kNN s | usearch s | recall@K | load avg |',
     '|---|---|---|---|---|---|---|',
-    ...all.recall.map((r) => `| ${r.n} | ${r.dims} | ${r.neighbours} | ${r.exactSeconds.toFixed(1)} | ${r.usearchSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.load?.toFixed(1) ?? ''} |`),
+    ...all.recall.map(
+      (r) =>
+        `| ${r.n} | ${r.dims} | ${r.neighbours} | ${r.exactSeconds.toFixed(1)} | ${r.usearchSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.load?.toFixed(1) ?? ''} |`,
+    ),
   ].join('\n');
   writeFileSync(`${RESULTS}.md`, md + '\n');
 }
@@ -99,8 +115,21 @@ for (const n of sizes) {
       const cpu = process.cpuUsage(cpu0);
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const mining = r.rows.find((row) => row.extra?.miningSeconds !== undefined)?.extra?.miningSeconds;
-      const row: Timing = { n, dims: d, method, seconds: r.seconds, cpuSeconds, ...(mining !== undefined ? { miningSeconds: mining } : {}), epochs: r.rows.length, acc: r.scores.acc, load: loadavg()[0]!, at: new Date().toISOString() };
-      console.log(`${n} x ${d} ${method}: ${r.seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU s (mining ${mining?.toFixed(1) ?? '-'} s), ${r.rows.length} epochs, ACC ${r.scores.acc.toFixed(3)}, load ${row.load.toFixed(1)}`);
+      const row: Timing = {
+        n,
+        dims: d,
+        method,
+        seconds: r.seconds,
+        cpuSeconds,
+        ...(mining !== undefined ? { miningSeconds: mining } : {}),
+        epochs: r.rows.length,
+        acc: r.scores.acc,
+        load: loadavg()[0]!,
+        at: new Date().toISOString(),
+      };
+      console.log(
+        `${n} x ${d} ${method}: ${r.seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU s (mining ${mining?.toFixed(1) ?? '-'} s), ${r.rows.length} epochs, ACC ${r.scores.acc.toFixed(3)}, load ${row.load.toFixed(1)}`,
+      );
       timings.push(row);
       save();
     }
@@ -129,8 +158,19 @@ if (args.recall) {
       const truth = new Set(exact.subarray(i * NB, (i + 1) * NB));
       for (let j = 0; j < NB; j++) if (truth.has(approx[i * NB + j]!)) hit++;
     }
-    const row: RecallRow = { n, dims: d, neighbours: NB, exactSeconds, usearchSeconds, recall: hit / (n * NB), load: loadavg()[0]!, at: new Date().toISOString() };
-    console.log(`recall@${NB} at ${n} x ${d}: ${row.recall.toFixed(4)}; exact ${exactSeconds.toFixed(1)} s, usearch ${usearchSeconds.toFixed(1)} s`);
+    const row: RecallRow = {
+      n,
+      dims: d,
+      neighbours: NB,
+      exactSeconds,
+      usearchSeconds,
+      recall: hit / (n * NB),
+      load: loadavg()[0]!,
+      at: new Date().toISOString(),
+    };
+    console.log(
+      `recall@${NB} at ${n} x ${d}: ${row.recall.toFixed(4)}; exact ${exactSeconds.toFixed(1)} s, usearch ${usearchSeconds.toFixed(1)} s`,
+    );
     recall.push(row);
     save();
   }

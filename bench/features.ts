@@ -60,7 +60,23 @@ function torchForward(a: Arch): number | string {
   const script = fileURLToPath(new URL('./features_torch.py', import.meta.url));
   let lastErr = 'no python3 with torch found';
   for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, [script, '--arch', a.arch, '--size', String(a.size), '--batch', String(BATCH), '--threads', opts.threads!, '--steps', String(STEPS)], { encoding: 'utf8', timeout: 900_000 });
+    const r = spawnSync(
+      py,
+      [
+        script,
+        '--arch',
+        a.arch,
+        '--size',
+        String(a.size),
+        '--batch',
+        String(BATCH),
+        '--threads',
+        opts.threads!,
+        '--steps',
+        String(STEPS),
+      ],
+      { encoding: 'utf8', timeout: 900_000 },
+    );
     const line = r.stdout?.trim().split('\n').pop();
     if (r.status === 0 && line?.startsWith('{')) return (JSON.parse(line) as { imgPerSec: number }).imgPerSec;
     if (r.stderr?.includes('No module named')) continue;
@@ -69,7 +85,11 @@ function torchForward(a: Arch): number | string {
   return lastErr;
 }
 
-async function pipeline(dir: string, file: string, n: number): Promise<{ imgPerSec: number; cachedSeconds: number }> {
+async function pipeline(
+  dir: string,
+  file: string,
+  n: number,
+): Promise<{ imgPerSec: number; cachedSeconds: number }> {
   const imgDir = join(dir, 'photos');
   mkdirSync(imgDir, { recursive: true });
   const images = [];
@@ -77,7 +97,9 @@ async function pipeline(dir: string, file: string, n: number): Promise<{ imgPerS
     const abs = join(imgDir, `p${i}.jpg`);
     const px = Buffer.alloc(640 * 480 * 3);
     for (let k = 0; k < px.length; k++) px[k] = (k * (i + 7) + (k >> 9)) & 0xff;
-    await sharp(px, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 85 }).toFile(abs);
+    await sharp(px, { raw: { width: 640, height: 480, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toFile(abs);
     const s = await stat(abs);
     images.push({ abs, size: s.size, mtimeMs: s.mtimeMs });
   }
@@ -112,22 +134,38 @@ async function main(): Promise<void> {
           if (typeof t === 'string') torchSkip = t;
           else torch.push(t);
         }
-        console.log(`${a.arch} ${a.size}px round ${r + 1}: onnxruntime ${ort.at(-1)!.toFixed(1)} img/s${torch.length ? `, PyTorch ${torch.at(-1)!.toFixed(1)} img/s` : ''}`);
+        console.log(
+          `${a.arch} ${a.size}px round ${r + 1}: onnxruntime ${ort.at(-1)!.toFixed(1)} img/s${torch.length ? `, PyTorch ${torch.at(-1)!.toFixed(1)} img/s` : ''}`,
+        );
       }
       const row = {
         arch: a.arch,
         size: a.size,
         onnxruntime: { imgPerSec: median(ort), runs: ort.map((x) => +x.toFixed(2)) },
-        ...(torch.length ? { torch: { imgPerSec: median(torch), runs: torch } } : { torchSkipped: torchSkip ?? 'not asked (--no-torch)' }),
-        ...(torch.length ? { ratio: +(median(ort) / median(torch)).toFixed(2), ratioPerRound: ort.map((o, i) => +(o / torch[i]!).toFixed(2)) } : {}),
+        ...(torch.length
+          ? { torch: { imgPerSec: median(torch), runs: torch } }
+          : { torchSkipped: torchSkip ?? 'not asked (--no-torch)' }),
+        ...(torch.length
+          ? {
+              ratio: +(median(ort) / median(torch)).toFixed(2),
+              ratioPerRound: ort.map((o, i) => +(o / torch[i]!).toFixed(2)),
+            }
+          : {}),
       };
       rows.push(row);
     }
     const e2e = await pipeline(dir, join(dir, 'resnet18.onnx'), Number(opts.images));
-    console.log(`pipeline (640x480 JPEG -> resnet18 224 px, cache written): ${e2e.imgPerSec.toFixed(1)} img/s; all ${opts.images} from the cache: ${e2e.cachedSeconds.toFixed(2)} s`);
+    console.log(
+      `pipeline (640x480 JPEG -> resnet18 224 px, cache written): ${e2e.imgPerSec.toFixed(1)} img/s; all ${opts.images} from the cache: ${e2e.cachedSeconds.toFixed(2)} s`,
+    );
     const result = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: +load0.toFixed(2), loadavgAtEnd: +loadavg()[0]!.toFixed(2) },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        loadavgAtStart: +load0.toFixed(2),
+        loadavgAtEnd: +loadavg()[0]!.toFixed(2),
+      },
       batch: BATCH,
       threads: Number(opts.threads),
       steps: STEPS,
@@ -140,7 +178,10 @@ async function main(): Promise<void> {
     const md = [
       `| model | input | onnxruntime-node img/s | PyTorch CPU img/s | ratio (per round) |`,
       `|---|---|---|---|---|`,
-      ...rows.map((r) => `| ${r.arch === 'resnet18' ? 'ResNet-18 shape' : 'small CNN (4 conv)'} | ${r.size} px | ${r.onnxruntime.imgPerSec.toFixed(1)} | ${'torch' in r ? r.torch!.imgPerSec.toFixed(1) : `skipped: ${r.torchSkipped}`} | ${'ratio' in r ? `${r.ratio}x (${r.ratioPerRound!.join(', ')})` : '-'} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.arch === 'resnet18' ? 'ResNet-18 shape' : 'small CNN (4 conv)'} | ${r.size} px | ${r.onnxruntime.imgPerSec.toFixed(1)} | ${'torch' in r ? r.torch!.imgPerSec.toFixed(1) : `skipped: ${r.torchSkipped}`} | ${'ratio' in r ? `${r.ratio}x (${r.ratioPerRound!.join(', ')})` : '-'} |`,
+      ),
       '',
       `Pipeline (640x480 JPEG decode + resize + normalise + ResNet-18 forward + cache write): ${e2e.imgPerSec.toFixed(1)} img/s; a second pass over the ${opts.images} images from the cache: ${e2e.cachedSeconds.toFixed(2)} s.`,
       `Batch ${BATCH}; PyTorch on ${opts.threads} threads, onnxruntime on its default (one per core); median of ${STEPS} batches per round, ${REPEAT} rounds alternating the two; load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (${cpus().length} cores).`,

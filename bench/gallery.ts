@@ -14,14 +14,20 @@ const arg = (name: string, fallback: number) => {
 const N = arg('n', 70_000);
 const REPEAT = arg('repeat', 3);
 
-if (!existsSync('dist/webview/gallery.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (!existsSync('dist/webview/gallery.js'))
+  spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 
-const { runs, best } = await benchPage('gallery', N, REPEAT, async () => undefined, async (h, k, { firstPaintMs, stateToPaintMs }) => {
-  const tiles = await h.page.locator('.tile').count();
-  // Frame times while scrolling: a wheel's pace (120 px a frame), and dragging the scroll bar
-  // through the whole gallery in 240 frames (every frame a new screenful of rows).
-  // A string: the TypeScript loader would add helpers (__name) the page does not have.
-  const scroll = (await h.page.evaluate(`(async () => {
+const { runs, best } = await benchPage(
+  'gallery',
+  N,
+  REPEAT,
+  async () => undefined,
+  async (h, k, { firstPaintMs, stateToPaintMs }) => {
+    const tiles = await h.page.locator('.tile').count();
+    // Frame times while scrolling: a wheel's pace (120 px a frame), and dragging the scroll bar
+    // through the whole gallery in 240 frames (every frame a new screenful of rows).
+    // A string: the TypeScript loader would add helpers (__name) the page does not have.
+    const scroll = (await h.page.evaluate(`(async () => {
     const el = document.querySelector('.scroller');
     const time = async (stepPx, frames) => {
       const times = [];
@@ -41,12 +47,33 @@ const { runs, best } = await benchPage('gallery', N, REPEAT, async () => undefin
     const drag = await time((el.scrollHeight - el.clientHeight) / 240, 240);
     return { wheel, drag };
   })()`)) as Record<'wheel' | 'drag', { meanMs: number; p95Ms: number; over50ms: number }>;
-  const figures = { tilesOnFirstScreen: tiles, wheelMeanMs: scroll.wheel.meanMs, wheelP95Ms: scroll.wheel.p95Ms, wheelOver50ms: scroll.wheel.over50ms, dragMeanMs: scroll.drag.meanMs, dragP95Ms: scroll.drag.p95Ms, dragOver50ms: scroll.drag.over50ms };
-  const f = (x: { meanMs: number; p95Ms: number; over50ms: number }) => `mean ${x.meanMs.toFixed(1)} ms, p95 ${x.p95Ms.toFixed(1)} ms, ${x.over50ms} over 50 ms`;
-  console.log(`round ${k + 1}: first paint ${firstPaintMs.toFixed(0)} ms (page's share ${stateToPaintMs.toFixed(0)} ms, ${tiles} tiles in the DOM); frames scrolling at wheel pace: ${f(scroll.wheel)}; dragging through all: ${f(scroll.drag)}`);
-  return figures;
-});
-const out = { images: N, loadAverage: (await import('node:os')).loadavg()[0], what: 'navigation start to the first frame showing the gallery (host reads the run, builds and posts the state, page validates, groups and draws)', best, runs, date: new Date().toISOString() };
+    const figures = {
+      tilesOnFirstScreen: tiles,
+      wheelMeanMs: scroll.wheel.meanMs,
+      wheelP95Ms: scroll.wheel.p95Ms,
+      wheelOver50ms: scroll.wheel.over50ms,
+      dragMeanMs: scroll.drag.meanMs,
+      dragP95Ms: scroll.drag.p95Ms,
+      dragOver50ms: scroll.drag.over50ms,
+    };
+    const f = (x: { meanMs: number; p95Ms: number; over50ms: number }) =>
+      `mean ${x.meanMs.toFixed(1)} ms, p95 ${x.p95Ms.toFixed(1)} ms, ${x.over50ms} over 50 ms`;
+    console.log(
+      `round ${k + 1}: first paint ${firstPaintMs.toFixed(0)} ms (page's share ${stateToPaintMs.toFixed(0)} ms, ${tiles} tiles in the DOM); frames scrolling at wheel pace: ${f(scroll.wheel)}; dragging through all: ${f(scroll.drag)}`,
+    );
+    return figures;
+  },
+);
+const out = {
+  images: N,
+  loadAverage: (await import('node:os')).loadavg()[0],
+  what: 'navigation start to the first frame showing the gallery (host reads the run, builds and posts the state, page validates, groups and draws)',
+  best,
+  runs,
+  date: new Date().toISOString(),
+};
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/gallery.json', JSON.stringify(out, null, 2) + '\n');
-console.log(`${N.toLocaleString()} images: first paint ${best.firstPaintMs.toFixed(0)} ms (best of ${REPEAT}); wrote bench/results/gallery.json`);
+console.log(
+  `${N.toLocaleString()} images: first paint ${best.firstPaintMs.toFixed(0)} ms (best of ${REPEAT}); wrote bench/results/gallery.json`,
+);

@@ -50,7 +50,8 @@ async function measure(n: number): Promise<Run> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'clusterlab-bench-cache-'));
   try {
     const cold = await timed(dir, cacheDir);
-    if (cold.ds.n !== n || cold.ds.ingest?.decoded !== n) throw new Error(`cold load decoded ${cold.ds.ingest?.decoded} of ${n}`);
+    if (cold.ds.n !== n || cold.ds.ingest?.decoded !== n)
+      throw new Error(`cold load decoded ${cold.ds.ingest?.decoded} of ${n}`);
     const warmMs: number[] = [];
     for (let r = 0; r < 3; r++) {
       const w = await timed(dir, cacheDir);
@@ -78,7 +79,9 @@ async function measure(n: number): Promise<Run> {
   }
 }
 
-console.log(`ingest benchmark: ${availableParallelism()} cores (${cpus()[0]?.model}), sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`);
+console.log(
+  `ingest benchmark: ${availableParallelism()} cores (${cpus()[0]?.model}), sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`,
+);
 const main = await measure(N);
 const big = args['no-70k'] ? undefined : await measure(70000);
 
@@ -89,7 +92,13 @@ if (big) console.log(`target warm 70k < ${WARM_70K_TARGET_MS} ms: ${warmOk ? 'me
 
 const out = {
   date: new Date().toISOString(),
-  machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version, sharp: sharp.versions.sharp, vips: sharp.versions.vips },
+  machine: {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    sharp: sharp.versions.sharp,
+    vips: sharp.versions.vips,
+  },
   imageSize: SIZE,
   channels: CHANNELS,
   runs: big ? [main, big] : [main],

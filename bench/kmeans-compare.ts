@@ -29,7 +29,11 @@ const here = resolve('.');
 const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-kmeans-compare-'));
 const baseRoot = join(tmp, 'base');
 mkdirSync(baseRoot);
-const archive = execFileSync('git', ['archive', args.base!, 'src', 'test/trainer', 'package.json', 'tsconfig.json'], { maxBuffer: 1 << 30 });
+const archive = execFileSync(
+  'git',
+  ['archive', args.base!, 'src', 'test/trainer', 'package.json', 'tsconfig.json'],
+  { maxBuffer: 1 << 30 },
+);
 execFileSync('tar', ['-x', '-C', baseRoot], { input: archive });
 symlinkSync(join(here, 'node_modules'), join(baseRoot, 'node_modules'));
 const baseRev = execFileSync('git', ['rev-parse', '--short', args.base!]).toString().trim();
@@ -55,17 +59,43 @@ const rows: Row[] = [];
 
 function side(root: string, noise: number, seed: number): { side: Side; cluster: Int32Array } {
   const out = join(tmp, 'clusters.i32');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'bench/_kmeansSide.ts'), root, args.n!, args.dims!, args.k!, String(seed), out, String(noise)], { cwd: here, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(here, 'bench/_kmeansSide.ts'),
+      root,
+      args.n!,
+      args.dims!,
+      args.k!,
+      String(seed),
+      out,
+      String(noise),
+    ],
+    { cwd: here, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`${root}: ${r.stderr}`);
   const line = r.stdout.trim().split('\n').at(-1)!;
   const bytes = readFileSync(out);
-  return { side: { ...(JSON.parse(line) as Omit<Side, 'load'>), load: loadavg()[0]! }, cluster: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) };
+  return {
+    side: { ...(JSON.parse(line) as Omit<Side, 'load'>), load: loadavg()[0]! },
+    cluster: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4),
+  };
 }
 
 /** Writes every row so far (a bench cut short by its time box keeps what it measured). */
 function save(): void {
   const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version };
-  const conditions = { n: Number(args.n), dims: Number(args.dims), k: Number(args.k), backend: 'wasm', base: baseRev, head: `${headRev}${dirty ? '+uncommitted' : ''}`, at: new Date().toISOString() };
+  const conditions = {
+    n: Number(args.n),
+    dims: Number(args.dims),
+    k: Number(args.k),
+    backend: 'wasm',
+    base: baseRev,
+    head: `${headRev}${dirty ? '+uncommitted' : ''}`,
+    at: new Date().toISOString(),
+  };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(`${RESULTS}.json`, JSON.stringify({ machine, conditions, rows }, null, 2) + '\n');
   const md = [
@@ -73,14 +103,18 @@ function save(): void {
     '',
     '| noise | seed | base wall s | this wall s | wall ratio | base CPU s | this CPU s | CPU ratio | inertia this/base | ARI base vs this | ACC base / this | load avg |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.noise} | ${r.seed} | ${r.base.seconds.toFixed(1)} | ${r.head.seconds.toFixed(1)} | ${(r.base.seconds / r.head.seconds).toFixed(2)} | ${r.base.cpuSeconds.toFixed(1)} | ${r.head.cpuSeconds.toFixed(1)} | ${(r.base.cpuSeconds / r.head.cpuSeconds).toFixed(2)} | ${(r.head.inertia / r.base.inertia).toFixed(6)} | ${r.ari.toFixed(4)} | ${r.base.acc.toFixed(3)} / ${r.head.acc.toFixed(3)} | ${r.base.load.toFixed(1)} / ${r.head.load.toFixed(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.noise} | ${r.seed} | ${r.base.seconds.toFixed(1)} | ${r.head.seconds.toFixed(1)} | ${(r.base.seconds / r.head.seconds).toFixed(2)} | ${r.base.cpuSeconds.toFixed(1)} | ${r.head.cpuSeconds.toFixed(1)} | ${(r.base.cpuSeconds / r.head.cpuSeconds).toFixed(2)} | ${(r.head.inertia / r.base.inertia).toFixed(6)} | ${r.ari.toFixed(4)} | ${r.base.acc.toFixed(3)} / ${r.head.acc.toFixed(3)} | ${r.base.load.toFixed(1)} / ${r.head.load.toFixed(1)} |`,
+    ),
     '',
     `Mean wall ratio ${mean(rows.map((r) => r.base.seconds / r.head.seconds)).toFixed(2)}, mean CPU ratio ${mean(rows.map((r) => r.base.cpuSeconds / r.head.cpuSeconds)).toFixed(2)} (base / this: above 1 is faster).`,
   ].join('\n');
   writeFileSync(`${RESULTS}.md`, md + '\n');
 }
 
-const fmt = (s: Side) => `${s.seconds.toFixed(1)} s wall, ${s.cpuSeconds.toFixed(1)} CPU s, inertia ${s.inertia.toFixed(2)}, ${s.iters} iters, ACC ${s.acc.toFixed(3)}`;
+const fmt = (s: Side) =>
+  `${s.seconds.toFixed(1)} s wall, ${s.cpuSeconds.toFixed(1)} CPU s, inertia ${s.inertia.toFixed(2)}, ${s.iters} iters, ACC ${s.acc.toFixed(3)}`;
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 try {
   let flip = false;
@@ -90,10 +124,18 @@ try {
       flip = !flip;
       const got: Partial<Record<'base' | 'head', { side: Side; cluster: Int32Array }>> = {};
       for (const which of order) got[which] = side(which === 'base' ? baseRoot : here, noise, seed);
-      const row: Row = { noise, seed, base: got.base!.side, head: got.head!.side, ari: ari(got.base!.cluster, got.head!.cluster) };
+      const row: Row = {
+        noise,
+        seed,
+        base: got.base!.side,
+        head: got.head!.side,
+        ari: ari(got.base!.cluster, got.head!.cluster),
+      };
       rows.push(row);
       save();
-      console.log(`noise ${noise} seed ${seed}: base ${fmt(row.base)}; this ${fmt(row.head)}; wall ratio ${(row.base.seconds / row.head.seconds).toFixed(2)}, CPU ratio ${(row.base.cpuSeconds / row.head.cpuSeconds).toFixed(2)}, inertia ratio ${(row.head.inertia / row.base.inertia).toFixed(6)}, ARI ${row.ari.toFixed(4)}`);
+      console.log(
+        `noise ${noise} seed ${seed}: base ${fmt(row.base)}; this ${fmt(row.head)}; wall ratio ${(row.base.seconds / row.head.seconds).toFixed(2)}, CPU ratio ${(row.base.cpuSeconds / row.head.cpuSeconds).toFixed(2)}, inertia ratio ${(row.head.inertia / row.base.inertia).toFixed(6)}, ARI ${row.ari.toFixed(4)}`,
+      );
     }
   }
 } finally {

@@ -11,7 +11,13 @@ import { initBackend } from '../src/trainer/backend/index.js';
 import { KNN_SAMPLE, scoreLabelFree, SILHOUETTE_SAMPLE } from '../src/trainer/run/labelFreeScores.js';
 import { Rng } from '../src/trainer/util/rng.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '70000' }, dims: { type: 'string', default: '256' }, k: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '70000' },
+    dims: { type: 'string', default: '256' },
+    k: { type: 'string', default: '10' },
+  },
+});
 const n = Number(values.n);
 const dims = Number(values.dims);
 const k = Number(values.k);
@@ -30,10 +36,29 @@ for (let i = 0; i < n; i++) {
 const confidence = new Float32Array(n).fill(0.9);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const r = await scoreLabelFree({ rows: n, dims, clusters: k, features, probs: new Float32Array(0) }, { cluster, confidence }, k, 42);
+const r = await scoreLabelFree(
+  { rows: n, dims, clusters: k, features, probs: new Float32Array(0) },
+  { cluster, confidence },
+  k,
+  42,
+);
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-const out = { n, dims, k, knnSample: KNN_SAMPLE, silhouetteSample: SILHOUETTE_SAMPLE, seconds: wall, cpuSeconds: (cpu.user + cpu.system) / 1e6, knnSeconds: r.seconds.knn, silhouetteSeconds: r.seconds.silhouette, knnConsistency: r.scores.knnConsistency, silhouette: r.scores.silhouette };
-console.log(`label-free scores of ${n} x ${dims} on ${backend.name} (${backend.threads} threads): ${wall.toFixed(1)} s wall, ${out.cpuSeconds.toFixed(1)} s CPU; kNN of ${KNN_SAMPLE} among ${n} ${r.seconds.knn.toFixed(1)} s, silhouette of ${SILHOUETTE_SAMPLE} ${r.seconds.silhouette.toFixed(1)} s`);
+const out = {
+  n,
+  dims,
+  k,
+  knnSample: KNN_SAMPLE,
+  silhouetteSample: SILHOUETTE_SAMPLE,
+  seconds: wall,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  knnSeconds: r.seconds.knn,
+  silhouetteSeconds: r.seconds.silhouette,
+  knnConsistency: r.scores.knnConsistency,
+  silhouette: r.scores.silhouette,
+};
+console.log(
+  `label-free scores of ${n} x ${dims} on ${backend.name} (${backend.threads} threads): ${wall.toFixed(1)} s wall, ${out.cpuSeconds.toFixed(1)} s CPU; kNN of ${KNN_SAMPLE} among ${n} ${r.seconds.knn.toFixed(1)} s, silhouette of ${SILHOUETTE_SAMPLE} ${r.seconds.silhouette.toFixed(1)} s`,
+);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/labelFree.json', JSON.stringify(out, null, 2) + '\n');

@@ -70,15 +70,19 @@ const { values: args } = parseArgs({
   },
 });
 const split = args.split!;
-if (split !== 'test' && split !== 'dev' && split !== 'report') throw new Error(`--split must be test, dev or report (got ${split})`);
+if (split !== 'test' && split !== 'dev' && split !== 'report')
+  throw new Error(`--split must be test, dev or report (got ${split})`);
 const inductive = args.protocol === 'inductive';
-if (!inductive && args.protocol !== 'transductive') throw new Error(`--protocol must be transductive or inductive (got ${args.protocol})`);
+if (!inductive && args.protocol !== 'transductive')
+  throw new Error(`--protocol must be transductive or inductive (got ${args.protocol})`);
 const methods = args.methods!.split(',') as MethodName[];
-for (const m of methods) if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
+for (const m of methods)
+  if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
 const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => 42 + i);
 if (seeds.length < 1) throw new Error(`--seeds must be a whole number of at least 1 (got ${args.seeds})`);
 const perClass = Number(args['per-class']);
-if (!Number.isInteger(perClass) || perClass < 1 || perClass > 1000) throw new Error(`--per-class must be a whole number from 1 to 1000 (got ${args['per-class']})`);
+if (!Number.isInteger(perClass) || perClass < 1 || perClass > 1000)
+  throw new Error(`--per-class must be a whole number from 1 to 1000 (got ${args['per-class']})`);
 const budgetMs = Number(args.minutes) * 60_000;
 const LABEL_FREE = ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const;
 
@@ -105,7 +109,10 @@ function indicesOf(set: SetName, labels: Uint8Array, n: number): number[] {
     if (at >= from && at < from + n) out.push(i);
   });
   for (let c = 0; c < 10; c++) {
-    if (seen[c] !== PER_CLASS_IN[source]) throw new Error(`Fashion-MNIST ${source}: class ${c} has ${seen[c]} images, expected ${PER_CLASS_IN[source]}`);
+    if (seen[c] !== PER_CLASS_IN[source])
+      throw new Error(
+        `Fashion-MNIST ${source}: class ${c} has ${seen[c]} images, expected ${PER_CLASS_IN[source]}`,
+      );
   }
   return out;
 }
@@ -113,10 +120,15 @@ function indicesOf(set: SetName, labels: Uint8Array, n: number): number[] {
 /** The train sets are pairwise disjoint (each at its full 1,000 per class); printed, and the bench stops if not. */
 async function checkDisjoint(): Promise<void> {
   const { labels } = await loadFashionMnist('train');
-  const sets = (['dev', 'fit', 'dev-fit', 'report'] as const).map((name) => ({ name, ids: new Set(indicesOf(name, labels, 1000)) }));
-  for (const a of sets) for (const b of sets) {
-    if (a.name < b.name && [...a.ids].some((i) => b.ids.has(i))) throw new Error(`Fashion-MNIST train sets ${a.name} and ${b.name} overlap`);
-  }
+  const sets = (['dev', 'fit', 'dev-fit', 'report'] as const).map((name) => ({
+    name,
+    ids: new Set(indicesOf(name, labels, 1000)),
+  }));
+  for (const a of sets)
+    for (const b of sets) {
+      if (a.name < b.name && [...a.ids].some((i) => b.ids.has(i)))
+        throw new Error(`Fashion-MNIST train sets ${a.name} and ${b.name} overlap`);
+    }
   console.log(`train sets ${sets.map((s) => `${s.name} (${s.ids.size})`).join(', ')}: pairwise disjoint`);
 }
 
@@ -135,7 +147,10 @@ async function fixture(set: SetName): Promise<{ dir: string; indices: number[] }
     const folder = join(dir, FASHION_SUPERCLASS[cls], cls);
     await mkdir(folder, { recursive: true });
     const raw = Buffer.from(src.images.subarray(i * px, (i + 1) * px));
-    await sharp(raw, { raw: { width: src.cols, height: src.rows, channels: 1 } }).toColourspace('b-w').png().toFile(join(folder, `${i}.png`));
+    await sharp(raw, { raw: { width: src.cols, height: src.rows, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(folder, `${i}.png`));
   }
   await writeFile(marker, String(indices.length));
   return { dir, indices };
@@ -144,14 +159,19 @@ async function fixture(set: SetName): Promise<{ dir: string; indices: number[] }
 /** The commit the defaults are measured at, and whether the tree had uncommitted changes (then the figures are of no commit). */
 function frozenAt(): { commit: string; clean: boolean } {
   const git = (...a: string[]) => execFileSync('git', a, { encoding: 'utf8' }).trim();
-  return { commit: git('rev-parse', 'HEAD'), clean: git('status', '--porcelain', '--untracked-files=no') === '' };
+  return {
+    commit: git('rev-parse', 'HEAD'),
+    clean: git('status', '--porcelain', '--untracked-files=no') === '',
+  };
 }
 
 function params(pairs: string[]): TrainConfig['params'] {
-  return Object.fromEntries(pairs.map((p) => {
-    const [k, v] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
-    return [k, Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v];
-  }));
+  return Object.fromEntries(
+    pairs.map((p) => {
+      const [k, v] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
+      return [k, Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v];
+    }),
+  );
 }
 
 interface Run {
@@ -175,12 +195,16 @@ function labelFreeOf(src: object | undefined): LabelFreeScores | undefined {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Sample sd (n - 1); 0 for one seed, which then claims nothing beyond its single figure. */
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const sd = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const ms = (xs: number[], digits = 3) => `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}`;
 
 await checkDisjoint();
 const commit = frozenAt();
-if (!commit.clean) console.log(`the tree has uncommitted changes: the results file says so (defaults are frozen at a clean commit)`);
+if (!commit.clean)
+  console.log(
+    `the tree has uncommitted changes: the results file says so (defaults are frozen at a clean commit)`,
+  );
 const scored = await fixture(split);
 // Transductive: train where it is scored; inductive: on the split's disjoint training set.
 const data = inductive ? (await fixture(FIT_OF[split])).dir : scored.dir;
@@ -189,35 +213,68 @@ const runsDir = join(args.fixtures!, `runs-${split}${inductive ? '-inductive' : 
 if (!args.resume) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
-const base = join(args.results!, `quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`);
-const setRule = (set: SetName) => `Fashion-MNIST ${SETS[set].source} IDX file, per class in file order, positions ${SETS[set].from}-${SETS[set].from + perClass - 1}`;
+const base = join(
+  args.results!,
+  `quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`,
+);
+const setRule = (set: SetName) =>
+  `Fashion-MNIST ${SETS[set].source} IDX file, per class in file order, positions ${SETS[set].from}-${SETS[set].from + perClass - 1}`;
 /** The scored images: the rule, and a hash of their IDX indices (ascending, comma-joined) to check it by. */
 const images = {
-  scored: { set: split, rule: setRule(split), sha256: createHash('sha256').update(scored.indices.join(',')).digest('hex') },
+  scored: {
+    set: split,
+    rule: setRule(split),
+    sha256: createHash('sha256').update(scored.indices.join(',')).digest('hex'),
+  },
   ...(inductive ? { trainedOn: { set: FIT_OF[split], rule: setRule(FIT_OF[split]) } } : {}),
 };
-const protocol = { split, protocol: args.protocol, images: perClass * 10, budgetMinutes: Number(args.minutes), epochs: args.epochs ? Number(args.epochs) : undefined, params: args.param, backend: backend.name };
+const protocol = {
+  split,
+  protocol: args.protocol,
+  images: perClass * 10,
+  budgetMinutes: Number(args.minutes),
+  epochs: args.epochs ? Number(args.epochs) : undefined,
+  params: args.param,
+  backend: backend.name,
+};
 /** --resume: the runs an earlier bench of the same protocol finished (it writes its table after every run). */
 const earlier: Record<string, Run[]> = {};
 if (args.resume && existsSync(`${base}.json`)) {
-  const old = JSON.parse(await readFile(`${base}.json`, 'utf8')) as typeof protocol & { results: Record<string, Run[]> };
+  const old = JSON.parse(await readFile(`${base}.json`, 'utf8')) as typeof protocol & {
+    results: Record<string, Run[]>;
+  };
   for (const [k, v] of Object.entries(protocol)) {
     if (JSON.stringify(old[k as keyof typeof protocol]) === JSON.stringify(v)) continue;
     // One line and out: a throw here would print the wasm backend's whole source with it.
-    console.error(`--resume: ${base}.json was measured with ${k} ${JSON.stringify(old[k as keyof typeof protocol])}, this bench with ${JSON.stringify(v)}`);
+    console.error(
+      `--resume: ${base}.json was measured with ${k} ${JSON.stringify(old[k as keyof typeof protocol])}, this bench with ${JSON.stringify(v)}`,
+    );
     process.exit(2);
   }
-  for (const [name, runs] of Object.entries(old.results)) earlier[name] = runs.filter((r) => seeds.includes(r.seed));
-  console.log(`--resume: ${Object.entries(earlier).map(([n, r]) => `${n} seeds ${r.map((x) => x.seed).join(', ') || 'none'}`).join('; ')} from ${base}.json`);
+  for (const [name, runs] of Object.entries(old.results))
+    earlier[name] = runs.filter((r) => seeds.includes(r.seed));
+  console.log(
+    `--resume: ${Object.entries(earlier)
+      .map(([n, r]) => `${n} seeds ${r.map((x) => x.seed).join(', ') || 'none'}`)
+      .join('; ')} from ${base}.json`,
+  );
 }
 
 {
   const ds = await loadDataset(data, { imageSize: 28, channels: 1, cacheDir });
-  const heldOut = inductive ? await loadDataset(scored.dir, { imageSize: 28, channels: 1, cacheDir }) : undefined;
+  const heldOut = inductive
+    ? await loadDataset(scored.dir, { imageSize: 28, channels: 1, cacheDir })
+    : undefined;
   for (const seed of seeds) {
     const t0 = performance.now();
     const s = (await pixelKmeans(ds, 10, seed, heldOut))!;
-    results['k-means on pixels']!.push({ seed, ...s, minutes: (performance.now() - t0) / 60_000, epochs: 0, finished: true });
+    results['k-means on pixels']!.push({
+      seed,
+      ...s,
+      minutes: (performance.now() - t0) / 60_000,
+      epochs: 0,
+      finished: true,
+    });
   }
   console.log(`pixel k-means: ACC ${ms(results['k-means on pixels']!.map((r) => r.acc))}`);
 }
@@ -242,30 +299,65 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
     log: (l) => console.log(`  ${l}`),
     onEpoch: (r: MetricsRow) => {
       const elapsed = (performance.now() - t0) / 1000;
-      if (elapsed * 1000 <= budgetMs && typeof r.acc === 'number') inBudget.push({ row: r, seconds: elapsed });
-      console.log(`  ${method} seed ${seed} epoch ${r.epoch} ${r.phase} loss ${r.loss.toFixed(3)} acc ${(r.acc as number | undefined)?.toFixed(3) ?? '-'} ${(elapsed / 60).toFixed(1)} min`);
+      if (elapsed * 1000 <= budgetMs && typeof r.acc === 'number')
+        inBudget.push({ row: r, seconds: elapsed });
+      console.log(
+        `  ${method} seed ${seed} epoch ${r.epoch} ${r.phase} loss ${r.loss.toFixed(3)} acc ${(r.acc as number | undefined)?.toFixed(3) ?? '-'} ${(elapsed / 60).toFixed(1)} min`,
+      );
     },
     signal: abort.signal,
   });
   clearTimeout(timer);
   const finished = result.run.status === 'done' && performance.now() - t0 <= budgetMs;
   if (inductive) {
-    if (!finished) throw new Error(`${method} seed ${seed}: the inductive protocol needs a finished run; it did not finish within ${args.minutes} minutes`);
-    return { seed, ...(await assignScored(result.dir)), minutes: (performance.now() - t0) / 60_000, epochs: result.run.epoch, finished };
+    if (!finished)
+      throw new Error(
+        `${method} seed ${seed}: the inductive protocol needs a finished run; it did not finish within ${args.minutes} minutes`,
+      );
+    return {
+      seed,
+      ...(await assignScored(result.dir)),
+      minutes: (performance.now() - t0) / 60_000,
+      epochs: result.run.epoch,
+      finished,
+    };
   }
   const last = inBudget.at(-1);
-  if (!last) throw new Error(`${method} seed ${seed} finished no evaluated epoch within ${args.minutes} minutes`);
-  const s = finished && result.summary ? result.summary : (last.row as unknown as { acc: number; nmi: number; ari: number });
-  return { seed, acc: s.acc!, nmi: s.nmi!, ari: s.ari!, minutes: last.seconds / 60, epochs: last.row.epoch, finished, labelFree: labelFreeOf(finished ? result.summary?.labelFree : last.row) };
+  if (!last)
+    throw new Error(`${method} seed ${seed} finished no evaluated epoch within ${args.minutes} minutes`);
+  const s =
+    finished && result.summary
+      ? result.summary
+      : (last.row as unknown as { acc: number; nmi: number; ari: number });
+  return {
+    seed,
+    acc: s.acc!,
+    nmi: s.nmi!,
+    ari: s.ari!,
+    minutes: last.seconds / 60,
+    epochs: last.row.epoch,
+    finished,
+    labelFree: labelFreeOf(finished ? result.summary?.labelFree : last.row),
+  };
 }
 
 /** The scored images through a finished run (`clusterlab assign`'s code), scored against their class folders. */
 async function assignScored(runDir: string): Promise<{ acc: number; nmi: number; ari: number }> {
-  const { csv } = await assignFolder(new Assigner(async () => undefined), runDir, scored.dir, { overwrite: true });
+  const { csv } = await assignFolder(new Assigner(async () => undefined), runDir, scored.dir, {
+    overwrite: true,
+  });
   const rows = parseAssignments(await readFile(csv, 'utf8'));
-  if (rows.length !== scored.indices.length) throw new Error(`${runDir}: ${rows.length} of ${scored.indices.length} images assigned`);
-  const truth = Int32Array.from(rows, (r) => FASHION_CLASSES.indexOf(r.path.split('/')[1] as (typeof FASHION_CLASSES)[number]));
-  const s = score(Int32Array.from(rows, (r) => r.cluster), truth, 10, 10);
+  if (rows.length !== scored.indices.length)
+    throw new Error(`${runDir}: ${rows.length} of ${scored.indices.length} images assigned`);
+  const truth = Int32Array.from(rows, (r) =>
+    FASHION_CLASSES.indexOf(r.path.split('/')[1] as (typeof FASHION_CLASSES)[number]),
+  );
+  const s = score(
+    Int32Array.from(rows, (r) => r.cluster),
+    truth,
+    10,
+    10,
+  );
   return { acc: s.acc, nmi: s.nmi, ari: s.ari };
 }
 
@@ -279,7 +371,10 @@ async function report(done: number, total: number): Promise<void> {
   const BARS: Record<MethodName, { text: string; met: (rs: Run[]) => boolean }> = {
     cc: { text: 'ACC >= .65', met: (rs) => lower(rs, 'acc') >= 0.65 },
     scan: { text: 'ACC >= .70', met: (rs) => lower(rs, 'acc') >= 0.7 },
-    deepcluster: { text: 'ACC > pixel k-means', met: (rs) => lower(rs, 'acc') > mean(pixel.map((r) => r.acc)) },
+    deepcluster: {
+      text: 'ACC > pixel k-means',
+      met: (rs) => lower(rs, 'acc') > mean(pixel.map((r) => r.acc)),
+    },
     // The embedding methods on pixels (no feature model): k-means is the baseline, the heads must beat it.
     kmeans: { text: 'none (the baseline)', met: () => true },
     scanhead: { text: 'ACC > pixel k-means', met: (rs) => lower(rs, 'acc') > mean(pixel.map((r) => r.acc)) },
@@ -293,10 +388,16 @@ async function report(done: number, total: number): Promise<void> {
     ...names.map((name) => {
       const rs = results[name]!;
       const col = (k: 'acc' | 'nmi' | 'ari') => ms(rs.map((r) => r[k]));
-      const gain = name === 'k-means on pixels' ? '' : (mean(rs.map((r) => r.acc)) - mean(pixel.map((r) => r.acc))).toFixed(3);
+      const gain =
+        name === 'k-means on pixels'
+          ? ''
+          : (mean(rs.map((r) => r.acc)) - mean(pixel.map((r) => r.acc))).toFixed(3);
       const epochs = [...new Set(rs.map((r) => `${r.epochs}${r.finished ? '' : ' (budget)'}`))].join(', ');
       const bar = BARS[name as MethodName];
-      return `| ${name} | ${col('acc')} | ${col('nmi')} | ${col('ari')} | ${gain} | ${epochs} | ${ms(rs.map((r) => r.minutes), 1)} | ${bar ? `${bar.text}: ${bar.met(rs) ? 'met' : 'missed'}` : 'baseline'} |`;
+      return `| ${name} | ${col('acc')} | ${col('nmi')} | ${col('ari')} | ${gain} | ${epochs} | ${ms(
+        rs.map((r) => r.minutes),
+        1,
+      )} | ${bar ? `${bar.text}: ${bar.met(rs) ? 'met' : 'missed'}` : 'baseline'} |`;
     }),
   ].join('\n');
 
@@ -304,7 +405,8 @@ async function report(done: number, total: number): Promise<void> {
   const withScores = inductive ? [] : ran.filter((m) => results[m]!.every((r) => r.labelFree));
   let labelFreeMd = '';
   if (withScores.length > 0) {
-    const order = (value: (m: MethodName) => number) => [...withScores].sort((a, b) => value(b) - value(a)).join(' > ');
+    const order = (value: (m: MethodName) => number) =>
+      [...withScores].sort((a, b) => value(b) - value(a)).join(' > ');
     const accOrder = order((m) => mean(results[m]!.map((r) => r.acc)));
     const lf = (m: MethodName, k: (typeof LABEL_FREE)[number]) => results[m]!.map((r) => r.labelFree![k]);
     labelFreeMd = [
@@ -323,15 +425,38 @@ async function report(done: number, total: number): Promise<void> {
   }
 
   const n = (perClass * 10).toLocaleString('en');
-  const splitName = { dev: 'dev split (TRAIN images; tuning)', test: 'test split (a tuning split)', report: 'report split (TRAIN images no dev or test run used)' }[split];
-  const how = inductive ? `inductive: trained on ${images.trainedOn!.rule}, scored on ${n} images it never saw (${images.scored.rule})` : `transductive: trained and scored on ${n} images (${images.scored.rule})`;
+  const splitName = {
+    dev: 'dev split (TRAIN images; tuning)',
+    test: 'test split (a tuning split)',
+    report: 'report split (TRAIN images no dev or test run used)',
+  }[split];
+  const how = inductive
+    ? `inductive: trained on ${images.trainedOn!.rule}, scored on ${n} images it never saw (${images.scored.rule})`
+    : `transductive: trained and scored on ${n} images (${images.scored.rule})`;
   const title = `Fashion-MNIST ${splitName}, ${how}, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
   const frozen = `Defaults as of commit ${commit.commit}${commit.clean ? '' : ' WITH UNCOMMITTED CHANGES (the figures are of no commit)'}.`;
   const md = `${title}\n\n${frozen}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);
   await mkdir(args.results!, { recursive: true });
   const when = new Date().toISOString();
-  await writeFile(`${base}.json`, JSON.stringify({ when, ...protocol, frozenAt: commit, imageSets: images, seeds, results, done, total, bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])) }, null, 2) + '\n');
+  await writeFile(
+    `${base}.json`,
+    JSON.stringify(
+      {
+        when,
+        ...protocol,
+        frozenAt: commit,
+        imageSets: images,
+        seeds,
+        results,
+        done,
+        total,
+        bars: Object.fromEntries(ran.map((m) => [m, { bar: BARS[m].text, met: BARS[m].met(results[m]!) }])),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   await writeFile(`${base}.md`, `${when}\n\n${md}`);
 }
 

@@ -13,9 +13,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/trainer/util/rng.js';
 import { makeHarness, startCli, type CliResult } from '../test/trainer/harness.js';
-import { CC_RUN, inspectRunFolder, resumeArgs, SCAN_RUN, trainArgs, type SmallRun } from '../test/reliability/killedRuns.js';
+import {
+  CC_RUN,
+  inspectRunFolder,
+  resumeArgs,
+  SCAN_RUN,
+  trainArgs,
+  type SmallRun,
+} from '../test/reliability/killedRuns.js';
 
-const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, seed: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: { minutes: { type: 'string', default: '5' }, seed: { type: 'string', default: '1' } },
+});
 const MINUTES = Number(args.minutes);
 if (!(MINUTES > 0)) throw new Error(`--minutes must be a positive number (got ${args.minutes})`);
 const rng = new Rng(Number(args.seed));
@@ -37,7 +46,10 @@ for (const c of CONFIGS) {
   const t = performance.now();
   const r = await run(trainArgs(c, data, cache, out));
   if (r.code !== 0) throw new Error(`reference ${c.method} run failed: ${r.stderr}`);
-  references.set(c, { assignments: readFileSync(join(out, 'assignments.csv'), 'utf8'), seconds: (performance.now() - t) / 1000 });
+  references.set(c, {
+    assignments: readFileSync(join(out, 'assignments.csv'), 'utf8'),
+    seconds: (performance.now() - t) / 1000,
+  });
   console.log(`reference ${c.method}: ${references.get(c)!.seconds.toFixed(1)} s uninterrupted`);
 }
 
@@ -46,14 +58,22 @@ interface Lost {
   method: string;
   what: string;
 }
-const counts = { runsCompleted: 0, kills: 0, killsSurvived: 0, resumes: 0, restarts: 0, finishedBeforeKill: 0 };
+const counts = {
+  runsCompleted: 0,
+  kills: 0,
+  killsSurvived: 0,
+  resumes: 0,
+  restarts: 0,
+  finishedBeforeKill: 0,
+};
 const lost: Lost[] = [];
 const deadline = performance.now() + MINUTES * 60_000;
 
 /** One attempt: start (or resume) and SIGKILL at `killAfterMs` unless it finishes first. */
 async function attempt(argv: string[], killAfterMs: number | undefined): Promise<CliResult> {
   const p = startCli(argv);
-  const timer = killAfterMs === undefined ? undefined : setTimeout(() => p.child.kill('SIGKILL'), killAfterMs);
+  const timer =
+    killAfterMs === undefined ? undefined : setTimeout(() => p.child.kill('SIGKILL'), killAfterMs);
   const r = await p.done;
   clearTimeout(timer);
   return r;
@@ -79,10 +99,19 @@ async function soakOne(c: SmallRun, out: string): Promise<string | undefined> {
       argv = left.started ? resumeArgs(cache, out) : trainArgs(c, data, cache, out);
       continue;
     }
-    if (r.code !== 0) return `exit ${r.code}: ${r.stderr.split('\n').filter((l) => l.startsWith('clusterlab: ')).join(' ') || r.stderr.slice(-300)}`;
+    if (r.code !== 0)
+      return `exit ${r.code}: ${
+        r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('clusterlab: '))
+          .join(' ') || r.stderr.slice(-300)
+      }`;
     if (killAt !== undefined) counts.finishedBeforeKill++;
-    if (readFileSync(join(out, 'assignments.csv'), 'utf8') !== ref.assignments) return 'assignments differ from the uninterrupted run';
-    const temps = [...readdirSync(out), ...readdirSync(join(out, 'checkpoint'))].filter((f) => f.endsWith('.tmp'));
+    if (readFileSync(join(out, 'assignments.csv'), 'utf8') !== ref.assignments)
+      return 'assignments differ from the uninterrupted run';
+    const temps = [...readdirSync(out), ...readdirSync(join(out, 'checkpoint'))].filter((f) =>
+      f.endsWith('.tmp'),
+    );
     if (temps.length > 0) return `temp files left behind: ${temps.join(', ')}`;
     return undefined;
   }
@@ -100,7 +129,9 @@ for (let i = 0; performance.now() < deadline; i++) {
     lost.push({ run: out, method: c.method, what: why });
     console.log(`DATA LOST in ${out}: ${why}`);
   }
-  process.stdout.write(`\r${counts.runsCompleted} runs completed, ${counts.killsSurvived}/${counts.kills} kills survived, ${lost.length} lost`);
+  process.stdout.write(
+    `\r${counts.runsCompleted} runs completed, ${counts.killsSurvived}/${counts.kills} kills survived, ${lost.length} lost`,
+  );
 }
 process.stdout.write('\n');
 
@@ -114,7 +145,9 @@ const result = {
   lost,
   machine: { node: process.version, platform: `${process.platform}-${process.arch}` },
 };
-console.log(`runs completed ${result.runsCompleted}, kills survived ${result.killsSurvived} of ${result.kills} (${result.resumes} resumed, ${result.restarts} started again before run.json existed), data lost ${result.dataLost}`);
+console.log(
+  `runs completed ${result.runsCompleted}, kills survived ${result.killsSurvived} of ${result.kills} (${result.resumes} resumed, ${result.restarts} started again before run.json existed), data lost ${result.dataLost}`,
+);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/soak.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
 console.log('wrote bench/results/soak.json');

@@ -14,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../src/trainer/backend/index.js';
 import { COMPOSITE_WASM_KERNELS } from '../src/trainer/backend/fast/register.js';
-import { conv2d, dense, flatten, maxPool, ParamSet, sequential, type Layer } from '../src/trainer/models/layers.js';
+import {
+  conv2d,
+  dense,
+  flatten,
+  maxPool,
+  ParamSet,
+  sequential,
+  type Layer,
+} from '../src/trainer/models/layers.js';
 import { Rng } from '../src/trainer/util/rng.js';
 
 const BATCH = 256;
@@ -71,7 +79,10 @@ function buildModel(): { net: Layer; params: ParamSet } {
 
 function makeBatch(): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const rng = new Rng(7);
-  const x = tf.tensor4d(Float32Array.from({ length: BATCH * 28 * 28 }, () => rng.next()), [BATCH, 28, 28, 1]);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: BATCH * 28 * 28 }, () => rng.next()),
+    [BATCH, 28, 28, 1],
+  );
   const labels = Int32Array.from({ length: BATCH }, () => rng.int(CLASSES));
   return { x, y: tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES) as tf.Tensor2D };
 }
@@ -89,7 +100,8 @@ async function child(name: BackendName): Promise<void> {
   const { x, y } = makeBatch();
   const optimizer = tf.train.adam(1e-3);
   const vars = [...params.trainable.values()];
-  const lossFn = (): tf.Scalar => tf.losses.softmaxCrossEntropy(y, net.apply(x, true) as tf.Tensor2D) as tf.Scalar;
+  const lossFn = (): tf.Scalar =>
+    tf.losses.softmaxCrossEntropy(y, net.apply(x, true) as tf.Tensor2D) as tf.Scalar;
   const step = async (): Promise<number> => {
     const loss = optimizer.minimize(lossFn, true, vars)!;
     const v = (await loss.data())[0]!;
@@ -144,7 +156,11 @@ async function profileStep(name: string, threads: number, step: () => Promise<nu
   let total = 0;
   for (const k of info.kernels) {
     // Scopes of customGrad ops and our composite kernels time their nested kernels again.
-    if (!tf.getKernel(k.name, tf.getBackend()) || (tf.getBackend() === 'wasm' && COMPOSITE_WASM_KERNELS.has(k.name))) continue;
+    if (
+      !tf.getKernel(k.name, tf.getBackend()) ||
+      (tf.getBackend() === 'wasm' && COMPOSITE_WASM_KERNELS.has(k.name))
+    )
+      continue;
     const ms = await k.kernelTimeMs;
     const ms1 = typeof ms === 'number' ? ms : 0;
     total += ms1;
@@ -152,12 +168,20 @@ async function profileStep(name: string, threads: number, step: () => Promise<nu
     e.ms += ms1;
     e.calls++;
     byKernel.set(k.name, e);
-    rows.push({ name: k.name, ms: ms1, shapes: k.inputShapes.map((s) => `[${s?.join(',') ?? ''}]`).join(' ') });
+    rows.push({
+      name: k.name,
+      ms: ms1,
+      shapes: k.inputShapes.map((s) => `[${s?.join(',') ?? ''}]`).join(' '),
+    });
   }
-  console.log(`profile of one training step on ${name} (${threads} threads): wall ${wall.toFixed(1)} ms (profiling adds overhead), kernels ${total.toFixed(1)} ms`);
+  console.log(
+    `profile of one training step on ${name} (${threads} threads): wall ${wall.toFixed(1)} ms (profiling adds overhead), kernels ${total.toFixed(1)} ms`,
+  );
   console.log('\nby kernel:');
   for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) {
-    console.log(`  ${k.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(4)} calls`);
+    console.log(
+      `  ${k.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(4)} calls`,
+    );
   }
   const all = opts.calls === 'all';
   console.log(all ? '\nevery call, in order:' : '\nslowest calls:');
@@ -171,11 +195,15 @@ function torch(threads: number): Measurement | Skip {
   let lastErr = 'no python3 with torch found';
   // The PATH python may be a pyenv one without the Debian torch package.
   for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, [script, '--threads', String(threads), '--batch', String(BATCH)], { encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(py, [script, '--threads', String(threads), '--batch', String(BATCH)], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     const line = r.stdout?.trim().split('\n').pop();
     if (r.status === 0 && line?.startsWith('{')) return JSON.parse(line) as Measurement;
     if (r.stderr?.includes('No module named')) continue;
-    if (r.error || r.status !== 0) lastErr = (r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`) || lastErr;
+    if (r.error || r.status !== 0)
+      lastErr = (r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`) || lastErr;
   }
   return { backend: 'torch-cpu', skipped: lastErr };
 }
@@ -189,8 +217,16 @@ function runChild(name: string): Measurement | Skip {
   if (opts.threads) env['CLUSTERLAB_WASM_THREADS'] = opts.threads;
   if (single) env['CLUSTERLAB_WASM_THREADS'] = '1';
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 1_800_000 });
-  const line = r.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !line) return { backend: name, skipped: `bench process failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
+  const line = r.stdout
+    ?.trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (r.status !== 0 || !line)
+    return {
+      backend: name,
+      skipped: `bench process failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+    };
   const m = JSON.parse(line) as Measurement | Skip;
   return { ...m, backend: name };
 }
@@ -198,13 +234,19 @@ function runChild(name: string): Measurement | Skip {
 async function main(): Promise<void> {
   if (opts.child) return child(opts.child as BackendName);
   // 'wasm-1' is wasm with threads off (CLUSTERLAB_WASM_THREADS=1), to show what threads buy.
-  const backends = opts.backends?.split(',') ?? (opts.profile ? ['wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-1', 'cpu']);
+  const backends =
+    opts.backends?.split(',') ??
+    (opts.profile ? ['wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-1', 'cpu']);
   if (opts.profile) {
     for (const b of backends as BackendName[]) {
       const self = fileURLToPath(import.meta.url);
       const env = { ...process.env };
       if (opts.threads) env['CLUSTERLAB_WASM_THREADS'] = opts.threads;
-      spawnSync(process.execPath, ['--import', 'tsx', self, '--child', b, '--profile', '--calls', opts.calls!], { stdio: 'inherit', env });
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', self, '--child', b, '--profile', '--calls', opts.calls!],
+        { stdio: 'inherit', env },
+      );
     }
     return;
   }
@@ -244,16 +286,35 @@ async function main(): Promise<void> {
     }
     const ratio = torchRate ? (r.imgPerSec / torchRate).toFixed(2) : '-';
     const all = (r.runs ?? [r.imgPerSec]).join(', ');
-    console.log(`${r.backend.padEnd(16)} ${String(r.threads).padStart(7)} ${String(r.imgPerSec).padStart(7)}   ${r.stepMs.toFixed(1).padStart(8)} / ${r.bestStepMs.toFixed(1).padEnd(8)}       ${ratio.padEnd(8)}   ${all}`);
+    console.log(
+      `${r.backend.padEnd(16)} ${String(r.threads).padStart(7)} ${String(r.imgPerSec).padStart(7)}   ${r.stepMs.toFixed(1).padStart(8)} / ${r.bestStepMs.toFixed(1).padEnd(8)}       ${ratio.padEnd(8)}   ${all}`,
+    );
   }
   const out = {
     date: new Date().toISOString(),
-    workload: { input: [28, 28, 1], batch: BATCH, model: 'conv3x3(32)+relu, maxpool2, conv3x3(64)+relu, maxpool2, dense128 relu, dense10', optimizer: 'adam 1e-3', loss: 'softmax cross-entropy' },
-    machine: { cpu: cpus()[0]?.model, cores, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform}-${process.arch}`, tfjs: tf.version_core },
+    workload: {
+      input: [28, 28, 1],
+      batch: BATCH,
+      model: 'conv3x3(32)+relu, maxpool2, conv3x3(64)+relu, maxpool2, dense128 relu, dense10',
+      optimizer: 'adam 1e-3',
+      loss: 'softmax cross-entropy',
+    },
+    machine: {
+      cpu: cpus()[0]?.model,
+      cores,
+      memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      tfjs: tf.version_core,
+    },
     repeat,
     results,
     torch: t,
-    ratioToTorch: Object.fromEntries(results.filter((r): r is Measurement => !('skipped' in r)).map((r) => [r.backend, torchRate ? +(r.imgPerSec / torchRate).toFixed(3) : null])),
+    ratioToTorch: Object.fromEntries(
+      results
+        .filter((r): r is Measurement => !('skipped' in r))
+        .map((r) => [r.backend, torchRate ? +(r.imgPerSec / torchRate).toFixed(3) : null]),
+    ),
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/throughput.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');

@@ -4,7 +4,12 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FASHION_CLASSES, FASHION_MNIST_DIR, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
+import {
+  FASHION_CLASSES,
+  FASHION_MNIST_DIR,
+  FASHION_SUPERCLASS,
+  loadFashionMnist,
+} from '../src/trainer/data/fashion.js';
 
 const PER_CLASS = 200;
 const OUT = 'sample/fashion';
@@ -15,7 +20,8 @@ const test = await loadFashionMnist('test', dir);
 const px = test.rows * test.cols;
 
 // Only the folders this script owns are replaced; README.md stays.
-for (const sup of new Set(Object.values(FASHION_SUPERCLASS))) await rm(join(OUT, sup), { recursive: true, force: true });
+for (const sup of new Set(Object.values(FASHION_SUPERCLASS)))
+  await rm(join(OUT, sup), { recursive: true, force: true });
 
 const taken = new Array<number>(FASHION_CLASSES.length).fill(0);
 let bytes = 0;
@@ -43,7 +49,10 @@ let onDisk = 0;
 for (const sup of await readdir(OUT)) {
   const s = join(OUT, sup);
   if (!(await stat(s)).isDirectory()) continue;
-  for (const cls of await readdir(s)) for (const f of await readdir(join(s, cls))) onDisk += (await stat(join(s, cls, f))).size;
+  for (const cls of await readdir(s))
+    for (const f of await readdir(join(s, cls))) onDisk += (await stat(join(s, cls, f))).size;
 }
-console.log(`${files} PNGs, ${(bytes / 1024).toFixed(0)} KiB of PNG data (${(onDisk / 1024).toFixed(0)} KiB under ${OUT})`);
+console.log(
+  `${files} PNGs, ${(bytes / 1024).toFixed(0)} KiB of PNG data (${(onDisk / 1024).toFixed(0)} KiB under ${OUT})`,
+);
 if (onDisk > MAX_BYTES) throw new Error(`sample is ${onDisk} bytes, over the ${MAX_BYTES}-byte budget`);

@@ -6,9 +6,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METHOD_NAMES, METHOD_SPECS, settingKind } from '../src/common/methods/index.js';
-import { defaultText, fieldRange, RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../src/common/runFields.js';
+import {
+  defaultText,
+  fieldRange,
+  RUN_FIELD_NAMES,
+  runField,
+  type RunFieldSpec,
+} from '../src/common/runFields.js';
 
-export const BEGIN = '<!-- method-settings:begin (generated from src/common/methods: npm run method-docs) -->';
+export const BEGIN =
+  '<!-- method-settings:begin (generated from src/common/methods: npm run method-docs) -->';
 export const END = '<!-- method-settings:end -->';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -17,10 +24,18 @@ export function settingsMarkdown(): string {
   const out = ['| method | | epochs | batch | `--lr` |', '|---|---|---|---|---|'];
   for (const m of METHOD_NAMES) {
     const s = METHOD_SPECS[m];
-    out.push(`| \`${m}\` | ${s.label}: ${cell(s.description)} | ${s.defaults.epochs} | ${s.defaults.batchSize} | ${s.defaults.learningRate} |`);
+    out.push(
+      `| \`${m}\` | ${s.label}: ${cell(s.description)} | ${s.defaults.epochs} | ${s.defaults.batchSize} | ${s.defaults.learningRate} |`,
+    );
   }
   for (const m of METHOD_NAMES) {
-    out.push('', `\`${m}\` settings (\`--param NAME=VALUE\`):`, '', '| setting | default | allowed | what it does | paper (why we differ) |', '|---|---|---|---|---|');
+    out.push(
+      '',
+      `\`${m}\` settings (\`--param NAME=VALUE\`):`,
+      '',
+      '| setting | default | allowed | what it does | paper (why we differ) |',
+      '|---|---|---|---|---|',
+    );
     for (const [key, s] of Object.entries(METHOD_SPECS[m].settings)) {
       const value = s.derived ? `derived: ${s.derived}` : `\`${s.default}\``;
       const allowed = `${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}`;
@@ -31,18 +46,26 @@ export function settingsMarkdown(): string {
   return [BEGIN, ...out, END].join('\n');
 }
 
-export const FIELDS_BEGIN = '<!-- run-fields:begin (generated from src/common/runFields.ts: npm run method-docs) -->';
+export const FIELDS_BEGIN =
+  '<!-- run-fields:begin (generated from src/common/runFields.ts: npm run method-docs) -->';
 export const FIELDS_END = '<!-- run-fields:end -->';
 
 /** The run fields as the README's table: flag, experiment-file key, default, allowed values, doc. */
 export function runFieldsMarkdown(): string {
-  const out = ['| setting | command line | experiment file | VS Code | default | allowed | what it does |', '|---|---|---|---|---|---|---|'];
+  const out = [
+    '| setting | command line | experiment file | VS Code | default | allowed | what it does |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const n of RUN_FIELD_NAMES) {
     const f = runField(n);
     const flag = f.switchFor ? `\`--${f.flag}\`` : `\`--${f.flag} ${f.metavar ?? 'NAME'}\``;
-    const key = f.file ? `\`${f.file.key}\`${f.file.in === 'runs' ? ' (also per run and in the grid)' : ''}` : '';
+    const key = f.file
+      ? `\`${f.file.key}\`${f.file.in === 'runs' ? ' (also per run and in the grid)' : ''}`
+      : '';
     const setting = f.setting ? `\`clusterlab.${f.setting.name}\`` : '';
-    out.push(`| ${f.label} | ${flag} | ${key} | ${setting} | ${cell(defaultText(f))} | ${cell(fieldRange(f))} | ${cell(f.doc)} |`);
+    out.push(
+      `| ${f.label} | ${flag} | ${key} | ${setting} | ${cell(defaultText(f))} | ${cell(fieldRange(f))} | ${cell(f.doc)} |`,
+    );
   }
   return [FIELDS_BEGIN, ...out, FIELDS_END].join('\n');
 }
@@ -61,10 +84,16 @@ export function withMethodEnum(packageJson: string): string {
   const properties = pkg.contributes.configuration.properties;
   const setting = properties['clusterlab.defaultMethod'];
   setting.enum = [...METHOD_NAMES];
-  setting.enumDescriptions = METHOD_NAMES.map((m) => `${METHOD_SPECS[m].label}: ${METHOD_SPECS[m].description}`);
+  setting.enumDescriptions = METHOD_NAMES.map(
+    (m) => `${METHOD_SPECS[m].label}: ${METHOD_SPECS[m].description}`,
+  );
   for (const n of RUN_FIELD_NAMES) {
     const f = runField(n);
-    if (f.setting) properties[`clusterlab.${f.setting.name}`] = fieldSetting(f, properties[`clusterlab.${f.setting.name}`] ?? {});
+    if (f.setting)
+      properties[`clusterlab.${f.setting.name}`] = fieldSetting(
+        f,
+        properties[`clusterlab.${f.setting.name}`] ?? {},
+      );
   }
   return JSON.stringify(pkg, null, 2) + '\n';
 }
@@ -78,7 +107,10 @@ function fieldSetting(f: RunFieldSpec, now: Record<string, unknown>): Record<str
   const rest = Object.fromEntries(Object.entries(now).filter(([k]) => !GENERATED_KEYS.includes(k)));
   const zero = f.setting?.zeroIsMethods;
   const value = typeof f.default === 'object' ? (zero ? 0 : undefined) : f.default;
-  const range = f.type === 'choice' ? { enum: f.choices, ...(f.choiceDocs ? { enumDescriptions: f.choiceDocs } : {}) } : { minimum: zero ? 0 : f.min, maximum: f.max };
+  const range =
+    f.type === 'choice'
+      ? { enum: f.choices, ...(f.choiceDocs ? { enumDescriptions: f.choiceDocs } : {}) }
+      : { minimum: zero ? 0 : f.min, maximum: f.max };
   const type = f.type === 'choice' ? 'string' : f.type;
   const head = f.type === 'choice' ? { type, ...range, default: value } : { type, default: value, ...range };
   let description = f.setting?.description;

@@ -7,7 +7,16 @@
 // says so in `clusterlab doctor`; TF.js feature models still work there). Staging folders are cached
 // under node_modules/.cache/clusterlab-package and refreshed when the sharp or onnxruntime version changes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** VS Code's target names and the npm platform they install sharp for. */
@@ -30,9 +39,11 @@ function parseArgs(argv) {
     };
     if (a === '--target') args.targets = value().split(',');
     else if (a === '--out') args.out = value();
-    else fail(`unknown option ${a} (expected --target ${Object.keys(TARGETS).join('|')} and --out FILE_OR_DIR)`);
+    else
+      fail(`unknown option ${a} (expected --target ${Object.keys(TARGETS).join('|')} and --out FILE_OR_DIR)`);
   }
-  for (const t of args.targets) if (!(t in TARGETS)) fail(`unknown target ${t}: expected one of ${Object.keys(TARGETS).join(', ')}`);
+  for (const t of args.targets)
+    if (!(t in TARGETS)) fail(`unknown target ${t}: expected one of ${Object.keys(TARGETS).join(', ')}`);
   return args;
 }
 
@@ -43,20 +54,31 @@ function fail(message) {
 
 function run(cmd, args, cwd) {
   // No stdin and CI set: vsce would otherwise wait for answers to its questions.
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`.slice(-4000));
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+  if (r.status !== 0)
+    fail(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`.slice(-4000));
   return r.stdout;
 }
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const sharpVersion = JSON.parse(readFileSync(join(root, 'node_modules/sharp/package.json'), 'utf8')).version;
-const ortVersion = JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8')).version;
+const ortVersion = JSON.parse(
+  readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8'),
+).version;
 const natives = { sharp: sharpVersion, 'onnxruntime-node': ortVersion };
 const stampText = JSON.stringify(natives);
 const { targets, out } = parseArgs(process.argv.slice(2));
 // One target may be written to a file name; several go into a folder, named by vsce's convention.
-const outFile = (t) => (out && targets.length === 1 && out.endsWith('.vsix') ? resolve(out) : resolve(out ?? root, `${manifest.name}-${t}-${manifest.version}.vsix`));
+const outFile = (t) =>
+  out && targets.length === 1 && out.endsWith('.vsix')
+    ? resolve(out)
+    : resolve(out ?? root, `${manifest.name}-${t}-${manifest.version}.vsix`);
 
 run(process.execPath, ['scripts/build.mjs', '--production'], root);
 for (const target of targets) {
@@ -66,19 +88,40 @@ for (const target of targets) {
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampText) {
     rmSync(stage, { recursive: true, force: true });
     mkdirSync(stage, { recursive: true });
-    writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'stage', version: '0.0.0', private: true, dependencies: natives }));
+    writeFileSync(
+      join(stage, 'package.json'),
+      JSON.stringify({ name: 'stage', version: '0.0.0', private: true, dependencies: natives }),
+    );
     // --ignore-scripts: onnxruntime-node's would download CUDA libraries from nuget.org.
-    run('npm', ['install', `--os=${os}`, `--cpu=${cpu}`, ...(libc ? [`--libc=${libc}`] : []), '--omit=dev', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts'], stage);
+    run(
+      'npm',
+      [
+        'install',
+        `--os=${os}`,
+        `--cpu=${cpu}`,
+        ...(libc ? [`--libc=${libc}`] : []),
+        '--omit=dev',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+      ],
+      stage,
+    );
     const bin = join(stage, 'node_modules/onnxruntime-node/bin');
     for (const napi of readdirSync(bin)) {
       for (const o of readdirSync(join(bin, napi))) {
-        for (const c of readdirSync(join(bin, napi, o))) if (o !== os || c !== cpu) rmSync(join(bin, napi, o, c), { recursive: true });
+        for (const c of readdirSync(join(bin, napi, o)))
+          if (o !== os || c !== cpu) rmSync(join(bin, napi, o, c), { recursive: true });
       }
     }
     writeFileSync(stamp, stampText);
   }
   // The staged manifest names only what the VSIX carries: the bundles need nothing else at run time.
-  writeFileSync(join(stage, 'package.json'), JSON.stringify({ ...manifest, dependencies: natives, devDependencies: {}, scripts: {} }, null, 2));
+  writeFileSync(
+    join(stage, 'package.json'),
+    JSON.stringify({ ...manifest, dependencies: natives, devDependencies: {}, scripts: {} }, null, 2),
+  );
   rmSync(join(stage, 'dist'), { recursive: true, force: true });
   cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true });
   cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
@@ -87,6 +130,19 @@ for (const target of targets) {
   mkdirSync(dirname(file), { recursive: true });
   // The README's screenshots are relative links: with no repository to rewrite them against, vsce
   // would refuse them; they stay relative (the VSIX carries no docs/ folder).
-  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--no-rewrite-relative-links', '--out', file], stage);
+  run(
+    process.execPath,
+    [
+      join(root, 'node_modules/@vscode/vsce/vsce'),
+      'package',
+      '--target',
+      target,
+      '--allow-missing-repository',
+      '--no-rewrite-relative-links',
+      '--out',
+      file,
+    ],
+    stage,
+  );
   console.log(`package: ${target} -> ${file}`);
 }

@@ -17,7 +17,9 @@ function walk(dir) {
 }
 
 const filter = process.argv[2];
-const files = walk('test').filter((f) => !filter || f.includes(filter)).sort();
+const files = walk('test')
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filter ?? 'test/**/*.test.ts'}`);
   process.exit(1);
@@ -27,13 +29,25 @@ const isE2e = (f) => f.startsWith(join('test', 'e2e') + '/');
 /** Runs one lane; resolves to its exit code. `buffer`: keep its report and print it at the end. */
 function lane(laneFiles, buffer) {
   if (laneFiles.length === 0) return Promise.resolve({ code: 0, report: '' });
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...laneFiles], { stdio: ['ignore', buffer ? 'pipe' : 'inherit', buffer ? 'pipe' : 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...laneFiles], {
+    stdio: ['ignore', buffer ? 'pipe' : 'inherit', buffer ? 'pipe' : 'inherit'],
+  });
   const chunks = [];
   child.stdout?.on('data', (d) => chunks.push(d));
   child.stderr?.on('data', (d) => chunks.push(d));
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), report: Buffer.concat(chunks).toString() })));
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : 0), report: Buffer.concat(chunks).toString() }),
+    ),
+  );
 }
 
-const [others, e2e] = await Promise.all([lane(files.filter((f) => !isE2e(f)), false), lane(files.filter(isE2e), true)]);
+const [others, e2e] = await Promise.all([
+  lane(
+    files.filter((f) => !isE2e(f)),
+    false,
+  ),
+  lane(files.filter(isE2e), true),
+]);
 if (e2e.report) process.stdout.write(`\n# the code-server e2e lane (run beside the others):\n${e2e.report}`);
 process.exit(others.code || e2e.code);

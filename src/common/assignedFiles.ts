@@ -22,7 +22,11 @@ export interface AssignedHeader {
 }
 
 /** The CSV and header paths: `out` (a .csv file; the header is its name with .json) or the default beside the run. */
-export function assignedPaths(runDir: string, dataDir: string, out?: string): { csv: string; header: string } {
+export function assignedPaths(
+  runDir: string,
+  dataDir: string,
+  out?: string,
+): { csv: string; header: string } {
   if (out) return { csv: out, header: join(dirname(out), `${basename(out).replace(/\.csv$/i, '')}.json`) };
   const dir = join(runDir, 'assigned', basename(dataDir) || 'images');
   return { csv: join(dir, 'assignments.csv'), header: join(dir, 'assigned.json') };

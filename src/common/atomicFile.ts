@@ -13,7 +13,11 @@ import { basename, dirname, join } from 'node:path';
  * the directory so the rename itself survives a power cut. On failure the temp file is removed
  * and `path` is untouched.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   // durable: false skips both fsyncs, for caches that must never be torn but may be lost.
   const durable = options.durable ?? true;
   const dir = dirname(path);
@@ -40,7 +44,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
  */
 function naming(e: unknown, what: string): unknown {
   if (!(e instanceof Error)) return e;
-  return Object.assign(new Error(`${what}: ${e.message}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
+  return Object.assign(new Error(`${what}: ${e.message}`, { cause: e }), {
+    code: (e as NodeJS.ErrnoException).code,
+  });
 }
 
 /**
@@ -142,7 +148,12 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (process.platform !== 'win32' || attempt >= 5 || !(code === 'EPERM' || code === 'EACCES' || code === 'EBUSY')) throw e;
+      if (
+        process.platform !== 'win32' ||
+        attempt >= 5 ||
+        !(code === 'EPERM' || code === 'EACCES' || code === 'EBUSY')
+      )
+        throw e;
       await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }
   }
@@ -157,7 +168,14 @@ async function syncDir(dir: string): Promise<void> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     // The data is already in place; only durability is best-effort where the platform refuses.
-    if (!(code === 'EISDIR' || code === 'EPERM' || code === 'EACCES' || code === 'EINVAL' || code === 'ENOTSUP')) throw e;
+    if (!(
+      code === 'EISDIR' ||
+      code === 'EPERM' ||
+      code === 'EACCES' ||
+      code === 'EINVAL' ||
+      code === 'ENOTSUP'
+    ))
+      throw e;
   } finally {
     await handle?.close().catch(() => undefined);
   }

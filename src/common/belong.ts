@@ -43,13 +43,19 @@ export const NEIGHBOUR_DIMS = 64;
 export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
   const { features, dims, cluster, confidence } = inp;
   const n = cluster.length;
-  if (features.length !== n * dims) throw new RangeError(`features: ${features.length} values for ${n} rows x ${dims}`);
+  if (features.length !== n * dims)
+    throw new RangeError(`features: ${features.length} values for ${n} rows x ${dims}`);
   const k = inp.k ?? BELONG_K;
   const centres = clusterCentres(features, dims, cluster);
   const ref = referenceRows(cluster, inp.maxReference ?? BELONG_MAX_REFERENCE);
   const near = dims > NEIGHBOUR_DIMS ? project(features, dims, NEIGHBOUR_DIMS) : features;
   const nd = Math.min(dims, NEIGHBOUR_DIMS);
-  const out: BelongTerms = { score: new Float64Array(n).fill(NaN), doubt: new Float64Array(n).fill(NaN), offCentre: new Float64Array(n).fill(NaN), neighbours: new Float64Array(n).fill(NaN) };
+  const out: BelongTerms = {
+    score: new Float64Array(n).fill(NaN),
+    doubt: new Float64Array(n).fill(NaN),
+    offCentre: new Float64Array(n).fill(NaN),
+    neighbours: new Float64Array(n).fill(NaN),
+  };
   const bestSim = new Float64Array(k);
   const bestRow = new Int32Array(k);
   for (let i = 0; i < n; i++) {
@@ -98,7 +104,11 @@ export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
 }
 
 /** Each cluster's centre: its members' mean feature, L2-normalised. */
-function clusterCentres(features: Float32Array, dims: number, cluster: ArrayLike<number>): Map<number, Float64Array> {
+function clusterCentres(
+  features: Float32Array,
+  dims: number,
+  cluster: ArrayLike<number>,
+): Map<number, Float64Array> {
   const sums = new Map<number, Float64Array>();
   for (let i = 0; i < cluster.length; i++) {
     const c = cluster[i]!;

@@ -70,7 +70,8 @@ async function read(dir: string, depthLeft: number, budget: { folders: number })
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     if (e.isFile() && classifyName(e.name).kind === 'image') folder.images++;
-    else if (e.isDirectory() && !SKIP.has(e.name) && depthLeft > 0) folder.children.push(await read(join(dir, e.name), depthLeft - 1, budget));
+    else if (e.isDirectory() && !SKIP.has(e.name) && depthLeft > 0)
+      folder.children.push(await read(join(dir, e.name), depthLeft - 1, budget));
   }
   return folder;
 }

@@ -32,7 +32,9 @@ export function parseExclusions(value: unknown, file: string): Set<string> {
     if (bad !== undefined) throw new Error(`"${bad}" is not a path inside the dataset folder`);
     return new Set(list.paths);
   } catch (e) {
-    throw new Error(`${file} is not a valid exclusion list (${(e as Error).message}): fix or remove it`, { cause: e });
+    throw new Error(`${file} is not a valid exclusion list (${(e as Error).message}): fix or remove it`, {
+      cause: e,
+    });
   }
 }
 
@@ -44,19 +46,29 @@ export async function readExclusions(datasetRoot: string): Promise<Set<string>> 
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
-    throw new Error(`cannot read the exclusion list ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new Error(
+      `cannot read the exclusion list ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not a valid exclusion list (not JSON: ${(e as Error).message}): fix or remove it`, { cause: e });
+    throw new Error(
+      `${file} is not a valid exclusion list (not JSON: ${(e as Error).message}): fix or remove it`,
+      { cause: e },
+    );
   }
   return parseExclusions(value, file);
 }
 
 export async function writeExclusions(datasetRoot: string, paths: ReadonlySet<string>): Promise<void> {
-  await writeJsonAtomic(exclusionFile(datasetRoot), { format: 'clusterlab-exclusions', version: 1, paths: [...paths].sort() });
+  await writeJsonAtomic(exclusionFile(datasetRoot), {
+    format: 'clusterlab-exclusions',
+    version: 1,
+    paths: [...paths].sort(),
+  });
 }
 
 /** What an edit actually changed: its exact inverse swaps the two. */
@@ -70,7 +82,11 @@ export interface ExclusionChange {
  * or run's edits since are kept: the edit is a change, not a snapshot). Writes only when something
  * changed.
  */
-export async function editExclusions(datasetRoot: string, add: readonly string[], remove: readonly string[]): Promise<{ paths: Set<string>; change: ExclusionChange }> {
+export async function editExclusions(
+  datasetRoot: string,
+  add: readonly string[],
+  remove: readonly string[],
+): Promise<{ paths: Set<string>; change: ExclusionChange }> {
   const paths = await readExclusions(datasetRoot);
   const added = [...new Set(add)].filter((p) => !paths.has(p));
   const removed = [...new Set(remove)].filter((p) => paths.has(p) && !add.includes(p));
@@ -84,7 +100,11 @@ export async function editExclusions(datasetRoot: string, add: readonly string[]
  * Splits `paths` (a scan, a run's images) by the list. `stale` counts listed paths that are not
  * among them (deleted since): harmless, ignored, and said once by the caller.
  */
-export function applyExclusions<T>(items: readonly T[], pathOf: (item: T) => string, excluded: ReadonlySet<string>): { kept: T[]; excluded: number; stale: number } {
+export function applyExclusions<T>(
+  items: readonly T[],
+  pathOf: (item: T) => string,
+  excluded: ReadonlySet<string>,
+): { kept: T[]; excluded: number; stale: number } {
   if (excluded.size === 0) return { kept: [...items], excluded: 0, stale: 0 };
   const kept: T[] = [];
   let hits = 0;
@@ -96,8 +116,14 @@ export function applyExclusions<T>(items: readonly T[], pathOf: (item: T) => str
 }
 
 /** The one line a load says about the list, or undefined when it excluded nothing and names nothing stale. */
-export function exclusionNote(datasetRoot: string, r: { excluded: number; stale: number }): string | undefined {
+export function exclusionNote(
+  datasetRoot: string,
+  r: { excluded: number; stale: number },
+): string | undefined {
   if (r.excluded === 0 && r.stale === 0) return undefined;
-  const stale = r.stale > 0 ? ` (${r.stale} listed ${r.stale === 1 ? 'image no longer exists' : 'images no longer exist'}: ignored)` : '';
+  const stale =
+    r.stale > 0
+      ? ` (${r.stale} listed ${r.stale === 1 ? 'image no longer exists' : 'images no longer exist'}: ignored)`
+      : '';
   return `${r.excluded} ${r.excluded === 1 ? 'image' : 'images'} left out by the exclusion list ${exclusionFile(datasetRoot)}${stale}`;
 }

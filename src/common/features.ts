@@ -53,12 +53,12 @@ export function toHalf(x: number): number {
     let h = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
     const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
+    if (rem > half || (rem === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
   e = h >>> 10;
   return sign | (e >= 0x1f ? 0x7c00 : h);
 }
@@ -73,9 +73,16 @@ export function fromHalf(h: number): number {
 }
 
 /** Writes the binaries, then features.json (the commit point), each atomically. */
-export async function writeRunFeatures(runDir: string, meta: Omit<FeaturesMeta, 'format' | 'version'>, features: Float32Array, probs: Float32Array): Promise<void> {
-  if (features.length !== meta.rows * meta.dims) throw new Error(`features: ${features.length} values for ${meta.rows} x ${meta.dims}`);
-  if (probs.length !== meta.rows * meta.clusters) throw new Error(`probs: ${probs.length} values for ${meta.rows} x ${meta.clusters}`);
+export async function writeRunFeatures(
+  runDir: string,
+  meta: Omit<FeaturesMeta, 'format' | 'version'>,
+  features: Float32Array,
+  probs: Float32Array,
+): Promise<void> {
+  if (features.length !== meta.rows * meta.dims)
+    throw new Error(`features: ${features.length} values for ${meta.rows} x ${meta.dims}`);
+  if (probs.length !== meta.rows * meta.clusters)
+    throw new Error(`probs: ${probs.length} values for ${meta.rows} x ${meta.clusters}`);
   const half = new Uint16Array(features.length);
   for (let i = 0; i < features.length; i++) half[i] = toHalf(features[i]!);
   await writeFileAtomic(join(runDir, FEATURES_BIN), toLittleEndian(half));
@@ -90,6 +97,8 @@ export async function readRunFeatures(runDir: string): Promise<RunFeatures | und
   const half = await readSized(runDir, FEATURES_BIN, meta.rows * meta.dims * 2, FEATURES_FILE);
   const features = new Float32Array(meta.rows * meta.dims);
   for (let i = 0; i < features.length; i++) features[i] = fromHalf(half.getUint16(2 * i, true));
-  const probs = float32FromLE(await readSized(runDir, PROBS_BIN, meta.rows * meta.clusters * 4, FEATURES_FILE));
+  const probs = float32FromLE(
+    await readSized(runDir, PROBS_BIN, meta.rows * meta.clusters * 4, FEATURES_FILE),
+  );
   return { meta, features, probs };
 }

@@ -19,8 +19,26 @@ function decodableSuffixes(): string[] {
 
 /** Image extensions people keep in data folders that this build cannot read: reported, not silently ignored. */
 const KNOWN_IMAGE_SUFFIXES = [
-  '.bmp', '.heic', '.heif', '.jxl', '.jp2', '.j2k', '.ico', '.psd', '.ppm', '.pgm', '.pbm', '.pnm',
-  '.exr', '.hdr', '.dng', '.cr2', '.nef', '.arw', '.raf', '.orf',
+  '.bmp',
+  '.heic',
+  '.heif',
+  '.jxl',
+  '.jp2',
+  '.j2k',
+  '.ico',
+  '.psd',
+  '.ppm',
+  '.pgm',
+  '.pbm',
+  '.pnm',
+  '.exr',
+  '.hdr',
+  '.dng',
+  '.cr2',
+  '.nef',
+  '.arw',
+  '.raf',
+  '.orf',
 ];
 
 export const DECODABLE_SUFFIXES: readonly string[] = decodableSuffixes();
@@ -30,7 +48,8 @@ export type FileKind = { kind: 'image' } | { kind: 'unsupported'; suffix: string
 /** Classifies a file name by its (case-insensitive) suffix. */
 export function classifyName(name: string): FileKind {
   const lower = name.toLowerCase();
-  for (const s of DECODABLE_SUFFIXES) if (lower.endsWith(s) && lower.length > s.length) return { kind: 'image' };
+  for (const s of DECODABLE_SUFFIXES)
+    if (lower.endsWith(s) && lower.length > s.length) return { kind: 'image' };
   for (const s of KNOWN_IMAGE_SUFFIXES) if (lower.endsWith(s)) return { kind: 'unsupported', suffix: s };
   return { kind: 'other' };
 }

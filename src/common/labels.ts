@@ -17,7 +17,11 @@ export function mergeTarget(labels: LabelsJson): (cluster: number) => number {
 }
 
 /** The cluster an image is in: where the user moved it, else where training put it, then through merges. */
-export function effectiveClusters(paths: readonly string[], trained: ArrayLike<number>, labels: LabelsJson): Int32Array {
+export function effectiveClusters(
+  paths: readonly string[],
+  trained: ArrayLike<number>,
+  labels: LabelsJson,
+): Int32Array {
   const out = Int32Array.from(trained);
   // A Map: looking up 70,000 paths that are mostly absent is slow on a plain object.
   const moves = new Map(Object.entries(labels.moves));
@@ -51,7 +55,12 @@ export function renameCluster(labels: LabelsJson, cluster: number, name: string)
  * Puts the images at `paths` into cluster `to`. An image moved back to the cluster training
  * gave it loses its move entry, so labels.json lists only real departures.
  */
-export function moveImages(labels: LabelsJson, paths: readonly string[], to: number, trainedOf: (path: string) => number | undefined): LabelsJson {
+export function moveImages(
+  labels: LabelsJson,
+  paths: readonly string[],
+  to: number,
+  trainedOf: (path: string) => number | undefined,
+): LabelsJson {
   if (!isLive(labels, to)) throw new RangeError(`cluster ${to} was merged away`);
   const resolve = mergeTarget(labels);
   const moves = { ...labels.moves };
@@ -65,7 +74,8 @@ export function moveImages(labels: LabelsJson, paths: readonly string[], to: num
 
 export function mergeClusters(labels: LabelsJson, from: number, into: number): LabelsJson {
   if (from === into) throw new RangeError('a cluster cannot be merged into itself');
-  if (!isLive(labels, from) || !isLive(labels, into)) throw new RangeError('only clusters that were not merged away can be merged');
+  if (!isLive(labels, from) || !isLive(labels, into))
+    throw new RangeError('only clusters that were not merged away can be merged');
   return { ...labels, merges: [...labels.merges, { from, into }] };
 }
 
@@ -84,16 +94,29 @@ export function nextClusterId(labels: LabelsJson, trained: ArrayLike<number>): n
  * one run). What only one side changed is taken from it; a name or move both changed to different
  * values, or merges both changed other than by appending, is a conflict (described for the user).
  */
-export function mergeLabels(base: LabelsJson, ours: LabelsJson, theirs: LabelsJson): { labels: LabelsJson } | { conflicts: string[] } {
+export function mergeLabels(
+  base: LabelsJson,
+  ours: LabelsJson,
+  theirs: LabelsJson,
+): { labels: LabelsJson } | { conflicts: string[] } {
   const conflicts: string[] = [];
-  const names = mergeRecord(base.names, ours.names, theirs.names, (k, o, t) => conflicts.push(`the name of cluster ${k} (${quoted(t)} there, ${quoted(o)} here)`));
-  const moves = mergeRecord(base.moves, ours.moves, theirs.moves, (k, o, t) => conflicts.push(`where ${cut(k)} goes (${inCluster(t)} there, ${inCluster(o)} here)`));
+  const names = mergeRecord(base.names, ours.names, theirs.names, (k, o, t) =>
+    conflicts.push(`the name of cluster ${k} (${quoted(t)} there, ${quoted(o)} here)`),
+  );
+  const moves = mergeRecord(base.moves, ours.moves, theirs.moves, (k, o, t) =>
+    conflicts.push(`where ${cut(k)} goes (${inCluster(t)} there, ${inCluster(o)} here)`),
+  );
   const merges = mergeMerges(base.merges, ours.merges, theirs.merges);
   if (!merges) conflicts.push('the merges of clusters (changed there and here)');
   return conflicts.length > 0 ? { conflicts } : { labels: { ...theirs, names, moves, merges: merges! } };
 }
 
-function mergeRecord<V>(base: Record<string, V>, ours: Record<string, V>, theirs: Record<string, V>, conflict: (key: string, o: V | undefined, t: V | undefined) => void): Record<string, V> {
+function mergeRecord<V>(
+  base: Record<string, V>,
+  ours: Record<string, V>,
+  theirs: Record<string, V>,
+  conflict: (key: string, o: V | undefined, t: V | undefined) => void,
+): Record<string, V> {
   const out = { ...theirs };
   for (const k of new Set([...Object.keys(base), ...Object.keys(ours)])) {
     const b = base[k];
@@ -111,7 +134,8 @@ type Merge = LabelsJson['merges'][number];
 
 /** Merges are applied in order: both sides appending is their appends in turn; anything else both changed conflicts. */
 function mergeMerges(base: Merge[], ours: Merge[], theirs: Merge[]): Merge[] | undefined {
-  const same = (a: Merge[], b: Merge[]) => a.length === b.length && a.every((m, i) => m.from === b[i]!.from && m.into === b[i]!.into);
+  const same = (a: Merge[], b: Merge[]) =>
+    a.length === b.length && a.every((m, i) => m.from === b[i]!.from && m.into === b[i]!.into);
   if (same(ours, base)) return theirs;
   if (same(theirs, base) || same(ours, theirs)) return ours;
   const extends_ = (a: Merge[]) => a.length > base.length && same(a.slice(0, base.length), base);

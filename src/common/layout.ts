@@ -24,7 +24,11 @@ const layoutMetaSchema = obj({
 export type LayoutMeta = Infer<typeof layoutMetaSchema>;
 
 /** Writes layout.f32 (x0, y0, x1, y1, ...), then layout.json, each atomically. */
-export async function writeLayout(runDir: string, meta: Omit<LayoutMeta, 'format' | 'version'>, xy: Float32Array): Promise<void> {
+export async function writeLayout(
+  runDir: string,
+  meta: Omit<LayoutMeta, 'format' | 'version'>,
+  xy: Float32Array,
+): Promise<void> {
   if (xy.length !== meta.rows * 2) throw new Error(`layout: ${xy.length} values for ${meta.rows} points`);
   await writeFileAtomic(join(runDir, LAYOUT_BIN), toLittleEndian(xy));
   await writeJsonAtomic(join(runDir, LAYOUT_FILE), { format: 'clusterlab-layout', version: 1, ...meta });
@@ -34,9 +38,15 @@ export async function writeLayout(runDir: string, meta: Omit<LayoutMeta, 'format
  * The run's layout, or undefined when none was computed yet. Errors name the file. With `rows`
  * (the run's images), a layout of another number of points is refused before layout.f32 is read.
  */
-export async function readLayout(runDir: string, rows?: number): Promise<{ meta: LayoutMeta; xy: Float32Array } | undefined> {
+export async function readLayout(
+  runDir: string,
+  rows?: number,
+): Promise<{ meta: LayoutMeta; xy: Float32Array } | undefined> {
   const meta = await readHeader(runDir, LAYOUT_FILE, layoutMetaSchema);
   if (!meta) return undefined;
-  if (rows !== undefined && meta.rows !== rows) throw new Error(`${join(runDir, LAYOUT_FILE)} has ${meta.rows} points but assignments.csv ${rows} images: compute the map again.`);
+  if (rows !== undefined && meta.rows !== rows)
+    throw new Error(
+      `${join(runDir, LAYOUT_FILE)} has ${meta.rows} points but assignments.csv ${rows} images: compute the map again.`,
+    );
   return { meta, xy: float32FromLE(await readSized(runDir, LAYOUT_BIN, meta.rows * 8, LAYOUT_FILE)) };
 }

@@ -28,7 +28,11 @@ const RUN_TERMS: Record<string, string> = { weightDecay: 'Weight decay' };
 
 /** "kmeansInertia" -> "Kmeans inertia": a readable fallback for a column nobody named. */
 function words(key: string): string {
-  const w = key.replace(/[._]/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().trim();
+  const w = key
+    .replace(/[._]/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .trim();
   return w.charAt(0).toUpperCase() + w.slice(1);
 }
 
@@ -49,10 +53,17 @@ export function seriesSpec(key: string, method?: string): SeriesSpec {
     const label = RUN_TERMS[term] ?? specs.map((s) => s.terms[term]).find((t) => t !== undefined);
     return { label: label ?? `${words(term)} term` };
   }
-  return RUN_COLUMNS[key] ?? specs.map((s) => s.metrics?.[key]).find((m) => m !== undefined) ?? { label: words(key) };
+  return (
+    RUN_COLUMNS[key] ??
+    specs.map((s) => s.metrics?.[key]).find((m) => m !== undefined) ?? { label: words(key) }
+  );
 }
 
 /** The name of a metrics row's phase: its method's stage name ("self-labeling"), else the phase itself. */
 export function stageName(phase: string, method?: string): string {
-  return specsFor(method).flatMap((s) => s.stages ?? []).find((s) => s.phase === phase)?.name ?? phase;
+  return (
+    specsFor(method)
+      .flatMap((s) => s.stages ?? [])
+      .find((s) => s.phase === phase)?.name ?? phase
+  );
 }

@@ -16,7 +16,12 @@ export async function readHeader<T>(runDir: string, file: string, schema: Schema
 }
 
 /** A binary file of exactly the size its header says, as a DataView; its size is checked before it is read. */
-export async function readSized(runDir: string, file: string, bytes: number, header: string): Promise<DataView> {
+export async function readSized(
+  runDir: string,
+  file: string,
+  bytes: number,
+  header: string,
+): Promise<DataView> {
   const b = await readRunBinary(runDir, file, bytes, header);
   if (!b) throw new Error(`${join(runDir, file)} is missing, though ${header} names it`);
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

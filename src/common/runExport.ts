@@ -59,14 +59,22 @@ export function includedIndices(m: ExportableRun, only?: readonly number[]): num
 export function exportText(m: ExportableRun, format: 'csv' | 'json', only?: readonly number[]): string {
   const rows = exportRows(m, only);
   if (format === 'json') return JSON.stringify(rows, null, 1) + '\n';
-  const lines = ['path,cluster,name,confidence,excluded', ...rows.map((r) => [csvField(r.path), r.cluster, csvField(r.name), r.confidence.toFixed(6), r.excluded].join(','))];
+  const lines = [
+    'path,cluster,name,confidence,excluded',
+    ...rows.map((r) =>
+      [csvField(r.path), r.cluster, csvField(r.name), r.confidence.toFixed(6), r.excluded].join(','),
+    ),
+  ];
   return lines.join('\n') + '\n';
 }
 
 /** A cluster's folder name: its id first (names may repeat), then the name made safe for any file system. */
 export function clusterFolder(id: number, name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what file systems refuse
-  const safe = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/[. ]+$/, '').slice(0, 80);
+  const safe = name
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what file systems refuse
+    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
+    .replace(/[. ]+$/, '')
+    .slice(0, 80);
   return `${String(id).padStart(3, '0')} ${safe}`.trim();
 }
 
@@ -129,7 +137,17 @@ export async function materialize(
 }
 
 /** Marks `target` as a run's export, so the train flow does not offer it as a dataset. */
-export async function markExport(target: string, m: ExportableRun, how: Record<string, string>): Promise<void> {
+export async function markExport(
+  target: string,
+  m: ExportableRun,
+  how: Record<string, string>,
+): Promise<void> {
   await mkdir(target, { recursive: true });
-  await writeJsonAtomic(join(target, EXPORT_MARKER), { format: 'clusterlab-export', run: m.run.id, runDir: m.dir, ...how, createdAt: new Date().toISOString() });
+  await writeJsonAtomic(join(target, EXPORT_MARKER), {
+    format: 'clusterlab-export',
+    run: m.run.id,
+    runDir: m.dir,
+    ...how,
+    createdAt: new Date().toISOString(),
+  });
 }

@@ -47,48 +47,126 @@ export interface RunFieldSpec {
   /** Its key in an experiment file, and where: the top only, or also each run and the grid; `default` when a file's differs. */
   file?: { key: string; in: 'top' | 'runs'; default?: string };
   /** The `clusterlab.<name>` setting that gives new runs' value in VS Code. */
-  setting?: { name: string; description: string; /** 0 means the method's default (each method's is listed after the description). */ zeroIsMethods?: boolean };
+  setting?: {
+    name: string;
+    description: string;
+    /** 0 means the method's default (each method's is listed after the description). */ zeroIsMethods?: boolean;
+  };
 }
 
 const STEPS = 100_000;
 
 export const RUN_FIELDS = {
   clusters: {
-    type: 'integer', config: 'clusters', default: 10, min: 2, max: STEPS, doc: 'number of clusters',
-    flag: 'clusters', metavar: 'K', label: 'clusters', file: { key: 'clusters', in: 'runs' },
+    type: 'integer',
+    config: 'clusters',
+    default: 10,
+    min: 2,
+    max: STEPS,
+    doc: 'number of clusters',
+    flag: 'clusters',
+    metavar: 'K',
+    label: 'clusters',
+    file: { key: 'clusters', in: 'runs' },
   },
   epochs: {
-    type: 'integer', config: 'epochs', default: { method: 'epochs' }, min: 1, max: STEPS, doc: 'training epochs',
-    flag: 'epochs', metavar: 'N', label: 'epochs', file: { key: 'epochs', in: 'runs' },
+    type: 'integer',
+    config: 'epochs',
+    default: { method: 'epochs' },
+    min: 1,
+    max: STEPS,
+    doc: 'training epochs',
+    flag: 'epochs',
+    metavar: 'N',
+    label: 'epochs',
+    file: { key: 'epochs', in: 'runs' },
   },
   imageSize: {
-    type: 'integer', config: 'imageSize', default: 32, min: 8, max: 1024, doc: 'images are resized to this many pixels square',
-    flag: 'image-size', metavar: 'S', label: 'image size', file: { key: 'imageSize', in: 'top' },
-    setting: { name: 'imageSize', description: 'Images are resized to this many pixels square for new runs.' },
+    type: 'integer',
+    config: 'imageSize',
+    default: 32,
+    min: 8,
+    max: 1024,
+    doc: 'images are resized to this many pixels square',
+    flag: 'image-size',
+    metavar: 'S',
+    label: 'image size',
+    file: { key: 'imageSize', in: 'top' },
+    setting: {
+      name: 'imageSize',
+      description: 'Images are resized to this many pixels square for new runs.',
+    },
   },
   colour: {
-    type: 'choice', config: 'channels', default: 'rgb', choices: COLOURS, doc: 'the pixels trained on, rgb or grayscale',
-    flag: 'grayscale', switchFor: 'grayscale', label: 'color', file: { key: 'color', in: 'top' },
+    type: 'choice',
+    config: 'channels',
+    default: 'rgb',
+    choices: COLOURS,
+    doc: 'the pixels trained on, rgb or grayscale',
+    flag: 'grayscale',
+    switchFor: 'grayscale',
+    label: 'color',
+    file: { key: 'color', in: 'top' },
   },
   batch: {
-    type: 'integer', config: 'batchSize', default: { method: 'batchSize' }, min: 2, max: 65_536, doc: 'images per training step',
-    flag: 'batch', metavar: 'B', label: 'batch size', file: { key: 'batch', in: 'runs' },
-    setting: { name: 'batchSize', description: "Images per training step for new runs; 0 uses the method's own default", zeroIsMethods: true },
+    type: 'integer',
+    config: 'batchSize',
+    default: { method: 'batchSize' },
+    min: 2,
+    max: 65_536,
+    doc: 'images per training step',
+    flag: 'batch',
+    metavar: 'B',
+    label: 'batch size',
+    file: { key: 'batch', in: 'runs' },
+    setting: {
+      name: 'batchSize',
+      description: "Images per training step for new runs; 0 uses the method's own default",
+      zeroIsMethods: true,
+    },
   },
   seed: {
-    type: 'integer', config: 'seed', default: 42, min: 0, max: 2 ** 32 - 1, doc: 'random seed',
-    flag: 'seed', metavar: 'N', label: 'seed', file: { key: 'seed', in: 'runs' },
+    type: 'integer',
+    config: 'seed',
+    default: 42,
+    min: 0,
+    max: 2 ** 32 - 1,
+    doc: 'random seed',
+    flag: 'seed',
+    metavar: 'N',
+    label: 'seed',
+    file: { key: 'seed', in: 'runs' },
   },
   lr: {
-    type: 'number', config: 'learningRate', default: { method: 'learningRate' }, min: 0, max: 10, exclusiveMin: true, exclusiveMax: true, doc: 'learning rate',
-    flag: 'lr', metavar: 'LR', label: 'learning rate', file: { key: 'lr', in: 'runs' },
+    type: 'number',
+    config: 'learningRate',
+    default: { method: 'learningRate' },
+    min: 0,
+    max: 10,
+    exclusiveMin: true,
+    exclusiveMax: true,
+    doc: 'learning rate',
+    flag: 'lr',
+    metavar: 'LR',
+    label: 'learning rate',
+    file: { key: 'lr', in: 'runs' },
   },
   backbone: {
-    type: 'choice', config: 'backbone', default: 'small', choices: BACKBONE_NAMES, doc: 'feature network',
-    flag: 'backbone', label: 'backbone', file: { key: 'backbone', in: 'top' },
+    type: 'choice',
+    config: 'backbone',
+    default: 'small',
+    choices: BACKBONE_NAMES,
+    doc: 'feature network',
+    flag: 'backbone',
+    label: 'backbone',
+    file: { key: 'backbone', in: 'top' },
   },
   backend: {
-    type: 'choice', config: 'backend', default: 'auto', choices: BACKEND_CHOICES, doc: 'tfjs backend',
+    type: 'choice',
+    config: 'backend',
+    default: 'auto',
+    choices: BACKEND_CHOICES,
+    doc: 'tfjs backend',
     choiceDocs: [
       'The fastest that starts: tfjs-node-gpu, tfjs-node, WebAssembly, plain JavaScript',
       '@tensorflow/tfjs-node-gpu (CUDA 11.2 + cuDNN 8.1), installed in clusterlab.nativeBackendPath',
@@ -96,19 +174,32 @@ export const RUN_FIELDS = {
       'WebAssembly (bundled)',
       'Plain JavaScript (bundled, slowest)',
     ],
-    flag: 'backend', label: 'backend', file: { key: 'backend', in: 'top', default: 'clusterlab.backend in VS Code, auto on the command line' },
+    flag: 'backend',
+    label: 'backend',
+    file: { key: 'backend', in: 'top', default: 'clusterlab.backend in VS Code, auto on the command line' },
     setting: { name: 'backend', description: 'The tfjs backend new runs train on.' },
   },
   evalEvery: {
-    type: 'integer', config: 'evalEvery', default: 1, min: 1, max: STEPS, doc: 'score and record predictions every this many epochs (and the last)',
-    flag: 'eval-every', metavar: 'N', label: 'evaluate every',
+    type: 'integer',
+    config: 'evalEvery',
+    default: 1,
+    min: 1,
+    max: STEPS,
+    doc: 'score and record predictions every this many epochs (and the last)',
+    flag: 'eval-every',
+    metavar: 'N',
+    label: 'evaluate every',
   },
 } as const satisfies Record<string, RunFieldSpec>;
 
 export type RunFieldName = keyof typeof RUN_FIELDS;
 
 /** A field's value type in a TrainConfig: a choice's strings, channels 1 or 3, else a number. */
-type ConfigValue<F> = F extends { config: 'channels' } ? 1 | 3 : F extends { type: 'choice'; choices: readonly (infer C)[] } ? C : number;
+type ConfigValue<F> = F extends { config: 'channels' }
+  ? 1 | 3
+  : F extends { type: 'choice'; choices: readonly (infer C)[] }
+    ? C
+    : number;
 
 /** The run fields of a TrainConfig, by their `config` keys (TrainConfig extends this). */
 export type RunFieldValues = {
@@ -146,7 +237,10 @@ export function defaultText(f: RunFieldSpec): string {
 }
 
 /** What a range is made of (an experiment file's own keys have ranges too). */
-export type RangeSpec = Pick<RunFieldSpec, 'type' | 'min' | 'max' | 'exclusiveMin' | 'exclusiveMax' | 'choices'>;
+export type RangeSpec = Pick<
+  RunFieldSpec,
+  'type' | 'min' | 'max' | 'exclusiveMin' | 'exclusiveMax' | 'choices'
+>;
 
 /** "a whole number from 8 to 1024", "a number above 0 and below 10", "one of small, resnet18, resnet34". */
 export function fieldRange(f: RangeSpec): string {
@@ -161,7 +255,8 @@ export function fieldRange(f: RangeSpec): string {
 /** Whether a value (already typed: a number, or a choice's string) is in the field's range. */
 export function fitsField(f: RangeSpec, v: unknown): boolean {
   if (f.type === 'choice') return typeof v === 'string' && (f.choices ?? []).includes(v);
-  if (typeof v !== 'number' || !Number.isFinite(v) || (f.type === 'integer' && !Number.isInteger(v))) return false;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (f.type === 'integer' && !Number.isInteger(v)))
+    return false;
   const aboveMin = f.min === undefined || (f.exclusiveMin ? v > f.min : v >= f.min);
   const belowMax = f.max === undefined || (f.exclusiveMax ? v < f.max : v <= f.max);
   return aboveMin && belowMax;

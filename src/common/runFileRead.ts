@@ -40,12 +40,21 @@ export function textCapOf(file: string): number {
 }
 
 /** A file's text, or undefined when it does not exist. `file` is relative to `folder`. */
-export async function readRunText(folder: string, file: string, cap = textCapOf(file)): Promise<string | undefined> {
+export async function readRunText(
+  folder: string,
+  file: string,
+  cap = textCapOf(file),
+): Promise<string | undefined> {
   return (await readRunFile(folder, file, { cap }))?.toString('utf8');
 }
 
 /** A binary of exactly `bytes` (as `header` says), or undefined when it does not exist. */
-export async function readRunBinary(folder: string, file: string, bytes: number, header: string): Promise<Buffer | undefined> {
+export async function readRunBinary(
+  folder: string,
+  file: string,
+  bytes: number,
+  header: string,
+): Promise<Buffer | undefined> {
   return readRunFile(folder, file, { bytes, header });
 }
 
@@ -67,10 +76,17 @@ export async function readRunFile(folder: string, file: string, expect: Expect):
     if (!st.isFile()) throw new Error(`${path} is ${kindOf(st)}, not a regular file: refused`);
     const size = st.size;
     if ('bytes' in expect) {
-      if (size !== expect.bytes) throw new Error(`${path} has ${size} bytes, ${expect.header} says ${expect.bytes}`);
+      if (size !== expect.bytes)
+        throw new Error(`${path} has ${size} bytes, ${expect.header} says ${expect.bytes}`);
       // A sparse file can be made any size: one beyond any real run's is not read either.
-      if (size > MAX_BINARY_BYTES) throw new Error(`${path} is ${mb(size)}, more than a run file can be (${mb(MAX_BINARY_BYTES)}): refused`);
-    } else if (size > expect.cap) throw new Error(`${path} is ${mb(size)}, more than a run's ${basename(file)} can be (${mb(expect.cap)}): refused`);
+      if (size > MAX_BINARY_BYTES)
+        throw new Error(
+          `${path} is ${mb(size)}, more than a run file can be (${mb(MAX_BINARY_BYTES)}): refused`,
+        );
+    } else if (size > expect.cap)
+      throw new Error(
+        `${path} is ${mb(size)}, more than a run's ${basename(file)} can be (${mb(expect.cap)}): refused`,
+      );
     const buf = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
@@ -78,7 +94,10 @@ export async function readRunFile(folder: string, file: string, expect: Expect):
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    if ('bytes' in expect && got !== size) throw new Error(`${path} shrank to ${got} bytes while it was read (${expect.header} says ${expect.bytes})`);
+    if ('bytes' in expect && got !== size)
+      throw new Error(
+        `${path} shrank to ${got} bytes while it was read (${expect.header} says ${expect.bytes})`,
+      );
     return got === size ? buf : buf.subarray(0, got);
   } finally {
     await handle.close();
@@ -91,13 +110,23 @@ async function assertInside(folder: string, path: string): Promise<void> {
   try {
     target = await realpath(path);
   } catch (e) {
-    throw new Error(`${path} is a symlink that leads nowhere (${(e as NodeJS.ErrnoException).code ?? 'unresolvable'}): refused`, { cause: e });
+    throw new Error(
+      `${path} is a symlink that leads nowhere (${(e as NodeJS.ErrnoException).code ?? 'unresolvable'}): refused`,
+      { cause: e },
+    );
   }
   const rel = relative(await realpath(folder), target);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) throw new Error(`${path} is a symlink to ${target}, outside ${folder}: refused`);
+  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel))
+    throw new Error(`${path} is a symlink to ${target}, outside ${folder}: refused`);
 }
 
-function kindOf(s: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(s: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (s.isDirectory()) return 'a folder';
   if (s.isFIFO()) return 'a FIFO';
   if (s.isCharacterDevice()) return 'a character device';

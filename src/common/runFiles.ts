@@ -23,7 +23,8 @@ export function parseMetrics(text: string): MetricsRow[] {
 export function parseSummary(text: string, file: string): SummaryJson {
   try {
     const s = JSON.parse(text) as SummaryJson;
-    if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes)) throw new Error('expected an object with sizes');
+    if (typeof s !== 'object' || s === null || !Array.isArray(s.sizes))
+      throw new Error('expected an object with sizes');
     return s;
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
@@ -38,7 +39,10 @@ export function csvField(s: string): string {
 /** Splits RFC 4180 CSV into records of fields (quoted fields may hold commas, quotes and newlines). */
 export function parseCsv(text: string): string[][] {
   // Most files quote nothing: splitting lines is ten times faster than the character loop.
-  if (!text.includes('"')) return text.split('\n').flatMap((l) => (l === '' || l === '\r' ? [] : [(l.endsWith('\r') ? l.slice(0, -1) : l).split(',')]));
+  if (!text.includes('"'))
+    return text
+      .split('\n')
+      .flatMap((l) => (l === '' || l === '\r' ? [] : [(l.endsWith('\r') ? l.slice(0, -1) : l).split(',')]));
   const records: string[][] = [];
   let field = '';
   let record: string[] = [];
@@ -74,7 +78,8 @@ export function parseCsv(text: string): string[][] {
 export function parseAssignments(text: string): Assignment[] {
   const records = parseCsv(text);
   const header = records.shift();
-  if (!header || header.slice(0, 3).join(',') !== 'path,cluster,confidence') throw new Error('assignments.csv: the header is not path,cluster,confidence,label');
+  if (!header || header.slice(0, 3).join(',') !== 'path,cluster,confidence')
+    throw new Error('assignments.csv: the header is not path,cluster,confidence,label');
   return records.map((r, i) => {
     const cluster = Number(r[1]);
     const confidence = Number(r[2]);

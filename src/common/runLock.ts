@@ -21,7 +21,9 @@ export interface LockHolder {
 export async function lockHolder(runDir: string): Promise<LockHolder | undefined> {
   try {
     const h = JSON.parse((await readRunText(runDir, LOCK_FILE)) ?? '') as Partial<LockHolder>;
-    return Number.isInteger(h.pid) && typeof h.host === 'string' && typeof h.since === 'string' ? (h as LockHolder) : undefined;
+    return Number.isInteger(h.pid) && typeof h.host === 'string' && typeof h.since === 'string'
+      ? (h as LockHolder)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -15,8 +15,10 @@ const FOLDER_NAME_MAX = 255;
 
 /** Why `name` cannot name a run folder, or undefined when it can. `what` says which name (for messages). */
 export function nameProblem(name: string, what: string, max = NAME_MAX): string | undefined {
-  if (name.length > max) return `${what} is ${name.length} characters long; at most ${max} (it names run folders; got ${shown(name)})`;
-  if (!/^[\w.-]+$/.test(name)) return `${what} may hold only letters, digits, '.', '_' and '-' (it names run folders; got ${shown(name)})`;
+  if (name.length > max)
+    return `${what} is ${name.length} characters long; at most ${max} (it names run folders; got ${shown(name)})`;
+  if (!/^[\w.-]+$/.test(name))
+    return `${what} may hold only letters, digits, '.', '_' and '-' (it names run folders; got ${shown(name)})`;
   if (/^\.+$/.test(name)) return `${what} cannot be only dots (it names run folders; got ${shown(name)})`;
   return undefined;
 }
@@ -32,8 +34,15 @@ export function experimentRunDir(runsDir: string, experiment: string, entry: str
 export function runDirInside(runsDir: string, runDir: string): string {
   const dir = resolve(runsDir, runDir);
   const rel = relative(resolve(runsDir), dir);
-  if (rel === '' || isAbsolute(rel) || rel.includes(sep) || nameProblem(rel, 'the run folder', FOLDER_NAME_MAX)) {
-    throw new Error(`run folder ${shown(runDir)} is not a folder directly inside the runs folder ${resolve(runsDir)}`);
+  if (
+    rel === '' ||
+    isAbsolute(rel) ||
+    rel.includes(sep) ||
+    nameProblem(rel, 'the run folder', FOLDER_NAME_MAX)
+  ) {
+    throw new Error(
+      `run folder ${shown(runDir)} is not a folder directly inside the runs folder ${resolve(runsDir)}`,
+    );
   }
   return dir;
 }

@@ -34,7 +34,11 @@ export function activate(context: vscode.ExtensionContext): void {
     runs: store,
     // Untrusted, no trainer starts: datasets are then not watched for new images.
     ...(vscode.workspace.isTrusted
-      ? { assign: async (runDir: string, files: string[]) => (await client.request(Requests.assign, { runDir, files })).assignments, layout: layoutRequest(client) }
+      ? {
+          assign: async (runDir: string, files: string[]) =>
+            (await client.request(Requests.assign, { runDir, files })).assignments,
+          layout: layoutRequest(client),
+        }
       : {}),
     log: (m) => log.info(m),
   });
@@ -42,7 +46,11 @@ export function activate(context: vscode.ExtensionContext): void {
     queues: async () => (await listQueues(allRunsDirs())).map((q) => q.queue),
     isRunning: (file) => sweep.isRunning(file),
   });
-  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const treeView = vscode.window.createTreeView<RunsNode>('clusterlab.runs', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+    canSelectMany: true,
+  });
   const rootsChanged = () => store.setRoots(allRunsDirs());
   context.subscriptions.push(
     log,
@@ -55,20 +63,39 @@ export function activate(context: vscode.ExtensionContext): void {
     treeView.onDidChangeSelection((e) => e.selection[0]?.kind === 'run' && views.showRun(e.selection[0].dir)),
     views.onDidEditLabels(() => tree.refresh()),
     training.onDidChangeRun(() => tree.refresh()),
-    ...registerCommands({ store, training, trainer: client, log, settings: readSettings, refreshRuns: () => tree.refresh() }),
+    ...registerCommands({
+      store,
+      training,
+      trainer: client,
+      log,
+      settings: readSettings,
+      refreshRuns: () => tree.refresh(),
+    }),
     ...experimentCommands(sweep, report),
     ...serveExperimentFiles(client, sweep, log),
     vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged()),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('clusterlab.nativeBackendPath') && void nativePathChanged(client, training, log)),
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => e.affectsConfiguration('clusterlab.runsFolder') && rootsChanged(),
+    ),
+    vscode.workspace.onDidChangeConfiguration(
+      (e) =>
+        e.affectsConfiguration('clusterlab.nativeBackendPath') &&
+        void nativePathChanged(client, training, log),
+    ),
   );
   log.info('ClusterLab activated');
 }
 
 /** The trainer reads the native folder when it starts: an idle one is stopped, and the next request starts it anew. */
-async function nativePathChanged(client: TrainerClient, training: TrainingRuns, log: vscode.LogOutputChannel): Promise<void> {
+async function nativePathChanged(
+  client: TrainerClient,
+  training: TrainingRuns,
+  log: vscode.LogOutputChannel,
+): Promise<void> {
   if (training.active.length > 0) {
-    log.info('clusterlab.nativeBackendPath changed: it applies when the run in flight has ended and the trainer restarts (or after a window reload)');
+    log.info(
+      'clusterlab.nativeBackendPath changed: it applies when the run in flight has ended and the trainer restarts (or after a window reload)',
+    );
     return;
   }
   await client.stop();
@@ -80,7 +107,11 @@ async function nativePathChanged(client: TrainerClient, training: TrainingRuns, 
  * untrusted, the files get no diagnostics; `clusterlab run FILE --check` checks them). Sweeps a
  * reload or a crash left unfinished continue.
  */
-function serveExperimentFiles(client: TrainerClient, sweep: Sweeps, log: vscode.LogOutputChannel): vscode.Disposable[] {
+function serveExperimentFiles(
+  client: TrainerClient,
+  sweep: Sweeps,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable[] {
   const isExperiment = (d: vscode.TextDocument) => d.uri.scheme === 'file' && isExperimentFile(d.fileName);
   const start = async () => {
     try {
@@ -93,7 +124,11 @@ function serveExperimentFiles(client: TrainerClient, sweep: Sweeps, log: vscode.
   if (!vscode.workspace.isTrusted) return [vscode.workspace.onDidGrantWorkspaceTrust(() => void start())];
   if (vscode.workspace.textDocuments.some(isExperiment)) void start();
   else void sweep.continueUnfinished(allRunsDirs());
-  return [vscode.workspace.onDidOpenTextDocument((d) => isExperiment(d) && void client.ensureStarted().catch((e: Error) => log.error(e.message)))];
+  return [
+    vscode.workspace.onDidOpenTextDocument(
+      (d) => isExperiment(d) && void client.ensureStarted().catch((e: Error) => log.error(e.message)),
+    ),
+  ];
 }
 
 /** Stops the trainer: a run in flight is cancelled and stays resumable, and so does its sweep. */

@@ -11,7 +11,13 @@ export function runLabel(method: MethodName, datasetRoot: string): string {
 
 /** "Dec 5, 01:13": when a run started, in the user's time zone. */
 export function localTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return new Date(iso).toLocaleString('en-US', {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
 }
 
 /** A user's name for a run lives in the run folder's name.json ({"name": ...}), beside the trainer's run.json. */
@@ -22,7 +28,11 @@ export const RUN_NAME_FILE = 'name.json';
  * name for it, else its entry's name in its experiment file, else "CC · fashion · Dec 5, 01:13".
  */
 export function runLabelOf(run: RunJson, userName?: string): string {
-  return userName || run.experiment?.entry || `${runLabel(run.method, run.dataset.root)} · ${localTime(run.startedAt)}`;
+  return (
+    userName ||
+    run.experiment?.entry ||
+    `${runLabel(run.method, run.dataset.root)} · ${localTime(run.startedAt)}`
+  );
 }
 
 /** Names a run (an empty name goes back to the default one). */

@@ -27,20 +27,37 @@ type Past = { run: RunJson; summary: SummaryJson };
 
 export function estimateRun(past: readonly Past[], c: TrainConfig, images: number): Estimate | NoEstimate {
   const label = METHOD_SPECS[c.method].label;
-  const timed = past.filter(({ run, summary }) => run.status === 'done' && summary.n > 0 && summary.epochs > 0 && summary.seconds > 0);
+  const timed = past.filter(
+    ({ run, summary }) => run.status === 'done' && summary.n > 0 && summary.epochs > 0 && summary.seconds > 0,
+  );
   // Said on the quick pick's second line, which shows about 80 characters.
   if (timed.length === 0) return { why: 'No time estimate yet: nothing has finished here to time it from' };
   const sameMethod = timed.filter(({ run }) => run.config.method === c.method);
-  if (sameMethod.length === 0) return { why: `No time estimate yet: no ${label} run has finished here (methods differ in speed)` };
+  if (sameMethod.length === 0)
+    return { why: `No time estimate yet: no ${label} run has finished here (methods differ in speed)` };
   const like = sameMethod
-    .filter(({ run, summary }) => run.config.backbone === c.backbone && (run.config.features ?? '') === (c.features ?? '') && (c.backend === 'auto' || summary.backend === c.backend))
+    .filter(
+      ({ run, summary }) =>
+        run.config.backbone === c.backbone &&
+        (run.config.features ?? '') === (c.features ?? '') &&
+        (c.backend === 'auto' || summary.backend === c.backend),
+    )
     .sort((a, b) => (a.run.startedAt < b.run.startedAt ? 1 : -1));
   const perImageEpoch = (s: SummaryJson) => s.seconds / (s.n * s.epochs);
-  const same = like.find(({ run }) => run.config.imageSize === c.imageSize && run.config.channels === c.channels);
-  if (same) return { seconds: perImageEpoch(same.summary) * images * c.epochs, basis: `from your last ${label} run at ${c.imageSize} px on ${same.summary.backend}` };
+  const same = like.find(
+    ({ run }) => run.config.imageSize === c.imageSize && run.config.channels === c.channels,
+  );
+  if (same)
+    return {
+      seconds: perImageEpoch(same.summary) * images * c.epochs,
+      basis: `from your last ${label} run at ${c.imageSize} px on ${same.summary.backend}`,
+    };
   // A feature model's embeddings cost what the model costs, not what the pixels do: no scaling.
   const other = c.features ? undefined : like[0];
-  if (!other) return { why: `No time estimate yet: no finished ${label} run here with the ${c.backbone} backbone${c.features ? ' on this feature model' : ''}${c.backend === 'auto' ? '' : ` on ${c.backend}`}` };
+  if (!other)
+    return {
+      why: `No time estimate yet: no finished ${label} run here with the ${c.backbone} backbone${c.features ? ' on this feature model' : ''}${c.backend === 'auto' ? '' : ` on ${c.backend}`}`,
+    };
   const r = other.run.config;
   const colour = (ch: number) => (ch === 1 ? 'grey' : 'RGB');
   const from = `${r.imageSize} px${r.channels === c.channels ? '' : ` ${colour(r.channels)}`}`;

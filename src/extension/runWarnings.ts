@@ -13,17 +13,27 @@ const CATCH_ALL_SHARE = 0.2;
 /** Fewer images than this share of the mean size (and fewer than 2 at least) is nearly empty. */
 const NEARLY_EMPTY_SHARE = 0.1;
 
-export function runWarnings(method: MethodName, summary: Pick<SummaryJson, 'sizes' | 'n'>, metrics: readonly MetricsRow[]): string[] {
-  const out = (METHOD_SPECS[method].warnings ?? []).filter((w) => metrics.some((r) => r.phase === w.phase && r[w.column] === w.equals)).map((w) => w.says);
+export function runWarnings(
+  method: MethodName,
+  summary: Pick<SummaryJson, 'sizes' | 'n'>,
+  metrics: readonly MetricsRow[],
+): string[] {
+  const out = (METHOD_SPECS[method].warnings ?? [])
+    .filter((w) => metrics.some((r) => r.phase === w.phase && r[w.column] === w.equals))
+    .map((w) => w.says);
   const sizes = summary.sizes;
   const n = summary.n;
   if (sizes.length > 1 && n > 0) {
     const mean = n / sizes.length;
     const largest = sizes.indexOf(Math.max(...sizes));
     const big = sizes[largest]!;
-    if (big >= CATCH_ALL_TIMES_MEAN * mean && big >= CATCH_ALL_SHARE * n) out.push(`cluster ${largest} holds ${big} of ${count(n, 'image')}, a catch-all`);
+    if (big >= CATCH_ALL_TIMES_MEAN * mean && big >= CATCH_ALL_SHARE * n)
+      out.push(`cluster ${largest} holds ${big} of ${count(n, 'image')}, a catch-all`);
     const small = sizes.filter((s) => s < Math.max(2, NEARLY_EMPTY_SHARE * mean)).length;
-    if (small > 0) out.push(`${count(small, 'cluster')} ${small === 1 ? 'is' : 'are'} nearly empty (under ${Math.max(2, Math.ceil(NEARLY_EMPTY_SHARE * mean))} images)`);
+    if (small > 0)
+      out.push(
+        `${count(small, 'cluster')} ${small === 1 ? 'is' : 'are'} nearly empty (under ${Math.max(2, Math.ceil(NEARLY_EMPTY_SHARE * mean))} images)`,
+      );
   }
   return out;
 }

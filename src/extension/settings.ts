@@ -46,12 +46,15 @@ function featureModels(v: unknown): string[] {
 export async function addFeatureModel(file: string): Promise<void> {
   const c = vscode.workspace.getConfiguration('clusterlab');
   const now = c.get<string[]>('featureModels') ?? [];
-  if (!now.includes(file)) await c.update('featureModels', [...now, file], vscode.ConfigurationTarget.Workspace);
+  if (!now.includes(file))
+    await c.update('featureModels', [...now, file], vscode.ConfigurationTarget.Workspace);
 }
 
 /** The runs folder of a workspace folder (an absolute setting is one folder for all). */
 export function runsDirOf(workspaceFolder: string, settings: Settings): string {
-  return isAbsolute(settings.runsFolder) ? settings.runsFolder : resolve(workspaceFolder, settings.runsFolder);
+  return isAbsolute(settings.runsFolder)
+    ? settings.runsFolder
+    : resolve(workspaceFolder, settings.runsFolder);
 }
 
 /** Every runs folder of the open workspace, without repeats. */

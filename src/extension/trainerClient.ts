@@ -6,7 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, WorkDoneProgress, type ErrorHandler } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  WorkDoneProgress,
+  type ErrorHandler,
+} from 'vscode-languageclient/node';
 import { Requests, type NotificationDef, type RequestDef, type WorkDoneValue } from '../protocol/server.js';
 import { check } from '../protocol/schema.js';
 import { assertTrusted } from './trust.js';
@@ -37,8 +42,16 @@ export class TrainerClient implements Trainer, vscode.Disposable {
   /** The run and debug server options, read by the client at each start: their environment carries clusterlab.nativeBackendPath. */
   private readonly servers: { options: { env: NodeJS.ProcessEnv } }[];
 
-  constructor(serverModule: string, log: vscode.LogOutputChannel, private readonly env: () => NodeJS.ProcessEnv = () => ({})) {
-    const run = { module: serverModule, transport: TransportKind.ipc as const, options: { env: process.env } };
+  constructor(
+    serverModule: string,
+    log: vscode.LogOutputChannel,
+    private readonly env: () => NodeJS.ProcessEnv = () => ({}),
+  ) {
+    const run = {
+      module: serverModule,
+      transport: TransportKind.ipc as const,
+      options: { env: process.env },
+    };
     const debug = { ...run, options: { env: process.env, execArgv: ['--nolazy', '--inspect=6010'] } };
     this.servers = [run, debug];
     // The client's own handler exists only once the client does; the handler below defers to it.
@@ -55,7 +68,11 @@ export class TrainerClient implements Trainer, vscode.Disposable {
       'ClusterLab Trainer',
       { run, debug },
       // The trainer also checks experiment files as they are typed (src/trainer/experiment/lsp.ts).
-      { documentSelector: [{ scheme: 'file', pattern: '**/*.clusterlab.yaml' }], outputChannel: log, errorHandler },
+      {
+        documentSelector: [{ scheme: 'file', pattern: '**/*.clusterlab.yaml' }],
+        outputChannel: log,
+        errorHandler,
+      },
     );
     defaults.handler = this.client.createDefaultErrorHandler(MAX_RESTARTS);
   }
@@ -98,9 +115,20 @@ export class TrainerClient implements Trainer, vscode.Disposable {
 
 /** The trainer's layout request for a run, its work-done progress passed to `onProgress`. */
 export function layoutRequest(trainer: Trainer) {
-  return async (runDir: string, onProgress: (p: { percentage?: number; message?: string }) => void): Promise<void> => {
+  return async (
+    runDir: string,
+    onProgress: (p: { percentage?: number; message?: string }) => void,
+  ): Promise<void> => {
     const workDoneToken = `clusterlab-layout-${randomUUID()}`;
-    const sub = trainer.onProgress(workDoneToken, (v) => v.kind !== 'end' && onProgress({ ...(v.percentage !== undefined ? { percentage: v.percentage } : {}), ...(v.message ? { message: v.message } : {}) }));
+    const sub = trainer.onProgress(
+      workDoneToken,
+      (v) =>
+        v.kind !== 'end' &&
+        onProgress({
+          ...(v.percentage !== undefined ? { percentage: v.percentage } : {}),
+          ...(v.message ? { message: v.message } : {}),
+        }),
+    );
     try {
       await trainer.request(Requests.layout, { runDir, workDoneToken });
     } finally {

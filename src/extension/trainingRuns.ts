@@ -77,13 +77,35 @@ export class TrainingRuns implements vscode.Disposable {
 
   /** Resolves once the trainer has started the run (its end is announced later); rejects with why it could not. */
   train(config: TrainConfig, runsDir: string, target?: ExperimentTarget): Promise<RunStarted> {
-    const label = target ? `${target.experiment.entry} (${basename(target.experiment.file)})` : runLabel(config.method, config.data);
-    return this.launch(config.method, label, (workDoneToken) => this.trainer.request(Requests.train, { config, runsDir, workDoneToken, ...target, ...this.runOptions() }), !target);
+    const label = target
+      ? `${target.experiment.entry} (${basename(target.experiment.file)})`
+      : runLabel(config.method, config.data);
+    return this.launch(
+      config.method,
+      label,
+      (workDoneToken) =>
+        this.trainer.request(Requests.train, {
+          config,
+          runsDir,
+          workDoneToken,
+          ...target,
+          ...this.runOptions(),
+        }),
+      !target,
+    );
   }
 
   resume({ dir, run }: RunEntry): Promise<RunStarted> {
-    const label = run.experiment ? `${run.experiment.entry} (${basename(run.experiment.file)})` : runLabelOf(run);
-    return this.launch(run.method, label, (workDoneToken) => this.trainer.request(Requests.resume, { runDir: dir, workDoneToken, ...this.runOptions() }), !run.experiment);
+    const label = run.experiment
+      ? `${run.experiment.entry} (${basename(run.experiment.file)})`
+      : runLabelOf(run);
+    return this.launch(
+      run.method,
+      label,
+      (workDoneToken) =>
+        this.trainer.request(Requests.resume, { runDir: dir, workDoneToken, ...this.runOptions() }),
+      !run.experiment,
+    );
   }
 
   async cancel(runId: string): Promise<boolean> {
@@ -101,11 +123,20 @@ export class TrainingRuns implements vscode.Disposable {
     return cap > 0 ? { memoryCapMB: cap } : {};
   }
 
-  private launch(method: MethodName, label: string, send: (token: string) => Promise<RunStarted>, announce = true): Promise<RunStarted> {
+  private launch(
+    method: MethodName,
+    label: string,
+    send: (token: string) => Promise<RunStarted>,
+    announce = true,
+  ): Promise<RunStarted> {
     const token = `clusterlab-${randomUUID()}`;
     const short = METHOD_SPECS[method].label;
     return new Promise((resolveStarted, rejectStarted) => {
-      const options = { location: vscode.ProgressLocation.Notification, title: `ClusterLab: ${label}`, cancellable: true };
+      const options = {
+        location: vscode.ProgressLocation.Notification,
+        title: `ClusterLab: ${label}`,
+        cancellable: true,
+      };
       void vscode.window.withProgress(options, async (progress, cancel) => {
         let reported = 0;
         this.status.show(short, 'starting');
@@ -134,12 +165,18 @@ export class TrainingRuns implements vscode.Disposable {
     });
   }
 
-  private endOf(started: RunStarted, label: string, cancel: vscode.CancellationToken): Promise<RunEndedNotice | undefined> {
+  private endOf(
+    started: RunStarted,
+    label: string,
+    cancel: vscode.CancellationToken,
+  ): Promise<RunEndedNotice | undefined> {
     const early = this.early.get(started.runId);
     this.early.delete(started.runId);
     if (early) return Promise.resolve(early);
     return new Promise((resolve) => {
-      const onCancel = cancel.onCancellationRequested(() => void this.cancel(started.runId).catch((e: Error) => this.log.error(e.message)));
+      const onCancel = cancel.onCancellationRequested(
+        () => void this.cancel(started.runId).catch((e: Error) => this.log.error(e.message)),
+      );
       this.flights.set(started.runId, {
         ...started,
         label,
@@ -178,22 +215,38 @@ export class TrainingRuns implements vscode.Disposable {
       if (choice === gallery) void vscode.commands.executeCommand('clusterlab.openGallery', runDir);
     };
     if (!n) {
-      void vscode.window.showWarningMessage(`ClusterLab: the trainer stopped while training ${label}; the run is marked interrupted.`, resume, showLog).then(act);
+      void vscode.window
+        .showWarningMessage(
+          `ClusterLab: the trainer stopped while training ${label}; the run is marked interrupted.`,
+          resume,
+          showLog,
+        )
+        .then(act);
     } else if (n.status === 'done') {
       const acc = n.acc !== undefined ? `: ACC ${n.acc.toFixed(3)}` : ` after ${n.epoch} epochs`;
       void vscode.window.showInformationMessage(`ClusterLab: ${label} finished${acc}.`, gallery).then(act);
       void this.warnAbout(label, runDir, method).then((warned) => warned && act(warned));
     } else if (n.status === 'cancelled') {
-      void vscode.window.showInformationMessage(`ClusterLab: ${label} cancelled after epoch ${n.epoch}; resuming continues from there.`, resume).then(act);
+      void vscode.window
+        .showInformationMessage(
+          `ClusterLab: ${label} cancelled after epoch ${n.epoch}; resuming continues from there.`,
+          resume,
+        )
+        .then(act);
     } else {
       this.log.error(`${label} failed: ${n.error ?? n.status}`);
-      void vscode.window.showErrorMessage(`ClusterLab: ${label} failed: ${n.error ?? n.status}`, showLog).then(act);
+      void vscode.window
+        .showErrorMessage(`ClusterLab: ${label} failed: ${n.error ?? n.status}`, showLog)
+        .then(act);
     }
   }
 
   /** A warning for what the finished run's numbers show (see runWarnings); resolves to the button chosen. */
   private async warnAbout(label: string, runDir: string, method: MethodName): Promise<string | undefined> {
-    const [summary, metrics] = await Promise.all([this.store.readSummary(runDir).catch(() => undefined), this.store.readMetrics(runDir).catch(() => [])]);
+    const [summary, metrics] = await Promise.all([
+      this.store.readSummary(runDir).catch(() => undefined),
+      this.store.readMetrics(runDir).catch(() => []),
+    ]);
     const warnings = summary ? runWarnings(method, summary, metrics) : [];
     if (warnings.length === 0) return undefined;
     this.log.info(`${label}: ${warnings.join('; ')}`);
@@ -203,6 +256,9 @@ export class TrainingRuns implements vscode.Disposable {
 
 /** "epoch 3: loss 4.210 · 850 img/s · ACC 0.612 NMI 0.540 ARI 0.430" */
 function epochLine(row: MetricsRow): string {
-  const scores = row.acc !== undefined ? ` · ACC ${row.acc.toFixed(3)} NMI ${(row.nmi ?? 0).toFixed(3)} ARI ${(row.ari ?? 0).toFixed(3)}` : '';
+  const scores =
+    row.acc !== undefined
+      ? ` · ACC ${row.acc.toFixed(3)} NMI ${(row.nmi ?? 0).toFixed(3)} ARI ${(row.ari ?? 0).toFixed(3)}`
+      : '';
   return `epoch ${row.epoch}: loss ${row.loss.toFixed(3)} · ${Math.round(row.imgPerSec)} img/s${scores}`;
 }

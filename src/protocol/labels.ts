@@ -9,7 +9,9 @@ import { SchemaError, arr, check, int, lit, obj, record, str, type Infer } from 
 export const LABELS_FILE = 'labels.json';
 
 /** A cluster id as an object key: a plain non-negative decimal. */
-const clusterKey = { parse: (v: unknown, p: string) => (typeof v === 'string' && /^(0|[1-9]\d{0,8})$/.test(v) ? v : failKey(p)) };
+const clusterKey = {
+  parse: (v: unknown, p: string) => (typeof v === 'string' && /^(0|[1-9]\d{0,8})$/.test(v) ? v : failKey(p)),
+};
 function failKey(p: string): never {
   throw new SchemaError(`${p}: expected a cluster id (0, 1, 2, ...)`);
 }

@@ -11,7 +11,8 @@ const path = str(4096);
 const reason = str(64 * 1024);
 const scalar: Schema<number | string | boolean> = {
   parse: (v, p) => {
-    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string' || typeof v === 'boolean') return v;
+    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string' || typeof v === 'boolean')
+      return v;
     throw new SchemaError(`${p}: expected a number, string or boolean`);
   },
 };
@@ -25,8 +26,20 @@ const fields = openObj({
   epoch: int(0),
   startedAt: str(100),
   // The settings' ranges are validateConfig's, checked when a run is resumed; here what readers use.
-  config: openObj({ method: oneOf(...METHOD_NAMES), data: path, epochs: int(), clusters: int(), params: record(str(200), scalar, 200) }),
-  dataset: openObj({ root: path, images: int(0), classes: arr(path), superClasses: arr(path), superOfClass: opt(arr(int(-1))) }),
+  config: openObj({
+    method: oneOf(...METHOD_NAMES),
+    data: path,
+    epochs: int(),
+    clusters: int(),
+    params: record(str(200), scalar, 200),
+  }),
+  dataset: openObj({
+    root: path,
+    images: int(0),
+    classes: arr(path),
+    superClasses: arr(path),
+    superOfClass: opt(arr(int(-1))),
+  }),
   version: lit(1),
   backend: openObj({ name: str(100), threads: int(0), skipped: arr(openObj({ name: str(100), reason })) }),
   endedAt: opt(str(100)),

@@ -22,23 +22,35 @@ export function check<T>(schema: Schema<T>, value: unknown): T {
 }
 
 export const str = (maxLength = 4096): Schema<string> => ({
-  parse: (v, p) => (typeof v === 'string' && v.length <= maxLength ? v : fail(p, `expected a string of at most ${maxLength} characters`)),
+  parse: (v, p) =>
+    typeof v === 'string' && v.length <= maxLength
+      ? v
+      : fail(p, `expected a string of at most ${maxLength} characters`),
 });
 
-export const num: Schema<number> = { parse: (v, p) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'expected a finite number')) };
+export const num: Schema<number> = {
+  parse: (v, p) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'expected a finite number')),
+};
 
 export const int = (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Schema<number> => ({
-  parse: (v, p) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(p, `expected an integer in ${min}..${max}`)),
+  parse: (v, p) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
+      ? (v as number)
+      : fail(p, `expected an integer in ${min}..${max}`),
 });
 
-export const bool: Schema<boolean> = { parse: (v, p) => (typeof v === 'boolean' ? v : fail(p, 'expected a boolean')) };
+export const bool: Schema<boolean> = {
+  parse: (v, p) => (typeof v === 'boolean' ? v : fail(p, 'expected a boolean')),
+};
 
 export function lit<const T extends string | number | boolean>(value: T): Schema<T> & { readonly value: T } {
   return { value, parse: (v, p) => (v === value ? value : fail(p, `expected ${JSON.stringify(value)}`)) };
 }
 
 export function oneOf<const T extends string>(...values: T[]): Schema<T> {
-  return { parse: (v, p) => (values.includes(v as T) ? (v as T) : fail(p, `expected one of ${values.join(', ')}`)) };
+  return {
+    parse: (v, p) => (values.includes(v as T) ? (v as T) : fail(p, `expected one of ${values.join(', ')}`)),
+  };
 }
 
 export function arr<T>(item: Schema<T>, maxLength = 1_000_000): Schema<T[]> {
@@ -53,7 +65,11 @@ export function arr<T>(item: Schema<T>, maxLength = 1_000_000): Schema<T[]> {
 }
 
 /** A string-keyed map; keys are checked too (e.g. cluster ids as decimal strings). */
-export function record<T>(key: Schema<string>, value: Schema<T>, maxEntries = 1_000_000): Schema<Record<string, T>> {
+export function record<T>(
+  key: Schema<string>,
+  value: Schema<T>,
+  maxEntries = 1_000_000,
+): Schema<Record<string, T>> {
   return {
     parse: (v, p) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, 'expected an object');
@@ -86,7 +102,9 @@ type Fields = Record<string, Schema<unknown>>;
 type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K] extends Optional<unknown> ? K : never }[keyof F];
 type RequiredKeys<F extends Fields> = Exclude<keyof F, OptionalKeys<F>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
-export type ObjOf<F extends Fields> = Simplify<{ [K in RequiredKeys<F>]: Infer<F[K]> } & { [K in OptionalKeys<F>]?: Infer<F[K]> }>;
+export type ObjOf<F extends Fields> = Simplify<
+  { [K in RequiredKeys<F>]: Infer<F[K]> } & { [K in OptionalKeys<F>]?: Infer<F[K]> }
+>;
 
 /** An object with exactly these fields: unknown fields are refused, so a typo cannot pass silently. */
 export function obj<F extends Fields>(fields: F): Schema<ObjOf<F>> & { readonly fields: F } {
@@ -95,7 +113,8 @@ export function obj<F extends Fields>(fields: F): Schema<ObjOf<F>> & { readonly 
     parse: (v, p) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, 'expected an object');
       for (const k of Object.keys(v)) if (!(k in fields)) fail(p, `unexpected field "${k.slice(0, 40)}"`);
-      for (const [k, s] of Object.entries(fields)) s.parse((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
+      for (const [k, s] of Object.entries(fields))
+        s.parse((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
       return v as ObjOf<F>;
     },
   };
@@ -131,15 +150,18 @@ export function openObj<F extends Fields>(fields: F): Schema<ObjOf<F>> {
  * A union of objects told apart by their `type` field: the error names the bad field of the
  * matching variant rather than "matched none".
  */
-export function tagged<const V extends readonly (Schema<{ type: string }> & { readonly fields: { type: { readonly value: string } } })[]>(
-  ...variants: V
-): Schema<Infer<V[number]>> {
+export function tagged<
+  const V extends readonly (Schema<{ type: string }> & {
+    readonly fields: { type: { readonly value: string } };
+  })[],
+>(...variants: V): Schema<Infer<V[number]>> {
   const byType = new Map<unknown, Schema<{ type: string }>>(variants.map((s) => [s.fields.type.value, s]));
   return {
     parse: (v, p) => {
       const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
       const s = byType.get(t);
-      if (!s) fail(p ? `${p}.type` : 'type', `unknown message type ${String(JSON.stringify(t)).slice(0, 40)}`);
+      if (!s)
+        fail(p ? `${p}.type` : 'type', `unknown message type ${String(JSON.stringify(t)).slice(0, 40)}`);
       return s.parse(v, p) as Infer<V[number]>;
     },
   };

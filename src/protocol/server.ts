@@ -8,7 +8,21 @@ import type { AssignedHeader } from '../common/assignedFiles.js';
 import { METHOD_NAMES } from '../common/methods/index.js';
 import { RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../common/runFields.js';
 import { RUN_STATUSES, type BackendName, type MetricsRow, type TrainConfig } from './run.js';
-import { arr, bool, check, int, num, obj, oneOf, opt, record, SchemaError, str, type Infer, type Schema } from './schema.js';
+import {
+  arr,
+  bool,
+  check,
+  int,
+  num,
+  obj,
+  oneOf,
+  opt,
+  record,
+  SchemaError,
+  str,
+  type Infer,
+  type Schema,
+} from './schema.js';
 
 export interface RequestDef<P, R> {
   readonly method: string;
@@ -31,7 +45,8 @@ const runStatus = oneOf(...RUN_STATUSES);
 
 const paramValue: Schema<number | string | boolean> = {
   parse: (v, p) => {
-    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string' || typeof v === 'boolean') return v;
+    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string' || typeof v === 'boolean')
+      return v;
     throw new SchemaError(`${p}: expected a number, string or boolean`);
   },
 };
@@ -82,7 +97,12 @@ export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOption
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 /** A folder of new images through a finished run, written beside it (src/common/assignedFiles.ts); overwrite: replace an earlier result. */
-export const assignFolderParams = obj({ runDir: path, data: path, overwrite: opt(bool), workDoneToken: opt(str(200)) });
+export const assignFolderParams = obj({
+  runDir: path,
+  data: path,
+  overwrite: opt(bool),
+  workDoneToken: opt(str(200)),
+});
 /** refresh: check again (after installing a package) instead of the trainer's first answer. */
 export const listBackendsParams = obj({ refresh: opt(bool) });
 /** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
@@ -152,8 +172,14 @@ export const Requests = {
   /** Clusters of images (absolute paths) by a run's trained model. */
   assign: request<Infer<typeof assignParams>, AssignResult>('clusterlab/assign', assignParams),
   /** Every image of a folder through a finished run; refuses images of another kind than it trained on before any work. */
-  assignFolder: request<Infer<typeof assignFolderParams>, AssignFolderResult>('clusterlab/assignFolder', assignFolderParams),
-  listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>('clusterlab/listBackends', listBackendsParams),
+  assignFolder: request<Infer<typeof assignFolderParams>, AssignFolderResult>(
+    'clusterlab/assignFolder',
+    assignFolderParams,
+  ),
+  listBackends: request<Infer<typeof listBackendsParams>, BackendStatus[]>(
+    'clusterlab/listBackends',
+    listBackendsParams,
+  ),
   /** Writes the run's layout files; progress on workDoneToken like a run's. */
   layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
   /** The config resolved as a run would resolve it (SCAN's stage lengths), for the wizard's review. */
@@ -169,7 +195,8 @@ const metricsRow: Schema<MetricsRow> = {
 };
 
 function pick(v: unknown, keys: string[], p: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemaError(`${p}: expected an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new SchemaError(`${p}: expected an object`);
   return Object.fromEntries(keys.map((k) => [k, (v as Record<string, unknown>)[k]]));
 }
 

@@ -4,7 +4,21 @@
  * a webview validates what the host sends before drawing it.
  */
 import { RUN_STATUSES } from './run.js';
-import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, record, str, tagged, type Infer } from './schema.js';
+import {
+  arr,
+  bool,
+  int,
+  lit,
+  num,
+  obj,
+  oneOf,
+  opt,
+  orNull,
+  record,
+  str,
+  tagged,
+  type Infer,
+} from './schema.js';
 
 const path = str(4096);
 const clusterId = int(0, 999_999_999);
@@ -14,7 +28,13 @@ const classIndex = int(-1, 1_000_000);
 const runStatus = oneOf(...RUN_STATUSES);
 /** An entry of the run picker every page shows. */
 export const runChoice = obj({ dir: path, label: str(300), status: runStatus });
-export const runInfo = obj({ dir: path, id: str(300), method: str(40), status: runStatus, datasetRoot: path });
+export const runInfo = obj({
+  dir: path,
+  id: str(300),
+  method: str(40),
+  status: runStatus,
+  datasetRoot: path,
+});
 export type RunChoice = Infer<typeof runChoice>;
 export type RunInfo = Infer<typeof runInfo>;
 
@@ -103,7 +123,14 @@ export type ThumbsReply = Infer<typeof thumbsReply>;
  * Narrows the gallery to one cluster, optionally to one class or super-class in it (a heatmap
  * click), or to exactly `images` (dataset-relative paths) shown as one chip named `title`.
  */
-export const galleryFilter = obj({ type: lit('filter'), cluster: opt(clusterId), classIndex: opt(classIndex), superIndex: opt(classIndex), images: opt(arr(str(), 1_000_000)), title: opt(str(200)) });
+export const galleryFilter = obj({
+  type: lit('filter'),
+  cluster: opt(clusterId),
+  classIndex: opt(classIndex),
+  superIndex: opt(classIndex),
+  images: opt(arr(str(), 1_000_000)),
+  title: opt(str(200)),
+});
 export type GalleryFilter = Infer<typeof galleryFilter>;
 
 /** The run's shared selection (linked views): what one page selected, the others show. */
@@ -111,7 +138,12 @@ export const selectionMessage = obj({ type: lit('selection'), paths: arr(path) }
 export type SelectionMessage = Infer<typeof selectionMessage>;
 
 /** Per image (state order), its "doesn't belong" score (src/common/belong.ts), null for none; `note` says why there are none. */
-export const belongScores = obj({ type: lit('belong'), dir: path, scores: arr(orNull(num)), note: opt(str(500)) });
+export const belongScores = obj({
+  type: lit('belong'),
+  dir: path,
+  scores: arr(orNull(num)),
+  note: opt(str(500)),
+});
 export type BelongScores = Infer<typeof belongScores>;
 
 export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage, belongScores);
@@ -189,7 +221,13 @@ export type ConfusionToHost = Infer<typeof confusionToHost>;
 const seriesKind = oneOf('fraction', 'index');
 
 /** One numeric series of metrics.jsonl, null where a row lacks it (e.g. scores only every few epochs). */
-export const chartSeries = obj({ key: str(300), label: str(300), kind: opt(seriesKind), group: str(100), values: arr(orNull(num)) });
+export const chartSeries = obj({
+  key: str(300),
+  label: str(300),
+  kind: opt(seriesKind),
+  group: str(100),
+  values: arr(orNull(num)),
+});
 export type ChartSeries = Infer<typeof chartSeries>;
 
 export const chartsState = obj({
@@ -248,7 +286,15 @@ export const compareState = obj({
   /** metrics.jsonl columns over the union of the runs' epochs: values[run][epoch index]. */
   overlay: obj({
     epochs: arr(int(0), 100_000),
-    metrics: arr(obj({ key: str(300), label: str(300), kind: opt(seriesKind), values: arr(arr(orNull(num), 100_000), 1000) }), 1000),
+    metrics: arr(
+      obj({
+        key: str(300),
+        label: str(300),
+        kind: opt(seriesKind),
+        values: arr(arr(orNull(num), 100_000), 1000),
+      }),
+      1000,
+    ),
   }),
   /** Run A x run B: their clusters' contingency table with the Hungarian matching. */
   pair: opt(
@@ -277,7 +323,19 @@ export const compareState = obj({
     obj({
       dir: path,
       canUndo: bool,
-      pairs: arr(obj({ a: clusterId, b: clusterId, nameA: str(200), nameB: str(200), score: num, count: int(0), samplesA: arr(path, 16), samplesB: arr(path, 16) }), 100),
+      pairs: arr(
+        obj({
+          a: clusterId,
+          b: clusterId,
+          nameA: str(200),
+          nameB: str(200),
+          score: num,
+          count: int(0),
+          samplesA: arr(path, 16),
+          samplesB: arr(path, 16),
+        }),
+        100,
+      ),
       note: opt(str(1000)),
     }),
   ),
@@ -307,7 +365,12 @@ export type CompareToHost = Infer<typeof compareToHost>;
  * The run's 2-D map: x, y per image in `items` order, scaled into the unit square. Images added
  * after training have no features; they sit at their cluster's centre (listed in `placed`).
  */
-export const mapLayout = obj({ method: str(200), knnPreservation: num, xy: arr(num, 4_000_000), placed: arr(int(0)) });
+export const mapLayout = obj({
+  method: str(200),
+  knnPreservation: num,
+  xy: arr(num, 4_000_000),
+  placed: arr(int(0)),
+});
 export type MapLayout = Infer<typeof mapLayout>;
 
 export const mapState = obj({
@@ -320,7 +383,12 @@ export const mapState = obj({
 export type MapState = Infer<typeof mapState>;
 
 /** The trainer's progress on the layout the page asked for. */
-export const layoutProgress = obj({ type: lit('layoutProgress'), message: str(300), percentage: opt(num), done: bool });
+export const layoutProgress = obj({
+  type: lit('layoutProgress'),
+  message: str(300),
+  percentage: opt(num),
+  done: bool,
+});
 export type LayoutProgress = Infer<typeof layoutProgress>;
 
 export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutProgress);

@@ -1,8 +1,24 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkSetting, METHOD_NAMES, METHOD_SPECS, settingKind, type MethodSpec } from '../common/methods/index.js';
+import {
+  checkSetting,
+  METHOD_NAMES,
+  METHOD_SPECS,
+  settingKind,
+  type MethodSpec,
+} from '../common/methods/index.js';
 import type { SummaryJson, TrainConfig } from '../protocol/run.js';
-import { BACKEND_CHOICES, channelsOf, checkRunField, defaultText, problemText, fieldRange, RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../common/runFields.js';
+import {
+  BACKEND_CHOICES,
+  channelsOf,
+  checkRunField,
+  defaultText,
+  problemText,
+  fieldRange,
+  RUN_FIELD_NAMES,
+  runField,
+  type RunFieldSpec,
+} from '../common/runFields.js';
 import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
 import { ProgressReporter } from './progress.js';
@@ -43,7 +59,9 @@ ${METHOD_NAMES.map((m) => methodHelp(METHOD_SPECS[m])).join('\n')}`;
 
 /** The run fields' flags (`[--clusters K] [--grayscale] [--backbone NAME|...] ...`), wrapped under `clusterlab train`. */
 function fieldFlags(): string {
-  const flags = RUN_FIELD_NAMES.map((n) => runField(n)).map((f) => `[--${f.flag}${f.switchFor ? '' : ` ${f.metavar ?? f.choices?.join('|')}`}]`);
+  const flags = RUN_FIELD_NAMES.map((n) => runField(n)).map(
+    (f) => `[--${f.flag}${f.switchFor ? '' : ` ${f.metavar ?? f.choices?.join('|')}`}]`,
+  );
   const lines: string[] = [];
   for (const flag of flags) {
     if (lines.length > 0 && lines.at(-1)!.length + flag.length < 100) lines[lines.length - 1] += ` ${flag}`;
@@ -55,18 +73,26 @@ function fieldFlags(): string {
 /** A run field's line of the usage text: flag, doc, range and default. */
 function fieldHelp(f: RunFieldSpec): string {
   const flag = f.switchFor ? `--${f.flag}` : `--${f.flag} ${f.metavar ?? 'NAME'}`;
-  const what = f.switchFor ? `${f.doc}: ${f.switchFor} (default ${defaultText(f)})` : `${f.doc} — ${fieldRange(f)}; default ${defaultText(f)}`;
+  const what = f.switchFor
+    ? `${f.doc}: ${f.switchFor} (default ${defaultText(f)})`
+    : `${f.doc} — ${fieldRange(f)}; default ${defaultText(f)}`;
   return `  ${flag.padEnd(20)} ${what}`;
 }
 
 /** A method's lines of the usage text: its defaults, then a line per setting. */
 function methodHelp(spec: MethodSpec): string {
   const d = spec.defaults;
-  const lines = [`  ${spec.name} (${spec.label}): ${spec.description}; ${d.epochs} epochs, batch ${d.batchSize}, --lr ${d.learningRate}`];
+  const lines = [
+    `  ${spec.name} (${spec.label}): ${spec.description}; ${d.epochs} epochs, batch ${d.batchSize}, --lr ${d.learningRate}`,
+  ];
   for (const [key, s] of Object.entries(spec.settings)) {
     const value = s.derived ? `${key}=N` : `${key}=${s.default}`;
-    const extra = [s.derived && `default: ${s.derived}`, s.paper && `paper: ${s.paper.value}, ${s.paper.why}`].filter(Boolean).join('; ');
-    lines.push(`    ${value.padEnd(30)} ${s.doc} — ${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}${extra ? ` [${extra}]` : ''}`);
+    const extra = [s.derived && `default: ${s.derived}`, s.paper && `paper: ${s.paper.value}, ${s.paper.why}`]
+      .filter(Boolean)
+      .join('; ');
+    lines.push(
+      `    ${value.padEnd(30)} ${s.doc} — ${settingKind(s)}${s.unit ? ` (${s.unit})` : ''}${extra ? ` [${extra}]` : ''}`,
+    );
   }
   return lines.join('\n');
 }
@@ -77,7 +103,10 @@ export function usage(): string {
 
 /** The run fields' flags: `--grayscale` a switch, the others take a value. */
 const FIELD_OPTIONS = Object.fromEntries(
-  RUN_FIELD_NAMES.map((n) => runField(n)).map((f) => [f.flag, f.switchFor ? { type: 'boolean' as const } : { type: 'string' as const }]),
+  RUN_FIELD_NAMES.map((n) => runField(n)).map((f) => [
+    f.flag,
+    f.switchFor ? { type: 'boolean' as const } : { type: 'string' as const },
+  ]),
 );
 
 const OPTIONS = {
@@ -96,7 +125,11 @@ const OPTIONS = {
 } as const;
 
 /** Options that take a number: after them `-3` is a (bad) value, not an unknown option. */
-const NUMERIC_OPTIONS = new Set(RUN_FIELD_NAMES.map((n) => runField(n)).filter((f) => f.type !== 'choice').map((f) => f.flag));
+const NUMERIC_OPTIONS = new Set(
+  RUN_FIELD_NAMES.map((n) => runField(n))
+    .filter((f) => f.type !== 'choice')
+    .map((f) => f.flag),
+);
 /** What --resume may change; everything else comes from the run's own run.json. */
 const RESUME_OPTIONS = new Set(['resume', 'epochs', 'stages', 'cache', 'help']);
 
@@ -105,7 +138,12 @@ function attachNegativeNumbers(args: string[], numeric: ReadonlySet<string> = NU
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
-    if (args[i]!.startsWith('--') && numeric.has(args[i]!.slice(2)) && next !== undefined && /^-[\d.]/.test(next)) {
+    if (
+      args[i]!.startsWith('--') &&
+      numeric.has(args[i]!.slice(2)) &&
+      next !== undefined &&
+      /^-[\d.]/.test(next)
+    ) {
       out.push(`${args[i]}=${next}`);
       i++;
     } else out.push(args[i]!);
@@ -117,14 +155,16 @@ function attachNegativeNumbers(args: string[], numeric: ReadonlySet<string> = NU
 function parseErrorLine(e: Error & { code?: string }): string {
   const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? '';
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
-  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${quoted}' (a path with spaces needs quotes)`;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return `unexpected argument '${quoted}' (a path with spaces needs quotes)`;
   return e.message.split('\n')[0]!;
 }
 
 function num(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`--${name} must be a number (got '${value}')`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new ConfigError(`--${name} must be a number (got '${value}')`);
   return n;
 }
 
@@ -173,7 +213,11 @@ function configFrom(v: Values): TrainConfig {
     const raw = given[f.flag];
     if (raw === undefined || raw === false) continue;
     // Numbers are read here (a bad one named as typed) and ranged by validateConfig; choices too.
-    fields[f.config] = f.switchFor ? channelsOf('grayscale') : f.type === 'choice' ? raw : num(f.flag, String(raw), 0);
+    fields[f.config] = f.switchFor
+      ? channelsOf('grayscale')
+      : f.type === 'choice'
+        ? raw
+        : num(f.flag, String(raw), 0);
   }
   return {
     ...d,
@@ -194,18 +238,30 @@ function printResult(r: TrainResult, out: NodeJS.WriteStream): void {
     return;
   }
   out.write(`run folder: ${r.dir}\n`);
-  out.write(`${s.n} images, ${s.k} clusters, ${s.epochs} epochs, ${s.seconds.toFixed(1)} s on ${s.backend}\n`);
+  out.write(
+    `${s.n} images, ${s.k} clusters, ${s.epochs} epochs, ${s.seconds.toFixed(1)} s on ${s.backend}\n`,
+  );
   if (s.acc !== undefined) {
     // Over-clustering leaves clusters without a class under one-to-one matching; purity is the fair number then.
-    const pur = s.k !== r.run.dataset.classes.length && s.purity !== undefined ? `  purity ${fmt(s.purity)}` : '';
+    const pur =
+      s.k !== r.run.dataset.classes.length && s.purity !== undefined ? `  purity ${fmt(s.purity)}` : '';
     out.write(`ACC ${fmt(s.acc)}  NMI ${fmt(s.nmi)}  ARI ${fmt(s.ari)}${pur}\n`);
     const b = s.pixelKmeans;
-    if (b) out.write(`k-means on the raw pixels of the same images: ACC ${fmt(b.acc)}  NMI ${fmt(b.nmi)}  ARI ${fmt(b.ari)}\n`);
-    else out.write(`(no pixel k-means baseline: ${s.n} images of this size are too many pixel values to cluster beside the run)\n`);
+    if (b)
+      out.write(
+        `k-means on the raw pixels of the same images: ACC ${fmt(b.acc)}  NMI ${fmt(b.nmi)}  ARI ${fmt(b.ari)}\n`,
+      );
+    else
+      out.write(
+        `(no pixel k-means baseline: ${s.n} images of this size are too many pixel values to cluster beside the run)\n`,
+      );
   }
-  if (s.kept) out.write(`reported epoch ${s.kept.epoch} of ${s.epochs} (pick=${s.kept.rule}): ${s.kept.why}\n`);
-  if (s.super) out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
-  if (s.skipped.length > 0) out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
+  if (s.kept)
+    out.write(`reported epoch ${s.kept.epoch} of ${s.epochs} (pick=${s.kept.rule}): ${s.kept.why}\n`);
+  if (s.super)
+    out.write(`super-class ACC ${fmt(s.super.acc)}  NMI ${fmt(s.super.nmi)}  ARI ${fmt(s.super.ari)}\n`);
+  if (s.skipped.length > 0)
+    out.write(`skipped ${s.skipped.length} files that could not be decoded (listed in summary.json)\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -217,19 +273,31 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'map') return mapCommand(rest);
   if (command === 'assign') return assignCommand(rest);
   if (command === 'run') return runCommand(rest);
-  if (command === 'duplicates') return curateCommand(() => import('./curate/duplicates.js').then((m) => m.duplicatesCli(attachNegativeNumbers(rest, new Set(['threshold'])), process.stdout, process.stderr)));
-  if (command === 'export') return curateCommand(() => import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)));
+  if (command === 'duplicates')
+    return curateCommand(() =>
+      import('./curate/duplicates.js').then((m) =>
+        m.duplicatesCli(attachNegativeNumbers(rest, new Set(['threshold'])), process.stdout, process.stderr),
+      ),
+    );
+  if (command === 'export')
+    return curateCommand(() =>
+      import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)),
+    );
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  const parsed = parseCommand(() => parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }));
+  const parsed = parseCommand(() =>
+    parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }),
+  );
   if (typeof parsed === 'number') return parsed;
   const values: Values = parsed.values;
   const stray = values.resume === undefined ? [] : Object.keys(values).filter((k) => !RESUME_OPTIONS.has(k));
   if (stray.length > 0) {
-    process.stderr.write(`clusterlab: --resume continues a run with the settings in its run.json; only --epochs, --stages and --cache go with it (got --${stray.join(', --')})\n`);
+    process.stderr.write(
+      `clusterlab: --resume continues a run with the settings in its run.json; only --epochs, --stages and --cache go with it (got --${stray.join(', --')})\n`,
+    );
     return 2;
   }
 
@@ -264,7 +332,11 @@ export async function main(argv: string[]): Promise<number> {
     progress.done();
     if (e instanceof CancelledError) {
       // Cancelled while the images were read: no training had started, so nothing was written.
-      process.stderr.write(values.resume === undefined ? 'cancelled before training started: no run folder was made\n' : `cancelled before training resumed: ${values.resume} is as it was\n`);
+      process.stderr.write(
+        values.resume === undefined
+          ? 'cancelled before training started: no run folder was made\n'
+          : `cancelled before training resumed: ${values.resume} is as it was\n`,
+      );
       return 130;
     }
     const err = e as Error;
@@ -288,7 +360,14 @@ function backendOption(value: string | undefined): TrainConfig['backend'] | unde
 
 /** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
 async function mapCommand(args: string[]): Promise<number> {
-  const parsed = parseCommand(() => parseArgs({ args, options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+  const parsed = parseCommand(() =>
+    parseArgs({
+      args,
+      options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {
@@ -303,10 +382,17 @@ async function mapCommand(args: string[]): Promise<number> {
     const { layoutRun } = await import('./layout/runLayout.js');
     await initBackend(backend, (line) => progress.log(line));
     const dir = resolve(positionals[0]!);
-    const { meta, cached } = await layoutRun(dir, { onProgress: (d, t) => progress.layout(d, t), log: (line) => progress.log(line) });
+    const { meta, cached } = await layoutRun(dir, {
+      onProgress: (d, t) => progress.layout(d, t),
+      log: (line) => progress.log(line),
+    });
     progress.done();
-    process.stdout.write(`map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`);
-    process.stdout.write(`kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`);
+    process.stdout.write(
+      `map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`,
+    );
+    process.stdout.write(
+      `kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`,
+    );
     return 0;
   } catch (e) {
     progress.done();
@@ -317,21 +403,38 @@ async function mapCommand(args: string[]): Promise<number> {
 
 /** `clusterlab assign RUN_DIR --data DIR`: a finished run's clusters for new images, written beside the run. */
 async function assignCommand(args: string[]): Promise<number> {
-  const options = { data: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' }, backend: { type: 'string' }, cache: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const options = {
+    data: { type: 'string' },
+    out: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    backend: { type: 'string' },
+    cache: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const parsed = parseCommand(() => parseArgs({ args, options, allowPositionals: true, strict: true }));
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1 || !values.data) {
-    process.stderr.write(`clusterlab: assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})\n`);
+    process.stderr.write(
+      `clusterlab: assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})\n`,
+    );
     return 2;
   }
   const backend = backendOption(values.backend);
   if (!backend) return 2;
   const progress = new ProgressReporter(process.stderr);
   try {
-    const [{ Assigner }, { assignFolder }, { initBackend }] = await Promise.all([import('./run/assign.js'), import('./run/assignFolder.js'), import('./backend/index.js')]);
+    const [{ Assigner }, { assignFolder }, { initBackend }] = await Promise.all([
+      import('./run/assign.js'),
+      import('./run/assignFolder.js'),
+      import('./backend/index.js'),
+    ]);
     // The backend the run trained on, else the best available (the server's rule); --backend picks one.
-    const assigner = new Assigner(async (trainedOn) => void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))), cacheDirOf(values.cache));
+    const assigner = new Assigner(
+      async (trainedOn) =>
+        void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))),
+      cacheDirOf(values.cache),
+    );
     const r = await assignFolder(assigner, resolve(positionals[0]!), resolve(values.data), {
       ...(values.out ? { out: resolve(values.out) } : {}),
       overwrite: values.overwrite ?? false,
@@ -340,7 +443,9 @@ async function assignCommand(args: string[]): Promise<number> {
     assigner.release();
     progress.done();
     const h = r.header;
-    process.stdout.write(`assigned ${h.assigned} of ${h.images} images of ${h.data} to ${h.clusterSizes.filter((n) => n > 0).length} clusters (sizes ${h.clusterSizes.join(', ')}), ${h.skipped.length} skipped: ${r.csv}\n`);
+    process.stdout.write(
+      `assigned ${h.assigned} of ${h.images} images of ${h.data} to ${h.clusterSizes.filter((n) => n > 0).length} clusters (sizes ${h.clusterSizes.join(', ')}), ${h.skipped.length} skipped: ${r.csv}\n`,
+    );
     return 0;
   } catch (e) {
     progress.done();
@@ -370,7 +475,9 @@ async function curateCommand(body: () => Promise<number>): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string };
     const bad = err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`clusterlab: ${err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message}\n`);
+    process.stderr.write(
+      `clusterlab: ${err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message}\n`,
+    );
     if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return bad ? 2 : 3;
   }

@@ -14,10 +14,20 @@ export async function doctor(args: string[], out: NodeJS.WritableStream): Promis
     out.write(JSON.stringify(list) + '\n');
     return 0;
   }
-  out.write(`native packages are looked for in: ${nativeSearchRoots().join(', ')}${process.env[NATIVE_PATH_ENV] ? '' : ` (set ${NATIVE_PATH_ENV} or clusterlab.nativeBackendPath to add a folder)`}\n\n`);
+  out.write(
+    `native packages are looked for in: ${nativeSearchRoots().join(', ')}${process.env[NATIVE_PATH_ENV] ? '' : ` (set ${NATIVE_PATH_ENV} or clusterlab.nativeBackendPath to add a folder)`}\n\n`,
+  );
   for (const b of list) {
-    out.write(`${b.available ? 'available  ' : 'unavailable'}  ${b.name.padEnd(14)} ${b.available ? b.detail : b.reason}\n`);
-    if (b.fix) out.write(b.fix.split('\n').map((l) => `${' '.repeat(28)}${l}`).join('\n') + '\n');
+    out.write(
+      `${b.available ? 'available  ' : 'unavailable'}  ${b.name.padEnd(14)} ${b.available ? b.detail : b.reason}\n`,
+    );
+    if (b.fix)
+      out.write(
+        b.fix
+          .split('\n')
+          .map((l) => `${' '.repeat(28)}${l}`)
+          .join('\n') + '\n',
+      );
   }
   const best = list.find((b) => b.available);
   out.write(`\nauto trains on: ${best ? best.name : 'nothing: no backend starts'}\n`);

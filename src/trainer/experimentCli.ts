@@ -32,7 +32,12 @@ export function formatProblems(file: string, text: string, problems: readonly Ex
 export async function runExperimentCli(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { runs: { type: 'string' }, backend: { type: 'string' }, cache: { type: 'string' }, check: { type: 'boolean' } },
+    options: {
+      runs: { type: 'string' },
+      backend: { type: 'string' },
+      cache: { type: 'string' },
+      check: { type: 'boolean' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -42,16 +47,25 @@ export async function runExperimentCli(args: string[]): Promise<number> {
     throw new ConfigError(e.message);
   });
   const exp = parseExperiment(text, file);
-  const problems = await allProblems(exp, async (dir) => (await describeFolder(dir)).images, inspectFeatureModel);
+  const problems = await allProblems(
+    exp,
+    async (dir) => (await describeFolder(dir)).images,
+    inspectFeatureModel,
+  );
   const shown = relative(process.cwd(), file) || file;
   if (problems.length > 0) {
     for (const line of formatProblems(shown, text, problems)) process.stderr.write(`${line}\n`);
     return 2;
   }
-  const configs = exp.runs.map((r) => ({ ...r, config: { ...r.config, backend: (values.backend ?? exp.backend ?? 'auto') as TrainConfig['backend'] } }));
+  const configs = exp.runs.map((r) => ({
+    ...r,
+    config: { ...r.config, backend: (values.backend ?? exp.backend ?? 'auto') as TrainConfig['backend'] },
+  }));
   for (const r of configs) validateConfig(r.config);
   if (values.check) {
-    process.stdout.write(`${shown}: ${configs.length} run${configs.length === 1 ? '' : 's'}: ${configs.map((r) => r.name).join(', ')}\n`);
+    process.stdout.write(
+      `${shown}: ${configs.length} run${configs.length === 1 ? '' : 's'}: ${configs.map((r) => r.name).join(', ')}\n`,
+    );
     return 0;
   }
   const runsDir = resolve(values.runs ?? '.clusterlab/runs');
@@ -74,14 +88,22 @@ export async function runExperimentCli(args: string[]): Promise<number> {
   };
   try {
     const result = await runSweep(path, queue, configs, {
-      train: async (run, dir) => (await train(run.config, dir, cacheDir, hooks, { file, entry: run.name })).run.status,
+      train: async (run, dir) =>
+        (await train(run.config, dir, cacheDir, hooks, { file, entry: run.name })).run.status,
       resume: async (dir) => (await resume(dir, cacheDir, hooks)).run.status,
       cancelled: () => abort.signal.aborted,
       changed: announce,
       log: (line) => progress.log(line),
     });
-    const counts = Object.values(result.statuses).reduce<Record<string, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {});
-    process.stdout.write(`${exp.name}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')} (queue ${path})\n`);
+    const counts = Object.values(result.statuses).reduce<Record<string, number>>(
+      (a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }),
+      {},
+    );
+    process.stdout.write(
+      `${exp.name}: ${Object.entries(counts)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')} (queue ${path})\n`,
+    );
     if (result.state === 'cancelled') return 130;
     return counts.failed ? 1 : 0;
   } finally {

@@ -114,7 +114,16 @@ export class ProgressReporter {
     const t = this.now();
     const fraction = total > 0 ? done / total : 1;
     this.layoutStart ??= { t, fraction };
-    if (this.tty) return this.draw(withEta(['map layout', bar(fraction, this.barWidth), `${done}/${total}`], this.layoutStart, t, fraction), done >= total);
+    if (this.tty)
+      return this.draw(
+        withEta(
+          ['map layout', bar(fraction, this.barWidth), `${done}/${total}`],
+          this.layoutStart,
+          t,
+          fraction,
+        ),
+        done >= total,
+      );
     const quarter = Math.floor(fraction * 4);
     if (quarter > this.layoutQuarter) {
       this.layoutQuarter = quarter;
@@ -131,7 +140,18 @@ export class ProgressReporter {
     if (!this.tty) {
       if (p.step < p.steps && t - this.lastPlain >= this.plainEveryMs) {
         const stage = p.stage ? ` (${p.stage})` : '';
-        this.print(withEta([`epoch ${p.epoch}/${p.epochs}${stage} step ${p.step}/${p.steps}`, `loss ${p.loss.toFixed(3)}`, `${p.imgPerSec.toFixed(0)} img/s`], this.run, t, fraction).join(' '));
+        this.print(
+          withEta(
+            [
+              `epoch ${p.epoch}/${p.epochs}${stage} step ${p.step}/${p.steps}`,
+              `loss ${p.loss.toFixed(3)}`,
+              `${p.imgPerSec.toFixed(0)} img/s`,
+            ],
+            this.run,
+            t,
+            fraction,
+          ).join(' '),
+        );
       }
       return;
     }
@@ -152,11 +172,16 @@ export class ProgressReporter {
     const parts = [this.epochs > 0 ? `epoch ${row.epoch}/${this.epochs}` : `epoch ${row.epoch}`];
     if (row.phase && row.phase !== 'train') parts.push(`(${row.phase})`);
     const terms = Object.entries(row.terms);
-    parts.push(`loss ${row.loss.toFixed(3)}` + (terms.length > 1 ? ` (${terms.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')})` : ''));
+    parts.push(
+      `loss ${row.loss.toFixed(3)}` +
+        (terms.length > 1 ? ` (${terms.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')})` : ''),
+    );
     parts.push(`${row.imgPerSec.toFixed(0)} img/s`, `${row.seconds.toFixed(1)}s`);
-    for (const key of ['acc', 'nmi', 'ari'] as const) if (typeof row[key] === 'number') parts.push(`${key} ${row[key].toFixed(3)}`);
+    for (const key of ['acc', 'nmi', 'ari'] as const)
+      if (typeof row[key] === 'number') parts.push(`${key} ${row[key].toFixed(3)}`);
     const sup = (['superAcc', 'superNmi', 'superAri'] as const).filter((k) => typeof row[k] === 'number');
-    if (sup.length > 0) parts.push(`super ${sup.map((k) => `${k.slice(5).toLowerCase()} ${row[k]!.toFixed(3)}`).join(' ')}`);
+    if (sup.length > 0)
+      parts.push(`super ${sup.map((k) => `${k.slice(5).toLowerCase()} ${row[k]!.toFixed(3)}`).join(' ')}`);
     if (this.run && fraction !== undefined && fraction < 1) {
       withEta(parts, this.run, t, fraction);
     }

@@ -25,7 +25,8 @@ const connection = createConnection();
 
 const runs = new ActiveRuns({
   log: (line) => connection.console.info(line),
-  epoch: (runId, runDir, row) => void connection.sendNotification(Notifications.epoch.method, { runId, runDir, row }),
+  epoch: (runId, runDir, row) =>
+    void connection.sendNotification(Notifications.epoch.method, { runId, runDir, row }),
   ended: (notice) => void connection.sendNotification(Notifications.runEnded.method, notice),
 });
 
@@ -68,7 +69,10 @@ function runOptions(p: Pick<ResumeParams, 'cacheDir' | 'memoryCapMB' | 'workDone
   };
 }
 
-connection.onInitialize(() => ({ capabilities: experimentCapabilities, serverInfo: { name: 'clusterlab-trainer' } }));
+connection.onInitialize(() => ({
+  capabilities: experimentCapabilities,
+  serverInfo: { name: 'clusterlab-trainer' },
+}));
 serveExperiments(connection);
 
 handle(Requests.defaults, (p) => defaultConfig(p.method, p.data));
@@ -93,7 +97,8 @@ handle(Requests.assignFolder, async (p) => {
   try {
     return await assignFolder(assigner, resolve(p.runDir), resolve(p.data), {
       overwrite: p.overwrite ?? false,
-      onProgress: (done, total) => reporter.report(Math.round((100 * done) / total), `${done}/${total} images`),
+      onProgress: (done, total) =>
+        reporter.report(Math.round((100 * done) / total), `${done}/${total} images`),
     });
   } finally {
     reporter.done();
@@ -119,7 +124,8 @@ handle(Requests.layout, (p) => {
       reporter.begin('Laying out the map', 0, 'reading features', false);
       try {
         const { meta } = await layoutRun(dir, {
-          onProgress: (done, total) => reporter.report(Math.round((100 * done) / total), `umap ${done}/${total}`),
+          onProgress: (done, total) =>
+            reporter.report(Math.round((100 * done) / total), `umap ${done}/${total}`),
           log: (line) => connection.console.info(line),
         });
         return { rows: meta.rows };

@@ -33,7 +33,12 @@ export async function trainThroughQuickPicks(wb: Workbench, c: TrainChoice): Pro
     await shown(after);
   };
   await edit(/^\s*Epochs: \d+\s*$/, 'Epochs', c.epochs, `Epochs: ${c.epochs}`);
-  await edit(/^\s*Image size: \d+ px\s*$/, 'Image size in pixels', c.imageSize, `Image size: ${c.imageSize} px`);
+  await edit(
+    /^\s*Image size: \d+ px\s*$/,
+    'Image size in pixels',
+    c.imageSize,
+    `Image size: ${c.imageSize} px`,
+  );
   await edit(/^\s*Batch size: \d+\s*$/, 'Batch size', c.batchSize, `Batch size: ${c.batchSize}`);
   // Fashion-MNIST has no colour: the wizard saw that in its sample of the folder.
   await shown('Color: grayscale (detected)');

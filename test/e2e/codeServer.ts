@@ -41,14 +41,37 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const extensions = join(opts.home, 'extensions');
   const userData = join(opts.home, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET, ...opts.settings }, null, 2));
-  installExtension({ codeServer: entry, extensionsDir: extensions, userDataDir: userData, vsix: join(opts.home, 'clusterlab.vsix') });
+  writeFileSync(
+    join(userData, 'User/settings.json'),
+    JSON.stringify({ ...QUIET, ...opts.settings }, null, 2),
+  );
+  installExtension({
+    codeServer: entry,
+    extensionsDir: extensions,
+    userDataDir: userData,
+    vsix: join(opts.home, 'clusterlab.vsix'),
+  });
   // Our own (empty) config: otherwise code-server reads, or writes, ~/.config/code-server/config.yaml.
   const config = join(opts.home, 'config.yaml');
   writeFileSync(config, '');
 
-  const args = [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${opts.port ?? 0}`, '--config', config, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, opts.workspace];
+  const args = [
+    entry,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${opts.port ?? 0}`,
+    '--config',
+    config,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--extensions-dir',
+    extensions,
+    '--user-data-dir',
+    userData,
+    opts.workspace,
+  ];
   // detached: its own process group, so stop() also ends the extension host and the trainer.
   const child = spawn(process.execPath, args, {
     detached: true,
@@ -81,7 +104,8 @@ async function listening(child: ChildProcess, output: () => string, exited: Prom
   for (;;) {
     const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output());
     if (m) return m[1]!;
-    if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}) before listening:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`code-server exited (${child.exitCode}) before listening:\n${output()}`);
     if (Date.now() > deadline) throw new Error(`code-server did not listen within 60 s:\n${output()}`);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
   }

@@ -14,11 +14,28 @@ export interface InstallTarget {
 
 export function installExtension(t: InstallTarget): void {
   run('npm', ['run', 'package', '--', '--target', `${process.platform}-${process.arch}`, '--out', t.vsix]);
-  run(process.execPath, [t.codeServer, '--extensions-dir', t.extensionsDir, '--user-data-dir', t.userDataDir, '--install-extension', t.vsix]);
+  run(process.execPath, [
+    t.codeServer,
+    '--extensions-dir',
+    t.extensionsDir,
+    '--user-data-dir',
+    t.userDataDir,
+    '--install-extension',
+    t.vsix,
+  ]);
 }
 
 function run(cmd: string, args: string[]): void {
   // No stdin and CI set: vsce would otherwise wait for answers to its questions.
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}\n${r.stderr}`.slice(-4000));
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}\n${r.stderr}`.slice(
+        -4000,
+      ),
+    );
 }

@@ -5,7 +5,16 @@
 // (shared/E2E-VSCODE.md records why each step is needed).
 // Run directly (`node --import tsx test/e2e/install.ts`) it installs and prints the entry point.
 import { spawn } from 'node:child_process';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -15,10 +24,17 @@ const CACHE = resolve('node_modules/.cache/clusterlab-code-server');
 const STAMP = join(CACHE, 'installed.json');
 const LOG = join(CACHE, 'install.log');
 const RIPGREP = '/usr/bin/rg';
-const SETUP_HINT = 'run `bash scripts/setup.sh` first: it installs the Debian packages this needs (ripgrep, chromium, libkrb5-dev, libxkbfile-dev, libsecret-1-dev, pkg-config)';
+const SETUP_HINT =
+  'run `bash scripts/setup.sh` first: it installs the Debian packages this needs (ripgrep, chromium, libkrb5-dev, libxkbfile-dev, libsecret-1-dev, pkg-config)';
 
 /** Native modules are built for one Node ABI: a new Node version must rebuild them. */
-const stampContent = () => JSON.stringify({ codeServer: CODE_SERVER_VERSION, modules: process.versions.modules, platform: process.platform, arch: process.arch });
+const stampContent = () =>
+  JSON.stringify({
+    codeServer: CODE_SERVER_VERSION,
+    modules: process.versions.modules,
+    platform: process.platform,
+    arch: process.arch,
+  });
 
 /** code-server's entry point, installing it first unless the cache already holds this version. */
 export async function ensureCodeServer(): Promise<string> {
@@ -27,7 +43,9 @@ export async function ensureCodeServer(): Promise<string> {
   if (!existsSync(RIPGREP)) throw new Error(`code-server needs ${RIPGREP}: ${SETUP_HINT}`);
 
   const started = Date.now();
-  console.error(`e2e: installing code-server ${CODE_SERVER_VERSION} into ${CACHE} (a few minutes, once; log: ${LOG})`);
+  console.error(
+    `e2e: installing code-server ${CODE_SERVER_VERSION} into ${CACHE} (a few minutes, once; log: ${LOG})`,
+  );
   rmSync(CACHE, { recursive: true, force: true }); // a half-finished install has no stamp: start over
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(join(CACHE, 'package.json'), JSON.stringify({ private: true }));
@@ -40,7 +58,16 @@ export async function ensureCodeServer(): Promise<string> {
   await run(vscode, 'npm', 'install', '--omit=dev', ...npmCi);
   mkdirSync(join(CACHE, vscode, 'node_modules/@vscode/ripgrep/bin'), { recursive: true });
   copyFileSync(RIPGREP, join(CACHE, vscode, 'node_modules/@vscode/ripgrep/bin/rg'));
-  await run(vscode, 'npm', 'rebuild', 'kerberos', 'node-pty', '@vscode/spdlog', 'native-watchdog', '@vscode/deviceid');
+  await run(
+    vscode,
+    'npm',
+    'rebuild',
+    'kerberos',
+    'node-pty',
+    '@vscode/spdlog',
+    'native-watchdog',
+    '@vscode/deviceid',
+  );
   // No prebuilt @parcel/watcher can be downloaded here; npm's bundled node-gyp builds it.
   await run(`${vscode}/node_modules/@parcel/watcher`, 'npm', 'exec', '--yes', '--', 'node-gyp', 'rebuild');
   // Paths that code-server's postinstall would have linked.
@@ -62,7 +89,11 @@ function step(log: NodeJS.WritableStream, cwd: string, cmd: string, args: string
   log.write(`\n$ (cd ${cwd} && ${cmd} ${args.join(' ')})\n`);
   return new Promise((done, fail) => {
     // yes=true lets node-pty's own install script run `npx node-gyp` without asking.
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_yes: 'true' } });
+    const child = spawn(cmd, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_yes: 'true' },
+    });
     let tail = '';
     const keep = (d: Buffer) => {
       log.write(d);
@@ -73,7 +104,12 @@ function step(log: NodeJS.WritableStream, cwd: string, cmd: string, args: string
     child.on('error', fail);
     child.on('close', (code) => {
       if (code === 0) done();
-      else fail(new Error(`code-server install step failed (${cmd} ${args.join(' ')} in ${cwd}, exit ${code}); ${SETUP_HINT}\n${tail}`));
+      else
+        fail(
+          new Error(
+            `code-server install step failed (${cmd} ${args.join(' ')} in ${cwd}, exit ${code}); ${SETUP_HINT}\n${tail}`,
+          ),
+        );
     });
   });
 }

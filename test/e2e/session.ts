@@ -15,7 +15,11 @@ export interface E2eSession {
   step(name: string, body: () => Promise<void>): void;
 }
 
-export function e2eSession(name: string, shotsDir: string, prepare: (workspace: string, home: string) => void): E2eSession {
+export function e2eSession(
+  name: string,
+  shotsDir: string,
+  prepare: (workspace: string, home: string) => void,
+): E2eSession {
   let home = '';
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
@@ -47,7 +51,10 @@ export function e2eSession(name: string, shotsDir: string, prepare: (workspace: 
           await body();
         } catch (e) {
           const shot = await wb?.shot(`FAILED-${title.replace(/\W+/g, '-')}`).catch(() => 'none');
-          throw new Error(`${(e as Error).message}\nscreenshot: ${shot}\ncode-server said:\n${server?.output().slice(-3000)}${extensionLogs(home)}`, { cause: e });
+          throw new Error(
+            `${(e as Error).message}\nscreenshot: ${shot}\ncode-server said:\n${server?.output().slice(-3000)}${extensionLogs(home)}`,
+            { cause: e },
+          );
         }
       }),
   };
@@ -73,6 +80,9 @@ function extensionLogs(home: string): string {
   return logs
     .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
     .slice(-3)
-    .map((p) => `\nthe extension's log ${p.slice(home.length)}:\n${readFileSync(p, 'utf8').split('\n').slice(-40).join('\n')}`)
+    .map(
+      (p) =>
+        `\nthe extension's log ${p.slice(home.length)}:\n${readFileSync(p, 'utf8').split('\n').slice(-40).join('\n')}`,
+    )
     .join('');
 }

@@ -43,7 +43,9 @@ describe('Window reloads during a sweep', () => {
   const runsDir = () => join(session.workspace, '.clusterlab', 'runs');
   const runJson = (entry: string): RunJson | undefined => {
     try {
-      return JSON.parse(readFileSync(join(runsDir(), `reload-sweep-${entry}`, 'run.json'), 'utf8')) as RunJson;
+      return JSON.parse(
+        readFileSync(join(runsDir(), `reload-sweep-${entry}`, 'run.json'), 'utf8'),
+      ) as RunJson;
     } catch {
       return undefined; // not started, or between two atomic writes
     }
@@ -81,7 +83,11 @@ describe('Window reloads during a sweep', () => {
       // Right after the reload it says cancelled (the old trainer's last word) until the sweep resumes it.
       return r !== undefined && (r.status === 'done' || (r.status === 'running' && r.epoch >= 2));
     });
-    assert.equal(runJson('cc-s1')!.status, 'running', 'the first run ended before the second reload: make its runs longer');
+    assert.equal(
+      runJson('cc-s1')!.status,
+      'running',
+      'the first run ended before the second reload: make its runs longer',
+    );
     await reload('first-run-epoch-2');
   });
 
@@ -110,7 +116,9 @@ describe('Window reloads during a sweep', () => {
     const group = wb().treeRow('Runs', 'reload-sweep');
     await group.locator('.label-description', { hasText: /^2\/2 done$/ }).waitFor({ timeout: TIMEOUT });
     await wb().shot('sweep-finished');
-    const queue = JSON.parse(readFileSync(join(runsDir(), 'reload-sweep.queue.json'), 'utf8')) as { state: string };
+    const queue = JSON.parse(readFileSync(join(runsDir(), 'reload-sweep.queue.json'), 'utf8')) as {
+      state: string;
+    };
     assert.equal(queue.state, 'finished');
     for (const entry of ['cc-s1', 'cc-s2']) {
       assert.equal(runJson(entry)!.status, 'done', entry);
@@ -120,7 +128,7 @@ describe('Window reloads during a sweep', () => {
     assert.equal(runJson('cc-s1')!.startedAt, firstStarted, 'no run was trained twice');
   });
 
-  step("the gallery and charts tabs of a run come back after a reload, on that run", async () => {
+  step('the gallery and charts tabs of a run come back after a reload, on that run', async () => {
     const row = wb().treeRow('Runs', 'cc-s1');
     await wb().contextMenu(row, 'Open Cluster Gallery');
     await wb().tab('Cluster Gallery').waitFor({ timeout: 30_000 });
@@ -128,7 +136,14 @@ describe('Window reloads during a sweep', () => {
     await wb().tab('Training Charts').waitFor({ timeout: 30_000 });
     const pickedRun = async (part: 'editor') => {
       const frame = await wb().webview('.run-picker', 60_000, part);
-      await frame.waitForFunction(() => (document.querySelector('.run-picker') as HTMLSelectElement | null)?.value.endsWith('reload-sweep-cc-s1'), undefined, { timeout: 60_000 });
+      await frame.waitForFunction(
+        () =>
+          (document.querySelector('.run-picker') as HTMLSelectElement | null)?.value.endsWith(
+            'reload-sweep-cc-s1',
+          ),
+        undefined,
+        { timeout: 60_000 },
+      );
     };
     await pickedRun('editor');
     await reload('tabs-before-reload');

@@ -34,7 +34,9 @@ describe('ClusterLab views in VS Code', () => {
     const g = await wb().webview('.row.header', 60_000);
     assert.equal(await g.locator('.row.header').count(), 10);
     assert.equal(await g.locator('.tile').count(), 40);
-    await g.waitForFunction(() => document.querySelectorAll('.tile img[src]').length === 40, undefined, { timeout: 30_000 });
+    await g.waitForFunction(() => document.querySelectorAll('.tile img[src]').length === 40, undefined, {
+      timeout: 30_000,
+    });
     await wb().shot('gallery');
   });
 
@@ -44,7 +46,11 @@ describe('ClusterLab views in VS Code', () => {
     await g.locator('.row.header vscode-textfield input').fill('renamed in VS Code');
     await wb().page.keyboard.press('Enter');
     await g.locator('.row.header .name', { hasText: 'renamed in VS Code' }).waitFor();
-    assert.ok(Object.values(JSON.parse(readFileSync(join(runDir, 'labels.json'), 'utf8')).names).includes('renamed in VS Code'));
+    assert.ok(
+      Object.values(JSON.parse(readFileSync(join(runDir, 'labels.json'), 'utf8')).names).includes(
+        'renamed in VS Code',
+      ),
+    );
     await wb().reload();
     await wb().command('ClusterLab: Open Cluster Gallery');
     g = await wb().webview('.row.header', 60_000);
@@ -63,10 +69,13 @@ describe('ClusterLab views in VS Code', () => {
     await wb().shot('gallery-from-cell');
   });
 
-  step('a heatmap click after a stale file-name search shows exactly the cell\'s images', async () => {
+  step("a heatmap click after a stale file-name search shows exactly the cell's images", async () => {
     await wb().command('ClusterLab: Open Cluster Gallery');
     let g = await wb().webview('.row.header');
-    await g.locator('.chip vscode-icon[name="close"]').click().catch(() => undefined);
+    await g
+      .locator('.chip vscode-icon[name="close"]')
+      .click()
+      .catch(() => undefined);
     await g.locator('vscode-textfield.search input').fill('no-file-is-named-like-this');
     await g.locator('.empty-hint:not([hidden])').waitFor();
     await wb().shot('gallery-stale-search');
@@ -78,27 +87,48 @@ describe('ClusterLab views in VS Code', () => {
     g = await wb().webview('.chip:not([hidden])', 30_000);
     await g.locator('.tile').first().waitFor();
     assert.equal(await g.locator('.tile').count(), expected);
-    assert.equal(await g.locator('vscode-textfield.search').evaluate((el: HTMLElement & { value: string }) => el.value), '');
+    assert.equal(
+      await g.locator('vscode-textfield.search').evaluate((el: HTMLElement & { value: string }) => el.value),
+      '',
+    );
     await wb().shot('gallery-from-cell-after-search');
   });
 
-  step('the train wizard lists only folders it would train: not a text file named .png, a one-image folder, or one with a single decodable image', async () => {
-    await wb().command('ClusterLab: Train Clustering');
-    const stepOne = wb().quickInput().getByText('Train Clustering (1/4): dataset');
-    await stepOne.waitFor();
-    // The usable dataset is listed, so the list is drawn; the three broken folders are not in it.
-    await wb().quickPickItem(/^\S*\s*fashion$/).waitFor({ timeout: 30_000 });
-    for (const folder of ['text-only', 'one-image', 'mixed']) assert.equal(await wb().quickPickItem(new RegExp(`^\\S*\\s*${folder}$`)).count(), 0, `${folder} is not offered`);
-    await wb().shot('wizard-step-1');
-    await wb().page.keyboard.press('Escape');
-  });
+  step(
+    'the train wizard lists only folders it would train: not a text file named .png, a one-image folder, or one with a single decodable image',
+    async () => {
+      await wb().command('ClusterLab: Train Clustering');
+      const stepOne = wb().quickInput().getByText('Train Clustering (1/4): dataset');
+      await stepOne.waitFor();
+      // The usable dataset is listed, so the list is drawn; the three broken folders are not in it.
+      await wb()
+        .quickPickItem(/^\S*\s*fashion$/)
+        .waitFor({ timeout: 30_000 });
+      for (const folder of ['text-only', 'one-image', 'mixed'])
+        assert.equal(
+          await wb()
+            .quickPickItem(new RegExp(`^\\S*\\s*${folder}$`))
+            .count(),
+          0,
+          `${folder} is not offered`,
+        );
+      await wb().shot('wizard-step-1');
+      await wb().page.keyboard.press('Escape');
+    },
+  );
 
   step('an image added to the dataset is assigned by the trained model and shown as new', async () => {
     const data = join(session.workspace, 'fashion');
-    copyFileSync(join(data, 'footwear', 'sneaker', readdirSync(join(data, 'footwear', 'sneaker'))[0]!), join(data, 'footwear', 'sneaker', 'added-later.png'));
+    copyFileSync(
+      join(data, 'footwear', 'sneaker', readdirSync(join(data, 'footwear', 'sneaker'))[0]!),
+      join(data, 'footwear', 'sneaker', 'added-later.png'),
+    );
     await wb().command('ClusterLab: Open Cluster Gallery');
     const g = await wb().webview('.row.header');
-    await g.locator('.chip vscode-icon[name="close"]').click().catch(() => undefined);
+    await g
+      .locator('.chip vscode-icon[name="close"]')
+      .click()
+      .catch(() => undefined);
     await g.locator('.tile vscode-badge.new').waitFor({ timeout: 120_000 });
     assert.match((await g.locator('.status').textContent()) ?? '', /41 images.*1 new/);
     await wb().shot('gallery-new-image');

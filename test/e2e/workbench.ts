@@ -5,15 +5,27 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 
 /** Flags that work on this network-less machine (without them Chromium keeps dialing out). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
-const inside = (x: number, y: number, r: { x: number; y: number; width: number; height: number }) => x >= r.x && x <= r.x + r.width && y >= r.y && y <= r.y + r.height;
+const inside = (x: number, y: number, r: { x: number; y: number; width: number; height: number }) =>
+  x >= r.x && x <= r.x + r.width && y >= r.y && y <= r.y + r.height;
 const exactly = (text: string) => new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
 
 export class Workbench {
   private shots = 0;
 
-  private constructor(private readonly browser: Browser, readonly page: Page, private readonly shotsDir: string) {}
+  private constructor(
+    private readonly browser: Browser,
+    readonly page: Page,
+    private readonly shotsDir: string,
+  ) {}
 
   /** Opens the workbench at `url` and waits until it is drawn and its extension host is up. */
   static async open(url: string, shotsDir: string): Promise<Workbench> {
@@ -53,10 +65,22 @@ export class Workbench {
       if (await this.quickInput().isVisible()) await this.page.keyboard.press('Escape');
       await this.quickInput().waitFor({ state: 'hidden' });
       await this.page.keyboard.press('F1');
-      if (!(await input.waitFor({ timeout: 3000 }).then(() => true, () => false))) continue;
+      if (
+        !(await input.waitFor({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       await input.fill(`>${title}`);
       const row = this.quickPickItem(title);
-      if (await row.waitFor({ timeout: 3000 }).then(() => true, () => false)) return row.click();
+      if (
+        await row.waitFor({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return row.click();
     }
   }
 
@@ -80,7 +104,8 @@ export class Workbench {
         return await next.waitFor({ timeout: 5_000 });
       } catch (e) {
         if (Date.now() > deadline) throw e;
-        if (!(await this.quickPickItem(label).isVisible())) return await next.waitFor({ timeout: Math.max(deadline - Date.now(), 1) });
+        if (!(await this.quickPickItem(label).isVisible()))
+          return await next.waitFor({ timeout: Math.max(deadline - Date.now(), 1) });
       }
     }
   }
@@ -94,7 +119,11 @@ export class Workbench {
   quickPickItem(label: string | RegExp): Locator {
     return this.quickInput()
       .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: typeof label === 'string' ? exactly(label) : label }) })
+      .filter({
+        has: this.page.locator('.label-name', {
+          hasText: typeof label === 'string' ? exactly(label) : label,
+        }),
+      })
       .first();
   }
 
@@ -122,7 +151,9 @@ export class Workbench {
    * a moment later: look at the side bar's title before each click.
    */
   async openSideBar(title: string, timeout = 30_000): Promise<void> {
-    const heading = this.page.locator('.part.sidebar .composite.title .title-label h2', { hasText: new RegExp(`^${title}$`, 'i') });
+    const heading = this.page.locator('.part.sidebar .composite.title .title-label h2', {
+      hasText: new RegExp(`^${title}$`, 'i'),
+    });
     const icon = this.page.locator(`.activitybar .action-item .action-label[aria-label^="${title}"]`);
     const deadline = Date.now() + timeout;
     while (!(await heading.isVisible())) {
@@ -138,7 +169,11 @@ export class Workbench {
       .locator('.sidebar .pane')
       .filter({ has: this.page.locator('.pane-header .title', { hasText: exactly(view) }) })
       .locator('.monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: typeof label === 'string' ? exactly(label) : label }) });
+      .filter({
+        has: this.page.locator('.label-name', {
+          hasText: typeof label === 'string' ? exactly(label) : label,
+        }),
+      });
   }
 
   /**
@@ -149,7 +184,10 @@ export class Workbench {
    * went away, close it and look again.
    */
   async contextMenu(target: Locator, item: string, timeout = 30_000): Promise<void> {
-    const entry = this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) }).first();
+    const entry = this.page
+      .locator('.monaco-menu .action-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) })
+      .first();
     const deadline = Date.now() + timeout;
     for (;;) {
       try {
@@ -163,7 +201,8 @@ export class Workbench {
           await entry.waitFor({ state: 'detached' });
           return;
         }
-        if (Date.now() > deadline) throw new Error(`the context menu's "${item}" stayed disabled for ${timeout} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`the context menu's "${item}" stayed disabled for ${timeout} ms`);
       } catch (e) {
         if (Date.now() > deadline) throw e;
       }
@@ -174,7 +213,9 @@ export class Workbench {
 
   /** The editor tab titled `title`. */
   tab(title: string): Locator {
-    return this.page.locator('.tabs-container .tab').filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) });
+    return this.page
+      .locator('.tabs-container .tab')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) });
   }
 
   /**
@@ -187,14 +228,26 @@ export class Workbench {
     for (;;) {
       const area = part && (await this.page.locator(`.part.${part}`).boundingBox());
       for (const frame of this.page.frames()) {
-        if (frame === this.page.mainFrame() || !(await frame.locator(selector).count().catch(() => 0))) continue;
+        if (
+          frame === this.page.mainFrame() ||
+          !(await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0))
+        )
+          continue;
         if (!part) return frame;
         let outer = frame;
-        while (outer.parentFrame() && outer.parentFrame() !== this.page.mainFrame()) outer = outer.parentFrame()!;
+        while (outer.parentFrame() && outer.parentFrame() !== this.page.mainFrame())
+          outer = outer.parentFrame()!;
         const box = await (await outer.frameElement()).boundingBox();
-        if (area && box && box.width > 0 && inside(box.x + box.width / 2, box.y + box.height / 2, area)) return frame;
+        if (area && box && box.width > 0 && inside(box.x + box.width / 2, box.y + box.height / 2, area))
+          return frame;
       }
-      if (Date.now() > deadline) throw new Error(`no webview${part ? ` over the ${part}` : ''} shows ${selector} within ${timeout} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no webview${part ? ` over the ${part}` : ''} shows ${selector} within ${timeout} ms`,
+        );
       await this.page.waitForTimeout(250);
     }
   }

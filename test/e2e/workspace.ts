@@ -16,10 +16,32 @@ export function makeSampleWorkspace(workspace: string, perClass: number): string
 
 /** A real run made as the command line makes it: one epoch of CC on `data`, `clusters` clusters, into `out`. */
 export function trainTinyRun(data: string, out: string, home: string, clusters = 10): void {
-  const train = spawnSync(process.execPath, ['bin/clusterlab.mjs', 'train', '--method', 'cc', '--data', data, '--clusters', String(clusters), '--grayscale', '--image-size', '28', '--epochs', '1', '--batch', '20', '--out', out], {
-    encoding: 'utf8',
-    env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
-  });
+  const train = spawnSync(
+    process.execPath,
+    [
+      'bin/clusterlab.mjs',
+      'train',
+      '--method',
+      'cc',
+      '--data',
+      data,
+      '--clusters',
+      String(clusters),
+      '--grayscale',
+      '--image-size',
+      '28',
+      '--epochs',
+      '1',
+      '--batch',
+      '20',
+      '--out',
+      out,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, CLUSTERLAB_CACHE: join(home, 'pixel-cache') },
+    },
+  );
   assert.equal(train.status, 0, train.stderr);
 }
 
@@ -29,5 +51,6 @@ function copyClasses(from: string, to: string, perClass: number): void {
   const images = entries.filter((e) => e.endsWith('.png'));
   mkdirSync(to, { recursive: true });
   for (const image of images.slice(0, perClass)) cpSync(join(from, image), join(to, image));
-  for (const dir of entries.filter((e) => statSync(join(from, e)).isDirectory())) copyClasses(join(from, dir), join(to, dir), perClass);
+  for (const dir of entries.filter((e) => statSync(join(from, e)).isDirectory()))
+    copyClasses(join(from, dir), join(to, dir), perClass);
 }

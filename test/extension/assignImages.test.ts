@@ -19,7 +19,12 @@ const { localTime } = await import('../../src/extension/methods.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-assign-ext-'));
 after(() => rmSync(runs, { recursive: true, force: true }));
-const done = writeRun(runs, 'cc-done', { status: 'done', startedAt: '2026-01-02T10:00:00Z', acc: 0.7, rows: [['coat/a.png', 0, 0.9, 'coat']] });
+const done = writeRun(runs, 'cc-done', {
+  status: 'done',
+  startedAt: '2026-01-02T10:00:00Z',
+  acc: 0.7,
+  rows: [['coat/a.png', 0, 0.9, 'coat']],
+});
 writeRun(runs, 'cc-cancelled', { status: 'cancelled', startedAt: '2026-01-01T10:00:00Z', epoch: 2 });
 const label = `CC · fashion · ${localTime('2026-01-02T10:00:00Z')}`;
 const store = new RunStore([runs], 10);
@@ -28,7 +33,16 @@ let trainer: FakeTrainer;
 
 const result = (csv: string): AssignFolderResult => ({
   csv,
-  header: { data: '/photos/june', run: done, epoch: 4, when: '2026-02-01T00:00:00Z', images: 12, assigned: 11, skipped: [{ path: 'x.png', reason: 'not an image' }], clusterSizes: [5, 6, 0] },
+  header: {
+    data: '/photos/june',
+    run: done,
+    epoch: 4,
+    when: '2026-02-01T00:00:00Z',
+    images: 12,
+    assigned: 11,
+    skipped: [{ path: 'x.png', reason: 'not an image' }],
+    clusterSizes: [5, 6, 0],
+  },
 });
 
 beforeEach(() => {
@@ -46,8 +60,15 @@ test('from the palette: only finished runs are offered; the folder goes to the t
   const r = await assignImages({ store, trainer }, undefined);
   assert.equal(r?.csv, csv);
   const offered = stub.shown[0]!;
-  assert.deepEqual(offered.items!.map((i) => i.detail), [done], 'the cancelled run is not offered');
-  assert.deepEqual(trainer.requests.map((q) => [q.method, q.params.runDir, q.params.data, q.params.overwrite]), [['clusterlab/assignFolder', done, '/photos/june', false]]);
+  assert.deepEqual(
+    offered.items!.map((i) => i.detail),
+    [done],
+    'the cancelled run is not offered',
+  );
+  assert.deepEqual(
+    trainer.requests.map((q) => [q.method, q.params.runDir, q.params.data, q.params.overwrite]),
+    [['clusterlab/assignFolder', done, '/photos/june', false]],
+  );
   assert.deepEqual(stub.progress[0]!.reports, [{ message: '6/12 images', increment: 50 }]);
   assert.deepEqual(stub.shown.at(-1), {
     kind: 'info',
@@ -78,10 +99,22 @@ test('in an untrusted workspace nothing is asked or sent', async () => {
   assert.deepEqual([stub.shown.length, trainer.requests.length], [0, 0]);
 });
 
-test('the command is on a finished run\'s menu in the Runs view and in the palette, disabled in untrusted workspaces', async () => {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { contributes: { commands: { command: string; title: string; enablement?: string }[]; menus: Record<string, { command: string; when?: string }[]> } };
+test("the command is on a finished run's menu in the Runs view and in the palette, disabled in untrusted workspaces", async () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    contributes: {
+      commands: { command: string; title: string; enablement?: string }[];
+      menus: Record<string, { command: string; when?: string }[]>;
+    };
+  };
   const cmd = pkg.contributes.commands.find((c) => c.command === 'clusterlab.assignImages');
   assert.deepEqual([cmd?.title, cmd?.enablement], ['Assign Images with This Run…', 'isWorkspaceTrusted']);
-  assert.ok(pkg.contributes.menus['view/item/context']!.some((m) => m.command === 'clusterlab.assignImages' && m.when?.includes('viewItem == run.done')));
-  assert.ok(!pkg.contributes.menus.commandPalette!.some((m) => m.command === 'clusterlab.assignImages'), 'not hidden from the palette');
+  assert.ok(
+    pkg.contributes.menus['view/item/context']!.some(
+      (m) => m.command === 'clusterlab.assignImages' && m.when?.includes('viewItem == run.done'),
+    ),
+  );
+  assert.ok(
+    !pkg.contributes.menus.commandPalette!.some((m) => m.command === 'clusterlab.assignImages'),
+    'not hidden from the palette',
+  );
 });

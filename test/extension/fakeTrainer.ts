@@ -32,4 +32,3 @@ export class FakeTrainer {
     this.notified.get('clusterlab/runEnded')!(n);
   }
 }
-

@@ -27,7 +27,21 @@ export function runJsonOf(id: string, status: RunStatus): RunJson {
     version: 1,
     id,
     method: 'cc',
-    config: { method: 'cc', data: '/data/fashion', clusters: 3, epochs: 4, imageSize: 16, channels: 1, backbone: 'small', batchSize: 16, seed: 42, backend: 'wasm', learningRate: 3e-4, evalEvery: 1, params: {} },
+    config: {
+      method: 'cc',
+      data: '/data/fashion',
+      clusters: 3,
+      epochs: 4,
+      imageSize: 16,
+      channels: 1,
+      backbone: 'small',
+      batchSize: 16,
+      seed: 42,
+      backend: 'wasm',
+      learningRate: 3e-4,
+      evalEvery: 1,
+      params: {},
+    },
     dataset: { root: '/data/fashion', images: 6, classes: ['bag', 'coat'], superClasses: [] },
     backend: { name: 'wasm', threads: 2, skipped: [] },
     status,
@@ -42,7 +56,12 @@ export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
   mkdirSync(join(dir, 'checkpoint'), { recursive: true });
   const run: RunJson = {
     ...runJsonOf(id, f.status),
-    dataset: { root: '/data/fashion', images: f.rows?.length ?? 6, classes: ['bag', 'coat'], superClasses: [] },
+    dataset: {
+      root: '/data/fashion',
+      images: f.rows?.length ?? 6,
+      classes: ['bag', 'coat'],
+      superClasses: [],
+    },
     startedAt: f.startedAt,
     epoch: f.epoch ?? 4,
     ...(f.error ? { error: f.error } : {}),
@@ -50,14 +69,43 @@ export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
   };
   writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
   if (f.status === 'running' && f.lock !== 'none') {
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...(f.lock ?? { pid: process.pid, host: hostname() }), since: f.startedAt }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ ...(f.lock ?? { pid: process.pid, host: hostname() }), since: f.startedAt }),
+    );
   }
   if (f.rows) {
-    writeFileSync(join(dir, 'assignments.csv'), ['path,cluster,confidence,label', ...f.rows.map((r) => r.join(','))].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'assignments.csv'),
+      ['path,cluster,confidence,label', ...f.rows.map((r) => r.join(','))].join('\n') + '\n',
+    );
     const sizes = [0, 0, 0];
     for (const r of f.rows) sizes[r[1]]!++;
-    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...(f.acc !== undefined ? { acc: f.acc, nmi: 0.5, ari: 0.4 } : {}), k: 3, n: f.rows.length, epochs: 4, seconds: 1, backend: 'wasm', sizes, skipped: [] }));
+    writeFileSync(
+      join(dir, 'summary.json'),
+      JSON.stringify({
+        ...(f.acc !== undefined ? { acc: f.acc, nmi: 0.5, ari: 0.4 } : {}),
+        k: 3,
+        n: f.rows.length,
+        epochs: 4,
+        seconds: 1,
+        backend: 'wasm',
+        sizes,
+        skipped: [],
+      }),
+    );
   }
-  if (f.labels) writeFileSync(join(dir, 'labels.json'), JSON.stringify({ format: 'clusterlab-labels', version: 1, names: {}, merges: [], moves: {}, ...f.labels }));
+  if (f.labels)
+    writeFileSync(
+      join(dir, 'labels.json'),
+      JSON.stringify({
+        format: 'clusterlab-labels',
+        version: 1,
+        names: {},
+        merges: [],
+        moves: {},
+        ...f.labels,
+      }),
+    );
   return dir;
 }

@@ -15,9 +15,22 @@ const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { registerCommands } = await import('../../src/extension/commands/commands.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-training-'));
-const settings = { runsFolder: runs, defaultMethod: 'cc' as const, backend: 'auto' as const, imageSize: 32, batchSize: 256, memoryCapMB: 0, nativeBackendPath: '' };
+const settings = {
+  runsFolder: runs,
+  defaultMethod: 'cc' as const,
+  backend: 'auto' as const,
+  imageSize: 32,
+  batchSize: 256,
+  memoryCapMB: 0,
+  nativeBackendPath: '',
+};
 const config = { method: 'cc', data: '/data/fashion', clusters: 10, epochs: 2 } as TrainConfig;
-const log = { lines: [] as string[], info: (m: string) => void log.lines.push(m), error: (m: string) => void log.lines.push(m), show: () => void log.lines.push('(shown)') };
+const log = {
+  lines: [] as string[],
+  info: (m: string) => void log.lines.push(m),
+  error: (m: string) => void log.lines.push(m),
+  show: () => void log.lines.push('(shown)'),
+};
 let trainer: FakeTrainer;
 let training: InstanceType<typeof TrainingRuns>;
 const store = new RunStore([runs], 10);
@@ -33,7 +46,8 @@ beforeEach(() => {
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
 async function eventually(ok: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 5000; !ok(); await settle()) if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+  for (const deadline = Date.now() + 5000; !ok(); await settle())
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
 }
 
 test('a run shows in the progress notification and the status bar, then says how it ended', async () => {
@@ -54,14 +68,21 @@ test('a run shows in the progress notification and the status bar, then says how
     { message: 'epoch 1/2 · loss 4.21 · 850 img/s', increment: 25 },
     { message: 'epoch 2/2 · loss 3.90 · 870 img/s', increment: 50 },
   ]);
-  assert.deepEqual(stub.statusBar, { text: '$(sync~spin) CC · epoch 2/2 · loss 3.90 · 870 img/s', visible: true });
+  assert.deepEqual(stub.statusBar, {
+    text: '$(sync~spin) CC · epoch 2/2 · loss 3.90 · 870 img/s',
+    visible: true,
+  });
   assert.ok(training.isTraining(join(runs, 'cc-1')));
 
   trainer.ended({ runId: 'cc-1', runDir: join(runs, 'cc-1'), status: 'done', epoch: 2, acc: 0.7 });
   await settle();
   assert.ok(stub.progress[0]!.done);
   assert.equal(stub.statusBar.visible, false);
-  assert.deepEqual(stub.shown.at(-1), { kind: 'info', text: 'ClusterLab: CC · fashion finished: ACC 0.700.', buttons: ['Open Gallery'] });
+  assert.deepEqual(stub.shown.at(-1), {
+    kind: 'info',
+    text: 'ClusterLab: CC · fashion finished: ACC 0.700.',
+    buttons: ['Open Gallery'],
+  });
   assert.equal(training.active.length, 0);
   settings.memoryCapMB = 0;
 });
@@ -70,7 +91,11 @@ test('each epoch and end of a run is announced at once, so the Runs tree need no
   const heard: string[] = [];
   const sub = training.onDidChangeRun((dir) => heard.push(dir));
   const dir = join(runs, 'cc-9');
-  trainer.notify('clusterlab/epoch', { runId: 'cc-9', runDir: dir, row: { epoch: 1, loss: 1, imgPerSec: 10 } });
+  trainer.notify('clusterlab/epoch', {
+    runId: 'cc-9',
+    runDir: dir,
+    row: { epoch: 1, loss: 1, imgPerSec: 10 },
+  });
   trainer.ended({ runId: 'cc-9', runDir: dir, status: 'done', epoch: 1 });
   assert.deepEqual(heard, [dir, dir]);
   sub.dispose();
@@ -79,9 +104,28 @@ test('each epoch and end of a run is announced at once, so the Runs tree need no
 test('a finished run warns of a stage that did nothing, a catch-all cluster and near-empty clusters', async () => {
   const dir = join(runs, 'scan-warn');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ k: 4, n: 600, epochs: 3, seconds: 1, backend: 'wasm', sizes: [201, 300, 98, 1], skipped: [] }));
-  const row = (epoch: number, phase: string, extra: object) => JSON.stringify({ epoch, phase, loss: 0, terms: {}, imgPerSec: 1, seconds: 1, ...extra });
-  writeFileSync(join(dir, 'metrics.jsonl'), [row(1, 'scan', {}), row(2, 'selflabel', { confidentFraction: 0 }), row(3, 'selflabel', { confidentFraction: 0 })].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'summary.json'),
+    JSON.stringify({
+      k: 4,
+      n: 600,
+      epochs: 3,
+      seconds: 1,
+      backend: 'wasm',
+      sizes: [201, 300, 98, 1],
+      skipped: [],
+    }),
+  );
+  const row = (epoch: number, phase: string, extra: object) =>
+    JSON.stringify({ epoch, phase, loss: 0, terms: {}, imgPerSec: 1, seconds: 1, ...extra });
+  writeFileSync(
+    join(dir, 'metrics.jsonl'),
+    [
+      row(1, 'scan', {}),
+      row(2, 'selflabel', { confidentFraction: 0 }),
+      row(3, 'selflabel', { confidentFraction: 0 }),
+    ].join('\n') + '\n',
+  );
   trainer.answer = () => {
     trainer.ended({ runId: 'scan-warn', runDir: dir, status: 'done', epoch: 3 });
     return { runId: 'scan-warn', runDir: dir };
@@ -96,7 +140,8 @@ test('a finished run warns of a stage that did nothing, a catch-all cluster and 
 });
 
 test('Cancel on the notification cancels the run; an end that beats the answer is not lost', async () => {
-  trainer.answer = (method) => (method === 'clusterlab/cancel' ? { cancelled: true } : { runId: 'cc-2', runDir: join(runs, 'cc-2') });
+  trainer.answer = (method) =>
+    method === 'clusterlab/cancel' ? { cancelled: true } : { runId: 'cc-2', runDir: join(runs, 'cc-2') };
   await training.train(config, runs);
   stub.progress[0]!.cancel();
   await settle();
@@ -106,34 +151,71 @@ test('Cancel on the notification cancels the run; an end that beats the answer i
   assert.match(stub.shown.at(-1)!.text, /cancelled after epoch 1; resuming continues from there/);
 
   trainer.answer = () => {
-    trainer.ended({ runId: 'cc-3', runDir: join(runs, 'cc-3'), status: 'failed', epoch: 0, error: 'no decodable images in /data/fashion' });
+    trainer.ended({
+      runId: 'cc-3',
+      runDir: join(runs, 'cc-3'),
+      status: 'failed',
+      epoch: 0,
+      error: 'no decodable images in /data/fashion',
+    });
     return { runId: 'cc-3', runDir: join(runs, 'cc-3') };
   };
   await training.train(config, runs);
   await settle();
-  assert.deepEqual(stub.shown.at(-1), { kind: 'error', text: 'ClusterLab: CC · fashion failed: no decodable images in /data/fashion', buttons: ['Show Log'] });
-  assert.ok(log.lines.some((l) => l.includes('CC · fashion failed: no decodable images')), 'the failure is in the log');
+  assert.deepEqual(stub.shown.at(-1), {
+    kind: 'error',
+    text: 'ClusterLab: CC · fashion failed: no decodable images in /data/fashion',
+    buttons: ['Show Log'],
+  });
+  assert.ok(
+    log.lines.some((l) => l.includes('CC · fashion failed: no decodable images')),
+    'the failure is in the log',
+  );
   assert.ok(stub.progress[1]!.done);
 });
 
 test('when the trainer dies under a run, the run reads as interrupted (nothing written) and is offered for resume', async () => {
   // The lock the trainer took stays behind, naming a process that is gone.
-  const gone = Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout);
-  const dir = writeRun(runs, 'cc-4', { status: 'running', startedAt: '2026-01-01T00:00:00Z', epoch: 1, lock: { pid: gone, host: hostname() } });
+  const gone = Number(
+    spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout,
+  );
+  const dir = writeRun(runs, 'cc-4', {
+    status: 'running',
+    startedAt: '2026-01-01T00:00:00Z',
+    epoch: 1,
+    lock: { pid: gone, host: hostname() },
+  });
   trainer.answer = () => ({ runId: 'cc-4', runDir: dir });
   await training.train(config, runs);
   trainer.died.fire();
   await eventually(() => stub.progress[0]!.done, 'the progress notification closing');
-  assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'running', 'the host writes no run.json');
+  assert.equal(
+    JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status,
+    'running',
+    'the host writes no run.json',
+  );
   assert.equal((await store.readRun(dir)).status, 'interrupted');
-  assert.ok((await store.listRuns()).some((r) => r.dir === dir && r.run.status === 'interrupted'), 'the Runs view lists it interrupted');
-  assert.match(stub.shown.at(-1)!.text, /the trainer stopped while training CC · fashion; the run is marked interrupted/);
+  assert.ok(
+    (await store.listRuns()).some((r) => r.dir === dir && r.run.status === 'interrupted'),
+    'the Runs view lists it interrupted',
+  );
+  assert.match(
+    stub.shown.at(-1)!.text,
+    /the trainer stopped while training CC · fashion; the run is marked interrupted/,
+  );
   assert.ok(stub.progress[0]!.done);
   assert.equal(training.active.length, 0);
 });
 
 test('commands: training is refused with an explanation in an untrusted workspace, before any trainer request', async () => {
-  const subs = registerCommands({ store, training, trainer, log, settings: () => settings, refreshRuns: () => {} });
+  const subs = registerCommands({
+    store,
+    training,
+    trainer,
+    log,
+    settings: () => settings,
+    refreshRuns: () => {},
+  });
   workspace.isTrusted = false;
   stub.answer(undefined);
   await stub.commands.get('clusterlab.train')!();
@@ -144,13 +226,27 @@ test('commands: training is refused with an explanation in an untrusted workspac
 });
 
 test('commands: resume from the palette picks among resumable runs; delete asks first; cancel with nothing running says so', async () => {
-  const subs = registerCommands({ store, training, trainer, log, settings: () => settings, refreshRuns: () => {} });
-  const cancelled = writeRun(runs, 'cc-5', { status: 'cancelled', startedAt: '2026-01-05T00:00:00Z', epoch: 2 });
+  const subs = registerCommands({
+    store,
+    training,
+    trainer,
+    log,
+    settings: () => settings,
+    refreshRuns: () => {},
+  });
+  const cancelled = writeRun(runs, 'cc-5', {
+    status: 'cancelled',
+    startedAt: '2026-01-05T00:00:00Z',
+    epoch: 2,
+  });
   writeRun(runs, 'cc-6', { status: 'done', startedAt: '2026-01-06T00:00:00Z' });
   trainer.answer = () => ({ runId: 'cc-5', runDir: cancelled });
   stub.answer((p) => {
     // Done runs are not offered.
-    assert.deepEqual(p.items!.map((i: { detail: string }) => i.detail).sort(), [join(runs, 'cc-4'), cancelled].sort());
+    assert.deepEqual(
+      p.items!.map((i: { detail: string }) => i.detail).sort(),
+      [join(runs, 'cc-4'), cancelled].sort(),
+    );
     return p.items!.find((i: { detail: string }) => i.detail === cancelled);
   });
   await stub.commands.get('clusterlab.resumeRun')!();
@@ -158,7 +254,11 @@ test('commands: resume from the palette picks among resumable runs; delete asks 
   trainer.ended({ runId: 'cc-5', runDir: cancelled, status: 'done', epoch: 4 });
   await settle();
 
-  const node = { kind: 'run', dir: cancelled, run: JSON.parse(readFileSync(join(cancelled, 'run.json'), 'utf8')) };
+  const node = {
+    kind: 'run',
+    dir: cancelled,
+    run: JSON.parse(readFileSync(join(cancelled, 'run.json'), 'utf8')),
+  };
   stub.answer(undefined);
   await stub.commands.get('clusterlab.deleteRun')!(node);
   assert.ok(existsSync(cancelled), 'kept when the question is dismissed');
@@ -173,12 +273,27 @@ test('commands: resume from the palette picks among resumable runs; delete asks 
 
 test('Check Compute Backends shows the commands that fix a backend, and copies them only when asked (issue 30, friction)', async () => {
   const { env } = await import('./vscodeStub.js');
-  const subs = registerCommands({ store, training, trainer, log, settings: () => settings, refreshRuns: () => {} });
+  const subs = registerCommands({
+    store,
+    training,
+    trainer,
+    log,
+    settings: () => settings,
+    refreshRuns: () => {},
+  });
   const fix = 'sudo apt install libcudnn8\nnpm install @tensorflow/tfjs-node-gpu@4.22.0';
   trainer.answer = (method) =>
     method === 'clusterlab/listBackends'
       ? [
-          { name: 'tensorflow-gpu', installed: true, available: false, active: false, detail: '', reason: 'libcudnn.so.8 not found', fix },
+          {
+            name: 'tensorflow-gpu',
+            installed: true,
+            available: false,
+            active: false,
+            detail: '',
+            reason: 'libcudnn.so.8 not found',
+            fix,
+          },
           { name: 'wasm', installed: true, available: true, active: true, detail: '2 threads' },
         ]
       : undefined;

@@ -29,7 +29,12 @@ export const stub = {
   shown: [] as Shown[],
   commands: new Map<string, (...args: any[]) => unknown>(),
   executed: [] as { id: string; args: unknown[] }[],
-  progress: [] as { title: string; reports: { message?: string; increment?: number }[]; cancel(): void; done: boolean }[],
+  progress: [] as {
+    title: string;
+    reports: { message?: string; increment?: number }[];
+    cancel(): void;
+    done: boolean;
+  }[],
   statusBar: { text: '', visible: false },
   config: new Map<string, unknown>(),
   reset(): void {
@@ -48,7 +53,10 @@ export const stub = {
   pick(text: string): Answer {
     return ({ items }) => {
       const item = items?.find((i: { label: string }) => i.label.includes(text));
-      if (!item) throw new Error(`no item with "${text}" in ${JSON.stringify(items?.map((i: { label: string }) => i.label))}`);
+      if (!item)
+        throw new Error(
+          `no item with "${text}" in ${JSON.stringify(items?.map((i: { label: string }) => i.label))}`,
+        );
       return item;
     };
   },
@@ -125,9 +133,24 @@ export enum StatusBarAlignment {
 
 export const window = {
   showQuickPick: (items: any[], options: { title?: string; placeHolder?: string } = {}) =>
-    next({ items }, { kind: 'quickPick', text: options.title ?? options.placeHolder ?? '', items: items.map((i) => (typeof i === 'string' ? { label: i } : i)) }),
-  showInputBox: async (options: { prompt?: string; title?: string; value?: string; validateInput?: (v: string) => string | undefined }) => {
-    const v = (await next({ value: options.value }, { kind: 'inputBox', text: options.title ?? options.prompt ?? '', value: options.value })) as string | undefined;
+    next(
+      { items },
+      {
+        kind: 'quickPick',
+        text: options.title ?? options.placeHolder ?? '',
+        items: items.map((i) => (typeof i === 'string' ? { label: i } : i)),
+      },
+    ),
+  showInputBox: async (options: {
+    prompt?: string;
+    title?: string;
+    value?: string;
+    validateInput?: (v: string) => string | undefined;
+  }) => {
+    const v = (await next(
+      { value: options.value },
+      { kind: 'inputBox', text: options.title ?? options.prompt ?? '', value: options.value },
+    )) as string | undefined;
     const invalid = v === undefined ? undefined : options.validateInput?.(v);
     if (invalid) throw new Error(`input "${v}" refused: ${invalid}`);
     return v;
@@ -139,12 +162,23 @@ export const window = {
   showInformationMessage: message('info'),
   showWarningMessage: message('warning'),
   showErrorMessage: message('error'),
-  withProgress: async <R>(options: { title: string }, task: (p: unknown, token: unknown) => Promise<R>): Promise<R> => {
+  withProgress: async <R>(
+    options: { title: string },
+    task: (p: unknown, token: unknown) => Promise<R>,
+  ): Promise<R> => {
     const cancelled = new EventEmitter<void>();
-    const entry = { title: options.title, reports: [] as { message?: string; increment?: number }[], cancel: () => cancelled.fire(), done: false };
+    const entry = {
+      title: options.title,
+      reports: [] as { message?: string; increment?: number }[],
+      cancel: () => cancelled.fire(),
+      done: false,
+    };
     stub.progress.push(entry);
     try {
-      return await task({ report: (r: { message?: string; increment?: number }) => entry.reports.push(r) }, { onCancellationRequested: cancelled.event });
+      return await task(
+        { report: (r: { message?: string; increment?: number }) => entry.reports.push(r) },
+        { onCancellationRequested: cancelled.event },
+      );
     } finally {
       entry.done = true;
     }

@@ -11,7 +11,27 @@ test('a folder full of bad files: the run completes on the good images and lists
   const f = await makeHostileFolder(10);
   const out = join(f.tmp, 'run');
   const r = await f.run(
-    ['train', '--method', 'cc', '--data', f.data, '--clusters', '10', '--image-size', '16', '--batch', '32', '--epochs', '1', '--backend', 'wasm', '--cache', f.cache, '--out', out],
+    [
+      'train',
+      '--method',
+      'cc',
+      '--data',
+      f.data,
+      '--clusters',
+      '10',
+      '--image-size',
+      '16',
+      '--batch',
+      '32',
+      '--epochs',
+      '1',
+      '--backend',
+      'wasm',
+      '--cache',
+      f.cache,
+      '--out',
+      out,
+    ],
     {
       ...f.cliOptions,
       nodeArgs: ['--import', join(HOOKS, 'vanish.mjs'), '--import', join(HOOKS, 'peakRss.mjs')],
@@ -19,10 +39,16 @@ test('a folder full of bad files: the run completes on the good images and lists
     },
   );
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^skipped ${f.bad.size} files that could not be decoded \\(listed in summary\\.json\\)$`, 'm'));
+  assert.match(
+    r.stdout,
+    new RegExp(`^skipped ${f.bad.size} files that could not be decoded \\(listed in summary\\.json\\)$`, 'm'),
+  );
   assert.ok(!existsSync(f.vanishing), 'the hook deleted the image after the scan');
 
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { n: number; skipped: { path: string; reason: string }[] };
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    n: number;
+    skipped: { path: string; reason: string }[];
+  };
   assert.deepEqual(summary.skipped.map((s) => s.path).sort(), [...f.bad.keys()].sort());
   for (const s of summary.skipped) assert.match(s.reason, f.bad.get(s.path)!, s.path);
 
@@ -33,7 +59,11 @@ test('a folder full of bad files: the run completes on the good images and lists
   for (const p of f.odd) assert.equal(rows.find((a) => a.path === p)?.label, 'sneaker', p);
   assert.equal(rows.find((a) => a.path === "dresses/dress/robe d'été n°1.png")?.label, 'dress');
   assert.equal(rows.filter((a) => a.label === 'pantalón, "largo"').length, 10);
-  for (const p of f.ignored) assert.ok(!rows.some((a) => a.path === p) && !summary.skipped.some((s) => s.path === p), `${p} is not an image: ignored`);
+  for (const p of f.ignored)
+    assert.ok(
+      !rows.some((a) => a.path === p) && !summary.skipped.some((s) => s.path === p),
+      `${p} is not an image: ignored`,
+    );
   assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'done');
 
   // 30,000 x 30,000 RGB would take 2.7 GB: refused from its header, it never got near memory.

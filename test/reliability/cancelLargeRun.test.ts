@@ -33,9 +33,32 @@ before(async () => {
 
 /** `clusterlab train` from a pipe, with a progress line at least every second off the terminal. */
 function trainFromPipe(out: string, cache: string): { p: CliProcess; lines: { t: number; line: string }[] } {
-  const p = startCli(['train', '--method', 'cc', '--data', data, '--clusters', '4', '--image-size', '16', '--batch', '32', '--epochs', '2', '--backend', 'wasm', '--cache', cache, '--out', out], {
-    env: { CLUSTERLAB_PROGRESS_EVERY: '1' },
-  });
+  const p = startCli(
+    [
+      'train',
+      '--method',
+      'cc',
+      '--data',
+      data,
+      '--clusters',
+      '4',
+      '--image-size',
+      '16',
+      '--batch',
+      '32',
+      '--epochs',
+      '2',
+      '--backend',
+      'wasm',
+      '--cache',
+      cache,
+      '--out',
+      out,
+    ],
+    {
+      env: { CLUSTERLAB_PROGRESS_EVERY: '1' },
+    },
+  );
   const lines: { t: number; line: string }[] = [];
   let rest = '';
   p.child.stderr!.on('data', (d) => {
@@ -58,7 +81,11 @@ test('SIGINT while the images are decoded stops the ingest: nothing trained, not
   assert.match(r.stderr, /^cancelled before training started: no run folder was made$/m);
   assert.doesNotMatch(r.stderr, /^dataset |^epoch /m, `decoding stopped, training never began: ${r.stderr}`);
   assert.equal(existsSync(out), false, 'no run folder');
-  assert.deepEqual(existsSync(cache) ? readdirSync(cache).filter((f) => !f.startsWith('.')) : [], [], 'no pixel cache of half-decoded images');
+  assert.deepEqual(
+    existsSync(cache) ? readdirSync(cache).filter((f) => !f.startsWith('.')) : [],
+    [],
+    'no pixel cache of half-decoded images',
+  );
 });
 
 test('off a terminal, progress is printed within the epoch, and SIGINT is honoured at the next step', async () => {
@@ -69,12 +96,18 @@ test('off a terminal, progress is printed within the epoch, and SIGINT is honour
   let ended = false;
   void p.done.then(() => (ended = true));
   while (inEpoch().length < 3) {
-    if (ended || lines.some((l) => l.line.startsWith('epoch 1/2 loss'))) assert.fail(`epoch 1 ended with ${inEpoch().length} progress lines within it:\n${lines.map((l) => l.line).join('\n')}`);
+    if (ended || lines.some((l) => l.line.startsWith('epoch 1/2 loss')))
+      assert.fail(
+        `epoch 1 ended with ${inEpoch().length} progress lines within it:\n${lines.map((l) => l.line).join('\n')}`,
+      );
     await sleep(20);
   }
   const start = lines.findIndex((l) => l.line.startsWith('dataset '));
   const gaps = lines.slice(start + 1).map((l, i) => l.t - lines[start + i]!.t);
-  assert.ok(Math.max(...gaps) < 15_000, `progress lines at most 15 s apart (interval 1 s plus a step): ${gaps.map((g) => Math.round(g)).join(', ')} ms`);
+  assert.ok(
+    Math.max(...gaps) < 15_000,
+    `progress lines at most 15 s apart (interval 1 s plus a step): ${gaps.map((g) => Math.round(g)).join(', ')} ms`,
+  );
 
   const sentAt = performance.now();
   const stepsBefore = inEpoch().length;
@@ -82,8 +115,14 @@ test('off a terminal, progress is printed within the epoch, and SIGINT is honour
   const r = await p.done;
   const cancelling = lines.find((l) => l.line.startsWith('cancelling'));
   assert.ok(cancelling, r.stderr);
-  assert.ok(inEpoch().length - stepsBefore <= 1, `at most one progress line between SIGINT and the cancel: ${r.stderr}`);
-  assert.ok(cancelling.t - sentAt < 10_000, `"cancelling" ${Math.round(cancelling.t - sentAt)} ms after SIGINT`);
+  assert.ok(
+    inEpoch().length - stepsBefore <= 1,
+    `at most one progress line between SIGINT and the cancel: ${r.stderr}`,
+  );
+  assert.ok(
+    cancelling.t - sentAt < 10_000,
+    `"cancelling" ${Math.round(cancelling.t - sentAt)} ms after SIGINT`,
+  );
   assert.equal(r.code, 130, r.stderr);
   assert.doesNotMatch(r.stderr, /^epoch 1\/2 loss/m, 'the epoch was not finished first');
   const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { status: string; epoch: number };

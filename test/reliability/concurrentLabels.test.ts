@@ -29,7 +29,14 @@ test('two windows editing one labels.json: both edits kept, a conflict refused w
   const both = onDisk();
   assert.deepEqual(both.names, { '1': 'cats', '2': 'dogs' }, 'both renames kept');
   assert.deepEqual(both.moves, { 'x.png': 3, 'y.png': 4 }, 'both moves kept');
-  assert.deepEqual(both.merges, [{ from: 5, into: 6 }, { from: 7, into: 8 }], 'both merges kept, in the order written');
+  assert.deepEqual(
+    both.merges,
+    [
+      { from: 5, into: 6 },
+      { from: 7, into: 8 },
+    ],
+    'both merges kept, in the order written',
+  );
   assert.deepEqual(b.labels, both, 'the window that merged shows the result');
 
   // The same cluster renamed differently in each: the second is refused, the first stays.

@@ -20,7 +20,10 @@ test('two runs at once on one dataset and one empty cache: both complete, folder
     assert.equal(parseAssignments(readFileSync(join(outs[i]!, 'assignments.csv'), 'utf8')).length, 100);
   }
   // Same seed, data and backend: neither run disturbed the other.
-  assert.equal(readFileSync(join(outs[0]!, 'assignments.csv'), 'utf8'), readFileSync(join(outs[1]!, 'assignments.csv'), 'utf8'));
+  assert.equal(
+    readFileSync(join(outs[0]!, 'assignments.csv'), 'utf8'),
+    readFileSync(join(outs[1]!, 'assignments.csv'), 'utf8'),
+  );
 
   // The cache either left behind is whole: a third load reads every image from it, decoding none.
   let decoded = 0;
@@ -29,5 +32,8 @@ test('two runs at once on one dataset and one empty cache: both complete, folder
   assert.equal(decoded, 0);
   assert.equal(ds.n, 100);
   assert.equal(ds.ingest?.cached, 100);
-  assert.deepEqual(readdirSync(cache).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(cache).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });

@@ -1,4 +1,13 @@
-import { chmodSync, copyFileSync, lchownSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  lchownSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { CliOptions } from '../trainer/harness.js';
@@ -41,12 +50,19 @@ export async function makeHostileFolder(perClass: number): Promise<HostileFolder
   writeFileSync(sneaker('cmyk.jpg'), await img.clone().toColourspace('cmyk').jpeg().toBuffer());
   writeFileSync(sneaker('rgba.png'), await img.clone().ensureAlpha(0.5).png().toBuffer());
   const frames = [await img.clone().png().toBuffer(), await img.clone().negate().png().toBuffer()];
-  writeFileSync(sneaker('animated.gif'), await sharp(frames, { join: { animated: true } }).gif().toBuffer());
+  writeFileSync(
+    sneaker('animated.gif'),
+    await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer(),
+  );
   const good = listFiles(data).filter((p) => p !== 'bags/bag/broken.png');
 
   const bag = (name: string) => join(data, 'bags', 'bag', name);
   const png = await rawToPng(noise(64 * 64 * 3, 5), 64, 64, 3);
-  const jpg = await sharp(Buffer.from(noise(64 * 64 * 3, 6)), { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer();
+  const jpg = await sharp(Buffer.from(noise(64 * 64 * 3, 6)), { raw: { width: 64, height: 64, channels: 3 } })
+    .jpeg()
+    .toBuffer();
   writeFileSync(bag('empty.png'), '');
   writeFileSync(bag('cut.png'), png.subarray(0, png.length >> 1));
   writeFileSync(bag('cut.jpg'), jpg.subarray(0, jpg.length >> 1));
@@ -81,7 +97,16 @@ export async function makeHostileFolder(perClass: number): Promise<HostileFolder
     ['bags/bag/vanishing.png', /^unreadable file: removed after the folder scan \(ENOENT\)$/],
   ]);
   const odd = ['grey16.png', 'cmyk.jpg', 'rgba.png', 'animated.gif'].map((f) => `footwear/sneaker/${f}`);
-  return { ...h, data, good, odd, bad, ignored: ['README.md', 'bags/bag/labels.csv'], vanishing: bag('vanishing.png'), cliOptions };
+  return {
+    ...h,
+    data,
+    good,
+    odd,
+    bad,
+    ignored: ['README.md', 'bags/bag/labels.csv'],
+    vanishing: bag('vanishing.png'),
+    cliOptions,
+  };
 }
 
 /**
@@ -103,7 +128,9 @@ function dropRootForPermissions(tmp: string): CliOptions {
 
 function listFiles(root: string, dir = root): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? listFiles(root, join(dir, d.name)) : [relative(root, join(dir, d.name)).split('\\').join('/')],
+    d.isDirectory()
+      ? listFiles(root, join(dir, d.name))
+      : [relative(root, join(dir, d.name)).split('\\').join('/')],
   );
 }
 

@@ -4,13 +4,22 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { Rng } from '../../src/trainer/util/rng.js';
 import { makeHarness, startCli } from '../trainer/harness.js';
-import { CC_RUN, inspectRunFolder, resumeArgs, SCAN_RUN, trainArgs, waitForCheckpoint, type SmallRun } from './killedRuns.js';
+import {
+  CC_RUN,
+  inspectRunFolder,
+  resumeArgs,
+  SCAN_RUN,
+  trainArgs,
+  waitForCheckpoint,
+  type SmallRun,
+} from './killedRuns.js';
 
 const { tmp, data, cache, run } = makeHarness(10);
 const reference = new Map<SmallRun, string>();
 const assignments = (out: string) => readFileSync(join(out, 'assignments.csv'), 'utf8');
 /** The per-image features and probabilities, as bytes: a resume must write the same files. */
-const featureFiles = (out: string) => ['features.json', 'features.f16', 'probs.f32'].map((f) => readFileSync(join(out, f)).toString('base64'));
+const featureFiles = (out: string) =>
+  ['features.json', 'features.f16', 'probs.f32'].map((f) => readFileSync(join(out, f)).toString('base64'));
 const referenceFeatures = new Map<SmallRun, string[]>();
 
 before(async () => {
@@ -27,12 +36,23 @@ before(async () => {
 async function resumeToEnd(r: SmallRun, out: string, fromEpoch: number): Promise<void> {
   const res = await run(resumeArgs(cache, out));
   assert.equal(res.code, 0, res.stderr);
-  if (fromEpoch > 0) assert.match(res.stderr, new RegExp(`resuming from the checkpoint of epoch ${fromEpoch}\\b`));
+  if (fromEpoch > 0)
+    assert.match(res.stderr, new RegExp(`resuming from the checkpoint of epoch ${fromEpoch}\\b`));
   assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'done');
-  assert.equal(assignments(out), reference.get(r), 'same assignments, to the last digit, as the uninterrupted run');
-  assert.deepEqual(featureFiles(out), referenceFeatures.get(r), 'same features and probabilities, byte for byte');
+  assert.equal(
+    assignments(out),
+    reference.get(r),
+    'same assignments, to the last digit, as the uninterrupted run',
+  );
+  assert.deepEqual(
+    featureFiles(out),
+    referenceFeatures.get(r),
+    'same features and probabilities, byte for byte',
+  );
   // Temp files of the killed writes are swept on resume: a soak of kills does not fill the disk.
-  const temps = [...readdirSync(out), ...readdirSync(join(out, 'checkpoint'))].filter((f) => f.endsWith('.tmp'));
+  const temps = [...readdirSync(out), ...readdirSync(join(out, 'checkpoint'))].filter((f) =>
+    f.endsWith('.tmp'),
+  );
   assert.deepEqual(temps, []);
 }
 
@@ -51,7 +71,11 @@ async function killAfterCheckpoint(r: SmallRun, out: string, epoch: number, resu
 test('CC killed mid-epoch with SIGKILL, then resumed, ends byte-identical to an uninterrupted run', async () => {
   const out = join(tmp, 'cc-killed');
   await killAfterCheckpoint(CC_RUN, out, 1, false);
-  assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'running', 'a SIGKILL leaves no chance to say so');
+  assert.equal(
+    JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status,
+    'running',
+    'a SIGKILL leaves no chance to say so',
+  );
   await resumeToEnd(CC_RUN, out, 1);
 });
 
@@ -104,7 +128,11 @@ test('killed at random moments: every folder left behind is readable and resumes
       await resumeToEnd(CC_RUN, out, left.checkpoint);
       continue;
     } else {
-      assert.equal((await run(trainArgs(CC_RUN, data, cache, out))).code, 0, 'killed before run.json: starts again');
+      assert.equal(
+        (await run(trainArgs(CC_RUN, data, cache, out))).code,
+        0,
+        'killed before run.json: starts again',
+      );
     }
     assert.equal(assignments(out), reference.get(CC_RUN));
   }

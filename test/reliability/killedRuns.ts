@@ -39,7 +39,9 @@ export async function waitForCheckpoint(out: string, epoch: number, exit: Promis
  * What a killed run left behind, read the way a resume and the extension read it. Returns the
  * problems found (none for an intact folder) and the epoch of the checkpoint, 0 when there is none.
  */
-export async function inspectRunFolder(out: string): Promise<{ problems: string[]; checkpoint: number; started: boolean }> {
+export async function inspectRunFolder(
+  out: string,
+): Promise<{ problems: string[]; checkpoint: number; started: boolean }> {
   const problems: string[] = [];
   const started = existsSync(join(out, 'run.json'));
   if (started) {
@@ -51,19 +53,27 @@ export async function inspectRunFolder(out: string): Promise<{ problems: string[
     }
   }
   if (existsSync(join(out, 'metrics.jsonl'))) {
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     // Only the last line may be torn: an append cut short by the kill.
     const rows = parseMetrics(lines.join('\n'));
-    if (rows.length < lines.length - 1) problems.push(`metrics.jsonl: ${lines.length - rows.length} unparseable lines`);
-    if (rows.some((r, i) => r.epoch !== i + 1)) problems.push(`metrics.jsonl epochs are ${rows.map((r) => r.epoch).join(',')}`);
+    if (rows.length < lines.length - 1)
+      problems.push(`metrics.jsonl: ${lines.length - rows.length} unparseable lines`);
+    if (rows.some((r, i) => r.epoch !== i + 1))
+      problems.push(`metrics.jsonl epochs are ${rows.map((r) => r.epoch).join(',')}`);
   }
   let checkpoint = 0;
   try {
     checkpoint = await checkpointEpoch(join(out, 'checkpoint'));
     if (checkpoint > 0) {
-      const m = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')) as { file: string; bytes: number };
+      const m = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')) as {
+        file: string;
+        bytes: number;
+      };
       const size = statSync(join(out, 'checkpoint', m.file), { throwIfNoEntry: false })?.size;
-      if (size !== m.bytes) problems.push(`checkpoint ${m.file} has ${size ?? 'no'} bytes, its manifest says ${m.bytes}`);
+      if (size !== m.bytes)
+        problems.push(`checkpoint ${m.file} has ${size ?? 'no'} bytes, its manifest says ${m.bytes}`);
     }
   } catch (e) {
     problems.push(`checkpoint: ${(e as Error).message}`);

@@ -16,10 +16,24 @@ test('the trainer server SIGKILLed mid-epoch: a new server resumes the run to th
 
   const first = forkServer();
   await initialize(first.conn);
-  const defaults = await first.conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'cc', data });
-  const config: TrainConfig = { ...defaults, clusters: 10, epochs: CC_RUN.epochs, imageSize: 16, batchSize: 32, backend: 'wasm' };
+  const defaults = await first.conn.sendRequest<TrainConfig>(Requests.defaults.method, {
+    method: 'cc',
+    data,
+  });
+  const config: TrainConfig = {
+    ...defaults,
+    clusters: 10,
+    epochs: CC_RUN.epochs,
+    imageSize: 16,
+    batchSize: 32,
+    backend: 'wasm',
+  };
   const exited = new Promise((r) => first.child.once('exit', r));
-  const { runId, runDir } = await first.conn.sendRequest<RunStarted>(Requests.train.method, { config, runsDir: join(tmp, 'runs'), cacheDir: cache });
+  const { runId, runDir } = await first.conn.sendRequest<RunStarted>(Requests.train.method, {
+    config,
+    runsDir: join(tmp, 'runs'),
+    cacheDir: cache,
+  });
   await waitForCheckpoint(runDir, 1, exited);
   first.child.kill('SIGKILL');
   await exited;
@@ -31,13 +45,21 @@ test('the trainer server SIGKILLed mid-epoch: a new server resumes the run to th
 
   // The extension starts a new trainer and asks it to resume the run.
   const second = forkServer();
-  const end = new Promise<RunEndedNotice>((resolve) => second.conn.onNotification(Notifications.runEnded.method, (n: RunEndedNotice) => resolve(n)));
+  const end = new Promise<RunEndedNotice>((resolve) =>
+    second.conn.onNotification(Notifications.runEnded.method, (n: RunEndedNotice) => resolve(n)),
+  );
   await initialize(second.conn);
-  const resumed = await second.conn.sendRequest<RunStarted>(Requests.resume.method, { runDir, cacheDir: cache });
+  const resumed = await second.conn.sendRequest<RunStarted>(Requests.resume.method, {
+    runDir,
+    cacheDir: cache,
+  });
   assert.equal(resumed.runId, runId);
   const notice = await end;
   await shutdown(second);
   assert.equal(notice.status, 'done', `${notice.error}\n${second.stderr.join('')}`);
   assert.equal(notice.epoch, CC_RUN.epochs);
-  assert.equal(readFileSync(join(runDir, 'assignments.csv'), 'utf8'), readFileSync(join(reference, 'assignments.csv'), 'utf8'));
+  assert.equal(
+    readFileSync(join(runDir, 'assignments.csv'), 'utf8'),
+    readFileSync(join(reference, 'assignments.csv'), 'utf8'),
+  );
 });

@@ -31,8 +31,53 @@ function rng(seed: number): () => number {
   };
 }
 
-const TYPES = ['ready', 'selectRun', 'thumbs', 'open', 'reveal', 'copyPath', 'rename', 'move', 'moveToNew', 'merge', 'undo', 'redo', 'export', 'materialize', 'openPanel', 'showCell', 'filter', 'gallery', 'selection', 'exportSelection', 'showInGallery', 'computeLayout', 'map', '', 'constructor', '__proto__', 'toString'];
-const FIELDS = ['type', 'dir', 'path', 'paths', 'cluster', 'name', 'to', 'from', 'into', 'format', 'classIndex', 'superIndex', 'images', 'title', '__proto__', 'constructor'];
+const TYPES = [
+  'ready',
+  'selectRun',
+  'thumbs',
+  'open',
+  'reveal',
+  'copyPath',
+  'rename',
+  'move',
+  'moveToNew',
+  'merge',
+  'undo',
+  'redo',
+  'export',
+  'materialize',
+  'openPanel',
+  'showCell',
+  'filter',
+  'gallery',
+  'selection',
+  'exportSelection',
+  'showInGallery',
+  'computeLayout',
+  'map',
+  '',
+  'constructor',
+  '__proto__',
+  'toString',
+];
+const FIELDS = [
+  'type',
+  'dir',
+  'path',
+  'paths',
+  'cluster',
+  'name',
+  'to',
+  'from',
+  'into',
+  'format',
+  'classIndex',
+  'superIndex',
+  'images',
+  'title',
+  '__proto__',
+  'constructor',
+];
 
 /** Every file listing under dir, with sizes and mtimes, for a before/after comparison. */
 function snapshot(dir: string, skip: (rel: string) => boolean): Map<string, string> {
@@ -74,15 +119,47 @@ describe('webview messages fuzzed against the host controllers', () => {
     mkdirSync(craftedDir);
     const run = JSON.parse(readFileSync(join(fx.runDir, 'run.json'), 'utf8'));
     writeFileSync(join(craftedDir, 'run.json'), JSON.stringify({ ...run, id: 'cc-crafted' }));
-    writeFileSync(join(craftedDir, 'assignments.csv'), ['path,cluster,confidence,label', `${fx.paths[0]},0,0.9,`, '../../../outside/secret.png,1,0.9,', `${outsideFile},2,0.9,`, '../run.json,3,0.9,'].join('\n') + '\n');
+    writeFileSync(
+      join(craftedDir, 'assignments.csv'),
+      [
+        'path,cluster,confidence,label',
+        `${fx.paths[0]},0,0.9,`,
+        '../../../outside/secret.png,1,0.9,',
+        `${outsideFile},2,0.9,`,
+        '../run.json,3,0.9,',
+      ].join('\n') + '\n',
+    );
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it(`${MESSAGES} random and hostile messages per page: refused or served within bounds`, async () => {
     const random = rng(20261202);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const hostilePaths = ['../../../outside/secret.png', outsideFile, '/etc/passwd', '..', '.', '', 'C:\\Windows\\win.ini', 'a\0b.png', '%2e%2e/%2e%2e/etc/passwd', `${fx.paths[0]}/../../../../outside/secret.png`, 'x'.repeat(5000), `./${fx.paths[0]}`, '../run.json'];
-    const runDirs = [fx.runDir, craftedDir, fx.runsDir, join(fx.runDir, '..', 'cc-fixture'), '/etc', root, ws, join(fx.runDir, '/')];
+    const hostilePaths = [
+      '../../../outside/secret.png',
+      outsideFile,
+      '/etc/passwd',
+      '..',
+      '.',
+      '',
+      'C:\\Windows\\win.ini',
+      'a\0b.png',
+      '%2e%2e/%2e%2e/etc/passwd',
+      `${fx.paths[0]}/../../../../outside/secret.png`,
+      'x'.repeat(5000),
+      `./${fx.paths[0]}`,
+      '../run.json',
+    ];
+    const runDirs = [
+      fx.runDir,
+      craftedDir,
+      fx.runsDir,
+      join(fx.runDir, '..', 'cc-fixture'),
+      '/etc',
+      root,
+      ws,
+      join(fx.runDir, '/'),
+    ];
     const anyPath = () => (random() < 0.5 ? pick(fx.paths) : pick(hostilePaths));
     const deep = (depth: number): unknown => (depth === 0 ? 1 : { a: deep(depth - 1) });
     const value = (): unknown =>
@@ -105,18 +182,34 @@ describe('webview messages fuzzed against the host controllers', () => {
       () => ({ type: 'selectRun', dir: pick(runDirs) }),
       () => ({ type: pick(['open', 'reveal', 'copyPath']), path: anyPath() }),
       () => ({ type: 'thumbs', paths: Array.from({ length: 1 + Math.floor(random() * 6) }, anyPath) }),
-      () => ({ type: 'rename', cluster: cluster(), name: pick(['cats', '', '<img src=x onerror=alert(1)>', 'z'.repeat(200), '\u202e']) }),
-      () => ({ type: 'move', paths: Array.from({ length: 1 + Math.floor(random() * 3) }, anyPath), to: cluster() }),
+      () => ({
+        type: 'rename',
+        cluster: cluster(),
+        name: pick(['cats', '', '<img src=x onerror=alert(1)>', 'z'.repeat(200), '\u202e']),
+      }),
+      () => ({
+        type: 'move',
+        paths: Array.from({ length: 1 + Math.floor(random() * 3) }, anyPath),
+        to: cluster(),
+      }),
       () => ({ type: 'moveToNew', paths: [anyPath()] }),
       () => ({ type: 'merge', from: cluster(), into: cluster() }),
       () => ({ type: pick(['undo', 'redo', 'openPanel', 'ready']) }),
       () => ({ type: 'export', format: pick(['csv', 'json']) }),
       () => ({ type: 'materialize' }),
-      () => ({ type: pick(['selection', 'showInGallery']), paths: Array.from({ length: Math.floor(random() * 4) }, anyPath) }),
+      () => ({
+        type: pick(['selection', 'showInGallery']),
+        paths: Array.from({ length: Math.floor(random() * 4) }, anyPath),
+      }),
       () => ({ type: 'exportSelection', paths: [anyPath()], format: pick(['csv', 'json']) }),
       () => ({ type: 'moveToNew', paths: [anyPath()], name: pick(['new', '', '<b>x</b>']) }),
       () => ({ type: 'computeLayout' }),
-      () => ({ type: 'showCell', cluster: cluster(), ...(random() < 0.5 ? { classIndex: cluster() } : {}), ...(random() < 0.3 ? { superIndex: cluster() } : {}) }),
+      () => ({
+        type: 'showCell',
+        cluster: cluster(),
+        ...(random() < 0.5 ? { classIndex: cluster() } : {}),
+        ...(random() < 0.3 ? { superIndex: cluster() } : {}),
+      }),
     ];
     const message = (): unknown => {
       const r = random();
@@ -129,10 +222,24 @@ describe('webview messages fuzzed against the host controllers', () => {
 
     const { ui, record } = recordingUi(ws);
     const layoutsAsked: string[] = [];
-    const host = makeHost(fx.runsDir, join(root, 'thumbs'), ui, undefined, async (dir) => void layoutsAsked.push(dir));
+    const host = makeHost(
+      fx.runsDir,
+      join(root, 'thumbs'),
+      ui,
+      undefined,
+      async (dir) => void layoutsAsked.push(dir),
+    );
     const posted: { schema: Schema<unknown>; message: unknown }[] = [];
-    const port = (schema: Schema<unknown>): WebviewPort<unknown> => ({ post: (message) => void posted.push({ schema, message }), asUri: (p) => `thumb:${p}` });
-    const pages = [host.gallery(port(hostToGallery)), host.confusion(port(hostToConfusion)), host.charts(port(hostToCharts)), host.map(port(hostToMap))];
+    const port = (schema: Schema<unknown>): WebviewPort<unknown> => ({
+      post: (message) => void posted.push({ schema, message }),
+      asUri: (p) => `thumb:${p}`,
+    });
+    const pages = [
+      host.gallery(port(hostToGallery)),
+      host.confusion(port(hostToConfusion)),
+      host.charts(port(hostToCharts)),
+      host.map(port(hostToMap)),
+    ];
     const before = snapshot(root, (rel) => rel.startsWith('thumbs') || rel.endsWith('labels.json'));
 
     const failures: string[] = [];
@@ -143,17 +250,29 @@ describe('webview messages fuzzed against the host controllers', () => {
         const m = message();
         let timer: NodeJS.Timeout | undefined;
         const hung = new Promise<string>((r) => (timer = setTimeout(() => r('hung'), HANDLER_MS)));
-        const outcome = await Promise.race([page.handle(m).then(() => 'ok', (e: Error) => `threw ${e.message}`), hung]);
+        const outcome = await Promise.race([
+          page.handle(m).then(
+            () => 'ok',
+            (e: Error) => `threw ${e.message}`,
+          ),
+          hung,
+        ]);
         clearTimeout(timer);
-        if (outcome !== 'ok') failures.push(`${page.constructor.name} message ${i} ${outcome}: ${JSON.stringify(m)?.slice(0, 300)}`);
+        if (outcome !== 'ok')
+          failures.push(
+            `${page.constructor.name} message ${i} ${outcome}: ${JSON.stringify(m)?.slice(0, 300)}`,
+          );
         // What the host answered must pass the page's schema: checked per message, to name the cause.
         for (const p of posted.splice(0)) {
           try {
             check(p.schema, p.message);
           } catch (e) {
-            failures.push(`${page.constructor.name} message ${i} ${JSON.stringify(m)?.slice(0, 300)} made the host post an invalid message: ${(e as Error).message}`);
+            failures.push(
+              `${page.constructor.name} message ${i} ${JSON.stringify(m)?.slice(0, 300)} made the host post an invalid message: ${(e as Error).message}`,
+            );
           }
-          if ((p.message as { type: string }).type === 'thumbs') thumbs.push(...(p.message as { thumbs: { path: string; uri: string }[] }).thumbs);
+          if ((p.message as { type: string }).type === 'thumbs')
+            thumbs.push(...(p.message as { thumbs: { path: string; uri: string }[] }).thumbs);
         }
       }
     }
@@ -163,16 +282,31 @@ describe('webview messages fuzzed against the host controllers', () => {
     // Only files in the run's dataset folder (inside the workspace) are served: a listed path that
     // leads out of it is refused, an absolute one names a (missing) file under it.
     const inDataset = (f: string) => f.startsWith(fx.dataRoot + sep) && resolve(f) === f;
-    for (const f of [...record.opened, ...record.revealed, ...record.copied]) assert.ok(inDataset(f), `served ${f}`);
-    assert.ok(record.opened.length > 0, 'valid opens among the random ones were served (the fuzz reached the handlers)');
-    assert.ok(record.errors.some((e) => /outside the dataset folder|not an image of this run/.test(e)), 'hostile paths were refused with a reason');
-    for (const g of record.galleries) assert.ok([fx.runDir, craftedDir].includes(g.dir), `gallery opened for ${g.dir}`);
+    for (const f of [...record.opened, ...record.revealed, ...record.copied])
+      assert.ok(inDataset(f), `served ${f}`);
+    assert.ok(
+      record.opened.length > 0,
+      'valid opens among the random ones were served (the fuzz reached the handlers)',
+    );
+    assert.ok(
+      record.errors.some((e) => /outside the dataset folder|not an image of this run/.test(e)),
+      'hostile paths were refused with a reason',
+    );
+    for (const g of record.galleries)
+      assert.ok([fx.runDir, craftedDir].includes(g.dir), `gallery opened for ${g.dir}`);
     // The map opens the gallery only on images its run lists, and asks layouts only for listed runs.
     const listed = new Set([...fx.paths, '../../../outside/secret.png', outsideFile, '../run.json']);
-    for (const g of record.galleries) for (const p of g.filter?.images ?? []) assert.ok(listed.has(p), `gallery filtered to ${p}`);
-    assert.ok(record.galleries.some((g) => g.filter?.images), 'the map opened the gallery on a selection');
+    for (const g of record.galleries)
+      for (const p of g.filter?.images ?? []) assert.ok(listed.has(p), `gallery filtered to ${p}`);
+    assert.ok(
+      record.galleries.some((g) => g.filter?.images),
+      'the map opened the gallery on a selection',
+    );
     for (const d of layoutsAsked) assert.ok([fx.runDir, craftedDir].includes(d), `layout asked for ${d}`);
-    assert.ok(record.log.filter((l) => /refused a malformed message/.test(l)).length > MESSAGES, 'the random half was refused by the schemas');
+    assert.ok(
+      record.log.filter((l) => /refused a malformed message/.test(l)).length > MESSAGES,
+      'the random half was refused by the schemas',
+    );
 
     // A thumbnail is made only of a dataset file, into the thumbnail cache.
     for (const t of thumbs) {
@@ -180,7 +314,10 @@ describe('webview messages fuzzed against the host controllers', () => {
       assert.ok(inDataset(join(fx.dataRoot, t.path)), `thumbnail of ${t.path}`);
       assert.ok(t.uri.startsWith(`thumb:${join(root, 'thumbs')}${sep}`), t.uri);
     }
-    assert.ok(thumbs.some((t) => t.uri), 'thumbnails were made for the valid requests');
+    assert.ok(
+      thumbs.some((t) => t.uri),
+      'thumbnails were made for the valid requests',
+    );
 
     // Edits are the only writes, and every labels.json left is one the store would open again.
     for (const dir of [fx.runDir, craftedDir]) {
@@ -190,7 +327,11 @@ describe('webview messages fuzzed against the host controllers', () => {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
     }
-    assert.deepEqual(snapshot(root, (rel) => rel.startsWith('thumbs') || rel.endsWith('labels.json')), before, 'no file was made, changed or removed besides labels.json and thumbnails');
+    assert.deepEqual(
+      snapshot(root, (rel) => rel.startsWith('thumbs') || rel.endsWith('labels.json')),
+      before,
+      'no file was made, changed or removed besides labels.json and thumbnails',
+    );
     for (const page of pages) await page.dispose();
     await host.sessions.dispose();
   });

@@ -40,7 +40,8 @@ function namedPaths(text: string): { path: string; line: number }[] {
       return;
     }
     const entry = raw.match(ENTRY);
-    if (!folder || !entry || placeholder(entry[0]) || ROOTS.some((r) => entry[0].trim().startsWith(`${r}/`))) return;
+    if (!folder || !entry || placeholder(entry[0]) || ROOTS.some((r) => entry[0].trim().startsWith(`${r}/`)))
+      return;
     for (const name of entry[0].trim().split(/,\s*/)) found.push({ path: join(folder, name), line });
   });
   return found;

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 test('a forbidden import fails the build, naming the file and the rule', () => {
   const copy = mkdtempSync(join(tmpdir(), 'clusterlab-boundaries-'));
   try {
-    for (const part of ['src', 'webview', 'scripts', 'package.json', 'tsconfig.json']) cpSync(part, join(copy, part), { recursive: true });
+    for (const part of ['src', 'webview', 'scripts', 'package.json', 'tsconfig.json'])
+      cpSync(part, join(copy, part), { recursive: true });
     symlinkSync(resolve('node_modules'), join(copy, 'node_modules'));
     const plant = (file: string, line: string) => appendFileSync(join(copy, file), `\n${line}\n`);
     plant('src/trainer/cli.ts', "import 'vscode';");
@@ -29,7 +30,11 @@ test('a forbidden import fails the build, naming the file and the rule', () => {
       /^boundary: webview\/gallery\/main\.ts imports src\/common\/shown\.ts: a webview may use only webview\/, src\/protocol\//,
       /^boundary: src\/common\/runPlace\.ts imports vscode: src\/protocol and src\/common are shared by every side/,
     ];
-    for (const e of expect) assert.ok(lines.some((l) => e.test(l)), `no line matches ${e}:\n${lines.join('\n')}`);
+    for (const e of expect)
+      assert.ok(
+        lines.some((l) => e.test(l)),
+        `no line matches ${e}:\n${lines.join('\n')}`,
+      );
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

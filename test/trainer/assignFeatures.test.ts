@@ -3,7 +3,16 @@
 // head, so training images land in their training clusters, also through a cold embedding cache;
 // a model file that changed or is gone, or a sidecar edited since training, is refused in one line.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -27,9 +36,29 @@ before(async () => {
   await makeSyntheticClasses(data, 12);
   mkdirSync(join(tmp, 'model'));
   writeFileSync(model, tinyConvModel({ size: 32, width: 8 }));
-  const r = await startCli(['train', '--method', 'kmeans', '--features', model, '--data', data, '--clusters', '4', '--epochs', '1', '--backend', 'wasm', '--cache', cache, '--out', run]).done;
+  const r = await startCli([
+    'train',
+    '--method',
+    'kmeans',
+    '--features',
+    model,
+    '--data',
+    data,
+    '--clusters',
+    '4',
+    '--epochs',
+    '1',
+    '--backend',
+    'wasm',
+    '--cache',
+    cache,
+    '--out',
+    run,
+  ]).done;
   assert.equal(r.code, 0, r.stderr);
-  training = new Map(parseAssignments(readFileSync(join(run, 'assignments.csv'), 'utf8')).map((a) => [a.path, a.cluster]));
+  training = new Map(
+    parseAssignments(readFileSync(join(run, 'assignments.csv'), 'utf8')).map((a) => [a.path, a.cluster]),
+  );
   // More than one cluster, or "lands in its training cluster" would hold for anything.
   assert.ok(new Set(training.values()).size > 1);
 });
@@ -48,8 +77,11 @@ test('CLI: copies of training images keep their training clusters through a cold
   assert.equal(r.code, 0, r.stderr);
   const rows = parseAssignments(readFileSync(join(run, 'assigned', 'photos', 'assignments.csv'), 'utf8'));
   assert.equal(rows.length, copied.length + 8);
-  for (const p of copied) assert.equal(rows.find((a) => a.path === `old/${p.replace('/', '-')}`)?.cluster, training.get(p), p);
-  const header = JSON.parse(readFileSync(join(run, 'assigned', 'photos', 'assigned.json'), 'utf8')) as { skipped: { path: string; reason: string }[] };
+  for (const p of copied)
+    assert.equal(rows.find((a) => a.path === `old/${p.replace('/', '-')}`)?.cluster, training.get(p), p);
+  const header = JSON.parse(readFileSync(join(run, 'assigned', 'photos', 'assigned.json'), 'utf8')) as {
+    skipped: { path: string; reason: string }[];
+  };
   assert.equal(header.skipped.length, 1);
   assert.equal(header.skipped[0]!.path, 'broken.png');
   assert.ok(existsSync(join(tmp, 'cold', 'embeddings')), 'the new images went through the embedding cache');
@@ -60,8 +92,21 @@ test('kmeans, scanhead and temi runs on a feature model assign every training im
   for (const method of ['kmeans', 'scanhead', 'temi'] as const) {
     const out = join(tmp, `inproc-${method}`);
     const epochs = method === 'kmeans' ? 1 : 3;
-    const params: Record<string, number> = method === 'scanhead' ? { selflabelEpochs: 1, heads: 2, neighbours: 5 } : method === 'temi' ? { heads: 2, neighbours: 5, hidden: 16, bottleneck: 8 } : {};
-    const config = { ...defaultConfig(method, data), backend: 'cpu' as const, clusters: 4, epochs, batchSize: 16, features: model, params };
+    const params: Record<string, number> =
+      method === 'scanhead'
+        ? { selflabelEpochs: 1, heads: 2, neighbours: 5 }
+        : method === 'temi'
+          ? { heads: 2, neighbours: 5, hidden: 16, bottleneck: 8 }
+          : {};
+    const config = {
+      ...defaultConfig(method, data),
+      backend: 'cpu' as const,
+      clusters: 4,
+      epochs,
+      batchSize: 16,
+      features: model,
+      params,
+    };
     const r = await train(config, out, cache, { log: () => {} });
     assert.equal(r.run.status, 'done', `${method}: ${r.run.error}`);
     assert.ok(existsSync(join(out, 'feature-model.json')), `${method}: the run records its feature model`);
@@ -84,13 +129,21 @@ test('a changed model file, a missing one, or an edited sidecar is refused with 
   };
   const original = readFileSync(model);
   writeFileSync(model, tinyConvModel({ size: 32, width: 8, seed: 2 }));
-  await refused(new RegExp(`^clusterlab: the run's feature model ${model}: the model file changed since the run was trained \\(sha256 [0-9a-f]{12}, the run's [0-9a-f]{12}\\); put the run's model back, or train a new run$`));
+  await refused(
+    new RegExp(
+      `^clusterlab: the run's feature model ${model}: the model file changed since the run was trained \\(sha256 [0-9a-f]{12}, the run's [0-9a-f]{12}\\); put the run's model back, or train a new run$`,
+    ),
+  );
   renameSync(model, `${model}.moved`);
   await refused(new RegExp(`^clusterlab: the run's feature model ${model}: no such file$`));
   writeFileSync(model, original);
   const sidecar = join(tmp, 'model', 'm.clusterlab.json');
   writeFileSync(sidecar, JSON.stringify({ resize: 'stretch' }));
-  await refused(new RegExp(`^clusterlab: ${sidecar}: resize is "stretch", the run was trained with "crop"; restore it, or train a new run$`));
+  await refused(
+    new RegExp(
+      `^clusterlab: ${sidecar}: resize is "stretch", the run was trained with "crop"; restore it, or train a new run$`,
+    ),
+  );
   rmSync(sidecar);
   // The model as trained: assigned again.
   const r = await assign(['--data', one, '--cache', cache]);
@@ -104,7 +157,10 @@ test('a resume with another model file than the run recorded is refused before a
   writeFileSync(model, tinyConvModel({ size: 32, width: 8, seed: 3 }));
   const lines: string[] = [];
   try {
-    await assert.rejects(resume(out, join(tmp, 'cache-resume'), { log: (l) => lines.push(l) }, 2), /the model file changed since the run was trained/);
+    await assert.rejects(
+      resume(out, join(tmp, 'cache-resume'), { log: (l) => lines.push(l) }, 2),
+      /the model file changed since the run was trained/,
+    );
     assert.ok(!lines.some((l) => /to embed/.test(l)), lines.join('\n'));
     assert.ok(!existsSync(join(tmp, 'cache-resume', 'embeddings')), 'nothing embedded');
   } finally {

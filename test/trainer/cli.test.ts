@@ -9,7 +9,26 @@ import { makeHarness } from './harness.js';
 const { tmp, data, cache, run } = makeHarness(24);
 
 const train = (out: string, extra: string[] = []) =>
-  run(['train', '--method', 'cc', '--data', data, '--clusters', '10', '--image-size', '16', '--batch', '64', '--backend', 'wasm', '--cache', cache, '--out', out, ...extra]);
+  run([
+    'train',
+    '--method',
+    'cc',
+    '--data',
+    data,
+    '--clusters',
+    '10',
+    '--image-size',
+    '16',
+    '--batch',
+    '64',
+    '--backend',
+    'wasm',
+    '--cache',
+    cache,
+    '--out',
+    out,
+    ...extra,
+  ]);
 
 test('train writes the whole run folder and prints the metrics', async () => {
   const out = join(tmp, 'full');
@@ -17,7 +36,10 @@ test('train writes the whole run folder and prints the metrics', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /ACC 0\.\d{3}\s+NMI 0\.\d{3}\s+ARI -?\d\.\d{3}/);
   assert.match(r.stdout, /super-class ACC/);
-  assert.match(r.stdout, /k-means on the raw pixels of the same images: ACC 0\.\d{3}\s+NMI 0\.\d{3}\s+ARI -?\d\.\d{3}/);
+  assert.match(
+    r.stdout,
+    /k-means on the raw pixels of the same images: ACC 0\.\d{3}\s+NMI 0\.\d{3}\s+ARI -?\d\.\d{3}/,
+  );
   assert.match(r.stdout, /skipped 1 file/);
 
   const runJson = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
@@ -25,16 +47,31 @@ test('train writes the whole run folder and prints the metrics', async () => {
   assert.equal(runJson.backend.name, 'wasm');
   assert.equal(runJson.config.method, 'cc');
   // Every CC setting, its default filled in from the spec, so a resume keeps them whatever the defaults become.
-  assert.deepEqual(runJson.config.params, { instanceTemperature: 0.5, clusterTemperature: 1, cropMin: 0.08, blur: 0, schedule: 'cosine' });
+  assert.deepEqual(runJson.config.params, {
+    instanceTemperature: 0.5,
+    clusterTemperature: 1,
+    cropMin: 0.08,
+    blur: 0,
+    schedule: 'cosine',
+  });
   assert.equal(runJson.dataset.images, 240);
   assert.equal(runJson.epoch, 2);
 
-  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    metrics.map((m) => m.epoch),
+    [1, 2],
+  );
   for (const m of metrics) {
     assert.ok(Number.isFinite(m.loss) && m.imgPerSec > 0);
     assert.ok(['instance', 'cluster', 'entropy'].every((k) => Number.isFinite(m.terms[k])));
-    assert.ok(['acc', 'nmi', 'ari', 'superAcc'].every((k) => Number.isFinite(m[k])), JSON.stringify(m));
+    assert.ok(
+      ['acc', 'nmi', 'ari', 'superAcc'].every((k) => Number.isFinite(m[k])),
+      JSON.stringify(m),
+    );
   }
 
   const rows = readFileSync(join(out, 'assignments.csv'), 'utf8').trim().split('\n');
@@ -51,11 +88,19 @@ test('train writes the whole run folder and prints the metrics', async () => {
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.n, 240);
   assert.equal(summary.k, 10);
-  assert.equal(summary.sizes.reduce((a: number, b: number) => a + b, 0), 240);
+  assert.equal(
+    summary.sizes.reduce((a: number, b: number) => a + b, 0),
+    240,
+  );
   // The scores are those of the assignments written beside them (whether the method learns is learning.test.ts's job).
   const assigned = parseAssignments(readFileSync(join(out, 'assignments.csv'), 'utf8'));
   const classes: string[] = runJson.dataset.classes;
-  const scores = score(Int32Array.from(assigned, (a) => a.cluster), Int32Array.from(assigned, (a) => classes.indexOf(a.label!)), 10, classes.length);
+  const scores = score(
+    Int32Array.from(assigned, (a) => a.cluster),
+    Int32Array.from(assigned, (a) => classes.indexOf(a.label!)),
+    10,
+    classes.length,
+  );
   assert.deepEqual([summary.acc, summary.nmi, summary.ari], [scores.acc, scores.nmi, scores.ari]);
   assert.equal(metrics.at(-1).acc, summary.acc);
   assert.ok(summary.super.acc >= summary.acc, 'a super-class holds whole classes, so its ACC is never lower');
@@ -75,7 +120,10 @@ test('resume continues from the checkpoint and ends where an uninterrupted run e
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
   assert.equal(metrics.length, 2);
   // Same seed, backend and epochs as the run above: the same assignments, to the last digit.
-  assert.equal(readFileSync(join(out, 'assignments.csv'), 'utf8'), readFileSync(join(tmp, 'full', 'assignments.csv'), 'utf8'));
+  assert.equal(
+    readFileSync(join(out, 'assignments.csv'), 'utf8'),
+    readFileSync(join(tmp, 'full', 'assignments.csv'), 'utf8'),
+  );
 });
 
 test('help lists every method with its settings, defaults and ranges', async () => {

@@ -8,7 +8,10 @@ export function discs(seed: number): Sharp {
   const px = Buffer.alloc(w * w * 3);
   let s = seed;
   const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-  const blobs = Array.from({ length: 5 }, () => [rnd() * w, rnd() * w, w / 8 + (rnd() * w) / 4, rnd() * 255, rnd() * 255, rnd() * 255] as const);
+  const blobs = Array.from(
+    { length: 5 },
+    () => [rnd() * w, rnd() * w, w / 8 + (rnd() * w) / 4, rnd() * 255, rnd() * 255, rnd() * 255] as const,
+  );
   for (let y = 0; y < w; y++) {
     for (let x = 0; x < w; x++) {
       let c = [40, 40, 40];
@@ -27,12 +30,27 @@ export function discs(seed: number): Sharp {
 export async function makeDuplicateFolder(dir: string): Promise<void> {
   mkdirSync(join(dir, 'a'), { recursive: true });
   mkdirSync(join(dir, 'b'), { recursive: true });
-  await discs(1).png().toFile(join(dir, 'a', 'one.png'));
+  await discs(1)
+    .png()
+    .toFile(join(dir, 'a', 'one.png'));
   copyFileSync(join(dir, 'a', 'one.png'), join(dir, 'b', 'one-copy.png'));
-  await discs(2).png().toFile(join(dir, 'a', 'two.png'));
-  await discs(2).resize(96, 96).jpeg({ quality: 60 }).toFile(join(dir, 'b', 'two-small.jpg'));
-  await discs(3).png().toFile(join(dir, 'a', 'three.png'));
-  await discs(3).linear(1, 20).png().toFile(join(dir, 'b', 'three-bright.png'));
-  for (let seed = 4; seed < 10; seed++) await discs(seed).png().toFile(join(dir, seed % 2 ? 'a' : 'b', `other${seed}.png`));
+  await discs(2)
+    .png()
+    .toFile(join(dir, 'a', 'two.png'));
+  await discs(2)
+    .resize(96, 96)
+    .jpeg({ quality: 60 })
+    .toFile(join(dir, 'b', 'two-small.jpg'));
+  await discs(3)
+    .png()
+    .toFile(join(dir, 'a', 'three.png'));
+  await discs(3)
+    .linear(1, 20)
+    .png()
+    .toFile(join(dir, 'b', 'three-bright.png'));
+  for (let seed = 4; seed < 10; seed++)
+    await discs(seed)
+      .png()
+      .toFile(join(dir, seed % 2 ? 'a' : 'b', `other${seed}.png`));
   writeFileSync(join(dir, 'b', 'broken.png'), 'not an image');
 }

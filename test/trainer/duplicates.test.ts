@@ -28,8 +28,16 @@ test('duplicates finds the exact, re-encoded and brightened copies, and nothing 
   const { code, report, stderr } = await json([dir]);
   assert.equal(code, 1, stderr);
   assert.equal(report.images, 13);
-  assert.deepEqual(paths(report), ['exact a/one.png b/one-copy.png', 'near a/three.png b/three-bright.png', 'near a/two.png b/two-small.jpg']);
-  for (const g of report.groups) assert.ok(g.members.every((m) => m.distance <= 8), JSON.stringify(g));
+  assert.deepEqual(paths(report), [
+    'exact a/one.png b/one-copy.png',
+    'near a/three.png b/three-bright.png',
+    'near a/two.png b/two-small.jpg',
+  ]);
+  for (const g of report.groups)
+    assert.ok(
+      g.members.every((m) => m.distance <= 8),
+      JSON.stringify(g),
+    );
   assert.deepEqual(report.undecodable, ['b/broken.png']);
   assert.equal(report.counts.length, 9);
   assert.deepEqual(report.counts.at(-1), { threshold: 8, groups: 3, images: 6 });
@@ -59,7 +67,10 @@ test('human output and exit 0 on a folder without duplicates', async () => {
   const r = await run(['duplicates', dir, '--cache', cache]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^group 1: exact, 2 images\n {2}a\/one\.png\n {2}b\/one-copy\.png\n/);
-  assert.match(r.stdout, /13 images in .*: 3 duplicate groups \(1 exact, 2 near\) holding 6 images, within 8 bits/);
+  assert.match(
+    r.stdout,
+    /13 images in .*: 3 duplicate groups \(1 exact, 2 near\) holding 6 images, within 8 bits/,
+  );
   const clean = join(tmp, 'clean');
   const { discs } = await import('./curateImages.js');
   await import('node:fs').then((fs) => fs.mkdirSync(clean, { recursive: true }));
@@ -74,8 +85,14 @@ test('bad input: one line, exit 2, before any work', async () => {
   await ready;
   for (const [args, line] of [
     [[join(tmp, 'missing')], /^clusterlab: image folder does not exist: .*missing\n$/],
-    [[dir, '--threshold', 'x'], /^clusterlab: --threshold must be a whole number of bits from 0 to 16 \(got 'x'\)\n$/],
-    [[dir, '--threshold', '17'], /^clusterlab: --threshold must be a whole number of bits from 0 to 16 \(got '17'\)\n$/],
+    [
+      [dir, '--threshold', 'x'],
+      /^clusterlab: --threshold must be a whole number of bits from 0 to 16 \(got 'x'\)\n$/,
+    ],
+    [
+      [dir, '--threshold', '17'],
+      /^clusterlab: --threshold must be a whole number of bits from 0 to 16 \(got '17'\)\n$/,
+    ],
     [[dir, '--threshold', '-1'], /^clusterlab: --threshold must be a whole number/],
     [[], /^clusterlab: duplicates takes one image or run folder \(got 0\)\n$/],
     [[dir, '--bogus'], /^clusterlab: unknown option --bogus\n$/],
@@ -87,18 +104,54 @@ test('bad input: one line, exit 2, before any work', async () => {
   }
 });
 
-test('a run folder: its image folder, each member with its cluster after the user\'s moves', async () => {
+test("a run folder: its image folder, each member with its cluster after the user's moves", async () => {
   await ready;
   const out = join(tmp, 'run');
-  const t = await run(['train', '--method', 'cc', '--data', dir, '--clusters', '3', '--epochs', '1', '--image-size', '16', '--batch', '8', '--backend', 'wasm', '--cache', cache, '--out', out]);
+  const t = await run([
+    'train',
+    '--method',
+    'cc',
+    '--data',
+    dir,
+    '--clusters',
+    '3',
+    '--epochs',
+    '1',
+    '--image-size',
+    '16',
+    '--batch',
+    '8',
+    '--backend',
+    'wasm',
+    '--cache',
+    cache,
+    '--out',
+    out,
+  ]);
   assert.equal(t.code, 0, t.stderr);
-  writeFileSync(join(out, 'labels.json'), JSON.stringify({ format: 'clusterlab-labels', version: 1, names: {}, merges: [], moves: { 'b/one-copy.png': 7 } }));
-  const trained = new Map(readFileSync(join(out, 'assignments.csv'), 'utf8').trim().split('\n').slice(1).map((l) => [l.split(',')[0]!, Number(l.split(',')[1])]));
+  writeFileSync(
+    join(out, 'labels.json'),
+    JSON.stringify({
+      format: 'clusterlab-labels',
+      version: 1,
+      names: {},
+      merges: [],
+      moves: { 'b/one-copy.png': 7 },
+    }),
+  );
+  const trained = new Map(
+    readFileSync(join(out, 'assignments.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => [l.split(',')[0]!, Number(l.split(',')[1])]),
+  );
   const { code, report } = await json([out]);
   assert.equal(code, 1);
   assert.equal(report.groups.length, 3);
   for (const g of report.groups) {
-    for (const m of g.members) assert.equal(m.cluster, m.path === 'b/one-copy.png' ? 7 : trained.get(m.path), m.path);
+    for (const m of g.members)
+      assert.equal(m.cluster, m.path === 'b/one-copy.png' ? 7 : trained.get(m.path), m.path);
   }
 });
 
@@ -118,7 +171,9 @@ test('multi-index pairs are exactly the brute-force pairs within T', () => {
   }
   for (const t of [0, 3, 8, 12]) {
     const brute: string[] = [];
-    for (let i = 0; i < hashes.length; i++) for (let j = i + 1; j < hashes.length; j++) if (hamming(hashes[i]!, hashes[j]!) <= t) brute.push(`${i},${j}`);
+    for (let i = 0; i < hashes.length; i++)
+      for (let j = i + 1; j < hashes.length; j++)
+        if (hamming(hashes[i]!, hashes[j]!) <= t) brute.push(`${i},${j}`);
     const found: string[] = [];
     forEachNearPair(hashes, t, (i, j) => found.push(`${Math.min(i, j)},${Math.max(i, j)}`));
     assert.deepEqual(found.sort(), brute.sort(), `T=${t}`);
@@ -129,6 +184,10 @@ test('multi-index pairs are exactly the brute-force pairs within T', () => {
   const all = groupDuplicates(images, 8);
   for (const c of all.counts) {
     const direct = groupDuplicates(images, c.threshold);
-    assert.deepEqual([c.groups, c.images], [direct.groups.length, direct.groups.reduce((n, g) => n + g.members.length, 0)], `T=${c.threshold}`);
+    assert.deepEqual(
+      [c.groups, c.images],
+      [direct.groups.length, direct.groups.reduce((n, g) => n + g.members.length, 0)],
+      `T=${c.threshold}`,
+    );
   }
 });

@@ -31,12 +31,19 @@ export function labelledShape(labels: Int32Array, classes: number): Dataset {
  * Gaussian mixture embeddings: `classes` centres drawn from N(0, 1) in `dim` dims, each row its
  * class's centre plus N(0, noise^2) per coordinate, rows in random order.
  */
-export function gaussianMixture(n: number, dim: number, classes: number, noise: number, seed: number): { embeddings: Embeddings; labels: Int32Array } {
+export function gaussianMixture(
+  n: number,
+  dim: number,
+  classes: number,
+  noise: number,
+  seed: number,
+): { embeddings: Embeddings; labels: Int32Array } {
   const rng = new Rng(seed);
   const centres = Float32Array.from({ length: classes * dim }, () => rng.normal());
   const labels = Int32Array.from({ length: n }, () => rng.int(classes));
   const data = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) data[i * dim + j] = centres[labels[i]! * dim + j]! + noise * rng.normal();
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < dim; j++) data[i * dim + j] = centres[labels[i]! * dim + j]! + noise * rng.normal();
   return { embeddings: { n, dim, data, source: 'synthetic' }, labels };
 }
 
@@ -67,7 +74,12 @@ export async function runOnEmbeddings(
       rows.push(await m.trainEpoch(epoch, () => {}, signal));
     }
     const preds = await m.predict();
-    return { scores: score(preds.cluster, labels, classes, classes), cluster: preds.cluster, rows, seconds: (performance.now() - t0) / 1000 };
+    return {
+      scores: score(preds.cluster, labels, classes, classes),
+      cluster: preds.cluster,
+      rows,
+      seconds: (performance.now() - t0) / 1000,
+    };
   } finally {
     m.params.dispose();
     m.optimizer.dispose();

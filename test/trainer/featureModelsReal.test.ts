@@ -27,21 +27,32 @@ interface NsfwModel {
 }
 
 before(async () => {
-  const { MobileNetV2Model: m } = createRequire(import.meta.url)('nsfwjs/models/mobilenet_v2') as { MobileNetV2Model: NsfwModel };
+  const { MobileNetV2Model: m } = createRequire(import.meta.url)('nsfwjs/models/mobilenet_v2') as {
+    MobileNetV2Model: NsfwModel;
+  };
   const json = (await m.modelJson()).default;
   mkdirSync(modelDir);
   const paths = json.weightsManifest.flatMap((g) => g.paths);
   assert.equal(paths.length, m.weightBundles.length);
-  for (const [i, p] of paths.entries()) writeFileSync(join(modelDir, p), Buffer.from((await m.weightBundles[i]!()).default, 'base64'));
+  for (const [i, p] of paths.entries())
+    writeFileSync(join(modelDir, p), Buffer.from((await m.weightBundles[i]!()).default, 'base64'));
   writeFileSync(model, JSON.stringify(json));
   // nsfwjs feeds pixels / 255; the embedding is the pooled 1280 features before its classifier.
-  writeFileSync(side, JSON.stringify({ output: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1], resize: 'stretch' }));
+  writeFileSync(
+    side,
+    JSON.stringify({ output: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1], resize: 'stretch' }),
+  );
   const imgDir = join(tmp, 'images');
   mkdirSync(imgDir);
   const sample = join(process.cwd(), 'sample', 'fashion');
-  const classes = readdirSync(sample, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.png'));
+  const classes = readdirSync(sample, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.png'),
+  );
   // One image from each of six classes, and its mirror image.
-  const picked = [...new Map(classes.map((f) => [f.split('/').slice(0, -1).join('/'), f])).values()].slice(0, 6);
+  const picked = [...new Map(classes.map((f) => [f.split('/').slice(0, -1).join('/'), f])).values()].slice(
+    0,
+    6,
+  );
   assert.equal(picked.length, 6);
   for (const [i, f] of picked.entries()) {
     for (const flip of [false, true]) {
@@ -80,7 +91,10 @@ test('nsfwjs MobileNetV2: stable embeddings, exact cache hits, a changed weight 
     const own = cosine(e.data, e.dim, 2 * i, 2 * i + 1);
     for (let j = 0; j < 12; j++) {
       if (j === 2 * i || j === 2 * i + 1) continue;
-      assert.ok(own > cosine(e.data, e.dim, 2 * i, j), `image ${i}: mirror ${own.toFixed(3)} vs image ${j} ${cosine(e.data, e.dim, 2 * i, j).toFixed(3)}`);
+      assert.ok(
+        own > cosine(e.data, e.dim, 2 * i, j),
+        `image ${i}: mirror ${own.toFixed(3)} vs image ${j} ${cosine(e.data, e.dim, 2 * i, j).toFixed(3)}`,
+      );
     }
   }
   // Computed again from nothing: the very same values.
@@ -91,7 +105,10 @@ test('nsfwjs MobileNetV2: stable embeddings, exact cache hits, a changed weight 
   assert.equal(hit.stats.computed, 0);
   assert.deepEqual(hit.embeddings.data, e.data);
   // One weight byte changed: another model, every row computed again.
-  const shard = join(modelDir, readdirSync(modelDir).find((f) => f.startsWith('group1-shard'))!);
+  const shard = join(
+    modelDir,
+    readdirSync(modelDir).find((f) => f.startsWith('group1-shard'))!,
+  );
   const w = readFileSync(shard);
   w[w.length >> 1]! ^= 0x40;
   writeFileSync(shard, w);
@@ -106,5 +123,8 @@ test('nsfwjs MobileNetV2: stable embeddings, exact cache hits, a changed weight 
     return true;
   });
   writeFileSync(side, JSON.stringify({ output: 'dense_9', mean: [0, 0, 0], std: [1, 1, 1] }));
-  await assert.rejects(embedImages(model, images, cache, hooks), /model\.clusterlab\.json: output: the model has no output "dense_9" \(its outputs: dense_3, input_1, Conv1_pad/);
+  await assert.rejects(
+    embedImages(model, images, cache, hooks),
+    /model\.clusterlab\.json: output: the model has no output "dense_9" \(its outputs: dense_3, input_1, Conv1_pad/,
+  );
 });

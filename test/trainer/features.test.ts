@@ -32,7 +32,11 @@ async function checkFeatures(out: string, epoch: number): Promise<void> {
     const p: number[] = Array.from(f.probs.subarray(i * clusters, (i + 1) * clusters));
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4);
     const best: number = p.indexOf(Math.max(...p));
-    assert.equal(best, rows[i]!.cluster, `${rows[i]!.path}: probs argmax ${best}, assigned ${rows[i]!.cluster}`);
+    assert.equal(
+      best,
+      rows[i]!.cluster,
+      `${rows[i]!.path}: probs argmax ${best}, assigned ${rows[i]!.cluster}`,
+    );
     assert.ok(Math.abs(p[best]! - rows[i]!.confidence) < 1e-5);
   }
 }
@@ -46,11 +50,23 @@ for (const method of METHOD_NAMES) {
     assert.doesNotMatch(r.stderr, /NETWORK ACCESS ATTEMPTED/);
     assert.equal(r.code, 0, r.stderr);
     await checkFeatures(out, small.epochs);
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MetricsRow);
     for (const m of metrics) {
-      for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const) assert.equal(typeof m[key], 'number', `${key} in epoch ${m.epoch}`);
+      for (const key of ['confidence', 'balance', 'knnConsistency', 'silhouette'] as const)
+        assert.equal(typeof m[key], 'number', `${key} in epoch ${m.epoch}`);
       // A run this short may still put every image in one cluster: balance 0 is a fair score then.
-      assert.ok(m.confidence! >= 0.1 && m.confidence! <= 1 && m.balance! >= 0 && m.balance! <= 1 && m.silhouette! >= -1 && m.silhouette! <= 1, JSON.stringify(m));
+      assert.ok(
+        m.confidence! >= 0.1 &&
+          m.confidence! <= 1 &&
+          m.balance! >= 0 &&
+          m.balance! <= 1 &&
+          m.silhouette! >= -1 &&
+          m.silhouette! <= 1,
+        JSON.stringify(m),
+      );
     }
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryJson;
     const lf = s.labelFree!;
@@ -60,23 +76,37 @@ for (const method of METHOD_NAMES) {
     assert.ok(lf.knnConsistency >= 0 && lf.knnConsistency <= 1, `${lf.knnConsistency}`);
     const merges = s.mergeCandidates!;
     assert.ok(merges.length <= 20 && merges.length <= s.sizes.filter((n) => n > 0).length ** 2);
-    assert.ok(merges.every((m, i) => m.a < m.b && m.count > 0 && m.score > 0 && m.score <= 1 && (i === 0 || merges[i - 1]!.score >= m.score)));
+    assert.ok(
+      merges.every(
+        (m, i) =>
+          m.a < m.b &&
+          m.count > 0 &&
+          m.score > 0 &&
+          m.score <= 1 &&
+          (i === 0 || merges[i - 1]!.score >= m.score),
+      ),
+    );
   });
 }
 
 test('SCAN after its pretext: the probabilities follow the k-means clustering it keeps as state', async () => {
   const out = join(tmp, 'scan-pretext');
-  const r = await run(trainArgs({ method: 'scan', epochs: 1, extra: ['--stages', 'pretext'] }, data, cache, out));
+  const r = await run(
+    trainArgs({ method: 'scan', epochs: 1, extra: ['--stages', 'pretext'] }, data, cache, out),
+  );
   assert.equal(r.code, 0, r.stderr);
   await checkFeatures(out, 1);
 });
 
-test('clusterlab map lays out the run\'s features, prints the kNN preservation, and then finds its map up to date', async () => {
+test("clusterlab map lays out the run's features, prints the kNN preservation, and then finds its map up to date", async () => {
   const out = join(tmp, 'cc');
   const r = await run(['map', out, '--backend', 'wasm']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^map of 80 images \(epoch 2\)/);
-  assert.match(r.stdout, /kNN preservation 0\.\d{3}, \d+\.\d s, umap \(pca 50, 15 neighbours, min dist 0\.1, seed 42\)/);
+  assert.match(
+    r.stdout,
+    /kNN preservation 0\.\d{3}, \d+\.\d s, umap \(pca 50, 15 neighbours, min dist 0\.1, seed 42\)/,
+  );
   assert.match(r.stderr, /map layout: \d+\/\d+ \(100%\)/);
   assert.equal((await readLayout(out))!.meta.rows, 80);
   const again = await run(['map', out]);

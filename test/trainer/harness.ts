@@ -52,12 +52,16 @@ export function startCli(args: string[], opts: CliOptions = {}): CliProcess {
       else watchers.push(w);
     }
   });
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })),
+  );
   const waitForStderr = (re: RegExp) =>
     new Promise<void>((resolve, reject) => {
       if (re.test(stderr)) return resolve();
       watchers.push({ re, resolve });
-      void done.then((r) => reject(new Error(`clusterlab ended (${r.signal ?? r.code}) before printing ${re}: ${r.stderr}`)));
+      void done.then((r) =>
+        reject(new Error(`clusterlab ended (${r.signal ?? r.code}) before printing ${re}: ${r.stderr}`)),
+      );
     });
   return { child, done, waitForStderr };
 }
@@ -75,8 +79,13 @@ export function makeHarness(perClass: number): Harness {
   const data = join(tmp, 'data');
   const sample = join(process.cwd(), 'sample', 'fashion');
   for (const sup of readdirSync(sample, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const cls of readdirSync(join(sample, sup.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      const files = readdirSync(join(sample, sup.name, cls.name)).filter((f) => f.endsWith('.png')).sort().slice(0, perClass);
+    for (const cls of readdirSync(join(sample, sup.name), { withFileTypes: true }).filter((d) =>
+      d.isDirectory(),
+    )) {
+      const files = readdirSync(join(sample, sup.name, cls.name))
+        .filter((f) => f.endsWith('.png'))
+        .sort()
+        .slice(0, perClass);
       for (const f of files) cpSync(join(sample, sup.name, cls.name, f), join(data, sup.name, cls.name, f));
     }
   }
@@ -87,7 +96,10 @@ export function makeHarness(perClass: number): Harness {
 
 /** metrics.jsonl of a run folder as objects. */
 export function readMetricsRows(dir: string): Record<string, any>[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /**
@@ -98,10 +110,21 @@ export async function assignsLikeTrainingOf(out: string, data: string, cacheDir?
   const assigner = new Assigner(async (b) => void (await initBackend(b)), cacheDir);
   try {
     const rows = parseAssignments(readFileSync(join(out, 'assignments.csv'), 'utf8'));
-    const r = await assigner.assign(out, rows.map((row) => join(data, row.path)));
+    const r = await assigner.assign(
+      out,
+      rows.map((row) => join(data, row.path)),
+    );
     assert.deepEqual(r.skipped, []);
-    assert.deepEqual(r.assignments.map((a) => a.cluster), rows.map((row) => row.cluster));
-    r.assignments.forEach((a, i) => assert.ok(Math.abs(a.confidence - rows[i]!.confidence) < 1e-4, `${rows[i]!.path}: ${a.confidence} vs ${rows[i]!.confidence}`));
+    assert.deepEqual(
+      r.assignments.map((a) => a.cluster),
+      rows.map((row) => row.cluster),
+    );
+    r.assignments.forEach((a, i) =>
+      assert.ok(
+        Math.abs(a.confidence - rows[i]!.confidence) < 1e-4,
+        `${rows[i]!.path}: ${a.confidence} vs ${rows[i]!.confidence}`,
+      ),
+    );
   } finally {
     assigner.release();
   }

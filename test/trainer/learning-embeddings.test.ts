@@ -9,7 +9,12 @@
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
 import { score } from '../../src/common/eval/metrics.js';
-import { isEmbeddingMethod, METHOD_NAMES, METHOD_SPECS, type MethodName } from '../../src/common/methods/index.js';
+import {
+  isEmbeddingMethod,
+  METHOD_NAMES,
+  METHOD_SPECS,
+  type MethodName,
+} from '../../src/common/methods/index.js';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import { initBackend } from '../../src/trainer/backend/index.js';
 import { Rng } from '../../src/trainer/util/rng.js';
@@ -38,7 +43,12 @@ const SCANHEAD = { epochs: 12, batchSize: 64, params: { selflabelEpochs: 3 } };
 const TEMI = { batchSize: 32 };
 
 /** A head that learns clears the bar, and fails it at learning rate ~0 (`still`: the run's options then). */
-async function learnsAndNotAtLr0(t: TestContext, method: MethodName, options: Partial<TrainConfig>, still: Partial<TrainConfig>): Promise<void> {
+async function learnsAndNotAtLr0(
+  t: TestContext,
+  method: MethodName,
+  options: Partial<TrainConfig>,
+  still: Partial<TrainConfig>,
+): Promise<void> {
   const r = await runOnEmbeddings(method, embeddings, labels, CLASSES, options);
   const line = report(t, method, r);
   assert.ok(clears(r), `${line}: below the bar`);
@@ -57,14 +67,27 @@ const CASES: Partial<Record<MethodName, { title: string; learns(t: TestContext):
       assert.ok(clears(r), `${line}: below the bar`);
       // The same cluster sizes, placed at random: what an assignment that ignores the data scores.
       const preds = r.cluster;
-      const shuffled = score(new Rng(1).permutation(preds.length).map((i) => preds[i]!), labels, CLASSES, CLASSES);
+      const shuffled = score(
+        new Rng(1).permutation(preds.length).map((i) => preds[i]!),
+        labels,
+        CLASSES,
+        CLASSES,
+      );
       t.diagnostic(`kmeans shuffled: ACC ${shuffled.acc.toFixed(3)} NMI ${shuffled.nmi.toFixed(3)}`);
-      assert.ok(r.scores.acc >= shuffled.acc + 0.5, `${line}: not .5 above the shuffled assignment's ACC ${shuffled.acc.toFixed(3)}`);
+      assert.ok(
+        r.scores.acc >= shuffled.acc + 0.5,
+        `${line}: not .5 above the shuffled assignment's ACC ${shuffled.acc.toFixed(3)}`,
+      );
     },
   },
   scanhead: {
     title: 'learns the classes; at learning rate ~0 it does not',
-    learns: (t) => learnsAndNotAtLr0(t, 'scanhead', SCANHEAD, { ...SCANHEAD, learningRate: 1e-7, params: { ...SCANHEAD.params, selflabelLr: 1e-7 } }),
+    learns: (t) =>
+      learnsAndNotAtLr0(t, 'scanhead', SCANHEAD, {
+        ...SCANHEAD,
+        learningRate: 1e-7,
+        params: { ...SCANHEAD.params, selflabelLr: 1e-7 },
+      }),
   },
   temi: {
     title: 'learns the classes; at learning rate ~0 it does not',

@@ -14,7 +14,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { isEmbeddingMethod, METHOD_NAMES, METHOD_SPECS, type MethodName } from '../../src/common/methods/index.js';
+import {
+  isEmbeddingMethod,
+  METHOD_NAMES,
+  METHOD_SPECS,
+  type MethodName,
+} from '../../src/common/methods/index.js';
 import { parseMetrics } from '../../src/common/runFiles.js';
 import type { MetricsRow, SummaryJson } from '../../src/protocol/run.js';
 import { startCli } from './harness.js';
@@ -44,13 +49,29 @@ interface Outcome {
 /** Trains `method` on the fixture through the CLI; its summary and metrics rows. */
 async function trainOn(t: TestContext, method: string, name: string, args: string[]): Promise<Outcome> {
   const out = join(tmp, name);
-  const common = ['--data', data, '--clusters', '4', '--image-size', '16', '--backend', 'wasm', '--cache', cache, '--out', out];
+  const common = [
+    '--data',
+    data,
+    '--clusters',
+    '4',
+    '--image-size',
+    '16',
+    '--backend',
+    'wasm',
+    '--cache',
+    cache,
+    '--out',
+    out,
+  ];
   const r = await startCli(['train', '--method', method, ...common, ...args]).done;
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryJson;
   const pixels = summary.pixelKmeans;
   assert.ok(pixels, 'summary.json has the pixel k-means baseline');
-  assert.match(r.stdout, new RegExp(`k-means on the raw pixels of the same images: ACC ${pixels.acc.toFixed(3)}`));
+  assert.match(
+    r.stdout,
+    new RegExp(`k-means on the raw pixels of the same images: ACC ${pixels.acc.toFixed(3)}`),
+  );
   const line = `${name}: ACC ${summary.acc!.toFixed(3)} NMI ${summary.nmi!.toFixed(3)}, pixel k-means ACC ${pixels.acc.toFixed(3)} NMI ${pixels.nmi.toFixed(3)}`;
   t.diagnostic(line);
   return { summary, metrics: parseMetrics(readFileSync(join(out, 'metrics.jsonl'), 'utf8')), line };
@@ -59,9 +80,18 @@ async function trainOn(t: TestContext, method: string, name: string, args: strin
 /** The run clears the bar against chance and pixel k-means. */
 function clearsPixels({ summary: s, line }: Outcome): void {
   const pixels = s.pixelKmeans!;
-  assert.ok(s.acc! >= 0.25 + MARGIN.accOverChance, `${line}: ACC not ${MARGIN.accOverChance} above chance (.25)`);
-  assert.ok(s.acc! >= pixels.acc + MARGIN.accOverPixels, `${line}: ACC not ${MARGIN.accOverPixels} above pixel k-means`);
-  assert.ok(s.nmi! >= pixels.nmi + MARGIN.nmiOverPixels, `${line}: NMI not ${MARGIN.nmiOverPixels} above pixel k-means`);
+  assert.ok(
+    s.acc! >= 0.25 + MARGIN.accOverChance,
+    `${line}: ACC not ${MARGIN.accOverChance} above chance (.25)`,
+  );
+  assert.ok(
+    s.acc! >= pixels.acc + MARGIN.accOverPixels,
+    `${line}: ACC not ${MARGIN.accOverPixels} above pixel k-means`,
+  );
+  assert.ok(
+    s.nmi! >= pixels.nmi + MARGIN.nmiOverPixels,
+    `${line}: NMI not ${MARGIN.nmiOverPixels} above pixel k-means`,
+  );
 }
 
 /**
@@ -77,16 +107,39 @@ const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext):
   scan: {
     also: '; its SCAN stage beats k-means on its pretext, and self-labeling does not lose',
     async learns(t) {
-      const stages = ['--param', 'pretextEpochs=2', '--param', 'scanEpochs=5', '--param', 'selflabelEpochs=1'];
-      const run = await trainOn(t, 'scan', 'scan', ['--epochs', '8', '--batch', '32', '--param', 'neighbours=5', ...stages]);
+      const stages = [
+        '--param',
+        'pretextEpochs=2',
+        '--param',
+        'scanEpochs=5',
+        '--param',
+        'selflabelEpochs=1',
+      ];
+      const run = await trainOn(t, 'scan', 'scan', [
+        '--epochs',
+        '8',
+        '--batch',
+        '32',
+        '--param',
+        'neighbours=5',
+        ...stages,
+      ]);
       clearsPixels(run);
       // Each stage's last row: the pretext's is k-means on its features; the SCAN stage's is its kept head and epoch.
-      const last = (phase: string) => run.metrics.filter((m) => m.phase === phase).at(-1) as (MetricsRow & { acc: number; nmi: number }) | undefined;
+      const last = (phase: string) =>
+        run.metrics.filter((m) => m.phase === phase).at(-1) as
+          (MetricsRow & { acc: number; nmi: number }) | undefined;
       const [pretext, scan] = [last('pretext')!, last('scan')!];
       const stagesLine = `pretext k-means ACC ${pretext.acc.toFixed(3)} NMI ${pretext.nmi.toFixed(3)}, SCAN stage ${scan.acc.toFixed(3)} / ${scan.nmi.toFixed(3)}, self-labeling ${run.summary.acc!.toFixed(3)} / ${run.summary.nmi!.toFixed(3)}`;
       t.diagnostic(stagesLine);
-      assert.ok(scan.acc >= pretext.acc + STAGE_GAIN.acc && scan.nmi >= pretext.nmi + STAGE_GAIN.nmi, `${stagesLine}: the SCAN stage does not beat k-means on its pretext (ACC +${STAGE_GAIN.acc}, NMI not lower)`);
-      assert.ok(run.summary.acc! >= scan.acc - STAGE_SLACK && run.summary.nmi! >= scan.nmi - STAGE_SLACK, `${stagesLine}: self-labeling loses more than ${STAGE_SLACK} to the SCAN stage`);
+      assert.ok(
+        scan.acc >= pretext.acc + STAGE_GAIN.acc && scan.nmi >= pretext.nmi + STAGE_GAIN.nmi,
+        `${stagesLine}: the SCAN stage does not beat k-means on its pretext (ACC +${STAGE_GAIN.acc}, NMI not lower)`,
+      );
+      assert.ok(
+        run.summary.acc! >= scan.acc - STAGE_SLACK && run.summary.nmi! >= scan.nmi - STAGE_SLACK,
+        `${stagesLine}: self-labeling loses more than ${STAGE_SLACK} to the SCAN stage`,
+      );
     },
   },
   deepcluster: {
@@ -97,17 +150,34 @@ const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext):
       // Both runs report their last epoch (pick=last): this tests learning, not the epoch pick, which
       // on the untrained twin's swinging clusters can land on a lucky epoch (ACC .860 against .620
       // last; the pick's own test is test/unit/deepcluster-pick.test.ts).
-      const args = ['--epochs', '4', '--batch', '32', '--param', 'pcaDim=8', '--param', 'restarts=3', '--param', 'pick=last'];
+      const args = [
+        '--epochs',
+        '4',
+        '--batch',
+        '32',
+        '--param',
+        'pcaDim=8',
+        '--param',
+        'restarts=3',
+        '--param',
+        'pick=last',
+      ];
       const trained = await trainOn(t, 'deepcluster', 'deepcluster', args);
       const still = await trainOn(t, 'deepcluster', 'deepcluster-lr0', [...args, '--lr', '1e-9']);
       clearsPixels(trained);
       const [a, b] = [trained.summary, still.summary];
-      assert.ok(a.acc! >= b.acc! + OVER_UNTRAINED.acc && a.nmi! >= b.nmi! + OVER_UNTRAINED.nmi, `${trained.line}; ${still.line}: not ${OVER_UNTRAINED.acc} ACC and ${OVER_UNTRAINED.nmi} NMI above the network trained at lr ~0`);
+      assert.ok(
+        a.acc! >= b.acc! + OVER_UNTRAINED.acc && a.nmi! >= b.nmi! + OVER_UNTRAINED.nmi,
+        `${trained.line}; ${still.line}: not ${OVER_UNTRAINED.acc} ACC and ${OVER_UNTRAINED.nmi} NMI above the network trained at lr ~0`,
+      );
       // Its training signal: the network learns to predict its pseudo-labels. With the cross-entropy's
       // sign flipped the clusters can still come out well here (a random network's features already
       // separate textures, and the flipped gradient spreads them too), so this is what catches it.
       const ce = trained.metrics.at(-1)!.terms.crossEntropy!;
-      assert.ok(ce >= 0 && ce <= FITS_PSEUDO_LABELS * Math.log(4), `${trained.line}: last epoch's cross-entropy on its pseudo-labels ${ce.toFixed(3)}, not in [0, ${FITS_PSEUDO_LABELS} ln 4]`);
+      assert.ok(
+        ce >= 0 && ce <= FITS_PSEUDO_LABELS * Math.log(4),
+        `${trained.line}: last epoch's cross-entropy on its pseudo-labels ${ce.toFixed(3)}, not in [0, ${FITS_PSEUDO_LABELS} ln 4]`,
+      );
     },
   },
 };

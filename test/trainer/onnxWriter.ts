@@ -100,7 +100,9 @@ export class OnnxGraph {
     const values = data ?? Float32Array.from({ length: n }, () => this.rng.normal() * scale);
     const t = new Pb();
     for (const d of dims) t.int(1, d);
-    t.int(2, FLOAT).str(8, name).bytes(9, new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
+    t.int(2, FLOAT)
+      .str(8, name)
+      .bytes(9, new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
     this.inits.push(t);
     return name;
   }
@@ -118,7 +120,11 @@ export class OnnxGraph {
     const w = this.weight([cout, cin, k, k], Math.sqrt(2 / (cin * k * k)));
     const b = this.weight([cout], 0.01);
     const p = (k - 1) >> 1;
-    return this.node('Conv', [x, w, b], { kernel_shape: [k, k], strides: [stride, stride], pads: [p, p, p, p] });
+    return this.node('Conv', [x, w, b], {
+      kernel_shape: [k, k],
+      strides: [stride, stride],
+      pads: [p, p, p, p],
+    });
   }
   encode(): Uint8Array {
     const g = new Pb();
@@ -137,7 +143,12 @@ export class OnnxGraph {
 }
 
 /** A small NCHW feature model: two 3x3 convs with ReLU, global average pool, flatten: [N, width]. */
-export function tinyConvModel(opts: { size: number; width?: number; seed?: number; batch?: number | string }): Uint8Array {
+export function tinyConvModel(opts: {
+  size: number;
+  width?: number;
+  seed?: number;
+  batch?: number | string;
+}): Uint8Array {
   const g = new OnnxGraph(opts.seed ?? 1);
   const w = opts.width ?? 8;
   let x = g.input('pixels', [opts.batch ?? 'N', 3, opts.size, opts.size]);

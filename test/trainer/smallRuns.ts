@@ -27,6 +27,26 @@ export const SMALL_RUNS: Record<MethodName, SmallRun> = {
 
 /** `clusterlab train` arguments for a new run: 10 clusters, 16 px, batch 32, on wasm (the backend every machine has). */
 export function trainArgs(run: SmallRun, data: string, cache: string, out: string): string[] {
-  return ['train', '--method', run.method, '--data', data, '--clusters', '10', '--image-size', '16', '--batch', '32', '--epochs', String(run.epochs),
-    '--backend', 'wasm', '--cache', cache, '--out', out, ...(run.extra ?? [])];
+  return [
+    'train',
+    '--method',
+    run.method,
+    '--data',
+    data,
+    '--clusters',
+    '10',
+    '--image-size',
+    '16',
+    '--batch',
+    '32',
+    '--epochs',
+    String(run.epochs),
+    '--backend',
+    'wasm',
+    '--cache',
+    cache,
+    '--out',
+    out,
+    ...(run.extra ?? []),
+  ];
 }

@@ -12,7 +12,7 @@ export const SYNTHETIC_CLASSES = ['hstripes', 'vstripes', 'checker', 'diagonal']
 /** Is pixel (x, y) foreground in an image of class `cls`? `p` holds the image's random phase/position. */
 function inside(cls: number, x: number, y: number, p: { period: number; dx: number; dy: number }): boolean {
   const half = p.period / 2;
-  const band = (v: number) => ((v + p.period * 4) % p.period) < half;
+  const band = (v: number) => (v + p.period * 4) % p.period < half;
   if (cls === 0) return band(y + p.dy);
   if (cls === 1) return band(x + p.dx);
   if (cls === 2) return band(x + p.dx) !== band(y + p.dy);
@@ -20,7 +20,12 @@ function inside(cls: number, x: number, y: number, p: { period: number; dx: numb
 }
 
 /** Writes `perClass` PNGs of `size` px per class to DIR/<class>/<i>.png; returns DIR. */
-export async function makeSyntheticClasses(dir: string, perClass: number, size = 16, seed = 1): Promise<string> {
+export async function makeSyntheticClasses(
+  dir: string,
+  perClass: number,
+  size = 16,
+  seed = 1,
+): Promise<string> {
   const rng = new Rng(seed);
   const tint = (level: number) => [0, 1, 2].map(() => level + (rng.next() - 0.5) * 60);
   const writes: Promise<unknown>[] = [];
@@ -41,10 +46,15 @@ export async function makeSyntheticClasses(dir: string, perClass: number, size =
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
           const c = inside(cls, x, y, p) ? fg : bg;
-          for (let ch = 0; ch < 3; ch++) px[(y * size + x) * 3 + ch] = Math.max(0, Math.min(255, c[ch]! + (rng.next() - 0.5) * 60));
+          for (let ch = 0; ch < 3; ch++)
+            px[(y * size + x) * 3 + ch] = Math.max(0, Math.min(255, c[ch]! + (rng.next() - 0.5) * 60));
         }
       }
-      writes.push(sharp(Buffer.from(px), { raw: { width: size, height: size, channels: 3 } }).png().toFile(join(folder, `${i}.png`)));
+      writes.push(
+        sharp(Buffer.from(px), { raw: { width: size, height: size, channels: 3 } })
+          .png()
+          .toFile(join(folder, `${i}.png`)),
+      );
     }
   }
   await Promise.all(writes);

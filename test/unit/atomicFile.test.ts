@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { appendLine, removeStaleTemps, writeFileAtomic, writeJsonAtomic } from '../../src/common/atomicFile.js';
+import {
+  appendLine,
+  removeStaleTemps,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../../src/common/atomicFile.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'atomic-'));
 
@@ -45,7 +50,9 @@ test('a failing rename removes the temp file and keeps what was there', async ()
   const target = join(dir, 'taken');
   mkdirSync(target);
   writeFileSync(join(target, 'keep'), 'kept');
-  await assert.rejects(writeFileAtomic(target, 'new'), (e: NodeJS.ErrnoException) => ['EISDIR', 'ENOTEMPTY', 'EEXIST', 'EPERM'].includes(e.code!));
+  await assert.rejects(writeFileAtomic(target, 'new'), (e: NodeJS.ErrnoException) =>
+    ['EISDIR', 'ENOTEMPTY', 'EEXIST', 'EPERM'].includes(e.code!),
+  );
   assert.deepEqual(readdirSync(dir), ['taken']);
   assert.equal(readFileSync(join(target, 'keep'), 'utf8'), 'kept');
 });
@@ -54,30 +61,46 @@ test('a parent that is a file: the write rejects and creates nothing', async () 
   const dir = fresh();
   const file = join(dir, 'plain');
   writeFileSync(file, 'plain');
-  await assert.rejects(writeFileAtomic(join(file, 'child.json'), '{}'), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR');
+  await assert.rejects(
+    writeFileAtomic(join(file, 'child.json'), '{}'),
+    (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR',
+  );
   assert.deepEqual(readdirSync(dir), ['plain']);
   assert.equal(readFileSync(file, 'utf8'), 'plain');
 });
 
-test('a write failing midway (file size limit) keeps the previous version intact', { skip: process.platform === 'win32' }, () => {
-  const dir = fresh();
-  const p = join(dir, 'model.bin');
-  writeFileSync(p, 'previous version');
-  // `ulimit -f` makes the kernel fail writes past 8 KiB with EFBIG (Node ignores SIGXFSZ): a real
-  // out-of-space style failure after part of the data is on disk, which root cannot bypass.
-  const mod = pathToFileURL(resolve('src/common/atomicFile.ts')).href;
-  const script = `import(${JSON.stringify(mod)}).then((m) => m.writeFileAtomic(process.argv[1], new Uint8Array(1 << 20)))
+test(
+  'a write failing midway (file size limit) keeps the previous version intact',
+  { skip: process.platform === 'win32' },
+  () => {
+    const dir = fresh();
+    const p = join(dir, 'model.bin');
+    writeFileSync(p, 'previous version');
+    // `ulimit -f` makes the kernel fail writes past 8 KiB with EFBIG (Node ignores SIGXFSZ): a real
+    // out-of-space style failure after part of the data is on disk, which root cannot bypass.
+    const mod = pathToFileURL(resolve('src/common/atomicFile.ts')).href;
+    const script = `import(${JSON.stringify(mod)}).then((m) => m.writeFileAtomic(process.argv[1], new Uint8Array(1 << 20)))
     .then(() => console.log('written'), (e) => console.log(e.code));`;
-  const r = spawnSync('bash', ['-c', `ulimit -f 8 && exec "${process.execPath}" --import tsx -e "$0" "$1"`, script, p], { encoding: 'utf8' });
-  assert.equal(r.stdout.trim(), 'EFBIG', r.stderr);
-  assert.equal(readFileSync(p, 'utf8'), 'previous version');
-  assert.deepEqual(readdirSync(dir), ['model.bin']);
-});
+    const r = spawnSync(
+      'bash',
+      ['-c', `ulimit -f 8 && exec "${process.execPath}" --import tsx -e "$0" "$1"`, script, p],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.stdout.trim(), 'EFBIG', r.stderr);
+    assert.equal(readFileSync(p, 'utf8'), 'previous version');
+    assert.deepEqual(readdirSync(dir), ['model.bin']);
+  },
+);
 
 test('removeStaleTemps: temp files of dead writers go, those of live ones and other files stay', async () => {
   const dir = fresh();
   const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
-  const names = [`.run.json.${deadPid}.0123456789ab.tmp`, `.run.json.${process.pid}.0123456789ab.tmp`, 'run.json', '.notes.tmp'];
+  const names = [
+    `.run.json.${deadPid}.0123456789ab.tmp`,
+    `.run.json.${process.pid}.0123456789ab.tmp`,
+    'run.json',
+    '.notes.tmp',
+  ];
   for (const n of names) writeFileSync(join(dir, n), 'x');
   assert.deepEqual(await removeStaleTemps(dir), [names[0]]);
   assert.deepEqual(readdirSync(dir).sort(), names.slice(1).sort());

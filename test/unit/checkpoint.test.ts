@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { dense, ParamSet } from '../../src/trainer/models/layers.js';
-import { CheckpointError, checkpointEpoch, loadCheckpoint, saveCheckpoint } from '../../src/trainer/run/checkpoint.js';
+import {
+  CheckpointError,
+  checkpointEpoch,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '../../src/trainer/run/checkpoint.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
 before(async () => {
@@ -18,8 +23,14 @@ function model(seed: number) {
   const p = new ParamSet(new Rng(seed));
   const layer = dense(p, 'fc', 3, 2);
   const opt = tf.train.adam(0.01);
-  const x = tf.tensor2d([[1, 2, 3], [0, -1, 1]]);
-  const step = () => opt.minimize(() => tf.sum(tf.square(layer.apply(x, true))) as tf.Scalar, false, [...p.trainable.values()]);
+  const x = tf.tensor2d([
+    [1, 2, 3],
+    [0, -1, 1],
+  ]);
+  const step = () =>
+    opt.minimize(() => tf.sum(tf.square(layer.apply(x, true))) as tf.Scalar, false, [
+      ...p.trainable.values(),
+    ]);
   return { p, opt, step };
 }
 
@@ -51,7 +62,10 @@ test('a checkpoint restores weights and Adam state: the next step is the same st
   // differences only, far below the step itself.
   const step = maxDiff(values(a.p), before);
   assert.ok(step > 1e-3, `the step moved the weights by ${step}`);
-  assert.ok(maxDiff(values(b.p), values(a.p)) < 1e-4 * step, `restored model diverged by ${maxDiff(values(b.p), values(a.p))}`);
+  assert.ok(
+    maxDiff(values(b.p), values(a.p)) < 1e-4 * step,
+    `restored model diverged by ${maxDiff(values(b.p), values(a.p))}`,
+  );
 });
 
 test('only the newest weights file is kept', async () => {
@@ -75,7 +89,10 @@ test('a foreign or tampered checkpoint is refused with the reason', async () => 
     const m = structuredClone(manifest);
     change(m);
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
-    await assert.rejects(loadCheckpoint(dir, 'cc', model(2).p, tf.train.adam(0.1)), (e: Error) => e instanceof CheckpointError && reason.test(e.message));
+    await assert.rejects(
+      loadCheckpoint(dir, 'cc', model(2).p, tf.train.adam(0.1)),
+      (e: Error) => e instanceof CheckpointError && reason.test(e.message),
+    );
   };
   await tamper((m) => (m.format = 'pickle'), /unknown format/);
   await tamper((m) => (m.file = '../../etc/passwd'), /weights-<epoch>\.bin/);

@@ -17,10 +17,12 @@ before(async () => {
   await initBackend('wasm');
 });
 
-const near = (actual: number, expected: number, tol: number, msg = '') => assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
+const near = (actual: number, expected: number, tol: number, msg = '') =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
 
 /** Rows of a row-major matrix, as arrays. */
-const rowsOf = (a: ArrayLike<number>, cols: number) => Array.from({ length: a.length / cols }, (_, i) => Array.from(a).slice(i * cols, i * cols + cols));
+const rowsOf = (a: ArrayLike<number>, cols: number) =>
+  Array.from({ length: a.length / cols }, (_, i) => Array.from(a).slice(i * cols, i * cols + cols));
 
 /** A Householder reflection I - 2 u u^T / u.u: a symmetric orthogonal matrix with known rows. */
 function reflection(u: number[]): number[][] {
@@ -39,11 +41,18 @@ describe('symmetricEigen', () => {
     const q = reflection([1, 2, -1, 3]);
     const lambda = [0.5, 3, 5, 1];
     const a = new Float64Array(16);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) a[i * 4 + j] = q.reduce((s, row, k) => s + lambda[k]! * row[i]! * row[j]!, 0);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++)
+        a[i * 4 + j] = q.reduce((s, row, k) => s + lambda[k]! * row[i]! * row[j]!, 0);
     const { values, vectors } = symmetricEigen(a, 4);
-    assert.deepEqual(Array.from(values, (v) => +v.toFixed(12)), [5, 3, 1, 0.5]);
+    assert.deepEqual(
+      Array.from(values, (v) => +v.toFixed(12)),
+      [5, 3, 1, 0.5],
+    );
     const want = [2, 1, 3, 0].map((k) => canonical(q[k]!));
-    rowsOf(vectors, 4).forEach((v, j) => canonical(v).forEach((x, i) => near(x, want[j]![i]!, 1e-12, `vector ${j}[${i}]`)));
+    rowsOf(vectors, 4).forEach((v, j) =>
+      canonical(v).forEach((x, i) => near(x, want[j]![i]!, 1e-12, `vector ${j}[${i}]`)),
+    );
   });
 
   test('a random 40 x 40: A v = lambda v, orthonormal, descending', () => {
@@ -55,8 +64,20 @@ describe('symmetricEigen', () => {
     const v = rowsOf(vectors, n);
     for (let k = 0; k < n; k++) {
       if (k > 0) assert.ok(values[k - 1]! >= values[k]!);
-      for (let i = 0; i < n; i++) near(v[k]!.reduce((s, x, j) => s + a[i * n + j]! * x, 0), values[k]! * v[k]![i]!, 1e-11, `row ${i} of A v${k}`);
-      for (let l = 0; l < n; l++) near(v[k]!.reduce((s, x, j) => s + x * v[l]![j]!, 0), k === l ? 1 : 0, 1e-12, `v${k}.v${l}`);
+      for (let i = 0; i < n; i++)
+        near(
+          v[k]!.reduce((s, x, j) => s + a[i * n + j]! * x, 0),
+          values[k]! * v[k]![i]!,
+          1e-11,
+          `row ${i} of A v${k}`,
+        );
+      for (let l = 0; l < n; l++)
+        near(
+          v[k]!.reduce((s, x, j) => s + x * v[l]![j]!, 0),
+          k === l ? 1 : 0,
+          1e-12,
+          `v${k}.v${l}`,
+        );
     }
   });
 
@@ -76,7 +97,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     test('row selection: gathered rows and row blocks, also of a tensor made on the other backend', async () => {
-      const data = [[1, 2], [3, 4], [5, 6], [7, 8]];
+      const data = [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ];
       await tf.setBackend(backend === 'cpu' ? 'wasm' : 'cpu');
       const elsewhere = tf.tensor2d(data);
       await tf.setBackend(backend);
@@ -93,13 +119,25 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     test('k-means: two clusters with known centroids and inertia', async () => {
       // (0,0) (1,0) (2,0) -> centroid (1,0), inertia 1 + 0 + 1; (10,10) (10,12) -> (10,11), inertia 2.
-      const x = tf.tensor2d([[10, 10], [0, 0], [1, 0], [10, 12], [2, 0]]);
+      const x = tf.tensor2d([
+        [10, 10],
+        [0, 0],
+        [1, 0],
+        [10, 12],
+        [2, 0],
+      ]);
       const km = await kmeans(x, { k: 2, rng: new Rng(1), restarts: 2 });
       const a = km.assign;
       assert.ok(a[1] === a[2] && a[2] === a[4] && a[0] === a[3] && a[0] !== a[1], `assign ${a}`);
       const c = rowsOf(await km.centroids.data(), 2);
-      assert.deepEqual(c[a[1]!]!.map((v) => +v.toFixed(5)), [1, 0]);
-      assert.deepEqual(c[a[0]!]!.map((v) => +v.toFixed(5)), [10, 11]);
+      assert.deepEqual(
+        c[a[1]!]!.map((v) => +v.toFixed(5)),
+        [1, 0],
+      );
+      assert.deepEqual(
+        c[a[0]!]!.map((v) => +v.toFixed(5)),
+        [10, 11],
+      );
       near(km.inertia, 4, 1e-4);
       assert.equal(km.reseeded, 0);
       tf.dispose([x, km.centroids]);
@@ -132,27 +170,40 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const n = 100_000;
       const d = 8;
       const rng = new Rng(13);
-      const data = Float32Array.from({ length: n * d }, (_, t) => (Math.floor(t / d) % 2) * 50 + rng.normal());
+      const data = Float32Array.from(
+        { length: n * d },
+        (_, t) => (Math.floor(t / d) % 2) * 50 + rng.normal(),
+      );
       const x = tf.tensor2d(data, [n, d]);
       const km = await kmeans(x, { k: 2, rng: new Rng(1), iters: 3 });
       const c = await km.centroids.data();
       let want = 0;
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) want += (data[i * d + j]! - c[km.assign[i]! * d + j]!) ** 2;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < d; j++) want += (data[i * d + j]! - c[km.assign[i]! * d + j]!) ** 2;
       near(km.inertia, want, 1e-5 * want);
       tf.dispose([x, km.centroids]);
     });
 
     test('k-means: more clusters than distinct points re-seeds the empty ones by splitting', async () => {
       // 3 distinct points, 4 copies each, k = 5: duplicate centroids tie and leave clusters empty.
-      const pts = [[0, 0], [5, 5], [-4, 6]];
+      const pts = [
+        [0, 0],
+        [5, 5],
+        [-4, 6],
+      ];
       const x = tf.tensor2d(Array.from({ length: 12 }, (_, i) => pts[i % 3]!));
       const km = await kmeans(x, { k: 5, rng: new Rng(2), iters: 5 });
       assert.ok(km.reseeded > 0, 'reseeded');
       const sizes = new Array(5).fill(0);
       km.assign.forEach((c) => sizes[c]++);
-      assert.ok(sizes.every((s) => s > 0), `sizes ${sizes}`);
+      assert.ok(
+        sizes.every((s) => s > 0),
+        `sizes ${sizes}`,
+      );
       // Every cluster holds copies of one point, so the inertia is 0.
-      km.assign.forEach((c, i) => assert.equal(km.assign.filter((c2, j) => c2 === c && j % 3 !== i % 3).length, 0));
+      km.assign.forEach((c, i) =>
+        assert.equal(km.assign.filter((c2, j) => c2 === c && j % 3 !== i % 3).length, 0),
+      );
       near(km.inertia, 0, 1e-5);
       tf.dispose([x, km.centroids]);
     });
@@ -175,15 +226,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const x = tf.tensor2d(data, [n, d]);
       const sqNorms = Float64Array.from(rowsOf(data, d), (r) => r.reduce((a, v) => a + v * v, 0));
       // Blocks of 64 rows, as kmeans cuts them for a batch of 64.
-      const blocks = Array.from({ length: 5 }, (_, b) => tf.tensor2d(data.slice(b * 64 * d, Math.min(n, b * 64 + 64) * d), [Math.min(64, n - b * 64), d]));
+      const blocks = Array.from({ length: 5 }, (_, b) =>
+        tf.tensor2d(data.slice(b * 64 * d, Math.min(n, b * 64 + 64) * d), [Math.min(64, n - b * 64), d]),
+      );
       const near = new NearestCentroids(x, blocks, sqNorms, 64);
       let host = Float32Array.from({ length: k * d }, () => 4 * rng.normal());
       let c = tf.tensor2d(host, [k, d]);
       await near.all(c, host);
-      const brute = () => rowsOf(data, d).map((r) => {
-        const dist = rowsOf(host, d).map((cj) => cj.reduce((a, v, t) => a + (v - r[t]!) ** 2, 0));
-        return dist.indexOf(Math.min(...dist));
-      });
+      const brute = () =>
+        rowsOf(data, d).map((r) => {
+          const dist = rowsOf(host, d).map((cj) => cj.reduce((a, v, t) => a + (v - r[t]!) ** 2, 0));
+          return dist.indexOf(Math.min(...dist));
+        });
       assert.deepEqual(Array.from(near.assign), brute());
       // Small moves re-score few rows; one large move re-scores many; the result is always exact.
       for (const step of [0.05, 0.05, 3, 0.01]) {
@@ -241,9 +295,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
             assert.notEqual(got.indices[p], i, `self in row ${i}`);
             near(got.similarities[p]!, want.similarities[p]!, 2e-6, `similarity ${i},${j}`);
             // Near-equal similarities may come out in either order: then the one returned is as similar.
-            if (got.indices[p] !== want.indices[p]) near(want.sim(i, got.indices[p]!), want.similarities[p]!, 2e-6, `row ${i} rank ${j}`);
+            if (got.indices[p] !== want.indices[p])
+              near(want.sim(i, got.indices[p]!), want.similarities[p]!, 2e-6, `row ${i} rank ${j}`);
           }
-          assert.equal(new Set(got.indices.subarray(i * K, i * K + K)).size, K, `row ${i} repeats a neighbour`);
+          assert.equal(
+            new Set(got.indices.subarray(i * K, i * K + K)).size,
+            K,
+            `row ${i} repeats a neighbour`,
+          );
         }
         assert.equal(got.indices[5 * K], 40);
         assert.equal(got.indices[40 * K], 5);
@@ -262,13 +321,17 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const p = await fitPca(x, 3);
       near(Math.max(...(await p.mean.data()).map((m, i) => Math.abs(m - mean[i]!))), 0, 1e-5, 'mean');
       const comps = rowsOf(await p.components.data(), 3);
-      [1, 4, 2].forEach((k, j) => canonical(q[k]!).forEach((v, i) => near(comps[i]![j]!, v, 1e-5, `component ${j}[${i}]`)));
+      [1, 4, 2].forEach((k, j) =>
+        canonical(q[k]!).forEach((v, i) => near(comps[i]![j]!, v, 1e-5, `component ${j}[${i}]`)),
+      );
       assert.deepEqual(Array.from(await p.scale.data()), [1, 1, 1]);
       p.dispose();
 
       const w = await fitPca(x, 5, { whiten: true, eps: 0 });
       const scale = await w.scale.data();
-      [4, 3, 2, 1, 0.5].forEach((a, j) => near(scale[j]!, 1 / Math.sqrt((2 * a * a) / 9), 1e-4, `scale ${j}`));
+      [4, 3, 2, 1, 0.5].forEach((a, j) =>
+        near(scale[j]!, 1 / Math.sqrt((2 * a * a) / 9), 1e-4, `scale ${j}`),
+      );
       x.dispose();
       w.dispose();
 
@@ -290,7 +353,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       chunked.dispose();
       for (let a = 0; a < 4; a++) {
         near(y.reduce((s, r) => s + r[a]!, 0) / n, 0, 1e-4, `mean ${a}`);
-        for (let b = 0; b < 4; b++) near(y.reduce((s, r) => s + r[a]! * r[b]!, 0) / (n - 1), a === b ? 1 : 0, 1e-3, `cov ${a},${b}`);
+        for (let b = 0; b < 4; b++)
+          near(y.reduce((s, r) => s + r[a]! * r[b]!, 0) / (n - 1), a === b ? 1 : 0, 1e-3, `cov ${a},${b}`);
       }
       tf.dispose([xr]);
       pw.dispose();

@@ -29,7 +29,8 @@ describe('compare controller', () => {
     await c.setRuns([fx.runDir, more.k12, fx.runDir]);
     assert.equal(posted.length, 0, 'nothing is posted before the page says ready');
     await c.handle({ type: 'ready' });
-    const last = () => posted.filter((m): m is CompareState => (m as { type: string }).type === 'compare').at(-1)!;
+    const last = () =>
+      posted.filter((m): m is CompareState => (m as { type: string }).type === 'compare').at(-1)!;
     assert.deepEqual(last().chosen, [fx.runDir, more.k12], 'a folder named twice is compared once');
     assert.equal(last().error, undefined);
 
@@ -54,10 +55,21 @@ describe('compare controller', () => {
 
     // A real merge in run A = k12 lands in its labels.json.
     await c.handle({ type: 'selectPair', a: more.k12, b: fx.runDir });
-    assert.deepEqual(last().merges?.pairs.map((p) => [p.a, p.b]), [[0, 10], [1, 11]]);
+    assert.deepEqual(
+      last().merges?.pairs.map((p) => [p.a, p.b]),
+      [
+        [0, 10],
+        [1, 11],
+      ],
+    );
     await c.handle({ type: 'merge', from: 11, into: 1 });
-    assert.deepEqual(JSON.parse(readFileSync(join(more.k12, 'labels.json'), 'utf8')).merges, [{ from: 11, into: 1 }]);
-    assert.deepEqual(last().merges?.pairs.map((p) => [p.a, p.b]), [[0, 10]]);
+    assert.deepEqual(JSON.parse(readFileSync(join(more.k12, 'labels.json'), 'utf8')).merges, [
+      { from: 11, into: 1 },
+    ]);
+    assert.deepEqual(
+      last().merges?.pairs.map((p) => [p.a, p.b]),
+      [[0, 10]],
+    );
     assert.equal(last().merges?.canUndo, true);
     await c.dispose();
     await host.sessions.dispose();

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, defaultConfig, validateAgainstData, validateConfig } from '../../src/trainer/run/config.js';
+import {
+  ConfigError,
+  defaultConfig,
+  validateAgainstData,
+  validateConfig,
+} from '../../src/trainer/run/config.js';
 import { csvField } from '../../src/common/runFiles.js';
 import { METHOD_NAMES } from '../../src/common/methods/index.js';
 import { Rng } from '../../src/trainer/util/rng.js';
@@ -9,8 +14,15 @@ test('defaults are valid and are the ones the README documents', () => {
   for (const m of METHOD_NAMES) validateConfig(defaultConfig(m, '/data'));
   // CC departs from the official 3e-4 / 256 for a CPU budget; SCAN and DeepCluster keep theirs.
   assert.deepEqual(
-    (['cc', 'scan', 'deepcluster'] as const).map((m) => [defaultConfig(m, '/d').learningRate, defaultConfig(m, '/d').batchSize]),
-    [[1e-3, 128], [1e-4, 256], [0.05, 256]],
+    (['cc', 'scan', 'deepcluster'] as const).map((m) => [
+      defaultConfig(m, '/d').learningRate,
+      defaultConfig(m, '/d').batchSize,
+    ]),
+    [
+      [1e-3, 128],
+      [1e-4, 256],
+      [0.05, 256],
+    ],
   );
 });
 
@@ -26,13 +38,19 @@ test('out-of-range numbers are refused with the option name', () => {
     [{ learningRate: Number.NaN }, /--lr/],
   ];
   for (const [change, message] of bad) {
-    assert.throws(() => validateConfig({ ...defaultConfig('cc', '/d'), ...change }), (e: Error) => e instanceof ConfigError && message.test(e.message));
+    assert.throws(
+      () => validateConfig({ ...defaultConfig('cc', '/d'), ...change }),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+    );
   }
 });
 
 test('fewer images than clusters, and no images, are refused naming the folder', () => {
   const c = defaultConfig('cc', '/d');
-  assert.throws(() => validateAgainstData(c, 5, '/photos'), /\/photos has 5 decodable images, fewer than --clusters 10/);
+  assert.throws(
+    () => validateAgainstData(c, 5, '/photos'),
+    /\/photos has 5 decodable images, fewer than --clusters 10/,
+  );
   assert.throws(() => validateAgainstData(c, 0, '/photos'), /no decodable images in \/photos/);
   validateAgainstData(c, 10, '/photos');
 });
@@ -51,5 +69,8 @@ test('derived random streams are reproducible and independent', () => {
   assert.deepEqual([b.next(), b.next(), b.next()], xs);
   assert.notDeepEqual([c.next(), c.next(), c.next()], xs);
   const perm = Array.from(Rng.derive(1, 'p').permutation(50)).sort((x, y) => x - y);
-  assert.deepEqual(perm, Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    perm,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });

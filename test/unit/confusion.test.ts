@@ -30,7 +30,12 @@ test('confusion matrix: counts in original ids, rows ordered into a diagonal, un
   const truth = I([0, 0, 0, 1, 1, 2, 2, -1]);
   const pred = I([2, 2, 0, 0, 0, 1, 1, 1]);
   const v = confusionMatrix(pred, truth, 4, 3);
-  assert.deepEqual(v.counts, [[1, 2, 0], [0, 0, 2], [2, 0, 0], [0, 0, 0]]);
+  assert.deepEqual(v.counts, [
+    [1, 2, 0],
+    [0, 0, 2],
+    [2, 0, 0],
+    [0, 0, 0],
+  ]);
   assert.deepEqual([...v.classOrder], [0, 1, 2]);
   // Cluster 3 is empty and goes last.
   assert.deepEqual([...v.clusterOrder], [2, 0, 1, 3]);

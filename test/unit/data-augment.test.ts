@@ -4,11 +4,19 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { applyAugment, blurKernelSize, ccAugment, sampleAugment, type AugmentParams } from '../../src/trainer/data/augment.js';
+import {
+  applyAugment,
+  blurKernelSize,
+  ccAugment,
+  sampleAugment,
+  type AugmentParams,
+} from '../../src/trainer/data/augment.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
 before(() => {
-  setWasmPaths(fileURLToPath(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)));
+  setWasmPaths(
+    fileURLToPath(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)),
+  );
 });
 
 /** Parameters that change nothing: full crop, no flip, no jitter, no grey, no blur. */
@@ -35,13 +43,22 @@ function ramp(b: number, h: number, w: number, c: number): tf.Tensor4D {
   return tf.tensor4d(v, [b, h, w, c]);
 }
 
-function pixel(v: Float32Array | Int32Array | Uint8Array, [h, w, c]: [number, number, number], b: number, y: number, x: number): number[] {
+function pixel(
+  v: Float32Array | Int32Array | Uint8Array,
+  [h, w, c]: [number, number, number],
+  b: number,
+  y: number,
+  x: number,
+): number[] {
   const o = ((b * h + y) * w + x) * c;
   return [...v.slice(o, o + c)];
 }
 
 const close = (a: number[], e: number[], tol = 1e-5): void =>
-  assert.ok(a.length === e.length && a.every((v, i) => Math.abs(v - e[i]!) <= tol), `got [${a}] expected [${e}]`);
+  assert.ok(
+    a.length === e.length && a.every((v, i) => Math.abs(v - e[i]!) <= tol),
+    `got [${a}] expected [${e}]`,
+  );
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`ccAugment on ${backend}`, () => {
@@ -51,7 +68,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('keeps shape and dtype, stays in [0, 1], leaks no tensors', async () => {
-      for (const [h, c] of [[28, 1], [32, 3]] as const) {
+      for (const [h, c] of [
+        [28, 1],
+        [32, 3],
+      ] as const) {
         const x = ramp(16, h, h, c);
         const before = tf.memory().numTensors;
         const y = ccAugment(x, new Rng(1));
@@ -59,7 +79,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         assert.equal(y.dtype, 'float32');
         const v = await y.data();
         assert.ok(v.every((p) => p >= 0 && p <= 1));
-        assert.ok(v.some((p, i) => p !== (x.dataSync()[i] as number)), 'the batch should change');
+        assert.ok(
+          v.some((p, i) => p !== (x.dataSync()[i] as number)),
+          'the batch should change',
+        );
         y.dispose();
         assert.equal(tf.memory().numTensors, before);
         x.dispose();
@@ -125,8 +148,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const xv = await x.data();
       for (let i = 0; i < 9; i++) {
         const [r, g, b] = [xv[3 * i]!, xv[3 * i + 1]!, xv[3 * i + 2]!];
-        close([y[3 * i]!, y[3 * i + 1]!, y[3 * i + 2]!], [0, 0, 0].map(() => 0.299 * r + 0.587 * g + 0.114 * b));
-        assert.deepEqual([y[27 + 3 * i], y[27 + 3 * i + 1], y[27 + 3 * i + 2]], [xv[27 + 3 * i], xv[27 + 3 * i + 1], xv[27 + 3 * i + 2]]);
+        close(
+          [y[3 * i]!, y[3 * i + 1]!, y[3 * i + 2]!],
+          [0, 0, 0].map(() => 0.299 * r + 0.587 * g + 0.114 * b),
+        );
+        assert.deepEqual(
+          [y[27 + 3 * i], y[27 + 3 * i + 1], y[27 + 3 * i + 2]],
+          [xv[27 + 3 * i], xv[27 + 3 * i + 1], xv[27 + 3 * i + 2]],
+        );
       }
     });
 
@@ -148,7 +177,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       close(await run((p) => (p.hue[0] = -0.5)), [0, 0.25, 0.5, 0.9, 0.9, 0.9]);
     });
 
-    it('applies each image\'s jitter ops in its own order', async () => {
+    it("applies each image's jitter ops in its own order", async () => {
       const x = tf.tensor4d([0.8, 0.8, 0.8, 0.2, 0.2, 0.2], [1, 1, 2, 3]);
       const run = async (order: number[]): Promise<number[]> => {
         const p = identity(1, 1, 2);
@@ -186,16 +215,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
       p.grayscale[0] = 1;
       assert.deepEqual(await applyAugment(x, p).data(), await x.data());
       p.brightness[0] = 0.5;
-      close([...(await applyAugment(x, p).data())], [...(await x.data())].map((v) => v * 0.5));
+      close(
+        [...(await applyAugment(x, p).data())],
+        [...(await x.data())].map((v) => v * 0.5),
+      );
     });
   });
 }
 
 describe('sampleAugment', () => {
-  it('draws torchvision\'s distributions', () => {
+  it("draws torchvision's distributions", () => {
     // Blur is off by default (CC's CIFAR recipe); SimCLR's p 0.5 is asked for here.
     const p = sampleAugment([4000, 32, 32, 3], new Rng(7), { blurProb: 0.5 });
-    const frac = (a: ArrayLike<number>, f: (v: number) => boolean): number => Array.from(a).filter(f).length / a.length;
+    const frac = (a: ArrayLike<number>, f: (v: number) => boolean): number =>
+      Array.from(a).filter(f).length / a.length;
     assert.ok(Math.abs(frac(p.flip, (v) => v === 1) - 0.5) < 0.03);
     assert.ok(Math.abs(frac(p.brightness, (v) => v !== 1) - 0.8) < 0.03);
     assert.ok(Math.abs(frac(p.grayscale, (v) => v === 1) - 0.2) < 0.03);
@@ -212,15 +245,30 @@ describe('sampleAugment', () => {
     assert.ok(Math.min(...areas) < 0.15 && Math.max(...areas) > 0.95);
   });
 
-  it('blur is off by default, as CC\'s CIFAR recipe', () => {
+  it("blur is off by default, as CC's CIFAR recipe", () => {
     assert.ok(sampleAugment([200, 32, 32, 3], new Rng(2)).blurSigma.every((v) => v === 0));
   });
 
   it('config switches ops off; blur kernel is ~10% of the side, odd, at least 3', () => {
-    const p = sampleAugment([50, 32, 32, 3], new Rng(1), { jitterProb: 0, grayscaleProb: 0, blurProb: 0, flipProb: 0, cropScale: [1, 1], cropRatio: [1, 1] });
-    assert.ok(p.brightness.every((v) => v === 1) && p.hue.every((v) => v === 0) && p.grayscale.every((v) => v === 0) && p.blurSigma.every((v) => v === 0));
+    const p = sampleAugment([50, 32, 32, 3], new Rng(1), {
+      jitterProb: 0,
+      grayscaleProb: 0,
+      blurProb: 0,
+      flipProb: 0,
+      cropScale: [1, 1],
+      cropRatio: [1, 1],
+    });
+    assert.ok(
+      p.brightness.every((v) => v === 1) &&
+        p.hue.every((v) => v === 0) &&
+        p.grayscale.every((v) => v === 0) &&
+        p.blurSigma.every((v) => v === 0),
+    );
     assert.ok(p.flip.every((v) => v === 0));
     for (let i = 0; i < 50; i++) assert.deepEqual([...p.crops.subarray(4 * i, 4 * i + 4)], [0, 0, 32, 32]);
-    assert.deepEqual([28, 32, 96, 224].map((s) => blurKernelSize(s, 0.1)), [3, 3, 9, 23]);
+    assert.deepEqual(
+      [28, 32, 96, 224].map((s) => blurKernelSize(s, 0.1)),
+      [3, 3, 9, 23],
+    );
   });
 });

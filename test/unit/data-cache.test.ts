@@ -42,7 +42,8 @@ describe('loadDataset and the pixel cache', () => {
   beforeEach(async () => {
     root = await tmp('ds');
     cacheDir = await tmp('ds-cache');
-    for (let i = 1; i <= 6; i++) await put(root, `${i <= 3 ? 'shapes' : 'plain'}/${i <= 3 ? 'a' : 'b'}/${i}.png`, await greyPng(10 * i));
+    for (let i = 1; i <= 6; i++)
+      await put(root, `${i <= 3 ? 'shapes' : 'plain'}/${i <= 3 ? 'a' : 'b'}/${i}.png`, await greyPng(10 * i));
     await put(root, 'plain/b/bad.png', 'not really a png');
     await put(root, 'plain/b/empty.jpg', new Uint8Array(0));
     counter = countingDecoder();
@@ -53,14 +54,27 @@ describe('loadDataset and the pixel cache', () => {
     const ds = await loadDataset(root, opts);
     assert.equal(ds.n, 6);
     assert.equal(ds.pixels.length, 6 * 4 * 4);
-    assert.deepEqual(ds.entries.map((e) => e.path), ['plain/b/4.png', 'plain/b/5.png', 'plain/b/6.png', 'shapes/a/1.png', 'shapes/a/2.png', 'shapes/a/3.png']);
+    assert.deepEqual(
+      ds.entries.map((e) => e.path),
+      [
+        'plain/b/4.png',
+        'plain/b/5.png',
+        'plain/b/6.png',
+        'shapes/a/1.png',
+        'shapes/a/2.png',
+        'shapes/a/3.png',
+      ],
+    );
     assert.deepEqual([...firstPixels(ds).values()], [40, 50, 60, 10, 20, 30]);
     assert.deepEqual(ds.classes, ['a', 'b']);
     assert.deepEqual(ds.superClasses, ['plain', 'shapes']);
     assert.deepEqual([...ds.labels], [1, 1, 1, 0, 0, 0]);
     assert.deepEqual([...ds.superLabels], [0, 0, 0, 1, 1, 1]);
     assert.deepEqual(ds.skipped, [
-      { path: 'plain/b/bad.png', reason: 'not a decodable image: unsupported image format (the file contains text)' },
+      {
+        path: 'plain/b/bad.png',
+        reason: 'not a decodable image: unsupported image format (the file contains text)',
+      },
       { path: 'plain/b/empty.jpg', reason: '0-byte file' },
     ]);
     assert.equal(counter.calls.length, 8);
@@ -75,7 +89,15 @@ describe('loadDataset and the pixel cache', () => {
     assert.deepEqual(second.pixels, first.pixels);
     assert.deepEqual(second.entries, first.entries);
     assert.deepEqual(second.skipped, first.skipped);
-    assert.deepEqual(second.ingest && [second.ingest.cached, second.ingest.decoded, second.ingest.failed, second.ingest.cacheWritten], [6, 0, 2, false]);
+    assert.deepEqual(
+      second.ingest && [
+        second.ingest.cached,
+        second.ingest.decoded,
+        second.ingest.failed,
+        second.ingest.cacheWritten,
+      ],
+      [6, 0, 2, false],
+    );
   });
 
   it('re-decodes only a file whose mtime changed', async () => {
@@ -119,7 +141,10 @@ describe('loadDataset and the pixel cache', () => {
     const ds = await loadDataset(root, opts);
     assert.deepEqual(counter.calls, [bad]);
     assert.equal(firstPixels(ds).get('plain/b/bad.png'), 99);
-    assert.deepEqual(ds.skipped.map((s) => s.path), ['plain/b/empty.jpg']);
+    assert.deepEqual(
+      ds.skipped.map((s) => s.path),
+      ['plain/b/empty.jpg'],
+    );
   });
 
   it('keeps one cache per image size and channel count', async () => {
@@ -130,7 +155,10 @@ describe('loadDataset and the pixel cache', () => {
     assert.equal(rgb.pixels.length, 6 * 5 * 5 * 3);
     const files = (await readdir(cacheDir)).sort();
     assert.equal(files.length, 2);
-    assert.ok(files.every((f) => /^pixels-(4x4x1|5x5x3)-[0-9a-f]{16}\.bin$/.test(f)), files.join());
+    assert.ok(
+      files.every((f) => /^pixels-(4x4x1|5x5x3)-[0-9a-f]{16}\.bin$/.test(f)),
+      files.join(),
+    );
   });
 
   it('rebuilds from a damaged cache file instead of failing', async () => {
@@ -149,7 +177,10 @@ describe('loadDataset and the pixel cache', () => {
     await loadDataset(root, { ...opts, onProgress: (d, t) => seen.push([d, t]) });
     assert.deepEqual(seen.at(-1), [8, 8]);
     assert.ok(seen.every(([d, t], i) => t === 8 && d <= t && (i === 0 || d >= seen[i - 1]![0])));
-    assert.deepEqual((await readdir(cacheDir)).filter((f) => !f.endsWith('.bin')), []);
+    assert.deepEqual(
+      (await readdir(cacheDir)).filter((f) => !f.endsWith('.bin')),
+      [],
+    );
   });
 
   it('removes the temp file a killed ingest left when it writes the cache, not a live one', async () => {
@@ -158,7 +189,10 @@ describe('loadDataset and the pixel cache', () => {
     const live = `.pixels.bin.${process.pid}.0123456789ab.tmp`;
     for (const f of [stale, live]) await writeFile(join(cacheDir, f), 'partial pixels');
     assert.equal((await loadDataset(root, opts)).ingest?.cacheWritten, true);
-    assert.deepEqual((await readdir(cacheDir)).filter((f) => !f.endsWith('.bin')), [live]);
+    assert.deepEqual(
+      (await readdir(cacheDir)).filter((f) => !f.endsWith('.bin')),
+      [live],
+    );
   });
 
   it('still returns the data set when the cache folder cannot be written', async () => {
@@ -185,7 +219,10 @@ describe('toFloatBatch', () => {
     assert.equal(t.dtype, 'float32');
     const v = await t.data();
     assert.deepEqual([...v.slice(0, 3)], [1, 0, Math.fround(0.2)]);
-    assert.deepEqual([...v.slice(12, 24)], [...px].map((p) => Math.fround(p / 255)));
+    assert.deepEqual(
+      [...v.slice(12, 24)],
+      [...px].map((p) => Math.fround(p / 255)),
+    );
     assert.deepEqual([...v.slice(24, 27)], [1, 0, Math.fround(0.2)]);
     t.dispose();
     assert.throws(() => toFloatBatch(ds, [2]), RangeError);

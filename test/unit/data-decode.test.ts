@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { decodeImage, decodeMany, sniffSize, type DecodeOptions, type DecodeResult } from '../../src/trainer/data/decode.js';
+import {
+  decodeImage,
+  decodeMany,
+  sniffSize,
+  type DecodeOptions,
+  type DecodeResult,
+} from '../../src/trainer/data/decode.js';
 import { decodeSimplePng } from '../../src/trainer/data/png.js';
 import { bands, bombPng, makeTmp, noise, put, rawToPng, solid } from './data-fixtures.js';
 
@@ -51,7 +57,7 @@ describe('decodeImage geometry', () => {
     const px = ok(await decode('halves.png', await rawToPng(sq, 40, 40, 3), { size: 8, channels: 3 }));
     // Column 0 red, column 7 blue, on every row.
     for (let y = 0; y < 8; y++) {
-      assert.deepEqual([...px.subarray((y * 8) * 3, (y * 8) * 3 + 3)], RED);
+      assert.deepEqual([...px.subarray(y * 8 * 3, y * 8 * 3 + 3)], RED);
       assert.deepEqual([...px.subarray((y * 8 + 7) * 3, (y * 8 + 7) * 3 + 3)], BLUE);
     }
   });
@@ -64,7 +70,9 @@ describe('decodeImage geometry', () => {
 
   it('applies EXIF orientation (JPEG rotated 90 degrees)', async () => {
     // Stored 40 x 20 with red on the left, blue on the right; orientation 6 shows it 20 x 40, red on top.
-    const stored = await sharp(Buffer.from(bands(40, 20, 20, 20, RED, RED, BLUE)), { raw: { width: 40, height: 20, channels: 3 } })
+    const stored = await sharp(Buffer.from(bands(40, 20, 20, 20, RED, RED, BLUE)), {
+      raw: { width: 40, height: 20, channels: 3 },
+    })
       .jpeg({ quality: 95 })
       .withMetadata({ orientation: 6 })
       .toBuffer();
@@ -80,7 +88,9 @@ describe('decodeImage geometry', () => {
 describe('decodeImage colour handling', () => {
   it('decodes JPEG, WebP, TIFF and GIF', async () => {
     for (const fmt of ['jpeg', 'webp', 'tiff', 'gif'] as const) {
-      const px = ok(await decode(`solid.${fmt}`, await solid(16, 16, [200, 100, 50], fmt), { size: 8, channels: 3 }));
+      const px = ok(
+        await decode(`solid.${fmt}`, await solid(16, 16, [200, 100, 50], fmt), { size: 8, channels: 3 }),
+      );
       assert.ok(maxDiff(px, 3, [200, 100, 50]) <= 6, `${fmt}: max diff ${maxDiff(px, 3, [200, 100, 50])}`);
     }
   });
@@ -88,7 +98,8 @@ describe('decodeImage colour handling', () => {
   it('flattens alpha onto white by default and onto black on request', async () => {
     // Left half fully transparent red, right half half-transparent blue.
     const rgba = new Uint8Array(8 * 8 * 4);
-    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) rgba.set(x < 4 ? [255, 0, 0, 0] : [0, 0, 255, 128], (y * 8 + x) * 4);
+    for (let y = 0; y < 8; y++)
+      for (let x = 0; x < 8; x++) rgba.set(x < 4 ? [255, 0, 0, 0] : [0, 0, 255, 128], (y * 8 + x) * 4);
     const png = await rawToPng(rgba, 8, 8, 4);
     const white = ok(await decode('alpha.png', png, { size: 8, channels: 3 }));
     assert.deepEqual([...white.subarray(0, 3)], [255, 255, 255]);
@@ -101,14 +112,19 @@ describe('decodeImage colour handling', () => {
   it('flattens alpha the same way on the sharp path (large RGBA PNG)', async () => {
     const rgba = new Uint8Array(300 * 300 * 4);
     for (let i = 0; i < 300 * 300; i++) rgba.set([0, 0, 255, 128], i * 4);
-    const px = ok(await decode('alpha-big.png', await rawToPng(rgba, 300, 300, 4), { size: 10, channels: 3 }));
+    const px = ok(
+      await decode('alpha-big.png', await rawToPng(rgba, 300, 300, 4), { size: 10, channels: 3 }),
+    );
     assert.ok(maxDiff(px, 3, [127, 127, 255]) <= 1, `max diff ${maxDiff(px, 3, [127, 127, 255])}`);
   });
 
   it('reduces 16-bit PNG to 8 bits', async () => {
     const u16 = new Uint16Array(6 * 6 * 3);
     for (let i = 0; i < u16.length; i += 3) u16.set([0xffff, 0x8080, 0x0000], i);
-    const png16 = await sharp(u16, { raw: { width: 6, height: 6, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    const png16 = await sharp(u16, { raw: { width: 6, height: 6, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
     assert.equal((await sharp(png16).metadata()).depth, 'ushort');
     const px = ok(await decode('deep.png', png16, { size: 6, channels: 3 }));
     assert.equal(maxDiff(px, 3, [255, 128, 0]), 0);
@@ -125,7 +141,9 @@ describe('decodeImage colour handling', () => {
 
   it('takes the first frame of an animated GIF', async () => {
     const frames = [await solid(8, 8, RED), await solid(8, 8, BLUE)];
-    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     assert.equal((await sharp(gif).metadata()).pages, 2);
     const px = ok(await decode('anim.gif', gif, { size: 8, channels: 3 }));
     assert.ok(maxDiff(px, 3, RED) <= 2);
@@ -134,7 +152,12 @@ describe('decodeImage colour handling', () => {
 
 describe('JS PNG fast path agrees with sharp', () => {
   it('gives the same bytes as libvips for grey, RGB, grey+alpha and RGBA noise images', async () => {
-    for (const [channels, seed] of [[1, 1], [3, 2], [2, 3], [4, 4]] as const) {
+    for (const [channels, seed] of [
+      [1, 1],
+      [3, 2],
+      [2, 3],
+      [4, 4],
+    ] as const) {
       for (const adaptiveFiltering of [false, true]) {
         const w = 23;
         const h = 17;
@@ -149,7 +172,11 @@ describe('JS PNG fast path agrees with sharp', () => {
         for (let p = 0; p < w * h; p++) {
           for (let k = 0; k < channels; k++) {
             const refK = channels <= 2 && rc >= 3 ? (k === 0 ? 0 : 3) : k;
-            assert.equal(fast.data[p * channels + k], refPx[p * rc + refK], `channels ${channels} pixel ${p} channel ${k}`);
+            assert.equal(
+              fast.data[p * channels + k],
+              refPx[p * rc + refK],
+              `channels ${channels} pixel ${p} channel ${k}`,
+            );
           }
         }
       }
@@ -158,8 +185,12 @@ describe('JS PNG fast path agrees with sharp', () => {
 
   it('leaves interlaced, palette and 16-bit PNGs to sharp', async () => {
     const rgb = noise(10 * 10 * 3, 7);
-    const interlaced = await sharp(Buffer.from(rgb), { raw: { width: 10, height: 10, channels: 3 } }).png({ progressive: true }).toBuffer();
-    const palette = await sharp(Buffer.from(rgb), { raw: { width: 10, height: 10, channels: 3 } }).png({ palette: true }).toBuffer();
+    const interlaced = await sharp(Buffer.from(rgb), { raw: { width: 10, height: 10, channels: 3 } })
+      .png({ progressive: true })
+      .toBuffer();
+    const palette = await sharp(Buffer.from(rgb), { raw: { width: 10, height: 10, channels: 3 } })
+      .png({ palette: true })
+      .toBuffer();
     assert.equal(decodeSimplePng(interlaced, 1e6), undefined);
     assert.equal(decodeSimplePng(palette, 1e6), undefined);
     // ...and those still decode, through sharp.
@@ -172,12 +203,18 @@ describe('decode failures are reasons, not exceptions', () => {
   const opts: DecodeOptions = { size: 8, channels: 3 };
 
   it('0-byte file', async () => {
-    assert.deepEqual(await decode('empty.png', new Uint8Array(0), opts), { ok: false, reason: '0-byte file' });
+    assert.deepEqual(await decode('empty.png', new Uint8Array(0), opts), {
+      ok: false,
+      reason: '0-byte file',
+    });
   });
 
   it('text saved as .jpg', async () => {
     const r = await decode('notes.jpg', 'shopping list: eggs, milk\n', opts);
-    assert.deepEqual(r, { ok: false, reason: 'not a decodable image: unsupported image format (the file contains text)' });
+    assert.deepEqual(r, {
+      ok: false,
+      reason: 'not a decodable image: unsupported image format (the file contains text)',
+    });
   });
 
   it('random bytes', async () => {
@@ -190,7 +227,11 @@ describe('decode failures are reasons, not exceptions', () => {
     const r1 = await decode('cut.png', png.subarray(0, Math.floor(png.length * 0.6)), opts);
     assert.equal(r1.ok, false);
     assert.match((r1 as { reason: string }).reason, /^truncated PNG \(no IEND chunk\)/);
-    const jpg = await sharp(Buffer.from(noise(64 * 64 * 3, 6)), { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer();
+    const jpg = await sharp(Buffer.from(noise(64 * 64 * 3, 6)), {
+      raw: { width: 64, height: 64, channels: 3 },
+    })
+      .jpeg()
+      .toBuffer();
     const r2 = await decode('cut.jpg', jpg.subarray(0, Math.floor(jpg.length * 0.6)), opts);
     assert.equal(r2.ok, false);
     assert.match((r2 as { reason: string }).reason, /^truncated JPEG \(no end-of-image marker\)/);
@@ -204,10 +245,16 @@ describe('decode failures are reasons, not exceptions', () => {
   });
 
   it('honours a custom pixel limit, on the sharp path too', async () => {
-    const r = await decode('big.jpg', await solid(100, 100, RED, 'jpeg'), { ...opts, limitInputPixels: 5000 });
+    const r = await decode('big.jpg', await solid(100, 100, RED, 'jpeg'), {
+      ...opts,
+      limitInputPixels: 5000,
+    });
     assert.equal(r.ok, false);
     assert.match((r as { reason: string }).reason, /^exceeds pixel limit 0 MP/);
-    const webp = await decode('big.webp', await solid(100, 100, RED, 'webp'), { ...opts, limitInputPixels: 5000 });
+    const webp = await decode('big.webp', await solid(100, 100, RED, 'webp'), {
+      ...opts,
+      limitInputPixels: 5000,
+    });
     assert.equal(webp.ok, false);
     assert.match((webp as { reason: string }).reason, /exceeds pixel limit .*\(100x100/);
   });
@@ -227,12 +274,22 @@ describe('sniffSize and decodeMany', () => {
   });
 
   it('decodes every job once, reports each result, and survives a throwing decoder', async () => {
-    const files = await Promise.all([0, 1, 2, 3, 4].map(async (i) => ({ abs: await put(dir, `many/${i}.png`, await solid(5, 5, [i * 10, 0, 0])) })));
+    const files = await Promise.all(
+      [0, 1, 2, 3, 4].map(async (i) => ({
+        abs: await put(dir, `many/${i}.png`, await solid(5, 5, [i * 10, 0, 0])),
+      })),
+    );
     const seen = new Map<number, DecodeResult>();
-    await decodeMany(files, { size: 5, channels: 3 }, (i, r) => seen.set(i, r), async (abs, o) => {
-      if (abs.endsWith('3.png')) throw new Error('boom');
-      return decodeImage(abs, o);
-    }, 2);
+    await decodeMany(
+      files,
+      { size: 5, channels: 3 },
+      (i, r) => seen.set(i, r),
+      async (abs, o) => {
+        if (abs.endsWith('3.png')) throw new Error('boom');
+        return decodeImage(abs, o);
+      },
+      2,
+    );
     assert.equal(seen.size, 5);
     assert.deepEqual(seen.get(3), { ok: false, reason: 'decode failed: boom' });
     assert.equal(ok(seen.get(2)!)[0], 20);

@@ -33,20 +33,41 @@ export async function put(root: string, rel: string, data: Uint8Array | string):
 
 type Rgb = [number, number, number];
 
-export function solid(w: number, h: number, rgb: Rgb, fmt: 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' = 'png'): Promise<Buffer> {
-  const img = sharp({ create: { width: w, height: h, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });
+export function solid(
+  w: number,
+  h: number,
+  rgb: Rgb,
+  fmt: 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' = 'png',
+): Promise<Buffer> {
+  const img = sharp({
+    create: { width: w, height: h, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } },
+  });
   return img.toFormat(fmt).toBuffer();
 }
 
 /** Interleaved raw pixels -> PNG (8-bit) via sharp; channels 1 and 2 stay grey(+alpha). */
-export function rawToPng(data: Uint8Array, w: number, h: number, channels: 1 | 2 | 3 | 4, opts: { adaptiveFiltering?: boolean } = {}): Promise<Buffer> {
+export function rawToPng(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  channels: 1 | 2 | 3 | 4,
+  opts: { adaptiveFiltering?: boolean } = {},
+): Promise<Buffer> {
   let img = sharp(Buffer.from(data), { raw: { width: w, height: h, channels } });
   if (channels <= 2) img = img.toColourspace('b-w');
   return img.png({ adaptiveFiltering: opts.adaptiveFiltering ?? false }).toBuffer();
 }
 
 /** Vertical bands: columns [0, a) left colour, [a, b) middle, [b, w) right. */
-export function bands(w: number, h: number, a: number, b: number, left: Rgb, mid: Rgb, right: Rgb): Uint8Array {
+export function bands(
+  w: number,
+  h: number,
+  a: number,
+  b: number,
+  left: Rgb,
+  mid: Rgb,
+  right: Rgb,
+): Uint8Array {
   const out = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) out.set(x < a ? left : x < b ? mid : right, (y * w + x) * 3);

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { FASHION_CLASSES, FASHION_MNIST_DIR, FASHION_SUPERCLASS, loadFashionMnist } from '../../src/trainer/data/fashion.js';
+import {
+  FASHION_CLASSES,
+  FASHION_MNIST_DIR,
+  FASHION_SUPERCLASS,
+  loadFashionMnist,
+} from '../../src/trainer/data/fashion.js';
 import { parseIdx } from '../../src/trainer/data/idx.js';
 import { convertChannels, coverResize } from '../../src/trainer/data/resample.js';
 
@@ -38,13 +43,19 @@ describe('parseIdx', () => {
   it('rejects bad magic, unknown types and truncation with the source name', () => {
     assert.throws(() => parseIdx(Buffer.from([1, 2, 3, 4]), 'x.idx'), /x\.idx: not an IDX file/);
     assert.throws(() => parseIdx(idx(0x07, [1], Buffer.alloc(1))), /unknown IDX data type 0x7/);
-    assert.throws(() => parseIdx(idx(0x08, [10], Buffer.alloc(5))), /truncated IDX data \(13 bytes, expected 18\)/);
+    assert.throws(
+      () => parseIdx(idx(0x08, [10], Buffer.alloc(5))),
+      /truncated IDX data \(13 bytes, expected 18\)/,
+    );
   });
 });
 
 describe('Fashion-MNIST', () => {
   it('is installed (scripts/setup.sh installs the Debian package dataset-fashion-mnist)', () => {
-    assert.ok(existsSync(FASHION_MNIST_DIR), `${FASHION_MNIST_DIR} is missing: run bash scripts/setup.sh (it installs dataset-fashion-mnist)`);
+    assert.ok(
+      existsSync(FASHION_MNIST_DIR),
+      `${FASHION_MNIST_DIR} is missing: run bash scripts/setup.sh (it installs dataset-fashion-mnist)`,
+    );
   });
 
   it('loads the 10k test split with 1,000 images per class', async () => {
@@ -57,7 +68,10 @@ describe('Fashion-MNIST', () => {
 
   it('names ten classes and gives each a super-class', () => {
     assert.equal(FASHION_CLASSES.length, 10);
-    assert.deepEqual(new Set(Object.values(FASHION_SUPERCLASS)), new Set(['tops', 'bottoms', 'dresses', 'footwear', 'bags']));
+    assert.deepEqual(
+      new Set(Object.values(FASHION_SUPERCLASS)),
+      new Set(['tops', 'bottoms', 'dresses', 'footwear', 'bags']),
+    );
     for (const c of FASHION_CLASSES) assert.ok(FASHION_SUPERCLASS[c]);
   });
 });
@@ -75,9 +89,15 @@ describe('resample', () => {
     assert.deepEqual([...coverResize(wide, 6, 2, 1, 2)], [200, 200, 200, 200]);
   });
 
-  it('converts channels with PIL\'s luma and by replication', () => {
-    assert.deepEqual([...convertChannels(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), 4, 3, 1)], [76, 150, 29, 18]);
+  it("converts channels with PIL's luma and by replication", () => {
+    assert.deepEqual(
+      [...convertChannels(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), 4, 3, 1)],
+      [76, 150, 29, 18],
+    );
     assert.deepEqual([...convertChannels(Uint8Array.from([7, 9]), 2, 1, 3)], [7, 7, 7, 9, 9, 9]);
-    assert.deepEqual([...convertChannels(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 2, 4, 3)], [1, 2, 3, 5, 6, 7]);
+    assert.deepEqual(
+      [...convertChannels(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 2, 4, 3)],
+      [1, 2, 3, 5, 6, 7],
+    );
   });
 });

@@ -48,7 +48,9 @@ describe('scanFolder', () => {
     const s = await scanFolder(root);
     assert.deepEqual(s.classes, ['car', 'cat', 'dog']);
     assert.deepEqual(s.superClasses, ['animals', 'vehicles']);
-    const byPath = Object.fromEntries(s.entries.map((e) => [e.path, [s.classes[e.label], s.superClasses[e.superLabel]]]));
+    const byPath = Object.fromEntries(
+      s.entries.map((e) => [e.path, [s.classes[e.label], s.superClasses[e.superLabel]]]),
+    );
     assert.deepEqual(byPath['animals/cat/a.PNG'], ['cat', 'animals']);
     assert.deepEqual(byPath['vehicles/car/d.tif'], ['car', 'vehicles']);
     const loose = s.entries.find((e) => e.path === 'loose.png')!;
@@ -59,9 +61,15 @@ describe('scanFolder', () => {
   it('skips hidden folders and files silently, ignores non-images, reports loops, broken links and unsupported formats', async () => {
     const s = await scanFolder(root);
     assert.deepEqual(s.skipped, [
-      { path: 'animals/cat/loop', reason: 'symlink to a folder already scanned as "animals" (loop or duplicate)' },
+      {
+        path: 'animals/cat/loop',
+        reason: 'symlink to a folder already scanned as "animals" (loop or duplicate)',
+      },
       { path: 'vehicles/car/broken.png', reason: 'broken symlink' },
-      { path: 'vehicles/car/e.heic', reason: 'unsupported image format: .heic files cannot be decoded by this build of sharp' },
+      {
+        path: 'vehicles/car/e.heic',
+        reason: 'unsupported image format: .heic files cannot be decoded by this build of sharp',
+      },
     ]);
     assert.deepEqual(s.warnings, []);
   });
@@ -74,15 +82,22 @@ describe('scanFolder', () => {
     await symlink(other, join(r, 'again'));
     const s = await scanFolder(r);
     // Both links lead to one folder: the first in name order is walked, the other reported.
-    assert.deepEqual(s.entries.map((e) => e.path), ['again/bird/z.png']);
-    assert.deepEqual(s.skipped, [{ path: 'linked', reason: 'symlink to a folder already scanned as "again" (loop or duplicate)' }]);
+    assert.deepEqual(
+      s.entries.map((e) => e.path),
+      ['again/bird/z.png'],
+    );
+    assert.deepEqual(s.skipped, [
+      { path: 'linked', reason: 'symlink to a folder already scanned as "again" (loop or duplicate)' },
+    ]);
     assert.deepEqual(s.classes, ['bird']);
   });
 
   it('throws a clear error for a missing root or a file as root', async () => {
     const missing = join(root, 'no/such/folder');
     await assert.rejects(scanFolder(missing), { message: `image folder does not exist: ${missing}` });
-    await assert.rejects(scanFolder(join(root, 'loose.png')), { message: `image folder is not a directory: ${join(root, 'loose.png')}` });
+    await assert.rejects(scanFolder(join(root, 'loose.png')), {
+      message: `image folder is not a directory: ${join(root, 'loose.png')}`,
+    });
   });
 
   it('an empty folder gives no entries', async () => {
@@ -101,7 +116,9 @@ describe('superclasses.json', () => {
     await put(r, 'superclasses.json', JSON.stringify({ cat: 'mammal', hamster: 'rodent', unicorn: 'myth' }));
     const s = await scanFolder(r);
     assert.deepEqual(s.superClasses, ['mammal', 'rodent']);
-    const sup = Object.fromEntries(s.entries.map((e) => [e.path, e.superLabel === -1 ? null : s.superClasses[e.superLabel]]));
+    const sup = Object.fromEntries(
+      s.entries.map((e) => [e.path, e.superLabel === -1 ? null : s.superClasses[e.superLabel]]),
+    );
     assert.deepEqual(sup, { 'cat/1.png': 'mammal', 'dog/2.png': null, 'pets/hamster/3.png': 'rodent' });
     assert.deepEqual(s.warnings, ['superclasses.json names classes with no images: unicorn']);
   });
@@ -110,7 +127,9 @@ describe('superclasses.json', () => {
     const r = await tmp('scan-badsuper');
     await put(r, 'cat/1.png', await solid(2, 2, [0, 0, 0]));
     await put(r, 'superclasses.json', '{"cat": 3}');
-    await assert.rejects(scanFolder(r), { message: `${join(r, 'superclasses.json')}: the super-class of "cat" must be a non-empty string` });
+    await assert.rejects(scanFolder(r), {
+      message: `${join(r, 'superclasses.json')}: the super-class of "cat" must be a non-empty string`,
+    });
     await put(r, 'superclasses.json', '["cat"]');
     await assert.rejects(scanFolder(r), /must be a JSON object/);
     await put(r, 'superclasses.json', '{cat');
@@ -148,7 +167,8 @@ describe('assignLabels (mixed depths)', () => {
 
 describe('formats', () => {
   it('decodable suffixes come from this sharp build and exclude libvips .v', () => {
-    for (const s of ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.svg']) assert.ok(DECODABLE_SUFFIXES.includes(s), s);
+    for (const s of ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.svg'])
+      assert.ok(DECODABLE_SUFFIXES.includes(s), s);
     assert.ok(!DECODABLE_SUFFIXES.includes('.v'));
     assert.deepEqual(classifyName('module.v'), { kind: 'other' });
     assert.deepEqual(classifyName('IMG_1.HEIC'), { kind: 'unsupported', suffix: '.heic' });

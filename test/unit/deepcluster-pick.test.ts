@@ -8,7 +8,12 @@ import type { MetricsRow, SummaryJson, TrainConfig } from '../../src/protocol/ru
 import { initBackend } from '../../src/trainer/backend/index.js';
 import { loadDataset, type Dataset } from '../../src/trainer/data/dataset.js';
 import { createDeepCluster } from '../../src/trainer/methods/deepcluster.js';
-import { DC_PICK_RULES, pickEpoch, pickFrom, type DcPickRule } from '../../src/common/methods/deepclusterPick.js';
+import {
+  DC_PICK_RULES,
+  pickEpoch,
+  pickFrom,
+  type DcPickRule,
+} from '../../src/common/methods/deepclusterPick.js';
 import { defaultConfig } from '../../src/trainer/run/config.js';
 import { epochClustersPath } from '../../src/trainer/run/runFolder.js';
 import { train } from '../../src/trainer/run/train.js';
@@ -26,7 +31,14 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const EPOCHS = 6;
 function config(pick: DcPickRule): TrainConfig {
-  return { ...defaultConfig('deepcluster', data), imageSize: 16, clusters: 4, epochs: EPOCHS, batchSize: 16, params: { pick } };
+  return {
+    ...defaultConfig('deepcluster', data),
+    imageSize: 16,
+    clusters: 4,
+    epochs: EPOCHS,
+    batchSize: 16,
+    params: { pick },
+  };
 }
 
 async function run(pick: DcPickRule): Promise<{ dir: string; rows: MetricsRow[]; summary: SummaryJson }> {
@@ -40,33 +52,54 @@ const epochClusters = (dir: string, epoch: number) => {
   return Array.from(new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4));
 };
 /** A row without the fields a rule adds (the kept epoch): what training alone decides. */
-const trainedPart = (row: MetricsRow) => Object.fromEntries(Object.entries(row).filter(([k]) => !['keptEpoch', 'seconds', 'imgPerSec'].includes(k)));
+const trainedPart = (row: MetricsRow) =>
+  Object.fromEntries(Object.entries(row).filter(([k]) => !['keptEpoch', 'seconds', 'imgPerSec'].includes(k)));
 
 test('DeepCluster pick: the kept epoch is the one the rule picks from the rows, and its clusters are the ones written and shown', async () => {
   const official = await run('last');
-  assert.deepEqual(official.rows.map((r) => r.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    official.rows.map((r) => r.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.deepEqual(official.summary.kept, { epoch: EPOCHS, rule: 'last', why: DC_PICK_RULES.last.doc });
   // A rule that, on these rows, keeps an epoch before the last; found from the official run's rows
   // (training does not depend on the rule, so the picking run trains the same epochs).
   const rules = (Object.keys(DC_PICK_RULES) as DcPickRule[]).filter((r) => r !== 'last');
   const rule = rules.find((r) => pickEpoch(r, official.rows, pickFrom(EPOCHS)) < EPOCHS);
-  assert.ok(rule, `every rule keeps the last epoch on this data: ${JSON.stringify(official.rows.map(trainedPart))}`);
+  assert.ok(
+    rule,
+    `every rule keeps the last epoch on this data: ${JSON.stringify(official.rows.map(trainedPart))}`,
+  );
   const want = pickEpoch(rule, official.rows, pickFrom(EPOCHS));
 
   const picked = await run(rule);
-  assert.deepEqual(picked.rows.map(trainedPart), official.rows.map(trainedPart), 'the rule changes what is reported, not what is trained');
+  assert.deepEqual(
+    picked.rows.map(trainedPart),
+    official.rows.map(trainedPart),
+    'the rule changes what is reported, not what is trained',
+  );
   assert.equal(picked.summary.kept!.epoch, want);
   assert.equal(picked.summary.kept!.rule, rule);
-  assert.match(picked.summary.kept!.why, new RegExp(`^${DC_PICK_RULES[rule].doc.replace(/[()]/g, '\\$&')} \\(.*the last epoch's`));
+  assert.match(
+    picked.summary.kept!.why,
+    new RegExp(`^${DC_PICK_RULES[rule].doc.replace(/[()]/g, '\\$&')} \\(.*the last epoch's`),
+  );
   assert.equal(picked.rows.at(-1)!.keptEpoch, want);
   // Written: assignments.csv holds the kept epoch's clusters, not the last epoch's.
-  const written = parseAssignments(readFileSync(join(picked.dir, 'assignments.csv'), 'utf8')).map((a) => a.cluster);
+  const written = parseAssignments(readFileSync(join(picked.dir, 'assignments.csv'), 'utf8')).map(
+    (a) => a.cluster,
+  );
   assert.deepEqual(written, epochClusters(picked.dir, want));
-  assert.notDeepEqual(written, epochClusters(picked.dir, EPOCHS), 'the kept and the last epoch cluster differently here');
+  assert.notDeepEqual(
+    written,
+    epochClusters(picked.dir, EPOCHS),
+    'the kept and the last epoch cluster differently here',
+  );
   // Shown: the summary's scores are the kept epoch's row's; the last row stays the last epoch's.
   const keptRow = picked.rows[want - 1]!;
   for (const k of ['acc', 'nmi', 'ari'] as const) assert.equal(picked.summary[k], keptRow[k], k);
-  for (const k of ['knnConsistency', 'silhouette'] as const) assert.equal(picked.summary.labelFree![k], keptRow[k], k);
+  for (const k of ['knnConsistency', 'silhouette'] as const)
+    assert.equal(picked.summary.labelFree![k], keptRow[k], k);
   assert.deepEqual(trainedPart(picked.rows.at(-1)!), trainedPart(official.rows.at(-1)!));
   assert.equal(official.summary.acc, official.rows.at(-1)!.acc);
 });
@@ -76,7 +109,8 @@ async function trainMethod(ds: Dataset, pick: DcPickRule) {
   const m = createDeepCluster({ config: config(pick), ds });
   try {
     const extras = [];
-    for (let e = 1; e <= EPOCHS; e++) extras.push((await m.trainEpoch(e, () => {}, new AbortController().signal)).extra);
+    for (let e = 1; e <= EPOCHS; e++)
+      extras.push((await m.trainEpoch(e, () => {}, new AbortController().signal)).extra);
     const kept = m.finish!();
     const preds = await m.predict();
     return { extras, kept, cluster: Array.from(preds.cluster), confidence: Array.from(preds.confidence) };
@@ -95,7 +129,9 @@ test('DeepCluster pick uses no labels: shuffled labels leave every score, the ke
   for (const pick of ['knn', 'stable'] as const) {
     const a = await trainMethod(ds, pick);
     const b = await trainMethod(shuffled, pick);
-    assert.ok(a.extras.every((x) => Number.isFinite(x!.nmiPrevious) && Number.isFinite(x!.classifierConfidence)));
+    assert.ok(
+      a.extras.every((x) => Number.isFinite(x!.nmiPrevious) && Number.isFinite(x!.classifierConfidence)),
+    );
     assert.deepEqual(b, a, pick);
   }
 });

@@ -9,7 +9,15 @@ import { tmpFolders } from './data-fixtures.js';
 const tmp = tmpFolders();
 
 test('float16 encodes exact halves exactly and rounds others to nearest even', () => {
-  const exact: [number, number][] = [[0, 0x0000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff], [2 ** -24, 0x0001], [2 ** -14, 0x0400]];
+  const exact: [number, number][] = [
+    [0, 0x0000],
+    [1, 0x3c00],
+    [-2, 0xc000],
+    [0.5, 0x3800],
+    [65504, 0x7bff],
+    [2 ** -24, 0x0001],
+    [2 ** -14, 0x0400],
+  ];
   for (const [x, h] of exact) {
     assert.equal(toHalf(x), h, `toHalf(${x})`);
     assert.equal(fromHalf(h), x, `fromHalf(${h.toString(16)})`);
@@ -18,7 +26,8 @@ test('float16 encodes exact halves exactly and rounds others to nearest even', (
   assert.equal(toHalf(1 + 3 * 2 ** -11), 0x3c02, 'a tie rounds up to the even mantissa');
   assert.equal(toHalf(1e6), 0x7c00, 'overflow is infinity');
   assert.ok(Number.isNaN(fromHalf(toHalf(NaN))));
-  for (const x of [0.123, -0.987, 0.0625, 0.3333]) assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 2 ** -11);
+  for (const x of [0.123, -0.987, 0.0625, 0.3333])
+    assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 2 ** -11);
 });
 
 test('a run folder keeps features and probabilities in row order, and a short file is refused by name', async () => {
@@ -28,13 +37,23 @@ test('a run folder keeps features and probabilities in row order, and a short fi
   const probs = new Float32Array([0.25, 0.75, 1, 0, 0.5, 0.5]);
   await writeRunFeatures(dir, { rows: 3, dims: 2, clusters: 2, epoch: 7 }, features, probs);
   const back = (await readRunFeatures(dir))!;
-  assert.deepEqual(back.meta, { format: 'clusterlab-features', version: 1, rows: 3, dims: 2, clusters: 2, epoch: 7 });
+  assert.deepEqual(back.meta, {
+    format: 'clusterlab-features',
+    version: 1,
+    rows: 3,
+    dims: 2,
+    clusters: 2,
+    epoch: 7,
+  });
   assert.deepEqual([...back.probs], [...probs]);
   for (let i = 0; i < features.length; i++) assert.ok(Math.abs(back.features[i]! - features[i]!) < 1e-3);
   assert.equal(readFileSync(join(dir, 'features.f16')).byteLength, 12);
   writeFileSync(join(dir, 'probs.f32'), new Uint8Array(8));
   await assert.rejects(readRunFeatures(dir), /probs\.f32 has 8 bytes, features\.json says 24/);
-    await assert.rejects(writeRunFeatures(dir, { rows: 3, dims: 3, clusters: 2, epoch: 1 }, features, probs), /features: 6 values for 3 x 3/);
+  await assert.rejects(
+    writeRunFeatures(dir, { rows: 3, dims: 3, clusters: 2, epoch: 1 }, features, probs),
+    /features: 6 values for 3 x 3/,
+  );
 });
 
 test('a layout keeps x, y per image, and one that does not match its header is refused by name', async () => {

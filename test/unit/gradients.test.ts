@@ -3,7 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend } from '../../src/trainer/backend/index.js';
-import { convFilterGrad, convGeom, convInputGrad, type ConvPad, type FilterGradMethod } from '../../src/trainer/backend/fast/conv.js';
+import {
+  convFilterGrad,
+  convGeom,
+  convInputGrad,
+  type ConvPad,
+  type FilterGradMethod,
+} from '../../src/trainer/backend/fast/conv.js';
 import { setFastGradients } from '../../src/trainer/backend/fast/mode.js';
 import { fusedConv2d, fusedMatMul } from '../../src/trainer/backend/fast/ops.js';
 import { Rng } from '../../src/trainer/util/rng.js';
@@ -31,7 +37,11 @@ interface Input {
  * Gradients of sum(f(inputs) * c) w.r.t. every input on `backend`, c a fixed random cotangent,
  * i.e. the vector-Jacobian product with c. Also returns f's output.
  */
-async function vjp(backend: Backend, inputs: Input[], f: (xs: tf.Tensor[]) => tf.Tensor): Promise<{ y: Float32Array; grads: Float32Array[] }> {
+async function vjp(
+  backend: Backend,
+  inputs: Input[],
+  f: (xs: tf.Tensor[]) => tf.Tensor,
+): Promise<{ y: Float32Array; grads: Float32Array[] }> {
   assert.ok(await tf.setBackend(backend));
   return tf.tidy(() => {
     const xs = inputs.map((i) => tf.tensor(randn(i.seed, sizeOf(i.shape)), i.shape));
@@ -56,7 +66,12 @@ function assertClose(got: Float32Array, want: Float32Array, what: string): void 
   assert.ok(rel < TOL, `${what}: relative error ${rel.toExponential(2)} >= ${TOL}`);
 }
 
-async function compare(what: string, inputs: Input[], stock: (xs: tf.Tensor[]) => tf.Tensor, mine: (xs: tf.Tensor[]) => tf.Tensor = stock): Promise<void> {
+async function compare(
+  what: string,
+  inputs: Input[],
+  stock: (xs: tf.Tensor[]) => tf.Tensor,
+  mine: (xs: tf.Tensor[]) => tf.Tensor = stock,
+): Promise<void> {
   const want = await vjp('cpu', inputs, stock);
   const got = await vjp('wasm', inputs, mine);
   assertClose(got.y, want.y, `${what} forward`);
@@ -102,8 +117,24 @@ test('fused conv2d (bias, relu) gradients match the cpu backend on odd shapes', 
       await compare(
         `${label(c)} ${activation}`,
         inputs,
-        ([x, w, b]) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b, strides: c.stride, pad: c.pad, activation }),
-        ([x, w, b]) => fusedConv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b as tf.Tensor1D, strides: c.stride, pad: c.pad, activation }),
+        ([x, w, b]) =>
+          tf.fused.conv2d({
+            x: x as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            bias: b,
+            strides: c.stride,
+            pad: c.pad,
+            activation,
+          }),
+        ([x, w, b]) =>
+          fusedConv2d({
+            x: x as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            bias: b as tf.Tensor1D,
+            strides: c.stride,
+            pad: c.pad,
+            activation,
+          }),
       );
     }
   }
@@ -111,18 +142,34 @@ test('fused conv2d (bias, relu) gradients match the cpu backend on odd shapes', 
 
 test('plain tf.conv2d gradients on wasm (our Conv2D gradient) match the cpu backend', async () => {
   for (const c of convCases()) {
-    await compare(label(c), [{ shape: [3, c.h, c.w, c.inC], seed: 4 }, { shape: [c.k, c.k, c.inC, c.outC], seed: 5 }], ([x, w]) =>
-      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad),
+    await compare(
+      label(c),
+      [
+        { shape: [3, c.h, c.w, c.inC], seed: 4 },
+        { shape: [c.k, c.k, c.inC, c.outC], seed: 5 },
+      ],
+      ([x, w]) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad),
     );
   }
 });
 
 test('every filter-gradient method and the input gradient match the cpu backend', async () => {
-  const cases: ConvCase[] = [...convCases(), { h: 14, w: 14, inC: 32, outC: 64, k: 3, stride: 1, pad: 'same' }, { h: 9, w: 9, inC: 8, outC: 6, k: 3, stride: 2, pad: 'same' }];
+  const cases: ConvCase[] = [
+    ...convCases(),
+    { h: 14, w: 14, inC: 32, outC: 64, k: 3, stride: 1, pad: 'same' },
+    { h: 9, w: 9, inC: 8, outC: 6, k: 3, stride: 2, pad: 'same' },
+  ];
   for (const c of cases) {
     const xShape = [3, c.h, c.w, c.inC];
     const wShape = [c.k, c.k, c.inC, c.outC];
-    const want = await vjp('cpu', [{ shape: xShape, seed: 6 }, { shape: wShape, seed: 7 }], ([x, w]) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad));
+    const want = await vjp(
+      'cpu',
+      [
+        { shape: xShape, seed: 6 },
+        { shape: wShape, seed: 7 },
+      ],
+      ([x, w]) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad),
+    );
     assert.ok(await tf.setBackend('wasm'));
     const g = convGeom(xShape, wShape, c.stride, c.pad as ConvPad);
     const dy = tf.tensor4d(randn(999, 3 * g.outH * g.outW * c.outC), [3, g.outH, g.outW, c.outC]);
@@ -130,7 +177,11 @@ test('every filter-gradient method and the input gradient match the cpu backend'
     const w = tf.tensor4d(randn(7, sizeOf(wShape)), wShape as [number, number, number, number]);
     assertClose(convInputGrad(dy, w, g).dataSync() as Float32Array, want.grads[0]!, `${label(c)} dx`);
     for (const method of ['conv', 'convT', 'matmul'] as FilterGradMethod[]) {
-      assertClose(convFilterGrad(x, dy, g, method).dataSync() as Float32Array, want.grads[1]!, `${label(c)} dw via ${method}`);
+      assertClose(
+        convFilterGrad(x, dy, g, method).dataSync() as Float32Array,
+        want.grads[1]!,
+        `${label(c)} dw via ${method}`,
+      );
     }
     tf.dispose([dy, x, w]);
   }
@@ -139,21 +190,45 @@ test('every filter-gradient method and the input gradient match the cpu backend'
 test('stock fused conv2d gradient runs on wasm through our Conv2DBackpropFilter kernel', async () => {
   // Linear: with an activation tf.fused.conv2d does not fuse under a gradient tape (plain Conv2D).
   for (const c of convCases().filter((_, i) => i % 3 === 0)) {
-    await compare(`${label(c)} via tf.fused.conv2d`, [{ shape: [3, c.h, c.w, c.inC], seed: 8 }, { shape: [c.k, c.k, c.inC, c.outC], seed: 9 }, { shape: [c.outC], seed: 10 }], ([x, w, b]) =>
-      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b, strides: c.stride, pad: c.pad, activation: 'linear' }),
+    await compare(
+      `${label(c)} via tf.fused.conv2d`,
+      [
+        { shape: [3, c.h, c.w, c.inC], seed: 8 },
+        { shape: [c.k, c.k, c.inC, c.outC], seed: 9 },
+        { shape: [c.outC], seed: 10 },
+      ],
+      ([x, w, b]) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: w as tf.Tensor4D,
+          bias: b,
+          strides: c.stride,
+          pad: c.pad,
+          activation: 'linear',
+        }),
     );
   }
 });
 
 test('fused matMul (dense) gradients match the cpu backend', async () => {
-  for (const [m, k, n] of [[3, 5, 4], [3, 1, 7], [256, 37, 10], [5, 200, 3]] as const) {
+  for (const [m, k, n] of [
+    [3, 5, 4],
+    [3, 1, 7],
+    [256, 37, 10],
+    [5, 200, 3],
+  ] as const) {
     for (const activation of ['relu', 'linear'] as const) {
-      const inputs = [{ shape: [m, k], seed: 11 }, { shape: [k, n], seed: 12 }, { shape: [n], seed: 13 }];
+      const inputs = [
+        { shape: [m, k], seed: 11 },
+        { shape: [k, n], seed: 12 },
+        { shape: [n], seed: 13 },
+      ];
       await compare(
         `dense [${m},${k}]x[${k},${n}] ${activation}`,
         inputs,
         ([a, b, bias]) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation }),
-        ([a, b, bias]) => fusedMatMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: bias as tf.Tensor1D, activation }),
+        ([a, b, bias]) =>
+          fusedMatMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: bias as tf.Tensor1D, activation }),
       );
     }
   }
@@ -165,7 +240,14 @@ test('tf.matMul gradients with every transpose combination match the cpu backend
       const [m, k, n] = [3, 5, 4];
       const a = transposeA ? [k, m] : [m, k];
       const b = transposeB ? [n, k] : [k, n];
-      await compare(`matMul tA=${transposeA} tB=${transposeB}`, [{ shape: a, seed: 14 }, { shape: b, seed: 15 }], ([x, y]) => tf.matMul(x!, y!, transposeA, transposeB));
+      await compare(
+        `matMul tA=${transposeA} tB=${transposeB}`,
+        [
+          { shape: a, seed: 14 },
+          { shape: b, seed: 15 },
+        ],
+        ([x, y]) => tf.matMul(x!, y!, transposeA, transposeB),
+      );
     }
   }
 });
@@ -178,7 +260,11 @@ test('maxPool gradient (our wasm MaxPoolGrad) matches the cpu backend', async ()
     [6, 5, 2, 3, 1, 'same'],
     [7, 7, 4, 2, 1, 'valid'],
   ] as const) {
-    await compare(`maxPool x[3,${h},${w},${c}] ${size}/${stride} ${pad}`, [{ shape: [3, h, w, c], seed: 16 }], ([x]) => tf.maxPool(x as tf.Tensor4D, size, stride, pad));
+    await compare(
+      `maxPool x[3,${h},${w},${c}] ${size}/${stride} ${pad}`,
+      [{ shape: [3, h, w, c], seed: 16 }],
+      ([x]) => tf.maxPool(x as tf.Tensor4D, size, stride, pad),
+    );
   }
 });
 
@@ -186,7 +272,9 @@ test('tf.gather gradient (UnsortedSegmentSum, added to wasm) matches the cpu bac
   // Repeated and unused indices, gathering along axis 0 and along an inner axis.
   const indices = [2, 0, 2, 4, 1, 2];
   for (const axis of [0, 1]) {
-    await compare(`gather axis ${axis}`, [{ shape: [5, 5, 3], seed: 20 }], ([x]) => tf.gather(x!, tf.tensor1d(indices, 'int32'), axis));
+    await compare(`gather axis ${axis}`, [{ shape: [5, 5, 3], seed: 20 }], ([x]) =>
+      tf.gather(x!, tf.tensor1d(indices, 'int32'), axis),
+    );
   }
 });
 
@@ -213,7 +301,10 @@ test('tf.sum and tf.mean on wasm (pooling route for leading and middle axes) mat
   }
   // Integer sums keep the stock kernel and stay exact.
   assert.ok(await tf.setBackend('wasm'));
-  assert.deepEqual(Array.from(tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32'), [0, 1]).dataSync()), [16, 20]);
+  assert.deepEqual(
+    Array.from(tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32'), [0, 1]).dataSync()),
+    [16, 20],
+  );
 });
 
 test('maxPool gradient on ties goes to the first maximum, as on cpu', async () => {
@@ -227,13 +318,28 @@ test('maxPool gradient on ties goes to the first maximum, as on cpu', async () =
   };
   const want = await run('cpu');
   assert.deepEqual(await run('wasm'), want);
-  assert.equal(want.reduce((a, b) => a + b, 0), 10);
+  assert.equal(
+    want.reduce((a, b) => a + b, 0),
+    10,
+  );
 });
 
 test("with setFastGradients('always') the cpu backend computes our gradients too, to the same values", async () => {
   const c: ConvCase = { h: 9, w: 7, inC: 3, outC: 4, k: 3, stride: 2, pad: 'same' };
-  const inputs = [{ shape: [3, c.h, c.w, c.inC], seed: 17 }, { shape: [c.k, c.k, c.inC, c.outC], seed: 18 }, { shape: [c.outC], seed: 19 }];
-  const f = ([x, w, b]: tf.Tensor[]) => fusedConv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b as tf.Tensor1D, strides: c.stride, pad: c.pad, activation: 'relu' });
+  const inputs = [
+    { shape: [3, c.h, c.w, c.inC], seed: 17 },
+    { shape: [c.k, c.k, c.inC, c.outC], seed: 18 },
+    { shape: [c.outC], seed: 19 },
+  ];
+  const f = ([x, w, b]: tf.Tensor[]) =>
+    fusedConv2d({
+      x: x as tf.Tensor4D,
+      filter: w as tf.Tensor4D,
+      bias: b as tf.Tensor1D,
+      strides: c.stride,
+      pad: c.pad,
+      activation: 'relu',
+    });
   const want = await vjp('cpu', inputs, f);
   setFastGradients('always');
   try {

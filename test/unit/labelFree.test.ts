@@ -3,13 +3,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { confidenceScores, knnConsistency, knnCosineExact, mergeCandidates, silhouetteCosine, sizeBalance } from '../../src/common/eval/labelFree.js';
+import {
+  confidenceScores,
+  knnConsistency,
+  knnCosineExact,
+  mergeCandidates,
+  silhouetteCosine,
+  sizeBalance,
+} from '../../src/common/eval/labelFree.js';
 import { initBackend } from '../../src/trainer/backend/index.js';
 import { knnCosine } from '../../src/trainer/cluster/knn.js';
 import { sampleRows, scoreLabelFree } from '../../src/trainer/run/labelFreeScores.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
-const near = (actual: number, expected: number, tol = 1e-9) => assert.ok(Math.abs(actual - expected) <= tol, `${actual} != ${expected}`);
+const near = (actual: number, expected: number, tol = 1e-9) =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${actual} != ${expected}`);
 
 test('confidence: the mean of the images, and of each cluster (0 for an empty one)', () => {
   // (0.9 + 0.7 + 0.6) / 3; cluster 0: (0.9 + 0.7) / 2; cluster 1: 0.6; cluster 2: empty.
@@ -64,14 +72,21 @@ test('silhouette on cosine distance: hand-computed, sampled, and the degenerate 
   assert.equal(silhouetteCosine(four, 2, [0, 0, 0, 0]), 0, 'one cluster: no silhouette');
 });
 
-test('merge candidates: crossing links over the pair\'s links, best first, a < b, cut to top', () => {
+test("merge candidates: crossing links over the pair's links, best first, a < b, cut to top", () => {
   const cluster = [0, 0, 1, 1, 2];
   // K = 2. Row 0 (c0) -> 1, 2: one 0-1 link; row 1 (c0) -> 2, 3: two 0-1; row 2 (c1) -> 3, 4: one 1-2;
   // row 3 (c1) -> 2, 0: one 0-1; row 4 (c2) -> 2, 0: one 1-2 and one 0-2.
   // 0-1: 4 links / (2 (2 + 2)) = .5; 1-2: 2 / (2 (2 + 1)) = 1/3; 0-2: 1 / (2 (2 + 1)) = 1/6.
   const nb = [1, 2, 2, 3, 3, 4, 2, 0, 2, 0];
   const m = mergeCandidates(cluster, nb, 2, 3);
-  assert.deepEqual(m.map((c) => [c.a, c.b, c.count]), [[0, 1, 4], [1, 2, 2], [0, 2, 1]]);
+  assert.deepEqual(
+    m.map((c) => [c.a, c.b, c.count]),
+    [
+      [0, 1, 4],
+      [1, 2, 2],
+      [0, 2, 1],
+    ],
+  );
   near(m[0]!.score, 0.5);
   near(m[1]!.score, 1 / 3);
   near(m[2]!.score, 1 / 6);
@@ -79,7 +94,7 @@ test('merge candidates: crossing links over the pair\'s links, best first, a < b
   assert.deepEqual(mergeCandidates([0, 0, 1, 1], [1, 0, 3, 2], 1, 2), [], 'no crossing links, no candidates');
 });
 
-test('the trainer kernel\'s kNN of sampled rows is the exact kNN of those rows among all', async () => {
+test("the trainer kernel's kNN of sampled rows is the exact kNN of those rows among all", async () => {
   await initBackend('wasm');
   const rng = new Rng(3);
   const n = 300;
@@ -87,7 +102,10 @@ test('the trainer kernel\'s kNN of sampled rows is the exact kNN of those rows a
   const f = Float32Array.from({ length: n * d }, () => rng.normal());
   const rows = sampleRows(n, 40, 42, 'knn')!;
   assert.equal(rows.length, 40);
-  assert.ok(rows.every((r, i) => i === 0 || r > rows[i - 1]!), 'sorted, distinct');
+  assert.ok(
+    rows.every((r, i) => i === 0 || r > rows[i - 1]!),
+    'sorted, distinct',
+  );
   assert.deepEqual(Array.from(sampleRows(n, 40, 42, 'knn')!), Array.from(rows), 'the same sample every time');
   const x = tf.tensor2d(f, [n, d]);
   const got = await knnCosine(x, 10, { rows, batch: 64 });
@@ -105,14 +123,28 @@ test('scoreLabelFree: scores and merges of a clustering that splits two tight gr
   const cluster = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const a = i < 40;
-    features.set([(a ? 1 : -1) + 0.05 * rng.normal(), 0.05 * rng.normal(), 0.05 * rng.normal(), 0.05 * rng.normal()], i * d);
+    features.set(
+      [(a ? 1 : -1) + 0.05 * rng.normal(), 0.05 * rng.normal(), 0.05 * rng.normal(), 0.05 * rng.normal()],
+      i * d,
+    );
     cluster[i] = a ? (rng.next() < 0.5 ? 0 : 1) : 2;
   }
   const confidence = new Float32Array(n).fill(0.5);
-  const r = await scoreLabelFree({ rows: n, dims: d, clusters: 3, features, probs: new Float32Array(n * 3) }, { cluster, confidence }, 3, 42);
+  const r = await scoreLabelFree(
+    { rows: n, dims: d, clusters: 3, features, probs: new Float32Array(n * 3) },
+    { cluster, confidence },
+    3,
+    42,
+  );
   near(r.scores.confidence, 0.5, 1e-7);
-  assert.ok(r.scores.knnConsistency > 0.6 && r.scores.knnConsistency < 0.9, `B is consistent, A half: ${r.scores.knnConsistency}`);
+  assert.ok(
+    r.scores.knnConsistency > 0.6 && r.scores.knnConsistency < 0.9,
+    `B is consistent, A half: ${r.scores.knnConsistency}`,
+  );
   assert.equal(r.scores.silhouetteSample, n);
   assert.deepEqual([r.merges[0]!.a, r.merges[0]!.b], [0, 1], 'the split group is the pair to merge');
-  assert.ok(r.merges.every((m) => !(m.a === 0 && m.b === 2) && !(m.a === 1 && m.b === 2)), 'far groups share no neighbours');
+  assert.ok(
+    r.merges.every((m) => !(m.a === 0 && m.b === 2) && !(m.a === 1 && m.b === 2)),
+    'far groups share no neighbours',
+  );
 });

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isAlive } from '../../src/common/atomicFile.js';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
-import { newQueue, queuedStatus, queuePath, runSweep, type SweepDriver } from '../../src/common/experiment/queue.js';
+import {
+  newQueue,
+  queuedStatus,
+  queuePath,
+  runSweep,
+  type SweepDriver,
+} from '../../src/common/experiment/queue.js';
 import { LOCK_FILE } from '../../src/common/runLock.js';
 import { lockRun } from '../../src/trainer/run/runLock.js';
 import type { RunStatus } from '../../src/protocol/run.js';
@@ -28,9 +34,13 @@ const stateOf = (pid: number) => {
  * for children, so the short one exits and stays unreaped while the long one lives. Resolves its pid.
  */
 async function zombie(): Promise<number> {
-  const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   started.push(parent);
-  const pid = Number(await new Promise<string>((r) => parent.stdout!.once('data', (d: Buffer) => r(d.toString()))));
+  const pid = Number(
+    await new Promise<string>((r) => parent.stdout!.once('data', (d: Buffer) => r(d.toString()))),
+  );
   for (let i = 0; i < 200 && stateOf(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(stateOf(pid), 'Z', `process ${pid} should be a zombie`);
   return pid;
@@ -39,24 +49,37 @@ async function zombie(): Promise<number> {
 function runHeldBy(pid: number, status: RunStatus = 'running'): string {
   const dir = mkdtempSync(join(tmpdir(), 'clusterlab-holder-'));
   writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('held', status)));
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: hostname(), since: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid, host: hostname(), since: new Date().toISOString() }),
+  );
   return dir;
 }
 
-test('a lock whose holder is a zombie is free: the run is interrupted and a trainer takes the lock over', { skip: process.platform !== 'linux' && 'zombies are read from /proc (Linux only)' }, async () => {
-  const pid = await zombie();
-  assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) still answers for a zombie: the case this is about');
-  assert.equal(isAlive(pid), false);
-  const dir = runHeldBy(pid);
-  assert.equal((await queuedStatus(dir)).status, 'interrupted');
-  const release = await lockRun(dir);
-  assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
-  await release();
-  assert.equal(isAlive(process.pid), true);
-});
+test(
+  'a lock whose holder is a zombie is free: the run is interrupted and a trainer takes the lock over',
+  { skip: process.platform !== 'linux' && 'zombies are read from /proc (Linux only)' },
+  async () => {
+    const pid = await zombie();
+    assert.doesNotThrow(
+      () => process.kill(pid, 0),
+      'kill(pid, 0) still answers for a zombie: the case this is about',
+    );
+    assert.equal(isAlive(pid), false);
+    const dir = runHeldBy(pid);
+    assert.equal((await queuedStatus(dir)).status, 'interrupted');
+    const release = await lockRun(dir);
+    assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
+    await release();
+    assert.equal(isAlive(process.pid), true);
+  },
+);
 
-test("a sweep waits for a live trainer here holding one of its runs, trains the others meanwhile, then resumes it once that trainer is gone", async () => {
-  const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n', '/x/sweep.clusterlab.yaml');
+test('a sweep waits for a live trainer here holding one of its runs, trains the others meanwhile, then resumes it once that trainer is gone', async () => {
+  const exp = parseExperiment(
+    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
+    '/x/sweep.clusterlab.yaml',
+  );
   const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-held-'));
   const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
   // The old window's trainer, still alive a moment after the reload, holds cc-s1.
@@ -65,9 +88,15 @@ test("a sweep waits for a live trainer here holding one of its runs, trains the 
   const dir = q.runs[0]!.dir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'running')));
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }),
+  );
   const calls: string[] = [];
-  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))), 'done');
+  const finish = (d: string): RunStatus => (
+    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
+    'done'
+  );
   const driver: SweepDriver = {
     train: async (run, d) => {
       calls.push(`train ${run.name}`);
@@ -86,17 +115,26 @@ test("a sweep waits for a live trainer here holding one of its runs, trains the 
 });
 
 test("a trainer here that takes a run between the sweep's look and its start is waited for, and the run resumed after it, not counted failed", async () => {
-  const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n', '/x/late.clusterlab.yaml');
+  const exp = parseExperiment(
+    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
+    '/x/late.clusterlab.yaml',
+  );
   const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-late-'));
   const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
   // cc-s1 was left running by a trainer that died: interrupted, so the sweep resumes it at once...
   const dir = q.runs[0]!.dir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'running')));
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: spawnSync('true').pid, host: hostname(), since: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid: spawnSync('true').pid, host: hostname(), since: new Date().toISOString() }),
+  );
   assert.equal((await queuedStatus(dir)).status, 'interrupted');
   const calls: string[] = [];
-  const finish = (d: string): RunStatus => (writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))), 'done');
+  const finish = (d: string): RunStatus => (
+    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
+    'done'
+  );
   let late: ChildProcess | undefined;
   const driver: SweepDriver = {
     train: async (run, d) => (calls.push(`train ${run.name}`), mkdirSync(d, { recursive: true }), finish(d)),
@@ -106,7 +144,10 @@ test("a trainer here that takes a run between the sweep's look and its start is 
       // ...but the old window's trainer, still starting, took its lock first: this start is refused.
       late = spawn('sleep', ['60']);
       started.push(late);
-      writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: late.pid, host: hostname(), since: new Date().toISOString() }));
+      writeFileSync(
+        join(d, LOCK_FILE),
+        JSON.stringify({ pid: late.pid, host: hostname(), since: new Date().toISOString() }),
+      );
       setTimeout(() => late!.kill('SIGKILL'), 300);
       throw new Error(`${d} is being trained by process ${late.pid} on this machine`);
     },

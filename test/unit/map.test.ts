@@ -58,9 +58,31 @@ describe('map: point index and layout', () => {
       { path: 'c.png', cluster: 1, confidence: 0.7 },
     ];
     const xy = Float32Array.from([10, 20, 12, 20, 30, 40]);
-    const live = { added: new Map([['new.png', { cluster: 1, confidence: 0.6 }]]), removed: new Set(['b.png']) };
-    const m = buildRunModel('/run', run, rows, { format: 'clusterlab-labels', version: 1, names: {}, merges: [], moves: {} } as never, live);
-    const layout = mapLayoutOf(m, rows, { format: 'clusterlab-layout', version: 1, rows: 3, method: 'umap', epoch: 1, knnPreservation: 0.5, seconds: 1 }, xy);
+    const live = {
+      added: new Map([['new.png', { cluster: 1, confidence: 0.6 }]]),
+      removed: new Set(['b.png']),
+    };
+    const m = buildRunModel(
+      '/run',
+      run,
+      rows,
+      { format: 'clusterlab-labels', version: 1, names: {}, merges: [], moves: {} } as never,
+      live,
+    );
+    const layout = mapLayoutOf(
+      m,
+      rows,
+      {
+        format: 'clusterlab-layout',
+        version: 1,
+        rows: 3,
+        method: 'umap',
+        epoch: 1,
+        knnPreservation: 0.5,
+        seconds: 1,
+      },
+      xy,
+    );
     assert.deepEqual(m.paths, ['a.png', 'c.png', 'new.png']);
     assert.equal(layout.xy.length, 2 * m.paths.length);
     // a (10, 20) and c (30, 40): the larger side, 20, becomes 1.

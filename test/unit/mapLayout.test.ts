@@ -16,14 +16,18 @@ function blobs(seed: number): { features: Float32Array; rows: number; dims: numb
   const dims = 16;
   const centres = Array.from({ length: 3 }, () => Array.from({ length: dims }, () => rng.normal()));
   const features = new Float32Array(rows * dims);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < dims; j++) features[i * dims + j] = centres[i % 3]![j]! + 0.2 * rng.normal();
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < dims; j++) features[i * dims + j] = centres[i % 3]![j]! + 0.2 * rng.normal();
   return { features, rows, dims };
 }
 
 test('the same seed lays out the same map; another seed another; groups stay apart', async () => {
   const { features, rows, dims } = blobs(1);
   const steps: number[] = [];
-  const a = await computeLayout(features, rows, dims, { seed: 7, onProgress: (done, total) => steps.push(done / total) });
+  const a = await computeLayout(features, rows, dims, {
+    seed: 7,
+    onProgress: (done, total) => steps.push(done / total),
+  });
   const b = await computeLayout(features, rows, dims, { seed: 7 });
   const c = await computeLayout(features, rows, dims, { seed: 8 });
   assert.equal(a.xy.length, rows * 2);
@@ -32,13 +36,18 @@ test('the same seed lays out the same map; another seed another; groups stay apa
   assert.notDeepEqual(Array.from(a.xy), Array.from(c.xy));
   assert.match(a.method, /^umap \(pca 16, 15 neighbours, min dist 0\.1, seed 7\)$/);
   assert.equal(steps.at(-1), 1);
-  assert.deepEqual([...steps].sort((x, y) => x - y), steps, 'progress only goes forward');
+  assert.deepEqual(
+    [...steps].sort((x, y) => x - y),
+    steps,
+    'progress only goes forward',
+  );
   // Every point's nearest 2-D neighbour is in its own group.
   for (let i = 0; i < rows; i++) {
     let best = -1;
     let bestD = Infinity;
     for (let j = 0; j < rows; j++) {
-      const d = j === i ? Infinity : (a.xy[2 * i]! - a.xy[2 * j]!) ** 2 + (a.xy[2 * i + 1]! - a.xy[2 * j + 1]!) ** 2;
+      const d =
+        j === i ? Infinity : (a.xy[2 * i]! - a.xy[2 * j]!) ** 2 + (a.xy[2 * i + 1]! - a.xy[2 * j + 1]!) ** 2;
       if (d < bestD) [best, bestD] = [j, d];
     }
     assert.equal(best % 3, i % 3, `point ${i}`);
@@ -49,7 +58,9 @@ test('the same seed lays out the same map; another seed another; groups stay apa
 test('kNN preservation: 1 for a layout that is the data, lower for a shuffled one', async () => {
   // Points on a circle: cosine neighbours are Euclidean neighbours in the plane.
   const rows = 60;
-  const pts = Float32Array.from({ length: rows * 2 }, (_, t) => (t % 2 ? Math.sin : Math.cos)((2 * Math.PI * Math.floor(t / 2)) / rows));
+  const pts = Float32Array.from({ length: rows * 2 }, (_, t) =>
+    (t % 2 ? Math.sin : Math.cos)((2 * Math.PI * Math.floor(t / 2)) / rows),
+  );
   assert.equal(await preservation(pts, rows, 2, pts, 1), 1);
   const shuffled = new Float32Array(rows * 2);
   const p = new Rng(2).permutation(rows);

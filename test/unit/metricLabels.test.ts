@@ -12,7 +12,9 @@ test("a run's columns, terms and stages read as its method's spec names them, wi
   assert.deepEqual(seriesSpec('terms.weightDecay', 'temi'), { label: 'Weight decay' });
   assert.deepEqual(seriesSpec('keptHead', 'scan'), { label: 'Kept head (index)', kind: 'index' });
   assert.deepEqual(seriesSpec('terms.crossEntropy', 'scan'), { label: 'Self-labeling loss' });
-  assert.deepEqual(seriesSpec('terms.crossEntropy', 'deepcluster'), { label: 'Cross-entropy on the pseudo-labels' });
+  assert.deepEqual(seriesSpec('terms.crossEntropy', 'deepcluster'), {
+    label: 'Cross-entropy on the pseudo-labels',
+  });
   assert.deepEqual(seriesSpec('terms.pmi', 'temi'), { label: 'PMI loss' });
   // A column no spec names is spelt out in words.
   assert.deepEqual(seriesSpec('someNewColumn', 'cc'), { label: 'Some new column' });
@@ -28,10 +30,14 @@ test('every column and stage a spec names reads the same in every spec that name
     const seen = new Map<string, { label: unknown; by: string }>();
     for (const m of METHOD_NAMES) {
       const spec = METHOD_SPECS[m];
-      const entries = kind === 'stages' ? (spec.stages ?? []).map((s) => [s.phase, s.name] as const) : Object.entries(spec[kind] ?? {});
+      const entries =
+        kind === 'stages'
+          ? (spec.stages ?? []).map((s) => [s.phase, s.name] as const)
+          : Object.entries(spec[kind] ?? {});
       for (const [key, label] of entries) {
         const before = seen.get(key);
-        if (before) assert.deepEqual(label, before.label, `${m} and ${before.by} name ${kind} ${key} differently`);
+        if (before)
+          assert.deepEqual(label, before.label, `${m} and ${before.by} name ${kind} ${key} differently`);
         else seen.set(key, { label, by: m });
       }
     }
@@ -39,10 +45,20 @@ test('every column and stage a spec names reads the same in every spec that name
 });
 
 test("a finished run gets its method's stage warnings, and no other method's", () => {
-  const row = (epoch: number, phase: string, extra: object): MetricsRow => ({ epoch, phase, loss: 0, terms: {}, imgPerSec: 1, seconds: 1, ...extra });
+  const row = (epoch: number, phase: string, extra: object): MetricsRow => ({
+    epoch,
+    phase,
+    loss: 0,
+    terms: {},
+    imgPerSec: 1,
+    seconds: 1,
+    ...extra,
+  });
   const idle = [row(1, 'heads', {}), row(2, 'selflabel', { confidentFraction: 0 })];
   const even = { sizes: [10, 10], n: 20 };
-  assert.deepEqual(runWarnings('scanhead', even, idle), ['self-labeling found no confident image, so it did not train (lower its confidence threshold)']);
+  assert.deepEqual(runWarnings('scanhead', even, idle), [
+    'self-labeling found no confident image, so it did not train (lower its confidence threshold)',
+  ]);
   assert.deepEqual(runWarnings('scan', even, [row(1, 'selflabel', { confidentFraction: 0.4 })]), []);
   assert.deepEqual(runWarnings('cc', even, idle), [], 'cc has no self-labeling stage');
 });

@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assignmentWeight, maxWeightAssignment } from '../../src/common/eval/hungarian.js';
-import { ari, clusteringAccuracy, contingency, nmi, purity, score, superClassScores } from '../../src/common/eval/metrics.js';
+import {
+  ari,
+  clusteringAccuracy,
+  contingency,
+  nmi,
+  purity,
+  score,
+  superClassScores,
+} from '../../src/common/eval/metrics.js';
 
 const I = (xs: number[]) => Int32Array.from(xs);
-const close = (actual: number, expected: number, msg?: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${msg ?? ''} ${actual} != ${expected}`);
+const close = (actual: number, expected: number, msg?: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${msg ?? ''} ${actual} != ${expected}`);
 
 /*
  * Example A, n = 8:
@@ -20,7 +29,8 @@ const close = (actual: number, expected: number, msg?: string) => assert.ok(Math
  * (Cross-checked with a from-the-definition Python implementation: 0.5588730382170326, 0.238095238.)
  */
 const A = { truth: I([0, 0, 0, 1, 1, 1, 2, 2]), pred: I([0, 0, 1, 1, 1, 2, 2, 2]) };
-const A_NMI = (0.5 * Math.log(8 / 3) + 0.25 * Math.log(128 / 81)) / (0.5 * Math.log(2) + 0.75 * Math.log(8 / 3));
+const A_NMI =
+  (0.5 * Math.log(8 / 3) + 0.25 * Math.log(128 / 81)) / (0.5 * Math.log(2) + 0.75 * Math.log(8 / 3));
 
 /*
  * Example B, n = 9 with two unlabelled entries (truth -1), k = 2 clusters, c = 3 classes:
@@ -34,14 +44,25 @@ const A_NMI = (0.5 * Math.log(8 / 3) + 0.25 * Math.log(128 / 81)) / (0.5 * Math.
  *   H(pred) = -(4/7 ln(4/7) + 3/7 ln(3/7)); H(truth) = -(4/7 ln(2/7) + 3/7 ln(3/7)); NMI = 0.55038988261764...
  */
 const B = { truth: I([0, 0, 1, 1, -1, 2, 2, 2, -1]), pred: I([1, 1, 1, 0, 1, 0, 0, 0, 0]) };
-const B_MI = (1 / 7) * Math.log(7 / 8) + (3 / 7) * Math.log(7 / 4) + (2 / 7) * Math.log(7 / 3) + (1 / 7) * Math.log(7 / 6);
+const B_MI =
+  (1 / 7) * Math.log(7 / 8) +
+  (3 / 7) * Math.log(7 / 4) +
+  (2 / 7) * Math.log(7 / 3) +
+  (1 / 7) * Math.log(7 / 6);
 const B_HP = -((4 / 7) * Math.log(4 / 7) + (3 / 7) * Math.log(3 / 7));
 const B_HT = -((4 / 7) * Math.log(2 / 7) + (3 / 7) * Math.log(3 / 7));
 const B_NMI = B_MI / ((B_HP + B_HT) / 2);
 
 test('contingency counts cluster x class and skips unlabelled entries', () => {
-  assert.deepEqual(contingency(A.pred, A.truth, 3, 3), [[2, 0, 0], [1, 2, 0], [0, 1, 2]]);
-  assert.deepEqual(contingency(B.pred, B.truth, 2, 3), [[0, 1, 3], [2, 1, 0]]);
+  assert.deepEqual(contingency(A.pred, A.truth, 3, 3), [
+    [2, 0, 0],
+    [1, 2, 0],
+    [0, 1, 2],
+  ]);
+  assert.deepEqual(contingency(B.pred, B.truth, 2, 3), [
+    [0, 1, 3],
+    [2, 1, 0],
+  ]);
   assert.throws(() => contingency(I([0, 3]), I([0, 0]), 3, 1), RangeError);
   assert.throws(() => contingency(I([0, 0]), I([0, 1]), 1, 1), RangeError);
   assert.throws(() => contingency(I([0]), I([0, 0]), 1, 1), RangeError);
@@ -84,7 +105,13 @@ test('permutation invariance: renaming clusters, reordering entries, swapping ar
   close(nmi(A.truth, A.pred), nmi(A.pred, A.truth));
   close(ari(A.truth, A.pred), ari(A.pred, A.truth));
   // Label values need not be contiguous for nmi/ari.
-  close(nmi(A.pred.map((x) => x * 10 + 7), A.truth), A_NMI);
+  close(
+    nmi(
+      A.pred.map((x) => x * 10 + 7),
+      A.truth,
+    ),
+    A_NMI,
+  );
 });
 
 test('perfect and worst cases', () => {
@@ -128,12 +155,30 @@ test('purity: majority vote rewards over-clustering, ACC does not', () => {
 
 test('Hungarian matching: beats greedy, rectangular both ways', () => {
   // Greedy takes the 3 and is left with 0; the optimum crosses over for 2 + 2.
-  assert.deepEqual([...maxWeightAssignment([[3, 2], [2, 0]], 2)], [1, 0]);
+  assert.deepEqual(
+    [
+      ...maxWeightAssignment(
+        [
+          [3, 2],
+          [2, 0],
+        ],
+        2,
+      ),
+    ],
+    [1, 0],
+  );
   // More rows (clusters) than columns (classes): one row stays unassigned.
-  const tall = [[5, 1], [4, 0], [0, 3]];
+  const tall = [
+    [5, 1],
+    [4, 0],
+    [0, 3],
+  ];
   assert.deepEqual([...maxWeightAssignment(tall, 2)], [0, -1, 1]);
   // More columns than rows; greedy would take 5 then 0, the optimum 4 + 4.
-  const wide = [[1, 5, 4], [0, 4, 0]];
+  const wide = [
+    [1, 5, 4],
+    [0, 4, 0],
+  ];
   const w = maxWeightAssignment(wide, 3);
   assert.deepEqual([...w], [2, 1]);
   assert.equal(assignmentWeight(wide, w), 8);

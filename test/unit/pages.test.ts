@@ -9,7 +9,10 @@ import { PAGES, PAGE_NAMES } from '../../src/extension/views/pages.js';
 
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
   activationEvents: string[];
-  contributes: { commands: { command: string; title: string }[]; views: Record<string, { id: string; type?: string }[]> };
+  contributes: {
+    commands: { command: string; title: string }[];
+    views: Record<string, { id: string; type?: string }[]>;
+  };
 };
 
 test("each page's command, script and stylesheet exist", () => {
@@ -24,9 +27,23 @@ test("each page's command, script and stylesheet exist", () => {
 
 test('package.json activates on exactly the restored pages and lists exactly the side-bar pages as webview views', () => {
   const restoring = manifest.activationEvents.filter((e) => e.startsWith('onWebviewPanel:')).sort();
-  assert.deepEqual(restoring, PAGE_NAMES.filter((p) => PAGES[p].restored).map((p) => `onWebviewPanel:clusterlab.${p}`).sort());
-  const views = Object.values(manifest.contributes.views).flat().filter((v) => v.type === 'webview').map((v) => v.id).sort();
-  assert.deepEqual(views, PAGE_NAMES.filter((p) => PAGES[p].sideBar).map((p) => `clusterlab.${p}`).sort());
+  assert.deepEqual(
+    restoring,
+    PAGE_NAMES.filter((p) => PAGES[p].restored)
+      .map((p) => `onWebviewPanel:clusterlab.${p}`)
+      .sort(),
+  );
+  const views = Object.values(manifest.contributes.views)
+    .flat()
+    .filter((v) => v.type === 'webview')
+    .map((v) => v.id)
+    .sort();
+  assert.deepEqual(
+    views,
+    PAGE_NAMES.filter((p) => PAGES[p].sideBar)
+      .map((p) => `clusterlab.${p}`)
+      .sort(),
+  );
 });
 
 test('no other source file keeps its own list of the pages', () => {
@@ -38,6 +55,12 @@ test('no other source file keeps its own list of the pages', () => {
   // Three or more page names quoted on one line: a hand-kept list (or a switch written on one line).
   const names = PAGE_NAMES.join('|');
   const list = new RegExp(`(['"](${names})['"].*){3}`);
-  const found = ['src', 'webview', 'scripts', 'test', 'bench'].flatMap(files).filter((f) => f !== join('src', 'extension', 'views', 'pages.ts') && readFileSync(f, 'utf8').split('\n').some((l) => list.test(l)));
+  const found = ['src', 'webview', 'scripts', 'test', 'bench'].flatMap(files).filter(
+    (f) =>
+      f !== join('src', 'extension', 'views', 'pages.ts') &&
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .some((l) => list.test(l)),
+  );
   assert.deepEqual(found, []);
 });

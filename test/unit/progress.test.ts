@@ -43,7 +43,10 @@ test('TTY: one redrawn line with bar, step, loss, rate and ETA', () => {
   p.step(step(3, 12));
   // One step (1/40 of 1/15 of the run) per second; left: 1 - 2.3/15 of the run = 508 steps = 8m28s.
   assert.equal(chunks.at(-1), `${CLR}epoch 3/15 [###-------] step 12/40 loss 4.213 850 img/s ETA 8m28s`);
-  assert.ok(chunks.every((c) => !c.includes('\n')), 'live updates never start a new line');
+  assert.ok(
+    chunks.every((c) => !c.includes('\n')),
+    'live updates never start a new line',
+  );
 });
 
 test('TTY: redraws are throttled, except the last step of an epoch', () => {
@@ -67,7 +70,10 @@ test('TTY: log and epoch lines print above the live line, which is then restored
   p.log('backend: cpu');
   assert.deepEqual(chunks.slice(-2), [`${CLR}backend: cpu\n`, `${CLR}${live}`]);
   p.epoch(row(1));
-  assert.match(chunks.at(-2)!, /^\r\x1b\[Kepoch 1\/2 loss 1\.500 \(instance 1\.000, cluster 0\.500\) 100 img\/s 2\.0s\n$/);
+  assert.match(
+    chunks.at(-2)!,
+    /^\r\x1b\[Kepoch 1\/2 loss 1\.500 \(instance 1\.000, cluster 0\.500\) 100 img\/s 2\.0s\n$/,
+  );
   p.done();
   assert.equal(chunks.at(-1), CLR);
   // Nothing live any more: a later log line has nothing to clear or restore.
@@ -108,7 +114,16 @@ test('not a TTY: plain lines, one per epoch, no carriage returns or escape codes
   p.epoch(row(1, { acc: 0.5, nmi: 0.25, ari: 0.125 }));
   clock.set(7000);
   p.step(step(2, 4, { epochs: 2, steps: 4 }));
-  p.epoch(row(2, { phase: 'selflabel', terms: { ce: 1.5 }, acc: 0.75, superAcc: 0.9, superNmi: 0.8, superAri: 0.7 }));
+  p.epoch(
+    row(2, {
+      phase: 'selflabel',
+      terms: { ce: 1.5 },
+      acc: 0.75,
+      superAcc: 0.9,
+      superNmi: 0.8,
+      superAri: 0.7,
+    }),
+  );
   p.done();
   assert.deepEqual(chunks, [
     'decoding images: 30/100 (30%)\n',
@@ -145,8 +160,15 @@ test('language-server progress names the SCAN stage and, once known, the time le
   const { resolveScanConfig } = await import('../../src/trainer/methods/scan/stages.js');
   const { stageNameOf } = await import('../../src/trainer/methods/index.js');
   const { defaultConfig } = await import('../../src/trainer/run/config.js');
-  const scan = resolveScanConfig({ ...defaultConfig('scan', '/d'), epochs: 9, params: { pretextEpochs: 3, scanEpochs: 5, selflabelEpochs: 1 } });
-  assert.deepEqual([1, 4, 9].map((e) => stageNameOf(scan, e)), ['pretext', 'SCAN', 'self-labeling']);
+  const scan = resolveScanConfig({
+    ...defaultConfig('scan', '/d'),
+    epochs: 9,
+    params: { pretextEpochs: 3, scanEpochs: 5, selflabelEpochs: 1 },
+  });
+  assert.deepEqual(
+    [1, 4, 9].map((e) => stageNameOf(scan, e)),
+    ['pretext', 'SCAN', 'self-labeling'],
+  );
   assert.equal(stageNameOf(defaultConfig('cc', '/d'), 1), undefined);
   const p = { epoch: 9, epochs: 9, step: 1, steps: 2, loss: 1.234, imgPerSec: 850.4, stage: 'self-labeling' };
   assert.equal(stepMessage(p, 125), 'epoch 9/9 · self-labeling · loss 1.23 · 850 img/s · 2m05s left');

@@ -11,13 +11,36 @@ import { test } from 'node:test';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
 import { TOP_FIELDS } from '../../src/common/experiment/fields.js';
 import { METHOD_NAMES } from '../../src/common/methods/index.js';
-import { BACKBONE_NAMES, BACKEND_CHOICES, checkRunField, COLOURS, fieldName, problemText, RUN_FIELD_NAMES, RUN_FIELDS, runField, type RunFieldName } from '../../src/common/runFields.js';
+import {
+  BACKBONE_NAMES,
+  BACKEND_CHOICES,
+  checkRunField,
+  COLOURS,
+  fieldName,
+  problemText,
+  RUN_FIELD_NAMES,
+  RUN_FIELDS,
+  runField,
+  type RunFieldName,
+} from '../../src/common/runFields.js';
 import { RUN_STATUSES } from '../../src/protocol/run.js';
 import { check } from '../../src/protocol/schema.js';
 import { trainConfigSchema } from '../../src/protocol/server.js';
 import { usage } from '../../src/trainer/cli.js';
-import { ConfigError, defaultConfig, extensionWords, fieldValue, validateConfig } from '../../src/trainer/run/config.js';
-import { FIELDS_BEGIN, FIELDS_END, runFieldsMarkdown, withBlock, withMethodEnum } from '../../scripts/method-docs.js';
+import {
+  ConfigError,
+  defaultConfig,
+  extensionWords,
+  fieldValue,
+  validateConfig,
+} from '../../src/trainer/run/config.js';
+import {
+  FIELDS_BEGIN,
+  FIELDS_END,
+  runFieldsMarkdown,
+  withBlock,
+  withMethodEnum,
+} from '../../scripts/method-docs.js';
 
 const NUMERIC = RUN_FIELD_NAMES.filter((n) => runField(n).type !== 'choice');
 
@@ -26,7 +49,11 @@ function edges(n: RunFieldName): { bad: number[]; good: number[] } {
   const f = runField(n);
   const step = f.type === 'integer' ? 1 : 1e-9;
   return {
-    bad: [f.exclusiveMin ? f.min! : f.min! - step, f.exclusiveMax ? f.max! : f.max! + step, ...(f.type === 'integer' ? [f.min! + 0.5] : [])],
+    bad: [
+      f.exclusiveMin ? f.min! : f.min! - step,
+      f.exclusiveMax ? f.max! : f.max! + step,
+      ...(f.type === 'integer' ? [f.min! + 0.5] : []),
+    ],
     good: [f.exclusiveMin ? f.min! + step : f.min!, f.exclusiveMax ? f.max! - step : f.max!],
   };
 }
@@ -34,14 +61,22 @@ function edges(n: RunFieldName): { bad: number[]; good: number[] } {
 test('every field has a TrainConfig key that the defaults fill and the protocol schema types', () => {
   for (const m of METHOD_NAMES) {
     const c = defaultConfig(m, '/d');
-    for (const n of RUN_FIELD_NAMES) assert.equal(checkRunField(n, fieldValue(c, n)), undefined, `${m}'s default ${n} is in its range`);
+    for (const n of RUN_FIELD_NAMES)
+      assert.equal(checkRunField(n, fieldValue(c, n)), undefined, `${m}'s default ${n} is in its range`);
     assert.deepEqual(check(trainConfigSchema, c), c);
   }
   const c = defaultConfig('cc', '/d');
-  assert.deepEqual([c.clusters, c.imageSize, c.channels, c.backbone, c.seed, c.backend, c.evalEvery], [10, 32, 3, 'small', 42, 'auto', 1]);
+  assert.deepEqual(
+    [c.clusters, c.imageSize, c.channels, c.backbone, c.seed, c.backend, c.evalEvery],
+    [10, 32, 3, 'small', 42, 'auto', 1],
+  );
   for (const n of RUN_FIELD_NAMES) {
     const key = runField(n).config;
-    assert.throws(() => check(trainConfigSchema, { ...c, [key]: 'x'.repeat(5000) }), (e: Error) => e.message.startsWith(`${key}: expected`), `the schema types ${key}`);
+    assert.throws(
+      () => check(trainConfigSchema, { ...c, [key]: 'x'.repeat(5000) }),
+      (e: Error) => e.message.startsWith(`${key}: expected`),
+      `the schema types ${key}`,
+    );
   }
   assert.throws(() => check(trainConfigSchema, { ...c, colour: 'rgb' }), /unexpected field "colour"/);
 });
@@ -55,15 +90,27 @@ test('validateConfig refuses just outside each range and keeps the bounds, with 
     for (const v of bad) {
       assert.throws(
         () => validateConfig({ ...base, [key]: v }),
-        (e: Error) => e instanceof ConfigError && (e.problem as { field?: string })?.field === n && (e.problem as { got?: unknown }).got === v,
+        (e: Error) =>
+          e instanceof ConfigError &&
+          (e.problem as { field?: string })?.field === n &&
+          (e.problem as { got?: unknown }).got === v,
         `${n} = ${v}`,
       );
     }
   }
   for (const n of ['backbone', 'backend'] as const) {
-    assert.throws(() => validateConfig({ ...base, [n]: 'vgg' }), (e: Error) => e instanceof ConfigError && e.message === `--${n} must be one of ${runField(n).choices!.join(', ')} (got vgg)`);
+    assert.throws(
+      () => validateConfig({ ...base, [n]: 'vgg' }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === `--${n} must be one of ${runField(n).choices!.join(', ')} (got vgg)`,
+    );
   }
-  assert.throws(() => validateConfig({ ...base, channels: 2 as 3 }), (e: Error) => e instanceof ConfigError && e.message === '--grayscale must be one of rgb, grayscale (got 2)');
+  assert.throws(
+    () => validateConfig({ ...base, channels: 2 as 3 }),
+    (e: Error) =>
+      e instanceof ConfigError && e.message === '--grayscale must be one of rgb, grayscale (got 2)',
+  );
 });
 
 test('each side words a problem in its own names: flags on the command line, words in the extension, keys in a file', () => {
@@ -76,9 +123,17 @@ test('each side words a problem in its own names: flags on the command line, wor
   assert.ok(error instanceof ConfigError);
   assert.equal(error.message, '--image-size must be a whole number from 8 to 1024 (got 2000)');
   assert.equal(extensionWords(error), 'image size must be a whole number from 8 to 1024 (got 2000)');
-  assert.deepEqual(parseExperiment('data: d\nimageSize: 2000\nruns:\n  - method: cc\n', '/x/e.clusterlab.yaml').problems.map((p) => p.message), ['imageSize must be a whole number from 8 to 1024 (got 2000)']);
+  assert.deepEqual(
+    parseExperiment('data: d\nimageSize: 2000\nruns:\n  - method: cc\n', '/x/e.clusterlab.yaml').problems.map(
+      (p) => p.message,
+    ),
+    ['imageSize must be a whole number from 8 to 1024 (got 2000)'],
+  );
   // Names that are not run fields are the extension's too: no flag reaches it.
-  assert.equal(extensionWords(new ConfigError({ option: 'features', what: '/m.onnx: no such file' })), 'feature model /m.onnx: no such file');
+  assert.equal(
+    extensionWords(new ConfigError({ option: 'features', what: '/m.onnx: no such file' })),
+    'feature model /m.onnx: no such file',
+  );
   for (const n of RUN_FIELD_NAMES) {
     const p = { field: n, range: 'x', got: 1 };
     assert.ok(problemText(p, 'cli').startsWith('--'));
@@ -95,11 +150,22 @@ test('an experiment file refuses the same values as validateConfig, for every pe
     assert.match(TOP_FIELDS[key]!.doc, /\(default/, `${key}'s doc gives its default`);
     const values = f.type === 'choice' ? { bad: ['nope'], good: f.choices! } : edges(n);
     for (const v of values.bad) {
-      const messages = parseExperiment(`data: d\n${key}: ${v}\nruns:\n  - method: cc\n`, '/x/e.clusterlab.yaml').problems.map((p) => p.message);
+      const messages = parseExperiment(
+        `data: d\n${key}: ${v}\nruns:\n  - method: cc\n`,
+        '/x/e.clusterlab.yaml',
+      ).problems.map((p) => p.message);
       assert.equal(messages.length, 1, `${key}: ${v} is refused`);
-      assert.ok(messages[0]!.startsWith(`${key} must be ${f.type === 'choice' ? 'one of' : 'a'}`), messages[0]);
+      assert.ok(
+        messages[0]!.startsWith(`${key} must be ${f.type === 'choice' ? 'one of' : 'a'}`),
+        messages[0],
+      );
     }
-    for (const v of values.good) assert.deepEqual(parseExperiment(`data: d\n${key}: ${v}\nruns:\n  - method: cc\n`, '/x/e.clusterlab.yaml').problems, [], `${key}: ${v}`);
+    for (const v of values.good)
+      assert.deepEqual(
+        parseExperiment(`data: d\n${key}: ${v}\nruns:\n  - method: cc\n`, '/x/e.clusterlab.yaml').problems,
+        [],
+        `${key}: ${v}`,
+      );
   }
   // A file's run gets every field's default that the file does not give.
   const run = parseExperiment('data: d\nruns:\n  - method: scan\n', '/x/e.clusterlab.yaml').runs[0]!;
@@ -119,11 +185,22 @@ test('clusterlab help lists every field with its flag, range and default', () =>
 
 test("package.json's run-field settings are the spec's, and a drifted copy is caught", () => {
   const text = readFileSync('package.json', 'utf8');
-  assert.equal(withMethodEnum(text), text, 'package.json is out of date with src/common/runFields.ts: run npm run method-docs');
+  assert.equal(
+    withMethodEnum(text),
+    text,
+    'package.json is out of date with src/common/runFields.ts: run npm run method-docs',
+  );
   const props = JSON.parse(text).contributes.configuration.properties;
   assert.deepEqual(props['clusterlab.backend'].enum, BACKEND_CHOICES);
   assert.equal(props['clusterlab.backend'].default, RUN_FIELDS.backend.default);
-  assert.deepEqual([props['clusterlab.imageSize'].default, props['clusterlab.imageSize'].minimum, props['clusterlab.imageSize'].maximum], [32, 8, 1024]);
+  assert.deepEqual(
+    [
+      props['clusterlab.imageSize'].default,
+      props['clusterlab.imageSize'].minimum,
+      props['clusterlab.imageSize'].maximum,
+    ],
+    [32, 8, 1024],
+  );
   assert.equal(props['clusterlab.batchSize'].maximum, RUN_FIELDS.batch.max);
   // The check above fails when package.json drifts: each edit is undone by npm run method-docs.
   const drifted = (edit: (p: Record<string, Record<string, unknown>>) => void) => {
@@ -144,8 +221,13 @@ test("package.json's run-field settings are the spec's, and a drifted copy is ca
 
 test("the README's run-fields table is the spec's (npm run method-docs rewrites it)", () => {
   const readme = readFileSync('README.md', 'utf8');
-  assert.equal(withBlock(readme, runFieldsMarkdown(), FIELDS_BEGIN, FIELDS_END), readme, 'README.md is out of date with src/common/runFields.ts: run npm run method-docs');
-  for (const n of RUN_FIELD_NAMES) assert.ok(readme.includes(`| ${runField(n).label} | \`--${runField(n).flag}`), `README lists ${n}`);
+  assert.equal(
+    withBlock(readme, runFieldsMarkdown(), FIELDS_BEGIN, FIELDS_END),
+    readme,
+    'README.md is out of date with src/common/runFields.ts: run npm run method-docs',
+  );
+  for (const n of RUN_FIELD_NAMES)
+    assert.ok(readme.includes(`| ${runField(n).label} | \`--${runField(n).flag}`), `README lists ${n}`);
 });
 
 function sources(dir: string): string[] {

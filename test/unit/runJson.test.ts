@@ -15,11 +15,15 @@ import { runJsonOf } from '../extension/runFixtures.js';
 const fresh = () => mkdtempSync(join(tmpdir(), 'clusterlab-runjson-'));
 const write = (dir: string, run: unknown) => writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
 /** A pid no process has any more. */
-const gonePid = () => Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout);
+const gonePid = () =>
+  Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout);
 
 test('what the writer writes, the reader reads back; a field a later version adds is kept', async () => {
   const dir = fresh();
-  const run: RunJson = { ...runJsonOf('cc-1', 'done'), experiment: { file: '/w/a.clusterlab.yaml', entry: 'cc-k3' } };
+  const run: RunJson = {
+    ...runJsonOf('cc-1', 'done'),
+    experiment: { file: '/w/a.clusterlab.yaml', entry: 'cc-k3' },
+  };
   await new RunFolder(dir).writeRun(run);
   assert.deepEqual(await readRunJson(dir), run);
   write(dir, { ...run, notes: 'from a later version' });
@@ -41,9 +45,15 @@ test('the reader names the file and the field; absent is undefined, or refused w
   const dir = fresh();
   const file = join(dir, 'run.json');
   assert.equal(await readRunJson(dir), undefined);
-  await assert.rejects(readExistingRunJson(dir), { message: `cannot read ${file}: it does not exist`, code: 'ENOENT' });
+  await assert.rejects(readExistingRunJson(dir), {
+    message: `cannot read ${file}: it does not exist`,
+    code: 'ENOENT',
+  });
   write(dir, { ...runJsonOf('x', 'done'), config: undefined });
-  await assert.rejects(readRunJson(dir), { message: `${file} is damaged: it has no config`, problem: 'it has no config' });
+  await assert.rejects(readRunJson(dir), {
+    message: `${file} is damaged: it has no config`,
+    problem: 'it has no config',
+  });
   write(dir, { ...runJsonOf('x', 'done'), method: 'spectral' });
   await assert.rejects(readRunJson(dir), { message: new RegExp(`^${file}: method: expected one of cc, `) });
   writeFileSync(file, '{"format":"clusterlab-run","status":"do');
@@ -62,13 +72,22 @@ test('"running" reads as interrupted unless a live trainer holds the lock; other
   const statusWith = async (status: RunJson['status'], lock?: { pid: number; host: string }) => {
     const dir = fresh();
     write(dir, runJsonOf('x', status));
-    if (lock) writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...lock, since: new Date().toISOString() }));
+    if (lock)
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...lock, since: new Date().toISOString() }));
     const read = (await readRunJson(dir))!.status;
-    assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, status, 'reading writes nothing');
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status,
+      status,
+      'reading writes nothing',
+    );
     return read;
   };
   assert.equal(await statusWith('running', { pid: process.pid, host: hostname() }), 'running');
-  assert.equal(await statusWith('running', { pid: 1, host: 'gpu-box-7' }), 'running', 'held on a machine that cannot be asked');
+  assert.equal(
+    await statusWith('running', { pid: 1, host: 'gpu-box-7' }),
+    'running',
+    'held on a machine that cannot be asked',
+  );
   assert.equal(await statusWith('running', { pid: gonePid(), host: hostname() }), 'interrupted');
   assert.equal(await statusWith('running'), 'interrupted', 'no lock at all');
   assert.equal(await statusWith('interrupted'), 'interrupted', 'as older hosts wrote it');
@@ -90,8 +109,17 @@ test('one reader, one writer: no other source file reads or writes run.json by i
       .filter((f) => call.test(readFileSync(f, 'utf8')))
       .map((f) => relative(root, f));
   const runJsonArg = String.raw`\([^)]*(RUN_JSON|'run\.json')`;
-  assert.deepEqual(touching(new RegExp(String.raw`(readRunText|readRunFile|readFile|readFileSync)` + runJsonArg)), ['src/common/runJson.ts']);
-  assert.deepEqual(touching(new RegExp(String.raw`(writeJsonAtomic|writeFileAtomic|writeFile|writeFileSync)` + runJsonArg)), []);
+  assert.deepEqual(
+    touching(new RegExp(String.raw`(readRunText|readRunFile|readFile|readFileSync)` + runJsonArg)),
+    ['src/common/runJson.ts'],
+  );
+  assert.deepEqual(
+    touching(new RegExp(String.raw`(writeJsonAtomic|writeFileAtomic|writeFile|writeFileSync)` + runJsonArg)),
+    [],
+  );
   // The writer names the file once, in a variable, and checks what it writes.
-  assert.match(readFileSync(join(root, 'src/trainer/run/runFolder.ts'), 'utf8'), /writeJsonAtomic\(file, checkRunJson\(run, file\)\)/);
+  assert.match(
+    readFileSync(join(root, 'src/trainer/run/runFolder.ts'), 'utf8'),
+    /writeJsonAtomic\(file, checkRunJson\(run, file\)\)/,
+  );
 });

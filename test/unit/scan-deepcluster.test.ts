@@ -18,11 +18,18 @@ before(async () => {
 });
 
 const value = (t: tf.Scalar) => t.dataSync()[0]!;
-const close = (got: number, want: number, tol = 1e-5) => assert.ok(Math.abs(got - want) < tol, `${got} != ${want}`);
+const close = (got: number, want: number, tol = 1e-5) =>
+  assert.ok(Math.abs(got - want) < tol, `${got} != ${want}`);
 
 test('SCAN loss: consistency is -mean log <p_a, p_n>, entropy is lambda (log K - H(marginal))', () => {
-  const anchors = tf.tensor2d([[1, 0], [0.5, 0.5]]);
-  const neighbours = tf.tensor2d([[0.8, 0.2], [0.5, 0.5]]);
+  const anchors = tf.tensor2d([
+    [1, 0],
+    [0.5, 0.5],
+  ]);
+  const neighbours = tf.tensor2d([
+    [0.8, 0.2],
+    [0.5, 0.5],
+  ]);
   const t = scanLoss(anchors, neighbours, 5);
   // dots 0.8 and 0.5.
   close(value(t.consistency), -(Math.log(0.8) + Math.log(0.5)) / 2);
@@ -31,14 +38,19 @@ test('SCAN loss: consistency is -mean log <p_a, p_n>, entropy is lambda (log K -
 });
 
 test('SCAN loss: agreeing one-hot neighbours spread over all clusters cost nothing', () => {
-  const p = tf.tensor2d([[1, 0], [0, 1]]);
+  const p = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
   const t = scanLoss(p, p, 5);
   close(value(t.consistency), 0);
   close(value(t.entropy), 0);
 });
 
 test('self-labeling targets: only rows above the threshold count, weighted n / class count', () => {
-  const probs = Float32Array.from([0.995, 0.003, 0.002, 0.1, 0.2, 0.7, 0.001, 0.998, 0.001, 0.992, 0.004, 0.004]);
+  const probs = Float32Array.from([
+    0.995, 0.003, 0.002, 0.1, 0.2, 0.7, 0.001, 0.998, 0.001, 0.992, 0.004, 0.004,
+  ]);
   const t = selfLabelTargets(probs, 3, 0.99);
   assert.deepEqual(Array.from(t.targets), [0, 2, 1, 0]);
   assert.equal(t.confident, 3);
@@ -47,7 +59,10 @@ test('self-labeling targets: only rows above the threshold count, weighted n / c
 });
 
 test('weighted cross-entropy is the weighted mean of the rows', () => {
-  const logits = tf.tensor2d([[0, 0], [Math.log(3), 0]]);
+  const logits = tf.tensor2d([
+    [0, 0],
+    [Math.log(3), 0],
+  ]);
   // Row 0: -log 1/2; row 1 (target 1, softmax 3/4, 1/4): -log 1/4.
   const got = value(weightedCrossEntropy(logits, Int32Array.from([0, 1]), Float32Array.from([1, 3])));
   close(got, (Math.log(2) + 3 * Math.log(4)) / 4);
@@ -66,20 +81,32 @@ test('strong augmentation ops follow PIL on hand-set values', () => {
   const op = (name: string) => STRONG_OPS.indexOf(name);
   let img = Float32Array.from([0.2, 0.6, 1.0]);
   applyOp(img, 1, 3, 1, op('solarize'), 0.5, false); // threshold 128/255
-  assert.deepEqual(Array.from(img).map((v) => +v.toFixed(4)), [0.2, 0.4, 0]);
+  assert.deepEqual(
+    Array.from(img).map((v) => +v.toFixed(4)),
+    [0.2, 0.4, 0],
+  );
   img = Float32Array.from([0.2, 0.4, 0.6]);
   applyOp(img, 1, 3, 1, op('autocontrast'), 0, false);
-  assert.deepEqual(Array.from(img).map((v) => +v.toFixed(4)), [0, 0.5, 1]);
+  assert.deepEqual(
+    Array.from(img).map((v) => +v.toFixed(4)),
+    [0, 0.5, 1],
+  );
   img = Float32Array.from([0.2, 0.4, 0.6]);
   applyOp(img, 1, 3, 1, op('brightness'), 0.5, false); // factor 0.5
-  assert.deepEqual(Array.from(img).map((v) => +v.toFixed(4)), [0.1, 0.2, 0.3]);
+  assert.deepEqual(
+    Array.from(img).map((v) => +v.toFixed(4)),
+    [0.1, 0.2, 0.3],
+  );
   img = Float32Array.from([0.5]);
   applyOp(img, 1, 1, 1, op('posterize'), 0, false); // 4 bits: 128 & 0xf0
   close(img[0]!, 128 / 255);
   // translateX by +0.1 of a 10-pixel row samples one pixel to the right; the last one is black.
   img = Float32Array.from({ length: 10 }, (_, i) => i / 10);
   applyOp(img, 1, 10, 1, op('translateX'), 1, false);
-  assert.deepEqual(Array.from(img).map((v) => +v.toFixed(4)), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0]);
+  assert.deepEqual(
+    Array.from(img).map((v) => +v.toFixed(4)),
+    [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0],
+  );
   // rotate by 0 degrees and identity change nothing.
   img = Float32Array.from({ length: 9 }, (_, i) => i / 9);
   const orig = img.slice();
@@ -95,12 +122,18 @@ test('cutout fills a clipped square with the given colour', () => {
   assert.deepEqual(Array.from(img), [0.25, 0.25, 1, 1, 0.25, 0.25, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
   const rgb = new Float32Array(2 * 2 * 3).fill(1);
   cutoutHole(rgb, 2, 2, 3, 2, 1, 1, [0.1, 0.2, 0.3]);
-  assert.deepEqual(Array.from(rgb.subarray(0, 3)).map((v) => +v.toFixed(4)), [0.1, 0.2, 0.3]);
+  assert.deepEqual(
+    Array.from(rgb.subarray(0, 3)).map((v) => +v.toFixed(4)),
+    [0.1, 0.2, 0.3],
+  );
 });
 
 test('strong augmentation is deterministic under a seed and keeps pixels in [0, 1]', () => {
   const rng = new Rng(3);
-  const x = tf.tensor4d(Float32Array.from({ length: 4 * 8 * 8 * 3 }, () => rng.next()), [4, 8, 8, 3]);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: 4 * 8 * 8 * 3 }, () => rng.next()),
+    [4, 8, 8, 3],
+  );
   const a = strongAugment(x, new Rng(7)).dataSync();
   const b = strongAugment(x, new Rng(7)).dataSync();
   const c = strongAugment(x, new Rng(8)).dataSync();
@@ -130,27 +163,61 @@ test('Sobel: a vertical edge gives a horizontal gradient only', () => {
 
 test('SCAN stages: --epochs is split by share, --stages stops early, lengths are kept', () => {
   const defaults = resolveScanConfig(defaultConfig('scan', '/d'));
-  assert.deepEqual([defaults.params.pretextEpochs, defaults.params.scanEpochs, defaults.params.selflabelEpochs, defaults.epochs], [6, 10, 2, 18]);
+  assert.deepEqual(
+    [
+      defaults.params.pretextEpochs,
+      defaults.params.scanEpochs,
+      defaults.params.selflabelEpochs,
+      defaults.epochs,
+    ],
+    [6, 10, 2, 18],
+  );
   // 10 epochs: one each, then 7 by the weights 5:9:1 (2.33, 4.2, 0.47 -> 2, 4, 0), the one left
   // over to the largest remainder, self-labeling's.
   const base: TrainConfig = { ...defaultConfig('scan', '/d'), epochs: 10 };
   const all = resolveScanConfig(base);
-  assert.deepEqual([all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs], [3, 5, 2, 10]);
-  assert.deepEqual([scanStageOf(all, 1), scanStageOf(all, 3), scanStageOf(all, 4), scanStageOf(all, 8), scanStageOf(all, 9), scanStageOf(all, 12)], [
-    { stage: 'pretext', index: 1, length: 3 },
-    { stage: 'pretext', index: 3, length: 3 },
-    { stage: 'scan', index: 1, length: 5 },
-    { stage: 'scan', index: 5, length: 5 },
-    { stage: 'selflabel', index: 1, length: 2 },
-    { stage: 'selflabel', index: 4, length: 2 },
-  ]);
+  assert.deepEqual(
+    [all.params.pretextEpochs, all.params.scanEpochs, all.params.selflabelEpochs, all.epochs],
+    [3, 5, 2, 10],
+  );
+  assert.deepEqual(
+    [
+      scanStageOf(all, 1),
+      scanStageOf(all, 3),
+      scanStageOf(all, 4),
+      scanStageOf(all, 8),
+      scanStageOf(all, 9),
+      scanStageOf(all, 12),
+    ],
+    [
+      { stage: 'pretext', index: 1, length: 3 },
+      { stage: 'pretext', index: 3, length: 3 },
+      { stage: 'scan', index: 1, length: 5 },
+      { stage: 'scan', index: 5, length: 5 },
+      { stage: 'selflabel', index: 1, length: 2 },
+      { stage: 'selflabel', index: 4, length: 2 },
+    ],
+  );
   const pretextOnly = resolveScanConfig({ ...base, params: { stages: 'pretext' } });
   assert.equal(pretextOnly.epochs, 3);
   // Resuming the pretext-only run with all stages continues to the same total.
-  assert.equal(resolveScanConfig({ ...pretextOnly, params: { ...pretextOnly.params, stages: 'pretext,scan,selflabel' } }).epochs, 10);
-  assert.throws(() => resolveScanConfig({ ...base, params: { stages: 'scan' } }), /^ConfigError: scan setting stages must be pretext, pretext,scan or pretext,scan,selflabel \(got 'scan'\)$/);
-  assert.throws(() => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }), /^ConfigError: scan setting mineOn must be backbone or projection \(got 'pixels'\)$/);
+  assert.equal(
+    resolveScanConfig({ ...pretextOnly, params: { ...pretextOnly.params, stages: 'pretext,scan,selflabel' } })
+      .epochs,
+    10,
+  );
+  assert.throws(
+    () => resolveScanConfig({ ...base, params: { stages: 'scan' } }),
+    /^ConfigError: scan setting stages must be pretext, pretext,scan or pretext,scan,selflabel \(got 'scan'\)$/,
+  );
+  assert.throws(
+    () => resolveScanConfig({ ...base, params: { mineOn: 'pixels' } }),
+    /^ConfigError: scan setting mineOn must be backbone or projection \(got 'pixels'\)$/,
+  );
   const given = resolveScanConfig({ ...base, params: { pretextEpochs: 4 } });
   // 6 left: one each, then 4 by the weights 9:1 (3.6, 0.4 -> 3, 0), the one left over to SCAN's.
-  assert.deepEqual([given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs], [4, 5, 1]);
+  assert.deepEqual(
+    [given.params.pretextEpochs, given.params.scanEpochs, given.params.selflabelEpochs],
+    [4, 5, 1],
+  );
 });

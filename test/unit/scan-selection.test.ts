@@ -21,7 +21,8 @@ before(async () => {
 const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-scan-selection-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const close = (got: number, want: number, tol = 1e-9) => assert.ok(Math.abs(got - want) < tol, `${got} != ${want}`);
+const close = (got: number, want: number, tol = 1e-9) =>
+  assert.ok(Math.abs(got - want) < tol, `${got} != ${want}`);
 
 test('scanEvaluate: BCE over each image with itself and its first m neighbours, minus the marginal entropy', () => {
   // Three images, two clusters; rows of 2 mined neighbours, of which the first is scored (m = 1).
@@ -48,12 +49,29 @@ function tinyDataset(): Dataset {
     labels[i] = i % 4;
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
-        const on = [x < size / 2, y < size / 2, (x + y) % 4 < 2, x > 1 && x < 6 && y > 1 && y < 6][labels[i]!];
-        pixels[(i * size + y) * size + x] = Math.max(0, Math.min(255, (on ? 200 : 40) + Math.round(rng.uniform(-30, 30))));
+        const on = [x < size / 2, y < size / 2, (x + y) % 4 < 2, x > 1 && x < 6 && y > 1 && y < 6][
+          labels[i]!
+        ];
+        pixels[(i * size + y) * size + x] = Math.max(
+          0,
+          Math.min(255, (on ? 200 : 40) + Math.round(rng.uniform(-30, 30))),
+        );
       }
     }
   }
-  return { root: tmp, entries: [], n, size, channels: 1, pixels, labels, superLabels: new Int32Array(n).fill(-1), classes: ['a', 'b', 'c', 'd'], superClasses: [], skipped: [] };
+  return {
+    root: tmp,
+    entries: [],
+    n,
+    size,
+    channels: 1,
+    pixels,
+    labels,
+    superLabels: new Int32Array(n).fill(-1),
+    classes: ['a', 'b', 'c', 'd'],
+    superClasses: [],
+    skipped: [],
+  };
 }
 
 const ds = tinyDataset();
@@ -65,15 +83,27 @@ const config: TrainConfig = resolveScanConfig({
   clusters: 4,
   epochs: 5,
   batchSize: 16,
-  params: { pretextEpochs: 1, scanEpochs: 3, selflabelEpochs: 1, heads: 3, neighbours: 4, scanLr: 1e-7, scanBatch: 16, selflabelBatch: 16 },
+  params: {
+    pretextEpochs: 1,
+    scanEpochs: 3,
+    selflabelEpochs: 1,
+    heads: 3,
+    neighbours: 4,
+    scanLr: 1e-7,
+    scanBatch: 16,
+    selflabelBatch: 16,
+  },
 });
 const signal = new AbortController().signal;
 const train = (m: Method, epoch: number) => m.trainEpoch(epoch, () => {}, signal);
 const keptPart = (m: Method) =>
-  [...m.params.all()].filter(([n]) => n.startsWith('backbone.') || n.startsWith('cluster_head.')).map(([n, v]) => [n, Array.from(v.dataSync())] as const);
+  [...m.params.all()]
+    .filter(([n]) => n.startsWith('backbone.') || n.startsWith('cluster_head.'))
+    .map(([n, v]) => [n, Array.from(v.dataSync())] as const);
 /** Heads' weights times `factor`: x100 gives near one-hot heads whose neighbours agree (a low score), x0 uniform ones (score 0). */
 const scaleHeads = (m: Method, factor: number) => {
-  for (const [n, v] of m.params.trainable) if (n.startsWith('cluster_head.')) tf.tidy(() => v.assign(tf.mul(v, factor)));
+  for (const [n, v] of m.params.trainable)
+    if (n.startsWith('cluster_head.')) tf.tidy(() => v.assign(tf.mul(v, factor)));
 };
 
 test('SCAN keeps the epoch and head with the lowest evaluation score, ends the stage with its weights, and a resume keeps them', async () => {
@@ -92,7 +122,10 @@ test('SCAN keeps the epoch and head with the lowest evaluation score, ends the s
   await saveCheckpoint(tmp, 'scan', 3, m.params, m.optimizer);
   const e4 = (await train(m, 4)).extra!;
 
-  assert.ok(e3.evalLoss! > e2.evalLoss! && e4.evalLoss! > e2.evalLoss!, `uniform heads score worse: ${e2.evalLoss} ${e3.evalLoss} ${e4.evalLoss}`);
+  assert.ok(
+    e3.evalLoss! > e2.evalLoss! && e4.evalLoss! > e2.evalLoss!,
+    `uniform heads score worse: ${e2.evalLoss} ${e3.evalLoss} ${e4.evalLoss}`,
+  );
   assert.deepEqual([e2.keptEpoch, e2.keptHead], [2, e2.evalHead]);
   assert.deepEqual([e3.keptEpoch, e4.keptEpoch, e4.keptHead], [2, 2, e2.evalHead]);
   assert.notDeepEqual(keptPart(m), keptPart(createSCAN({ config, ds })));

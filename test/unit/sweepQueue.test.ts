@@ -4,11 +4,21 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseExperiment } from '../../src/common/experiment/parse.js';
-import { listQueues, newQueue, queuePath, readQueue, runSweep, type SweepDriver } from '../../src/common/experiment/queue.js';
+import {
+  listQueues,
+  newQueue,
+  queuePath,
+  readQueue,
+  runSweep,
+  type SweepDriver,
+} from '../../src/common/experiment/queue.js';
 import type { RunStatus } from '../../src/protocol/run.js';
 import { runJsonOf } from '../extension/runFixtures.js';
 
-const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2, 3, 4]\n', '/x/sweep.clusterlab.yaml');
+const exp = parseExperiment(
+  'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2, 3, 4]\n',
+  '/x/sweep.clusterlab.yaml',
+);
 
 function setup() {
   const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-queue-'));
@@ -23,7 +33,10 @@ function runFolder(dir: string, status: RunStatus): void {
 }
 
 /** Trains by writing run.json; `plan` says how each entry's run ends (done by default). */
-function fakeDriver(plan: Record<string, RunStatus[]> = {}, extra: Partial<SweepDriver> = {}): SweepDriver & { calls: string[] } {
+function fakeDriver(
+  plan: Record<string, RunStatus[]> = {},
+  extra: Partial<SweepDriver> = {},
+): SweepDriver & { calls: string[] } {
   const calls: string[] = [];
   const end = (entry: string, dir: string) => {
     const status = plan[entry]?.shift() ?? 'done';
@@ -107,16 +120,29 @@ test("a queue file's runs[].dir is never used: each run trains in <runs>/<name>-
   const train = driver.train;
   driver.train = async (run, dir) => (dirs.push(dir), train(run, dir));
   await runSweep(path, await readQueue(path), exp.runs, driver);
-  assert.deepEqual(dirs, exp.runs.map((r) => join(runsDir, `sweep-${r.name}`)));
+  assert.deepEqual(
+    dirs,
+    exp.runs.map((r) => join(runsDir, `sweep-${r.name}`)),
+  );
   assert.deepEqual(readdirSync(outside), [], 'nothing written where the queue file pointed');
-  assert.deepEqual((await readQueue(path)).runs.map((r) => r.dir), dirs, 'the queue file is rewritten with the real folders');
+  assert.deepEqual(
+    (await readQueue(path)).runs.map((r) => r.dir),
+    dirs,
+    'the queue file is rewritten with the real folders',
+  );
   for (const bad of [{ entry: '../../../x' }, { name: 'a/../../b' }]) {
-    writeFileSync(path, JSON.stringify({ ...q, ...('name' in bad ? bad : { runs: [{ entry: bad.entry, dir: outside }] }) }));
-    await assert.rejects(readQueue(path), /is not a ClusterLab queue file: (a run name|its experiment name) may hold only letters/);
+    writeFileSync(
+      path,
+      JSON.stringify({ ...q, ...('name' in bad ? bad : { runs: [{ entry: bad.entry, dir: outside }] }) }),
+    );
+    await assert.rejects(
+      readQueue(path),
+      /is not a ClusterLab queue file: (a run name|its experiment name) may hold only letters/,
+    );
   }
 });
 
-test("a finished run whose run.json is truncated is named damaged, left alone and out of the counts (finding 6)", async () => {
+test('a finished run whose run.json is truncated is named damaged, left alone and out of the counts (finding 6)', async () => {
   const { q, path } = setup();
   runFolder(q.runs[0]!.dir, 'done');
   mkdirSync(q.runs[1]!.dir, { recursive: true });
@@ -127,8 +153,17 @@ test("a finished run whose run.json is truncated is named damaged, left alone an
   assert.deepEqual(driver.calls, ['train cc-s3', 'train cc-s4']);
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s3': 'done', 'cc-s4': 'done' });
   const line = lines.find((l) => l.startsWith('cc-s2: '));
-  assert.match(line ?? '', new RegExp(`^cc-s2: ${q.runs[1]!.dir}/run\\.json is damaged \\(.*JSON.*\\); skipped, and left out of the counts`));
-  assert.equal(readFileSync(join(q.runs[1]!.dir, 'run.json'), 'utf8'), '{"format":"clusterlab-run","status":"do', 'left as it was');
+  assert.match(
+    line ?? '',
+    new RegExp(
+      `^cc-s2: ${q.runs[1]!.dir}/run\\.json is damaged \\(.*JSON.*\\); skipped, and left out of the counts`,
+    ),
+  );
+  assert.equal(
+    readFileSync(join(q.runs[1]!.dir, 'run.json'), 'utf8'),
+    '{"format":"clusterlab-run","status":"do',
+    'left as it was',
+  );
 });
 
 test('a damaged queue file is kept aside as .damaged and said so, not overwritten (finding 12)', async () => {
@@ -137,10 +172,18 @@ test('a damaged queue file is kept aside as .damaged and said so, not overwritte
   const lines: string[] = [];
   await runSweep(path, q, exp.runs, fakeDriver({}, { log: (l) => void lines.push(l) }));
   assert.equal(readFileSync(`${path}.damaged`, 'utf8'), '{"format":"clusterlab-queue","ver');
-  assert.match(lines[0]!, new RegExp(`^cannot read the queue file ${path}: .*JSON.*: kept as ${path}\\.damaged; a new queue is written \\(finished runs are still skipped: their run\\.json says so\\)$`));
+  assert.match(
+    lines[0]!,
+    new RegExp(
+      `^cannot read the queue file ${path}: .*JSON.*: kept as ${path}\\.damaged; a new queue is written \\(finished runs are still skipped: their run\\.json says so\\)$`,
+    ),
+  );
   assert.equal((await readQueue(path)).state, 'finished');
   const found: string[] = [];
   writeFileSync(path, 'not json');
-  assert.deepEqual(await listQueues([dirname(path)], (p, problem) => void found.push(`${p}: ${problem}`)), []);
+  assert.deepEqual(
+    await listQueues([dirname(path)], (p, problem) => void found.push(`${p}: ${problem}`)),
+    [],
+  );
   assert.match(found.join(), /sweep\.queue\.json: cannot read .*sweep\.queue\.json/);
 });

@@ -1,5 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,7 +44,10 @@ describe('extension host: views data', () => {
 
   it('labels store: edits are written atomically, undo/redo walk them, concurrent edits all land', async () => {
     const store = await LabelsStore.open(fx.runDir);
-    await Promise.all([store.apply((l) => ({ ...l, names: { ...l.names, '1': 'a' } })), store.apply((l) => ({ ...l, names: { ...l.names, '2': 'b' } }))]);
+    await Promise.all([
+      store.apply((l) => ({ ...l, names: { ...l.names, '1': 'a' } })),
+      store.apply((l) => ({ ...l, names: { ...l.names, '2': 'b' } })),
+    ]);
     const file = () => JSON.parse(readFileSync(join(fx.runDir, 'labels.json'), 'utf8'));
     assert.deepEqual(file().names, { '1': 'a', '2': 'b' });
     assert.equal(await store.undo(), true);
@@ -43,17 +57,31 @@ describe('extension host: views data', () => {
     assert.deepEqual((await LabelsStore.open(fx.runDir)).labels.names, { '1': 'a', '2': 'b' });
     // An edit whose result open() would refuse is not written (here a cluster id past the schema's).
     const before = readFileSync(join(fx.runDir, 'labels.json'), 'utf8');
-    await assert.rejects(store.apply((l) => ({ ...l, moves: { [fx.paths[0]!]: 1_000_000_000 } })), /edit refused, it would make .*labels\.json invalid: moves\..*: expected an integer/);
+    await assert.rejects(
+      store.apply((l) => ({ ...l, moves: { [fx.paths[0]!]: 1_000_000_000 } })),
+      /edit refused, it would make .*labels\.json invalid: moves\..*: expected an integer/,
+    );
     assert.equal(readFileSync(join(fx.runDir, 'labels.json'), 'utf8'), before);
     assert.deepEqual(store.labels.moves, {});
-    writeFileSync(join(fx.runDir, 'labels.json'), '{"format":"clusterlab-labels","version":1,"names":{},"merges":[],"moves":{"x":"y"}}');
+    writeFileSync(
+      join(fx.runDir, 'labels.json'),
+      '{"format":"clusterlab-labels","version":1,"names":{},"merges":[],"moves":{"x":"y"}}',
+    );
     await assert.rejects(LabelsStore.open(fx.runDir), /not a valid labels file.*moves\.x/);
     rmSync(join(fx.runDir, 'labels.json'));
   });
 
   it('gallery state: cluster stats, moved and new images; confusion counts with merges', () => {
-    const labels = { ...emptyLabels(), names: { '0': 'boots' }, merges: [{ from: 9, into: 8 }], moves: { [fx.paths[0]!]: 2 } };
-    const live = { added: new Map([['tops/coat/new.png', { cluster: 2, confidence: 0.5 }]]), removed: new Set([fx.paths[1]!]) };
+    const labels = {
+      ...emptyLabels(),
+      names: { '0': 'boots' },
+      merges: [{ from: 9, into: 8 }],
+      moves: { [fx.paths[0]!]: 2 },
+    };
+    const live = {
+      added: new Map([['tops/coat/new.png', { cluster: 2, confidence: 0.5 }]]),
+      removed: new Set([fx.paths[1]!]),
+    };
     const m = buildRunModel(fx.runDir, run(), rows(), labels, live);
     const g = galleryState(m, [], true, false);
     const paths = joinPaths(g.items);
@@ -72,7 +100,10 @@ describe('extension host: views data', () => {
 
     const c = confusionState(m, []);
     assert.equal(c.rows.length, 9);
-    assert.equal(c.counts.flat().reduce((a, b) => a + b, 0), 40);
+    assert.equal(
+      c.counts.flat().reduce((a, b) => a + b, 0),
+      40,
+    );
     assert.equal(c.superScores?.accKind, 'purity');
     assert.ok(c.scores!.acc > 0.5 && c.scores!.acc < 0.8);
   });
@@ -80,36 +111,71 @@ describe('extension host: views data', () => {
   it('a gallery that showed no run shows the first run to appear, without a reload (side-bar gallery after a run finishes)', async () => {
     let entries: RunEntry[] = [];
     const listeners: (() => void)[] = [];
-    const source = { listRuns: async () => entries, onDidChange: (l: () => void) => (listeners.push(l), { dispose: () => undefined }) };
+    const source = {
+      listRuns: async () => entries,
+      onDidChange: (l: () => void) => (listeners.push(l), { dispose: () => undefined }),
+    };
     const sessions = new RunSessions(source, { isInWorkspace: () => true, log: () => undefined });
     const posted: { type: string; clusters?: unknown[]; items?: { names: unknown[] } }[] = [];
     const { ui } = recordingUi(ws);
-    const controller = new GalleryController(sessions, { post: (m) => void posted.push(m as (typeof posted)[number]), asUri: (p) => p }, ui, new ThumbnailCache(join(ws, 'thumbs-empty')));
+    const controller = new GalleryController(
+      sessions,
+      { post: (m) => void posted.push(m as (typeof posted)[number]), asUri: (p) => p },
+      ui,
+      new ThumbnailCache(join(ws, 'thumbs-empty')),
+    );
     await controller.handle({ type: 'ready' });
     assert.equal(posted.at(-1)!.items!.names.length, 0);
     entries = [{ dir: fx.runDir, run: run() }];
     for (const l of listeners) l();
     const deadline = Date.now() + 5000;
-    while (posted.at(-1)!.items!.names.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (posted.at(-1)!.items!.names.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     assert.equal(posted.at(-1)!.items!.names.length, 40);
     await controller.dispose();
     await sessions.dispose();
   });
 
   it('materialize offers a new folder sorted/<run> beside the dataset and creates it', async () => {
-    const sessions = new RunSessions({ listRuns: async () => [{ dir: fx.runDir, run: run() }], onDidChange: () => ({ dispose: () => undefined }) }, { isInWorkspace: () => true, log: () => undefined });
+    const sessions = new RunSessions(
+      {
+        listRuns: async () => [{ dir: fx.runDir, run: run() }],
+        onDidChange: () => ({ dispose: () => undefined }),
+      },
+      { isInWorkspace: () => true, log: () => undefined },
+    );
     const { ui, record } = recordingUi(ws);
     const asked: { title: string; options: { label: string; detail?: string; value: string }[] }[] = [];
     const answers = ['default', 'copy'];
-    const picking = { ...ui, pickFolder: async () => assert.fail('no folder picker when the default is taken'), pickOne: async <T extends string>(title: string, options: { label: string; detail?: string; value: T }[]) => (asked.push({ title, options }), answers.shift() as T) };
-    const controller = new GalleryController(sessions, { post: () => undefined, asUri: (p) => p }, picking, new ThumbnailCache(join(ws, 'thumbs-m')));
+    const picking = {
+      ...ui,
+      pickFolder: async () => assert.fail('no folder picker when the default is taken'),
+      pickOne: async <T extends string>(
+        title: string,
+        options: { label: string; detail?: string; value: T }[],
+      ) => (asked.push({ title, options }), answers.shift() as T),
+    };
+    const controller = new GalleryController(
+      sessions,
+      { post: () => undefined, asUri: (p) => p },
+      picking,
+      new ThumbnailCache(join(ws, 'thumbs-m')),
+    );
     await controller.handle({ type: 'ready' });
     await controller.handle({ type: 'materialize' });
     const target = join(ws, 'sorted', 'cc-fixture');
     assert.match(asked[0]!.options[0]!.label, /New folder sorted\/cc-fixture/);
     assert.equal(asked[0]!.options[0]!.detail, target);
-    assert.equal(readdirSync(target).filter((n) => n !== '.clusterlab-export.json').length, 10, 'a folder per cluster');
-    assert.equal(JSON.parse(readFileSync(join(target, '.clusterlab-export.json'), 'utf8')).run, 'cc-fixture', 'marked as an export, not a dataset');
+    assert.equal(
+      readdirSync(target).filter((n) => n !== '.clusterlab-export.json').length,
+      10,
+      'a folder per cluster',
+    );
+    assert.equal(
+      JSON.parse(readFileSync(join(target, '.clusterlab-export.json'), 'utf8')).run,
+      'cc-fixture',
+      'marked as an export, not a dataset',
+    );
     assert.deepEqual(record.errors, []);
     await controller.dispose();
     await sessions.dispose();
@@ -126,14 +192,26 @@ describe('extension host: views data', () => {
     assert.equal(byKey.get('nmiPrevious')!.values[0], null);
     assert.equal(byKey.has('epoch'), false);
     // Named by the host from the method specs: the page knows no method.
-    assert.deepEqual([byKey.get('terms.instance')!.label, byKey.get('nmi')!.kind], ['Instance loss', 'fraction']);
-    assert.deepEqual(chartsState(fx.runDir, { ...run(), method: 'scan' }, [{ ...metrics[0]!, phase: 'selflabel' }], []).phases, ['self-labeling']);
+    assert.deepEqual(
+      [byKey.get('terms.instance')!.label, byKey.get('nmi')!.kind],
+      ['Instance loss', 'fraction'],
+    );
+    assert.deepEqual(
+      chartsState(fx.runDir, { ...run(), method: 'scan' }, [{ ...metrics[0]!, phase: 'selflabel' }], [])
+        .phases,
+      ['self-labeling'],
+    );
   });
 
   it("charts state: DeepCluster's pick column is the pick group, drawn beside the scores; with pick=last nothing is", () => {
     const metrics = parseMetrics(readFileSync(join(fx.runDir, 'metrics.jsonl'), 'utf8'));
-    const dc = (pick: string) => ({ ...run(), method: 'deepcluster' as const, config: { ...run().config, method: 'deepcluster' as const, params: { pick } } });
-    const groupOf = (pick: string) => new Map(chartsState(fx.runDir, dc(pick), metrics, []).series.map((s) => [s.key, s.group]));
+    const dc = (pick: string) => ({
+      ...run(),
+      method: 'deepcluster' as const,
+      config: { ...run().config, method: 'deepcluster' as const, params: { pick } },
+    });
+    const groupOf = (pick: string) =>
+      new Map(chartsState(fx.runDir, dc(pick), metrics, []).series.map((s) => [s.key, s.group]));
     assert.equal(groupOf('stable').get('nmiPrevious'), PICK_GROUP);
     assert.equal(groupOf('last').get('nmiPrevious'), 'nmiPrevious');
     assert.ok(![...groupOf('last').values()].includes(PICK_GROUP));
@@ -214,7 +292,8 @@ describe('extension host: views data', () => {
     assert.ok(changes <= batches.length + 2, `changes ${changes}`);
     rmSync(join(root, 'cls', 'n0.png'));
     rmSync(join(root, 'cls', 'known.png'));
-    while ((w.added.has('cls/n0.png') || !w.removed.has('cls/known.png')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((w.added.has('cls/n0.png') || !w.removed.has('cls/known.png')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal(w.added.has('cls/n0.png'), false);
     assert.ok(w.removed.has('cls/known.png'));
     await w.dispose();

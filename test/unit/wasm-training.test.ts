@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend } from '../../src/trainer/backend/index.js';
 import { buildBackbone } from '../../src/trainer/models/backbones.js';
-import { conv2d, dense, flatten, maxPool, ParamSet, sequential, type Layer } from '../../src/trainer/models/layers.js';
+import {
+  conv2d,
+  dense,
+  flatten,
+  maxPool,
+  ParamSet,
+  sequential,
+  type Layer,
+} from '../../src/trainer/models/layers.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
 const N = 12;
@@ -30,8 +38,17 @@ function model(): { net: Layer; params: ParamSet } {
 
 function batch(): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const rng = new Rng(5);
-  const x = tf.tensor4d(Float32Array.from({ length: N * 13 * 13 }, () => rng.next()), [N, 13, 13, 1]);
-  const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: N }, () => rng.int(CLASSES)), 'int32'), CLASSES) as tf.Tensor2D;
+  const x = tf.tensor4d(
+    Float32Array.from({ length: N * 13 * 13 }, () => rng.next()),
+    [N, 13, 13, 1],
+  );
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: N }, () => rng.int(CLASSES)),
+      'int32',
+    ),
+    CLASSES,
+  ) as tf.Tensor2D;
   return { x, y };
 }
 
@@ -43,7 +60,9 @@ async function train(backend: 'cpu' | 'wasm', steps: number, lr: number) {
   const vars = [...params.trainable.values()];
   const loss = () => tf.losses.softmaxCrossEntropy(y, net.apply(x, true) as tf.Tensor2D) as tf.Scalar;
   const { grads } = tf.variableGrads(loss, vars);
-  const firstGrads = Object.fromEntries(Object.entries(grads).map(([k, g]) => [params.logicalName(k), g.dataSync() as Float32Array]));
+  const firstGrads = Object.fromEntries(
+    Object.entries(grads).map(([k, g]) => [params.logicalName(k), g.dataSync() as Float32Array]),
+  );
   tf.dispose(Object.values(grads));
   const opt = tf.train.adam(lr);
   const losses: number[] = [];
@@ -88,7 +107,10 @@ test('one Adam step: gradients and parameters on wasm match cpu', async () => {
 test('a few Adam steps on wasm lower the loss', async () => {
   const { losses } = await train('wasm', 25, 2e-2);
   assert.ok(losses.every(Number.isFinite), losses.join(', '));
-  assert.ok(losses[losses.length - 1]! < 0.8 * losses[0]!, `loss went ${losses.map((l) => l.toFixed(3)).join(' -> ')}`);
+  assert.ok(
+    losses[losses.length - 1]! < 0.8 * losses[0]!,
+    `loss went ${losses.map((l) => l.toFixed(3)).join(' -> ')}`,
+  );
 });
 
 test('ResNet-18 (stride-2 and 1x1 convs, batch norm) has the same gradients on wasm as on cpu', async () => {
@@ -98,11 +120,23 @@ test('ResNet-18 (stride-2 and 1x1 convs, batch norm) has the same gradients on w
     const { net } = buildBackbone('resnet18', p, 3, 8);
     const head = dense(p, 'head', 512, CLASSES);
     const rng = new Rng(10);
-    const x = tf.tensor4d(Float32Array.from({ length: 3 * 8 * 8 * 3 }, () => rng.normal()), [3, 8, 8, 3]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 3 * 8 * 8 * 3 }, () => rng.normal()),
+      [3, 8, 8, 3],
+    );
     const y = tf.oneHot(tf.tensor1d([0, 3, 1], 'int32'), CLASSES) as tf.Tensor2D;
     const vars = [...p.trainable.values()];
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, head.apply(net.apply(x, true), true) as tf.Tensor2D) as tf.Scalar, vars);
-    const out = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [p.logicalName(k), g.dataSync() as Float32Array])) };
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.losses.softmaxCrossEntropy(y, head.apply(net.apply(x, true), true) as tf.Tensor2D) as tf.Scalar,
+      vars,
+    );
+    const out = {
+      loss: value.dataSync()[0]!,
+      grads: Object.fromEntries(
+        Object.entries(grads).map(([k, g]) => [p.logicalName(k), g.dataSync() as Float32Array]),
+      ),
+    };
     tf.dispose([value, x, y, ...Object.values(grads)]);
     p.dispose();
     return out;

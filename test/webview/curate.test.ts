@@ -6,13 +6,23 @@ import type { Page } from 'playwright-core';
 import { writeRunFeatures } from '../../src/common/features.js';
 import type { HostUi } from '../../src/extension/views/webviewPage.js';
 import { writeFixtureLayout } from './fixtureRun.js';
-import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot, type Suite } from './harness.js';
+import {
+  browserSuite,
+  makeHost,
+  openPage,
+  pageErrors,
+  recordingUi,
+  screenshot,
+  type Suite,
+} from './harness.js';
 
 let t: Suite;
 
 const excludeFile = () => join(t.fx.dataRoot, '.clusterlab-exclude.json');
-const excludedOnDisk = (): string[] => (existsSync(excludeFile()) ? JSON.parse(readFileSync(excludeFile(), 'utf8')).paths : []);
-const tileIndices = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.i)));
+const excludedOnDisk = (): string[] =>
+  existsSync(excludeFile()) ? JSON.parse(readFileSync(excludeFile(), 'utf8')).paths : [];
+const tileIndices = (page: Page, selector: string) =>
+  page.locator(selector).evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.i)));
 
 /** A gallery whose quick picks answer in turn from `picks`, and whose info messages are kept. */
 async function openGallery(picks: string[] = [], folder?: string) {
@@ -61,9 +71,15 @@ describe('curating in the gallery (Chromium)', () => {
     assert.deepEqual(excludedOnDisk(), chosen);
     assert.deepEqual((await tileIndices(page, '.tile.excluded')).sort(), [...inThree].sort());
     assert.match((await page.locator('.status').textContent()) ?? '', /40 images · 10 clusters · 4 excluded/);
-    assert.match((await page.locator('.tile.excluded').first().getAttribute('title')) ?? '', /excluded from the dataset/);
+    assert.match(
+      (await page.locator('.tile.excluded').first().getAttribute('title')) ?? '',
+      /excluded from the dataset/,
+    );
     // All of the selection is excluded now: the same button takes it back.
-    assert.equal((await page.locator('.selection vscode-button.exclude').textContent())?.trim(), 'Include Again');
+    assert.equal(
+      (await page.locator('.selection vscode-button.exclude').textContent())?.trim(),
+      'Include Again',
+    );
     await screenshot(page, 'gallery-excluded');
     for (const p of chosen) assert.ok(existsSync(join(t.fx.dataRoot, p)), `${p} still there`);
 
@@ -78,10 +94,14 @@ describe('curating in the gallery (Chromium)', () => {
     const other = page.locator('.row.header[data-cluster="5"] + .row.tiles .tile').first();
     const otherPath = t.fx.paths[Number(await other.getAttribute('data-i'))]!;
     await other.click({ button: 'right' });
-    await g.h.act('exclude', () => page.locator('vscode-context-menu-item', { hasText: 'Exclude from Dataset' }).click());
+    await g.h.act('exclude', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'Exclude from Dataset' }).click(),
+    );
     assert.ok(excludedOnDisk().includes(otherPath));
     await page.locator(`.tile[data-i="${t.fx.paths.indexOf(otherPath)}"]`).click({ button: 'right' });
-    await g.h.act('exclude', () => page.locator('vscode-context-menu-item', { hasText: 'Include Again' }).click());
+    await g.h.act('exclude', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'Include Again' }).click(),
+    );
     assert.deepEqual(excludedOnDisk(), chosen);
     assert.deepEqual(pageErrors(page), []);
     await g.close();
@@ -99,26 +119,44 @@ describe('curating in the gallery (Chromium)', () => {
     const { page } = g;
     // One image excluded, then a second added to the selection.
     const tiles = page.locator('.row.tiles').first().locator('.tile');
-    const [a, b] = [Number(await tiles.nth(0).getAttribute('data-i')), Number(await tiles.nth(1).getAttribute('data-i'))];
+    const [a, b] = [
+      Number(await tiles.nth(0).getAttribute('data-i')),
+      Number(await tiles.nth(1).getAttribute('data-i')),
+    ];
     await tiles.nth(0).click({ modifiers: ['Control'] });
     await g.h.act('exclude', () => page.locator('.selection vscode-button.exclude').click());
     assert.deepEqual(excludedOnDisk(), [t.fx.paths[a]!]);
     await page.locator(`.tile[data-i="${b}"]`).click({ modifiers: ['Control'] });
     assert.match((await page.locator('.selection').textContent()) ?? '', /^2 selected/);
     // Not all of it is excluded: the button still offers to exclude.
-    assert.equal((await page.locator('.selection vscode-button.exclude').textContent())?.trim(), 'Exclude from Dataset');
+    assert.equal(
+      (await page.locator('.selection vscode-button.exclude').textContent())?.trim(),
+      'Exclude from Dataset',
+    );
 
     await page.locator('vscode-toolbar-button[data-action="file-symlink-directory"]').click();
-    await g.h.act('materialize', () => page.locator('vscode-context-menu-item', { hasText: 'Materialize the 2 Selected' }).click());
-    const written = readdirSync(target).filter((f) => !f.startsWith('.')).flatMap((f) => readdirSync(join(target, f)));
+    await g.h.act('materialize', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'Materialize the 2 Selected' }).click(),
+    );
+    const written = readdirSync(target)
+      .filter((f) => !f.startsWith('.'))
+      .flatMap((f) => readdirSync(join(target, f)));
     assert.deepEqual(written, [t.fx.paths[b]!.split('/').join('__')]);
-    assert.match(g.infos.at(-1) ?? '', /^1 image of the selection copied into .*picked \(1 excluded from the dataset left out\)$/);
+    assert.match(
+      g.infos.at(-1) ?? '',
+      /^1 image of the selection copied into .*picked \(1 excluded from the dataset left out\)$/,
+    );
 
     // Export of the selection: both rows, the excluded one marked.
     const sent = g.h.sent.length;
     await page.locator('vscode-toolbar-button[data-action="export"]').click();
-    await g.h.act('export', () => page.locator('vscode-context-menu-item', { hasText: 'Export the 2 Selected as CSV' }).click());
-    assert.deepEqual(g.h.sent.slice(sent).find((m) => (m as { type: string }).type === 'export'), { type: 'export', format: 'csv', paths: [t.fx.paths[a]!, t.fx.paths[b]!] });
+    await g.h.act('export', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'Export the 2 Selected as CSV' }).click(),
+    );
+    assert.deepEqual(
+      g.h.sent.slice(sent).find((m) => (m as { type: string }).type === 'export'),
+      { type: 'export', format: 'csv', paths: [t.fx.paths[a]!, t.fx.paths[b]!] },
+    );
     await g.close();
     writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [] }));
   });
@@ -129,42 +167,69 @@ describe('curating in the gallery (Chromium)', () => {
     const features = new Float32Array(t.fx.paths.length * dims);
     const classOf = (p: string) => t.fx.classes.indexOf(p.split('/')[1]!);
     // The planted misfit: the most confident image of cluster 0, with the features of class 5.
-    const rows = readFileSync(join(t.fx.runDir, 'assignments.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    const planted = rows.findIndex((r) => r[1] === '0' && Number(r[2]) === Math.max(...rows.filter((x) => x[1] === '0').map((x) => Number(x[2]))));
+    const rows = readFileSync(join(t.fx.runDir, 'assignments.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const planted = rows.findIndex(
+      (r) =>
+        r[1] === '0' &&
+        Number(r[2]) === Math.max(...rows.filter((x) => x[1] === '0').map((x) => Number(x[2]))),
+    );
     t.fx.paths.forEach((p, i) => {
       const c = i === planted ? 5 : classOf(p);
-      for (let j = 0; j < dims; j++) features[i * dims + j] = (j === c ? 1 : 0) + 0.05 * Math.sin(7 * i + 3 * j);
+      for (let j = 0; j < dims; j++)
+        features[i * dims + j] = (j === c ? 1 : 0) + 0.05 * Math.sin(7 * i + 3 * j);
       const norm = Math.hypot(...features.subarray(i * dims, (i + 1) * dims));
       for (let j = 0; j < dims; j++) features[i * dims + j]! /= norm;
     });
-    await writeRunFeatures(t.fx.runDir, { rows: t.fx.paths.length, dims, clusters: 10, epoch: 5 }, features, new Float32Array(t.fx.paths.length * 10).fill(0.1));
+    await writeRunFeatures(
+      t.fx.runDir,
+      { rows: t.fx.paths.length, dims, clusters: 10, epoch: 5 },
+      features,
+      new Float32Array(t.fx.paths.length * 10).fill(0.1),
+    );
 
     const g = await openGallery();
     const { page } = g;
     const firstOfZero = () => tileIndices(page, '.row.header[data-cluster="0"] + .row.tiles .tile');
     const sortBy = (v: string) =>
-      page.locator('vscode-single-select[aria-label="Sort"]').evaluate((el: HTMLElement & { value: string }, value) => {
-        el.value = value;
-        el.dispatchEvent(new Event('change'));
-      }, v);
+      page
+        .locator('vscode-single-select[aria-label="Sort"]')
+        .evaluate((el: HTMLElement & { value: string }, value) => {
+          el.value = value;
+          el.dispatchEvent(new Event('change'));
+        }, v);
     await sortBy('confidence-asc');
     assert.equal((await firstOfZero()).at(-1), planted, 'least confident first puts it last');
     await g.h.act('belong', () => sortBy('belong'));
     const order = await firstOfZero();
-    assert.ok(order.slice(0, 2).includes(planted), `doesn't belong puts it among the first two: ${order} (planted ${planted})`);
-    assert.match((await page.locator(`.tile[data-i="${planted}"]`).getAttribute('title')) ?? '', /doesn’t belong 0\.\d\d/);
+    assert.ok(
+      order.slice(0, 2).includes(planted),
+      `doesn't belong puts it among the first two: ${order} (planted ${planted})`,
+    );
+    assert.match(
+      (await page.locator(`.tile[data-i="${planted}"]`).getAttribute('title')) ?? '',
+      /doesn’t belong 0\.\d\d/,
+    );
     await screenshot(page, 'gallery-doesnt-belong');
     // An edit (the misfit moved to cluster 5, where its features are) and the scores come again.
     await page.locator(`.tile[data-i="${planted}"]`).click({ button: 'right' });
     await page.locator('vscode-context-menu-item', { hasText: 'Move to Cluster' }).click();
-    await g.h.act('belong', () => page.locator('vscode-context-menu-item', { hasText: 'Cluster 5 (' }).click());
+    await g.h.act('belong', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'Cluster 5 (' }).click(),
+    );
     const five = await tileIndices(page, '.row.header[data-cluster="5"] + .row.tiles .tile');
-    assert.ok(five.includes(planted) && five[0] !== planted, `after the move it is no misfit in cluster 5: ${five} (planted ${planted})`);
+    assert.ok(
+      five.includes(planted) && five[0] !== planted,
+      `after the move it is no misfit in cluster 5: ${five} (planted ${planted})`,
+    );
     assert.deepEqual(pageErrors(page), []);
     await g.close();
   });
 
-  it('the map\'s selection (a legend entry) is excluded from its strip, and the gallery of the run shows it', async () => {
+  it("the map's selection (a legend entry) is excluded from its strip, and the gallery of the run shows it", async () => {
     await writeFixtureLayout(t.fx);
     const { ui } = recordingUi(t.ws);
     const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
@@ -173,7 +238,9 @@ describe('curating in the gallery (Chromium)', () => {
     await gallery.page.locator('.row.header').first().waitFor();
     await map.page.locator('.legend .entry', { hasText: 'Cluster 7 (4)' }).click();
     await map.page.locator('.strip:not([hidden])').waitFor();
-    await map.act('exclude', () => map.page.locator('.strip vscode-button[data-action="Exclude from Dataset"]').click());
+    await map.act('exclude', () =>
+      map.page.locator('.strip vscode-button[data-action="Exclude from Dataset"]').click(),
+    );
     const seven = excludedOnDisk().length;
     assert.equal(seven, 4);
     // The gallery of the same run (same host) redraws with them excluded, and shares the selection.
@@ -187,24 +254,47 @@ describe('curating in the gallery (Chromium)', () => {
   });
 
   it('a list naming images deleted since is logged once; a damaged list is one line naming the file, and exclusions and exports wait for it', async () => {
-    writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: ['gone/long-ago.png', t.fx.paths[0]] }));
+    writeFileSync(
+      excludeFile(),
+      JSON.stringify({
+        format: 'clusterlab-exclusions',
+        version: 1,
+        paths: ['gone/long-ago.png', t.fx.paths[0]],
+      }),
+    );
     const ok = await openGallery();
     assert.equal(await ok.page.locator('.tile.excluded').count(), 1);
-    assert.deepEqual(ok.record.log.filter((l) => /not in run/.test(l)), [`${excludeFile()}: 1 listed image is not in run cc-fixture (deleted since?): ignored`]);
+    assert.deepEqual(
+      ok.record.log.filter((l) => /not in run/.test(l)),
+      [`${excludeFile()}: 1 listed image is not in run cc-fixture (deleted since?): ignored`],
+    );
     await ok.close();
 
     writeFileSync(excludeFile(), '{"format": "clusterlab-exclusions", "paths": [');
     const g = await openGallery();
     const banner = g.page.locator('.banner:not([hidden])').first();
     await banner.waitFor();
-    assert.match((await banner.textContent()) ?? '', /\.clusterlab-exclude\.json is not a valid exclusion list \(not JSON: .*\): fix or remove it/);
+    assert.match(
+      (await banner.textContent()) ?? '',
+      /\.clusterlab-exclude\.json is not a valid exclusion list \(not JSON: .*\): fix or remove it/,
+    );
     // The run is still shown; excluding and exporting refuse with the same line, and the file is left as it was.
     assert.equal(await g.page.locator('.tile').count(), 40);
-    await g.page.locator('.tile').first().click({ modifiers: ['Control'] });
+    await g.page
+      .locator('.tile')
+      .first()
+      .click({ modifiers: ['Control'] });
     await g.h.act('exclude', () => g.page.locator('.selection vscode-button.exclude').click());
-    await g.h.act('materialize', () => g.page.evaluate(() => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'materialize' })));
+    await g.h.act('materialize', () =>
+      g.page.evaluate(() =>
+        (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } })
+          .acquireVsCodeApi()
+          .postMessage({ type: 'materialize' }),
+      ),
+    );
     assert.equal(g.record.errors.length, 2);
-    for (const e of g.record.errors) assert.match(e, /^ClusterLab: .*\.clusterlab-exclude\.json is not a valid exclusion list/);
+    for (const e of g.record.errors)
+      assert.match(e, /^ClusterLab: .*\.clusterlab-exclude\.json is not a valid exclusion list/);
     assert.equal(readFileSync(excludeFile(), 'utf8'), '{"format": "clusterlab-exclusions", "paths": [');
     await g.close();
     writeFileSync(excludeFile(), JSON.stringify({ format: 'clusterlab-exclusions', version: 1, paths: [] }));
@@ -215,8 +305,19 @@ describe('curating in the gallery (Chromium)', () => {
     const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
     const h = await openPage(t.browser, t.origin, 'gallery', host.gallery);
     await h.page.locator('.row.header').first().waitFor();
-    await h.act('exclude', () => h.page.evaluate((p) => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'exclude', paths: [p], exclude: true }), t.fx.paths[0]!));
-    assert.match(record.errors.join('\n'), /the dataset folder .* is outside the workspace: its exclusion list is not written from here/);
+    await h.act('exclude', () =>
+      h.page.evaluate(
+        (p) =>
+          (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } })
+            .acquireVsCodeApi()
+            .postMessage({ type: 'exclude', paths: [p], exclude: true }),
+        t.fx.paths[0]!,
+      ),
+    );
+    assert.match(
+      record.errors.join('\n'),
+      /the dataset folder .* is outside the workspace: its exclusion list is not written from here/,
+    );
     assert.deepEqual(excludedOnDisk(), []);
     await h.page.close();
     await host.sessions.dispose();

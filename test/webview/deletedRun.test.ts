@@ -12,7 +12,15 @@ import { GalleryController } from '../../src/extension/views/galleryController.j
 import { RunSessions } from '../../src/extension/views/runSessions.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
-import { launchChromium, notifyingRunSource, openPage, pageErrors, recordingUi, screenshot, startServer } from './harness.js';
+import {
+  launchChromium,
+  notifyingRunSource,
+  openPage,
+  pageErrors,
+  recordingUi,
+  screenshot,
+  startServer,
+} from './harness.js';
 
 describe('a gallery whose run is deleted', () => {
   let ws: string;
@@ -29,7 +37,10 @@ describe('a gallery whose run is deleted', () => {
     small = join(fx.runsDir, 'cc-small');
     renameSync(other.runDir, small);
     const run = JSON.parse(readFileSync(join(small, 'run.json'), 'utf8')) as RunJson;
-    writeFileSync(join(small, 'run.json'), JSON.stringify({ ...run, id: 'cc-small', startedAt: '2026-11-20T11:00:00.000Z' }));
+    writeFileSync(
+      join(small, 'run.json'),
+      JSON.stringify({ ...run, id: 'cc-small', startedAt: '2026-11-20T11:00:00.000Z' }),
+    );
     const s = await startServer(join(ws, 'thumbs'));
     origin = s.origin;
     close = () => s.server.close();
@@ -46,7 +57,13 @@ describe('a gallery whose run is deleted', () => {
     const sessions = new RunSessions(source, { isInWorkspace: () => true, log: () => undefined });
     const { ui, record } = recordingUi(ws);
     let controller!: GalleryController;
-    const h = await openPage(browser, origin, 'gallery', (port) => (controller = new GalleryController(sessions, port, ui, new ThumbnailCache(join(ws, 'thumbs')))));
+    const h = await openPage(
+      browser,
+      origin,
+      'gallery',
+      (port) =>
+        (controller = new GalleryController(sessions, port, ui, new ThumbnailCache(join(ws, 'thumbs')))),
+    );
     const { page } = h;
     const status = () => page.locator('.toolbar .status').textContent();
     const picked = () => page.locator('.run-picker').evaluate((el) => (el as HTMLSelectElement).value);
@@ -59,7 +76,11 @@ describe('a gallery whose run is deleted', () => {
     // Deleted (the Runs view's Delete Run removes the folder; the run store then says the runs changed).
     rmSync(fx.runDir, { recursive: true });
     runsChanged();
-    await page.waitForFunction(() => /^20 images/.test(document.querySelector('.toolbar .status')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => /^20 images/.test(document.querySelector('.toolbar .status')?.textContent ?? ''),
+      undefined,
+      { timeout: 10_000 },
+    );
     await h.idle();
     assert.equal(await picked(), small);
     assert.equal(await page.locator('.tile').count(), 20);
@@ -78,10 +99,15 @@ describe('a gallery whose run is deleted', () => {
     await page.locator('.row.header vscode-textfield input').fill('bags');
     await h.act('rename', () => page.keyboard.press('Enter'));
     assert.equal(record.errors.length, 1);
-    assert.match(record.errors[0]!, /the run cc-small was deleted \(its folder is gone\); the edit was not saved/);
+    assert.match(
+      record.errors[0]!,
+      /the run cc-small was deleted \(its folder is gone\); the edit was not saved/,
+    );
     assert.doesNotMatch(record.errors[0]!, /ENOENT|\.tmp/);
     assert.ok(!existsSync(small), 'nothing was written for the deleted run');
-    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 0, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 0, undefined, {
+      timeout: 10_000,
+    });
     assert.deepEqual(pageErrors(page), []);
     await page.close();
     await controller.dispose();

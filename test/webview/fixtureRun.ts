@@ -27,7 +27,9 @@ export function makeFixtureRun(workspace: string, perClass = 4): FixtureRun {
   const runDir = join(runsDir, 'cc-fixture');
   mkdirSync(runDir, { recursive: true });
   const pairs: [string, string][] = [];
-  for (const sup of readdirSync(SAMPLE).filter((f) => !f.includes('.')).sort()) {
+  for (const sup of readdirSync(SAMPLE)
+    .filter((f) => !f.includes('.'))
+    .sort()) {
     for (const cls of readdirSync(join(SAMPLE, sup)).sort()) pairs.push([sup, cls]);
   }
   const classes = pairs.map(([, c]) => c).sort();
@@ -37,7 +39,9 @@ export function makeFixtureRun(workspace: string, perClass = 4): FixtureRun {
   const paths: string[] = [];
   let n = 0;
   for (const [sup, cls] of pairs) {
-    const files = readdirSync(join(SAMPLE, sup, cls)).sort().slice(0, perClass);
+    const files = readdirSync(join(SAMPLE, sup, cls))
+      .sort()
+      .slice(0, perClass);
     mkdirSync(join(dataRoot, sup, cls), { recursive: true });
     files.forEach((f, j) => {
       copyFileSync(join(SAMPLE, sup, cls, f), join(dataRoot, sup, cls, f));
@@ -57,8 +61,19 @@ export function makeFixtureRun(workspace: string, perClass = 4): FixtureRun {
     id: 'cc-fixture',
     method: 'cc',
     config: {
-      method: 'cc', data: dataRoot, clusters: classes.length, epochs: 5, imageSize: 28, channels: 1, backbone: 'small', batchSize: 32, seed: 42,
-      backend: 'cpu', learningRate: 3e-4, evalEvery: 1, params: {},
+      method: 'cc',
+      data: dataRoot,
+      clusters: classes.length,
+      epochs: 5,
+      imageSize: 28,
+      channels: 1,
+      backbone: 'small',
+      batchSize: 32,
+      seed: 42,
+      backend: 'cpu',
+      learningRate: 3e-4,
+      evalEvery: 1,
+      params: {},
     },
     dataset: { root: dataRoot, images: n, classes, superClasses, superOfClass },
     backend: { name: 'cpu', threads: 1, skipped: [] },
@@ -82,7 +97,21 @@ export function makeFixtureRun(workspace: string, perClass = 4): FixtureRun {
     nmiPrevious: e === 0 ? undefined : 0.5 + e * 0.1,
   }));
   writeFileSync(join(runDir, 'metrics.jsonl'), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
-  writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ acc: 0.75, nmi: 0.7, ari: 0.6, k: classes.length, n, epochs: 5, seconds: 60, backend: 'cpu', sizes: [], skipped: [] }));
+  writeFileSync(
+    join(runDir, 'summary.json'),
+    JSON.stringify({
+      acc: 0.75,
+      nmi: 0.7,
+      ari: 0.6,
+      k: classes.length,
+      n,
+      epochs: 5,
+      seconds: 60,
+      backend: 'cpu',
+      sizes: [],
+      skipped: [],
+    }),
+  );
   return { workspace, dataRoot, runDir, runsDir, classes, paths };
 }
 
@@ -99,6 +128,10 @@ export async function writeFixtureLayout(fx: FixtureRun): Promise<Float32Array> 
     xy[2 * i] = 10 * Math.cos(a) + 0.6 * j;
     xy[2 * i + 1] = 10 * Math.sin(a) + 0.3 * (j % 2);
   });
-  await writeLayout(fx.runDir, { rows: fx.paths.length, method: 'fixture circle', epoch: 5, knnPreservation: 0.8, seconds: 0 }, xy);
+  await writeLayout(
+    fx.runDir,
+    { rows: fx.paths.length, method: 'fixture circle', epoch: 5, knnPreservation: 0.8, seconds: 0 },
+    xy,
+  );
   return xy;
 }

@@ -8,7 +8,14 @@ import type { RunJson } from '../../src/protocol/run.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
 import { RunSessions } from '../../src/extension/views/runSessions.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
-import { browserSuite, notifyingRunSource, openPage, pageErrors, recordingUi, screenshot } from './harness.js';
+import {
+  browserSuite,
+  notifyingRunSource,
+  openPage,
+  pageErrors,
+  recordingUi,
+  screenshot,
+} from './harness.js';
 
 describe('the side-bar gallery while a sweep runs', () => {
   const t = browserSuite('stays');
@@ -18,8 +25,16 @@ describe('the side-bar gallery while a sweep runs', () => {
     const dir = join(t.fx.runsDir, id);
     mkdirSync(dir, { recursive: true });
     const base = JSON.parse(readFileSync(join(t.fx.runDir, 'run.json'), 'utf8')) as RunJson;
-    const run = { ...base, id, status, startedAt: `2026-11-20T${hour}:00:00.000Z`, epoch: status === 'done' ? base.epoch : 1 };
-    if (status === 'done') for (const f of ['assignments.csv', 'metrics.jsonl', 'summary.json']) copyFileSync(join(t.fx.runDir, f), join(dir, f));
+    const run = {
+      ...base,
+      id,
+      status,
+      startedAt: `2026-11-20T${hour}:00:00.000Z`,
+      epoch: status === 'done' ? base.epoch : 1,
+    };
+    if (status === 'done')
+      for (const f of ['assignments.csv', 'metrics.jsonl', 'summary.json'])
+        copyFileSync(join(t.fx.runDir, f), join(dir, f));
     else delete (run as Partial<RunJson>).endedAt;
     writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
     return dir;
@@ -32,7 +47,14 @@ describe('the side-bar gallery while a sweep runs', () => {
     const sessions = new RunSessions(source, { isInWorkspace: () => true, log: () => undefined });
     const { ui, record } = recordingUi(t.ws);
     let controller!: GalleryController;
-    const h = await openPage(t.browser, t.origin, 'gallery', (port) => (controller = new GalleryController(sessions, port, ui, new ThumbnailCache(t.thumbDir))), { width: 400, height: 900 }, 'sidebar');
+    const h = await openPage(
+      t.browser,
+      t.origin,
+      'gallery',
+      (port) => (controller = new GalleryController(sessions, port, ui, new ThumbnailCache(t.thumbDir))),
+      { width: 400, height: 900 },
+      'sidebar',
+    );
     const { page } = h;
     const picked = () => page.locator('.run-picker').evaluate((el) => (el as HTMLSelectElement).value);
     await page.locator('.row.header').first().waitFor();
@@ -60,13 +82,23 @@ describe('the side-bar gallery while a sweep runs', () => {
       await h.idle();
       ids.push(join(t.fx.runsDir, id));
     }
-    await page.waitForFunction((n) => document.querySelectorAll('.run-picker vscode-option').length === n, 4, { timeout: 10_000 });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('.run-picker vscode-option').length === n,
+      4,
+      { timeout: 10_000 },
+    );
     await h.idle();
     assert.equal(await picked(), t.fx.runDir, 'the picker stays on the picked run');
     assert.match((await page.locator('.toolbar .status').textContent()) ?? '', /^40 images · 10 clusters/);
-    assert.equal(h.sent.filter((m) => (m as { type: string }).type === 'selectRun').length, chosen, 'the page asked for no other run');
+    assert.equal(
+      h.sent.filter((m) => (m as { type: string }).type === 'selectRun').length,
+      chosen,
+      'the page asked for no other run',
+    );
     // The sweep's runs are offered.
-    const offered = await page.locator('.run-picker vscode-option').evaluateAll((os) => os.map((o) => (o as HTMLElement & { value: string }).value));
+    const offered = await page
+      .locator('.run-picker vscode-option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLElement & { value: string }).value));
     for (const d of ids) assert.ok(offered.includes(d), d);
     await screenshot(page, 'gallery-sidebar-during-sweep');
     assert.deepEqual(record.errors, []);

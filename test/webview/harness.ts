@@ -28,11 +28,22 @@ import { makeFixtureRun, type FixtureRun } from './fixtureRun.js';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = 'test-output/screenshots';
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.webp': 'image/webp', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.webp': 'image/webp',
+  '.map': 'application/json',
+};
 
 /** Serves the bundles, the stylesheets and the thumbnail cache; anything else is a 404. */
 export async function startServer(thumbDir: string): Promise<{ server: Server; origin: string }> {
-  const roots: Record<string, string> = { dist: resolve('dist/webview'), media: resolve('media'), test: resolve('test/webview'), thumbs: resolve(thumbDir) };
+  const roots: Record<string, string> = {
+    dist: resolve('dist/webview'),
+    media: resolve('media'),
+    test: resolve('test/webview'),
+    thumbs: resolve(thumbDir),
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const [, top, ...rest] = url.pathname.split('/');
@@ -42,7 +53,9 @@ export async function startServer(thumbDir: string): Promise<{ server: Server; o
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res
+      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+      .end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -51,7 +64,14 @@ export async function startServer(thumbDir: string): Promise<{ server: Server; o
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -72,7 +92,10 @@ export function notifyingRunSource(runsDir: string): { source: RunSource; runsCh
   const listeners = new Set<() => void>();
   const folders = folderRunSource(runsDir);
   return {
-    source: { listRuns: () => folders.listRuns(), onDidChange: (l) => (listeners.add(l), { dispose: () => listeners.delete(l) }) },
+    source: {
+      listRuns: () => folders.listRuns(),
+      onDidChange: (l) => (listeners.add(l), { dispose: () => listeners.delete(l) }),
+    },
     runsChanged: () => listeners.forEach((l) => l()),
   };
 }
@@ -87,7 +110,10 @@ export interface UiRecord {
   log: string[];
 }
 
-export function recordingUi(workspace: string, answers: { saveAs?: string; folder?: string; pick?: string } = {}): { ui: HostUi; record: UiRecord } {
+export function recordingUi(
+  workspace: string,
+  answers: { saveAs?: string; folder?: string; pick?: string } = {},
+): { ui: HostUi; record: UiRecord } {
   const record: UiRecord = { opened: [], revealed: [], copied: [], errors: [], galleries: [], log: [] };
   const root = resolve(workspace);
   const ui: HostUi = {
@@ -97,7 +123,8 @@ export function recordingUi(workspace: string, answers: { saveAs?: string; folde
     copyText: async (t) => void record.copied.push(t),
     saveFile: async () => answers.saveAs,
     pickFolder: async () => answers.folder,
-    pickOne: async <T extends string>(_: string, options: { value: T }[]) => options.find((o) => o.value === answers.pick)?.value,
+    pickOne: async <T extends string>(_: string, options: { value: T }[]) =>
+      options.find((o) => o.value === answers.pick)?.value,
     info: () => undefined,
     error: (m) => void record.errors.push(m),
     showGallery: async (dir, filter) => void record.galleries.push(filter ? { dir, filter } : { dir }),
@@ -147,7 +174,14 @@ export async function openPage(
       }
       const json = JSON.stringify(m);
       // Dispatched synchronously, as a MessageEvent like VS Code's: once evaluate returns, the page has drawn it.
-      queue = queue.then(() => page.evaluate((text) => void window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), json)).catch(() => undefined);
+      queue = queue
+        .then(() =>
+          page.evaluate(
+            (text) => void window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })),
+            json,
+          ),
+        )
+        .catch(() => undefined);
     },
     asUri: (p) => `${origin}/thumbs/${resolve(p).split(sep).slice(-2).map(encodeURIComponent).join('/')}`,
   };
@@ -213,11 +247,26 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 type ControllerMakers = { [P in PageName]: (port: WebviewPort<unknown>) => PageControllerOf<P> };
 
 /** Each page's controller over one set of sessions, made from its PAGES row as the extension makes it. */
-export function makeHost(runsDir: string, thumbDir: string, ui: HostUi, assign?: AssignFn, layout?: LayoutFn): { sessions: RunSessions } & ControllerMakers {
-  const sessions = new RunSessions(folderRunSource(runsDir), { isInWorkspace: ui.isInWorkspace, log: ui.log, ...(assign ? { assign } : {}) });
+export function makeHost(
+  runsDir: string,
+  thumbDir: string,
+  ui: HostUi,
+  assign?: AssignFn,
+  layout?: LayoutFn,
+): { sessions: RunSessions } & ControllerMakers {
+  const sessions = new RunSessions(folderRunSource(runsDir), {
+    isInWorkspace: ui.isInWorkspace,
+    log: ui.log,
+    ...(assign ? { assign } : {}),
+  });
   const thumbs = new ThumbnailCache(thumbDir);
   const host = { sessions, thumbs, ui, ...(layout ? { layout } : {}), onEdited: () => undefined };
-  const makers = Object.fromEntries(PAGE_NAMES.map((name) => [name, (port: WebviewPort<unknown>) => PAGES[name].controller({ ...host, port })]));
+  const makers = Object.fromEntries(
+    PAGE_NAMES.map((name) => [
+      name,
+      (port: WebviewPort<unknown>) => PAGES[name].controller({ ...host, port }),
+    ]),
+  );
   return { sessions, ...(makers as ControllerMakers) };
 }
 

@@ -8,7 +8,17 @@ import { writeRunFeatures } from '../../src/common/features.js';
 import type { MapState } from '../../src/protocol/webview.js';
 import { toScreen, type View } from '../../webview/map/camera.js';
 import { categoryColor } from '../../webview/map/colors.js';
-import { browserSuite, makeHost, openPage, pageErrors, recordingUi, screenshot, type PageHarness, type Suite, type UiRecord } from './harness.js';
+import {
+  browserSuite,
+  makeHost,
+  openPage,
+  pageErrors,
+  recordingUi,
+  screenshot,
+  type PageHarness,
+  type Suite,
+  type UiRecord,
+} from './harness.js';
 import { writeFixtureLayout } from './fixtureRun.js';
 
 let t: Suite;
@@ -29,7 +39,9 @@ async function lastState(page: Page): Promise<MapState> {
   return page.evaluate(() => (window as unknown as { __map: MapState }).__map);
 }
 
-async function openMap(options: { host?: ReturnType<typeof makeHost>; record?: UiRecord } = {}): Promise<MapPage> {
+async function openMap(
+  options: { host?: ReturnType<typeof makeHost>; record?: UiRecord } = {},
+): Promise<MapPage> {
   const made = recordingUi(t.ws);
   const record = options.record ?? made.record;
   const host = options.host ?? makeHost(t.fx.runsDir, t.thumbDir, made.ui);
@@ -39,9 +51,18 @@ async function openMap(options: { host?: ReturnType<typeof makeHost>; record?: U
     refresh = () => c.refresh();
     return c;
   });
-  await h.page.evaluate(() => window.addEventListener('message', (e) => e.data?.type === 'map' && ((window as unknown as { __map: unknown }).__map = e.data)));
+  await h.page.evaluate(() =>
+    window.addEventListener(
+      'message',
+      (e) => e.data?.type === 'map' && ((window as unknown as { __map: unknown }).__map = e.data),
+    ),
+  );
   refresh();
-  await h.page.waitForFunction(() => performance.getEntriesByName('map-first-paint').length > 0 && (window as unknown as { __map?: unknown }).__map);
+  await h.page.waitForFunction(
+    () =>
+      performance.getEntriesByName('map-first-paint').length > 0 &&
+      (window as unknown as { __map?: unknown }).__map,
+  );
   await h.idle();
   const at = async (i: number): Promise<[number, number]> => {
     const xy = (await lastState(h.page)).layout!.xy;
@@ -80,7 +101,13 @@ async function lasso(m: MapPage, ids: number[]): Promise<void> {
   await keyboard.down('Shift');
   await mouse.move(x0, y0);
   await mouse.down();
-  for (const [x, y] of [[x1, y0], [x1, y1], [x0, y1], [x0, y0 + 1]] as const) await mouse.move(x, y, { steps: 4 });
+  for (const [x, y] of [
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+    [x0, y0 + 1],
+  ] as const)
+    await mouse.move(x, y, { steps: 4 });
   await m.h.act('selection', () => mouse.up());
   await keyboard.up('Shift');
 }
@@ -96,7 +123,10 @@ describe('map page in Chromium', () => {
     const m = await openMap();
     const { page } = m.h;
     assert.equal(await page.locator('.legend .entry').count(), 10);
-    assert.match((await page.locator('.status').textContent()) ?? '', /40 images · 10 clusters · kNN kept 80%/);
+    assert.match(
+      (await page.locator('.status').textContent()) ?? '',
+      /40 images · 10 clusters · kNN kept 80%/,
+    );
     // An image of cluster 0 is drawn in the first palette colour, one of cluster 3 in the fourth.
     const state = await lastState(page);
     const of = (c: number) => state.items.cluster.indexOf(c);
@@ -105,14 +135,22 @@ describe('map page in Chromium', () => {
     await screenshot(page, 'map');
 
     const setMode = (v: string) =>
-      page.locator('vscode-single-select[aria-label="Colour by"]').evaluate((el: HTMLElement & { value: string }, value) => {
-        el.value = value;
-        el.dispatchEvent(new Event('change'));
-      }, v);
+      page
+        .locator('vscode-single-select[aria-label="Colour by"]')
+        .evaluate((el: HTMLElement & { value: string }, value) => {
+          el.value = value;
+          el.dispatchEvent(new Event('change'));
+        }, v);
     await setMode('super');
-    assert.equal(await page.locator('.legend .entry').count(), new Set(t.fx.paths.map((p) => p.split('/')[0])).size);
+    assert.equal(
+      await page.locator('.legend .entry').count(),
+      new Set(t.fx.paths.map((p) => p.split('/')[0])).size,
+    );
     await setMode('class');
-    assert.deepEqual((await page.locator('.legend .entry').allTextContents()).slice(0, 2), [`${t.fx.classes[0]} (4)`, `${t.fx.classes[1]} (4)`]);
+    assert.deepEqual((await page.locator('.legend .entry').allTextContents()).slice(0, 2), [
+      `${t.fx.classes[0]} (4)`,
+      `${t.fx.classes[1]} (4)`,
+    ]);
     await setMode('confidence');
     assert.equal(await page.locator('.legend .entry').count(), 5);
     await screenshot(page, 'map-confidence');
@@ -132,7 +170,12 @@ describe('map page in Chromium', () => {
     const text = (await page.locator('.tooltip').textContent()) ?? '';
     const name = t.fx.paths[5]!.split('/').pop()!;
     assert.match(text, new RegExp(`${name}Cluster \\d+confidence 0\\.\\d\\d · ${classOf(5)}`));
-    assert.ok(await page.locator('.tooltip img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'thumbnail decoded');
+    assert.ok(
+      await page
+        .locator('.tooltip img')
+        .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      'thumbnail decoded',
+    );
     await screenshot(page, 'map-hover');
     await m.h.act('open', () => page.mouse.click(x, y));
     assert.deepEqual(m.record.opened, [join(t.fx.dataRoot, t.fx.paths[5]!)]);
@@ -148,7 +191,8 @@ describe('map page in Chromium', () => {
     // One wheel step on the point, then a pan, each as events in the page and read back in the frame
     // that shows it: well inside the pause after which the page draws every point again.
     // A string: the TypeScript loader would add helpers (__name) the page does not have.
-    const step = (kind: 'wheel' | 'pan') => page.evaluate(`(async () => {
+    const step = (kind: 'wheel' | 'pan') =>
+      page.evaluate(`(async () => {
       const c = document.querySelector('canvas.points');
       const r = c.getBoundingClientRect();
       const before = c.dataset.layerDraws.split(' ').map(Number);
@@ -184,10 +228,17 @@ describe('map page in Chromium', () => {
     await page.waitForTimeout(300);
 
     const pan = await step('pan');
-    assert.ok(Math.abs(pan.moved[0] - 40) < 2 && Math.abs(pan.moved[1] - 25) < 2, `panned by (40, 25): ${pan.moved}`);
+    assert.ok(
+      Math.abs(pan.moved[0] - 40) < 2 && Math.abs(pan.moved[1] - 25) < 2,
+      `panned by (40, 25): ${pan.moved}`,
+    );
     assert.ok(near(pan.color, categoryColor(2)), `panned: ${pan.color} against ${categoryColor(2)}`);
     assert.equal(pan.after[0], pan.before[0], 'no frame drew every point during the pan');
-    await page.waitForFunction((n) => Number(document.querySelector('canvas.points')!.getAttribute('data-layer-draws')!.split(' ')[0]) > n, pan.after[0]!);
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector('canvas.points')!.getAttribute('data-layer-draws')!.split(' ')[0]) > n,
+      pan.after[0]!,
+    );
     // Drawn anew: the point is where the view says, in its colour.
     assert.ok(near(await pixel(page, await m.at(id)), categoryColor(2)), 'settled picture');
     assert.deepEqual(pageErrors(page), []);
@@ -204,7 +255,9 @@ describe('map page in Chromium', () => {
     await screenshot(page, 'map-lasso');
 
     await page.locator('.strip vscode-button[data-action="Move to…"]').click();
-    await m.h.act('move', () => page.locator('vscode-context-menu-item', { hasText: 'Cluster 7 (4)' }).click());
+    await m.h.act('move', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'Cluster 7 (4)' }).click(),
+    );
     for (const i of ids) assert.equal(labelsJson().moves[t.fx.paths[i]!] ?? 7, 7);
     await page.locator('.legend .entry', { hasText: 'Cluster 7 (8)' }).waitFor();
     await page.evaluate(() => new Promise(requestAnimationFrame));
@@ -251,14 +304,25 @@ describe('map page in Chromium', () => {
     const { page } = m.h;
     await page.setViewportSize({ width: 700, height: 700 });
     await m.h.idle();
-    await lasso(m, t.fx.paths.map((_, i) => i));
+    await lasso(
+      m,
+      t.fx.paths.map((_, i) => i),
+    );
     await page.locator('.strip .thumb img').first().waitFor();
     const box = await page.locator('.strip .thumbs').evaluate((el) => {
       const r = el.getBoundingClientRect();
       const thumbs = [...el.querySelectorAll('.thumb')].map((b) => b.getBoundingClientRect());
-      return { vertical: el.scrollHeight > el.clientHeight, sideways: el.scrollWidth > el.clientWidth, cut: thumbs.filter((b) => b.bottom > r.top + el.clientHeight + 0.5).length };
+      return {
+        vertical: el.scrollHeight > el.clientHeight,
+        sideways: el.scrollWidth > el.clientWidth,
+        cut: thumbs.filter((b) => b.bottom > r.top + el.clientHeight + 0.5).length,
+      };
     });
-    assert.deepEqual(box, { vertical: false, sideways: true, cut: 0 }, 'a sideways scrollbar only, and no thumbnail cut off');
+    assert.deepEqual(
+      box,
+      { vertical: false, sideways: true, cut: 0 },
+      'a sideways scrollbar only, and no thumbnail cut off',
+    );
     await screenshot(page, 'map-strip');
     const entries = page.locator('.legend .entry');
     assert.ok(await entries.first().isVisible());
@@ -286,17 +350,29 @@ describe('map page in Chromium', () => {
     await lasso(m, ids);
     await g.idle();
     await g.page.waitForFunction(() => document.querySelectorAll('.tile.selected').length === 4);
-    const selectedInGallery = await g.page.locator('.tile.selected').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.i)));
-    assert.deepEqual(selectedInGallery.sort((a, b) => a - b), ids);
+    const selectedInGallery = await g.page
+      .locator('.tile.selected')
+      .evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.i)));
+    assert.deepEqual(
+      selectedInGallery.sort((a, b) => a - b),
+      ids,
+    );
     await screenshot(g.page, 'gallery-linked-from-map');
 
     // Ctrl-click in the gallery: the map's strip follows.
-    await g.act('selection', () => g.page.locator('.tile:not(.selected)').first().click({ modifiers: ['Control'] }));
+    await g.act('selection', () =>
+      g.page
+        .locator('.tile:not(.selected)')
+        .first()
+        .click({ modifiers: ['Control'] }),
+    );
     await m.h.idle();
     assert.match((await m.h.page.locator('.strip .count').textContent()) ?? '', /^5 selected/);
     await screenshot(m.h.page, 'map-linked-from-gallery');
 
-    await m.h.act('showInGallery', () => m.h.page.locator('.strip vscode-button[data-action="Show in Gallery"]').click());
+    await m.h.act('showInGallery', () =>
+      m.h.page.locator('.strip vscode-button[data-action="Show in Gallery"]').click(),
+    );
     const shown = record.galleries.at(-1)!;
     assert.equal(shown.filter?.images?.length, 5);
     assert.equal(shown.filter?.title, '5 images from the map');
@@ -315,7 +391,8 @@ describe('map page in Chromium', () => {
     // A copy of the run without layout files: first without features (an older run), then with.
     const dir = join(t.fx.runsDir, 'cc-nolayout');
     mkdirSync(dir);
-    for (const f of ['run.json', 'assignments.csv', 'metrics.jsonl', 'summary.json']) writeFileSync(join(dir, f), readFileSync(join(t.fx.runDir, f)));
+    for (const f of ['run.json', 'assignments.csv', 'metrics.jsonl', 'summary.json'])
+      writeFileSync(join(dir, f), readFileSync(join(t.fx.runDir, f)));
     const { ui, record } = recordingUi(t.ws);
     const asked: string[] = [];
     const layout = await writeFixtureLayout(t.fx);
@@ -323,18 +400,51 @@ describe('map page in Chromium', () => {
       asked.push(runDir);
       onProgress({ percentage: 50, message: 'umap epoch 100/200' });
       await new Promise((r) => setTimeout(r, 300));
-      await writeLayout(runDir, { rows: t.fx.paths.length, method: 'umap', epoch: 5, knnPreservation: 0.5, seconds: 1 }, layout);
+      await writeLayout(
+        runDir,
+        { rows: t.fx.paths.length, method: 'umap', epoch: 5, knnPreservation: 0.5, seconds: 1 },
+        layout,
+      );
     });
     const h = await openPage(t.browser, t.origin, 'map', host.map);
     await h.idle();
-    await h.act('selectRun', () => h.page.evaluate((d) => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'selectRun', dir: d }), dir));
+    await h.act('selectRun', () =>
+      h.page.evaluate(
+        (d) =>
+          (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } })
+            .acquireVsCodeApi()
+            .postMessage({ type: 'selectRun', dir: d }),
+        dir,
+      ),
+    );
     await h.page.locator('.banner', { hasText: 'saved no per-image features' }).waitFor();
     assert.deepEqual(asked, []);
     await screenshot(h.page, 'map-no-features');
 
-    await writeRunFeatures(dir, { rows: t.fx.paths.length, dims: 2, clusters: 10, epoch: 5 }, new Float32Array(t.fx.paths.length * 2).fill(0.5), new Float32Array(t.fx.paths.length * 10).fill(0.1));
-    await h.act('selectRun', () => h.page.evaluate((d) => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'selectRun', dir: d }), t.fx.runDir));
-    await h.act('selectRun', () => h.page.evaluate((d) => (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'selectRun', dir: d }), dir));
+    await writeRunFeatures(
+      dir,
+      { rows: t.fx.paths.length, dims: 2, clusters: 10, epoch: 5 },
+      new Float32Array(t.fx.paths.length * 2).fill(0.5),
+      new Float32Array(t.fx.paths.length * 10).fill(0.1),
+    );
+    await h.act('selectRun', () =>
+      h.page.evaluate(
+        (d) =>
+          (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } })
+            .acquireVsCodeApi()
+            .postMessage({ type: 'selectRun', dir: d }),
+        t.fx.runDir,
+      ),
+    );
+    await h.act('selectRun', () =>
+      h.page.evaluate(
+        (d) =>
+          (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } })
+            .acquireVsCodeApi()
+            .postMessage({ type: 'selectRun', dir: d }),
+        dir,
+      ),
+    );
     await h.page.locator('.banner', { hasText: 'umap epoch 100/200 (50%)' }).waitFor();
     await h.page.locator('.legend .entry').first().waitFor({ timeout: 10_000 });
     await h.page.waitForFunction(() => document.querySelector('.banner')?.hasAttribute('hidden'));

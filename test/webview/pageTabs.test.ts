@@ -16,8 +16,16 @@ describe('pages as editor tabs', () => {
       const h = await openPage(t.browser, t.origin, name, host[name]);
       await h.page.locator('.run-picker').waitFor();
       await h.idle();
-      await h.page.waitForFunction(() => typeof (window as { __vscodeState?: { run?: unknown } }).__vscodeState?.run === 'string', undefined, { timeout: 10_000 }).catch(() => undefined);
-      const state = await h.page.evaluate(() => (window as { __vscodeState?: { run?: string } }).__vscodeState);
+      await h.page
+        .waitForFunction(
+          () => typeof (window as { __vscodeState?: { run?: unknown } }).__vscodeState?.run === 'string',
+          undefined,
+          { timeout: 10_000 },
+        )
+        .catch(() => undefined);
+      const state = await h.page.evaluate(
+        () => (window as { __vscodeState?: { run?: string } }).__vscodeState,
+      );
       assert.equal(state?.run, t.fx.runDir);
       await h.page.close();
       await host.sessions.dispose();
@@ -29,7 +37,14 @@ describe('pages as editor tabs', () => {
     for (const place of ['panel', 'sidebar'] as const) {
       const { ui, record } = recordingUi(t.ws);
       const host = makeHost(t.fx.runsDir, t.thumbDir, ui);
-      const h = await openPage(t.browser, t.origin, 'gallery', (port) => host.gallery(port), { width: 1200, height: 800 }, place);
+      const h = await openPage(
+        t.browser,
+        t.origin,
+        'gallery',
+        (port) => host.gallery(port),
+        { width: 1200, height: 800 },
+        place,
+      );
       await h.page.locator('.row.header').first().waitFor();
       await h.idle();
       const button = h.page.locator('vscode-toolbar-button[label="Open the gallery in an editor tab"]');

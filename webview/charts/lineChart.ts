@@ -45,13 +45,40 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   const xOf = (i: number) => PAD.left + (n <= 1 ? plotW / 2 : (i / (n - 1)) * plotW);
   const yOf = (v: number) => PAD.top + (1 - (v - lo) / (hi - lo)) * plotH;
 
-  const svg = s('svg', { class: 'chart', width: w, height: HEIGHT, viewBox: `0 0 ${w} ${HEIGHT}`, role: 'img', 'aria-label': spec.title });
+  const svg = s('svg', {
+    class: 'chart',
+    width: w,
+    height: HEIGHT,
+    viewBox: `0 0 ${w} ${HEIGHT}`,
+    role: 'img',
+    'aria-label': spec.title,
+  });
   for (const t of ticks(lo, hi, 5, spec.steps ? 1 : 0)) {
-    svg.append(s('line', { class: 'grid', x1: PAD.left, x2: w - PAD.right, y1: yOf(t), y2: yOf(t) }), s('text', { class: 'tick tick-y', x: PAD.left - 6, y: yOf(t) + 4, 'text-anchor': 'end' }, formatTick(t)));
+    svg.append(
+      s('line', { class: 'grid', x1: PAD.left, x2: w - PAD.right, y1: yOf(t), y2: yOf(t) }),
+      s(
+        'text',
+        { class: 'tick tick-y', x: PAD.left - 6, y: yOf(t) + 4, 'text-anchor': 'end' },
+        formatTick(t),
+      ),
+    );
   }
   const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(plotW / 40))));
-  for (let i = 0; i < n; i += every) svg.append(s('text', { class: 'tick', x: xOf(i), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, String(spec.epochs[i])));
-  svg.append(s('text', { class: 'axis-label', x: PAD.left + plotW / 2, y: HEIGHT - 2, 'text-anchor': 'middle' }, xLabel));
+  for (let i = 0; i < n; i += every)
+    svg.append(
+      s(
+        'text',
+        { class: 'tick', x: xOf(i), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' },
+        String(spec.epochs[i]),
+      ),
+    );
+  svg.append(
+    s(
+      'text',
+      { class: 'axis-label', x: PAD.left + plotW / 2, y: HEIGHT - 2, 'text-anchor': 'middle' },
+      xLabel,
+    ),
+  );
   for (let i = 1; i < n; i++) {
     if (spec.phases[i] === spec.phases[i - 1]) continue;
     const x = (xOf(i - 1) + xOf(i)) / 2;
@@ -60,12 +87,23 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     const fits = x + 4 + label.length * CHAR_PX <= w - PAD.right;
     svg.append(
       s('line', { class: 'phase', x1: x, x2: x, y1: PAD.top, y2: HEIGHT - PAD.bottom }),
-      s('text', { class: 'phase-label', x: fits ? x + 4 : x - 4, y: PAD.top + 10, 'text-anchor': fits ? 'start' : 'end' }, label),
+      s(
+        'text',
+        {
+          class: 'phase-label',
+          x: fits ? x + 4 : x - 4,
+          y: PAD.top + 10,
+          'text-anchor': fits ? 'start' : 'end',
+        },
+        label,
+      ),
     );
   }
   const paint = (el: Element, k: number): Element => {
     if (k < COLOURS) el.classList.add(`series-${k}`);
-    else (el as SVGElement | HTMLElement).style.cssText = `stroke: ${extraColour(k)}; fill: ${extraColour(k)}; background: ${extraColour(k)}`;
+    else
+      (el as SVGElement | HTMLElement).style.cssText =
+        `stroke: ${extraColour(k)}; fill: ${extraColour(k)}; background: ${extraColour(k)}`;
     return el;
   };
   spec.series.forEach((ser, k) => {
@@ -84,24 +122,54 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     svg.append(line);
     ser.values.forEach((v, i) => {
       if (v === null) return;
-      svg.append(paint(s('circle', { class: 'point', cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 }, s('title', {}, `${name} = ${formatValue(v)} (${xLabel} ${spec.epochs[i]}${spec.phases[i] ? `, ${spec.phases[i]}` : ''})`)), k));
+      svg.append(
+        paint(
+          s(
+            'circle',
+            { class: 'point', cx: xOf(i), cy: yOf(v), r: n > 60 ? 1.5 : 3 },
+            s(
+              'title',
+              {},
+              `${name} = ${formatValue(v)} (${xLabel} ${spec.epochs[i]}${spec.phases[i] ? `, ${spec.phases[i]}` : ''})`,
+            ),
+          ),
+          k,
+        ),
+      );
     });
   });
   const at = h('span', { class: 'legend-at' });
   const items = spec.series.map((ser, k) => {
     const value = h('span', { class: 'legend-value' });
-    return { ser, value, el: h('span', { class: 'legend-item' }, paint(h('span', { class: 'swatch' }), k), `${ser.label} `, value) };
+    return {
+      ser,
+      value,
+      el: h(
+        'span',
+        { class: 'legend-item' },
+        paint(h('span', { class: 'swatch' }), k),
+        `${ser.label} `,
+        value,
+      ),
+    };
   });
   /** The legend's values at row i, or each series' last value when undefined. */
   const readAt = (i: number | undefined) => {
-    at.textContent = i === undefined ? '' : `${xLabel} ${spec.epochs[i]}${spec.phases[i] ? ` (${spec.phases[i]})` : ''} · `;
+    at.textContent =
+      i === undefined ? '' : `${xLabel} ${spec.epochs[i]}${spec.phases[i] ? ` (${spec.phases[i]})` : ''} · `;
     for (const it of items) {
       const v = i === undefined ? [...it.ser.values].reverse().find((x) => x !== null) : it.ser.values[i];
-      it.value.textContent = v === undefined || v === null ? '–' : spec.steps ? String(Math.round(v)) : formatValue(v);
+      it.value.textContent =
+        v === undefined || v === null ? '–' : spec.steps ? String(Math.round(v)) : formatValue(v);
     }
   };
   readAt(undefined);
-  const guide = s('line', { class: 'hover-guide', y1: PAD.top, y2: HEIGHT - PAD.bottom, visibility: 'hidden' });
+  const guide = s('line', {
+    class: 'hover-guide',
+    y1: PAD.top,
+    y2: HEIGHT - PAD.bottom,
+    visibility: 'hidden',
+  });
   svg.append(guide);
   svg.addEventListener('pointermove', (e) => {
     const box = svg.getBoundingClientRect();
@@ -120,7 +188,13 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   const legend = h('div', { class: 'legend' }, at, ...items.map((it) => it.el));
   // As wide as the plot: a long legend wraps instead of widening the chart's box.
   legend.style.maxWidth = `${w}px`;
-  return h('figure', { class: 'chart-box', 'data-group': spec.title }, h('figcaption', {}, spec.title), svg, legend);
+  return h(
+    'figure',
+    { class: 'chart-box', 'data-group': spec.title },
+    h('figcaption', {}, spec.title),
+    svg,
+    legend,
+  );
 }
 
 /** About `count` round tick values covering lo..hi, at least `minStep` apart. */

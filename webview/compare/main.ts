@@ -4,7 +4,12 @@
  * epochs for all runs, runs A and B's contingency (a cell opens the gallery on its images), the
  * K-sweep with its suggested K, and run A's merge suggestions.
  */
-import { hostToCompare, type CompareState, type CompareToHost, type HostToCompare } from '../../src/protocol/webview.js';
+import {
+  hostToCompare,
+  type CompareState,
+  type CompareToHost,
+  type HostToCompare,
+} from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { lineChart } from '../charts/lineChart.js';
 import { heatmap } from '../confusion/heatmap.js';
@@ -16,7 +21,10 @@ import { kSweepSection, mergeSection } from './sections.js';
 import { runsTable, type Sort } from './table.js';
 import { verdict } from './verdict.js';
 
-const view = savedState<{ sort?: Sort; fold: boolean; measure: 'nmi' | 'ari'; metric?: string }>({ fold: true, measure: 'nmi' });
+const view = savedState<{ sort?: Sort; fold: boolean; measure: 'nmi' | 'ari'; metric?: string }>({
+  fold: true,
+  measure: 'nmi',
+});
 let state: CompareState | undefined;
 const thumbs = new Map<string, string>();
 
@@ -57,7 +65,15 @@ function draw(): void {
   const width = Math.max(320, (content.clientWidth || window.innerWidth) - 24);
   const parts: Node[] = [];
   const said = verdict(state);
-  if (said) parts.push(h('div', { class: 'verdict' }, h('p', { class: 'verdict-line' }, said.text), h('p', { class: 'muted verdict-notes' }, said.caveats.join(' '))));
+  if (said)
+    parts.push(
+      h(
+        'div',
+        { class: 'verdict' },
+        h('p', { class: 'verdict-line' }, said.text),
+        h('p', { class: 'muted verdict-notes' }, said.caveats.join(' ')),
+      ),
+    );
   if (state.chosen.length > 0) parts.push(tableSection(state));
   if (state.chosen.length >= 2) parts.push(agreementSection(state));
   if (state.overlay.metrics.length > 0) parts.push(overlaySection(state, width));
@@ -77,43 +93,97 @@ function drawChooser(st: CompareState): void {
       const dirs = [...chooser.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);
       send({ type: 'setRuns', dirs });
     });
-    return h('label', { class: 'run-choice' }, box, ` ${r.label}${r.status === 'done' ? '' : ` [${r.status}]`}`);
+    return h(
+      'label',
+      { class: 'run-choice' },
+      box,
+      ` ${r.label}${r.status === 'done' ? '' : ` [${r.status}]`}`,
+    );
   });
-  chooser.replaceChildren(h('summary', {}, `Runs compared: ${st.chosen.length} of ${st.runs.length}`), h('div', { class: 'run-list' }, ...boxes));
+  chooser.replaceChildren(
+    h('summary', {}, `Runs compared: ${st.chosen.length} of ${st.runs.length}`),
+    h('div', { class: 'run-list' }, ...boxes),
+  );
   chooser.open = open;
 }
 
 function tableSection(st: CompareState): HTMLElement {
   const fold = view.fold && st.foldedRows !== undefined;
   const rows = fold ? st.foldedRows! : st.rows;
-  const toggle = h('label', { class: 'fold', hidden: st.foldedRows === undefined }, h('input', { type: 'checkbox', checked: fold }), ' Fold runs that differ only by seed (mean ± sd)');
-  toggle.querySelector('input')!.addEventListener('change', (e) => setView({ fold: (e.target as HTMLInputElement).checked }));
-  const onSort = (key: string) => setView({ sort: { key, desc: view.sort?.key === key ? !view.sort.desc : st.columns.find((c) => c.key === key)?.better !== 'low' } });
-  return h('section', { class: 'table-section' }, h('h2', {}, 'Runs'), toggle, runsTable(st.columns, rows, view.sort, onSort, (text) => send({ type: 'copy', text })));
+  const toggle = h(
+    'label',
+    { class: 'fold', hidden: st.foldedRows === undefined },
+    h('input', { type: 'checkbox', checked: fold }),
+    ' Fold runs that differ only by seed (mean ± sd)',
+  );
+  toggle
+    .querySelector('input')!
+    .addEventListener('change', (e) => setView({ fold: (e.target as HTMLInputElement).checked }));
+  const onSort = (key: string) =>
+    setView({
+      sort: {
+        key,
+        desc:
+          view.sort?.key === key ? !view.sort.desc : st.columns.find((c) => c.key === key)?.better !== 'low',
+      },
+    });
+  return h(
+    'section',
+    { class: 'table-section' },
+    h('h2', {}, 'Runs'),
+    toggle,
+    runsTable(st.columns, rows, view.sort, onSort, (text) => send({ type: 'copy', text })),
+  );
 }
 
 function agreementSection(st: CompareState): HTMLElement {
-  const select = h('vscode-single-select', { class: 'measure', 'aria-label': 'Agreement measure' }, h('vscode-option', { value: 'nmi', selected: view.measure === 'nmi' }, 'NMI'), h('vscode-option', { value: 'ari', selected: view.measure === 'ari' }, 'ARI'));
+  const select = h(
+    'vscode-single-select',
+    { class: 'measure', 'aria-label': 'Agreement measure' },
+    h('vscode-option', { value: 'nmi', selected: view.measure === 'nmi' }, 'NMI'),
+    h('vscode-option', { value: 'ari', selected: view.measure === 'ari' }, 'ARI'),
+  );
   select.addEventListener('change', () => setView({ measure: select.value === 'ari' ? 'ari' : 'nmi' }));
   return h(
     'section',
     { class: 'agreement-section' },
     h('h2', {}, 'Agreement between runs'),
-    h('p', { class: 'muted' }, 'How alike two runs’ clusterings are, on the images both clustered (matched by path); needs no labels. 1: the same partition.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'How alike two runs’ clusterings are, on the images both clustered (matched by path); needs no labels. 1: the same partition.',
+    ),
     select,
-    h('div', { class: 'heatmap-box', 'data-kind': 'agreement' }, agreementGrid(st.names, st.agreement[view.measure], view.measure.toUpperCase())),
+    h(
+      'div',
+      { class: 'heatmap-box', 'data-kind': 'agreement' },
+      agreementGrid(st.names, st.agreement[view.measure], view.measure.toUpperCase()),
+    ),
   );
 }
 
 function overlaySection(st: CompareState, width: number): HTMLElement {
   const keys = st.overlay.metrics.map((m) => m.key);
-  const metric = keys.includes(view.metric ?? '') ? view.metric! : (['acc', 'silhouette', 'loss'].find((k) => keys.includes(k)) ?? keys[0]!);
-  const select = h('vscode-single-select', { class: 'metric', 'aria-label': 'Metric' }, ...st.overlay.metrics.map((m) => h('vscode-option', { value: m.key, selected: m.key === metric }, m.label)));
+  const metric = keys.includes(view.metric ?? '')
+    ? view.metric!
+    : (['acc', 'silhouette', 'loss'].find((k) => keys.includes(k)) ?? keys[0]!);
+  const select = h(
+    'vscode-single-select',
+    { class: 'metric', 'aria-label': 'Metric' },
+    ...st.overlay.metrics.map((m) =>
+      h('vscode-option', { value: m.key, selected: m.key === metric }, m.label),
+    ),
+  );
   select.addEventListener('change', () => setView({ metric: select.value }));
   const shown = st.overlay.metrics.find((m) => m.key === metric)!;
   const chart = lineChart({
     title: shown.label,
-    series: st.names.map((name, i) => ({ key: name, label: name, group: metric, values: shown.values[i] ?? [] })),
+    series: st.names.map((name, i) => ({
+      key: name,
+      label: name,
+      group: metric,
+      values: shown.values[i] ?? [],
+    })),
     epochs: st.overlay.epochs,
     phases: st.overlay.epochs.map(() => ''),
     width: Math.min(900, width),
@@ -125,10 +195,15 @@ function overlaySection(st: CompareState, width: number): HTMLElement {
 function pairSection(st: CompareState, width: number): HTMLElement {
   const p = st.pair!;
   const pick = (cls: string, current: string) =>
-    h('vscode-single-select', { class: cls, 'aria-label': cls }, ...st.chosen.map((d, i) => h('vscode-option', { value: d, selected: d === current }, st.names[i]!)));
+    h(
+      'vscode-single-select',
+      { class: cls, 'aria-label': cls },
+      ...st.chosen.map((d, i) => h('vscode-option', { value: d, selected: d === current }, st.names[i]!)),
+    );
   const a = pick('run-a', p.a);
   const b = pick('run-b', p.b);
-  const onPick = () => a.value && b.value && a.value !== b.value && send({ type: 'selectPair', a: a.value, b: b.value });
+  const onPick = () =>
+    a.value && b.value && a.value !== b.value && send({ type: 'selectPair', a: a.value, b: b.value });
   a.addEventListener('change', onPick);
   b.addEventListener('change', onPick);
   const svg = heatmap({
@@ -157,7 +232,11 @@ function pairSection(st: CompareState, width: number): HTMLElement {
     { class: 'pair' },
     h('h2', {}, 'Two runs side by side'),
     h('div', { class: 'pair-pickers' }, 'Run A ', a, ' rows × run B ', b, ' columns'),
-    h('p', { class: 'muted' }, `Framed: the Hungarian matching of A’s clusters to B’s. They agree on ${pct(p.matchedShare)} of ${p.shared} shared images; click a cell to open run A’s gallery on exactly those images (off the frame: where A and B disagree).`),
+    h(
+      'p',
+      { class: 'muted' },
+      `Framed: the Hungarian matching of A’s clusters to B’s. They agree on ${pct(p.matchedShare)} of ${p.shared} shared images; click a cell to open run A’s gallery on exactly those images (off the frame: where A and B disagree).`,
+    ),
     box,
   );
 }

@@ -12,7 +12,11 @@ export interface Sort {
 }
 
 /** Rows in the order of `sort`; rows without a value go last either way. */
-export function sortRows(columns: readonly CompareColumn[], rows: readonly CompareRow[], sort: Sort | undefined): CompareRow[] {
+export function sortRows(
+  columns: readonly CompareColumn[],
+  rows: readonly CompareRow[],
+  sort: Sort | undefined,
+): CompareRow[] {
   const i = sort ? columns.findIndex((c) => c.key === sort.key) : -1;
   if (i < 0) return [...rows];
   const numeric = columns[i]!.kind !== 'text';
@@ -21,7 +25,8 @@ export function sortRows(columns: readonly CompareColumn[], rows: readonly Compa
     const x = a.cells[i]!;
     const y = b.cells[i]!;
     if (numeric) {
-      if (x.value === undefined || y.value === undefined) return (x.value === undefined ? 1 : 0) - (y.value === undefined ? 1 : 0);
+      if (x.value === undefined || y.value === undefined)
+        return (x.value === undefined ? 1 : 0) - (y.value === undefined ? 1 : 0);
       return sign * (x.value - y.value);
     }
     return sign * x.text.localeCompare(y.text, undefined, { numeric: true });
@@ -42,7 +47,13 @@ export function bestRows(columns: readonly CompareColumn[], rows: readonly Compa
   });
 }
 
-export function runsTable(columns: readonly CompareColumn[], rows: readonly CompareRow[], sort: Sort | undefined, onSort: (key: string) => void, onCopy: (text: string) => void): HTMLElement {
+export function runsTable(
+  columns: readonly CompareColumn[],
+  rows: readonly CompareRow[],
+  sort: Sort | undefined,
+  onSort: (key: string) => void,
+  onCopy: (text: string) => void,
+): HTMLElement {
   const shown = sortRows(columns, rows, sort);
   const best = bestRows(columns, shown);
   const head = h(
@@ -50,7 +61,16 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     {},
     ...columns.map((c) => {
       const arrow = sort?.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : '';
-      const th = h('th', { 'data-key': c.key, class: c.kind === 'text' ? 'sortable' : 'sortable num', title: c.doc, 'aria-sort': sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined }, ...breakable(c.label + arrow));
+      const th = h(
+        'th',
+        {
+          'data-key': c.key,
+          class: c.kind === 'text' ? 'sortable' : 'sortable num',
+          title: c.doc,
+          'aria-sort': sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : undefined,
+        },
+        ...breakable(c.label + arrow),
+      );
       th.addEventListener('click', () => onSort(c.key));
       return th;
     }),
@@ -59,7 +79,16 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
     h(
       'tr',
       { 'data-dirs': r.dirs.join('\n') },
-      ...r.cells.map((cell, i) => h('td', { class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`, title: best[i]!.has(j) ? 'best of the compared runs' : undefined }, ...meanOverSd(cell))),
+      ...r.cells.map((cell, i) =>
+        h(
+          'td',
+          {
+            class: `${columns[i]!.kind === 'text' ? '' : 'num'}${best[i]!.has(j) ? ' best' : ''}`,
+            title: best[i]!.has(j) ? 'best of the compared runs' : undefined,
+          },
+          ...meanOverSd(cell),
+        ),
+      ),
     ),
   );
   const copy = (format: 'markdown' | 'csv') =>
@@ -74,7 +103,12 @@ export function runsTable(columns: readonly CompareColumn[], rows: readonly Comp
   const csv = h('vscode-button', { secondary: true, 'data-copy': 'csv' }, 'Copy as CSV');
   md.addEventListener('click', () => copy('markdown'));
   csv.addEventListener('click', () => copy('csv'));
-  return h('div', { class: 'runs-table' }, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body))), h('div', { class: 'actions' }, md, csv));
+  return h(
+    'div',
+    { class: 'runs-table' },
+    h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body))),
+    h('div', { class: 'actions' }, md, csv),
+  );
 }
 
 /** A header may wrap inside a setting's camelCase name too (learning|Rate), so narrow columns stay narrow. */

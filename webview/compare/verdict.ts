@@ -32,7 +32,8 @@ export function verdict(st: CompareState): Verdict | undefined {
   const nameA = `A “${st.names[st.chosen.indexOf(a)] ?? a}”`;
   const nameB = `B “${st.names[st.chosen.indexOf(b)] ?? b}”`;
   // The seeds' spread of a score, from the folded row holding the run, when it has seeds.
-  const spread = (dir: string, i: number) => st.foldedRows?.find((r) => r.dirs.length > 1 && r.dirs.includes(dir))?.cells[i]?.sd ?? 0;
+  const spread = (dir: string, i: number) =>
+    st.foldedRows?.find((r) => r.dirs.length > 1 && r.dirs.includes(dir))?.cells[i]?.sd ?? 0;
   const compare = (key: string): { sign: -1 | 0 | 1; va: number; vb: number } | undefined => {
     const i = col(key);
     const va = rowA.cells[i]?.value;
@@ -58,15 +59,24 @@ export function verdict(st: CompareState): Verdict | undefined {
     if (up.length + down.length === 0) parts.push(`${nameB} is about ${and(level)} as ${nameA}`);
     else {
       const moves = up.length > 0 && down.length > 0 ? `${and(up)} but ${and(down)}` : and([...up, ...down]);
-      parts.push(`${nameB} is ${moves} than ${nameA}${level.length > 0 ? ` and about ${and(level)}` : ''}${up.length > 0 && down.length > 0 ? ': these scores disagree' : ''}`);
+      parts.push(
+        `${nameB} is ${moves} than ${nameA}${level.length > 0 ? ` and about ${and(level)}` : ''}${up.length > 0 && down.length > 0 ? ': these scores disagree' : ''}`,
+      );
     }
   }
   const labelFreeSays = up.length > 0 && down.length === 0 ? 1 : down.length > 0 && up.length === 0 ? -1 : 0;
   if (acc) {
     const figures = `ACC ${acc.vb.toFixed(3)} vs ${acc.va.toFixed(3)}`;
     const word = acc.sign > 0 ? 'better' : acc.sign < 0 ? 'worse' : 'about the same';
-    const against = labelFreeSays !== 0 && acc.sign !== 0 && acc.sign !== labelFreeSays ? ', the opposite of what the label-free scores say' : '';
-    parts.push(said.length > 0 ? `against the labels B is ${word} (${figures})${against}` : `Against the labels ${nameB} is ${word} than ${nameA} (${figures})`);
+    const against =
+      labelFreeSays !== 0 && acc.sign !== 0 && acc.sign !== labelFreeSays
+        ? ', the opposite of what the label-free scores say'
+        : '';
+    parts.push(
+      said.length > 0
+        ? `against the labels B is ${word} (${figures})${against}`
+        : `Against the labels ${nameB} is ${word} than ${nameA} (${figures})`,
+    );
   }
 
   const caveats: string[] = [];
@@ -75,11 +85,21 @@ export function verdict(st: CompareState): Verdict | undefined {
     return i < 0 ? undefined : ([rowA.cells[i]!.text, rowB.cells[i]!.text] as const);
   };
   const data = setting('data');
-  caveats.push(data && data[0] !== data[1] ? 'Different folders: not the same images.' : `Same images (${st.pair.shared} both clustered).`);
+  caveats.push(
+    data && data[0] !== data[1]
+      ? 'Different folders: not the same images.'
+      : `Same images (${st.pair.shared} both clustered).`,
+  );
   const k = setting('clusters');
-  if (k && k[0] !== k[1]) caveats.push(`K differs (${k[0]} vs ${k[1]}): confidence and balance shift with K.`);
-  if (said.length > 0 || acc) caveats.push(`Under ${SAME} apart (or within the seeds’ spread) counts as the same.`);
-  if (col('knnConsistency') >= 0 || col('silhouette') >= 0) caveats.push('kNN consistency and silhouette are not compared: each run measures them in its own features.');
-  if (st.chosen.length > 2) caveats.push(`A and B are 2 of the ${st.chosen.length} runs: pick them under “Two runs side by side”.`);
+  if (k && k[0] !== k[1])
+    caveats.push(`K differs (${k[0]} vs ${k[1]}): confidence and balance shift with K.`);
+  if (said.length > 0 || acc)
+    caveats.push(`Under ${SAME} apart (or within the seeds’ spread) counts as the same.`);
+  if (col('knnConsistency') >= 0 || col('silhouette') >= 0)
+    caveats.push(
+      'kNN consistency and silhouette are not compared: each run measures them in its own features.',
+    );
+  if (st.chosen.length > 2)
+    caveats.push(`A and B are 2 of the ${st.chosen.length} runs: pick them under “Two runs side by side”.`);
   return { text: `${parts.join('; ')}.`, caveats };
 }

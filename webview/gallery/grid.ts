@@ -51,7 +51,10 @@ export class VirtualGrid {
     if (!layout) return;
     const top = this.scroller.scrollTop;
     const first = rowAt(layout, Math.max(0, top - OVERSCAN_PX));
-    const last = Math.min(layout.rows.length, rowAt(layout, top + this.scroller.clientHeight + OVERSCAN_PX) + 1);
+    const last = Math.min(
+      layout.rows.length,
+      rowAt(layout, top + this.scroller.clientHeight + OVERSCAN_PX) + 1,
+    );
     for (const [r, el] of this.mounted) {
       if (r < first || r >= last) {
         el.remove();

@@ -28,14 +28,20 @@ export interface Layout {
   columns: number;
 }
 
-export function layoutRows(sections: readonly Section[], width: number, mode: 'clusters' | 'top', collapsed: ReadonlySet<number>): Layout {
+export function layoutRows(
+  sections: readonly Section[],
+  width: number,
+  mode: 'clusters' | 'top',
+  collapsed: ReadonlySet<number>,
+): Layout {
   const columns = columnsFor(width);
   const rows: Row[] = [];
   sections.forEach((s, i) => {
     if (mode === 'top') return void rows.push({ kind: 'top', section: i });
     rows.push({ kind: 'header', section: i });
     if (collapsed.has(s.cluster.id)) return;
-    for (let start = 0; start < s.items.length; start += columns) rows.push({ kind: 'tiles', section: i, start, end: Math.min(s.items.length, start + columns) });
+    for (let start = 0; start < s.items.length; start += columns)
+      rows.push({ kind: 'tiles', section: i, start, end: Math.min(s.items.length, start + columns) });
   });
   const offsets = new Float64Array(rows.length + 1);
   rows.forEach((r, i) => (offsets[i + 1] = offsets[i]! + (r.kind === 'header' ? HEADER_PX : CELL_PX)));

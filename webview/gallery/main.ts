@@ -2,7 +2,14 @@
  * The cluster gallery: clusters as sections of a virtual thumbnail grid, or the top-confidence
  * overview; rename, move, merge, undo/redo and export go to the host, which owns labels.json.
  */
-import { hostToGallery, joinPaths, type GalleryFilter, type GalleryState, type GalleryToHost, type HostToGallery } from '../../src/protocol/webview.js';
+import {
+  hostToGallery,
+  joinPaths,
+  type GalleryFilter,
+  type GalleryState,
+  type GalleryToHost,
+  type HostToGallery,
+} from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { h } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
@@ -23,7 +30,14 @@ const host = connect<GalleryToHost, HostToGallery>(hostToGallery, (m) => {
   else applyCellFilter(m);
 });
 
-const settings = savedState<ViewSettings & { collapsed: number[] }>({ mode: 'clusters', sort: 'confidence-desc', classFilter: '', search: '', topN: 8, collapsed: [] });
+const settings = savedState<ViewSettings & { collapsed: number[] }>({
+  mode: 'clusters',
+  sort: 'confidence-desc',
+  classFilter: '',
+  search: '',
+  topN: 8,
+  collapsed: [],
+});
 const collapsed = new Set(settings.collapsed);
 const selected = new Set<string>();
 const thumbs = new Map<string, string>();
@@ -60,10 +74,21 @@ const bar = toolbar({
   selectedPaths: () => [...selected],
   send: (m) => host.send(m),
 });
-const scroller = h('div', { class: 'scroller', role: 'grid', 'aria-label': 'Images by cluster', tabindex: 0 });
+const scroller = h('div', {
+  class: 'scroller',
+  role: 'grid',
+  'aria-label': 'Images by cluster',
+  tabindex: 0,
+});
 const emptyHint = h('div', { class: 'banner empty-hint', role: 'status', hidden: true });
-const grid = new VirtualGrid(scroller, (r, l) => renderRow(ctx!, r, l), () => requestVisibleThumbs());
-document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, emptyHint, scroller);
+const grid = new VirtualGrid(
+  scroller,
+  (r, l) => renderRow(ctx!, r, l),
+  () => requestVisibleThumbs(),
+);
+document
+  .getElementById('app')!
+  .replaceChildren(h('div', { class: 'top-bar' }, picker.el, bar.el), notice.el, emptyHint, scroller);
 
 function setState(message: GalleryState): void {
   performance.mark('gallery-state');
@@ -157,7 +182,13 @@ function selectedExcluded(): number {
 function redraw(): void {
   shareSelection();
   if (!state || !layout) return;
-  bar.update(state, cell, selected.size, sections.reduce((n, s) => n + s.items.length, 0), selectedExcluded());
+  bar.update(
+    state,
+    cell,
+    selected.size,
+    sections.reduce((n, s) => n + s.items.length, 0),
+    selectedExcluded(),
+  );
   grid.setLayout(layout);
 }
 
@@ -252,8 +283,10 @@ scroller.addEventListener('click', (e) => {
 scroller.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement;
   const cluster = clusterOf(e);
-  if (e.key === 'Enter' && target.dataset.action === 'rename' && cluster !== undefined) startRename(target, cluster);
-  else if (e.key === 'Enter' && target.classList.contains('tile')) host.send({ type: 'open', path: tileOf(e)!.path });
+  if (e.key === 'Enter' && target.dataset.action === 'rename' && cluster !== undefined)
+    startRename(target, cluster);
+  else if (e.key === 'Enter' && target.classList.contains('tile'))
+    host.send({ type: 'open', path: tileOf(e)!.path });
   else if (e.key === ' ' && target.classList.contains('tile')) {
     const t = tileOf(e)!;
     if (!selected.delete(t.path)) selected.add(t.path);
@@ -276,18 +309,35 @@ scroller.addEventListener('contextmenu', (e) => {
   const paths = [...selected];
   const n = paths.length;
   const include = selectedExcluded() === n;
-  const exclude = { label: `${include ? 'Include Again' : 'Exclude from Dataset'}${n > 1 ? ` (${n} Images)` : ''}`, value: include ? 'include' : 'exclude' };
-  showMenu(e.clientX, e.clientY, [{ label: 'Open', value: 'open' }, { label: 'Reveal in Explorer', value: 'reveal' }, { label: 'Copy Path', value: 'copy' }, '-', { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' }, exclude], (v) => {
-    if (v === 'open') host.send({ type: 'open', path: t.path });
-    else if (v === 'reveal') host.send({ type: 'reveal', path: t.path });
-    else if (v === 'copy') host.send({ type: 'copyPath', path: t.path });
-    else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
-    else host.send({ type: 'exclude', paths, exclude: v === 'exclude' });
-  });
+  const exclude = {
+    label: `${include ? 'Include Again' : 'Exclude from Dataset'}${n > 1 ? ` (${n} Images)` : ''}`,
+    value: include ? 'include' : 'exclude',
+  };
+  showMenu(
+    e.clientX,
+    e.clientY,
+    [
+      { label: 'Open', value: 'open' },
+      { label: 'Reveal in Explorer', value: 'reveal' },
+      { label: 'Copy Path', value: 'copy' },
+      '-',
+      { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' },
+      exclude,
+    ],
+    (v) => {
+      if (v === 'open') host.send({ type: 'open', path: t.path });
+      else if (v === 'reveal') host.send({ type: 'reveal', path: t.path });
+      else if (v === 'copy') host.send({ type: 'copyPath', path: t.path });
+      else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
+      else host.send({ type: 'exclude', paths, exclude: v === 'exclude' });
+    },
+  );
 });
 
 function clusterItems(except?: number): MenuItem[] {
-  return state!.clusters.filter((c) => c.id !== except).map((c) => ({ label: `${c.name} (${c.size})`, value: String(c.id) }));
+  return state!.clusters
+    .filter((c) => c.id !== except)
+    .map((c) => ({ label: `${c.name} (${c.size})`, value: String(c.id) }));
 }
 
 function moveMenu(x: number, y: number, paths: string[]): void {
@@ -312,18 +362,28 @@ function headerAction(action: string, cluster: number, e: MouseEvent): void {
   }
   if (action === 'merge') {
     const from = state!.clusters.find((c) => c.id === cluster)!;
-    showMenu(e.clientX, e.clientY, clusterItems(cluster).map((c) => ({ ...c, label: `Merge “${from.name}” into ${c.label}` })), (v) => host.send({ type: 'merge', from: cluster, into: Number(v) }));
+    showMenu(
+      e.clientX,
+      e.clientY,
+      clusterItems(cluster).map((c) => ({ ...c, label: `Merge “${from.name}” into ${c.label}` })),
+      (v) => host.send({ type: 'merge', from: cluster, into: Number(v) }),
+    );
   }
 }
 
 /** Swaps the name for a text field: Enter renames, Escape or leaving the field cancels. */
 function startRename(nameEl: HTMLElement, cluster: number): void {
-  const field = h('vscode-textfield', { class: 'rename', value: nameEl.textContent ?? '', 'aria-label': 'Cluster name' });
+  const field = h('vscode-textfield', {
+    class: 'rename',
+    value: nameEl.textContent ?? '',
+    'aria-label': 'Cluster name',
+  });
   let done = false;
   const finish = (commit: boolean) => {
     if (done) return;
     done = true;
-    if (commit && field.value.trim() !== nameEl.textContent) host.send({ type: 'rename', cluster, name: field.value });
+    if (commit && field.value.trim() !== nameEl.textContent)
+      host.send({ type: 'rename', cluster, name: field.value });
     field.replaceWith(nameEl);
   };
   field.addEventListener('keydown', (e) => {

@@ -31,7 +31,11 @@ export interface Section {
   items: Int32Array;
 }
 
-export function buildSections(state: Gallery, view: ViewSettings, cellFilter: GalleryFilter | undefined): Section[] {
+export function buildSections(
+  state: Gallery,
+  view: ViewSettings,
+  cellFilter: GalleryFilter | undefined,
+): Section[] {
   const { items, paths } = state;
   const n = paths.length;
   const keep = itemFilter(state, view, cellFilter);
@@ -59,12 +63,19 @@ export function buildSections(state: Gallery, view: ViewSettings, cellFilter: Ga
     const narrowed = view.search !== '' || view.classFilter !== '' || cellFilter !== undefined;
     if (members.length === 0 && (narrowed || view.mode === 'top')) continue;
     members.sort(order);
-    sections.push({ cluster, items: Int32Array.from(view.mode === 'top' ? members.slice(0, view.topN) : members) });
+    sections.push({
+      cluster,
+      items: Int32Array.from(view.mode === 'top' ? members.slice(0, view.topN) : members),
+    });
   }
   return sections;
 }
 
-function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | undefined): (i: number) => boolean {
+function itemFilter(
+  state: Gallery,
+  view: ViewSettings,
+  cell: GalleryFilter | undefined,
+): (i: number) => boolean {
   const { items, paths, superOfClass } = state;
   const needle = view.search.trim().toLowerCase();
   const [kind, idText] = view.classFilter.split(':');
@@ -74,7 +85,8 @@ function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | un
   if (kind === 'c') tests.push((i) => items.label[i] === id);
   if (kind === 's') tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === id);
   if (cell?.classIndex !== undefined) tests.push((i) => items.label[i] === cell.classIndex);
-  if (cell?.superIndex !== undefined) tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === cell.superIndex);
+  if (cell?.superIndex !== undefined)
+    tests.push((i) => items.label[i]! >= 0 && superOfClass[items.label[i]!] === cell.superIndex);
   if (cell?.images) {
     const only = new Set(cell.images);
     tests.push((i) => only.has(paths[i]!));
@@ -86,20 +98,34 @@ function itemFilter(state: Gallery, view: ViewSettings, cell: GalleryFilter | un
  * Why a narrowed view shows nothing: each active filter on its own and how many images it hides,
  * e.g. 'the search “x” hides all 40 images'. Empty when nothing is narrowed.
  */
-export function emptyReasons(state: Gallery, view: ViewSettings, cellFilter: GalleryFilter | undefined): string[] {
+export function emptyReasons(
+  state: Gallery,
+  view: ViewSettings,
+  cellFilter: GalleryFilter | undefined,
+): string[] {
   const total = state.paths.length;
   const hides = (v: ViewSettings, c: GalleryFilter | undefined): string => {
     let shown = 0;
     for (const s of buildSections(state, { ...v, mode: 'clusters' }, c)) shown += s.items.length;
     const hidden = total - shown;
-    return hidden === total ? `all ${count(total, 'image')}` : `${hidden.toLocaleString()} of ${count(total, 'image')}`;
+    return hidden === total
+      ? `all ${count(total, 'image')}`
+      : `${hidden.toLocaleString()} of ${count(total, 'image')}`;
   };
   const none: ViewSettings = { ...view, search: '', classFilter: '' };
   const reasons: string[] = [];
-  if (view.search.trim()) reasons.push(`the search “${view.search.trim()}” hides ${hides({ ...none, search: view.search }, undefined)}`);
-  if (view.classFilter) reasons.push(`the class filter hides ${hides({ ...none, classFilter: view.classFilter }, undefined)}`);
+  if (view.search.trim())
+    reasons.push(
+      `the search “${view.search.trim()}” hides ${hides({ ...none, search: view.search }, undefined)}`,
+    );
+  if (view.classFilter)
+    reasons.push(`the class filter hides ${hides({ ...none, classFilter: view.classFilter }, undefined)}`);
   if (cellFilter) {
-    const what = !cellFilter.images ? 'the cluster filter' : cellFilter.title ? `the set “${cellFilter.title}”` : 'the set of images';
+    const what = !cellFilter.images
+      ? 'the cluster filter'
+      : cellFilter.title
+        ? `the set “${cellFilter.title}”`
+        : 'the set of images';
     reasons.push(`${what} hides ${hides(none, cellFilter)}`);
   }
   return reasons;

@@ -14,9 +14,13 @@ export interface View {
 export const MARGIN = 0.04;
 
 export function bounds(xy: ArrayLike<number>): [number, number, number, number] {
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   for (let i = 0; i < xy.length; i += 2) {
-    const x = xy[i]!, y = xy[i + 1]!;
+    const x = xy[i]!,
+      y = xy[i + 1]!;
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
     if (y < minY) minY = y;
@@ -28,12 +32,16 @@ export function bounds(xy: ArrayLike<number>): [number, number, number, number] 
 /** The view that shows all of `box` centred in a width x height canvas. */
 export function fitView(box: [number, number, number, number], width: number, height: number): View {
   const [minX, minY, maxX, maxY] = box;
-  const k = (1 - 2 * MARGIN) * Math.min(width / Math.max(maxX - minX, 1e-9), height / Math.max(maxY - minY, 1e-9));
+  const k =
+    (1 - 2 * MARGIN) * Math.min(width / Math.max(maxX - minX, 1e-9), height / Math.max(maxY - minY, 1e-9));
   return { k, ox: width / 2 - (k * (minX + maxX)) / 2, oy: height / 2 + (k * (minY + maxY)) / 2 };
 }
 
 export const toScreen = (v: View, x: number, y: number): [number, number] => [v.ox + x * v.k, v.oy - y * v.k];
-export const toData = (v: View, sx: number, sy: number): [number, number] => [(sx - v.ox) / v.k, (v.oy - sy) / v.k];
+export const toData = (v: View, sx: number, sy: number): [number, number] => [
+  (sx - v.ox) / v.k,
+  (v.oy - sy) / v.k,
+];
 
 /** Zooms by `factor` keeping the data point under (sx, sy) where it is. */
 export function zoomAt(v: View, sx: number, sy: number, factor: number): View {

@@ -11,13 +11,37 @@ type Rgb = [number, number, number];
 
 /** Tableau 20: distinguishable categories, in the order that keeps neighbours apart. */
 const PALETTE: Rgb[] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
-  [174, 199, 232], [255, 187, 120], [152, 223, 138], [255, 152, 150], [197, 176, 213], [196, 156, 148], [247, 182, 210], [199, 199, 199], [219, 219, 141], [158, 218, 229],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
+  [174, 199, 232],
+  [255, 187, 120],
+  [152, 223, 138],
+  [255, 152, 150],
+  [197, 176, 213],
+  [196, 156, 148],
+  [247, 182, 210],
+  [199, 199, 199],
+  [219, 219, 141],
+  [158, 218, 229],
 ];
 const GREY: Rgb = [128, 128, 128];
 const NEW: Rgb = [255, 127, 14];
 /** Viridis at five stops: ordered, readable on light and dark themes. */
-const VIRIDIS: Rgb[] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+const VIRIDIS: Rgb[] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
 
 export const categoryColor = (i: number): Rgb => (i < 0 ? GREY : PALETTE[i % PALETTE.length]!);
 
@@ -47,13 +71,28 @@ export function modesOf(state: MapState): [ColorMode, string][] {
 }
 
 /** Each point's category in a categorical mode (-1: none), and the categories' names. */
-function categories(state: MapState, mode: ColorMode): { of: (i: number) => number; names: Map<number, string> } {
+function categories(
+  state: MapState,
+  mode: ColorMode,
+): { of: (i: number) => number; names: Map<number, string> } {
   const { items } = state;
-  if (mode === 'cluster') return { of: (i) => items.cluster[i]!, names: new Map(state.clusters.map((c) => [c.id, c.name])) };
-  if (mode === 'class') return { of: (i) => items.label[i]!, names: new Map(state.classes.map((c, i) => [i, c])) };
-  if (mode === 'super') return { of: (i) => (items.label[i]! >= 0 ? state.superOfClass[items.label[i]!]! : -1), names: new Map(state.superClasses.map((c, i) => [i, c])) };
+  if (mode === 'cluster')
+    return { of: (i) => items.cluster[i]!, names: new Map(state.clusters.map((c) => [c.id, c.name])) };
+  if (mode === 'class')
+    return { of: (i) => items.label[i]!, names: new Map(state.classes.map((c, i) => [i, c])) };
+  if (mode === 'super')
+    return {
+      of: (i) => (items.label[i]! >= 0 ? state.superOfClass[items.label[i]!]! : -1),
+      names: new Map(state.superClasses.map((c, i) => [i, c])),
+    };
   const isNew = new Set(state.newItems);
-  return { of: (i) => (isNew.has(i) ? 1 : 0), names: new Map([[0, 'Trained'], [1, 'New since training']]) };
+  return {
+    of: (i) => (isNew.has(i) ? 1 : 0),
+    names: new Map([
+      [0, 'Trained'],
+      [1, 'New since training'],
+    ]),
+  };
 }
 
 export function colorize(state: MapState, mode: ColorMode): { rgba: Uint8Array; legend: LegendEntry[] } {
@@ -65,12 +104,20 @@ export function colorize(state: MapState, mode: ColorMode): { rgba: Uint8Array; 
   };
   if (mode === 'confidence') {
     for (let i = 0; i < n; i++) put(i, confidenceColor(state.items.confidence[i]!));
-    return { rgba, legend: [0, 0.25, 0.5, 0.75, 1].map((c) => ({ label: c.toFixed(2), color: confidenceColor(c), ids: [] })) };
+    return {
+      rgba,
+      legend: [0, 0.25, 0.5, 0.75, 1].map((c) => ({
+        label: c.toFixed(2),
+        color: confidenceColor(c),
+        ids: [],
+      })),
+    };
   }
   const { of, names } = categories(state, mode);
   // Cluster ids index the palette by their order, so a new cluster gets a colour no other has.
   const order = new Map([...names.keys()].sort((a, b) => a - b).map((k, j) => [k, j]));
-  const color = (cat: number): Rgb => (mode === 'new' ? (cat === 1 ? NEW : GREY) : categoryColor(order.get(cat) ?? -1));
+  const color = (cat: number): Rgb =>
+    mode === 'new' ? (cat === 1 ? NEW : GREY) : categoryColor(order.get(cat) ?? -1);
   const members = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const cat = of(i);
@@ -81,6 +128,10 @@ export function colorize(state: MapState, mode: ColorMode): { rgba: Uint8Array; 
   }
   const legend = [...members.keys()]
     .sort((a, b) => a - b)
-    .map((cat) => ({ label: names.get(cat) ?? (cat < 0 ? 'Unlabelled' : `#${cat}`), color: color(cat), ids: members.get(cat)! }));
+    .map((cat) => ({
+      label: names.get(cat) ?? (cat < 0 ? 'Unlabelled' : `#${cat}`),
+      color: color(cat),
+      ids: members.get(cat)!,
+    }));
   return { rgba, legend };
 }

@@ -4,7 +4,13 @@
  * Shift-drag (or the lasso tool) selects a region, Shift-click adds or removes a point. The
  * selection is the run's, shared with the gallery, and edits go to the host (labels.json).
  */
-import { hostToMap, joinPaths, type MapState, type MapToHost, type HostToMap } from '../../src/protocol/webview.js';
+import {
+  hostToMap,
+  joinPaths,
+  type MapState,
+  type MapToHost,
+  type HostToMap,
+} from '../../src/protocol/webview.js';
 import '../shared/elements.js';
 import { h, s as svg } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
@@ -24,7 +30,11 @@ const host = connect<MapToHost, HostToMap>(hostToMap, (m) => {
   else showProgress(m.message, m.done, m.percentage);
 });
 
-const settings = savedState<{ mode: ColorMode; lasso: boolean; legendFolded: boolean }>({ mode: 'cluster', lasso: false, legendFolded: false });
+const settings = savedState<{ mode: ColorMode; lasso: boolean; legendFolded: boolean }>({
+  mode: 'cluster',
+  lasso: false,
+  legendFolded: false,
+});
 let state: MapState | undefined;
 let paths: string[] = [];
 let pathIndex = new Map<string, number>();
@@ -68,16 +78,43 @@ const notice = banner();
 const retry = h('vscode-button', { class: 'compute', hidden: true }, 'Compute Map');
 retry.addEventListener('click', () => host.send({ type: 'computeLayout' }));
 
-const canvas = h('canvas', { class: 'points', 'aria-label': 'Embedding map: every image as a point', role: 'img' });
+const canvas = h('canvas', {
+  class: 'points',
+  'aria-label': 'Embedding map: every image as a point',
+  role: 'img',
+});
 const lassoPath = svg('path', { class: 'lasso-path' });
 const overlay = svg('svg', { class: 'overlay' }, lassoPath);
 const tooltip = h('div', { class: 'tooltip', hidden: true, role: 'tooltip' });
-const legendEl = h('div', { class: 'legend', role: 'list', 'aria-label': 'Legend: click an entry to select its images' });
+const legendEl = h('div', {
+  class: 'legend',
+  role: 'list',
+  'aria-label': 'Legend: click an entry to select its images',
+});
 const stage = h('div', { class: 'stage' }, canvas, overlay, legendEl, tooltip);
-const strip = selectionStrip((m) => host.send(m), () => setSelection([], true));
+const strip = selectionStrip(
+  (m) => host.send(m),
+  () => setSelection([], true),
+);
 document
   .getElementById('app')!
-  .replaceChildren(h('div', { class: 'top-bar' }, picker.el, modeSelect, lassoButton, fitButton, undo, redo, h('span', { class: 'spring' }), status), h('div', { class: 'notice-row' }, notice.el, retry), stage, strip.el);
+  .replaceChildren(
+    h(
+      'div',
+      { class: 'top-bar' },
+      picker.el,
+      modeSelect,
+      lassoButton,
+      fitButton,
+      undo,
+      redo,
+      h('span', { class: 'spring' }),
+      status,
+    ),
+    h('div', { class: 'notice-row' }, notice.el, retry),
+    stage,
+    strip.el,
+  );
 
 let scatter: Scatter | undefined;
 try {
@@ -97,13 +134,20 @@ function setState(next: MapState): void {
   paths = joinPaths(next.items);
   pathIndex = new Map(paths.map((p, i) => [p, i]));
   picker.update(next.runs, next.run?.dir);
-  notice.set(next.error ?? (next.run && !next.layout && next.canCompute ? 'This run has no map yet: computing it from the run’s features…' : undefined));
+  notice.set(
+    next.error ??
+      (next.run && !next.layout && next.canCompute
+        ? 'This run has no map yet: computing it from the run’s features…'
+        : undefined),
+  );
   retry.hidden = true;
   undo.toggleAttribute('disabled', !next.canUndo);
   redo.toggleAttribute('disabled', !next.canRedo);
   const modes = modesOf(next);
   if (!modes.some(([m]) => m === settings.mode)) settings.mode = 'cluster';
-  modeSelect.replaceChildren(...modes.map(([v, label]) => h('vscode-option', { value: v, selected: v === settings.mode }, label)));
+  modeSelect.replaceChildren(
+    ...modes.map(([v, label]) => h('vscode-option', { value: v, selected: v === settings.mode }, label)),
+  );
   modeSelect.value = settings.mode;
 
   const xy = Float32Array.from(next.layout?.xy ?? []);
@@ -140,7 +184,15 @@ function recolor(): void {
 }
 
 function showProgress(message: string, done: boolean, percentage?: number): void {
-  notice.set(done && /could not/.test(message) ? message : done ? undefined : percentage !== undefined ? `${message} (${Math.round(percentage)}%)` : message);
+  notice.set(
+    done && /could not/.test(message)
+      ? message
+      : done
+        ? undefined
+        : percentage !== undefined
+          ? `${message} (${Math.round(percentage)}%)`
+          : message,
+  );
   retry.hidden = !(done && /could not/.test(message));
 }
 
@@ -151,7 +203,16 @@ function drawLegend(): void {
   legendEl.classList.toggle('gradient', !categorical);
   legendEl.classList.toggle('folded', settings.legendFolded);
   // Foldable: over a corner of the map it may cover points.
-  const fold = h('button', { class: 'legend-fold', 'aria-expanded': String(!settings.legendFolded), title: settings.legendFolded ? 'Show the legend' : 'Fold the legend away' }, h('span', { class: `codicon codicon-chevron-${settings.legendFolded ? 'left' : 'right'}` }), 'Legend');
+  const fold = h(
+    'button',
+    {
+      class: 'legend-fold',
+      'aria-expanded': String(!settings.legendFolded),
+      title: settings.legendFolded ? 'Show the legend' : 'Fold the legend away',
+    },
+    h('span', { class: `codicon codicon-chevron-${settings.legendFolded ? 'left' : 'right'}` }),
+    'Legend',
+  );
   legendEl.replaceChildren(
     fold,
     ...legend.map((e, k) => {
@@ -159,7 +220,12 @@ function drawLegend(): void {
       const swatch = h('span', { class: 'swatch' });
       swatch.style.background = css(e.color);
       const title = categorical ? `Select the ${e.ids.length} images of ${e.label}` : '';
-      return h(categorical ? 'button' : 'div', { class: 'entry', 'data-k': k, role: 'listitem', title }, swatch, categorical ? `${e.label} (${e.ids.length})` : e.label);
+      return h(
+        categorical ? 'button' : 'div',
+        { class: 'entry', 'data-k': k, role: 'listitem', title },
+        swatch,
+        categorical ? `${e.label} (${e.ids.length})` : e.label,
+      );
     }),
   );
 }
@@ -187,7 +253,10 @@ function setSelection(ids: number[], share: boolean): void {
 
 /** The gallery (or another map) selected these: show them here. */
 function showSelection(list: string[]): void {
-  setSelection(list.map((p) => pathIndex.get(p)).filter((i): i is number => i !== undefined), false);
+  setSelection(
+    list.map((p) => pathIndex.get(p)).filter((i): i is number => i !== undefined),
+    false,
+  );
 }
 
 function updateStrip(): void {
@@ -258,7 +327,14 @@ const pickAt = (x: number, y: number) => {
 canvas.addEventListener('pointerdown', (e) => {
   if (e.button !== 0 || !view) return;
   canvas.setPointerCapture(e.pointerId);
-  drag = { x: e.offsetX, y: e.offsetY, view, lasso: settings.lasso || e.shiftKey, moved: false, poly: [...toData(view, e.offsetX, e.offsetY)] };
+  drag = {
+    x: e.offsetX,
+    y: e.offsetY,
+    view,
+    lasso: settings.lasso || e.shiftKey,
+    moved: false,
+    poly: [...toData(view, e.offsetX, e.offsetY)],
+  };
   setHover(-1);
 });
 
@@ -307,7 +383,8 @@ function click(e: PointerEvent): void {
 
 function drawLasso(poly: number[], v: View): void {
   let d = '';
-  for (let j = 0; j < poly.length; j += 2) d += `${j ? 'L' : 'M'}${(v.ox + poly[j]! * v.k).toFixed(1)},${(v.oy - poly[j + 1]! * v.k).toFixed(1)}`;
+  for (let j = 0; j < poly.length; j += 2)
+    d += `${j ? 'L' : 'M'}${(v.ox + poly[j]! * v.k).toFixed(1)},${(v.oy - poly[j + 1]! * v.k).toFixed(1)}`;
   lassoPath.setAttribute('d', `${d}Z`);
 }
 
@@ -358,7 +435,11 @@ function showTooltip(): void {
     uri ? h('img', { src: uri, alt: '' }) : h('div', { class: 'placeholder' }),
     h('div', { class: 'file' }, p.slice(p.lastIndexOf('/') + 1)),
     h('div', { class: 'cluster' }, name),
-    h('div', { class: 'muted' }, `confidence ${state.items.confidence[hovered]!.toFixed(2)}${label >= 0 ? ` · ${state.classes[label]}` : ''}`),
+    h(
+      'div',
+      { class: 'muted' },
+      `confidence ${state.items.confidence[hovered]!.toFixed(2)}${label >= 0 ? ` · ${state.classes[label]}` : ''}`,
+    ),
   );
   tooltip.hidden = false;
   placeTooltip();

@@ -40,7 +40,12 @@ export class PointIndex {
 
   /** Calls `visit` with every point id in the cells overlapping the box. */
   private each(x0: number, y0: number, x1: number, y1: number, visit: (id: number) => void): void {
-    const [c0, c1, r0, r1] = [this.col(x0, this.minX), this.col(x1, this.minX), this.col(y0, this.minY), this.col(y1, this.minY)];
+    const [c0, c1, r0, r1] = [
+      this.col(x0, this.minX),
+      this.col(x1, this.minX),
+      this.col(y0, this.minY),
+      this.col(y1, this.minY),
+    ];
     for (let r = r0; r <= r1; r++) {
       for (let c = c0; c <= c1; c++) {
         const cell = r * this.g + c;
@@ -67,12 +72,18 @@ export class PointIndex {
     const [x0, y0, x1, y1] = bounds(poly);
     const out: number[] = [];
     this.each(x0, y0, x1, y1, (i) => {
-      const px = this.xy[2 * i]!, py = this.xy[2 * i + 1]!;
+      const px = this.xy[2 * i]!,
+        py = this.xy[2 * i + 1]!;
       if (px < x0 || px > x1 || py < y0 || py > y1) return;
       let inside = false;
       for (let a = 0, b = m - 1; a < m; b = a++) {
-        const ay = poly[2 * a + 1]!, by = poly[2 * b + 1]!;
-        if (ay > py !== by > py && px < ((poly[2 * b]! - poly[2 * a]!) * (py - ay)) / (by - ay) + poly[2 * a]!) inside = !inside;
+        const ay = poly[2 * a + 1]!,
+          by = poly[2 * b + 1]!;
+        if (
+          ay > py !== by > py &&
+          px < ((poly[2 * b]! - poly[2 * a]!) * (py - ay)) / (by - ay) + poly[2 * a]!
+        )
+          inside = !inside;
       }
       if (inside) out.push(i);
     });

@@ -67,7 +67,10 @@ export class Scatter {
   private readonly gl: WebGL2RenderingContext;
   private readonly program: WebGLProgram;
   private readonly buffers: Record<'pos' | 'color' | 'picked' | 'selection' | 'hover', WebGLBuffer>;
-  private readonly uniforms: Record<'scale' | 'offset' | 'size' | 'dim' | 'ring' | 'ringWidth', WebGLUniformLocation | null>;
+  private readonly uniforms: Record<
+    'scale' | 'offset' | 'size' | 'dim' | 'ring' | 'ringWidth',
+    WebGLUniformLocation | null
+  >;
   private readonly vao: WebGLVertexArrayObject;
   private readonly copyProgram: WebGLProgram;
   private readonly copyRect: WebGLUniformLocation | null;
@@ -91,7 +94,11 @@ export class Scatter {
   constructor(readonly canvas: HTMLCanvasElement) {
     // The drawing buffer is kept so screenshots (and the tests') see the frame. No multisampling:
     // round points need none, and it cost a software renderer (headless Chromium) half its frame rate.
-    const gl = canvas.getContext('webgl2', { antialias: false, premultipliedAlpha: false, preserveDrawingBuffer: true });
+    const gl = canvas.getContext('webgl2', {
+      antialias: false,
+      premultipliedAlpha: false,
+      preserveDrawingBuffer: true,
+    });
     if (!gl) throw new Error('WebGL 2 is not available, so the map cannot be drawn.');
     this.gl = gl;
     this.program = link(gl, VERTEX, FRAGMENT);
@@ -100,7 +107,14 @@ export class Scatter {
     const buf = () => gl.createBuffer()!;
     this.buffers = { pos: buf(), color: buf(), picked: buf(), selection: buf(), hover: buf() };
     const u = (name: string) => gl.getUniformLocation(this.program, name);
-    this.uniforms = { scale: u('scale'), offset: u('offset'), size: u('size'), dim: u('dim'), ring: u('ring'), ringWidth: u('ringWidth') };
+    this.uniforms = {
+      scale: u('scale'),
+      offset: u('offset'),
+      size: u('size'),
+      dim: u('dim'),
+      ring: u('ring'),
+      ringWidth: u('ringWidth'),
+    };
     this.vao = gl.createVertexArray()!;
     gl.bindVertexArray(this.vao);
     const attr = (name: string, buffer: WebGLBuffer, size: number, type: number, normalized: boolean) => {
@@ -163,15 +177,37 @@ export class Scatter {
    * Draws one frame; `pointPx` is the point diameter in CSS pixels. `moving`: the view is changing
    * under the user's hand, so a layer drawn for a nearby view may stand in, moved and scaled.
    */
-  draw(view: View, cssWidth: number, cssHeight: number, pointPx: number, ring: [number, number, number], moving = false): void {
+  draw(
+    view: View,
+    cssWidth: number,
+    cssHeight: number,
+    pointPx: number,
+    ring: [number, number, number],
+    moving = false,
+  ): void {
     const gl = this.gl;
     const dpr = window.devicePixelRatio || 1;
     const [w, h] = [Math.round(cssWidth * dpr), Math.round(cssHeight * dpr)];
     if (this.canvas.width !== w || this.canvas.height !== h) [this.canvas.width, this.canvas.height] = [w, h];
-    const want: Shows = { view, cssWidth, cssHeight, pointPx, dpr, ring: ring.join(), mx: Math.round(cssWidth / 2), my: Math.round(cssHeight / 2) };
+    const want: Shows = {
+      view,
+      cssWidth,
+      cssHeight,
+      pointPx,
+      dpr,
+      ring: ring.join(),
+      mx: Math.round(cssWidth / 2),
+      my: Math.round(cssHeight / 2),
+    };
     const f = this.front.shows;
-    const same = f !== undefined && f.cssWidth === cssWidth && f.cssHeight === cssHeight && f.dpr === dpr && f.ring === want.ring;
-    const still = same && f.view.k === view.k && f.view.ox === view.ox && f.view.oy === view.oy && f.pointPx === pointPx;
+    const same =
+      f !== undefined &&
+      f.cssWidth === cssWidth &&
+      f.cssHeight === cssHeight &&
+      f.dpr === dpr &&
+      f.ring === want.ring;
+    const still =
+      same && f.view.k === view.k && f.view.ox === view.ox && f.view.oy === view.oy && f.pointPx === pointPx;
     if (!still) {
       if (!same || !moving) {
         this.drawSlice(this.front, want, ring, this.n);
@@ -212,8 +248,10 @@ export class Scatter {
     if (s > limit || s < 1 / limit) return false;
     const [minX, minY, maxX, maxY] = this.box;
     // On screen: the canvas, cut to the points' bounds.
-    const left = Math.max(0, view.ox + minX * view.k), right = Math.min(shows.cssWidth, view.ox + maxX * view.k);
-    const top = Math.max(0, view.oy - maxY * view.k), bottom = Math.min(shows.cssHeight, view.oy - minY * view.k);
+    const left = Math.max(0, view.ox + minX * view.k),
+      right = Math.min(shows.cssWidth, view.ox + maxX * view.k);
+    const top = Math.max(0, view.oy - maxY * view.k),
+      bottom = Math.min(shows.cssHeight, view.oy - minY * view.k);
     if (left >= right || top >= bottom) return true;
     const [x0, y0, x1, y1] = placed(shows, view);
     const [ix, iy] = [inset * shows.mx * s, inset * shows.my * s];
@@ -249,7 +287,12 @@ export class Scatter {
     if (end > layer.drawn) {
       gl.useProgram(this.program);
       gl.bindVertexArray(this.vao);
-      this.setView({ k: shows.view.k, ox: shows.view.ox + shows.mx, oy: shows.view.oy + shows.my }, lw, lh, ring);
+      this.setView(
+        { k: shows.view.k, ox: shows.view.ox + shows.mx, oy: shows.view.oy + shows.my },
+        lw,
+        lh,
+        ring,
+      );
       this.pass(shows.pointPx * shows.dpr, 2, this.selected > 0 ? 1 : 0);
       gl.drawArrays(gl.POINTS, layer.drawn, end - layer.drawn);
       if (end === this.n && this.selected > 0) {
@@ -324,7 +367,8 @@ interface Layer {
 /** Where a layer showing `shows` lands on screen in `view`, CSS pixels: left, top, right, bottom. */
 function placed(shows: Shows, view: View): [number, number, number, number] {
   const s = view.k / shows.view.k;
-  const x0 = view.ox - s * (shows.view.ox + shows.mx), y0 = view.oy - s * (shows.view.oy + shows.my);
+  const x0 = view.ox - s * (shows.view.ox + shows.mx),
+    y0 = view.oy - s * (shows.view.oy + shows.my);
   return [x0, y0, x0 + s * (shows.cssWidth + 2 * shows.mx), y0 + s * (shows.cssHeight + 2 * shows.my)];
 }
 
@@ -333,7 +377,8 @@ function link(gl: WebGL2RenderingContext, vertex: string, fragment: string): Web
     const s = gl.createShader(type)!;
     gl.shaderSource(s, source);
     gl.compileShader(s);
-    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`map shader: ${gl.getShaderInfoLog(s)}`);
+    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS))
+      throw new Error(`map shader: ${gl.getShaderInfoLog(s)}`);
     return s;
   };
   const p = gl.createProgram()!;

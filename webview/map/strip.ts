@@ -12,7 +12,12 @@ export const STRIP_MAX = 80;
 
 export interface Strip {
   el: HTMLElement;
-  update(state: MapState, paths: readonly string[], selected: readonly number[], thumbs: ReadonlyMap<string, string>): void;
+  update(
+    state: MapState,
+    paths: readonly string[],
+    selected: readonly number[],
+    thumbs: ReadonlyMap<string, string>,
+  ): void;
   /** Paths shown without a thumbnail yet. */
   missing(): string[];
 }
@@ -21,7 +26,12 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
   const count = h('span', { class: 'count', role: 'status' });
   const actions = h('span', { class: 'actions' });
   const images = h('div', { class: 'thumbs', role: 'list', 'aria-label': 'Selected images' });
-  const el = h('div', { class: 'strip', hidden: true }, h('div', { class: 'strip-bar' }, count, actions), images);
+  const el = h(
+    'div',
+    { class: 'strip', hidden: true },
+    h('div', { class: 'strip-bar' }, count, actions),
+    images,
+  );
   let current: string[] = [];
   let missing: string[] = [];
   let state: MapState | undefined;
@@ -32,10 +42,19 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
     return b;
   };
   const newCluster = () => {
-    const field = h('vscode-textfield', { placeholder: 'Name of the new cluster (Enter)', 'aria-label': 'Name of the new cluster', class: 'new-name' });
+    const field = h('vscode-textfield', {
+      placeholder: 'Name of the new cluster (Enter)',
+      'aria-label': 'Name of the new cluster',
+      class: 'new-name',
+    });
     field.addEventListener('keydown', (e) => {
       e.stopPropagation();
-      if (e.key === 'Enter') send({ type: 'moveToNew', paths: current, ...(field.value.trim() ? { name: field.value.trim() } : {}) });
+      if (e.key === 'Enter')
+        send({
+          type: 'moveToNew',
+          paths: current,
+          ...(field.value.trim() ? { name: field.value.trim() } : {}),
+        });
       else if (e.key !== 'Escape') return;
       field.remove();
     });
@@ -43,21 +62,42 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
     requestAnimationFrame(() => field.focus());
   };
   actions.append(
-    button('Move to…', (e) =>
-      showMenu(e.clientX, e.clientY, [...(state?.clusters ?? []).map((c) => ({ label: `${c.name} (${c.size})`, value: String(c.id) })), '-', { label: 'New Cluster…', value: 'new' }], (v) =>
-        v === 'new' ? newCluster() : send({ type: 'move', paths: current, to: Number(v) }),
-      ),
-    false),
+    button(
+      'Move to…',
+      (e) =>
+        showMenu(
+          e.clientX,
+          e.clientY,
+          [
+            ...(state?.clusters ?? []).map((c) => ({ label: `${c.name} (${c.size})`, value: String(c.id) })),
+            '-',
+            { label: 'New Cluster…', value: 'new' },
+          ],
+          (v) => (v === 'new' ? newCluster() : send({ type: 'move', paths: current, to: Number(v) })),
+        ),
+      false,
+    ),
     button('New Cluster…', newCluster),
     button('Export…', (e) =>
-      showMenu(e.clientX, e.clientY, [{ label: 'Export Selection as CSV…', value: 'csv' }, { label: 'Export Selection as JSON…', value: 'json' }], (v) =>
-        send({ type: 'exportSelection', paths: current, format: v as 'csv' | 'json' }),
+      showMenu(
+        e.clientX,
+        e.clientY,
+        [
+          { label: 'Export Selection as CSV…', value: 'csv' },
+          { label: 'Export Selection as JSON…', value: 'json' },
+        ],
+        (v) => send({ type: 'exportSelection', paths: current, format: v as 'csv' | 'json' }),
       ),
     ),
     button('Exclude from Dataset', () => send({ type: 'exclude', paths: current, exclude: true })),
     button('Show in Gallery', () => send({ type: 'showInGallery', paths: current })),
   );
-  const clear = h('vscode-icon', { name: 'close', 'action-icon': true, title: 'Clear the selection (Escape)', 'aria-label': 'Clear the selection' });
+  const clear = h('vscode-icon', {
+    name: 'close',
+    'action-icon': true,
+    title: 'Clear the selection (Escape)',
+    'aria-label': 'Clear the selection',
+  });
   clear.addEventListener('click', onClear);
   actions.append(clear);
   images.addEventListener('click', (e) => {
@@ -79,7 +119,11 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
           const uri = thumbs.get(p);
           if (!uri) missing.push(p);
           const name = p.slice(p.lastIndexOf('/') + 1);
-          return h('button', { class: 'thumb', 'data-path': p, title: `${p} (click to open)`, role: 'listitem' }, uri ? h('img', { src: uri, alt: name }) : h('span', { class: 'placeholder' }, name));
+          return h(
+            'button',
+            { class: 'thumb', 'data-path': p, title: `${p} (click to open)`, role: 'listitem' },
+            uri ? h('img', { src: uri, alt: name }) : h('span', { class: 'placeholder' }, name),
+          );
         }),
       );
     },

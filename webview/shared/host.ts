@@ -15,7 +15,10 @@ declare function acquireVsCodeApi(): VsCodeApi;
 /** Allowed once per page load, so it is acquired here and shared. */
 const api = acquireVsCodeApi();
 
-export function connect<Out, In>(incoming: Schema<In>, onMessage: (message: In) => void): { send(message: Out): void } {
+export function connect<Out, In>(
+  incoming: Schema<In>,
+  onMessage: (message: In) => void,
+): { send(message: Out): void } {
   window.addEventListener('message', (e: MessageEvent<unknown>) => {
     let message: In;
     try {
@@ -34,7 +37,10 @@ const initial = api.getState();
  * The run the page shows, kept in the webview's state beside its view settings: VS Code hands
  * that state to the extension's serializer when it restores the tab after a window reload.
  */
-let shownRun = typeof initial === 'object' && initial !== null && typeof (initial as { run?: unknown }).run === 'string' ? (initial as { run: string }).run : undefined;
+let shownRun =
+  typeof initial === 'object' && initial !== null && typeof (initial as { run?: unknown }).run === 'string'
+    ? (initial as { run: string }).run
+    : undefined;
 
 /** View settings that should survive the webview being hidden and shown again. */
 export function savedState<T extends object>(defaults: T): T {

@@ -13,7 +13,12 @@ let menu: HTMLElementTagNameMap['vscode-context-menu'] | undefined;
 let pick: ((value: string) => void) | undefined;
 
 /** Shows `items` at (x, y); "-" entries are separators. `onPick` runs with the chosen value. */
-export function showMenu(x: number, y: number, items: (MenuItem | '-')[], onPick: (value: string) => void): void {
+export function showMenu(
+  x: number,
+  y: number,
+  items: (MenuItem | '-')[],
+  onPick: (value: string) => void,
+): void {
   if (!holder || !menu) {
     menu = h('vscode-context-menu', { class: 'popup-menu' });
     holder = h('div', { class: 'popup-holder' }, menu);

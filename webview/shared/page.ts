@@ -14,7 +14,11 @@ export interface Frame<Out> {
   content: HTMLElement;
 }
 
-export function pageFrame<Out extends { type: string }, In>(incoming: Schema<In>, contentClass: string, draw: (state: In) => void): Frame<Out> {
+export function pageFrame<Out extends { type: string }, In>(
+  incoming: Schema<In>,
+  contentClass: string,
+  draw: (state: In) => void,
+): Frame<Out> {
   let state: In | undefined;
   const host = connect<Out, In>(incoming, (m) => {
     state = m;
@@ -23,7 +27,9 @@ export function pageFrame<Out extends { type: string }, In>(incoming: Schema<In>
   const picker = runPicker((dir) => host.send({ type: 'selectRun', dir } as unknown as Out));
   const notice = banner();
   const content = h('div', { class: contentClass });
-  document.getElementById('app')!.replaceChildren(h('div', { class: 'top-bar' }, picker.el), notice.el, content);
+  document
+    .getElementById('app')!
+    .replaceChildren(h('div', { class: 'top-bar' }, picker.el), notice.el, content);
   let lastWidth = 0;
   new ResizeObserver(() => {
     if (Math.abs(content.clientWidth - lastWidth) < 8) return;

@@ -22,7 +22,13 @@ export function runPicker(onSelect: (dir: string) => void): RunPicker {
       if (key === shown) return;
       shown = key;
       select.replaceChildren(
-        ...runs.map((r) => h('vscode-option', { value: r.dir, selected: r.dir === current, description: r.status }, r.status === 'done' ? r.label : `${r.label} [${r.status}]`)),
+        ...runs.map((r) =>
+          h(
+            'vscode-option',
+            { value: r.dir, selected: r.dir === current, description: r.status },
+            r.status === 'done' ? r.label : `${r.label} [${r.status}]`,
+          ),
+        ),
       );
       if (current) {
         select.value = current;

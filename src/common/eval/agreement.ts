@@ -18,7 +18,8 @@ export type AgreementMeasure = 'nmi' | 'ari';
 /** Both clusterings on the images both list, in a's order. */
 export function alignByPath(a: Clustering, b: Clustering): { paths: string[]; a: Int32Array; b: Int32Array } {
   // Runs of one dataset list it in the same order (the scan's): no lookup table needed.
-  if (a.paths.length === b.paths.length && a.paths.every((p, i) => p === b.paths[i])) return { paths: [...a.paths], a: Int32Array.from(a.clusters), b: Int32Array.from(b.clusters) };
+  if (a.paths.length === b.paths.length && a.paths.every((p, i) => p === b.paths[i]))
+    return { paths: [...a.paths], a: Int32Array.from(a.clusters), b: Int32Array.from(b.clusters) };
   const inB = new Map<string, number>();
   b.paths.forEach((p, i) => inB.set(p, i));
   const paths: string[] = [];
@@ -42,7 +43,9 @@ export function agreement(a: Clustering, b: Clustering, measure: AgreementMeasur
 }
 
 /** Every pair's NMI and ARI (symmetric, 1 on the diagonal, null where two runs share no image); each pair is aligned once. */
-export function agreementMatrices(runs: readonly Clustering[]): Record<AgreementMeasure, (number | null)[][]> {
+export function agreementMatrices(
+  runs: readonly Clustering[],
+): Record<AgreementMeasure, (number | null)[][]> {
   const grid = () => runs.map((_, i) => runs.map((__, j): number | null => (i === j ? 1 : null)));
   const out = { nmi: grid(), ari: grid() };
   for (let i = 0; i < runs.length; i++) {
@@ -98,7 +101,14 @@ export function crossTable(a: Clustering, b: Clustering): CrossTable {
   const match = Array.from(maxWeightAssignment(counts, cols.length));
   let matched = 0;
   match.forEach((c, r) => (matched += c >= 0 ? counts[r]![c]! : 0));
-  return { rows, cols, counts, match, matchedShare: x.paths.length ? matched / x.paths.length : 0, n: x.paths.length };
+  return {
+    rows,
+    cols,
+    counts,
+    match,
+    matchedShare: x.paths.length ? matched / x.paths.length : 0,
+    n: x.paths.length,
+  };
 }
 
 /** The images run A put in `clusterA` and run B in `clusterB`, in A's order: one cell of crossTable. */

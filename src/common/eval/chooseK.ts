@@ -22,7 +22,8 @@ export interface KSuggestion {
 }
 
 export const K_RULES = {
-  stability: 'Suggested K: the one whose seeds agree most (highest seed stability, the mean pairwise ARI between seeds, which is 0 by chance at any K); on a tie, the smaller K.',
+  stability:
+    'Suggested K: the one whose seeds agree most (highest seed stability, the mean pairwise ARI between seeds, which is 0 by chance at any K); on a tie, the smaller K.',
   none: 'No suggested K: it needs two or more seeds at two or more cluster counts (seed stability). Silhouettes are not compared across K: each run measures its own in its own features.',
 } as const;
 
@@ -30,6 +31,8 @@ export const K_RULES = {
 export function suggestK(points: readonly KPoint[]): KSuggestion | undefined {
   const scored = points.filter((p) => p.stability !== undefined && Number.isFinite(p.stability));
   if (new Set(scored.map((p) => p.k)).size < 2) return undefined;
-  const best = scored.reduce((a, b) => (b.stability! > a.stability! || (b.stability === a.stability && b.k < a.k) ? b : a));
+  const best = scored.reduce((a, b) =>
+    b.stability! > a.stability! || (b.stability === a.stability && b.k < a.k) ? b : a,
+  );
   return { k: best.k, by: 'stability', rule: K_RULES.stability };
 }

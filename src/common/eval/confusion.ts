@@ -28,24 +28,30 @@ export interface ConfusionView {
  * A class appearing under two super-classes is an error: the dataset promises one per class.
  */
 export function classToSuperFrom(labels: Int32Array, superLabels: Int32Array, c: number): Int32Array {
-  if (labels.length !== superLabels.length) throw new RangeError(`label arrays differ in length (${labels.length} vs ${superLabels.length})`);
+  if (labels.length !== superLabels.length)
+    throw new RangeError(`label arrays differ in length (${labels.length} vs ${superLabels.length})`);
   const map = new Int32Array(c).fill(-1);
   for (let i = 0; i < labels.length; i++) {
     const cls = labels[i]!;
     const sup = superLabels[i]!;
     if (cls < 0 || sup < 0) continue;
     if (cls >= c) throw new RangeError(`class id ${cls} at ${i} is outside 0..${c - 1}`);
-    if (map[cls] !== -1 && map[cls] !== sup) throw new Error(`class ${cls} has two super-classes (${map[cls]} and ${sup})`);
+    if (map[cls] !== -1 && map[cls] !== sup)
+      throw new Error(`class ${cls} has two super-classes (${map[cls]} and ${sup})`);
     map[cls] = sup;
   }
   return map;
 }
 
 /** Classes grouped by super-class, and the group spans; no table (or no super-classes): identity, no groups. */
-export function superClassOrder(c: number, classToSuper?: Int32Array): { order: Int32Array; groups: SuperGroup[] } {
+export function superClassOrder(
+  c: number,
+  classToSuper?: Int32Array,
+): { order: Int32Array; groups: SuperGroup[] } {
   const ids = Array.from({ length: c }, (_, i) => i);
   if (!classToSuper || !classToSuper.some((s) => s >= 0)) return { order: Int32Array.from(ids), groups: [] };
-  if (classToSuper.length !== c) throw new RangeError(`classToSuper has ${classToSuper.length} entries for ${c} classes`);
+  if (classToSuper.length !== c)
+    throw new RangeError(`classToSuper has ${classToSuper.length} entries for ${c} classes`);
   // Without a super-class sorts last; sort is stable, so class ids stay ascending within a group.
   const key = (cls: number) => (classToSuper[cls]! < 0 ? Number.MAX_SAFE_INTEGER : classToSuper[cls]!);
   ids.sort((a, b) => key(a) - key(b));
@@ -59,7 +65,13 @@ export function superClassOrder(c: number, classToSuper?: Int32Array): { order: 
   return { order: Int32Array.from(ids), groups };
 }
 
-export function confusionMatrix(pred: Int32Array, truth: Int32Array, k: number, c: number, classToSuper?: Int32Array): ConfusionView {
+export function confusionMatrix(
+  pred: Int32Array,
+  truth: Int32Array,
+  k: number,
+  c: number,
+  classToSuper?: Int32Array,
+): ConfusionView {
   const counts = contingency(pred, truth, k, c);
   const { order: classOrder, groups } = superClassOrder(c, classToSuper);
   const position = new Int32Array(c);

@@ -15,7 +15,8 @@ export function maxWeightAssignment(weights: readonly (readonly number[])[], col
   if (rows === 0 || cols === 0) return out;
   let max = -Infinity;
   for (const row of weights) {
-    if (row.length !== cols) throw new RangeError(`weights rows must have ${cols} entries (got ${row.length})`);
+    if (row.length !== cols)
+      throw new RangeError(`weights rows must have ${cols} entries (got ${row.length})`);
     for (const w of row) {
       if (!Number.isFinite(w)) throw new RangeError(`weights must be finite (got ${w})`);
       if (w > max) max = w;

@@ -7,7 +7,11 @@ import type { LabelFree as LabelFreeScores, MergeCandidate } from '../../protoco
 export type { LabelFreeScores, MergeCandidate };
 
 /** Mean confidence, overall and per cluster. */
-export function confidenceScores(cluster: ArrayLike<number>, confidence: ArrayLike<number>, k: number): { confidence: number; clusterConfidence: number[] } {
+export function confidenceScores(
+  cluster: ArrayLike<number>,
+  confidence: ArrayLike<number>,
+  k: number,
+): { confidence: number; clusterConfidence: number[] } {
   const sum = new Float64Array(k);
   const size = new Float64Array(k);
   let total = 0;
@@ -16,7 +20,10 @@ export function confidenceScores(cluster: ArrayLike<number>, confidence: ArrayLi
     size[cluster[i]!]++;
     total += confidence[i]!;
   }
-  return { confidence: cluster.length > 0 ? total / cluster.length : 0, clusterConfidence: Array.from(sum, (s, c) => (size[c]! > 0 ? s / size[c]! : 0)) };
+  return {
+    confidence: cluster.length > 0 ? total / cluster.length : 0,
+    clusterConfidence: Array.from(sum, (s, c) => (size[c]! > 0 ? s / size[c]! : 0)),
+  };
 }
 
 /** H(sizes / n) / log k, empty clusters included (they lower it). */
@@ -34,7 +41,12 @@ export function sizeBalance(cluster: ArrayLike<number>, k: number): number {
  * neighbours in its cluster. Row r is image anchors[r] (default: image r), so a sample of images
  * with their neighbours among all images scores the same way as the whole set.
  */
-export function knnConsistency(cluster: ArrayLike<number>, neighbours: ArrayLike<number>, K: number, anchors?: ArrayLike<number>): number {
+export function knnConsistency(
+  cluster: ArrayLike<number>,
+  neighbours: ArrayLike<number>,
+  K: number,
+  anchors?: ArrayLike<number>,
+): number {
   const rows = neighbours.length / K;
   if (rows === 0) return 0;
   let same = 0;
@@ -50,7 +62,12 @@ export function knnConsistency(cluster: ArrayLike<number>, neighbours: ArrayLike
  * all `rows` images, self excluded, ties to the lower index: the reference the trainer's blocked
  * kernel (src/trainer/cluster/knn.ts) is fast at, for small sets and tests.
  */
-export function knnCosineExact(features: Float32Array, dims: number, K: number, anchors?: ArrayLike<number>): Int32Array {
+export function knnCosineExact(
+  features: Float32Array,
+  dims: number,
+  K: number,
+  anchors?: ArrayLike<number>,
+): Int32Array {
   const n = features.length / dims;
   const norm = rowNorms(features, dims);
   const q = anchors ?? Array.from({ length: n }, (_, i) => i);
@@ -71,7 +88,12 @@ export function knnCosineExact(features: Float32Array, dims: number, K: number, 
  * scikit-learn's silhouette_score(sample_size=...) computes it: distances only between sampled
  * images; an image alone in its cluster within the sample scores 0; fewer than two clusters, 0.
  */
-export function silhouetteCosine(features: Float32Array, dims: number, cluster: ArrayLike<number>, sample?: ArrayLike<number>): number {
+export function silhouetteCosine(
+  features: Float32Array,
+  dims: number,
+  cluster: ArrayLike<number>,
+  sample?: ArrayLike<number>,
+): number {
   const idx = sample ?? Array.from({ length: features.length / dims }, (_, i) => i);
   const m = idx.length;
   const ids = [...new Set(Array.from(idx, (i) => cluster[i]!))];
@@ -111,7 +133,14 @@ export function silhouetteCosine(features: Float32Array, dims: number, cluster: 
  * cross between the two, in [0, 1], so big clusters do not win by size alone. Ties: higher count,
  * then lower ids.
  */
-export function mergeCandidates(cluster: ArrayLike<number>, neighbours: ArrayLike<number>, K: number, k: number, anchors?: ArrayLike<number>, top = 20): MergeCandidate[] {
+export function mergeCandidates(
+  cluster: ArrayLike<number>,
+  neighbours: ArrayLike<number>,
+  K: number,
+  k: number,
+  anchors?: ArrayLike<number>,
+  top = 20,
+): MergeCandidate[] {
   const rows = neighbours.length / K;
   const size = new Float64Array(k);
   const links = new Map<number, number>();

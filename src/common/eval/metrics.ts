@@ -9,7 +9,8 @@ import { assignmentWeight, maxWeightAssignment } from './hungarian.js';
 export type { AccKind, Scores, SuperScores } from '../../protocol/run.js';
 
 function checkLengths(a: Int32Array, b: Int32Array): void {
-  if (a.length !== b.length) throw new RangeError(`label arrays differ in length (${a.length} vs ${b.length})`);
+  if (a.length !== b.length)
+    throw new RangeError(`label arrays differ in length (${a.length} vs ${b.length})`);
 }
 
 /** k x c co-occurrence counts of cluster and class; entries with truth < 0 are skipped. */
@@ -39,7 +40,12 @@ function total(m: number[][]): number {
  * one-to-one cluster -> class matching. With k > c the unmatched clusters count as wrong.
  * No labelled entries: acc 0.
  */
-export function clusteringAccuracy(pred: Int32Array, truth: Int32Array, k: number, c: number): { acc: number; mapping: Int32Array } {
+export function clusteringAccuracy(
+  pred: Int32Array,
+  truth: Int32Array,
+  k: number,
+  c: number,
+): { acc: number; mapping: Int32Array } {
   const m = contingency(pred, truth, k, c);
   const mapping = maxWeightAssignment(m, c);
   const n = total(m);
@@ -59,7 +65,10 @@ export function purity(pred: Int32Array, truth: Int32Array, k: number, c: number
 }
 
 /** Contingency table over the pairs where both labels are >= 0, with ids compacted. */
-function pairTable(a: Int32Array, b: Int32Array): { table: Map<number, number>; rows: number[]; cols: number[]; n: number } {
+function pairTable(
+  a: Int32Array,
+  b: Int32Array,
+): { table: Map<number, number>; rows: number[]; cols: number[]; n: number } {
   checkLengths(a, b);
   const ra = new Map<number, number>();
   const rb = new Map<number, number>();
@@ -174,16 +183,26 @@ export function score(pred: Int32Array, truth: Int32Array, k: number, c: number)
  * k == nSuper; otherwise a one-to-one matching would leave most clusters wrong by construction,
  * so ACC is majority-vote purity, and accKind says so.
  */
-export function superClassScores(pred: Int32Array, classToSuper: Int32Array, truth: Int32Array, k: number, nSuper: number): SuperScores {
+export function superClassScores(
+  pred: Int32Array,
+  classToSuper: Int32Array,
+  truth: Int32Array,
+  k: number,
+  nSuper: number,
+): SuperScores {
   checkLengths(pred, truth);
   const sup = new Int32Array(truth.length);
   for (let i = 0; i < truth.length; i++) {
     const t = truth[i]!;
-    if (t >= classToSuper.length) throw new RangeError(`class id ${t} at ${i} has no entry in classToSuper (${classToSuper.length} classes)`);
+    if (t >= classToSuper.length)
+      throw new RangeError(
+        `class id ${t} at ${i} has no entry in classToSuper (${classToSuper.length} classes)`,
+      );
     sup[i] = t < 0 ? -1 : classToSuper[t]!;
   }
   const accKind: AccKind = k === nSuper ? 'hungarian' : 'purity';
-  const acc = accKind === 'hungarian' ? clusteringAccuracy(pred, sup, k, nSuper).acc : purity(pred, sup, k, nSuper);
+  const acc =
+    accKind === 'hungarian' ? clusteringAccuracy(pred, sup, k, nSuper).acc : purity(pred, sup, k, nSuper);
   const [p, t] = labelledOnly(pred, sup);
   return { acc, nmi: nmi(p, t), ari: ari(p, t), accKind };
 }

@@ -17,23 +17,46 @@ export async function checkDataset(exp: Experiment, countImages: CountImages): P
   if (!exp.data || !exp.dataSpan) return [];
   const span = exp.dataSpan;
   const data = shownText(exp.data, PATH_SHOWN_MAX);
-  const isDir = await stat(exp.data).then((s) => s.isDirectory(), () => undefined);
-  if (isDir === undefined) return [{ severity: 'error', span, message: `dataset folder ${data} does not exist` }];
+  const isDir = await stat(exp.data).then(
+    (s) => s.isDirectory(),
+    () => undefined,
+  );
+  if (isDir === undefined)
+    return [{ severity: 'error', span, message: `dataset folder ${data} does not exist` }];
   if (!isDir) return [{ severity: 'error', span, message: `${data} is a file, not a folder of images` }];
   const images = await countImages(exp.data);
-  if (images === 0) return [{ severity: 'error', span, message: `${data} holds no images (png, jpeg, webp, ... in it or its subfolders)` }];
+  if (images === 0)
+    return [
+      {
+        severity: 'error',
+        span,
+        message: `${data} holds no images (png, jpeg, webp, ... in it or its subfolders)`,
+      },
+    ];
   const problems: ExperimentProblem[] = [];
   const reported = new Set<string>();
   for (const r of exp.runs) {
     const key = `${r.clustersSpan?.start}:${r.config.clusters}`;
     if (r.config.clusters <= images || reported.has(key)) continue;
     reported.add(key);
-    problems.push({ severity: 'error', span: r.clustersSpan ?? r.span, message: `${r.config.clusters} clusters but ${data} has only ${images} images` });
+    problems.push({
+      severity: 'error',
+      span: r.clustersSpan ?? r.span,
+      message: `${r.config.clusters} clusters but ${data} has only ${images} images`,
+    });
   }
   return problems;
 }
 
 /** Parse problems, dataset and feature model problems together, as the CLI and the server report them. */
-export async function allProblems(exp: Experiment, countImages: CountImages, inspectModel?: InspectModel): Promise<ExperimentProblem[]> {
-  return [...exp.problems, ...(await checkDataset(exp, countImages)), ...(await checkFeatureModel(exp, inspectModel))].sort((a, b) => a.span.start - b.span.start);
+export async function allProblems(
+  exp: Experiment,
+  countImages: CountImages,
+  inspectModel?: InspectModel,
+): Promise<ExperimentProblem[]> {
+  return [
+    ...exp.problems,
+    ...(await checkDataset(exp, countImages)),
+    ...(await checkFeatureModel(exp, inspectModel)),
+  ].sort((a, b) => a.span.start - b.span.start);
 }

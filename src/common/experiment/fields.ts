@@ -3,7 +3,14 @@
  * values against it, and the language server offers and explains the keys from it. The run fields
  * among them (clusters, imageSize, ...) come from their spec, src/common/runFields.ts.
  */
-import { fieldRange, fitsField, RUN_FIELD_NAMES, runField, type RangeSpec, type RunFieldName } from '../runFields.js';
+import {
+  fieldRange,
+  fitsField,
+  RUN_FIELD_NAMES,
+  runField,
+  type RangeSpec,
+  type RunFieldName,
+} from '../runFields.js';
 import { defined } from './grid.js';
 
 export interface FieldSpec {
@@ -23,8 +30,17 @@ export interface FieldSpec {
 function fileField(name: RunFieldName): [string, FieldSpec] {
   const f = runField(name);
   const { type, min, max, exclusiveMin, exclusiveMax, choices } = f;
-  const given = typeof f.default === 'object' ? ": the method's" : f.file?.default ? `: ${f.file.default}` : ` ${f.default}`;
-  const spec = { type, doc: `${f.doc} (default${given})`, ...defined({ min, max, exclusiveMin, exclusiveMax, choices }) };
+  const given =
+    typeof f.default === 'object'
+      ? ": the method's"
+      : f.file?.default
+        ? `: ${f.file.default}`
+        : ` ${f.default}`;
+  const spec = {
+    type,
+    doc: `${f.doc} (default${given})`,
+    ...defined({ min, max, exclusiveMin, exclusiveMax, choices }),
+  };
   return [f.file?.key ?? name, spec];
 }
 
@@ -37,11 +53,22 @@ export const TOP_ONLY_FIELDS: readonly RunFieldName[] = inFile('top');
 const COMMON_RUN: Record<string, FieldSpec> = Object.fromEntries(PER_RUN_FIELDS.map(fileField));
 
 export const TOP_FIELDS: Record<string, FieldSpec> = {
-  name: { type: 'string', doc: 'the experiment\'s name: run folders are named "<name>-<run>" (default: the file name)' },
+  name: {
+    type: 'string',
+    doc: 'the experiment\'s name: run folders are named "<name>-<run>" (default: the file name)',
+  },
   data: { type: 'string', doc: 'the image folder, relative to this file or absolute' },
   ...Object.fromEntries(TOP_ONLY_FIELDS.map(fileField)),
-  features: { type: 'string', doc: "a feature model file (.onnx or a TF.js model.json), relative to this file or absolute: embedding methods cluster its embeddings" },
-  maxRuns: { type: 'integer', min: 1, max: 100_000, doc: 'refuse a file that expands to more runs than this (default 100)' },
+  features: {
+    type: 'string',
+    doc: 'a feature model file (.onnx or a TF.js model.json), relative to this file or absolute: embedding methods cluster its embeddings',
+  },
+  maxRuns: {
+    type: 'integer',
+    min: 1,
+    max: 100_000,
+    doc: 'refuse a file that expands to more runs than this (default 100)',
+  },
   ...COMMON_RUN,
   runs: { type: 'list', doc: 'runs, one by one: each a method and its settings' },
   grid: { type: 'map', doc: 'methods x clusters x seeds x setting values, expanded to one run each' },
@@ -61,7 +88,10 @@ export const GRID_FIELDS: Record<string, FieldSpec> = {
   clusters: { ...clusters!, listOk: true, doc: 'cluster counts: one or a list' },
   seeds: { ...seed!, listOk: true, doc: 'seeds: one or a list' },
   ...oneValue,
-  settings: { type: 'map', doc: 'method settings, each one value or a list; a setting varies only the methods that have it' },
+  settings: {
+    type: 'map',
+    doc: 'method settings, each one value or a list; a setting varies only the methods that have it',
+  },
 };
 
 /** "a whole number from 2 to 100000", for messages. */

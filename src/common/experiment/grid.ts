@@ -46,7 +46,13 @@ interface Base {
 }
 
 /** A run's config: its own values, else the file's shared ones, else the run fields' defaults for its method. */
-function config(method: MethodName, common: SharedFields, base: Base, own: RunFieldValues, params: Record<string, Value>): TrainConfig {
+function config(
+  method: MethodName,
+  common: SharedFields,
+  base: Base,
+  own: RunFieldValues,
+  params: Record<string, Value>,
+): TrainConfig {
   return {
     method,
     data: base.data,
@@ -59,7 +65,8 @@ function config(method: MethodName, common: SharedFields, base: Base, own: RunFi
 }
 
 /** The object without its undefined fields. */
-export const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+export const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function expandRuns(runs: RunSpec[], common: Shared, base: Base): ExperimentRun[] {
   const counts = new Map<MethodName, number>();
@@ -86,12 +93,19 @@ function product<T>(axes: T[][]): T[][] {
 /** How many runs the grid expands to, from its axes' lengths alone (may be far past any cap, or Infinity). */
 export function gridSize(grid: GridSpec): number {
   const perMethod = (grid.clusters?.length ?? 1) * (grid.seeds?.length ?? 1);
-  return grid.methods.reduce((sum, m) => sum + grid.settings.filter((s) => s.owners.includes(m)).reduce((n, s) => n * s.values.length, perMethod), 0);
+  return grid.methods.reduce(
+    (sum, m) =>
+      sum +
+      grid.settings.filter((s) => s.owners.includes(m)).reduce((n, s) => n * s.values.length, perMethod),
+    0,
+  );
 }
 
 /** `cc-k10-s1-cropMin0.2`: the method, then only the axes that vary. */
 export function expandGrid(grid: GridSpec, common: Shared, base: Base): ExperimentRun[] {
-  const clusters = grid.clusters ?? [{ value: common.values.clusters ?? RUN_FIELDS.clusters.default, span: common.clustersSpan ?? grid.span }];
+  const clusters = grid.clusters ?? [
+    { value: common.values.clusters ?? RUN_FIELDS.clusters.default, span: common.clustersSpan ?? grid.span },
+  ];
   const seeds = grid.seeds ?? [{ value: common.values.seed ?? RUN_FIELDS.seed.default, span: grid.span }];
   const out: ExperimentRun[] = [];
   for (const method of grid.methods) {
@@ -100,7 +114,11 @@ export function expandGrid(grid: GridSpec, common: Shared, base: Base): Experime
     for (const k of clusters) {
       for (const s of seeds) {
         for (const combo of product(settingAxes)) {
-          const parts = [method, ...(clusters.length > 1 ? [`k${k.value}`] : []), ...(seeds.length > 1 ? [`s${s.value}`] : [])];
+          const parts = [
+            method,
+            ...(clusters.length > 1 ? [`k${k.value}`] : []),
+            ...(seeds.length > 1 ? [`s${s.value}`] : []),
+          ];
           combo.forEach(([key, v], i) => own[i]!.values.length > 1 && parts.push(`${key}${String(v)}`));
           const runOwn = { ...grid.own, clusters: k.value, seed: s.value };
           out.push({

@@ -10,8 +10,26 @@ import { checkSetting, METHOD_NAMES, methodSpec, nearestName, settingKind } from
 import type { MethodName } from '../../protocol/run.js';
 import { NAME_MAX, nameProblem } from '../runPlace.js';
 import { shown, shownText } from '../shown.js';
-import { DEFAULT_MAX_RUNS, EXPERIMENT_MAX_CHARS, EXPERIMENT_SUFFIX, tooLong, type Experiment, type ExperimentProblem, type RunFieldValues, type Span } from './format.js';
-import { describeRange, fits, GRID_FIELDS, PER_RUN_FIELDS, RUN_ENTRY_FIELDS, TOP_FIELDS, TOP_ONLY_FIELDS, type FieldSpec } from './fields.js';
+import {
+  DEFAULT_MAX_RUNS,
+  EXPERIMENT_MAX_CHARS,
+  EXPERIMENT_SUFFIX,
+  tooLong,
+  type Experiment,
+  type ExperimentProblem,
+  type RunFieldValues,
+  type Span,
+} from './format.js';
+import {
+  describeRange,
+  fits,
+  GRID_FIELDS,
+  PER_RUN_FIELDS,
+  RUN_ENTRY_FIELDS,
+  TOP_FIELDS,
+  TOP_ONLY_FIELDS,
+  type FieldSpec,
+} from './fields.js';
 import { expandGrid, expandRuns, gridSize, type GridSpec, type RunSpec, type Shared } from './grid.js';
 import { channelsOf, runField, type Colour, type RunFieldName } from '../runFields.js';
 
@@ -38,14 +56,22 @@ function keyName(p: Pair): string {
 }
 
 /** The map's pairs by key; unknown keys are reported with the nearest known one. */
-function readMap(node: YAMLMap, fields: Record<string, FieldSpec>, where: string, problems: Problems): Map<string, Pair> {
+function readMap(
+  node: YAMLMap,
+  fields: Record<string, FieldSpec>,
+  where: string,
+  problems: Problems,
+): Map<string, Pair> {
   const out = new Map<string, Pair>();
   for (const p of node.items) {
     const key = keyName(p);
     const span = spanOf(p.key as Node);
     if (!Object.hasOwn(fields, key)) {
       const near = nearestName(key, Object.keys(fields));
-      problems.error(span, `unknown key '${shownText(key)}' ${where}${near ? `; did you mean '${near}'?` : ''}`);
+      problems.error(
+        span,
+        `unknown key '${shownText(key)}' ${where}${near ? `; did you mean '${near}'?` : ''}`,
+      );
     } else if (out.has(key)) problems.error(span, `'${key}' is given twice ${where}`);
     else out.set(key, p);
   }
@@ -53,7 +79,12 @@ function readMap(node: YAMLMap, fields: Record<string, FieldSpec>, where: string
 }
 
 /** A scalar field's value if it fits the field, else undefined (and a problem). */
-function scalar<T>(pairs: Map<string, Pair>, key: string, fields: Record<string, FieldSpec>, problems: Problems): Located<T> | undefined {
+function scalar<T>(
+  pairs: Map<string, Pair>,
+  key: string,
+  fields: Record<string, FieldSpec>,
+  problems: Problems,
+): Located<T> | undefined {
   const p = pairs.get(key);
   if (!p) return undefined;
   const node = p.value as Node | null;
@@ -68,12 +99,18 @@ function scalar<T>(pairs: Map<string, Pair>, key: string, fields: Record<string,
 
 /** What a refused value was, for its message: ` (got 'text')`, an alias named as one, or nothing for a list or map. */
 function got(node: Node | null | undefined, v: unknown): string {
-  if (isAlias(node)) return ` (got the alias *${shownText(node.source)}: aliases are not followed in experiment files, write the value out)`;
+  if (isAlias(node))
+    return ` (got the alias *${shownText(node.source)}: aliases are not followed in experiment files, write the value out)`;
   return v === undefined || v === null ? '' : ` (got ${shown(v)})`;
 }
 
 /** A grid field: one value or a list of them, each checked. */
-function oneOrList<T>(pairs: Map<string, Pair>, key: string, fields: Record<string, FieldSpec>, problems: Problems): Located<T>[] | undefined {
+function oneOrList<T>(
+  pairs: Map<string, Pair>,
+  key: string,
+  fields: Record<string, FieldSpec>,
+  problems: Problems,
+): Located<T>[] | undefined {
   const p = pairs.get(key);
   if (!p) return undefined;
   if (!isSeq(p.value)) {
@@ -90,11 +127,18 @@ function oneOrList<T>(pairs: Map<string, Pair>, key: string, fields: Record<stri
   return out;
 }
 
-function method(node: Node | null | undefined, span: Span, problems: Problems): Located<MethodName> | undefined {
+function method(
+  node: Node | null | undefined,
+  span: Span,
+  problems: Problems,
+): Located<MethodName> | undefined {
   const v = isScalar(node) ? node.value : undefined;
   if (typeof v === 'string' && methodSpec(v)) return { value: v as MethodName, span: spanOf(node) };
   const near = typeof v === 'string' ? nearestName(v, METHOD_NAMES) : undefined;
-  problems.error(node ? spanOf(node) : span, `unknown method '${String(v ?? '')}'; ${near ? `did you mean '${near}'?` : `expected one of ${METHOD_NAMES.join(', ')}`}`);
+  problems.error(
+    node ? spanOf(node) : span,
+    `unknown method '${String(v ?? '')}'; ${near ? `did you mean '${near}'?` : `expected one of ${METHOD_NAMES.join(', ')}`}`,
+  );
   return undefined;
 }
 
@@ -116,7 +160,11 @@ function runSettings(node: Node | null | undefined, m: MethodName, problems: Pro
     seen.add(key);
     const value = isScalar(p.value) ? p.value.value : undefined;
     const r = checkSettingValue(m, key, value, p.value as Node);
-    if (r) problems.error(r.onKey ? spanOf(p.key as Node) : spanOf(p.value as Node, spanOf(p.key as Node)), r.error);
+    if (r)
+      problems.error(
+        r.onKey ? spanOf(p.key as Node) : spanOf(p.value as Node, spanOf(p.key as Node)),
+        r.error,
+      );
     else out[key] = value as number | string | boolean;
   }
   return out;
@@ -127,11 +175,19 @@ function runSettings(node: Node | null | undefined, m: MethodName, problems: Pro
  * on the key. Unlike the command line's text, a quoted "0.2" in YAML is a string: refused for a
  * number or a boolean, so the file says what it means.
  */
-export function checkSettingValue(m: MethodName, key: string, value: unknown, node?: Node | null): { error: string; onKey: boolean } | undefined {
+export function checkSettingValue(
+  m: MethodName,
+  key: string,
+  value: unknown,
+  node?: Node | null,
+): { error: string; onKey: boolean } | undefined {
   const spec = methodSpec(m)!;
   const s = Object.hasOwn(spec.settings, key) ? spec.settings[key]! : undefined;
   if (s && s.type !== 'choice' && typeof value === 'string') {
-    return { error: `${m} setting ${key} must be ${settingKind(s)} (got ${shown(value)}, a string: write it without quotes)`, onKey: false };
+    return {
+      error: `${m} setting ${key} must be ${settingKind(s)} (got ${shown(value)}, a string: write it without quotes)`,
+      onKey: false,
+    };
   }
   if (s && isAlias(node)) return { error: `${m} setting ${key}${got(node, value)}`, onKey: false };
   const r = checkSetting(spec, key, value);
@@ -139,7 +195,12 @@ export function checkSettingValue(m: MethodName, key: string, value: unknown, no
 }
 
 /** The run fields a map gives (each checked against its spec), by TrainConfig key, and where each was written. */
-function fieldValues(pairs: Map<string, Pair>, names: readonly RunFieldName[], fields: Record<string, FieldSpec>, problems: Problems): Shared & { values: RunFieldValues } {
+function fieldValues(
+  pairs: Map<string, Pair>,
+  names: readonly RunFieldName[],
+  fields: Record<string, FieldSpec>,
+  problems: Problems,
+): Shared & { values: RunFieldValues } {
   const values: Record<string, unknown> = {};
   const out: Shared = { values };
   for (const name of names) {
@@ -161,7 +222,10 @@ function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] 
   const out: RunSpec[] = [];
   for (const item of node.items as Node[]) {
     if (isAlias(item)) {
-      problems.error(spanOf(item), `a run cannot be an alias (*${shownText(item.source)}): aliases are not followed in experiment files; write each run out`);
+      problems.error(
+        spanOf(item),
+        `a run cannot be an alias (*${shownText(item.source)}): aliases are not followed in experiment files; write each run out`,
+      );
       continue;
     }
     if (!isMap(item)) {
@@ -171,7 +235,11 @@ function readRuns(node: Node | null | undefined, problems: Problems): RunSpec[] 
     const pairs = readMap(item, RUN_ENTRY_FIELDS, 'in a run', problems);
     const span = spanOf(item);
     const m = pairs.has('method') ? method(pairs.get('method')!.value as Node, span, problems) : undefined;
-    if (!pairs.has('method')) problems.error({ start: span.start, end: span.start + 1 }, `a run needs a method (${METHOD_NAMES.join(', ')})`);
+    if (!pairs.has('method'))
+      problems.error(
+        { start: span.start, end: span.start + 1 },
+        `a run needs a method (${METHOD_NAMES.join(', ')})`,
+      );
     const name = scalar<string>(pairs, 'name', RUN_ENTRY_FIELDS, problems);
     const own = fieldValues(pairs, PER_RUN_FIELDS, RUN_ENTRY_FIELDS, problems);
     if (!m) continue;
@@ -196,27 +264,36 @@ function readGrid(node: Node | null | undefined, problems: Problems): GridSpec |
   const pairs = readMap(node, GRID_FIELDS, 'in the grid', problems);
   const methodsNode = pairs.get('methods')?.value as Node | undefined;
   const methods: MethodName[] = [];
-  if (!methodsNode) problems.error(spanOf(node), `the grid needs methods: a list of ${METHOD_NAMES.join(', ')}`);
-  else for (const item of isSeq(methodsNode) ? (methodsNode.items as Node[]) : [methodsNode]) {
-    const m = method(item, spanOf(methodsNode), problems);
-    if (m && !methods.includes(m.value)) methods.push(m.value);
-  }
+  if (!methodsNode)
+    problems.error(spanOf(node), `the grid needs methods: a list of ${METHOD_NAMES.join(', ')}`);
+  else
+    for (const item of isSeq(methodsNode) ? (methodsNode.items as Node[]) : [methodsNode]) {
+      const m = method(item, spanOf(methodsNode), problems);
+      if (m && !methods.includes(m.value)) methods.push(m.value);
+    }
   const grid: GridSpec = {
     span: spanOf(node),
     methods,
     clusters: oneOrList<number>(pairs, 'clusters', GRID_FIELDS, problems),
     seeds: oneOrList<number>(pairs, 'seeds', GRID_FIELDS, problems),
     // The axes are clusters and seeds; every other per-run field is one value for the whole grid.
-    own: fieldValues(pairs, PER_RUN_FIELDS.filter((n) => n !== 'clusters' && n !== 'seed'), GRID_FIELDS, problems).values,
+    own: fieldValues(
+      pairs,
+      PER_RUN_FIELDS.filter((n) => n !== 'clusters' && n !== 'seed'),
+      GRID_FIELDS,
+      problems,
+    ).values,
     settings: [],
   };
   const settingsNode = pairs.get('settings')?.value as Node | undefined;
-  if (settingsNode != null && !isMap(settingsNode)) problems.error(spanOf(settingsNode), 'grid settings must be a map of setting names to a value or a list');
+  if (settingsNode != null && !isMap(settingsNode))
+    problems.error(spanOf(settingsNode), 'grid settings must be a map of setting names to a value or a list');
   else if (settingsNode) {
     const seen = new Set<string>();
     for (const p of settingsNode.items) {
       const key = keyName(p);
-      if (seen.has(key)) problems.error(spanOf(p.key as Node), `'${shownText(key)}' is given twice in the grid's settings`);
+      if (seen.has(key))
+        problems.error(spanOf(p.key as Node), `'${shownText(key)}' is given twice in the grid's settings`);
       else gridSetting(p, methods, grid, problems);
       seen.add(key);
     }
@@ -231,7 +308,10 @@ function gridSetting(p: Pair, methods: MethodName[], grid: GridSpec, problems: P
   if (owners.length === 0) {
     const all = [...new Set(methods.flatMap((m) => Object.keys(methodSpec(m)!.settings)))];
     const near = nearestName(key, all);
-    problems.error(spanOf(p.key as Node), `unknown setting '${shownText(key)}' for ${methods.join(', ') || 'the grid'}${near ? `; did you mean '${near}'?` : ''}`);
+    problems.error(
+      spanOf(p.key as Node),
+      `unknown setting '${shownText(key)}' for ${methods.join(', ') || 'the grid'}${near ? `; did you mean '${near}'?` : ''}`,
+    );
     return;
   }
   const items = isSeq(p.value) ? (p.value.items as Node[]) : [p.value as Node];
@@ -271,7 +351,11 @@ function deepNesting(text: string): number | undefined {
 export function parseExperiment(text: string, file: string): Experiment {
   const problems = new Problems();
   // Without `name:`, the file's name made fit for folder names (`my sweep` runs in `my-sweep-cc-1`).
-  const fileName = basename(file).replace(EXPERIMENT_SUFFIX, '').replace(/[^\w.-]+/g, '-').slice(0, NAME_MAX).replace(/^\.*$/, 'experiment');
+  const fileName = basename(file)
+    .replace(EXPERIMENT_SUFFIX, '')
+    .replace(/[^\w.-]+/g, '-')
+    .slice(0, NAME_MAX)
+    .replace(/^\.*$/, 'experiment');
   const exp: Experiment = { file, name: fileName, runs: [], expandsTo: 0, problems: problems.list };
   // Checked before parsing: the language server parses on every keystroke, in its one thread.
   if (text.length > EXPERIMENT_MAX_CHARS) {
@@ -280,7 +364,10 @@ export function parseExperiment(text: string, file: string): Experiment {
   }
   const deep = deepNesting(text);
   if (deep !== undefined) {
-    problems.error({ start: deep, end: deep + 1 }, `lists and maps are nested more than ${MAX_NESTING} deep here: an experiment file needs a few levels`);
+    problems.error(
+      { start: deep, end: deep + 1 },
+      `lists and maps are nested more than ${MAX_NESTING} deep here: an experiment file needs a few levels`,
+    );
     return exp;
   }
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
@@ -288,11 +375,17 @@ export function parseExperiment(text: string, file: string): Experiment {
   // often) is noise, and so would be the checks of what it made of it.
   const e = doc.errors[0];
   if (e) {
-    problems.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, shownText(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')));
+    problems.error(
+      { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) },
+      shownText(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')),
+    );
     return exp;
   }
   if (!isMap(doc.contents)) {
-    problems.error({ start: 0, end: Math.min(text.length, 1) }, 'an experiment file is a map: data, then runs and/or grid (see the README)');
+    problems.error(
+      { start: 0, end: Math.min(text.length, 1) },
+      'an experiment file is a map: data, then runs and/or grid (see the README)',
+    );
     return exp;
   }
   const top = readMap(doc.contents, TOP_FIELDS, 'at the top of an experiment', problems);
@@ -304,7 +397,11 @@ export function parseExperiment(text: string, file: string): Experiment {
   if (data) {
     exp.data = isAbsolute(data.value) ? data.value : resolve(dirname(file), data.value);
     exp.dataSpan = data.span;
-  } else if (!top.has('data')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'data is missing: the image folder, relative to this file');
+  } else if (!top.has('data'))
+    problems.error(
+      { start: 0, end: Math.min(text.length, 1) },
+      'data is missing: the image folder, relative to this file',
+    );
   const features = scalar<string>(top, 'features', TOP_FIELDS, problems);
   if (features) {
     exp.features = isAbsolute(features.value) ? features.value : resolve(dirname(file), features.value);
@@ -315,14 +412,21 @@ export function parseExperiment(text: string, file: string): Experiment {
   if (common.values.backend) exp.backend = common.values.backend;
   const runs = readRuns(top.get('runs')?.value as Node, problems);
   const grid = readGrid(top.get('grid')?.value as Node, problems);
-  if (!top.has('runs') && !top.has('grid')) problems.error({ start: 0, end: Math.min(text.length, 1) }, 'nothing to run: add runs (a list) or a grid');
+  if (!top.has('runs') && !top.has('grid'))
+    problems.error(
+      { start: 0, end: Math.min(text.length, 1) },
+      'nothing to run: add runs (a list) or a grid',
+    );
   if (grid) exp.gridSpan = grid.span;
   const base = { data: exp.data ?? '', features: exp.features } as const;
   // Counted from the axes before anything is expanded: a short grid may ask for millions of runs.
   exp.expandsTo = runs.length + (grid ? gridSize(grid) : 0);
   if (exp.expandsTo > maxRuns) {
     const count = Number.isSafeInteger(exp.expandsTo) ? String(exp.expandsTo) : exp.expandsTo.toPrecision(3);
-    problems.error(grid?.span ?? spanOf(top.get('runs')?.key as Node), `this experiment expands to ${count} runs, more than maxRuns (${maxRuns}): narrow the grid, or raise maxRuns`);
+    problems.error(
+      grid?.span ?? spanOf(top.get('runs')?.key as Node),
+      `this experiment expands to ${count} runs, more than maxRuns (${maxRuns}): narrow the grid, or raise maxRuns`,
+    );
   } else {
     const all = [...expandRuns(runs, common, base), ...(grid ? expandGrid(grid, common, base) : [])];
     const seen = new Set<string>();
@@ -332,7 +436,8 @@ export function parseExperiment(text: string, file: string): Experiment {
       const bad = nameProblem(r.name, 'a run name');
       const at = r.nameSpan ?? r.span;
       if (bad && !badAt.has(at.start)) problems.error(at, bad);
-      else if (!bad && seen.has(r.name)) problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
+      else if (!bad && seen.has(r.name))
+        problems.error(r.span, `two runs are named '${r.name}': give each run its own name`);
       if (bad) badAt.add(at.start);
       seen.add(r.name);
     }

@@ -37,7 +37,12 @@ export function queuePath(runsDir: string, experimentName: string): string {
   return join(runsDir, `${experimentName}${QUEUE_SUFFIX}`);
 }
 
-export function newQueue(file: string, name: string, runsDir: string, runs: readonly ExperimentRun[]): QueueFile {
+export function newQueue(
+  file: string,
+  name: string,
+  runsDir: string,
+  runs: readonly ExperimentRun[],
+): QueueFile {
   return {
     format: 'clusterlab-queue',
     version: 1,
@@ -71,7 +76,9 @@ export async function readQueue(path: string): Promise<QueueFile> {
     Array.isArray(v.runs) &&
     v.runs.every((r) => typeof r?.entry === 'string' && typeof r.dir === 'string');
   if (!ok) throw new Error(`${path} is not a ClusterLab queue file`);
-  const bad = nameProblem(v.name!, 'its experiment name') ?? v.runs!.map((r) => nameProblem(r.entry, 'a run name')).find(Boolean);
+  const bad =
+    nameProblem(v.name!, 'its experiment name') ??
+    v.runs!.map((r) => nameProblem(r.entry, 'a run name')).find(Boolean);
   if (bad) throw new Error(`${path} is not a ClusterLab queue file: ${bad}`);
   return v as QueueFile;
 }
@@ -82,17 +89,37 @@ export async function readQueue(path: string): Promise<QueueFile> {
  * to set aside.
  */
 export async function setAsideDamagedQueue(path: string): Promise<string | undefined> {
-  if (!(await stat(path).then((s) => s.isFile(), () => false))) return undefined;
-  const problem = await readQueue(path).then(() => undefined, (e: Error) => e.message);
+  if (
+    !(await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    return undefined;
+  const problem = await readQueue(path).then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
   if (!problem) return undefined;
   let aside = `${path}.damaged`;
-  for (let n = 2; await stat(aside).then(() => true, () => false); n++) aside = `${path}.damaged-${n}`;
+  for (
+    let n = 2;
+    await stat(aside).then(
+      () => true,
+      () => false,
+    );
+    n++
+  )
+    aside = `${path}.damaged-${n}`;
   await rename(path, aside);
   return `${problem.replace(/^cannot read /, 'cannot read the queue file ')}: kept as ${aside}`;
 }
 
 /** Every readable queue file directly in the runs folders; a damaged one is left out, and `damaged` says why. */
-export async function listQueues(runsDirs: readonly string[], damaged?: (path: string, problem: string) => void): Promise<{ path: string; queue: QueueFile }[]> {
+export async function listQueues(
+  runsDirs: readonly string[],
+  damaged?: (path: string, problem: string) => void,
+): Promise<{ path: string; queue: QueueFile }[]> {
   const out: { path: string; queue: QueueFile }[] = [];
   for (const dir of runsDirs) {
     const names = await readdir(dir).catch(() => [] as string[]);
@@ -160,7 +187,12 @@ const HOLDER_POLL_MS = 500;
  * on its way out); once it is gone, its run is judged again and resumed unless it is done. A run
  * held on another machine (which cannot be asked) is skipped.
  */
-export async function runSweep(path: string, q: QueueFile, runs: readonly ExperimentRun[], driver: SweepDriver): Promise<SweepResult> {
+export async function runSweep(
+  path: string,
+  q: QueueFile,
+  runs: readonly ExperimentRun[],
+  driver: SweepDriver,
+): Promise<SweepResult> {
   const byName = new Map(runs.map((r) => [r.name, r]));
   // Each folder from the queue's own runs folder and names, whatever `dir` the file says.
   const places = q.runs.map(({ entry }) => ({ entry, dir: experimentRunDir(dirname(path), q.name, entry) }));
@@ -173,22 +205,31 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
   }
   await mkdir(dirname(path), { recursive: true });
   const aside = await setAsideDamagedQueue(path);
-  if (aside) driver.log?.(`${aside}; a new queue is written (finished runs are still skipped: their run.json says so)`);
+  if (aside)
+    driver.log?.(
+      `${aside}; a new queue is written (finished runs are still skipped: their run.json says so)`,
+    );
   await writeQueue(path, { ...q, runs: places, state: 'running' });
   const held: { entry: string; dir: string }[] = [];
   let stop: SweepState | undefined;
-  const next = (): SweepState | undefined => (driver.stopping?.() ? 'running' : driver.cancelled() ? 'cancelled' : undefined);
+  const next = (): SweepState | undefined =>
+    driver.stopping?.() ? 'running' : driver.cancelled() ? 'cancelled' : undefined;
   for (const { entry, dir } of places) {
     stop ??= next();
     if (stop) break;
     const problem = problems.get(entry);
     if (problem) {
       // Not counted done or failed: the user decides (delete the folder to train it again).
-      driver.log?.(`${entry}: ${problem}; skipped, and left out of the counts (delete the folder to train it again)`);
+      driver.log?.(
+        `${entry}: ${problem}; skipped, and left out of the counts (delete the folder to train it again)`,
+      );
       driver.changed?.(entry, 'damaged');
       continue;
     }
-    const end = statuses[entry] === 'running' && (await heldHere(dir)) ? 'held' : await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+    const end =
+      statuses[entry] === 'running' && (await heldHere(dir))
+        ? 'held'
+        : await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
     if (end === 'held') held.push({ entry, dir });
     else stop = end;
   }
@@ -202,7 +243,9 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
     }
     const again = await queuedStatus(dir);
     if (again.problem) {
-      driver.log?.(`${entry}: ${again.problem}; skipped, and left out of the counts (delete the folder to train it again)`);
+      driver.log?.(
+        `${entry}: ${again.problem}; skipped, and left out of the counts (delete the folder to train it again)`,
+      );
       driver.changed?.(entry, 'damaged');
       continue;
     }
@@ -221,11 +264,22 @@ export async function runSweep(path: string, q: QueueFile, runs: readonly Experi
  * Trains, resumes or skips one run as its status says; returns the sweep's end when it must stop,
  * or 'held' when another trainer here took the run as this one started it.
  */
-async function trainEntry(entry: string, dir: string, statuses: Record<string, QueuedRunStatus>, run: ExperimentRun | undefined, experiment: string, driver: SweepDriver): Promise<SweepState | 'held' | undefined> {
+async function trainEntry(
+  entry: string,
+  dir: string,
+  statuses: Record<string, QueuedRunStatus>,
+  run: ExperimentRun | undefined,
+  experiment: string,
+  driver: SweepDriver,
+): Promise<SweepState | 'held' | undefined> {
   let status = statuses[entry]!;
   if (status === 'done' || status === 'failed' || status === 'running') {
     // running here: held on another machine, which finishes it.
-    driver.log?.(status === 'running' ? `${entry}: training on another machine, skipped` : `${entry}: ${status} already, skipped`);
+    driver.log?.(
+      status === 'running'
+        ? `${entry}: training on another machine, skipped`
+        : `${entry}: ${status} already, skipped`,
+    );
     driver.changed?.(entry, status);
     return undefined;
   }
@@ -240,7 +294,9 @@ async function trainEntry(entry: string, dir: string, statuses: Record<string, Q
       // Between the sweep's look and this start, a trainer here took the lock (a reloaded window's
       // trainer still on its way): not a failure of the run; it is waited for and judged again.
       if (await heldHere(dir)) {
-        driver.log?.(`${entry}: another trainer on this machine took it as this sweep started it (${(e as Error).message}); waiting for it to end`);
+        driver.log?.(
+          `${entry}: another trainer on this machine took it as this sweep started it (${(e as Error).message}); waiting for it to end`,
+        );
         return 'held';
       }
       driver.log?.(`${entry}: ${(e as Error).message}`);

@@ -15,7 +15,13 @@ export async function readExperimentFile(file: string): Promise<string> {
   try {
     const s = await handle.stat();
     if (!s.isFile()) {
-      const kind = s.isDirectory() ? 'a folder' : s.isFIFO() ? 'a FIFO' : s.isSocket() ? 'a socket' : 'a device';
+      const kind = s.isDirectory()
+        ? 'a folder'
+        : s.isFIFO()
+          ? 'a FIFO'
+          : s.isSocket()
+            ? 'a socket'
+            : 'a device';
       throw new Error(`cannot read ${file}: it is ${kind}, not a regular file`);
     }
     const refuse = (size: number) => new Error(`${file} is ${tooLong(size, 'bytes')}`);
@@ -23,7 +29,8 @@ export async function readExperimentFile(file: string): Promise<string> {
     // At most the cap plus one byte, however the file grows after the stat.
     const buf = Buffer.alloc(EXPERIMENT_MAX_CHARS + 1);
     let length = 0;
-    for (let n = 1; n > 0 && length < buf.length; length += n) n = (await handle.read(buf, length, buf.length - length, length)).bytesRead;
+    for (let n = 1; n > 0 && length < buf.length; length += n)
+      n = (await handle.read(buf, length, buf.length - length, length)).bytesRead;
     if (length > EXPERIMENT_MAX_CHARS) throw refuse(length);
     return buf.subarray(0, length).toString('utf8');
   } finally {

@@ -8,7 +8,8 @@ import type { MetricsRow } from '../../protocol/run.js';
 
 interface Rule {
   /** The metrics.jsonl column the rule reads (absent for `last`). */
-  key?: 'nmiPrevious' | 'classifierConfidence' | 'kmeansInertia' | 'confidence' | 'knnConsistency' | 'silhouette';
+  key?:
+    'nmiPrevious' | 'classifierConfidence' | 'kmeansInertia' | 'confidence' | 'knnConsistency' | 'silhouette';
   /** +1: the highest value wins; -1: the lowest. */
   sign?: 1 | -1;
   doc: string;
@@ -28,7 +29,8 @@ export type DcPickRule = keyof typeof DC_PICK_RULES;
 
 /** The metrics.jsonl column a DeepCluster run's `pick` setting reads (none for `last` or another method). */
 export function pickColumn(method: string, pick: unknown): string | undefined {
-  if (method !== 'deepcluster' || typeof pick !== 'string' || !Object.hasOwn(DC_PICK_RULES, pick)) return undefined;
+  if (method !== 'deepcluster' || typeof pick !== 'string' || !Object.hasOwn(DC_PICK_RULES, pick))
+    return undefined;
   return (DC_PICK_RULES[pick as DcPickRule] as Rule).key;
 }
 
@@ -54,7 +56,11 @@ export function pickBetter(score: number, kept: number | undefined): boolean {
 }
 
 /** The epoch `rule` keeps of a run's rows (in epoch order) from epoch `from` on, as the trainer keeps it. */
-export function pickEpoch(rule: DcPickRule, rows: readonly (Partial<MetricsRow> & { epoch: number })[], from: number): number {
+export function pickEpoch(
+  rule: DcPickRule,
+  rows: readonly (Partial<MetricsRow> & { epoch: number })[],
+  from: number,
+): number {
   let kept: { epoch: number; score: number } | undefined;
   for (const row of rows) {
     if (row.epoch < from) continue;

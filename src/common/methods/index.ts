@@ -15,7 +15,15 @@ import { TEMI_SPEC } from './temi.js';
 import type { MethodSpec, SettingSpec } from './spec.js';
 import { shown, shownText } from '../shown.js';
 
-export type { MethodSpec, SeriesSpec, SettingSpec, SettingsOf, SettingValue, StageSpec, StageWarning } from './spec.js';
+export type {
+  MethodSpec,
+  SeriesSpec,
+  SettingSpec,
+  SettingsOf,
+  SettingValue,
+  StageSpec,
+  StageWarning,
+} from './spec.js';
 
 /** In the order lists offer them. */
 export const METHOD_NAMES = ['cc', 'scan', 'deepcluster', 'kmeans', 'scanhead', 'temi'] as const;
@@ -73,7 +81,10 @@ export function checkSetting(spec: MethodSpec, key: string, value: unknown): Set
   const text = typeof value === 'string' ? value.trim() : undefined;
   // Text that reads as a number is shown as one: `--param threshold=1.5` got 1.5, not '1.5'.
   const got = text && Number.isFinite(Number(text)) ? Number(text) : value;
-  const fail = (): SettingResult => ({ ok: false, error: `${spec.name} setting ${key} must be ${settingKind(s)} (got ${shown(got)})` });
+  const fail = (): SettingResult => ({
+    ok: false,
+    error: `${spec.name} setting ${key} must be ${settingKind(s)} (got ${shown(got)})`,
+  });
   switch (s.type) {
     case 'boolean':
       if (typeof value === 'boolean') return { ok: true, value };
@@ -99,7 +110,8 @@ export function parseSettings(
   raw: Record<string, unknown>,
 ): { settings: Record<string, number | string | boolean>; errors: { key: string; error: string }[] } {
   const settings: Record<string, number | string | boolean> = {};
-  for (const [key, s] of Object.entries(spec.settings)) if (s.derived === undefined) settings[key] = s.default;
+  for (const [key, s] of Object.entries(spec.settings))
+    if (s.derived === undefined) settings[key] = s.default;
   const errors: { key: string; error: string }[] = [];
   for (const [key, value] of Object.entries(raw)) {
     const r = checkSetting(spec, key, value);
@@ -128,12 +140,15 @@ export function nearestName(name: string, candidates: readonly string[]): string
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, rows[i - 2]![j - 2]! + 1);
       rows[i]![j] = d;
     }
   }

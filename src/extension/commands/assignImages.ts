@@ -15,7 +15,10 @@ import { assertTrusted } from '../trust.js';
 import type { RunStore } from '../workspace/runStore.js';
 import { pickRun, type RunTarget } from './pickRun.js';
 
-export async function assignImages(deps: { store: RunStore; trainer: Trainer }, target: RunTarget): Promise<AssignFolderResult | undefined> {
+export async function assignImages(
+  deps: { store: RunStore; trainer: Trainer },
+  target: RunTarget,
+): Promise<AssignFolderResult | undefined> {
   assertTrusted();
   const picked = await pickRun(deps.store, target, {
     filter: (e) => e.run.status === 'done',
@@ -24,7 +27,8 @@ export async function assignImages(deps: { store: RunStore; trainer: Trainer }, 
   });
   if (!picked?.run) return undefined;
   const label = runLabelOf(picked.run, picked.name);
-  if (picked.run.status !== 'done') throw new Error(`${label} is ${picked.run.status}: only a finished run assigns new images`);
+  if (picked.run.status !== 'done')
+    throw new Error(`${label} is ${picked.run.status}: only a finished run assigns new images`);
   const chosen = await vscode.window.showOpenDialog({
     canSelectFolders: true,
     canSelectFiles: false,
@@ -48,7 +52,10 @@ export async function assignImages(deps: { store: RunStore; trainer: Trainer }, 
     overwrite = true;
   }
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `ClusterLab: assigning ${basename(data)} with ${label}` },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `ClusterLab: assigning ${basename(data)} with ${label}`,
+    },
     async (progress) => {
       const workDoneToken = `clusterlab-assign-${randomUUID()}`;
       let shown = 0;
@@ -56,10 +63,18 @@ export async function assignImages(deps: { store: RunStore; trainer: Trainer }, 
         if (v.kind === 'end') return;
         const increment = v.percentage === undefined ? undefined : v.percentage - shown;
         if (v.percentage !== undefined) shown = v.percentage;
-        progress.report({ ...(v.message ? { message: v.message } : {}), ...(increment ? { increment } : {}) });
+        progress.report({
+          ...(v.message ? { message: v.message } : {}),
+          ...(increment ? { increment } : {}),
+        });
       });
       try {
-        return await deps.trainer.request(Requests.assignFolder, { runDir: picked.dir, data, overwrite, workDoneToken });
+        return await deps.trainer.request(Requests.assignFolder, {
+          runDir: picked.dir,
+          data,
+          overwrite,
+          workDoneToken,
+        });
       } finally {
         sub.dispose();
       }
@@ -67,11 +82,17 @@ export async function assignImages(deps: { store: RunStore; trainer: Trainer }, 
   );
   const h = result.header;
   const clusters = h.clusterSizes.filter((n) => n > 0).length;
-  const skipped = h.skipped.length > 0 ? `, ${h.skipped.length} skipped (the reasons are in the .json beside the CSV)` : '';
+  const skipped =
+    h.skipped.length > 0 ? `, ${h.skipped.length} skipped (the reasons are in the .json beside the CSV)` : '';
   const open = 'Open File';
   const reveal = 'Reveal Folder';
-  const answer = await vscode.window.showInformationMessage(`ClusterLab: assigned ${h.assigned} of ${h.images} images of ${basename(h.data)} to ${clusters} clusters with ${label}${skipped}.`, open, reveal);
+  const answer = await vscode.window.showInformationMessage(
+    `ClusterLab: assigned ${h.assigned} of ${h.images} images of ${basename(h.data)} to ${clusters} clusters with ${label}${skipped}.`,
+    open,
+    reveal,
+  );
   if (answer === open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(result.csv));
-  else if (answer === reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.csv));
+  else if (answer === reveal)
+    await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.csv));
   return result;
 }

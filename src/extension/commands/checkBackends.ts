@@ -16,7 +16,10 @@ export function backendItem(b: BackendStatus): vscode.QuickPickItem & { status: 
 /** The whole report as text, for the log: what the CLI's `clusterlab doctor` prints. */
 export function backendReport(list: readonly BackendStatus[]): string {
   return list
-    .map((b) => `${b.available ? 'available  ' : 'unavailable'}  ${b.name}: ${b.available ? b.detail : b.reason}${b.fix ? `\n    ${b.fix.split('\n').join('\n    ')}` : ''}`)
+    .map(
+      (b) =>
+        `${b.available ? 'available  ' : 'unavailable'}  ${b.name}: ${b.available ? b.detail : b.reason}${b.fix ? `\n    ${b.fix.split('\n').join('\n    ')}` : ''}`,
+    )
     .join('\n');
 }
 
@@ -30,6 +33,10 @@ export async function checkBackends(list: BackendStatus[], log: Log): Promise<vo
   if (!pick || !fix) return;
   // The commands themselves, to read before running them; copying is one click away.
   const copy = 'Copy Commands';
-  const answer = await vscode.window.showInformationMessage(`${pick.status.name}: ${pick.status.reason}`, { modal: true, detail: `To fix it:\n\n${fix}` }, copy);
+  const answer = await vscode.window.showInformationMessage(
+    `${pick.status.name}: ${pick.status.reason}`,
+    { modal: true, detail: `To fix it:\n\n${fix}` },
+    copy,
+  );
   if (answer === copy) await vscode.env.clipboard.writeText(fix);
 }

@@ -42,7 +42,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.assignImages': (target?: RunTarget) => assignImages(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
-    'clusterlab.checkBackends': async () => checkBackends(await deps.trainer.request(Requests.listBackends, { refresh: true }), deps.log),
+    'clusterlab.checkBackends': async () =>
+      checkBackends(await deps.trainer.request(Requests.listBackends, { refresh: true }), deps.log),
   };
   return Object.entries(commands).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (arg?: never) => {
@@ -59,7 +60,8 @@ export async function report(e: unknown): Promise<void> {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof UntrustedWorkspaceError) {
     const manage = 'Manage Workspace Trust';
-    if ((await vscode.window.showWarningMessage(message, manage)) === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+    if ((await vscode.window.showWarningMessage(message, manage)) === manage)
+      await vscode.commands.executeCommand('workbench.trust.manage');
   } else void vscode.window.showErrorMessage(`ClusterLab: ${message}`);
 }
 
@@ -70,7 +72,8 @@ function workspaceFolders(): string[] {
 async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
   assertTrusted();
   const folders = workspaceFolders();
-  if (folders.length === 0) throw new Error('open a folder first: runs are kept in the workspace (setting clusterlab.runsFolder)');
+  if (folders.length === 0)
+    throw new Error('open a folder first: runs are kept in the workspace (setting clusterlab.runsFolder)');
   const settings = deps.settings();
   const config = await trainFlow(
     {
@@ -96,7 +99,9 @@ async function train(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
 /** Finished runs with their summaries, for the wizard's estimate. */
 async function finishedRuns(store: RunStore): Promise<{ run: RunJson; summary: SummaryJson }[]> {
   const done = (await store.listRuns()).filter((r) => r.run.status === 'done');
-  const withSummary = await Promise.all(done.map(async (r) => ({ run: r.run, summary: await store.readSummary(r.dir).catch(() => undefined) })));
+  const withSummary = await Promise.all(
+    done.map(async (r) => ({ run: r.run, summary: await store.readSummary(r.dir).catch(() => undefined) })),
+  );
   return withSummary.filter((r): r is { run: RunJson; summary: SummaryJson } => r.summary !== undefined);
 }
 
@@ -105,12 +110,20 @@ async function cancelRun(deps: CommandDeps, target: RunTarget): Promise<void> {
   let runId: string | undefined;
   if (typeof target === 'object') {
     runId = active.find((a) => a.runDir === target.dir)?.runId;
-    if (!runId) throw new Error(`${target.dir} is not training in this window (a command-line run stops with Ctrl-C where it runs)`);
+    if (!runId)
+      throw new Error(
+        `${target.dir} is not training in this window (a command-line run stops with Ctrl-C where it runs)`,
+      );
   } else if (active.length === 0) {
     void vscode.window.showInformationMessage('ClusterLab: no run is training.');
     return;
   } else if (active.length === 1) runId = active[0]!.runId;
-  else runId = (await vscode.window.showQuickPick(active.map((a) => a.runId), { placeHolder: 'Run to cancel' })) ?? undefined;
+  else
+    runId =
+      (await vscode.window.showQuickPick(
+        active.map((a) => a.runId),
+        { placeHolder: 'Run to cancel' },
+      )) ?? undefined;
   if (runId) await deps.training.cancel(runId);
 }
 
@@ -122,12 +135,19 @@ async function resumeRun(deps: CommandDeps, target: RunTarget): Promise<void> {
     none: 'no run to resume: only cancelled, interrupted and failed runs can be.',
   });
   if (!picked?.run) return;
-  if (!RESUMABLE.has(picked.run.status)) throw new Error(`${runLabelOf(picked.run)} is ${picked.run.status}: only cancelled, interrupted and failed runs can be resumed`);
+  if (!RESUMABLE.has(picked.run.status))
+    throw new Error(
+      `${runLabelOf(picked.run)} is ${picked.run.status}: only cancelled, interrupted and failed runs can be resumed`,
+    );
   await deps.training.resume({ dir: picked.dir, run: picked.run });
 }
 
 async function openRunFolder(deps: CommandDeps, target: RunTarget): Promise<void> {
-  const picked = await pickRun(deps.store, target, { filter: () => true, placeHolder: 'Run folder to show', none: 'no runs yet.' });
+  const picked = await pickRun(deps.store, target, {
+    filter: () => true,
+    placeHolder: 'Run folder to show',
+    none: 'no runs yet.',
+  });
   if (!picked) return;
   const uri = vscode.Uri.file(picked.dir);
   const inWorkspace = workspaceFolders().some((f) => !relative(f, picked.dir).startsWith('..'));
@@ -135,24 +155,39 @@ async function openRunFolder(deps: CommandDeps, target: RunTarget): Promise<void
 }
 
 async function renameRunCommand(deps: CommandDeps, target: RunTarget): Promise<void> {
-  const picked = await pickRun(deps.store, target, { filter: () => true, placeHolder: 'Run to rename', none: 'no runs yet.' });
+  const picked = await pickRun(deps.store, target, {
+    filter: () => true,
+    placeHolder: 'Run to rename',
+    none: 'no runs yet.',
+  });
   if (!picked?.run) return;
   const current = runLabelOf(picked.run, picked.name);
-  const name = await vscode.window.showInputBox({ title: 'Rename Run', prompt: 'The run\'s name in the Runs tree and the pages (empty: method · dataset · time)', value: current });
+  const name = await vscode.window.showInputBox({
+    title: 'Rename Run',
+    prompt: "The run's name in the Runs tree and the pages (empty: method · dataset · time)",
+    value: current,
+  });
   if (name === undefined || name === current) return;
   await renameRun(picked.dir, name);
   deps.refreshRuns();
 }
 
 async function deleteRun(deps: CommandDeps, target: RunTarget): Promise<void> {
-  const picked = await pickRun(deps.store, target, { filter: (e) => !deps.training.isTraining(e.dir), placeHolder: 'Run to delete', none: 'no runs to delete.' });
+  const picked = await pickRun(deps.store, target, {
+    filter: (e) => !deps.training.isTraining(e.dir),
+    placeHolder: 'Run to delete',
+    none: 'no runs to delete.',
+  });
   if (!picked) return;
   if (deps.training.isTraining(picked.dir)) throw new Error('cancel the run before deleting it');
   const name = picked.run ? `${runLabelOf(picked.run, picked.name)} (${picked.run.id})` : picked.dir;
   const confirm = 'Delete';
   const answer = await vscode.window.showWarningMessage(
     `Delete the run ${name}?`,
-    { modal: true, detail: `Its folder ${picked.dir} is deleted for good: checkpoint, metrics, assignments and your cluster names.` },
+    {
+      modal: true,
+      detail: `Its folder ${picked.dir} is deleted for good: checkpoint, metrics, assignments and your cluster names.`,
+    },
     confirm,
   );
   if (answer === confirm) await deps.store.deleteRun(picked.dir);

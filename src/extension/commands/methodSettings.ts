@@ -25,7 +25,12 @@ export async function editMethodSettings(config: TrainConfig): Promise<Params> {
       })),
     ];
     const title = `${spec.label} settings: pick one to change`;
-    const pick = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title,
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    });
     if (!pick || pick.value === undefined) return params;
     const value = await askValue(config.method, pick.value, spec.settings[pick.value]!, params[pick.value]);
     if (value === undefined) continue;
@@ -40,11 +45,21 @@ function shownValue(s: SettingSpec, v: Params[string] | undefined): string {
 }
 
 /** The new value, 'default' to drop the setting, or undefined when the user backed out. */
-async function askValue(method: TrainConfig['method'], key: string, s: SettingSpec, current: Params[string] | undefined): Promise<Params[string] | 'default' | undefined> {
+async function askValue(
+  method: TrainConfig['method'],
+  key: string,
+  s: SettingSpec,
+  current: Params[string] | undefined,
+): Promise<Params[string] | 'default' | undefined> {
   const spec = METHOD_SPECS[method];
   if (s.type === 'boolean' || s.type === 'choice') {
     const values = s.type === 'boolean' ? ['true', 'false'] : [...(s.choices ?? [])];
-    const items = values.map((v): Item<string> => ({ label: v, description: v === String(s.default) ? 'default' : undefined, picked: v === String(current ?? s.default), value: v }));
+    const items = values.map((v): Item<string> => ({
+      label: v,
+      description: v === String(s.default) ? 'default' : undefined,
+      picked: v === String(current ?? s.default),
+      value: v,
+    }));
     const pick = await vscode.window.showQuickPick(items, { title: `${key}: ${s.doc}` });
     if (!pick) return undefined;
     const r = checkSetting(spec, key, pick.value);

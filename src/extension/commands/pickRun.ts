@@ -18,16 +18,29 @@ export interface PickOptions {
 }
 
 /** The run folder (and its run.json when readable), or undefined when the user backed out. */
-export async function pickRun(store: RunStore, target: RunTarget, o: PickOptions): Promise<{ dir: string; run?: RunEntry['run']; name?: string } | undefined> {
+export async function pickRun(
+  store: RunStore,
+  target: RunTarget,
+  o: PickOptions,
+): Promise<{ dir: string; run?: RunEntry['run']; name?: string } | undefined> {
   if (typeof target === 'string') return { dir: target, run: await store.readRun(target) };
-  if (target?.kind === 'run') return { dir: target.dir, run: target.run, ...(target.name ? { name: target.name } : {}) };
+  if (target?.kind === 'run')
+    return { dir: target.dir, run: target.run, ...(target.name ? { name: target.name } : {}) };
   if (target?.kind === 'broken') return { dir: target.dir };
   const runs = (await store.listRuns()).filter(o.filter);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(`ClusterLab: ${o.none}`);
     return undefined;
   }
-  const items = runs.map((r) => ({ label: runLabelOf(r.run, r.name), description: `${r.run.status} · ${r.run.id}`, detail: r.dir, entry: r }));
-  const pick = await vscode.window.showQuickPick(items, { placeHolder: o.placeHolder, matchOnDescription: true });
+  const items = runs.map((r) => ({
+    label: runLabelOf(r.run, r.name),
+    description: `${r.run.status} · ${r.run.id}`,
+    detail: r.dir,
+    entry: r,
+  }));
+  const pick = await vscode.window.showQuickPick(items, {
+    placeHolder: o.placeHolder,
+    matchOnDescription: true,
+  });
   return pick?.entry;
 }

@@ -65,7 +65,12 @@ export async function trainFlow(deps: TrainFlowDeps, folder?: string): Promise<T
     backend: deps.settings.backend,
     ...(features ? { features } : {}),
   };
-  return review(config, deps, dataset.probe.grayscale, dataset.probe.exact ? dataset.probe.decodable : dataset.images);
+  return review(
+    config,
+    deps,
+    dataset.probe.grayscale,
+    dataset.probe.exact ? dataset.probe.decodable : dataset.images,
+  );
 }
 
 /** The folder with its probe, or undefined (after saying why) when the trainer could not cluster it. */
@@ -97,7 +102,9 @@ async function pickDatasetDir(deps: TrainFlowDeps): Promise<string | undefined> 
   for (const root of deps.workspaceFolders) candidates.push(...(await deps.findDatasets(root)));
   // Folders step 1 would refuse (one image, files named .jpg that are not images) are not offered:
   // a few of each candidate's files are decoded, a moment per folder; the full probe follows the pick.
-  const usable = await Promise.all(candidates.map(async (d) => d.images >= 2 && !unusableReason(await deps.probeFolder(d.dir, LIST_SAMPLE))));
+  const usable = await Promise.all(
+    candidates.map(async (d) => d.images >= 2 && !unusableReason(await deps.probeFolder(d.dir, LIST_SAMPLE))),
+  );
   const found = candidates.filter((_, i) => usable[i]);
   const root = (dir: string) => deps.workspaceFolders.find((f) => !relative(f, dir).startsWith('..'));
   const items: Item<DatasetInfo | 'browse'>[] = found.map((d) => ({
@@ -107,18 +114,37 @@ async function pickDatasetDir(deps: TrainFlowDeps): Promise<string | undefined> 
     value: d,
   }));
   items.push({ label: '$(folder-opened) Browse…', description: 'any folder of images', value: 'browse' });
-  const placeHolder = found.length > 0 ? 'Image folder to cluster' : 'No image folders found in the workspace: browse for one';
-  const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (1/4): dataset', placeHolder, matchOnDetail: true, ignoreFocusOut: true });
+  const placeHolder =
+    found.length > 0 ? 'Image folder to cluster' : 'No image folders found in the workspace: browse for one';
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Train Clustering (1/4): dataset',
+    placeHolder,
+    matchOnDetail: true,
+    ignoreFocusOut: true,
+  });
   if (!pick) return undefined;
   if (pick.value !== 'browse') return pick.value.dir;
-  const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Cluster this folder' });
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    openLabel: 'Cluster this folder',
+  });
   return uris?.[0]?.fsPath;
 }
 
 async function pickMethod(preferred: MethodName): Promise<MethodName | undefined> {
   const order = [preferred, ...METHOD_NAMES.filter((m) => m !== preferred)];
-  const items: Item<MethodName>[] = order.map((m) => ({ label: METHOD_SPECS[m].label, description: METHOD_SPECS[m].description, value: m }));
-  const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (2/4): method', placeHolder: 'Clustering method', ignoreFocusOut: true });
+  const items: Item<MethodName>[] = order.map((m) => ({
+    label: METHOD_SPECS[m].label,
+    description: METHOD_SPECS[m].description,
+    value: m,
+  }));
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Train Clustering (2/4): method',
+    placeHolder: 'Clustering method',
+    ignoreFocusOut: true,
+  });
   return pick?.value;
 }
 
@@ -130,12 +156,24 @@ async function pickFeatureModel(deps: TrainFlowDeps): Promise<string | null | un
   const models = deps.settings.featureModels ?? [];
   const items: Item<string | null | 'add'>[] = [
     ...models.map((m) => ({ label: `$(symbol-misc) ${basename(m)}`, description: m, value: m })),
-    { label: '$(add) Add Feature Model…', description: '.onnx, or a TF.js model.json (with model.clusterlab.json beside it for preprocessing)', value: 'add' },
-    { label: 'Pixels', description: 'no feature model: cluster the images\' pixel values', value: null },
+    {
+      label: '$(add) Add Feature Model…',
+      description: '.onnx, or a TF.js model.json (with model.clusterlab.json beside it for preprocessing)',
+      value: 'add',
+    },
+    { label: 'Pixels', description: "no feature model: cluster the images' pixel values", value: null },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering: feature model', placeHolder: 'The pretrained network whose embeddings are clustered', ignoreFocusOut: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Train Clustering: feature model',
+    placeHolder: 'The pretrained network whose embeddings are clustered',
+    ignoreFocusOut: true,
+  });
   if (!pick || pick.value !== 'add') return pick?.value;
-  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use Feature Model', filters: { 'Feature models': ['onnx', 'json'] } });
+  const uris = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Use Feature Model',
+    filters: { 'Feature models': ['onnx', 'json'] },
+  });
   const file = uris?.[0]?.fsPath;
   if (!file) return undefined;
   await deps.addFeatureModel?.(file);
@@ -151,7 +189,13 @@ async function askClusters(d: Dataset): Promise<number | undefined> {
     prompt: d.classes > 1 ? `The folder has ${d.classes} class folders` : 'The folder has no class folders',
     value: String(d.classes > 1 ? d.classes : RUN_FIELDS.clusters.default),
     ignoreFocusOut: true,
-    validateInput: (v) => wholeNumberError(v, min, Math.min(images, max), images <= max ? `the folder's ${count(images, 'image')}` : String(max)),
+    validateInput: (v) =>
+      wholeNumberError(
+        v,
+        min,
+        Math.min(images, max),
+        images <= max ? `the folder's ${count(images, 'image')}` : String(max),
+      ),
   });
   return value === undefined ? undefined : Number(value);
 }
@@ -161,32 +205,65 @@ function wholeNumberError(v: string, lo: number, hi: number, hiWhat = String(hi)
   return /^\s*\d+\s*$/.test(v) && n >= lo && n <= hi ? undefined : `A whole number from ${lo} to ${hiWhat}`;
 }
 
-type Edit = 'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend' | 'methodSettings';
+type Edit =
+  'start' | 'epochs' | 'imageSize' | 'channels' | 'backbone' | 'batchSize' | 'backend' | 'methodSettings';
 
 /** The last step: every other setting at its default, each one pickable to change; "Start" ends the flow. */
-async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolean, images: number): Promise<TrainConfig | undefined> {
+async function review(
+  config: TrainConfig,
+  deps: TrainFlowDeps,
+  greyData: boolean,
+  images: number,
+): Promise<TrainConfig | undefined> {
   for (;;) {
     const c = config;
     const spec = METHOD_SPECS[c.method];
     const given = Object.keys(c.params).length;
     // What the run will do and cost: SCAN's stages, and a duration from earlier runs here.
-    const [plan, estimate] = await Promise.all([deps.plan?.(c).catch(() => undefined), deps.estimate?.(c, images).catch(() => undefined)]);
-    const stages = plan && plan.stages.length > 1 ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ') : undefined;
+    const [plan, estimate] = await Promise.all([
+      deps.plan?.(c).catch(() => undefined),
+      deps.estimate?.(c, images).catch(() => undefined),
+    ]);
+    const stages =
+      plan && plan.stages.length > 1
+        ? plan.stages.map((s) => `${s.name} ${s.epochs}`).join(' · ')
+        : undefined;
     // The time on the first line, what it rests on (or why there is none) on the second.
     const timed = estimate && 'seconds' in estimate ? estimate : undefined;
-    const cost = timed ? ` · ${aboutDuration(timed.seconds)}${timed.approximate ? ' (approximate)' : ''}` : '';
-    const basis = timed ? `Estimated ${timed.basis}` : estimate && 'why' in estimate ? estimate.why : undefined;
+    const cost = timed
+      ? ` · ${aboutDuration(timed.seconds)}${timed.approximate ? ' (approximate)' : ''}`
+      : '';
+    const basis = timed
+      ? `Estimated ${timed.basis}`
+      : estimate && 'why' in estimate
+        ? estimate.why
+        : undefined;
     const items: Item<Edit>[] = [
-      { label: '$(play) Start training', description: `${spec.label}, ${c.clusters} clusters${cost}`, ...(basis ? { detail: basis } : {}), value: 'start' },
+      {
+        label: '$(play) Start training',
+        description: `${spec.label}, ${c.clusters} clusters${cost}`,
+        ...(basis ? { detail: basis } : {}),
+        value: 'start',
+      },
       { label: `Epochs: ${c.epochs}`, ...(stages ? { description: stages } : {}), value: 'epochs' },
       { label: `Image size: ${c.imageSize} px`, value: 'imageSize' },
-      { label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`, value: 'channels' },
+      {
+        label: `Color: ${c.channels === 1 ? 'grayscale' : 'RGB'}${greyData && c.channels === 1 ? ' (detected)' : ''}`,
+        value: 'channels',
+      },
       { label: `Backbone: ${c.backbone}`, value: 'backbone' },
       { label: `Batch size: ${c.batchSize}`, value: 'batchSize' },
       { label: `Backend: ${c.backend}`, value: 'backend' },
-      { label: 'Method settings…', description: given ? `${given} changed` : `${spec.label}'s defaults`, value: 'methodSettings' },
+      {
+        label: 'Method settings…',
+        description: given ? `${given} changed` : `${spec.label}'s defaults`,
+        value: 'methodSettings',
+      },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: 'Train Clustering (4/4): start, or change a setting', ignoreFocusOut: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Train Clustering (4/4): start, or change a setting',
+      ignoreFocusOut: true,
+    });
     if (!pick) return undefined;
     if (pick.value === 'start') return config;
     const changed = await edit(config, pick.value, deps);
@@ -194,7 +271,11 @@ async function review(config: TrainConfig, deps: TrainFlowDeps, greyData: boolea
   }
 }
 
-async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlowDeps): Promise<TrainConfig | undefined> {
+async function edit(
+  c: TrainConfig,
+  what: Exclude<Edit, 'start'>,
+  deps: TrainFlowDeps,
+): Promise<TrainConfig | undefined> {
   switch (what) {
     case 'epochs':
       return withNumber(c, 'epochs', 'Epochs');
@@ -207,14 +288,21 @@ async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlo
     case 'methodSettings':
       return { ...c, params: await editMethodSettings(c) };
     case 'backbone': {
-      const pick = await vscode.window.showQuickPick(BACKBONE_NAMES.map((b): Item<BackboneName> => ({ label: b, value: b })), { title: 'Backbone' });
+      const pick = await vscode.window.showQuickPick(
+        BACKBONE_NAMES.map((b): Item<BackboneName> => ({ label: b, value: b })),
+        { title: 'Backbone' },
+      );
       return pick && { ...c, backbone: pick.value };
     }
     case 'backend': {
       const all = await deps.backends();
       const ladder = all.filter((b) => b.available);
       const items: (Item<BackendChoice> & { status?: BackendStatus })[] = [
-        { label: 'auto', description: `the fastest that starts: ${ladder.map((b) => b.name).join(', ')}`, value: 'auto' },
+        {
+          label: 'auto',
+          description: `the fastest that starts: ${ladder.map((b) => b.name).join(', ')}`,
+          value: 'auto',
+        },
         ...all.map((b) => ({ ...backendItem(b), value: b.name })),
       ];
       for (;;) {
@@ -222,15 +310,30 @@ async function edit(c: TrainConfig, what: Exclude<Edit, 'start'>, deps: TrainFlo
         if (!pick) return undefined;
         if (!pick.status || pick.status.available) return { ...c, backend: pick.value };
         // An unavailable one says why and how to fix it (ClusterLab: Check Compute Backends copies the fix), then the list again.
-        await vscode.window.showWarningMessage(`${pick.status.name} is unavailable: ${pick.status.reason}`, { modal: true, detail: pick.status.fix });
+        await vscode.window.showWarningMessage(`${pick.status.name} is unavailable: ${pick.status.reason}`, {
+          modal: true,
+          detail: pick.status.fix,
+        });
       }
     }
   }
 }
 
 /** A whole-number run field, asked for within its spec's range. */
-async function withNumber(c: TrainConfig, field: Extract<RunFieldName, 'epochs' | 'imageSize' | 'batch'>, prompt: string): Promise<TrainConfig | undefined> {
-  const { config, min, max } = runField(field) as { config: 'epochs' | 'imageSize' | 'batchSize'; min: number; max: number };
-  const v = await vscode.window.showInputBox({ prompt, value: String(c[config]), validateInput: (s) => wholeNumberError(s, min, max) });
+async function withNumber(
+  c: TrainConfig,
+  field: Extract<RunFieldName, 'epochs' | 'imageSize' | 'batch'>,
+  prompt: string,
+): Promise<TrainConfig | undefined> {
+  const { config, min, max } = runField(field) as {
+    config: 'epochs' | 'imageSize' | 'batchSize';
+    min: number;
+    max: number;
+  };
+  const v = await vscode.window.showInputBox({
+    prompt,
+    value: String(c[config]),
+    validateInput: (s) => wholeNumberError(s, min, max),
+  });
   return v === undefined ? undefined : { ...c, [config]: Number(v) };
 }

@@ -16,10 +16,21 @@ export async function belongScores(m: RunModel, rows: readonly Assignment[]): Pr
   try {
     f = await readRunFeatures(m.dir);
   } catch (e) {
-    return { ...base, note: `cannot read the run's features (${(e as Error).message}): sorted by least confident instead` };
+    return {
+      ...base,
+      note: `cannot read the run's features (${(e as Error).message}): sorted by least confident instead`,
+    };
   }
-  if (!f) return { ...base, note: 'this run saved no per-image features (trained before ClusterLab kept them): sorted by least confident instead' };
-  if (f.meta.rows !== rows.length) return { ...base, note: `the run's features have ${f.meta.rows} rows for ${rows.length} images: sorted by least confident instead` };
+  if (!f)
+    return {
+      ...base,
+      note: 'this run saved no per-image features (trained before ClusterLab kept them): sorted by least confident instead',
+    };
+  if (f.meta.rows !== rows.length)
+    return {
+      ...base,
+      note: `the run's features have ${f.meta.rows} rows for ${rows.length} images: sorted by least confident instead`,
+    };
   const rowOf = new Map(rows.map((r, i) => [r.path, i]));
   const cluster = new Int32Array(rows.length).fill(-1);
   const confidence = new Float64Array(rows.length);
@@ -31,6 +42,15 @@ export async function belongScores(m: RunModel, rows: readonly Assignment[]): Pr
     cluster[row] = m.cluster[i]!;
     confidence[row] = m.confidence[i]!;
   });
-  const t = await doesNotBelong({ features: f.features, dims: f.meta.dims, cluster, confidence, yieldEvery: () => yieldToLoop() });
-  return { ...base, scores: Array.from(itemRow, (row) => (row < 0 ? null : Math.round(t.score[row]! * 1e4) / 1e4)) };
+  const t = await doesNotBelong({
+    features: f.features,
+    dims: f.meta.dims,
+    cluster,
+    confidence,
+    yieldEvery: () => yieldToLoop(),
+  });
+  return {
+    ...base,
+    scores: Array.from(itemRow, (row) => (row < 0 ? null : Math.round(t.score[row]! * 1e4) / 1e4)),
+  };
 }

@@ -7,7 +7,14 @@ import { RunPage } from './webviewPage.js';
 export class ChartsController extends RunPage<ChartsState> {
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): ChartsState {
     if (session && !error) return chartsState(session.dir, session.run, session.metrics, runs);
-    return { type: 'charts', runs, epochs: [], phases: [], series: [], error: error ?? (runs.length === 0 ? 'No runs yet.' : undefined) };
+    return {
+      type: 'charts',
+      runs,
+      epochs: [],
+      phases: [],
+      series: [],
+      error: error ?? (runs.length === 0 ? 'No runs yet.' : undefined),
+    };
   }
 
   async handle(raw: unknown): Promise<void> {

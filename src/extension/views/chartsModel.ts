@@ -34,7 +34,12 @@ export function numericLeaves(value: unknown, prefix: string, out: Map<string, n
   }
 }
 
-export function chartsState(dir: string, run: RunJson, rows: readonly MetricsRow[], runs: RunChoice[]): ChartsState {
+export function chartsState(
+  dir: string,
+  run: RunJson,
+  rows: readonly MetricsRow[],
+  runs: RunChoice[],
+): ChartsState {
   const leaves = rows.map((r) => {
     const m = new Map<string, number>();
     numericLeaves(r, '', m);
@@ -44,13 +49,20 @@ export function chartsState(dir: string, run: RunJson, rows: readonly MetricsRow
   // Keys in first-seen order, so the loss comes before its terms as the trainer writes them.
   const keys = [...new Set(leaves.flatMap((m) => [...m.keys()]))];
   const pick = pickColumn(run.method, run.config?.params?.pick);
-  const series: ChartSeries[] = keys.map((key) => ({ key, ...seriesSpec(key, run.method), group: groupOf(key, pick), values: leaves.map((m) => m.get(key) ?? null) }));
+  const series: ChartSeries[] = keys.map((key) => ({
+    key,
+    ...seriesSpec(key, run.method),
+    group: groupOf(key, pick),
+    values: leaves.map((m) => m.get(key) ?? null),
+  }));
   return {
     type: 'charts',
     runs,
     run: runInfoOf(dir, run),
     epochs: rows.map((r) => (Number.isSafeInteger(r.epoch) && r.epoch >= 0 ? r.epoch : 0)),
-    phases: rows.map((r) => (typeof r.phase === 'string' ? stageName(r.phase, run.method).slice(0, 100) : '')),
+    phases: rows.map((r) =>
+      typeof r.phase === 'string' ? stageName(r.phase, run.method).slice(0, 100) : '',
+    ),
     series,
   };
 }

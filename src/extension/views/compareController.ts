@@ -5,7 +5,13 @@
  */
 import { cellImages } from '../../common/eval/agreement.js';
 import { clusterName, mergeClusters } from '../../common/labels.js';
-import { compareToHost, type CompareState, type HostToCompare, type CompareToHost, type RunChoice } from '../../protocol/webview.js';
+import {
+  compareToHost,
+  type CompareState,
+  type HostToCompare,
+  type CompareToHost,
+  type RunChoice,
+} from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { compareState } from './compareModel.js';
 import { clusteringOf, type CompareRun } from './compareTable.js';
@@ -33,7 +39,13 @@ export class CompareController {
     /** Told after a merge or undo in a run's labels (the Runs tree shows cluster names). */
     private readonly onEdited?: (dir: string) => void,
   ) {
-    this.listSub = sessions.source.onDidChange(() => void this.sessions.list().then(() => this.refresh(), (e) => this.fail(e)));
+    this.listSub = sessions.source.onDidChange(
+      () =>
+        void this.sessions.list().then(
+          () => this.refresh(),
+          (e) => this.fail(e),
+        ),
+    );
   }
 
   /** Compares `dirs` (runs the run store lists; duplicates dropped), releasing the runs no longer shown. */
@@ -84,7 +96,8 @@ export class CompareController {
       case 'setRuns':
         return this.setRuns(msg.dirs);
       case 'selectPair':
-        if (!this.dirs.includes(msg.a) || !this.dirs.includes(msg.b)) throw new Error('choose runs A and B among the compared runs');
+        if (!this.dirs.includes(msg.a) || !this.dirs.includes(msg.b))
+          throw new Error('choose runs A and B among the compared runs');
         this.pair = [msg.a, msg.b];
         return this.refresh();
       case 'showCell':
@@ -93,7 +106,8 @@ export class CompareController {
         const a = this.runA();
         const live = new Set(liveClusterIds(a.model()));
         // The page offers only live clusters; any other id is a forged message.
-        if (msg.from === msg.into || !live.has(msg.from) || !live.has(msg.into)) throw new Error(`cannot merge cluster ${msg.from} into ${msg.into} in this run`);
+        if (msg.from === msg.into || !live.has(msg.from) || !live.has(msg.into))
+          throw new Error(`cannot merge cluster ${msg.from} into ${msg.into} in this run`);
         await a.labels.apply((l) => mergeClusters(l, msg.from, msg.into));
         return this.edited(a);
       }
@@ -115,7 +129,8 @@ export class CompareController {
     const mb = sb.model();
     const images = cellImages(clusteringOf(ma), clusteringOf(mb), a, b);
     if (images.length === 0) return this.ui.info('ClusterLab: no image is in both of those clusters');
-    const title = `${ma.run.id}: ${clusterName(ma.labels, a)} × ${mb.run.id}: ${clusterName(mb.labels, b)}`.slice(0, 200);
+    const title =
+      `${ma.run.id}: ${clusterName(ma.labels, a)} × ${mb.run.id}: ${clusterName(mb.labels, b)}`.slice(0, 200);
     await this.ui.showGallery(sa.dir, { type: 'filter', images, title });
   }
 
@@ -152,9 +167,25 @@ export class CompareController {
   /** The page's state; `bare` leaves the runs out (their state could not be built). */
   private render(runs: RunChoice[], error?: string, bare = false): CompareState {
     const nameOf = (dir: string) => runs.find((c) => c.dir === dir)?.label;
-    const chosen: CompareRun[] = bare ? [] : this.held.map((s) => ({ model: s.model(), name: nameOf(s.dir), metrics: s.metrics, ...(s.summary ? { summary: s.summary } : {}) }));
-    const state = compareState(chosen, runs, { ...(this.pair ? { pair: this.pair } : {}), canUndo: chosen.length > 0 && this.runA().labels.canUndo });
-    const why = error ?? (runs.length === 0 ? 'No runs yet.' : chosen.length < 2 ? 'Choose two or more runs to compare.' : undefined);
+    const chosen: CompareRun[] = bare
+      ? []
+      : this.held.map((s) => ({
+          model: s.model(),
+          name: nameOf(s.dir),
+          metrics: s.metrics,
+          ...(s.summary ? { summary: s.summary } : {}),
+        }));
+    const state = compareState(chosen, runs, {
+      ...(this.pair ? { pair: this.pair } : {}),
+      canUndo: chosen.length > 0 && this.runA().labels.canUndo,
+    });
+    const why =
+      error ??
+      (runs.length === 0
+        ? 'No runs yet.'
+        : chosen.length < 2
+          ? 'Choose two or more runs to compare.'
+          : undefined);
     return why ? { ...state, error: why } : state;
   }
 
@@ -201,7 +232,11 @@ export class CompareController {
  */
 export function commandRunDirs(args: readonly unknown[]): string[] {
   const dirOf = (a: unknown): string | undefined =>
-    typeof a === 'string' ? a : typeof a === 'object' && a !== null && typeof (a as { dir?: unknown }).dir === 'string' ? (a as { dir: string }).dir : undefined;
+    typeof a === 'string'
+      ? a
+      : typeof a === 'object' && a !== null && typeof (a as { dir?: unknown }).dir === 'string'
+        ? (a as { dir: string }).dir
+        : undefined;
   const list = args.find(Array.isArray) as unknown[] | undefined;
   const dirs = (list ?? args).map(dirOf).filter((d): d is string => d !== undefined);
   return [...new Set(dirs)];

@@ -22,7 +22,11 @@ export interface CompareView {
   canUndo: boolean;
 }
 
-export function compareState(runs: readonly CompareRun[], choices: RunChoice[], view: CompareView): CompareState {
+export function compareState(
+  runs: readonly CompareRun[],
+  choices: RunChoice[],
+  view: CompareView,
+): CompareState {
   const table = compareTable(runs);
   const clusterings = runs.map((r) => clusteringOf(r.model));
   const [a, b] = pairOf(runs, view.pair);
@@ -40,9 +44,13 @@ export function compareState(runs: readonly CompareRun[], choices: RunChoice[], 
   };
 }
 
-const optional = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+const optional = <K extends string, V>(key: K, v: V | undefined) =>
+  v === undefined ? {} : ({ [key]: v } as Record<K, V>);
 
-function pairOf(runs: readonly CompareRun[], pair: [string, string] | undefined): [CompareRun | undefined, CompareRun | undefined] {
+function pairOf(
+  runs: readonly CompareRun[],
+  pair: [string, string] | undefined,
+): [CompareRun | undefined, CompareRun | undefined] {
   const find = (dir: string | undefined) => runs.find((r) => r.model.dir === dir);
   const a = find(pair?.[0]) ?? runs[0];
   const b = find(pair?.[1]) ?? runs.find((r) => r !== a);
@@ -59,11 +67,16 @@ export function overlay(runs: readonly CompareRun[]): CompareState['overlay'] {
       return { epoch: row.epoch, m };
     }),
   );
-  const epochs = [...new Set(leaves.flatMap((rows) => rows.map((x) => x.epoch)).filter((e) => Number.isSafeInteger(e) && e >= 0))].sort((x, y) => x - y);
+  const epochs = [
+    ...new Set(
+      leaves.flatMap((rows) => rows.map((x) => x.epoch)).filter((e) => Number.isSafeInteger(e) && e >= 0),
+    ),
+  ].sort((x, y) => x - y);
   const at = new Map(epochs.map((e, i) => [e, i]));
   const keys = [...new Set(leaves.flatMap((rows) => rows.flatMap((x) => [...x.m.keys()])))];
   // A column is named as the first run that has it names it (its method's spec).
-  const methodOf = (key: string) => runs[leaves.findIndex((rows) => rows.some((x) => x.m.has(key)))]?.model.run.method;
+  const methodOf = (key: string) =>
+    runs[leaves.findIndex((rows) => rows.some((x) => x.m.has(key)))]?.model.run.method;
   const metrics = keys.map((key) => ({
     key,
     ...seriesSpec(key, methodOf(key)),
@@ -89,8 +102,16 @@ export function pairState(a: CompareRun, b: CompareRun): NonNullable<CompareStat
   return {
     a: a.model.dir,
     b: b.model.dir,
-    rows: t.rows.map((id, r) => ({ cluster: id, name: clusterName(a.model.labels, id), size: sum(t.counts[r]!) })),
-    cols: order.map((c) => ({ cluster: t.cols[c]!, name: clusterName(b.model.labels, t.cols[c]!), size: sum(t.counts.map((row) => row[c]!)) })),
+    rows: t.rows.map((id, r) => ({
+      cluster: id,
+      name: clusterName(a.model.labels, id),
+      size: sum(t.counts[r]!),
+    })),
+    cols: order.map((c) => ({
+      cluster: t.cols[c]!,
+      name: clusterName(b.model.labels, t.cols[c]!),
+      size: sum(t.counts.map((row) => row[c]!)),
+    })),
     counts: t.counts.map((row) => order.map((c) => row[c]!)),
     match: t.match.map((c) => (c >= 0 ? pos.get(c)! : -1)),
     matchedShare: t.matchedShare,
@@ -131,7 +152,9 @@ export function kSweep(runs: readonly CompareRun[]): CompareState['kSweep'] {
       if (acc !== undefined && Number.isFinite(acc)) scores.acc = acc;
       return { k, runs: at.length, scores };
     });
-  const suggestion = suggestK(points.map((p): KPoint => ({ k: p.k, ...optional('stability', p.scores.stability) })));
+  const suggestion = suggestK(
+    points.map((p): KPoint => ({ k: p.k, ...optional('stability', p.scores.stability) })),
+  );
   return {
     points,
     ...(suggestion ? { suggested: suggestion.k, rule: suggestion.rule } : { rule: K_RULES.none }),
@@ -143,10 +166,25 @@ export function merges(a: CompareRun, canUndo: boolean): CompareState['merges'] 
   const { labels, cluster, confidence, paths } = a.model;
   const candidates = a.summary?.mergeCandidates;
   if (!Array.isArray(candidates)) {
-    return { dir: a.model.dir, canUndo, pairs: [], note: `${a.name ?? a.model.run.id} has no merge candidates in summary.json (it finished before runs kept their features, or has not finished).` };
+    return {
+      dir: a.model.dir,
+      canUndo,
+      pairs: [],
+      note: `${a.name ?? a.model.run.id} has no merge candidates in summary.json (it finished before runs kept their features, or has not finished).`,
+    };
   }
   const valid = (id: unknown): id is number => Number.isSafeInteger(id) && (id as number) >= 0;
-  const live = candidates.filter((c) => valid(c.a) && valid(c.b) && c.a !== c.b && Number.isFinite(c.score) && isLive(labels, c.a) && isLive(labels, c.b)).slice(0, MERGE_PAIRS);
+  const live = candidates
+    .filter(
+      (c) =>
+        valid(c.a) &&
+        valid(c.b) &&
+        c.a !== c.b &&
+        Number.isFinite(c.score) &&
+        isLive(labels, c.a) &&
+        isLive(labels, c.b),
+    )
+    .slice(0, MERGE_PAIRS);
   const samples = (id: number) =>
     [...cluster.keys()]
       .filter((i) => cluster[i] === id)
@@ -166,6 +204,8 @@ export function merges(a: CompareRun, canUndo: boolean): CompareState['merges'] 
       samplesA: samples(c.a),
       samplesB: samples(c.b),
     })),
-    ...(live.length === 0 ? { note: 'No merge candidate left: every suggested pair was merged or is gone.' } : {}),
+    ...(live.length === 0
+      ? { note: 'No merge candidate left: every suggested pair was merged or is gone.' }
+      : {}),
   };
 }

@@ -22,35 +22,121 @@ export const clusteringOf = (m: RunModel): Clustering => ({ paths: m.paths, clus
 
 type Num = Omit<CompareColumn, 'kind'> & { kind: 'number' | 'share'; of(r: CompareRun): number | undefined };
 
-const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const finite = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 /** The summary's label-free score, else the last metrics row's (a run still training). */
 const labelFree = (key: 'confidence' | 'balance' | 'knnConsistency' | 'silhouette') => (r: CompareRun) =>
-  finite(r.summary?.labelFree?.[key]) ?? finite([...r.metrics].reverse().find((m) => finite(m[key]) !== undefined)?.[key]);
+  finite(r.summary?.labelFree?.[key]) ??
+  finite([...r.metrics].reverse().find((m) => finite(m[key]) !== undefined)?.[key]);
 
 const LABEL_FREE: Num[] = [
-  { key: 'confidence', label: 'confidence', kind: 'share', better: 'high', doc: 'Mean top cluster probability: how sure the model is. Over-confident models score high while wrong.', of: labelFree('confidence') },
-  { key: 'balance', label: 'balance', kind: 'share', better: 'high', doc: 'Normalised entropy of the cluster sizes: 1 all equal. Real classes are not always balanced.', of: labelFree('balance') },
+  {
+    key: 'confidence',
+    label: 'confidence',
+    kind: 'share',
+    better: 'high',
+    doc: 'Mean top cluster probability: how sure the model is. Over-confident models score high while wrong.',
+    of: labelFree('confidence'),
+  },
+  {
+    key: 'balance',
+    label: 'balance',
+    kind: 'share',
+    better: 'high',
+    doc: 'Normalised entropy of the cluster sizes: 1 all equal. Real classes are not always balanced.',
+    of: labelFree('balance'),
+  },
   // Measured in each run's own features: no best is marked across runs, whose feature spaces differ.
-  { key: 'knnConsistency', label: 'kNN consistency', kind: 'share', doc: "Share of each image's 10 nearest neighbours (the run's own features, cosine) in its cluster: clusters that follow the feature space. Each run in its own features, so not ranked across runs.", of: labelFree('knnConsistency') },
-  { key: 'silhouette', label: 'silhouette', kind: 'share', doc: "Mean silhouette on cosine distance of the run's own features (-1..1): compact, separated clusters. Sampled on big sets. Each run in its own features, so not ranked across runs.", of: labelFree('silhouette') },
+  {
+    key: 'knnConsistency',
+    label: 'kNN consistency',
+    kind: 'share',
+    doc: "Share of each image's 10 nearest neighbours (the run's own features, cosine) in its cluster: clusters that follow the feature space. Each run in its own features, so not ranked across runs.",
+    of: labelFree('knnConsistency'),
+  },
+  {
+    key: 'silhouette',
+    label: 'silhouette',
+    kind: 'share',
+    doc: "Mean silhouette on cosine distance of the run's own features (-1..1): compact, separated clusters. Sampled on big sets. Each run in its own features, so not ranked across runs.",
+    of: labelFree('silhouette'),
+  },
 ];
 
 const LABELLED: Num[] = [
-  { key: 'acc', label: 'ACC', kind: 'share', better: 'high', doc: 'Accuracy against the classes under the best one-to-one matching (Hungarian).', of: (r) => finite(r.summary?.acc) },
-  { key: 'nmi', label: 'NMI', kind: 'share', better: 'high', doc: 'Normalised mutual information with the classes.', of: (r) => finite(r.summary?.nmi) },
-  { key: 'ari', label: 'ARI', kind: 'share', better: 'high', doc: 'Adjusted Rand index with the classes (0: chance).', of: (r) => finite(r.summary?.ari) },
-  { key: 'superAcc', label: 'super ACC', kind: 'share', better: 'high', doc: 'ACC against the super-classes (purity when k differs from their number).', of: (r) => finite(r.summary?.super?.acc) },
-  { key: 'superNmi', label: 'super NMI', kind: 'share', better: 'high', of: (r) => finite(r.summary?.super?.nmi) },
-  { key: 'superAri', label: 'super ARI', kind: 'share', better: 'high', of: (r) => finite(r.summary?.super?.ari) },
+  {
+    key: 'acc',
+    label: 'ACC',
+    kind: 'share',
+    better: 'high',
+    doc: 'Accuracy against the classes under the best one-to-one matching (Hungarian).',
+    of: (r) => finite(r.summary?.acc),
+  },
+  {
+    key: 'nmi',
+    label: 'NMI',
+    kind: 'share',
+    better: 'high',
+    doc: 'Normalised mutual information with the classes.',
+    of: (r) => finite(r.summary?.nmi),
+  },
+  {
+    key: 'ari',
+    label: 'ARI',
+    kind: 'share',
+    better: 'high',
+    doc: 'Adjusted Rand index with the classes (0: chance).',
+    of: (r) => finite(r.summary?.ari),
+  },
+  {
+    key: 'superAcc',
+    label: 'super ACC',
+    kind: 'share',
+    better: 'high',
+    doc: 'ACC against the super-classes (purity when k differs from their number).',
+    of: (r) => finite(r.summary?.super?.acc),
+  },
+  {
+    key: 'superNmi',
+    label: 'super NMI',
+    kind: 'share',
+    better: 'high',
+    of: (r) => finite(r.summary?.super?.nmi),
+  },
+  {
+    key: 'superAri',
+    label: 'super ARI',
+    kind: 'share',
+    better: 'high',
+    of: (r) => finite(r.summary?.super?.ari),
+  },
 ];
 
 const RUN_FACTS: Num[] = [
   { key: 'epochs', label: 'epochs', kind: 'number', of: (r) => r.model.run.epoch },
-  { key: 'seconds', label: 'time (s)', kind: 'number', better: 'low', of: (r) => finite(r.summary?.seconds) ?? sum(r.metrics.map((m) => finite(m.seconds))) },
-  { key: 'imgPerSec', label: 'img/s', kind: 'number', better: 'high', of: (r) => mean(r.metrics.map((m) => finite(m.imgPerSec))) },
+  {
+    key: 'seconds',
+    label: 'time (s)',
+    kind: 'number',
+    better: 'low',
+    of: (r) => finite(r.summary?.seconds) ?? sum(r.metrics.map((m) => finite(m.seconds))),
+  },
+  {
+    key: 'imgPerSec',
+    label: 'img/s',
+    kind: 'number',
+    better: 'high',
+    of: (r) => mean(r.metrics.map((m) => finite(m.imgPerSec))),
+  },
 ];
 
-const STABILITY: CompareColumn = { key: 'stability', label: 'seed stability', kind: 'share', better: 'high', doc: "Mean pairwise ARI between the seeds' clusterings: 1 when every seed finds the same partition, 0 when they agree no better than chance." };
+const STABILITY: CompareColumn = {
+  key: 'stability',
+  label: 'seed stability',
+  kind: 'share',
+  better: 'high',
+  doc: "Mean pairwise ARI between the seeds' clusterings: 1 when every seed finds the same partition, 0 when they agree no better than chance.",
+};
 
 /** The settings of a run other than its seed, flattened (method parameters by name). */
 export function settingsOf(c: TrainConfig): Record<string, string> {
@@ -74,7 +160,13 @@ export function differingSettings(configs: readonly TrainConfig[]): string[] {
 /** Runs that differ only by seed share a key. */
 export function foldKey(c: TrainConfig): string {
   const s = settingsOf(c);
-  return JSON.stringify([c.method, c.epochs, ...Object.keys(s).sort().map((k) => [k, s[k]])]);
+  return JSON.stringify([
+    c.method,
+    c.epochs,
+    ...Object.keys(s)
+      .sort()
+      .map((k) => [k, s[k]]),
+  ]);
 }
 
 export function mean(values: readonly (number | undefined)[]): number | undefined {
@@ -109,14 +201,21 @@ export interface CompareTable {
 
 export function compareTable(runs: readonly CompareRun[]): CompareTable {
   const diff = differingSettings(runs.map((r) => r.model.run.config));
-  const numbers = [...RUN_FACTS, ...LABEL_FREE, ...LABELLED].filter((c) => runs.some((r) => c.of(r) !== undefined));
+  const numbers = [...RUN_FACTS, ...LABEL_FREE, ...LABELLED].filter((c) =>
+    runs.some((r) => c.of(r) !== undefined),
+  );
   const groups = new Map<string, CompareRun[]>();
   for (const r of runs) {
     const key = foldKey(r.model.run.config);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const folds = [...groups.values()].some((g) => g.length > 1);
-  const text = (key: string, label: string, doc?: string): CompareColumn => ({ key, label, kind: 'text', ...(doc ? { doc } : {}) });
+  const text = (key: string, label: string, doc?: string): CompareColumn => ({
+    key,
+    label,
+    kind: 'text',
+    ...(doc ? { doc } : {}),
+  });
   // What tells the runs apart and how they score come first, so a window of ordinary width shows
   // them without scrolling; seed, time, speed and backend follow.
   const scores = numbers.filter((c) => !RUN_FACTS.includes(c));
@@ -124,7 +223,9 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
     text('run', 'run'),
     text('method', 'method'),
     // run.json is a file anyone can edit: names and values are cut to what the protocol carries.
-    ...diff.map((k, i) => text(`setting.${i}`, k.slice(0, 300), 'A setting that differs between the compared runs')),
+    ...diff.map((k, i) =>
+      text(`setting.${i}`, k.slice(0, 300), 'A setting that differs between the compared runs'),
+    ),
     // Seed stability needs no labels either: beside the other label-free scores.
     ...scores.filter((c) => LABEL_FREE.includes(c)).map(column),
     ...(folds ? [STABILITY] : []),
@@ -139,9 +240,16 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
     const settings = settingsOf(first.config);
     const distinct = (f: (r: CompareRun) => string) => [...new Set(group.map(f))].join(', ');
     const cells = columns.map((c): CompareCell => {
-      if (c.key === 'run') return { text: (group.length === 1 ? name : `${name} +${group.length - 1} seed${group.length > 2 ? 's' : ''}`).slice(0, 2000) };
+      if (c.key === 'run')
+        return {
+          text: (group.length === 1
+            ? name
+            : `${name} +${group.length - 1} seed${group.length > 2 ? 's' : ''}`
+          ).slice(0, 2000),
+        };
       if (c.key === 'method') return { text: first.method };
-      if (c.key.startsWith('setting.')) return { text: (settings[diff[Number(c.key.slice(8))]!] ?? '—').slice(0, 2000) };
+      if (c.key.startsWith('setting.'))
+        return { text: (settings[diff[Number(c.key.slice(8))]!] ?? '—').slice(0, 2000) };
       if (c.key === 'seed') return { text: distinct((r) => String(r.model.run.config.seed)) };
       if (c.key === 'backend') return { text: distinct((r) => r.model.run.backend.name) };
       if (c.key === 'stability') {
@@ -153,7 +261,14 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
       const m = mean(values);
       const s = sd(values);
       if (m === undefined) return { text: '' };
-      return { text: s === undefined ? formatValue(m, num.kind) : `${formatValue(m, num.kind)} ± ${formatValue(s, num.kind)}`, value: m, ...(s !== undefined ? { sd: s } : {}) };
+      return {
+        text:
+          s === undefined
+            ? formatValue(m, num.kind)
+            : `${formatValue(m, num.kind)} ± ${formatValue(s, num.kind)}`,
+        value: m,
+        ...(s !== undefined ? { sd: s } : {}),
+      };
     });
     return { dirs: group.map((r) => r.model.dir), cells };
   };
@@ -162,5 +277,11 @@ export function compareTable(runs: readonly CompareRun[]): CompareTable {
 }
 
 function column(n: Num): CompareColumn {
-  return { key: n.key, label: n.label, kind: n.kind, ...(n.better ? { better: n.better } : {}), ...(n.doc ? { doc: n.doc } : {}) };
+  return {
+    key: n.key,
+    label: n.label,
+    kind: n.kind,
+    ...(n.better ? { better: n.better } : {}),
+    ...(n.doc ? { doc: n.doc } : {}),
+  };
 }

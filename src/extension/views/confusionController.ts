@@ -34,7 +34,12 @@ export class ConfusionController extends RunPage<ConfusionState> {
       if (msg.type === 'selectRun') return await this.showRun(msg.dir);
       if (!this.session) return;
       const { cluster, classIndex, superIndex } = msg;
-      await this.ui.showGallery(this.session.dir, { type: 'filter', cluster, ...(classIndex !== undefined ? { classIndex } : {}), ...(superIndex !== undefined ? { superIndex } : {}) });
+      await this.ui.showGallery(this.session.dir, {
+        type: 'filter',
+        cluster,
+        ...(classIndex !== undefined ? { classIndex } : {}),
+        ...(superIndex !== undefined ? { superIndex } : {}),
+      });
     } catch (e) {
       this.ui.error(`ClusterLab: ${(e as Error).message}`);
     }

@@ -27,7 +27,11 @@ export function confusionState(m: RunModel, runs: RunChoice[]): ConfusionState {
     superMatch: [],
   };
   if (classes.length === 0 || !m.label.some((l) => l >= 0)) {
-    return { ...base, error: 'This dataset has no class labels (images in class folders), so there is nothing to compare the clusters with.' };
+    return {
+      ...base,
+      error:
+        'This dataset has no class labels (images in class folders), so there is nothing to compare the clusters with.',
+    };
   }
 
   // Scores count clusters as the user sees them: merged-away and empty ids must not count towards k.
@@ -49,7 +53,11 @@ export function confusionState(m: RunModel, runs: RunChoice[]): ConfusionState {
     ...base,
     rows: order.map((r) => ({ cluster: ids[r]!, name: clusterName(m.labels, ids[r]!), size: sizes[r]! })),
     classOrder: [...view.classOrder],
-    groups: view.groups.map((g) => ({ name: g.superClass >= 0 ? superClasses[g.superClass]! : '', start: g.start, end: g.end })),
+    groups: view.groups.map((g) => ({
+      name: g.superClass >= 0 ? superClasses[g.superClass]! : '',
+      start: g.start,
+      end: g.end,
+    })),
     counts: order.map((r) => view.counts[r]!),
     match: order.map((r) => mapping[r]!),
     scores: score(pred, truth, k, c),

@@ -23,12 +23,19 @@ export function datasetFile(m: RunModel, path: string, isInWorkspace: (p: string
   if (!isInWorkspace(file)) throw new Error(`refused: ${file} is outside the workspace`);
   const real = realOf(file);
   const realRoot = realOf(root);
-  if (!real.startsWith(realRoot + sep)) throw new Error(`refused: ${path} is a link to ${real}, outside the dataset folder`);
+  if (!real.startsWith(realRoot + sep))
+    throw new Error(`refused: ${path} is a link to ${real}, outside the dataset folder`);
   return real;
 }
 
 /** Thumbnail URLs for the run's images in `paths`; "" for one refused or undecodable (it fails alone). */
-export async function thumbnailUris(m: RunModel, paths: readonly string[], thumbs: ThumbnailCache, port: Pick<WebviewPort<never>, 'asUri'>, isInWorkspace: (p: string) => boolean): Promise<{ path: string; uri: string }[]> {
+export async function thumbnailUris(
+  m: RunModel,
+  paths: readonly string[],
+  thumbs: ThumbnailCache,
+  port: Pick<WebviewPort<never>, 'asUri'>,
+  isInWorkspace: (p: string) => boolean,
+): Promise<{ path: string; uri: string }[]> {
   const known = paths.filter((p) => m.index.has(p));
   const files = await Promise.all(
     known.map(async (p) => {
@@ -47,6 +54,11 @@ function realOf(path: string): string {
     return realpathSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${path} does not exist (any more)` : `refused: ${path} cannot be resolved (${code ?? (e as Error).message})`, { cause: e });
+    throw new Error(
+      code === 'ENOENT'
+        ? `${path} does not exist (any more)`
+        : `refused: ${path} cannot be resolved (${code ?? (e as Error).message})`,
+      { cause: e },
+    );
   }
 }

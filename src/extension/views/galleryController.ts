@@ -5,7 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { galleryToHost, type BelongScores, type GalleryFilter, type GalleryState, type GalleryToHost, type RunChoice } from '../../protocol/webview.js';
+import {
+  galleryToHost,
+  type BelongScores,
+  type GalleryFilter,
+  type GalleryState,
+  type GalleryToHost,
+  type RunChoice,
+} from '../../protocol/webview.js';
 import { materialize } from '../../common/runExport.js';
 import { belongScores } from './belongScores.js';
 import { galleryState, noRunState, type RunModel } from './runModel.js';
@@ -74,8 +81,13 @@ export class GalleryController extends ImagePage<GalleryToHost, GalleryState | G
     ]);
     if (!mode) return;
     const r = await materialize(m, target, mode, only ? { only } : {});
-    const notes = [r.skipped ? `${r.skipped} skipped: already there or unreadable` : '', r.excluded ? `${r.excluded} excluded from the dataset left out` : ''].filter(Boolean);
-    this.ui.info(`${count(r.written, 'image')}${only ? ' of the selection' : ''} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    const notes = [
+      r.skipped ? `${r.skipped} skipped: already there or unreadable` : '',
+      r.excluded ? `${r.excluded} excluded from the dataset left out` : '',
+    ].filter(Boolean);
+    this.ui.info(
+      `${count(r.written, 'image')}${only ? ' of the selection' : ''} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${notes.length ? ` (${notes.join('; ')})` : ''}`,
+    );
   }
 
   /**
@@ -84,12 +96,21 @@ export class GalleryController extends ImagePage<GalleryToHost, GalleryState | G
    */
   private async materializeTarget(runId: string, datasetRoot: string): Promise<string | undefined> {
     let fresh = join(dirname(resolve(datasetRoot)), 'sorted', runId);
-    for (let i = 2; existsSync(fresh); i++) fresh = join(dirname(resolve(datasetRoot)), 'sorted', `${runId}-${i}`);
+    for (let i = 2; existsSync(fresh); i++)
+      fresh = join(dirname(resolve(datasetRoot)), 'sorted', `${runId}-${i}`);
     const where = await this.ui.pickOne('Put one folder per cluster into', [
-      { label: `New folder ${relative(dirname(resolve(datasetRoot)), fresh).split(sep).join('/')}`, detail: fresh, value: 'default' },
+      {
+        label: `New folder ${relative(dirname(resolve(datasetRoot)), fresh)
+          .split(sep)
+          .join('/')}`,
+        detail: fresh,
+        value: 'default',
+      },
       { label: 'Choose a folder…', detail: 'an existing folder', value: 'pick' },
     ]);
     if (where === 'default') return fresh;
-    return where === 'pick' ? this.ui.pickFolder('Folder to fill with one sub-folder per cluster') : undefined;
+    return where === 'pick'
+      ? this.ui.pickFolder('Folder to fill with one sub-folder per cluster')
+      : undefined;
   }
 }

@@ -103,13 +103,18 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
 
   /** Another page's selection of this run shows here too. */
   protected watchSession(session: RunSession): Disposable[] {
-    return [session.onDidSelect((paths, from) => from !== this && this.postWhenReady({ type: 'selection', paths: [...paths] }))];
+    return [
+      session.onDidSelect(
+        (paths, from) => from !== this && this.postWhenReady({ type: 'selection', paths: [...paths] }),
+      ),
+    ];
   }
 
   /** A reloaded page gets the run's selection back after its state. */
   protected async ready(): Promise<void> {
     await super.ready();
-    if (this.session && this.session.selection.length > 0) this.port.post({ type: 'selection', paths: [...this.session.selection] });
+    if (this.session && this.session.selection.length > 0)
+      this.port.post({ type: 'selection', paths: [...this.session.selection] });
   }
 
   /** The page's selection becomes the run's: the other pages of the run show it. */
@@ -200,7 +205,16 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
       while (this.pendingThumbs.length > 0 && this.session) {
         const paths = this.pendingThumbs;
         this.pendingThumbs = [];
-        this.port.post({ type: 'thumbs', thumbs: await thumbnailUris(this.session.model(), paths, this.thumbs, this.port, this.ui.isInWorkspace) });
+        this.port.post({
+          type: 'thumbs',
+          thumbs: await thumbnailUris(
+            this.session.model(),
+            paths,
+            this.thumbs,
+            this.port,
+            this.ui.isInWorkspace,
+          ),
+        });
       }
     } finally {
       this.thumbing = false;

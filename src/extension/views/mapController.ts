@@ -7,7 +7,15 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURES_FILE } from '../../common/features.js';
 import { LAYOUT_FILE, readLayout, type LayoutMeta } from '../../common/layout.js';
-import { mapToHost, type HostToMap, type LayoutProgress, type MapLayout, type MapState, type MapToHost, type RunChoice } from '../../protocol/webview.js';
+import {
+  mapToHost,
+  type HostToMap,
+  type LayoutProgress,
+  type MapLayout,
+  type MapState,
+  type MapToHost,
+  type RunChoice,
+} from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { RunSession, RunSessions } from './runSessions.js';
 import { noRunState, type RunModel } from './runModel.js';
@@ -16,7 +24,10 @@ import { mapLayoutOf, mapState } from './mapModel.js';
 import type { HostUi, WebviewPort } from './webviewPage.js';
 
 /** The trainer's layout request for a run folder, reporting its work-done progress. */
-export type LayoutFn = (runDir: string, onProgress: (p: { percentage?: number; message?: string }) => void) => Promise<void>;
+export type LayoutFn = (
+  runDir: string,
+  onProgress: (p: { percentage?: number; message?: string }) => void,
+) => Promise<void>;
 
 interface LoadedLayout {
   dir: string;
@@ -61,9 +72,24 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
     const loaded = session && this.loaded?.dir === session.dir ? this.loaded : undefined;
     if (session && !error) {
       const m = session.model();
-      if (loaded?.read && loaded.placed?.model !== m) loaded.placed = { model: m, layout: mapLayoutOf(m, session.rows, loaded.read.meta, loaded.read.xy) };
-      const state = mapState(m, runs, session.canUndo, session.canRedo, loaded?.placed?.layout, (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined);
-      const missing = loaded && !loaded.read ? (!loaded.hasFeatures ? NO_FEATURES : !this.computeLayout ? NO_TRAINER : undefined) : undefined;
+      if (loaded?.read && loaded.placed?.model !== m)
+        loaded.placed = { model: m, layout: mapLayoutOf(m, session.rows, loaded.read.meta, loaded.read.xy) };
+      const state = mapState(
+        m,
+        runs,
+        session.canUndo,
+        session.canRedo,
+        loaded?.placed?.layout,
+        (loaded?.hasFeatures ?? false) && this.computeLayout !== undefined,
+      );
+      const missing =
+        loaded && !loaded.read
+          ? !loaded.hasFeatures
+            ? NO_FEATURES
+            : !this.computeLayout
+              ? NO_TRAINER
+              : undefined
+          : undefined;
       const why = session.error ?? loaded?.error ?? missing;
       return why ? { ...state, error: why } : state;
     }
@@ -73,7 +99,8 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
   private async loadLayout(): Promise<void> {
     const s = this.session;
     if (!s) return;
-    const mtime = async (file: string) => (await stat(join(s.dir, file)).catch(() => undefined))?.mtimeMs ?? 0;
+    const mtime = async (file: string) =>
+      (await stat(join(s.dir, file)).catch(() => undefined))?.mtimeMs ?? 0;
     const [layoutTime, featuresTime] = await Promise.all([mtime(LAYOUT_FILE), mtime(FEATURES_FILE)]);
     const stamp = `${layoutTime}:${featuresTime}:${s.rows.length}`;
     if (this.loaded?.dir === s.dir && this.loaded.stamp === stamp) return;
@@ -94,7 +121,11 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
       case 'showInGallery': {
         this.requireKnown(msg.paths);
         const n = msg.paths.length;
-        return this.ui.showGallery(this.requireSession().dir, { type: 'filter', images: msg.paths, title: `${n.toLocaleString('en')} ${n === 1 ? 'image' : 'images'} from the map` });
+        return this.ui.showGallery(this.requireSession().dir, {
+          type: 'filter',
+          images: msg.paths,
+          title: `${n.toLocaleString('en')} ${n === 1 ? 'image' : 'images'} from the map`,
+        });
       }
       case 'computeLayout':
         return this.compute();
@@ -104,14 +135,22 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
   /** Asks the trainer for the run's layout; the page shows its progress, then the map. */
   private async compute(): Promise<void> {
     const s = this.requireSession();
-    if (!this.computeLayout) throw new Error('the map cannot be computed here: the trainer does not run in an untrusted workspace');
+    if (!this.computeLayout)
+      throw new Error('the map cannot be computed here: the trainer does not run in an untrusted workspace');
     if (computing.has(s.dir)) return;
     computing.add(s.dir);
     const progress = (message: string, done: boolean, percentage?: number) =>
-      this.postWhenReady({ type: 'layoutProgress', message, done, ...(percentage !== undefined ? { percentage } : {}) });
+      this.postWhenReady({
+        type: 'layoutProgress',
+        message,
+        done,
+        ...(percentage !== undefined ? { percentage } : {}),
+      });
     try {
       progress('Computing the map from the run’s features…', false);
-      await this.computeLayout(s.dir, (p) => progress(p.message ?? 'Computing the map…', false, p.percentage));
+      await this.computeLayout(s.dir, (p) =>
+        progress(p.message ?? 'Computing the map…', false, p.percentage),
+      );
       progress('Map computed', true);
     } catch (e) {
       progress(`The map could not be computed: ${(e as Error).message}`, true);
@@ -124,5 +163,7 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
   }
 }
 
-const NO_TRAINER = 'This run has no map yet: the trainer computes it from the run’s features, and it does not run in an untrusted workspace.';
-const NO_FEATURES = 'This run saved no per-image features (it was trained before ClusterLab kept them), so it has no map: train it again to see one.';
+const NO_TRAINER =
+  'This run has no map yet: the trainer computes it from the run’s features, and it does not run in an untrusted workspace.';
+const NO_FEATURES =
+  'This run saved no per-image features (it was trained before ClusterLab kept them), so it has no map: train it again to see one.';

@@ -12,20 +12,29 @@ import { galleryState, type RunModel } from './runModel.js';
  * image added after training has no features and so no point: it sits near its cluster's centre,
  * spread a little (a fixed spiral) so several stay apart.
  */
-export function mapLayoutOf(m: RunModel, rows: readonly Assignment[], meta: LayoutMeta, xy: Float32Array): MapLayout {
+export function mapLayoutOf(
+  m: RunModel,
+  rows: readonly Assignment[],
+  meta: LayoutMeta,
+  xy: Float32Array,
+): MapLayout {
   const rowOf = new Map(rows.map((r, i) => [r.path, i]));
   const n = m.paths.length;
   const out = new Float64Array(2 * n);
   const placed: number[] = [];
   const sum = new Map<number, [number, number, number]>();
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   for (let i = 0; i < n; i++) {
     const r = rowOf.get(m.paths[i]!);
     if (r === undefined) {
       placed.push(i);
       continue;
     }
-    const x = xy[2 * r]!, y = xy[2 * r + 1]!;
+    const x = xy[2 * r]!,
+      y = xy[2 * r + 1]!;
     out[2 * i] = x;
     out[2 * i + 1] = y;
     [minX, maxX, minY, maxY] = [Math.min(minX, x), Math.max(maxX, x), Math.min(minY, y), Math.max(maxY, y)];
@@ -47,6 +56,18 @@ export function mapLayoutOf(m: RunModel, rows: readonly Assignment[], meta: Layo
   return { method: meta.method, knnPreservation: meta.knnPreservation, xy: unit, placed };
 }
 
-export function mapState(m: RunModel, runs: RunChoice[], canUndo: boolean, canRedo: boolean, layout: MapLayout | undefined, canCompute: boolean): MapState {
-  return { ...galleryState(m, runs, canUndo, canRedo), type: 'map', ...(layout ? { layout } : {}), canCompute };
+export function mapState(
+  m: RunModel,
+  runs: RunChoice[],
+  canUndo: boolean,
+  canRedo: boolean,
+  layout: MapLayout | undefined,
+  canCompute: boolean,
+): MapState {
+  return {
+    ...galleryState(m, runs, canUndo, canRedo),
+    type: 'map',
+    ...(layout ? { layout } : {}),
+    canCompute,
+  };
 }

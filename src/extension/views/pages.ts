@@ -5,7 +5,13 @@
  * Adding a page). Plain Node: no `vscode`, so the build and the tests load it.
  */
 import type { Schema } from '../../protocol/schema.js';
-import { hostToCharts, hostToCompare, hostToConfusion, hostToGallery, hostToMap } from '../../protocol/webview.js';
+import {
+  hostToCharts,
+  hostToCompare,
+  hostToConfusion,
+  hostToGallery,
+  hostToMap,
+} from '../../protocol/webview.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { ChartsController } from './chartsController.js';
 import { CompareController } from './compareController.js';

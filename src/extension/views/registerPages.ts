@@ -42,7 +42,11 @@ export interface ClusterLabViews {
 export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps): ClusterLabViews {
   const thumbDir = join(context.globalStorageUri.fsPath, 'thumbnails');
   const isInWorkspace = (p: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) !== undefined;
-  const sessions = new RunSessions(deps.runs, { isInWorkspace, log: deps.log, ...(deps.assign ? { assign: deps.assign } : {}) });
+  const sessions = new RunSessions(deps.runs, {
+    isInWorkspace,
+    log: deps.log,
+    ...(deps.assign ? { assign: deps.assign } : {}),
+  });
   const thumbs = new ThumbnailCache(thumbDir);
   const edited = new vscode.EventEmitter<string>();
   // The one-run pages, which follow the Runs tree selection.
@@ -51,16 +55,34 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
 
   const ui: HostUi = {
     isInWorkspace,
-    openFile: async (p) => void (await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(p), { preview: true, viewColumn: vscode.ViewColumn.Active })),
-    revealFile: async (p) => void (await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p))),
+    openFile: async (p) =>
+      void (await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(p), {
+        preview: true,
+        viewColumn: vscode.ViewColumn.Active,
+      })),
+    revealFile: async (p) =>
+      void (await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p))),
     copyText: (t) => Promise.resolve(vscode.env.clipboard.writeText(t)),
     saveFile: async (name, format) => {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const uri = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}), filters: { [format.toUpperCase()]: [format] } });
+      const uri = await vscode.window.showSaveDialog({
+        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+        filters: { [format.toUpperCase()]: [format] },
+      });
       return uri?.fsPath;
     },
-    pickFolder: async (title) => (await vscode.window.showOpenDialog({ title, canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Use This Folder' }))?.[0]?.fsPath,
-    pickOne: async (title, options) => (await vscode.window.showQuickPick(options, { title, ignoreFocusOut: true }))?.value,
+    pickFolder: async (title) =>
+      (
+        await vscode.window.showOpenDialog({
+          title,
+          canSelectFiles: false,
+          canSelectFolders: true,
+          canSelectMany: false,
+          openLabel: 'Use This Folder',
+        })
+      )?.[0]?.fsPath,
+    pickOne: async (title, options) =>
+      (await vscode.window.showQuickPick(options, { title, ignoreFocusOut: true }))?.value,
     info: (m) => void vscode.window.showInformationMessage(m),
     error: (m) => void vscode.window.showErrorMessage(m),
     showGallery: async (dir, filter) => void (await openPanel('gallery', dir, filter)),
@@ -68,12 +90,22 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
   };
 
   /** Fills a webview with `page` and connects it to a new controller. */
-  function attach(webview: vscode.Webview, page: PageName, place: 'panel' | 'sidebar', onDispose: (l: () => void) => vscode.Disposable, onHidden: (l: () => void) => vscode.Disposable): PageController {
+  function attach(
+    webview: vscode.Webview,
+    page: PageName,
+    place: 'panel' | 'sidebar',
+    onDispose: (l: () => void) => vscode.Disposable,
+    onHidden: (l: () => void) => vscode.Disposable,
+  ): PageController {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundles = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     // Only our bundles, our stylesheets and the thumbnail cache: the page never loads a dataset file.
-    webview.options = { enableScripts: true, localResourceRoots: [bundles, media, vscode.Uri.file(thumbDir)] };
-    const uri = (base: vscode.Uri, ...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(base, ...parts)).toString();
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [bundles, media, vscode.Uri.file(thumbDir)],
+    };
+    const uri = (base: vscode.Uri, ...parts: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(base, ...parts)).toString();
     webview.html = pageHtml({
       page,
       title: PAGES[page].title,
@@ -88,10 +120,20 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
       post: (m) => void webview.postMessage(m),
       asUri: (p) => webview.asWebviewUri(vscode.Uri.file(p)).toString(),
     };
-    const controller = PAGES[page].controller({ sessions, port, ui, thumbs, ...(deps.layout ? { layout: deps.layout } : {}), onEdited: (dir) => edited.fire(dir) });
+    const controller = PAGES[page].controller({
+      sessions,
+      port,
+      ui,
+      thumbs,
+      ...(deps.layout ? { layout: deps.layout } : {}),
+      onEdited: (dir) => edited.fire(dir),
+    });
     if (controller instanceof RunPage) pages.add(controller);
     const sub = webview.onDidReceiveMessage((m: unknown) => void controller.handle(m));
-    const hidden = PAGES[page].retained || !(controller instanceof RunPage) ? undefined : onHidden(() => controller.pageUnloaded());
+    const hidden =
+      PAGES[page].retained || !(controller instanceof RunPage)
+        ? undefined
+        : onHidden(() => controller.pageUnloaded());
     onDispose(() => {
       sub.dispose();
       hidden?.dispose();
@@ -106,31 +148,64 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
     let dirs = commandRunDirs(args);
     if (dirs.length < 2) {
       const done = (await deps.runs.listRuns()).filter((e) => e.run.status === 'done');
-      if (done.length < 2) return void vscode.window.showInformationMessage('ClusterLab: comparing needs two or more finished runs.');
-      const items = done.map((e) => ({ label: runLabelOf(e.run, e.name), description: e.run.id, detail: e.dir, picked: dirs.includes(e.dir), dir: e.dir }));
-      const picked = await vscode.window.showQuickPick(items, { title: PAGES[page].title, placeHolder: 'Choose two or more runs', canPickMany: true, matchOnDescription: true });
+      if (done.length < 2)
+        return void vscode.window.showInformationMessage(
+          'ClusterLab: comparing needs two or more finished runs.',
+        );
+      const items = done.map((e) => ({
+        label: runLabelOf(e.run, e.name),
+        description: e.run.id,
+        detail: e.dir,
+        picked: dirs.includes(e.dir),
+        dir: e.dir,
+      }));
+      const picked = await vscode.window.showQuickPick(items, {
+        title: PAGES[page].title,
+        placeHolder: 'Choose two or more runs',
+        canPickMany: true,
+        matchOnDescription: true,
+      });
       if (!picked || picked.length === 0) return;
       dirs = picked.map((p) => p.dir);
     }
     await (await openPanel(page)).controller.setRuns?.(dirs);
   }
 
-  async function openPanel(page: PageName, dir?: string, filter?: GalleryFilter): Promise<{ panel: vscode.WebviewPanel; controller: PageController }> {
+  async function openPanel(
+    page: PageName,
+    dir?: string,
+    filter?: GalleryFilter,
+  ): Promise<{ panel: vscode.WebviewPanel; controller: PageController }> {
     let open = panels.get(page);
     if (open) open.panel.reveal(undefined, true);
     else {
       const column = page === 'gallery' && filter ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-      open = adopt(page, vscode.window.createWebviewPanel(`clusterlab.${page}`, PAGES[page].title, column, { retainContextWhenHidden: PAGES[page].retained }));
+      open = adopt(
+        page,
+        vscode.window.createWebviewPanel(`clusterlab.${page}`, PAGES[page].title, column, {
+          retainContextWhenHidden: PAGES[page].retained,
+        }),
+      );
     }
-    if (filter && dir && open.controller instanceof GalleryController) await open.controller.applyFilter(dir, filter);
+    if (filter && dir && open.controller instanceof GalleryController)
+      await open.controller.applyFilter(dir, filter);
     else if (dir) await open.controller.showRun?.(dir);
     return open;
   }
 
   /** Connects a panel (new, or restored after a window reload) to a new controller. */
-  function adopt(page: PageName, panel: vscode.WebviewPanel): { panel: vscode.WebviewPanel; controller: PageController } {
+  function adopt(
+    page: PageName,
+    panel: vscode.WebviewPanel,
+  ): { panel: vscode.WebviewPanel; controller: PageController } {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'clusterlab.svg');
-    const controller = attach(panel.webview, page, 'panel', (l) => panel.onDidDispose(l), (l) => panel.onDidChangeViewState(() => panel.visible || l()));
+    const controller = attach(
+      panel.webview,
+      page,
+      'panel',
+      (l) => panel.onDidDispose(l),
+      (l) => panel.onDidChangeViewState(() => panel.visible || l()),
+    );
     panel.onDidDispose(() => panels.get(page)?.panel === panel && panels.delete(page));
     const open = { panel, controller };
     panels.set(page, open);
@@ -148,12 +223,21 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
   /** A page made anew for a webview that had shown a run goes back to that run while it exists. */
   async function showSavedRun(controller: PageController, state: unknown): Promise<void> {
     const dir = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
-    if (typeof dir === 'string' && controller.showRun && (await deps.runs.listRuns()).some((e) => e.dir === dir)) await controller.showRun(dir);
+    if (
+      typeof dir === 'string' &&
+      controller.showRun &&
+      (await deps.runs.listRuns()).some((e) => e.dir === dir)
+    )
+      await controller.showRun(dir);
   }
 
   /** A command argument may be a run folder, a Runs tree item carrying one, or nothing. */
   const dirOf = (arg: unknown): string | undefined =>
-    typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string' ? (arg as { dir: string }).dir : undefined;
+    typeof arg === 'string'
+      ? arg
+      : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string'
+        ? (arg as { dir: string }).dir
+        : undefined;
 
   const sideBarView = (page: PageName) =>
     vscode.window.registerWebviewViewProvider(
@@ -162,7 +246,16 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
         // VS Code makes the view anew after a window reload: it goes back to the run the user
         // picked, not the newest one, which a sweep keeps changing.
         resolveWebviewView: (view, context) =>
-          showSavedRun(attach(view.webview, page, 'sidebar', (l) => view.onDidDispose(l), (l) => view.onDidChangeVisibility(() => view.visible || l())), context.state),
+          showSavedRun(
+            attach(
+              view.webview,
+              page,
+              'sidebar',
+              (l) => view.onDidDispose(l),
+              (l) => view.onDidChangeVisibility(() => view.visible || l()),
+            ),
+            context.state,
+          ),
       },
       { webviewOptions: { retainContextWhenHidden: PAGES[page].retained } },
     );
@@ -175,7 +268,9 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
         await (PAGES[page].command.opens === 'runs' ? openRuns(page, args) : openPanel(page, dirOf(args[0])));
       }),
     ),
-    ...PAGE_NAMES.filter((page) => PAGES[page].restored).map((page) => vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page))),
+    ...PAGE_NAMES.filter((page) => PAGES[page].restored).map((page) =>
+      vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page)),
+    ),
     { dispose: () => void sessions.dispose() },
   );
 

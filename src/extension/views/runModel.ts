@@ -6,7 +6,13 @@
 import { clusterName, effectiveClusters, isLive } from '../../common/labels.js';
 import type { LabelsJson } from '../../protocol/labels.js';
 import type { Assignment, RunJson } from '../../protocol/run.js';
-import { splitPaths, type GalleryCluster, type GalleryState, type RunChoice, type RunInfo } from '../../protocol/webview.js';
+import {
+  splitPaths,
+  type GalleryCluster,
+  type GalleryState,
+  type RunChoice,
+  type RunInfo,
+} from '../../protocol/webview.js';
 import type { Assigned } from '../workspace/watcherDataset.js';
 import { runLabelOf } from '../methods.js';
 
@@ -34,7 +40,14 @@ export interface LiveChanges {
   removed: ReadonlySet<string>;
 }
 
-export function buildRunModel(dir: string, run: RunJson, rows: readonly Assignment[], labels: LabelsJson, live?: LiveChanges, excluded: ReadonlySet<string> = new Set()): RunModel {
+export function buildRunModel(
+  dir: string,
+  run: RunJson,
+  rows: readonly Assignment[],
+  labels: LabelsJson,
+  live?: LiveChanges,
+  excluded: ReadonlySet<string> = new Set(),
+): RunModel {
   const classIndex = new Map(run.dataset.classes.map((c, i) => [c, i]));
   const kept = live ? rows.filter((r) => !live.removed.has(r.path)) : rows;
   const added = live ? [...live.added].map(([path, a]) => ({ path, ...a })) : [];
@@ -86,7 +99,10 @@ export function liveClusterIds(m: RunModel): number[] {
 
 export function clusterStats(m: RunModel): GalleryCluster[] {
   const classes = m.run.dataset.classes;
-  const stats = new Map<number, { size: number; conf: number; labelled: number; byClass: Map<number, number> }>();
+  const stats = new Map<
+    number,
+    { size: number; conf: number; labelled: number; byClass: Map<number, number> }
+  >();
   for (const id of liveClusterIds(m)) stats.set(id, { size: 0, conf: 0, labelled: 0, byClass: new Map() });
   for (let i = 0; i < m.paths.length; i++) {
     const s = stats.get(m.cluster[i]!)!;
@@ -99,7 +115,12 @@ export function clusterStats(m: RunModel): GalleryCluster[] {
     }
   }
   return [...stats].map(([id, s]) => {
-    const out: GalleryCluster = { id, name: clusterName(m.labels, id), size: s.size, meanConfidence: s.size ? s.conf / s.size : 0 };
+    const out: GalleryCluster = {
+      id,
+      name: clusterName(m.labels, id),
+      size: s.size,
+      meanConfidence: s.size ? s.conf / s.size : 0,
+    };
     if (s.labelled > 0) {
       const [major, count] = [...s.byClass].reduce((a, b) => (b[1] > a[1] ? b : a));
       out.purity = count / s.labelled;
@@ -118,7 +139,12 @@ export function runInfoOf(dir: string, run: RunJson): RunInfo {
   return { dir, id: run.id, method: run.method, status: run.status, datasetRoot: run.dataset.root };
 }
 
-export function galleryState(m: RunModel, runs: RunChoice[], canUndo: boolean, canRedo: boolean): GalleryState {
+export function galleryState(
+  m: RunModel,
+  runs: RunChoice[],
+  canUndo: boolean,
+  canRedo: boolean,
+): GalleryState {
   const newItems: number[] = [];
   const movedItems: number[] = [];
   const excludedItems: number[] = [];
@@ -136,7 +162,12 @@ export function galleryState(m: RunModel, runs: RunChoice[], canUndo: boolean, c
     superOfClass: m.run.dataset.superOfClass ?? m.run.dataset.classes.map(() => -1),
     clusters: clusterStats(m),
     // Four decimals are all a viewer shows, and halve the message for 70,000 images.
-    items: { ...splitPaths(m.paths), cluster: Array.from(m.cluster), confidence: Array.from(m.confidence, (c) => Math.round(c * 1e4) / 1e4), label: Array.from(m.label) },
+    items: {
+      ...splitPaths(m.paths),
+      cluster: Array.from(m.cluster),
+      confidence: Array.from(m.confidence, (c) => Math.round(c * 1e4) / 1e4),
+      label: Array.from(m.label),
+    },
     newItems,
     movedItems,
     excludedItems,
@@ -160,6 +191,10 @@ export function noRunState(runs: RunChoice[], error: string | undefined, what: s
     excludedItems: [],
     canUndo: false,
     canRedo: false,
-    error: error ?? (runs.length === 0 ? `No runs yet: train one (ClusterLab: Train Clustering) and its ${what} here.` : undefined),
+    error:
+      error ??
+      (runs.length === 0
+        ? `No runs yet: train one (ClusterLab: Train Clustering) and its ${what} here.`
+        : undefined),
   };
 }

@@ -98,7 +98,14 @@ export class RunSession {
 
   /** The effective run (edits and live changes applied), rebuilt only after something changed. */
   model(): RunModel {
-    this.modelCache ??= buildRunModel(this.dir, this.run, this.rows, this.labels.labels, this.watcher, this.excluded);
+    this.modelCache ??= buildRunModel(
+      this.dir,
+      this.run,
+      this.rows,
+      this.labels.labels,
+      this.watcher,
+      this.excluded,
+    );
     return this.modelCache;
   }
 
@@ -170,11 +177,17 @@ export class RunSession {
     return back ? this.labels.undo() : this.labels.redo();
   }
 
-  private async changeExclusions(add: readonly string[], remove: readonly string[]): Promise<{ added: string[]; removed: string[] }> {
+  private async changeExclusions(
+    add: readonly string[],
+    remove: readonly string[],
+  ): Promise<{ added: string[]; removed: string[] }> {
     if (this.exclusionError) throw new Error(this.exclusionError);
     const root = this.run.dataset.root;
     // run.json names the folder; one from a cloned repository may name any: only the workspace is written.
-    if (!this.deps.isInWorkspace(root)) throw new Error(`the dataset folder ${root} is outside the workspace: its exclusion list is not written from here`);
+    if (!this.deps.isInWorkspace(root))
+      throw new Error(
+        `the dataset folder ${root} is outside the workspace: its exclusion list is not written from here`,
+      );
     const r = await editExclusions(root, add, remove);
     this.excluded = r.paths;
     return r.change;
@@ -195,7 +208,9 @@ export class RunSession {
     const stale = applyExclusions(this.rows, (r) => r.path, this.excluded).stale;
     if (stale > 0 && !this.staleSaid) {
       this.staleSaid = true;
-      this.deps.log(`${exclusionFile(this.run.dataset.root)}: ${stale} listed ${stale === 1 ? 'image is' : 'images are'} not in run ${this.run.id} (deleted since?): ignored`);
+      this.deps.log(
+        `${exclusionFile(this.run.dataset.root)}: ${stale} listed ${stale === 1 ? 'image is' : 'images are'} not in run ${this.run.id} (deleted since?): ignored`,
+      );
     }
   }
 
@@ -221,12 +236,15 @@ export class RunSession {
       this.deps.log((e as Error).message);
     }
     try {
-      this.rows = parseAssignments((await this.readText('assignments.csv')) || 'path,cluster,confidence,label\n');
+      this.rows = parseAssignments(
+        (await this.readText('assignments.csv')) || 'path,cluster,confidence,label\n',
+      );
     } catch (e) {
       this.rows = [];
       this.error = (e as Error).message;
     }
-    if (this.rows.length === 0 && !this.error) this.error = `This run has no cluster assignments yet (status: ${this.run.status}).`;
+    if (this.rows.length === 0 && !this.error)
+      this.error = `This run has no cluster assignments yet (status: ${this.run.status}).`;
     await this.reloadExclusions();
     this.startWatcher();
   }
@@ -247,7 +265,14 @@ export class RunSession {
 
   private startWatcher(): void {
     const root = this.run.dataset.root;
-    if (this.watcher || !this.deps.assign || this.run.status !== 'done' || this.rows.length === 0 || !this.deps.isInWorkspace(root)) return;
+    if (
+      this.watcher ||
+      !this.deps.assign ||
+      this.run.status !== 'done' ||
+      this.rows.length === 0 ||
+      !this.deps.isInWorkspace(root)
+    )
+      return;
     this.watcher = new DatasetWatcher({
       runDir: this.dir,
       root,
@@ -279,7 +304,16 @@ export class RunSessions {
     readonly source: RunSource,
     private readonly deps: SessionDeps,
   ) {
-    this.sourceSub = source.onDidChange((dir) => void (dir && this.opened.get(dir)?.restatus().catch((e: Error) => deps.log(e.message))));
+    this.sourceSub = source.onDidChange(
+      (dir) =>
+        void (
+          dir &&
+          this.opened
+            .get(dir)
+            ?.restatus()
+            .catch((e: Error) => deps.log(e.message))
+        ),
+    );
   }
 
   async list(): Promise<RunEntry[]> {
@@ -291,7 +325,11 @@ export class RunSessions {
   choices(): RunChoice[] {
     const choices = this.entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
     const labels = choices.map((c) => c.label);
-    return choices.map((c, i) => (labels.indexOf(c.label) === labels.lastIndexOf(c.label) ? c : { ...c, label: `${c.label} (${this.entries[i]!.run.id})` }));
+    return choices.map((c, i) =>
+      labels.indexOf(c.label) === labels.lastIndexOf(c.label)
+        ? c
+        : { ...c, label: `${c.label} (${this.entries[i]!.run.id})` },
+    );
   }
 
   /** Only a run the source lists can be opened: a webview cannot name an arbitrary folder. */
@@ -322,7 +360,9 @@ export class RunSessions {
 
   /** After an exclusion edit: every other open run of the same dataset reads the list again and redraws. */
   async exclusionsChanged(from: RunSession): Promise<void> {
-    const others = [...this.opened.values()].filter((s) => s !== from && s.run.dataset.root === from.run.dataset.root);
+    const others = [...this.opened.values()].filter(
+      (s) => s !== from && s.run.dataset.root === from.run.dataset.root,
+    );
     await Promise.all(others.map((s) => s.reloadExclusions().then(() => s.changed())));
   }
 

@@ -9,7 +9,14 @@ import * as vscode from 'vscode';
 import { clusterName, effectiveClusters } from '../../common/labels.js';
 import type { Assignment, RunJson, RunStatus } from '../../protocol/run.js';
 import { runLabelOf } from '../methods.js';
-import { experimentItem, groupByExperiment, queuedItem, type ExperimentNode, type ExperimentSource, type QueuedNode } from './experimentNodes.js';
+import {
+  experimentItem,
+  groupByExperiment,
+  queuedItem,
+  type ExperimentNode,
+  type ExperimentSource,
+  type QueuedNode,
+} from './experimentNodes.js';
 import type { BrokenRun, RunStore } from '../workspace/runStore.js';
 import type { LiveChanges } from './runModel.js';
 import { count } from '../../common/plural.js';
@@ -56,7 +63,8 @@ interface NoteNode {
   warning: boolean;
 }
 
-export type RunsNode = RunNode | BrokenRunNode | ClusterNode | ImageNode | NoteNode | ExperimentNode<RunsNode> | QueuedNode;
+export type RunsNode =
+  RunNode | BrokenRunNode | ClusterNode | ImageNode | NoteNode | ExperimentNode<RunsNode> | QueuedNode;
 
 const STATUS_ICON: Record<RunStatus, string> = {
   running: 'sync~spin',
@@ -79,7 +87,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     /** Experiment sweeps: their runs are grouped under them. */
     private readonly experiments?: ExperimentSource,
   ) {
-    this.subscriptions = [store.onDidChange(() => this.refresh()), ...(live ? [live.onDidChange(() => this.refresh())] : [])];
+    this.subscriptions = [
+      store.onDidChange(() => this.refresh()),
+      ...(live ? [live.onDidChange(() => this.refresh())] : []),
+    ];
   }
 
   refresh(): void {
@@ -90,7 +101,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     try {
       if (!node) return await this.runs();
       if (node.kind === 'run') return await this.clusters(node);
-      if (node.kind === 'cluster') return node.members.slice(0, this.topImages).map((m) => ({ kind: 'image', dir: node.dir, ...m }));
+      if (node.kind === 'cluster')
+        return node.members.slice(0, this.topImages).map((m) => ({ kind: 'image', dir: node.dir, ...m }));
       if (node.kind === 'experiment') return node.children;
       return [];
     } catch (e) {
@@ -154,8 +166,15 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     for (const r of await this.store.listAll()) {
       if (!('run' in r)) nodes.push({ kind: 'broken', ...r });
       else {
-        const summary = r.run.status === 'done' ? await this.store.readSummary(r.dir).catch(() => undefined) : undefined;
-        nodes.push({ kind: 'run', dir: r.dir, run: r.run, ...(r.name ? { name: r.name } : {}), ...(summary?.acc !== undefined ? { acc: summary.acc } : {}) });
+        const summary =
+          r.run.status === 'done' ? await this.store.readSummary(r.dir).catch(() => undefined) : undefined;
+        nodes.push({
+          kind: 'run',
+          dir: r.dir,
+          run: r.run,
+          ...(r.name ? { name: r.name } : {}),
+          ...(summary?.acc !== undefined ? { acc: summary.acc } : {}),
+        });
       }
     }
     const x = this.experiments;
@@ -165,13 +184,34 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private async clusters({ dir, run }: RunNode): Promise<RunsNode[]> {
     const trained = await this.store.readAssignments(dir);
     const live = trained && this.live?.of(dir);
-    const rows = live ? [...trained.filter((r) => !live.removed.has(r.path)), ...[...live.added].map(([path, a]): Assignment => ({ path, cluster: a.cluster, confidence: a.confidence }))] : trained;
+    const rows = live
+      ? [
+          ...trained.filter((r) => !live.removed.has(r.path)),
+          ...[...live.added].map(([path, a]): Assignment => ({
+            path,
+            cluster: a.cluster,
+            confidence: a.confidence,
+          })),
+        ]
+      : trained;
     if (!rows && run.error) {
       // A failed run says why, and which files the trainer could not read.
-      const skipped = (run.skipped ?? []).slice(0, 50).map((s): NoteNode => ({ kind: 'note', text: `Skipped ${s.path}: ${s.reason}`, warning: true }));
+      const skipped = (run.skipped ?? [])
+        .slice(0, 50)
+        .map((s): NoteNode => ({ kind: 'note', text: `Skipped ${s.path}: ${s.reason}`, warning: true }));
       return [{ kind: 'note', text: `Failed: ${run.error}`, warning: true }, ...skipped];
     }
-    if (!rows) return [{ kind: 'note', text: run.status === 'running' ? 'Training… clusters appear when the run finishes' : 'No clusters: the run did not finish', warning: false }];
+    if (!rows)
+      return [
+        {
+          kind: 'note',
+          text:
+            run.status === 'running'
+              ? 'Training… clusters appear when the run finishes'
+              : 'No clusters: the run did not finish',
+          warning: false,
+        },
+      ];
     const labels = await this.store.readLabels(dir);
     const cluster = effectiveClusters(
       rows.map((r) => r.path),
@@ -182,8 +222,14 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     rows.forEach((r, i) => {
       const id = cluster[i]!;
       let node = byId.get(id);
-      if (!node) byId.set(id, (node = { kind: 'cluster', dir, id, name: clusterName(labels, id), members: [] }));
-      node.members.push({ abs: join(run.dataset.root, r.path), path: r.path, confidence: r.confidence, ...(r.label ? { label: r.label } : {}) });
+      if (!node)
+        byId.set(id, (node = { kind: 'cluster', dir, id, name: clusterName(labels, id), members: [] }));
+      node.members.push({
+        abs: join(run.dataset.root, r.path),
+        path: r.path,
+        confidence: r.confidence,
+        ...(r.label ? { label: r.label } : {}),
+      });
     });
     const nodes = [...byId.values()].sort((a, b) => a.id - b.id);
     for (const n of nodes) n.members.sort((a, b) => b.confidence - a.confidence);
@@ -196,7 +242,12 @@ function runItem(node: RunNode): vscode.TreeItem {
   // Under its experiment's group, a run goes by its name in the experiment file (unless the user renamed it).
   const item = new vscode.TreeItem(runLabelOf(run, node.name), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `run:${node.dir}`;
-  const progress = run.status === 'done' ? '' : run.status === 'failed' && run.error ? ` · ${run.error}` : ` · epoch ${run.epoch}/${run.config.epochs}`;
+  const progress =
+    run.status === 'done'
+      ? ''
+      : run.status === 'failed' && run.error
+        ? ` · ${run.error}`
+        : ` · epoch ${run.epoch}/${run.config.epochs}`;
   item.description = `${run.status}${progress}${node.acc !== undefined ? ` · ACC ${node.acc.toFixed(3)}` : ''}`;
   item.tooltip = [
     run.id,

@@ -2,7 +2,11 @@ import * as vscode from 'vscode';
 
 /** The status bar item while a run trains: method, epoch and speed; a click shows the trainer log. */
 export class TrainingStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('clusterlab.training', vscode.StatusBarAlignment.Left, 10);
+  private readonly item = vscode.window.createStatusBarItem(
+    'clusterlab.training',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
 
   constructor() {
     this.item.name = 'ClusterLab Training';

@@ -22,7 +22,10 @@ export interface HostUi {
   copyText(text: string): Promise<void>;
   saveFile(defaultName: string, format: 'csv' | 'json'): Promise<string | undefined>;
   pickFolder(title: string): Promise<string | undefined>;
-  pickOne<T extends string>(title: string, options: { label: string; detail?: string; value: T }[]): Promise<T | undefined>;
+  pickOne<T extends string>(
+    title: string,
+    options: { label: string; detail?: string; value: T }[],
+  ): Promise<T | undefined>;
   info(message: string): void;
   error(message: string): void;
   /** Shows the gallery of `dir`, narrowed by `filter` when given (a heatmap click, a map selection). */
@@ -143,7 +146,8 @@ export abstract class RunPage<Out> {
   protected fail(e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.ui.log(`view error: ${message}`);
-    if (!this.disposed && this.pageReady) this.port.post(this.render(undefined, this.sessions.choices(), message));
+    if (!this.disposed && this.pageReady)
+      this.port.post(this.render(undefined, this.sessions.choices(), message));
   }
 
   async dispose(): Promise<void> {
@@ -157,7 +161,9 @@ export abstract class RunPage<Out> {
 }
 
 /** The newest finished run, else the newest of any status. */
-function defaultRun(entries: { dir: string; run: { status: string; startedAt: string } }[]): string | undefined {
+function defaultRun(
+  entries: { dir: string; run: { status: string; startedAt: string } }[],
+): string | undefined {
   const newest = [...entries].sort((a, b) => (a.run.startedAt < b.run.startedAt ? 1 : -1));
   return (newest.find((e) => e.run.status === 'done') ?? newest[0])?.dir;
 }

@@ -33,7 +33,9 @@ export async function probeFolder(dir: string, sample = SAMPLE): Promise<FolderP
   await collect(dir, files);
   const exact = files.length <= sample;
   // Evenly spread, so a folder whose classes sit in subfolders is sampled across them.
-  const picked = exact ? files : Array.from({ length: sample }, (_, i) => files[Math.floor((i * files.length) / sample)]!);
+  const picked = exact
+    ? files
+    : Array.from({ length: sample }, (_, i) => files[Math.floor((i * files.length) / sample)]!);
   const failures: FolderProbe['failures'] = [];
   let decodable = 0;
   let grey = 0;
@@ -45,7 +47,14 @@ export async function probeFolder(dir: string, sample = SAMPLE): Promise<FolderP
       failures.push({ path: relative(dir, file), reason: (e as Error).message });
     }
   }
-  return { files: files.length, checked: picked.length, exact, decodable, failures, grayscale: decodable > 0 && grey === decodable };
+  return {
+    files: files.length,
+    checked: picked.length,
+    exact,
+    decodable,
+    failures,
+    grayscale: decodable > 0 && grey === decodable,
+  };
 }
 
 async function collect(dir: string, out: string[]): Promise<void> {
@@ -66,7 +75,11 @@ async function collect(dir: string, out: string[]): Promise<void> {
 
 /** Decodes a small copy of the image (throws when it cannot be decoded) and compares its channels. */
 async function isGrey(file: string): Promise<boolean> {
-  const { data, info } = await sharp(file, { limitInputPixels: 1e8 }).resize(16, 16, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(file, { limitInputPixels: 1e8 })
+    .resize(16, 16, { fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (info.channels < 3) return true;
   for (let i = 0; i < data.length; i += info.channels) {
     const r = data[i]!;
@@ -80,9 +93,14 @@ async function isGrey(file: string): Promise<boolean> {
 /** Why the trainer could not cluster the folder, or undefined when it can. */
 export function unusableReason(p: FolderProbe): string | undefined {
   const files = (n: number) => `${n} image file${n === 1 ? '' : 's'}`;
-  const failed = p.failures.slice(0, 2).map((f) => `${f.path}: ${f.reason}`).join('; ');
-  if (p.files === 0) return 'it holds no images ClusterLab can read (png, jpeg, webp, gif, tiff, ...), in it or its subfolders';
-  if (p.decodable === 0) return `none of its ${p.exact ? '' : 'sampled '}${files(p.checked)} can be decoded (${failed})`;
+  const failed = p.failures
+    .slice(0, 2)
+    .map((f) => `${f.path}: ${f.reason}`)
+    .join('; ');
+  if (p.files === 0)
+    return 'it holds no images ClusterLab can read (png, jpeg, webp, gif, tiff, ...), in it or its subfolders';
+  if (p.decodable === 0)
+    return `none of its ${p.exact ? '' : 'sampled '}${files(p.checked)} can be decoded (${failed})`;
   if (p.exact && p.decodable < 2) {
     if (p.failures.length === 0) return `it has only ${p.decodable} image; clustering needs at least 2`;
     const n = p.failures.length;

@@ -91,7 +91,9 @@ export class LabelsStore {
     try {
       parseLabels(next);
     } catch (e) {
-      throw new Error(`edit refused, it would make ${this.file} invalid: ${(e as Error).message}`, { cause: e });
+      throw new Error(`edit refused, it would make ${this.file} invalid: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     const text = await readLabelsText(this.file);
     let out = next;
@@ -102,9 +104,14 @@ export class LabelsStore {
       const merged = mergeLabels(this.value, next, theirs);
       const refuse = (why: string): never => {
         this.adopt(theirs!, text);
-        throw new Error(`edit refused: ${this.file} was changed in another window since this one read it, and ${why}; the other window's edits are shown now, make yours again on top of them`);
+        throw new Error(
+          `edit refused: ${this.file} was changed in another window since this one read it, and ${why}; the other window's edits are shown now, make yours again on top of them`,
+        );
       };
-      if ('conflicts' in merged) refuse(`both changed ${merged.conflicts.slice(0, 3).join(', ')}${merged.conflicts.length > 3 ? ` and ${merged.conflicts.length - 3} more` : ''}`);
+      if ('conflicts' in merged)
+        refuse(
+          `both changed ${merged.conflicts.slice(0, 3).join(', ')}${merged.conflicts.length > 3 ? ` and ${merged.conflicts.length - 3} more` : ''}`,
+        );
       else {
         try {
           out = parseLabels(merged.labels);
@@ -174,6 +181,9 @@ function parseLabelsText(file: string, text: string | undefined): LabelsJson {
   try {
     return parseLabels(JSON.parse(text));
   } catch (e) {
-    throw new Error(`${file} is not a valid labels file (${(e as Error).message}); fix or remove it to edit this run's clusters`, { cause: e });
+    throw new Error(
+      `${file} is not a valid labels file (${(e as Error).message}); fix or remove it to edit this run's clusters`,
+      { cause: e },
+    );
   }
 }

@@ -68,12 +68,23 @@ export class RunStore implements Disposable {
     // depth 1: a run folder and its own files; checkpoints below are not interesting.
     this.watcher = watch(present, { ignoreInitial: true, depth: 1 });
     const poke = (path: string) => this.changed(this.runDirOf(path));
-    this.watcher.on('add', poke).on('change', poke).on('unlink', poke).on('addDir', poke).on('unlinkDir', poke);
+    this.watcher
+      .on('add', poke)
+      .on('change', poke)
+      .on('unlink', poke)
+      .on('addDir', poke)
+      .on('unlinkDir', poke);
     // A runs folder that does not exist yet (no run so far) cannot be watched: its nearest existing
     // parent is, one level deep, until the path towards it appears.
     const missing = this.roots.filter((r) => !present.includes(r));
-    this.awaiting = missing.length > 0 ? watch([...new Set(missing.map(existingAncestor))], { ignoreInitial: true, depth: 0 }) : undefined;
-    this.awaiting?.on('addDir', (dir) => missing.some((r) => r.startsWith(dir + sep)) && this.setRoots(this.roots));
+    this.awaiting =
+      missing.length > 0
+        ? watch([...new Set(missing.map(existingAncestor))], { ignoreInitial: true, depth: 0 })
+        : undefined;
+    this.awaiting?.on(
+      'addDir',
+      (dir) => missing.some((r) => r.startsWith(dir + sep)) && this.setRoots(this.roots),
+    );
     this.changed(undefined);
   }
 
@@ -88,7 +99,9 @@ export class RunStore implements Disposable {
     for (const root of this.roots) {
       let names: string[];
       try {
-        names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+        names = (await readdir(root, { withFileTypes: true }))
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw e;
@@ -161,8 +174,10 @@ export class RunStore implements Disposable {
   /** Deletes a run folder; refuses anything that is not a run directly inside a runs folder. */
   async deleteRun(dir: string): Promise<void> {
     const abs = resolve(dir);
-    if (!this.roots.includes(dirname(abs))) throw new Error(`${abs} is not inside a runs folder (${this.roots.join(', ')})`);
-    if (!(await stat(join(abs, RUN_JSON)).catch(() => undefined))) throw new Error(`${abs} holds no run.json: not a run folder`);
+    if (!this.roots.includes(dirname(abs)))
+      throw new Error(`${abs} is not inside a runs folder (${this.roots.join(', ')})`);
+    if (!(await stat(join(abs, RUN_JSON)).catch(() => undefined)))
+      throw new Error(`${abs} holds no run.json: not a run folder`);
     await rm(abs, { recursive: true, force: true });
     this.changed(abs);
   }

@@ -43,7 +43,13 @@ export class ThumbnailCache {
   }
 
   private async make(source: string, file: string): Promise<string | undefined> {
-    if (await stat(file).then(() => true, () => false)) return file;
+    if (
+      await stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
     await this.acquire();
     try {
       const data = await sharp(source, { limitInputPixels: 1e8 })

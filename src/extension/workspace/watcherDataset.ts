@@ -128,7 +128,10 @@ export class DatasetWatcher {
       if (batch.length === 0) break;
       for (const r of batch) this.pending.delete(r);
       try {
-        const results = await this.o.assign(this.o.runDir, batch.map((r) => join(this.o.root, r)));
+        const results = await this.o.assign(
+          this.o.runDir,
+          batch.map((r) => join(this.o.root, r)),
+        );
         const byPath = new Map(results.map((x) => [x.path, x]));
         for (const r of batch) {
           const x = byPath.get(join(this.o.root, r));

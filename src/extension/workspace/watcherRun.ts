@@ -7,12 +7,28 @@ import { watch } from 'chokidar';
 import { basename } from 'node:path';
 import { LABELS_FILE } from '../../protocol/labels.js';
 
-const WATCHED = new Set(['run.json', 'metrics.jsonl', 'assignments.csv', 'summary.json', 'features.json', 'layout.json']);
+const WATCHED = new Set([
+  'run.json',
+  'metrics.jsonl',
+  'assignments.csv',
+  'summary.json',
+  'features.json',
+  'layout.json',
+]);
 
-export function watchRunFolder(dir: string, onChange: () => void, debounceMs = 250, onLabels?: () => void): { dispose(): Promise<void> } {
+export function watchRunFolder(
+  dir: string,
+  onChange: () => void,
+  debounceMs = 250,
+  onLabels?: () => void,
+): { dispose(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let labelsTimer: NodeJS.Timeout | undefined;
-  const watcher = watch(dir, { depth: 0, ignoreInitial: true, ignored: (p, st) => p !== dir && (st?.isDirectory() ?? false) });
+  const watcher = watch(dir, {
+    depth: 0,
+    ignoreInitial: true,
+    ignored: (p, st) => p !== dir && (st?.isDirectory() ?? false),
+  });
   const poke = (p: string) => {
     if (onLabels && basename(p) === LABELS_FILE) {
       clearTimeout(labelsTimer);

@@ -22,14 +22,19 @@ export function availableBackends(refresh = false): Promise<BackendStatus[]> {
     const env = { ...process.env };
     delete env.NODE_CHANNEL_FD;
     delete env.NODE_CHANNEL_SERIALIZATION_MODE;
-    execFile(process.execPath, ['-e', script], { env, timeout: 120_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      try {
-        if (err) throw new Error(stderr.trim().split('\n')[0] || err.message);
-        resolve(JSON.parse(stdout) as BackendStatus[]);
-      } catch (e) {
-        reject(new Error(`checking the compute backends failed: ${(e as Error).message}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      ['-e', script],
+      { env, timeout: 120_000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        try {
+          if (err) throw new Error(stderr.trim().split('\n')[0] || err.message);
+          resolve(JSON.parse(stdout) as BackendStatus[]);
+        } catch (e) {
+          reject(new Error(`checking the compute backends failed: ${(e as Error).message}`));
+        }
+      },
+    );
   }).catch((e) => {
     checked = undefined;
     throw e;
@@ -37,7 +42,12 @@ export function availableBackends(refresh = false): Promise<BackendStatus[]> {
   const active = tf.engine().backendName;
   // Both native packages register as 'tensorflow': the faster available one is the one running.
   return checked.then((list) => {
-    const native = list.find((b) => b.available && (b.name === 'tensorflow-gpu' || b.name === 'tensorflow'))?.name;
-    return list.map((b) => ({ ...b, active: active === 'tensorflow' ? b.name === native : b.name === active }));
+    const native = list.find(
+      (b) => b.available && (b.name === 'tensorflow-gpu' || b.name === 'tensorflow'),
+    )?.name;
+    return list.map((b) => ({
+      ...b,
+      active: active === 'tensorflow' ? b.name === native : b.name === active,
+    }));
   });
 }

@@ -19,7 +19,10 @@ const CUDA_LIBS: [RegExp, string][] = [
   [/libcudart|cudart64/, `the CUDA runtime (part of ${CUDA_NEEDED})`],
   [/libcublas|cublas64|libcublasLt/, 'cuBLAS (part of CUDA 11.2)'],
   [/libcudnn|cudnn64/, 'cuDNN 8.1'],
-  [/libcufft|libcurand|libcusolver|libcusparse|cufft64|curand64|cusolver64|cusparse64/, 'a CUDA 11.2 math library'],
+  [
+    /libcufft|libcurand|libcusolver|libcusparse|cufft64|curand64|cusolver64|cusparse64/,
+    'a CUDA 11.2 math library',
+  ],
 ];
 
 /** How to make a folder ClusterLab loads a native package from (the setting or the environment variable). */
@@ -40,7 +43,12 @@ export function explainNativeFailure(name: NativeName, message: string): { reaso
     return { reason: `${pkg} is not installed (looked in ${where})`, fix: installCommands(pkg) };
   }
   const lib = /([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib))\b/.exec(message)?.[1];
-  if (lib && /cannot open shared object|not found|could not be found|Library not loaded|specified module could not be found/i.test(message)) {
+  if (
+    lib &&
+    /cannot open shared object|not found|could not be found|Library not loaded|specified module could not be found/i.test(
+      message,
+    )
+  ) {
     if (/libtensorflow|tensorflow\.dll/.test(lib)) {
       return {
         reason: `${pkg} is installed but its libtensorflow (${lib}) is missing: the package downloads it when installed, and that download failed`,
@@ -49,7 +57,10 @@ export function explainNativeFailure(name: NativeName, message: string): { reaso
     }
     const what = CUDA_LIBS.find(([re]) => re.test(lib))?.[1];
     if (what === 'the NVIDIA driver') {
-      return { reason: `no NVIDIA driver: ${lib} not found`, fix: 'install the NVIDIA driver for your GPU (any driver that supports CUDA 11.2 or newer, CUDA 12 drivers included), then check with nvidia-smi' };
+      return {
+        reason: `no NVIDIA driver: ${lib} not found`,
+        fix: 'install the NVIDIA driver for your GPU (any driver that supports CUDA 11.2 or newer, CUDA 12 drivers included), then check with nvidia-smi',
+      };
     }
     if (what) {
       return {
@@ -57,13 +68,22 @@ export function explainNativeFailure(name: NativeName, message: string): { reaso
         fix: `install the ${CUDA_NEEDED} runtime libraries and put their folder on LD_LIBRARY_PATH (PATH on Windows). A newer driver (CUDA 12) still runs them: the driver is backward compatible, the runtime libraries are what must be 11.x. Or use .devcontainer/gpu (Docker with the NVIDIA runtime).`,
       };
     }
-    return { reason: `${pkg} cannot load ${lib}: ${message}`, fix: `install the library that provides ${lib}, or reinstall ${pkg}` };
+    return {
+      reason: `${pkg} cannot load ${lib}: ${message}`,
+      fix: `install the library that provides ${lib}, or reinstall ${pkg}`,
+    };
   }
   if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)) {
-    return { reason: `${pkg} was built for another Node.js version`, fix: `reinstall it with the Node.js that runs ClusterLab (${process.version}):\n${installCommands(pkg)}` };
+    return {
+      reason: `${pkg} was built for another Node.js version`,
+      fix: `reinstall it with the Node.js that runs ClusterLab (${process.version}):\n${installCommands(pkg)}`,
+    };
   }
   if (/registered no 'tensorflow' backend|failed to initialise/.test(message)) {
-    return { reason: message, fix: `${pkg} must be version ${TFJS_VERSION}, matching ClusterLab's tfjs:\n${installCommands(pkg)}` };
+    return {
+      reason: message,
+      fix: `${pkg} must be version ${TFJS_VERSION}, matching ClusterLab's tfjs:\n${installCommands(pkg)}`,
+    };
   }
   return { reason: message, fix: installCommands(pkg) };
 }
@@ -74,22 +94,58 @@ export async function checkBackends(): Promise<BackendStatus[]> {
   const out: BackendStatus[] = [];
   for (const name of BACKEND_NAMES) {
     if (name === 'tensorflow-gpu' && !GPU_PLATFORMS.includes(here)) {
-      out.push({ name, installed: false, available: false, active: false, detail: `not for ${here}`, reason: `${NATIVE_PACKAGES[name]} runs on ${GPU_PLATFORMS.join(' and ')} only, not ${here}`, fix: 'train on a Linux or Windows x64 machine with an NVIDIA GPU (Remote-SSH, a Dev Container or WSL: see the README)' });
+      out.push({
+        name,
+        installed: false,
+        available: false,
+        active: false,
+        detail: `not for ${here}`,
+        reason: `${NATIVE_PACKAGES[name]} runs on ${GPU_PLATFORMS.join(' and ')} only, not ${here}`,
+        fix: 'train on a Linux or Windows x64 machine with an NVIDIA GPU (Remote-SSH, a Dev Container or WSL: see the README)',
+      });
       continue;
     }
     try {
       // The wasm backend says here why it runs on fewer threads than cores, if it does.
       const notes: string[] = [];
-      const info = await initBackend(name, (line) => line.startsWith(`${name}: `) && notes.push(line.slice(name.length + 2)));
+      const info = await initBackend(
+        name,
+        (line) => line.startsWith(`${name}: `) && notes.push(line.slice(name.length + 2)),
+      );
       const threads = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
-      out.push({ name, installed: true, available: true, active: false, threads: info.threads, detail: [threads, ...notes].join('; ') });
+      out.push({
+        name,
+        installed: true,
+        available: true,
+        active: false,
+        threads: info.threads,
+        detail: [threads, ...notes].join('; '),
+      });
     } catch (e) {
-      const message = ((e as Error).message ?? String(e)).replace(/^backend \S+( \([^)]*\))? is unavailable: /, '');
+      const message = ((e as Error).message ?? String(e)).replace(
+        /^backend \S+( \([^)]*\))? is unavailable: /,
+        '',
+      );
       if (name === 'tensorflow-gpu' || name === 'tensorflow') {
         const { reason, fix } = explainNativeFailure(name, message);
-        out.push({ name, installed: message !== 'not installed', available: false, active: false, detail: reason, reason, fix });
+        out.push({
+          name,
+          installed: message !== 'not installed',
+          available: false,
+          active: false,
+          detail: reason,
+          reason,
+          fix,
+        });
       } else {
-        out.push({ name, installed: true, available: false, active: false, detail: message, reason: message });
+        out.push({
+          name,
+          installed: true,
+          available: false,
+          active: false,
+          detail: message,
+          reason: message,
+        });
       }
     }
   }

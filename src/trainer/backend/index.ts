@@ -31,7 +31,8 @@ async function init(name: BackendName, log: (line: string) => void): Promise<num
       return w.threads;
     }
     case 'cpu':
-      if (!(await tf.setBackend('cpu'))) throw new Error(`tfjs-backend-cpu ${version_cpu} failed to initialise`);
+      if (!(await tf.setBackend('cpu')))
+        throw new Error(`tfjs-backend-cpu ${version_cpu} failed to initialise`);
       return 1;
   }
 }
@@ -40,15 +41,20 @@ async function init(name: BackendName, log: (line: string) => void): Promise<num
  * Makes `choice` the tfjs backend. 'auto' walks the ladder (the backend names, fastest first) and takes the
  * first that starts, recording why the others were skipped; a forced choice that fails throws.
  */
-export async function initBackend(choice: BackendChoice, log: (line: string) => void = () => {}): Promise<BackendInfo> {
+export async function initBackend(
+  choice: BackendChoice,
+  log: (line: string) => void = () => {},
+): Promise<BackendInfo> {
   installFastGradients();
   if (choice !== 'auto') {
-    if (!LADDER.includes(choice)) throw new Error(`unknown backend ${String(choice)} (expected auto, ${LADDER.join(', ')})`);
+    if (!LADDER.includes(choice))
+      throw new Error(`unknown backend ${String(choice)} (expected auto, ${LADDER.join(', ')})`);
     let threads: number;
     try {
       threads = await init(choice, log);
     } catch (e) {
-      const pkg = choice in NATIVE_PACKAGES ? ` (${NATIVE_PACKAGES[choice as keyof typeof NATIVE_PACKAGES]})` : '';
+      const pkg =
+        choice in NATIVE_PACKAGES ? ` (${NATIVE_PACKAGES[choice as keyof typeof NATIVE_PACKAGES]})` : '';
       throw new Error(`backend ${choice}${pkg} is unavailable: ${(e as Error).message}`, { cause: e });
     }
     log(`backend: ${choice}, ${threads} thread${threads === 1 ? '' : 's'}`);

@@ -58,8 +58,10 @@ export async function initNative(name: NativeName): Promise<{ threads: number }>
     throw new Error(importFailure(pkg, e), { cause: e });
   }
   // Both packages register their backend as 'tensorflow'.
-  if (!tf.findBackendFactory('tensorflow')) throw new Error(`${pkg} loaded but registered no 'tensorflow' backend (a second copy of tfjs-core?)`);
-  if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend failed to initialise`);
+  if (!tf.findBackendFactory('tensorflow'))
+    throw new Error(`${pkg} loaded but registered no 'tensorflow' backend (a second copy of tfjs-core?)`);
+  if (!(await tf.setBackend('tensorflow')))
+    throw new Error(`${pkg} loaded but its backend failed to initialise`);
   // libtensorflow sizes its intra-op pool to the cores.
   return { threads: availableParallelism() };
 }

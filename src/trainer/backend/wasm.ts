@@ -7,7 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { patchForWasmThreads } from './wasmThreads.js';
 
-const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
 /** The wasm backend's pthread pool has 8 workers; XNNPACK cannot use more threads. */
 const MAX_THREADS = 8;
 const THREADS_TIMEOUT_MS = 60_000;
@@ -91,7 +95,10 @@ async function tryThreads(threads: number): Promise<string | undefined> {
     }, 20);
   });
   try {
-    const ok = await Promise.race([tf.setBackend('wasm').then((ok) => (ok ? undefined : 'the threaded module failed to initialise')), watchdog]);
+    const ok = await Promise.race([
+      tf.setBackend('wasm').then((ok) => (ok ? undefined : 'the threaded module failed to initialise')),
+      watchdog,
+    ]);
     if (ok !== undefined) patch.terminate();
     return ok;
   } catch (e) {
@@ -104,5 +111,6 @@ async function tryThreads(threads: number): Promise<string | undefined> {
 }
 
 async function setOrThrow(): Promise<void> {
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm module failed to initialise (see the warning above)');
+  if (!(await tf.setBackend('wasm')))
+    throw new Error('the wasm module failed to initialise (see the warning above)');
 }

@@ -29,14 +29,25 @@ export class ClusterSums {
     if (this.sums) for (let i = 0; i < assign.length; i++) if (assign[i] !== current[i]) moved.push(i);
     if (!this.sums || moved.length > assign.length / 4) {
       this.sums?.dispose();
-      this.sums = tf.tidy(() => tf.unsortedSegmentSum(this.x, tf.tensor1d(assign, 'int32'), k) as tf.Tensor2D);
+      this.sums = tf.tidy(
+        () => tf.unsortedSegmentSum(this.x, tf.tensor1d(assign, 'int32'), k) as tf.Tensor2D,
+      );
       counts.fill(0);
       for (const c of assign) counts[c]!++;
     } else if (moved.length > 0) {
       const from = Int32Array.from(moved, (i) => current[i]!);
       const to = Int32Array.from(moved, (i) => assign[i]!);
       const rows = gatherRows(this.x, moved);
-      const next = tf.tidy(() => tf.add(this.sums!, tf.sub(tf.unsortedSegmentSum(rows, tf.tensor1d(to, 'int32'), k), tf.unsortedSegmentSum(rows, tf.tensor1d(from, 'int32'), k))) as tf.Tensor2D);
+      const next = tf.tidy(
+        () =>
+          tf.add(
+            this.sums!,
+            tf.sub(
+              tf.unsortedSegmentSum(rows, tf.tensor1d(to, 'int32'), k),
+              tf.unsortedSegmentSum(rows, tf.tensor1d(from, 'int32'), k),
+            ),
+          ) as tf.Tensor2D,
+      );
       tf.dispose([this.sums, rows]);
       this.sums = next;
       for (let m = 0; m < moved.length; m++) {

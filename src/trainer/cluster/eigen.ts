@@ -114,10 +114,15 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
  */
 function diagonalize(d: Float64Array, e: Float64Array, z: Float64Array, n: number): void {
   let scale = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0) + (i < n - 1 ? Math.abs(e[i]!) : 0));
+  for (let i = 0; i < n; i++)
+    scale = Math.max(
+      scale,
+      Math.abs(d[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0) + (i < n - 1 ? Math.abs(e[i]!) : 0),
+    );
   // Below this an off-diagonal is zero at working precision even next to zero diagonals.
   const floor = EPS * EPS * scale;
-  const negligible = (i: number) => Math.abs(e[i]!) <= EPS * (Math.abs(d[i]!) + Math.abs(d[i + 1]!)) || Math.abs(e[i]!) <= floor;
+  const negligible = (i: number) =>
+    Math.abs(e[i]!) <= EPS * (Math.abs(d[i]!) + Math.abs(d[i + 1]!)) || Math.abs(e[i]!) <= floor;
   let hi = n - 1;
   let steps = 0;
   while (hi > 0) {

@@ -50,11 +50,15 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
   const iters = opts.iters ?? 20;
   const restarts = opts.restarts ?? 1;
   const tol = opts.tol ?? 0;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`kmeans: k must be an integer in 1..${n} (got ${k})`);
-  if (!Number.isInteger(iters) || iters < 0) throw new Error(`kmeans: iters must be a whole number (got ${iters})`);
-  if (!Number.isInteger(restarts) || restarts < 1) throw new Error(`kmeans: restarts must be a positive integer (got ${restarts})`);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new Error(`kmeans: k must be an integer in 1..${n} (got ${k})`);
+  if (!Number.isInteger(iters) || iters < 0)
+    throw new Error(`kmeans: iters must be a whole number (got ${iters})`);
+  if (!Number.isInteger(restarts) || restarts < 1)
+    throw new Error(`kmeans: restarts must be a positive integer (got ${restarts})`);
   const batch = opts.batch ?? Math.max(1, Math.floor(BLOCK_ELEMS / k));
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`kmeans: batch must be a positive integer (got ${opts.batch})`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`kmeans: batch must be a positive integer (got ${opts.batch})`);
 
   const mean = tf.mean(x, 0) as tf.Tensor1D;
   const xc = tf.sub(x, mean) as tf.Tensor2D;
@@ -62,11 +66,24 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
   const sqNorms = Float64Array.from(await norms.data());
   norms.dispose();
   // Row blocks cut once, not every iteration.
-  const blocks = batch >= n ? [xc] : Array.from({ length: Math.ceil(n / batch) }, (_, b) => rowBlock(xc, b * batch, Math.min(batch, n - b * batch)));
+  const blocks =
+    batch >= n
+      ? [xc]
+      : Array.from({ length: Math.ceil(n / batch) }, (_, b) =>
+          rowBlock(xc, b * batch, Math.min(batch, n - b * batch)),
+        );
   let best: KMeansResult | undefined;
   try {
     for (let r = 0; r < restarts; r++) {
-      const run = await lloyd(new NearestCentroids(xc, blocks, sqNorms, batch), xc, sqNorms, k, iters, tol, rng);
+      const run = await lloyd(
+        new NearestCentroids(xc, blocks, sqNorms, batch),
+        xc,
+        sqNorms,
+        k,
+        iters,
+        tol,
+        rng,
+      );
       if (!best || run.inertia < best.inertia) {
         best?.centroids.dispose();
         best = run;
@@ -78,7 +95,15 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
   }
 }
 
-async function lloyd(near: NearestCentroids, x: tf.Tensor2D, sqNorms: Float64Array, k: number, iters: number, tol: number, rng: Rng): Promise<KMeansResult> {
+async function lloyd(
+  near: NearestCentroids,
+  x: tf.Tensor2D,
+  sqNorms: Float64Array,
+  k: number,
+  iters: number,
+  tol: number,
+  rng: Rng,
+): Promise<KMeansResult> {
   let centroids = await seedPlusPlus(x, sqNorms, k, rng);
   let host = (await centroids.data()) as Float32Array;
   await near.all(centroids, host);

@@ -11,7 +11,12 @@ import { gatherRows } from './rows.js';
  * every row already coincides with a centre (fewer distinct rows than k), an unused row is taken
  * uniformly. Returns k rows of x.
  */
-export async function seedPlusPlus(x: tf.Tensor2D, sqNorms: Float64Array, k: number, rng: Rng): Promise<tf.Tensor2D> {
+export async function seedPlusPlus(
+  x: tf.Tensor2D,
+  sqNorms: Float64Array,
+  k: number,
+  rng: Rng,
+): Promise<tf.Tensor2D> {
   const n = x.shape[0];
   const trials = 2 + Math.floor(Math.log(k));
   const chosen = new Int32Array(k);
@@ -55,7 +60,12 @@ function drawProportional(w: Float64Array, count: number, rng: Rng): number[] {
  * Of the candidate rows, the one whose addition as a centre leaves the smallest sum of squared
  * distances to the nearest centre; with that row's updated distances.
  */
-async function bestCandidate(x: tf.Tensor2D, sqNorms: Float64Array, dist: Float64Array, candidates: number[]): Promise<{ row: number; dist: Float64Array }> {
+async function bestCandidate(
+  x: tf.Tensor2D,
+  sqNorms: Float64Array,
+  dist: Float64Array,
+  candidates: number[],
+): Promise<{ row: number; dist: Float64Array }> {
   const L = candidates.length;
   // ||x - p||^2 = ||x||^2 - 2 x.p + ||p||^2, the dot products for all candidates in one matmul.
   const rows = gatherRows(x, candidates);

@@ -20,18 +20,26 @@ const DEFAULT_BATCH = 2048;
  * block size beyond float rounding. With `rows`, only those rows' neighbours (among all rows) are
  * searched, row r of the result being rows[r]'s: rows x N similarities, for a sample of a big set.
  */
-export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: number; rows?: Int32Array } = {}): Promise<KnnResult> {
+export async function knnCosine(
+  x: tf.Tensor2D,
+  K: number,
+  opts: { batch?: number; rows?: Int32Array } = {},
+): Promise<KnnResult> {
   const n = x.shape[0];
-  if (!Number.isInteger(K) || K < 1 || K >= n) throw new Error(`knnCosine: K must be an integer in 1..${n - 1} (got ${K})`);
+  if (!Number.isInteger(K) || K < 1 || K >= n)
+    throw new Error(`knnCosine: K must be an integer in 1..${n - 1} (got ${K})`);
   const batch = Math.min(n, opts.batch ?? DEFAULT_BATCH);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`knnCosine: batch must be a positive integer (got ${opts.batch})`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`knnCosine: batch must be a positive integer (got ${opts.batch})`);
   const blocks = Math.ceil(n / batch);
   const size = (b: number) => Math.min(batch, n - b * batch);
 
   const z = l2Normalize(x);
   // Right-hand operands as d x batch blocks of z^T, transposed once: a transposed operand in the
   // matmul itself is ~10x slower on wasm.
-  const cols = Array.from({ length: blocks }, (_, b) => tf.tidy(() => tf.transpose(rowBlock(z, b * batch, size(b)))));
+  const cols = Array.from({ length: blocks }, (_, b) =>
+    tf.tidy(() => tf.transpose(rowBlock(z, b * batch, size(b)))),
+  );
   if (opts.rows) return knnOfRows(z, cols, opts.rows, K, batch).finally(() => tf.dispose([z, ...cols]));
   const best = new TopK(n, K);
   try {
@@ -51,7 +59,13 @@ export async function knnCosine(x: tf.Tensor2D, K: number, opts: { batch?: numbe
 }
 
 /** The K nearest of the rows `rows` of z (unit rows) among all rows; cols are z^T in blocks of `batch`. */
-async function knnOfRows(z: tf.Tensor2D, cols: tf.Tensor2D[], rows: Int32Array, K: number, batch: number): Promise<KnnResult> {
+async function knnOfRows(
+  z: tf.Tensor2D,
+  cols: tf.Tensor2D[],
+  rows: Int32Array,
+  K: number,
+  batch: number,
+): Promise<KnnResult> {
   const best = new TopK(rows.length, K, rows);
   for (let r0 = 0; r0 < rows.length; r0 += batch) {
     const nr = Math.min(batch, rows.length - r0);
@@ -67,7 +81,8 @@ async function knnOfRows(z: tf.Tensor2D, cols: tf.Tensor2D[], rows: Int32Array, 
 }
 
 function resultOf(best: TopK): KnnResult {
-  if (best.indices.includes(-1)) throw new Error('knnCosine: non-finite similarities (NaN or infinite values in x)');
+  if (best.indices.includes(-1))
+    throw new Error('knnCosine: non-finite similarities (NaN or infinite values in x)');
   return { indices: best.indices, similarities: best.values };
 }
 
@@ -79,7 +94,11 @@ class TopK {
   private readonly kth: Float32Array;
 
   /** `self[row]`: the index a row must not list as its own neighbour (default: the row itself). */
-  constructor(n: number, private readonly K: number, private readonly self?: Int32Array) {
+  constructor(
+    n: number,
+    private readonly K: number,
+    private readonly self?: Int32Array,
+  ) {
     this.values = new Float32Array(n * K).fill(-Infinity);
     this.indices = new Int32Array(n * K).fill(-1);
     this.kth = new Float32Array(n).fill(-Infinity);

@@ -90,7 +90,10 @@ export class NearestCentroids {
       cmax = Math.max(cmax, s);
     }
     // argmin |x - c|^2 = argmax 2 x.c - |c|^2: one matmul with a bias per block of rows.
-    const [w, bias] = tf.tidy(() => [tf.mul(tf.transpose(centroids), 2) as tf.Tensor2D, tf.neg(tf.sum(tf.square(centroids), 1))]);
+    const [w, bias] = tf.tidy(() => [
+      tf.mul(tf.transpose(centroids), 2) as tf.Tensor2D,
+      tf.neg(tf.sum(tf.square(centroids), 1)),
+    ]);
     const chunks = rows === null ? this.blocks.length : Math.ceil(rows.length / this.batch);
     try {
       let start = 0;

@@ -33,11 +33,13 @@ const CHUNK_ELEMS = 1 << 25;
  */
 export async function fitPca(x: tf.Tensor2D, dim: number, opts: PcaOptions = {}): Promise<Pca> {
   const [n, d] = x.shape;
-  if (!Number.isInteger(dim) || dim < 1 || dim > d) throw new Error(`fitPca: dim must be an integer in 1..${d} (got ${dim})`);
+  if (!Number.isInteger(dim) || dim < 1 || dim > d)
+    throw new Error(`fitPca: dim must be an integer in 1..${d} (got ${dim})`);
   if (n < 2) throw new Error(`fitPca: needs at least 2 rows (got ${n})`);
   const mean = tf.mean(x, 0) as tf.Tensor1D;
   const rows = opts.batch ?? Math.max(1, Math.floor(CHUNK_ELEMS / d));
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`fitPca: batch must be a positive integer (got ${opts.batch})`);
+  if (!Number.isInteger(rows) || rows < 1)
+    throw new Error(`fitPca: batch must be a positive integer (got ${opts.batch})`);
   // Chunks' products summed in float64; each symmetrised (its two float32 triangles may differ in
   // the last bits).
   const sym = new Float64Array(d * d);

@@ -17,9 +17,18 @@ import { kmeans } from './kmeans.js';
 export const PIXEL_KMEANS_MAX_VALUES = 64e6;
 
 type Images = Pick<Dataset, 'n' | 'pixels' | 'labels' | 'classes'>;
-const asRows = (ds: Images) => tf.tidy(() => tf.div(tf.tensor2d(Float32Array.from(ds.pixels), [ds.n, ds.pixels.length / ds.n]), 255) as tf.Tensor2D);
+const asRows = (ds: Images) =>
+  tf.tidy(
+    () =>
+      tf.div(tf.tensor2d(Float32Array.from(ds.pixels), [ds.n, ds.pixels.length / ds.n]), 255) as tf.Tensor2D,
+  );
 
-export async function pixelKmeans(ds: Images, k: number, seed = 0, heldOut?: Images): Promise<Scores | undefined> {
+export async function pixelKmeans(
+  ds: Images,
+  k: number,
+  seed = 0,
+  heldOut?: Images,
+): Promise<Scores | undefined> {
   if (ds.classes.length === 0 || !ds.labels.some((l) => l >= 0)) return undefined;
   if (ds.pixels.length > PIXEL_KMEANS_MAX_VALUES) return undefined;
   const x = asRows(ds);
@@ -32,7 +41,10 @@ export async function pixelKmeans(ds: Images, k: number, seed = 0, heldOut?: Ima
     // Nearest centroid: argmax of 2 x.c - |c|^2.
     const nearest = tf.tidy(() => {
       const c = km.centroids;
-      return tf.argMax(tf.sub(tf.mul(tf.matMul(asRows(heldOut), c, false, true), 2), tf.sum(tf.square(c), 1)), 1);
+      return tf.argMax(
+        tf.sub(tf.mul(tf.matMul(asRows(heldOut), c, false, true), 2), tf.sum(tf.square(c), 1)),
+        1,
+      );
     });
     km.centroids.dispose();
     const assign = Int32Array.from(await nearest.data());

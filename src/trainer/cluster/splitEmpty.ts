@@ -12,7 +12,13 @@ import { gatherRows } from './rows.js';
  * `centroids` is the k x d host copy. Mutates `assign`; returns the rows moved and the number of
  * clusters re-seeded.
  */
-export async function splitEmpty(x: tf.Tensor2D, assign: Int32Array, centroids: Float32Array, k: number, rng: Rng): Promise<{ moved: number[]; reseeded: number }> {
+export async function splitEmpty(
+  x: tf.Tensor2D,
+  assign: Int32Array,
+  centroids: Float32Array,
+  k: number,
+  rng: Rng,
+): Promise<{ moved: number[]; reseeded: number }> {
   const d = x.shape[1];
   const sizes = new Int32Array(k);
   for (const c of assign) sizes[c]!++;

@@ -43,7 +43,11 @@ export interface DuplicatesReport extends Grouping {
 }
 
 /** Hashes every image under root (from the cache where the file is unchanged) and groups them. */
-export async function findDuplicates(root: string, threshold: number, cacheDir: string): Promise<DuplicatesReport> {
+export async function findDuplicates(
+  root: string,
+  threshold: number,
+  cacheDir: string,
+): Promise<DuplicatesReport> {
   const scan = await scanFolder(root);
   const cacheFile = hashCacheFile(cacheDir, scan.root);
   const cached = await readHashCache(cacheFile, scan.root);
@@ -77,15 +81,27 @@ export async function findDuplicates(root: string, threshold: number, cacheDir: 
 function parseThreshold(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_THRESHOLD;
   const t = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || t > MAX_THRESHOLD) throw new ConfigError(`--threshold must be a whole number of bits from 0 to ${MAX_THRESHOLD} (got '${raw}')`);
+  if (!/^\d+$/.test(raw.trim()) || t > MAX_THRESHOLD)
+    throw new ConfigError(
+      `--threshold must be a whole number of bits from 0 to ${MAX_THRESHOLD} (got '${raw}')`,
+    );
   return t;
 }
 
 /** Runs the command; returns the exit code. Argument errors are ConfigErrors (exit 2, one line). */
-export async function duplicatesCli(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+export async function duplicatesCli(
+  args: string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { threshold: { type: 'string' }, json: { type: 'boolean' }, cache: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      threshold: { type: 'string' },
+      json: { type: 'boolean' },
+      cache: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -93,7 +109,8 @@ export async function duplicatesCli(args: string[], out: NodeJS.WritableStream, 
     out.write(DUPLICATES_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new ConfigError(`duplicates takes one image or run folder (got ${positionals.length})`);
+  if (positionals.length !== 1)
+    throw new ConfigError(`duplicates takes one image or run folder (got ${positionals.length})`);
   const threshold = parseThreshold(values.threshold);
   const target = resolve(positionals[0]!);
   const run = (await isRunFolder(target))
@@ -106,7 +123,8 @@ export async function duplicatesCli(args: string[], out: NodeJS.WritableStream, 
     report = await findDuplicates(run?.root ?? target, threshold, cacheDirOf(values.cache));
   } catch (e) {
     // The folder's own problems (missing, not a folder) are bad input, reported in scan's words.
-    if (/^(image folder|cannot read image folder)/.test((e as Error).message)) throw new ConfigError((e as Error).message);
+    if (/^(image folder|cannot read image folder)/.test((e as Error).message))
+      throw new ConfigError((e as Error).message);
     throw e;
   }
   const clusterOf = run ? new Map(run.paths.map((p, i) => [p, run.cluster[i]!])) : undefined;
@@ -116,10 +134,18 @@ export async function duplicatesCli(args: string[], out: NodeJS.WritableStream, 
   }));
   if (values.json) {
     const { root, images, hashed, undecodable, counts } = report;
-    out.write(JSON.stringify({ root, ...(run ? { run: run.dir } : {}), threshold, images, hashed, undecodable, groups, counts }, null, 1) + '\n');
+    out.write(
+      JSON.stringify(
+        { root, ...(run ? { run: run.dir } : {}), threshold, images, hashed, undecodable, groups, counts },
+        null,
+        1,
+      ) + '\n',
+    );
   } else {
     groups.forEach((g, i) => {
-      out.write(`group ${i + 1}: ${g.kind}, ${g.members.length} images${g.kind === 'near' ? ' (bits from the first)' : ''}\n`);
+      out.write(
+        `group ${i + 1}: ${g.kind}, ${g.members.length} images${g.kind === 'near' ? ' (bits from the first)' : ''}\n`,
+      );
       for (const m of g.members) {
         const cluster = 'cluster' in m ? `  cluster ${m.cluster}` : '';
         out.write(`  ${m.path}${g.kind === 'near' ? `  ${m.distance}` : ''}${cluster}\n`);
@@ -127,9 +153,14 @@ export async function duplicatesCli(args: string[], out: NodeJS.WritableStream, 
     });
     const exact = groups.filter((g) => g.kind === 'exact').length;
     const dupImages = groups.reduce((s, g) => s + g.members.length, 0);
-    out.write(`${report.images} images in ${report.root}: ${groups.length} duplicate groups (${exact} exact, ${groups.length - exact} near) holding ${dupImages} images, within ${threshold} bits\n`);
+    out.write(
+      `${report.images} images in ${report.root}: ${groups.length} duplicate groups (${exact} exact, ${groups.length - exact} near) holding ${dupImages} images, within ${threshold} bits\n`,
+    );
     out.write(`groups by threshold: ${report.counts.map((c) => `${c.threshold}: ${c.groups}`).join(', ')}\n`);
-    if (report.undecodable.length > 0) out.write(`${report.undecodable.length} files do not decode as images and were compared by bytes only (first: ${report.undecodable[0]})\n`);
+    if (report.undecodable.length > 0)
+      out.write(
+        `${report.undecodable.length} files do not decode as images and were compared by bytes only (first: ${report.undecodable[0]})\n`,
+      );
   }
   err.write(`hashed ${report.hashed} of ${report.images} images (the rest from the cache)\n`);
   return groups.length > 0 ? 1 : 0;

@@ -11,7 +11,17 @@ import { writeFileAtomic } from '../../common/atomicFile.js';
 import { EXPORT_MARKER } from '../../common/datasets.js';
 import { applyExclusions, exclusionFile } from '../../common/exclusions.js';
 import { clusterName } from '../../common/labels.js';
-import { clusterFolder, exportText, includedIndices, isInside, markExport, materialize, materializedName, type ExportableRun, type MaterializeMode } from '../../common/runExport.js';
+import {
+  clusterFolder,
+  exportText,
+  includedIndices,
+  isInside,
+  markExport,
+  materialize,
+  materializedName,
+  type ExportableRun,
+  type MaterializeMode,
+} from '../../common/runExport.js';
 import { ConfigError } from '../run/config.js';
 import { readRunClusters } from './runClusters.js';
 
@@ -33,12 +43,18 @@ anything, a DIR inside the dataset folder and any file already in DIR (nothing i
 Exit status: 0 exported, 2 bad input, 3 another failure.`;
 
 /** The run's indices of the images a selection file names; a path the run does not have is bad input. */
-async function readSelection(file: string, root: string, index: ReadonlyMap<string, number>): Promise<number[]> {
+async function readSelection(
+  file: string,
+  root: string,
+  index: ReadonlyMap<string, number>,
+): Promise<number[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read --selection ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(
+      `cannot read --selection ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let names: unknown[];
   if (text.trimStart().startsWith('[')) {
@@ -47,13 +63,21 @@ async function readSelection(file: string, root: string, index: ReadonlyMap<stri
     } catch (e) {
       throw new ConfigError(`--selection ${file} is not a JSON list of paths: ${(e as Error).message}`);
     }
-    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new ConfigError(`--selection ${file} must be a JSON list of path strings`);
-  } else names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))
+      throw new ConfigError(`--selection ${file} must be a JSON list of path strings`);
+  } else
+    names = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
   const out = new Set<number>();
   for (const name of names as string[]) {
     const rel = isAbsolute(name) ? relative(root, name).split(sep).join('/') : name.replace(/^\.\//, '');
     const i = index.get(rel);
-    if (i === undefined) throw new ConfigError(`--selection ${file}: '${name}' is not an image of this run (paths are relative to ${root}, as in assignments.csv)`);
+    if (i === undefined)
+      throw new ConfigError(
+        `--selection ${file}: '${name}' is not an image of this run (paths are relative to ${root}, as in assignments.csv)`,
+      );
     out.add(i);
   }
   return [...out].sort((a, b) => a - b);
@@ -82,10 +106,20 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export async function exportCli(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+export async function exportCli(
+  args: string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { format: { type: 'string' }, out: { type: 'string' }, selection: { type: 'string' }, mode: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      selection: { type: 'string' },
+      mode: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -93,13 +127,19 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
     out.write(EXPORT_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new ConfigError(`export takes one run folder (got ${positionals.length})`);
+  if (positionals.length !== 1)
+    throw new ConfigError(`export takes one run folder (got ${positionals.length})`);
   const format = values.format as (typeof FORMATS)[number] | undefined;
-  if (!format || !FORMATS.includes(format)) throw new ConfigError(`--format must be one of ${FORMATS.join(', ')} (got ${values.format ?? 'nothing'})`);
+  if (!format || !FORMATS.includes(format))
+    throw new ConfigError(
+      `--format must be one of ${FORMATS.join(', ')} (got ${values.format ?? 'nothing'})`,
+    );
   if (!values.out) throw new ConfigError('--out is required: the folder to export into');
   const mode = (values.mode ?? 'copy') as MaterializeMode;
-  if (!MODES.includes(mode)) throw new ConfigError(`--mode must be one of ${MODES.join(', ')} (got ${values.mode})`);
-  if (values.mode !== undefined && format !== 'imagefolder') throw new ConfigError('--mode applies to --format imagefolder only');
+  if (!MODES.includes(mode))
+    throw new ConfigError(`--mode must be one of ${MODES.join(', ')} (got ${values.mode})`);
+  if (values.mode !== undefined && format !== 'imagefolder')
+    throw new ConfigError('--mode applies to --format imagefolder only');
 
   const r = await readRunClusters(positionals[0]!).catch((e: Error) => {
     throw e instanceof ConfigError ? e : new ConfigError(e.message);
@@ -107,28 +147,57 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
   const m: ExportableRun = r;
   const root = resolve(r.run.dataset.root);
   const index = new Map(r.paths.map((p, i) => [p, i]));
-  const chosen = values.selection ? await readSelection(values.selection, root, index) : r.paths.map((_, i) => i);
+  const chosen = values.selection
+    ? await readSelection(values.selection, root, index)
+    : r.paths.map((_, i) => i);
 
   const target = resolve(values.out);
   const realRoot = await realpath(root).catch(() => root);
-  if (isInside(target, root) || isInside(await realTarget(target), realRoot)) throw new ConfigError(`refused: --out ${target} is inside the dataset folder ${root} (the export would become training data)`);
-  if ((await stat(target).catch(() => undefined))?.isDirectory() === false) throw new ConfigError(`refused: --out ${target} is a file, not a folder`);
+  if (isInside(target, root) || isInside(await realTarget(target), realRoot))
+    throw new ConfigError(
+      `refused: --out ${target} is inside the dataset folder ${root} (the export would become training data)`,
+    );
+  if ((await stat(target).catch(() => undefined))?.isDirectory() === false)
+    throw new ConfigError(`refused: --out ${target} is a file, not a folder`);
 
   // Names on the exclusion list that are no images of this run (deleted since): ignored, said once.
   const stale = applyExclusions(r.paths, (p) => p, r.excluded).stale;
-  if (stale > 0) err.write(`ignored ${stale} ${stale === 1 ? 'name' : 'names'} on ${exclusionFile(root)} that ${stale === 1 ? 'is no image' : 'are no images'} of this run (deleted since?)\n`);
+  if (stale > 0)
+    err.write(
+      `ignored ${stale} ${stale === 1 ? 'name' : 'names'} on ${exclusionFile(root)} that ${stale === 1 ? 'is no image' : 'are no images'} of this run (deleted since?)\n`,
+    );
   // Images deleted since training: left out, said once.
-  const present = await Promise.all(chosen.map((i) => stat(join(root, r.paths[i]!)).then((s) => s.isFile(), () => false)));
+  const present = await Promise.all(
+    chosen.map((i) =>
+      stat(join(root, r.paths[i]!)).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+    ),
+  );
   const only = chosen.filter((_, k) => present[k]);
   const gone = chosen.filter((_, k) => !present[k]);
-  if (gone.length > 0) err.write(`skipped ${gone.length} ${gone.length === 1 ? 'image that no longer exists' : 'images that no longer exist'}: ${r.paths[gone[0]!]}${gone.length > 1 ? ', ...' : ''}\n`);
+  if (gone.length > 0)
+    err.write(
+      `skipped ${gone.length} ${gone.length === 1 ? 'image that no longer exists' : 'images that no longer exist'}: ${r.paths[gone[0]!]}${gone.length > 1 ? ', ...' : ''}\n`,
+    );
 
   const file = format === 'imagefolder' ? undefined : join(target, `clusters.${format}`);
   const planned = [
     join(target, EXPORT_MARKER),
-    ...(file ? [file] : includedIndices(m, only).map((i) => join(target, clusterFolder(r.cluster[i]!, clusterName(r.labels, r.cluster[i]!)), materializedName(r.paths[i]!)))),
+    ...(file
+      ? [file]
+      : includedIndices(m, only).map((i) =>
+          join(
+            target,
+            clusterFolder(r.cluster[i]!, clusterName(r.labels, r.cluster[i]!)),
+            materializedName(r.paths[i]!),
+          ),
+        )),
   ];
-  for (const p of planned) if (await exists(p)) throw new ConfigError(`refused: ${p} already exists (export never overwrites: choose an empty --out)`);
+  for (const p of planned)
+    if (await exists(p))
+      throw new ConfigError(`refused: ${p} already exists (export never overwrites: choose an empty --out)`);
 
   if (file) {
     await markExport(target, m, { as: format });
@@ -137,9 +206,14 @@ export async function exportCli(args: string[], out: NodeJS.WritableStream, err:
     return 0;
   }
   let firstFailure: string | undefined;
-  const done = await materialize(m, target, mode, { only, onSkip: (p, e) => (firstFailure ??= `${p}: ${e.message}`) });
+  const done = await materialize(m, target, mode, {
+    only,
+    onSkip: (p, e) => (firstFailure ??= `${p}: ${e.message}`),
+  });
   const left = done.excluded > 0 ? `; ${done.excluded} excluded by ${exclusionFile(root)} left out` : '';
-  out.write(`exported ${done.written} images of run ${r.run.id} to ${target} (a folder per cluster, ${mode === 'copy' ? 'copies' : mode === 'hardlink' ? 'hard links' : 'symbolic links'}${left})\n`);
+  out.write(
+    `exported ${done.written} images of run ${r.run.id} to ${target} (a folder per cluster, ${mode === 'copy' ? 'copies' : mode === 'hardlink' ? 'hard links' : 'symbolic links'}${left})\n`,
+  );
   if (done.skipped > 0) {
     err.write(`clusterlab: ${done.skipped} images could not be written (first: ${firstFailure})\n`);
     return 3;

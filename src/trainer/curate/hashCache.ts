@@ -36,18 +36,36 @@ export async function readHashCache(file: string, root: string): Promise<Map<str
   } catch {
     return out;
   }
-  if (parsed?.format !== FORMAT || parsed.root !== root || typeof parsed.files !== 'object' || parsed.files === null) return out;
+  if (
+    parsed?.format !== FORMAT ||
+    parsed.root !== root ||
+    typeof parsed.files !== 'object' ||
+    parsed.files === null
+  )
+    return out;
   for (const [path, e] of Object.entries(parsed.files)) {
-    if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[1] !== 'number' || typeof e[2] !== 'string') continue;
-    out.set(path, { size: e[0], mtimeMs: e[1], sha256: e[2], dhash: typeof e[3] === 'string' ? e[3] : undefined });
+    if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[1] !== 'number' || typeof e[2] !== 'string')
+      continue;
+    out.set(path, {
+      size: e[0],
+      mtimeMs: e[1],
+      sha256: e[2],
+      dhash: typeof e[3] === 'string' ? e[3] : undefined,
+    });
   }
   return out;
 }
 
-export async function writeHashCache(file: string, root: string, entries: ReadonlyMap<string, HashEntry>): Promise<void> {
+export async function writeHashCache(
+  file: string,
+  root: string,
+  entries: ReadonlyMap<string, HashEntry>,
+): Promise<void> {
   const files: CacheFile['files'] = {};
   for (const [path, e] of entries) files[path] = [e.size, e.mtimeMs, e.sha256, e.dhash ?? null];
   await mkdir(dirname(file), { recursive: true });
   // Compact: 70,000 entries pretty-printed would be several times the size.
-  await writeFileAtomic(file, JSON.stringify({ format: FORMAT, root, files } satisfies CacheFile), { durable: false });
+  await writeFileAtomic(file, JSON.stringify({ format: FORMAT, root, files } satisfies CacheFile), {
+    durable: false,
+  });
 }

@@ -20,7 +20,12 @@ export async function hashImage(abs: string): Promise<ImageHashes> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   try {
     // Transparent pixels count as black, as on a page; b-w leaves exactly one channel.
-    const grey = await sharp(bytes).flatten().resize(9, 8, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer();
+    const grey = await sharp(bytes)
+      .flatten()
+      .resize(9, 8, { fit: 'fill' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
     return { sha256, dhash: dhashOf(grey) };
   } catch {
     return { sha256 };

@@ -39,7 +39,10 @@ export interface Grouping {
 
 /** Bit positions where the two 16-hex-digit hashes differ. */
 export function hamming(a: string, b: string): number {
-  return popcount(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) + popcount(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16));
+  return (
+    popcount(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) +
+    popcount(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16))
+  );
 }
 
 function popcount(x: number): number {
@@ -70,7 +73,11 @@ class UnionFind {
 }
 
 /** Calls `visit` once for each pair of hashes (indices into `hashes`) within `threshold` bits, with their distance. */
-export function forEachNearPair(hashes: readonly string[], threshold: number, visit: (i: number, j: number, distance: number) => void): void {
+export function forEachNearPair(
+  hashes: readonly string[],
+  threshold: number,
+  visit: (i: number, j: number, distance: number) => void,
+): void {
   const n = hashes.length;
   const hi = Uint32Array.from(hashes, (h) => parseInt(h.slice(0, 8), 16));
   const lo = Uint32Array.from(hashes, (h) => parseInt(h.slice(8), 16));

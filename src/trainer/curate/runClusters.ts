@@ -32,7 +32,10 @@ export async function readRunClusters(dir: string): Promise<RunClusters> {
   try {
     text = await readFile(join(folder.dir, 'assignments.csv'), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`${folder.dir} has no assignments.csv: the run has not finished (status ${run.status})`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ConfigError(
+        `${folder.dir} has no assignments.csv: the run has not finished (status ${run.status})`,
+      );
     throw e;
   }
   const rows = parseAssignments(text);
@@ -46,7 +49,11 @@ export async function readRunClusters(dir: string): Promise<RunClusters> {
     run,
     root: resolve(run.config.data),
     paths,
-    cluster: effectiveClusters(paths, Int32Array.from(rows, (r) => r.cluster), labels),
+    cluster: effectiveClusters(
+      paths,
+      Int32Array.from(rows, (r) => r.cluster),
+      labels,
+    ),
     confidence: Float64Array.from(rows, (r) => r.confidence),
     labels,
     excluded,

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/rng.js';
-import { brightness, contrast, gaussianBlur, gaussianTaps, grayscale, hue, resizedCrop, saturation } from './augmentKernels.js';
+import {
+  brightness,
+  contrast,
+  gaussianBlur,
+  gaussianTaps,
+  grayscale,
+  hue,
+  resizedCrop,
+  saturation,
+} from './augmentKernels.js';
 
 /**
  * Contrastive Clustering's view augmentation (SimCLR-style), as torchvision runs it in the CC repo:
@@ -78,7 +87,13 @@ export function blurKernelSize(side: number, frac: number): number {
 }
 
 /** torchvision's RandomResizedCrop.get_params: [top, left, height, width]. */
-function cropParams(h: number, w: number, rng: Rng, scale: [number, number], ratio: [number, number]): [number, number, number, number] {
+function cropParams(
+  h: number,
+  w: number,
+  rng: Rng,
+  scale: [number, number],
+  ratio: [number, number],
+): [number, number, number, number] {
   const area = h * w;
   const logLo = Math.log(ratio[0]);
   const logHi = Math.log(ratio[1]);
@@ -99,7 +114,11 @@ function cropParams(h: number, w: number, rng: Rng, scale: [number, number], rat
 }
 
 /** Draws a batch's parameters; a fixed number of draws per image apart from the crop's retries. */
-export function sampleAugment(shape: readonly number[], rng: Rng, cfg: Partial<AugmentConfig> = {}): AugmentParams {
+export function sampleAugment(
+  shape: readonly number[],
+  rng: Rng,
+  cfg: Partial<AugmentConfig> = {},
+): AugmentParams {
   const c = { ...CC_AUGMENT, ...cfg };
   const [b, h, w] = shape as [number, number, number, number];
   const p: AugmentParams = {
@@ -155,7 +174,11 @@ export function applyAugment(x: tf.Tensor4D, p: AugmentParams): tf.Tensor4D {
 }
 
 /** The whole augmentation on a plain NHWC Float32Array. */
-export function augmentPixels(src: Float32Array, shape: readonly [number, number, number, number], p: AugmentParams): Float32Array {
+export function augmentPixels(
+  src: Float32Array,
+  shape: readonly [number, number, number, number],
+  p: AugmentParams,
+): Float32Array {
   const [b, h, w, c] = shape;
   const per = h * w * c;
   const out = new Float32Array(b * per);
@@ -163,7 +186,12 @@ export function augmentPixels(src: Float32Array, shape: readonly [number, number
   const r = (p.blurKernel - 1) / 2;
   for (let i = 0; i < b; i++) {
     const img = out.subarray(i * per, (i + 1) * per);
-    const [top, left, ch, cw] = p.crops.subarray(4 * i, 4 * i + 4) as unknown as [number, number, number, number];
+    const [top, left, ch, cw] = p.crops.subarray(4 * i, 4 * i + 4) as unknown as [
+      number,
+      number,
+      number,
+      number,
+    ];
     resizedCrop(src, i * per, h, w, c, top, left, ch, cw, p.flip[i] === 1, img);
     for (let k = 0; k < 4; k++) {
       switch (p.jitterOrder[4 * i + k]) {

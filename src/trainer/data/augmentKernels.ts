@@ -19,8 +19,17 @@ const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
  * the output, so there is no downscaling to antialias.
  */
 export function resizedCrop(
-  src: Float32Array, srcOff: number, h: number, w: number, c: number,
-  top: number, left: number, ch: number, cw: number, flip: boolean, dst: Float32Array,
+  src: Float32Array,
+  srcOff: number,
+  h: number,
+  w: number,
+  c: number,
+  top: number,
+  left: number,
+  ch: number,
+  cw: number,
+  flip: boolean,
+  dst: Float32Array,
 ): void {
   const r0 = new Int32Array(h);
   const r1 = new Int32Array(h);
@@ -49,7 +58,14 @@ export function resizedCrop(
   }
 }
 
-function axisTable(out: number, len: number, start: number, i0: Int32Array, i1: Int32Array, frac: Float32Array): void {
+function axisTable(
+  out: number,
+  len: number,
+  start: number,
+  i0: Int32Array,
+  i1: Int32Array,
+  frac: Float32Array,
+): void {
   const scale = len / out;
   for (let i = 0; i < out; i++) {
     const s = Math.max((i + 0.5) * scale - 0.5, 0);
@@ -67,7 +83,8 @@ export function brightness(img: Float32Array, f: number): void {
 /** Blend with the mean grey level of the image (torchvision adjust_contrast). */
 export function contrast(img: Float32Array, c: number, f: number): void {
   let sum = 0;
-  if (c === 3) for (let i = 0; i < img.length; i += 3) sum += WR * img[i]! + WG * img[i + 1]! + WB * img[i + 2]!;
+  if (c === 3)
+    for (let i = 0; i < img.length; i += 3) sum += WR * img[i]! + WG * img[i + 1]! + WB * img[i + 2]!;
   else for (let i = 0; i < img.length; i++) sum += img[i]!;
   const mean = (sum / (img.length / c)) * (1 - f);
   for (let i = 0; i < img.length; i++) img[i] = clamp01(img[i]! * f + mean);
@@ -106,12 +123,35 @@ export function hue(img: Float32Array, shift: number): void {
     const q = clamp01(v * (1 - s * fr));
     const t = clamp01(v * (1 - s * (1 - fr)));
     switch (sector) {
-      case 0: img[i] = v; img[i + 1] = t; img[i + 2] = p; break;
-      case 1: img[i] = q; img[i + 1] = v; img[i + 2] = p; break;
-      case 2: img[i] = p; img[i + 1] = v; img[i + 2] = t; break;
-      case 3: img[i] = p; img[i + 1] = q; img[i + 2] = v; break;
-      case 4: img[i] = t; img[i + 1] = p; img[i + 2] = v; break;
-      default: img[i] = v; img[i + 1] = p; img[i + 2] = q;
+      case 0:
+        img[i] = v;
+        img[i + 1] = t;
+        img[i + 2] = p;
+        break;
+      case 1:
+        img[i] = q;
+        img[i + 1] = v;
+        img[i + 2] = p;
+        break;
+      case 2:
+        img[i] = p;
+        img[i + 1] = v;
+        img[i + 2] = t;
+        break;
+      case 3:
+        img[i] = p;
+        img[i + 1] = q;
+        img[i + 2] = v;
+        break;
+      case 4:
+        img[i] = t;
+        img[i + 1] = p;
+        img[i + 2] = v;
+        break;
+      default:
+        img[i] = v;
+        img[i + 1] = p;
+        img[i + 2] = q;
     }
   }
 }
@@ -151,7 +191,14 @@ function reflectTable(n: number, r: number, offset: number, size: number): Int32
 }
 
 /** Separable Gaussian blur in place, using `tmp` (same size) as scratch. */
-export function gaussianBlur(img: Float32Array, tmp: Float32Array, h: number, w: number, c: number, taps: Float32Array): void {
+export function gaussianBlur(
+  img: Float32Array,
+  tmp: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  taps: Float32Array,
+): void {
   const r = (taps.length - 1) / 2;
   const k = taps.length;
   const rowLen = w * c;
@@ -161,7 +208,8 @@ export function gaussianBlur(img: Float32Array, tmp: Float32Array, h: number, w:
   const pad = new Float32Array((w + 2 * r) * c);
   for (let y = 0; y < h; y++) {
     const row = y * rowLen;
-    for (let j = 0; j < w + 2 * r; j++) for (let ch = 0; ch < c; ch++) pad[j * c + ch] = img[row + xs[j]! * c + ch]!;
+    for (let j = 0; j < w + 2 * r; j++)
+      for (let ch = 0; ch < c; ch++) pad[j * c + ch] = img[row + xs[j]! * c + ch]!;
     for (let i = 0; i < rowLen; i++) {
       let acc = 0;
       for (let t = 0, q = i; t < k; t++, q += c) acc += taps[t]! * pad[q]!;

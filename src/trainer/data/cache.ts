@@ -51,7 +51,9 @@ export interface OpenCache {
 }
 
 export function cacheFileName(key: CacheKey): string {
-  const h = createHash('sha256').update(JSON.stringify([key.root, key.size, key.channels, key.decoder])).digest('hex');
+  const h = createHash('sha256')
+    .update(JSON.stringify([key.root, key.size, key.channels, key.decoder]))
+    .digest('hex');
   return `pixels-${key.size}x${key.size}x${key.channels}-${h.slice(0, 16)}.bin`;
 }
 
@@ -88,7 +90,9 @@ export async function openCache(file: string, key: CacheKey): Promise<OpenCache 
       return undefined;
     }
     const records: CacheRecord[] = h.files.map(([path, sz, mtimeMs, s]) =>
-      typeof s === 'number' ? { path, size: sz, mtimeMs, slot: s } : { path, size: sz, mtimeMs, slot: -1, reason: s },
+      typeof s === 'number'
+        ? { path, size: sz, mtimeMs, slot: s }
+        : { path, size: sz, mtimeMs, slot: -1, reason: s },
     );
     return {
       records,
@@ -104,13 +108,20 @@ export async function openCache(file: string, key: CacheKey): Promise<OpenCache 
     };
   } catch (e) {
     await fh.close();
-    if (e instanceof SyntaxError || (e instanceof Error && /pixel cache|truncated/.test(e.message))) return undefined;
+    if (e instanceof SyntaxError || (e instanceof Error && /pixel cache|truncated/.test(e.message)))
+      return undefined;
     throw e;
   }
 }
 
 /** Reads runs of consecutive slots that stay consecutive straight into place: one read when nothing moved. */
-async function copyRuns(fh: FileHandle, dataOffset: number, per: number, map: Int32Array, dest: Uint8Array): Promise<void> {
+async function copyRuns(
+  fh: FileHandle,
+  dataOffset: number,
+  per: number,
+  map: Int32Array,
+  dest: Uint8Array,
+): Promise<void> {
   let s = 0;
   while (s < map.length) {
     if (map[s]! < 0) {
@@ -139,7 +150,12 @@ async function readFully(fh: FileHandle, dest: Uint8Array, position: number): Pr
  * Writes the cache atomically: a temp file in the same folder, fsync'ed, renamed over the old one.
  * `pixels` holds exactly the slots the records point to.
  */
-export async function writeCache(file: string, key: CacheKey, records: readonly CacheRecord[], pixels: Uint8Array): Promise<void> {
+export async function writeCache(
+  file: string,
+  key: CacheKey,
+  records: readonly CacheRecord[],
+  pixels: Uint8Array,
+): Promise<void> {
   const per = key.size * key.size * key.channels;
   const slots = pixels.length / per;
   const header: Header = {
@@ -180,7 +196,7 @@ export async function writeCache(file: string, key: CacheKey, records: readonly 
 }
 
 async function writeFully(fh: FileHandle, data: Uint8Array): Promise<void> {
-  for (let off = 0; off < data.length; ) {
+  for (let off = 0; off < data.length;) {
     const { bytesWritten } = await fh.write(data, off, Math.min(IO_CHUNK, data.length - off));
     off += bytesWritten;
   }

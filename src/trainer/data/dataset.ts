@@ -1,7 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { cacheFileName, openCache, writeCache, type CacheKey, type CacheRecord, type OpenCache } from './cache.js';
-import { decodeMany, decoderSignature, defaultConcurrency, type DecodeFn, type DecodeOptions } from './decode.js';
+import {
+  cacheFileName,
+  openCache,
+  writeCache,
+  type CacheKey,
+  type CacheRecord,
+  type OpenCache,
+} from './cache.js';
+import {
+  decodeMany,
+  decoderSignature,
+  defaultConcurrency,
+  type DecodeFn,
+  type DecodeOptions,
+} from './decode.js';
 import { byCodePoint, scanFolder, type ImageEntry, type Skipped } from './scan.js';
 import { applyExclusions, exclusionNote, readExclusions } from '../../common/exclusions.js';
 import { CancelledError } from '../util/cancel.js';
@@ -67,12 +80,18 @@ export interface LoadOptions {
 export async function loadDataset(root: string, opts: LoadOptions): Promise<Dataset> {
   const t0 = performance.now();
   const { imageSize: size, channels } = opts;
-  if (!Number.isInteger(size) || size < 1) throw new Error(`imageSize must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`imageSize must be a positive integer, got ${size}`);
   const scan = await scanFolder(root);
   // A damaged list stops the load here, before any decoding, with one line naming the file.
   const excluded = applyExclusions(scan.entries, (e) => e.path, await readExclusions(scan.root));
   if (opts.signal?.aborted) throw new CancelledError();
-  const decodeOpts: DecodeOptions = { size, channels, background: opts.background, limitInputPixels: opts.limitInputPixels };
+  const decodeOpts: DecodeOptions = {
+    size,
+    channels,
+    background: opts.background,
+    limitInputPixels: opts.limitInputPixels,
+  };
   const key: CacheKey = { root: scan.root, size, channels, decoder: decoderSignature(decodeOpts) };
   const cacheFile = join(opts.cacheDir, cacheFileName(key));
   const warnings = [...scan.warnings];
@@ -84,7 +103,9 @@ export async function loadDataset(root: string, opts: LoadOptions): Promise<Data
   try {
     cache = await openCache(cacheFile, key);
   } catch (e) {
-    warnings.push(`pixel cache ${cacheFile} could not be read (${(e as Error).message}); decoding everything`);
+    warnings.push(
+      `pixel cache ${cacheFile} could not be read (${(e as Error).message}); decoding everything`,
+    );
   }
   const known = new Map<string, CacheRecord>();
   for (const r of cache?.records ?? []) known.set(r.path, r);
@@ -176,7 +197,8 @@ export async function loadDataset(root: string, opts: LoadOptions): Promise<Data
   }
 
   const skipped: Skipped[] = [...scan.skipped];
-  for (let i = 0; i < total; i++) if (reason[i] !== undefined) skipped.push({ path: entries[i]!.path, reason: reason[i]! });
+  for (let i = 0; i < total; i++)
+    if (reason[i] !== undefined) skipped.push({ path: entries[i]!.path, reason: reason[i]! });
   skipped.sort((a, b) => byCodePoint(a.path, b.path));
   const okEntries = okIdx.map((i) => entries[i]!);
   return {
@@ -216,7 +238,8 @@ export function toFloatBatch(ds: Dataset, indices: ArrayLike<number>): tf.Tensor
   const px = ds.pixels;
   for (let k = 0; k < b; k++) {
     const i = indices[k]!;
-    if (!(i >= 0 && i < ds.n) || !Number.isInteger(i)) throw new RangeError(`image index ${i} out of range [0, ${ds.n})`);
+    if (!(i >= 0 && i < ds.n) || !Number.isInteger(i))
+      throw new RangeError(`image index ${i} out of range [0, ${ds.n})`);
     const src = i * per;
     const dst = k * per;
     for (let j = 0; j < per; j++) out[dst + j] = TO_UNIT[px[src + j]!]!;

@@ -38,7 +38,9 @@ export function decoderSignature(opts: DecodeOptions): string {
 }
 
 /** Width and height from the first bytes of PNG, GIF and JPEG files; undefined for anything else. */
-export function sniffSize(b: Uint8Array): { w: number; h: number; format: 'png' | 'gif' | 'jpeg' } | undefined {
+export function sniffSize(
+  b: Uint8Array,
+): { w: number; h: number; format: 'png' | 'gif' | 'jpeg' } | undefined {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length >= 24 && dv.getUint32(0) === 0x89504e47 && dv.getUint32(12) === 0x49484452) {
     return { w: dv.getUint32(16), h: dv.getUint32(20), format: 'png' };
@@ -107,7 +109,10 @@ async function decodeBuffer(
   const img = sharp(buf, { failOn: 'error', limitInputPixels: limit, autoOrient: true });
   if (inJs) {
     // Small image: decode at native size and resample in JS (see resample.ts for why).
-    const { data, info } = await img.flatten({ background }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await img
+      .flatten({ background })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     return resizeAndConvert(data, info.width, info.height, info.channels, opts);
   }
   const { data, info } = await img
@@ -115,7 +120,8 @@ async function decodeBuffer(
     .flatten({ background })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
-  if (info.width !== s || info.height !== s) throw new Error(`internal: resized to ${info.width}x${info.height}, expected ${s}x${s}`);
+  if (info.width !== s || info.height !== s)
+    throw new Error(`internal: resized to ${info.width}x${info.height}, expected ${s}x${s}`);
   return convertChannels(data, s * s, info.channels, opts.channels);
 }
 
@@ -129,8 +135,15 @@ function resampleInJs(w: number, h: number, s: number): boolean {
 }
 
 /** Resampling costs per channel, so it runs on whichever side of the channel conversion has fewer. */
-function resizeAndConvert(data: Uint8Array, w: number, h: number, c: number, opts: DecodeOptions): Uint8Array {
-  if (opts.channels < c) return coverResize(convertChannels(data, w * h, c, opts.channels), w, h, opts.channels, opts.size);
+function resizeAndConvert(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  c: number,
+  opts: DecodeOptions,
+): Uint8Array {
+  if (opts.channels < c)
+    return coverResize(convertChannels(data, w * h, c, opts.channels), w, h, opts.channels, opts.size);
   return convertChannels(coverResize(data, w, h, c, opts.size), opts.size * opts.size, c, opts.channels);
 }
 
@@ -152,13 +165,22 @@ function looksLikeText(b: Uint8Array): boolean {
 async function explainFailure(e: unknown, buf: Buffer, limit: number): Promise<string> {
   const msg = e instanceof Error ? e.message : String(e);
   if (/exceeds pixel limit/i.test(msg)) {
-    const meta = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => undefined);
+    const meta = await sharp(buf, { limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
     return pixelLimitReason(limit, meta?.width, meta?.height);
   }
   if (/unsupported image format/i.test(msg)) {
     return `not a decodable image: unsupported image format${looksLikeText(buf) ? ' (the file contains text)' : ''}`;
   }
-  const detail = [...new Set(msg.split('\n').map((l) => l.replace(/^Input buffer (has|contains) /, '').trim()).filter(Boolean))]
+  const detail = [
+    ...new Set(
+      msg
+        .split('\n')
+        .map((l) => l.replace(/^Input buffer (has|contains) /, '').trim())
+        .filter(Boolean),
+    ),
+  ]
     .join('; ')
     .slice(0, 200);
   const dims = sniffSize(buf);
@@ -166,7 +188,8 @@ async function explainFailure(e: unknown, buf: Buffer, limit: number): Promise<s
   if (dims?.format === 'jpeg' && !(buf[buf.length - 2] === 0xff && buf[buf.length - 1] === 0xd9)) {
     return `truncated JPEG (no end-of-image marker): ${detail}`;
   }
-  if (/premature end|truncated|unexpected end|read error/i.test(msg)) return `truncated or corrupt image data: ${detail}`;
+  if (/premature end|truncated|unexpected end|read error/i.test(msg))
+    return `truncated or corrupt image data: ${detail}`;
   return `corrupt image: ${detail}`;
 }
 

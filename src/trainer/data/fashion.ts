@@ -51,7 +51,10 @@ function idxPath(dir: string, base: string): string {
   );
 }
 
-export async function loadFashionMnist(split: 'train' | 'test', dir = FASHION_MNIST_DIR): Promise<FashionSplit> {
+export async function loadFashionMnist(
+  split: 'train' | 'test',
+  dir = FASHION_MNIST_DIR,
+): Promise<FashionSplit> {
   const prefix = split === 'train' ? 'train' : 't10k';
   const [img, lab] = await Promise.all([
     readIdxUint8(idxPath(dir, `${prefix}-images-idx3-ubyte`)),

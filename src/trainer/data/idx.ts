@@ -41,7 +41,8 @@ export function parseIdx(input: Uint8Array, what = 'IDX data'): IdxArray {
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const count = dims.reduce((a, b) => a * b, 1);
   const expected = header + count * type.bytes;
-  if (buf.length < expected) throw new Error(`${what}: truncated IDX data (${buf.length} bytes, expected ${expected})`);
+  if (buf.length < expected)
+    throw new Error(`${what}: truncated IDX data (${buf.length} bytes, expected ${expected})`);
   return { dims, data: decodeBody(view, header, count, buf[2]!) };
 }
 

@@ -31,7 +31,8 @@ export function decodeSimplePng(buf: Uint8Array, maxPixels: number): RawImage | 
   const colorType = buf[25]!;
   const interlace = buf[28]!;
   const channels = CHANNELS[colorType];
-  if (channels === undefined || depth !== 8 || interlace !== 0 || buf[26] !== 0 || buf[27] !== 0) return undefined;
+  if (channels === undefined || depth !== 8 || interlace !== 0 || buf[26] !== 0 || buf[27] !== 0)
+    return undefined;
   if (width === 0 || height === 0 || width * height > maxPixels) return undefined;
 
   const idat: Uint8Array[] = [];
@@ -117,7 +118,8 @@ export function flattenAlpha(img: RawImage, bg: number): RawImage {
   const src = img.data;
   for (let p = 0; p < n; p++) {
     const a = src[p * (c + 1) + c]!;
-    for (let ch = 0; ch < c; ch++) out[p * c + ch] = Math.round((src[p * (c + 1) + ch]! * a + bg * (255 - a)) / 255);
+    for (let ch = 0; ch < c; ch++)
+      out[p * c + ch] = Math.round((src[p * (c + 1) + ch]! * a + bg * (255 - a)) / 255);
   }
   return { width: img.width, height: img.height, channels: c, data: out };
 }

@@ -69,7 +69,14 @@ export function coverResize(src: Uint8Array, w: number, h: number, c: number, s:
   return vertical(tmp, s * c, y0, cy);
 }
 
-function horizontal(src: Uint8Array, srcStride: number, c: number, y0: number, y1: number, cx: Coeffs): Float64Array {
+function horizontal(
+  src: Uint8Array,
+  srcStride: number,
+  c: number,
+  y0: number,
+  y1: number,
+  cx: Coeffs,
+): Float64Array {
   const { start, count, weights, taps } = cx;
   const s = start.length;
   const rowLen = s * c;

@@ -70,7 +70,12 @@ export async function checkImageFolder(root: string): Promise<string> {
     rootStat = await stat(absRoot);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `image folder does not exist: ${absRoot}` : `cannot read image folder ${absRoot}: ${code ?? e}`, { cause: e });
+    throw new Error(
+      code === 'ENOENT'
+        ? `image folder does not exist: ${absRoot}`
+        : `cannot read image folder ${absRoot}: ${code ?? e}`,
+      { cause: e },
+    );
   }
   if (!rootStat.isDirectory()) throw new Error(`image folder is not a directory: ${absRoot}`);
   return absRoot;
@@ -82,7 +87,10 @@ export async function scanFolder(root: string): Promise<ScanResult> {
   const found = await walk(absRoot, skipped);
   found.sort((a, b) => byCodePoint(a.rel, b.rel));
   const mapping = await readSuperclassesJson(absRoot);
-  const labels = assignLabels(found.map((f) => f.rel), mapping);
+  const labels = assignLabels(
+    found.map((f) => f.rel),
+    mapping,
+  );
   const entries: ImageEntry[] = found.map((f, i) => ({
     path: f.rel,
     abs: f.abs,
@@ -92,7 +100,14 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     superLabel: labels.superLabel[i]!,
   }));
   skipped.sort((a, b) => byCodePoint(a.path, b.path));
-  return { root: absRoot, entries, classes: labels.classes, superClasses: labels.superClasses, skipped, warnings: labels.warnings };
+  return {
+    root: absRoot,
+    entries,
+    classes: labels.classes,
+    superClasses: labels.superClasses,
+    skipped,
+    warnings: labels.warnings,
+  };
 }
 
 /**
@@ -115,8 +130,12 @@ async function walk(absRoot: string, skipped: Skipped[]): Promise<Found[]> {
       // Sorted so that which of two links to one folder is kept does not depend on the file system.
       dirents = readdirSync(dir.abs, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name));
     } catch (e) {
-      if (dir.rel === '') throw new Error(`cannot read image folder ${absRoot}: ${describeFsError(e)}`, { cause: e });
-      skipped.push({ path: dir.rel, reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}` });
+      if (dir.rel === '')
+        throw new Error(`cannot read image folder ${absRoot}: ${describeFsError(e)}`, { cause: e });
+      skipped.push({
+        path: dir.rel,
+        reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}`,
+      });
       continue;
     }
     for (const d of dirents) {
@@ -145,11 +164,17 @@ async function walk(absRoot: string, skipped: Skipped[]): Promise<Found[]> {
       } else if (st === undefined) {
         // stat says "no such file" without throwing: a dangling link, or a file deleted since readdir.
         const missing = d.isSymbolicLink() ? 'broken symlink' : 'removed during the folder scan';
-        skipped.push({ path: rel, reason: err === undefined ? missing : `unreadable file: ${describeFsError(err)}` });
+        skipped.push({
+          path: rel,
+          reason: err === undefined ? missing : `unreadable file: ${describeFsError(err)}`,
+        });
       } else if (!st.isFile()) {
         skipped.push({ path: rel, reason: 'not a regular file' });
       } else if (kind.kind === 'unsupported') {
-        skipped.push({ path: rel, reason: `unsupported image format: ${kind.suffix} files cannot be decoded by this build of sharp` });
+        skipped.push({
+          path: rel,
+          reason: `unsupported image format: ${kind.suffix} files cannot be decoded by this build of sharp`,
+        });
       } else {
         found.push({ rel, abs, size: st.size, mtimeMs: st.mtimeMs });
       }
@@ -164,12 +189,18 @@ function enterOnce(abs: string, rel: string, seen: Map<string, string>, skipped:
   try {
     real = realpathSync(abs);
   } catch (e) {
-    skipped.push({ path: rel, reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}` });
+    skipped.push({
+      path: rel,
+      reason: `unreadable folder: ${describeFsError(e, 'removed during the folder scan')}`,
+    });
     return false;
   }
   const first = seen.get(real);
   if (first !== undefined) {
-    skipped.push({ path: rel, reason: `symlink to a folder already scanned as "${first}" (loop or duplicate)` });
+    skipped.push({
+      path: rel,
+      reason: `symlink to a folder already scanned as "${first}" (loop or duplicate)`,
+    });
     return false;
   }
   seen.set(real, rel);
@@ -193,11 +224,14 @@ async function readSuperclassesJson(absRoot: string): Promise<Map<string, string
     throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new Error(`${file} must be a JSON object mapping class folder names to super-class names, e.g. {"cat": "animal"}`);
+    throw new Error(
+      `${file} must be a JSON object mapping class folder names to super-class names, e.g. {"cat": "animal"}`,
+    );
   }
   const map = new Map<string, string>();
   for (const [k, v] of Object.entries(obj)) {
-    if (typeof v !== 'string' || v === '') throw new Error(`${file}: the super-class of "${k}" must be a non-empty string`);
+    if (typeof v !== 'string' || v === '')
+      throw new Error(`${file}: the super-class of "${k}" must be a non-empty string`);
     map.set(k, v);
   }
   return map;
@@ -216,9 +250,14 @@ export function assignLabels(paths: readonly string[], mapping?: Map<string, str
   const warnings: string[] = [];
   const classOf = paths.map((p) => {
     const parts = p.split('/');
-    return { cls: parts.length >= 2 ? parts[parts.length - 2]! : undefined, sup: parts.length >= 3 ? parts[parts.length - 3]! : undefined };
+    return {
+      cls: parts.length >= 2 ? parts[parts.length - 2]! : undefined,
+      sup: parts.length >= 3 ? parts[parts.length - 3]! : undefined,
+    };
   });
-  const classes = [...new Set(classOf.flatMap((c) => (c.cls === undefined ? [] : [c.cls])))].sort(byCodePoint);
+  const classes = [...new Set(classOf.flatMap((c) => (c.cls === undefined ? [] : [c.cls])))].sort(
+    byCodePoint,
+  );
 
   const superOf = new Map<string, string>();
   let conflict: string | undefined;
@@ -226,16 +265,20 @@ export function assignLabels(paths: readonly string[], mapping?: Map<string, str
     if (cls === undefined || sup === undefined) continue;
     const prev = superOf.get(cls);
     if (prev === undefined) superOf.set(cls, sup);
-    else if (prev !== sup && conflict === undefined) conflict = `class "${cls}" is in both "${prev}" and "${sup}"`;
+    else if (prev !== sup && conflict === undefined)
+      conflict = `class "${cls}" is in both "${prev}" and "${sup}"`;
   }
   if (conflict !== undefined) {
     superOf.clear();
-    warnings.push(`parent folders are not used as super-classes: ${conflict} (add ${SUPERCLASSES_FILE} to define super-classes)`);
+    warnings.push(
+      `parent folders are not used as super-classes: ${conflict} (add ${SUPERCLASSES_FILE} to define super-classes)`,
+    );
   }
   if (mapping) {
     const known = new Set(classes);
     const unknown = [...mapping.keys()].filter((k) => !known.has(k));
-    if (unknown.length > 0) warnings.push(`${SUPERCLASSES_FILE} names classes with no images: ${unknown.slice(0, 10).join(', ')}`);
+    if (unknown.length > 0)
+      warnings.push(`${SUPERCLASSES_FILE} names classes with no images: ${unknown.slice(0, 10).join(', ')}`);
     for (const [cls, sup] of mapping) if (known.has(cls)) superOf.set(cls, sup);
   }
   const superClasses = [...new Set(classes.flatMap((c) => superOf.get(c) ?? []))].sort(byCodePoint);

@@ -32,7 +32,12 @@ const OPS: readonly [string, Op, number, number][] = [
   ['rotate', (img, h, w, c, v, m) => rotate(img, h, w, c, m ? -v : v), -30, 30],
   ['solarize', (img, _h, _w, _c, v) => solarize(img, v / 255), 0, 256],
   ['color', (img, h, w, c, v) => c === 3 && blend(img, grayOf(img, h * w, true), v), 0.05, 0.95],
-  ['contrast', (img, h, w, c, v) => blend(img, new Float32Array(img.length).fill(meanGray(img, h * w, c)), v), 0.05, 0.95],
+  [
+    'contrast',
+    (img, h, w, c, v) => blend(img, new Float32Array(img.length).fill(meanGray(img, h * w, c)), v),
+    0.05,
+    0.95,
+  ],
   ['brightness', (img, _h, _w, _c, v) => blend(img, new Float32Array(img.length), v), 0.05, 0.95],
   ['sharpness', (img, h, w, c, v) => blend(img, smoothed(img, h, w, c), v), 0.05, 0.95],
   ['shearX', (img, h, w, c, v, m) => affine(img, h, w, c, [1, m ? -v : v, 0, 0, 1, 0]), -0.1, 0.1],
@@ -60,7 +65,15 @@ export function strongAugment(x: tf.Tensor4D, rng: Rng, cfg: Partial<StrongAugme
 }
 
 /** One op with magnitude fraction u in [0, 1) of its range; exposed for tests. */
-export function applyOp(img: Float32Array, h: number, w: number, c: number, op: number, u: number, mirror: boolean): void {
+export function applyOp(
+  img: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  op: number,
+  u: number,
+  mirror: boolean,
+): void {
   const [, fn, lo, hi] = OPS[op]!;
   fn(img, h, w, c, lo + u * (hi - lo), mirror);
   for (let j = 0; j < img.length; j++) img[j] = img[j]! < 0 ? 0 : img[j]! > 1 ? 1 : img[j]!;
@@ -77,17 +90,33 @@ function flipHorizontal(img: Float32Array, h: number, w: number, c: number): voi
 }
 
 /** Fills a length x length square centred at (cy, cx), clipped to the image, with `fill` (the official Cutout). */
-export function cutoutHole(img: Float32Array, h: number, w: number, c: number, length: number, cy: number, cx: number, fill: readonly number[]): void {
+export function cutoutHole(
+  img: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  length: number,
+  cy: number,
+  cx: number,
+  fill: readonly number[],
+): void {
   const half = Math.floor(length / 2);
   const y1 = Math.max(0, cy - half);
   const y2 = Math.min(h, cy + half);
   const x1 = Math.max(0, cx - half);
   const x2 = Math.min(w, cx + half);
-  for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) for (let ch = 0; ch < c; ch++) img[(y * w + x) * c + ch] = fill[ch]!;
+  for (let y = y1; y < y2; y++)
+    for (let x = x1; x < x2; x++) for (let ch = 0; ch < c; ch++) img[(y * w + x) * c + ch] = fill[ch]!;
 }
 
 /** PIL Image.transform(AFFINE, (a, b, c, d, e, f)): output (x, y) samples input (ax + by + c, dx + ey + f). */
-function affine(img: Float32Array, h: number, w: number, ch: number, m: [number, number, number, number, number, number]): void {
+function affine(
+  img: Float32Array,
+  h: number,
+  w: number,
+  ch: number,
+  m: [number, number, number, number, number, number],
+): void {
   const src = img.slice();
   const [a, b, c, d, e, f] = m;
   for (let y = 0; y < h; y++) {
@@ -153,7 +182,8 @@ function smoothed(img: Float32Array, h: number, w: number, c: number): Float32Ar
     for (let x = 1; x < w - 1; x++) {
       for (let k = 0; k < c; k++) {
         let s = 4 * img[(y * w + x) * c + k]!;
-        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s += img[((y + dy) * w + x + dx) * c + k]!;
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) s += img[((y + dy) * w + x + dx) * c + k]!;
         out[(y * w + x) * c + k] = s / 13;
       }
     }

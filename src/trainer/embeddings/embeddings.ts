@@ -32,6 +32,7 @@ export function pixelEmbeddingsOf(x: tf.Tensor4D): tf.Tensor2D {
 /** Rows `idx` of the embeddings as one host array (a batch), row-major. */
 export function gatherEmbeddings(e: Pick<Embeddings, 'dim' | 'data'>, idx: ArrayLike<number>): Float32Array {
   const out = new Float32Array(idx.length * e.dim);
-  for (let r = 0; r < idx.length; r++) out.set(e.data.subarray(idx[r]! * e.dim, (idx[r]! + 1) * e.dim), r * e.dim);
+  for (let r = 0; r < idx.length; r++)
+    out.set(e.data.subarray(idx[r]! * e.dim, (idx[r]! + 1) * e.dim), r * e.dim);
   return out;
 }

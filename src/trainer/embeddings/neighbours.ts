@@ -13,11 +13,19 @@ export interface Neighbours {
 }
 
 /** The K nearest neighbours by cosine similarity of every row of x (n x dim, row-major). */
-export async function mineNeighbours(x: Float32Array, n: number, dim: number, K: number, opts: { exactMax?: number; log?: (line: string) => void } = {}): Promise<Neighbours> {
+export async function mineNeighbours(
+  x: Float32Array,
+  n: number,
+  dim: number,
+  K: number,
+  opts: { exactMax?: number; log?: (line: string) => void } = {},
+): Promise<Neighbours> {
   if (n > (opts.exactMax ?? EXACT_MAX_ROWS)) {
     const usearch = loadUsearch();
     if (usearch) return { indices: approximateKnn(usearch, x, n, dim, K), search: 'usearch' };
-    opts.log?.(`neighbours: ${n} images and the usearch package is not installed: exact search, which takes long`);
+    opts.log?.(
+      `neighbours: ${n} images and the usearch package is not installed: exact search, which takes long`,
+    );
   }
   const t = tf.tensor2d(x, [n, dim]);
   try {
@@ -30,10 +38,20 @@ export async function mineNeighbours(x: Float32Array, n: number, dim: number, K:
 /** What we use of usearch's Index (typed here: the package is optional, loaded at run time). */
 interface UsearchIndex {
   add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void;
-  search(vectors: Float32Array, k: number, threads?: number): { keys: BigUint64Array; counts: BigUint64Array };
+  search(
+    vectors: Float32Array,
+    k: number,
+    threads?: number,
+  ): { keys: BigUint64Array; counts: BigUint64Array };
 }
 interface Usearch {
-  Index: new (config: { dimensions: number; metric: 'cos'; connectivity: number; expansion_add: number; expansion_search: number }) => UsearchIndex;
+  Index: new (config: {
+    dimensions: number;
+    metric: 'cos';
+    connectivity: number;
+    expansion_add: number;
+    expansion_search: number;
+  }) => UsearchIndex;
 }
 
 /** usearch when it is installed (an optional dependency with prebuilt binaries), else undefined. */
@@ -50,9 +68,25 @@ export function loadUsearch(): Usearch | undefined {
  * (connectivity 16) with a wider search beam (expansion 128 for adding and searching) than its
  * default 64: the bench measures the recall against exact search.
  */
-export function approximateKnn(usearch: Usearch, x: Float32Array, n: number, dim: number, K: number, beam = 128): Int32Array {
-  const index = new usearch.Index({ dimensions: dim, metric: 'cos', connectivity: 16, expansion_add: beam, expansion_search: beam });
-  index.add(BigUint64Array.from({ length: n }, (_, i) => BigInt(i)), x);
+export function approximateKnn(
+  usearch: Usearch,
+  x: Float32Array,
+  n: number,
+  dim: number,
+  K: number,
+  beam = 128,
+): Int32Array {
+  const index = new usearch.Index({
+    dimensions: dim,
+    metric: 'cos',
+    connectivity: 16,
+    expansion_add: beam,
+    expansion_search: beam,
+  });
+  index.add(
+    BigUint64Array.from({ length: n }, (_, i) => BigInt(i)),
+    x,
+  );
   const out = new Int32Array(n * K);
   // Queries in blocks (each result is n x (K + 1) keys); K + 1 because a row finds itself first.
   const block = 4096;

@@ -57,7 +57,11 @@ export function methodsAt(doc: Document, offset: number, section: string | undef
   return found;
 }
 
-export function cursorContext(text: string, offset: number, doc: Document = parseDocument(text)): CursorContext {
+export function cursorContext(
+  text: string,
+  offset: number,
+  doc: Document = parseDocument(text),
+): CursorContext {
   const before = text.slice(0, offset);
   const row = before.split('\n').length - 1;
   const lines = text.split('\n');
@@ -69,6 +73,7 @@ export function cursorContext(text: string, offset: number, doc: Document = pars
   const methods = methodsAt(doc, offset, path[0]);
   if (valueOf) return { path, kind: 'value', key: valueOf[2]!, methods };
   // "- cc" under methods: a value of the list's key.
-  if (itemOnly && path.length > 0 && path.at(-1) === 'methods') return { path: path.slice(0, -1), kind: 'value', key: 'methods', methods };
+  if (itemOnly && path.length > 0 && path.at(-1) === 'methods')
+    return { path: path.slice(0, -1), kind: 'value', key: 'methods', methods };
   return { path, kind: 'key', methods };
 }

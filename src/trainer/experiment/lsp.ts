@@ -3,7 +3,17 @@
  * diagnostics as the file changes (the parser's and the dataset checks, the same the CLI runs),
  * completion, hover, and code lenses that run the experiment or a run of it, or compare its runs.
  */
-import { CompletionItemKind, DiagnosticSeverity, MarkupKind, TextDocuments, TextDocumentSyncKind, type CodeLens, type Connection, type Diagnostic, type ServerCapabilities } from 'vscode-languageserver/node';
+import {
+  CompletionItemKind,
+  DiagnosticSeverity,
+  MarkupKind,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeLens,
+  type Connection,
+  type Diagnostic,
+  type ServerCapabilities,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
 import { allProblems } from '../../common/experiment/dataset.js';
@@ -25,7 +35,12 @@ const COUNT_TTL_MS = 5000;
 /** Diagnostics wait this long after the last change. */
 const DEBOUNCE_MS = 150;
 
-const KIND = { method: CompletionItemKind.Module, setting: CompletionItemKind.Property, field: CompletionItemKind.Field, value: CompletionItemKind.EnumMember };
+const KIND = {
+  method: CompletionItemKind.Module,
+  setting: CompletionItemKind.Property,
+  field: CompletionItemKind.Field,
+  value: CompletionItemKind.EnumMember,
+};
 
 function pathOf(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
@@ -56,7 +71,10 @@ export function serveExperiments(connection: Connection): void {
     // A newer version may have arrived while the folder was read: its own check reports it.
     if (documents.get(doc.uri)?.version !== doc.version) return;
     const diagnostics: Diagnostic[] = problems.map((p) => ({
-      range: { start: doc.positionAt(p.span.start), end: doc.positionAt(Math.max(p.span.end, p.span.start + 1)) },
+      range: {
+        start: doc.positionAt(p.span.start),
+        end: doc.positionAt(Math.max(p.span.end, p.span.start + 1)),
+      },
       message: p.message,
       severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
       source: 'clusterlab',
@@ -66,7 +84,16 @@ export function serveExperiments(connection: Connection): void {
   const schedule = (doc: TextDocument) => {
     if (!ours(doc.uri)) return;
     clearTimeout(timers.get(doc.uri));
-    timers.set(doc.uri, setTimeout(() => void validate(doc).catch((e: Error) => connection.console.error(`checking ${doc.uri}: ${e.message}`)), DEBOUNCE_MS));
+    timers.set(
+      doc.uri,
+      setTimeout(
+        () =>
+          void validate(doc).catch((e: Error) =>
+            connection.console.error(`checking ${doc.uri}: ${e.message}`),
+          ),
+        DEBOUNCE_MS,
+      ),
+    );
   };
   documents.onDidChangeContent((e) => schedule(e.document));
   documents.onDidClose((e) => {
@@ -88,7 +115,12 @@ export function serveExperiments(connection: Connection): void {
     const doc = assisted(p.textDocument.uri);
     if (!doc) return null;
     const h = hover(doc.getText(), doc.offsetAt(p.position));
-    return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.start), end: doc.positionAt(h.end) } } : null;
+    return h
+      ? {
+          contents: { kind: MarkupKind.Markdown, value: h.markdown },
+          range: { start: doc.positionAt(h.start), end: doc.positionAt(h.end) },
+        }
+      : null;
   });
   connection.onCodeLens((p) => {
     const doc = documents.get(p.textDocument.uri);
@@ -97,18 +129,46 @@ export function serveExperiments(connection: Connection): void {
     const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     const n = exp.runs.length;
     const lenses: CodeLens[] = [
-      { range: top, command: { title: `$(run-all) Run all (${n} run${n === 1 ? '' : 's'})`, command: 'clusterlab.runExperiment', arguments: [doc.uri] } },
+      {
+        range: top,
+        command: {
+          title: `$(run-all) Run all (${n} run${n === 1 ? '' : 's'})`,
+          command: 'clusterlab.runExperiment',
+          arguments: [doc.uri],
+        },
+      },
       // The host maps the file to its run folders and calls clusterlab.compareRuns with them.
-      { range: top, command: { title: '$(diff-multiple) Compare', command: 'clusterlab.compareExperiment', arguments: [doc.uri] } },
+      {
+        range: top,
+        command: {
+          title: '$(diff-multiple) Compare',
+          command: 'clusterlab.compareExperiment',
+          arguments: [doc.uri],
+        },
+      },
     ];
     for (const r of exp.runs.filter((r) => r.from === 'runs')) {
       const at = doc.positionAt(r.span.start);
-      lenses.push({ range: { start: at, end: at }, command: { title: `$(play) Run ${r.name}`, command: 'clusterlab.runExperiment', arguments: [doc.uri, r.name] } });
+      lenses.push({
+        range: { start: at, end: at },
+        command: {
+          title: `$(play) Run ${r.name}`,
+          command: 'clusterlab.runExperiment',
+          arguments: [doc.uri, r.name],
+        },
+      });
     }
     if (exp.gridSpan) {
       const grid = exp.runs.filter((r) => r.from === 'grid');
       const at = doc.positionAt(exp.gridSpan.start);
-      lenses.push({ range: { start: at, end: at }, command: { title: `$(play) Run grid (${grid.length} runs)`, command: 'clusterlab.runExperiment', arguments: [doc.uri, grid.map((r) => r.name)] } });
+      lenses.push({
+        range: { start: at, end: at },
+        command: {
+          title: `$(play) Run grid (${grid.length} runs)`,
+          command: 'clusterlab.runExperiment',
+          arguments: [doc.uri, grid.map((r) => r.name)],
+        },
+      });
     }
     return lenses;
   });

@@ -31,7 +31,9 @@ interface Meta {
 }
 
 export function embeddingCacheDir(cacheDir: string, modelSha256: string, prep: Preprocessing): string {
-  const key = createHash('sha256').update(JSON.stringify([modelSha256, prep])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([modelSha256, prep]))
+    .digest('hex');
   return join(cacheDir, 'embeddings', key.slice(0, 24));
 }
 
@@ -49,7 +51,12 @@ export class EmbeddingCache {
    * Opens (or starts) the cache for this model and preprocessing. `writable` false when another
    * process holds it (it is embedding the same model): then nothing is written, only read.
    */
-  static async open(cacheDir: string, model: string, modelSha256: string, prep: Preprocessing): Promise<{ cache: EmbeddingCache; writable: boolean }> {
+  static async open(
+    cacheDir: string,
+    model: string,
+    modelSha256: string,
+    prep: Preprocessing,
+  ): Promise<{ cache: EmbeddingCache; writable: boolean }> {
     const dir = embeddingCacheDir(cacheDir, modelSha256, prep);
     await mkdir(dir, { recursive: true });
     let release: (() => Promise<void>) | undefined;
@@ -58,7 +65,11 @@ export class EmbeddingCache {
     } catch {
       release = undefined;
     }
-    const cache = new EmbeddingCache(dir, { format: 'clusterlab-embeddings', version: 1, model, modelSha256, preprocessing: prep }, release);
+    const cache = new EmbeddingCache(
+      dir,
+      { format: 'clusterlab-embeddings', version: 1, model, modelSha256, preprocessing: prep },
+      release,
+    );
     await cache.load(release !== undefined);
     return { cache, writable: release !== undefined };
   }
@@ -76,15 +87,21 @@ export class EmbeddingCache {
     }
     if (!meta || meta.modelSha256 !== this.meta.modelSha256 || !Number.isInteger(meta.dim) || meta.dim < 1) {
       // New, or not ours: start over (the folder name is the key, so this is a damaged cache).
-      if (writable) for (const f of ['meta.json', 'rows.f16', 'index.jsonl']) await rm(join(this.dir, f), { force: true });
+      if (writable)
+        for (const f of ['meta.json', 'rows.f16', 'index.jsonl'])
+          await rm(join(this.dir, f), { force: true });
       return;
     }
     this.meta.dim = meta.dim;
     const rowBytes = meta.dim * 2;
-    const bytes = await stat(join(this.dir, 'rows.f16')).then((st) => st.size, () => 0);
+    const bytes = await stat(join(this.dir, 'rows.f16')).then(
+      (st) => st.size,
+      () => 0,
+    );
     this.stored = Math.floor(bytes / rowBytes);
     // A row cut short by a kill: dropped, so the next append starts on a row boundary.
-    if (writable && bytes !== this.stored * rowBytes) await truncate(join(this.dir, 'rows.f16'), this.stored * rowBytes);
+    if (writable && bytes !== this.stored * rowBytes)
+      await truncate(join(this.dir, 'rows.f16'), this.stored * rowBytes);
     const text = await readFile(join(this.dir, 'index.jsonl'), 'utf8').catch(() => '');
     for (const line of text.split('\n')) {
       let rec: unknown;
@@ -95,7 +112,8 @@ export class EmbeddingCache {
       }
       if (!Array.isArray(rec) || rec.length !== 4) continue;
       const [abs, size, mtimeMs, row] = rec as [string, number, number, number];
-      if (typeof abs === 'string' && Number.isInteger(row) && row >= 0 && row < this.stored) this.rows.set(abs, { size, mtimeMs, row });
+      if (typeof abs === 'string' && Number.isInteger(row) && row >= 0 && row < this.stored)
+        this.rows.set(abs, { size, mtimeMs, row });
     }
   }
 
@@ -119,7 +137,7 @@ export class EmbeddingCache {
     try {
       const rowBytes = dim * 2;
       // Runs of consecutive rows are one read each (a folder embedded in one go is one run).
-      for (let a = 0; a < order.length; ) {
+      for (let a = 0; a < order.length;) {
         let b = a + 1;
         while (b < order.length && rows[order[b]!]! === rows[order[b - 1]!]! + 1 && b - a < 4096) b++;
         const buf = Buffer.alloc((b - a) * rowBytes);
@@ -141,14 +159,18 @@ export class EmbeddingCache {
     if (this.meta.dim === undefined) {
       this.meta.dim = dim;
       await writeJsonAtomic(join(this.dir, 'meta.json'), this.meta);
-    } else if (this.meta.dim !== dim) throw new Error(`the model gave ${dim} values per image, its cache ${this.dir} holds ${this.meta.dim}`);
+    } else if (this.meta.dim !== dim)
+      throw new Error(`the model gave ${dim} values per image, its cache ${this.dir} holds ${this.meta.dim}`);
     this.out ??= await open(join(this.dir, 'rows.f16'), 'a');
     const half = new Uint16Array(data.length);
     for (let i = 0; i < data.length; i++) half[i] = toHalf(data[i]!);
     await this.out.write(toLittleEndian(half));
-    const lines = images.map((im, i) => JSON.stringify([im.abs, im.size, im.mtimeMs, this.stored + i])).join('\n') + '\n';
+    const lines =
+      images.map((im, i) => JSON.stringify([im.abs, im.size, im.mtimeMs, this.stored + i])).join('\n') + '\n';
     await appendFile(join(this.dir, 'index.jsonl'), lines);
-    images.forEach((im, i) => this.rows.set(im.abs, { size: im.size, mtimeMs: im.mtimeMs, row: this.stored + i }));
+    images.forEach((im, i) =>
+      this.rows.set(im.abs, { size: im.size, mtimeMs: im.mtimeMs, row: this.stored + i }),
+    );
     this.stored += images.length;
   }
 

@@ -30,7 +30,8 @@ export interface FeatureModel {
 /** Opens `file` by its extension: .onnx, or .json (tfjs-converter output). Refusals name the file. */
 export async function openFeatureModel(file: string, log: (line: string) => void): Promise<FeatureModel> {
   try {
-    if (!(await stat(file)).isFile()) throw new ConfigError({ option: 'features', what: `${file}: not a file` });
+    if (!(await stat(file)).isFile())
+      throw new ConfigError({ option: 'features', what: `${file}: not a file` });
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError({ option: 'features', what: `${file}: no such file` });
@@ -38,7 +39,10 @@ export async function openFeatureModel(file: string, log: (line: string) => void
   const ext = extname(file).toLowerCase();
   if (ext === '.onnx') return (await import('./onnxModel.js')).openOnnxModel(file, log);
   if (ext === '.json') return (await import('./tfjsModel.js')).openTfjsModel(file);
-  throw new ConfigError({ option: 'features', what: `${file}: not a model file ClusterLab reads (.onnx, or a TF.js model.json)` });
+  throw new ConfigError({
+    option: 'features',
+    what: `${file}: not a model file ClusterLab reads (.onnx, or a TF.js model.json)`,
+  });
 }
 
 /** sha256 over every file of the model, in order, with their lengths (so shards cannot shift). */

@@ -8,7 +8,14 @@ import { checkFeatureModel } from './modelEmbeddings.js';
 const seen = new Map<string, string | undefined>();
 
 async function stateOf(file: string): Promise<string> {
-  const parts = await Promise.all([file, sidecarPathOf(file)].map((f) => stat(f).then((s) => `${s.size}:${s.mtimeMs}`, () => '-')));
+  const parts = await Promise.all(
+    [file, sidecarPathOf(file)].map((f) =>
+      stat(f).then(
+        (s) => `${s.size}:${s.mtimeMs}`,
+        () => '-',
+      ),
+    ),
+  );
   return `${file}|${parts.join('|')}`;
 }
 

@@ -31,7 +31,13 @@ const BATCH = 16;
  * The run's embeddings from its feature model, and the record that identifies them. `recorded`, a
  * resumed run's record: any other model (or preprocessing) is refused before an image is embedded.
  */
-export async function modelEmbeddings(config: TrainConfig, ds: Dataset, cacheDir: string, hooks: EmbedHooks, recorded?: FeatureModelRecord): Promise<{ embeddings: Embeddings; record: FeatureModelRecord }> {
+export async function modelEmbeddings(
+  config: TrainConfig,
+  ds: Dataset,
+  cacheDir: string,
+  hooks: EmbedHooks,
+  recorded?: FeatureModelRecord,
+): Promise<{ embeddings: Embeddings; record: FeatureModelRecord }> {
   if (!config.features) throw new Error('modelEmbeddings: the run names no feature model');
   const embedder = await Embedder.open(config.features, hooks.log);
   try {
@@ -47,17 +53,26 @@ export async function modelEmbeddings(config: TrainConfig, ds: Dataset, cacheDir
 export function assertRecordedModel(recorded: FeatureModelRecord, embedder: Embedder): void {
   const file = embedder.file;
   if (recorded.sha256 !== embedder.sha256) {
-    throw new ConfigError(`--features ${file}: the model file changed since the run was trained (sha256 ${embedder.sha256.slice(0, 12)}, the run's ${recorded.sha256.slice(0, 12)}); put the run's model back, or train a new run`);
+    throw new ConfigError(
+      `--features ${file}: the model file changed since the run was trained (sha256 ${embedder.sha256.slice(0, 12)}, the run's ${recorded.sha256.slice(0, 12)}); put the run's model back, or train a new run`,
+    );
   }
-  const changed = (Object.keys(recorded.preprocessing) as (keyof Preprocessing)[]).filter((f) => JSON.stringify(recorded.preprocessing[f]) !== JSON.stringify(embedder.prep[f]));
+  const changed = (Object.keys(recorded.preprocessing) as (keyof Preprocessing)[]).filter(
+    (f) => JSON.stringify(recorded.preprocessing[f]) !== JSON.stringify(embedder.prep[f]),
+  );
   if (changed.length > 0) {
     const f = changed[0]!;
-    throw new ConfigError(`${sidecarPathOf(file)}: ${f} is ${JSON.stringify(embedder.prep[f])}, the run was trained with ${JSON.stringify(recorded.preprocessing[f])}; restore it, or train a new run`);
+    throw new ConfigError(
+      `${sidecarPathOf(file)}: ${f} is ${JSON.stringify(embedder.prep[f])}, the run was trained with ${JSON.stringify(recorded.preprocessing[f])}; restore it, or train a new run`,
+    );
   }
 }
 
 /** Opens a feature model and resolves its preprocessing, telling the user what was inferred. */
-export async function openWithPreprocessing(file: string, log: (line: string) => void): Promise<{ model: FeatureModel; prep: Preprocessing }> {
+export async function openWithPreprocessing(
+  file: string,
+  log: (line: string) => void,
+): Promise<{ model: FeatureModel; prep: Preprocessing }> {
   const model = await openFeatureModel(file, log);
   try {
     const { prep, note } = await preprocessingFor(file, model.signature);
@@ -76,7 +91,12 @@ export async function checkFeatureModel(file: string): Promise<void> {
 }
 
 /** Embeddings of `images` (any files: a run's, or new ones to assign) through the cache. */
-export async function embedImages(file: string, images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks): Promise<EmbedResult> {
+export async function embedImages(
+  file: string,
+  images: readonly CachedImage[],
+  cacheDir: string,
+  hooks: EmbedHooks,
+): Promise<EmbedResult> {
   const embedder = await Embedder.open(file, hooks.log);
   try {
     return await embedder.embed(images, cacheDir, hooks);
@@ -131,17 +151,25 @@ export class Embedder {
   }
 
   /** `skipUndecodable`: an image that does not decode is reported in `undecodable` instead of failing the call. */
-  async embed(images: readonly CachedImage[], cacheDir: string, hooks: EmbedHooks, skipUndecodable = false): Promise<EmbedResult> {
+  async embed(
+    images: readonly CachedImage[],
+    cacheDir: string,
+    hooks: EmbedHooks,
+    skipUndecodable = false,
+  ): Promise<EmbedResult> {
     const { file, model, prep, sha256: sha } = this;
     const t0 = performance.now();
     const undecodable = new Map<number, string>();
     const { cache, writable } = await EmbeddingCache.open(cacheDir, file, sha, prep);
     try {
-      if (!writable) hooks.log(`embedding cache ${cache.dir} is in use by another trainer: computing without saving`);
+      if (!writable)
+        hooks.log(`embedding cache ${cache.dir} is in use by another trainer: computing without saving`);
       const rows = cache.lookup(images);
       const todo = [...rows.keys()].filter((i) => rows[i]! < 0);
       const cached = images.length - todo.length;
-      hooks.log(`feature model ${basename(file)} (${model.kind}, ${model.device}, ${prep.size} px): ${cached} of ${images.length} images cached, ${todo.length} to embed`);
+      hooks.log(
+        `feature model ${basename(file)} (${model.kind}, ${model.device}, ${prep.size} px): ${cached} of ${images.length} images cached, ${todo.length} to embed`,
+      );
       let dim = cache.dim;
       let data = new Float32Array(images.length * (dim ?? 0));
       await cache.read(rows, data);
@@ -180,18 +208,32 @@ export class Embedder {
           // Rounded as the cache stores them, so a run from the cache sees the very same values.
           for (let j = 0; j < dim; j++) data[idx[k]! * dim + j] = fromHalf(toHalf(pooled.rows[k * dim + j]!));
         }
-        if (writable) await cache.append(idx.map((i) => images[i]!), pooled.rows, dim);
+        if (writable)
+          await cache.append(
+            idx.map((i) => images[i]!),
+            pooled.rows,
+            dim,
+          );
         done += idx.length;
         report();
         const now = performance.now();
         if (now - lastLog > 10_000) {
           lastLog = now;
-          hooks.log(`embedded ${done - cached} of ${todo.length} images (${((done - cached) / ((now - started) / 1000)).toFixed(1)} img/s)`);
+          hooks.log(
+            `embedded ${done - cached} of ${todo.length} images (${((done - cached) / ((now - started) / 1000)).toFixed(1)} img/s)`,
+          );
         }
       }
       const seconds = (performance.now() - t0) / 1000;
-      if (todo.length > 0) hooks.log(`embedded ${todo.length} images in ${seconds.toFixed(1)} s (${(todo.length / ((performance.now() - started) / 1000)).toFixed(1)} img/s), ${dim} dims`);
-      return { embeddings: { n: images.length, dim: dim ?? 0, data, source: this.source }, stats: { cached, computed: todo.length, seconds }, undecodable };
+      if (todo.length > 0)
+        hooks.log(
+          `embedded ${todo.length} images in ${seconds.toFixed(1)} s (${(todo.length / ((performance.now() - started) / 1000)).toFixed(1)} img/s), ${dim} dims`,
+        );
+      return {
+        embeddings: { n: images.length, dim: dim ?? 0, data, source: this.source },
+        stats: { cached, computed: todo.length, seconds },
+        undecodable,
+      };
     } finally {
       await cache.close();
     }

@@ -13,7 +13,8 @@ type OrtModule = typeof Ort;
 export function cudaProviderLibrary(): string | undefined {
   try {
     const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
-    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    const lib =
+      process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     const path = join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch, lib);
     return existsSync(path) ? path : undefined;
   } catch {
@@ -25,7 +26,8 @@ export function cudaProviderLibrary(): string | undefined {
 export async function onnxRuntimeStatus(): Promise<string> {
   let version: string;
   try {
-    version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+    version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string })
+      .version;
     await loadOrt();
   } catch (e) {
     return `feature models (ONNX): onnxruntime-node does not load here (${(e as Error).message.split('\n')[0]}); TF.js model.json files still run on the backend above`;
@@ -49,16 +51,22 @@ export async function openOnnxModel(file: string, log: (line: string) => void): 
       session = await ort.InferenceSession.create(file, { executionProviders: ['cuda'] });
       device = 'onnxruntime cuda';
     } catch (e) {
-      log(`feature model: the CUDA provider did not start (${(e as Error).message.split('\n')[0]}); running on the CPU`);
+      log(
+        `feature model: the CUDA provider did not start (${(e as Error).message.split('\n')[0]}); running on the CPU`,
+      );
     }
   }
   try {
-    session ??= await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    session ??= await ort.InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+    });
   } catch (e) {
     throw unreadable(file, e);
   }
   const s = session;
-  const meta = (m: readonly Ort.InferenceSession.ValueMetadata[]) => m.map((v) => ({ name: v.name, shape: v.isTensor ? v.shape : [] }));
+  const meta = (m: readonly Ort.InferenceSession.ValueMetadata[]) =>
+    m.map((v) => ({ name: v.name, shape: v.isTensor ? v.shape : [] }));
   return {
     file,
     kind: 'onnx',

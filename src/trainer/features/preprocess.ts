@@ -19,10 +19,19 @@ export async function decodeForModel(abs: string, prep: Preprocessing): Promise<
     const k = prep.resizeTo / Math.min(w, h);
     const rw = Math.max(s, Math.round(w * k));
     const rh = Math.max(s, Math.round(h * k));
-    img = img.resize(rw, rh, { fit: 'fill' }).extract({ left: (rw - s) >> 1, top: (rh - s) >> 1, width: s, height: s });
+    img = img
+      .resize(rw, rh, { fit: 'fill' })
+      .extract({ left: (rw - s) >> 1, top: (rh - s) >> 1, width: s, height: s });
   }
-  const { data, info } = await img.flatten({ background: '#ffffff' }).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  if (info.width !== s || info.height !== s || info.channels !== 3) throw new Error(`internal: decoded to ${info.width}x${info.height}x${info.channels}, expected ${s}x${s}x3`);
+  const { data, info } = await img
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== s || info.height !== s || info.channels !== 3)
+    throw new Error(
+      `internal: decoded to ${info.width}x${info.height}x${info.channels}, expected ${s}x${s}x3`,
+    );
   return data;
 }
 
@@ -45,7 +54,11 @@ export function toModelInput(rgb: Uint8Array, prep: Preprocessing, out: Float32A
 }
 
 /** The model's output as one vector per image: spatial maps averaged, tokens reduced to CLS or their mean. */
-export function poolOutput(data: Float32Array, shape: readonly number[], prep: Preprocessing): { rows: Float32Array; dim: number } {
+export function poolOutput(
+  data: Float32Array,
+  shape: readonly number[],
+  prep: Preprocessing,
+): { rows: Float32Array; dim: number } {
   const n = shape[0]!;
   if (shape.length === 2) return { rows: data, dim: shape[1]! };
   if (shape.length === 3) {
@@ -53,11 +66,16 @@ export function poolOutput(data: Float32Array, shape: readonly number[], prep: P
     const rows = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
       if (prep.pool === 'cls') rows.set(data.subarray(i * t * d, i * t * d + d), i * d);
-      else for (let k = 0; k < t; k++) for (let j = 0; j < d; j++) rows[i * d + j]! += data[(i * t + k) * d + j]! / t;
+      else
+        for (let k = 0; k < t; k++)
+          for (let j = 0; j < d; j++) rows[i * d + j]! += data[(i * t + k) * d + j]! / t;
     }
     return { rows, dim: d };
   }
-  if (shape.length !== 4) throw new Error(`output of rank ${shape.length} ([${shape.join(', ')}]) cannot be pooled to one vector per image`);
+  if (shape.length !== 4)
+    throw new Error(
+      `output of rank ${shape.length} ([${shape.join(', ')}]) cannot be pooled to one vector per image`,
+    );
   // Channels of a 4-D output follow the input's layout (what exporters keep).
   const nchw = prep.layout === 'NCHW';
   const d = nchw ? shape[1]! : shape[3]!;

@@ -58,15 +58,23 @@ export function sidecarPathOf(model: string): string {
 }
 
 /** A model's input or output names for a message: a layers model has one per layer. */
-const names = (list: readonly { name: string }[]) => `${list.slice(0, 8).map((v) => v.name).join(', ')}${list.length > 8 ? `, ... (${list.length} in all)` : ''}`;
+const names = (list: readonly { name: string }[]) =>
+  `${list
+    .slice(0, 8)
+    .map((v) => v.name)
+    .join(', ')}${list.length > 8 ? `, ... (${list.length} in all)` : ''}`;
 
-const fixed = (d: number | string | null | undefined): number | undefined => (typeof d === 'number' && d > 0 ? d : undefined);
+const fixed = (d: number | string | null | undefined): number | undefined =>
+  typeof d === 'number' && d > 0 ? d : undefined;
 
 /**
  * The preprocessing for `model`: its sidecar's fields over what the signature implies. `note` says
  * what was inferred rather than read, for the user (undefined when the sidecar settles everything).
  */
-export async function preprocessingFor(model: string, sig: ModelSignature): Promise<{ prep: Preprocessing; note?: string }> {
+export async function preprocessingFor(
+  model: string,
+  sig: ModelSignature,
+): Promise<{ prep: Preprocessing; note?: string }> {
   const file = sidecarPathOf(model);
   let side: Sidecar = {};
   if (existsSync(file)) {
@@ -85,32 +93,63 @@ export async function preprocessingFor(model: string, sig: ModelSignature): Prom
   return resolvePreprocessing(file, side, sig, existsSync(file));
 }
 
-export function resolvePreprocessing(file: string, side: Sidecar, sig: ModelSignature, fromFile: boolean): { prep: Preprocessing; note?: string } {
+export function resolvePreprocessing(
+  file: string,
+  side: Sidecar,
+  sig: ModelSignature,
+  fromFile: boolean,
+): { prep: Preprocessing; note?: string } {
   const bad = (field: string, what: string): never => {
     throw new ConfigError(`${file}: ${field}: ${what}`);
   };
   const input = side.input ?? sig.inputs[0]?.name ?? bad('input', 'the model has no inputs');
-  const inShape = sig.inputs.find((i) => i.name === input)?.shape ?? bad('input', `the model has no input "${input}" (its inputs: ${names(sig.inputs)})`);
+  const inShape =
+    sig.inputs.find((i) => i.name === input)?.shape ??
+    bad('input', `the model has no input "${input}" (its inputs: ${names(sig.inputs)})`);
   const output = side.output ?? sig.outputs[0]?.name ?? bad('output', 'the model has no outputs');
-  const outShape = sig.outputs.find((o) => o.name === output)?.shape ?? bad('output', `the model has no output "${output}" (its outputs: ${names(sig.outputs)})`);
-  if (inShape.length !== 4) bad('input', `the model's input "${input}" has rank ${inShape.length} ([${inShape.join(', ')}]); an image model takes [N, 3, H, W] or [N, H, W, 3]`);
+  const outShape =
+    sig.outputs.find((o) => o.name === output)?.shape ??
+    bad('output', `the model has no output "${output}" (its outputs: ${names(sig.outputs)})`);
+  if (inShape.length !== 4)
+    bad(
+      'input',
+      `the model's input "${input}" has rank ${inShape.length} ([${inShape.join(', ')}]); an image model takes [N, 3, H, W] or [N, H, W, 3]`,
+    );
   const inferred: string[] = [];
   const layoutOfShape = fixed(inShape[1]) === 3 ? 'NCHW' : fixed(inShape[3]) === 3 ? 'NHWC' : undefined;
   const layout = side.layout ?? layoutOfShape ?? 'NCHW';
-  if (side.layout && layoutOfShape && side.layout !== layoutOfShape) bad('layout', `${side.layout}, but the model's input is [${inShape.join(', ')}] (${layoutOfShape})`);
-  if (!side.layout) inferred.push(layoutOfShape ? `layout ${layout} (from the input shape)` : `layout ${layout} (a guess: the input [${inShape.join(', ')}] does not say)`);
+  if (side.layout && layoutOfShape && side.layout !== layoutOfShape)
+    bad('layout', `${side.layout}, but the model's input is [${inShape.join(', ')}] (${layoutOfShape})`);
+  if (!side.layout)
+    inferred.push(
+      layoutOfShape
+        ? `layout ${layout} (from the input shape)`
+        : `layout ${layout} (a guess: the input [${inShape.join(', ')}] does not say)`,
+    );
   const [hDim, wDim] = layout === 'NCHW' ? [inShape[2], inShape[3]] : [inShape[1], inShape[2]];
   const h = fixed(hDim);
   const w = fixed(wDim);
-  if (h !== undefined && w !== undefined && h !== w) bad('size', `the model's input is ${h}x${w}; only square inputs are supported`);
+  if (h !== undefined && w !== undefined && h !== w)
+    bad('size', `the model's input is ${h}x${w}; only square inputs are supported`);
   const modelSize = h ?? w;
-  if (side.size !== undefined && modelSize !== undefined && side.size !== modelSize) bad('size', `${side.size}, but the model's input is ${modelSize}x${modelSize}`);
+  if (side.size !== undefined && modelSize !== undefined && side.size !== modelSize)
+    bad('size', `${side.size}, but the model's input is ${modelSize}x${modelSize}`);
   const size = side.size ?? modelSize ?? 224;
-  if (side.size === undefined) inferred.push(modelSize !== undefined ? `size ${size} (from the input shape)` : `size ${size} (a guess: the input size is free)`);
+  if (side.size === undefined)
+    inferred.push(
+      modelSize !== undefined
+        ? `size ${size} (from the input shape)`
+        : `size ${size} (a guess: the input size is free)`,
+    );
   const resizeTo = side.resizeTo ?? size;
   if (resizeTo < size) bad('resizeTo', `${resizeTo} is smaller than size ${size}`);
-  if (side.resizeTo !== undefined && side.resize === 'stretch') bad('resizeTo', 'only applies to resize "crop"');
-  for (const [k, v] of [['mean', side.mean], ['std', side.std]] as const) if (v && v.length !== 3) bad(k, `needs 3 numbers (R, G, B), got ${v.length}`);
+  if (side.resizeTo !== undefined && side.resize === 'stretch')
+    bad('resizeTo', 'only applies to resize "crop"');
+  for (const [k, v] of [
+    ['mean', side.mean],
+    ['std', side.std],
+  ] as const)
+    if (v && v.length !== 3) bad(k, `needs 3 numbers (R, G, B), got ${v.length}`);
   if (side.std?.some((s) => s <= 0)) bad('std', 'every value must be positive');
   if (!side.mean || !side.std) inferred.push("ImageNet's mean/std");
   if (!side.channels) inferred.push('RGB order');
@@ -118,9 +157,17 @@ export function resolvePreprocessing(file: string, side: Sidecar, sig: ModelSign
   const outRank = outShape.length;
   const pool = side.pool ?? (outRank === 4 ? 'mean' : outRank === 3 ? 'cls' : 'none');
   if (pool !== 'none' && outRank === 2) bad('pool', `"${pool}", but output "${output}" is already [N, D]`);
-  if (pool === 'none' && outRank > 2) bad('pool', `"none", but output "${output}" has rank ${outRank}: say "mean"${outRank === 3 ? ' or "cls"' : ''}`);
-  if (pool === 'cls' && outRank !== 3) bad('pool', `"cls" needs a token output [N, T, D]; "${output}" has rank ${outRank}`);
-  if (!side.pool && outRank > 2) inferred.push(`${pool === 'cls' ? 'the first (CLS) token' : 'mean pooling'} of the rank-${outRank} output`);
+  if (pool === 'none' && outRank > 2)
+    bad(
+      'pool',
+      `"none", but output "${output}" has rank ${outRank}: say "mean"${outRank === 3 ? ' or "cls"' : ''}`,
+    );
+  if (pool === 'cls' && outRank !== 3)
+    bad('pool', `"cls" needs a token output [N, T, D]; "${output}" has rank ${outRank}`);
+  if (!side.pool && outRank > 2)
+    inferred.push(
+      `${pool === 'cls' ? 'the first (CLS) token' : 'mean pooling'} of the rank-${outRank} output`,
+    );
   const prep: Preprocessing = {
     size,
     resize: side.resize ?? 'crop',
@@ -133,6 +180,8 @@ export function resolvePreprocessing(file: string, side: Sidecar, sig: ModelSign
     output,
     pool,
   };
-  const note = inferred.length ? `${fromFile ? `${file} leaves out` : `no ${file}; inferred`} ${inferred.join(', ')}` : undefined;
+  const note = inferred.length
+    ? `${fromFile ? `${file} leaves out` : `no ${file}; inferred`} ${inferred.join(', ')}`
+    : undefined;
   return { prep, note };
 }

@@ -43,8 +43,14 @@ type Phase = 'pca' | 'knn' | 'init' | 'umap' | 'preservation';
  * all driven by random streams of the seed. Progress counts one step for the PCA and
  * kNN and one per UMAP epoch; the signal is checked between epochs.
  */
-export async function computeLayout(features: Float32Array, rows: number, dims: number, opts: LayoutOptions): Promise<Layout> {
-  if (features.length !== rows * dims) throw new Error(`computeLayout: ${features.length} values for ${rows} x ${dims}`);
+export async function computeLayout(
+  features: Float32Array,
+  rows: number,
+  dims: number,
+  opts: LayoutOptions,
+): Promise<Layout> {
+  if (features.length !== rows * dims)
+    throw new Error(`computeLayout: ${features.length} values for ${rows} x ${dims}`);
   const nNeighbors = LAYOUT.neighbours;
   if (rows <= nNeighbors) throw new Error(`a map needs more than ${nNeighbors} images (got ${rows})`);
   const t0 = performance.now();
@@ -56,8 +62,16 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
   const pca = clock();
   aborted();
   const rng = Rng.derive(opts.seed, 'layout');
-  const umap = new UMAP({ nComponents: 2, nNeighbors, minDist: LAYOUT.minDist, random: () => rng.next(), distanceFn: cosineDistance });
-  const X = Array.from({ length: rows }, (_, i) => Array.from(reduced.data.subarray(i * reduced.dims, (i + 1) * reduced.dims)));
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors,
+    minDist: LAYOUT.minDist,
+    random: () => rng.next(),
+    distanceFn: cosineDistance,
+  });
+  const X = Array.from({ length: rows }, (_, i) =>
+    Array.from(reduced.data.subarray(i * reduced.dims, (i + 1) * reduced.dims)),
+  );
   if (opts.knn !== 'umap-js') {
     const { indices, distances } = await neighbourLists(reduced.data, rows, reduced.dims, nNeighbors);
     umap.setPrecomputedKNN(indices, distances);
@@ -66,7 +80,8 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
   aborted();
   const epochs = umap.initializeFit(X);
   const init = clock();
-  const ours = opts.optimiser === 'umap-js' ? undefined : new UmapOptimizer(problemFromUmapJs(umap), opts.seed);
+  const ours =
+    opts.optimiser === 'umap-js' ? undefined : new UmapOptimizer(problemFromUmapJs(umap), opts.seed);
   const total = epochs + 1;
   opts.onProgress?.(1, total);
   for (let e = 0; e < epochs; e++) {
@@ -84,8 +99,20 @@ export async function computeLayout(features: Float32Array, rows: number, dims: 
   const knnPreservation = await preservation(features, rows, dims, xy, opts.seed);
   const method = `umap (pca ${reduced.dims}, ${nNeighbors} neighbours, min dist ${LAYOUT.minDist}, seed ${opts.seed})`;
   const last = clock();
-  const phases = { pca: pca.wall, knn: knn.wall, init: init.wall, umap: optimise.wall, preservation: last.wall };
-  const cpuPhases = { pca: pca.cpu, knn: knn.cpu, init: init.cpu, umap: optimise.cpu, preservation: last.cpu };
+  const phases = {
+    pca: pca.wall,
+    knn: knn.wall,
+    init: init.wall,
+    umap: optimise.wall,
+    preservation: last.wall,
+  };
+  const cpuPhases = {
+    pca: pca.cpu,
+    knn: knn.cpu,
+    init: init.cpu,
+    umap: optimise.cpu,
+    preservation: last.cpu,
+  };
   return { xy, knnPreservation, seconds: (performance.now() - t0) / 1000, method, phases, cpuPhases };
 }
 
@@ -115,7 +142,12 @@ function cosineDistance(a: number[], b: number[]): number {
   return 1 - ab / (Math.sqrt(aa * bb) || 1);
 }
 
-async function pcaRows(features: Float32Array, rows: number, dims: number, m: number): Promise<{ data: Float32Array; dims: number }> {
+async function pcaRows(
+  features: Float32Array,
+  rows: number,
+  dims: number,
+  m: number,
+): Promise<{ data: Float32Array; dims: number }> {
   const x = tf.tensor2d(features, [rows, dims]);
   try {
     const pca = await fitPca(x, m);
@@ -130,7 +162,12 @@ async function pcaRows(features: Float32Array, rows: number, dims: number, m: nu
 }
 
 /** umap-js's kNN lists: each point first (distance 0, as NN-descent gives it), then its K - 1 nearest by cosine. */
-async function neighbourLists(data: Float32Array, rows: number, dims: number, K: number): Promise<{ indices: number[][]; distances: number[][] }> {
+async function neighbourLists(
+  data: Float32Array,
+  rows: number,
+  dims: number,
+  K: number,
+): Promise<{ indices: number[][]; distances: number[][] }> {
   const x = tf.tensor2d(data, [rows, dims]);
   const knn = await knnCosine(x, K - 1).finally(() => x.dispose());
   const indices: number[][] = [];
@@ -153,9 +190,18 @@ async function neighbourLists(data: Float32Array, rows: number, dims: number, K:
  * the original features that are among its 10 nearest in 2-D (Euclidean). Up to
  * PRESERVATION_SAMPLE points all are scored, else a sample of that many drawn from the seed.
  */
-export async function preservation(features: Float32Array, rows: number, dims: number, xy: Float32Array, seed: number): Promise<number> {
+export async function preservation(
+  features: Float32Array,
+  rows: number,
+  dims: number,
+  xy: Float32Array,
+  seed: number,
+): Promise<number> {
   const K = Math.min(PRESERVATION_K, rows - 1);
-  const anchors = rows <= PRESERVATION_SAMPLE ? undefined : Rng.derive(seed, 'layout', 'preservation').permutation(rows).subarray(0, PRESERVATION_SAMPLE).sort();
+  const anchors =
+    rows <= PRESERVATION_SAMPLE
+      ? undefined
+      : Rng.derive(seed, 'layout', 'preservation').permutation(rows).subarray(0, PRESERVATION_SAMPLE).sort();
   const x = tf.tensor2d(features, [rows, dims]);
   const high = await knnCosine(x, K, { rows: anchors }).finally(() => x.dispose());
   const scored = anchors ?? Int32Array.from({ length: rows }, (_, i) => i);

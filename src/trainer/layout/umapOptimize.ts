@@ -42,12 +42,25 @@ interface UmapJsState {
 export function problemFromUmapJs(umap: UMAP): UmapProblem {
   const s = (umap as unknown as { optimizationState: UmapJsState }).optimizationState;
   const rows = s.headEmbedding.length;
-  if (rows === 0 || s.head.length !== s.tail.length || s.head.length !== s.epochsPerSample.length || s.headEmbedding[0]!.length !== 2) {
+  if (
+    rows === 0 ||
+    s.head.length !== s.tail.length ||
+    s.head.length !== s.epochsPerSample.length ||
+    s.headEmbedding[0]!.length !== 2
+  ) {
     throw new Error('umap-js: no 2-D optimisation state after initializeFit (has its layout changed?)');
   }
   const xy = new Float32Array(rows * 2);
   s.headEmbedding.forEach((p, i) => xy.set([p[0]!, p[1]!], 2 * i));
-  return { head: Int32Array.from(s.head), tail: Int32Array.from(s.tail), epochsPerSample: Float64Array.from(s.epochsPerSample), xy, a: s.a, b: s.b, nEpochs: s.nEpochs };
+  return {
+    head: Int32Array.from(s.head),
+    tail: Int32Array.from(s.tail),
+    epochsPerSample: Float64Array.from(s.epochsPerSample),
+    xy,
+    a: s.a,
+    b: s.b,
+    nEpochs: s.nEpochs,
+  };
 }
 
 /** Runs the problem's epochs one step() at a time (the caller reports progress and checks for cancel between them). */
@@ -61,7 +74,10 @@ export class UmapOptimizer {
   /** xorshift32 state: an integer draw per negative sample, seeded from the run's seed. */
   private state: number;
 
-  constructor(private readonly p: UmapProblem, seed: number) {
+  constructor(
+    private readonly p: UmapProblem,
+    seed: number,
+  ) {
     this.xy = p.xy;
     this.nEpochs = p.nEpochs;
     this.nextSample = Float64Array.from(p.epochsPerSample);

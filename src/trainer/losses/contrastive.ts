@@ -13,7 +13,12 @@ export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
  * CC uses it twice: on instance projections (rows = images, tau 0.5) and on the transposed
  * cluster-probability matrices (rows = clusters, tau 1.0).
  */
-export function ntXent(a: tf.Tensor2D, b: tf.Tensor2D, temperature: number, anchors: 'both' | 'first' = 'both'): tf.Scalar {
+export function ntXent(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  temperature: number,
+  anchors: 'both' | 'first' = 'both',
+): tf.Scalar {
   return tf.tidy(() => {
     const n = a.shape[0];
     const za = l2Normalize(a);

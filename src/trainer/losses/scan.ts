@@ -8,7 +8,11 @@ import { marginalNegEntropy } from './entropy.js';
  *                                                              constant lambda log K: same gradient,
  *                                                              and 0 at a uniform marginal)
  */
-export function scanLoss(anchorProbs: tf.Tensor2D, neighbourProbs: tf.Tensor2D, entropyWeight: number): { consistency: tf.Scalar; entropy: tf.Scalar } {
+export function scanLoss(
+  anchorProbs: tf.Tensor2D,
+  neighbourProbs: tf.Tensor2D,
+  entropyWeight: number,
+): { consistency: tf.Scalar; entropy: tf.Scalar } {
   return tf.tidy(() => {
     const dot = tf.sum(tf.mul(anchorProbs, neighbourProbs), 1);
     // torch's BCELoss clamps log at -100; so do we, keeping a dead pair's gradient finite.
@@ -22,7 +26,10 @@ export function scanLoss(anchorProbs: tf.Tensor2D, neighbourProbs: tf.Tensor2D, 
  * The SCAN loss of several heads trained side by side, each term summed over the heads: every
  * head's logits [2b, k] hold the b anchors' rows, then their b neighbours'.
  */
-export function scanLossOverHeads(logits: tf.Tensor2D[], entropyWeight: number): { consistency: tf.Scalar; entropy: tf.Scalar } {
+export function scanLossOverHeads(
+  logits: tf.Tensor2D[],
+  entropyWeight: number,
+): { consistency: tf.Scalar; entropy: tf.Scalar } {
   const consistency: tf.Scalar[] = [];
   const entropy: tf.Scalar[] = [];
   for (const l of logits) {
@@ -50,7 +57,13 @@ export interface ScanEvaluation {
  *   entropy     = H(mean_i p_i)                        (probabilities clamped at 1e-8)
  *   total       = consistency - entropy                (weight 1, whatever lambda trained with)
  */
-export function scanEvaluate(probs: Float32Array, k: number, neighbours: ArrayLike<number>, width: number, m: number): ScanEvaluation {
+export function scanEvaluate(
+  probs: Float32Array,
+  k: number,
+  neighbours: ArrayLike<number>,
+  width: number,
+  m: number,
+): ScanEvaluation {
   const n = probs.length / k;
   const dot = (i: number, j: number) => {
     let s = 0;
@@ -105,12 +118,22 @@ export function selfLabelTargets(probs: Float32Array, k: number, threshold: numb
 }
 
 /** Cross-entropy of logits against integer targets, averaged with per-row weights (torch's weighted mean). */
-export function weightedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, weights: Float32Array): tf.Scalar {
+export function weightedCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: Int32Array,
+  weights: Float32Array,
+): tf.Scalar {
   return tf.tidy(() => {
     const k = logits.shape[1];
     const onehot = tf.oneHot(tf.tensor1d(targets, 'int32'), k);
     const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1));
     const w = tf.tensor1d(weights);
-    return tf.div(tf.sum(tf.mul(nll, w)), Math.max(weights.reduce((a, b) => a + b, 0), 1e-12)) as tf.Scalar;
+    return tf.div(
+      tf.sum(tf.mul(nll, w)),
+      Math.max(
+        weights.reduce((a, b) => a + b, 0),
+        1e-12,
+      ),
+    ) as tf.Scalar;
   });
 }

@@ -10,7 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
  * marginals p [H, k] (an EMA of the teacher's) and the pair weights w [b] are constants.
  * Returns the H losses.
  */
-export function temiLoss(studentLogProbs: tf.Tensor3D, teacherProbs: tf.Tensor3D, marginals: tf.Tensor2D, weights: tf.Tensor1D, beta: number): tf.Tensor1D {
+export function temiLoss(
+  studentLogProbs: tf.Tensor3D,
+  teacherProbs: tf.Tensor3D,
+  marginals: tf.Tensor2D,
+  weights: tf.Tensor1D,
+  beta: number,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const logTeacher = tf.log(tf.maximum(teacherProbs, 1e-30));
     const logP = tf.expandDims(tf.log(marginals), 1);

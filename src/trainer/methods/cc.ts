@@ -9,7 +9,17 @@ import { ParamSet } from '../models/layers.js';
 import { Rng } from '../util/rng.js';
 import { CC_SPEC } from '../../common/methods/cc.js';
 import { learningRateAt, setLearningRate } from './schedule.js';
-import { batches, stepCount, cancelPoint, minimizeTerms, predictFromProbs, settingsOf, TermAverager, type Method, type MethodInit } from './method.js';
+import {
+  batches,
+  stepCount,
+  cancelPoint,
+  minimizeTerms,
+  predictFromProbs,
+  settingsOf,
+  TermAverager,
+  type Method,
+  type MethodInit,
+} from './method.js';
 
 /** The official code's 128-d instance space (config.yaml); its other settings are CC_SPEC's. */
 const INSTANCE_DIM = 128;
@@ -35,7 +45,8 @@ export function createCC({ config, ds }: MethodInit): Method {
   // Crop scale floor and blur probability are tunable; the defaults are the official CIFAR recipe's (no blur).
   const augment = { cropScale: [s.cropMin, 1] as [number, number], blurProb: s.blur };
   // The cluster head on un-augmented images: predict() runs it over the dataset, assign over new images.
-  const probs = (x: tf.Tensor4D) => tf.softmax(clusterHead.apply(f.net.apply(x, false), false) as tf.Tensor2D);
+  const probs = (x: tf.Tensor4D) =>
+    tf.softmax(clusterHead.apply(f.net.apply(x, false), false) as tf.Tensor2D);
 
   return {
     name: 'cc',
@@ -58,9 +69,18 @@ export function createCC({ config, ds }: MethodInit): Method {
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
         const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {
           // Each view through the network on its own, as the official forward(x_i, x_j): batch norm sees one view at a time.
-          const [ha, hb] = views.map((v) => f.net.apply(v, true) as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D];
-          const [za, zb] = [ha, hb].map((h) => instanceHead.apply(h, true) as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D];
-          const [ya, yb] = [ha, hb].map((h) => tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D)) as [tf.Tensor2D, tf.Tensor2D];
+          const [ha, hb] = views.map((v) => f.net.apply(v, true) as tf.Tensor2D) as [
+            tf.Tensor2D,
+            tf.Tensor2D,
+          ];
+          const [za, zb] = [ha, hb].map((h) => instanceHead.apply(h, true) as tf.Tensor2D) as [
+            tf.Tensor2D,
+            tf.Tensor2D,
+          ];
+          const [ya, yb] = [ha, hb].map((h) => tf.softmax(clusterHead.apply(h, true) as tf.Tensor2D)) as [
+            tf.Tensor2D,
+            tf.Tensor2D,
+          ];
           return {
             instance: ntXent(za, zb, s.instanceTemperature),
             cluster: ntXent(tf.transpose(ya), tf.transpose(yb), s.clusterTemperature),

@@ -15,7 +15,17 @@ import { Rng } from '../util/rng.js';
 import { labelFreeRow, scoreLabelFree } from '../run/labelFreeScores.js';
 import { centroidProbs } from './featureClusters.js';
 import { DC_PICK_RULES, pickBetter, pickFrom, pickScore } from '../../common/methods/deepclusterPick.js';
-import { batches, stepCount, cancelPoint, featuresOf, settingsOf, TermAverager, type Method, type MethodInit, type Predictions } from './method.js';
+import {
+  batches,
+  stepCount,
+  cancelPoint,
+  featuresOf,
+  settingsOf,
+  TermAverager,
+  type Method,
+  type MethodInit,
+  type Predictions,
+} from './method.js';
 
 /**
  * The official settings (facebookresearch/deepcluster main.py) are DEEPCLUSTER_SPEC's: SGD lr 0.05,
@@ -37,7 +47,12 @@ function defaultPcaDim(featureDim: number): number {
 }
 
 /** The training view: a random resized crop (8-100 %) and a flip, as the official loader (no colour ops). */
-const DC_AUGMENT: Partial<AugmentConfig> = { cropScale: [0.08, 1], jitterProb: 0, grayscaleProb: 0, blurProb: 0 };
+const DC_AUGMENT: Partial<AugmentConfig> = {
+  cropScale: [0.08, 1],
+  jitterProb: 0,
+  grayscaleProb: 0,
+  blurProb: 0,
+};
 
 /**
  * DeepCluster's UnifLabelSampler: n draws with every non-empty cluster equally represented
@@ -79,7 +94,10 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
-  const classifier = dense(params, 'classifier', f.featureDim, k, 'linear', { weight: normalInit(0.01), bias: zeros });
+  const classifier = dense(params, 'classifier', f.featureDim, k, 'linear', {
+    weight: normalInit(0.01),
+    bias: zeros,
+  });
   const m = Math.min(s.pcaDim ?? defaultPcaDim(f.featureDim), f.featureDim, ds.n);
   // The clustering that predicts new images.
   const pcaMean = params.add('dc.pca_mean', [f.featureDim], zeros, false);
@@ -96,17 +114,28 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
   // The body's momentum persists across epochs; the classifier is new every epoch, with a plain SGD of its own.
   const optimizer = tf.train.momentum(config.learningRate, momentum);
   const setState = (v: tf.Variable, t: tf.Tensor | ArrayLike<number>) =>
-    tf.tidy(() => v.assign(t instanceof tf.Tensor ? t.reshape(v.shape) : tf.tensor(Float32Array.from(t), v.shape)));
+    tf.tidy(() =>
+      v.assign(t instanceof tf.Tensor ? t.reshape(v.shape) : tf.tensor(Float32Array.from(t), v.shape)),
+    );
 
   /** The pick rule's value of a clustering (its row's quantities), computing the label-free scores only for the rules that read them. */
-  async function scoreOf(c: NonNullable<typeof cached>, row: Record<string, number>, epoch: number): Promise<number> {
+  async function scoreOf(
+    c: NonNullable<typeof cached>,
+    row: Record<string, number>,
+    epoch: number,
+  ): Promise<number> {
     const key = (DC_PICK_RULES[s.pick] as { key?: string }).key;
     if (key === 'confidence' || key === 'knnConsistency' || key === 'silhouette') {
       // The evaluation's scores of the same clustering in the same features (evaluate() in train.ts).
       const h = featuresOf(ds, (x) => l2Normalize(f.net.apply(input(x), false) as tf.Tensor2D));
       const features = (await h.data()) as Float32Array;
       h.dispose();
-      const lf = await scoreLabelFree({ rows: ds.n, dims: f.featureDim, clusters: k, features, probs: new Float32Array(0) }, c.preds, k, config.seed);
+      const lf = await scoreLabelFree(
+        { rows: ds.n, dims: f.featureDim, clusters: k, features, probs: new Float32Array(0) },
+        c.preds,
+        k,
+        config.seed,
+      );
       Object.assign(row, labelFreeRow(lf.scores));
     }
     return pickScore(s.pick, { ...row, epoch });
@@ -116,7 +145,11 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
    * Keeps the epoch's model and clusters when its score beats every earlier epoch's of the run's
    * second half; returns the row's kept epoch.
    */
-  async function consider(epoch: number, c: NonNullable<typeof cached>, row: Record<string, number>): Promise<Record<string, number>> {
+  async function consider(
+    epoch: number,
+    c: NonNullable<typeof cached>,
+    row: Record<string, number>,
+  ): Promise<Record<string, number>> {
     if (!keep || epoch < pickFrom(config.epochs)) return {};
     const score = await scoreOf(c, row, epoch);
     const [keptEpoch, keptScore] = keep.at.dataSync();
@@ -137,7 +170,8 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
    * The same pass gives the classifier's mean top softmax probability on un-augmented images: how
    * well the epoch's network fits the pseudo-labels it trained on, a label-free diagnostic.
    */
-  let cached: { epoch: number; km: KMeansResult; preds: Predictions; classifierConfidence: number } | undefined;
+  let cached:
+    { epoch: number; km: KMeansResult; preds: Predictions; classifierConfidence: number } | undefined;
   async function clustering(modelEpoch: number): Promise<NonNullable<typeof cached>> {
     if (cached?.epoch === modelEpoch) return cached;
     // The net is its pre-activation followed by a ReLU, or the pre-activation itself (see Backbone).
@@ -153,7 +187,12 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     const pca = await fitPca(feats, m, { whiten: true });
     const z = tf.tidy(() => l2Normalize(applyPca(pca, feats)));
     feats.dispose();
-    const km = await kmeans(z, { k, rng: Rng.derive(config.seed, 'deepcluster', KMEANS_STREAM, modelEpoch), restarts: s.restarts, iters: s.kmeansIters });
+    const km = await kmeans(z, {
+      k,
+      rng: Rng.derive(config.seed, 'deepcluster', KMEANS_STREAM, modelEpoch),
+      restarts: s.restarts,
+      iters: s.kmeansIters,
+    });
     setState(pcaMean, pca.mean);
     setState(pcaComponents, pca.components);
     setState(pcaScale, pca.scale);
@@ -190,10 +229,16 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
           await cancelPoint(signal);
           const x = tf.tidy(() => input(ccAugment(toFloatBatch(ds, idx), rng, DC_AUGMENT)));
           const targets = Int32Array.from(idx, (i) => y[i]!);
-          const weights = Float32Array.from(targets, (c) => (balance === 'weighted' ? ds.n / (k * sizes[c]!) : 1));
+          const weights = Float32Array.from(targets, (c) =>
+            balance === 'weighted' ? ds.n / (k * sizes[c]!) : 1,
+          );
           const terms: Record<string, number> = {};
           const { value, grads } = tf.variableGrads(() => {
-            const ce = weightedCrossEntropy(classifier.apply(f.net.apply(x, true), true) as tf.Tensor2D, targets, weights);
+            const ce = weightedCrossEntropy(
+              classifier.apply(f.net.apply(x, true), true) as tf.Tensor2D,
+              targets,
+              weights,
+            );
             const decay = weightDecay([...bodyVars, ...headVars], wd);
             terms.crossEntropy = ce.dataSync()[0]!;
             terms.weightDecay = decay.dataSync()[0]!;
@@ -231,18 +276,33 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
       const [epoch, score, lastScore] = keep.at.dataSync();
       if (epoch === 0) return { epoch: last, rule: s.pick, why: 'no epoch of the second half was trained' };
       for (const { live, copy } of keep.weights) live.assign(copy);
-      reported = { cluster: Int32Array.from(keep.cluster.dataSync()), confidence: Float32Array.from(keep.confidence.dataSync()) };
+      reported = {
+        cluster: Int32Array.from(keep.cluster.dataSync()),
+        confidence: Float32Array.from(keep.confidence.dataSync()),
+      };
       // The rule's quantity as the row shows it (the score is its negative for a lowest-wins rule).
       const sign = (rule as { sign?: number }).sign ?? 1;
       const value = (x: number) => (sign * x).toPrecision(4);
-      const why = epoch === last ? `${rule.doc} (${value(score!)}, the last epoch's own)` : `${rule.doc} (${value(score!)}; the last epoch's ${value(lastScore!)})`;
+      const why =
+        epoch === last
+          ? `${rule.doc} (${value(score!)}, the last epoch's own)`
+          : `${rule.doc} (${value(score!)}; the last epoch's ${value(lastScore!)})`;
       return { epoch: epoch!, rule: s.pick, why };
     },
 
     // The clustering kept in the state: the final checkpoint's, made by predict() at the last epoch.
     probs: (x) =>
       tf.tidy(() => {
-        const z = l2Normalize(applyPca({ mean: pcaMean as tf.Tensor1D, components: pcaComponents as tf.Tensor2D, scale: pcaScale as tf.Tensor1D }, f.preActivation.apply(input(x), false) as tf.Tensor2D));
+        const z = l2Normalize(
+          applyPca(
+            {
+              mean: pcaMean as tf.Tensor1D,
+              components: pcaComponents as tf.Tensor2D,
+              scale: pcaScale as tf.Tensor1D,
+            },
+            f.preActivation.apply(input(x), false) as tf.Tensor2D,
+          ),
+        );
         return centroidProbs(z, centroids as tf.Tensor2D);
       }),
 
@@ -263,6 +323,9 @@ function keptState(params: ParamSet, n: number) {
   const at = params.add('dc.kept', [3], zeros, false);
   const cluster = params.add('dc.kept_cluster', [n], zeros, false);
   const confidence = params.add('dc.kept_confidence', [n], zeros, false);
-  const weights = variables.map(([name, live]) => ({ live, copy: params.add(`dc.kept.${name}`, live.shape, zeros, false) }));
+  const weights = variables.map(([name, live]) => ({
+    live,
+    copy: params.add(`dc.kept.${name}`, live.shape, zeros, false),
+  }));
   return { at, cluster, confidence, weights };
 }

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { pixelEmbeddings, pixelEmbeddingsOf, PIXEL_SOURCE, type Embeddings } from '../embeddings/embeddings.js';
+import {
+  pixelEmbeddings,
+  pixelEmbeddingsOf,
+  PIXEL_SOURCE,
+  type Embeddings,
+} from '../embeddings/embeddings.js';
 import { l2Normalize } from '../losses/contrastive.js';
 import { allBatches, type Method, type MethodInit, type Predictions } from './method.js';
 
@@ -29,7 +34,11 @@ export interface EmbeddingInput {
 export function embeddingInput({ ds, embeddings }: MethodInit): EmbeddingInput {
   if (embeddings) return { dim: embeddings.dim, source: embeddings.source, get: () => embeddings };
   let made: Embeddings | undefined;
-  return { dim: ds.size * ds.size * ds.channels, source: PIXEL_SOURCE, get: () => (made ??= pixelEmbeddings(ds)) };
+  return {
+    dim: ds.size * ds.size * ds.channels,
+    source: PIXEL_SOURCE,
+    get: () => (made ??= pixelEmbeddings(ds)),
+  };
 }
 
 /** L2-normalised copy of n rows of dim values (a zero row stays zero). */
@@ -65,15 +74,29 @@ export function predictionsOfProbs(p: Float32Array, n: number): Predictions {
  * (the only embedding computable from an image batch here; a feature model's runs assign through
  * probsFromEmbeddings).
  */
-export function embeddingSide(input: EmbeddingInput, probsOfUnit: (z: tf.Tensor2D) => tf.Tensor2D, batchSize = 4096) {
+export function embeddingSide(
+  input: EmbeddingInput,
+  probsOfUnit: (z: tf.Tensor2D) => tf.Tensor2D,
+  batchSize = 4096,
+) {
   const pixelsOnly = () => {
-    if (input.source !== PIXEL_SOURCE) throw new Error(`this run clusters embeddings of ${input.source}: images are assigned through their embeddings, not their pixels`);
+    if (input.source !== PIXEL_SOURCE)
+      throw new Error(
+        `this run clusters embeddings of ${input.source}: images are assigned through their embeddings, not their pixels`,
+      );
   };
   const probsFromEmbeddings = (data: Float32Array, n: number): Float32Array => {
     const z = unitRows(data, n, input.dim);
     let out = new Float32Array(0);
     for (const idx of allBatches(n, batchSize)) {
-      const p = tf.tidy(() => probsOfUnit(tf.tensor2d(z.subarray(idx[0]! * input.dim, (idx[0]! + idx.length) * input.dim), [idx.length, input.dim])));
+      const p = tf.tidy(() =>
+        probsOfUnit(
+          tf.tensor2d(z.subarray(idx[0]! * input.dim, (idx[0]! + idx.length) * input.dim), [
+            idx.length,
+            input.dim,
+          ]),
+        ),
+      );
       const k = p.shape[1];
       if (out.length === 0) out = new Float32Array(n * k);
       out.set(p.dataSync() as Float32Array, idx[0]! * k);

@@ -23,7 +23,10 @@ export function centroidProbs(features: tf.Tensor2D, centroids: tf.Tensor2D, tem
 /** Argmax and max of each row of a probability matrix. */
 export async function argmaxRows(probs: tf.Tensor2D): Promise<Predictions> {
   const [arg, max] = tf.tidy(() => [tf.argMax(probs, 1), tf.max(probs, 1)]);
-  const out = { cluster: Int32Array.from(await arg!.data()), confidence: Float32Array.from(await max!.data()) };
+  const out = {
+    cluster: Int32Array.from(await arg!.data()),
+    confidence: Float32Array.from(await max!.data()),
+  };
   tf.dispose([arg!, max!]);
   return out;
 }

@@ -38,7 +38,9 @@ export function resolveConfig(config: TrainConfig): TrainConfig {
 /** The stages a resolved config trains, named as people read them, with their epochs; empty for a method without stages. */
 export function stagePlan(config: TrainConfig): { name: string; epochs: number }[] {
   const stages = TRAINERS[config.method].stages?.(config) ?? [];
-  return stages.filter((s) => s.epochs > 0).map((s) => ({ name: stageName(s.phase, config.method), epochs: s.epochs }));
+  return stages
+    .filter((s) => s.epochs > 0)
+    .map((s) => ({ name: stageName(s.phase, config.method), epochs: s.epochs }));
 }
 
 /** The name of the stage a 1-based epoch trains in, for progress messages ("self-labeling"); undefined without stages. */

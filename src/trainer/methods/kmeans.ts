@@ -34,7 +34,13 @@ export function createKmeans(init: MethodInit): EmbeddingMethod {
     async trainEpoch(epoch, onStep) {
       const e = input.get();
       unit ??= tf.tensor2d(unitRows(e.data, e.n, e.dim), [e.n, e.dim]);
-      const km = await kmeans(unit, { k, rng: Rng.derive(config.seed, 'kmeans', epoch), restarts: settings.restarts, iters: settings.iters, tol: 1e-6 });
+      const km = await kmeans(unit, {
+        k,
+        rng: Rng.derive(config.seed, 'kmeans', epoch),
+        restarts: settings.restarts,
+        iters: settings.iters,
+        tol: 1e-6,
+      });
       const kept = inertia.dataSync()[0]!;
       if (kept === 0 || km.inertia < kept) {
         centroids.assign(km.centroids);
@@ -43,7 +49,12 @@ export function createKmeans(init: MethodInit): EmbeddingMethod {
       km.centroids.dispose();
       onStep({ step: 1, steps: 1, loss: km.inertia / e.n, images: e.n });
       const best = inertia.dataSync()[0]! / e.n;
-      return { phase: 'kmeans', loss: best, terms: { inertia: best }, extra: { iters: km.iters, reseeded: km.reseeded } };
+      return {
+        phase: 'kmeans',
+        loss: best,
+        terms: { inertia: best },
+        extra: { iters: km.iters, reseeded: km.reseeded },
+      };
     },
     async predict() {
       const preds = await side.predictFromEmbeddings();

@@ -96,7 +96,11 @@ export function* allBatches(n: number, batchSize: number): Generator<Int32Array>
 }
 
 /** Argmax and max of per-image probabilities computed batch by batch. */
-export async function predictFromProbs(n: number, batchSize: number, probs: (idx: Int32Array) => tf.Tensor2D): Promise<Predictions> {
+export async function predictFromProbs(
+  n: number,
+  batchSize: number,
+  probs: (idx: Int32Array) => tf.Tensor2D,
+): Promise<Predictions> {
   const cluster = new Int32Array(n);
   const confidence = new Float32Array(n);
   for (const idx of allBatches(n, batchSize)) {
@@ -153,7 +157,11 @@ export class TermAverager {
 
   result(phase: string): EpochResult {
     const c = Math.max(this.count, 1);
-    return { phase, loss: this.total / c, terms: Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / c])) };
+    return {
+      phase,
+      loss: this.total / c,
+      terms: Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / c])),
+    };
   }
 }
 

@@ -26,7 +26,12 @@ export class NeighbourTable {
    * Mines them from `unit` (n x dim, unit rows) unless done; returns what the epoch's metrics row
    * records of it: the share of neighbours of the image's own class, where images are labelled.
    */
-  async ensure(unit: Float32Array, dim: number, labels: Int32Array, log?: (line: string) => void): Promise<Record<string, number>> {
+  async ensure(
+    unit: Float32Array,
+    dim: number,
+    labels: Int32Array,
+    log?: (line: string) => void,
+  ): Promise<Record<string, number>> {
     if (this.mined.dataSync()[0] === 1) return {};
     const t0 = performance.now();
     const found = await mineNeighbours(unit, this.n, dim, this.K, { log });
@@ -56,7 +61,11 @@ export class NeighbourTable {
 }
 
 /** The share of mined neighbours (K per row) of the row's own class, over labelled pairs; nothing when none is labelled. */
-export function neighbourAgreement(indices: ArrayLike<number>, K: number, labels: Int32Array): { neighbourAgreement?: number } {
+export function neighbourAgreement(
+  indices: ArrayLike<number>,
+  K: number,
+  labels: Int32Array,
+): { neighbourAgreement?: number } {
   let agree = 0;
   let pairs = 0;
   for (let i = 0; i < labels.length; i++) {

@@ -3,13 +3,29 @@ import { SCANHEAD_SPEC } from '../../common/methods/scanhead.js';
 import type { TrainConfig } from '../../protocol/run.js';
 import { gatherEmbeddings } from '../embeddings/embeddings.js';
 import { l2Normalize } from '../losses/contrastive.js';
-import { scanEvaluate, scanLossOverHeads, selfLabelTargets, weightedCrossEntropy, type ScanEvaluation } from '../losses/scan.js';
+import {
+  scanEvaluate,
+  scanLossOverHeads,
+  selfLabelTargets,
+  weightedCrossEntropy,
+  type ScanEvaluation,
+} from '../losses/scan.js';
 import { weightDecay } from '../losses/weightDecay.js';
 import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { embeddingInput, embeddingSide, unitRows, type EmbeddingMethod } from './embeddingMethod.js';
-import { batches, CancelledError, minimizeTerms, settingsOf, stepCount, TermAverager, type EpochResult, type MethodInit, type StepInfo } from './method.js';
+import {
+  batches,
+  CancelledError,
+  minimizeTerms,
+  settingsOf,
+  stepCount,
+  TermAverager,
+  type EpochResult,
+  type MethodInit,
+  type StepInfo,
+} from './method.js';
 import { NeighbourTable } from './neighbourTable.js';
 
 /** The mined neighbours, besides the image itself, each head is scored against after an epoch (the official 5). */
@@ -45,8 +61,12 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
   // (epoch, head, score) of the kept head, and a copy of the heads' weights of that epoch.
   const kept = params.add('scanhead.kept', [3], zeros, false);
   const trained = params.add('scanhead.trained_epochs', [1], zeros, false);
-  const keptWeights = [...params.trainable].map(([name, live]) => ({ live, copy: params.add(`scanhead.kept.${name}`, live.shape, zeros, false) }));
-  const setState = (v: tf.Variable, values: ArrayLike<number>) => tf.tidy(() => v.assign(tf.tensor(Float32Array.from(values), v.shape)));
+  const keptWeights = [...params.trainable].map(([name, live]) => ({
+    live,
+    copy: params.add(`scanhead.kept.${name}`, live.shape, zeros, false),
+  }));
+  const setState = (v: tf.Variable, values: ArrayLike<number>) =>
+    tf.tidy(() => v.assign(tf.tensor(Float32Array.from(values), v.shape)));
   const scanDone = () => trained.dataSync()[0]! >= scanEpochs;
   const keptHead = () => kept.dataSync()[1]!;
   const predictHead = () => {
@@ -54,20 +74,24 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
     const l = headLoss.dataSync();
     return l.indexOf(Math.min(...l));
   };
-  const headVars = (h: number) => [...params.trainable].filter(([n]) => n.startsWith(`cluster_head.${h}.`)).map(([, v]) => v);
+  const headVars = (h: number) =>
+    [...params.trainable].filter(([n]) => n.startsWith(`cluster_head.${h}.`)).map(([, v]) => v);
   // Unit rows scaled to unit RMS per coordinate: logits of order 1 at PyTorch's initialisation, as
   // the unnormalised backbone features the official heads read (unit rows leave them near 0 for
   // thousands of steps).
   const scale = Math.sqrt(dim);
-  const logits = (h: number, z: tf.Tensor2D, training: boolean) => heads[h]!.apply(tf.mul(z, scale), training) as tf.Tensor2D;
-  const headProbs = (h: number, z: tf.Tensor2D) => tf.tidy(() => tf.softmax(logits(h, z, false)) as tf.Tensor2D);
+  const logits = (h: number, z: tf.Tensor2D, training: boolean) =>
+    heads[h]!.apply(tf.mul(z, scale), training) as tf.Tensor2D;
+  const headProbs = (h: number, z: tf.Tensor2D) =>
+    tf.tidy(() => tf.softmax(logits(h, z, false)) as tf.Tensor2D);
 
   let unit: Float32Array | undefined;
   const units = () => {
     const e = input.get();
     return (unit ??= unitRows(e.data, e.n, e.dim));
   };
-  const batchOf = (idx: ArrayLike<number>) => tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
+  const batchOf = (idx: ArrayLike<number>) =>
+    tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
 
   let stage: 'heads' | 'selflabel' | undefined;
   let optimizer!: tf.Optimizer;
@@ -80,7 +104,12 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
   };
   enterEpoch(1);
 
-  async function scanEpoch(epoch: number, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+  async function scanEpoch(
+    epoch: number,
+    rng: Rng,
+    onStep: (s: StepInfo) => void,
+    signal: AbortSignal,
+  ): Promise<EpochResult> {
     const extra = await nb.ensure(units(), dim, ds.labels);
     const steps = stepCount(ds.n, config.batchSize);
     const avg = new TermAverager();
@@ -127,10 +156,22 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
     if (epoch === scanEpochs) for (const { live, copy } of keptWeights) live.assign(copy);
     const [ke, kh, kl] = kept.dataSync();
     const best = scores[head]!;
-    return { evalHead: head, evalLoss: best.total, evalConsistency: best.consistency, evalEntropy: best.entropy, keptEpoch: ke!, keptHead: kh!, keptLoss: kl! };
+    return {
+      evalHead: head,
+      evalLoss: best.total,
+      evalConsistency: best.consistency,
+      evalEntropy: best.entropy,
+      keptEpoch: ke!,
+      keptHead: kh!,
+      keptLoss: kl!,
+    };
   }
 
-  async function selflabelEpoch(rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult> {
+  async function selflabelEpoch(
+    rng: Rng,
+    onStep: (s: StepInfo) => void,
+    signal: AbortSignal,
+  ): Promise<EpochResult> {
     const best = keptHead();
     const vars = headVars(best);
     const steps = stepCount(ds.n, config.batchSize);
@@ -147,7 +188,14 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
       seen += idx.length;
       confident += t.confident;
       // The strong view of an embedding: noise of length `noise` (in expectation), back on the sphere.
-      const noisy = tf.tidy(() => l2Normalize(tf.add(z, tf.mul(tf.randomNormal(z.shape, 0, 1, 'float32', rng.int(2 ** 31)), s.noise / Math.sqrt(dim)))));
+      const noisy = tf.tidy(() =>
+        l2Normalize(
+          tf.add(
+            z,
+            tf.mul(tf.randomNormal(z.shape, 0, 1, 'float32', rng.int(2 ** 31)), s.noise / Math.sqrt(dim)),
+          ),
+        ),
+      );
       z.dispose();
       if (t.confident > 0) {
         const r = await minimizeTerms(optimizer, vars, () => ({
@@ -159,7 +207,10 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
       noisy.dispose();
       onStep({ step: ++step, steps, loss: avg.result('selflabel').loss, images: idx.length });
     }
-    return { ...avg.result('selflabel'), extra: { confidentFraction: confident / Math.max(seen, 1), keptHead: best } };
+    return {
+      ...avg.result('selflabel'),
+      extra: { confidentFraction: confident / Math.max(seen, 1), keptHead: best },
+    };
   }
 
   const side = embeddingSide(input, (z) => headProbs(predictHead(), z));
@@ -172,7 +223,10 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
     enterEpoch,
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'scanhead', epoch);
-      const result = epoch <= scanEpochs ? await scanEpoch(epoch, rng, onStep, signal) : await selflabelEpoch(rng, onStep, signal);
+      const result =
+        epoch <= scanEpochs
+          ? await scanEpoch(epoch, rng, onStep, signal)
+          : await selflabelEpoch(rng, onStep, signal);
       setState(trained, [epoch]);
       return result;
     },

@@ -7,7 +7,9 @@ export type Schedule = 'cosine' | 'constant';
  * so a resumed run trains at the rates an uninterrupted one would.
  */
 export function learningRateAt(schedule: Schedule, base: number, epoch: number, epochs: number): number {
-  return schedule === 'constant' ? base : (base * (1 + Math.cos((Math.PI * (epoch - 1)) / Math.max(epochs, 1)))) / 2;
+  return schedule === 'constant'
+    ? base
+    : (base * (1 + Math.cos((Math.PI * (epoch - 1)) / Math.max(epochs, 1)))) / 2;
 }
 
 /** tfjs's Adam reads its rate at every step but has no setter; SGD and momentum have one. */

@@ -8,7 +8,15 @@ import { normalInit, ParamSet, zeros } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
 import { embeddingInput, embeddingSide, unitRows, type EmbeddingMethod } from './embeddingMethod.js';
-import { batches, CancelledError, minimizeTerms, settingsOf, stepCount, TermAverager, type MethodInit } from './method.js';
+import {
+  batches,
+  CancelledError,
+  minimizeTerms,
+  settingsOf,
+  stepCount,
+  TermAverager,
+  type MethodInit,
+} from './method.js';
 import { NeighbourTable } from './neighbourTable.js';
 
 /** One side (student or teacher) of the head ensemble, every head's variables stacked on a first axis of H. */
@@ -50,7 +58,8 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
   const small = normalInit(0.02);
   const ones = (n: number) => new Float32Array(n).fill(1);
   const side = (who: 'student' | 'teacher'): Heads => {
-    const at = (name: string, shape: number[], init: (n: number, rng: Rng) => Float32Array) => params.add(`${who}.${name}`, shape, init, who === 'student');
+    const at = (name: string, shape: number[], init: (n: number, rng: Rng) => Float32Array) =>
+      params.add(`${who}.${name}`, shape, init, who === 'student');
     return {
       w1: at('fc1.weight', [dim, H * s.hidden], small),
       b1: at('fc1.bias', [H * s.hidden], zeros),
@@ -75,22 +84,33 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
   const logits = (heads: Heads, z: tf.Tensor2D): tf.Tensor3D =>
     tf.tidy(() => {
       const b = z.shape[0];
-      const hidden = fusedMatMul({ a: z, b: heads.w1 as tf.Tensor2D, bias: heads.b1 as tf.Tensor1D, activation: 'relu' });
+      const hidden = fusedMatMul({
+        a: z,
+        b: heads.w1 as tf.Tensor2D,
+        bias: heads.b1 as tf.Tensor1D,
+        activation: 'relu',
+      });
       const perHead = tf.transpose(tf.reshape(hidden, [b, H, s.hidden]), [1, 0, 2]);
       const u = tf.add(tf.matMul(perHead, heads.w2 as tf.Tensor3D), heads.b2);
       const unitU = tf.div(u, tf.sqrt(tf.add(tf.sum(tf.square(u), 2, true), 1e-12)));
       const direction = tf.div(heads.v, tf.norm(heads.v, 'euclidean', 1, true));
-      return tf.div(tf.mul(tf.matMul(unitU, direction as tf.Tensor3D), heads.g), s.temperature) as tf.Tensor3D;
+      return tf.div(
+        tf.mul(tf.matMul(unitU, direction as tf.Tensor3D), heads.g),
+        s.temperature,
+      ) as tf.Tensor3D;
     });
   const headProbs = (heads: Heads, z: tf.Tensor2D, h: number) =>
-    tf.tidy(() => tf.softmax(tf.squeeze(tf.slice(logits(heads, z), [h, 0, 0], [1, -1, -1]), [0])) as tf.Tensor2D);
+    tf.tidy(
+      () => tf.softmax(tf.squeeze(tf.slice(logits(heads, z), [h, 0, 0], [1, -1, -1]), [0])) as tf.Tensor2D,
+    );
 
   let unit: Float32Array | undefined;
   const units = () => {
     const e = input.get();
     return (unit ??= unitRows(e.data, e.n, e.dim));
   };
-  const batchOf = (idx: ArrayLike<number>) => tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
+  const batchOf = (idx: ArrayLike<number>) =>
+    tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
 
   const embedding = embeddingSide(input, (z) => headProbs(teacher, z, selected.dataSync()[0]!));
   return {
@@ -110,7 +130,9 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
         // The teacher's side of the step: its probabilities, the marginals they move, the pair weights.
         const [qa, qb, w] = tf.tidy(() => {
           const q = tf.softmax(logits(teacher, x));
-          marginals.assign(tf.add(tf.mul(marginals, s.probsMomentum), tf.mul(tf.mean(q, 1), 1 - s.probsMomentum)));
+          marginals.assign(
+            tf.add(tf.mul(marginals, s.probsMomentum), tf.mul(tf.mean(q, 1), 1 - s.probsMomentum)),
+          );
           const [a, bb] = tf.split(q, 2, 1) as [tf.Tensor3D, tf.Tensor3D];
           return [a, bb, pairWeights(a, bb)] as const;
         });
@@ -118,7 +140,10 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
         const r = await minimizeTerms(optimizer, studentVars, () => {
           const [la, lb] = tf.split(tf.logSoftmax(logits(student, x)), 2, 1) as [tf.Tensor3D, tf.Tensor3D];
           const p = marginals as tf.Tensor2D;
-          const losses = tf.div(tf.add(temiLoss(lb, qa, p, w, s.beta), temiLoss(la, qb, p, w, s.beta)), 2) as tf.Tensor1D;
+          const losses = tf.div(
+            tf.add(temiLoss(lb, qa, p, w, s.beta), temiLoss(la, qb, p, w, s.beta)),
+            2,
+          ) as tf.Tensor1D;
           perHead = tf.keep(losses);
           return { pmi: tf.mean(losses) as tf.Scalar, weightDecay: weightDecay(studentVars, s.weightDecay) };
         });
@@ -126,7 +151,10 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
         lossOfHead.forEach((v, h) => (headSums[h] += v));
         tf.dispose([x, qa, qb, w, perHead!]);
         tf.tidy(() => {
-          for (const n of names) teacher[n].assign(tf.add(tf.mul(teacher[n], s.teacherMomentum), tf.mul(student[n], 1 - s.teacherMomentum)));
+          for (const n of names)
+            teacher[n].assign(
+              tf.add(tf.mul(teacher[n], s.teacherMomentum), tf.mul(student[n], 1 - s.teacherMomentum)),
+            );
         });
         avg.add(r.loss, r.terms);
         onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });

@@ -1,6 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackboneName } from '../../protocol/run.js';
-import { batchNorm, conv2d, dense, flatten, globalAvgPool, maxPool, relu, sequential, type Layer, type ParamSet } from './layers.js';
+import {
+  batchNorm,
+  conv2d,
+  dense,
+  flatten,
+  globalAvgPool,
+  maxPool,
+  relu,
+  sequential,
+  type Layer,
+  type ParamSet,
+} from './layers.js';
 
 /** A feature extractor f: image batch [N, S, S, C] -> features [N, featureDim]. */
 export interface Backbone {
@@ -22,7 +33,12 @@ function smallCnn(p: ParamSet, channels: number, imageSize: number): Backbone {
   if (s < 1) throw new Error(`image size ${imageSize} is too small for the small backbone (need at least 8)`);
   const featureDim = 256;
   const stage = (name: string, inC: number, outC: number) =>
-    sequential(conv2d(p, `backbone.${name}`, inC, outC, 3, { bias: false }), batchNorm(p, `backbone.${name}_bn`, outC), relu, maxPool(2));
+    sequential(
+      conv2d(p, `backbone.${name}`, inC, outC, 3, { bias: false }),
+      batchNorm(p, `backbone.${name}_bn`, outC),
+      relu,
+      maxPool(2),
+    );
   const preActivation = sequential(
     stage('conv1', channels, 32),
     stage('conv2', 32, 64),
@@ -45,7 +61,10 @@ function basicBlock(p: ParamSet, name: string, inC: number, outC: number, stride
   );
   const shortcut =
     stride !== 1 || inC !== outC
-      ? sequential(conv2d(p, `${name}.shortcut`, inC, outC, 1, { stride, bias: false }), batchNorm(p, `${name}.shortcut_bn`, outC))
+      ? sequential(
+          conv2d(p, `${name}.shortcut`, inC, outC, 1, { stride, bias: false }),
+          batchNorm(p, `${name}.shortcut_bn`, outC),
+        )
       : undefined;
   return {
     apply: (x, training) => {
@@ -58,7 +77,11 @@ function basicBlock(p: ParamSet, name: string, inC: number, outC: number, stride
 /** CIFAR-style ResNet (3x3 stem, no max-pool), as the CC and SCAN code use for 32-96 px images. */
 function resnet(p: ParamSet, channels: number, blocks: number[]): Backbone {
   const widths = [64, 128, 256, 512];
-  const layers: Layer[] = [conv2d(p, 'backbone.stem', channels, 64, 3, { bias: false }), batchNorm(p, 'backbone.stem_bn', 64), relu];
+  const layers: Layer[] = [
+    conv2d(p, 'backbone.stem', channels, 64, 3, { bias: false }),
+    batchNorm(p, 'backbone.stem_bn', 64),
+    relu,
+  ];
   let inC = 64;
   widths.forEach((w, stage) => {
     for (let b = 0; b < blocks[stage]!; b++) {
@@ -71,7 +94,12 @@ function resnet(p: ParamSet, channels: number, blocks: number[]): Backbone {
   return { net, preActivation: net, featureDim: 512 };
 }
 
-export function buildBackbone(kind: BackboneName, p: ParamSet, channels: number, imageSize: number): Backbone {
+export function buildBackbone(
+  kind: BackboneName,
+  p: ParamSet,
+  channels: number,
+  imageSize: number,
+): Backbone {
   switch (kind) {
     case 'small':
       return smallCnn(p, channels, imageSize);

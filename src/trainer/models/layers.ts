@@ -82,7 +82,14 @@ export interface ConvOptions {
   activation?: 'linear' | 'relu';
 }
 
-export function conv2d(p: ParamSet, name: string, inC: number, outC: number, k: number, opts: ConvOptions = {}): Layer {
+export function conv2d(
+  p: ParamSet,
+  name: string,
+  inC: number,
+  outC: number,
+  k: number,
+  opts: ConvOptions = {},
+): Layer {
   const { stride = 1, bias = true, activation = 'linear' } = opts;
   const init = kaimingUniform(inC * k * k);
   const w = p.add(`${name}.weight`, [k, k, inC, outC], init);
@@ -90,14 +97,31 @@ export function conv2d(p: ParamSet, name: string, inC: number, outC: number, k: 
   return {
     apply: (x) =>
       // tf.fused.conv2d off wasm; on wasm the same kernel with our faster gradient.
-      fusedConv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad: 'same', bias: b as tf.Tensor1D | undefined, activation }),
+      fusedConv2d({
+        x: x as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        strides: stride,
+        pad: 'same',
+        bias: b as tf.Tensor1D | undefined,
+        activation,
+      }),
   };
 }
 
-export function dense(p: ParamSet, name: string, inF: number, outF: number, activation: 'linear' | 'relu' = 'linear', init?: { weight: Init; bias: Init }): Layer {
+export function dense(
+  p: ParamSet,
+  name: string,
+  inF: number,
+  outF: number,
+  activation: 'linear' | 'relu' = 'linear',
+  init?: { weight: Init; bias: Init },
+): Layer {
   const w = p.add(`${name}.weight`, [inF, outF], init?.weight ?? kaimingUniform(inF));
   const b = p.add(`${name}.bias`, [outF], init?.bias ?? kaimingUniform(inF));
-  return { apply: (x) => fusedMatMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor1D, activation }) };
+  return {
+    apply: (x) =>
+      fusedMatMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor1D, activation }),
+  };
 }
 
 /** Batch norm over N, H, W (or N for 2-D input); running statistics are state, momentum 0.1 as in PyTorch. */
@@ -114,7 +138,9 @@ export function batchNorm(p: ParamSet, name: string, channels: number, eps = 1e-
       tf.tidy(() => {
         const n = x.size / channels;
         runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(mean, momentum)));
-        runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
+        runVar.assign(
+          tf.add(tf.mul(runVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))),
+        );
       });
       return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
     },

@@ -12,7 +12,10 @@ export function sobel(x: tf.Tensor4D): tf.Tensor4D {
     // Filters [kh, kw, in 1, out 2]: d/dx in channel 0, d/dy in channel 1.
     const gx = [1, 0, -1, 2, 0, -2, 1, 0, -1];
     const gy = [1, 2, 1, 0, 0, 0, -1, -2, -1];
-    const filter = tf.tensor4d(gx.flatMap((v, i) => [v, gy[i]!]), [3, 3, 1, 2]);
+    const filter = tf.tensor4d(
+      gx.flatMap((v, i) => [v, gy[i]!]),
+      [3, 3, 1, 2],
+    );
     return tf.conv2d(grey as tf.Tensor4D, filter, 1, 'same');
   });
 }

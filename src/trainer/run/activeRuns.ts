@@ -11,7 +11,14 @@ import { resolveConfig } from '../methods/index.js';
 import { extensionWords, validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
-import { defaultRunDir, resume, train, type StepProgress, type TrainHooks, type TrainResult } from './train.js';
+import {
+  defaultRunDir,
+  resume,
+  train,
+  type StepProgress,
+  type TrainHooks,
+  type TrainResult,
+} from './train.js';
 import { formatDuration } from '../progress.js';
 import { CancelledError } from '../util/cancel.js';
 
@@ -57,12 +64,19 @@ export class ActiveRuns {
    * bad config (a method setting the spec refuses, SCAN stages without epochs) is refused before
    * anything starts.
    */
-  train(config: TrainConfig, runsDir: string, o: RunOptions, target: { runDir?: string; experiment?: ExperimentRef } = {}): RunStarted {
+  train(
+    config: TrainConfig,
+    runsDir: string,
+    o: RunOptions,
+    target: { runDir?: string; experiment?: ExperimentRef } = {},
+  ): RunStarted {
     this.assertIdle();
     validateConfig(config);
     resolveConfig(config);
     const runDir = target.runDir ? resolvePath(target.runDir) : freshRunDir(runsDir, config.method);
-    return this.launch(runDir, config.method, config.data, 0, o, (hooks) => train(config, runDir, o.cacheDir, hooks, target.experiment));
+    return this.launch(runDir, config.method, config.data, 0, o, (hooks) =>
+      train(config, runDir, o.cacheDir, hooks, target.experiment),
+    );
   }
 
   /** Continues the run in runDir from its checkpoint. */
@@ -73,7 +87,9 @@ export class ActiveRuns {
     const config = epochs === undefined ? run.config : { ...run.config, epochs };
     validateConfig(config);
     resolveConfig(config);
-    return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) => resume(runDir, o.cacheDir, hooks, epochs));
+    return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) =>
+      resume(runDir, o.cacheDir, hooks, epochs),
+    );
   }
 
   /** Stops the run after its current step; false when no such run is training. */
@@ -92,10 +108,20 @@ export class ActiveRuns {
   }
 
   private assertIdle(): void {
-    if (this.active) throw new Error(`run ${this.active.runId} is training; cancel it or wait for it to finish before starting another`);
+    if (this.active)
+      throw new Error(
+        `run ${this.active.runId} is training; cancel it or wait for it to finish before starting another`,
+      );
   }
 
-  private launch(runDir: string, method: MethodName, data: string, epoch: number, o: RunOptions, start: (hooks: TrainHooks) => Promise<TrainResult>): RunStarted {
+  private launch(
+    runDir: string,
+    method: MethodName,
+    data: string,
+    epoch: number,
+    o: RunOptions,
+    start: (hooks: TrainHooks) => Promise<TrainResult>,
+  ): RunStarted {
     this.assertIdle();
     const runId = basename(runDir);
     const abort = new AbortController();
@@ -116,7 +142,10 @@ export class ActiveRuns {
         const percent = percentOf(p);
         base ??= { at: now, percent };
         const done = percent - base.percent;
-        const eta = now - base.at > ETA_AFTER_MS && done > 0 ? ((now - base.at) / 1000 / done) * (100 - percent) : undefined;
+        const eta =
+          now - base.at > ETA_AFTER_MS && done > 0
+            ? ((now - base.at) / 1000 / done) * (100 - percent)
+            : undefined;
         o.progress.report(percent, stepMessage(p, eta));
       },
       onEpoch: (row) => {
@@ -128,7 +157,13 @@ export class ActiveRuns {
     o.progress.begin(`Training ${method} on ${basename(data)}`);
     const finished = start(hooks)
       .then(
-        (r): RunEndedNotice => ({ runId, runDir, status: r.run.status, epoch: r.run.epoch, ...(r.summary?.acc !== undefined ? { acc: r.summary.acc } : {}) }),
+        (r): RunEndedNotice => ({
+          runId,
+          runDir,
+          status: r.run.status,
+          epoch: r.run.epoch,
+          ...(r.summary?.acc !== undefined ? { acc: r.summary.acc } : {}),
+        }),
         (e: unknown): RunEndedNotice => {
           // Cancelled while its images were read: nothing was trained or written.
           if (e instanceof CancelledError) return { runId, runDir, status: 'cancelled', epoch: lastEpoch };

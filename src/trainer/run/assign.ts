@@ -66,19 +66,28 @@ export class Assigner {
       if (r.ok && r.pixels.length === per) {
         pixels.set(r.pixels, ok.length * per);
         ok.push(i);
-      } else skipped.push({ path: files[i]!, reason: r.ok ? `decoded to ${r.pixels.length} bytes, expected ${per}` : r.reason });
+      } else
+        skipped.push({
+          path: files[i]!,
+          reason: r.ok ? `decoded to ${r.pixels.length} bytes, expected ${per}` : r.reason,
+        });
     });
     if (ok.length === 0) return { assignments: [], skipped };
     const images = datasetShape(run, ok.length, pixels.subarray(0, ok.length * per));
     const preds = await predictFromProbs(images.n, 256, (idx) => method.probs(toFloatBatch(images, idx)));
-    const assignments = ok.map((fileIndex, j) => ({ path: files[fileIndex]!, cluster: preds.cluster[j]!, confidence: preds.confidence[j]! }));
+    const assignments = ok.map((fileIndex, j) => ({
+      path: files[fileIndex]!,
+      cluster: preds.cluster[j]!,
+      confidence: preds.confidence[j]!,
+    }));
     return { assignments, skipped };
   }
 
   /** The files' embeddings through the run's feature model, assigned from them; files that do not decode are skipped. */
   private async assignEmbedded(l: Loaded, embedder: Embedder, files: string[]): Promise<AssignResult> {
     const { method } = l;
-    if (!isEmbeddingMethodInstance(method)) throw new Error(`internal: ${l.run.method} clusters no embeddings`);
+    if (!isEmbeddingMethodInstance(method))
+      throw new Error(`internal: ${l.run.method} clusters no embeddings`);
     const skipped: AssignResult['skipped'] = [];
     const images: CachedImage[] = [];
     for (const abs of files) {
@@ -86,14 +95,23 @@ export class Assigner {
       if (s instanceof Error) skipped.push({ path: abs, reason: `cannot be read: ${s.message}` });
       else images.push({ abs, size: s.size, mtimeMs: s.mtimeMs });
     }
-    const { embeddings: e, undecodable } = await embedder.embed(images, this.cacheDir, { log: () => {} }, true);
+    const { embeddings: e, undecodable } = await embedder.embed(
+      images,
+      this.cacheDir,
+      { log: () => {} },
+      true,
+    );
     const ok = images.map((_, i) => i).filter((i) => !undecodable.has(i));
     for (const [i, reason] of undecodable) skipped.push({ path: images[i]!.abs, reason });
     if (ok.length === 0) return { assignments: [], skipped };
     const data = new Float32Array(ok.length * e.dim);
     ok.forEach((i, j) => data.set(e.data.subarray(i * e.dim, (i + 1) * e.dim), j * e.dim));
     const preds = predictionsOfProbs(method.probsFromEmbeddings(data, ok.length), ok.length);
-    const assignments = ok.map((i, j) => ({ path: images[i]!.abs, cluster: preds.cluster[j]!, confidence: preds.confidence[j]! }));
+    const assignments = ok.map((i, j) => ({
+      path: images[i]!.abs,
+      cluster: preds.cluster[j]!,
+      confidence: preds.confidence[j]!,
+    }));
     return { assignments, skipped };
   }
 
@@ -111,21 +129,38 @@ export class Assigner {
     const run = await folder.readRun();
     // A finished run's last checkpoint holds the clustering of its assignments (k-means centroids,
     // the kept head); an unfinished one's may be an epoch behind its weights.
-    if (run.status !== 'done') throw new Error(`${runDir} is ${run.status}, not finished: only a finished run assigns new images`);
+    if (run.status !== 'done')
+      throw new Error(`${runDir} is ${run.status}, not finished: only a finished run assigns new images`);
     const epoch = await checkpointEpoch(folder.checkpointDir);
     await this.useBackend(run.backend.name);
     const backend = tf.getBackend();
     const features = isEmbeddingMethod(run.method) ? run.config.features : undefined;
     const state = features ? await modelState(features) : '';
     const l = this.loaded;
-    if (l && l.dir === runDir && l.epoch === epoch && l.backend === backend && (l.embedder?.state ?? '') === state) return l;
+    if (
+      l &&
+      l.dir === runDir &&
+      l.epoch === epoch &&
+      l.backend === backend &&
+      (l.embedder?.state ?? '') === state
+    )
+      return l;
     this.release();
     if (epoch === 0) throw new Error(`${runDir} has no checkpoint yet: the run has not finished an epoch`);
     const embedder = features ? await recordedModel(folder, features) : undefined;
     // Method state (SCAN's neighbour table, DeepCluster's previous labels) is sized by the training
     // set, so the model is built over a dataset of that size; its pixels (embeddings) are never read.
     const ds = datasetShape(run, run.dataset.images, new Uint8Array(0));
-    const shape = embedder ? { embeddings: { n: ds.n, dim: embedder.dim, data: new Float32Array(0), source: embedder.model.source } } : {};
+    const shape = embedder
+      ? {
+          embeddings: {
+            n: ds.n,
+            dim: embedder.dim,
+            data: new Float32Array(0),
+            source: embedder.model.source,
+          },
+        }
+      : {};
     const method = createMethod({ config: run.config, ds, ...shape });
     try {
       await loadCheckpoint(folder.checkpointDir, run.method, method.params, method.optimizer);
@@ -135,22 +170,42 @@ export class Assigner {
       await embedder?.model.dispose();
       throw e;
     }
-    this.loaded = { dir: runDir, epoch, backend, run, method, ...(embedder ? { embedder: { model: embedder.model, state } } : {}) };
+    this.loaded = {
+      dir: runDir,
+      epoch,
+      backend,
+      run,
+      method,
+      ...(embedder ? { embedder: { model: embedder.model, state } } : {}),
+    };
     return this.loaded;
   }
 }
 
 /** The model files' sizes and times: a model replaced while the server holds it open is opened (and checked) again. */
 async function modelState(file: string): Promise<string> {
-  const parts = await Promise.all([file, sidecarPathOf(file)].map((f) => stat(f).then((s) => `${s.size}:${s.mtimeMs}`, () => '-')));
+  const parts = await Promise.all(
+    [file, sidecarPathOf(file)].map((f) =>
+      stat(f).then(
+        (s) => `${s.size}:${s.mtimeMs}`,
+        () => '-',
+      ),
+    ),
+  );
   return parts.join('|');
 }
 
 /** Opens the feature model the run recorded; a missing or changed file (or sidecar) is refused with one line. */
 async function recordedModel(folder: RunFolder, file: string): Promise<{ model: Embedder; dim: number }> {
   const recorded = await folder.readFeatureModel();
-  if (!recorded) throw new ConfigError(`${folder.dir} was trained before runs recorded their feature model, so assign cannot tell whether ${file} is the model it clustered; train the run again to assign with it`);
-  const reword = (e: unknown) => (e instanceof ConfigError ? new ConfigError(e.message.replace(/^--features /, "the run's feature model ")) : e);
+  if (!recorded)
+    throw new ConfigError(
+      `${folder.dir} was trained before runs recorded their feature model, so assign cannot tell whether ${file} is the model it clustered; train the run again to assign with it`,
+    );
+  const reword = (e: unknown) =>
+    e instanceof ConfigError
+      ? new ConfigError(e.message.replace(/^--features /, "the run's feature model "))
+      : e;
   const model = await Embedder.open(file, () => {}).catch((e: unknown) => Promise.reject(reword(e)));
   try {
     assertRecordedModel(recorded, model);

@@ -50,7 +50,9 @@ interface Kind {
 }
 
 async function kindOf(abs: string): Promise<Kind | undefined> {
-  const m = await sharp(abs, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const m = await sharp(abs, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
   if (!m?.width || !m.height) return undefined;
   // 1 band, or grey + alpha; a palette image is grey only if libvips reports a b-w space.
   const grey = m.space === 'b-w' || m.space === 'grey16' || (m.channels ?? 3) - (m.hasAlpha ? 1 : 0) === 1;
@@ -60,30 +62,51 @@ async function kindOf(abs: string): Promise<Kind | undefined> {
 const mode = (grey: boolean) => (grey ? 'grey' : 'colour');
 
 /** What the run was trained on, from a spread sample of its assignments.csv's images. */
-async function trainedOn(folder: RunFolder, run: RunJson): Promise<{ grey: boolean; size?: string; from: string }> {
-  const rows = parseAssignments(await readFile(join(folder.dir, 'assignments.csv'), 'utf8').catch(() => 'path,cluster,confidence\n'));
+async function trainedOn(
+  folder: RunFolder,
+  run: RunJson,
+): Promise<{ grey: boolean; size?: string; from: string }> {
+  const rows = parseAssignments(
+    await readFile(join(folder.dir, 'assignments.csv'), 'utf8').catch(() => 'path,cluster,confidence\n'),
+  );
   const step = Math.max(1, Math.floor(rows.length / TRAINING_SAMPLE));
   const kinds: Kind[] = [];
   for (let i = 0; i < rows.length && kinds.length < TRAINING_SAMPLE; i += step) {
     const k = await kindOf(join(run.dataset.root, rows[i]!.path));
     if (k) kinds.push(k);
   }
-  if (kinds.length === 0) return { grey: run.config.channels === 1, from: `its settings (${run.config.channels === 1 ? 'grey' : 'RGB'}; its training images are not readable at ${run.dataset.root})` };
+  if (kinds.length === 0)
+    return {
+      grey: run.config.channels === 1,
+      from: `its settings (${run.config.channels === 1 ? 'grey' : 'RGB'}; its training images are not readable at ${run.dataset.root})`,
+    };
   const sizes = new Set(kinds.map((k) => `${k.width}x${k.height}`));
   const greys = kinds.filter((k) => k.grey).length;
-  return { grey: greys * 2 > kinds.length, ...(sizes.size === 1 ? { size: [...sizes][0]! } : {}), from: `its training images in ${run.dataset.root}` };
+  return {
+    grey: greys * 2 > kinds.length,
+    ...(sizes.size === 1 ? { size: [...sizes][0]! } : {}),
+    from: `its training images in ${run.dataset.root}`,
+  };
 }
 
 /** Assigns every image under `dataDir`; writes the CSV and header atomically; throws one line on bad input. */
-export async function assignFolder(assigner: Assigner, runDir: string, dataDir: string, o: AssignFolderOptions = {}): Promise<AssignFolderResult> {
+export async function assignFolder(
+  assigner: Assigner,
+  runDir: string,
+  dataDir: string,
+  o: AssignFolderOptions = {},
+): Promise<AssignFolderResult> {
   const folder = new RunFolder(runDir);
   const run = await folder.readRun();
-  if (run.status !== 'done') throw new Error(`${runDir} is ${run.status}, not finished: only a finished run assigns new images`);
+  if (run.status !== 'done')
+    throw new Error(`${runDir} is ${run.status}, not finished: only a finished run assigns new images`);
   const scan = await scanFolder(dataDir);
   if (scan.entries.length === 0) throw new Error(`no images in ${scan.root}`);
   const paths = assignedPaths(runDir, scan.root, o.out);
   if (!o.overwrite && existsSync(paths.csv)) {
-    throw new Error(`${paths.csv} exists (an earlier assignment); pass --overwrite to replace it or --out FILE to write elsewhere`);
+    throw new Error(
+      `${paths.csv} exists (an earlier assignment); pass --overwrite to replace it or --out FILE to write elsewhere`,
+    );
   }
 
   const trained = await trainedOn(folder, run);
@@ -91,10 +114,14 @@ export async function assignFolder(assigner: Assigner, runDir: string, dataDir: 
     const k = await kindOf(e.abs);
     if (!k) continue; // undecodable: skipped below, with the decoder's reason
     if (k.grey !== trained.grey) {
-      throw new Error(`${e.abs} is ${mode(k.grey)}, but the run was trained on ${mode(trained.grey)} images (${trained.from}); assign images of the kind it was trained on`);
+      throw new Error(
+        `${e.abs} is ${mode(k.grey)}, but the run was trained on ${mode(trained.grey)} images (${trained.from}); assign images of the kind it was trained on`,
+      );
     }
     if (trained.size && `${k.width}x${k.height}` !== trained.size) {
-      throw new Error(`${e.abs} is ${k.width}x${k.height} px, but every training image of the run is ${trained.size} (${trained.from}); assign images of that size`);
+      throw new Error(
+        `${e.abs} is ${k.width}x${k.height} px, but every training image of the run is ${trained.size} (${trained.from}); assign images of that size`,
+      );
     }
   }
 
@@ -103,9 +130,14 @@ export async function assignFolder(assigner: Assigner, runDir: string, dataDir: 
   const sizes = new Array<number>(run.config.clusters).fill(0);
   for (let i = 0; i < scan.entries.length; i += BATCH) {
     const batch = scan.entries.slice(i, i + BATCH);
-    const r = await assigner.assign(runDir, batch.map((e) => e.abs));
+    const r = await assigner.assign(
+      runDir,
+      batch.map((e) => e.abs),
+    );
     for (const a of r.assignments) {
-      rows.push(`${csvField(relative(scan.root, a.path).split('\\').join('/'))},${a.cluster},${a.confidence.toFixed(6)}`);
+      rows.push(
+        `${csvField(relative(scan.root, a.path).split('\\').join('/'))},${a.cluster},${a.confidence.toFixed(6)}`,
+      );
       sizes[a.cluster]!++;
     }
     for (const s of r.skipped) skipped.push({ path: relative(scan.root, s.path), reason: s.reason });

@@ -39,11 +39,18 @@ export class CheckpointError extends Error {
   }
 }
 
-export async function saveCheckpoint(dir: string, method: MethodName, epoch: number, params: ParamSet, optimizer: tf.Optimizer): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  method: MethodName,
+  epoch: number,
+  params: ParamSet,
+  optimizer: tf.Optimizer,
+): Promise<void> {
   const named: { name: string; group: TensorEntry['group']; tensor: tf.Tensor }[] = [];
   for (const [name, v] of params.all()) named.push({ name, group: 'model', tensor: v });
   // Adam restores its slots by position; the names are for people reading the manifest.
-  for (const w of await optimizer.getWeights()) named.push({ name: params.logicalName(w.name), group: 'optimizer', tensor: w.tensor });
+  for (const w of await optimizer.getWeights())
+    named.push({ name: params.logicalName(w.name), group: 'optimizer', tensor: w.tensor });
 
   const tensors: TensorEntry[] = [];
   let offset = 0;
@@ -57,7 +64,15 @@ export async function saveCheckpoint(dir: string, method: MethodName, epoch: num
     buf.set(new Uint8Array(Float32Array.from(data).buffer), tensors[i]!.offset);
   }
   const file = `weights-${epoch}.bin`;
-  const manifest: Manifest = { format: 'clusterlab-checkpoint', version: 1, method, epoch, file, bytes: offset, tensors };
+  const manifest: Manifest = {
+    format: 'clusterlab-checkpoint',
+    version: 1,
+    method,
+    epoch,
+    file,
+    bytes: offset,
+    tensors,
+  };
   try {
     await writeFileAtomic(join(dir, file), buf);
     await writeJsonAtomic(join(dir, MANIFEST), manifest);
@@ -67,10 +82,13 @@ export async function saveCheckpoint(dir: string, method: MethodName, epoch: num
     const kept = await checkpointEpoch(dir).catch(() => 0);
     if (kept !== epoch) await rm(join(dir, file), { force: true });
     const what = kept > 0 ? `the checkpoint of epoch ${kept} is kept` : 'there is no earlier checkpoint';
-    throw Object.assign(new Error(`${(e as Error).message}; ${what}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
+    throw Object.assign(new Error(`${(e as Error).message}; ${what}`, { cause: e }), {
+      code: (e as NodeJS.ErrnoException).code,
+    });
   }
   // Older weights are unreferenced once the new manifest is in place.
-  for (const f of await readdir(dir)) if (WEIGHTS_FILE.test(f) && f !== file) await rm(join(dir, f), { force: true });
+  for (const f of await readdir(dir))
+    if (WEIGHTS_FILE.test(f) && f !== file) await rm(join(dir, f), { force: true });
 }
 
 /** Epoch of the checkpoint in dir, or 0 when there is none. */
@@ -85,7 +103,8 @@ export async function checkpointEpoch(dir: string): Promise<number> {
 
 async function readManifest(dir: string): Promise<Manifest> {
   const text = await readRunText(dir, MANIFEST);
-  if (text === undefined) throw Object.assign(new Error(`${join(dir, MANIFEST)} does not exist`), { code: 'ENOENT' });
+  if (text === undefined)
+    throw Object.assign(new Error(`${join(dir, MANIFEST)} does not exist`), { code: 'ENOENT' });
   let m: unknown;
   try {
     m = JSON.parse(text);
@@ -106,22 +125,34 @@ function validateManifest(dir: string, m: unknown): asserts m is Manifest {
   if (o.format !== 'clusterlab-checkpoint' || o.version !== 1) bad('unknown format or version');
   if (typeof o.method !== 'string') bad('no method');
   if (!Number.isInteger(o.epoch) || (o.epoch as number) < 0) bad('epoch is not a whole number');
-  if (typeof o.file !== 'string' || !WEIGHTS_FILE.test(o.file)) bad('weights file name is not weights-<epoch>.bin');
+  if (typeof o.file !== 'string' || !WEIGHTS_FILE.test(o.file))
+    bad('weights file name is not weights-<epoch>.bin');
   if (!Number.isInteger(o.bytes) || (o.bytes as number) < 0) bad('byte count is not a whole number');
   if (!Array.isArray(o.tensors)) bad('no tensor list');
   for (const t of o.tensors as unknown[]) {
     const e = t as Record<string, unknown>;
     const shapeOk = Array.isArray(e.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0);
-    if (typeof e.name !== 'string' || (e.group !== 'model' && e.group !== 'optimizer') || !shapeOk || !Number.isInteger(e.offset)) {
+    if (
+      typeof e.name !== 'string' ||
+      (e.group !== 'model' && e.group !== 'optimizer') ||
+      !shapeOk ||
+      !Number.isInteger(e.offset)
+    ) {
       bad(`malformed tensor entry ${JSON.stringify(t).slice(0, 80)}`);
     }
     const size = (e.shape as number[]).reduce((a, b) => a * b, 1) * 4;
-    if ((e.offset as number) < 0 || (e.offset as number) + size > (o.bytes as number)) bad(`tensor ${String(e.name)} lies outside the weights file`);
+    if ((e.offset as number) < 0 || (e.offset as number) + size > (o.bytes as number))
+      bad(`tensor ${String(e.name)} lies outside the weights file`);
   }
 }
 
 /** Restores model variables and optimizer state in place; returns the checkpoint's epoch. */
-export async function loadCheckpoint(dir: string, method: MethodName, params: ParamSet, optimizer: tf.Optimizer): Promise<number> {
+export async function loadCheckpoint(
+  dir: string,
+  method: MethodName,
+  params: ParamSet,
+  optimizer: tf.Optimizer,
+): Promise<number> {
   const m = await readManifest(dir);
   if (m.method !== method) throw new CheckpointError(dir, `it was written by ${m.method}, not ${method}`);
   let bytes: Buffer | undefined;
@@ -134,21 +165,30 @@ export async function loadCheckpoint(dir: string, method: MethodName, params: Pa
   if (!bytes) throw new CheckpointError(dir, `${m.file} is missing`);
   const read = (e: TensorEntry) => {
     const n = e.shape.reduce((a, b) => a * b, 1);
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset + e.offset, bytes.byteOffset + e.offset + n * 4));
+    return new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset + e.offset, bytes.byteOffset + e.offset + n * 4),
+    );
   };
 
   const vars = params.all();
   const model = m.tensors.filter((t) => t.group === 'model');
-  if (model.length !== vars.size) throw new CheckpointError(dir, `it has ${model.length} model tensors, this model has ${vars.size}`);
+  if (model.length !== vars.size)
+    throw new CheckpointError(dir, `it has ${model.length} model tensors, this model has ${vars.size}`);
   for (const e of model) {
     const v = vars.get(e.name);
     if (!v) throw new CheckpointError(dir, `this model has no variable ${e.name}`);
-    if (v.shape.join('x') !== e.shape.join('x')) throw new CheckpointError(dir, `${e.name} is ${e.shape.join('x')}, the model's is ${v.shape.join('x')}`);
+    if (v.shape.join('x') !== e.shape.join('x'))
+      throw new CheckpointError(
+        dir,
+        `${e.name} is ${e.shape.join('x')}, the model's is ${v.shape.join('x')}`,
+      );
   }
   tf.tidy(() => {
     for (const e of model) vars.get(e.name)!.assign(tf.tensor(read(e), e.shape));
   });
-  const opt = m.tensors.filter((t) => t.group === 'optimizer').map((e) => ({ name: e.name, tensor: tf.tensor(read(e), e.shape) }));
+  const opt = m.tensors
+    .filter((t) => t.group === 'optimizer')
+    .map((e) => ({ name: e.name, tensor: tf.tensor(read(e), e.shape) }));
   // The optimizer's variables share these tensors' data by reference count, so ours can go.
   if (opt.length > 0) await optimizer.setWeights(opt);
   tf.dispose(opt.map((o) => o.tensor));

@@ -2,7 +2,16 @@ import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { METHOD_NAMES, METHOD_SPECS, methodSpec, parseSettings } from '../../common/methods/index.js';
-import { checkRunField, colourOf, problemText, RUN_FIELD_NAMES, runDefaults, runField, type FieldProblem, type RunFieldName } from '../../common/runFields.js';
+import {
+  checkRunField,
+  colourOf,
+  problemText,
+  RUN_FIELD_NAMES,
+  runDefaults,
+  runField,
+  type FieldProblem,
+  type RunFieldName,
+} from '../../common/runFields.js';
 import type { MethodName, Skipped, TrainConfig } from '../../protocol/run.js';
 
 /** A run's defaults: every run field's (the method's epochs, batch and learning rate are its spec's, sized for a CPU run). */
@@ -16,7 +25,11 @@ export function cacheDirOf(given?: string): string {
 }
 
 /** Options that are not run fields but are named in refusals: the command line's flag, the extension's words. */
-const OPTIONS = { method: ['--method', 'method'], data: ['--data', 'dataset folder'], features: ['--features', 'feature model'] } as const;
+const OPTIONS = {
+  method: ['--method', 'method'],
+  data: ['--data', 'dataset folder'],
+  features: ['--features', 'feature model'],
+} as const;
 
 /** A refusal about an option other than a run field: `${name} ${what}` in each side's name for it. */
 export interface OptionProblem {
@@ -59,7 +72,11 @@ export function extensionWords(e: unknown): string {
 /** `--method`'s value as a method name, or the one-line refusal. */
 export function checkMethod(name: string | undefined): MethodName {
   if (!name) throw new ConfigError({ option: 'method', what: `is required (${METHOD_NAMES.join(', ')})` });
-  if (!methodSpec(name)) throw new ConfigError({ option: 'method', what: `must be one of ${METHOD_NAMES.join(', ')} (got ${name})` });
+  if (!methodSpec(name))
+    throw new ConfigError({
+      option: 'method',
+      what: `must be one of ${METHOD_NAMES.join(', ')} (got ${name})`,
+    });
   return name as MethodName;
 }
 
@@ -87,14 +104,17 @@ export function fieldValue(c: TrainConfig, name: RunFieldName): unknown {
 
 /** --features: only for methods that cluster embeddings, and a model file that exists (its content is checked when opened). */
 function checkFeatures(method: string, input: 'images' | 'embeddings' | undefined, file: string): void {
-  const embedding = Object.values(METHOD_SPECS).filter((s) => s.input === 'embeddings').map((s) => s.name);
+  const embedding = Object.values(METHOD_SPECS)
+    .filter((s) => s.input === 'embeddings')
+    .map((s) => s.name);
   if (input !== 'embeddings') {
     throw new ConfigError(
       `--features: ${method} trains its own network on the images, so it takes no feature model; ${embedding.length ? `methods that cluster a feature model's embeddings: ${embedding.join(', ')}` : 'no method here clusters embeddings yet'}`,
       `a feature model is only for methods that cluster embeddings; ${method} trains its own network on the images`,
     );
   }
-  if (!isAbsolute(file)) throw new ConfigError({ option: 'features', what: `must be an absolute path (got ${file})` });
+  if (!isAbsolute(file))
+    throw new ConfigError({ option: 'features', what: `must be an absolute path (got ${file})` });
   let st;
   try {
     st = statSync(file);
@@ -104,16 +124,31 @@ function checkFeatures(method: string, input: 'images' | 'embeddings' | undefine
   if (!st.isFile()) throw new ConfigError({ option: 'features', what: `${file}: not a file` });
 }
 
-export function validateAgainstData(c: TrainConfig, images: number, root: string, skipped: readonly Skipped[] = []): void {
+export function validateAgainstData(
+  c: TrainConfig,
+  images: number,
+  root: string,
+  skipped: readonly Skipped[] = [],
+): void {
   if (images === 0 && skipped.length === 0) {
-    throw new ConfigError(`no decodable images in ${root}: no file in it or its subfolders has an image extension (.png, .jpg, .webp, ...)`);
+    throw new ConfigError(
+      `no decodable images in ${root}: no file in it or its subfolders has an image extension (.png, .jpg, .webp, ...)`,
+    );
   }
   if (images === 0) {
-    const first = skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
-    throw new ConfigError(`no decodable images in ${root}: all ${skipped.length} image files were skipped (${first}${skipped.length > 3 ? '; ...' : ''})`);
+    const first = skipped
+      .slice(0, 3)
+      .map((s) => `${s.path}: ${s.reason}`)
+      .join('; ');
+    throw new ConfigError(
+      `no decodable images in ${root}: all ${skipped.length} image files were skipped (${first}${skipped.length > 3 ? '; ...' : ''})`,
+    );
   }
   if (images < c.clusters) {
     const has = `${root} has ${images} decodable image${images === 1 ? '' : 's'}`;
-    throw new ConfigError(`${has}, fewer than --clusters ${c.clusters}`, `${has}, fewer than the ${c.clusters} clusters asked for`);
+    throw new ConfigError(
+      `${has}, fewer than --clusters ${c.clusters}`,
+      `${has}, fewer than the ${c.clusters} clusters asked for`,
+    );
   }
 }

@@ -21,11 +21,22 @@ export interface ImageFeatures {
  * probabilities of methods that keep their clustering as state (DeepCluster, SCAN's pretext) come
  * from the state predict() leaves.
  */
-export async function imageFeatures(method: Method, ds: Dataset, clusters: number, batchSize = 256): Promise<ImageFeatures> {
+export async function imageFeatures(
+  method: Method,
+  ds: Dataset,
+  clusters: number,
+  batchSize = 256,
+): Promise<ImageFeatures> {
   if (isEmbeddingMethodInstance(method)) {
     // What an embedding method clustered is its embeddings, whatever made them.
     const e = method.embeddings();
-    return { rows: e.n, dims: e.dim, clusters, features: unitRows(e.data, e.n, e.dim), probs: method.probsFromEmbeddings(e.data, e.n) };
+    return {
+      rows: e.n,
+      dims: e.dim,
+      clusters,
+      features: unitRows(e.data, e.n, e.dim),
+      probs: method.probsFromEmbeddings(e.data, e.n),
+    };
   }
   let dims = 0;
   let features = new Float32Array(0);

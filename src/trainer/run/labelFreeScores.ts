@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { confidenceScores, knnConsistency, mergeCandidates, silhouetteCosine, sizeBalance } from '../../common/eval/labelFree.js';
+import {
+  confidenceScores,
+  knnConsistency,
+  mergeCandidates,
+  silhouetteCosine,
+  sizeBalance,
+} from '../../common/eval/labelFree.js';
 import type { LabelFree as LabelFreeScores, MergeCandidate } from '../../protocol/run.js';
 import { knnCosine } from '../cluster/knn.js';
 import type { Predictions } from '../methods/method.js';
@@ -33,7 +39,12 @@ export function sampleRows(n: number, size: number, seed: number, key: string): 
 }
 
 /** The label-free scores and merge candidates of a clustering, from its features (one kNN graph for both). */
-export async function scoreLabelFree(f: ImageFeatures, preds: Predictions, k: number, seed: number): Promise<LabelFreeResult> {
+export async function scoreLabelFree(
+  f: ImageFeatures,
+  preds: Predictions,
+  k: number,
+  seed: number,
+): Promise<LabelFreeResult> {
   const K = Math.min(NEIGHBOURS, f.rows - 1);
   const anchors = sampleRows(f.rows, KNN_SAMPLE, seed, 'knn');
   const t0 = performance.now();
@@ -63,5 +74,10 @@ export async function scoreLabelFree(f: ImageFeatures, preds: Predictions, k: nu
 
 /** The metrics.jsonl fields of an eval epoch. */
 export function labelFreeRow(s: LabelFreeScores): Record<string, number> {
-  return { confidence: s.confidence, balance: s.balance, knnConsistency: s.knnConsistency, silhouette: s.silhouette };
+  return {
+    confidence: s.confidence,
+    balance: s.balance,
+    knnConsistency: s.knnConsistency,
+    silhouette: s.silhouette,
+  };
 }

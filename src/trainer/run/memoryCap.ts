@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 /** A run stopped for holding more tensor memory than the user allowed. */
 export class MemoryCapError extends Error {
   constructor(usedMB: number, capMB: number) {
-    super(`tensors use ${Math.round(usedMB)} MB, above the memory cap of ${capMB} MB: lower the batch size or image size, or raise the cap`);
+    super(
+      `tensors use ${Math.round(usedMB)} MB, above the memory cap of ${capMB} MB: lower the batch size or image size, or raise the cap`,
+    );
     this.name = 'MemoryCapError';
   }
 }

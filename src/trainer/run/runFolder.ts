@@ -20,7 +20,9 @@ export class RunFolder {
   /** Refuses a folder that already holds a run, so nothing is overwritten. */
   static async assertNew(dir: string): Promise<void> {
     if (await exists(join(dir, RUN_JSON))) {
-      throw new ConfigError(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --out`);
+      throw new ConfigError(
+        `${dir} already holds a run: resume it with --resume ${dir}, or choose another --out`,
+      );
     }
   }
 
@@ -64,12 +66,16 @@ export class RunFolder {
   /** Drops rows of epochs after `epoch`: on resume they are trained again and would be doubled. */
   async truncateMetrics(epoch: number): Promise<void> {
     const keep = (await this.readMetrics()).filter((r) => r.epoch <= epoch);
-    await writeFileAtomic(join(this.dir, 'metrics.jsonl'), keep.map((r) => JSON.stringify(r) + '\n').join(''));
+    await writeFileAtomic(
+      join(this.dir, 'metrics.jsonl'),
+      keep.map((r) => JSON.stringify(r) + '\n').join(''),
+    );
   }
 
   writeAssignments(rows: Assignment[]): Promise<void> {
     const lines = ['path,cluster,confidence,label'];
-    for (const r of rows) lines.push([csvField(r.path), r.cluster, r.confidence.toFixed(6), csvField(r.label ?? '')].join(','));
+    for (const r of rows)
+      lines.push([csvField(r.path), r.cluster, r.confidence.toFixed(6), csvField(r.label ?? '')].join(','));
     return writeFileAtomic(join(this.dir, 'assignments.csv'), lines.join('\n') + '\n');
   }
 
@@ -91,7 +97,11 @@ export class RunFolder {
 
   /** feature-model.json: which feature model (content hash, preprocessing) made the embeddings the run clustered. */
   writeFeatureModel(record: FeatureModelRecord): Promise<void> {
-    return writeJsonAtomic(join(this.dir, FEATURE_MODEL), { format: 'clusterlab-feature-model', version: 1, ...record });
+    return writeJsonAtomic(join(this.dir, FEATURE_MODEL), {
+      format: 'clusterlab-feature-model',
+      version: 1,
+      ...record,
+    });
   }
 
   /** The record, or undefined when the run has none (no feature model, or trained before runs recorded it). */
@@ -104,7 +114,14 @@ export class RunFolder {
     } catch (e) {
       throw new Error(`${join(this.dir, FEATURE_MODEL)} is damaged: ${(e as Error).message}`, { cause: e });
     }
-    if (r.format !== 'clusterlab-feature-model' || typeof r.sha256 !== 'string' || typeof r.file !== 'string' || !Number.isInteger(r.dim) || typeof r.preprocessing !== 'object' || r.preprocessing === null) {
+    if (
+      r.format !== 'clusterlab-feature-model' ||
+      typeof r.sha256 !== 'string' ||
+      typeof r.file !== 'string' ||
+      !Number.isInteger(r.dim) ||
+      typeof r.preprocessing !== 'object' ||
+      r.preprocessing === null
+    ) {
       throw new Error(`${join(this.dir, FEATURE_MODEL)} is damaged: it does not record a feature model`);
     }
     return { file: r.file, sha256: r.sha256, preprocessing: r.preprocessing, dim: r.dim! };

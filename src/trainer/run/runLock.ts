@@ -29,7 +29,9 @@ export async function lockRun(dir: string): Promise<() => Promise<void>> {
       const held = await lockHolder(dir);
       if (held && mayBeTraining(held)) {
         const where = held.host === me.host ? 'on this machine' : `on ${held.host}`;
-        throw new ConfigError(`${dir} is being trained by process ${held.pid} ${where} since ${held.since}; if that process is gone, delete ${path}`);
+        throw new ConfigError(
+          `${dir} is being trained by process ${held.pid} ${where} since ${held.since}; if that process is gone, delete ${path}`,
+        );
       }
       // Its holder died without letting go (or the file is not one of ours): take it over.
       if (attempt === 0) await unlink(path).catch(() => undefined);
@@ -49,7 +51,8 @@ async function linked(from: string, to: string): Promise<boolean> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
     // No hard links on this file system (FAT, exFAT): an exclusive create instead.
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return created(to, await readFile(from));
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP')
+      return created(to, await readFile(from));
     throw e;
   }
 }

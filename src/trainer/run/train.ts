@@ -1,6 +1,14 @@
 import { basename, join, resolve } from 'node:path';
 import { removeStaleTemps } from '../../common/atomicFile.js';
-import type { Assignment, ExperimentRef, KeptEpoch, MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../protocol/run.js';
+import type {
+  Assignment,
+  ExperimentRef,
+  KeptEpoch,
+  MetricsRow,
+  RunJson,
+  SummaryJson,
+  TrainConfig,
+} from '../../protocol/run.js';
 import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
 import { pixelKmeans } from '../cluster/pixelKmeans.js';
@@ -53,7 +61,13 @@ export interface TrainResult {
 }
 
 /** A new run of `config` in the folder `out`; `experiment` records the experiment file's run it is. */
-export async function train(config: TrainConfig, out: string, cacheDir: string, hooks: TrainHooks, experiment?: ExperimentRef): Promise<TrainResult> {
+export async function train(
+  config: TrainConfig,
+  out: string,
+  cacheDir: string,
+  hooks: TrainHooks,
+  experiment?: ExperimentRef,
+): Promise<TrainResult> {
   config = { ...config, data: resolve(config.data) };
   validateConfig(config);
   config = resolveConfig(config);
@@ -83,7 +97,13 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
   };
   try {
     if (refused) {
-      await folder.writeRun({ ...run, status: 'failed', endedAt: new Date().toISOString(), error: hooks.keepRefused!(refused), skipped: ds.skipped });
+      await folder.writeRun({
+        ...run,
+        status: 'failed',
+        endedAt: new Date().toISOString(),
+        error: hooks.keepRefused!(refused),
+        skipped: ds.skipped,
+      });
       throw refused;
     }
     await folder.writeRun(run);
@@ -97,7 +117,13 @@ export async function train(config: TrainConfig, out: string, cacheDir: string, 
  * Continues the run in `dir` from its last checkpoint; `epochs` may extend it, and `params` change
  * method settings (SCAN's `stages`, to go on past a finished pretext).
  */
-export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, epochs?: number, params?: TrainConfig['params']): Promise<TrainResult> {
+export async function resume(
+  dir: string,
+  cacheDir: string,
+  hooks: TrainHooks,
+  epochs?: number,
+  params?: TrainConfig['params'],
+): Promise<TrainResult> {
   const folder = new RunFolder(dir);
   const run = await folder.readRun();
   // Before anything is written or swept: another trainer may be at work on this run.
@@ -109,7 +135,14 @@ export async function resume(dir: string, cacheDir: string, hooks: TrainHooks, e
   }
 }
 
-async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, hooks: TrainHooks, epochs?: number, params?: TrainConfig['params']): Promise<TrainResult> {
+async function continueRun(
+  folder: RunFolder,
+  run: RunJson,
+  cacheDir: string,
+  hooks: TrainHooks,
+  epochs?: number,
+  params?: TrainConfig['params'],
+): Promise<TrainResult> {
   if (epochs !== undefined) run.config = { ...run.config, epochs };
   if (params) run.config = { ...run.config, params: { ...run.config.params, ...params } };
   validateConfig(run.config);
@@ -118,7 +151,8 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
   await checkImageFolder(run.config.data);
   run.backend = await initBackend(run.config.backend, hooks.log);
   const ds = await loadData(run.config, cacheDir, hooks);
-  if (ds.n !== run.dataset.images) hooks.log(`note: the dataset now has ${ds.n} images, the run started with ${run.dataset.images}`);
+  if (ds.n !== run.dataset.images)
+    hooks.log(`note: the dataset now has ${ds.n} images, the run started with ${run.dataset.images}`);
   run.dataset = datasetRecord(ds);
   run.status = 'running';
   delete run.endedAt;
@@ -135,7 +169,8 @@ async function continueRun(folder: RunFolder, run: RunJson, cacheDir: string, ho
  */
 function assertSameData(folder: RunFolder, run: RunJson): void {
   const root = typeof run.dataset?.root === 'string' ? run.dataset.root : undefined;
-  if (typeof run.config.data === 'string' && root !== undefined && resolve(run.config.data) === resolve(root)) return;
+  if (typeof run.config.data === 'string' && root !== undefined && resolve(run.config.data) === resolve(root))
+    return;
   throw new ConfigError(
     `${join(folder.dir, 'run.json')}: its image folder (config.data: ${String(run.config.data).slice(0, 200)}) is not the folder the run was trained on (dataset.root: ${String(root).slice(0, 200)}); ` +
       'refused before reading it. If the images moved, set both to their new folder',
@@ -149,15 +184,29 @@ function datasetRecord(ds: Dataset): RunJson['dataset'] {
 }
 
 /** The folder's images; `validate` refuses too few of them (train checks that itself, to keep a failed run). */
-async function loadData(config: TrainConfig, cacheDir: string, hooks: TrainHooks, validate = true): Promise<Dataset> {
+async function loadData(
+  config: TrainConfig,
+  cacheDir: string,
+  hooks: TrainHooks,
+  validate = true,
+): Promise<Dataset> {
   const t0 = performance.now();
-  const ds = await loadDataset(config.data, { imageSize: config.imageSize, channels: config.channels, cacheDir, onProgress: hooks.onIngest, signal: hooks.signal });
+  const ds = await loadDataset(config.data, {
+    imageSize: config.imageSize,
+    channels: config.channels,
+    cacheDir,
+    onProgress: hooks.onIngest,
+    signal: hooks.signal,
+  });
   for (const s of ds.skipped.slice(0, SKIPS_LOGGED)) hooks.log(`skipped ${s.path}: ${s.reason}`);
-  if (ds.skipped.length > SKIPS_LOGGED) hooks.log(`... and ${ds.skipped.length - SKIPS_LOGGED} more skipped files`);
+  if (ds.skipped.length > SKIPS_LOGGED)
+    hooks.log(`... and ${ds.skipped.length - SKIPS_LOGGED} more skipped files`);
   if (ds.exclusions) hooks.log(ds.exclusions);
   if (validate) validateAgainstData(config, ds.n, config.data, ds.skipped);
   const secs = (performance.now() - t0) / 1000;
-  hooks.log(`dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`);
+  hooks.log(
+    `dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`,
+  );
   return ds;
 }
 
@@ -173,7 +222,13 @@ function dataError(config: TrainConfig, ds: Dataset): ConfigError | undefined {
   }
 }
 
-async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: string, hooks: TrainHooks): Promise<TrainResult> {
+async function execute(
+  folder: RunFolder,
+  run: RunJson,
+  ds: Dataset,
+  cacheDir: string,
+  hooks: TrainHooks,
+): Promise<TrainResult> {
   const config = run.config;
   const signal = hooks.signal ?? new AbortController().signal;
   const started = performance.now();
@@ -187,7 +242,10 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: s
   try {
     const saved = await checkpointEpoch(folder.checkpointDir);
     method.enterEpoch?.(saved + 1);
-    const start = saved > 0 ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer) : 0;
+    const start =
+      saved > 0
+        ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer)
+        : 0;
     if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
     await folder.truncateMetrics(start);
     let evaluated: Evaluation | undefined;
@@ -199,16 +257,36 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: s
         epoch,
         (s) => {
           images += s.images;
-          hooks.onStep?.({ epoch, epochs: config.epochs, step: s.step, steps: s.steps, loss: s.loss, imgPerSec: images / ((performance.now() - t0) / 1000), ...(stage ? { stage } : {}) });
+          hooks.onStep?.({
+            epoch,
+            epochs: config.epochs,
+            step: s.step,
+            steps: s.steps,
+            loss: s.loss,
+            imgPerSec: images / ((performance.now() - t0) / 1000),
+            ...(stage ? { stage } : {}),
+          });
         },
         signal,
       );
       const seconds = (performance.now() - t0) / 1000;
-      const row: MetricsRow = { epoch, phase: result.phase, loss: result.loss, terms: result.terms, imgPerSec: images / seconds, seconds, ...result.extra };
+      const row: MetricsRow = {
+        epoch,
+        phase: result.phase,
+        loss: result.loss,
+        terms: result.terms,
+        imgPerSec: images / seconds,
+        seconds,
+        ...result.extra,
+      };
       evaluated = undefined;
       if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
         evaluated = await evaluate(method, ds, config, signal);
-        Object.assign(row, scoreDataset(ds, evaluated.preds.cluster, config.clusters).row, labelFreeRow(evaluated.labelFree.scores));
+        Object.assign(
+          row,
+          scoreDataset(ds, evaluated.preds.cluster, config.clusters).row,
+          labelFreeRow(evaluated.labelFree.scores),
+        );
         // Before the metrics row: a reader that sees epoch e's row finds its features and clusters.
         await writeFeatures(folder, evaluated, epoch);
         await folder.writeEpochClusters(epoch, evaluated.preds.cluster);
@@ -246,7 +324,13 @@ async function execute(folder: RunFolder, run: RunJson, ds: Dataset, cacheDir: s
  * An embedding method clusters one vector per image: the feature model's embeddings (computed once
  * into the cache, shared by every run) when the run names one, else the pixels.
  */
-async function embeddingsOf(folder: RunFolder, config: TrainConfig, ds: Dataset, cacheDir: string, hooks: TrainHooks): Promise<Embeddings | undefined> {
+async function embeddingsOf(
+  folder: RunFolder,
+  config: TrainConfig,
+  ds: Dataset,
+  cacheDir: string,
+  hooks: TrainHooks,
+): Promise<Embeddings | undefined> {
   if (!isEmbeddingMethod(config.method)) return undefined;
   if (!config.features) return pixelEmbeddings(ds);
   // The model is recorded once, at the start: a resume or `assign` refuses any other.
@@ -262,7 +346,9 @@ async function ended(folder: RunFolder, run: RunJson, e: Error, hooks: TrainHook
   if (!(e instanceof CancelledError)) run.error = e.message;
   run.endedAt = new Date().toISOString();
   // On a full disk this write fails too; the error that stopped the run is the one to report.
-  await folder.writeRun(run).catch((w: Error) => hooks.log(`could not record the run's end in run.json: ${w.message}`));
+  await folder
+    .writeRun(run)
+    .catch((w: Error) => hooks.log(`could not record the run's end in run.json: ${w.message}`));
   if (e instanceof CancelledError) return { dir: folder.dir, run };
   throw e;
 }
@@ -275,7 +361,12 @@ interface Evaluation {
 }
 
 /** Each of its passes over the dataset is a point where a cancel stops the run (a long one on 100,000 images). */
-async function evaluate(method: Method, ds: Dataset, config: TrainConfig, signal: AbortSignal): Promise<Evaluation> {
+async function evaluate(
+  method: Method,
+  ds: Dataset,
+  config: TrainConfig,
+  signal: AbortSignal,
+): Promise<Evaluation> {
   await cancelPoint(signal);
   const preds = await method.predict();
   await cancelPoint(signal);
@@ -286,10 +377,22 @@ async function evaluate(method: Method, ds: Dataset, config: TrainConfig, signal
 
 function writeFeatures(folder: RunFolder, e: Evaluation, epoch: number): Promise<void> {
   const f = e.features;
-  return writeRunFeatures(folder.dir, { rows: f.rows, dims: f.dims, clusters: f.clusters, epoch }, f.features, f.probs);
+  return writeRunFeatures(
+    folder.dir,
+    { rows: f.rows, dims: f.dims, clusters: f.clusters, epoch },
+    f.features,
+    f.probs,
+  );
 }
 
-async function finish(folder: RunFolder, run: RunJson, ds: Dataset, evaluated: Evaluation, seconds: number, kept: KeptEpoch | undefined): Promise<SummaryJson> {
+async function finish(
+  folder: RunFolder,
+  run: RunJson,
+  ds: Dataset,
+  evaluated: Evaluation,
+  seconds: number,
+  kept: KeptEpoch | undefined,
+): Promise<SummaryJson> {
   const preds = evaluated.preds;
   const k = run.config.clusters;
   const rows: Assignment[] = ds.entries.map((e, i) => ({

@@ -8,7 +8,8 @@ import { IM2COL_T, PICK_TAPS } from './heap.js';
  * not exist, and matMul with a transposed operand falls back to a naive loop.
  */
 
-export type ConvPad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+export type ConvPad =
+  'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 export interface ConvGeom {
   n: number;
@@ -26,8 +27,19 @@ export interface ConvGeom {
   padLeft: number;
 }
 
-export function convGeom(xShape: number[], wShape: number[], strides: number | [number, number], pad: ConvPad): ConvGeom {
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], wShape as [number, number, number, number], strides, 1, pad);
+export function convGeom(
+  xShape: number[],
+  wShape: number[],
+  strides: number | [number, number],
+  pad: ConvPad,
+): ConvGeom {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    wShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+  );
   return {
     n: info.batchSize,
     inH: info.inHeight,
@@ -52,7 +64,12 @@ type Pairs = [[number, number], [number, number], [number, number], [number, num
  * zeros: returns the (possibly cropped) tensor and the non-negative zero padding still needed on
  * each side, which the caller hands to the convolution so no padded copy is made.
  */
-function window(t: tf.Tensor4D, axis: 1 | 2, start: number, len: number): { t: tf.Tensor4D; before: number; after: number } {
+function window(
+  t: tf.Tensor4D,
+  axis: 1 | 2,
+  start: number,
+  len: number,
+): { t: tf.Tensor4D; before: number; after: number } {
   const size = t.shape[axis];
   const lo = Math.max(start, 0);
   const hi = Math.min(start + len, size);
@@ -104,7 +121,12 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeom): tf.
       const f = tf.transpose(pickTaps(w, tapsDown(r, g.sH), tapsDown(c, g.sW)), [0, 1, 3, 2]);
       const h = window(dy, 1, r.offset, r.count + r.taps - 1);
       const v = window(h.t, 2, c.offset, c.count + c.taps - 1);
-      const pad: Pairs = [[0, 0], [h.before, h.after], [v.before, v.after], [0, 0]];
+      const pad: Pairs = [
+        [0, 0],
+        [h.before, h.after],
+        [v.before, v.after],
+        [0, 0],
+      ];
       if (v.t.shape[1] === 0 || v.t.shape[2] === 0) return tf.zeros([g.n, r.count, c.count, g.inC]);
       return tf.conv2d(v.t, f, 1, pad);
     };
@@ -115,12 +137,21 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeom): tf.
     const grid = rows.map((r) => {
       const across = cols.map((c) => {
         const t = part(r, c);
-        return t.shape[1] < hMax || t.shape[2] < wMax ? tf.pad(t, [[0, 0], [0, hMax - t.shape[1]], [0, wMax - t.shape[2]], [0, 0]]) : t;
+        return t.shape[1] < hMax || t.shape[2] < wMax
+          ? tf.pad(t, [
+              [0, 0],
+              [0, hMax - t.shape[1]],
+              [0, wMax - t.shape[2]],
+              [0, 0],
+            ])
+          : t;
       });
       return tf.stack(across, 3);
     });
     const folded = tf.reshape(tf.stack(grid, 2), [g.n, hMax * g.sH, wMax * g.sW, g.inC]) as tf.Tensor4D;
-    return folded.shape[1] === g.inH && folded.shape[2] === g.inW ? folded : tf.slice(folded, [0, 0, 0, 0], [g.n, g.inH, g.inW, g.inC]);
+    return folded.shape[1] === g.inH && folded.shape[2] === g.inW
+      ? folded
+      : tf.slice(folded, [0, 0, 0, 0], [g.n, g.inH, g.inW, g.inC]);
   });
 }
 
@@ -131,7 +162,10 @@ function tapsDown(p: Phase, s: number): number[] {
 
 /** w[rows[a], cols[b]]: a JS kernel on wasm, where Reverse and StridedSlice are very slow. */
 function pickTaps(w: tf.Tensor4D, rows: number[], cols: number[]): tf.Tensor4D {
-  if (tf.getBackend() === 'wasm') return tf.engine().runKernel(PICK_TAPS, { x: w }, { rows, cols } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  if (tf.getBackend() === 'wasm')
+    return tf
+      .engine()
+      .runKernel(PICK_TAPS, { x: w }, { rows, cols } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   return tf.gather(tf.gather(w, rows, 0), cols, 1) as tf.Tensor4D;
 }
 
@@ -156,10 +190,21 @@ function extent(out: number, k: number, s: number): number {
  *   few input channels (the first layer). On wasm im2col is one JS pass (heap.ts); elsewhere a
  *   transpose and a strided slice per tap.
  */
-export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom, method: FilterGradMethod = 'auto'): tf.Tensor4D {
+export function convFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  g: ConvGeom,
+  method: FilterGradMethod = 'auto',
+): tf.Tensor4D {
   let m = method === 'auto' ? pickFilterGradMethod(g) : method;
   if (m === 'convT' && (g.sH > 1 || g.sW > 1)) m = 'conv';
-  return tf.tidy(() => (m === 'conv' ? filterGradConv(x, dy, g) : m === 'convT' ? filterGradConvT(x, dy, g) : filterGradMatMul(x, dy, g)));
+  return tf.tidy(() =>
+    m === 'conv'
+      ? filterGradConv(x, dy, g)
+      : m === 'convT'
+        ? filterGradConvT(x, dy, g)
+        : filterGradMatMul(x, dy, g),
+  );
 }
 
 /**
@@ -182,7 +227,12 @@ function filterGradConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tensor
   const v = window(h.t, 2, -g.padLeft, extent(g.outW, g.kW, g.sW));
   const xT = tf.transpose(v.t, [3, 1, 2, 0]);
   const f = tf.transpose(dy, [1, 2, 0, 3]);
-  const pad: Pairs = [[0, 0], [h.before, h.after], [v.before, v.after], [0, 0]];
+  const pad: Pairs = [
+    [0, 0],
+    [h.before, h.after],
+    [v.before, v.after],
+    [0, 0],
+  ];
   const r = tf.conv2d(xT, f, 1, pad, 'NHWC', [g.sH, g.sW]);
   return tf.transpose(r, [1, 2, 0, 3]);
 }
@@ -192,7 +242,12 @@ function filterGradConvT(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tenso
   // i = P + padTop - kh: with P = kh - 1 - padTop, tap kh lands on row kh - 1 - kh.
   const top = g.kH - 1 - g.padTop;
   const left = g.kW - 1 - g.padLeft;
-  const pad: Pairs = [[0, 0], [top, g.kH - 1 + g.inH - g.outH - top], [left, g.kW - 1 + g.inW - g.outW - left], [0, 0]];
+  const pad: Pairs = [
+    [0, 0],
+    [top, g.kH - 1 + g.inH - g.outH - top],
+    [left, g.kW - 1 + g.inW - g.outW - left],
+    [0, 0],
+  ];
   if (pad.some(([a, b]) => a < 0 || b < 0)) return filterGradConv(x, dy, g);
   const r = tf.conv2d(tf.transpose(dy, [3, 1, 2, 0]), tf.transpose(x, [1, 2, 0, 3]), 1, pad);
   const rows = Array.from({ length: g.kH }, (_, a) => g.kH - 1 - a);
@@ -206,20 +261,38 @@ function filterGradMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom): tf.Tens
   const hLen = extent(g.outH, g.kH, g.sH);
   const wLen = extent(g.outW, g.kW, g.sW);
   if (tf.getBackend() === 'wasm') {
-    const cols = tf.engine().runKernel(IM2COL_T, { x }, { ...g } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+    const cols = tf
+      .engine()
+      .runKernel(IM2COL_T, { x }, { ...g } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
     return tf.reshape(tf.matMul(cols, dy2), [g.kH, g.kW, g.inC, g.outC]) as tf.Tensor4D;
   }
   const h = window(x, 1, -g.padTop, hLen);
   const v = window(h.t, 2, -g.padLeft, wLen);
   let xT = tf.transpose(v.t, [3, 0, 1, 2]);
-  if (h.before || h.after || v.before || v.after) xT = tf.pad(xT, [[0, 0], [0, 0], [h.before, h.after], [v.before, v.after]]);
+  if (h.before || h.after || v.before || v.after)
+    xT = tf.pad(xT, [
+      [0, 0],
+      [0, 0],
+      [h.before, h.after],
+      [v.before, v.after],
+    ]);
   if (g.kH === 1 && g.kW === 1 && g.sH === 1 && g.sW === 1) {
-    return tf.reshape(tf.matMul(tf.reshape(xT, [g.inC, m]) as tf.Tensor2D, dy2), [1, 1, g.inC, g.outC]) as tf.Tensor4D;
+    return tf.reshape(tf.matMul(tf.reshape(xT, [g.inC, m]) as tf.Tensor2D, dy2), [
+      1,
+      1,
+      g.inC,
+      g.outC,
+    ]) as tf.Tensor4D;
   }
   const rows: tf.Tensor2D[] = [];
   for (let kh = 0; kh < g.kH; kh++) {
     for (let kw = 0; kw < g.kW; kw++) {
-      const tap = tf.stridedSlice(xT, [0, 0, kh, kw], [g.inC, g.n, kh + (g.outH - 1) * g.sH + 1, kw + (g.outW - 1) * g.sW + 1], [1, 1, g.sH, g.sW]);
+      const tap = tf.stridedSlice(
+        xT,
+        [0, 0, kh, kw],
+        [g.inC, g.n, kh + (g.outH - 1) * g.sH + 1, kw + (g.outW - 1) * g.sW + 1],
+        [1, 1, g.sH, g.sW],
+      );
       rows.push(tf.reshape(tap, [g.inC, m]) as tf.Tensor2D);
     }
   }

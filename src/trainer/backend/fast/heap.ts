@@ -15,7 +15,11 @@ export const IM2COL_T = 'ClusterLabIm2ColT';
  * where a tap falls into the padding. tfjs's StridedSlice takes ~4 ms per tap for a
  * [256, 28, 28] plane; this is a single pass.
  */
-export function im2colT(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function im2colT(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: tf.TensorInfo };
   const g = args.attrs as unknown as ConvGeom;
@@ -43,7 +47,8 @@ export function im2colT(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
             const rowBase = (b * g.inH + r) * g.inW;
             let v = 0;
             for (; v < vLo; v++) dst[o++] = 0;
-            for (let col = v * g.sW + kw - g.padLeft; v < vHi; v++, col += g.sW) dst[o++] = src[(rowBase + col) * c + ci]!;
+            for (let col = v * g.sW + kw - g.padLeft; v < vHi; v++, col += g.sW)
+              dst[o++] = src[(rowBase + col) * c + ci]!;
             for (; v < g.outW; v++) dst[o++] = 0;
           }
         }
@@ -69,11 +74,16 @@ export function identityShared(args: { inputs: tf.NamedTensorInfoMap; backend: u
  * UnsortedSegmentSum, which wasm lacks (it is tf.gather's gradient): out[s] = sum of the rows of x
  * whose segment id is s; ids outside [0, numSegments) are dropped, as on cpu.
  */
-export function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function unsortedSegmentSum(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const { numSegments } = args.attrs as unknown as { numSegments: number };
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum on wasm: unsupported dtype ${x.dtype}`);
+  if (x.dtype !== 'float32' && x.dtype !== 'int32')
+    throw new Error(`UnsortedSegmentSum on wasm: unsupported dtype ${x.dtype}`);
   const rows = tf.util.sizeFromShape(segmentIds.shape);
   const inner = tf.util.sizeFromShape(x.shape.slice(segmentIds.shape.length));
   const out = backend.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
@@ -100,7 +110,11 @@ export const PICK_TAPS = 'ClusterLabPickTaps';
  * strided convolutions; the stock Reverse and StridedSlice take ~170 and ~110 ms on a
  * [3, 3, 256, 512] filter.
  */
-export function pickTaps(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function pickTaps(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { rows, cols } = args.attrs as unknown as { rows: number[]; cols: number[] };

@@ -27,7 +27,14 @@ export function fusedConv2d(args: Conv2dArgs): tf.Tensor4D {
   const { x, filter, bias, strides, pad, activation = 'linear' } = args;
   if (!fastGradientsActive()) return tf.fused.conv2d({ x, filter, strides, pad, bias, activation });
   installFastGradients();
-  const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap;
+  const attrs = {
+    strides,
+    pad,
+    dataFormat: 'NHWC',
+    dilations: 1,
+    activation,
+    leakyreluAlpha: 0,
+  } as unknown as tf.NamedAttrMap;
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
   return tf.engine().runKernel('FusedConv2D', inputs, attrs) as tf.Tensor4D;
 }
@@ -44,7 +51,12 @@ export function fusedMatMul(args: MatMulArgs): tf.Tensor2D {
   const { a, b, bias, activation = 'linear' } = args;
   if (!fastGradientsActive()) return tf.fused.matMul({ a, b, bias, activation }) as tf.Tensor2D;
   installFastGradients();
-  const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap;
+  const attrs = {
+    transposeA: false,
+    transposeB: false,
+    activation,
+    leakyreluAlpha: 0,
+  } as unknown as tf.NamedAttrMap;
   // The kernel takes rank-3 operands.
   const inputs: tf.NamedTensorMap = { a: tf.reshape(a, [1, ...a.shape]), b: tf.reshape(b, [1, ...b.shape]) };
   if (bias) inputs['bias'] = bias;

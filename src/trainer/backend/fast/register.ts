@@ -61,8 +61,13 @@ export function installFastGradients(): void {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [a3, b3, y3] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-      const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
-      if (transposeA || transposeB || a3.shape[0] !== 1 || b3.shape[0] !== 1) throw new Error('_FusedMatMul gradient: un-transposed, unbatched operands only');
+      const { transposeA, transposeB, activation } = attrs as unknown as {
+        transposeA: boolean;
+        transposeB: boolean;
+        activation?: string;
+      };
+      if (transposeA || transposeB || a3.shape[0] !== 1 || b3.shape[0] !== 1)
+        throw new Error('_FusedMatMul gradient: un-transposed, unbatched operands only');
       const as2d = (t: tf.Tensor3D): tf.Tensor2D => tf.reshape(t, [t.shape[1], t.shape[2]]);
       const [a, b, y] = [as2d(a3), as2d(b3), as2d(y3)];
       const d = activationGrad(as2d(dy as tf.Tensor3D), y, activation);
@@ -79,7 +84,10 @@ export function installFastGradients(): void {
     const a = attrs as unknown as ConvAttrs;
     if (!plainConv(a)) return undefined;
     const g = convGeom(x.shape, filter.shape, a.strides, a.pad);
-    return { x: () => convInputGrad(dy as tf.Tensor4D, filter, g), filter: () => convFilterGrad(x, dy as tf.Tensor4D, g) };
+    return {
+      x: () => convInputGrad(dy as tf.Tensor4D, filter, g),
+      filter: () => convFilterGrad(x, dy as tf.Tensor4D, g),
+    };
   });
 
   overrideGradient('BatchMatMul', (dy, saved, attrs) => {
@@ -101,7 +109,8 @@ export function installFastGradients(): void {
     kernelFunc: ({ inputs, attrs }) => {
       const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
       const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
-      if (!plainConv(a)) throw new Error('Conv2DBackpropFilter on wasm: NHWC without dilation or rounding mode only');
+      if (!plainConv(a))
+        throw new Error('Conv2DBackpropFilter on wasm: NHWC without dilation or rounding mode only');
       const g = convGeom(x.shape, a.filterShape, a.strides, a.pad);
       // A kernel may return a Tensor; the engine then adopts it as the output.
       return tf.tidy(() => convFilterGrad(x, dy, g)) as unknown as tf.TensorInfo;
@@ -111,7 +120,13 @@ export function installFastGradients(): void {
   replaceWasmKernel('MaxPoolGrad', maxPoolGradWasm);
   const stockIdentity = tf.getKernel('Identity', 'wasm')?.kernelFunc;
   // Strings keep the stock path (they live outside the heap).
-  replaceWasmKernel('Identity', (args) => ((args.inputs['x'] as tf.TensorInfo).dtype === 'string' && stockIdentity ? stockIdentity(args) : identityShared(args)) as tf.TensorInfo);
+  replaceWasmKernel(
+    'Identity',
+    (args) =>
+      ((args.inputs['x'] as tf.TensorInfo).dtype === 'string' && stockIdentity
+        ? stockIdentity(args)
+        : identityShared(args)) as tf.TensorInfo,
+  );
   // A cast to the same dtype (tfjs's relu gradient does one per step) copies on wasm; share instead.
   const stockCast = tf.getKernel('Cast', 'wasm')!.kernelFunc;
   replaceWasmKernel('Cast', (args) => {
@@ -121,12 +136,20 @@ export function installFastGradients(): void {
   });
   tf.registerKernel({ kernelName: IM2COL_T, backendName: 'wasm', kernelFunc: im2colT });
   tf.registerKernel({ kernelName: PICK_TAPS, backendName: 'wasm', kernelFunc: pickTaps });
-  for (const [name, mean] of [['Sum', false], ['Mean', true]] as const) {
+  for (const [name, mean] of [
+    ['Sum', false],
+    ['Mean', true],
+  ] as const) {
     const stock = tf.getKernel(name, 'wasm')!.kernelFunc;
     replaceWasmKernel(name, reduceByPooling(stock, mean));
   }
   // tf.gather's gradient; missing on wasm.
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum });
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm'))
+    tf.registerKernel({
+      kernelName: 'UnsortedSegmentSum',
+      backendName: 'wasm',
+      kernelFunc: unsortedSegmentSum,
+    });
 }
 
 /** dL/d(pre-activation): relu'(z) = [z > 0] = [y > 0], step(0) = 0 as in tfjs's fused gradients. */

@@ -43,7 +43,11 @@ import { scanStageOf, type ScanStage } from './stages.js';
 export function createSCAN({ config, ds }: MethodInit): Method {
   const m = scanModel(config, ds);
   const { k, state, params } = m;
-  const stages: Record<ScanStage, ScanStageTrainer> = { pretext: pretextStage(m), scan: scanStage(m), selflabel: selflabelStage(m) };
+  const stages: Record<ScanStage, ScanStageTrainer> = {
+    pretext: pretextStage(m),
+    scan: scanStage(m),
+    selflabel: selflabelStage(m),
+  };
 
   const trainedEpochs = () => state.trained.dataSync()[0]!;
   const headsTrained = () => {
@@ -83,13 +87,23 @@ export function createSCAN({ config, ds }: MethodInit): Method {
 
     async trainEpoch(epoch, onStep, signal) {
       const rng = Rng.derive(config.seed, 'scan', epoch);
-      const result = await stages[scanStageOf(config, epoch).stage].train(epoch, optimizer, rng, onStep, signal);
+      const result = await stages[scanStageOf(config, epoch).stage].train(
+        epoch,
+        optimizer,
+        rng,
+        onStep,
+        signal,
+      );
       setState(state.trained, [epoch]);
       return result;
     },
 
     probs: (x) =>
-      tf.tidy(() => (headsTrained() ? m.headProbs(predictHead(), x, false) : centroidProbs(l2Normalize(m.project(x, false)), m.pretextCentroids as tf.Tensor2D))),
+      tf.tidy(() =>
+        headsTrained()
+          ? m.headProbs(predictHead(), x, false)
+          : centroidProbs(l2Normalize(m.project(x, false)), m.pretextCentroids as tf.Tensor2D),
+      ),
 
     features: (x) => m.f.net.apply(x, false) as tf.Tensor2D,
 
@@ -97,7 +111,11 @@ export function createSCAN({ config, ds }: MethodInit): Method {
       if (!headsTrained()) {
         // Before any head is trained the clusters are k-means on the pretext features: SCAN's baseline.
         const z = featuresOf(ds, (x) => m.project(x, false));
-        const { centroids, ...preds } = await clusterFeatures(z, k, Rng.derive(config.seed, 'scan', KMEANS_STREAM, trainedEpochs()));
+        const { centroids, ...preds } = await clusterFeatures(
+          z,
+          k,
+          Rng.derive(config.seed, 'scan', KMEANS_STREAM, trainedEpochs()),
+        );
         m.pretextCentroids.assign(centroids);
         tf.dispose([z, centroids]);
         return preds;

@@ -31,7 +31,9 @@ export function scanModel(config: TrainConfig, ds: Dataset) {
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f: Backbone = buildBackbone(config.backbone, params, ds.channels, ds.size);
   const g = mlpHead(params, 'contrastive_head', f.featureDim, f.featureDim, SCAN_CONSTANTS.projectionDim);
-  const heads: Layer[] = Array.from({ length: nHeads }, (_, h) => dense(params, `cluster_head.${h}`, f.featureDim, k));
+  const heads: Layer[] = Array.from({ length: nHeads }, (_, h) =>
+    dense(params, `cluster_head.${h}`, f.featureDim, k),
+  );
   const zeros = (n: number) => new Float32Array(n);
   // Mining and head choice are part of the model's state, so a resumed run keeps them.
   const state = {
@@ -47,7 +49,12 @@ export function scanModel(config: TrainConfig, ds: Dataset) {
     .filter(([n]) => n.startsWith('backbone.') || n.startsWith('cluster_head.'))
     .map(([n, live]) => ({ live, copy: params.add(`scan.kept.${n}`, live.shape, zeros, false) }));
   // After the pretext alone the clusters are k-means': its centroids place new images.
-  const pretextCentroids = params.add('scan.pretext_centroids', [k, SCAN_CONSTANTS.projectionDim], zeros, false);
+  const pretextCentroids = params.add(
+    'scan.pretext_centroids',
+    [k, SCAN_CONSTANTS.projectionDim],
+    zeros,
+    false,
+  );
 
   return {
     config,
@@ -64,11 +71,14 @@ export function scanModel(config: TrainConfig, ds: Dataset) {
     // Cutout fills with the dataset's mean colour: the official one zeroes the normalized image.
     fill: channelMeans(ds),
     /** Trainable variables whose names start with one of `prefixes`. */
-    varsOf: (prefixes: string[]) => [...params.trainable].filter(([n]) => prefixes.some((p) => n.startsWith(p))).map(([, v]) => v),
+    varsOf: (prefixes: string[]) =>
+      [...params.trainable].filter(([n]) => prefixes.some((p) => n.startsWith(p))).map(([, v]) => v),
     /** g(f(x)), L2-normalised. */
-    project: (x: tf.Tensor4D, training: boolean) => l2Normalize(g.apply(f.net.apply(x, training), training) as tf.Tensor2D),
+    project: (x: tf.Tensor4D, training: boolean) =>
+      l2Normalize(g.apply(f.net.apply(x, training), training) as tf.Tensor2D),
     /** Phi_h(x): head h's cluster probabilities. */
-    headProbs: (h: number, x: tf.Tensor4D, training: boolean) => tf.softmax(heads[h]!.apply(f.net.apply(x, training), training) as tf.Tensor2D) as tf.Tensor2D,
+    headProbs: (h: number, x: tf.Tensor4D, training: boolean) =>
+      tf.softmax(heads[h]!.apply(f.net.apply(x, training), training) as tf.Tensor2D) as tf.Tensor2D,
     keptHead: () => state.kept.dataSync()[1]!,
   };
 }
@@ -78,7 +88,13 @@ export type ScanModel = ReturnType<typeof scanModel>;
 /** One SCAN stage: the learning rate its fresh Adam starts at, and one epoch of its training. */
 export interface ScanStageTrainer {
   lr: number;
-  train(epoch: number, optimizer: tf.Optimizer, rng: Rng, onStep: (s: StepInfo) => void, signal: AbortSignal): Promise<EpochResult>;
+  train(
+    epoch: number,
+    optimizer: tf.Optimizer,
+    rng: Rng,
+    onStep: (s: StepInfo) => void,
+    signal: AbortSignal,
+  ): Promise<EpochResult>;
 }
 
 export function setState(v: tf.Variable, values: ArrayLike<number>): void {

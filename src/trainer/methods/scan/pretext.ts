@@ -13,7 +13,14 @@ import { scanStageOf } from './stages.js';
  * colour jitter of strength s (brightness, contrast, saturation 0.8s, hue 0.2s; at most 2.5).
  */
 function simclrAugment(s: number): Partial<AugmentConfig> {
-  return { cropScale: [0.2, 1], blurProb: 0, brightness: 0.8 * s, contrast: 0.8 * s, saturation: 0.8 * s, hue: 0.2 * s };
+  return {
+    cropScale: [0.2, 1],
+    blurProb: 0,
+    brightness: 0.8 * s,
+    contrast: 0.8 * s,
+    saturation: 0.8 * s,
+    hue: 0.2 * s,
+  };
 }
 
 /**
@@ -43,7 +50,10 @@ export function pretextStage(m: ScanModel): ScanStageTrainer {
         const r = await minimizeTerms(optimizer, vars, () => {
           const [za, zb] = tf.split(m.project(views, true), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           // The SCAN repo's SimCLRLoss: the first view's rows are the anchors; weight decay as its SGD's.
-          return { instance: ntXent(za, zb, SCAN_CONSTANTS.temperature, 'first'), weightDecay: weightDecay(vars, settings.weightDecay) };
+          return {
+            instance: ntXent(za, zb, SCAN_CONSTANTS.temperature, 'first'),
+            weightDecay: weightDecay(vars, settings.weightDecay),
+          };
         });
         views.dispose();
         avg.add(r.loss, r.terms);

@@ -25,7 +25,9 @@ export function scanStage(m: ScanModel): ScanStageTrainer {
 
   /** Mines the neighbours from the pretext features; returns their label agreement when labelled. */
   async function mine(): Promise<{ neighbourAgreement?: number }> {
-    const z = featuresOf(ds, (x) => (settings.mineOn === 'projection' ? m.project(x, false) : (m.f.net.apply(x, false) as tf.Tensor2D)));
+    const z = featuresOf(ds, (x) =>
+      settings.mineOn === 'projection' ? m.project(x, false) : (m.f.net.apply(x, false) as tf.Tensor2D),
+    );
     const { indices } = await knnCosine(z, nNeighbours);
     z.dispose();
     setState(state.neighbours, Float32Array.from(indices));
@@ -38,7 +40,10 @@ export function scanStage(m: ScanModel): ScanStageTrainer {
     const all = featuresOf(ds, (x) =>
       tf.tidy(() => {
         const h = m.f.net.apply(x, false);
-        return tf.concat(heads.map((head) => tf.softmax(head.apply(h, false) as tf.Tensor2D)), 1) as tf.Tensor2D;
+        return tf.concat(
+          heads.map((head) => tf.softmax(head.apply(h, false) as tf.Tensor2D)),
+          1,
+        ) as tf.Tensor2D;
       }),
     );
     const p = all.dataSync() as Float32Array;
@@ -47,7 +52,8 @@ export function scanStage(m: ScanModel): ScanStageTrainer {
     const evalNeighbours = Math.min(SCAN_CONSTANTS.evalNeighbours, nNeighbours);
     return heads.map((_, h) => {
       const probs = new Float32Array(ds.n * k);
-      for (let i = 0; i < ds.n; i++) probs.set(p.subarray(i * nHeads * k + h * k, i * nHeads * k + (h + 1) * k), i * k);
+      for (let i = 0; i < ds.n; i++)
+        probs.set(p.subarray(i * nHeads * k + h * k, i * nHeads * k + (h + 1) * k), i * k);
       return scanEvaluate(probs, k, nb, nNeighbours, evalNeighbours);
     });
   }
@@ -69,7 +75,15 @@ export function scanStage(m: ScanModel): ScanStageTrainer {
     const { index, length } = scanStageOf(config, epoch);
     if (index === length) for (const { live, copy } of m.keptWeights) live.assign(copy);
     const [e, h, l] = state.kept.dataSync();
-    return { evalHead: head, evalLoss: best.total, evalConsistency: best.consistency, evalEntropy: best.entropy, keptEpoch: e!, keptHead: h!, keptLoss: l! };
+    return {
+      evalHead: head,
+      evalLoss: best.total,
+      evalConsistency: best.consistency,
+      evalEntropy: best.entropy,
+      keptEpoch: e!,
+      keptHead: h!,
+      keptLoss: l!,
+    };
   }
 
   return {
@@ -90,11 +104,22 @@ export function scanStage(m: ScanModel): ScanStageTrainer {
           const j = rng.int(nNeighbours + 1);
           return j === 0 ? i : nb[i * nNeighbours + j - 1]!;
         });
-        const x = tf.tidy(() => tf.concat([strongAugment(toFloatBatch(ds, idx), rng, augment), strongAugment(toFloatBatch(ds, partner), rng, augment)], 0));
+        const x = tf.tidy(() =>
+          tf.concat(
+            [
+              strongAugment(toFloatBatch(ds, idx), rng, augment),
+              strongAugment(toFloatBatch(ds, partner), rng, augment),
+            ],
+            0,
+          ),
+        );
         const r = await minimizeTerms(optimizer, vars, () => {
           const h = m.f.net.apply(x, true);
           const logits = heads.map((head) => head.apply(h, true) as tf.Tensor2D);
-          return { ...scanLossOverHeads(logits, settings.entropyWeight), weightDecay: weightDecay(vars, settings.weightDecay) };
+          return {
+            ...scanLossOverHeads(logits, settings.entropyWeight),
+            weightDecay: weightDecay(vars, settings.weightDecay),
+          };
         });
         x.dispose();
         avg.add(r.loss, r.terms);

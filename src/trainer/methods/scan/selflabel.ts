@@ -39,7 +39,11 @@ export function selflabelStage(m: ScanModel): ScanStageTrainer {
         x.dispose();
         if (t.confident > 0) {
           const r = await minimizeTerms(optimizer, vars, () => ({
-            crossEntropy: weightedCrossEntropy(m.heads[best]!.apply(m.f.net.apply(xs, true), true) as tf.Tensor2D, t.targets, t.weights),
+            crossEntropy: weightedCrossEntropy(
+              m.heads[best]!.apply(m.f.net.apply(xs, true), true) as tf.Tensor2D,
+              t.targets,
+              t.weights,
+            ),
             weightDecay: weightDecay(vars, settings.weightDecay),
           }));
           avg.add(r.loss, r.terms);
@@ -48,7 +52,14 @@ export function selflabelStage(m: ScanModel): ScanStageTrainer {
         } else onStep({ step: ++step, steps, loss: lastLoss, images: idx.length });
         xs.dispose();
       }
-      return { ...avg.result('selflabel'), extra: { confidentFraction: confident / Math.max(seen, 1), keptHead: best, keptEpoch: m.state.kept.dataSync()[0]! } };
+      return {
+        ...avg.result('selflabel'),
+        extra: {
+          confidentFraction: confident / Math.max(seen, 1),
+          keptHead: best,
+          keptEpoch: m.state.kept.dataSync()[0]!,
+        },
+      };
     },
   };
 }

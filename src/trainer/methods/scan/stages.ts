@@ -27,13 +27,18 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
   const missing = SCAN_STAGES.filter((s) => typeof params[`${s}Epochs`] !== 'number');
   if (missing.length > 0) {
     // One epoch each, then the rest by weight, rounding down, leftovers to the largest remainders.
-    const given = SCAN_STAGES.filter((s) => !missing.includes(s)).reduce((a, s) => a + (params[`${s}Epochs`] as number), 0);
+    const given = SCAN_STAGES.filter((s) => !missing.includes(s)).reduce(
+      (a, s) => a + (params[`${s}Epochs`] as number),
+      0,
+    );
     const left = Math.max(config.epochs - given, missing.length);
     const total = missing.reduce((a, s) => a + STAGE_WEIGHT[s], 0);
     const exact = missing.map((s) => ((left - missing.length) * STAGE_WEIGHT[s]) / total);
     const counts = exact.map((x) => 1 + Math.floor(x));
     const short = left - counts.reduce((a, b) => a + b, 0);
-    const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const byRemainder = exact
+      .map((x, i) => [x - Math.floor(x), i] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     for (const [, i] of byRemainder.slice(0, short)) counts[i]!++;
     missing.forEach((s, i) => (params[`${s}Epochs`] = counts[i]!));
   }
@@ -46,7 +51,10 @@ export function resolveScanConfig(config: TrainConfig): TrainConfig {
  * Stage of a 1-based epoch, the epoch's 1-based place in it and the stage's length (a schedule
  * runs over the stage); epochs past the self-labeling range keep self-labeling.
  */
-export function scanStageOf(config: TrainConfig, epoch: number): { stage: ScanStage; index: number; length: number } {
+export function scanStageOf(
+  config: TrainConfig,
+  epoch: number,
+): { stage: ScanStage; index: number; length: number } {
   let start = 1;
   for (const { phase: s, epochs: n } of scanStageEpochs(config)) {
     if (epoch < start + n) return { stage: s, index: epoch - start + 1, length: n };
