@@ -1,8 +1,8 @@
 // What the method specs (src/common/methods) and the run fields' spec (src/common/runFields.ts)
 // decide outside the code: the README's method and settings tables, package.json's
 // clusterlab.defaultMethod enum and its run-field settings (clusterlab.backend, imageSize,
-// batchSize), and the README's run-fields table. `npm run method-docs` rewrites them; test/unit/methods-registry.test.ts and
-// test/unit/run-fields.test.ts check they are current.
+// batchSize), and the README's run-fields table. `npm run method-docs` rewrites them; test/unit/methodsRegistry.test.ts and
+// test/unit/runFields.test.ts check they are current.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METHOD_NAMES, METHOD_SPECS, settingKind } from '../src/common/methods/index.js';

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { startCli, type CliProcess } from '../trainer/harness.js';
-import { noise } from '../unit/data-fixtures.js';
+import { noise } from '../unit/dataFixtures.js';
 
 const IMAGES = 3000;
 const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-large-'));

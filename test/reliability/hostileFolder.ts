@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { CliOptions } from '../trainer/harness.js';
 import { makeHarness, type Harness } from '../trainer/harness.js';
-import { bombPng, noise, rawToPng } from '../unit/data-fixtures.js';
+import { bombPng, noise, rawToPng } from '../unit/dataFixtures.js';
 
 /**
  * An image folder as users really have them: the sample's PNGs mixed with every kind of file that

@@ -96,7 +96,7 @@ function clearsPixels({ summary: s, line }: Outcome): void {
 
 /**
  * Per method that trains on images, its run on the fixture and what shows that it learned beyond
- * clearing the pixel bar (the embedding methods' cases are in learning-embeddings.test.ts).
+ * clearing the pixel bar (the embedding methods' cases are in learningEmbeddings.test.ts).
  */
 const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext): Promise<void> }>> = {
   cc: {
@@ -149,7 +149,7 @@ const CASES: Partial<Record<MethodName, { also?: string; learns(t: TestContext):
       // more), and the best of 3 k-means starts: with one, a start that merges two classes sticks.
       // Both runs report their last epoch (pick=last): this tests learning, not the epoch pick, which
       // on the untrained twin's swinging clusters can land on a lucky epoch (ACC .860 against .620
-      // last; the pick's own test is test/unit/deepcluster-pick.test.ts).
+      // last; the pick's own test is test/unit/deepclusterPick.test.ts).
       const args = [
         '--epochs',
         '4',

@@ -10,7 +10,7 @@ import {
   readExclusions,
 } from '../../src/common/exclusions.js';
 import { loadDataset } from '../../src/trainer/data/dataset.js';
-import { put, rawToPng, tmpFolders } from './data-fixtures.js';
+import { put, rawToPng, tmpFolders } from './dataFixtures.js';
 
 const tmp = tmpFolders();
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fromHalf, readRunFeatures, toHalf, writeRunFeatures } from '../../src/common/features.js';
 import { readLayout, writeLayout } from '../../src/common/layout.js';
-import { tmpFolders } from './data-fixtures.js';
+import { tmpFolders } from './dataFixtures.js';
 
 const tmp = tmpFolders();
 

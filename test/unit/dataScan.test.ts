@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { DECODABLE_SUFFIXES, classifyName } from '../../src/common/imageFormats.js';
 import { assignLabels, scanFolder } from '../../src/trainer/data/scan.js';
-import { put, solid, tmpFolders } from './data-fixtures.js';
+import { put, solid, tmpFolders } from './dataFixtures.js';
 
 const tmp = tmpFolders();
 

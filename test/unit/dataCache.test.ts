@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadDataset, toFloatBatch, type Dataset, type LoadOptions } from '../../src/trainer/data/dataset.js';
 import { decodeImage, type DecodeFn } from '../../src/trainer/data/decode.js';
-import { put, rawToPng, solid, tmpFolders } from './data-fixtures.js';
+import { put, rawToPng, solid, tmpFolders } from './dataFixtures.js';
 
 const tmp = tmpFolders();
 

@@ -9,7 +9,7 @@ import {
   type DecodeResult,
 } from '../../src/trainer/data/decode.js';
 import { decodeSimplePng } from '../../src/trainer/data/png.js';
-import { bands, bombPng, makeTmp, noise, put, rawToPng, solid } from './data-fixtures.js';
+import { bands, bombPng, makeTmp, noise, put, rawToPng, solid } from './dataFixtures.js';
 
 let dir = '';
 let cleanup = async (): Promise<void> => {};
