@@ -252,7 +252,7 @@ test('no other source file lists the backend, backbone, colour or status names, 
     ['colours', listed(COLOURS), 'src/common/runFields.ts'],
     // Subsets are other things (a sweep's states, the statuses a run resumes from): four or more is a copy.
     ['run statuses', listed(RUN_STATUSES, 4), 'src/protocol/run.ts'],
-    ['the image-size range', /\b8, 1024\b|min: 8, max: 1024/, 'src/common/runFields.ts'],
+    ['the image-size range', /\b8, 1024\b|min: 8,\s*max: 1024/, 'src/common/runFields.ts'],
   ];
   for (const [what, pattern, home] of lists) {
     const found = files.filter((f) => pattern.test(readFileSync(f, 'utf8')));
