@@ -1,4 +1,4 @@
-import type { MethodSpec, SeriesSpec, StageWarning } from './spec.js';
+import type { MethodSpec, SeriesSpec, SettingSpec, StageWarning } from './spec.js';
 
 const STAGE_SHARE = 'a share of --epochs among the stages not given (pretext 5 : SCAN 9 : self-labeling 1)';
 
@@ -36,6 +36,25 @@ export const SELFLABEL_WARNINGS: readonly StageWarning[] = [
  * SCAN (Van Gansbeke et al., ECCV 2020): the official CIFAR configs (simclr_cifar10, scan_cifar10,
  * selflabel_cifar10) where a CPU affords them; `paper` says where and why we depart.
  */
+/** The SCAN loss's entropy weight (the official 5), shared by the methods with the loss. */
+export const SCAN_ENTROPY_WEIGHT = {
+  type: 'number',
+  default: 5,
+  min: 0,
+  max: 100,
+  doc: 'lambda: weight of the entropy of the mean prediction in the SCAN loss',
+} as const satisfies SettingSpec;
+
+/** Self-labeling's confidence threshold (the official 0.99), shared by the methods with the stage. */
+export const SELFLABEL_THRESHOLD = {
+  type: 'number',
+  default: 0.99,
+  min: 0,
+  max: 1,
+  unit: 'probability',
+  doc: 'self-labeling: confidence above which an image becomes pseudo-labelled',
+} as const satisfies SettingSpec;
+
 export const SCAN_SPEC = {
   name: 'scan',
   label: 'SCAN',
@@ -144,13 +163,7 @@ export const SCAN_SPEC = {
         why: 'the CIFAR configs (10: ImageNet); dev split ACC .606 with 1, .737 with 10 (README: departures)',
       },
     },
-    entropyWeight: {
-      type: 'number',
-      default: 5,
-      min: 0,
-      max: 100,
-      doc: 'lambda: weight of the entropy of the mean prediction in the SCAN loss',
-    },
+    entropyWeight: SCAN_ENTROPY_WEIGHT,
     headOnly: {
       type: 'boolean',
       default: false,
@@ -176,14 +189,7 @@ export const SCAN_SPEC = {
         why: '28 px grey: ACC .684 with none, .646 with 4 on the test split (a tuning split) (README: departures)',
       },
     },
-    threshold: {
-      type: 'number',
-      default: 0.99,
-      min: 0,
-      max: 1,
-      unit: 'probability',
-      doc: 'self-labeling: confidence above which an image becomes pseudo-labelled',
-    },
+    threshold: SELFLABEL_THRESHOLD,
     strongOps: {
       type: 'integer',
       default: 4,

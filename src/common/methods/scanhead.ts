@@ -1,4 +1,10 @@
-import { SCAN_METRICS, SCAN_TERMS, SELFLABEL_WARNINGS } from './scan.js';
+import {
+  SCAN_ENTROPY_WEIGHT,
+  SCAN_METRICS,
+  SCAN_TERMS,
+  SELFLABEL_THRESHOLD,
+  SELFLABEL_WARNINGS,
+} from './scan.js';
 import type { MethodSpec } from './spec.js';
 
 /**
@@ -32,13 +38,7 @@ export const SCANHEAD_SPEC = {
       max: 200,
       doc: 'nearest neighbours mined per image (cosine similarity of the embeddings)',
     },
-    entropyWeight: {
-      type: 'number',
-      default: 5,
-      min: 0,
-      max: 100,
-      doc: 'lambda: weight of the entropy of the mean prediction in the SCAN loss',
-    },
+    entropyWeight: SCAN_ENTROPY_WEIGHT,
     weightDecay: { type: 'number', default: 1e-4, min: 0, max: 1, doc: 'L2 weight decay of the heads' },
     selflabelEpochs: {
       type: 'integer',
@@ -56,14 +56,7 @@ export const SCANHEAD_SPEC = {
       max: 10,
       doc: 'Adam learning rate of the self-labeling stage (the official one)',
     },
-    threshold: {
-      type: 'number',
-      default: 0.99,
-      min: 0,
-      max: 1,
-      unit: 'probability',
-      doc: 'self-labeling: confidence above which an image becomes pseudo-labelled',
-    },
+    threshold: SELFLABEL_THRESHOLD,
     noise: {
       type: 'number',
       default: 0.25,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  gatherEmbeddings,
   pixelEmbeddings,
   pixelEmbeddingsOf,
   PIXEL_SOURCE,
@@ -51,6 +52,24 @@ export function unitRows(data: Float32Array, n: number, dim: number): Float32Arr
     for (let j = i * dim; j < (i + 1) * dim; j++) out[j] = data[j]! * inv;
   }
   return out;
+}
+
+/**
+ * The input's rows L2-normalised, made on first use and kept (the heads train on unit rows), and a
+ * batch of them by index as a [b, dim] tensor.
+ */
+export function unitInput(input: EmbeddingInput): {
+  units: () => Float32Array;
+  batchOf: (idx: ArrayLike<number>) => tf.Tensor2D;
+} {
+  let unit: Float32Array | undefined;
+  const units = () => {
+    const e = input.get();
+    return (unit ??= unitRows(e.data, e.n, e.dim));
+  };
+  const batchOf = (idx: ArrayLike<number>) =>
+    tf.tensor2d(gatherEmbeddings({ dim: input.dim, data: units() }, idx), [idx.length, input.dim]);
+  return { units, batchOf };
 }
 
 /** Each row's most probable cluster and its probability, of n rows of cluster probabilities (row-major). */

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SCANHEAD_SPEC } from '../../common/methods/scanhead.js';
 import type { TrainConfig } from '../../protocol/run.js';
-import { gatherEmbeddings } from '../embeddings/embeddings.js';
 import { l2Normalize } from '../losses/contrastive.js';
 import {
   scanEvaluate,
@@ -14,7 +13,7 @@ import { weightDecay } from '../losses/weightDecay.js';
 import { dense, ParamSet, type Layer } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
-import { embeddingInput, embeddingSide, unitRows, type EmbeddingMethod } from './embeddingMethod.js';
+import { embeddingInput, embeddingSide, unitInput, type EmbeddingMethod } from './embeddingMethod.js';
 import {
   batches,
   CancelledError,
@@ -85,13 +84,7 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
   const headProbs = (h: number, z: tf.Tensor2D) =>
     tf.tidy(() => tf.softmax(logits(h, z, false)) as tf.Tensor2D);
 
-  let unit: Float32Array | undefined;
-  const units = () => {
-    const e = input.get();
-    return (unit ??= unitRows(e.data, e.n, e.dim));
-  };
-  const batchOf = (idx: ArrayLike<number>) =>
-    tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
+  const { units, batchOf } = unitInput(input);
 
   let stage: 'heads' | 'selflabel' | undefined;
   let optimizer!: tf.Optimizer;

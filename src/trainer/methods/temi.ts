@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TEMI_SPEC } from '../../common/methods/temi.js';
-import { gatherEmbeddings } from '../embeddings/embeddings.js';
 import { pairWeights, temiLoss } from '../losses/temi.js';
 import { weightDecay } from '../losses/weightDecay.js';
 import { fusedMatMul } from '../backend/fast/ops.js';
 import { normalInit, ParamSet, zeros } from '../models/layers.js';
 import { ConfigError } from '../run/config.js';
 import { Rng } from '../util/rng.js';
-import { embeddingInput, embeddingSide, unitRows, type EmbeddingMethod } from './embeddingMethod.js';
+import { embeddingInput, embeddingSide, unitInput, type EmbeddingMethod } from './embeddingMethod.js';
 import {
   batches,
   CancelledError,
@@ -104,13 +103,7 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
       () => tf.softmax(tf.squeeze(tf.slice(logits(heads, z), [h, 0, 0], [1, -1, -1]), [0])) as tf.Tensor2D,
     );
 
-  let unit: Float32Array | undefined;
-  const units = () => {
-    const e = input.get();
-    return (unit ??= unitRows(e.data, e.n, e.dim));
-  };
-  const batchOf = (idx: ArrayLike<number>) =>
-    tf.tensor2d(gatherEmbeddings({ dim, data: units() }, idx), [idx.length, dim]);
+  const { units, batchOf } = unitInput(input);
 
   const embedding = embeddingSide(input, (z) => headProbs(teacher, z, selected.dataSync()[0]!));
   return {
