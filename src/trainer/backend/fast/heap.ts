@@ -7,6 +7,13 @@ import type { ConvGeom } from './conv.js';
  * slowly. Each is registered for 'wasm' only; callers check the backend.
  */
 
+/** What tfjs passes a kernel: its inputs by name, the backend, its attributes. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
 /** Name of the im2col kernel below. */
 export const IM2COL_T = 'ClusterLabIm2ColT';
 
@@ -15,11 +22,7 @@ export const IM2COL_T = 'ClusterLabIm2ColT';
  * where a tap falls into the padding. tfjs's StridedSlice takes ~4 ms per tap for a
  * [256, 28, 28] plane; this is a single pass.
  */
-export function im2colT(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function im2colT(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: tf.TensorInfo };
   const g = args.attrs as unknown as ConvGeom;
@@ -74,11 +77,7 @@ export function identityShared(args: { inputs: tf.NamedTensorInfoMap; backend: u
  * UnsortedSegmentSum, which wasm lacks (it is tf.gather's gradient): out[s] = sum of the rows of x
  * whose segment id is s; ids outside [0, numSegments) are dropped, as on cpu.
  */
-export function unsortedSegmentSum(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const { numSegments } = args.attrs as unknown as { numSegments: number };
@@ -110,11 +109,7 @@ export const PICK_TAPS = 'ClusterLabPickTaps';
  * strided convolutions; the stock Reverse and StridedSlice take ~170 and ~110 ms on a
  * [3, 3, 256, 512] filter.
  */
-export function pickTaps(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function pickTaps(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { rows, cols } = args.attrs as unknown as { rows: number[]; cols: number[] };
