@@ -2,7 +2,7 @@
  * `clusterlab duplicates DIR|RUN`: exact and near-duplicate images of a folder (or of the folder a
  * run was trained on, with each member's cluster), hashed once and cached by path, size and mtime.
  */
-import { parseArgs } from 'node:util';
+import { folderCommandArgs, type Subcommand } from '../commandArgs.js';
 import { resolve } from 'node:path';
 import { scanFolder } from '../data/scan.js';
 import { cacheDirOf, ConfigError } from '../run/config.js';
@@ -89,30 +89,18 @@ function parseThreshold(raw: string | undefined): number {
 }
 
 /** Runs the command; returns the exit code. Argument errors are ConfigErrors (exit 2, one line). */
-export async function duplicatesCli(
-  args: string[],
-  out: NodeJS.WritableStream,
-  err: NodeJS.WritableStream,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
+export const duplicatesCli: Subcommand = async (args, out, err) => {
+  const parsed = folderCommandArgs(
     args,
-    options: {
-      threshold: { type: 'string' },
-      json: { type: 'boolean' },
-      cache: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out.write(DUPLICATES_USAGE + '\n');
-    return 0;
-  }
-  if (positionals.length !== 1)
-    throw new ConfigError(`duplicates takes one image or run folder (got ${positionals.length})`);
+    { threshold: { type: 'string' }, json: { type: 'boolean' }, cache: { type: 'string' } },
+    DUPLICATES_USAGE,
+    out,
+    'duplicates takes one image or run folder',
+  );
+  if (!parsed) return 0;
+  const { values, folder } = parsed;
   const threshold = parseThreshold(values.threshold);
-  const target = resolve(positionals[0]!);
+  const target = resolve(folder);
   const run = (await isRunFolder(target))
     ? await readRunClusters(target).catch((e: Error) => {
         throw e instanceof ConfigError ? e : new ConfigError(e.message);
@@ -164,4 +152,4 @@ export async function duplicatesCli(
   }
   err.write(`hashed ${report.hashed} of ${report.images} images (the rest from the cache)\n`);
   return groups.length > 0 ? 1 : 0;
-}
+};

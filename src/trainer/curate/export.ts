@@ -6,7 +6,7 @@
  */
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
+import { folderCommandArgs, type Subcommand } from '../commandArgs.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { EXPORT_MARKER } from '../../common/datasets.js';
 import { applyExclusions, exclusionFile } from '../../common/exclusions.js';
@@ -106,29 +106,21 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export async function exportCli(
-  args: string[],
-  out: NodeJS.WritableStream,
-  err: NodeJS.WritableStream,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
+export const exportCli: Subcommand = async (args, out, err) => {
+  const parsed = folderCommandArgs(
     args,
-    options: {
+    {
       format: { type: 'string' },
       out: { type: 'string' },
       selection: { type: 'string' },
       mode: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out.write(EXPORT_USAGE + '\n');
-    return 0;
-  }
-  if (positionals.length !== 1)
-    throw new ConfigError(`export takes one run folder (got ${positionals.length})`);
+    EXPORT_USAGE,
+    out,
+    'export takes one run folder',
+  );
+  if (!parsed) return 0;
+  const { values, folder } = parsed;
   const format = values.format as (typeof FORMATS)[number] | undefined;
   if (!format || !FORMATS.includes(format))
     throw new ConfigError(
@@ -141,7 +133,7 @@ export async function exportCli(
   if (values.mode !== undefined && format !== 'imagefolder')
     throw new ConfigError('--mode applies to --format imagefolder only');
 
-  const r = await readRunClusters(positionals[0]!).catch((e: Error) => {
+  const r = await readRunClusters(folder).catch((e: Error) => {
     throw e instanceof ConfigError ? e : new ConfigError(e.message);
   });
   const m: ExportableRun = r;
@@ -219,4 +211,4 @@ export async function exportCli(
     return 3;
   }
   return 0;
-}
+};
