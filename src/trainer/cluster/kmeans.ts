@@ -165,9 +165,11 @@ function inertiaOf(x: tf.Tensor2D, assign: Int32Array, centroids: Float32Array):
     const o = i * d;
     const c = assign[i]! * d;
     let s = 0;
+    // Each row's sum in float32, as the device summed it (then the rows in float64): a float64
+    // row sum moved DeepCluster's restarts and early stops enough to change its learning test's run.
     for (let j = 0; j < d; j++) {
-      const e = v[o + j]! - centroids[c + j]!;
-      s += e * e;
+      const e = Math.fround(v[o + j]! - centroids[c + j]!);
+      s = Math.fround(s + Math.fround(e * e));
     }
     total += s;
   }
