@@ -11,9 +11,7 @@ import type { SummaryJson, TrainConfig } from '../protocol/run.js';
 import {
   BACKEND_CHOICES,
   channelsOf,
-  checkRunField,
   defaultText,
-  problemText,
   fieldRange,
   RUN_FIELD_NAMES,
   runField,
@@ -21,7 +19,9 @@ import {
 } from '../common/runFields.js';
 import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
+import { parseCommand, parseErrorLine } from './commandArgs.js';
 import { ProgressReporter } from './progress.js';
+import { assignCommand, mapCommand } from './runCommands.js';
 import { CancelledError } from './util/cancel.js';
 
 const USAGE = `usage:
@@ -151,15 +151,6 @@ function attachNegativeNumbers(args: string[], numeric: ReadonlySet<string> = NU
   return out;
 }
 
-/** node:util's parse errors run to several lines; ours is one, naming the argument. */
-function parseErrorLine(e: Error & { code?: string }): string {
-  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? '';
-  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
-  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
-    return `unexpected argument '${quoted}' (a path with spaces needs quotes)`;
-  return e.message.split('\n')[0]!;
-}
-
 function num(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -183,22 +174,6 @@ function methodParams(spec: MethodSpec, pairs: string[] = [], stages?: string): 
     out[key] = r.value;
   }
   return out;
-}
-
-/** A command's parsed arguments, or the exit code when they do not parse (2) or ask for --help (0). */
-function parseCommand<R extends { values: { help?: boolean } }>(parse: () => R): R | number {
-  let parsed: R;
-  try {
-    parsed = parse();
-  } catch (e) {
-    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
-  return parsed;
 }
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
@@ -270,8 +245,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
-  if (command === 'map') return mapCommand(rest);
-  if (command === 'assign') return assignCommand(rest);
+  if (command === 'map') return mapCommand(rest, USAGE);
+  if (command === 'assign') return assignCommand(rest, USAGE);
   if (command === 'run') return runCommand(rest);
   if (command === 'duplicates')
     return curateCommand(() =>
@@ -288,7 +263,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  const parsed = parseCommand(() =>
+  const parsed = parseCommand(USAGE, () =>
     parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }),
   );
   if (typeof parsed === 'number') return parsed;
@@ -346,111 +321,6 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   } finally {
     process.off('SIGINT', onSigint);
-  }
-}
-
-/** --backend of map and assign (default auto); undefined, with the one-line refusal written, when it names none. */
-function backendOption(value: string | undefined): TrainConfig['backend'] | undefined {
-  const backend = value ?? runField('backend').default;
-  const problem = checkRunField('backend', backend);
-  if (!problem) return backend as TrainConfig['backend'];
-  process.stderr.write(`clusterlab: ${problemText(problem, 'cli')}\n`);
-  return undefined;
-}
-
-/** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
-async function mapCommand(args: string[]): Promise<number> {
-  const parsed = parseCommand(() =>
-    parseArgs({
-      args,
-      options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }),
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
-    return 2;
-  }
-  const backend = backendOption(values.backend);
-  if (!backend) return 2;
-  const progress = new ProgressReporter(process.stderr);
-  try {
-    const { initBackend } = await import('./backend/index.js');
-    const { layoutRun } = await import('./layout/runLayout.js');
-    await initBackend(backend, (line) => progress.log(line));
-    const dir = resolve(positionals[0]!);
-    const { meta, cached } = await layoutRun(dir, {
-      onProgress: (d, t) => progress.layout(d, t),
-      log: (line) => progress.log(line),
-    });
-    progress.done();
-    process.stdout.write(
-      `map of ${meta.rows} images (epoch ${meta.epoch}): ${dir}/layout.json${cached ? ' (already up to date)' : ''}\n`,
-    );
-    process.stdout.write(
-      `kNN preservation ${meta.knnPreservation.toFixed(3)}, ${meta.seconds.toFixed(1)} s, ${meta.method}\n`,
-    );
-    return 0;
-  } catch (e) {
-    progress.done();
-    process.stderr.write(`clusterlab: ${(e as Error).message}\n`);
-    return 1;
-  }
-}
-
-/** `clusterlab assign RUN_DIR --data DIR`: a finished run's clusters for new images, written beside the run. */
-async function assignCommand(args: string[]): Promise<number> {
-  const options = {
-    data: { type: 'string' },
-    out: { type: 'string' },
-    overwrite: { type: 'boolean' },
-    backend: { type: 'string' },
-    cache: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  } as const;
-  const parsed = parseCommand(() => parseArgs({ args, options, allowPositionals: true, strict: true }));
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1 || !values.data) {
-    process.stderr.write(
-      `clusterlab: assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})\n`,
-    );
-    return 2;
-  }
-  const backend = backendOption(values.backend);
-  if (!backend) return 2;
-  const progress = new ProgressReporter(process.stderr);
-  try {
-    const [{ Assigner }, { assignFolder }, { initBackend }] = await Promise.all([
-      import('./run/assign.js'),
-      import('./run/assignFolder.js'),
-      import('./backend/index.js'),
-    ]);
-    // The backend the run trained on, else the best available (the server's rule); --backend picks one.
-    const assigner = new Assigner(
-      async (trainedOn) =>
-        void (await initBackend(values.backend ? backend : trainedOn).catch(() => initBackend('auto'))),
-      cacheDirOf(values.cache),
-    );
-    const r = await assignFolder(assigner, resolve(positionals[0]!), resolve(values.data), {
-      ...(values.out ? { out: resolve(values.out) } : {}),
-      overwrite: values.overwrite ?? false,
-      onProgress: (done, total) => progress.log(`assigned ${done}/${total}`),
-    });
-    assigner.release();
-    progress.done();
-    const h = r.header;
-    process.stdout.write(
-      `assigned ${h.assigned} of ${h.images} images of ${h.data} to ${h.clusterSizes.filter((n) => n > 0).length} clusters (sizes ${h.clusterSizes.join(', ')}), ${h.skipped.length} skipped: ${r.csv}\n`,
-    );
-    return 0;
-  } catch (e) {
-    progress.done();
-    process.stderr.write(`clusterlab: ${(e as Error).message}\n`);
-    return 1;
   }
 }
 
