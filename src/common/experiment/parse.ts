@@ -5,7 +5,7 @@
  * Every mistake becomes a problem at the text it is about; the runs that are fine still expand.
  */
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
 import { checkSetting, METHOD_NAMES, methodSpec, nearestName, settingKind } from '../methods/index.js';
 import type { MethodName } from '../../protocol/run.js';
 import { NAME_MAX, nameProblem } from '../runPlace.js';
@@ -16,13 +16,10 @@ import {
   EXPERIMENT_SUFFIX,
   tooLong,
   type Experiment,
-  type ExperimentProblem,
   type RunFieldValues,
   type Span,
 } from './format.js';
 import {
-  describeRange,
-  fits,
   GRID_FIELDS,
   PER_RUN_FIELDS,
   RUN_ENTRY_FIELDS,
@@ -30,102 +27,9 @@ import {
   TOP_ONLY_FIELDS,
   type FieldSpec,
 } from './fields.js';
+import { got, keyName, oneOrList, Problems, readMap, scalar, spanOf, type Located } from './yamlFields.js';
 import { expandGrid, expandRuns, gridSize, type GridSpec, type RunSpec, type Shared } from './grid.js';
 import { channelsOf, runField, type Colour, type RunFieldName } from '../runFields.js';
-
-/** A scalar and where it was written. */
-export interface Located<T> {
-  value: T;
-  span: Span;
-}
-
-export class Problems {
-  readonly list: ExperimentProblem[] = [];
-  error(span: Span, message: string): void {
-    this.list.push({ message, span, severity: 'error' });
-  }
-}
-
-export function spanOf(node: Node | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {
-  const r = node?.range;
-  return r ? { start: r[0], end: r[1] } : fallback;
-}
-
-function keyName(p: Pair): string {
-  return isScalar(p.key) ? String(p.key.value) : String(p.key);
-}
-
-/** The map's pairs by key; unknown keys are reported with the nearest known one. */
-function readMap(
-  node: YAMLMap,
-  fields: Record<string, FieldSpec>,
-  where: string,
-  problems: Problems,
-): Map<string, Pair> {
-  const out = new Map<string, Pair>();
-  for (const p of node.items) {
-    const key = keyName(p);
-    const span = spanOf(p.key as Node);
-    if (!Object.hasOwn(fields, key)) {
-      const near = nearestName(key, Object.keys(fields));
-      problems.error(
-        span,
-        `unknown key '${shownText(key)}' ${where}${near ? `; did you mean '${near}'?` : ''}`,
-      );
-    } else if (out.has(key)) problems.error(span, `'${key}' is given twice ${where}`);
-    else out.set(key, p);
-  }
-  return out;
-}
-
-/** A scalar field's value if it fits the field, else undefined (and a problem). */
-function scalar<T>(
-  pairs: Map<string, Pair>,
-  key: string,
-  fields: Record<string, FieldSpec>,
-  problems: Problems,
-): Located<T> | undefined {
-  const p = pairs.get(key);
-  if (!p) return undefined;
-  const node = p.value as Node | null;
-  const span = spanOf(node, spanOf(p.key as Node));
-  const v = isScalar(node) ? node.value : undefined;
-  if (!fits(fields[key]!, v)) {
-    problems.error(span, `${key} must be ${describeRange(fields[key]!)}${got(node, v)}`);
-    return undefined;
-  }
-  return { value: v as T, span };
-}
-
-/** What a refused value was, for its message: ` (got 'text')`, an alias named as one, or nothing for a list or map. */
-function got(node: Node | null | undefined, v: unknown): string {
-  if (isAlias(node))
-    return ` (got the alias *${shownText(node.source)}: aliases are not followed in experiment files, write the value out)`;
-  return v === undefined || v === null ? '' : ` (got ${shown(v)})`;
-}
-
-/** A grid field: one value or a list of them, each checked. */
-function oneOrList<T>(
-  pairs: Map<string, Pair>,
-  key: string,
-  fields: Record<string, FieldSpec>,
-  problems: Problems,
-): Located<T>[] | undefined {
-  const p = pairs.get(key);
-  if (!p) return undefined;
-  if (!isSeq(p.value)) {
-    const one = scalar<T>(pairs, key, fields, problems);
-    return one ? [one] : [];
-  }
-  const out: Located<T>[] = [];
-  for (const item of p.value.items as Node[]) {
-    const v = isScalar(item) ? item.value : undefined;
-    if (fits(fields[key]!, v)) out.push({ value: v as T, span: spanOf(item) });
-    else problems.error(spanOf(item), `each of ${key} must be ${describeRange(fields[key]!)}${got(item, v)}`);
-  }
-  if (p.value.items.length === 0) problems.error(spanOf(p.value as Node), `${key} is an empty list`);
-  return out;
-}
 
 function method(
   node: Node | null | undefined,
