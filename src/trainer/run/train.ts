@@ -9,24 +9,23 @@ import type {
   SummaryJson,
   TrainConfig,
 } from '../../protocol/run.js';
-import { classToSuperFrom } from '../../common/eval/confusion.js';
 import { initBackend } from '../backend/index.js';
 import { pixelKmeans } from '../cluster/pixelKmeans.js';
-import { loadDataset, type Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { checkImageFolder } from '../data/scan.js';
 import { createMethod, resolveConfig, stageNameOf } from '../methods/index.js';
-import { isEmbeddingMethod } from '../../common/methods/index.js';
-import { pixelEmbeddings, type Embeddings } from '../embeddings/embeddings.js';
+import type { Embeddings } from '../embeddings/embeddings.js';
 import { writeRunFeatures } from '../../common/features.js';
 import { cancelPoint, CancelledError, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { ConfigError, validateAgainstData, validateConfig } from './config.js';
+import { ConfigError, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
 import { lockRun } from './runLock.js';
 import { imageFeatures, type ImageFeatures } from './imageFeatures.js';
 import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeScores.js';
 import { scoreDataset } from './scoring.js';
-import { checkFeatureModel, modelEmbeddings } from '../features/modelEmbeddings.js';
+import { assertSameData, dataError, datasetRecord, embeddingsOf, loadData } from './runData.js';
+import { checkFeatureModel } from '../features/modelEmbeddings.js';
 
 export interface StepProgress {
   epoch: number;
@@ -162,66 +161,6 @@ async function continueRun(
   return execute(folder, run, ds, cacheDir, hooks);
 }
 
-/**
- * run.json travels with a shared run folder, and its config.data says what a resume scans: a
- * folder other than the one the run was trained on (its dataset record, written by the trainer
- * from the folder it scanned) is refused before anything is read from it.
- */
-function assertSameData(folder: RunFolder, run: RunJson): void {
-  const root = typeof run.dataset?.root === 'string' ? run.dataset.root : undefined;
-  if (typeof run.config.data === 'string' && root !== undefined && resolve(run.config.data) === resolve(root))
-    return;
-  throw new ConfigError(
-    `${join(folder.dir, 'run.json')}: its image folder (config.data: ${String(run.config.data).slice(0, 200)}) is not the folder the run was trained on (dataset.root: ${String(root).slice(0, 200)}); ` +
-      'refused before reading it. If the images moved, set both to their new folder',
-  );
-}
-
-/** What run.json records of the data; the class -> super-class table lets viewers group classes without rescanning. */
-function datasetRecord(ds: Dataset): RunJson['dataset'] {
-  const superOfClass = Array.from(classToSuperFrom(ds.labels, ds.superLabels, ds.classes.length));
-  return { root: ds.root, images: ds.n, classes: ds.classes, superClasses: ds.superClasses, superOfClass };
-}
-
-/** The folder's images; `validate` refuses too few of them (train checks that itself, to keep a failed run). */
-async function loadData(
-  config: TrainConfig,
-  cacheDir: string,
-  hooks: TrainHooks,
-  validate = true,
-): Promise<Dataset> {
-  const t0 = performance.now();
-  const ds = await loadDataset(config.data, {
-    imageSize: config.imageSize,
-    channels: config.channels,
-    cacheDir,
-    onProgress: hooks.onIngest,
-    signal: hooks.signal,
-  });
-  for (const s of ds.skipped.slice(0, SKIPS_LOGGED)) hooks.log(`skipped ${s.path}: ${s.reason}`);
-  if (ds.skipped.length > SKIPS_LOGGED)
-    hooks.log(`... and ${ds.skipped.length - SKIPS_LOGGED} more skipped files`);
-  if (ds.exclusions) hooks.log(ds.exclusions);
-  if (validate) validateAgainstData(config, ds.n, config.data, ds.skipped);
-  const secs = (performance.now() - t0) / 1000;
-  hooks.log(
-    `dataset ${ds.root}: ${ds.n} images, ${ds.classes.length} classes, ${ds.superClasses.length} super-classes, ${ds.skipped.length} skipped (${secs.toFixed(1)} s)`,
-  );
-  return ds;
-}
-
-const SKIPS_LOGGED = 20;
-
-function dataError(config: TrainConfig, ds: Dataset): ConfigError | undefined {
-  try {
-    validateAgainstData(config, ds.n, config.data, ds.skipped);
-    return undefined;
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-}
-
 async function execute(
   folder: RunFolder,
   run: RunJson,
@@ -318,26 +257,6 @@ async function execute(
     method.params.dispose();
     method.optimizer.dispose();
   }
-}
-
-/**
- * An embedding method clusters one vector per image: the feature model's embeddings (computed once
- * into the cache, shared by every run) when the run names one, else the pixels.
- */
-async function embeddingsOf(
-  folder: RunFolder,
-  config: TrainConfig,
-  ds: Dataset,
-  cacheDir: string,
-  hooks: TrainHooks,
-): Promise<Embeddings | undefined> {
-  if (!isEmbeddingMethod(config.method)) return undefined;
-  if (!config.features) return pixelEmbeddings(ds);
-  // The model is recorded once, at the start: a resume or `assign` refuses any other.
-  const recorded = await folder.readFeatureModel();
-  const { embeddings, record } = await modelEmbeddings(config, ds, cacheDir, hooks, recorded);
-  if (!recorded) await folder.writeFeatureModel(record);
-  return embeddings;
 }
 
 /** A run stopped by `e`: cancelled (returned) or failed (thrown), said in run.json either way. */
