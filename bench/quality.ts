@@ -10,16 +10,18 @@
 //   test    the 10,000 TEST images: a TUNING split too (defaults were chosen on it before dev existed).
 //   report  TRAIN positions 5000-5999 of each class (the last 1,000): touched by no dev or test run;
 //           run once per change of defaults, from a clean tree (the commit goes in the results file).
-//   fit     TRAIN positions 1000-1999 (report's inductive training set), dev-fit 2000-2999 (dev's).
+//   fit     TRAIN positions 1000-1999 (report's inductive held-out set: untouched too), dev-fit
+//           2000-2999 (dev's).
 // dev, fit, dev-fit and report are checked pairwise disjoint before anything runs.
 // --protocol transductive (the default): each method trains on the split's images and is scored on
-// them, as the CLI does. --protocol inductive: it trains on a disjoint set (report: fit; dev: dev-fit;
-// test: the dev images) and the split's images, which training never saw, are assigned by the trained
-// network through `clusterlab assign`'s code (src/trainer/run/assignFolder.ts) and scored; pixel
-// k-means likewise fits on the training set and gives each scored image its nearest centroid.
+// them, as the CLI does. --protocol inductive: the networks the transductive bench trained on the
+// split (its finished runs, one training per seed serving both tables) assign a disjoint set they
+// never saw (report: fit; dev: dev-fit; test: the dev images) through `clusterlab assign`'s code
+// (src/trainer/run/assignFolder.ts), and those images are scored; pixel k-means likewise fits on the
+// split and gives each held-out image its nearest centroid. Run the transductive bench first.
 // Each method trains with its defaults through the real `train()`, once per seed (42, 43, ...), within
 // M minutes (default 30; transductive: when the budget ends first, the last evaluated epoch counts;
-// inductive needs the run finished). Beside them, k-means on the raw pixels of the same images
+// inductive needs the transductive run finished). Beside them, k-means on the raw pixels of the same images
 // (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline: k-means++, best of 3 starts), once per seed.
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
 // The label-free scores (summary.json `labelFree`; for a run the budget cut, its last counted
@@ -95,8 +97,8 @@ const SETS: Record<SetName, { source: 'train' | 'test'; from: number }> = {
   report: { source: 'train', from: 5000 },
   test: { source: 'test', from: 0 },
 };
-/** Where an inductive run of each split trains. */
-const FIT_OF: Record<typeof split, SetName> = { report: 'fit', dev: 'dev-fit', test: 'dev' };
+/** The images an inductive bench scores: a set disjoint from the split the networks trained on. */
+const HELD_OUT_OF: Record<typeof split, SetName> = { report: 'fit', dev: 'dev-fit', test: 'dev' };
 const PER_CLASS_IN = { train: 6000, test: 1000 };
 
 /** The IDX indices of a set's first `n` images of each class (n <= 1000), ascending. */
@@ -205,28 +207,46 @@ if (!commit.clean)
   console.log(
     `the tree has uncommitted changes: the results file says so (defaults are frozen at a clean commit)`,
   );
-const scored = await fixture(split);
-// Transductive: train where it is scored; inductive: on the split's disjoint training set.
-const data = inductive ? (await fixture(FIT_OF[split])).dir : scored.dir;
+// Both protocols train on the split; transductive scores it, inductive a disjoint held-out set.
+const trainedOn = await fixture(split);
+const scored = inductive ? await fixture(HELD_OUT_OF[split]) : trainedOn;
+const data = trainedOn.dir;
 const cacheDir = join(args.fixtures!, 'cache');
-const runsDir = join(args.fixtures!, `runs-${split}${inductive ? '-inductive' : ''}`);
-if (!args.resume) await rm(runsDir, { recursive: true, force: true });
+// The transductive bench's runs: the inductive one reads them and never removes any.
+const runsDir = join(args.fixtures!, `runs-${split}`);
+if (!args.resume && !inductive) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
 const base = join(
   args.results!,
   `quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`,
 );
+/** Inductive: the transductive bench's results file, which says which of its runs finished and how long they took. */
+const transductiveBase = base.replace(/-inductive(?=[^/]*$)/, '');
+const transductive =
+  inductive && existsSync(`${transductiveBase}.json`)
+    ? (JSON.parse(await readFile(`${transductiveBase}.json`, 'utf8')) as {
+        frozenAt: { commit: string; clean: boolean };
+        results: Record<string, Run[]>;
+      })
+    : undefined;
+if (inductive && !transductive) {
+  console.error(
+    `--protocol inductive: ${transductiveBase}.json is missing; the inductive bench scores the transductive bench's networks: run \`npm run bench -- quality --split ${split}\` first`,
+  );
+  process.exit(1);
+}
 const setRule = (set: SetName) =>
   `Fashion-MNIST ${SETS[set].source} IDX file, per class in file order, positions ${SETS[set].from}-${SETS[set].from + perClass - 1}`;
 /** The scored images: the rule, and a hash of their IDX indices (ascending, comma-joined) to check it by. */
+const scoredSet = inductive ? HELD_OUT_OF[split] : split;
 const images = {
   scored: {
-    set: split,
-    rule: setRule(split),
+    set: scoredSet,
+    rule: setRule(scoredSet),
     sha256: createHash('sha256').update(scored.indices.join(',')).digest('hex'),
   },
-  ...(inductive ? { trainedOn: { set: FIT_OF[split], rule: setRule(FIT_OF[split]) } } : {}),
+  ...(inductive ? { trainedOn: { set: split, rule: setRule(split) } } : {}),
 };
 const protocol = {
   split,
@@ -309,19 +329,6 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
   });
   clearTimeout(timer);
   const finished = result.run.status === 'done' && performance.now() - t0 <= budgetMs;
-  if (inductive) {
-    if (!finished)
-      throw new Error(
-        `${method} seed ${seed}: the inductive protocol needs a finished run; it did not finish within ${args.minutes} minutes`,
-      );
-    return {
-      seed,
-      ...(await assignScored(result.dir)),
-      minutes: (performance.now() - t0) / 60_000,
-      epochs: result.run.epoch,
-      finished,
-    };
-  }
   const last = inBudget.at(-1);
   if (!last)
     throw new Error(`${method} seed ${seed} finished no evaluated epoch within ${args.minutes} minutes`);
@@ -339,6 +346,27 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
     finished,
     labelFree: labelFreeOf(finished ? result.summary?.labelFree : last.row),
   };
+}
+
+/** Inductive: the transductive bench's finished run of this method and seed assigns the held-out images. */
+async function assignHeldOut(method: MethodName, seed: number): Promise<Run> {
+  const trained = transductive?.results[method]?.find((r) => r.seed === seed);
+  const dir = join(runsDir, `${method}-${seed}`);
+  const status = existsSync(join(dir, 'run.json'))
+    ? (JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status?: string }).status
+    : undefined;
+  if (!trained?.finished || status !== 'done') {
+    console.error(
+      `${method} seed ${seed}: the inductive bench needs the transductive bench's finished run in ${dir} (${transductiveBase}.json ${trained ? 'has it cut by the budget' : 'does not hold it'}, run.json ${status ?? 'missing'}): run \`npm run bench -- quality --split ${split}\` first`,
+    );
+    process.exit(1);
+  }
+  const t0 = performance.now();
+  const s = await assignScored(dir);
+  console.log(
+    `  ${method} seed ${seed}: ${scored.indices.length} held-out images assigned in ${((performance.now() - t0) / 1000).toFixed(1)} s, ACC ${s.acc.toFixed(3)}`,
+  );
+  return { seed, ...s, minutes: trained.minutes, epochs: trained.epochs, finished: true };
 }
 
 /** The scored images through a finished run (`clusterlab assign`'s code), scored against their class folders. */
@@ -431,10 +459,10 @@ async function report(done: number, total: number): Promise<void> {
     report: 'report split (TRAIN images no dev or test run used)',
   }[split];
   const how = inductive
-    ? `inductive: trained on ${images.trainedOn!.rule}, scored on ${n} images it never saw (${images.scored.rule})`
+    ? `inductive: the transductive bench's networks, trained on ${images.trainedOn!.rule}, assign ${n} images they never saw (${images.scored.rule}), which are scored`
     : `transductive: trained and scored on ${n} images (${images.scored.rule})`;
   const title = `Fashion-MNIST ${splitName}, ${how}, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
-  const frozen = `Defaults as of commit ${commit.commit}${commit.clean ? '' : ' WITH UNCOMMITTED CHANGES (the figures are of no commit)'}.`;
+  const frozen = `${inductive ? `Networks trained with the defaults as of commit ${transductive!.frozenAt.commit}${transductive!.frozenAt.clean ? '' : ' WITH UNCOMMITTED CHANGES'} (the transductive results file); assigned and scored at commit ${commit.commit}` : `Defaults as of commit ${commit.commit}`}${commit.clean ? '' : ' WITH UNCOMMITTED CHANGES (the figures are of no commit)'}.`;
   const md = `${title}\n\n${frozen}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);
   await mkdir(args.results!, { recursive: true });
@@ -445,7 +473,8 @@ async function report(done: number, total: number): Promise<void> {
       {
         when,
         ...protocol,
-        frozenAt: commit,
+        frozenAt: inductive ? transductive!.frozenAt : commit,
+        ...(inductive ? { assignedAt: commit } : {}),
         imageSets: images,
         seeds,
         results,
@@ -466,8 +495,8 @@ for (const method of methods) {
   results[method] = [];
   for (const seed of seeds) {
     const kept = earlier[method]?.find((r) => r.seed === seed);
-    if (!kept) await rm(join(runsDir, `${method}-${seed}`), { recursive: true, force: true });
-    results[method]!.push(kept ?? (await runOnce(method, seed)));
+    if (!kept && !inductive) await rm(join(runsDir, `${method}-${seed}`), { recursive: true, force: true });
+    results[method]!.push(kept ?? (await (inductive ? assignHeldOut : runOnce)(method, seed)));
     await report(++done, total);
   }
 }
