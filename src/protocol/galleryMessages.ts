@@ -1,9 +1,12 @@
 /** The gallery page's messages (shared parts in pageMessages.ts). */
 import {
+  belongRequest,
+  belongScores,
   classIndex,
   clusterId,
   excludeMessage,
   mergeClusters,
+  moreLikeRequest,
   moveImages,
   openImage,
   path,
@@ -18,7 +21,7 @@ import {
   thumbsRequest,
   undo,
 } from './pageMessages.js';
-import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, str, tagged, type Infer } from './schema.js';
+import { arr, bool, int, lit, num, obj, oneOf, opt, str, tagged, type Infer } from './schema.js';
 
 export const galleryCluster = obj({
   id: clusterId,
@@ -103,17 +106,10 @@ export const galleryFilter = obj({
   superIndex: opt(classIndex),
   images: opt(arr(str(), 1_000_000)),
   title: opt(str(200)),
+  /** `images` are in an order to keep (most similar first: "more like this"), not to sort. */
+  ranked: opt(bool),
 });
 export type GalleryFilter = Infer<typeof galleryFilter>;
-
-/** Per image (state order), its "doesn't belong" score (src/common/belong.ts), null for none; `note` says why there are none. */
-export const belongScores = obj({
-  type: lit('belong'),
-  dir: path,
-  scores: arr(orNull(num)),
-  note: opt(str(500)),
-});
-export type BelongScores = Infer<typeof belongScores>;
 
 export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, selectionMessage, belongScores);
 export type HostToGallery = Infer<typeof hostToGallery>;
@@ -137,7 +133,7 @@ export const galleryToHost = tagged(
   obj({ type: lit('openPanel') }),
   selectionMessage,
   excludeMessage,
-  /** Asks for the shown run's "doesn't belong" scores. */
-  obj({ type: lit('belong') }),
+  belongRequest,
+  moreLikeRequest,
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;

@@ -1,7 +1,10 @@
 /** The embedding map page's messages (shared parts in pageMessages.ts; its state extends the gallery's). */
 import { galleryState } from './galleryMessages.js';
 import {
+  belongRequest,
+  belongScores,
   excludeMessage,
+  moreLikeRequest,
   moveImages,
   openImage,
   path,
@@ -46,7 +49,7 @@ export const layoutProgress = obj({
 });
 export type LayoutProgress = Infer<typeof layoutProgress>;
 
-export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutProgress);
+export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutProgress, belongScores);
 export type HostToMap = Infer<typeof hostToMap>;
 
 export const mapToHost = tagged(
@@ -64,5 +67,7 @@ export const mapToHost = tagged(
   obj({ type: lit('showInGallery'), paths: arr(path) }),
   obj({ type: lit('computeLayout') }),
   excludeMessage,
+  belongRequest,
+  moreLikeRequest,
 );
 export type MapToHost = Infer<typeof mapToHost>;

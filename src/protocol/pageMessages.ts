@@ -5,7 +5,7 @@
  * content), and a webview validates what the host sends before drawing it.
  */
 import { RUN_STATUSES } from './run.js';
-import { arr, bool, int, lit, obj, oneOf, str, type Infer } from './schema.js';
+import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, str, type Infer } from './schema.js';
 
 export const path = str(4096);
 export const clusterId = int(0, 999_999_999);
@@ -40,6 +40,15 @@ export type ThumbsReply = Infer<typeof thumbsReply>;
 export const selectionMessage = obj({ type: lit('selection'), paths: arr(path) });
 export type SelectionMessage = Infer<typeof selectionMessage>;
 
+/** Per image (state order), its "doesn't belong" score (src/common/belong.ts), null for none; `note` says why there are none. */
+export const belongScores = obj({
+  type: lit('belong'),
+  dir: path,
+  scores: arr(orNull(num)),
+  note: opt(str(500)),
+});
+export type BelongScores = Infer<typeof belongScores>;
+
 // ---- page -> host ----
 
 export const ready = obj({ type: lit('ready') });
@@ -53,3 +62,7 @@ export const undo = obj({ type: lit('undo') });
 export const redo = obj({ type: lit('redo') });
 /** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
 export const excludeMessage = obj({ type: lit('exclude'), paths: arr(path), exclude: bool });
+/** Asks for the shown run's "doesn't belong" scores. */
+export const belongRequest = obj({ type: lit('belong') });
+/** Shows the image's nearest images in the run's features in the gallery ("more like this"). */
+export const moreLikeRequest = obj({ type: lit('moreLike'), path });

@@ -1,6 +1,7 @@
 /**
- * The gallery's menus: a tile's context menu (open, reveal, copy the path, move, exclude or include
- * the selection), the cluster list a move picks from, and a cluster's "merge into" list.
+ * The gallery's menus: a tile's context menu (open, reveal, copy the path, more like this image,
+ * move, exclude or include the selection), the cluster list a move picks from, and a cluster's
+ * "merge into" list.
  */
 import type { GalleryToHost } from '../../src/protocol/galleryMessages.js';
 import { showMenu, type MenuItem } from '../shared/menu.js';
@@ -52,6 +53,7 @@ export function galleryMenus(c: MenuContext) {
         { label: 'Open', value: 'open' },
         { label: 'Reveal in Explorer', value: 'reveal' },
         { label: 'Copy Path', value: 'copy' },
+        { label: 'More Like This', value: 'more' },
         '-',
         { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' },
         exclude,
@@ -60,6 +62,7 @@ export function galleryMenus(c: MenuContext) {
         if (v === 'open') c.send({ type: 'open', path });
         else if (v === 'reveal') c.send({ type: 'reveal', path });
         else if (v === 'copy') c.send({ type: 'copyPath', path });
+        else if (v === 'more') c.send({ type: 'moreLike', path });
         else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
         else c.send({ type: 'exclude', paths, exclude: v === 'exclude' });
       },

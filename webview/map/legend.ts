@@ -1,6 +1,7 @@
 /**
- * The map's legend: a swatch per cluster, class or kind of point (a gradient for confidence); a click
- * on a categorical entry selects its points. It folds away, since it covers a corner of the map.
+ * The map's legend: a swatch per cluster, class or kind of point (a gradient for confidence and
+ * "doesn't belong"); a click on an entry with points (every categorical one, a gradient's "worst
+ * first") selects them. It folds away, since it covers a corner of the map.
  */
 import { h } from '../shared/dom.js';
 import { css, type LegendEntry } from './colors.js';
@@ -46,12 +47,17 @@ export function mapLegend(
         // Set through the CSSOM: the CSP refuses style attributes.
         const swatch = h('span', { class: 'swatch' });
         swatch.style.background = css(e.color);
-        const title = categorical ? `Select the ${e.ids.length} images of ${e.label}` : '';
+        const selects = categorical || e.ids.length > 0;
+        const title = !selects
+          ? ''
+          : categorical
+            ? `Select the ${e.ids.length} images of ${e.label}`
+            : `Select these ${e.ids.length} images (the strip lists them in this order)`;
         return h(
-          categorical ? 'button' : 'div',
+          selects ? 'button' : 'div',
           { class: 'entry', 'data-k': k, role: 'listitem', title },
           swatch,
-          categorical ? `${e.label} (${e.ids.length})` : e.label,
+          selects ? `${e.label} (${e.ids.length})` : e.label,
         );
       }),
     );

@@ -1,8 +1,9 @@
 /**
  * The embedding map: every image a point on the run's 2-D layout, coloured by cluster, class,
- * confidence or "new". Drag pans, the wheel zooms, hovering shows the image, a click opens it;
- * Shift-drag (or the lasso tool) selects a region, Shift-click adds or removes a point. The
- * selection is the run's, shared with the gallery, and edits go to the host (labels.json).
+ * confidence, "doesn't belong" or "new". Drag pans, the wheel zooms, hovering shows the image, a
+ * click opens it, a right-click offers "more like this"; Shift-drag (or the lasso tool) selects a
+ * region, Shift-click adds or removes a point. The selection is the run's, shared with the
+ * gallery, and edits go to the host (labels.json).
  */
 import { hostToMap, type MapState, type MapToHost, type HostToMap } from '../../src/protocol/mapMessages.js';
 import { joinPaths } from '../../src/protocol/galleryMessages.js';
@@ -11,6 +12,7 @@ import { h, s as svg } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
 import { banner, runPicker } from '../shared/runPicker.js';
 import { editKeys } from '../shared/editKeys.js';
+import { showMenu } from '../shared/menu.js';
 import { bounds, fitView, pan, toData, type View } from './camera.js';
 import { colorize, modesOf, type ColorMode } from './colors.js';
 import { frameScheduler } from './frames.js';
@@ -26,6 +28,7 @@ const host = connect<MapToHost, HostToMap>(hostToMap, (m) => {
   if (m.type === 'map') setState(m);
   else if (m.type === 'thumbs') addThumbs(m.thumbs);
   else if (m.type === 'selection') showSelection(m.paths);
+  else if (m.type === 'belong') addBelong(m.dir, m.scores, m.note);
   else showProgress(m.message, m.done, m.percentage);
 });
 
@@ -43,6 +46,9 @@ let view: View | undefined;
 let fitK = 1;
 let selected: number[] = [];
 let hovered = -1;
+/** The "doesn't belong" scores of this state (NaN: none), once the host sent them; asked once per state. */
+let belong: Float64Array | undefined;
+let belongAsked = false;
 const thumbs = new Map<string, string>();
 /** Runs whose missing layout this page already asked for. */
 const asked = new Set<string>();
@@ -130,6 +136,9 @@ function setState(next: MapState): void {
   const runChanged = next.run?.dir !== state?.run?.dir;
   const keep = runChanged ? [] : selected.map((i) => paths[i]!);
   state = next;
+  // An edit moves the clusters' centres: the scores of the last state no longer hold.
+  belong = undefined;
+  belongAsked = false;
   paths = joinPaths(next.items);
   pathIndex = new Map(paths.map((p, i) => [p, i]));
   picker.update(next.runs, next.run?.dir);
@@ -174,11 +183,23 @@ function setState(next: MapState): void {
 
 function recolor(): void {
   if (!state) return;
-  const c = colorize(state, settings.mode);
+  if (settings.mode === 'belong' && !belong && !belongAsked && state.run) {
+    belongAsked = true;
+    host.send({ type: 'belong' });
+  }
+  const c = colorize(state, settings.mode, belong);
   scatter?.setColors(c.rgba);
-  legend.draw(c.legend, !!state.layout, settings.mode !== 'confidence');
+  legend.draw(c.legend, !!state.layout, settings.mode !== 'confidence' && settings.mode !== 'belong');
   updateStrip();
   requestDraw();
+}
+
+function addBelong(dir: string, scores: (number | null)[], note: string | undefined): void {
+  if (!state || state.run?.dir !== dir) return;
+  if (note) notice.set(`Doesn’t belong: ${note}.`);
+  if (scores.length !== paths.length) return;
+  belong = Float64Array.from(scores, (x) => x ?? NaN);
+  recolor();
 }
 
 function showProgress(message: string, done: boolean, percentage?: number): void {
@@ -305,6 +326,29 @@ function click(e: PointerEvent): void {
     setSelection(at >= 0 ? selected.filter((i) => i !== id) : [...selected, id], true);
   } else host.send({ type: 'open', path: paths[id]! });
 }
+
+// A point's menu: open it, select it, or see more like it in the gallery.
+canvas.addEventListener('contextmenu', (e) => {
+  const id = pickAt(e.offsetX, e.offsetY);
+  if (id < 0) return;
+  e.preventDefault();
+  const path = paths[id]!;
+  showMenu(
+    e.clientX,
+    e.clientY,
+    [
+      { label: 'Open', value: 'open' },
+      { label: 'Select', value: 'select' },
+      '-',
+      { label: 'More Like This', value: 'more' },
+    ],
+    (v) => {
+      if (v === 'open') host.send({ type: 'open', path });
+      else if (v === 'select') setSelection([id], true);
+      else host.send({ type: 'moreLike', path });
+    },
+  );
+});
 
 function setHover(id: number, x = 0, y = 0): void {
   tooltip.moveTo(x, y);
