@@ -1,6 +1,6 @@
 // A lasso drawn on the map page as a user draws it (Shift-drag) in a real VS Code: around the image
 // nearest the map's centre and its nearest neighbours on screen. Shared by the map and curation e2e.
-import type { Frame } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { readLayout } from '../../src/common/layout.js';
 import { bounds, toScreen, type View } from '../../webview/map/camera.js';
 import type { Workbench } from './workbench.js';
@@ -46,9 +46,20 @@ export async function lassoNearCentre(
   ];
   const inside = screen.flatMap((p, i) => (p[0] > x0 && p[0] < x1 && p[1] > y0 && p[1] < y1 ? [i] : []));
 
-  const { mouse, keyboard } = wb.page;
+  await shiftDragBox(wb.page, [box.x + x0, box.y + y0, box.x + x1, box.y + y1]);
+  await map.locator('.strip .count', { hasText: new RegExp(`^${inside.length} selected`) }).waitFor();
+  return inside;
+}
+
+/** Shift-drags around the box [x0, y0, x1, y1] (page coordinates) as a lasso; `up` releases the button (a test may wait on what it causes). */
+export async function shiftDragBox(
+  page: Page,
+  [x0, y0, x1, y1]: [number, number, number, number],
+  up: () => Promise<void> = () => page.mouse.up(),
+): Promise<void> {
+  const { mouse, keyboard } = page;
   await keyboard.down('Shift');
-  await mouse.move(box.x + x0, box.y + y0);
+  await mouse.move(x0, y0);
   await mouse.down();
   for (const [x, y] of [
     [x1, y0],
@@ -56,9 +67,7 @@ export async function lassoNearCentre(
     [x0, y1],
     [x0, y0 + 1],
   ] as const)
-    await mouse.move(box.x + x, box.y + y, { steps: 5 });
-  await mouse.up();
+    await mouse.move(x, y, { steps: 5 });
+  await up();
   await keyboard.up('Shift');
-  await map.locator('.strip .count', { hasText: new RegExp(`^${inside.length} selected`) }).waitFor();
-  return inside;
 }

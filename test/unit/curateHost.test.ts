@@ -12,7 +12,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeRunFeatures } from '../../src/common/features.js';
 import type { RunJson } from '../../src/protocol/run.js';
 import { GalleryController } from '../../src/extension/views/galleryController.js';
 import { MapController } from '../../src/extension/views/mapController.js';
@@ -20,29 +19,11 @@ import { runNeighbours } from '../../src/extension/views/runNeighbours.js';
 import { RunSessions } from '../../src/extension/views/runSessions.js';
 import { ThumbnailCache } from '../../src/extension/workspace/thumbnails.js';
 import { recordingUi } from '../webview/harness.js';
-import { makeFixtureRun, type FixtureRun } from '../webview/fixtureRun.js';
+import { makeFixtureRun, writeClassFeatures, type FixtureRun } from '../webview/fixtureRun.js';
 
 let ws: string;
 let fx: FixtureRun;
 const classOf = (p: string) => fx.classes.indexOf(p.split('/')[1]!);
-
-/** Features as a trained backbone gives them: one direction per class, each image a little off it. */
-async function writeClassFeatures(): Promise<void> {
-  const dims = 16;
-  const f = new Float32Array(fx.paths.length * dims);
-  fx.paths.forEach((p, i) => {
-    for (let j = 0; j < dims; j++)
-      f[i * dims + j] = (j === classOf(p) ? 1 : 0) + 0.05 * Math.sin(7 * i + 3 * j);
-    const norm = Math.hypot(...f.subarray(i * dims, (i + 1) * dims));
-    for (let j = 0; j < dims; j++) f[i * dims + j]! /= norm;
-  });
-  await writeRunFeatures(
-    fx.runDir,
-    { rows: fx.paths.length, dims, clusters: 10, epoch: 5 },
-    f,
-    new Float32Array(fx.paths.length * 10).fill(0.1),
-  );
-}
 
 /** `picks`: the answers to the quick picks, in order. */
 function host(answers: { saveAs?: string; folder?: string } = {}, picks: string[] = []) {
@@ -89,7 +70,7 @@ describe('extension host: more like this, doesn’t belong, exports of a selecti
   before(async () => {
     ws = mkdtempSync(join(tmpdir(), 'clusterlab-curate-host-'));
     fx = makeFixtureRun(ws);
-    await writeClassFeatures();
+    await writeClassFeatures(fx);
   });
   after(() => rmSync(ws, { recursive: true, force: true }));
 
@@ -174,7 +155,7 @@ describe('extension host: more like this, doesn’t belong, exports of a selecti
     assert.equal(nb.belongTable(), table, 'the neighbour table is not computed again');
     await h.gallery.handle({ type: 'undo' });
     // A rewritten features.json (a run still training evaluates again) is read again.
-    await writeClassFeatures();
+    await writeClassFeatures(fx);
     assert.notEqual(await runNeighbours(s), nb);
     await h.sessions.release(s);
     await h.close();
