@@ -118,6 +118,26 @@ describe('extension host: more like this, doesn’t belong, exports of a selecti
     assert.deepEqual(h.record.errors, ['ClusterLab: not an image of this run: no/such.png']);
     await h.close();
 
+    // A run trained on a feature model: its features are the model's embeddings, and the chip says so.
+    writeFileSync(
+      join(fx.runDir, 'feature-model.json'),
+      JSON.stringify({
+        format: 'clusterlab-feature-model',
+        version: 1,
+        file: '/models/mobilenet.onnx',
+        sha256: 'x',
+        dim: 16,
+        preprocessing: {},
+      }),
+    );
+    const m = host();
+    await m.gallery.handle({ type: 'ready' });
+    await m.gallery.handle({ type: 'moreLike', path: query });
+    const viaModel = [...m.posted].reverse().find((m) => m.type === 'filter') as unknown as { title: string };
+    assert.match(viaModel.title, /^24 like .*\.png in the embeddings of mobilenet\.onnx$/);
+    rmSync(join(fx.runDir, 'feature-model.json'));
+    await m.close();
+
     const features = join(fx.runDir, 'features.json');
     const kept = readFileSync(features);
     rmSync(features);
