@@ -7,12 +7,13 @@
  *    cluster's, d_next to the nearest other one's: 0 at its own centre, 0.5 halfway, above 0.5
  *    nearer another cluster's centre (a ratio, so it needs no scale per backbone);
  *  - neighbours: the share of its k nearest images (cosine, in the features) that are in another
- *    cluster. Beyond `maxReference` images the neighbours are searched among an evenly spaced
- *    sample of that many, and features wider than NEIGHBOUR_DIMS are first projected onto that
- *    many seeded random directions (cosines roughly kept, Johnson-Lindenstrauss): the cost is
- *    n x maxReference x NEIGHBOUR_DIMS, not n² x dims.
+ *    cluster, read from a neighbour table (src/common/neighbours.ts: on large runs searched among
+ *    a sample, in projected features) that does not depend on the clusters, so a host computes it
+ *    once per run and passes it again after each edit. The table holds 2k candidates per image, so
+ *    images left out since (excluded) are skipped and k remain.
  * Clusters are the user's (after moves and merges), so a moved image is scored where it is now.
  */
+import { sampledNeighbours, type NeighbourTable } from './neighbours.js';
 
 export interface BelongInput {
   /** rows x dims, row-major, L2-normalised (features.f16 as read by readRunFeatures). */
@@ -24,6 +25,8 @@ export interface BelongInput {
   confidence: ArrayLike<number>;
   k?: number;
   maxReference?: number;
+  /** The run's sampledNeighbours table (NEIGHBOUR_CANDIDATES per row); computed here when absent. */
+  neighbours?: NeighbourTable;
   /** Called every few hundred rows; awaiting it lets a host's event loop run during a long computation. */
   yieldEvery?: () => Promise<void>;
 }
@@ -37,7 +40,21 @@ export interface BelongTerms {
 
 export const BELONG_K = 10;
 export const BELONG_MAX_REFERENCE = 1000;
-export const NEIGHBOUR_DIMS = 64;
+/** Neighbours kept per image: twice k, so k remain when some are left out. */
+export const NEIGHBOUR_CANDIDATES = 2 * BELONG_K;
+
+/** The neighbour table doesNotBelong reads, for a host to compute once per run. */
+export function belongNeighbours(
+  features: Float32Array,
+  dims: number,
+  o: { maxReference?: number; yieldEvery?: () => Promise<void> } = {},
+): Promise<NeighbourTable> {
+  return sampledNeighbours(features, dims, {
+    k: NEIGHBOUR_CANDIDATES,
+    maxReference: o.maxReference ?? BELONG_MAX_REFERENCE,
+    ...(o.yieldEvery ? { yieldEvery: o.yieldEvery } : {}),
+  });
+}
 
 /** Every row's score and its three terms; NaN for rows left out (cluster -1). */
 export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
@@ -47,17 +64,20 @@ export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
     throw new RangeError(`features: ${features.length} values for ${n} rows x ${dims}`);
   const k = inp.k ?? BELONG_K;
   const centres = clusterCentres(features, dims, cluster);
-  const ref = referenceRows(cluster, inp.maxReference ?? BELONG_MAX_REFERENCE);
-  const near = dims > NEIGHBOUR_DIMS ? project(features, dims, NEIGHBOUR_DIMS) : features;
-  const nd = Math.min(dims, NEIGHBOUR_DIMS);
+  const table =
+    inp.neighbours ??
+    (await belongNeighbours(features, dims, {
+      ...(inp.maxReference !== undefined ? { maxReference: inp.maxReference } : {}),
+      ...(inp.yieldEvery ? { yieldEvery: inp.yieldEvery } : {}),
+    }));
+  if (table.rows.length !== n * table.k)
+    throw new RangeError(`neighbours: ${table.rows.length} entries for ${n} rows x ${table.k}`);
   const out: BelongTerms = {
     score: new Float64Array(n).fill(NaN),
     doubt: new Float64Array(n).fill(NaN),
     offCentre: new Float64Array(n).fill(NaN),
     neighbours: new Float64Array(n).fill(NaN),
   };
-  const bestSim = new Float64Array(k);
-  const bestRow = new Int32Array(k);
   for (let i = 0; i < n; i++) {
     if (inp.yieldEvery && i % 256 === 255) await inp.yieldEvery();
     const c = cluster[i]!;
@@ -73,26 +93,15 @@ export async function doesNotBelong(inp: BelongInput): Promise<BelongTerms> {
       else if (d < next) next = d;
     }
     const offCentre = next === Infinity ? 0 : own + next === 0 ? 0.5 : own / (own + next);
-    // k nearest among the reference rows: a small sorted list, most similar first.
+    // Its k nearest still scored (rows left out are nobody's neighbour), from the table's candidates.
     let found = 0;
-    const ni = i * nd;
-    for (const r of ref) {
-      if (r === i) continue;
-      const nr = r * nd;
-      let dot = 0;
-      for (let j = 0; j < nd; j++) dot += near[ni + j]! * near[nr + j]!;
-      if (found === k && dot <= bestSim[k - 1]!) continue;
-      let at = found < k ? found++ : k - 1;
-      while (at > 0 && bestSim[at - 1]! < dot) {
-        bestSim[at] = bestSim[at - 1]!;
-        bestRow[at] = bestRow[at - 1]!;
-        at--;
-      }
-      bestSim[at] = dot;
-      bestRow[at] = r;
-    }
     let elsewhere = 0;
-    for (let m = 0; m < found; m++) if (cluster[bestRow[m]!] !== c) elsewhere++;
+    for (let m = 0; m < table.k && found < k; m++) {
+      const r = table.rows[i * table.k + m]!;
+      if (r < 0 || cluster[r]! < 0) continue;
+      found++;
+      if (cluster[r] !== c) elsewhere++;
+    }
     const neighbours = found > 0 ? elsewhere / found : 0;
     const doubt = Math.min(1, Math.max(0, 1 - confidence[i]!));
     out.doubt[i] = doubt;
@@ -124,38 +133,4 @@ function clusterCentres(
     for (let j = 0; j < dims; j++) s[j] /= norm;
   }
   return sums;
-}
-
-/** Each row projected onto `to` fixed pseudo-random ±1 directions (seeded: the same scores every time), then L2-normalised. */
-function project(features: Float32Array, dims: number, to: number): Float32Array {
-  const dirs = new Float32Array(dims * to);
-  let seed = 0x9e3779b9;
-  for (let m = 0; m < dirs.length; m++) {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    dirs[m] = seed & 1 ? 1 : -1;
-  }
-  const n = features.length / dims;
-  const out = new Float32Array(n * to);
-  for (let i = 0; i < n; i++) {
-    let sq = 0;
-    for (let p = 0; p < to; p++) {
-      let dot = 0;
-      for (let j = 0; j < dims; j++) dot += features[i * dims + j]! * dirs[j * to + p]!;
-      out[i * to + p] = dot;
-      sq += dot * dot;
-    }
-    const norm = Math.sqrt(sq) || 1;
-    for (let p = 0; p < to; p++) out[i * to + p]! /= norm;
-  }
-  return out;
-}
-
-/** The rows neighbours are searched among: all scored rows, or an evenly spaced sample of `max` of them. */
-function referenceRows(cluster: ArrayLike<number>, max: number): Int32Array {
-  const rows: number[] = [];
-  for (let i = 0; i < cluster.length; i++) if (cluster[i]! >= 0) rows.push(i);
-  if (rows.length <= max) return Int32Array.from(rows);
-  return Int32Array.from({ length: max }, (_, m) => rows[Math.floor((m * rows.length) / max)]!);
 }

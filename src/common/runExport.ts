@@ -6,8 +6,8 @@
  * `clusterlab export`.
  */
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, symlink } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { copyFile, link, lstat, mkdir, realpath, rmdir, stat, symlink, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { LabelsJson } from '../protocol/labels.js';
 import { writeJsonAtomic } from './atomicFile.js';
 import { EXPORT_MARKER } from './datasets.js';
@@ -90,11 +90,70 @@ export function isInside(target: string, root: string): boolean {
   return t === r || t.startsWith(r.endsWith(sep) ? r : r + sep);
 }
 
+/** `target` with links resolved as far as it exists, so a link into the dataset is caught too. */
+async function realTarget(target: string): Promise<string> {
+  let existing = target;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(await realpath(existing), ...rest.reverse());
+    } catch {
+      const up = dirname(existing);
+      if (up === existing) return target;
+      rest.push(basename(existing));
+      existing = up;
+    }
+  }
+}
+
+/**
+ * Refuses, before anything is written, a target inside the dataset folder, by its path or through
+ * links (the export's images would become training data). `what` names it in the message.
+ */
+export async function refuseInsideDataset(target: string, datasetRoot: string, what = target): Promise<void> {
+  const root = resolve(datasetRoot);
+  const realRoot = await realpath(root).catch(() => root);
+  if (isInside(target, root) || isInside(await realTarget(resolve(target)), realRoot))
+    throw new Error(
+      `refused: ${what} is inside the dataset folder ${root} (the export would become training data)`,
+    );
+}
+
+/** The indices whose image is still on disk, and those deleted since training (checked before writing). */
+export async function splitDeleted(
+  m: ExportableRun,
+  indices: readonly number[],
+): Promise<{ present: number[]; gone: number[] }> {
+  const root = resolve(m.run.dataset.root);
+  const isFile = await Promise.all(
+    indices.map((i) =>
+      stat(join(root, m.paths[i]!)).then(
+        (st) => st.isFile(),
+        () => false,
+      ),
+    ),
+  );
+  return { present: indices.filter((_, k) => isFile[k]), gone: indices.filter((_, k) => !isFile[k]) };
+}
+
+/** One line for images deleted since: how many, and the first. */
+export function deletedLine(gone: readonly string[]): string {
+  return `skipped ${gone.length} ${gone.length === 1 ? 'image that no longer exists' : 'images that no longer exist'}: ${gone[0]}${gone.length > 1 ? ', ...' : ''}`;
+}
+
+/** A full disk (or quota): the export stops and what it wrote is taken back. */
+function isDiskFull(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /**
  * Fills `target` with a folder per cluster. Each image keeps its dataset path, flattened with "__"
  * so same-named files from different class folders do not collide. Existing files are left alone
  * and counted as skipped; a target inside the dataset is refused (the new files would become data).
- * Images on the exclusion list are left out and counted.
+ * Images on the exclusion list are left out and counted. When the disk fills up, everything this
+ * call wrote (files, the folders it made, the marker) is removed again and the error says so: no
+ * half export is left that looks whole.
  */
 export async function materialize(
   m: ExportableRun,
@@ -103,37 +162,66 @@ export async function materialize(
   o: { only?: readonly number[]; onSkip?: (path: string, e: Error) => void } = {},
 ): Promise<{ written: number; skipped: number; excluded: number }> {
   const root = resolve(m.run.dataset.root);
-  if (isInside(target, root)) throw new Error(`refused: ${target} is inside the dataset folder ${root}`);
+  await refuseInsideDataset(target, root);
   const included = includedIndices(m, o.only);
   const rows = exportRows(m, included);
+  const existed = await lstat(target).then(
+    () => true,
+    () => false,
+  );
   const made = new Set<string>();
-  let written = 0;
+  const wrote: string[] = [];
+  let full: { file: string; error: Error } | undefined;
   let skipped = 0;
   // A few at a time: enough to overlap I/O without flooding a shared disk.
   const queue = [...rows];
   const worker = async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) {
+    for (let r = queue.shift(); r && !full; r = queue.shift()) {
       const dir = join(target, clusterFolder(r.cluster, r.name));
-      if (!made.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        made.add(dir);
-      }
-      const from = join(root, r.path);
       const to = join(dir, materializedName(r.path));
       try {
+        if (!made.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          made.add(dir);
+        }
+        const from = join(root, r.path);
         if (mode === 'copy') await copyFile(from, to, constants.COPYFILE_EXCL);
         else if (mode === 'hardlink') await link(from, to);
         else await symlink(from, to);
-        written++;
+        wrote.push(to);
       } catch (e) {
+        if (isDiskFull(e)) {
+          full ??= { file: to, error: e as Error };
+          // Created exclusively by this call (an existing file fails with EEXIST, not ENOSPC): a torn copy is ours.
+          await unlink(to).catch(() => undefined);
+          return;
+        }
         o.onSkip?.(r.path, e as Error);
         skipped++;
       }
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
-  await markExport(target, m, { mode });
-  return { written, skipped, excluded: (o.only ?? m.paths).length - included.length };
+  if (!full)
+    try {
+      await markExport(target, m, { mode });
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      full = { file: join(target, EXPORT_MARKER), error: e as Error };
+    }
+  if (full) {
+    await Promise.all(wrote.map((f) => unlink(f).catch(() => undefined)));
+    // Only folders left empty: rmdir never removes anything else that is in them.
+    for (const d of made) await rmdir(d).catch(() => undefined);
+    if (!existed) await rmdir(target).catch(() => undefined);
+    throw Object.assign(
+      new Error(
+        `the disk is full: cannot write ${full.file} (${(full.error as NodeJS.ErrnoException).code}); the export was undone, the ${wrote.length} files written before were removed and nothing of it is left in ${target}`,
+      ),
+      { code: (full.error as NodeJS.ErrnoException).code },
+    );
+  }
+  return { written: wrote.length, skipped, excluded: (o.only ?? m.paths).length - included.length };
 }
 
 /** Marks `target` as a run's export, so the train flow does not offer it as a dataset. */

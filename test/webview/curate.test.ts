@@ -3,9 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { writeRunFeatures } from '../../src/common/features.js';
 import type { HostUi } from '../../src/extension/views/webviewPage.js';
-import { writeFixtureLayout } from './fixtureRun.js';
+import { writeClassFeatures, writeFixtureLayout } from './fixtureRun.js';
 import {
   browserSuite,
   makeHost,
@@ -162,9 +161,6 @@ describe('curating in the gallery (Chromium)', () => {
   });
 
   it("sorts by doesn't belong: an image whose features are another cluster's comes first though it is confident", async () => {
-    // Features as a trained backbone would give them: one direction per class, a little noise.
-    const dims = 16;
-    const features = new Float32Array(t.fx.paths.length * dims);
     const classOf = (p: string) => t.fx.classes.indexOf(p.split('/')[1]!);
     // The planted misfit: the most confident image of cluster 0, with the features of class 5.
     const rows = readFileSync(join(t.fx.runDir, 'assignments.csv'), 'utf8')
@@ -177,19 +173,7 @@ describe('curating in the gallery (Chromium)', () => {
         r[1] === '0' &&
         Number(r[2]) === Math.max(...rows.filter((x) => x[1] === '0').map((x) => Number(x[2]))),
     );
-    t.fx.paths.forEach((p, i) => {
-      const c = i === planted ? 5 : classOf(p);
-      for (let j = 0; j < dims; j++)
-        features[i * dims + j] = (j === c ? 1 : 0) + 0.05 * Math.sin(7 * i + 3 * j);
-      const norm = Math.hypot(...features.subarray(i * dims, (i + 1) * dims));
-      for (let j = 0; j < dims; j++) features[i * dims + j]! /= norm;
-    });
-    await writeRunFeatures(
-      t.fx.runDir,
-      { rows: t.fx.paths.length, dims, clusters: 10, epoch: 5 },
-      features,
-      new Float32Array(t.fx.paths.length * 10).fill(0.1),
-    );
+    await writeClassFeatures(t.fx, (i) => (i === planted ? 5 : classOf(t.fx.paths[i]!)));
 
     const g = await openGallery();
     const { page } = g;
@@ -225,6 +209,32 @@ describe('curating in the gallery (Chromium)', () => {
       five.includes(planted) && five[0] !== planted,
       `after the move it is no misfit in cluster 5: ${five} (planted ${planted})`,
     );
+    assert.deepEqual(pageErrors(page), []);
+    await g.close();
+  });
+
+  it("more like this from a tile's menu: the image first, its class across clusters, a chip that is cleared to go back", async () => {
+    await writeClassFeatures(t.fx);
+    const g = await openGallery();
+    const { page } = g;
+    const query = 5;
+    const classOf = (i: number) => t.fx.paths[i]!.split('/')[1];
+    await page.locator(`.tile[data-i="${query}"]`).click({ button: 'right' });
+    await g.h.act('moreLike', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'More Like This' }).click(),
+    );
+    const chip = page.locator('.chip:not([hidden])');
+    assert.match((await chip.textContent()) ?? '', /24 like .*\.png in the run’s features/);
+    const order = await tileIndices(page, '.tile');
+    assert.equal(order.length, 25);
+    assert.equal(order[0], query, 'the image itself first');
+    // Its 3 classmates are all there, though the fixture put one of them in another cluster.
+    const mates = t.fx.paths.flatMap((_, i) => (i !== query && classOf(i) === classOf(query) ? [i] : []));
+    for (const i of mates) assert.ok(order.includes(i), `classmate ${i} shown`);
+    assert.ok((await page.locator('.row.header').count()) > 1, 'across clusters');
+    await screenshot(page, 'gallery-more-like-this');
+    await page.locator('.chip vscode-icon[name="close"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 40);
     assert.deepEqual(pageErrors(page), []);
     await g.close();
   });

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeRunFeatures } from '../../src/common/features.js';
 import { writeLayout } from '../../src/common/layout.js';
 import type { RunJson } from '../../src/protocol/run.js';
 
@@ -134,4 +135,30 @@ export async function writeFixtureLayout(fx: FixtureRun): Promise<Float32Array> 
     xy,
   );
   return xy;
+}
+
+/**
+ * Per-image features as a trained backbone gives them: one direction per class, each image a
+ * little off it. `classOf(i)` is the class whose direction image i gets (by default its own: plant
+ * a misfit by giving it another's).
+ */
+export async function writeClassFeatures(
+  fx: FixtureRun,
+  classOf: (i: number) => number = (i) => fx.classes.indexOf(fx.paths[i]!.split('/')[1]!),
+): Promise<void> {
+  const dims = 16;
+  const features = new Float32Array(fx.paths.length * dims);
+  fx.paths.forEach((_, i) => {
+    const c = classOf(i);
+    for (let j = 0; j < dims; j++)
+      features[i * dims + j] = (j === c ? 1 : 0) + 0.05 * Math.sin(7 * i + 3 * j);
+    const norm = Math.hypot(...features.subarray(i * dims, (i + 1) * dims));
+    for (let j = 0; j < dims; j++) features[i * dims + j]! /= norm;
+  });
+  await writeRunFeatures(
+    fx.runDir,
+    { rows: fx.paths.length, dims, clusters: fx.classes.length, epoch: 5 },
+    features,
+    new Float32Array(fx.paths.length * fx.classes.length).fill(1 / fx.classes.length),
+  );
 }

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeLayout } from '../../src/common/layout.js';
 import { writeRunFeatures } from '../../src/common/features.js';
-import type { MapState } from '../../src/protocol/webview.js';
+import type { MapState } from '../../src/protocol/mapMessages.js';
 import { toScreen, type View } from '../../webview/map/camera.js';
 import { categoryColor } from '../../webview/map/colors.js';
 import {
@@ -19,7 +19,8 @@ import {
   type Suite,
   type UiRecord,
 } from './harness.js';
-import { writeFixtureLayout } from './fixtureRun.js';
+import { shiftDragBox } from '../e2e/mapLasso.js';
+import { writeClassFeatures, writeFixtureLayout } from './fixtureRun.js';
 
 let t: Suite;
 
@@ -97,19 +98,7 @@ async function lasso(m: MapPage, ids: number[]): Promise<void> {
   const pts = await Promise.all(ids.map((i) => m.at(i)));
   const [x0, y0] = [Math.min(...pts.map((p) => p[0])) - 6, Math.min(...pts.map((p) => p[1])) - 6];
   const [x1, y1] = [Math.max(...pts.map((p) => p[0])) + 6, Math.max(...pts.map((p) => p[1])) + 6];
-  const { mouse, keyboard } = m.h.page;
-  await keyboard.down('Shift');
-  await mouse.move(x0, y0);
-  await mouse.down();
-  for (const [x, y] of [
-    [x1, y0],
-    [x1, y1],
-    [x0, y1],
-    [x0, y0 + 1],
-  ] as const)
-    await mouse.move(x, y, { steps: 4 });
-  await m.h.act('selection', () => mouse.up());
-  await keyboard.up('Shift');
+  await shiftDragBox(m.h.page, [x0, y0, x1, y1], () => m.h.act('selection', () => m.h.page.mouse.up()));
 }
 
 const classOf = (i: number) => t.fx.paths[i]!.split('/')[1]!;
@@ -384,6 +373,53 @@ describe('map page in Chromium', () => {
     await g.page.locator('.chip vscode-icon[name="close"]').click();
     assert.equal(await g.page.locator('.tile').count(), 40);
     await g.page.close();
+    await m.close();
+  });
+
+  it("coloured by doesn't belong: Worst first selects the worst, listed worst first; a point's menu shows more like it in the gallery", async () => {
+    await writeClassFeatures(t.fx);
+    const m = await openMap();
+    const { page } = m.h;
+    await page.evaluate(() =>
+      window.addEventListener(
+        'message',
+        (e) => e.data?.type === 'belong' && ((window as unknown as { __belong: unknown }).__belong = e.data),
+      ),
+    );
+    await m.h.act('belong', () =>
+      page
+        .locator('vscode-single-select[aria-label="Colour by"]')
+        .evaluate((el: HTMLElement & { value: string }) => {
+          el.value = 'belong';
+          el.dispatchEvent(new Event('change'));
+        }),
+    );
+    const scores = await page.evaluate(
+      () => (window as unknown as { __belong: { scores: number[] } }).__belong.scores,
+    );
+    const worst = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b);
+    await page.locator('.legend button.entry', { hasText: 'Worst first (40)' }).click();
+    await page.locator('.strip .count', { hasText: /^40 selected/ }).waitFor();
+    const listed = await page
+      .locator('.strip .thumb')
+      .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.path));
+    assert.deepEqual(
+      listed,
+      worst.map((i) => t.fx.paths[i]),
+      'the strip lists them worst first',
+    );
+    await screenshot(page, 'map-doesnt-belong');
+
+    const query = worst.at(-1)!;
+    const [x, y] = await m.at(query);
+    await page.mouse.click(x, y, { button: 'right' });
+    await m.h.act('moreLike', () =>
+      page.locator('vscode-context-menu-item', { hasText: 'More Like This' }).click(),
+    );
+    const shown = m.record.galleries.at(-1) as { filter: { images: string[]; ranked: boolean } };
+    assert.equal(shown.filter.images[0], t.fx.paths[query]);
+    assert.equal(shown.filter.ranked, true);
+    assert.deepEqual(pageErrors(page), []);
     await m.close();
   });
 

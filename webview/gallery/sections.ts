@@ -2,9 +2,11 @@
  * Which images the gallery shows and in what order: grouped by cluster, narrowed by the class or
  * super-class filter, the file-name search, a heatmap cell or a set of images (a map selection),
  * and sorted by confidence (ascending puts a cluster's doubtful members first) or "doesn't belong"
- * (worst first). Pure, so it is cheap to recompute on every keystroke.
+ * (worst first). A ranked set ("more like this") keeps its own order instead: most similar first in
+ * each cluster, and the clusters by their most similar image. Pure, so it is cheap to recompute on
+ * every keystroke.
  */
-import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
+import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/galleryMessages.js';
 import { count } from '../../src/common/plural.js';
 
 export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path' | 'belong';
@@ -46,8 +48,10 @@ export function buildSections(
   // Worst first; images without a score last; until the scores arrive, least confident first.
   const belong = state.belong;
   const misfit = belong && ((i: number) => (Number.isNaN(belong[i]!) ? -1 : belong[i]!));
-  const order: (a: number, b: number) => number =
-    view.mode === 'top' || view.sort === 'confidence-desc'
+  const rank = cellFilter?.ranked && cellFilter.images ? rankOf(paths, cellFilter.images) : undefined;
+  const order: (a: number, b: number) => number = rank
+    ? (a, b) => rank[a]! - rank[b]!
+    : view.mode === 'top' || view.sort === 'confidence-desc'
       ? (a, b) => conf[b]! - conf[a]! || a - b
       : view.sort === 'belong' && misfit
         ? (a, b) => misfit(b) - misfit(a) || conf[a]! - conf[b]! || a - b
@@ -68,7 +72,14 @@ export function buildSections(
       items: Int32Array.from(view.mode === 'top' ? members.slice(0, view.topN) : members),
     });
   }
+  if (rank) sections.sort((a, b) => (rank[a.items[0]!] ?? 0) - (rank[b.items[0]!] ?? 0));
   return sections;
+}
+
+/** Each image's place in `ranked` (a ranked set's order); images not in it come after. */
+function rankOf(paths: readonly string[], ranked: readonly string[]): Float64Array {
+  const at = new Map(ranked.map((p, r) => [p, r]));
+  return Float64Array.from(paths, (p) => at.get(p) ?? Infinity);
 }
 
 function itemFilter(

@@ -1,11 +1,15 @@
 /**
  * The map's colour modes: by cluster (the user's names), by class or super-class (labelled
- * datasets), by confidence, or "new" (images assigned live after training). Each gives a colour
- * per point and a legend whose entries select their points.
+ * datasets), by confidence, by "doesn't belong" (the host's scores, src/common/belong.ts), or "new"
+ * (images assigned live after training). Each gives a colour per point and a legend whose entries
+ * select their points.
  */
-import type { MapState } from '../../src/protocol/webview.js';
+import type { MapState } from '../../src/protocol/mapMessages.js';
 
-export type ColorMode = 'cluster' | 'class' | 'super' | 'confidence' | 'new';
+export type ColorMode = 'cluster' | 'class' | 'super' | 'confidence' | 'belong' | 'new';
+
+/** How many of the worst the "doesn't belong" legend selects: a strip's worth to review. */
+export const WORST_N = 50;
 
 type Rgb = [number, number, number];
 
@@ -66,7 +70,7 @@ export function modesOf(state: MapState): [ColorMode, string][] {
   const modes: [ColorMode, string][] = [['cluster', 'Cluster']];
   if (state.classes.length > 0) modes.push(['class', 'Class']);
   if (state.superClasses.length > 0) modes.push(['super', 'Super-class']);
-  modes.push(['confidence', 'Confidence'], ['new', 'New images']);
+  modes.push(['confidence', 'Confidence'], ['belong', 'Doesn’t belong'], ['new', 'New images']);
   return modes;
 }
 
@@ -95,7 +99,15 @@ function categories(
   };
 }
 
-export function colorize(state: MapState, mode: ColorMode): { rgba: Uint8Array; legend: LegendEntry[] } {
+/**
+ * Each point's colour and the legend. `belong`: the "doesn't belong" scores (NaN: none), for that
+ * mode; until they come its points are grey.
+ */
+export function colorize(
+  state: MapState,
+  mode: ColorMode,
+  belong?: Float64Array,
+): { rgba: Uint8Array; legend: LegendEntry[] } {
   const n = state.items.cluster.length;
   const rgba = new Uint8Array(4 * n);
   const put = (i: number, c: Rgb, alpha = 220) => {
@@ -111,6 +123,27 @@ export function colorize(state: MapState, mode: ColorMode): { rgba: Uint8Array; 
         color: confidenceColor(c),
         ids: [],
       })),
+    };
+  }
+  if (mode === 'belong') {
+    // Worst bright and opaque, the well-placed faint: the eye goes to the misfits first.
+    const scored: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = belong?.[i];
+      if (b === undefined || Number.isNaN(b)) put(i, GREY, 60);
+      else {
+        put(i, confidenceColor(b), Math.round(90 + 165 * b));
+        scored.push(i);
+      }
+    }
+    scored.sort((a, b) => belong![b]! - belong![a]! || a - b);
+    const worst = scored.slice(0, WORST_N);
+    return {
+      rgba,
+      legend: [
+        ...(worst.length > 0 ? [{ label: 'Worst first', color: confidenceColor(1), ids: worst }] : []),
+        ...[0, 0.25, 0.5, 0.75, 1].map((c) => ({ label: c.toFixed(2), color: confidenceColor(c), ids: [] })),
+      ],
     };
   }
   const { of, names } = categories(state, mode);

@@ -1,9 +1,9 @@
 /**
  * The map's selection: a strip of the selected images' thumbnails under the map, and what can be
  * done with them: move to a cluster, make a new (named) cluster, export, exclude from the dataset,
- * or show in the gallery.
+ * show in the gallery, or for one image, show more like it.
  */
-import type { MapState, MapToHost } from '../../src/protocol/webview.js';
+import type { MapState, MapToHost } from '../../src/protocol/mapMessages.js';
 import { h } from '../shared/dom.js';
 import { showMenu } from '../shared/menu.js';
 
@@ -61,6 +61,8 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
     actions.prepend(field);
     requestAnimationFrame(() => field.focus());
   };
+  const moreLike = button('More Like This', () => send({ type: 'moreLike', path: current[0]! }));
+  moreLike.title = 'Its nearest images in the run’s features, across clusters, in the gallery';
   actions.append(
     button(
       'Move to…',
@@ -91,6 +93,7 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
     ),
     button('Exclude from Dataset', () => send({ type: 'exclude', paths: current, exclude: true })),
     button('Show in Gallery', () => send({ type: 'showInGallery', paths: current })),
+    moreLike,
   );
   const clear = h('vscode-icon', {
     name: 'close',
@@ -111,6 +114,7 @@ export function selectionStrip(send: (m: MapToHost) => void, onClear: () => void
       state = next;
       current = selected.map((i) => paths[i]!);
       el.hidden = selected.length === 0;
+      moreLike.hidden = selected.length !== 1;
       const extra = selected.length > STRIP_MAX ? ` (first ${STRIP_MAX} shown)` : '';
       count.textContent = `${selected.length.toLocaleString('en')} selected${extra}`;
       missing = [];

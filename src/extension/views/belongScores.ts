@@ -1,52 +1,53 @@
 /**
- * The gallery's "doesn't belong" sort on the host: each shown image's score (src/common/belong.ts)
- * from the run's saved features and its clusters as the user edited them. Images without features
- * (added after training) and excluded images get none: the page sorts them last.
+ * The "doesn't belong" scores on the host (gallery sort, map colour): each shown image's score
+ * (src/common/belong.ts) from the run's saved features and its clusters as the user edited them.
+ * The neighbour table comes from the run's RunNeighbours, computed once per run; an edit only
+ * recomputes the centres and the three terms. Images without features (added after training) and
+ * excluded images get none: the pages put them last.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { doesNotBelong } from '../../common/belong.js';
-import { readRunFeatures } from '../../common/features.js';
-import type { Assignment } from '../../protocol/run.js';
-import type { BelongScores } from '../../protocol/webview.js';
+import type { BelongScores } from '../../protocol/pageMessages.js';
 import type { RunModel } from './runModel.js';
+import { NoFeatures, runNeighbours } from './runNeighbours.js';
+import type { RunSession } from './runSessions.js';
 
-export async function belongScores(m: RunModel, rows: readonly Assignment[]): Promise<BelongScores> {
+/** Scores per model (a run as edited): the gallery and the map of one run share them. */
+const computed = new WeakMap<RunModel, Promise<BelongScores>>();
+
+export function belongScores(s: RunSession): Promise<BelongScores> {
+  const m = s.model();
+  let reply = computed.get(m);
+  if (!reply) computed.set(m, (reply = compute(s, m)));
+  return reply;
+}
+
+async function compute(s: RunSession, m: RunModel): Promise<BelongScores> {
   const base = { type: 'belong' as const, dir: m.dir, scores: [] as (number | null)[] };
-  let f;
+  let nb;
   try {
-    f = await readRunFeatures(m.dir);
+    nb = await runNeighbours(s);
   } catch (e) {
-    return {
-      ...base,
-      note: `cannot read the run's features (${(e as Error).message}): sorted by least confident instead`,
-    };
+    if (!(e instanceof NoFeatures)) throw e;
+    return { ...base, note: `${e.message}: sorted by least confident instead` };
   }
-  if (!f)
-    return {
-      ...base,
-      note: 'this run saved no per-image features (trained before ClusterLab kept them): sorted by least confident instead',
-    };
-  if (f.meta.rows !== rows.length)
-    return {
-      ...base,
-      note: `the run's features have ${f.meta.rows} rows for ${rows.length} images: sorted by least confident instead`,
-    };
-  const rowOf = new Map(rows.map((r, i) => [r.path, i]));
-  const cluster = new Int32Array(rows.length).fill(-1);
-  const confidence = new Float64Array(rows.length);
+  const rows = nb.rowOf.size;
+  const cluster = new Int32Array(rows).fill(-1);
+  const confidence = new Float64Array(rows);
   const itemRow = new Int32Array(m.paths.length).fill(-1);
   m.paths.forEach((p, i) => {
-    const row = rowOf.get(p);
+    const row = nb.rowOf.get(p);
     if (row === undefined || m.excluded.has(p)) return;
     itemRow[i] = row;
     cluster[row] = m.cluster[i]!;
     confidence[row] = m.confidence[i]!;
   });
   const t = await doesNotBelong({
-    features: f.features,
-    dims: f.meta.dims,
+    features: nb.features,
+    dims: nb.dims,
     cluster,
     confidence,
+    neighbours: await nb.belongTable(),
     yieldEvery: () => yieldToLoop(),
   });
   return {

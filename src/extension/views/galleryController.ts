@@ -7,23 +7,19 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   galleryToHost,
-  type BelongScores,
   type GalleryFilter,
   type GalleryState,
   type GalleryToHost,
-  type RunChoice,
-} from '../../protocol/webview.js';
-import { materialize } from '../../common/runExport.js';
-import { belongScores } from './belongScores.js';
-import { galleryState, noRunState, type RunModel } from './runModel.js';
+} from '../../protocol/galleryMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
+import { materialize, refuseInsideDataset } from '../../common/runExport.js';
+import { galleryState, noRunState } from './runModel.js';
 import type { RunSession } from './runSessions.js';
 import { ImagePage, type OwnMessage } from './imagePage.js';
 import { count } from '../../common/plural.js';
 
-export class GalleryController extends ImagePage<GalleryToHost, GalleryState | GalleryFilter | BelongScores> {
+export class GalleryController extends ImagePage<GalleryToHost, GalleryState | GalleryFilter> {
   protected readonly incoming = galleryToHost;
-  /** The last scores computed, for the model (run and edits) they were computed on. */
-  private belong: { model: RunModel; reply: Promise<BelongScores> } | undefined;
 
   protected render(session: RunSession | undefined, runs: RunChoice[], error?: string): GalleryState {
     if (session && !error) {
@@ -53,40 +49,34 @@ export class GalleryController extends ImagePage<GalleryToHost, GalleryState | G
         return this.exportTo(msg.format, msg.paths);
       case 'materialize':
         return this.materialize(msg.paths);
-      case 'belong':
-        return this.sendBelong();
     }
   }
 
-  /** The scores for the run as shown now; computed again only after an edit (the clusters' centres moved). */
-  private async sendBelong(): Promise<void> {
-    const s = this.requireSession();
-    const model = s.model();
-    if (this.belong?.model !== model) this.belong = { model, reply: belongScores(model, s.rows) };
-    const reply = await this.belong.reply;
-    // A newer edit or another run while it computed: the page asks again with its next state.
-    if (this.session?.model() === model) this.port.post(reply);
+  /** "More like this" narrows this page. */
+  protected showInGallery(filter: GalleryFilter): Promise<void> {
+    this.postWhenReady(filter);
+    return Promise.resolve();
   }
 
   /** Fills a folder per cluster with the run's images, or only `paths` (the selection); excluded images stay out. */
   private async materialize(paths?: string[]): Promise<void> {
-    const m = this.exportableModel();
-    if (paths) this.requireKnown(paths);
-    const only = paths && paths.map((p) => m.index.get(p)!);
+    const { m, only, deleted } = await this.exportSelection(paths);
     const target = await this.materializeTarget(m.run.id, m.run.dataset.root);
     if (!target) return;
+    await refuseInsideDataset(target, m.run.dataset.root);
     const mode = await this.ui.pickOne('Put the images into the cluster folders as', [
       { label: 'Copies', detail: 'independent files; the originals stay where they are', value: 'copy' },
       { label: 'Symbolic links', detail: 'no extra space; they point at the originals', value: 'symlink' },
     ]);
     if (!mode) return;
-    const r = await materialize(m, target, mode, only ? { only } : {});
+    const r = await materialize(m, target, mode, { only });
     const notes = [
+      deleted,
       r.skipped ? `${r.skipped} skipped: already there or unreadable` : '',
       r.excluded ? `${r.excluded} excluded from the dataset left out` : '',
     ].filter(Boolean);
     this.ui.info(
-      `${count(r.written, 'image')}${only ? ' of the selection' : ''} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${notes.length ? ` (${notes.join('; ')})` : ''}`,
+      `${count(r.written, 'image')}${paths ? ' of the selection' : ''} ${mode === 'copy' ? 'copied' : 'linked'} into ${target}${notes.length ? ` (${notes.join('; ')})` : ''}`,
     );
   }
 

@@ -1,21 +1,24 @@
 /**
  * What the pages that show a run's images (gallery, map) share on the host: thumbnails, opening
  * an image, the relabel edits through the run's labels store, excluding images from the dataset,
- * and the run's shared selection.
+ * the run's shared selection, its "doesn't belong" scores and "more like this".
  * Any path a page names is refused unless the run lists it and it lies inside the dataset folder
  * and the workspace (datasetFile).
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Schema } from '../../protocol/schema.js';
-import type { SelectionMessage, ThumbsReply } from '../../protocol/webview.js';
+import type { GalleryFilter } from '../../protocol/galleryMessages.js';
+import type { BelongScores, SelectionMessage, ThumbsReply } from '../../protocol/pageMessages.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
-import { exportText } from '../../common/runExport.js';
+import { deletedLine, exportText, refuseInsideDataset, splitDeleted } from '../../common/runExport.js';
 import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
+import { belongScores } from './belongScores.js';
 import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';
-import { liveClusterIds } from './runModel.js';
+import { moreLike } from './moreLike.js';
+import { liveClusterIds, type RunModel } from './runModel.js';
 import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 import { RunPage, type HostUi, type WebviewPort } from './webviewPage.js';
 
@@ -36,11 +39,13 @@ type SharedMessage =
   | { type: 'open'; path: string }
   | { type: 'selection'; paths: string[] }
   | { type: 'exclude'; paths: string[]; exclude: boolean }
+  | { type: 'belong' }
+  | { type: 'moreLike'; path: string }
   | LabelEdit;
 export type OwnMessage<In> = Exclude<In, { type: SharedMessage['type'] }>;
 
 /** What both pages are sent besides their own state. */
-type ImageMessage = ThumbsReply | SelectionMessage;
+type ImageMessage = ThumbsReply | SelectionMessage | BelongScores;
 
 export abstract class ImagePage<In extends { type: string }, Out> extends RunPage<Out | ImageMessage> {
   /** Thumbnail requests not yet started; a newer request (the user scrolled on) replaces them. */
@@ -61,6 +66,8 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
   /** What the page may send. */
   protected abstract readonly incoming: Schema<In>;
   protected abstract dispatch(msg: OwnMessage<In>): Promise<void>;
+  /** Shows exactly these images in the gallery (this page, or the gallery beside it). */
+  protected abstract showInGallery(filter: GalleryFilter): Promise<void>;
 
   /** A message from the page: validated, then handled; a refusal shows as an error message. */
   async handle(raw: unknown): Promise<void> {
@@ -89,6 +96,10 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
         return this.select(m.paths);
       case 'exclude':
         return this.exclude(m.paths, m.exclude);
+      case 'belong':
+        return this.sendBelong();
+      case 'moreLike':
+        return this.showInGallery(await moreLike(this.requireSession(), m.path));
       case 'rename':
       case 'move':
       case 'moveToNew':
@@ -115,6 +126,15 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     await super.ready();
     if (this.session && this.session.selection.length > 0)
       this.port.post({ type: 'selection', paths: [...this.session.selection] });
+  }
+
+  /** The scores for the run as shown now; computed again only after an edit (the clusters' centres moved). */
+  private async sendBelong(): Promise<void> {
+    const s = this.requireSession();
+    const model = s.model();
+    const reply = await belongScores(s);
+    // A newer edit or another run while it computed: the page asks again with its next state.
+    if (this.session?.model() === model) this.port.post(reply);
   }
 
   /** The page's selection becomes the run's: the other pages of the run show it. */
@@ -188,13 +208,40 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
 
   /** Writes the run's clusters (all images, or only `paths`) where the user picks. */
   protected async exportTo(format: 'csv' | 'json', paths?: string[]): Promise<void> {
-    const m = this.exportableModel();
-    if (paths) this.requireKnown(paths);
-    const only = paths && paths.map((p) => m.index.get(p)!);
-    const target = await this.ui.saveFile(`${m.run.id}-${only ? 'selection' : 'clusters'}.${format}`, format);
+    const { m, only, deleted } = await this.exportSelection(paths);
+    const target = await this.ui.saveFile(
+      `${m.run.id}-${paths ? 'selection' : 'clusters'}.${format}`,
+      format,
+    );
     if (!target) return;
+    await refuseInsideDataset(target, m.run.dataset.root);
     await writeFileAtomic(target, exportText(m, format, only));
-    this.ui.info(`Exported ${count(only ? only.length : m.paths.length, 'image')} to ${target}`);
+    this.ui.info(`Exported ${count(only.length, 'image')} to ${target}${deleted ? ` (${deleted})` : ''}`);
+  }
+
+  /**
+   * The run to export and the indices of the images to write: the selection's (`paths`) or all,
+   * less those deleted since training, said in `deleted`. A selection the page still shows may
+   * name images the dataset watcher has dropped since; a path the run never had is refused.
+   */
+  protected async exportSelection(
+    paths?: string[],
+  ): Promise<{ m: RunModel; only: number[]; deleted: string }> {
+    const m = this.exportableModel();
+    const trained = new Set(this.requireSession().rows.map((r) => r.path));
+    const unknown = paths?.find((p) => !m.index.has(p) && !trained.has(p));
+    if (unknown !== undefined) throw new Error(`not an image of this run: ${unknown}`);
+    const dropped = paths ? paths.filter((p) => !m.index.has(p)) : [];
+    const chosen = paths
+      ? paths.filter((p) => m.index.has(p)).map((p) => m.index.get(p)!)
+      : [...m.paths.keys()];
+    const { present, gone } = await splitDeleted(m, chosen);
+    if (present.length === 0 && paths)
+      throw new Error(
+        `none of the ${count(paths.length, 'selected image')} exists any more (deleted since they were selected): nothing was exported`,
+      );
+    const deleted = [...dropped, ...gone.map((i) => m.paths[i]!)];
+    return { m, only: present, deleted: deleted.length > 0 ? deletedLine(deleted) : '' };
   }
 
   /** Makes thumbnails for the newest request, one request at a time, and posts each batch's URLs. */
@@ -222,7 +269,7 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
   }
 
   /** The run to export: refused while the dataset's exclusion list is damaged (it would be ignored). */
-  protected exportableModel(): ReturnType<RunSession['model']> {
+  protected exportableModel(): RunModel {
     const s = this.requireSession();
     if (s.exclusionError) throw new Error(s.exclusionError);
     return s.model();

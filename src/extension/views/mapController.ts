@@ -14,8 +14,9 @@ import {
   type MapLayout,
   type MapState,
   type MapToHost,
-  type RunChoice,
-} from '../../protocol/webview.js';
+} from '../../protocol/mapMessages.js';
+import type { GalleryFilter } from '../../protocol/galleryMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { RunSession, RunSessions } from './runSessions.js';
 import { noRunState, type RunModel } from './runModel.js';
@@ -121,7 +122,7 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
       case 'showInGallery': {
         this.requireKnown(msg.paths);
         const n = msg.paths.length;
-        return this.ui.showGallery(this.requireSession().dir, {
+        return this.showInGallery({
           type: 'filter',
           images: msg.paths,
           title: `${n.toLocaleString('en')} ${n === 1 ? 'image' : 'images'} from the map`,
@@ -130,6 +131,11 @@ export class MapController extends ImagePage<MapToHost, MapState | LayoutProgres
       case 'computeLayout':
         return this.compute();
     }
+  }
+
+  /** The gallery (a tab, or the side bar's) shows them. */
+  protected showInGallery(filter: GalleryFilter): Promise<void> {
+    return this.ui.showGallery(this.requireSession().dir, filter);
   }
 
   /** Asks the trainer for the run's layout; the page shows its progress, then the map. */

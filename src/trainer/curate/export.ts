@@ -4,8 +4,8 @@
  * export (the run, the selection, the target inside the dataset, a file already there) is checked
  * before anything is written; existing files are never overwritten.
  */
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstat, mkdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { folderCommandArgs, type Subcommand } from '../commandArgs.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { EXPORT_MARKER } from '../../common/datasets.js';
@@ -13,12 +13,14 @@ import { applyExclusions, exclusionFile } from '../../common/exclusions.js';
 import { clusterName } from '../../common/labels.js';
 import {
   clusterFolder,
+  deletedLine,
   exportText,
   includedIndices,
-  isInside,
   markExport,
   materialize,
   materializedName,
+  refuseInsideDataset,
+  splitDeleted,
   type ExportableRun,
   type MaterializeMode,
 } from '../../common/runExport.js';
@@ -83,27 +85,36 @@ async function readSelection(
   return [...out].sort((a, b) => a - b);
 }
 
-/** `target` with links resolved as far as it exists, so a link into the dataset is caught too. */
-async function realTarget(target: string): Promise<string> {
-  let existing = target;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return join(await realpath(existing), ...rest.reverse());
-    } catch {
-      const up = dirname(existing);
-      if (up === existing) return target;
-      rest.push(basename(existing));
-      existing = up;
-    }
-  }
-}
-
 async function exists(path: string): Promise<boolean> {
   return lstat(path).then(
     () => true,
     () => false,
   );
+}
+
+/**
+ * The table, then the marker: a failure (a full disk) takes back both, and the folder when this
+ * made it, so no export is left that looks whole.
+ */
+async function writeTable(
+  target: string,
+  file: string,
+  text: () => string,
+  m: ExportableRun,
+  format: string,
+): Promise<void> {
+  const existed = await exists(target);
+  try {
+    await mkdir(target, { recursive: true });
+    await writeFileAtomic(file, text());
+    await markExport(target, m, { as: format });
+  } catch (e) {
+    await unlink(file).catch(() => undefined);
+    if (!existed) await rmdir(target).catch(() => undefined);
+    throw new Error(`${(e as Error).message}; the export was undone, nothing of it is left in ${target}`, {
+      cause: e,
+    });
+  }
 }
 
 export const exportCli: Subcommand = async (args, out, err) => {
@@ -144,11 +155,9 @@ export const exportCli: Subcommand = async (args, out, err) => {
     : r.paths.map((_, i) => i);
 
   const target = resolve(values.out);
-  const realRoot = await realpath(root).catch(() => root);
-  if (isInside(target, root) || isInside(await realTarget(target), realRoot))
-    throw new ConfigError(
-      `refused: --out ${target} is inside the dataset folder ${root} (the export would become training data)`,
-    );
+  await refuseInsideDataset(target, root, `--out ${target}`).catch((e: Error) => {
+    throw new ConfigError(e.message);
+  });
   if ((await stat(target).catch(() => undefined))?.isDirectory() === false)
     throw new ConfigError(`refused: --out ${target} is a file, not a folder`);
 
@@ -159,20 +168,8 @@ export const exportCli: Subcommand = async (args, out, err) => {
       `ignored ${stale} ${stale === 1 ? 'name' : 'names'} on ${exclusionFile(root)} that ${stale === 1 ? 'is no image' : 'are no images'} of this run (deleted since?)\n`,
     );
   // Images deleted since training: left out, said once.
-  const present = await Promise.all(
-    chosen.map((i) =>
-      stat(join(root, r.paths[i]!)).then(
-        (s) => s.isFile(),
-        () => false,
-      ),
-    ),
-  );
-  const only = chosen.filter((_, k) => present[k]);
-  const gone = chosen.filter((_, k) => !present[k]);
-  if (gone.length > 0)
-    err.write(
-      `skipped ${gone.length} ${gone.length === 1 ? 'image that no longer exists' : 'images that no longer exist'}: ${r.paths[gone[0]!]}${gone.length > 1 ? ', ...' : ''}\n`,
-    );
+  const { present: only, gone } = await splitDeleted(m, chosen);
+  if (gone.length > 0) err.write(`${deletedLine(gone.map((i) => r.paths[i]!))}\n`);
 
   const file = format === 'imagefolder' ? undefined : join(target, `clusters.${format}`);
   const planned = [
@@ -192,8 +189,7 @@ export const exportCli: Subcommand = async (args, out, err) => {
       throw new ConfigError(`refused: ${p} already exists (export never overwrites: choose an empty --out)`);
 
   if (file) {
-    await markExport(target, m, { as: format });
-    await writeFileAtomic(file, exportText(m, format as 'csv' | 'json', only));
+    await writeTable(target, file, () => exportText(m, format as 'csv' | 'json', only), m, format);
     out.write(`exported ${only.length} images of run ${r.run.id} to ${file}\n`);
     return 0;
   }
