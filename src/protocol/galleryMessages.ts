@@ -2,21 +2,13 @@
 import {
   classIndex,
   clusterId,
-  excludeMessage,
+  imagePageToHost,
   mergeClusters,
-  moveImages,
-  openImage,
   path,
-  ready,
-  redo,
-  renameCluster,
   runChoice,
   runInfo,
   selectionMessage,
-  selectRun,
   thumbsReply,
-  thumbsRequest,
-  undo,
 } from './pageMessages.js';
 import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, str, tagged, type Infer } from './schema.js';
 
@@ -119,24 +111,15 @@ export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, se
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 export const galleryToHost = tagged(
-  ready,
-  selectRun,
-  thumbsRequest,
-  openImage,
+  ...imagePageToHost,
   obj({ type: lit('reveal'), path }),
   obj({ type: lit('copyPath'), path }),
-  renameCluster,
-  moveImages,
   obj({ type: lit('moveToNew'), paths: arr(path) }),
   mergeClusters,
-  undo,
-  redo,
   /** `paths`: only the selection. */
   obj({ type: lit('export'), format: oneOf('csv', 'json'), paths: opt(arr(path)) }),
   obj({ type: lit('materialize'), paths: opt(arr(path)) }),
   obj({ type: lit('openPanel') }),
-  selectionMessage,
-  excludeMessage,
   /** Asks for the shown run's "doesn't belong" scores. */
   obj({ type: lit('belong') }),
 );

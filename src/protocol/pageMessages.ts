@@ -53,3 +53,17 @@ export const undo = obj({ type: lit('undo') });
 export const redo = obj({ type: lit('redo') });
 /** Puts the images on the dataset's exclusion list (`exclude` false: takes them off it). */
 export const excludeMessage = obj({ type: lit('exclude'), paths: arr(path), exclude: bool });
+
+/** What both image pages (gallery, map) send and the host's ImagePage answers; each page adds its own. */
+export const imagePageToHost = [
+  ready,
+  selectRun,
+  thumbsRequest,
+  openImage,
+  selectionMessage,
+  excludeMessage,
+  renameCluster,
+  moveImages,
+  undo,
+  redo,
+] as const;
