@@ -5,10 +5,9 @@ import {
   imagePageToHost,
   mergeClusters,
   path,
-  runChoice,
-  runInfo,
   selectionMessage,
   thumbsReply,
+  runPageFields,
 } from './pageMessages.js';
 import { arr, bool, int, lit, num, obj, oneOf, opt, orNull, str, tagged, type Infer } from './schema.js';
 
@@ -63,8 +62,7 @@ export function joinPaths(items: Pick<GalleryItems, 'folders' | 'folder' | 'name
 
 export const galleryState = obj({
   type: lit('gallery'),
-  runs: arr(runChoice),
-  run: opt(runInfo),
+  ...runPageFields,
   classes: arr(str(300)),
   superClasses: arr(str(300)),
   /** Per class, its super-class index (-1: none). */
@@ -79,8 +77,6 @@ export const galleryState = obj({
   excludedItems: arr(int(0)),
   canUndo: bool,
   canRedo: bool,
-  /** Why the run could not be shown. */
-  error: opt(str(2000)),
 });
 export type GalleryState = Infer<typeof galleryState>;
 

@@ -5,7 +5,7 @@
  * content), and a webview validates what the host sends before drawing it.
  */
 import { RUN_STATUSES } from './run.js';
-import { arr, bool, int, lit, obj, oneOf, str, type Infer } from './schema.js';
+import { arr, bool, int, lit, obj, oneOf, opt, str, type Infer } from './schema.js';
 
 export const path = str(4096);
 export const clusterId = int(0, 999_999_999);
@@ -26,6 +26,9 @@ export const runInfo = obj({
 });
 export type RunChoice = Infer<typeof runChoice>;
 export type RunInfo = Infer<typeof runInfo>;
+
+/** What the state of every page showing one run carries: the run picker's entries, the run shown, and why it could not be shown. */
+export const runPageFields = { runs: arr(runChoice), run: opt(runInfo), error: opt(str(2000)) };
 
 /** How a series reads and is drawn: a fraction on a 0..1 axis, an index as steps (the host's metricLabels.ts). */
 export const seriesKind = oneOf('fraction', 'index');
