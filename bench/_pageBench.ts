@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunJson } from '../src/protocol/run.js';
+import { defaultConfig } from '../src/trainer/run/config.js';
 import type { PageName } from '../src/extension/views/pages.js';
 import {
   launchChromium,
@@ -44,19 +45,14 @@ export function makeSyntheticRun(ws: string, N: number): string {
     id: 'bench',
     method: 'cc',
     config: {
-      method: 'cc',
-      data: root,
+      ...defaultConfig('cc', root),
       clusters: classes.length,
       epochs: 1,
       imageSize: 28,
       channels: 1,
-      backbone: 'small',
       batchSize: 256,
-      seed: 42,
       backend: 'cpu',
       learningRate: 3e-4,
-      evalEvery: 1,
-      params: {},
     },
     dataset: { root, images: N, classes, superClasses: [] },
     backend: { name: 'cpu', threads: 1, skipped: [] },

@@ -68,12 +68,33 @@ export async function readRunFile(folder: string, file: string, expect: Expect):
     throw e;
   }
   if (link.isSymbolicLink()) await assertInside(folder, path);
-  else if (!link.isFile()) throw new Error(`${path} is ${kindOf(link)}, not a regular file: refused`);
-  // O_NONBLOCK: should the file be swapped for a FIFO since the check, open must not hang on it.
+  else if (!link.isFile()) throw new Error(RUN_WORDS.notRegular(path, kindOf(link)));
+  return readChecked(path, expect);
+}
+
+/** How a refusal is worded: a run file's, or another kind's (an experiment file's). */
+export interface RefusalWords {
+  notRegular(path: string, kind: string): string;
+  tooBig(path: string, size: number, cap: number): string;
+}
+
+const RUN_WORDS: RefusalWords = {
+  notRegular: (path, kind) => `${path} is ${kind}, not a regular file: refused`,
+  tooBig: (path, size, cap) =>
+    `${path} is ${mb(size)}, more than a run's ${basename(path)} can be (${mb(cap)}): refused`,
+};
+
+/**
+ * The one reader of an untrusted file: `path` must be a regular file within `expect`, checked on
+ * the opened handle (a file swapped since an earlier check is caught), and the read stops at the
+ * size that was checked, however the file grows.
+ */
+export async function readChecked(path: string, expect: Expect, words = RUN_WORDS): Promise<Buffer> {
+  // O_NONBLOCK: should the file be a FIFO (or be swapped for one since a check), open must not hang on it.
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`${path} is ${kindOf(st)}, not a regular file: refused`);
+    if (!st.isFile()) throw new Error(words.notRegular(path, kindOf(st)));
     const size = st.size;
     if ('bytes' in expect) {
       if (size !== expect.bytes)
@@ -83,10 +104,7 @@ export async function readRunFile(folder: string, file: string, expect: Expect):
         throw new Error(
           `${path} is ${mb(size)}, more than a run file can be (${mb(MAX_BINARY_BYTES)}): refused`,
         );
-    } else if (size > expect.cap)
-      throw new Error(
-        `${path} is ${mb(size)}, more than a run's ${basename(file)} can be (${mb(expect.cap)}): refused`,
-      );
+    } else if (size > expect.cap) throw new Error(words.tooBig(path, size, expect.cap));
     const buf = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {

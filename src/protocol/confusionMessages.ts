@@ -1,5 +1,5 @@
 /** The super-class confusion page's messages (shared parts in pageMessages.ts). */
-import { classIndex, clusterId, clusterRow, ready, runChoice, runInfo, selectRun } from './pageMessages.js';
+import { classIndex, clusterId, clusterRow, ready, selectRun, runPageFields } from './pageMessages.js';
 import { arr, int, lit, num, obj, oneOf, opt, str, tagged, type Infer } from './schema.js';
 
 const scores = obj({ acc: num, nmi: num, ari: num });
@@ -7,8 +7,7 @@ const superScores = obj({ acc: num, nmi: num, ari: num, accKind: oneOf('hungaria
 
 export const confusionState = obj({
   type: lit('confusion'),
-  runs: arr(runChoice),
-  run: opt(runInfo),
+  ...runPageFields,
   /** Clusters with labelled members, in display order (a good clustering reads as a diagonal). */
   rows: arr(clusterRow),
   classes: arr(str(300)),
@@ -27,7 +26,6 @@ export const confusionState = obj({
   superMatch: arr(classIndex),
   scores: opt(scores),
   superScores: opt(superScores),
-  error: opt(str(2000)),
 });
 export type ConfusionState = Infer<typeof confusionState>;
 

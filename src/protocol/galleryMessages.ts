@@ -1,25 +1,14 @@
 /** The gallery page's messages (shared parts in pageMessages.ts). */
 import {
-  belongRequest,
   belongScores,
   classIndex,
   clusterId,
-  excludeMessage,
+  imagePageToHost,
   mergeClusters,
-  moreLikeRequest,
-  moveImages,
-  openImage,
   path,
-  ready,
-  redo,
-  renameCluster,
-  runChoice,
-  runInfo,
   selectionMessage,
-  selectRun,
   thumbsReply,
-  thumbsRequest,
-  undo,
+  runPageFields,
 } from './pageMessages.js';
 import { arr, bool, int, lit, num, obj, oneOf, opt, str, tagged, type Infer } from './schema.js';
 
@@ -74,8 +63,7 @@ export function joinPaths(items: Pick<GalleryItems, 'folders' | 'folder' | 'name
 
 export const galleryState = obj({
   type: lit('gallery'),
-  runs: arr(runChoice),
-  run: opt(runInfo),
+  ...runPageFields,
   classes: arr(str(300)),
   superClasses: arr(str(300)),
   /** Per class, its super-class index (-1: none). */
@@ -90,8 +78,6 @@ export const galleryState = obj({
   excludedItems: arr(int(0)),
   canUndo: bool,
   canRedo: bool,
-  /** Why the run could not be shown. */
-  error: opt(str(2000)),
 });
 export type GalleryState = Infer<typeof galleryState>;
 
@@ -115,25 +101,14 @@ export const hostToGallery = tagged(galleryState, thumbsReply, galleryFilter, se
 export type HostToGallery = Infer<typeof hostToGallery>;
 
 export const galleryToHost = tagged(
-  ready,
-  selectRun,
-  thumbsRequest,
-  openImage,
+  ...imagePageToHost,
   obj({ type: lit('reveal'), path }),
   obj({ type: lit('copyPath'), path }),
-  renameCluster,
-  moveImages,
   obj({ type: lit('moveToNew'), paths: arr(path) }),
   mergeClusters,
-  undo,
-  redo,
   /** `paths`: only the selection. */
   obj({ type: lit('export'), format: oneOf('csv', 'json'), paths: opt(arr(path)) }),
   obj({ type: lit('materialize'), paths: opt(arr(path)) }),
   obj({ type: lit('openPanel') }),
-  selectionMessage,
-  excludeMessage,
-  belongRequest,
-  moreLikeRequest,
 );
 export type GalleryToHost = Infer<typeof galleryToHost>;

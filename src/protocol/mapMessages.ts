@@ -1,22 +1,6 @@
 /** The embedding map page's messages (shared parts in pageMessages.ts; its state extends the gallery's). */
 import { galleryState } from './galleryMessages.js';
-import {
-  belongRequest,
-  belongScores,
-  excludeMessage,
-  moreLikeRequest,
-  moveImages,
-  openImage,
-  path,
-  ready,
-  redo,
-  renameCluster,
-  selectionMessage,
-  selectRun,
-  thumbsReply,
-  thumbsRequest,
-  undo,
-} from './pageMessages.js';
+import { belongScores, imagePageToHost, path, selectionMessage, thumbsReply } from './pageMessages.js';
 import { arr, bool, int, lit, num, obj, oneOf, opt, str, tagged, type Infer } from './schema.js';
 
 /**
@@ -53,21 +37,10 @@ export const hostToMap = tagged(mapState, thumbsReply, selectionMessage, layoutP
 export type HostToMap = Infer<typeof hostToMap>;
 
 export const mapToHost = tagged(
-  ready,
-  selectRun,
-  thumbsRequest,
-  openImage,
-  selectionMessage,
-  moveImages,
+  ...imagePageToHost,
   obj({ type: lit('moveToNew'), paths: arr(path), name: opt(str(200)) }),
-  renameCluster,
-  undo,
-  redo,
   obj({ type: lit('exportSelection'), paths: arr(path), format: oneOf('csv', 'json') }),
   obj({ type: lit('showInGallery'), paths: arr(path) }),
   obj({ type: lit('computeLayout') }),
-  excludeMessage,
-  belongRequest,
-  moreLikeRequest,
 );
 export type MapToHost = Infer<typeof mapToHost>;

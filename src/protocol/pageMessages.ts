@@ -27,6 +27,9 @@ export const runInfo = obj({
 export type RunChoice = Infer<typeof runChoice>;
 export type RunInfo = Infer<typeof runInfo>;
 
+/** What the state of every page showing one run carries: the run picker's entries, the run shown, and why it could not be shown. */
+export const runPageFields = { runs: arr(runChoice), run: opt(runInfo), error: opt(str(2000)) };
+
 /** How a series reads and is drawn: a fraction on a 0..1 axis, an index as steps (the host's metricLabels.ts). */
 export const seriesKind = oneOf('fraction', 'index');
 
@@ -66,3 +69,19 @@ export const excludeMessage = obj({ type: lit('exclude'), paths: arr(path), excl
 export const belongRequest = obj({ type: lit('belong') });
 /** Shows the image's nearest images in the run's features in the gallery ("more like this"). */
 export const moreLikeRequest = obj({ type: lit('moreLike'), path });
+
+/** What both image pages (gallery, map) send and the host's ImagePage answers; each page adds its own. */
+export const imagePageToHost = [
+  ready,
+  selectRun,
+  thumbsRequest,
+  openImage,
+  selectionMessage,
+  excludeMessage,
+  renameCluster,
+  moveImages,
+  undo,
+  redo,
+  belongRequest,
+  moreLikeRequest,
+] as const;

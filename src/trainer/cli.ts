@@ -19,7 +19,7 @@ import {
 } from '../common/runFields.js';
 import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
 import type { TrainResult } from './run/train.js';
-import { parseCommand, parseErrorLine } from './commandArgs.js';
+import { commandArgs, oneLineErrors } from './commandArgs.js';
 import { ProgressReporter } from './progress.js';
 import { assignCommand, mapCommand } from './runCommands.js';
 import { CancelledError } from './util/cancel.js';
@@ -245,28 +245,40 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
-  if (command === 'map') return mapCommand(rest, USAGE);
-  if (command === 'assign') return assignCommand(rest, USAGE);
-  if (command === 'run') return runCommand(rest);
+  if (command === 'map') return oneLineErrors(() => mapCommand(rest, USAGE));
+  if (command === 'assign') return oneLineErrors(() => assignCommand(rest, USAGE));
+  if (command === 'run')
+    return oneLineErrors(async () => (await import('./experimentCli.js')).runExperimentCli(rest));
+  // duplicates exits 1 when it finds any (a CI check), so its other failures exit 3.
   if (command === 'duplicates')
-    return curateCommand(() =>
-      import('./curate/duplicates.js').then((m) =>
-        m.duplicatesCli(attachNegativeNumbers(rest, new Set(['threshold'])), process.stdout, process.stderr),
-      ),
+    return oneLineErrors(
+      () =>
+        import('./curate/duplicates.js').then((m) =>
+          m.duplicatesCli(
+            attachNegativeNumbers(rest, new Set(['threshold'])),
+            process.stdout,
+            process.stderr,
+          ),
+        ),
+      3,
     );
   if (command === 'export')
-    return curateCommand(() =>
-      import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)),
+    return oneLineErrors(
+      () => import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)),
+      3,
     );
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  const parsed = parseCommand(USAGE, () =>
-    parseArgs({ args: attachNegativeNumbers(rest), options: OPTIONS, allowPositionals: false, strict: true }),
-  );
-  if (typeof parsed === 'number') return parsed;
+  return oneLineErrors(() => trainCommand(rest));
+}
+
+/** `clusterlab train ...` (or --resume RUN_DIR): trains, with progress on stderr and the scores on stdout. */
+async function trainCommand(rest: string[]): Promise<number> {
+  const parsed = commandArgs(attachNegativeNumbers(rest), OPTIONS, USAGE, process.stdout, false);
+  if (!parsed) return 0;
   const values: Values = parsed.values;
   const stray = values.resume === undefined ? [] : Object.keys(values).filter((k) => !RESUME_OPTIONS.has(k));
   if (stray.length > 0) {
@@ -314,41 +326,8 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 130;
     }
-    const err = e as Error;
-    // Users get the one-line message; the stack is for us, on request.
-    process.stderr.write(`clusterlab: ${err.message}\n`);
-    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
-    return err instanceof ConfigError ? 2 : 1;
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
-  }
-}
-
-/** `clusterlab run FILE`: the experiment's own module; one-line errors as for train. */
-async function runCommand(args: string[]): Promise<number> {
-  try {
-    const { runExperimentCli } = await import('./experimentCli.js');
-    return await runExperimentCli(args);
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const message = err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message;
-    process.stderr.write(`clusterlab: ${message}\n`);
-    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
-    return err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
-  }
-}
-
-/** duplicates and export: bad input (ConfigError, unparsable arguments) exits 2 with one line, other failures 1. */
-async function curateCommand(body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const bad = err instanceof ConfigError || err.code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(
-      `clusterlab: ${err.code?.startsWith('ERR_PARSE_ARGS') ? parseErrorLine(err) : err.message}\n`,
-    );
-    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
-    return bad ? 2 : 3;
   }
 }

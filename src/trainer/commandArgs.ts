@@ -11,9 +11,36 @@ export type Subcommand = (
 ) => Promise<number>;
 
 /**
- * A subcommand's options (and -h/--help) and its one folder argument. Undefined when it printed
- * its usage for --help; a wrong count of arguments is a ConfigError naming what it takes.
+ * The one convention of every subcommand's arguments: bad ones throw a ConfigError of one line, which
+ * the dispatcher (cli.ts's `oneLineErrors`) writes and turns into exit code 2; --help prints the
+ * usage and gives undefined (exit 0).
  */
+export function commandArgs<O extends Options, P extends boolean>(
+  args: string[],
+  options: O,
+  usage: string,
+  out: NodeJS.WritableStream,
+  allowPositionals: P,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
+  } catch (e) {
+    throw new ConfigError(`${parseErrorLine(e as Error)} (clusterlab help shows the options)`);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    out.write(usage + '\n');
+    return undefined;
+  }
+  return parsed;
+}
+
+/** A subcommand's options and its one folder argument; a wrong count of arguments names what it takes. */
 export function folderCommandArgs<O extends Options>(
   args: string[],
   options: O,
@@ -21,16 +48,9 @@ export function folderCommandArgs<O extends Options>(
   out: NodeJS.WritableStream,
   takes: string,
 ) {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...options, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  if ((values as { help?: boolean }).help) {
-    out.write(usage + '\n');
-    return undefined;
-  }
+  const parsed = commandArgs(args, options, usage, out, true);
+  if (!parsed) return undefined;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new ConfigError(`${takes} (got ${positionals.length})`);
   return { values, folder: positionals[0]! };
 }
@@ -44,21 +64,18 @@ export function parseErrorLine(e: Error & { code?: string }): string {
   return e.message.split('\n')[0]!;
 }
 
-/** A command's parsed arguments, or the exit code when they do not parse (2) or ask for --help (0). */
-export function parseCommand<R extends { values: { help?: boolean } }>(
-  usage: string,
-  parse: () => R,
-): R | number {
-  let parsed: R;
+/**
+ * Runs a command, its failures as one line on stderr: bad input (a ConfigError, arguments that do
+ * not parse) exits 2, anything else `failure` (1; 3 for commands whose 1 means a finding).
+ */
+export async function oneLineErrors(body: () => Promise<number>, failure = 1): Promise<number> {
   try {
-    parsed = parse();
+    return await body();
   } catch (e) {
-    process.stderr.write(`clusterlab: ${parseErrorLine(e as Error)} (clusterlab help shows the options)\n`);
-    return 2;
+    const err = e as Error & { code?: string };
+    const unparsed = err.code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`clusterlab: ${unparsed ? parseErrorLine(err) : err.message}\n`);
+    if (process.env.CLUSTERLAB_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return err instanceof ConfigError || unparsed ? 2 : failure;
   }
-  if (parsed.values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  return parsed;
 }

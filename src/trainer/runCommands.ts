@@ -1,46 +1,38 @@
 // `clusterlab map` and `clusterlab assign`: commands on a finished run folder, with progress on
-// stderr and one-line errors (exit 2 for bad arguments, 1 for a failure).
+// stderr and one-line errors (exit 2 for bad arguments, thrown to cli.ts's oneLineErrors; 1 for a failure).
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { checkRunField, problemText, runField } from '../common/runFields.js';
 import type { TrainConfig } from '../protocol/run.js';
-import { parseCommand } from './commandArgs.js';
+import { commandArgs, folderCommandArgs } from './commandArgs.js';
 import { ProgressReporter } from './progress.js';
-import { cacheDirOf } from './run/config.js';
+import { cacheDirOf, ConfigError } from './run/config.js';
 
-/** --backend of map and assign (default auto); undefined, with the one-line refusal written, when it names none. */
-function backendOption(value: string | undefined): TrainConfig['backend'] | undefined {
+/** --backend of map and assign (default auto); a ConfigError when it names none. */
+function backendOption(value: string | undefined): TrainConfig['backend'] {
   const backend = value ?? runField('backend').default;
   const problem = checkRunField('backend', backend);
-  if (!problem) return backend as TrainConfig['backend'];
-  process.stderr.write(`clusterlab: ${problemText(problem, 'cli')}\n`);
-  return undefined;
+  if (problem) throw new ConfigError(problemText(problem, 'cli'));
+  return backend as TrainConfig['backend'];
 }
 
 /** `clusterlab map RUN_DIR`: the run's 2-D layout, computed (or found cached) with progress on stderr. */
 export async function mapCommand(args: string[], usage: string): Promise<number> {
-  const parsed = parseCommand(usage, () =>
-    parseArgs({
-      args,
-      options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = folderCommandArgs(
+    args,
+    { backend: { type: 'string' } },
+    usage,
+    process.stdout,
+    'map takes one run folder',
   );
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    process.stderr.write(`clusterlab: map takes one run folder (got ${positionals.length})\n`);
-    return 2;
-  }
+  if (!parsed) return 0;
+  const { values, folder } = parsed;
   const backend = backendOption(values.backend);
-  if (!backend) return 2;
   const progress = new ProgressReporter(process.stderr);
   try {
     const { initBackend } = await import('./backend/index.js');
     const { layoutRun } = await import('./layout/runLayout.js');
     await initBackend(backend, (line) => progress.log(line));
-    const dir = resolve(positionals[0]!);
+    const dir = resolve(folder);
     const { meta, cached } = await layoutRun(dir, {
       onProgress: (d, t) => progress.layout(d, t),
       log: (line) => progress.log(line),
@@ -68,21 +60,15 @@ export async function assignCommand(args: string[], usage: string): Promise<numb
     overwrite: { type: 'boolean' },
     backend: { type: 'string' },
     cache: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   } as const;
-  const parsed = parseCommand(usage, () =>
-    parseArgs({ args, options, allowPositionals: true, strict: true }),
-  );
-  if (typeof parsed === 'number') return parsed;
+  const parsed = commandArgs(args, options, usage, process.stdout, true);
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1 || !values.data) {
-    process.stderr.write(
-      `clusterlab: assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})\n`,
+  if (positionals.length !== 1 || !values.data)
+    throw new ConfigError(
+      `assign takes one run folder and --data DIR (got ${positionals.length} folder${positionals.length === 1 ? '' : 's'}${values.data ? '' : ', no --data'})`,
     );
-    return 2;
-  }
   const backend = backendOption(values.backend);
-  if (!backend) return 2;
   const progress = new ProgressReporter(process.stderr);
   try {
     const [{ Assigner }, { assignFolder }, { initBackend }] = await Promise.all([

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LOCK_FILE } from '../../src/common/runLock.js';
 import type { LabelsJson } from '../../src/protocol/labels.js';
 import type { RunJson, RunStatus } from '../../src/protocol/run.js';
+import { defaultConfig } from '../../src/trainer/run/config.js';
 
 export interface FixtureRun {
   status: RunStatus;
@@ -28,19 +29,14 @@ export function runJsonOf(id: string, status: RunStatus): RunJson {
     id,
     method: 'cc',
     config: {
-      method: 'cc',
-      data: '/data/fashion',
+      ...defaultConfig('cc', '/data/fashion'),
       clusters: 3,
       epochs: 4,
       imageSize: 16,
       channels: 1,
-      backbone: 'small',
       batchSize: 16,
-      seed: 42,
       backend: 'wasm',
       learningRate: 3e-4,
-      evalEvery: 1,
-      params: {},
     },
     dataset: { root: '/data/fashion', images: 6, classes: ['bag', 'coat'], superClasses: [] },
     backend: { name: 'wasm', threads: 2, skipped: [] },

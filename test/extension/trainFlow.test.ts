@@ -7,6 +7,7 @@ import type { TrainConfig } from '../../src/protocol/run.js';
 import sharp from 'sharp';
 import { stub } from './vscodeStub.js';
 import { BACKBONE_NAMES, RUN_FIELDS } from '../../src/common/runFields.js';
+import { defaultConfig } from '../../src/trainer/run/config.js';
 
 const { trainFlow } = await import('../../src/extension/commands/trainFlow.js');
 const { describeFolder, findDatasets } = await import('../../src/common/datasets.js');
@@ -32,19 +33,10 @@ const deps = {
   defaults: async (method: TrainConfig['method'], data: string): Promise<TrainConfig> => {
     defaultsAsked.push(method);
     return {
-      method,
-      data,
-      clusters: 10,
+      ...defaultConfig(method, data),
       epochs: method === 'cc' ? 30 : 48,
-      imageSize: 32,
-      channels: 3,
-      backbone: 'small',
       batchSize: 256,
-      seed: 42,
-      backend: 'auto',
       learningRate: 3e-4,
-      evalEvery: 1,
-      params: {},
     };
   },
   backends: async () => [

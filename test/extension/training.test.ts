@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
+import { defaultConfig } from '../../src/trainer/run/config.js';
 import { writeRun } from './runFixtures.js';
 import { FakeTrainer } from './fakeTrainer.js';
 import { stub, workspace } from './vscodeStub.js';
@@ -24,7 +25,7 @@ const settings = {
   memoryCapMB: 0,
   nativeBackendPath: '',
 };
-const config = { method: 'cc', data: '/data/fashion', clusters: 10, epochs: 2 } as TrainConfig;
+const config: TrainConfig = { ...defaultConfig('cc', '/data/fashion'), epochs: 2 };
 const log = {
   lines: [] as string[],
   info: (m: string) => void log.lines.push(m),

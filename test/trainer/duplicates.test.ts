@@ -95,7 +95,7 @@ test('bad input: one line, exit 2, before any work', async () => {
     ],
     [[dir, '--threshold', '-1'], /^clusterlab: --threshold must be a whole number/],
     [[], /^clusterlab: duplicates takes one image or run folder \(got 0\)\n$/],
-    [[dir, '--bogus'], /^clusterlab: unknown option --bogus\n$/],
+    [[dir, '--bogus'], /^clusterlab: unknown option --bogus \(clusterlab help shows the options\)\n$/],
   ] as const) {
     const r = await run(['duplicates', ...args, '--cache', cache]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -14,6 +14,7 @@ import { K_RULES, suggestK } from '../../src/common/eval/chooseK.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 import { emptyLabels, type LabelsJson } from '../../src/protocol/labels.js';
 import type { MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../src/protocol/run.js';
+import { defaultConfig } from '../../src/trainer/run/config.js';
 import type { CompareColumn, CompareRow, CompareState } from '../../src/protocol/compareMessages.js';
 import { commandRunDirs } from '../../src/extension/views/compareController.js';
 import { kSweep, merges, overlay, pairState } from '../../src/extension/views/compareModel.js';
@@ -123,18 +124,14 @@ describe('suggested K', () => {
 
 function config(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
-    method: 'cc',
-    data: '/d',
+    ...defaultConfig('cc', '/d'),
     clusters: 3,
     epochs: 2,
     imageSize: 28,
     channels: 1,
-    backbone: 'small',
     batchSize: 32,
     seed: 1,
     backend: 'cpu',
-    learningRate: 1e-3,
-    evalEvery: 1,
     params: { temperature: 0.5 },
     ...over,
   };

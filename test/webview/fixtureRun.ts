@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeRunFeatures } from '../../src/common/features.js';
 import { writeLayout } from '../../src/common/layout.js';
 import type { RunJson } from '../../src/protocol/run.js';
+import { defaultConfig } from '../../src/trainer/run/config.js';
 
 const SAMPLE = 'sample/fashion';
 
@@ -62,19 +63,14 @@ export function makeFixtureRun(workspace: string, perClass = 4): FixtureRun {
     id: 'cc-fixture',
     method: 'cc',
     config: {
-      method: 'cc',
-      data: dataRoot,
+      ...defaultConfig('cc', dataRoot),
       clusters: classes.length,
       epochs: 5,
       imageSize: 28,
       channels: 1,
-      backbone: 'small',
       batchSize: 32,
-      seed: 42,
       backend: 'cpu',
       learningRate: 3e-4,
-      evalEvery: 1,
-      params: {},
     },
     dataset: { root: dataRoot, images: n, classes, superClasses, superOfClass },
     backend: { name: 'cpu', threads: 1, skipped: [] },

@@ -5,7 +5,7 @@
  * pointer is over the chart, every series' value at the epoch under it.
  */
 import type { ChartSeries } from '../../src/protocol/chartsMessages.js';
-import { h, s } from '../shared/dom.js';
+import { h, s, svgFigure } from '../shared/dom.js';
 
 export interface ChartSpec {
   title: string;
@@ -45,14 +45,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   const xOf = (i: number) => PAD.left + (n <= 1 ? plotW / 2 : (i / (n - 1)) * plotW);
   const yOf = (v: number) => PAD.top + (1 - (v - lo) / (hi - lo)) * plotH;
 
-  const svg = s('svg', {
-    class: 'chart',
-    width: w,
-    height: HEIGHT,
-    viewBox: `0 0 ${w} ${HEIGHT}`,
-    role: 'img',
-    'aria-label': spec.title,
-  });
+  const svg = svgFigure('chart', w, HEIGHT, spec.title);
   for (const t of ticks(lo, hi, 5, spec.steps ? 1 : 0)) {
     svg.append(
       s('line', { class: 'grid', x1: PAD.left, x2: w - PAD.right, y1: yOf(t), y2: yOf(t) }),

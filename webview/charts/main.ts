@@ -24,18 +24,13 @@ const rank = (group: string) =>
   ['loss', 'scores', 'super-class scores', 'pick'].indexOf(group) + 1 ||
   (group === 'imgPerSec' || group === 'seconds' ? 99 : 50);
 
-let state: ChartsState | undefined;
 const { send, picker, notice, content } = pageFrame<ChartsToHost, ChartsState>(
   hostToCharts,
   'content charts',
-  (m) => {
-    state = m;
-    draw();
-  },
+  draw,
 );
 
-function draw(): void {
-  if (!state) return;
+function draw(state: ChartsState): void {
   picker.update(state.runs, state.run?.dir);
   const empty =
     state.run && state.epochs.length === 0
@@ -60,8 +55,8 @@ function draw(): void {
       return lineChart({
         title,
         series,
-        epochs: state!.epochs,
-        phases: state!.phases,
+        epochs: state.epochs,
+        phases: state.phases,
         width,
         ...(unit ? { yRange: [0, 1] as [number, number] } : {}),
         ...(index ? { steps: true } : {}),

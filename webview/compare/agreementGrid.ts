@@ -2,7 +2,7 @@
  * Agreement between every pair of runs as a square SVG grid: shade = the value (NMI or ARI, both
  * 1 for identical clusterings; ARI below 0 drawn empty), the number in each cell.
  */
-import { s } from '../shared/dom.js';
+import { s, svgFigure } from '../shared/dom.js';
 
 const CELL = 46;
 /** Roughly the width of a label's character at the page's font size. */
@@ -21,14 +21,7 @@ export function agreementGrid(
   const top = Math.min(260, 8 + longest * 0.87);
   const width = labelPx + n * CELL + 8 + Math.min(130, longest * 0.5);
   const height = top + n * CELL + 4;
-  const svg = s('svg', {
-    class: 'heatmap agreement',
-    width,
-    height,
-    viewBox: `0 0 ${width} ${height}`,
-    role: 'img',
-    'aria-label': `${measure} between runs`,
-  });
+  const svg = svgFigure('heatmap agreement', width, height, `${measure} between runs`);
   names.forEach((name, j) =>
     svg.append(
       s(

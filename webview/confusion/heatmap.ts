@@ -3,7 +3,7 @@
  * the matched cell of each row, optional group bands over the columns (super-classes), and a
  * count in each cell when there is room. Cells carry data-row/data-col for the click handler.
  */
-import { s } from '../shared/dom.js';
+import { s, svgFigure } from '../shared/dom.js';
 
 export interface HeatmapSpec {
   rowLabels: string[];
@@ -57,14 +57,7 @@ export function heatmap(spec: HeatmapSpec): SVGSVGElement {
   );
   const width = Math.ceil(ROW_LABEL_PX + nCols * cell + 8 + overhang);
   const height = top + spec.rowLabels.length * cell + 4;
-  const svg = s('svg', {
-    class: 'heatmap',
-    width,
-    height,
-    viewBox: `0 0 ${width} ${height}`,
-    role: 'img',
-    'aria-label': spec.ariaLabel,
-  });
+  const svg = svgFigure('heatmap', width, height, spec.ariaLabel);
 
   spec.groups.forEach((g, i) => {
     const x = ROW_LABEL_PX + g.start * cell;

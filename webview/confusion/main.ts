@@ -13,14 +13,10 @@ import { h, pct } from '../shared/dom.js';
 import { pageFrame } from '../shared/page.js';
 import { heatmap } from './heatmap.js';
 
-let state: ConfusionState | undefined;
 const { send, picker, notice, content } = pageFrame<ConfusionToHost, ConfusionState>(
   hostToConfusion,
   'content',
-  (m) => {
-    state = m;
-    draw();
-  },
+  draw,
 );
 
 function scoreLine(title: string, sc: { acc: number; nmi: number; ari: number }, accNote = ''): HTMLElement {
@@ -32,8 +28,7 @@ function scoreLine(title: string, sc: { acc: number; nmi: number; ari: number },
   );
 }
 
-function draw(): void {
-  if (!state) return;
+function draw(state: ConfusionState): void {
   picker.update(state.runs, state.run?.dir);
   notice.set(state.error);
   const parts: Node[] = [];
@@ -68,6 +63,7 @@ function draw(): void {
           width,
           ariaLabel: 'Clusters by classes',
         }),
+        state.rows,
       ),
       matchTable(state),
     );
@@ -87,6 +83,7 @@ function draw(): void {
             width,
             ariaLabel: 'Clusters by super-classes',
           }),
+          state.rows,
         ),
       );
     }
@@ -94,13 +91,13 @@ function draw(): void {
   content.replaceChildren(...parts);
 }
 
-function section(kind: 'classes' | 'supers', svg: SVGSVGElement): HTMLElement {
+function section(kind: 'classes' | 'supers', svg: SVGSVGElement, rows: ConfusionState['rows']): HTMLElement {
   const el = h('div', { class: 'heatmap-box', 'data-kind': kind }, svg);
   // One delegated listener: no handler per cell, none inline.
   el.addEventListener('click', (e) => {
     const cell = (e.target as Element).closest('rect.cell');
-    if (!cell || !state) return;
-    const row = state.rows[Number(cell.getAttribute('data-row'))];
+    if (!cell) return;
+    const row = rows[Number(cell.getAttribute('data-row'))];
     const col = Number(cell.getAttribute('data-col'));
     if (!row) return;
     send(

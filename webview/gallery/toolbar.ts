@@ -211,13 +211,7 @@ export function toolbar(o: ToolbarOptions): {
             : cell.superIndex !== undefined
               ? ` × ${state.superClasses[cell.superIndex]}`
               : '';
-        const close = h('vscode-icon', {
-          name: 'close',
-          'action-icon': true,
-          title: 'Show all clusters',
-          'aria-label': 'Show all clusters',
-        });
-        close.addEventListener('click', o.onClearCell);
+        const close = closeIcon('Show all clusters', o.onClearCell);
         chip.replaceChildren(h('vscode-icon', { name: 'filter' }), `${name}${what}`, close);
       }
       selection.classList.toggle('none', selected === 0);
@@ -239,13 +233,7 @@ export function toolbar(o: ToolbarOptions): {
           include ? 'Include Again' : 'Exclude from Dataset',
         );
         exclude.addEventListener('click', () => o.onExcludeSelection(!include));
-        const clear = h('vscode-icon', {
-          name: 'close',
-          'action-icon': true,
-          title: 'Clear the selection',
-          'aria-label': 'Clear the selection',
-        });
-        clear.addEventListener('click', o.onClearSelection);
+        const clear = closeIcon('Clear the selection', o.onClearSelection);
         selection.replaceChildren(`${selected.toLocaleString()} selected`, move, exclude, clear);
       }
       undo.toggleAttribute('disabled', !state.canUndo);
@@ -261,4 +249,11 @@ export function toolbar(o: ToolbarOptions): {
       status.textContent = parts.join(' · ');
     },
   };
+}
+
+/** A close (x) action icon that says what it does. */
+function closeIcon(title: string, onClick: () => void): HTMLElement {
+  const el = h('vscode-icon', { name: 'close', 'action-icon': true, title, 'aria-label': title });
+  el.addEventListener('click', onClick);
+  return el;
 }

@@ -32,6 +32,18 @@ export function s<K extends keyof SVGElementTagNameMap>(
   return el;
 }
 
+/** An SVG figure of width x height pixels, drawn at that size, that a screen reader reads as one image named `label`. */
+export function svgFigure(cls: string, width: number, height: number, label: string): SVGSVGElement {
+  return s('svg', {
+    class: cls,
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': label,
+  });
+}
+
 function setAttrs(el: Element, attrs: Attrs): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;

@@ -226,18 +226,20 @@ export class CompareController {
   }
 }
 
+/** A command argument as a run folder: the folder itself, a Runs tree item carrying one, or nothing. */
+export const commandRunDir = (arg: unknown): string | undefined =>
+  typeof arg === 'string'
+    ? arg
+    : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string'
+      ? (arg as { dir: string }).dir
+      : undefined;
+
 /**
  * The run folders `clusterlab.compareRuns` was invoked with: a list of folders or Runs tree items
  * (an experiment's lens, a test), or a clicked tree item followed by the tree's whole selection.
  */
 export function commandRunDirs(args: readonly unknown[]): string[] {
-  const dirOf = (a: unknown): string | undefined =>
-    typeof a === 'string'
-      ? a
-      : typeof a === 'object' && a !== null && typeof (a as { dir?: unknown }).dir === 'string'
-        ? (a as { dir: string }).dir
-        : undefined;
   const list = args.find(Array.isArray) as unknown[] | undefined;
-  const dirs = (list ?? args).map(dirOf).filter((d): d is string => d !== undefined);
+  const dirs = (list ?? args).map(commandRunDir).filter((d): d is string => d !== undefined);
   return [...new Set(dirs)];
 }

@@ -12,7 +12,7 @@ import type { GalleryFilter } from '../../protocol/galleryMessages.js';
 import { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { AssignFn } from '../workspace/watcherDataset.js';
 import { runLabelOf } from '../methods.js';
-import { commandRunDirs } from './compareController.js';
+import { commandRunDir, commandRunDirs } from './compareController.js';
 import { GalleryController } from './galleryController.js';
 import type { LayoutFn } from './mapController.js';
 import { PAGES, PAGE_NAMES, type PageController, type PageName } from './pages.js';
@@ -231,14 +231,6 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
       await controller.showRun(dir);
   }
 
-  /** A command argument may be a run folder, a Runs tree item carrying one, or nothing. */
-  const dirOf = (arg: unknown): string | undefined =>
-    typeof arg === 'string'
-      ? arg
-      : typeof arg === 'object' && arg !== null && typeof (arg as { dir?: unknown }).dir === 'string'
-        ? (arg as { dir: string }).dir
-        : undefined;
-
   const sideBarView = (page: PageName) =>
     vscode.window.registerWebviewViewProvider(
       `clusterlab.${page}`,
@@ -265,7 +257,9 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
     ...PAGE_NAMES.filter((page) => PAGES[page].sideBar).map(sideBarView),
     ...PAGE_NAMES.map((page) =>
       vscode.commands.registerCommand(PAGES[page].command.id, async (...args: unknown[]) => {
-        await (PAGES[page].command.opens === 'runs' ? openRuns(page, args) : openPanel(page, dirOf(args[0])));
+        await (PAGES[page].command.opens === 'runs'
+          ? openRuns(page, args)
+          : openPanel(page, commandRunDir(args[0])));
       }),
     ),
     ...PAGE_NAMES.filter((page) => PAGES[page].restored).map((page) =>

@@ -10,6 +10,7 @@ import { hashCacheFile, readHashCache, writeHashCache, type HashEntry } from './
 import { hashImage } from './imageHash.js';
 import { groupDuplicates, type Grouping } from './nearGroups.js';
 import { isRunFolder, readRunClusters } from './runClusters.js';
+import { sameStamp } from '../../common/fileStamp.js';
 
 /**
  * Default bits of 64 two dHashes may differ by. Measured on 12 synthetic 128-px images (so a tuning
@@ -54,7 +55,7 @@ export async function findDuplicates(
   const entries = new Map<string, HashEntry>();
   const todo = scan.entries.filter((e) => {
     const c = cached.get(e.path);
-    if (c && c.size === e.size && c.mtimeMs === e.mtimeMs) entries.set(e.path, c);
+    if (sameStamp(c, e)) entries.set(e.path, c);
     return !entries.has(e.path);
   });
   // A few at a time: sharp decodes on libuv's pool, and more in flight only queue there.

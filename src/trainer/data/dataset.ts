@@ -17,6 +17,7 @@ import {
 } from './decode.js';
 import { byCodePoint, scanFolder, type ImageEntry, type Skipped } from './scan.js';
 import { applyExclusions, exclusionNote, readExclusions } from '../../common/exclusions.js';
+import { sameStamp } from '../../common/fileStamp.js';
 import { CancelledError } from '../util/cancel.js';
 
 export type { ImageEntry, Skipped } from './scan.js';
@@ -121,7 +122,7 @@ export async function loadDataset(root: string, opts: LoadOptions): Promise<Data
   for (let i = 0; i < total; i++) {
     const e = entries[i]!;
     const r = known.get(e.path);
-    const valid = r !== undefined && r.size === e.size && r.mtimeMs === e.mtimeMs;
+    const valid = sameStamp(r, e);
     if (valid && r.slot < 0) {
       reason[i] = r.reason ?? 'failed to decode';
       failedBefore++;

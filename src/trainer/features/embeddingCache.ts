@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
 import { fromHalf, toHalf } from '../../common/features.js';
 import { toLittleEndian } from '../../common/runBinary.js';
+import { sameStamp } from '../../common/fileStamp.js';
 import { lockRun } from '../run/runLock.js';
 import type { Preprocessing } from './sidecar.js';
 
@@ -122,7 +123,7 @@ export class EmbeddingCache {
     const out = new Int32Array(images.length).fill(-1);
     images.forEach((im, i) => {
       const r = this.rows.get(im.abs);
-      if (r && r.size === im.size && r.mtimeMs === im.mtimeMs) out[i] = r.row;
+      if (sameStamp(r, im)) out[i] = r.row;
     });
     return out;
   }

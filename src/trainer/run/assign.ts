@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { stat } from 'node:fs/promises';
+import { stampsKey } from '../../common/fileStamp.js';
 import { isEmbeddingMethod } from '../../common/methods/index.js';
 import type { BackendName, RunJson } from '../../protocol/run.js';
 import type { AssignResult } from '../../protocol/server.js';
@@ -135,7 +136,8 @@ export class Assigner {
     await this.useBackend(run.backend.name);
     const backend = tf.getBackend();
     const features = isEmbeddingMethod(run.method) ? run.config.features : undefined;
-    const state = features ? await modelState(features) : '';
+    // The model files' sizes and times: a model replaced while the server holds it open is opened (and checked) again.
+    const state = features ? await stampsKey([features, sidecarPathOf(features)]) : '';
     const l = this.loaded;
     if (
       l &&
@@ -180,19 +182,6 @@ export class Assigner {
     };
     return this.loaded;
   }
-}
-
-/** The model files' sizes and times: a model replaced while the server holds it open is opened (and checked) again. */
-async function modelState(file: string): Promise<string> {
-  const parts = await Promise.all(
-    [file, sidecarPathOf(file)].map((f) =>
-      stat(f).then(
-        (s) => `${s.size}:${s.mtimeMs}`,
-        () => '-',
-      ),
-    ),
-  );
-  return parts.join('|');
 }
 
 /** Opens the feature model the run recorded; a missing or changed file (or sidecar) is refused with one line. */
