@@ -210,12 +210,13 @@ export function groupDuplicates(images: readonly HashedImage[], threshold: numbe
   // Undecodable contents (no hash) never match a hash: they sit alone in a bucket of their own.
   const { hi, lo } = splitHashes(hashOfNode.map((h) => h ?? '0'.repeat(16)));
   const hasHash = Uint8Array.from(hashOfNode, (h) => (h === undefined ? 0 : 1));
-  const index = hammingIndex(hi, lo, threshold);
   const filesOf = new Int32Array(nodes);
   for (const c of node) filesOf[c]!++;
 
   const groupAt = (t: number) => {
-    index.reset();
+    // An index per threshold: t + 1 bands are as long as they can be for t, and the bands of a
+    // looser threshold made the strict ones scan buckets 100x larger (minutes on Fashion-MNIST).
+    const index = hammingIndex(hi, lo, t);
     return leaderGroups(nodes, (i, claimed, visit) => {
       if (!hasHash[i]) return;
       index.candidates(i, claimed, (j) => {
