@@ -9,25 +9,22 @@ import { cacheDirOf, ConfigError } from '../run/config.js';
 import { hashCacheFile, readHashCache, writeHashCache, type HashEntry } from './hashCache.js';
 import { hashImage } from './imageHash.js';
 import { readExclusions } from '../../common/exclusions.js';
-import { cosineGroups, MIN_COSINE } from './embeddingGroups.js';
+import {
+  DEFAULT_BITS,
+  MAX_BITS,
+  MIN_COSINE,
+  thresholdsOf,
+  type DuplicatesResult,
+} from '../../protocol/duplicates.js';
+import { cosineGroups } from './embeddingGroups.js';
 import { groupDuplicates, type Grouping } from './nearGroups.js';
 import { isRunFolder, readRunClusters, type RunClusters } from './runClusters.js';
 import { runEmbeddings } from './runEmbeddings.js';
 
-/**
- * Default bits of 64 two dHashes may differ by. Measured on 12 synthetic 128-px images (so a tuning
- * set, not evidence about photos): a JPEG q60 re-encode, a 0.75x or 0.5x resize with q60, or +20
- * brightness moved 0-8 bits; different images were 20 or more apart (32 expected by chance). 8 (an
- * eighth of the bits) covers the edits; two random hashes come that close once in ~4e9 pairs.
- */
-export const DEFAULT_THRESHOLD = 8;
-/** Above this the bands get too short to narrow anything (and "near" stops meaning much). */
-export const MAX_THRESHOLD = 16;
-
 export const DUPLICATES_USAGE = `usage: clusterlab duplicates DIR|RUN_DIR [--threshold T | --cosine C] [--include-excluded] [--json] [--cache DIR]
 
 Finds exact duplicates (same bytes, sha256) and near duplicates (64-bit difference hash of the
-image in grey at 9x8, within T bits, default ${DEFAULT_THRESHOLD}; 0..${MAX_THRESHOLD}) among the images of DIR, or
+image in grey at 9x8, within T bits, default ${DEFAULT_BITS}; 0..${MAX_BITS}) among the images of DIR, or
 of the folder RUN_DIR was trained on, printing each group with its members' distances (and, for a
 run, their clusters). Each group is a representative (listed first, the one to keep) and the images
 within T of it, so every member is a near copy of the first. Hashes are cached in the --cache folder
@@ -63,6 +60,7 @@ export async function findDuplicates(
   threshold: number,
   cacheDir: string,
   exclude: ReadonlySet<string> = new Set(),
+  onProgress?: (done: number, total: number) => void,
 ): Promise<DuplicatesReport> {
   const all = await scanFolder(root);
   const scan = { ...all, entries: all.entries.filter((e) => !exclude.has(e.path)) };
@@ -80,6 +78,7 @@ export async function findDuplicates(
     for (let i = next++; i < todo.length; i = next++) {
       const e = todo[i]!;
       entries.set(e.path, { size: e.size, mtimeMs: e.mtimeMs, ...(await hashImage(e.abs)) });
+      if (i % 1000 === 999) onProgress?.(i + 1, todo.length);
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
@@ -108,8 +107,8 @@ export async function findCosineDuplicates(
   const keep = emb.paths.flatMap((p, i) => (exclude.has(p) ? [] : [i]));
   const rows = new Float32Array(keep.length * emb.dim);
   keep.forEach((r, i) => rows.set(emb.rows.subarray(r * emb.dim, (r + 1) * emb.dim), i * emb.dim));
-  // Counts at every hundredth from 0.99 down to the threshold.
-  const ladder = Array.from({ length: 11 }, (_, k) => 0.99 - k / 100).filter((c) => c > minCos);
+  // Counts at every hundredth from 1 down to the threshold.
+  const ladder = thresholdsOf('cosine').filter((c) => c > minCos);
   return {
     root: run.root,
     by: 'cosine',
@@ -129,6 +128,36 @@ export async function findCosineDuplicates(
   };
 }
 
+/** What the trainer server's `duplicates` request answers: a run's images grouped, its exclusion list left out. */
+export async function runDuplicates(
+  runDir: string,
+  by: 'hash' | 'cosine',
+  threshold: number,
+  cacheDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<DuplicatesResult> {
+  if (by === 'hash' && !(Number.isInteger(threshold) && threshold >= 0 && threshold <= MAX_BITS))
+    throw new ConfigError(
+      `the threshold must be a whole number of bits from 0 to ${MAX_BITS} (got ${threshold})`,
+    );
+  if (by === 'cosine' && !(threshold >= MIN_COSINE && threshold <= 1))
+    throw new ConfigError(`the cosine must be from ${MIN_COSINE} to 1 (got ${threshold})`);
+  const run = await readRunClusters(runDir);
+  const r =
+    by === 'cosine'
+      ? await findCosineDuplicates(run, threshold, cacheDir, run.excluded)
+      : await findDuplicates(run.root, threshold, cacheDir, run.excluded, onProgress);
+  return {
+    by: r.by,
+    threshold: r.threshold,
+    images: r.images,
+    excluded: r.excluded,
+    ...(r.source ? { source: r.source } : {}),
+    groups: r.groups,
+    counts: r.counts,
+  };
+}
+
 function parseCosine(raw: string): number {
   const c = Number(raw);
   if (!/^(0|1)?(\.\d+)?$/.test(raw.trim()) || !(c >= MIN_COSINE && c <= 1))
@@ -137,12 +166,10 @@ function parseCosine(raw: string): number {
 }
 
 function parseThreshold(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_THRESHOLD;
+  if (raw === undefined) return DEFAULT_BITS;
   const t = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || t > MAX_THRESHOLD)
-    throw new ConfigError(
-      `--threshold must be a whole number of bits from 0 to ${MAX_THRESHOLD} (got '${raw}')`,
-    );
+  if (!/^\d+$/.test(raw.trim()) || t > MAX_BITS)
+    throw new ConfigError(`--threshold must be a whole number of bits from 0 to ${MAX_BITS} (got '${raw}')`);
   return t;
 }
 

@@ -15,8 +15,6 @@ import {
   type ThresholdCount,
 } from './nearGroups.js';
 
-/** Lowest cosine accepted: below it the tables needed to find the pairs grow past MAX_TABLES. */
-export const MIN_COSINE = 0.9;
 const BITS = 16;
 const MAX_TABLES = 64;
 const MISS = 1e-3;
