@@ -13,7 +13,7 @@ import {
   type ErrorHandler,
 } from 'vscode-languageclient/node';
 import { Requests, type NotificationDef, type RequestDef, type WorkDoneValue } from '../protocol/server.js';
-import type { DuplicatesBy, DuplicatesResult } from '../protocol/duplicates.js';
+import type { DuplicatesBy, DuplicatesResult } from '../protocol/duplicatesMessages.js';
 import { check } from '../protocol/schema.js';
 import { assertTrusted } from './trust.js';
 

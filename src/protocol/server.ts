@@ -8,7 +8,7 @@ import type { AssignedHeader } from '../common/assignedFiles.js';
 import { METHOD_NAMES } from '../common/methods/index.js';
 import { RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../common/runFields.js';
 import { RUN_STATUSES, type BackendName, type MetricsRow, type TrainConfig } from './run.js';
-import { duplicatesBy, type DuplicatesResult } from './duplicates.js';
+import { duplicatesBy, type DuplicatesResult } from './duplicatesMessages.js';
 import {
   arr,
   bool,

@@ -14,7 +14,7 @@ import { K_RULES, suggestK } from '../../src/common/eval/chooseK.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 import { emptyLabels, type LabelsJson } from '../../src/protocol/labels.js';
 import type { MetricsRow, RunJson, SummaryJson, TrainConfig } from '../../src/protocol/run.js';
-import type { CompareColumn, CompareRow, CompareState } from '../../src/protocol/webview.js';
+import type { CompareColumn, CompareRow, CompareState } from '../../src/protocol/compareMessages.js';
 import { commandRunDirs } from '../../src/extension/views/compareController.js';
 import { kSweep, merges, overlay, pairState } from '../../src/extension/views/compareModel.js';
 import {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CompareState } from '../../src/protocol/webview.js';
+import type { CompareState } from '../../src/protocol/compareMessages.js';
 import { makeCompareRuns, type CompareRuns } from '../webview/fixtureCompare.js';
 import { makeFixtureRun, type FixtureRun } from '../webview/fixtureRun.js';
 import { makeHost, recordingUi } from '../webview/harness.js';

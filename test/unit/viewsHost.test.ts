@@ -27,7 +27,7 @@ import { RunSessions, type RunEntry } from '../../src/extension/views/runSession
 import { recordingUi } from '../webview/harness.js';
 import { DatasetWatcher } from '../../src/extension/workspace/watcherDataset.js';
 import { emptyLabels } from '../../src/protocol/labels.js';
-import { joinPaths } from '../../src/protocol/webview.js';
+import { joinPaths } from '../../src/protocol/galleryMessages.js';
 import { makeFixtureRun, type FixtureRun } from '../webview/fixtureRun.js';
 
 let ws: string;

@@ -14,7 +14,7 @@ import { after, before } from 'node:test';
 import { extname, join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
-import type { GalleryFilter } from '../../src/protocol/webview.js';
+import type { GalleryFilter } from '../../src/protocol/galleryMessages.js';
 import { check } from '../../src/protocol/schema.js';
 import type { DuplicatesFn } from '../../src/extension/views/duplicatesController.js';
 import type { LayoutFn } from '../../src/extension/views/mapController.js';

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeLayout } from '../../src/common/layout.js';
 import { writeRunFeatures } from '../../src/common/features.js';
-import type { MapState } from '../../src/protocol/webview.js';
+import type { MapState } from '../../src/protocol/mapMessages.js';
 import { toScreen, type View } from '../../webview/map/camera.js';
 import { categoryColor } from '../../webview/map/colors.js';
 import {

@@ -4,7 +4,7 @@
  * number as tooltip, and a legend with each series' human name and last value — or, while the
  * pointer is over the chart, every series' value at the epoch under it.
  */
-import type { ChartSeries } from '../../src/protocol/webview.js';
+import type { ChartSeries } from '../../src/protocol/chartsMessages.js';
 import { h, s } from '../shared/dom.js';
 
 export interface ChartSpec {

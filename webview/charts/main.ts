@@ -8,7 +8,7 @@ import {
   type ChartSeries,
   type ChartsState,
   type ChartsToHost,
-} from '../../src/protocol/webview.js';
+} from '../../src/protocol/chartsMessages.js';
 import '../shared/elements.js';
 import { pageFrame } from '../shared/page.js';
 import { lineChart } from './lineChart.js';

@@ -9,7 +9,7 @@ import {
   type CompareState,
   type CompareToHost,
   type HostToCompare,
-} from '../../src/protocol/webview.js';
+} from '../../src/protocol/compareMessages.js';
 import '../shared/elements.js';
 import { lineChart } from '../charts/lineChart.js';
 import { heatmap } from '../confusion/heatmap.js';

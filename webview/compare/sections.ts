@@ -1,5 +1,5 @@
 /** The K-sweep and merge-suggestion sections of the compare page. */
-import type { CompareState } from '../../src/protocol/webview.js';
+import type { CompareState } from '../../src/protocol/compareMessages.js';
 import { lineChart } from '../charts/lineChart.js';
 import { h } from '../shared/dom.js';
 

@@ -2,7 +2,7 @@
  * The runs table: sortable by any column (click its header), the best value of each scored column
  * marked, copied as Markdown or CSV in the order shown.
  */
-import type { CompareColumn, CompareRow } from '../../src/protocol/webview.js';
+import type { CompareColumn, CompareRow } from '../../src/protocol/compareMessages.js';
 import { h } from '../shared/dom.js';
 import { tableText } from './tableText.js';
 

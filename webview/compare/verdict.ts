@@ -5,7 +5,7 @@
  * consistency and silhouette are measured in each run's own features, so they are said not to be
  * compared. Pure: DOM-free, from the page's state.
  */
-import type { CompareState } from '../../src/protocol/webview.js';
+import type { CompareState } from '../../src/protocol/compareMessages.js';
 
 /** A difference smaller than this (or than the seeds' spread, when known) is "about the same". */
 const SAME = 0.01;

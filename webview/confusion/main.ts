@@ -3,7 +3,11 @@
  * super-class, Hungarian matches framed) and against its super-classes, with ACC/NMI/ARI for
  * both. Clicking a cell opens the gallery on those images.
  */
-import { hostToConfusion, type ConfusionState, type ConfusionToHost } from '../../src/protocol/webview.js';
+import {
+  hostToConfusion,
+  type ConfusionState,
+  type ConfusionToHost,
+} from '../../src/protocol/confusionMessages.js';
 import '../shared/elements.js';
 import { h, pct } from '../shared/dom.js';
 import { pageFrame } from '../shared/page.js';

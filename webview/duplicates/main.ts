@@ -9,7 +9,7 @@ import {
   type DuplicatesToHost,
   type HostToDuplicates,
   type DuplicateGroupMessage,
-} from '../../src/protocol/duplicates.js';
+} from '../../src/protocol/duplicatesMessages.js';
 import { count } from '../../src/common/plural.js';
 import { h } from '../shared/dom.js';
 import '../shared/elements.js';

@@ -9,14 +9,16 @@ import {
   type GalleryState,
   type GalleryToHost,
   type HostToGallery,
-} from '../../src/protocol/webview.js';
+} from '../../src/protocol/galleryMessages.js';
 import '../shared/elements.js';
 import { h } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
-import { showMenu, type MenuItem } from '../shared/menu.js';
 import { banner, runPicker } from '../shared/runPicker.js';
+import { editKeys } from '../shared/editKeys.js';
 import { VirtualGrid } from './grid.js';
 import { columnsFor, layoutRows, type Layout } from './layout.js';
+import { galleryMenus } from './menus.js';
+import { startRename } from './rename.js';
 import { renderRow, type RowContext } from './rows.js';
 import { buildSections, emptyReasons, type Gallery, type Section, type ViewSettings } from './sections.js';
 import { toolbar } from './toolbar.js';
@@ -55,6 +57,13 @@ let belongAsked = false;
 
 const picker = runPicker((dir) => host.send({ type: 'selectRun', dir }));
 const notice = banner();
+const menus = galleryMenus({
+  state: () => state,
+  selected,
+  redraw,
+  selectedExcluded,
+  send: (m) => host.send(m),
+});
 const bar = toolbar({
   settings,
   onSettings: () => {
@@ -65,7 +74,7 @@ const bar = toolbar({
     cell = undefined;
     rebuild();
   },
-  onMoveSelection: (x, y) => moveMenu(x, y, [...selected]),
+  onMoveSelection: (x, y) => menus.moveMenu(x, y, [...selected]),
   onClearSelection: () => {
     selected.clear();
     redraw();
@@ -284,7 +293,7 @@ scroller.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement;
   const cluster = clusterOf(e);
   if (e.key === 'Enter' && target.dataset.action === 'rename' && cluster !== undefined)
-    startRename(target, cluster);
+    rename(target, cluster);
   else if (e.key === 'Enter' && target.classList.contains('tile'))
     host.send({ type: 'open', path: tileOf(e)!.path });
   else if (e.key === ' ' && target.classList.contains('tile')) {
@@ -301,52 +310,8 @@ scroller.addEventListener('contextmenu', (e) => {
   const t = tileOf(e);
   if (!t) return;
   e.preventDefault();
-  if (!selected.has(t.path)) {
-    selected.clear();
-    selected.add(t.path);
-    redraw();
-  }
-  const paths = [...selected];
-  const n = paths.length;
-  const include = selectedExcluded() === n;
-  const exclude = {
-    label: `${include ? 'Include Again' : 'Exclude from Dataset'}${n > 1 ? ` (${n} Images)` : ''}`,
-    value: include ? 'include' : 'exclude',
-  };
-  showMenu(
-    e.clientX,
-    e.clientY,
-    [
-      { label: 'Open', value: 'open' },
-      { label: 'Reveal in Explorer', value: 'reveal' },
-      { label: 'Copy Path', value: 'copy' },
-      '-',
-      { label: n > 1 ? `Move ${n} Images to Cluster…` : 'Move to Cluster…', value: 'move' },
-      exclude,
-    ],
-    (v) => {
-      if (v === 'open') host.send({ type: 'open', path: t.path });
-      else if (v === 'reveal') host.send({ type: 'reveal', path: t.path });
-      else if (v === 'copy') host.send({ type: 'copyPath', path: t.path });
-      else if (v === 'move') moveMenu(e.clientX, e.clientY, paths);
-      else host.send({ type: 'exclude', paths, exclude: v === 'exclude' });
-    },
-  );
+  menus.tileMenu(e, t.path);
 });
-
-function clusterItems(except?: number): MenuItem[] {
-  return state!.clusters
-    .filter((c) => c.id !== except)
-    .map((c) => ({ label: `${c.name} (${c.size})`, value: String(c.id) }));
-}
-
-function moveMenu(x: number, y: number, paths: string[]): void {
-  if (!state || paths.length === 0) return;
-  showMenu(x, y, [...clusterItems(), '-', { label: 'New Cluster', value: 'new' }], (v) => {
-    host.send(v === 'new' ? { type: 'moveToNew', paths } : { type: 'move', paths, to: Number(v) });
-    selected.clear();
-  });
-}
 
 function headerAction(action: string, cluster: number, e: MouseEvent): void {
   if (action === 'collapse') {
@@ -354,59 +319,28 @@ function headerAction(action: string, cluster: number, e: MouseEvent): void {
     saveState({ ...settings, collapsed: [...collapsed] });
     return rebuild();
   }
-  if (action === 'rename') return startRename(e.target as HTMLElement, cluster);
+  if (action === 'rename') return rename(e.target as HTMLElement, cluster);
   if (action === 'select-all') {
     const s = sections.find((x) => x.cluster.id === cluster);
     for (const i of s?.items ?? []) selected.add(state!.paths[i]!);
     return redraw();
   }
-  if (action === 'merge') {
-    const from = state!.clusters.find((c) => c.id === cluster)!;
-    showMenu(
-      e.clientX,
-      e.clientY,
-      clusterItems(cluster).map((c) => ({ ...c, label: `Merge “${from.name}” into ${c.label}` })),
-      (v) => host.send({ type: 'merge', from: cluster, into: Number(v) }),
-    );
-  }
+  if (action === 'merge') menus.mergeMenu(e, cluster);
 }
 
-/** Swaps the name for a text field: Enter renames, Escape or leaving the field cancels. */
-function startRename(nameEl: HTMLElement, cluster: number): void {
-  const field = h('vscode-textfield', {
-    class: 'rename',
-    value: nameEl.textContent ?? '',
-    'aria-label': 'Cluster name',
-  });
-  let done = false;
-  const finish = (commit: boolean) => {
-    if (done) return;
-    done = true;
-    if (commit && field.value.trim() !== nameEl.textContent)
-      host.send({ type: 'rename', cluster, name: field.value });
-    field.replaceWith(nameEl);
-  };
-  field.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') finish(true);
-    else if (e.key === 'Escape') finish(false);
-    e.stopPropagation();
-  });
-  field.addEventListener('blur', () => finish(false));
-  nameEl.replaceWith(field);
-  requestAnimationFrame(() => field.focus());
+function rename(nameEl: HTMLElement, cluster: number): void {
+  startRename(nameEl, (name) => host.send({ type: 'rename', cluster, name }));
 }
 
-document.addEventListener('keydown', (e) => {
-  if (e.composedPath().some((t) => t instanceof HTMLElement && t.tagName === 'VSCODE-TEXTFIELD')) return;
-  const mod = e.ctrlKey || e.metaKey;
-  if (mod && e.key.toLowerCase() === 'z') host.send({ type: e.shiftKey ? 'redo' : 'undo' });
-  else if (mod && e.key.toLowerCase() === 'y') host.send({ type: 'redo' });
-  else if (e.key === 'Escape' && selected.size > 0) {
+editKeys(
+  (m) => host.send(m),
+  () => {
+    if (selected.size === 0) return false;
     selected.clear();
     redraw();
-  } else return;
-  e.preventDefault();
-});
+    return true;
+  },
+);
 
 let lastWidth = 0;
 new ResizeObserver(() => {

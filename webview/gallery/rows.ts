@@ -1,5 +1,5 @@
 /** DOM for the gallery's rows: a cluster header, a row of thumbnails, or a top-confidence row. */
-import type { GalleryCluster } from '../../src/protocol/webview.js';
+import type { GalleryCluster } from '../../src/protocol/galleryMessages.js';
 import { h, pct } from '../shared/dom.js';
 import type { Layout } from './layout.js';
 import type { Gallery, Section } from './sections.js';

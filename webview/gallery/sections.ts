@@ -4,7 +4,7 @@
  * and sorted by confidence (ascending puts a cluster's doubtful members first) or "doesn't belong"
  * (worst first). Pure, so it is cheap to recompute on every keystroke.
  */
-import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/webview.js';
+import type { GalleryCluster, GalleryFilter, GalleryState } from '../../src/protocol/galleryMessages.js';
 import { count } from '../../src/common/plural.js';
 
 export type SortOrder = 'confidence-desc' | 'confidence-asc' | 'path' | 'belong';

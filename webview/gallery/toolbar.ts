@@ -1,5 +1,5 @@
 /** The gallery's controls: mode, sort, class filter, search, selection actions, undo/redo, export. */
-import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/protocol/webview.js';
+import type { GalleryFilter, GalleryState, GalleryToHost } from '../../src/protocol/galleryMessages.js';
 import { h } from '../shared/dom.js';
 import { showMenu } from '../shared/menu.js';
 import type { ViewSettings } from './sections.js';

@@ -3,7 +3,7 @@
  * datasets), by confidence, or "new" (images assigned live after training). Each gives a colour
  * per point and a legend whose entries select their points.
  */
-import type { MapState } from '../../src/protocol/webview.js';
+import type { MapState } from '../../src/protocol/mapMessages.js';
 
 export type ColorMode = 'cluster' | 'class' | 'super' | 'confidence' | 'new';
 

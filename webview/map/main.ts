@@ -4,23 +4,22 @@
  * Shift-drag (or the lasso tool) selects a region, Shift-click adds or removes a point. The
  * selection is the run's, shared with the gallery, and edits go to the host (labels.json).
  */
-import {
-  hostToMap,
-  joinPaths,
-  type MapState,
-  type MapToHost,
-  type HostToMap,
-} from '../../src/protocol/webview.js';
+import { hostToMap, type MapState, type MapToHost, type HostToMap } from '../../src/protocol/mapMessages.js';
+import { joinPaths } from '../../src/protocol/galleryMessages.js';
 import '../shared/elements.js';
 import { h, s as svg } from '../shared/dom.js';
 import { connect, saveState, savedState } from '../shared/host.js';
 import { banner, runPicker } from '../shared/runPicker.js';
-import { bounds, fitView, pan, toData, zoomAt, type View } from './camera.js';
-import { colorize, css, modesOf, type ColorMode, type LegendEntry } from './colors.js';
+import { editKeys } from '../shared/editKeys.js';
+import { bounds, fitView, pan, toData, type View } from './camera.js';
+import { colorize, modesOf, type ColorMode } from './colors.js';
 import { frameScheduler } from './frames.js';
+import { mapLegend } from './legend.js';
+import { mapPointer } from './pointer.js';
 import { PointIndex } from './pointIndex.js';
 import { Scatter } from './scatter.js';
 import { selectionStrip } from './strip.js';
+import { mapTooltip } from './tooltip.js';
 
 performance.mark('map-script');
 const host = connect<MapToHost, HostToMap>(hostToMap, (m) => {
@@ -44,7 +43,6 @@ let view: View | undefined;
 let fitK = 1;
 let selected: number[] = [];
 let hovered = -1;
-let legend: LegendEntry[] = [];
 const thumbs = new Map<string, string>();
 /** Runs whose missing layout this page already asked for. */
 const asked = new Set<string>();
@@ -85,13 +83,14 @@ const canvas = h('canvas', {
 });
 const lassoPath = svg('path', { class: 'lasso-path' });
 const overlay = svg('svg', { class: 'overlay' }, lassoPath);
-const tooltip = h('div', { class: 'tooltip', hidden: true, role: 'tooltip' });
-const legendEl = h('div', {
-  class: 'legend',
-  role: 'list',
-  'aria-label': 'Legend: click an entry to select its images',
-});
-const stage = h('div', { class: 'stage' }, canvas, overlay, legendEl, tooltip);
+const legend = mapLegend(
+  settings,
+  () => saveState(settings),
+  (ids) => setSelection(ids, true),
+);
+const stage = h('div', { class: 'stage' }, canvas, overlay, legend.el);
+const tooltip = mapTooltip(stage);
+stage.append(tooltip.el);
 const strip = selectionStrip(
   (m) => host.send(m),
   () => setSelection([], true),
@@ -176,9 +175,8 @@ function setState(next: MapState): void {
 function recolor(): void {
   if (!state) return;
   const c = colorize(state, settings.mode);
-  legend = c.legend;
   scatter?.setColors(c.rgba);
-  drawLegend();
+  legend.draw(c.legend, !!state.layout, settings.mode !== 'confidence');
   updateStrip();
   requestDraw();
 }
@@ -195,51 +193,6 @@ function showProgress(message: string, done: boolean, percentage?: number): void
   );
   retry.hidden = !(done && /could not/.test(message));
 }
-
-function drawLegend(): void {
-  // Without points there is nothing for the legend to explain or select.
-  legendEl.hidden = !state?.layout;
-  const categorical = settings.mode !== 'confidence';
-  legendEl.classList.toggle('gradient', !categorical);
-  legendEl.classList.toggle('folded', settings.legendFolded);
-  // Foldable: over a corner of the map it may cover points.
-  const fold = h(
-    'button',
-    {
-      class: 'legend-fold',
-      'aria-expanded': String(!settings.legendFolded),
-      title: settings.legendFolded ? 'Show the legend' : 'Fold the legend away',
-    },
-    h('span', { class: `codicon codicon-chevron-${settings.legendFolded ? 'left' : 'right'}` }),
-    'Legend',
-  );
-  legendEl.replaceChildren(
-    fold,
-    ...legend.map((e, k) => {
-      // Set through the CSSOM: the CSP refuses style attributes.
-      const swatch = h('span', { class: 'swatch' });
-      swatch.style.background = css(e.color);
-      const title = categorical ? `Select the ${e.ids.length} images of ${e.label}` : '';
-      return h(
-        categorical ? 'button' : 'div',
-        { class: 'entry', 'data-k': k, role: 'listitem', title },
-        swatch,
-        categorical ? `${e.label} (${e.ids.length})` : e.label,
-      );
-    }),
-  );
-}
-
-legendEl.addEventListener('click', (e) => {
-  if ((e.target as Element).closest('.legend-fold')) {
-    settings.legendFolded = !settings.legendFolded;
-    saveState(settings);
-    return drawLegend();
-  }
-  const k = (e.target as Element).closest<HTMLElement>('[data-k]')?.dataset.k;
-  const entry = k === undefined ? undefined : legend[Number(k)];
-  if (entry && entry.ids.length > 0) setSelection(entry.ids, true);
-});
 
 // ---- selection ----
 
@@ -315,61 +268,33 @@ function ringColor(): [number, number, number] {
 
 // ---- pointer ----
 
-/** A press on the map: a click, a pan or a lasso, told apart when it moves or ends. */
-let drag: { x: number; y: number; view: View; lasso: boolean; moved: boolean; poly: number[] } | undefined;
-
 const pickAt = (x: number, y: number) => {
   if (!view || !index) return -1;
   const [dx, dy] = toData(view, x, y);
   return index.nearest(dx, dy, 8 / view.k);
 };
 
-canvas.addEventListener('pointerdown', (e) => {
-  if (e.button !== 0 || !view) return;
-  canvas.setPointerCapture(e.pointerId);
-  drag = {
-    x: e.offsetX,
-    y: e.offsetY,
-    view,
-    lasso: settings.lasso || e.shiftKey,
-    moved: false,
-    poly: [...toData(view, e.offsetX, e.offsetY)],
-  };
-  setHover(-1);
-});
-
-canvas.addEventListener('pointermove', (e) => {
-  if (!drag) {
-    setHover(pickAt(e.offsetX, e.offsetY), e.offsetX, e.offsetY);
-    return;
-  }
-  if (!drag.moved && Math.hypot(e.offsetX - drag.x, e.offsetY - drag.y) < 4) return;
-  drag.moved = true;
-  if (drag.lasso) {
-    drag.poly.push(...toData(drag.view, e.offsetX, e.offsetY));
-    drawLasso(drag.poly, drag.view);
-  } else {
-    view = pan(drag.view, e.offsetX - drag.x, e.offsetY - drag.y);
+mapPointer(canvas, lassoPath, {
+  view: () => view,
+  setView: (v) => {
+    view = v;
     moved();
-  }
-});
-
-canvas.addEventListener('pointerup', (e) => {
-  const d = drag;
-  drag = undefined;
-  if (!d) return;
-  if (!d.moved) return click(e);
-  if (!d.lasso || !index) return;
-  performance.mark('map-lasso-start');
-  const ids = index.inPolygon(d.poly);
-  const add = e.ctrlKey || e.metaKey;
-  setSelection(add ? [...new Set([...selected, ...ids])].sort((a, b) => a - b) : ids, true);
-  lassoPath.setAttribute('d', '');
-  // The lasso counts until the frame that shows the selection.
-  requestAnimationFrame(() => {
-    performance.mark('map-lasso-end');
-    performance.measure('map-lasso', 'map-lasso-start', 'map-lasso-end');
-  });
+  },
+  lassoMode: () => settings.lasso,
+  pick: pickAt,
+  hover: setHover,
+  click,
+  lassoed: (poly, add) => {
+    if (!index) return;
+    performance.mark('map-lasso-start');
+    const ids = index.inPolygon(poly);
+    setSelection(add ? [...new Set([...selected, ...ids])].sort((a, b) => a - b) : ids, true);
+    // The lasso counts until the frame that shows the selection.
+    requestAnimationFrame(() => {
+      performance.mark('map-lasso-end');
+      performance.measure('map-lasso', 'map-lasso-start', 'map-lasso-end');
+    });
+  },
 });
 
 function click(e: PointerEvent): void {
@@ -381,41 +306,13 @@ function click(e: PointerEvent): void {
   } else host.send({ type: 'open', path: paths[id]! });
 }
 
-function drawLasso(poly: number[], v: View): void {
-  let d = '';
-  for (let j = 0; j < poly.length; j += 2)
-    d += `${j ? 'L' : 'M'}${(v.ox + poly[j]! * v.k).toFixed(1)},${(v.oy - poly[j + 1]! * v.k).toFixed(1)}`;
-  lassoPath.setAttribute('d', `${d}Z`);
-}
-
-canvas.addEventListener(
-  'wheel',
-  (e) => {
-    if (!view) return;
-    e.preventDefault();
-    view = zoomAt(view, e.offsetX, e.offsetY, Math.exp(-e.deltaY * 0.0015));
-    setHover(-1);
-    moved();
-  },
-  { passive: false },
-);
-
-canvas.addEventListener('pointerleave', () => drag || setHover(-1));
-
-let tipAt: [number, number] = [0, 0];
 function setHover(id: number, x = 0, y = 0): void {
-  tipAt = [x, y];
-  if (id === hovered) {
-    if (id >= 0) placeTooltip();
-    return;
-  }
+  tooltip.moveTo(x, y);
+  if (id === hovered) return;
   hovered = id;
   scatter?.setHover(id);
   requestDraw();
-  if (id < 0) {
-    tooltip.hidden = true;
-    return;
-  }
+  if (id < 0) return tooltip.hide();
   const p = paths[id]!;
   if (!thumbs.has(p) && !askedThumb.has(p)) {
     askedThumb.add(p);
@@ -427,41 +324,17 @@ function setHover(id: number, x = 0, y = 0): void {
 function showTooltip(): void {
   if (!state || hovered < 0) return;
   const p = paths[hovered]!;
-  const c = state.items.cluster[hovered]!;
-  const name = state.clusters.find((x) => x.id === c)?.name ?? `Cluster ${c}`;
-  const uri = thumbs.get(p);
-  const label = state.items.label[hovered]!;
-  tooltip.replaceChildren(
-    uri ? h('img', { src: uri, alt: '' }) : h('div', { class: 'placeholder' }),
-    h('div', { class: 'file' }, p.slice(p.lastIndexOf('/') + 1)),
-    h('div', { class: 'cluster' }, name),
-    h(
-      'div',
-      { class: 'muted' },
-      `confidence ${state.items.confidence[hovered]!.toFixed(2)}${label >= 0 ? ` · ${state.classes[label]}` : ''}`,
-    ),
-  );
-  tooltip.hidden = false;
-  placeTooltip();
+  tooltip.show(state, hovered, p, thumbs.get(p));
 }
 
-function placeTooltip(): void {
-  const [x, y] = tipAt;
-  const flipX = x + 180 > stage.clientWidth;
-  const flipY = y + 170 > stage.clientHeight;
-  tooltip.style.left = `${flipX ? x - 172 : x + 14}px`;
-  tooltip.style.top = `${flipY ? Math.max(0, y - 160) : y + 14}px`;
-}
-
-document.addEventListener('keydown', (e) => {
-  if (e.composedPath().some((t) => t instanceof HTMLElement && t.tagName === 'VSCODE-TEXTFIELD')) return;
-  const mod = e.ctrlKey || e.metaKey;
-  if (mod && e.key.toLowerCase() === 'z') host.send({ type: e.shiftKey ? 'redo' : 'undo' });
-  else if (mod && e.key.toLowerCase() === 'y') host.send({ type: 'redo' });
-  else if (e.key === 'Escape' && selected.length > 0) setSelection([], true);
-  else return;
-  e.preventDefault();
-});
+editKeys(
+  (m) => host.send(m),
+  () => {
+    if (selected.length === 0) return false;
+    setSelection([], true);
+    return true;
+  },
+);
 
 let size = [0, 0];
 new ResizeObserver(() => {

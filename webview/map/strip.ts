@@ -3,7 +3,7 @@
  * done with them: move to a cluster, make a new (named) cluster, export, exclude from the dataset,
  * or show in the gallery.
  */
-import type { MapState, MapToHost } from '../../src/protocol/webview.js';
+import type { MapState, MapToHost } from '../../src/protocol/mapMessages.js';
 import { h } from '../shared/dom.js';
 import { showMenu } from '../shared/menu.js';
 

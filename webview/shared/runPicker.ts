@@ -1,5 +1,5 @@
 /** The run dropdown at the top of every page. */
-import type { RunChoice } from '../../src/protocol/webview.js';
+import type { RunChoice } from '../../src/protocol/pageMessages.js';
 import { h } from './dom.js';
 import { rememberRun } from './host.js';
 

@@ -7,7 +7,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { doesNotBelong } from '../../common/belong.js';
 import { readRunFeatures } from '../../common/features.js';
 import type { Assignment } from '../../protocol/run.js';
-import type { BelongScores } from '../../protocol/webview.js';
+import type { BelongScores } from '../../protocol/galleryMessages.js';
 import type { RunModel } from './runModel.js';
 
 export async function belongScores(m: RunModel, rows: readonly Assignment[]): Promise<BelongScores> {

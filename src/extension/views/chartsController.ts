@@ -1,5 +1,6 @@
 /** The training charts' host side: the selected run's metrics.jsonl as series, redrawn as rows arrive. */
-import { chartsToHost, type ChartsState, type RunChoice } from '../../protocol/webview.js';
+import { chartsToHost, type ChartsState } from '../../protocol/chartsMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
 import { chartsState } from './chartsModel.js';
 import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';

@@ -7,7 +7,8 @@
 import { seriesSpec, stageName } from '../../common/metricLabels.js';
 import { pickColumn } from '../../common/methods/deepclusterPick.js';
 import type { MetricsRow, RunJson } from '../../protocol/run.js';
-import type { ChartSeries, ChartsState, RunChoice } from '../../protocol/webview.js';
+import type { ChartSeries, ChartsState } from '../../protocol/chartsMessages.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import { runInfoOf } from './runModel.js';
 
 const SCORES = new Set(['acc', 'nmi', 'ari', 'purity']);

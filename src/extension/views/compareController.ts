@@ -10,8 +10,8 @@ import {
   type CompareState,
   type HostToCompare,
   type CompareToHost,
-  type RunChoice,
-} from '../../protocol/webview.js';
+} from '../../protocol/compareMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { compareState } from './compareModel.js';
 import { clusteringOf, type CompareRun } from './compareTable.js';

@@ -7,7 +7,8 @@ import { agreementMatrices, crossTable, seedStability } from '../../common/eval/
 import { K_RULES, suggestK, type KPoint } from '../../common/eval/chooseK.js';
 import { clusterName, isLive } from '../../common/labels.js';
 import { seriesSpec } from '../../common/metricLabels.js';
-import type { CompareState, RunChoice } from '../../protocol/webview.js';
+import type { CompareState } from '../../protocol/compareMessages.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import { numericLeaves } from './chartsModel.js';
 import { clusteringOf, compareTable, mean, settingsOf, type CompareRun } from './compareTable.js';
 

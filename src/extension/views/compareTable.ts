@@ -6,7 +6,7 @@
  */
 import { seedStability, type Clustering } from '../../common/eval/agreement.js';
 import type { MetricsRow, SummaryJson, TrainConfig } from '../../protocol/run.js';
-import type { CompareCell, CompareColumn, CompareRow } from '../../protocol/webview.js';
+import type { CompareCell, CompareColumn, CompareRow } from '../../protocol/compareMessages.js';
 import type { RunModel } from './runModel.js';
 
 export interface CompareRun {

@@ -2,7 +2,8 @@
  * The confusion page's host side: draws the run's effective clusters against its classes, and
  * turns a cell click into the gallery narrowed to those images.
  */
-import { confusionToHost, type ConfusionState, type RunChoice } from '../../protocol/webview.js';
+import { confusionToHost, type ConfusionState } from '../../protocol/confusionMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
 import { confusionState } from './confusionModel.js';
 import type { RunSession } from './runSessions.js';
 import { RunPage } from './webviewPage.js';

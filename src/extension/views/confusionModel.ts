@@ -6,7 +6,8 @@
 import { confusionMatrix } from '../../common/eval/confusion.js';
 import { clusteringAccuracy, contingency, score, superClassScores } from '../../common/eval/metrics.js';
 import { clusterName } from '../../common/labels.js';
-import type { ConfusionState, RunChoice } from '../../protocol/webview.js';
+import type { ConfusionState } from '../../protocol/confusionMessages.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import { runInfoOf, type RunModel } from './runModel.js';
 
 export function confusionState(m: RunModel, runs: RunChoice[]): ConfusionState {

@@ -15,8 +15,8 @@ import {
   type DuplicatesState,
   type DuplicatesToHost,
   type HostToDuplicates,
-} from '../../protocol/duplicates.js';
-import type { RunChoice } from '../../protocol/webview.js';
+} from '../../protocol/duplicatesMessages.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { duplicatesState } from './duplicatesModel.js';

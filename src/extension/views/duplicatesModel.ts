@@ -1,7 +1,7 @@
 /** The Duplicates page's pure state: the trainer's groups as last computed, less the images excluded since. */
-import type { DuplicatesBy, DuplicatesResult, DuplicatesState } from '../../protocol/duplicates.js';
-import { thresholdsOf } from '../../protocol/duplicates.js';
-import type { RunChoice, RunInfo } from '../../protocol/webview.js';
+import type { DuplicatesBy, DuplicatesResult, DuplicatesState } from '../../protocol/duplicatesMessages.js';
+import { thresholdsOf } from '../../protocol/duplicatesMessages.js';
+import type { RunChoice, RunInfo } from '../../protocol/pageMessages.js';
 
 export interface DuplicatesView {
   runs: RunChoice[];

@@ -11,8 +11,8 @@ import {
   type GalleryFilter,
   type GalleryState,
   type GalleryToHost,
-  type RunChoice,
-} from '../../protocol/webview.js';
+} from '../../protocol/galleryMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
 import { materialize } from '../../common/runExport.js';
 import { belongScores } from './belongScores.js';
 import { galleryState, noRunState, type RunModel } from './runModel.js';

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Schema } from '../../protocol/schema.js';
-import type { SelectionMessage, ThumbsReply } from '../../protocol/webview.js';
+import type { SelectionMessage, ThumbsReply } from '../../protocol/pageMessages.js';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import { mergeClusters, moveImages, nextClusterId, renameCluster } from '../../common/labels.js';
 import { exportText } from '../../common/runExport.js';

@@ -14,8 +14,8 @@ import {
   type MapLayout,
   type MapState,
   type MapToHost,
-  type RunChoice,
-} from '../../protocol/webview.js';
+} from '../../protocol/mapMessages.js';
+import { type RunChoice } from '../../protocol/pageMessages.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { RunSession, RunSessions } from './runSessions.js';
 import { noRunState, type RunModel } from './runModel.js';

@@ -4,7 +4,8 @@
  */
 import type { LayoutMeta } from '../../common/layout.js';
 import type { Assignment } from '../../protocol/run.js';
-import type { MapLayout, MapState, RunChoice } from '../../protocol/webview.js';
+import type { MapLayout, MapState } from '../../protocol/mapMessages.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import { galleryState, type RunModel } from './runModel.js';
 
 /**

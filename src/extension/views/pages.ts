@@ -5,14 +5,12 @@
  * Adding a page). Plain Node: no `vscode`, so the build and the tests load it.
  */
 import type { Schema } from '../../protocol/schema.js';
-import { hostToDuplicates } from '../../protocol/duplicates.js';
-import {
-  hostToCharts,
-  hostToCompare,
-  hostToConfusion,
-  hostToGallery,
-  hostToMap,
-} from '../../protocol/webview.js';
+import { hostToCharts } from '../../protocol/chartsMessages.js';
+import { hostToCompare } from '../../protocol/compareMessages.js';
+import { hostToConfusion } from '../../protocol/confusionMessages.js';
+import { hostToDuplicates } from '../../protocol/duplicatesMessages.js';
+import { hostToGallery } from '../../protocol/galleryMessages.js';
+import { hostToMap } from '../../protocol/mapMessages.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { ChartsController } from './chartsController.js';
 import { CompareController } from './compareController.js';
@@ -63,7 +61,7 @@ export interface PageRow<ToPage, C extends PageController> {
   command: { id: string; opens: 'run' | 'runs' };
   /** The page's script, bundled to dist/webview/<name>.js; its stylesheet is media/<name>.css. */
   entry: string;
-  /** What the host may post to the page (src/protocol/webview.ts); the page checks it on arrival. */
+  /** What the host may post to the page (src/protocol/<page>Messages.ts); the page checks it on arrival. */
   toPage: Schema<ToPage>;
   /** Checks what the page sends (a webview is untrusted content) and answers it. */
   controller(host: PageHost<ToPage>): C;

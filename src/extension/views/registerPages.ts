@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { GalleryFilter } from '../../protocol/webview.js';
+import type { GalleryFilter } from '../../protocol/galleryMessages.js';
 import { ThumbnailCache } from '../workspace/thumbnails.js';
 import type { AssignFn } from '../workspace/watcherDataset.js';
 import { runLabelOf } from '../methods.js';

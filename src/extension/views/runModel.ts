@@ -6,13 +6,8 @@
 import { clusterName, effectiveClusters, isLive } from '../../common/labels.js';
 import type { LabelsJson } from '../../protocol/labels.js';
 import type { Assignment, RunJson } from '../../protocol/run.js';
-import {
-  splitPaths,
-  type GalleryCluster,
-  type GalleryState,
-  type RunChoice,
-  type RunInfo,
-} from '../../protocol/webview.js';
+import { splitPaths, type GalleryCluster, type GalleryState } from '../../protocol/galleryMessages.js';
+import { type RunChoice, type RunInfo } from '../../protocol/pageMessages.js';
 import type { Assigned } from '../workspace/watcherDataset.js';
 import { runLabelOf } from '../methods.js';
 

@@ -10,7 +10,7 @@ import { readRunText } from '../../common/runFileRead.js';
 import { readExistingRunJson } from '../../common/runJson.js';
 import { parseAssignments, parseMetrics, parseSummary } from '../../common/runFiles.js';
 import type { Assignment, MetricsRow, RunJson, SummaryJson } from '../../protocol/run.js';
-import type { RunChoice } from '../../protocol/webview.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import { LabelsStore } from '../workspace/labelsStore.js';
 import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
 import { watchRunFolder } from '../workspace/watcherRun.js';

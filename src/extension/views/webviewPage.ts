@@ -4,7 +4,8 @@
  * webview (WebviewPort) and to VS Code (HostUi) that keep the controllers testable without it.
  */
 import { SchemaError, check, type Schema } from '../../protocol/schema.js';
-import type { GalleryFilter, RunChoice } from '../../protocol/webview.js';
+import type { GalleryFilter } from '../../protocol/galleryMessages.js';
+import type { RunChoice } from '../../protocol/pageMessages.js';
 import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 
 /** The line to one webview; `Out` is the page's host->page message type (its `toPage` schema's). */

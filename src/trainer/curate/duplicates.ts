@@ -15,7 +15,7 @@ import {
   MIN_COSINE,
   thresholdsOf,
   type DuplicatesResult,
-} from '../../protocol/duplicates.js';
+} from '../../protocol/duplicatesMessages.js';
 import { cosineGroups } from './embeddingGroups.js';
 import { groupDuplicates, type Grouping } from './nearGroups.js';
 import { isRunFolder, readRunClusters, type RunClusters } from './runClusters.js';

@@ -1,11 +1,21 @@
 /**
  * Duplicate groups as the trainer's `duplicates` request answers them (src/trainer/curate/) and the
- * Duplicates page's messages (host <-> page), as schemas.
+ * Duplicates page's messages (shared parts in pageMessages.ts).
  */
+import {
+  openImage,
+  path,
+  ready,
+  redo,
+  runChoice,
+  runInfo,
+  selectionMessage,
+  selectRun,
+  thumbsReply,
+  thumbsRequest,
+  undo,
+} from './pageMessages.js';
 import { arr, bool, int, lit, num, obj, oneOf, opt, str, tagged, type Infer } from './schema.js';
-import { runChoice, runInfo, selectionMessage, thumbsReply } from './webview.js';
-
-const path = str(4096);
 
 /**
  * Default bits of 64 two dHashes may differ by. Measured on 12 synthetic 128-px images (so a tuning
@@ -79,14 +89,14 @@ export const hostToDuplicates = tagged(duplicatesState, thumbsReply, selectionMe
 export type HostToDuplicates = Infer<typeof hostToDuplicates>;
 
 export const duplicatesToHost = tagged(
-  obj({ type: lit('ready') }),
-  obj({ type: lit('selectRun'), dir: path }),
-  obj({ type: lit('thumbs'), paths: arr(path, 2000) }),
-  obj({ type: lit('open'), path }),
+  ready,
+  selectRun,
+  thumbsRequest,
+  openImage,
   obj({ type: lit('group'), by: duplicatesBy, threshold: num }),
   /** Each group's `keep` stays, the rest of its members go on the exclusion list: one undoable edit. */
   obj({ type: lit('keepOne'), groups: arr(obj({ keep: path, exclude: arr(path, 1_000_000) }), 1_000_000) }),
-  obj({ type: lit('undo') }),
-  obj({ type: lit('redo') }),
+  undo,
+  redo,
 );
 export type DuplicatesToHost = Infer<typeof duplicatesToHost>;
