@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { readExclusions } from '../../src/common/exclusions.js';
 import { runDuplicates } from '../../src/trainer/curate/duplicates.js';
 import {
   browserSuite,
@@ -16,10 +17,8 @@ import {
 
 let t: Suite;
 
-const excludedOnDisk = (): string[] => {
-  const f = join(t.fx.dataRoot, '.clusterlab-exclude.json');
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { paths: string[] }).paths : [];
-};
+/** The dataset's exclusion list as on disk, sorted. */
+const excludedOnDisk = async () => [...(await readExclusions(t.fx.dataRoot))].sort();
 /** Each group drawn, as its members' paths in order. */
 const groupsShown = (page: Page) =>
   page
@@ -89,7 +88,7 @@ describe('the Duplicates page (Chromium)', () => {
       assert.equal(await group.locator('.tile.kept').getAttribute('data-path'), b);
       const others = (await groupsShown(page)).find((g) => g.includes(b!))!.filter((p) => p !== b);
       await h.act('keepOne', () => group.locator('vscode-button.keep-one').click());
-      assert.deepEqual(excludedOnDisk(), [...others].sort());
+      assert.deepEqual(await excludedOnDisk(), [...others].sort());
       assert.equal(await page.locator(`.tile[data-path="${b}"]`).count(), 0);
       assert.ok(
         existsSync(join(t.fx.dataRoot, a!)) && existsSync(join(t.fx.dataRoot, c!)),
@@ -98,7 +97,7 @@ describe('the Duplicates page (Chromium)', () => {
 
       // Undo puts them back, and the group returns.
       await h.act('undo', () => page.locator('vscode-button.undo').click());
-      assert.deepEqual(excludedOnDisk(), []);
+      assert.deepEqual(await excludedOnDisk(), []);
       assert.ok((await groupsShown(page)).some((g) => g.includes(a!) && g.includes(b!)));
 
       // Keep one of every group: each group's kept image stays, every other member is excluded.
@@ -106,12 +105,12 @@ describe('the Duplicates page (Chromium)', () => {
       const kept = before.map((g) => (g.includes(b!) ? b! : g[0]!));
       const expected = before.flatMap((g, i) => g.filter((p) => p !== kept[i])).sort();
       await h.act('keepOne', () => page.locator('vscode-button.keep-all').click());
-      assert.deepEqual(excludedOnDisk(), expected);
+      assert.deepEqual(await excludedOnDisk(), expected);
       assert.equal(await page.locator('.group').count(), 0);
       assert.equal((await page.locator('.empty').textContent())?.trim(), 'No duplicates at this threshold.');
       await screenshot(page, 'duplicates-resolved');
       await h.act('undo', () => page.locator('vscode-button.undo').click());
-      assert.deepEqual(excludedOnDisk(), []);
+      assert.deepEqual(await excludedOnDisk(), []);
       assert.equal((await groupsShown(page)).length, before.length);
       assert.deepEqual(record.errors, []);
       assert.deepEqual(pageErrors(page), []);
@@ -144,7 +143,7 @@ describe('the Duplicates page (Chromium)', () => {
       assert.equal(record.errors.length, 3, record.errors.join('\n'));
       assert.match(record.errors[0]!, /no threshold 40 by hash/);
       assert.match(record.errors[1]!, /an image to keep was also to be excluded/);
-      assert.deepEqual(excludedOnDisk(), []);
+      assert.deepEqual(await excludedOnDisk(), []);
       await controller.dispose();
     } finally {
       await h.page.close();
