@@ -6,7 +6,7 @@ import { experimentCommands } from './commands/experimentCommands.js';
 import { Sweeps } from './sweeps.js';
 import { listQueues } from '../common/experiment/queue.js';
 import { allRunsDirs, readSettings } from './settings.js';
-import { layoutRequest, TrainerClient } from './trainerClient.js';
+import { duplicatesRequest, layoutRequest, TrainerClient } from './trainerClient.js';
 import { TrainingRuns } from './trainingRuns.js';
 import { registerPages } from './views/registerPages.js';
 import { RunsTree, type RunsNode } from './views/runsTree.js';
@@ -38,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
           assign: async (runDir: string, files: string[]) =>
             (await client.request(Requests.assign, { runDir, files })).assignments,
           layout: layoutRequest(client),
+          duplicates: duplicatesRequest(client),
         }
       : {}),
     log: (m) => log.info(m),

@@ -13,6 +13,7 @@ import {
   type ErrorHandler,
 } from 'vscode-languageclient/node';
 import { Requests, type NotificationDef, type RequestDef, type WorkDoneValue } from '../protocol/server.js';
+import type { DuplicatesBy, DuplicatesResult } from '../protocol/duplicatesMessages.js';
 import { check } from '../protocol/schema.js';
 import { assertTrusted } from './trust.js';
 
@@ -113,26 +114,49 @@ export class TrainerClient implements Trainer, vscode.Disposable {
   }
 }
 
+type Progress = (p: { percentage?: number; message?: string }) => void;
+
+/** Sends a request with a fresh work-done token, its progress passed to `onProgress`. */
+async function withProgress<R>(
+  trainer: Trainer,
+  onProgress: Progress,
+  send: (workDoneToken: string) => Promise<R>,
+): Promise<R> {
+  const workDoneToken = `clusterlab-progress-${randomUUID()}`;
+  const sub = trainer.onProgress(
+    workDoneToken,
+    (v) =>
+      v.kind !== 'end' &&
+      onProgress({
+        ...(v.percentage !== undefined ? { percentage: v.percentage } : {}),
+        ...(v.message ? { message: v.message } : {}),
+      }),
+  );
+  try {
+    return await send(workDoneToken);
+  } finally {
+    sub.dispose();
+  }
+}
+
 /** The trainer's layout request for a run, its work-done progress passed to `onProgress`. */
 export function layoutRequest(trainer: Trainer) {
-  return async (
-    runDir: string,
-    onProgress: (p: { percentage?: number; message?: string }) => void,
-  ): Promise<void> => {
-    const workDoneToken = `clusterlab-layout-${randomUUID()}`;
-    const sub = trainer.onProgress(
-      workDoneToken,
-      (v) =>
-        v.kind !== 'end' &&
-        onProgress({
-          ...(v.percentage !== undefined ? { percentage: v.percentage } : {}),
-          ...(v.message ? { message: v.message } : {}),
-        }),
+  return async (runDir: string, onProgress: Progress): Promise<void> => {
+    await withProgress(trainer, onProgress, (workDoneToken) =>
+      trainer.request(Requests.layout, { runDir, workDoneToken }),
     );
-    try {
-      await trainer.request(Requests.layout, { runDir, workDoneToken });
-    } finally {
-      sub.dispose();
-    }
   };
+}
+
+/** The trainer's duplicates request for a run (the Duplicates page's DuplicatesFn). */
+export function duplicatesRequest(trainer: Trainer) {
+  return (
+    runDir: string,
+    by: DuplicatesBy,
+    threshold: number,
+    onProgress: Progress,
+  ): Promise<DuplicatesResult> =>
+    withProgress(trainer, onProgress, (workDoneToken) =>
+      trainer.request(Requests.duplicates, { runDir, by, threshold, workDoneToken }),
+    );
 }

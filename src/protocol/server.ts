@@ -8,6 +8,7 @@ import type { AssignedHeader } from '../common/assignedFiles.js';
 import { METHOD_NAMES } from '../common/methods/index.js';
 import { RUN_FIELD_NAMES, runField, type RunFieldSpec } from '../common/runFields.js';
 import { RUN_STATUSES, type BackendName, type MetricsRow, type TrainConfig } from './run.js';
+import { duplicatesBy, type DuplicatesResult } from './duplicatesMessages.js';
 import {
   arr,
   bool,
@@ -108,6 +109,13 @@ export const listBackendsParams = obj({ refresh: opt(bool) });
 /** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
 export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
 export const planParams = obj({ config: trainConfigSchema });
+/** A finished run's images grouped as duplicates (clusterlab duplicates RUN_DIR); progress on workDoneToken. */
+export const duplicatesParams = obj({
+  runDir: path,
+  by: duplicatesBy,
+  threshold: num,
+  workDoneToken: opt(str(200)),
+});
 
 /** How a config will train: its epochs and, for methods with stages (SCAN), how they split. */
 export interface RunPlan {
@@ -182,6 +190,11 @@ export const Requests = {
   ),
   /** Writes the run's layout files; progress on workDoneToken like a run's. */
   layout: request<Infer<typeof layoutParams>, { rows: number }>('clusterlab/layout', layoutParams),
+  /** Exact and near-duplicate groups of a run's images (its dataset's exclusion list left out). */
+  duplicates: request<Infer<typeof duplicatesParams>, DuplicatesResult>(
+    'clusterlab/duplicates',
+    duplicatesParams,
+  ),
   /** The config resolved as a run would resolve it (SCAN's stage lengths), for the wizard's review. */
   plan: request<Infer<typeof planParams>, RunPlan>('clusterlab/plan', planParams),
 } as const;

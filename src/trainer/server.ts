@@ -16,7 +16,8 @@ import { ActiveRuns, type RunOptions } from './run/activeRuns.js';
 import { Assigner } from './run/assign.js';
 import { assignFolder } from './run/assignFolder.js';
 import { resolveConfig, stagePlan } from './methods/index.js';
-import { defaultConfig, extensionWords, validateConfig } from './run/config.js';
+import { cacheDirOf, defaultConfig, extensionWords, validateConfig } from './run/config.js';
+import { runDuplicates } from './curate/duplicates.js';
 import { layoutRun } from './layout/runLayout.js';
 import { experimentCapabilities, serveExperiments } from './experiment/lsp.js';
 import { runDirInside } from '../common/runPlace.js';
@@ -136,6 +137,18 @@ handle(Requests.layout, (p) => {
     layouts.set(dir, job);
   }
   return job;
+});
+
+handle(Requests.duplicates, async (p) => {
+  const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
+  reporter.begin('Finding duplicates', 0, 'reading the images', false);
+  try {
+    return await runDuplicates(resolve(p.runDir), p.by, p.threshold, cacheDirOf(), (done, total) =>
+      reporter.report(Math.round((100 * done) / total), `hashed ${done}/${total} images`),
+    );
+  } finally {
+    reporter.done();
+  }
 });
 
 // Stopping the trainer (the extension deactivating) cancels the run, so its folder says cancelled

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { forEachNearPair, groupDuplicates, hamming } from '../../src/trainer/curate/nearGroups.js';
+import { cosineGroups } from '../../src/trainer/curate/embeddingGroups.js';
+import {
+  forEachNearPair,
+  groupDuplicates,
+  hamming,
+  leaderGroups,
+} from '../../src/trainer/curate/nearGroups.js';
 import { makeDuplicateFolder } from './curateImages.js';
 import { makeHarness } from './harness.js';
 
@@ -11,6 +17,9 @@ const dir = join(tmp, 'dups');
 const ready = makeDuplicateFolder(dir);
 
 interface Report {
+  by: string;
+  source?: string;
+  excluded: number;
   hashed: number;
   images: number;
   undecodable: string[];
@@ -155,6 +164,98 @@ test("a run folder: its image folder, each member with its cluster after the use
   }
 });
 
+test("images on the dataset's exclusion list are left out, unless --include-excluded", async () => {
+  await ready;
+  const list = join(dir, '.clusterlab-exclude.json');
+  writeFileSync(
+    list,
+    JSON.stringify({
+      format: 'clusterlab-exclusions',
+      version: 1,
+      paths: ['b/one-copy.png', 'b/three-bright.png'],
+    }),
+  );
+  try {
+    const { code, report } = await json([dir]);
+    assert.equal(code, 1);
+    assert.equal(report.images, 11);
+    assert.equal(report.excluded, 2);
+    assert.deepEqual(paths(report), ['near a/two.png b/two-small.jpg']);
+    const human = await run(['duplicates', dir, '--cache', cache]);
+    assert.match(human.stdout, /2 images on the dataset's exclusion list were left out/);
+    const all = await json([dir, '--include-excluded']);
+    assert.equal(all.report.excluded, 0);
+    assert.equal(all.report.groups.length, 3);
+    // A damaged list is bad input: one line naming it, exit 2.
+    writeFileSync(list, '{"format":"clusterlab-exclusions"');
+    const bad = await run(['duplicates', dir, '--cache', cache]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /\.clusterlab-exclude\.json/);
+  } finally {
+    rmSync(list, { force: true });
+  }
+});
+
+test("--cosine groups a run's images by the cosine of its features", async () => {
+  await ready;
+  const out = join(tmp, 'run');
+  const { code, report } = await json([out, '--cosine', '0.99']);
+  assert.equal(code, 1);
+  assert.equal(report.by, 'cosine');
+  assert.equal(report.source, 'run features');
+  // The exact copy has the same pixels, so the same features: same group, cosine 1.
+  const g = report.groups.find((x) => x.members.some((m) => m.path === 'a/one.png'));
+  assert.ok(g, JSON.stringify(report.groups));
+  assert.ok(g.members.some((m) => m.path === 'b/one-copy.png' && m.distance < 1e-6));
+  for (const x of report.groups) for (const m of x.members) assert.ok(m.distance <= 0.01 + 1e-9, m.path);
+  assert.deepEqual(report.counts.at(-1)!.threshold, 0.99);
+  for (const [args, line] of [
+    [[dir, '--cosine', '0.95'], /^clusterlab: --cosine compares a run's embeddings: .* is no run folder/],
+    [[out, '--cosine', '0.5'], /^clusterlab: --cosine must be a number from 0.9 to 1 \(got '0.5'\)\n$/],
+    [[out, '--cosine', '0.95', '--threshold', '3'], /exclude each other/],
+  ] as const) {
+    const r = await run(['duplicates', ...args, '--cache', cache]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, line);
+  }
+});
+
+test('cosine groups equal the exact (all pairs) grouping on planted near copies among random vectors', () => {
+  const dim = 32;
+  let s = 11;
+  const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
+  const unit = (v: number[]) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  const vectors: number[][] = [];
+  for (let c = 0; c < 60; c++) {
+    const base = unit(Array.from({ length: dim }, rnd));
+    vectors.push(base);
+    // Near copies at a few noise levels: some above 0.95, some below.
+    for (let k = 0; k < c % 4; k++) vectors.push(unit(base.map((x) => x + rnd() * 0.05 * (k + 1))));
+  }
+  const n = vectors.length;
+  const paths = vectors.map((_, i) => `v${String(i).padStart(4, '0')}`);
+  const rows = Float32Array.from(vectors.flat());
+  const cos = (i: number, j: number) => vectors[i]!.reduce((a, x, d) => a + x * vectors[j]![d]!, 0);
+  for (const minCos of [0.9, 0.95, 0.99]) {
+    const got = cosineGroups(paths, rows, dim, minCos, [0.99]);
+    const exact = leaderGroups(n, (i, claimed, visit) => {
+      for (let j = 0; j < n; j++) if (j !== i && !claimed[j] && cos(i, j) >= minCos) visit(j, 1 - cos(i, j));
+    });
+    const expected = [...new Set(exact.rep)]
+      .map((r) => paths.filter((_, i) => exact.rep[i] === r))
+      .filter((g) => g.length > 1);
+    assert.deepEqual(
+      got.groups.map((g) => g.members.map((m) => m.path)),
+      expected,
+      `cosine ${minCos}`,
+    );
+    assert.ok(expected.length >= 5, `cosine ${minCos} has groups to find (${expected.length})`);
+  }
+});
+
 test('multi-index pairs are exactly the brute-force pairs within T', () => {
   let s = 7;
   const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff);
@@ -190,4 +291,58 @@ test('multi-index pairs are exactly the brute-force pairs within T', () => {
       `T=${c.threshold}`,
     );
   }
+});
+
+test('a chain of small steps is not one group: every member is within T of its group representative', () => {
+  // h0 -> h1 -> ... each 3 bits from the last, so h0 and h9 are 27 bits apart. Grouping by connected
+  // components of the pairs within 4 bits made this one group of ten.
+  const hashes: string[] = [];
+  let h = 0x0123456789abcdefn;
+  for (let k = 0; k < 10; k++) {
+    hashes.push(h.toString(16).padStart(16, '0'));
+    for (let f = 0; f < 3; f++) h ^= 1n << BigInt(k * 6 + f);
+  }
+  const images = hashes.map((dhash, i) => ({ path: `c${i}.png`, sha256: `s${i}`, dhash }));
+  const { groups, counts } = groupDuplicates(images, 4);
+  assert.deepEqual(
+    groups.map((g) => g.members.map((m) => m.path)),
+    [
+      ['c0.png', 'c1.png'],
+      ['c2.png', 'c3.png'],
+      ['c4.png', 'c5.png'],
+      ['c6.png', 'c7.png'],
+      ['c8.png', 'c9.png'],
+    ],
+  );
+  for (const g of groups) {
+    const rep = hashes[Number(g.members[0]!.path.slice(1, -4))]!;
+    for (const m of g.members) {
+      const d = hamming(rep, hashes[Number(m.path.slice(1, -4))]!);
+      assert.equal(m.distance, d, m.path);
+      assert.ok(d <= 4, `${m.path} is ${d} bits from its representative`);
+    }
+  }
+  assert.deepEqual(counts.at(-1), { threshold: 4, groups: 5, images: 10 });
+  assert.deepEqual(counts[2], { threshold: 2, groups: 0, images: 0 });
+  // Exact copies of a member stay with it; an undecodable file groups only with its exact copies.
+  const withCopies = groupDuplicates(
+    [
+      ...images,
+      { path: 'copy-of-c3.png', sha256: 's3', dhash: hashes[3]! },
+      { path: 'x.bin', sha256: 'x' },
+      { path: 'y.bin', sha256: 'x' },
+    ],
+    4,
+  );
+  assert.deepEqual(
+    withCopies.groups.map((g) => `${g.kind}: ${g.members.map((m) => `${m.path}@${m.distance}`).join(' ')}`),
+    [
+      'near: c0.png@0 c1.png@3',
+      'near: c2.png@0 c3.png@3 copy-of-c3.png@3',
+      'near: c4.png@0 c5.png@3',
+      'near: c6.png@0 c7.png@3',
+      'near: c8.png@0 c9.png@3',
+      'exact: x.bin@0 y.bin@0',
+    ],
+  );
 });

@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunJson } from '../../src/protocol/run.js';
 import type { GalleryFilter } from '../../src/protocol/galleryMessages.js';
 import { check } from '../../src/protocol/schema.js';
+import type { DuplicatesFn } from '../../src/extension/views/duplicatesController.js';
 import type { LayoutFn } from '../../src/extension/views/mapController.js';
 import { PAGES, PAGE_NAMES, type PageControllerOf, type PageName } from '../../src/extension/views/pages.js';
 import { RunSessions, type RunEntry, type RunSource } from '../../src/extension/views/runSessions.js';
@@ -253,6 +254,7 @@ export function makeHost(
   ui: HostUi,
   assign?: AssignFn,
   layout?: LayoutFn,
+  duplicates?: DuplicatesFn,
 ): { sessions: RunSessions } & ControllerMakers {
   const sessions = new RunSessions(folderRunSource(runsDir), {
     isInWorkspace: ui.isInWorkspace,
@@ -260,7 +262,14 @@ export function makeHost(
     ...(assign ? { assign } : {}),
   });
   const thumbs = new ThumbnailCache(thumbDir);
-  const host = { sessions, thumbs, ui, ...(layout ? { layout } : {}), onEdited: () => undefined };
+  const host = {
+    sessions,
+    thumbs,
+    ui,
+    ...(layout ? { layout } : {}),
+    ...(duplicates ? { duplicates } : {}),
+    onEdited: () => undefined,
+  };
   const makers = Object.fromEntries(
     PAGE_NAMES.map((name) => [
       name,

@@ -144,7 +144,7 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
   }
 
   /** Puts the images on the dataset's exclusion list (or takes them off): one undoable edit, files untouched. */
-  private async exclude(paths: string[], exclude: boolean): Promise<void> {
+  protected async exclude(paths: string[], exclude: boolean): Promise<void> {
     this.requireKnown(paths);
     const s = this.requireSession();
     await (exclude ? s.editExclusions(paths, []) : s.editExclusions([], paths));

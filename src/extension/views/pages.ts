@@ -8,12 +8,14 @@ import type { Schema } from '../../protocol/schema.js';
 import { hostToCharts } from '../../protocol/chartsMessages.js';
 import { hostToCompare } from '../../protocol/compareMessages.js';
 import { hostToConfusion } from '../../protocol/confusionMessages.js';
+import { hostToDuplicates } from '../../protocol/duplicatesMessages.js';
 import { hostToGallery } from '../../protocol/galleryMessages.js';
 import { hostToMap } from '../../protocol/mapMessages.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { ChartsController } from './chartsController.js';
 import { CompareController } from './compareController.js';
 import { ConfusionController } from './confusionController.js';
+import { DuplicatesController, type DuplicatesFn } from './duplicatesController.js';
 import { GalleryController } from './galleryController.js';
 import { MapController, type LayoutFn } from './mapController.js';
 import type { RunSessions } from './runSessions.js';
@@ -27,6 +29,8 @@ export interface PageHost<Out> {
   thumbs: ThumbnailCache;
   /** The trainer's layout request; absent where no trainer may start. */
   layout?: LayoutFn;
+  /** The trainer's duplicates request; absent where no trainer may start. */
+  duplicates?: DuplicatesFn;
   /** Told after the user edited a run's labels (the Runs tree shows cluster names). */
   onEdited(dir: string): void;
 }
@@ -121,6 +125,17 @@ export const PAGES = {
     entry: 'webview/map/main.ts',
     toPage: hostToMap,
     controller: (h) => new MapController(h.sessions, h.port, h.ui, h.thumbs, h.layout, h.onEdited),
+  }),
+  duplicates: page({
+    title: 'Duplicates',
+    // A few dozen groups of thumbnails: kept, with the user's choices of what to keep.
+    retained: true,
+    restored: true,
+    sideBar: false,
+    command: { id: 'clusterlab.openDuplicates', opens: 'run' },
+    entry: 'webview/duplicates/main.ts',
+    toPage: hostToDuplicates,
+    controller: (h) => new DuplicatesController(h.sessions, h.port, h.ui, h.thumbs, h.duplicates),
   }),
 };
 

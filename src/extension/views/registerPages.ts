@@ -15,6 +15,7 @@ import { runLabelOf } from '../methods.js';
 import { commandRunDir, commandRunDirs } from './compareController.js';
 import { GalleryController } from './galleryController.js';
 import type { LayoutFn } from './mapController.js';
+import type { DuplicatesFn } from './duplicatesController.js';
 import { PAGES, PAGE_NAMES, type PageController, type PageName } from './pages.js';
 import { RunSessions, type RunSource } from './runSessions.js';
 import { pageHtml } from './webviewHtml.js';
@@ -27,6 +28,8 @@ export interface ViewDeps {
   assign?: AssignFn;
   /** The trainer's layout request; without it, a run without a map only says so. */
   layout?: LayoutFn;
+  /** The trainer's duplicates request; without it, the Duplicates page says so. */
+  duplicates?: DuplicatesFn;
   log(message: string): void;
 }
 
@@ -126,6 +129,7 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
       ui,
       thumbs,
       ...(deps.layout ? { layout: deps.layout } : {}),
+      ...(deps.duplicates ? { duplicates: deps.duplicates } : {}),
       onEdited: (dir) => edited.fire(dir),
     });
     if (controller instanceof RunPage) pages.add(controller);

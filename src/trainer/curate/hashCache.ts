@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicFile.js';
 import type { ImageHashes } from './imageHash.js';
 
-const FORMAT = 'clusterlab-hashes-1';
+// 2: the dHash is area-averaged (JS for small PNGs), so version 1's hashes are not comparable.
+const FORMAT = 'clusterlab-hashes-2';
 
 export interface HashEntry extends ImageHashes {
   size: number;
