@@ -18,7 +18,7 @@ import {
   type RunFieldSpec,
 } from '../common/runFields.js';
 import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
-import type { TrainResult } from './run/train.js';
+import type { TrainHooks, TrainResult } from './run/train.js';
 import { parseCommand, parseErrorLine } from './commandArgs.js';
 import { ProgressReporter } from './progress.js';
 import { assignCommand, mapCommand } from './runCommands.js';
@@ -33,6 +33,10 @@ ${fieldFlags()}
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
+  clusterlab retrain RUN_DIR [--epochs N] [--out RUN_DIR] [--cache DIR]
+                   (a new run continuing a finished cc, scan or deepcluster run for N more
+                   epochs, default a sixth of its epochs (at least 2), with your corrections
+                   (labels.json moves) as anchors; the dataset's exclusion list is honoured)
   clusterlab run FILE.clusterlab.yaml [--runs DIR] [--backend NAME] [--cache DIR] [--check]
                    (trains an experiment's runs one after another into DIR, default
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
@@ -259,6 +263,10 @@ export async function main(argv: string[]): Promise<number> {
       import('./curate/export.js').then((m) => m.exportCli(rest, process.stdout, process.stderr)),
     );
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
+  if (command === 'retrain') {
+    const r = retrainArgs(rest);
+    return typeof r === 'number' ? r : runTraining(r, 'retrain');
+  }
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -276,6 +284,41 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  return runTraining(
+    async (hooks, cacheDir) => {
+      const config = values.resume === undefined ? configFrom(values) : undefined;
+      if (config) validateConfig(config);
+      // Loaded only once the arguments are known good: tfjs takes half a second to load, a typo none.
+      const { defaultRunDir, resume, train } = await import('./run/train.js');
+      return config
+        ? await train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks)
+        : await resume(
+            resolve(values.resume!),
+            cacheDir,
+            hooks,
+            values.epochs === undefined ? undefined : num('epochs', values.epochs, 0),
+            values.stages ? { stages: values.stages } : undefined,
+          );
+    },
+    values.resume === undefined ? 'train' : 'resume',
+    values.cache,
+    values.resume,
+  );
+}
+
+/** What a training command runs, given its hooks and the pixel cache. */
+type Training = (hooks: TrainHooks, cacheDir: string) => Promise<TrainResult>;
+
+/**
+ * A training command's life: Ctrl-C cancels after the step, progress on stderr, the result on
+ * stdout, one-line errors (exit 2 for bad input, 1 for a failure, 130 when cancelled).
+ */
+async function runTraining(
+  start: Training,
+  kind: 'train' | 'resume' | 'retrain',
+  cache?: string,
+  resumed?: string,
+): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => {
     process.stderr.write('\ncancelling after this step (Ctrl-C again to quit at once)\n');
@@ -285,21 +328,9 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   const progress = new ProgressReporter(process.stderr);
   const hooks = progress.hooks(abort.signal);
-  const cacheDir = cacheDirOf(values.cache);
+  const cacheDir = cacheDirOf(cache);
   try {
-    const config = values.resume === undefined ? configFrom(values) : undefined;
-    if (config) validateConfig(config);
-    // Loaded only once the arguments are known good: tfjs takes half a second to load, a typo none.
-    const { defaultRunDir, resume, train } = await import('./run/train.js');
-    const result = config
-      ? await train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks)
-      : await resume(
-          resolve(values.resume!),
-          cacheDir,
-          hooks,
-          values.epochs === undefined ? undefined : num('epochs', values.epochs, 0),
-          values.stages ? { stages: values.stages } : undefined,
-        );
+    const result = await start(hooks, cacheDir);
     progress.done();
     printResult(result, process.stdout);
     return result.run.status === 'cancelled' ? 130 : 0;
@@ -308,9 +339,9 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CancelledError) {
       // Cancelled while the images were read: no training had started, so nothing was written.
       process.stderr.write(
-        values.resume === undefined
-          ? 'cancelled before training started: no run folder was made\n'
-          : `cancelled before training resumed: ${values.resume} is as it was\n`,
+        kind === 'resume'
+          ? `cancelled before training resumed: ${resumed} is as it was\n`
+          : 'cancelled before training started: no run folder was made\n',
       );
       return 130;
     }
@@ -322,6 +353,39 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** `clusterlab retrain RUN_DIR`'s arguments as the training to run, or the exit code of a bad one. */
+function retrainArgs(args: string[]): Training | number {
+  const parsed = parseCommand(USAGE, () =>
+    parseArgs({
+      args: attachNegativeNumbers(args, new Set(['epochs'])),
+      options: {
+        epochs: { type: 'string' },
+        out: { type: 'string' },
+        cache: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    process.stderr.write(`clusterlab: retrain takes one run folder (got ${positionals.length})\n`);
+    return 2;
+  }
+  const source = resolve(positionals[0]!);
+  return async (hooks, cacheDir) => {
+    const epochs = values.epochs === undefined ? undefined : num('epochs', values.epochs, 0);
+    const [{ retrain }, { defaultRunDir }] = await Promise.all([
+      import('./run/retrain.js'),
+      import('./run/train.js'),
+    ]);
+    const out = resolve(values.out ?? defaultRunDir('retrain'));
+    return retrain(source, out, cacheDir, hooks, epochs === undefined ? {} : { epochs });
+  };
 }
 
 /** `clusterlab run FILE`: the experiment's own module; one-line errors as for train. */
