@@ -51,7 +51,7 @@ export function selflabelStage(m: ScanModel): ScanStageTrainer {
         x.dispose();
         const a = anchors && anchorBatch(anchors, rng, ANCHORS_PER_STEP);
         const anchorView = a && strongAugment(toFloatBatch(ds, a.rows), rng, strong);
-        if (t.confident > 0) {
+        if (t.confident > 0 || a) {
           const r = await minimizeTerms(optimizer, vars, () => ({
             crossEntropy: weightedCrossEntropy(
               m.heads[best]!.apply(m.f.net.apply(xs, true), true) as tf.Tensor2D,
