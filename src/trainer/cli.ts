@@ -36,7 +36,8 @@ ${fieldFlags()}
   clusterlab retrain RUN_DIR [--epochs N] [--out RUN_DIR] [--cache DIR]
                    (a new run continuing a finished cc, scan or deepcluster run for N more
                    epochs, default a sixth of its epochs (at least 2), with your corrections
-                   (labels.json moves) as anchors; the dataset's exclusion list is honoured)
+                   (labels.json moves) as anchors; the dataset's exclusion list is honoured;
+                   --out defaults to RUN_DIR-retrain-<time> beside it)
   clusterlab run FILE.clusterlab.yaml [--runs DIR] [--backend NAME] [--cache DIR] [--check]
                    (trains an experiment's runs one after another into DIR, default
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
@@ -379,11 +380,8 @@ function retrainArgs(args: string[]): Training | number {
   const source = resolve(positionals[0]!);
   return async (hooks, cacheDir) => {
     const epochs = values.epochs === undefined ? undefined : num('epochs', values.epochs, 0);
-    const [{ retrain }, { defaultRunDir }] = await Promise.all([
-      import('./run/retrain.js'),
-      import('./run/train.js'),
-    ]);
-    const out = resolve(values.out ?? defaultRunDir('retrain'));
+    const { retrain, retrainDirFor } = await import('./run/retrain.js');
+    const out = values.out === undefined ? retrainDirFor(source) : resolve(values.out);
     return retrain(source, out, cacheDir, hooks, epochs === undefined ? {} : { epochs });
   };
 }

@@ -6,12 +6,12 @@
  * up; the source run is only read.
  */
 import { copyFile, readdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { RunJson } from '../../protocol/run.js';
 import { RunFolder } from './runFolder.js';
 import { ConfigError } from './config.js';
 import { readCorrections, writeCorrections, type Correction } from './corrections.js';
-import { resume, type TrainHooks, type TrainResult } from './train.js';
+import { defaultRunDir, resume, type TrainHooks, type TrainResult } from './train.js';
 
 /** Methods whose training takes anchors: SCAN's self-labeling, DeepCluster's k-means, CC's cluster head. */
 const RETRAINABLE = ['cc', 'scan', 'deepcluster'];
@@ -59,12 +59,32 @@ export async function retrain(
   hooks: TrainHooks,
   opts: RetrainOptions = {},
 ): Promise<TrainResult> {
-  const { run, moves, epochs } = await planRetrain(sourceDir, hooks.log, opts);
+  return resume(await prepareRetrain(sourceDir, out, hooks.log, opts), cacheDir, hooks);
+}
+
+/** The default folder of a retrain: beside its source, named after it. */
+export function retrainDirFor(sourceDir: string, now = new Date()): string {
+  const source = resolve(sourceDir);
+  return join(dirname(source), basename(defaultRunDir(`${basename(source)}-retrain`, now)));
+}
+
+/**
+ * Makes the retrain's folder `out` (refused when it holds a run): the source's run.json with more
+ * epochs, its checkpoint and metrics, and the corrections frozen in corrections.json. Resuming
+ * the folder trains the retrain; returns its absolute path.
+ */
+export async function prepareRetrain(
+  sourceDir: string,
+  out: string,
+  log: (line: string) => void,
+  opts: RetrainOptions = {},
+): Promise<string> {
+  const { run, moves, epochs } = await planRetrain(sourceDir, log, opts);
   const source = new RunFolder(resolve(sourceDir));
-  hooks.log(
+  log(
     `retraining ${source.dir} for ${epochs} more epochs with ${moves.length} corrected ${moves.length === 1 ? 'image' : 'images'} as anchors`,
   );
-  const { folder, unlock } = await RunFolder.create(out);
+  const { folder, unlock } = await RunFolder.create(resolve(out));
   try {
     const config = { ...run.config, epochs: run.config.epochs + epochs };
     // SCAN's epochs past its stages are self-labeling; its resolved config counts them there.
@@ -73,11 +93,6 @@ export async function retrain(
         ...config.params,
         selflabelEpochs: (config.params.selflabelEpochs as number) + epochs,
       };
-    // A new run: the source's end, error and experiment are not its own.
-    const rest: RunJson = { ...run };
-    delete rest.endedAt;
-    delete rest.error;
-    delete rest.experiment;
     await writeCorrections(folder, {
       format: 'clusterlab-corrections',
       version: 1,
@@ -89,15 +104,14 @@ export async function retrain(
       await copyFile(join(source.checkpointDir, f), join(folder.checkpointDir, f));
     // The curves go on from the source's: the retrain's rows follow its epochs.
     await copyFile(join(source.dir, 'metrics.jsonl'), join(folder.dir, 'metrics.jsonl'));
-    await folder.writeRun({
-      ...rest,
-      id: basename(resolve(out)),
-      config,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-    });
+    // A new run: the source's end, error and experiment are not its own.
+    const fresh: RunJson = { ...run, id: basename(folder.dir), config, startedAt: new Date().toISOString() };
+    delete fresh.endedAt;
+    delete fresh.error;
+    delete fresh.experiment;
+    await folder.writeRun({ ...fresh, status: 'running' });
   } finally {
     await unlock();
   }
-  return resume(folder.dir, cacheDir, hooks);
+  return folder.dir;
 }
