@@ -10,7 +10,8 @@
 // ACC of each (all images, and the images not corrected), mean ± sd over the seeds.
 // The DEV split is quality.ts's: TRAIN positions 0-999 of each class in IDX order; this bench takes
 // the first N of them per class (default 100: 1,000 images). Only that split: it is a tuning split.
-// Writes bench/results/corrections.json and .md after every run.
+// Writes bench/results/corrections.json and .md after every run. To use more of a shared machine,
+// run one process per method with its own --results, then --merge DIR,DIR,... into bench/results.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,8 @@ const { values: args } = parseArgs({
     fraction: { type: 'string', default: '0.01' },
     fixtures: { type: 'string', default: join(tmpdir(), 'clusterlab-bench-corrections') },
     results: { type: 'string', default: 'bench/results' },
+    // Result folders of runs made side by side (one per method), merged into --results.
+    merge: { type: 'string' },
   },
 });
 const perClass = Number(args['per-class']);
@@ -156,9 +159,23 @@ async function report(rows: Row[], data: string, load: number[]): Promise<void> 
   );
 }
 
+if (args.merge) {
+  const parts = await Promise.all(
+    args.merge
+      .split(',')
+      .map(async (dir) => JSON.parse(await readFile(join(dir, 'corrections.json'), 'utf8'))),
+  );
+  await report(
+    parts.flatMap((p: { rows: Row[] }) => p.rows),
+    parts[0].data,
+    parts[0].load,
+  );
+  process.exit(0);
+}
+
 const load = (await import('node:os')).loadavg();
 const data = await devFolder();
-const runs = join(args.fixtures!, `runs-${perClass}`);
+const runs = join(args.fixtures!, `runs-${perClass}-${methods.join('-')}`);
 await rm(runs, { recursive: true, force: true });
 const rows: Row[] = [];
 for (const method of methods)
