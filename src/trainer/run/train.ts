@@ -192,7 +192,14 @@ async function execute(
     method.enterEpoch?.(saved + 1);
     const start =
       saved > 0
-        ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer)
+        ? await loadCheckpoint(
+            folder.checkpointDir,
+            config.method,
+            method.params,
+            method.optimizer,
+            // A retrain may see fewer images than its source (exclusions since): see loadCheckpoint.
+            retrain !== undefined,
+          )
         : 0;
     if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
     await folder.truncateMetrics(start);
