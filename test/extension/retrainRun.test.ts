@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
-import { writeRun } from './runFixtures.js';
+import { testSettings, writeRun } from './runFixtures.js';
 import { FakeTrainer } from './fakeTrainer.js';
 import { stub } from './vscodeStub.js';
 
@@ -13,15 +13,7 @@ const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { retrainRun } = await import('../../src/extension/commands/retrainRun.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-retrain-'));
-const settings = {
-  runsFolder: runs,
-  defaultMethod: 'cc' as const,
-  backend: 'auto' as const,
-  imageSize: 32,
-  batchSize: 256,
-  memoryCapMB: 0,
-  nativeBackendPath: '',
-};
+const settings = testSettings(runs);
 const log = { info: () => undefined, error: () => undefined, show: () => undefined };
 const store = new RunStore([runs], 10);
 after(() => store.dispose());

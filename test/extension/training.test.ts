@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
-import { writeRun } from './runFixtures.js';
+import { testSettings, writeRun } from './runFixtures.js';
 import { FakeTrainer } from './fakeTrainer.js';
 import { stub, workspace } from './vscodeStub.js';
 
@@ -15,15 +15,7 @@ const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { registerCommands } = await import('../../src/extension/commands/commands.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-training-'));
-const settings = {
-  runsFolder: runs,
-  defaultMethod: 'cc' as const,
-  backend: 'auto' as const,
-  imageSize: 32,
-  batchSize: 256,
-  memoryCapMB: 0,
-  nativeBackendPath: '',
-};
+const settings = testSettings(runs);
 const config = { method: 'cc', data: '/data/fashion', clusters: 10, epochs: 2 } as TrainConfig;
 const log = {
   lines: [] as string[],
