@@ -11,7 +11,8 @@
 // The DEV split is quality.ts's: TRAIN positions 0-999 of each class in IDX order; this bench takes
 // the first N of them per class (default 100: 1,000 images). Only that split: it is a tuning split.
 // Writes bench/results/corrections.json and .md after every run. To use more of a shared machine,
-// run one process per method with its own --results, then --merge DIR,DIR,... into bench/results.
+// run one process per method and seed (--methods M --first-seed S --seeds 1) with its own
+// --results, then --merge DIR,DIR,... (with the same --per-class and --epochs) into bench/results.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
   options: {
     'per-class': { type: 'string', default: '100' },
     seeds: { type: 'string', default: '3' },
+    'first-seed': { type: 'string', default: '42' },
     methods: { type: 'string', default: 'cc,scan,deepcluster' },
     epochs: { type: 'string' },
     'retrain-epochs': { type: 'string' },
@@ -42,7 +44,7 @@ const { values: args } = parseArgs({
   },
 });
 const perClass = Number(args['per-class']);
-const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => 42 + i);
+const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => Number(args['first-seed']) + i);
 const methods = args.methods!.split(',') as MethodName[];
 const fraction = Number(args.fraction);
 const retrainEpochs = args['retrain-epochs'] === undefined ? undefined : Number(args['retrain-epochs']);
@@ -175,7 +177,7 @@ if (args.merge) {
 
 const load = (await import('node:os')).loadavg();
 const data = await devFolder();
-const runs = join(args.fixtures!, `runs-${perClass}-${methods.join('-')}`);
+const runs = join(args.fixtures!, `runs-${perClass}-${methods.join('-')}-${seeds.join('-')}`);
 await rm(runs, { recursive: true, force: true });
 const rows: Row[] = [];
 for (const method of methods)

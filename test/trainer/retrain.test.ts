@@ -36,7 +36,7 @@ function moveSome(dir: string, count: number): Record<string, number> {
   );
   writeFileSync(
     join(dir, 'labels.json'),
-    JSON.stringify({ format: 'clusterlab-labels', version: 1, names: {}, merges: [], moves }),
+    JSON.stringify({ format: 'clusterlab-labels', version: 1, names: { '1': 'Mine' }, merges: [], moves }),
   );
   return moves;
 }
@@ -88,6 +88,7 @@ for (const method of Object.keys(SOURCES) as (keyof typeof SOURCES)[]) {
     const corrections = JSON.parse(readFileSync(join(out, 'corrections.json'), 'utf8'));
     assert.equal(corrections.moves.length, 6);
     assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'done');
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')).names, { '1': 'Mine' });
   });
 }
 

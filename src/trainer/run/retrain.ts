@@ -9,6 +9,9 @@ import { copyFile, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RunJson } from '../../protocol/run.js';
 import { RunFolder } from './runFolder.js';
+import { writeJsonAtomic } from '../../common/atomicFile.js';
+import { emptyLabels, LABELS_FILE } from '../../protocol/labels.js';
+import { readLabels } from '../curate/runClusters.js';
 import { ConfigError } from './config.js';
 import { readCorrections, writeCorrections, type Correction } from './corrections.js';
 import { defaultRunDir, resume, type TrainHooks, type TrainResult } from './train.js';
@@ -102,6 +105,10 @@ export async function prepareRetrain(
     });
     for (const f of await readdir(source.checkpointDir))
       await copyFile(join(source.checkpointDir, f), join(folder.checkpointDir, f));
+    // The clusters keep their ids, so they keep the names the user gave them.
+    const { names } = await readLabels(join(source.dir, LABELS_FILE));
+    if (Object.keys(names).length > 0)
+      await writeJsonAtomic(join(folder.dir, LABELS_FILE), { ...emptyLabels(), names });
     // The curves go on from the source's: the retrain's rows follow its epochs.
     await copyFile(join(source.dir, 'metrics.jsonl'), join(folder.dir, 'metrics.jsonl'));
     // A new run: the source's end, error and experiment are not its own.
