@@ -342,7 +342,9 @@ async function runTraining(
       process.stderr.write(
         kind === 'resume'
           ? `cancelled before training resumed: ${resumed} is as it was\n`
-          : 'cancelled before training started: no run folder was made\n',
+          : kind === 'retrain'
+            ? 'cancelled before training started: the retrain folder, once made, continues with clusterlab train --resume DIR\n'
+            : 'cancelled before training started: no run folder was made\n',
       );
       return 130;
     }
