@@ -25,6 +25,9 @@ import { emptyLabels } from '../src/protocol/labels.js';
 import type { MethodName } from '../src/protocol/run.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
 import { defaultConfig } from '../src/trainer/run/config.js';
+
+/** A run setting as every run here has it (the method's default config). */
+const runFieldDefault = (key: 'imageSize' | 'channels') => defaultConfig('cc', '.')[key];
 import { retrain } from '../src/trainer/run/retrain.js';
 import { train, type TrainHooks } from '../src/trainer/run/train.js';
 
@@ -136,7 +139,8 @@ async function report(rows: Row[], data: string, load: number[]): Promise<void> 
   const lines = [
     new Date().toISOString(),
     '',
-    `Fashion-MNIST DEV split (TRAIN positions 0-${perClass - 1} of each class: ${perClass * 10} images, 28 px grey), ` +
+    `Fashion-MNIST DEV split (TRAIN positions 0-${perClass - 1} of each class: ${perClass * 10} images, grey PNGs read ` +
+      `at the run defaults: ${runFieldDefault('imageSize')} px, ${runFieldDefault('channels')} channels), ` +
       `each method's defaults${args.epochs ? ` with ${args.epochs} epochs` : ''}, wasm, seeds ${seeds.join(', ')}; ` +
       `the ${(fraction * 100).toFixed(0)} % least-confident images corrected to the cluster holding most of their class; ` +
       `retrains of ${retrainEpochs ?? 'the default (a sixth of the run, at least 2)'} more epochs. ` +
