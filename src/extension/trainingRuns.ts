@@ -108,6 +108,13 @@ export class TrainingRuns implements vscode.Disposable {
     );
   }
 
+  /** "Retrain with my corrections" of a finished run: a new run beside it (the trainer's retrain). */
+  retrain({ dir, run }: RunEntry): Promise<RunStarted> {
+    return this.launch(run.method, `${runLabelOf(run)}, retrained with corrections`, (workDoneToken) =>
+      this.trainer.request(Requests.retrain, { runDir: dir, workDoneToken, ...this.runOptions() }),
+    );
+  }
+
   async cancel(runId: string): Promise<boolean> {
     return (await this.trainer.request(Requests.cancel, { runId })).cancelled;
   }

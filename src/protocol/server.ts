@@ -95,6 +95,8 @@ export const trainParams = obj({
   ...runOptions,
 });
 export const resumeParams = obj({ runDir: path, epochs: opt(int()), ...runOptions });
+/** A new run continuing the finished run in runDir with its labels.json moves as anchors (beside it). */
+export const retrainParams = obj({ runDir: path, ...runOptions });
 export const cancelParams = obj({ runId: str(300) });
 export const assignParams = obj({ runDir: path, files: arr(path, 100_000) });
 /** A folder of new images through a finished run, written beside it (src/common/assignedFiles.ts); overwrite: replace an earlier result. */
@@ -175,6 +177,7 @@ export const Requests = {
   train: request<TrainParams, RunStarted>('clusterlab/train', trainParams),
   /** Continues a run from its checkpoint, optionally to a new epoch count. */
   resume: request<ResumeParams, RunStarted>('clusterlab/resume', resumeParams),
+  retrain: request<Infer<typeof retrainParams>, RunStarted>('clusterlab/retrain', retrainParams),
   /** Stops a run after its current step; it ends as cancelled (resumable). */
   cancel: request<Infer<typeof cancelParams>, { cancelled: boolean }>('clusterlab/cancel', cancelParams),
   /** Clusters of images (absolute paths) by a run's trained model. */

@@ -18,8 +18,8 @@ import {
   type RunFieldSpec,
 } from '../common/runFields.js';
 import { cacheDirOf, checkMethod, ConfigError, defaultConfig, validateConfig } from './run/config.js';
-import type { TrainResult } from './run/train.js';
-import { commandArgs, oneLineErrors } from './commandArgs.js';
+import type { TrainHooks, TrainResult } from './run/train.js';
+import { commandArgs, folderCommandArgs, oneLineErrors } from './commandArgs.js';
 import { ProgressReporter } from './progress.js';
 import { assignCommand, mapCommand } from './runCommands.js';
 import { CancelledError } from './util/cancel.js';
@@ -33,6 +33,11 @@ ${fieldFlags()}
                    [--stages pretext[,scan[,selflabel]]]   (SCAN: stop after a stage)
                    [--out RUN_DIR] [--cache DIR]
   clusterlab train --resume RUN_DIR [--epochs N] [--stages ...] [--cache DIR]
+  clusterlab retrain RUN_DIR [--epochs N] [--out RUN_DIR] [--cache DIR]
+                   (a new run continuing a finished cc, scan or deepcluster run for N more
+                   epochs, default a sixth of its epochs (at least 2), with your corrections
+                   (labels.json moves) as anchors; the dataset's exclusion list is honoured;
+                   --out defaults to RUN_DIR-retrain-<time> beside it)
   clusterlab run FILE.clusterlab.yaml [--runs DIR] [--backend NAME] [--cache DIR] [--check]
                    (trains an experiment's runs one after another into DIR, default
                    .clusterlab/runs, skipping finished ones; --check only checks the file)
@@ -268,6 +273,7 @@ export async function main(argv: string[]): Promise<number> {
       3,
     );
   if (command === 'doctor') return (await import('./doctor.js')).doctor(rest, process.stdout);
+  if (command === 'retrain') return oneLineErrors(() => retrainCommand(rest));
   if (command !== 'train') {
     process.stderr.write(`clusterlab: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -288,6 +294,41 @@ async function trainCommand(rest: string[]): Promise<number> {
     return 2;
   }
 
+  return runTraining(
+    async (hooks, cacheDir) => {
+      const config = values.resume === undefined ? configFrom(values) : undefined;
+      if (config) validateConfig(config);
+      // Loaded only once the arguments are known good: tfjs takes half a second to load, a typo none.
+      const { defaultRunDir, resume, train } = await import('./run/train.js');
+      return config
+        ? await train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks)
+        : await resume(
+            resolve(values.resume!),
+            cacheDir,
+            hooks,
+            values.epochs === undefined ? undefined : num('epochs', values.epochs, 0),
+            values.stages ? { stages: values.stages } : undefined,
+          );
+    },
+    values.resume === undefined ? 'train' : 'resume',
+    values.cache,
+    values.resume,
+  );
+}
+
+/** What a training command runs, given its hooks and the pixel cache. */
+type Training = (hooks: TrainHooks, cacheDir: string) => Promise<TrainResult>;
+
+/**
+ * A training command's life: Ctrl-C cancels after the step, progress on stderr, the result on
+ * stdout, one-line errors (exit 2 for bad input, 1 for a failure, 130 when cancelled).
+ */
+async function runTraining(
+  start: Training,
+  kind: 'train' | 'resume' | 'retrain',
+  cache?: string,
+  resumed?: string,
+): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => {
     process.stderr.write('\ncancelling after this step (Ctrl-C again to quit at once)\n');
@@ -297,21 +338,9 @@ async function trainCommand(rest: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   const progress = new ProgressReporter(process.stderr);
   const hooks = progress.hooks(abort.signal);
-  const cacheDir = cacheDirOf(values.cache);
+  const cacheDir = cacheDirOf(cache);
   try {
-    const config = values.resume === undefined ? configFrom(values) : undefined;
-    if (config) validateConfig(config);
-    // Loaded only once the arguments are known good: tfjs takes half a second to load, a typo none.
-    const { defaultRunDir, resume, train } = await import('./run/train.js');
-    const result = config
-      ? await train(config, resolve(values.out ?? defaultRunDir(config.method)), cacheDir, hooks)
-      : await resume(
-          resolve(values.resume!),
-          cacheDir,
-          hooks,
-          values.epochs === undefined ? undefined : num('epochs', values.epochs, 0),
-          values.stages ? { stages: values.stages } : undefined,
-        );
+    const result = await start(hooks, cacheDir);
     progress.done();
     printResult(result, process.stdout);
     return result.run.status === 'cancelled' ? 130 : 0;
@@ -320,9 +349,11 @@ async function trainCommand(rest: string[]): Promise<number> {
     if (e instanceof CancelledError) {
       // Cancelled while the images were read: no training had started, so nothing was written.
       process.stderr.write(
-        values.resume === undefined
-          ? 'cancelled before training started: no run folder was made\n'
-          : `cancelled before training resumed: ${values.resume} is as it was\n`,
+        kind === 'resume'
+          ? `cancelled before training resumed: ${resumed} is as it was\n`
+          : kind === 'retrain'
+            ? 'cancelled before training started: the retrain folder, once made, continues with clusterlab train --resume DIR\n'
+            : 'cancelled before training started: no run folder was made\n',
       );
       return 130;
     }
@@ -330,4 +361,28 @@ async function trainCommand(rest: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** `clusterlab retrain RUN_DIR`: the run continued, with the user's corrections, into a new folder. */
+async function retrainCommand(rest: string[]): Promise<number> {
+  const parsed = folderCommandArgs(
+    attachNegativeNumbers(rest, new Set(['epochs'])),
+    { epochs: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' } },
+    USAGE,
+    process.stdout,
+    'retrain takes one run folder',
+  );
+  if (!parsed) return 0;
+  const { values, folder } = parsed;
+  const source = resolve(folder);
+  return runTraining(
+    async (hooks, cacheDir) => {
+      const epochs = values.epochs === undefined ? undefined : num('epochs', values.epochs, 0);
+      const { retrain, retrainDirFor } = await import('./run/retrain.js');
+      const out = values.out === undefined ? retrainDirFor(source) : resolve(values.out);
+      return retrain(source, out, cacheDir, hooks, epochs === undefined ? {} : { epochs });
+    },
+    'retrain',
+    values.cache,
+  );
 }

@@ -90,6 +90,10 @@ handle(Requests.resume, (p) => {
   assigner.release();
   return runs.resume(resolve(p.runDir), p.epochs, runOptions(p));
 });
+handle(Requests.retrain, (p) => {
+  assigner.release();
+  return runs.retrain(resolve(p.runDir), runOptions(p));
+});
 handle(Requests.cancel, (p) => ({ cancelled: runs.cancel(p.runId) }));
 handle(Requests.assign, (p) => assigner.assign(resolve(p.runDir), p.files));
 handle(Requests.assignFolder, async (p) => {

@@ -105,3 +105,16 @@ export function writeRun(runsDir: string, id: string, f: FixtureRun): string {
     );
   return dir;
 }
+
+/** The extension's settings as a test's TrainingRuns reads them: runs kept in `runsFolder`, no memory cap. */
+export function testSettings(runsFolder: string) {
+  return {
+    runsFolder,
+    defaultMethod: 'cc' as const,
+    backend: 'auto' as const,
+    imageSize: 32,
+    batchSize: 256,
+    memoryCapMB: 0,
+    nativeBackendPath: '',
+  };
+}

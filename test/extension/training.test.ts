@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import { defaultConfig } from '../../src/trainer/run/config.js';
-import { writeRun } from './runFixtures.js';
+import { testSettings, writeRun } from './runFixtures.js';
 import { FakeTrainer } from './fakeTrainer.js';
 import { stub, workspace } from './vscodeStub.js';
 
@@ -16,15 +16,7 @@ const { RunStore } = await import('../../src/extension/workspace/runStore.js');
 const { registerCommands } = await import('../../src/extension/commands/commands.js');
 
 const runs = mkdtempSync(join(tmpdir(), 'clusterlab-training-'));
-const settings = {
-  runsFolder: runs,
-  defaultMethod: 'cc' as const,
-  backend: 'auto' as const,
-  imageSize: 32,
-  batchSize: 256,
-  memoryCapMB: 0,
-  nativeBackendPath: '',
-};
+const settings = testSettings(runs);
 const config: TrainConfig = { ...defaultConfig('cc', '/data/fashion'), epochs: 2 };
 const log = {
   lines: [] as string[],

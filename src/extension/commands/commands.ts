@@ -18,6 +18,7 @@ import type { RunStore } from '../workspace/runStore.js';
 import { assignImages } from './assignImages.js';
 import { checkBackends } from './checkBackends.js';
 import { pickRun, type RunTarget } from './pickRun.js';
+import { retrainRun } from './retrainRun.js';
 import { trainFlow } from './trainFlow.js';
 
 export interface CommandDeps {
@@ -40,6 +41,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     'clusterlab.deleteRun': (target?: RunTarget) => deleteRun(deps, target),
     'clusterlab.renameRun': (target?: RunTarget) => renameRunCommand(deps, target),
     'clusterlab.assignImages': (target?: RunTarget) => assignImages(deps, target),
+    'clusterlab.retrainRun': (target?: RunTarget) => retrainRun(deps, target),
     'clusterlab.showLog': () => deps.log.show(),
     'clusterlab.refreshRuns': () => deps.refreshRuns(),
     'clusterlab.checkBackends': async () =>

@@ -17,6 +17,11 @@ export interface KMeansOptions {
   tol?: number;
   /** Rows per block of the assignment step; default: as many as keep the rows x k scores under 32 MB. */
   batch?: number;
+  /**
+   * Per row, a cluster it is fixed to (-1: free): those rows keep their cluster through every step,
+   * and a cluster with fixed rows starts at their mean (a retrain's anchors, methods/anchors.ts).
+   */
+  fixed?: Int32Array;
 }
 
 export interface KMeansResult {
@@ -83,6 +88,7 @@ export async function kmeans(x: tf.Tensor2D, opts: KMeansOptions): Promise<KMean
         iters,
         tol,
         rng,
+        opts.fixed,
       );
       if (!best || run.inertia < best.inertia) {
         best?.centroids.dispose();
@@ -103,11 +109,25 @@ async function lloyd(
   iters: number,
   tol: number,
   rng: Rng,
+  fixed: Int32Array | undefined,
 ): Promise<KMeansResult> {
   let centroids = await seedPlusPlus(x, sqNorms, k, rng);
+  const pinned = fixed ? [...fixed.keys()].filter((i) => fixed[i]! >= 0) : [];
+  if (pinned.length > 0) {
+    const seeded = seedAtFixed(x, centroids, fixed!, pinned);
+    centroids.dispose();
+    centroids = seeded;
+  }
   let host = (await centroids.data()) as Float32Array;
   await near.all(centroids, host);
   const assign = near.assign;
+  /** Puts the fixed rows back in their clusters; their bounds describe the nearest centroid, so they are re-scored next time. */
+  const pin = () => {
+    if (pinned.length === 0) return;
+    for (const i of pinned) assign[i] = fixed![i]!;
+    near.invalidate(pinned);
+  };
+  pin();
   let inertia = tol > 0 ? inertiaOf(x, assign, host) : NaN;
   let done = 0;
   let reseeded = 0;
@@ -117,6 +137,7 @@ async function lloyd(
     const split = await splitEmpty(x, assign, host, k, rng);
     reseeded += split.reseeded;
     near.invalidate(split.moved);
+    pin();
     const next = sums.means(assign);
     centroids.dispose();
     centroids = next;
@@ -128,6 +149,7 @@ async function lloyd(
     while (done < iters) {
       const before = await update();
       await near.moved(centroids, before, host);
+      pin();
       done++;
       if (tol > 0) {
         const previous = inertia;
@@ -143,6 +165,28 @@ async function lloyd(
   }
   inertia = inertiaOf(x, assign, host);
   return { assign, centroids, inertia, iters: done, reseeded };
+}
+
+/** The k-means++ centroids with each cluster that has fixed rows moved to their mean. */
+function seedAtFixed(
+  x: tf.Tensor2D,
+  centroids: tf.Tensor2D,
+  fixed: Int32Array,
+  pinned: readonly number[],
+): tf.Tensor2D {
+  const [k, d] = centroids.shape;
+  const v = hostValues(x);
+  const sums = new Float64Array(k * d);
+  const counts = new Int32Array(k);
+  for (const i of pinned) {
+    const c = fixed[i]!;
+    counts[c]!++;
+    for (let j = 0; j < d; j++) sums[c * d + j]! += v[i * d + j]!;
+  }
+  const out = Float32Array.from(centroids.dataSync());
+  for (let c = 0; c < k; c++)
+    if (counts[c]! > 0) for (let j = 0; j < d; j++) out[c * d + j] = sums[c * d + j]! / counts[c]!;
+  return tf.tensor2d(out, [k, d]);
 }
 
 function countEmpty(assign: Int32Array, k: number): number {

@@ -60,7 +60,7 @@ export async function readRunClusters(dir: string): Promise<RunClusters> {
   };
 }
 
-async function readLabels(file: string): Promise<LabelsJson> {
+export async function readLabels(file: string): Promise<LabelsJson> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

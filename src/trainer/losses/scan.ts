@@ -94,9 +94,15 @@ export interface SelfLabelTargets {
 /**
  * Pseudo-labels of SCAN's self-labeling step from the weak view's probabilities (b x k, row-major):
  * rows whose top probability exceeds `threshold` take their argmax, and class-balancing weights
- * (n / count, the official ConfidenceBasedCE) undo the bias toward big clusters.
+ * (n / count, the official ConfidenceBasedCE) undo the bias toward big clusters. `fixed` (per row:
+ * a cluster, or -1) overrides the pseudo-label of the rows a retrain anchors.
  */
-export function selfLabelTargets(probs: Float32Array, k: number, threshold: number): SelfLabelTargets {
+export function selfLabelTargets(
+  probs: Float32Array,
+  k: number,
+  threshold: number,
+  fixed?: Int32Array,
+): SelfLabelTargets {
   const b = probs.length / k;
   const targets = new Int32Array(b);
   const confidentRow = new Uint8Array(b);
@@ -106,7 +112,10 @@ export function selfLabelTargets(probs: Float32Array, k: number, threshold: numb
     let best = 0;
     for (let j = 1; j < k; j++) if (probs[i * k + j]! > probs[i * k + best]!) best = j;
     targets[i] = best;
-    if (probs[i * k + best]! > threshold) {
+    // A row the user placed (a retrain's anchor) is labelled with its cluster, however unsure the head.
+    const placed = fixed !== undefined && fixed[i]! >= 0;
+    if (placed) targets[i] = best = fixed[i]!;
+    if (placed || probs[i * k + best]! > threshold) {
       confidentRow[i] = 1;
       counts[best]!++;
       confident++;

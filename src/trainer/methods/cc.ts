@@ -3,12 +3,14 @@ import { ccAugment } from '../data/augment.js';
 import { toFloatBatch } from '../data/dataset.js';
 import { marginalNegEntropy } from '../losses/entropy.js';
 import { ntXent } from '../losses/contrastive.js';
+import { anchorLoss } from '../losses/anchors.js';
 import { buildBackbone } from '../models/backbones.js';
 import { mlpHead } from '../models/heads.js';
 import { ParamSet } from '../models/layers.js';
 import { Rng } from '../util/rng.js';
 import { CC_SPEC } from '../../common/methods/cc.js';
 import { learningRateAt, setLearningRate } from './schedule.js';
+import { anchorBatch, ANCHORS_PER_STEP } from './anchors.js';
 import {
   batches,
   stepCount,
@@ -34,8 +36,12 @@ const INSTANCE_DIM = 128;
  *   y_a, y_b        = softmax(g_C(h_a)), softmax(g_C(h_b))           (cluster-level head)
  *   L = NT-Xent rows(z_a, z_b; tau_I) + NT-Xent columns(y_a, y_b; tau_C) - H(Y)
  * Predict: argmax of g_C on the un-augmented image.
+ * A retrain with corrections adds, every step, the anchor terms (losses/anchors.ts) of g_C on one
+ * augmented view of up to ANCHORS_PER_STEP moved images: must-link to their new cluster,
+ * cannot-link to their old one (our addition, README: departures).
  */
-export function createCC({ config, ds }: MethodInit): Method {
+export function createCC({ config, ds, retrain }: MethodInit): Method {
+  const anchors = retrain?.anchors.rows.length ? retrain.anchors : undefined;
   const s = settingsOf(CC_SPEC, config);
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, ds.channels, ds.size);
@@ -66,6 +72,8 @@ export function createCC({ config, ds }: MethodInit): Method {
           const x = toFloatBatch(ds, idx);
           return [ccAugment(x, rng, augment), ccAugment(x, rng, augment)];
         });
+        const a = anchors && anchorBatch(anchors, rng, ANCHORS_PER_STEP);
+        const anchorView = a && tf.tidy(() => ccAugment(toFloatBatch(ds, a.rows), rng, augment));
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
         const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {
           // Each view through the network on its own, as the official forward(x_i, x_j): batch norm sees one view at a time.
@@ -85,9 +93,16 @@ export function createCC({ config, ds }: MethodInit): Method {
             instance: ntXent(za, zb, s.instanceTemperature),
             cluster: ntXent(tf.transpose(ya), tf.transpose(yb), s.clusterTemperature),
             entropy: tf.add(marginalNegEntropy(ya), marginalNegEntropy(yb)),
+            ...(a && anchorView
+              ? anchorLoss(
+                  clusterHead.apply(f.net.apply(anchorView, true), true) as tf.Tensor2D,
+                  a.to,
+                  a.from,
+                )
+              : {}),
           };
         });
-        tf.dispose(views);
+        tf.dispose([...views, ...(anchorView ? [anchorView] : [])]);
         avg.add(r.loss, r.terms);
         onStep({ step: ++step, steps, loss: r.loss, images: idx.length });
       }

@@ -14,6 +14,7 @@ import { sobel, SOBEL_CHANNELS } from '../models/sobel.js';
 import { Rng } from '../util/rng.js';
 import { labelFreeRow, scoreLabelFree } from '../run/labelFreeScores.js';
 import { centroidProbs } from './featureClusters.js';
+import { fixedClusters } from './anchors.js';
 import { DC_PICK_RULES, pickBetter, pickFrom, pickScore } from '../../common/methods/deepclusterPick.js';
 import {
   batches,
@@ -83,14 +84,20 @@ export function uniformOverLabels(assign: Int32Array, k: number, rng: Rng): Int3
  *   sampling uniformly over the pseudo-labels (or weighting the loss by inverse cluster size)
  * Predict: the same clustering of the current features; the PCA and centroids are kept as state
  * so new images can be placed without clustering again.
+ * A retrain with corrections (our addition, README: departures) runs k-means with every moved image
+ * fixed to the cluster the user put it in (so never in the one it left), that cluster's centroid
+ * seeded at their mean; the pick rule weighs only the retrain's own epochs.
  */
-export function createDeepCluster({ config, ds }: MethodInit): Method {
+export function createDeepCluster({ config, ds, retrain }: MethodInit): Method {
   const k = config.clusters;
   const s = settingsOf(DEEPCLUSTER_SPEC, config);
   const useSobel = s.sobel;
   const balance = s.balance;
   const wd = s.weightDecay;
   const momentum = s.momentum;
+  const fixed = retrain?.anchors.rows.length ? fixedClusters(retrain.anchors, ds.n) : undefined;
+  // A retrain's pick is among its own epochs: those before it had no corrections.
+  const firstPickable = (epochs: number) => Math.max(pickFrom(epochs), (retrain?.fromEpoch ?? 0) + 1);
 
   const params = new ParamSet(Rng.derive(config.seed, 'init'));
   const f = buildBackbone(config.backbone, params, useSobel ? SOBEL_CHANNELS : ds.channels, ds.size);
@@ -150,10 +157,10 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
     c: NonNullable<typeof cached>,
     row: Record<string, number>,
   ): Promise<Record<string, number>> {
-    if (!keep || epoch < pickFrom(config.epochs)) return {};
+    if (!keep || epoch < firstPickable(config.epochs)) return {};
     const score = await scoreOf(c, row, epoch);
     const [keptEpoch, keptScore] = keep.at.dataSync();
-    if (pickBetter(score, keptEpoch === 0 ? undefined : keptScore)) {
+    if (pickBetter(score, keptEpoch! < firstPickable(config.epochs) ? undefined : keptScore)) {
       setState(keep.at, [epoch, score, score]);
       setState(keep.cluster, c.preds.cluster);
       setState(keep.confidence, c.preds.confidence);
@@ -192,6 +199,7 @@ export function createDeepCluster({ config, ds }: MethodInit): Method {
       rng: Rng.derive(config.seed, 'deepcluster', KMEANS_STREAM, modelEpoch),
       restarts: s.restarts,
       iters: s.kmeansIters,
+      ...(fixed ? { fixed } : {}),
     });
     setState(pcaMean, pca.mean);
     setState(pcaComponents, pca.components);

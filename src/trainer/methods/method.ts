@@ -6,6 +6,7 @@ import type { Embeddings } from '../embeddings/embeddings.js';
 import { ConfigError } from '../run/config.js';
 import { yieldToLoop } from '../util/cancel.js';
 import type { ParamSet } from '../models/layers.js';
+import type { Retrain } from './anchors.js';
 
 /** What every clustering method gives the run loop; the loop owns epochs, checkpoints and files. */
 export interface Method {
@@ -51,6 +52,8 @@ export interface MethodInit {
    * model (their dim alone when assigning, data may be empty). Absent: the pixels of ds.
    */
   embeddings?: Embeddings;
+  /** A retrain continuing a finished run, with the user's corrections as anchors (cc, scan, deepcluster). */
+  retrain?: Retrain;
 }
 
 export interface StepInfo {

@@ -20,6 +20,7 @@ import {
   type TrainResult,
 } from './train.js';
 import { formatDuration } from '../progress.js';
+import { prepareRetrain, retrainDirFor } from './retrain.js';
 import { CancelledError } from '../util/cancel.js';
 
 export interface RunProgress {
@@ -90,6 +91,18 @@ export class ActiveRuns {
     return this.launch(runDir, run.method, run.config.data, run.epoch, o, (hooks) =>
       resume(runDir, o.cacheDir, hooks, epochs),
     );
+  }
+
+  /**
+   * "Retrain with my corrections": the finished run in sourceDir continued in a new folder beside
+   * it, with the user's moves as anchors (retrain.ts). Its refusals come before any folder is made.
+   */
+  async retrain(sourceDir: string, o: RunOptions): Promise<RunStarted> {
+    this.assertIdle();
+    const runDir = await prepareRetrain(sourceDir, retrainDirFor(sourceDir), (line) =>
+      this.listener.log(line),
+    );
+    return this.resume(runDir, undefined, o);
   }
 
   /** Stops the run after its current step; false when no such run is training. */

@@ -146,12 +146,18 @@ function validateManifest(dir: string, m: unknown): asserts m is Manifest {
   }
 }
 
-/** Restores model variables and optimizer state in place; returns the checkpoint's epoch. */
+/**
+ * Restores model variables and optimizer state in place; returns the checkpoint's epoch.
+ * `otherImages`: the checkpoint was trained on another set of images (a retrain after exclusions),
+ * so state with a row per image (SCAN's mined neighbours, DeepCluster's kept clusters: never
+ * trained, first dimension the image count) is left as the model made it instead of refused.
+ */
 export async function loadCheckpoint(
   dir: string,
   method: MethodName,
   params: ParamSet,
   optimizer: tf.Optimizer,
+  otherImages = false,
 ): Promise<number> {
   const m = await readManifest(dir);
   if (m.method !== method) throw new CheckpointError(dir, `it was written by ${m.method}, not ${method}`);
@@ -177,14 +183,17 @@ export async function loadCheckpoint(
   for (const e of model) {
     const v = vars.get(e.name);
     if (!v) throw new CheckpointError(dir, `this model has no variable ${e.name}`);
-    if (v.shape.join('x') !== e.shape.join('x'))
+    if (v.shape.join('x') !== e.shape.join('x') && !(otherImages && perImage(params, e, v)))
       throw new CheckpointError(
         dir,
         `${e.name} is ${e.shape.join('x')}, the model's is ${v.shape.join('x')}`,
       );
   }
   tf.tidy(() => {
-    for (const e of model) vars.get(e.name)!.assign(tf.tensor(read(e), e.shape));
+    for (const e of model) {
+      const v = vars.get(e.name)!;
+      if (v.shape.join('x') === e.shape.join('x')) v.assign(tf.tensor(read(e), e.shape));
+    }
   });
   const opt = m.tensors
     .filter((t) => t.group === 'optimizer')
@@ -193,4 +202,13 @@ export async function loadCheckpoint(
   if (opt.length > 0) await optimizer.setWeights(opt);
   tf.dispose(opt.map((o) => o.tensor));
   return m.epoch;
+}
+
+/** State (not trained) that differs from the model's only in its first dimension: a row per image. */
+function perImage(params: ParamSet, e: TensorEntry, v: tf.Variable): boolean {
+  return (
+    !params.trainable.has(e.name) &&
+    e.shape.length === v.shape.length &&
+    e.shape.slice(1).join('x') === v.shape.slice(1).join('x')
+  );
 }

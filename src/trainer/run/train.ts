@@ -26,6 +26,7 @@ import { labelFreeRow, scoreLabelFree, type LabelFreeResult } from './labelFreeS
 import { scoreDataset } from './scoring.js';
 import { assertSameData, dataError, datasetRecord, embeddingsOf, loadData } from './runData.js';
 import { checkFeatureModel } from '../features/modelEmbeddings.js';
+import { readRetrain } from './corrections.js';
 
 export interface StepProgress {
   epoch: number;
@@ -172,18 +173,33 @@ async function execute(
   const signal = hooks.signal ?? new AbortController().signal;
   const started = performance.now();
   let embeddings: Embeddings | undefined;
+  let retrain: Awaited<ReturnType<typeof readRetrain>>;
   try {
     embeddings = await embeddingsOf(folder, config, ds, cacheDir, hooks);
+    // A retrain (retrain.ts) trains with the corrections its folder froze at its start.
+    retrain = await readRetrain(folder, ds);
   } catch (e) {
     return ended(folder, run, e as Error, hooks);
   }
-  const method = createMethod({ config, ds, ...(embeddings ? { embeddings } : {}) });
+  const method = createMethod({
+    config,
+    ds,
+    ...(embeddings ? { embeddings } : {}),
+    ...(retrain ? { retrain } : {}),
+  });
   try {
     const saved = await checkpointEpoch(folder.checkpointDir);
     method.enterEpoch?.(saved + 1);
     const start =
       saved > 0
-        ? await loadCheckpoint(folder.checkpointDir, config.method, method.params, method.optimizer)
+        ? await loadCheckpoint(
+            folder.checkpointDir,
+            config.method,
+            method.params,
+            method.optimizer,
+            // A retrain may see fewer images than its source (exclusions since): see loadCheckpoint.
+            retrain !== undefined,
+          )
         : 0;
     if (start > 0) hooks.log(`resuming from the checkpoint of epoch ${start}`);
     await folder.truncateMetrics(start);

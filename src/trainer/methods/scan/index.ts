@@ -40,8 +40,8 @@ import { scanStageOf, type ScanStage } from './stages.js';
  * epochs; 2 ops: .657). The README's departures list has the measurements. The settings live in
  * SCAN_SPEC.
  */
-export function createSCAN({ config, ds }: MethodInit): Method {
-  const m = scanModel(config, ds);
+export function createSCAN({ config, ds, retrain }: MethodInit): Method {
+  const m = scanModel(config, ds, retrain?.anchors);
   const { k, state, params } = m;
   const stages: Record<ScanStage, ScanStageTrainer> = {
     pretext: pretextStage(m),

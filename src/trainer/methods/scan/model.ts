@@ -9,6 +9,7 @@ import { dense, ParamSet, type Layer } from '../../models/layers.js';
 import { ConfigError } from '../../run/config.js';
 import { Rng } from '../../util/rng.js';
 import { settingsOf, type EpochResult, type StepInfo } from '../method.js';
+import type { Anchors } from '../anchors.js';
 
 /**
  * Fixed, where the settings live in SCAN_SPEC: SimCLR's temperature 0.1 with a 128-d MLP head, and
@@ -21,7 +22,7 @@ export const SCAN_CONSTANTS = { temperature: 0.1, projectionDim: 128, evalNeighb
  * What SCAN's stages share: the backbone f, the contrastive head g, the clustering heads, and the
  * state a resumed run must keep (mined neighbours, the kept head and epoch, the epochs trained).
  */
-export function scanModel(config: TrainConfig, ds: Dataset) {
+export function scanModel(config: TrainConfig, ds: Dataset, anchors?: Anchors) {
   const k = config.clusters;
   const settings = settingsOf(SCAN_SPEC, config);
   const nNeighbours = Math.min(settings.neighbours, ds.n - 1);
@@ -59,6 +60,8 @@ export function scanModel(config: TrainConfig, ds: Dataset) {
   return {
     config,
     ds,
+    /** A retrain's corrections, which self-labeling takes as labels. */
+    anchors,
     k,
     settings,
     nNeighbours,

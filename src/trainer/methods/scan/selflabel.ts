@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { toFloatBatch } from '../../data/dataset.js';
 import { strongAugment } from '../../data/strongAugment.js';
 import { selfLabelTargets, weightedCrossEntropy } from '../../losses/scan.js';
+import { anchorLoss } from '../../losses/anchors.js';
+import { anchorBatch, ANCHORS_PER_STEP, fixedClusters } from '../anchors.js';
 import { weightDecay } from '../../losses/weightDecay.js';
 import { batches, cancelPoint, minimizeTerms, stepCount, TermAverager } from '../method.js';
 import type { ScanModel, ScanStageTrainer } from './model.js';
@@ -10,9 +12,14 @@ import type { ScanModel, ScanStageTrainer } from './model.js';
  * SCAN's self-labeling stage, on the kept head only: Phi(weak X) > threshold gives a pseudo-label;
  * minimise the class-balanced cross-entropy of Phi(strong X) (RandAugment-like ops plus Cutout),
  * over the backbone and that head. Adam at the run's --lr.
+ * A retrain with corrections (our addition, README: departures): an anchored image's pseudo-label
+ * is the cluster the user moved it to, confident or not, and every step adds the anchor terms
+ * (must-link, cannot-link; losses/anchors.ts) on the strong views of up to ANCHORS_PER_STEP anchors.
  */
 export function selflabelStage(m: ScanModel): ScanStageTrainer {
   const { config, ds, settings, k } = m;
+  const anchors = m.anchors?.rows.length ? m.anchors : undefined;
+  const fixed = anchors && fixedClusters(anchors, ds.n);
   const strong = { ops: settings.strongOps, fill: m.fill };
   return {
     lr: config.learningRate,
@@ -30,14 +37,21 @@ export function selflabelStage(m: ScanModel): ScanStageTrainer {
         await cancelPoint(signal);
         const x = toFloatBatch(ds, idx);
         const weak = tf.tidy(() => m.headProbs(best, x, true));
-        const t = selfLabelTargets((await weak.data()) as Float32Array, k, settings.threshold);
+        const t = selfLabelTargets(
+          (await weak.data()) as Float32Array,
+          k,
+          settings.threshold,
+          fixed && Int32Array.from(idx, (i) => fixed[i]!),
+        );
         weak.dispose();
         seen += idx.length;
         confident += t.confident;
         // Draw the strong view whether or not the batch trains, so the stream does not depend on it.
         const xs = strongAugment(x, rng, strong);
         x.dispose();
-        if (t.confident > 0) {
+        const a = anchors && anchorBatch(anchors, rng, ANCHORS_PER_STEP);
+        const anchorView = a && strongAugment(toFloatBatch(ds, a.rows), rng, strong);
+        if (t.confident > 0 || a) {
           const r = await minimizeTerms(optimizer, vars, () => ({
             crossEntropy: weightedCrossEntropy(
               m.heads[best]!.apply(m.f.net.apply(xs, true), true) as tf.Tensor2D,
@@ -45,12 +59,20 @@ export function selflabelStage(m: ScanModel): ScanStageTrainer {
               t.weights,
             ),
             weightDecay: weightDecay(vars, settings.weightDecay),
+            ...(a && anchorView
+              ? anchorLoss(
+                  m.heads[best]!.apply(m.f.net.apply(anchorView, true), true) as tf.Tensor2D,
+                  a.to,
+                  a.from,
+                )
+              : {}),
           }));
           avg.add(r.loss, r.terms);
           lastLoss = r.loss;
           onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
         } else onStep({ step: ++step, steps, loss: lastLoss, images: idx.length });
         xs.dispose();
+        anchorView?.dispose();
       }
       return {
         ...avg.result('selflabel'),
