@@ -75,7 +75,10 @@ test("SCAN loss over stacked heads: each term is the sum of every head's own sca
   const listed = scanLossOverHeads(perHead(logits), 5);
   close(value(listed.consistency), value(stacked.consistency));
   close(value(listed.entropy), value(stacked.entropy));
-  const total = (f: (l: tf.Tensor3D) => tf.Scalar) => tf.grad(f)(logits).dataSync();
+  const total = (f: (l: tf.Tensor3D) => tf.Scalar) =>
+    tf
+      .grad((l: tf.Tensor) => f(l as tf.Tensor3D))(logits)
+      .dataSync();
   const a = total((l) => {
     const t = scanLossOfStacked(l, 5);
     return tf.add(t.consistency, t.entropy);
