@@ -1,4 +1,4 @@
-// npm run bench -- quality [--split test|dev|report] [--protocol transductive|inductive] [--seeds N]
+// npm run bench -- quality [--split test|dev|report] [--protocol transductive|inductive] [--seeds N] [--first-seed S]
 //                          [--methods cc,scan,deepcluster] [--minutes M] [--per-class N] [--epochs N]
 //                          [--backend B] [--param NAME=VALUE ...] [--resume] [--results DIR] [--fixtures DIR]
 //                          [--features MODEL|nsfwjs]
@@ -18,8 +18,9 @@
 // test: the dev images) and the split's images, which training never saw, are assigned by the trained
 // network through `clusterlab assign`'s code (src/trainer/run/assignFolder.ts) and scored; pixel
 // k-means likewise fits on the training set and gives each scored image its nearest centroid.
-// Each method trains with its defaults through the real `train()`, once per seed (42, 43, ...), within
-// M minutes (default 30; transductive: when the budget ends first, the last evaluated epoch counts;
+// Each method trains with its defaults through the real `train()`, once per seed (42, 43, ...; with
+// --first-seed S: S, S + 1, ..., so seeds can run in separate processes, each with --resume and
+// its own --results), within M minutes (default 30; transductive: when the budget ends first, the last evaluated epoch counts;
 // inductive needs the run finished). Beside them, k-means on the raw pixels of the same images
 // (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline: k-means++, best of 3 starts), once per seed.
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     split: { type: 'string', default: 'test' },
     protocol: { type: 'string', default: 'transductive' },
     seeds: { type: 'string', default: '3' },
+    'first-seed': { type: 'string', default: '42' },
     methods: { type: 'string', default: METHOD_NAMES.join(',') },
     minutes: { type: 'string', default: '30' },
     'per-class': { type: 'string', default: '1000' },
@@ -85,7 +87,7 @@ if (!inductive && args.protocol !== 'transductive')
 const methods = args.methods!.split(',') as MethodName[];
 for (const m of methods)
   if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
-const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => 42 + i);
+const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => Number(args['first-seed']) + i);
 if (seeds.length < 1) throw new Error(`--seeds must be a whole number of at least 1 (got ${args.seeds})`);
 const perClass = Number(args['per-class']);
 if (!Number.isInteger(perClass) || perClass < 1 || perClass > 1000)
