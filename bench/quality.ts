@@ -1,6 +1,7 @@
-// npm run bench -- quality [--split test|dev|report] [--protocol transductive|inductive] [--seeds N]
+// npm run bench -- quality [--split test|dev|report] [--protocol transductive|inductive] [--seeds N] [--first-seed S]
 //                          [--methods cc,scan,deepcluster] [--minutes M] [--per-class N] [--epochs N]
 //                          [--backend B] [--param NAME=VALUE ...] [--resume] [--results DIR] [--fixtures DIR]
+//                          [--features MODEL|nsfwjs]
 //
 // Clustering quality on Fashion-MNIST (Debian dataset-fashion-mnist, 10 classes, 28 px grey, written
 // once as <super>/<class>/<i>.png, i the image's index in its IDX file, so a run takes the same path
@@ -19,8 +20,9 @@
 // never saw (report: fit; dev: dev-fit; test: the dev images) through `clusterlab assign`'s code
 // (src/trainer/run/assignFolder.ts), and those images are scored; pixel k-means likewise fits on the
 // split and gives each held-out image its nearest centroid. Run the transductive bench first.
-// Each method trains with its defaults through the real `train()`, once per seed (42, 43, ...), within
-// M minutes (default 30; transductive: when the budget ends first, the last evaluated epoch counts;
+// Each method trains with its defaults through the real `train()`, once per seed (42, 43, ...; with
+// --first-seed S: S, S + 1, ..., so seeds can run in separate processes, each with --resume and
+// its own --results), within M minutes (default 30; transductive: when the budget ends first, the last evaluated epoch counts;
 // inductive needs the transductive run finished). Beside them, k-means on the raw pixels of the same images
 // (src/trainer/cluster/pixelKmeans.ts, the CLI's baseline: k-means++, best of 3 starts), once per seed.
 // Every figure is mean ± sd over the seeds; a bar is met only when mean - sd clears it.
@@ -32,6 +34,10 @@
 // Writes <--results, default bench/results>/quality[-dev|-report][-inductive][-N].json and .md after every run (-N: a
 // run on fewer than 1,000 images per class, a smoke test, kept apart from the real files and not
 // committed);
+// --features MODEL: the embedding methods (kmeans, scanhead, temi) cluster that feature model's
+// embeddings (the image methods and pixel k-means are unchanged); `nsfwjs` writes nsfwjs's bundled
+// MobileNetV2 (test/trainer/nsfwjsModel.ts) and uses it. The files are then quality[-SPLIT]-features-<name>[-N],
+// committed even at fewer than 1,000 images per class (embedding a full split is the cost).
 // `--resume` keeps the runs such a file holds (same protocol, size, budget, epochs, params, backend)
 // and trains only the others. `--split dev --per-class 20 --epochs 3 --seeds 2` is a smoke test.
 import { existsSync } from 'node:fs';
@@ -39,7 +45,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { LabelFree, MethodName, MetricsRow, TrainConfig } from '../src/protocol/run.js';
@@ -47,19 +53,21 @@ import { initBackend } from '../src/trainer/backend/index.js';
 import { pixelKmeans } from '../src/trainer/cluster/pixelKmeans.js';
 import { loadDataset } from '../src/trainer/data/dataset.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
-import { isMethodName, METHOD_NAMES } from '../src/common/methods/index.js';
+import { isEmbeddingMethod, isMethodName, METHOD_NAMES } from '../src/common/methods/index.js';
 import { score } from '../src/common/eval/metrics.js';
 import { parseAssignments } from '../src/common/runFiles.js';
 import { Assigner } from '../src/trainer/run/assign.js';
 import { assignFolder } from '../src/trainer/run/assignFolder.js';
 import { defaultConfig } from '../src/trainer/run/config.js';
 import { train } from '../src/trainer/run/train.js';
+import { writeNsfwjsMobileNetV2 } from '../test/trainer/nsfwjsModel.js';
 
 const { values: args } = parseArgs({
   options: {
     split: { type: 'string', default: 'test' },
     protocol: { type: 'string', default: 'transductive' },
     seeds: { type: 'string', default: '3' },
+    'first-seed': { type: 'string', default: '42' },
     methods: { type: 'string', default: METHOD_NAMES.join(',') },
     minutes: { type: 'string', default: '30' },
     'per-class': { type: 'string', default: '1000' },
@@ -69,6 +77,7 @@ const { values: args } = parseArgs({
     fixtures: { type: 'string', default: join(tmpdir(), 'clusterlab-bench-quality') },
     resume: { type: 'boolean', default: false },
     results: { type: 'string', default: 'bench/results' },
+    features: { type: 'string' },
   },
 });
 const split = args.split!;
@@ -80,7 +89,7 @@ if (!inductive && args.protocol !== 'transductive')
 const methods = args.methods!.split(',') as MethodName[];
 for (const m of methods)
   if (!isMethodName(m)) throw new Error(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
-const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => 42 + i);
+const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => Number(args['first-seed']) + i);
 if (seeds.length < 1) throw new Error(`--seeds must be a whole number of at least 1 (got ${args.seeds})`);
 const perClass = Number(args['per-class']);
 if (!Number.isInteger(perClass) || perClass < 1 || perClass > 1000)
@@ -217,9 +226,23 @@ const runsDir = join(args.fixtures!, `runs-${split}`);
 if (!args.resume && !inductive) await rm(runsDir, { recursive: true, force: true });
 const backend = await initBackend(args.backend as TrainConfig['backend']);
 const results: Record<string, Run[]> = { 'k-means on pixels': [] };
+/** --features: the model file the embedding methods read, and the name the results files carry. */
+const features = !args.features
+  ? undefined
+  : args.features === 'nsfwjs'
+    ? {
+        file: await writeNsfwjsMobileNetV2(join(args.fixtures!, 'nsfwjs-mobilenet_v2')),
+        name: 'nsfwjs-mobilenetv2',
+      }
+    : {
+        file: resolve(args.features),
+        name: basename(args.features).endsWith('model.json')
+          ? basename(dirname(resolve(args.features)))
+          : basename(args.features).replace(/\.[^.]*$/, ''),
+      };
 const base = join(
   args.results!,
-  `quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${perClass < 1000 ? `-${perClass}` : ''}`,
+  `quality${split === 'test' ? '' : `-${split}`}${inductive ? '-inductive' : ''}${features ? `-features-${features.name}` : ''}${perClass < 1000 ? `-${perClass}` : ''}`,
 );
 /** Inductive: the transductive bench's results file, which says which of its runs finished and how long they took. */
 const transductiveBase = base.replace(/-inductive(?=[^/]*$)/, '');
@@ -256,6 +279,7 @@ const protocol = {
   epochs: args.epochs ? Number(args.epochs) : undefined,
   params: args.param,
   backend: backend.name,
+  features: features?.name,
 };
 /** --resume: the runs an earlier bench of the same protocol finished (it writes its table after every run). */
 const earlier: Record<string, Run[]> = {};
@@ -307,6 +331,7 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
     seed,
     backend: args.backend as TrainConfig['backend'],
     params: params(args.param!),
+    ...(features && isEmbeddingMethod(method) ? { features: features.file } : {}),
   };
   if (args.epochs) config.epochs = Number(args.epochs);
   const abort = new AbortController();
@@ -461,7 +486,7 @@ async function report(done: number, total: number): Promise<void> {
   const how = inductive
     ? `inductive: the transductive bench's networks, trained on ${images.trainedOn!.rule}, assign ${n} images they never saw (${images.scored.rule}), which are scored`
     : `transductive: trained and scored on ${n} images (${images.scored.rule})`;
-  const title = `Fashion-MNIST ${splitName}, ${how}, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
+  const title = `Fashion-MNIST ${splitName}, ${how}, 28 px grey, small backbone, ${backend.name}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), at most ${args.minutes} min per run${args.epochs ? `, ${args.epochs} epochs` : ''}${args.param!.length ? `, ${args.param!.join(' ')}` : ''}${features ? `, the embedding methods (${methods.filter(isEmbeddingMethod).join(', ') || 'none'}) on ${features.name} embeddings` : ''}${done < total ? ` (partial: ${done} of ${total} runs so far)` : ''}`;
   const frozen = `${inductive ? `Networks trained with the defaults as of commit ${transductive!.frozenAt.commit}${transductive!.frozenAt.clean ? '' : ' WITH UNCOMMITTED CHANGES'} (the transductive results file); assigned and scored at commit ${commit.commit}` : `Defaults as of commit ${commit.commit}`}${commit.clean ? '' : ' WITH UNCOMMITTED CHANGES (the figures are of no commit)'}.`;
   const md = `${title}\n\n${frozen}\n\n${table}\n${labelFreeMd ? `\n${labelFreeMd}\n` : ''}`;
   console.log(`\n${md}`);

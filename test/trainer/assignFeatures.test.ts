@@ -18,6 +18,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseAssignments } from '../../src/common/runFiles.js';
 import { initBackend } from '../../src/trainer/backend/index.js';
+import { EmbeddingCache } from '../../src/trainer/features/embeddingCache.js';
+import { Embedder } from '../../src/trainer/features/modelEmbeddings.js';
+import { Assigner } from '../../src/trainer/run/assign.js';
+import { assignFolder } from '../../src/trainer/run/assignFolder.js';
 import { defaultConfig } from '../../src/trainer/run/config.js';
 import { train } from '../../src/trainer/run/train.js';
 import { assignsLikeTrainingOf, startCli } from './harness.js';
@@ -114,6 +118,37 @@ test('kmeans, scanhead and temi runs on a feature model assign every training im
     await assignsLikeTrainingOf(out, data, cache);
     await assignsLikeTrainingOf(out, data, join(tmp, `cold-${method}`));
   }
+});
+
+test('assigning a folder of more than one batch opens the embedding cache once, and unlocks it at the end', async () => {
+  await initBackend('wasm');
+  const many = join(tmp, 'many');
+  mkdirSync(many);
+  const first = [...training.keys()][0]!;
+  // 600 images: two of assignFolder's 512-image batches.
+  for (let i = 0; i < 600; i++) copyFileSync(join(data, first), join(many, `${i}.png`));
+  const open = EmbeddingCache.open.bind(EmbeddingCache);
+  let opened = 0;
+  EmbeddingCache.open = (...a) => (opened++, open(...a));
+  try {
+    const r = await assignFolder(new Assigner(async () => {}, join(tmp, 'many-cache')), run, many, {
+      out: join(tmp, 'many-out', 'assignments.csv'),
+    });
+    assert.equal(r.header.assigned, 600);
+    assert.deepEqual(
+      new Set(parseAssignments(readFileSync(r.csv, 'utf8')).map((a) => a.cluster)),
+      new Set([training.get(first)]),
+    );
+    assert.equal(opened, 1, 'one open for both batches');
+  } finally {
+    EmbeddingCache.open = open;
+  }
+  // Closed at the end: the next opener holds the lock (it would read only, were the cache still held).
+  const again = await Embedder.open(model, () => {});
+  const held = await again.openCache(join(tmp, 'many-cache'));
+  assert.equal(held.writable, true);
+  await held.cache.close();
+  await again.dispose();
 });
 
 test('a changed model file, a missing one, or an edited sidecar is refused with one line, and nothing is written', async () => {

@@ -3,7 +3,6 @@
 // loader, preprocessing and cache as any feature model.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +11,7 @@ import { initBackend } from '../../src/trainer/backend/index.js';
 import type { CachedImage } from '../../src/trainer/features/embeddingCache.js';
 import { embedImages } from '../../src/trainer/features/modelEmbeddings.js';
 import { ConfigError } from '../../src/trainer/run/config.js';
+import { writeNsfwjsMobileNetV2 } from './nsfwjsModel.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-nsfwjs-'));
 const modelDir = join(tmp, 'mobilenet_v2');
@@ -21,27 +21,8 @@ const images: CachedImage[] = [];
 const log: string[] = [];
 const hooks = { log: (l: string) => log.push(l) };
 
-interface NsfwModel {
-  modelJson: () => Promise<{ default: { modelTopology: unknown; weightsManifest: { paths: string[] }[] } }>;
-  weightBundles: (() => Promise<{ default: string }>)[];
-}
-
 before(async () => {
-  const { MobileNetV2Model: m } = createRequire(import.meta.url)('nsfwjs/models/mobilenet_v2') as {
-    MobileNetV2Model: NsfwModel;
-  };
-  const json = (await m.modelJson()).default;
-  mkdirSync(modelDir);
-  const paths = json.weightsManifest.flatMap((g) => g.paths);
-  assert.equal(paths.length, m.weightBundles.length);
-  for (const [i, p] of paths.entries())
-    writeFileSync(join(modelDir, p), Buffer.from((await m.weightBundles[i]!()).default, 'base64'));
-  writeFileSync(model, JSON.stringify(json));
-  // nsfwjs feeds pixels / 255; the embedding is the pooled 1280 features before its classifier.
-  writeFileSync(
-    side,
-    JSON.stringify({ output: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1], resize: 'stretch' }),
-  );
+  await writeNsfwjsMobileNetV2(modelDir);
   const imgDir = join(tmp, 'images');
   mkdirSync(imgDir);
   const sample = join(process.cwd(), 'sample', 'fashion');

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { TrainConfig } from '../../src/protocol/run.js';
 import { applyOp, cutoutHole, STRONG_OPS, strongAugment } from '../../src/trainer/data/strongAugment.js';
-import { scanLoss, selfLabelTargets, weightedCrossEntropy } from '../../src/trainer/losses/scan.js';
+import {
+  scanLoss,
+  scanLossOfStacked,
+  scanLossOverHeads,
+  selfLabelTargets,
+  weightedCrossEntropy,
+} from '../../src/trainer/losses/scan.js';
 import { weightDecay } from '../../src/trainer/losses/weightDecay.js';
 import { uniformOverLabels } from '../../src/trainer/methods/deepcluster.js';
 import { resolveScanConfig, scanStageOf } from '../../src/trainer/methods/scan/stages.js';
@@ -45,6 +51,40 @@ test('SCAN loss: agreeing one-hot neighbours spread over all clusters cost nothi
   const t = scanLoss(p, p, 5);
   close(value(t.consistency), 0);
   close(value(t.entropy), 0);
+});
+
+test("SCAN loss over stacked heads: each term is the sum of every head's own scanLoss, gradients too", () => {
+  const rng = new Rng(3);
+  // 3 heads, 4 anchors then their 4 neighbours, 5 clusters; logits of order 1-3.
+  const logits = tf.tensor3d(
+    Float32Array.from({ length: 8 * 3 * 5 }, () => 2 * rng.normal()),
+    [8, 3, 5],
+  );
+  const perHead = (l: tf.Tensor3D) =>
+    [0, 1, 2].map((h) => tf.squeeze(tf.slice(l, [0, h, 0], [-1, 1, -1]), [1]) as tf.Tensor2D);
+  const own = (l: tf.Tensor3D, w: number) =>
+    perHead(l).map((x) => {
+      const [pa, pn] = tf.split(tf.softmax(x), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+      return scanLoss(pa, pn, w);
+    });
+  const stacked = scanLossOfStacked(logits, 5);
+  const sum = (ts: tf.Scalar[]) => ts.reduce((a, t) => a + value(t), 0);
+  close(value(stacked.consistency), sum(own(logits, 5).map((t) => t.consistency)));
+  close(value(stacked.entropy), sum(own(logits, 5).map((t) => t.entropy)));
+  // The list form (SCAN's image heads) goes through the stacked one.
+  const listed = scanLossOverHeads(perHead(logits), 5);
+  close(value(listed.consistency), value(stacked.consistency));
+  close(value(listed.entropy), value(stacked.entropy));
+  const total = (f: (l: tf.Tensor3D) => tf.Scalar) =>
+    tf
+      .grad((l: tf.Tensor) => f(l as tf.Tensor3D))(logits)
+      .dataSync();
+  const a = total((l) => {
+    const t = scanLossOfStacked(l, 5);
+    return tf.add(t.consistency, t.entropy);
+  });
+  const b = total((l) => tf.addN(own(l, 5).flatMap((t) => [t.consistency, t.entropy])));
+  a.forEach((g, i) => close(g, b[i]!));
 });
 
 test('self-labeling targets: only rows above the threshold count, weighted n / class count', () => {

@@ -105,6 +105,9 @@ export async function embedImages(
   }
 }
 
+/** An opened embedding cache; `writable` false when another process holds it. */
+export type OpenCache = Awaited<ReturnType<typeof EmbeddingCache.open>>;
+
 export interface EmbedResult {
   embeddings: Embeddings;
   stats: EmbedStats;
@@ -150,17 +153,26 @@ export class Embedder {
     return { file: this.file, sha256: this.sha256, preprocessing: this.prep, dim };
   }
 
-  /** `skipUndecodable`: an image that does not decode is reported in `undecodable` instead of failing the call. */
+  /** This model's embedding cache under cacheDir, opened (and locked) until its `cache.close()`. */
+  openCache(cacheDir: string): Promise<OpenCache> {
+    return EmbeddingCache.open(cacheDir, this.file, this.sha256, this.prep);
+  }
+
+  /**
+   * `cacheDir`: the cache is opened for this call and closed after it; an `openCache()` result is
+   * used as it is and left open (assign's batches of one folder share one). `skipUndecodable`: an
+   * image that does not decode is reported in `undecodable` instead of failing the call.
+   */
   async embed(
     images: readonly CachedImage[],
-    cacheDir: string,
+    cacheDir: string | OpenCache,
     hooks: EmbedHooks,
     skipUndecodable = false,
   ): Promise<EmbedResult> {
-    const { file, model, prep, sha256: sha } = this;
+    const { file, model, prep } = this;
     const t0 = performance.now();
     const undecodable = new Map<number, string>();
-    const { cache, writable } = await EmbeddingCache.open(cacheDir, file, sha, prep);
+    const { cache, writable } = typeof cacheDir === 'string' ? await this.openCache(cacheDir) : cacheDir;
     try {
       if (!writable)
         hooks.log(`embedding cache ${cache.dir} is in use by another trainer: computing without saving`);
@@ -235,7 +247,7 @@ export class Embedder {
         undecodable,
       };
     } finally {
-      await cache.close();
+      if (typeof cacheDir === 'string') await cache.close();
     }
   }
 

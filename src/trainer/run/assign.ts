@@ -14,7 +14,7 @@ import type { AssignResult } from '../../protocol/server.js';
 import { decodeMany, type DecodeResult } from '../data/decode.js';
 import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import type { CachedImage } from '../features/embeddingCache.js';
-import { assertRecordedModel, Embedder } from '../features/modelEmbeddings.js';
+import { assertRecordedModel, Embedder, type OpenCache } from '../features/modelEmbeddings.js';
 import { sidecarPathOf } from '../features/sidecar.js';
 import { isEmbeddingMethodInstance, predictionsOfProbs } from '../methods/embeddingMethod.js';
 import { createMethod } from '../methods/index.js';
@@ -29,8 +29,11 @@ interface Loaded {
   backend: string;
   run: RunJson;
   method: Method;
-  /** A feature-model run's model, held open between calls; `state` tells when its files change. */
-  embedder?: { model: Embedder; state: string };
+  /**
+   * A feature-model run's model, held open between calls; `state` tells when its files change;
+   * `cache`, its embedding cache while a caller holds it open (assignFolder, over its batches).
+   */
+  embedder?: { model: Embedder; state: string; cache?: OpenCache };
 }
 
 /** Keeps the last run's model loaded: the host sends new files of one run in many small batches. */
@@ -46,10 +49,21 @@ export class Assigner {
     private readonly cacheDir = cacheDirOf(),
   ) {}
 
-  /** `files` are absolute paths; results keep them as given. */
-  async assign(runDir: string, files: string[]): Promise<AssignResult> {
+  /**
+   * `files` are absolute paths; results keep them as given. `holdCache`: a feature-model run's
+   * embedding cache stays open (and locked) after the call, for the next batch, until closeCache().
+   */
+  async assign(runDir: string, files: string[], opts: { holdCache?: boolean } = {}): Promise<AssignResult> {
     const loaded = await this.model(runDir);
-    if (loaded.embedder) return this.assignEmbedded(loaded, loaded.embedder.model, files);
+    if (loaded.embedder) {
+      const held = loaded.embedder;
+      held.cache ??= await held.model.openCache(this.cacheDir);
+      try {
+        return await this.assignEmbedded(loaded, held.model, held.cache, files);
+      } finally {
+        if (!opts.holdCache) await this.closeCache();
+      }
+    }
     const { run, method } = loaded;
     const size = run.config.imageSize;
     const channels = run.config.channels;
@@ -85,7 +99,12 @@ export class Assigner {
   }
 
   /** The files' embeddings through the run's feature model, assigned from them; files that do not decode are skipped. */
-  private async assignEmbedded(l: Loaded, embedder: Embedder, files: string[]): Promise<AssignResult> {
+  private async assignEmbedded(
+    l: Loaded,
+    embedder: Embedder,
+    cache: OpenCache,
+    files: string[],
+  ): Promise<AssignResult> {
     const { method } = l;
     if (!isEmbeddingMethodInstance(method))
       throw new Error(`internal: ${l.run.method} clusters no embeddings`);
@@ -96,12 +115,7 @@ export class Assigner {
       if (s instanceof Error) skipped.push({ path: abs, reason: `cannot be read: ${s.message}` });
       else images.push({ abs, size: s.size, mtimeMs: s.mtimeMs });
     }
-    const { embeddings: e, undecodable } = await embedder.embed(
-      images,
-      this.cacheDir,
-      { log: () => {} },
-      true,
-    );
+    const { embeddings: e, undecodable } = await embedder.embed(images, cache, { log: () => {} }, true);
     const ok = images.map((_, i) => i).filter((i) => !undecodable.has(i));
     for (const [i, reason] of undecodable) skipped.push({ path: images[i]!.abs, reason });
     if (ok.length === 0) return { assignments: [], skipped };
@@ -116,11 +130,21 @@ export class Assigner {
     return { assignments, skipped };
   }
 
+  /** Closes (and unlocks) the embedding cache an assign with holdCache left open. */
+  async closeCache(): Promise<void> {
+    const held = this.loaded?.embedder;
+    const cache = held?.cache;
+    if (!cache) return;
+    held.cache = undefined;
+    await cache.cache.close();
+  }
+
   /** Frees the loaded model (before a run switches the backend, and on shutdown). */
   release(): void {
     if (!this.loaded) return;
     this.loaded.method.params.dispose();
     this.loaded.method.optimizer.dispose();
+    void this.loaded.embedder?.cache?.cache.close();
     void this.loaded.embedder?.model.dispose();
     this.loaded = undefined;
   }

@@ -128,20 +128,26 @@ export async function assignFolder(
   const skipped: AssignedHeader['skipped'] = scan.skipped.map((s) => ({ path: s.path, reason: s.reason }));
   const rows: string[] = ['path,cluster,confidence'];
   const sizes = new Array<number>(run.config.clusters).fill(0);
-  for (let i = 0; i < scan.entries.length; i += BATCH) {
-    const batch = scan.entries.slice(i, i + BATCH);
-    const r = await assigner.assign(
-      runDir,
-      batch.map((e) => e.abs),
-    );
-    for (const a of r.assignments) {
-      rows.push(
-        `${csvField(relative(scan.root, a.path).split('\\').join('/'))},${a.cluster},${a.confidence.toFixed(6)}`,
+  try {
+    for (let i = 0; i < scan.entries.length; i += BATCH) {
+      const batch = scan.entries.slice(i, i + BATCH);
+      // One open embedding cache for the folder (a feature-model run): its index is read once, not per batch.
+      const r = await assigner.assign(
+        runDir,
+        batch.map((e) => e.abs),
+        { holdCache: true },
       );
-      sizes[a.cluster]!++;
+      for (const a of r.assignments) {
+        rows.push(
+          `${csvField(relative(scan.root, a.path).split('\\').join('/'))},${a.cluster},${a.confidence.toFixed(6)}`,
+        );
+        sizes[a.cluster]!++;
+      }
+      for (const s of r.skipped) skipped.push({ path: relative(scan.root, s.path), reason: s.reason });
+      o.onProgress?.(Math.min(i + BATCH, scan.entries.length), scan.entries.length);
     }
-    for (const s of r.skipped) skipped.push({ path: relative(scan.root, s.path), reason: s.reason });
-    o.onProgress?.(Math.min(i + BATCH, scan.entries.length), scan.entries.length);
+  } finally {
+    await assigner.closeCache();
   }
   const header: AssignedHeader = {
     data: scan.root,
