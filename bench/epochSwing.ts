@@ -29,6 +29,7 @@ interface Series {
   method: string;
   seed: number;
   source: string;
+  params?: Record<string, unknown>;
   /** The final phase's evaluated epochs, in order. */
   rows: { epoch: number; acc: number }[];
 }
@@ -50,6 +51,7 @@ for (const dir of args.runs!.split(',').filter(Boolean)) {
     if (run.status !== 'done') continue;
     series.push({
       method: run.config.method,
+      params: run.config.params ?? {},
       seed: run.config.seed,
       source: join(dir, name),
       rows: finalPhase(parseMetrics(readFileSync(metrics, 'utf8'))),
@@ -63,6 +65,13 @@ for (const file of args['dc-pick']!.split(',').filter(Boolean)) {
 }
 if (series.length === 0)
   throw new Error('no finished run found: name run folders with --runs or a dcPick.json');
+// Runs of one method whose settings differ (e.g. schedule=cosine and constant) are rows of their own.
+const base = series.map((s) => s.method);
+for (const s of series) {
+  const others = series.filter((o, i) => base[i] === s.method.split(' ')[0] && o.params);
+  const differing = Object.entries(s.params ?? {}).filter(([k, v]) => others.some((o) => o.params![k] !== v));
+  s.method = [s.method, ...differing.map(([k, v]) => `${k}=${String(v)}`)].join(' ');
+}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) =>
