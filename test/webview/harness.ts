@@ -230,7 +230,14 @@ export async function openPage(
     act: async (type, action) => {
       const handled = new Promise<void>((done) => waiters.push({ type, done }));
       await action();
-      await handled;
+      // A page that never sends the message fails the test in one line instead of hanging the lane.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        handled,
+        new Promise<never>((_, fail) => {
+          timer = setTimeout(() => fail(new Error(`the ${name} page sent no '${type}' within 30 s`)), 30_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       await idle();
     },
   };
