@@ -51,4 +51,5 @@ export const CC_SPEC = {
     },
   },
   terms: { instance: 'Instance loss', cluster: 'Cluster loss', entropy: 'Entropy term' },
+  corrections: { where: 'its cluster head' },
 } as const satisfies MethodSpec;

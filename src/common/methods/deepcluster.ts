@@ -74,4 +74,5 @@ export const DEEPCLUSTER_SPEC = {
     classifierConfidence: { label: "Classifier's mean top probability (fraction)", kind: 'fraction' },
     keptEpoch: { label: 'Kept epoch', kind: 'index' },
   },
+  corrections: { where: 'its k-means' },
 } as const satisfies MethodSpec;

@@ -216,4 +216,5 @@ export const SCAN_SPEC = {
   terms: { instance: 'Instance loss', ...SCAN_TERMS },
   metrics: SCAN_METRICS,
   warnings: SELFLABEL_WARNINGS,
+  corrections: { where: 'self-labeling', stage: 'selflabel', epochsSetting: 'selflabelEpochs' },
 } as const satisfies MethodSpec;

@@ -69,6 +69,13 @@ export interface MethodSpec {
   /** Its own metrics.jsonl columns (an epoch's `extra`). */
   metrics?: Record<string, SeriesSpec>;
   warnings?: readonly StageWarning[];
+  /**
+   * How a retrain takes the user's corrections as anchors (absent: it takes none): `where` in the
+   * method they act; `stage`, the stage that must have been trained (a name in its `stages`
+   * setting); `epochsSetting`, the setting that counts a retrain's extra epochs (a staged method's
+   * epochs past its stages belong to its last).
+   */
+  corrections?: { where: string; stage?: string; epochsSetting?: string };
 }
 
 /** The value type a setting spec gives: a choice's own strings, a boolean, or a number. */

@@ -5,14 +5,12 @@
  * no anchors) is the trainer's one line, shown before any run starts.
  */
 import * as vscode from 'vscode';
+import { METHOD_SPECS } from '../../common/methods/index.js';
 import { runLabelOf } from '../methods.js';
 import { assertTrusted } from '../trust.js';
 import type { TrainingRuns } from '../trainingRuns.js';
 import type { RunStore } from '../workspace/runStore.js';
 import { pickRun, type RunTarget } from './pickRun.js';
-
-/** The methods whose training takes the corrections as anchors. */
-const RETRAINABLE = new Set(['cc', 'scan', 'deepcluster']);
 
 export async function retrainRun(
   deps: { store: RunStore; training: TrainingRuns },
@@ -20,7 +18,7 @@ export async function retrainRun(
 ): Promise<void> {
   assertTrusted();
   const picked = await pickRun(deps.store, target, {
-    filter: (e) => e.run.status === 'done' && RETRAINABLE.has(e.run.method),
+    filter: (e) => e.run.status === 'done' && METHOD_SPECS[e.run.method].corrections !== undefined,
     placeHolder: 'Finished run to retrain with your corrections (moves in its gallery)',
     none: 'no run to retrain: finished CC, SCAN and DeepCluster runs can be.',
   });

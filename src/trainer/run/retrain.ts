@@ -8,6 +8,8 @@
 import { copyFile, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RunJson } from '../../protocol/run.js';
+import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
+import type { MethodSpec } from '../../common/methods/spec.js';
 import { RunFolder } from './runFolder.js';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
 import { emptyLabels, LABELS_FILE } from '../../protocol/labels.js';
@@ -16,8 +18,8 @@ import { ConfigError } from './config.js';
 import { readCorrections, writeCorrections, type Correction } from './corrections.js';
 import { defaultRunDir, resume, type TrainHooks, type TrainResult } from './train.js';
 
-/** Methods whose training takes anchors: SCAN's self-labeling, DeepCluster's k-means, CC's cluster head. */
-const RETRAINABLE = ['cc', 'scan', 'deepcluster'];
+/** Methods whose training takes anchors (their specs say where). */
+const RETRAINABLE = METHOD_NAMES.filter((m) => METHOD_SPECS[m].corrections);
 
 export interface RetrainOptions {
   /** Epochs to train past the source's; default a sixth of its epochs, at least 2. */
@@ -34,15 +36,17 @@ export async function planRetrain(
 ): Promise<{ run: RunJson; moves: Correction[]; epochs: number }> {
   const source = new RunFolder(resolve(sourceDir));
   const run = await source.readRun();
-  if (!RETRAINABLE.includes(run.method))
+  const spec: MethodSpec = METHOD_SPECS[run.method];
+  if (!spec.corrections)
     throw new ConfigError(
       `${source.dir}: a ${run.method} run cannot be retrained with corrections yet (${RETRAINABLE.join(', ')} can)`,
     );
   if (run.status !== 'done')
     throw new ConfigError(`${source.dir}: the run is ${run.status}; only a finished run can be retrained`);
-  if (run.method === 'scan' && !String(run.config.params.stages).split(',').includes('selflabel'))
+  const { stage, where } = spec.corrections;
+  if (stage && !String(run.config.params.stages).split(',').includes(stage))
     throw new ConfigError(
-      `${source.dir}: the run stopped before self-labeling, where a SCAN retrain puts the corrections: resume it with --stages pretext,scan,selflabel first`,
+      `${source.dir}: the run stopped before ${where}, where a ${spec.label} retrain puts the corrections: resume it with --stages ${(spec.stages ?? []).map((s) => s.phase).join(',')} first`,
     );
   const epochs = opts.epochs ?? Math.max(2, Math.round(run.epoch / 6));
   if (!Number.isInteger(epochs) || epochs < 1)
@@ -90,12 +94,9 @@ export async function prepareRetrain(
   const { folder, unlock } = await RunFolder.create(resolve(out));
   try {
     const config = { ...run.config, epochs: run.config.epochs + epochs };
-    // SCAN's epochs past its stages are self-labeling; its resolved config counts them there.
-    if (run.method === 'scan')
-      config.params = {
-        ...config.params,
-        selflabelEpochs: (config.params.selflabelEpochs as number) + epochs,
-      };
+    // A staged method's epochs past its stages are its last stage's; its resolved config counts them there.
+    const counted = METHOD_SPECS[run.method].corrections?.epochsSetting;
+    if (counted) config.params = { ...config.params, [counted]: (config.params[counted] as number) + epochs };
     await writeCorrections(folder, {
       format: 'clusterlab-corrections',
       version: 1,
