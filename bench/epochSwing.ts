@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseMetrics } from '../src/common/runFiles.js';
-import type { MetricsRow, RunJson } from '../src/protocol/run.js';
+import { readRunJson } from '../src/common/runJson.js';
+import type { MetricsRow } from '../src/protocol/run.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,11 +45,9 @@ function finalPhase(rows: MetricsRow[]): { epoch: number; acc: number }[] {
 const series: Series[] = [];
 for (const dir of args.runs!.split(',').filter(Boolean)) {
   for (const name of readdirSync(dir).sort()) {
-    const runJson = join(dir, name, 'run.json');
     const metrics = join(dir, name, 'metrics.jsonl');
-    if (!existsSync(runJson) || !existsSync(metrics)) continue;
-    const run = JSON.parse(readFileSync(runJson, 'utf8')) as RunJson;
-    if (run.status !== 'done') continue;
+    const run = await readRunJson(join(dir, name));
+    if (run?.status !== 'done' || !existsSync(metrics)) continue;
     series.push({
       method: run.config.method,
       params: run.config.params ?? {},
@@ -66,12 +65,12 @@ for (const file of args['dc-pick']!.split(',').filter(Boolean)) {
 if (series.length === 0)
   throw new Error('no finished run found: name run folders with --runs or a dcPick.json');
 // Runs of one method whose settings differ (e.g. schedule=cosine and constant) are rows of their own.
-const base = series.map((s) => s.method);
-for (const s of series) {
-  const others = series.filter((o, i) => base[i] === s.method.split(' ')[0] && o.params);
-  const differing = Object.entries(s.params ?? {}).filter(([k, v]) => others.some((o) => o.params![k] !== v));
-  s.method = [s.method, ...differing.map(([k, v]) => `${k}=${String(v)}`)].join(' ');
-}
+const labels = series.map((s) => {
+  const same = series.filter((o) => o.method === s.method && o.params);
+  const differing = Object.entries(s.params ?? {}).filter(([k, v]) => same.some((o) => o.params![k] !== v));
+  return [s.method, ...differing.map(([k, v]) => `${k}=${String(v)}`)].join(' ');
+});
+labels.forEach((label, i) => (series[i]!.method = label));
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) =>

@@ -56,6 +56,7 @@ import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/tr
 import { isEmbeddingMethod, isMethodName, METHOD_NAMES } from '../src/common/methods/index.js';
 import { score } from '../src/common/eval/metrics.js';
 import { parseAssignments } from '../src/common/runFiles.js';
+import { readRunJson } from '../src/common/runJson.js';
 import { Assigner } from '../src/trainer/run/assign.js';
 import { assignFolder } from '../src/trainer/run/assignFolder.js';
 import { defaultConfig } from '../src/trainer/run/config.js';
@@ -377,9 +378,7 @@ async function runOnce(method: MethodName, seed: number): Promise<Run> {
 async function assignHeldOut(method: MethodName, seed: number): Promise<Run> {
   const trained = transductive?.results[method]?.find((r) => r.seed === seed);
   const dir = join(runsDir, `${method}-${seed}`);
-  const status = existsSync(join(dir, 'run.json'))
-    ? (JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status?: string }).status
-    : undefined;
+  const status = (await readRunJson(dir))?.status;
   if (!trained?.finished || status !== 'done') {
     console.error(
       `${method} seed ${seed}: the inductive bench needs the transductive bench's finished run in ${dir} (${transductiveBase}.json ${trained ? 'has it cut by the budget' : 'does not hold it'}, run.json ${status ?? 'missing'}): run \`npm run bench -- quality --split ${split}\` first`,
