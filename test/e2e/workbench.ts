@@ -72,15 +72,19 @@ export class Workbench {
         ))
       )
         continue;
-      await input.fill(`>${title}`);
+      // The palette can close between these steps (a webview taking focus as it finishes
+      // loading closes it): each step is bounded, and a closed palette is opened again.
+      const typed = await input.fill(`>${title}`, { timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!typed) continue;
       const row = this.quickPickItem(title);
-      if (
-        await row.waitFor({ timeout: 3000 }).then(
-          () => true,
-          () => false,
-        )
-      )
-        return row.click();
+      const clicked = await row.click({ timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+      if (clicked) return;
     }
   }
 
