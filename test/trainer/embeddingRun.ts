@@ -5,7 +5,7 @@ import type { Scores, TrainConfig } from '../../src/protocol/run.js';
 import type { Dataset } from '../../src/trainer/data/dataset.js';
 import type { Embeddings } from '../../src/trainer/embeddings/embeddings.js';
 import { createMethod, resolveConfig } from '../../src/trainer/methods/index.js';
-import type { EpochResult } from '../../src/trainer/methods/method.js';
+import { epochRng, type EpochResult } from '../../src/trainer/methods/method.js';
 import { defaultConfig } from '../../src/trainer/run/config.js';
 import { Rng } from '../../src/trainer/util/rng.js';
 
@@ -71,7 +71,7 @@ export async function runOnEmbeddings(
     const signal = new AbortController().signal;
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       m.enterEpoch?.(epoch);
-      rows.push(await m.trainEpoch(epoch, () => {}, signal));
+      rows.push(await m.trainEpoch(epoch, epochRng(config, epoch), () => {}, signal));
     }
     const preds = await m.predict();
     return {

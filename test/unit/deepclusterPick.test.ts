@@ -8,6 +8,7 @@ import type { MetricsRow, SummaryJson, TrainConfig } from '../../src/protocol/ru
 import { initBackend } from '../../src/trainer/backend/index.js';
 import { loadDataset, type Dataset } from '../../src/trainer/data/dataset.js';
 import { createDeepCluster } from '../../src/trainer/methods/deepcluster.js';
+import { epochRng } from '../../src/trainer/methods/method.js';
 import {
   DC_PICK_RULES,
   pickEpoch,
@@ -106,11 +107,12 @@ test('DeepCluster pick: the kept epoch is the one the rule picks from the rows, 
 
 /** Trains DeepCluster on `ds` directly; the rows' label-free quantities, the kept epoch and the final clusters. */
 async function trainMethod(ds: Dataset, pick: DcPickRule) {
-  const m = createDeepCluster({ config: config(pick), ds });
+  const cfg = config(pick);
+  const m = createDeepCluster({ config: cfg, ds });
   try {
     const extras = [];
     for (let e = 1; e <= EPOCHS; e++)
-      extras.push((await m.trainEpoch(e, () => {}, new AbortController().signal)).extra);
+      extras.push((await m.trainEpoch(e, epochRng(cfg, e), () => {}, new AbortController().signal)).extra);
     const kept = m.finish!();
     const preds = await m.predict();
     return { extras, kept, cluster: Array.from(preds.cluster), confidence: Array.from(preds.confidence) };

@@ -8,7 +8,7 @@ import type { TrainConfig } from '../../src/protocol/run.js';
 import { initBackend } from '../../src/trainer/backend/index.js';
 import type { Dataset } from '../../src/trainer/data/dataset.js';
 import { scanEvaluate } from '../../src/trainer/losses/scan.js';
-import type { Method } from '../../src/trainer/methods/method.js';
+import { epochRng, type Method } from '../../src/trainer/methods/method.js';
 import { createSCAN } from '../../src/trainer/methods/scan/index.js';
 import { resolveScanConfig } from '../../src/trainer/methods/scan/stages.js';
 import { defaultConfig } from '../../src/trainer/run/config.js';
@@ -95,7 +95,7 @@ const config: TrainConfig = resolveScanConfig({
   },
 });
 const signal = new AbortController().signal;
-const train = (m: Method, epoch: number) => m.trainEpoch(epoch, () => {}, signal);
+const train = (m: Method, epoch: number) => m.trainEpoch(epoch, epochRng(config, epoch), () => {}, signal);
 const keptPart = (m: Method) =>
   [...m.params.all()]
     .filter(([n]) => n.startsWith('backbone.') || n.startsWith('cluster_head.'))

@@ -13,39 +13,20 @@ export const WORST_N = 50;
 
 type Rgb = [number, number, number];
 
+/** A hex colour ("1f77b4") as channels. */
+const rgb = (hex: string): Rgb => [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as Rgb;
+
 /** Tableau 20: distinguishable categories, in the order that keeps neighbours apart. */
-const PALETTE: Rgb[] = [
-  [31, 119, 180],
-  [255, 127, 14],
-  [44, 160, 44],
-  [214, 39, 40],
-  [148, 103, 189],
-  [140, 86, 75],
-  [227, 119, 194],
-  [127, 127, 127],
-  [188, 189, 34],
-  [23, 190, 207],
-  [174, 199, 232],
-  [255, 187, 120],
-  [152, 223, 138],
-  [255, 152, 150],
-  [197, 176, 213],
-  [196, 156, 148],
-  [247, 182, 210],
-  [199, 199, 199],
-  [219, 219, 141],
-  [158, 218, 229],
-];
+const PALETTE = (
+  '1f77b4 ff7f0e 2ca02c d62728 9467bd 8c564b e377c2 7f7f7f bcbd22 17becf ' +
+  'aec7e8 ffbb78 98df8a ff9896 c5b0d5 c49c94 f7b6d2 c7c7c7 dbdb8d 9edae5'
+)
+  .split(' ')
+  .map(rgb);
 const GREY: Rgb = [128, 128, 128];
 const NEW: Rgb = [255, 127, 14];
 /** Viridis at five stops: ordered, readable on light and dark themes. */
-const VIRIDIS: Rgb[] = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-];
+const VIRIDIS = '440154 3b528b 21918c 5ec962 fde725'.split(' ').map(rgb);
 
 export const categoryColor = (i: number): Rgb => (i < 0 ? GREY : PALETTE[i % PALETTE.length]!);
 

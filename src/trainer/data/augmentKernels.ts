@@ -100,6 +100,18 @@ export function saturation(img: Float32Array, f: number): void {
   }
 }
 
+/** Per hue sector (sixths of a turn), which of v, p, q, t is red, green and blue (HSV to RGB). */
+const HSV_SECTORS: readonly (readonly [0 | 1 | 2 | 3, 0 | 1 | 2 | 3, 0 | 1 | 2 | 3])[] = [
+  [0, 3, 1],
+  [2, 0, 1],
+  [1, 0, 3],
+  [1, 2, 0],
+  [3, 1, 0],
+  [0, 1, 2],
+];
+/** v, p, q, t of the pixel being converted (a reused scratch: no allocation per pixel). */
+const VPQT = new Float32Array(4);
+
 /** Rotates hue by `shift` turns through HSV, as torchvision's adjust_hue does for float images; RGB only. */
 export function hue(img: Float32Array, shift: number): void {
   for (let i = 0; i < img.length; i += 3) {
@@ -119,40 +131,14 @@ export function hue(img: Float32Array, shift: number): void {
     const sector = h6 | 0;
     const fr = h6 - sector;
     const v = maxc;
-    const p = clamp01(v * (1 - s));
-    const q = clamp01(v * (1 - s * fr));
-    const t = clamp01(v * (1 - s * (1 - fr)));
-    switch (sector) {
-      case 0:
-        img[i] = v;
-        img[i + 1] = t;
-        img[i + 2] = p;
-        break;
-      case 1:
-        img[i] = q;
-        img[i + 1] = v;
-        img[i + 2] = p;
-        break;
-      case 2:
-        img[i] = p;
-        img[i + 1] = v;
-        img[i + 2] = t;
-        break;
-      case 3:
-        img[i] = p;
-        img[i + 1] = q;
-        img[i + 2] = v;
-        break;
-      case 4:
-        img[i] = t;
-        img[i + 1] = p;
-        img[i + 2] = v;
-        break;
-      default:
-        img[i] = v;
-        img[i + 1] = p;
-        img[i + 2] = q;
-    }
+    VPQT[0] = v;
+    VPQT[1] = clamp01(v * (1 - s));
+    VPQT[2] = clamp01(v * (1 - s * fr));
+    VPQT[3] = clamp01(v * (1 - s * (1 - fr)));
+    const pick = HSV_SECTORS[sector]!;
+    img[i] = VPQT[pick[0]]!;
+    img[i + 1] = VPQT[pick[1]]!;
+    img[i + 2] = VPQT[pick[2]]!;
   }
 }
 

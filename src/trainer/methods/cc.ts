@@ -59,8 +59,7 @@ export function createCC({ config, ds, retrain }: MethodInit): Method {
     params,
     optimizer,
 
-    async trainEpoch(epoch, onStep, signal) {
-      const rng = Rng.derive(config.seed, 'cc', epoch);
+    async trainEpoch(epoch, rng, onStep, signal) {
       setLearningRate(optimizer, learningRateAt(s.schedule, config.learningRate, epoch, config.epochs));
       const order = rng.permutation(ds.n);
       const steps = stepCount(ds.n, config.batchSize);

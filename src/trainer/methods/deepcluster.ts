@@ -220,8 +220,7 @@ export function createDeepCluster({ config, ds, retrain }: MethodInit): Method {
     params,
     optimizer,
 
-    async trainEpoch(epoch, onStep, signal) {
-      const rng = Rng.derive(config.seed, 'deepcluster', epoch);
+    async trainEpoch(epoch, rng, onStep, signal) {
       const y = (await clustering(epoch - 1)).preds.cluster;
 
       params.reinitialize('classifier.', rng);

@@ -31,12 +31,12 @@ export function createKmeans(init: MethodInit): EmbeddingMethod {
     name: 'kmeans',
     params,
     optimizer,
-    async trainEpoch(epoch, onStep) {
+    async trainEpoch(_epoch, rng, onStep) {
       const e = input.get();
       unit ??= tf.tensor2d(unitRows(e.data, e.n, e.dim), [e.n, e.dim]);
       const km = await kmeans(unit, {
         k,
-        rng: Rng.derive(config.seed, 'kmeans', epoch),
+        rng,
         restarts: settings.restarts,
         iters: settings.iters,
         tol: 1e-6,

@@ -5,6 +5,7 @@ import { toFloatBatch, type Dataset } from '../data/dataset.js';
 import type { Embeddings } from '../embeddings/embeddings.js';
 import { ConfigError } from '../run/config.js';
 import { yieldToLoop } from '../util/cancel.js';
+import { Rng } from '../util/rng.js';
 import type { ParamSet } from '../models/layers.js';
 import type { Retrain } from './anchors.js';
 
@@ -21,8 +22,16 @@ export interface Method {
    * so a checkpoint always holds the state the next epoch continues from.
    */
   enterEpoch?(epoch: number): void;
-  /** Train one epoch (1-based); the method decides its phase (a SCAN stage, say) from the number. */
-  trainEpoch(epoch: number, onStep: (step: StepInfo) => void, signal: AbortSignal): Promise<EpochResult>;
+  /**
+   * Train one epoch (1-based); the method decides its phase (a SCAN stage, say) from the number.
+   * `rng` is the epoch's own stream (epochRng), so a resumed run draws what an unbroken one would.
+   */
+  trainEpoch(
+    epoch: number,
+    rng: Rng,
+    onStep: (step: StepInfo) => void,
+    signal: AbortSignal,
+  ): Promise<EpochResult>;
   /**
    * Called after the last epoch (and again when a finished run is resumed with nothing left to
    * train) by a method that reports one of its epochs rather than the last: it restores that
@@ -197,4 +206,9 @@ export interface MethodTrainer {
    * in training order. Epochs past the last stage's end stay in the last stage.
    */
   stages?(config: TrainConfig): { phase: string; epochs: number }[];
+}
+
+/** The random stream of a run's epoch: a function of the seed, method and epoch alone. */
+export function epochRng(config: Pick<TrainConfig, 'seed' | 'method'>, epoch: number): Rng {
+  return Rng.derive(config.seed, config.method, epoch);
 }

@@ -236,8 +236,7 @@ export function createScanHead(init: MethodInit): EmbeddingMethod {
       return optimizer;
     },
     enterEpoch,
-    async trainEpoch(epoch, onStep, signal) {
-      const rng = Rng.derive(config.seed, 'scanhead', epoch);
+    async trainEpoch(epoch, rng, onStep, signal) {
       const result =
         epoch <= scanEpochs
           ? await scanEpoch(epoch, rng, onStep, signal)

@@ -110,8 +110,7 @@ export function createTemi(init: MethodInit): EmbeddingMethod {
     name: 'temi',
     params,
     optimizer,
-    async trainEpoch(epoch, onStep, signal) {
-      const rng = Rng.derive(config.seed, 'temi', epoch);
+    async trainEpoch(_epoch, rng, onStep, signal) {
       const extra = await nb.ensure(units(), dim, ds.labels);
       const steps = stepCount(ds.n, config.batchSize);
       const avg = new TermAverager();

@@ -16,7 +16,7 @@ import { checkImageFolder } from '../data/scan.js';
 import { createMethod, resolveConfig, stageNameOf } from '../methods/index.js';
 import type { Embeddings } from '../embeddings/embeddings.js';
 import { writeRunFeatures } from '../../common/features.js';
-import { cancelPoint, CancelledError, type Method, type Predictions } from '../methods/method.js';
+import { cancelPoint, CancelledError, epochRng, type Method, type Predictions } from '../methods/method.js';
 import { checkpointEpoch, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ConfigError, validateConfig } from './config.js';
 import { RunFolder } from './runFolder.js';
@@ -210,6 +210,7 @@ async function execute(
       const stage = stageNameOf(config, epoch);
       const result = await method.trainEpoch(
         epoch,
+        epochRng(config, epoch),
         (s) => {
           images += s.images;
           hooks.onStep?.({

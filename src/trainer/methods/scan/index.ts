@@ -85,8 +85,7 @@ export function createSCAN({ config, ds, retrain }: MethodInit): Method {
     },
     enterEpoch,
 
-    async trainEpoch(epoch, onStep, signal) {
-      const rng = Rng.derive(config.seed, 'scan', epoch);
+    async trainEpoch(epoch, rng, onStep, signal) {
       const result = await stages[scanStageOf(config, epoch).stage].train(
         epoch,
         optimizer,
