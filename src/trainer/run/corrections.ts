@@ -11,11 +11,10 @@ import { readExclusions } from '../../common/exclusions.js';
 import { mergeTarget } from '../../common/labels.js';
 import { readRunText } from '../../common/runFileRead.js';
 import { parseAssignments } from '../../common/runFiles.js';
-import { LABELS_FILE } from '../../protocol/labels.js';
+import { LABELS_FILE, type LabelsJson } from '../../protocol/labels.js';
 import { arr, check, int, lit, obj, str, type Infer } from '../../protocol/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Retrain } from '../methods/anchors.js';
-import { readLabels } from '../curate/runClusters.js';
 import { ConfigError } from './config.js';
 import type { RunFolder } from './runFolder.js';
 
@@ -35,13 +34,14 @@ export type CorrectionsJson = Infer<typeof correctionsSchema>;
 export type Correction = CorrectionsJson['moves'][number];
 
 /**
- * The moves of the finished run in `dir` (k clusters, images under `root`). Refused in one line,
+ * The moves in `labels` (the labels.json of the finished run in `dir`: k clusters, images under `root`). Refused in one line,
  * before any work, when a moved image is no longer in the folder or a move goes to a cluster the
  * run does not have (a new cluster: the retrain continues the run's k-cluster model). Moved images
  * the exclusion list now leaves out are dropped, and said.
  */
 export async function readCorrections(
   dir: string,
+  labels: LabelsJson,
   root: string,
   k: number,
   log: (line: string) => void,
@@ -50,7 +50,6 @@ export async function readCorrections(
   if (text === undefined) throw new ConfigError(`${dir} has no assignments.csv: the run has not finished`);
   const trained = new Map(parseAssignments(text).map((r) => [r.path, r.cluster]));
   const file = join(dir, LABELS_FILE);
-  const labels = await readLabels(file);
   const resolveMerge = mergeTarget(labels);
   const entries = Object.entries(labels.moves);
   const gone: string[] = [];

@@ -12,7 +12,7 @@ import { METHOD_NAMES, METHOD_SPECS } from '../../common/methods/index.js';
 import type { MethodSpec } from '../../common/methods/spec.js';
 import { RunFolder } from './runFolder.js';
 import { writeJsonAtomic } from '../../common/atomicFile.js';
-import { emptyLabels, LABELS_FILE } from '../../protocol/labels.js';
+import { emptyLabels, LABELS_FILE, type LabelsJson } from '../../protocol/labels.js';
 import { readLabels } from '../curate/runClusters.js';
 import { ConfigError } from './config.js';
 import { readCorrections, writeCorrections, type Correction } from './corrections.js';
@@ -28,12 +28,21 @@ export interface RetrainOptions {
   corrections?: boolean;
 }
 
+export interface RetrainPlan {
+  source: RunFolder;
+  run: RunJson;
+  /** The source's cluster names: the retrain keeps its clusters' ids, so it keeps their names. */
+  names: LabelsJson['names'];
+  moves: Correction[];
+  epochs: number;
+}
+
 /** Checks the source run and reads its corrections: everything that can refuse, before any folder is made. */
 export async function planRetrain(
   sourceDir: string,
   log: (line: string) => void,
   opts: RetrainOptions = {},
-): Promise<{ run: RunJson; moves: Correction[]; epochs: number }> {
+): Promise<RetrainPlan> {
   const source = new RunFolder(resolve(sourceDir));
   const run = await source.readRun();
   const spec: MethodSpec = METHOD_SPECS[run.method];
@@ -51,11 +60,12 @@ export async function planRetrain(
   const epochs = opts.epochs ?? Math.max(2, Math.round(run.epoch / 6));
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new ConfigError(`--epochs must be a whole number of epochs >= 1 (got ${epochs})`);
+  const labels = await readLabels(join(source.dir, LABELS_FILE));
   const moves =
     opts.corrections === false
       ? []
-      : await readCorrections(source.dir, resolve(run.dataset.root), run.config.clusters, log);
-  return { run, moves, epochs };
+      : await readCorrections(source.dir, labels, resolve(run.dataset.root), run.config.clusters, log);
+  return { source, run, names: labels.names, moves, epochs };
 }
 
 /** Retrains the finished run in `sourceDir` into the new folder `out`. */
@@ -86,8 +96,7 @@ export async function prepareRetrain(
   log: (line: string) => void,
   opts: RetrainOptions = {},
 ): Promise<string> {
-  const { run, moves, epochs } = await planRetrain(sourceDir, log, opts);
-  const source = new RunFolder(resolve(sourceDir));
+  const { source, run, names, moves, epochs } = await planRetrain(sourceDir, log, opts);
   log(
     `retraining ${source.dir} for ${epochs} more epochs with ${moves.length} corrected ${moves.length === 1 ? 'image' : 'images'} as anchors`,
   );
@@ -106,8 +115,6 @@ export async function prepareRetrain(
     });
     for (const f of await readdir(source.checkpointDir))
       await copyFile(join(source.checkpointDir, f), join(folder.checkpointDir, f));
-    // The clusters keep their ids, so they keep the names the user gave them.
-    const { names } = await readLabels(join(source.dir, LABELS_FILE));
     if (Object.keys(names).length > 0)
       await writeJsonAtomic(join(folder.dir, LABELS_FILE), { ...emptyLabels(), names });
     // The curves go on from the source's: the retrain's rows follow its epochs.
