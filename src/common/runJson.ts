@@ -68,9 +68,12 @@ export async function readExistingRunJson(dir: string): Promise<RunJson> {
   const run = await readRunJson(dir);
   if (run) return run;
   const file = join(dir, RUN_JSON);
-  throw Object.assign(new RunJsonError(file, 'it does not exist', `cannot read ${file}: it does not exist`), {
-    code: 'ENOENT',
-  });
+  throw Object.assign(
+    new RunJsonError(file, 'it does not exist', `${dir} is not a run folder: it has no run.json`),
+    {
+      code: 'ENOENT',
+    },
+  );
 }
 
 function unreadable(file: string, e: Error): RunJsonError {

@@ -238,7 +238,7 @@ test('missing --method or --data, and --resume with settings it cannot change', 
   const noRun = join(tmp, 'not a run');
   assertOneLineError(
     await run(['train', '--resume', noRun, '--cache', cache]),
-    new RegExp(`^clusterlab: cannot read ${esc(join(noRun, 'run.json'))}: `),
+    new RegExp(`^clusterlab: ${esc(noRun)} is not a run folder: it has no run\\.json$`),
     'resume of nothing',
   );
   assert.ok(!existsSync(noRun));

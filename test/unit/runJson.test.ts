@@ -46,7 +46,7 @@ test('the reader names the file and the field; absent is undefined, or refused w
   const file = join(dir, 'run.json');
   assert.equal(await readRunJson(dir), undefined);
   await assert.rejects(readExistingRunJson(dir), {
-    message: `cannot read ${file}: it does not exist`,
+    message: `${dir} is not a run folder: it has no run.json`,
     code: 'ENOENT',
   });
   write(dir, { ...runJsonOf('x', 'done'), config: undefined });
