@@ -14,6 +14,7 @@ import {
   type WorkDoneValue,
 } from '../../src/protocol/server.js';
 import { makeHarness, readMetricsRows } from './harness.js';
+import { tinyConvModel } from './onnxWriter.js';
 import { forkServer, initialize, shutdown, type ServerChild } from './serverClient.js';
 const { tmp, data, cache } = makeHarness(12);
 const runsDir = join(tmp, 'runs');
@@ -154,11 +155,11 @@ test('bad requests fail at once with a message naming the problem', async () => 
   assert.deepEqual(ended, [], 'no run started, so none ended');
   await assert.rejects(
     conn.sendRequest(Requests.resume.method, { runDir: join(tmp, 'nothing') }),
-    /cannot read .*nothing\/run\.json/,
+    /nothing is not a run folder: it has no run\.json/,
   );
   await assert.rejects(
     conn.sendRequest(Requests.assign.method, { runDir: join(tmp, 'nothing'), files: [] }),
-    /cannot read .*run\.json/,
+    /nothing is not a run folder: it has no run\.json/,
   );
 });
 
@@ -213,6 +214,25 @@ test('a tiny run reports work-done progress and every epoch, then ends done', as
   );
   writeFileSync(runJson, original);
   assert.equal(ended.length, endedBefore, 'nothing started, so nothing ended');
+});
+
+test("a feature model's run says in its notification how many images are embedded", async () => {
+  const model = join(tmp, 'tiny.onnx');
+  writeFileSync(model, tinyConvModel({ size: 32 }));
+  const d = await conn.sendRequest<TrainConfig>(Requests.defaults.method, { method: 'kmeans', data });
+  const req = start({
+    config: { ...d, clusters: 10, imageSize: 16, channels: 1, backend: 'wasm', features: model },
+  });
+  const end = await endOf((await req).runId);
+  assert.equal(end.status, 'done', end.error);
+  const embedding = progress
+    .get(req.token)!
+    .filter((v) => v.kind === 'report' && v.message?.startsWith('embedding images'))
+    .map((v) => v.message!);
+  // None cached at first; then after each batch of 16, up to the 120 images that decode.
+  assert.equal(embedding[0], 'embedding images 0/120', JSON.stringify(embedding));
+  assert.match(embedding.at(-1)!, /^embedding images 120\/120$/);
+  assert.ok(embedding.length >= 120 / 16, JSON.stringify(embedding));
 });
 
 test('cancel stops a run mid-way, a second run is refused meanwhile, and resume finishes it', async () => {

@@ -175,6 +175,16 @@ test('language-server progress names the SCAN stage and, once known, the time le
   assert.equal(stepMessage({ ...p, stage: undefined }), 'epoch 9/9 · loss 1.23 · 850 img/s');
 });
 
+test('language-server progress while a feature model embeds: the count, then its rate and the time left once measured', async () => {
+  const { embedMessage } = await import('../../src/trainer/run/activeRuns.js');
+  // 100 of 10,000 were cached when embedding began; 4 s later 240 more are done.
+  const base = { at: 1000, done: 100 };
+  assert.equal(embedMessage(100, 10_000, base, 1000), 'embedding images 100/10000');
+  assert.equal(embedMessage(116, 10_000, base, 2000), 'embedding images 116/10000', 'too soon for a rate');
+  assert.equal(embedMessage(340, 10_000, base, 5000), 'embedding images 340/10000 · 60.0 img/s · 2m41s left');
+  assert.equal(embedMessage(10_000, 10_000, base, 9000), 'embedding images 10000/10000');
+});
+
 test('off a terminal: a plain progress line within an epoch every plainEveryMs, none at the epoch end (its row says it)', () => {
   const { chunks, stream, clock } = fake(false);
   const p = new ProgressReporter(stream, { now: clock.now, plainEveryMs: 5000 });

@@ -45,6 +45,8 @@ export interface TrainHooks {
   onStep?(p: StepProgress): void;
   onEpoch?(row: MetricsRow): void;
   onIngest?(done: number, total: number): void;
+  /** A feature model's run: images embedded (cached ones included) out of all, after each batch. */
+  onEmbed?(done: number, total: number): void;
   signal?: AbortSignal;
   /**
    * Set (by the language server): a folder that cannot be trained leaves a failed run folder with
