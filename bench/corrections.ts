@@ -10,6 +10,7 @@
 // ACC of each (all images, and the images not corrected), mean ± sd over the seeds.
 // The DEV split is quality.ts's: TRAIN positions 0-999 of each class in IDX order; this bench takes
 // the first N of them per class (default 100: 1,000 images). Only that split: it is a tuning split.
+// --reuse keeps the finished runs ("before") of an earlier bench and redoes only the retrains.
 // Writes bench/results/corrections.json and .md after every run. To use more of a shared machine,
 // run one process per method and seed (--methods M --first-seed S --seeds 1) with its own
 // --results, then --merge DIR,DIR,... (with the same --per-class and --epochs) into bench/results.
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { clusteringAccuracy } from '../src/common/eval/metrics.js';
 import { parseAssignments } from '../src/common/runFiles.js';
+import { readRunJson } from '../src/common/runJson.js';
 import { emptyLabels } from '../src/protocol/labels.js';
 import type { MethodName } from '../src/protocol/run.js';
 import { FASHION_CLASSES, FASHION_SUPERCLASS, loadFashionMnist } from '../src/trainer/data/fashion.js';
@@ -44,6 +46,9 @@ const { values: args } = parseArgs({
     results: { type: 'string', default: 'bench/results' },
     // Result folders of runs made side by side (one per method), merged into --results.
     merge: { type: 'string' },
+    // Keep the finished "before" runs an earlier bench left in --fixtures and redo only the
+    // retrains (after a change to the retrain alone; "before" minutes are read from run.json).
+    reuse: { type: 'boolean', default: false },
   },
 });
 const perClass = Number(args['per-class']);
@@ -182,7 +187,7 @@ if (args.merge) {
 const load = (await import('node:os')).loadavg();
 const data = await devFolder();
 const runs = join(args.fixtures!, `runs-${perClass}-${methods.join('-')}-${seeds.join('-')}`);
-await rm(runs, { recursive: true, force: true });
+if (!args.reuse) await rm(runs, { recursive: true, force: true });
 const rows: Row[] = [];
 for (const method of methods)
   for (const seed of seeds) {
@@ -194,10 +199,14 @@ for (const method of methods)
     };
     const base = join(runs, `${method}-${seed}`);
     let t0 = performance.now();
-    await train(config, base, join(args.fixtures!, 'cache'), quiet);
-    const tBefore = minutesSince(t0);
+    const kept = args.reuse ? await readRunJson(base) : undefined;
+    if (kept?.status !== 'done') await train(config, base, join(args.fixtures!, 'cache'), quiet);
+    const tBefore = kept?.endedAt
+      ? (Date.parse(kept.endedAt) - Date.parse(kept.startedAt)) / 60_000
+      : minutesSince(t0);
     const corrected = await correct(base);
     const opts = retrainEpochs === undefined ? {} : { epochs: retrainEpochs };
+    for (const done of ['with', 'without']) await rm(`${base}-${done}`, { recursive: true, force: true });
     t0 = performance.now();
     await retrain(base, `${base}-with`, join(args.fixtures!, 'cache'), quiet, opts);
     const tWith = minutesSince(t0);

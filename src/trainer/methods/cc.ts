@@ -75,11 +75,14 @@ export function createCC({ config, ds, retrain }: MethodInit): Method {
         const anchorView = a && tf.tidy(() => ccAugment(toFloatBatch(ds, a.rows), rng, augment));
         // ntXent normalizes its rows, which is the ICH's L2 normalisation and the CCH's cosine similarity.
         const r = await minimizeTerms(optimizer, [...params.trainable.values()], () => {
-          // Each view through the network on its own, as the official forward(x_i, x_j): batch norm sees one view at a time.
-          const [ha, hb] = views.map((v) => f.net.apply(v, true) as tf.Tensor2D) as [
-            tf.Tensor2D,
-            tf.Tensor2D,
-          ];
+          // Each view through the network on its own, as the official forward(x_i, x_j): batch norm
+          // sees one view at a time. A retrain's anchors ride along with the first view, as images
+          // of its batch: alone, a few anchors would set batch norm's statistics themselves.
+          const n = idx.length;
+          const first = f.net.apply(anchorView ? tf.concat([views[0]!, anchorView]) : views[0]!, true);
+          const ha = (anchorView ? tf.slice(first, [0, 0], [n, -1]) : first) as tf.Tensor2D;
+          const hAnchor = anchorView && (tf.slice(first, [n, 0], [-1, -1]) as tf.Tensor2D);
+          const hb = f.net.apply(views[1]!, true) as tf.Tensor2D;
           const [za, zb] = [ha, hb].map((h) => instanceHead.apply(h, true) as tf.Tensor2D) as [
             tf.Tensor2D,
             tf.Tensor2D,
@@ -92,12 +95,8 @@ export function createCC({ config, ds, retrain }: MethodInit): Method {
             instance: ntXent(za, zb, s.instanceTemperature),
             cluster: ntXent(tf.transpose(ya), tf.transpose(yb), s.clusterTemperature),
             entropy: tf.add(marginalNegEntropy(ya), marginalNegEntropy(yb)),
-            ...(a && anchorView
-              ? anchorLoss(
-                  clusterHead.apply(f.net.apply(anchorView, true), true) as tf.Tensor2D,
-                  a.to,
-                  a.from,
-                )
+            ...(a && hAnchor
+              ? anchorLoss(clusterHead.apply(hAnchor, true) as tf.Tensor2D, a.to, a.from)
               : {}),
           };
         });

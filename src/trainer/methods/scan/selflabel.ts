@@ -52,21 +52,24 @@ export function selflabelStage(m: ScanModel): ScanStageTrainer {
         const a = anchors && anchorBatch(anchors, rng, ANCHORS_PER_STEP);
         const anchorView = a && strongAugment(toFloatBatch(ds, a.rows), rng, strong);
         if (t.confident > 0 || a) {
-          const r = await minimizeTerms(optimizer, vars, () => ({
-            crossEntropy: weightedCrossEntropy(
-              m.heads[best]!.apply(m.f.net.apply(xs, true), true) as tf.Tensor2D,
-              t.targets,
-              t.weights,
-            ),
-            weightDecay: weightDecay(vars, settings.weightDecay),
-            ...(a && anchorView
-              ? anchorLoss(
-                  m.heads[best]!.apply(m.f.net.apply(anchorView, true), true) as tf.Tensor2D,
-                  a.to,
-                  a.from,
-                )
-              : {}),
-          }));
+          const r = await minimizeTerms(optimizer, vars, () => {
+            // A retrain's anchors ride along with the batch's strong views, as images of the
+            // batch: alone, a few anchors would set batch norm's statistics themselves.
+            const n = idx.length;
+            const logits = m.heads[best]!.apply(
+              m.f.net.apply(anchorView ? tf.concat([xs, anchorView]) : xs, true),
+              true,
+            ) as tf.Tensor2D;
+            return {
+              crossEntropy: weightedCrossEntropy(
+                anchorView ? tf.slice(logits, [0, 0], [n, -1]) : logits,
+                t.targets,
+                t.weights,
+              ),
+              weightDecay: weightDecay(vars, settings.weightDecay),
+              ...(a && anchorView ? anchorLoss(tf.slice(logits, [n, 0], [-1, -1]), a.to, a.from) : {}),
+            };
+          });
           avg.add(r.loss, r.terms);
           lastLoss = r.loss;
           onStep({ step: ++step, steps, loss: r.loss, images: 2 * idx.length });
