@@ -15,7 +15,7 @@ import { runLabelOf } from '../methods.js';
 import { commandRunDir, commandRunDirs } from './compareController.js';
 import { GalleryController } from './galleryController.js';
 import type { LayoutFn } from './mapController.js';
-import type { DuplicatesFn } from './duplicatesController.js';
+import { DuplicatesController, type DuplicatesFn } from './duplicatesController.js';
 import { PAGES, PAGE_NAMES, type PageController, type PageName } from './pages.js';
 import { RunSessions, type RunSource } from './runSessions.js';
 import { pageHtml } from './webviewHtml.js';
@@ -266,6 +266,14 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
           : openPanel(page, commandRunDir(args[0])));
       }),
     ),
+    // A dataset folder with no run (an Explorer folder, or one picked): deduplicated before training.
+    vscode.commands.registerCommand('clusterlab.findDuplicatesInFolder', async (folder?: unknown) => {
+      const dir =
+        folder instanceof vscode.Uri ? folder.fsPath : await ui.pickFolder('Find Duplicate Images in Folder');
+      if (dir === undefined) return;
+      const { controller } = await openPanel('duplicates');
+      if (controller instanceof DuplicatesController) await controller.showFolder(dir);
+    }),
     ...PAGE_NAMES.filter((page) => PAGES[page].restored).map((page) =>
       vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page)),
     ),
