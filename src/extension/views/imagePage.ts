@@ -203,6 +203,9 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
         break;
     }
     s.changed();
+    // An undone or redone exclusion: the other pages of the dataset read its list again.
+    if (msg.type === 'undo' || msg.type === 'redo')
+      await this.sessions.exclusionsChanged(s.run.dataset.root, s);
     this.onEdited?.(s.dir);
   }
 
