@@ -55,10 +55,7 @@ function page(o: { runs?: RunEntry[]; folder?: string; trainer?: boolean } = {})
     asked,
     thumbs,
     until,
-    close: async () => {
-      await c.dispose();
-      await sessions.dispose();
-    },
+    close: () => c.dispose().then(() => sessions.dispose()),
   };
 }
 
