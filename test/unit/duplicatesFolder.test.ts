@@ -132,6 +132,9 @@ describe('the Duplicates page on an image folder with no run', () => {
     assert.equal(now.canRedo, true);
     await p.c.handle({ type: 'redo' });
     assert.deepEqual([...(await readExclusions(data))], ['b/one-copy.png']);
+    // Opened again (the Explorer's menu on the same folder): its history stays.
+    await p.c.showFolder(data);
+    assert.equal((await p.until((s) => s.result !== undefined)).canUndo, true);
     await p.c.handle({ type: 'undo' });
     assert.deepEqual(p.record.errors.length, 2);
     await p.close();

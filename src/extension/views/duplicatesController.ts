@@ -155,8 +155,10 @@ export class DuplicatesController extends ImagePage<DuplicatesToHost, Duplicates
       this.by = 'hash';
       this.threshold = DEFAULT_BITS;
     }
+    // The same folder again keeps its undo history.
+    const exclusions =
+      this.folder?.exclusions.root === root ? this.folder.exclusions : new FolderExclusions(root);
     this.closeFolder();
-    const exclusions = new FolderExclusions(root);
     const sub = this.sessions.onDidChangeExclusions(async (changed, from) => {
       if (from === this || changed !== root) return;
       await exclusions.reload();
