@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { commands, stub, Uri, workspace, type StubPanel } from './vscodeStub.js';
+import { commands, stub, Uri, window, workspace, type StubPanel } from './vscodeStub.js';
 
 const { registerPages } = await import('../../src/extension/views/registerPages.js');
 const { runDuplicates } = await import('../../src/trainer/curate/duplicates.js');
@@ -89,4 +89,21 @@ test("the Explorer's folder opens the Duplicates page on it; the palette asks fo
   } finally {
     rmSync(outside, { recursive: true, force: true });
   }
+});
+
+test('after a window reload the Duplicates tab shows the folder it showed again; one since removed falls back to the runs', async () => {
+  const restore = async (state: unknown) => {
+    await stub.serializers
+      .get('clusterlab.duplicates')!
+      .deserializeWebviewPanel(window.createWebviewPanel('clusterlab.duplicates'), state);
+    const panel = stub.panels.at(-1)!;
+    panel.receive({ type: 'ready' });
+    return panel;
+  };
+  const again = await restore({ run: data });
+  assert.deepEqual((await until(again, (s) => s.result !== undefined)).folder, { dir: data, name: 'photos' });
+  const gone = await restore({ run: join(ws, 'removed') });
+  assert.match((await until(gone, (s) => s.error !== undefined)).error!, /^No runs yet: choose a folder/);
+  again.dispose();
+  gone.dispose();
 });

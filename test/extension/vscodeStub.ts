@@ -37,6 +37,8 @@ export const stub = {
   }[],
   statusBar: { text: '', visible: false },
   panels: [] as StubPanel[],
+  /** Each restored page's serializer: a test restores a tab as after a window reload. */
+  serializers: new Map<string, StubSerializer>(),
   config: new Map<string, unknown>(),
   reset(): void {
     this.answers.length = 0;
@@ -117,6 +119,10 @@ export class Uri {
 export enum ViewColumn {
   Active = -1,
   Beside = -2,
+}
+
+export interface StubSerializer {
+  deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void>;
 }
 
 /** A webview panel as registerPages uses it: what the host posts is recorded, and `receive` plays the page. */
@@ -213,7 +219,10 @@ export const window = {
     };
   },
   registerWebviewViewProvider: () => ({ dispose: () => undefined }),
-  registerWebviewPanelSerializer: () => ({ dispose: () => undefined }),
+  registerWebviewPanelSerializer: (viewType: string, serializer: StubSerializer) => {
+    stub.serializers.set(viewType, serializer);
+    return { dispose: () => stub.serializers.delete(viewType) };
+  },
   showInformationMessage: message('info'),
   showWarningMessage: message('warning'),
   showErrorMessage: message('error'),
