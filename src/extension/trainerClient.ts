@@ -148,15 +148,15 @@ export function layoutRequest(trainer: Trainer) {
   };
 }
 
-/** The trainer's duplicates request for a run (the Duplicates page's DuplicatesFn). */
+/** The trainer's duplicates request for a run or an image folder (the Duplicates page's DuplicatesFn). */
 export function duplicatesRequest(trainer: Trainer) {
   return (
-    runDir: string,
+    dir: string,
     by: DuplicatesBy,
     threshold: number,
     onProgress: Progress,
   ): Promise<DuplicatesResult> =>
     withProgress(trainer, onProgress, (workDoneToken) =>
-      trainer.request(Requests.duplicates, { runDir, by, threshold, workDoneToken }),
+      trainer.request(Requests.duplicates, { dir, by, threshold, workDoneToken }),
     );
 }

@@ -69,6 +69,8 @@ export const duplicatesState = obj({
   type: lit('duplicates'),
   runs: arr(runChoice),
   run: opt(runInfo),
+  /** The image folder shown instead of a run (deduplicating before training): by hash only. */
+  folder: opt(obj({ dir: path, name: str(300) })),
   /** What the run offers: cosine only when it saved features or a feature model. */
   byChoices: arr(duplicatesBy, 2),
   by: duplicatesBy,
@@ -100,5 +102,7 @@ export const duplicatesToHost = tagged(
   obj({ type: lit('keepOne'), groups: arr(obj({ keep: path, exclude: arr(path, 1_000_000) }), 1_000_000) }),
   undo,
   redo,
+  /** The user asks to pick an image folder (with no run) to show. */
+  obj({ type: lit('pickFolder') }),
 );
 export type DuplicatesToHost = Infer<typeof duplicatesToHost>;

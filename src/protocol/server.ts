@@ -111,9 +111,12 @@ export const listBackendsParams = obj({ refresh: opt(bool) });
 /** Computes (or recomputes) a finished run's 2-D map from its saved features: layout.json/layout.f32. */
 export const layoutParams = obj({ runDir: path, workDoneToken: opt(str(200)) });
 export const planParams = obj({ config: trainConfigSchema });
-/** A finished run's images grouped as duplicates (clusterlab duplicates RUN_DIR); progress on workDoneToken. */
+/**
+ * Images grouped as duplicates, as `clusterlab duplicates DIR|RUN_DIR` groups them: a finished run's
+ * (dir holds run.json), or an image folder's with no run (by hash only); progress on workDoneToken.
+ */
 export const duplicatesParams = obj({
-  runDir: path,
+  dir: path,
   by: duplicatesBy,
   threshold: num,
   workDoneToken: opt(str(200)),

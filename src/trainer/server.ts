@@ -147,7 +147,7 @@ handle(Requests.duplicates, async (p) => {
   const reporter = connection.window.attachWorkDoneProgress(p.workDoneToken);
   reporter.begin('Finding duplicates', 0, 'reading the images', false);
   try {
-    return await runDuplicates(resolve(p.runDir), p.by, p.threshold, cacheDirOf(), (done, total) =>
+    return await runDuplicates(resolve(p.dir), p.by, p.threshold, cacheDirOf(), (done, total) =>
       reporter.report(Math.round((100 * done) / total), `hashed ${done}/${total} images`),
     );
   } finally {

@@ -36,6 +36,9 @@ export const stub = {
     done: boolean;
   }[],
   statusBar: { text: '', visible: false },
+  panels: [] as StubPanel[],
+  /** Each restored page's serializer: a test restores a tab as after a window reload. */
+  serializers: new Map<string, StubSerializer>(),
   config: new Map<string, unknown>(),
   reset(): void {
     this.answers.length = 0;
@@ -43,6 +46,7 @@ export const stub = {
     this.executed.length = 0;
     this.progress.length = 0;
     this.statusBar = { text: '', visible: false };
+    this.panels.length = 0;
     workspace.isTrusted = true;
   },
   /** Queues the answer to the next prompt: a value, or a function of the prompt. */
@@ -95,9 +99,39 @@ export class EventEmitter<T> {
   }
 }
 
-export const Uri = {
-  file: (fsPath: string) => ({ scheme: 'file', fsPath, path: fsPath, toString: () => `file://${fsPath}` }),
-};
+export class Uri {
+  readonly scheme = 'file';
+  private constructor(readonly fsPath: string) {}
+  get path(): string {
+    return this.fsPath;
+  }
+  static file(fsPath: string): Uri {
+    return new Uri(fsPath);
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri([base.fsPath, ...parts].join('/'));
+  }
+  toString(): string {
+    return `file://${this.fsPath}`;
+  }
+}
+
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+}
+
+export interface StubSerializer {
+  deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void>;
+}
+
+/** A webview panel as registerPages uses it: what the host posts is recorded, and `receive` plays the page. */
+export interface StubPanel {
+  viewType: string;
+  posted: unknown[];
+  receive(message: unknown): void;
+  dispose(): void;
+}
 
 export enum TreeItemCollapsibleState {
   None = 0,
@@ -159,6 +193,36 @@ export const window = {
     const path = (await next({}, { kind: 'openDialog', text: '' })) as string | undefined;
     return path === undefined ? undefined : [Uri.file(path)];
   },
+  createWebviewPanel: (viewType: string): unknown => {
+    const received = new EventEmitter<unknown>();
+    const disposed = new EventEmitter<void>();
+    const record: StubPanel = {
+      viewType,
+      posted: [],
+      receive: (m) => received.fire(m),
+      dispose: () => disposed.fire(),
+    };
+    stub.panels.push(record);
+    return {
+      visible: true,
+      webview: {
+        options: {},
+        html: '',
+        cspSource: 'stub:',
+        asWebviewUri: (u: Uri) => u,
+        postMessage: async (m: unknown) => void record.posted.push(m),
+        onDidReceiveMessage: received.event,
+      },
+      reveal: () => undefined,
+      onDidDispose: disposed.event,
+      onDidChangeViewState: new EventEmitter<void>().event,
+    };
+  },
+  registerWebviewViewProvider: () => ({ dispose: () => undefined }),
+  registerWebviewPanelSerializer: (viewType: string, serializer: StubSerializer) => {
+    stub.serializers.set(viewType, serializer);
+    return { dispose: () => stub.serializers.delete(viewType) };
+  },
   showInformationMessage: message('info'),
   showWarningMessage: message('warning'),
   showErrorMessage: message('error'),
@@ -204,7 +268,8 @@ export const workspace = {
   workspaceFolders: [] as { uri: ReturnType<typeof Uri.file> }[],
   getConfiguration: (section: string) => ({ get: (key: string) => stub.config.get(`${section}.${key}`) }),
   textDocuments: [] as { uri: { fsPath: string }; getText(): string }[],
-  getWorkspaceFolder: (): undefined => undefined,
+  /** None by default; a test may answer for its own folders. */
+  getWorkspaceFolder: (() => undefined) as (uri: Uri) => { uri: Uri } | undefined,
   asRelativePath: (p: string) => p,
 };
 

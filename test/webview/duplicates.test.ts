@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readExclusions } from '../../src/common/exclusions.js';
 import { runDuplicates } from '../../src/trainer/curate/duplicates.js';
+import { makeDuplicateFolder } from '../trainer/curateImages.js';
 import {
   browserSuite,
   makeHost,
@@ -147,6 +148,55 @@ describe('the Duplicates page (Chromium)', () => {
       await controller.dispose();
     } finally {
       await h.page.close();
+      await host.sessions.dispose();
+    }
+  });
+
+  it('Choose Folder… shows an image folder with no run: in the picker, by hash only (said), keep one for all, undone', async () => {
+    const folder = join(t.ws, 'photos');
+    await makeDuplicateFolder(folder);
+    const { ui, record } = recordingUi(t.ws, { folder });
+    const host = makeHost(t.fx.runsDir, t.thumbDir, ui, undefined, undefined, (dir, by, threshold) =>
+      runDuplicates(dir, by, threshold, join(t.ws, 'cache')),
+    );
+    const h = await openPage(t.browser, t.origin, 'duplicates', host.duplicates);
+    const { page } = h;
+    const picked = () => page.locator('.run-picker').evaluate((el) => (el as HTMLSelectElement).value);
+    try {
+      await page.locator('.counts').waitFor();
+      await h.idle();
+      assert.equal(await picked(), t.fx.runDir);
+      await h.act('pickFolder', () => page.locator('vscode-button.pick-folder').click());
+      await page.locator('.group .tile[data-path="b/one-copy.png"]').waitFor();
+      await h.idle();
+      assert.equal(await picked(), folder);
+      assert.ok(
+        (await page.locator('.run-picker vscode-option').allTextContents()).some((l) =>
+          l.includes('photos (folder, no run)'),
+        ),
+      );
+      assert.equal(await page.locator('select.by').count(), 0, 'no embeddings to compare by');
+      assert.match(
+        (await page.locator('.summary').textContent()) ?? '',
+        /A folder with no run is compared by image hash; comparing by embeddings needs a trained run's features\.$/,
+      );
+      await screenshot(page, 'duplicates-folder');
+      const shown = await groupsShown(page);
+      await h.act('keepOne', () => page.locator('vscode-button.keep-all').click());
+      assert.deepEqual([...(await readExclusions(folder))].sort(), shown.flatMap((g) => g.slice(1)).sort());
+      assert.equal(await page.locator('.group').count(), 0);
+      await h.act('undo', () => page.locator('vscode-button.undo').click());
+      assert.deepEqual([...(await readExclusions(folder))], []);
+      assert.equal((await groupsShown(page)).length, shown.length);
+      // The run stays on offer beside the folder (switching back: test/unit/duplicatesFolder.test.ts).
+      const offered = await page
+        .locator('.run-picker vscode-option')
+        .evaluateAll((os) => os.map((o) => (o as HTMLElement & { value: string }).value));
+      assert.deepEqual(offered, [t.fx.runDir, folder]);
+      assert.deepEqual(record.errors, []);
+      assert.deepEqual(pageErrors(page), []);
+    } finally {
+      await page.close();
       await host.sessions.dispose();
     }
   });

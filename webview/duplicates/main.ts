@@ -1,7 +1,8 @@
 /**
- * Duplicates of the selected run's dataset: groups side by side (the representative first), a
- * threshold slider with the counts at every threshold, and "keep one, exclude the rest" per group
- * and for all (the dataset's exclusion list; Undo takes it back).
+ * Duplicates of the selected run's dataset, or of an image folder with no run (by hash only):
+ * groups side by side (the representative first), a threshold slider with the counts at every
+ * threshold, and "keep one, exclude the rest" per group and for all (the dataset's exclusion list;
+ * Undo takes it back).
  */
 import {
   hostToDuplicates,
@@ -38,7 +39,8 @@ const { send, picker, notice, content } = pageFrame<DuplicatesToHost, HostToDupl
     }
     // The run's shared selection (gallery, map) has no use here.
     if (m.type !== 'duplicates') return;
-    if (state?.run?.dir !== m.run?.dir || state?.threshold !== m.threshold || state?.by !== m.by)
+    const shownDir = (s: DuplicatesState | undefined) => s?.run?.dir ?? s?.folder?.dir;
+    if (shownDir(state) !== shownDir(m) || state?.threshold !== m.threshold || state?.by !== m.by)
       shown = PAGE;
     state = m;
     draw();
@@ -99,6 +101,16 @@ function toolbar(s: DuplicatesState): HTMLElement {
   undo.addEventListener('click', () => s.canUndo && send({ type: 'undo' }));
   const redo = h('vscode-button', { secondary: true, class: 'redo', disabled: !s.canRedo }, 'Redo');
   redo.addEventListener('click', () => s.canRedo && send({ type: 'redo' }));
+  const folder = h(
+    'vscode-button',
+    {
+      secondary: true,
+      class: 'pick-folder',
+      title: 'Find the duplicates of an image folder that has no run yet',
+    },
+    'Choose Folder…',
+  );
+  folder.addEventListener('click', () => send({ type: 'pickFolder' }));
   return h(
     'div',
     { class: 'dup-toolbar' },
@@ -107,6 +119,7 @@ function toolbar(s: DuplicatesState): HTMLElement {
     all,
     undo,
     redo,
+    folder,
   );
 }
 
@@ -189,7 +202,13 @@ function groupBox(s: DuplicatesState, g: DuplicateGroupMessage, i: number): HTML
 function draw(): void {
   if (!state) return;
   const s = state;
-  picker.update(s.runs, s.run?.dir);
+  // A folder with no run joins the picker's runs while it is shown.
+  picker.update(
+    s.folder
+      ? [...s.runs, { dir: s.folder.dir, label: `${s.folder.name} (folder, no run)`, status: 'done' }]
+      : s.runs,
+    s.run?.dir ?? s.folder?.dir,
+  );
   const groups = s.result?.groups ?? [];
   const summary = s.result
     ? `${count(groups.length, 'group')} holding ${count(
@@ -197,7 +216,11 @@ function draw(): void {
         'image',
       )} at ${unit(s.by, s.threshold)}, of ${count(s.result.images, 'image')}${
         s.result.excluded > 0 ? ` (${count(s.result.excluded, 'image')} on the exclusion list left out)` : ''
-      }${s.result.source ? `; ${s.result.source}` : ''}. Each group is its first image and those within the threshold of it.`
+      }${s.result.source ? `; ${s.result.source}` : ''}. Each group is its first image and those within the threshold of it.${
+        s.folder
+          ? ` A folder with no run is compared by image hash; comparing by embeddings needs a trained run's features.`
+          : ''
+      }`
     : '';
   notice.set(s.error ?? s.computing);
   const list = h('div', { class: 'groups' }, ...groups.slice(0, shown).map((g, i) => groupBox(s, g, i)));

@@ -15,7 +15,7 @@ import { type RunChoice } from '../../protocol/pageMessages.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { compareState } from './compareModel.js';
 import { clusteringOf, type CompareRun } from './compareTable.js';
-import { thumbnailUris } from './datasetFile.js';
+import { runImages, thumbnailUris } from './datasetFile.js';
 import { liveClusterIds } from './runModel.js';
 import type { Disposable, RunSession, RunSessions } from './runSessions.js';
 import { acceptMessage, type HostUi, type WebviewPort } from './webviewPage.js';
@@ -198,7 +198,13 @@ export class CompareController {
     this.thumbsKey = key;
     const session = this.held.find((s) => s.dir === m.dir);
     if (!session) return;
-    const thumbs = await thumbnailUris(session.model(), paths, this.thumbs, this.port, this.ui.isInWorkspace);
+    const thumbs = await thumbnailUris(
+      runImages(session.model()),
+      paths,
+      this.thumbs,
+      this.port,
+      this.ui.isInWorkspace,
+    );
     if (!this.disposed) this.port.post({ type: 'thumbs', thumbs });
   }
 

@@ -6,6 +6,7 @@ import type { RunChoice, RunInfo } from '../../protocol/pageMessages.js';
 export interface DuplicatesView {
   runs: RunChoice[];
   run?: RunInfo;
+  folder?: { dir: string; name: string };
   byChoices: DuplicatesBy[];
   by: DuplicatesBy;
   threshold: number;
@@ -35,6 +36,7 @@ export function duplicatesState(v: DuplicatesView): DuplicatesState {
     type: 'duplicates',
     runs: v.runs,
     ...(v.run ? { run: v.run } : {}),
+    ...(v.folder ? { folder: v.folder } : {}),
     byChoices: v.byChoices,
     by: v.by,
     threshold: v.threshold,

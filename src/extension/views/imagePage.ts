@@ -16,7 +16,7 @@ import { deletedLine, exportText, refuseInsideDataset, splitDeleted } from '../.
 import { count } from '../../common/plural.js';
 import type { ThumbnailCache } from '../workspace/thumbnails.js';
 import { belongScores } from './belongScores.js';
-import { datasetFile, requireKnown, thumbnailUris } from './datasetFile.js';
+import { datasetFile, requireKnown, runImages, thumbnailUris, type KnownImages } from './datasetFile.js';
 import { moreLike } from './moreLike.js';
 import { liveClusterIds, type RunModel } from './runModel.js';
 import type { Disposable, RunSession, RunSessions } from './runSessions.js';
@@ -149,10 +149,10 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     const s = this.requireSession();
     await (exclude ? s.editExclusions(paths, []) : s.editExclusions([], paths));
     s.changed();
-    await this.sessions.exclusionsChanged(s);
+    await this.sessions.exclusionsChanged(s.run.dataset.root, s);
   }
 
-  private async editLabels(msg: LabelEdit): Promise<void> {
+  protected async editLabels(msg: LabelEdit): Promise<void> {
     const s = this.requireSession();
     if (!existsSync(join(s.dir, 'run.json'))) {
       // Deleted under the page, before the list of runs said so: show what is left instead.
@@ -203,6 +203,9 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
         break;
     }
     s.changed();
+    // An undone or redone exclusion: the other pages of the dataset read its list again.
+    if (msg.type === 'undo' || msg.type === 'redo')
+      await this.sessions.exclusionsChanged(s.run.dataset.root, s);
     this.onEdited?.(s.dir);
   }
 
@@ -249,18 +252,16 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     if (this.thumbing) return;
     this.thumbing = true;
     try {
-      while (this.pendingThumbs.length > 0 && this.session) {
+      for (
+        let images = this.knownImages();
+        this.pendingThumbs.length > 0 && images;
+        images = this.knownImages()
+      ) {
         const paths = this.pendingThumbs;
         this.pendingThumbs = [];
         this.port.post({
           type: 'thumbs',
-          thumbs: await thumbnailUris(
-            this.session.model(),
-            paths,
-            this.thumbs,
-            this.port,
-            this.ui.isInWorkspace,
-          ),
+          thumbs: await thumbnailUris(images, paths, this.thumbs, this.port, this.ui.isInWorkspace),
         });
       }
     } finally {
@@ -280,12 +281,23 @@ export abstract class ImagePage<In extends { type: string }, Out> extends RunPag
     return this.session;
   }
 
+  /** The images the page may name (thumbnails, open): the run's; undefined while none is shown. */
+  protected knownImages(): KnownImages | undefined {
+    return this.session && runImages(this.session.model());
+  }
+
   protected requireKnown(paths: readonly string[]): void {
-    requireKnown(this.requireSession().model(), paths);
+    requireKnown(this.requireImages(), paths);
   }
 
   /** The file behind a page's path (see datasetFile). */
   protected fileOf(path: string): string {
-    return datasetFile(this.requireSession().model(), path, this.ui.isInWorkspace);
+    return datasetFile(this.requireImages(), path, this.ui.isInWorkspace);
+  }
+
+  private requireImages(): KnownImages {
+    const images = this.knownImages();
+    if (!images) throw new Error('no run is shown');
+    return images;
   }
 }

@@ -6,6 +6,7 @@
  * and WebviewPort interfaces.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { GalleryFilter } from '../../protocol/galleryMessages.js';
@@ -15,7 +16,7 @@ import { runLabelOf } from '../methods.js';
 import { commandRunDir, commandRunDirs } from './compareController.js';
 import { GalleryController } from './galleryController.js';
 import type { LayoutFn } from './mapController.js';
-import type { DuplicatesFn } from './duplicatesController.js';
+import { DuplicatesController, type DuplicatesFn } from './duplicatesController.js';
 import { PAGES, PAGE_NAMES, type PageController, type PageName } from './pages.js';
 import { RunSessions, type RunSource } from './runSessions.js';
 import { pageHtml } from './webviewHtml.js';
@@ -217,8 +218,9 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
   }
 
   /**
-   * The one-run tabs come back after a window reload, on the run they showed (which the page keeps
-   * in its webview state, webview/shared/host.ts), or the default run when that one is gone.
+   * The one-run tabs come back after a window reload, on the run they showed (the Duplicates tab
+   * also on an image folder), which the page keeps in its webview state (webview/shared/host.ts),
+   * or the default run when that one is gone.
    */
   const restorer = (page: PageName): vscode.WebviewPanelSerializer => ({
     deserializeWebviewPanel: (panel, state: unknown) => showSavedRun(adopt(page, panel).controller, state),
@@ -227,12 +229,16 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
   /** A page made anew for a webview that had shown a run goes back to that run while it exists. */
   async function showSavedRun(controller: PageController, state: unknown): Promise<void> {
     const dir = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
-    if (
-      typeof dir === 'string' &&
-      controller.showRun &&
-      (await deps.runs.listRuns()).some((e) => e.dir === dir)
-    )
+    if (typeof dir !== 'string') return;
+    if (controller.showRun && (await deps.runs.listRuns()).some((e) => e.dir === dir))
       await controller.showRun(dir);
+    // The Duplicates page showed an image folder with no run: that folder again, while it is one.
+    else if (
+      controller instanceof DuplicatesController &&
+      statSync(dir, { throwIfNoEntry: false })?.isDirectory() &&
+      !existsSync(join(dir, 'run.json'))
+    )
+      await controller.showFolder(dir);
   }
 
   const sideBarView = (page: PageName) =>
@@ -266,6 +272,14 @@ export function registerPages(context: vscode.ExtensionContext, deps: ViewDeps):
           : openPanel(page, commandRunDir(args[0])));
       }),
     ),
+    // A dataset folder with no run (an Explorer folder, or one picked): deduplicated before training.
+    vscode.commands.registerCommand('clusterlab.findDuplicatesInFolder', async (folder?: unknown) => {
+      const dir =
+        folder instanceof vscode.Uri ? folder.fsPath : await ui.pickFolder('Find Duplicate Images in Folder');
+      if (dir === undefined) return;
+      const { controller } = await openPanel('duplicates');
+      if (controller instanceof DuplicatesController) await controller.showFolder(dir);
+    }),
     ...PAGE_NAMES.filter((page) => PAGES[page].restored).map((page) =>
       vscode.window.registerWebviewPanelSerializer(`clusterlab.${page}`, restorer(page)),
     ),

@@ -4,7 +4,7 @@
  * closes when the last view lets go. Runs are listed by a RunSource (the extension's run store),
  * so this module knows nothing of how runs are found.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { applyExclusions, editExclusions, exclusionFile, readExclusions } from '../../common/exclusions.js';
 import { readRunText } from '../../common/runFileRead.js';
 import { readExistingRunJson } from '../../common/runJson.js';
@@ -358,12 +358,27 @@ export class RunSessions {
     return this.opened.get(dir)?.live;
   }
 
-  /** After an exclusion edit: every other open run of the same dataset reads the list again and redraws. */
-  async exclusionsChanged(from: RunSession): Promise<void> {
+  /**
+   * After `from` (a run's session, or the Duplicates page showing a folder) edited the exclusion
+   * list of the dataset at `root`: every other open run of that dataset reads it again and redraws,
+   * and the other listeners are told.
+   */
+  async exclusionsChanged(root: string, from: unknown): Promise<void> {
     const others = [...this.opened.values()].filter(
-      (s) => s !== from && s.run.dataset.root === from.run.dataset.root,
+      (s) => s !== from && resolve(s.run.dataset.root) === resolve(root),
     );
-    await Promise.all(others.map((s) => s.reloadExclusions().then(() => s.changed())));
+    await Promise.all([
+      ...others.map((s) => s.reloadExclusions().then(() => s.changed())),
+      ...[...this.exclusionListeners].map((l) => l(resolve(root), from)),
+    ]);
+  }
+
+  private readonly exclusionListeners = new Set<(root: string, from: unknown) => Promise<void>>();
+
+  /** Hears exclusion edits: the dataset folder (absolute) and who made the edit. */
+  onDidChangeExclusions(listener: (root: string, from: unknown) => Promise<void>): Disposable {
+    this.exclusionListeners.add(listener);
+    return { dispose: () => this.exclusionListeners.delete(listener) };
   }
 
   /** Hears any change of an open run: an edit, a live assignment, its files. */

@@ -99,6 +99,12 @@ export abstract class RunPage<Out> {
     return this.switching;
   }
 
+  /** Lets go of the run shown, in turn with showRun (the Duplicates page then shows a folder with no run). */
+  protected showNoRun(): Promise<void> {
+    this.switching = this.switching.then(() => this.letGo()).catch((e) => this.fail(e));
+    return this.switching;
+  }
+
   private async switchTo(dir: string | undefined): Promise<void> {
     const entries = await this.sessions.list();
     // The run shown was deleted (Delete Run, or its folder removed): let it go, so its clusters

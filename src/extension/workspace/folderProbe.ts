@@ -90,6 +90,10 @@ async function isGrey(file: string): Promise<boolean> {
   return true;
 }
 
+/** What is wrong with a folder in which no image file was found. */
+export const NO_IMAGES =
+  'it holds no images ClusterLab can read (png, jpeg, webp, gif, tiff, ...), in it or its subfolders';
+
 /** Why the trainer could not cluster the folder, or undefined when it can. */
 export function unusableReason(p: FolderProbe): string | undefined {
   const files = (n: number) => `${n} image file${n === 1 ? '' : 's'}`;
@@ -97,8 +101,7 @@ export function unusableReason(p: FolderProbe): string | undefined {
     .slice(0, 2)
     .map((f) => `${f.path}: ${f.reason}`)
     .join('; ');
-  if (p.files === 0)
-    return 'it holds no images ClusterLab can read (png, jpeg, webp, gif, tiff, ...), in it or its subfolders';
+  if (p.files === 0) return NO_IMAGES;
   if (p.decodable === 0)
     return `none of its ${p.exact ? '' : 'sampled '}${files(p.checked)} can be decoded (${failed})`;
   if (p.exact && p.decodable < 2) {

@@ -129,9 +129,57 @@ export async function findCosineDuplicates(
   };
 }
 
-/** What the trainer server's `duplicates` request answers: a run's images grouped, its exclusion list left out. */
+/**
+ * `target`'s images but those on its dataset's exclusion list (unless `includeExcluded`), grouped:
+ * a run folder's (by cosine when `minCos` is given), else an image folder's by hash. Bad input (a
+ * damaged run or list, a missing folder, cosine without a run) is a ConfigError, in one line.
+ */
+async function duplicatesOf(
+  target: string,
+  o: {
+    threshold: number;
+    minCos?: number;
+    includeExcluded?: boolean;
+    cacheDir: string;
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<{ run?: RunClusters; report: DuplicatesReport }> {
+  const run = (await isRunFolder(target))
+    ? await readRunClusters(target).catch((e: Error) => {
+        throw e instanceof ConfigError ? e : new ConfigError(e.message);
+      })
+    : undefined;
+  if (o.minCos !== undefined && !run)
+    throw new ConfigError(
+      `--cosine compares a run's embeddings: ${target} is no run folder (it has no run.json)`,
+    );
+  try {
+    const root = run?.root ?? target;
+    const exclude = o.includeExcluded
+      ? new Set<string>()
+      : (run?.excluded ??
+        (await readExclusions(root).catch((e: Error) => {
+          throw new ConfigError(e.message);
+        })));
+    const report =
+      run && o.minCos !== undefined
+        ? await findCosineDuplicates(run, o.minCos, o.cacheDir, exclude)
+        : await findDuplicates(root, o.threshold, o.cacheDir, exclude, o.onProgress);
+    return { ...(run ? { run } : {}), report };
+  } catch (e) {
+    // The folder's own problems (missing, not a folder) are bad input, reported in scan's words.
+    if (/^(image folder|cannot read image folder)/.test((e as Error).message))
+      throw new ConfigError((e as Error).message);
+    throw e;
+  }
+}
+
+/**
+ * What the trainer server's `duplicates` request answers: a run's images (or, for a folder with no
+ * run, the folder's: by hash only) grouped, the dataset's exclusion list left out.
+ */
 export async function runDuplicates(
-  runDir: string,
+  dir: string,
   by: 'hash' | 'cosine',
   threshold: number,
   cacheDir: string,
@@ -143,11 +191,12 @@ export async function runDuplicates(
     );
   if (by === 'cosine' && !(threshold >= MIN_COSINE && threshold <= 1))
     throw new ConfigError(`the cosine must be from ${MIN_COSINE} to 1 (got ${threshold})`);
-  const run = await readRunClusters(runDir);
-  const r =
-    by === 'cosine'
-      ? await findCosineDuplicates(run, threshold, cacheDir, run.excluded)
-      : await findDuplicates(run.root, threshold, cacheDir, run.excluded, onProgress);
+  const { report: r } = await duplicatesOf(dir, {
+    threshold: by === 'hash' ? threshold : DEFAULT_BITS,
+    ...(by === 'cosine' ? { minCos: threshold } : {}),
+    cacheDir,
+    ...(onProgress ? { onProgress } : {}),
+  });
   return {
     by: r.by,
     threshold: r.threshold,
@@ -197,36 +246,12 @@ export const duplicatesCli: Subcommand = async (args, out, err) => {
     );
   const threshold = parseThreshold(values.threshold);
   const minCos = values.cosine === undefined ? undefined : parseCosine(values.cosine);
-  const target = resolve(folder);
-  const run = (await isRunFolder(target))
-    ? await readRunClusters(target).catch((e: Error) => {
-        throw e instanceof ConfigError ? e : new ConfigError(e.message);
-      })
-    : undefined;
-  if (minCos !== undefined && !run)
-    throw new ConfigError(
-      `--cosine compares a run's embeddings: ${target} is no run folder (it has no run.json)`,
-    );
-  let report: DuplicatesReport;
-  try {
-    const root = run?.root ?? target;
-    const exclude = values['include-excluded']
-      ? new Set<string>()
-      : (run?.excluded ??
-        (await readExclusions(root).catch((e: Error) => {
-          throw new ConfigError(e.message);
-        })));
-    const cacheDir = cacheDirOf(values.cache);
-    report =
-      run && minCos !== undefined
-        ? await findCosineDuplicates(run, minCos, cacheDir, exclude)
-        : await findDuplicates(root, threshold, cacheDir, exclude);
-  } catch (e) {
-    // The folder's own problems (missing, not a folder) are bad input, reported in scan's words.
-    if (/^(image folder|cannot read image folder)/.test((e as Error).message))
-      throw new ConfigError((e as Error).message);
-    throw e;
-  }
+  const { run, report } = await duplicatesOf(resolve(folder), {
+    threshold,
+    ...(minCos !== undefined ? { minCos } : {}),
+    includeExcluded: values['include-excluded'] === true,
+    cacheDir: cacheDirOf(values.cache),
+  });
   const clusterOf = run ? new Map(run.paths.map((p, i) => [p, run.cluster[i]!])) : undefined;
   const groups = report.groups.map((g) => ({
     kind: g.kind,
