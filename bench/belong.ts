@@ -38,7 +38,11 @@ function auc(scores: ArrayLike<number>, positive: boolean[]): number {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const midRank = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) if (positive[order[t]!]) ((rankSum += midRank), pos++);
+    for (let t = i; t <= j; t++) {
+      if (!positive[order[t]!]) continue;
+      rankSum += midRank;
+      pos++;
+    }
     i = j + 1;
   }
   const neg = order.length - pos;

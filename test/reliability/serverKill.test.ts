@@ -29,11 +29,26 @@ test('the trainer server SIGKILLed mid-epoch: a new server resumes the run to th
     backend: 'wasm',
   };
   const exited = new Promise((r) => first.child.once('exit', r));
-  const { runId, runDir } = await first.conn.sendRequest<RunStarted>(Requests.train.method, {
-    config,
-    runsDir: join(tmp, 'runs'),
-    cacheDir: cache,
-  });
+  // A trainer that dies leaves a request or notification pending with nothing else alive: fail
+  // with its stderr rather than as a test the event loop abandoned. (Its exit after the race is
+  // expected: the kill, the shutdown.)
+  const died = (server: typeof first, what: string) => {
+    const p = new Promise<never>((_, reject) =>
+      server.child.once('exit', (code, signal) =>
+        reject(new Error(`the trainer exited (${code ?? signal}) ${what}:\n${server.stderr.join('')}`)),
+      ),
+    );
+    p.catch(() => undefined);
+    return p;
+  };
+  const { runId, runDir } = await Promise.race([
+    first.conn.sendRequest<RunStarted>(Requests.train.method, {
+      config,
+      runsDir: join(tmp, 'runs'),
+      cacheDir: cache,
+    }),
+    died(first, 'before answering the train request'),
+  ]);
   await waitForCheckpoint(runDir, 1, exited);
   first.child.kill('SIGKILL');
   await exited;
@@ -54,7 +69,7 @@ test('the trainer server SIGKILLed mid-epoch: a new server resumes the run to th
     cacheDir: cache,
   });
   assert.equal(resumed.runId, runId);
-  const notice = await end;
+  const notice = await Promise.race([end, died(second, 'before the resumed run ended')]);
   await shutdown(second);
   assert.equal(notice.status, 'done', `${notice.error}\n${second.stderr.join('')}`);
   assert.equal(notice.epoch, CC_RUN.epochs);

@@ -209,7 +209,7 @@ test('refusals: into the dataset folder, a name the run does not have, bad optio
   assert.ok(!existsSync(join(data, 'sorted')));
   const notRun = await run(['export', tmp, '--format', 'csv', '--out', join(tmp, 'empty')]);
   assert.equal(notRun.code, 2);
-  assert.match(notRun.stderr, /^clusterlab: .* is not a run folder: it has no run\.json$/);
+  assert.match(notRun.stderr, /^clusterlab: .* is not a run folder: it has no run\.json\n$/);
 });
 
 test("the dataset's exclusion list: left out of the folders, marked in the tables, names deleted since ignored; a damaged list refused in one line", async () => {

@@ -113,5 +113,5 @@ test("clusterlab map lays out the run's features, prints the kNN preservation, a
   assert.match(again.stdout, /already up to date/);
   const bad = await run(['map', join(tmp, 'nowhere')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^clusterlab: cannot read .*nowhere.*run\.json/m);
+  assert.match(bad.stderr, /^clusterlab: .*nowhere is not a run folder: it has no run\.json$/m);
 });
