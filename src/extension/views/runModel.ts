@@ -130,6 +130,17 @@ export function runChoiceOf(dir: string, run: RunJson, name?: string): RunChoice
   return { dir, label: runLabelOf(run, name), status: run.status };
 }
 
+/** The pickers' entries for these runs; runs named alike (two started in the same minute) add their folder names, so every page tells them apart. */
+export function runChoicesOf(entries: readonly { dir: string; run: RunJson; name?: string }[]): RunChoice[] {
+  const choices = entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
+  const labels = choices.map((c) => c.label);
+  return choices.map((c, i) =>
+    labels.indexOf(c.label) === labels.lastIndexOf(c.label)
+      ? c
+      : { ...c, label: `${c.label} (${entries[i]!.run.id})` },
+  );
+}
+
 export function runInfoOf(dir: string, run: RunJson): RunInfo {
   return { dir, id: run.id, method: run.method, status: run.status, datasetRoot: run.dataset.root };
 }

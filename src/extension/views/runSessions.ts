@@ -14,7 +14,7 @@ import type { RunChoice } from '../../protocol/pageMessages.js';
 import { LabelsStore } from '../workspace/labelsStore.js';
 import { DatasetWatcher, type AssignFn } from '../workspace/watcherDataset.js';
 import { watchRunFolder } from '../workspace/watcherRun.js';
-import { buildRunModel, runChoiceOf, type LiveChanges, type RunModel } from './runModel.js';
+import { buildRunModel, runChoicesOf, type LiveChanges, type RunModel } from './runModel.js';
 
 type SessionEdit = { kind: 'labels' } | { kind: 'exclusions'; added: string[]; removed: string[] };
 
@@ -321,15 +321,9 @@ export class RunSessions {
     return this.entries;
   }
 
-  /** The picker entries of the last list(); runs named alike (two started in the same minute) add their folder names, so every page tells them apart. */
+  /** The picker entries of the last list() (runChoicesOf). */
   choices(): RunChoice[] {
-    const choices = this.entries.map((e) => runChoiceOf(e.dir, e.run, e.name));
-    const labels = choices.map((c) => c.label);
-    return choices.map((c, i) =>
-      labels.indexOf(c.label) === labels.lastIndexOf(c.label)
-        ? c
-        : { ...c, label: `${c.label} (${this.entries[i]!.run.id})` },
-    );
+    return runChoicesOf(this.entries);
   }
 
   /** Only a run the source lists can be opened: a webview cannot name an arbitrary folder. */
