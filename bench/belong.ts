@@ -15,6 +15,7 @@ import { doesNotBelong, type BelongTerms } from '../src/common/belong.js';
 import { readRunFeatures } from '../src/common/features.js';
 import { readRunText } from '../src/common/runFileRead.js';
 import { parseAssignments } from '../src/common/runFiles.js';
+import { ms } from './_stats.js';
 
 const { values: args, positionals: runs } = parseArgs({
   allowPositionals: true,
@@ -89,11 +90,6 @@ async function measure(dir: string): Promise<RunResult> {
     worstShare: top.filter((i) => misfit[i]).length / top.length,
   };
 }
-
-const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-const sd = (xs: number[]) =>
-  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-const ms = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
 
 const results: RunResult[] = [];
 for (const dir of runs) {

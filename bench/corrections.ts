@@ -32,6 +32,7 @@ import { defaultConfig } from '../src/trainer/run/config.js';
 const runFieldDefault = (key: 'imageSize' | 'channels') => defaultConfig('cc', '.')[key];
 import { retrain } from '../src/trainer/run/retrain.js';
 import { train, type TrainHooks } from '../src/trainer/run/train.js';
+import { mean, ms } from './_stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -136,11 +137,6 @@ async function correct(dir: string): Promise<Set<string>> {
 
 const quiet: TrainHooks = { log: () => undefined };
 const minutesSince = (t0: number) => (performance.now() - t0) / 60_000;
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) =>
-  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-const ms = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
 
 async function report(rows: Row[], data: string, load: number[]): Promise<void> {
   const lines = [

@@ -24,6 +24,7 @@ import {
   pickFrom,
   type DcPickRule,
 } from '../src/common/methods/deepclusterPick.js';
+import { mean, sd } from './_stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -162,9 +163,6 @@ await add(`consensus of the last ${window} epochs (k-means on their co-associati
 }));
 
 const COLUMNS = [...new Set(Object.values(DC_PICK_RULES).flatMap((r) => ('key' in r ? [r.key] : [])))];
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) =>
-  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const seeds = runs.map((r) => r.seed);
 const lastAcc = table[0]!.perSeed.map((p) => p.acc);
 const md = [

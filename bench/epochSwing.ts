@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { parseMetrics } from '../src/common/runFiles.js';
 import { readRunJson } from '../src/common/runJson.js';
 import type { MetricsRow } from '../src/protocol/run.js';
+import { mean, sd, ms } from './_stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,11 +72,6 @@ const labels = series.map((s) => {
   return [s.method, ...differing.map(([k, v]) => `${k}=${String(v)}`)].join(' ');
 });
 labels.forEach((label, i) => (series[i]!.method = label));
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) =>
-  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-const ms = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
 
 const perRun = series.map((s) => {
   const tail = s.rows.slice(-window).map((r) => r.acc);

@@ -62,6 +62,7 @@ import { assignFolder } from '../src/trainer/run/assignFolder.js';
 import { defaultConfig } from '../src/trainer/run/config.js';
 import { train } from '../src/trainer/run/train.js';
 import { writeNsfwjsMobileNetV2 } from '../test/trainer/nsfwjsModel.js';
+import { mean, sd, ms } from './_stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -204,12 +205,6 @@ function labelFreeOf(src: object | undefined): LabelFreeScores | undefined {
   if (!at || !LABEL_FREE.every((k) => typeof at[k] === 'number')) return undefined;
   return Object.fromEntries(LABEL_FREE.map((k) => [k, at[k]])) as LabelFreeScores;
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Sample sd (n - 1); 0 for one seed, which then claims nothing beyond its single figure. */
-const sd = (xs: number[]) =>
-  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-const ms = (xs: number[], digits = 3) => `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}`;
 
 await checkDisjoint();
 const commit = frozenAt();
