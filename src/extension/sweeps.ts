@@ -17,12 +17,12 @@ import {
   queuePath,
   runSweep,
   setAsideDamagedQueue,
+  type DriverEnd,
   type QueueFile,
   type SweepDriver,
 } from '../common/experiment/queue.js';
 import { readExperimentFile } from '../common/experiment/readFile.js';
 import { experimentRunDir } from '../common/runPlace.js';
-import type { RunStatus } from '../protocol/run.js';
 import { runsDirOf, type Settings } from './settings.js';
 import type { Log, TrainingRuns } from './trainingRuns.js';
 import { describeFolder } from '../common/datasets.js';
@@ -200,13 +200,13 @@ export class Sweeps {
     this.sweeps.set(q.experiment, sweep);
   }
 
-  /** Starts a run and resolves with how it ended. */
-  private untilEnd(runDir: string, start: () => Promise<unknown>): Promise<RunStatus> {
-    return new Promise<RunStatus>((resolve, reject) => {
+  /** Starts a run and resolves with how it ended (held: another trainer's lock refused it, untouched). */
+  private untilEnd(runDir: string, start: () => Promise<unknown>): Promise<DriverEnd> {
+    return new Promise<DriverEnd>((resolve, reject) => {
       const sub = this.training.onDidEnd((e) => {
         if (e.runDir !== runDir) return;
         sub.dispose();
-        resolve(e.status);
+        resolve(e.locked ? 'held' : e.status);
       });
       start().catch((e: unknown) => {
         sub.dispose();

@@ -36,8 +36,12 @@ export interface ExperimentTarget {
 
 export class TrainingRuns implements vscode.Disposable {
   private readonly flights = new Map<string, Flight>();
-  private readonly endedEmitter = new vscode.EventEmitter<{ runDir: string; status: RunStatus }>();
-  /** Every run started here, as it ends (interrupted: the trainer died under it). */
+  private readonly endedEmitter = new vscode.EventEmitter<{
+    runDir: string;
+    status: RunStatus;
+    locked?: boolean;
+  }>();
+  /** Every run started here, as it ends (interrupted: the trainer died under it; locked: refused, untouched, for another trainer's lock). */
   readonly onDidEnd = this.endedEmitter.event;
   /** Ends that arrived before the answer to the request that started the run. */
   private readonly early = new Map<string, RunEndedNotice>();
@@ -158,9 +162,11 @@ export class TrainingRuns implements vscode.Disposable {
           const started = await send(token);
           resolveStarted(started);
           const end = await this.endOf(started, label, cancel);
-          this.endedEmitter.fire({ runDir: started.runDir, status: end?.status ?? 'interrupted' });
-          // An experiment's run the trainer dropped is resumed by its sweep: a "marked interrupted [Resume]" toast would be stale at once.
-          if (announce || end?.status === 'failed') this.announce(label, started.runDir, end, method);
+          const locked = end?.locked ? { locked: true } : {};
+          this.endedEmitter.fire({ runDir: started.runDir, status: end?.status ?? 'interrupted', ...locked });
+          // An experiment's run the trainer dropped (or another trainer held) is resumed by its sweep: a toast would be stale at once.
+          if (announce || (end?.status === 'failed' && !end.locked))
+            this.announce(label, started.runDir, end, method);
           else if (!end) this.log.info(`${label}: interrupted; its sweep resumes it`);
         } catch (e) {
           rejectStarted(e);

@@ -228,6 +228,8 @@ export const runEndedNotice = obj({
   epoch: int(0),
   error: opt(str(10_000)),
   acc: opt(num),
+  /** Failed to start, untouched: another live trainer holds the run's lock (a sweep waits for it). */
+  locked: opt(bool),
 });
 export type EpochNotice = Infer<typeof epochNotice>;
 export type RunEndedNotice = Infer<typeof runEndedNotice>;

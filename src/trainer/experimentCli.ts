@@ -11,12 +11,20 @@ import { allProblems } from '../common/experiment/dataset.js';
 import { inspectFeatureModel } from './features/inspect.js';
 import type { ExperimentProblem } from '../common/experiment/format.js';
 import { parseExperiment } from '../common/experiment/parse.js';
-import { newQueue, queuePath, runSweep, type QueuedRunStatus } from '../common/experiment/queue.js';
+import {
+  newQueue,
+  queuePath,
+  runSweep,
+  type DriverEnd,
+  type QueuedRunStatus,
+} from '../common/experiment/queue.js';
 import { readExperimentFile } from '../common/experiment/readFile.js';
 import { describeFolder } from '../common/datasets.js';
 import type { TrainConfig } from '../protocol/run.js';
 import { ProgressReporter } from './progress.js';
 import { cacheDirOf, ConfigError, validateConfig } from './run/config.js';
+import { RunLockedError } from './run/runLock.js';
+import type { TrainResult } from './run/train.js';
 
 /** `file:3:5: message` lines, 1-based as editors and compilers print them. */
 export function formatProblems(file: string, text: string, problems: readonly ExperimentProblem[]): string[] {
@@ -88,9 +96,8 @@ export async function runExperimentCli(args: string[]): Promise<number> {
   };
   try {
     const result = await runSweep(path, queue, configs, {
-      train: async (run, dir) =>
-        (await train(run.config, dir, cacheDir, hooks, { file, entry: run.name })).run.status,
-      resume: async (dir) => (await resume(dir, cacheDir, hooks)).run.status,
+      train: (run, dir) => endOf(train(run.config, dir, cacheDir, hooks, { file, entry: run.name })),
+      resume: (dir) => endOf(resume(dir, cacheDir, hooks)),
       cancelled: () => abort.signal.aborted,
       changed: announce,
       log: (line) => progress.log(line),
@@ -109,5 +116,15 @@ export async function runExperimentCli(args: string[]): Promise<number> {
   } finally {
     progress.done();
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** How a run the sweep started here ended; held when another trainer's lock refused it untouched. */
+async function endOf(training: Promise<TrainResult>): Promise<DriverEnd> {
+  try {
+    return (await training).run.status;
+  } catch (e) {
+    if (e instanceof RunLockedError) return 'held';
+    throw e;
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readLayout } from '../../src/common/layout.js';
@@ -249,6 +251,23 @@ test('cancel stops a run mid-way, a second run is refused meanwhile, and resume 
   assert.ok(cancelled.epoch < 4, `cancelled after epoch ${cancelled.epoch}`);
   assert.equal(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).status, 'cancelled');
   assert.deepEqual(await conn.sendRequest(Requests.cancel.method, { runId }), { cancelled: false });
+
+  // Another live trainer holds the run (an old window's, still writing its end): refused untouched, and said so.
+  const holder = spawn('sleep', ['60']);
+  try {
+    const lock = { pid: holder.pid, host: hostname(), since: new Date().toISOString() };
+    writeFileSync(join(runDir, 'trainer.lock'), JSON.stringify(lock));
+    const runJson = readFileSync(join(runDir, 'run.json'), 'utf8');
+    ended.length = 0;
+    await conn.sendRequest<RunStarted>(Requests.resume.method, { runDir, cacheDir: cache });
+    const refused = await endOf(runId);
+    assert.equal(refused.status, 'failed');
+    assert.equal(refused.locked, true);
+    assert.match(refused.error!, new RegExp(`is being trained by process ${holder.pid} on this machine`));
+    assert.equal(readFileSync(join(runDir, 'run.json'), 'utf8'), runJson);
+  } finally {
+    holder.kill('SIGKILL');
+  }
 
   ended.length = 0;
   const resumed = await conn.sendRequest<RunStarted>(Requests.resume.method, { runDir, cacheDir: cache });

@@ -158,3 +158,60 @@ test("a trainer here that takes a run between the sweep's look and its start is 
   assert.equal(r.state, 'finished');
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
 });
+
+test("a start its trainer refused for another's lock is waited for and judged again, even when that holder let go before the refusal's answer came", async () => {
+  const exp = parseExperiment(
+    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
+    '/x/gone.clusterlab.yaml',
+  );
+  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-gone-'));
+  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
+  // cc-s1 as a reloaded window's trainer leaves it: cancelled, its lock already released.
+  const dir = q.runs[0]!.dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'cancelled')));
+  const calls: string[] = [];
+  let refused = false;
+  const finish = (d: string): RunStatus => (
+    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
+    'done'
+  );
+  const driver: SweepDriver = {
+    train: async (run, d) => (calls.push(`train ${run.name}`), mkdirSync(d, { recursive: true }), finish(d)),
+    resume: async (d) => {
+      calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`);
+      if (refused) return finish(d);
+      // The trainer found the old one's lock; by the time its answer is here, there is no lock left.
+      refused = true;
+      return 'held';
+    },
+    cancelled: () => false,
+  };
+  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  assert.deepEqual(calls, ['resume s1', 'train cc-s2', 'resume s1']);
+  assert.equal(r.state, 'finished');
+  assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
+});
+
+test('a start refused for the lock of a trainer on another machine is skipped as training there, asked once', async () => {
+  const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1]\n', '/x/far.clusterlab.yaml');
+  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-far-'));
+  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
+  const dir = q.runs[0]!.dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('far', 'cancelled')));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid: 1, host: `not-${hostname()}`, since: new Date().toISOString() }),
+  );
+  let asked = 0;
+  const driver: SweepDriver = {
+    train: () => Promise.reject(new Error('queued runs are not expected here')),
+    resume: async () => (asked++, 'held'),
+    cancelled: () => false,
+  };
+  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  assert.equal(asked, 1);
+  assert.equal(r.state, 'finished');
+  assert.deepEqual(Object.values(r.statuses), ['running']);
+});

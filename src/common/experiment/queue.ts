@@ -151,12 +151,18 @@ export async function queuedStatus(dir: string): Promise<{ status: QueuedRunStat
   }
 }
 
+/**
+ * How a run's start ended: its status, or held when it was refused untouched because another
+ * trainer holds the run (one still writing its end, say): waited for, then judged again.
+ */
+export type DriverEnd = RunStatus | 'held';
+
 /** How a sweep trains: in this process (CLI) or through the trainer server (VS Code). */
 export interface SweepDriver {
   /** Trains a new run into `dir`; resolves with how it ended. */
-  train(run: ExperimentRun, dir: string): Promise<RunStatus>;
+  train(run: ExperimentRun, dir: string): Promise<DriverEnd>;
   /** Continues the run in `dir` from its checkpoint. */
-  resume(dir: string): Promise<RunStatus>;
+  resume(dir: string): Promise<DriverEnd>;
   /** Asked before each run: true stops the sweep (the user cancelled it). */
   cancelled(): boolean;
   /** The process is going away (window reload): the sweep stops, still marked running, to continue later. */
@@ -286,19 +292,21 @@ async function trainEntry(
   for (let tries = 0; ; tries++) {
     driver.changed?.(entry, 'running');
     try {
+      let end: DriverEnd;
       if (status === 'queued') {
         if (!run) throw new Error(`${entry} is no longer in ${experiment}`);
-        status = await driver.train(run, dir);
-      } else status = await driver.resume(dir);
+        end = await driver.train(run, dir);
+      } else end = await driver.resume(dir);
+      // Refused for its lock: the holder may have let go by now (it writes the run's end, then
+      // unlocks), so what the lock says at this moment cannot tell; only a holder elsewhere is final.
+      if (end === 'held')
+        return await heldOrElsewhere(entry, dir, statuses, driver, 'its trainer refused it');
+      status = end;
     } catch (e) {
       // Between the sweep's look and this start, a trainer here took the lock (a reloaded window's
       // trainer still on its way): not a failure of the run; it is waited for and judged again.
-      if (await heldHere(dir)) {
-        driver.log?.(
-          `${entry}: another trainer on this machine took it as this sweep started it (${(e as Error).message}); waiting for it to end`,
-        );
-        return 'held';
-      }
+      if (await heldHere(dir))
+        return await heldOrElsewhere(entry, dir, statuses, driver, (e as Error).message);
       driver.log?.(`${entry}: ${(e as Error).message}`);
       status = 'failed';
     }
@@ -309,6 +317,30 @@ async function trainEntry(
   if (driver.stopping?.()) return 'running';
   if (status === 'cancelled' || status === 'interrupted' || driver.cancelled()) return 'cancelled';
   return undefined;
+}
+
+/**
+ * A start refused because another trainer holds the run: 'held' (waited for, then judged again),
+ * or skipped as training on another machine when the holder is there (it cannot be waited on).
+ */
+async function heldOrElsewhere(
+  entry: string,
+  dir: string,
+  statuses: Record<string, QueuedRunStatus>,
+  driver: SweepDriver,
+  why: string,
+): Promise<'held' | undefined> {
+  const holder = await lockHolder(dir);
+  if (holder && holder.host !== hostname()) {
+    driver.log?.(`${entry}: training on another machine (${holder.host}), skipped`);
+    statuses[entry] = 'running';
+    driver.changed?.(entry, 'running');
+    return undefined;
+  }
+  driver.log?.(
+    `${entry}: another trainer on this machine took it as this sweep started it (${why}); waiting for it to end`,
+  );
+  return 'held';
 }
 
 /** Whether the run's lock is held by a live trainer on this machine. */

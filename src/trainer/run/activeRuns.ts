@@ -11,6 +11,7 @@ import { resolveConfig } from '../methods/index.js';
 import { extensionWords, validateConfig } from './config.js';
 import { checkMemoryCap } from './memoryCap.js';
 import { RunFolder } from './runFolder.js';
+import { RunLockedError } from './runLock.js';
 import {
   defaultRunDir,
   resume,
@@ -190,7 +191,8 @@ export class ActiveRuns {
           if (e instanceof CancelledError) return { runId, runDir, status: 'cancelled', epoch: lastEpoch };
           const error = extensionWords(e);
           hooks.log(`failed: ${error}`);
-          return { runId, runDir, status: 'failed', epoch: lastEpoch, error };
+          const locked = e instanceof RunLockedError ? { locked: true } : {};
+          return { runId, runDir, status: 'failed', epoch: lastEpoch, error, ...locked };
         },
       )
       .then((notice) => {

@@ -12,6 +12,14 @@ import { tempPathFor, writeFileAtomic } from '../../common/atomicFile.js';
 import { LOCK_FILE, lockHolder, mayBeTraining, type LockHolder } from '../../common/runLock.js';
 import { ConfigError } from './config.js';
 
+/**
+ * A start refused because another trainer holds the run: nothing of the run was read or written,
+ * so a sweep waits for that trainer and judges the run again instead of counting it failed.
+ */
+export class RunLockedError extends ConfigError {
+  override name = 'RunLockedError';
+}
+
 /** Takes the run folder's lock; resolves to its release. Refuses, naming the holder, while another live trainer has it. */
 export async function lockRun(dir: string): Promise<() => Promise<void>> {
   const path = join(dir, LOCK_FILE);
@@ -29,14 +37,14 @@ export async function lockRun(dir: string): Promise<() => Promise<void>> {
       const held = await lockHolder(dir);
       if (held && mayBeTraining(held)) {
         const where = held.host === me.host ? 'on this machine' : `on ${held.host}`;
-        throw new ConfigError(
+        throw new RunLockedError(
           `${dir} is being trained by process ${held.pid} ${where} since ${held.since}; if that process is gone, delete ${path}`,
         );
       }
       // Its holder died without letting go (or the file is not one of ours): take it over.
       if (attempt === 0) await unlink(path).catch(() => undefined);
     }
-    throw new ConfigError(`${dir}: another trainer took over its lock at the same moment; try again`);
+    throw new RunLockedError(`${dir}: another trainer took over its lock at the same moment; try again`);
   } finally {
     await unlink(staged).catch(() => undefined);
   }

@@ -127,11 +127,13 @@ export async function resume(
   params?: TrainConfig['params'],
 ): Promise<TrainResult> {
   const folder = new RunFolder(dir);
-  const run = await folder.readRun();
+  // A folder that holds no run gets no lock file.
+  await folder.readRun();
   // Before anything is written or swept: another trainer may be at work on this run.
   const unlock = await lockRun(dir);
   try {
-    return await continueRun(folder, run, cacheDir, hooks, epochs, params);
+    // Read again under the lock: a trainer that held it may have written its last epoch and end since.
+    return await continueRun(folder, await folder.readRun(), cacheDir, hooks, epochs, params);
   } finally {
     await unlock();
   }
