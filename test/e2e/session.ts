@@ -52,7 +52,7 @@ export function e2eSession(
         } catch (e) {
           const shot = await wb?.shot(`FAILED-${title.replace(/\W+/g, '-')}`).catch(() => 'none');
           throw new Error(
-            `${(e as Error).message}\nscreenshot: ${shot}\ncode-server said:\n${server?.output().slice(-3000)}${extensionLogs(home)}`,
+            `${(e as Error).message}\nscreenshot: ${shot}\nthe browser said:\n${wb?.browserLogTail()}\ncode-server said:\n${server?.output().slice(-3000)}${extensionLogs(home)}`,
             { cause: e },
           );
         }

@@ -21,11 +21,31 @@ const exactly = (text: string) => new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[
 export class Workbench {
   private shots = 0;
 
+  /** The browser's errors, warnings and failed requests, from the workbench and every webview in it. */
+  private readonly browserLog: string[] = [];
+
   private constructor(
     private readonly browser: Browser,
     readonly page: Page,
     private readonly shotsDir: string,
-  ) {}
+  ) {
+    const note = (line: string) => {
+      this.browserLog.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+      if (this.browserLog.length > 200) this.browserLog.shift();
+    };
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') note(`${m.type()}: ${m.text().slice(0, 300)}`);
+    });
+    page.on('pageerror', (e) => note(`uncaught: ${e.message.slice(0, 300)}`));
+    page.on('requestfailed', (r) =>
+      note(`request failed: ${r.url().slice(0, 200)} (${r.failure()?.errorText})`),
+    );
+  }
+
+  /** The last lines of the browser's log (see browserLog): why a page may have stayed blank. */
+  browserLogTail(lines = 25): string {
+    return this.browserLog.slice(-lines).join('\n');
+  }
 
   /** Opens the workbench at `url` and waits until it is drawn and its extension host is up. */
   static async open(url: string, shotsDir: string): Promise<Workbench> {
