@@ -215,3 +215,44 @@ test('a start refused for the lock of a trainer on another machine is skipped as
   assert.equal(r.state, 'finished');
   assert.deepEqual(Object.values(r.statuses), ['running']);
 });
+
+test('a run whose trainer here was alive when the sweep looked and died before its turn is resumed, not skipped as held elsewhere', async () => {
+  const exp = parseExperiment(
+    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
+    '/x/died.clusterlab.yaml',
+  );
+  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-died-'));
+  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
+  // cc-s2 is held by the old window's trainer when the sweep looks...
+  const old = spawn('sleep', ['60']);
+  started.push(old);
+  const dir = q.runs[1]!.dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s2', 'running')));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }),
+  );
+  const calls: string[] = [];
+  const finish = (d: string): RunStatus => (
+    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
+    'done'
+  );
+  const driver: SweepDriver = {
+    train: async (run, d) => {
+      calls.push(`train ${run.name}`);
+      mkdirSync(d, { recursive: true });
+      // ...and killed while cc-s1 trains, leaving its lock behind.
+      const gone = new Promise((r) => old.once('exit', r));
+      old.kill('SIGKILL');
+      await gone;
+      return finish(d);
+    },
+    resume: async (d) => (calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`), finish(d)),
+    cancelled: () => false,
+  };
+  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  assert.deepEqual(calls, ['train cc-s1', 'resume s2']);
+  assert.equal(r.state, 'finished');
+  assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
+});

@@ -232,10 +232,7 @@ export async function runSweep(
       driver.changed?.(entry, 'damaged');
       continue;
     }
-    const end =
-      statuses[entry] === 'running' && (await heldHere(dir))
-        ? 'held'
-        : await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
+    const end = await trainEntry(entry, dir, statuses, byName.get(entry), q.experiment, driver);
     if (end === 'held') held.push({ entry, dir });
     else stop = end;
   }
@@ -279,13 +276,10 @@ async function trainEntry(
   driver: SweepDriver,
 ): Promise<SweepState | 'held' | undefined> {
   let status = statuses[entry]!;
-  if (status === 'done' || status === 'failed' || status === 'running') {
-    // running here: held on another machine, which finishes it.
-    driver.log?.(
-      status === 'running'
-        ? `${entry}: training on another machine, skipped`
-        : `${entry}: ${status} already, skipped`,
-    );
+  // Running when the sweep looked: its holder may have died since (its run is judged again then).
+  if (status === 'running') return await heldOrElsewhere(entry, dir, statuses, driver);
+  if (status === 'done' || status === 'failed') {
+    driver.log?.(`${entry}: ${status} already, skipped`);
     driver.changed?.(entry, status);
     return undefined;
   }
@@ -320,15 +314,16 @@ async function trainEntry(
 }
 
 /**
- * A start refused because another trainer holds the run: 'held' (waited for, then judged again),
+ * A run another trainer holds (or held a moment ago): 'held', waited for and then judged again,
  * or skipped as training on another machine when the holder is there (it cannot be waited on).
+ * `refused` says why this sweep's own start was refused, when it was.
  */
 async function heldOrElsewhere(
   entry: string,
   dir: string,
   statuses: Record<string, QueuedRunStatus>,
   driver: SweepDriver,
-  why: string,
+  refused?: string,
 ): Promise<'held' | undefined> {
   const holder = await lockHolder(dir);
   if (holder && holder.host !== hostname()) {
@@ -337,9 +332,8 @@ async function heldOrElsewhere(
     driver.changed?.(entry, 'running');
     return undefined;
   }
-  driver.log?.(
-    `${entry}: another trainer on this machine took it as this sweep started it (${why}); waiting for it to end`,
-  );
+  if (refused)
+    driver.log?.(`${entry}: another trainer on this machine took it as this sweep started it (${refused})`);
   return 'held';
 }
 
