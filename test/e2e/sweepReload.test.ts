@@ -149,6 +149,19 @@ describe('Window reloads during a sweep', () => {
     await reload('tabs-before-reload');
     await wb().tab('Cluster Gallery').waitFor({ timeout: 60_000 });
     await wb().tab('Training Charts').waitFor({ timeout: 60_000 });
+    // code-server now and then leaves a restored webview's frame empty (2 reloads in about 15 here,
+    // with the extension's page never loaded in it; VS Code's "webview blank after a reload").
+    // Reloading the webviews, as a user would, loads the page again from the same restored
+    // controller, so the run it shows is still the one the restore chose.
+    const restored = await wb()
+      .webview('.run-picker', 30_000, 'editor')
+      .then(() => true)
+      .catch(() => false);
+    if (!restored) {
+      console.log('# the restored Training Charts webview stayed empty for 30 s: Developer: Reload Webviews');
+      await wb().shot('charts-restored-empty');
+      await wb().command('Developer: Reload Webviews');
+    }
     await pickedRun('editor');
     await wb().tab('Cluster Gallery').click();
     await (await wb().webview('.scroller .tile', 60_000, 'editor')).locator('.run-picker').waitFor();
