@@ -75,19 +75,23 @@ test(
   },
 );
 
-test('a sweep waits for a live trainer here holding one of its runs, trains the others meanwhile, then resumes it once that trainer is gone', async () => {
+/**
+ * A 2-run sweep whose run `held` (0: cc-s1, 1: cc-s2) is held by a live trainer here (the old
+ * window's, a moment after a reload) when the sweep looks; that trainer is killed, leaving its
+ * lock, while the sweep trains the other run. Resolves with the driver's calls and the result.
+ */
+async function sweepPastLiveHolder(held: 0 | 1) {
   const exp = parseExperiment(
     'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
-    '/x/sweep.clusterlab.yaml',
+    '/x/held.clusterlab.yaml',
   );
   const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-held-'));
   const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
-  // The old window's trainer, still alive a moment after the reload, holds cc-s1.
   const old = spawn('sleep', ['60']);
   started.push(old);
-  const dir = q.runs[0]!.dir;
+  const dir = q.runs[held]!.dir;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'running')));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf(q.runs[held]!.entry, 'running')));
   writeFileSync(
     join(dir, LOCK_FILE),
     JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }),
@@ -101,14 +105,19 @@ test('a sweep waits for a live trainer here holding one of its runs, trains the 
     train: async (run, d) => {
       calls.push(`train ${run.name}`);
       mkdirSync(d, { recursive: true });
-      // The old trainer goes while this one trains; its lock stays behind.
+      const gone = new Promise((r) => old.once('exit', r));
       old.kill('SIGKILL');
+      await gone;
       return finish(d);
     },
     resume: async (d) => (calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`), finish(d)),
     cancelled: () => false,
   };
-  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  return { calls, r: await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver) };
+}
+
+test('a sweep waits for a live trainer here holding one of its runs, trains the others meanwhile, then resumes it once that trainer is gone', async () => {
+  const { calls, r } = await sweepPastLiveHolder(0);
   assert.deepEqual(calls, ['train cc-s2', 'resume s1']);
   assert.equal(r.state, 'finished');
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
@@ -217,41 +226,7 @@ test('a start refused for the lock of a trainer on another machine is skipped as
 });
 
 test('a run whose trainer here was alive when the sweep looked and died before its turn is resumed, not skipped as held elsewhere', async () => {
-  const exp = parseExperiment(
-    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
-    '/x/died.clusterlab.yaml',
-  );
-  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-died-'));
-  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
-  // cc-s2 is held by the old window's trainer when the sweep looks...
-  const old = spawn('sleep', ['60']);
-  started.push(old);
-  const dir = q.runs[1]!.dir;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s2', 'running')));
-  writeFileSync(
-    join(dir, LOCK_FILE),
-    JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }),
-  );
-  const calls: string[] = [];
-  const finish = (d: string): RunStatus => (
-    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
-    'done'
-  );
-  const driver: SweepDriver = {
-    train: async (run, d) => {
-      calls.push(`train ${run.name}`);
-      mkdirSync(d, { recursive: true });
-      // ...and killed while cc-s1 trains, leaving its lock behind.
-      const gone = new Promise((r) => old.once('exit', r));
-      old.kill('SIGKILL');
-      await gone;
-      return finish(d);
-    },
-    resume: async (d) => (calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`), finish(d)),
-    cancelled: () => false,
-  };
-  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  const { calls, r } = await sweepPastLiveHolder(1);
   assert.deepEqual(calls, ['train cc-s1', 'resume s2']);
   assert.equal(r.state, 'finished');
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
