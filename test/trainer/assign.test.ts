@@ -96,7 +96,8 @@ test('a new folder is assigned beside the run; its copies of training images kee
   assert.equal(again.code, 1);
   assert.match(again.stderr, /assignments\.csv exists \(an earlier assignment\); pass --overwrite/);
   assert.equal(readFileSync(csv, 'utf8'), before);
-  assert.equal((await assign(['--data', photos, '--overwrite'])).code, 0);
+  const replaced = await assign(['--data', photos, '--overwrite']);
+  assert.equal(replaced.code, 0, replaced.stderr);
 });
 
 test('grey images for a colour run, or another size than a fixed-size training set, are refused with one line before anything is written', async () => {
