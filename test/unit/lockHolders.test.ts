@@ -76,31 +76,44 @@ test(
 );
 
 /**
+ * A sweep of `seeds` cc runs (cc-s1, ...) whose first run (or run `index`) already has a folder:
+ * run.json with `status`, and the lock of `holder` when given.
+ */
+function sweepWithRun(seeds: number, status: RunStatus, holder?: { pid: number; host: string }, index = 0) {
+  const seedList = Array.from({ length: seeds }, (_, i) => i + 1).join(', ');
+  const exp = parseExperiment(
+    `data: d\ngrid:\n  methods: [cc]\n  seeds: [${seedList}]\n`,
+    '/x/held.clusterlab.yaml',
+  );
+  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-sweep-'));
+  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
+  const dir = q.runs[index]!.dir;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf(q.runs[index]!.entry, status)));
+  if (holder)
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...holder, since: new Date().toISOString() }));
+  return {
+    dir,
+    sweep: (driver: SweepDriver) => runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver),
+  };
+}
+
+/** What a driver's train or resume leaves: a finished run.json. */
+function finish(d: string): RunStatus {
+  writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done')));
+  return 'done';
+}
+
+/**
  * A 2-run sweep whose run `held` (0: cc-s1, 1: cc-s2) is held by a live trainer here (the old
  * window's, a moment after a reload) when the sweep looks; that trainer is killed, leaving its
  * lock, while the sweep trains the other run. Resolves with the driver's calls and the result.
  */
 async function sweepPastLiveHolder(held: 0 | 1) {
-  const exp = parseExperiment(
-    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
-    '/x/held.clusterlab.yaml',
-  );
-  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-held-'));
-  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
   const old = spawn('sleep', ['60']);
   started.push(old);
-  const dir = q.runs[held]!.dir;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf(q.runs[held]!.entry, 'running')));
-  writeFileSync(
-    join(dir, LOCK_FILE),
-    JSON.stringify({ pid: old.pid, host: hostname(), since: new Date().toISOString() }),
-  );
+  const { sweep } = sweepWithRun(2, 'running', { pid: old.pid!, host: hostname() }, held);
   const calls: string[] = [];
-  const finish = (d: string): RunStatus => (
-    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
-    'done'
-  );
   const driver: SweepDriver = {
     train: async (run, d) => {
       calls.push(`train ${run.name}`);
@@ -113,7 +126,7 @@ async function sweepPastLiveHolder(held: 0 | 1) {
     resume: async (d) => (calls.push(`resume ${d.slice(d.lastIndexOf('-') + 1)}`), finish(d)),
     cancelled: () => false,
   };
-  return { calls, r: await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver) };
+  return { calls, r: await sweep(driver) };
 }
 
 test('a sweep waits for a live trainer here holding one of its runs, trains the others meanwhile, then resumes it once that trainer is gone', async () => {
@@ -124,26 +137,10 @@ test('a sweep waits for a live trainer here holding one of its runs, trains the 
 });
 
 test("a trainer here that takes a run between the sweep's look and its start is waited for, and the run resumed after it, not counted failed", async () => {
-  const exp = parseExperiment(
-    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
-    '/x/late.clusterlab.yaml',
-  );
-  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-late-'));
-  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
   // cc-s1 was left running by a trainer that died: interrupted, so the sweep resumes it at once...
-  const dir = q.runs[0]!.dir;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'running')));
-  writeFileSync(
-    join(dir, LOCK_FILE),
-    JSON.stringify({ pid: spawnSync('true').pid, host: hostname(), since: new Date().toISOString() }),
-  );
+  const { dir, sweep } = sweepWithRun(2, 'running', { pid: spawnSync('true').pid, host: hostname() });
   assert.equal((await queuedStatus(dir)).status, 'interrupted');
   const calls: string[] = [];
-  const finish = (d: string): RunStatus => (
-    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
-    'done'
-  );
   let late: ChildProcess | undefined;
   const driver: SweepDriver = {
     train: async (run, d) => (calls.push(`train ${run.name}`), mkdirSync(d, { recursive: true }), finish(d)),
@@ -162,29 +159,17 @@ test("a trainer here that takes a run between the sweep's look and its start is 
     },
     cancelled: () => false,
   };
-  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  const r = await sweep(driver);
   assert.deepEqual(calls, ['resume s1', 'train cc-s2', 'resume s1']);
   assert.equal(r.state, 'finished');
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
 });
 
 test("a start its trainer refused for another's lock is waited for and judged again, even when that holder let go before the refusal's answer came", async () => {
-  const exp = parseExperiment(
-    'data: d\ngrid:\n  methods: [cc]\n  seeds: [1, 2]\n',
-    '/x/gone.clusterlab.yaml',
-  );
-  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-gone-'));
-  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
   // cc-s1 as a reloaded window's trainer leaves it: cancelled, its lock already released.
-  const dir = q.runs[0]!.dir;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('cc-s1', 'cancelled')));
+  const { sweep } = sweepWithRun(2, 'cancelled');
   const calls: string[] = [];
   let refused = false;
-  const finish = (d: string): RunStatus => (
-    writeFileSync(join(d, 'run.json'), JSON.stringify(runJsonOf('cc', 'done'))),
-    'done'
-  );
   const driver: SweepDriver = {
     train: async (run, d) => (calls.push(`train ${run.name}`), mkdirSync(d, { recursive: true }), finish(d)),
     resume: async (d) => {
@@ -196,30 +181,21 @@ test("a start its trainer refused for another's lock is waited for and judged ag
     },
     cancelled: () => false,
   };
-  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  const r = await sweep(driver);
   assert.deepEqual(calls, ['resume s1', 'train cc-s2', 'resume s1']);
   assert.equal(r.state, 'finished');
   assert.deepEqual(r.statuses, { 'cc-s1': 'done', 'cc-s2': 'done' });
 });
 
 test('a start refused for the lock of a trainer on another machine is skipped as training there, asked once', async () => {
-  const exp = parseExperiment('data: d\ngrid:\n  methods: [cc]\n  seeds: [1]\n', '/x/far.clusterlab.yaml');
-  const runsDir = mkdtempSync(join(tmpdir(), 'clusterlab-far-'));
-  const q = newQueue(exp.file, exp.name, runsDir, exp.runs);
-  const dir = q.runs[0]!.dir;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(runJsonOf('far', 'cancelled')));
-  writeFileSync(
-    join(dir, LOCK_FILE),
-    JSON.stringify({ pid: 1, host: `not-${hostname()}`, since: new Date().toISOString() }),
-  );
+  const { sweep } = sweepWithRun(1, 'cancelled', { pid: 1, host: `not-${hostname()}` });
   let asked = 0;
   const driver: SweepDriver = {
     train: () => Promise.reject(new Error('queued runs are not expected here')),
     resume: async () => (asked++, 'held'),
     cancelled: () => false,
   };
-  const r = await runSweep(queuePath(runsDir, exp.name), q, exp.runs, driver);
+  const r = await sweep(driver);
   assert.equal(asked, 1);
   assert.equal(r.state, 'finished');
   assert.deepEqual(Object.values(r.statuses), ['running']);
